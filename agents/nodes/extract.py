@@ -1,0 +1,84 @@
+"""extract: one structured LLM call; labels constrained to the shortlisted ids (schema enums),
+content passed as delimited data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from linernotes.agents.runtime import AgentRuntime
+from linernotes.agents.state import Draft, GraphState
+from linernotes.llm.client import LLMError
+from linernotes.schema import ErrorInfo, Item, Usage
+from pydantic import Field, create_model
+
+VALENCE_SCALE = {"very negative": -0.8, "negative": -0.4, "neutral": 0.0, "positive": 0.4, "very positive": 0.8}
+LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "zh", "ar", "hi", "tr", "und"]
+DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
+
+
+@lru_cache(maxsize=4096)
+def draft_model(genre_ids: tuple[str, ...], mood_ids: tuple[str, ...], clause_ids: tuple[str, ...],
+                max_genres: int, max_moods: int) -> type[Draft]:
+    """A Draft whose JSON schema enumerates this item's candidates, so constrained decoding can
+    only emit shortlisted ids. Pydantic still accepts any string: verify is what rejects."""
+
+    def enum_list(ids: tuple[str, ...], n: int, min_items: int = 0) -> Any:
+        # required (no default): a grammar-constrained decoder may skip optional fields
+        return Field(..., json_schema_extra={
+            "items": {"type": "string", "enum": list(ids)}, "maxItems": n, "minItems": min_items})
+
+    fields: dict[str, Any] = {
+        "genres": (list[str], enum_list(genre_ids, max_genres, 1)),
+        "moods": (list[str], enum_list(mood_ids, max_moods, 1)),
+        "valence": (str, Field(json_schema_extra={"enum": list(VALENCE_SCALE)})),
+        "language": (str, Field(json_schema_extra={"enum": LANGUAGES})),
+        "explicit": (bool, ...),
+        "explicit_quote": (str, Field(..., json_schema_extra={"maxLength": 60})),
+        "policy_clauses": (list[str], enum_list(clause_ids, 4) if clause_ids else Field(
+            ..., json_schema_extra={"maxItems": 0})),
+        "rationale": (str, Field(..., json_schema_extra={"maxLength": 100})),
+    }
+    return create_model("Enrichment", __base__=Draft, **fields)
+
+
+def sanitize(text: str, limit: int) -> str:
+    """Content is data: strip our delimiters from it and bound its length."""
+    text = text.replace(DELIM_OPEN, "<<DATA").replace(DELIM_CLOSE, "DATA>>")
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+def content_of(item: Item, limit: int) -> dict[str, str]:
+    out = {k: sanitize(v, limit) for k, v in item.text_fields().items()}
+    if item.year:
+        out["year"] = str(item.year)
+    for k, v in item.extra.items():
+        if isinstance(v, str | int | float) and not isinstance(v, bool) and len(out) < 16:
+            out[k] = sanitize(str(v), 200)
+    return out
+
+
+def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]:
+    item, ev = state["item"], state["evidence"]
+    user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
+                                 feedback=state.get("problems") or [])
+    return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
+
+
+def response_model_for(state: GraphState, rt: AgentRuntime) -> type[Draft]:
+    ev = state["evidence"]
+    return draft_model(tuple(c.id for c in ev.genres), tuple(c.id for c in ev.moods),
+                       tuple(c.id for c in ev.clauses), rt.config.max_genres, rt.config.max_moods)
+
+
+async def extract(state: GraphState, rt: AgentRuntime) -> GraphState:
+    messages = render_messages(state, rt)
+    usage = state.get("usage") or Usage(cache_hit=True)
+    try:
+        draft, call_usage = await rt.llm.structured(messages, response_model_for(state, rt))
+    except LLMError as e:
+        total = usage.add(e.usage)
+        return {"usage": total, "error": ErrorInfo(kind=f"llm.{e.kind}", message=str(e)),
+                "attempts": state.get("attempts", 0) + 1}
+    return {"draft": Draft.model_validate(draft.model_dump()), "usage": usage.add(call_usage),
+            "attempts": state.get("attempts", 0) + 1}

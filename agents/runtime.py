@@ -1,0 +1,80 @@
+"""What the graph's nodes share for a whole run: config, LLM client, packs, prompt. Built once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jinja2
+from linernotes import __version__
+from linernotes.config import TagConfig
+from linernotes.llm.client import LLMClient
+from linernotes.schema import Item
+from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
+from linernotes.tools.retrieval.taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_GENRES = {
+    "track": ["electronic", "techno", "house", "ambient", "pop", "rock", "hip-hop", "jazz", "classical", "folk"],
+}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    system: str
+    user: jinja2.Template
+    hash: str
+
+
+def load_prompt(name: str) -> Prompt:
+    """``extract.v1`` -> agents/prompts/extract.v1.md: system text, ``---``, user template."""
+    text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+    system, _, user = text.partition("\n---\n")
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return Prompt(name, system.strip(), env.from_string(user), hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+@dataclass
+class AgentRuntime:
+    config: TagConfig
+    llm: LLMClient
+    genre_taxonomies: dict[str, Taxonomy]
+    moods: Taxonomy
+    policy: PolicyPack
+    prompt: Prompt
+    exemplars: Any = None
+    tool_versions: dict[str, str] = field(default_factory=dict)
+
+    def taxonomy_for(self, item: Item) -> Taxonomy:
+        return self.genre_taxonomies[item.type]
+
+
+def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRuntime:
+    music = load_taxonomy(config.genre_taxonomy)
+    podcasts = load_taxonomy(config.podcast_taxonomy)
+    moods = load_taxonomy(config.mood_taxonomy)
+    policy = load_policy_pack(config.policy_pack)
+    exemplars = None
+    if config.exemplars:
+        from linernotes.tools.retrieval.exemplars import open_exemplar_index
+
+        exemplars = open_exemplar_index(config.exemplars)
+    versions = {
+        "linernotes": __version__,
+        "taxonomy.genres": f"{music.ref}#{music.digest}",
+        "taxonomy.podcasts": f"{podcasts.ref}#{podcasts.digest}",
+        "taxonomy.moods": f"{moods.ref}#{moods.digest}",
+        "policy": f"{policy.ref}#{policy.digest}",
+    }
+    return AgentRuntime(
+        config=config,
+        llm=llm or LLMClient(config.llm),
+        genre_taxonomies={"track": music, "episode": podcasts, "chapter": podcasts},
+        moods=moods,
+        policy=policy,
+        prompt=load_prompt(config.prompt),
+        exemplars=exemplars,
+        tool_versions=versions,
+    )

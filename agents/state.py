@@ -1,0 +1,66 @@
+"""The one object that flows through the graph, and the evidence the tools put into it."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from linernotes.schema import Enrichment, ErrorInfo, Item, Usage
+from linernotes.tools.audio.features import AudioFeatures
+from linernotes.tools.policy.lookup import PolicyHit
+from linernotes.tools.retrieval.shortlist import Candidate
+from pydantic import BaseModel, Field
+
+
+class ClauseRef(BaseModel):
+    id: str
+    policy_id: str
+    severity: int
+    text: str
+
+
+class Exemplar(BaseModel):
+    id: str
+    text: str
+    genres: list[str]
+    score: float = 0.0
+
+
+class Evidence(BaseModel):
+    """Tool outputs for one item: what the model is shown and what verify/route check against."""
+
+    genre_taxonomy: str = ""
+    genres: list[Candidate] = Field(default_factory=list)
+    moods: list[Candidate] = Field(default_factory=list)
+    exemplars: list[Exemplar] = Field(default_factory=list)
+    audio: AudioFeatures | None = None
+    audio_error: dict[str, str] | None = None
+    policy_hits: list[PolicyHit] = Field(default_factory=list)
+    clauses: list[ClauseRef] = Field(default_factory=list)
+    lexical_valence: float | None = None
+    language_guess: str | None = None
+
+
+class Draft(BaseModel):
+    """What the model returned, before verification (ids not yet trusted)."""
+
+    genres: list[str] = Field(default_factory=list)
+    moods: list[str] = Field(default_factory=list)
+    valence: str = "neutral"
+    language: str = "und"
+    explicit: bool = False
+    explicit_quote: str = ""
+    policy_clauses: list[str] = Field(default_factory=list)
+    rationale: str = ""
+
+
+class GraphState(TypedDict, total=False):
+    item: Item
+    plan: list[str]
+    evidence: Evidence
+    draft: Draft | None
+    attempts: int
+    problems: list[str]
+    usage: Usage
+    enrichment: Enrichment | None
+    error: ErrorInfo | None
+    trace: list[dict[str, Any]]

@@ -1,0 +1,106 @@
+"""``liner``: parse arguments, call the library, print. No business logic lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import typer  # noqa: E402
+from linernotes.cli.render import Progress, print_dry_run, print_summary  # noqa: E402
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Tag and enrich a streaming catalog with an agent graph, and prove the tags are right.")
+
+
+@app.callback()
+def _root() -> None:
+    """Tag and enrich a streaming catalog with an agent graph, and prove the tags are right."""
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"liner: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="LiteLLM model string, 'embedded' (default) "
+                                       "or local:/path/to/model.gguf")]
+
+
+@app.command()
+def tag(
+    input: Annotated[Path, typer.Argument(help="Catalog: .jsonl, .csv, .parquet, .json/.arrow, or a datasets folder")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output JSONL (appended; rerun to resume)")],
+    model: ModelOpt = "embedded",
+    api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
+    mapping: Annotated[str | None, typer.Option("--map", help="Rename columns: dst=src,... e.g. title=track")] = None,
+    drop: Annotated[str | None, typer.Option(help="Columns never shown to the tagger: a,b,...")] = None,
+    no_extra: Annotated[bool, typer.Option("--no-extra", help="Ignore unknown columns")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N input rows")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
+    timeout: Annotated[float, typer.Option(help="Seconds per LLM call")] = 120.0,
+    retries: Annotated[int, typer.Option(min=0, help="Transport retries per call")] = 4,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the response cache")] = True,
+    cache_path: Annotated[Path | None, typer.Option(help="Response cache file (default ~/.cache/linernotes)")] = None,
+    taxonomy: Annotated[str | None, typer.Option(help="Genre taxonomy pack name or YAML path")] = None,
+    exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder for few-shot examples")] = None,
+    audio_root: Annotated[Path | None, typer.Option(help="Audio paths must resolve inside this folder")] = None,
+    max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
+    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v1",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Enrich every item of INPUT into one JSON line each in OUTPUT."""
+    from linernotes.catalog import CatalogError, parse_mapping
+    from linernotes.config import TagConfig
+    from linernotes.llm.client import LLMConfig
+    from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.runner import RunOptions, run_batch
+    from linernotes.runstore import OutputError
+
+    try:
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
+                        timeout_s=timeout, max_retries=retries, use_cache=cache,
+                        cache_path=str(cache_path) if cache_path else None)
+        cfg_kwargs = {"llm": llm, "prompt": prompt, "audio_max_seconds": max_audio_seconds,
+                      "audio_root": str(audio_root) if audio_root else None,
+                      "exemplars": str(exemplars) if exemplars else None}
+        if taxonomy:
+            cfg_kwargs["genre_taxonomy"] = taxonomy
+        config = TagConfig(**cfg_kwargs)
+        opts = RunOptions(input=input, output=output, mapping=parse_mapping(mapping),
+                          drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
+                          limit=limit, concurrency=concurrency)
+        if dry_run:
+            from linernotes.plan import dry_run as plan
+
+            print_dry_run(asyncio.run(plan(config, opts)))
+            return
+        with Progress(enabled=progress and sys.stderr.isatty()) as bar:
+            summary = asyncio.run(run_batch(config, opts, on_record=bar.update))
+    except (CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+        _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    print_summary(summary, output)
+    raise typer.Exit(summary.exit_code)
+
+
+def _json(obj: object) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("liner: interrupted; rerun the same command to resume", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

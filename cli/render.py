@@ -1,0 +1,79 @@
+"""Terminal output: progress bar, summary table, dry-run report (presentation only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+err = Console(stderr=True)
+out = Console()
+
+
+class Progress:
+    """Items/s, ETA, failures and tokens while a batch runs; silent when not a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._bar: RichProgress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            self._bar = RichProgress(
+                TextColumn("[bold]tag"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} it/s"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("fail {task.fields[failed]} · tok {task.fields[tokens]} · cache {task.fields[hits]}"),
+                console=err, transient=False)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("tag", total=None, rate="0.0", failed=0, tokens=0, hits=0)
+        return self
+
+    def update(self, _record: Any, s: Any) -> None:
+        if self._bar is None:
+            return
+        self._bar.update(self._task, total=s.expected_rows, completed=s.processed + s.skipped,
+                         rate=f"{s.items_per_s:.2f}", failed=s.failed, tokens=s.tokens_in + s.tokens_out,
+                         hits=s.cache_hits)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def print_summary(s: Any, output: Path) -> None:
+    t = Table(title=f"liner tag → {output}", show_header=False)
+    t.add_column("what")
+    t.add_column("value", justify="right")
+    rows = [
+        ("input rows", s.rows), ("already done (skipped)", s.skipped), ("ok", s.ok), ("failed", s.failed),
+        ("routed to review", s.review), ("LLM calls", s.llm_calls), ("served from cache", s.cache_hits),
+        ("tokens in / out", f"{s.tokens_in} / {s.tokens_out}"), ("cost (USD)", f"{s.cost_usd:.6f}"),
+        ("elapsed (s)", f"{s.elapsed_s:.2f}"), ("items/s", f"{s.items_per_s:.3f}"),
+        ("s/item", f"{(s.elapsed_s / s.processed) if s.processed else 0:.3f}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, str(v))
+    for kind, n in sorted(s.errors_by_kind.items()):
+        t.add_row(f"  error: {kind}", str(n))
+    err.print(t)
+    if s.processed and s.llm_calls == 0:
+        err.print("all LLM answers came from the cache: 0 LLM calls made")
+
+
+def print_dry_run(r: Any) -> None:
+    t = Table(title="liner tag --dry-run", show_header=False)
+    for k, v in [("items", r.items), ("bad rows", r.bad_rows), ("model", r.model),
+                 ("est. tokens in", r.est_tokens_in), ("est. tokens out", r.est_tokens_out),
+                 ("est. cost (USD)", "unknown" if r.est_cost_usd is None else f"{r.est_cost_usd:.6f}")]:
+        t.add_row(k, str(v))
+    out.print(t)
+    if r.sample_prompt:
+        out.print(f"[bold]sample prompt for item {r.sample_id}:[/bold]")
+        for m in r.sample_prompt:
+            out.print(f"[dim]--- {m['role']} ---[/dim]")
+            out.print(m["content"], markup=False, highlight=False)

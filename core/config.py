@@ -1,0 +1,34 @@
+"""Run configuration: one object that decides what a run does; its hash goes into the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from linernotes.llm.client import LLMConfig
+from pydantic import BaseModel, Field
+
+
+class TagConfig(BaseModel):
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    prompt: str = "extract.v1"
+    genre_taxonomy: str = "music-genres"
+    podcast_taxonomy: str = "podcast-categories"
+    mood_taxonomy: str = "moods"
+    policy_pack: str = "content-policy"
+    shortlist_k: int = Field(10, ge=1, le=50)
+    mood_k: int = Field(8, ge=1, le=50)
+    max_genres: int = Field(3, ge=1, le=10)
+    max_moods: int = Field(3, ge=1, le=10)
+    max_attempts: int = Field(2, ge=1, le=5, description="extract attempts per item (1 + bounded re-asks)")
+    review_threshold: float = Field(0.5, ge=0, le=1)
+    review_severity: int = Field(3, ge=0, le=4)
+    audio_max_seconds: float = Field(180.0, gt=0)
+    audio_root: str | None = None
+    audio_base: str | None = Field(None, description="relative audio paths resolve here (the catalog's folder)")
+    exemplars: str | None = None
+    content_chars: int = Field(1200, ge=100)
+
+    def digest(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,59 @@
+"""Content-addressed response cache on disk (SQLite, WAL): key = hash(model, messages, schema, params).
+
+A hit returns the validated JSON the model produced before plus its recorded usage, so a rerun of
+the same batch makes zero LLM calls and reports the same tokens as the original run did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], schema: dict[str, Any], params: dict[str, Any]) -> str:
+    blob = json.dumps({"model": model, "messages": messages, "schema": schema, "params": params},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def default_cache_path() -> Path:
+    base = os.environ.get("LINER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "linernotes")
+    return Path(base) / "llm-cache.sqlite"
+
+
+class ResponseCache:
+    """Thread-safe; one connection per thread; safe to share between processes (SQLite locking)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as c:
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                      "created REAL DEFAULT (unixepoch('subsec')))")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT value FROM responses WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO responses(key, value) VALUES (?, ?)",
+                             (key, json.dumps(value, ensure_ascii=False)))
+
+    def __len__(self) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]

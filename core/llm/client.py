@@ -1,0 +1,287 @@
+"""One structured LLM call: LiteLLM for the provider, Instructor for the schema, plus the parts a
+batch job needs around them — response cache, transport retries with backoff that honour
+Retry-After, a per-call timeout, and honest usage (every attempt's tokens, failed ones included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from linernotes.llm.cache import ResponseCache, cache_key  # noqa: E402
+from linernotes.llm.embedded import EmbeddedSettings, default_gguf, shared_server  # noqa: E402
+from linernotes.schema import Usage  # noqa: E402
+from pydantic import BaseModel, Field  # noqa: E402
+
+T = TypeVar("T", bound=BaseModel)
+EMBEDDED = "embedded"
+
+
+class LLMConfig(BaseModel):
+    """Everything that decides how the model is reached. Keys never live here: LiteLLM reads them
+    from the environment, so they cannot leak into manifests or caches."""
+
+    model: str = EMBEDDED
+    api_base: str | None = None
+    timeout_s: float = 120.0
+    max_retries: int = 4
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    temperature: float = 0.0
+    seed: int = 0
+    max_tokens: int = 320
+    threads: int = 1
+    parallel: int = 1
+    mode: str = "json_schema"
+    cache_path: str | None = None
+    use_cache: bool = True
+    extra_params: dict[str, Any] = Field(default_factory=dict)
+
+
+class LLMError(Exception):
+    """A call that failed for good, after the retries it deserved."""
+
+    def __init__(self, kind: str, message: str, usage: Usage | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.usage = usage or Usage()
+
+
+RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
+
+
+def classify(exc: BaseException) -> str:
+    """Map a LiteLLM / Instructor / transport exception to a failure kind."""
+    import litellm
+
+    name = type(exc).__name__
+    if isinstance(exc, litellm.RateLimitError):
+        return "rate_limit"
+    if isinstance(exc, litellm.Timeout | asyncio.TimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, litellm.NotFoundError):
+        return "model_not_found"
+    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
+        return "auth"
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return "context_window"
+    if isinstance(exc, litellm.APIConnectionError):
+        return "connection"
+    if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError | litellm.BadGatewayError):
+        return "server_error"
+    if isinstance(exc, litellm.BadRequestError):
+        return "bad_request"
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        if status == 429:
+            return "rate_limit"
+        if status >= 500:
+            return "server_error"
+        return "bad_request"
+    if name in ("ValidationError", "JSONDecodeError", "ResponseParsingError", "IncompleteOutputException"):
+        return "bad_response"
+    if isinstance(exc, ConnectionError | OSError):
+        return "connection"
+    return "bad_response"
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """Seconds from a Retry-After header, when the provider sent one."""
+    for holder in (exc, getattr(exc, "__cause__", None)):
+        if holder is None:
+            continue
+        headers = getattr(getattr(holder, "response", None), "headers", None) or getattr(
+            holder, "litellm_response_headers", None)
+        if not headers:
+            continue
+        value = headers.get("retry-after") or headers.get("Retry-After")
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _usage_of(obj: Any) -> tuple[int, int]:
+    u = getattr(obj, "usage", None)
+    if u is None:
+        return 0, 0
+    get = u.get if isinstance(u, dict) else lambda k, d=0: getattr(u, k, d)
+    return int(get("prompt_tokens", 0) or 0), int(get("completion_tokens", 0) or 0)
+
+
+@dataclass
+class Endpoint:
+    """What LiteLLM is actually called with, and the name that goes into provenance."""
+
+    litellm_model: str
+    api_base: str | None
+    api_key: str | None
+    label: str
+    embedded_server: Any = None
+
+
+class LLMClient:
+    """Async structured completions. Create once per process; share across items."""
+
+    def __init__(self, config: LLMConfig, cache: ResponseCache | None = None):
+        self.config = config
+        self.cache = cache
+        if cache is None and config.use_cache:
+            from linernotes.llm.cache import default_cache_path
+
+            self.cache = ResponseCache(config.cache_path or default_cache_path())
+        self.calls = 0  # real network calls made (cache hits excluded)
+        self._endpoint: Endpoint | None = None
+        self._instructor: Any = None
+
+    # -- endpoint -------------------------------------------------------------------------
+    def _gguf(self) -> Path | None:
+        m = self.config.model
+        if m in (EMBEDDED, "local"):
+            return default_gguf()
+        if m.startswith("local:"):
+            p = Path(m.removeprefix("local:")).expanduser()
+            if not p.is_file():
+                from linernotes.llm.embedded import EmbeddedModelError
+
+                raise EmbeddedModelError(f"--model {m}: {p} is not a file")
+            return p
+        return None
+
+    @property
+    def model_label(self) -> str:
+        """Stable name of the model for provenance and cache keys (no ports, no paths)."""
+        gguf = self._gguf()
+        return f"local:{gguf.name}" if gguf else self.config.model
+
+    def endpoint(self) -> Endpoint:
+        gguf = self._gguf()
+        if gguf is None:
+            if self._endpoint is None:
+                self._endpoint = Endpoint(self.config.model, self.config.api_base, None, self.config.model)
+            return self._endpoint
+        server = shared_server(EmbeddedSettings(gguf=gguf, threads=self.config.threads,
+                                                parallel=max(1, self.config.parallel)))
+        base = server.ensure()  # restarts a dead server (bounded)
+        return Endpoint(f"openai/{gguf.stem}", base, "sk-local-no-key", f"local:{gguf.name}", server)
+
+    def _client(self) -> Any:
+        if self._instructor is None:
+            import instructor
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.drop_params = True
+            mode = {"json_schema": instructor.Mode.JSON_SCHEMA, "json": instructor.Mode.JSON,
+                    "tools": instructor.Mode.TOOLS, "md_json": instructor.Mode.MD_JSON}[self.config.mode]
+            self._instructor = instructor.from_litellm(litellm.acompletion, mode=mode)
+        return self._instructor
+
+    # -- calls ----------------------------------------------------------------------------
+    def key_for(self, messages: list[dict[str, Any]], response_model: type[BaseModel]) -> str:
+        c = self.config
+        params = {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens, "mode": c.mode,
+                  **c.extra_params}
+        return cache_key(self.model_label, messages, response_model.model_json_schema(), params)
+
+    async def structured(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
+        """Return the parsed object and the usage of every attempt it took (raises LLMError)."""
+        key = self.key_for(messages, response_model)
+        if self.cache is not None:
+            hit = await asyncio.to_thread(self.cache.get, key)
+            if hit is not None:
+                try:
+                    value = response_model.model_validate(hit["value"])
+                    usage = Usage.model_validate(hit["usage"]).model_copy(update={
+                        "cache_hit": True, "calls": 0, "retries": 0, "latency_s": 0.0})
+                    return value, usage
+                except Exception:  # noqa: BLE001 (a stale entry is a miss, never a failure)
+                    pass
+        value, usage = await self._call_with_retries(messages, response_model)
+        if self.cache is not None:
+            await asyncio.to_thread(self.cache.put, key, {"value": value.model_dump(mode="json"),
+                                                         "usage": usage.model_dump()})
+        return value, usage
+
+    async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
+        c = self.config
+        usage = Usage()
+        start = time.monotonic()
+        last: tuple[str, str] = ("unknown", "")
+        for attempt in range(c.max_retries + 1):
+            try:
+                ep = await asyncio.to_thread(self.endpoint) if self._gguf() else self.endpoint()
+            except Exception as e:  # noqa: BLE001
+                raise LLMError("embedded_server", str(e), usage) from None
+            kwargs: dict[str, Any] = {"model": ep.litellm_model, "messages": messages,
+                                      "response_model": response_model, "max_retries": 0,
+                                      "temperature": c.temperature, "max_tokens": c.max_tokens,
+                                      "timeout": c.timeout_s, **c.extra_params}
+            if c.seed is not None:
+                kwargs["seed"] = c.seed
+            if ep.api_base:
+                kwargs["api_base"] = ep.api_base
+            if ep.api_key:
+                kwargs["api_key"] = ep.api_key
+            self.calls += 1
+            usage.calls += 1
+            try:
+                value, completion = await asyncio.wait_for(
+                    self._client().chat.completions.create_with_completion(**kwargs), timeout=c.timeout_s + 5)
+                tin, tout = _usage_of(completion)
+                usage.tokens_in += tin
+                usage.tokens_out += tout
+                usage.cost_usd += _cost(completion)
+                usage.latency_s = time.monotonic() - start
+                usage.retries = attempt
+                return value, usage
+            except Exception as e:  # noqa: BLE001 (classified below)
+                cause = e.__cause__ if type(e).__name__ == "InstructorRetryException" and e.__cause__ else e
+                kind = classify(cause)
+                partial = getattr(e, "total_usage", None) or getattr(e, "last_completion", None)
+                if partial is not None:
+                    tin, tout = _usage_of(partial) if not hasattr(partial, "prompt_tokens") else (
+                        int(partial.prompt_tokens or 0), int(partial.completion_tokens or 0))
+                    usage.tokens_in += tin
+                    usage.tokens_out += tout
+                last = (kind, _short(cause))
+                if ep.embedded_server is not None and not ep.embedded_server.alive():
+                    kind = "connection"  # the embedded server died: ensure() restarts it next attempt
+                if kind not in RETRYABLE or attempt == c.max_retries:
+                    break
+                delay = retry_after_s(cause)
+                if delay is None:
+                    delay = min(c.backoff_max_s, c.backoff_base_s * (2**attempt)) * (0.5 + random.random() / 2)
+                await asyncio.sleep(min(delay, c.backoff_max_s))
+        usage.latency_s = time.monotonic() - start
+        usage.retries = usage.calls - 1
+        raise LLMError(last[0], last[1], usage)
+
+
+def _short(e: BaseException) -> str:
+    text = f"{type(e).__name__}: {e}".replace("\n", " ")
+    return text[:400]
+
+
+def _cost(completion: Any) -> float:
+    try:
+        import litellm
+
+        return float(litellm.completion_cost(completion_response=completion) or 0.0)
+    except Exception:  # noqa: BLE001 (unknown/local models have no price)
+        return 0.0

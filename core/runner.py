@@ -1,0 +1,204 @@
+"""The batch runner: stream a catalog through the graph with bounded concurrency, write one line
+per input row, resume from what is already written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from linernotes import __version__
+from linernotes.catalog import Row, estimate_rows, read_catalog
+from linernotes.config import TagConfig
+from linernotes.runstore import OutputWriter, error_record, scan_output, write_manifest
+from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
+from pydantic import BaseModel, Field
+
+
+class RunOptions(BaseModel):
+    input: Path
+    output: Path
+    mapping: dict[str, str] = Field(default_factory=dict)
+    drop: list[str] = Field(default_factory=list)
+    keep_extra: bool = True
+    limit: int | None = Field(None, ge=1)
+    concurrency: int = Field(4, ge=1, le=1024)
+    sync: str = "line"
+
+
+class RunSummary(BaseModel):
+    rows: int = 0
+    skipped: int = 0
+    ok: int = 0
+    failed: int = 0
+    errors_by_kind: dict[str, int] = Field(default_factory=dict)
+    review: int = 0
+    llm_calls: int = 0
+    cache_hits: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    elapsed_s: float = 0.0
+    expected_rows: int | None = None
+
+    @property
+    def processed(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def items_per_s(self) -> float:
+        return self.processed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def count(self, rec: OutputRecord) -> None:
+        if rec.status == "ok" and rec.enrichment is not None:
+            self.ok += 1
+            p = rec.enrichment.provenance
+            self.llm_calls += p.llm_calls
+            self.cache_hits += int(p.cache_hit)
+            if not p.cache_hit:
+                self.tokens_in += p.tokens_in
+                self.tokens_out += p.tokens_out
+                self.cost_usd += p.cost_usd
+            self.review += int(rec.enrichment.review.routed)
+        else:
+            self.failed += 1
+            kind = rec.error.kind if rec.error else "unknown"
+            self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "linernotes": __version__}
+    for name in ("langgraph", "litellm", "instructor", "pydantic", "xllamacpp", "datasets", "ragas"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def manifest_path(output: Path) -> Path:
+    return output.with_name(output.name + ".manifest.json")
+
+
+class Enricher:
+    """Runs one item through the compiled graph; turns every failure into an error record."""
+
+    def __init__(self, config: TagConfig, runtime: Any = None):
+        from linernotes.agents.graph import build_graph
+        from linernotes.agents.runtime import build_runtime
+
+        self.config = config
+        self.runtime = runtime or build_runtime(config)
+        self.graph = build_graph(self.runtime)
+
+    async def enrich(self, row: Row) -> OutputRecord:
+        if row.item is None:
+            assert row.error is not None
+            return error_record(row.raw_id, row.error)
+        item = row.item
+        try:
+            state = await self.graph.ainvoke({"item": item})
+        except Exception as e:  # noqa: BLE001 (one bad item never kills the batch)
+            info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=str(e)[:500], line=row.line)
+            return error_record(item.id, info)
+        if state.get("error") is not None:
+            info = state["error"].model_copy(update={"line": row.line})
+            return error_record(item.id, info)
+        return OutputRecord(id=item.id, status="ok", enrichment=state["enrichment"])
+
+
+async def run_batch(
+    config: TagConfig,
+    opts: RunOptions,
+    enricher: Enricher | None = None,
+    on_record: Callable[[OutputRecord, RunSummary], None] | None = None,
+) -> RunSummary:
+    """Process every row not yet in the output. Raises CatalogError/OutputError for whole-run problems."""
+    rows = read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra)  # validates the file first
+    done = scan_output(opts.output)
+    summary = RunSummary(expected_rows=estimate_rows(opts.input))
+    if opts.limit is not None and summary.expected_rows is not None:
+        summary.expected_rows = min(summary.expected_rows, opts.limit)
+    if config.audio_base is None:
+        config = config.model_copy(update={"audio_base": str(Path(opts.input).resolve().parent)})
+    enricher = enricher or Enricher(config)
+    rt = enricher.runtime
+    manifest = {
+        "started": datetime.now(UTC).isoformat(), "input": str(opts.input), "output": str(opts.output),
+        "options": opts.model_dump(mode="json", exclude={"input", "output"}),
+        "config": config.model_dump(mode="json"), "config_digest": config.digest(),
+        "model": rt.llm.model_label, "prompt": rt.prompt.name, "prompt_hash": rt.prompt.hash,
+        "schema_version": SCHEMA_VERSION, "tool_versions": rt.tool_versions, "packages": package_versions(),
+        "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,
+    }
+    mpath = manifest_path(opts.output)
+    writer = OutputWriter(opts.output, sync=opts.sync)
+    write_manifest(mpath, {**manifest, "status": "running"})
+    start = time.monotonic()
+    sem = asyncio.Semaphore(opts.concurrency)
+    pending: set[asyncio.Task[None]] = set()
+    failure: list[BaseException] = []
+
+    def emit(rec: OutputRecord) -> None:
+        writer.write(rec)
+        summary.count(rec)
+        summary.elapsed_s = time.monotonic() - start
+        if on_record:
+            on_record(rec, summary)
+
+    async def one(row: Row) -> None:
+        try:
+            rec = await enricher.enrich(row)
+            if not failure:
+                emit(rec)
+        except BaseException as e:  # noqa: BLE001 (an OutputError stops the run)
+            failure.append(e)
+        finally:
+            sem.release()
+
+    try:
+        for n, row in enumerate(rows, start=1):
+            if opts.limit is not None and n > opts.limit:
+                break
+            summary.rows += 1
+            if row.key in done:
+                summary.skipped += 1
+                continue
+            if row.item is None:
+                emit(error_record(row.raw_id, row.error))
+                continue
+            await sem.acquire()
+            if failure:
+                sem.release()
+                break
+            task = asyncio.create_task(one(row))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            await asyncio.sleep(0)
+        if pending:
+            await asyncio.gather(*pending)
+        if failure:
+            raise failure[0]
+    finally:
+        for t in pending:
+            t.cancel()
+        writer.close()
+        summary.elapsed_s = time.monotonic() - start
+        status = "failed" if failure else "complete"
+        with contextlib.suppress(OSError):
+            write_manifest(mpath, {**manifest, "status": status, "finished": datetime.now(UTC).isoformat(),
+                                   "summary": {**summary.model_dump(), "items_per_s": summary.items_per_s,
+                                               "errors_by_kind": dict(Counter(summary.errors_by_kind))}})
+    return summary

@@ -1,0 +1,183 @@
+"""The boundary models: what a catalog item is, and what an enrichment record promises.
+
+Everything that leaves linernotes (output lines, run records, review entries) is one of these,
+so a consumer can validate a file with ``OutputRecord.model_validate_json`` line by line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = "1.0"
+
+ItemType = Literal["track", "episode", "chapter"]
+TextField = Literal["title", "artist", "album", "label", "description", "lyrics", "transcript"]
+TEXT_FIELDS: tuple[str, ...] = ("title", "artist", "album", "label", "description", "lyrics", "transcript")
+
+
+class Item(BaseModel):
+    """One catalog row after reading and column mapping; unknown columns land in ``extra``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    id: str = Field(min_length=1, max_length=512)
+    type: ItemType = "track"
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    label: str | None = None
+    year: int | None = None
+    description: str | None = None
+    lyrics: str | None = None
+    transcript: str | None = None
+    language: str | None = None
+    audio_path: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, v: Any) -> Any:
+        if isinstance(v, bool) or v is None:
+            raise ValueError("id must be a non-empty string or integer")
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("id must not be blank")
+        return v
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, v: Any) -> Any:
+        """Catalog exports write years as ``2020``, ``"2020"`` or ``"2020.0"``; accept all three."""
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            raise ValueError("year must be a number")
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, str):
+            try:
+                f = float(v)
+            except ValueError as e:
+                raise ValueError(f"year {v!r} is not a number") from e
+            if not f.is_integer():
+                raise ValueError(f"year {v!r} is not a whole number")
+            return int(f)
+        return v
+
+    def text_fields(self) -> dict[str, str]:
+        """The free-text fields the tools and the LLM may read, in a stable order."""
+        out = {}
+        for name in TEXT_FIELDS:
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
+
+
+class EvidenceSpan(BaseModel):
+    """A quotation from the input: ``item.<field>[start:end] == text`` is checked by verify."""
+
+    field: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class PolicyFlag(BaseModel):
+    policy_id: str
+    clause_id: str
+    severity: int = Field(ge=0, le=4, description="0 none .. 4 severe")
+    spans: list[EvidenceSpan] = Field(default_factory=list)
+    source: Literal["lexicon", "model", "lexicon+model"] = "lexicon"
+
+
+class Explicit(BaseModel):
+    value: bool
+    evidence: list[EvidenceSpan] = Field(default_factory=list)
+
+
+class Confidence(BaseModel):
+    """Computed from tool/model agreement and retrieval margins, never taken from the model."""
+
+    genres: float = Field(ge=0, le=1)
+    moods: float = Field(ge=0, le=1)
+    valence: float = Field(ge=0, le=1)
+    language: float = Field(ge=0, le=1)
+    explicit: float = Field(ge=0, le=1)
+    policy: float = Field(ge=0, le=1)
+
+
+class Review(BaseModel):
+    routed: bool
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    cache_hit: bool = False
+    retries: int = 0
+
+    def add(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            tokens_in=self.tokens_in + other.tokens_in,
+            tokens_out=self.tokens_out + other.tokens_out,
+            cost_usd=self.cost_usd + other.cost_usd,
+            latency_s=self.latency_s + other.latency_s,
+            cache_hit=self.cache_hit and other.cache_hit,
+            retries=self.retries + other.retries,
+        )
+
+
+class Provenance(BaseModel):
+    model: str
+    prompt_hash: str
+    schema_version: str = SCHEMA_VERSION
+    tool_versions: dict[str, str] = Field(default_factory=dict)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    cache_hit: bool = False
+    llm_calls: int = 0
+    attempts: int = 1
+
+
+class Enrichment(BaseModel):
+    """The validated record linernotes writes for one item."""
+
+    schema_version: str = SCHEMA_VERSION
+    genres: list[str] = Field(default_factory=list, description="taxonomy ids")
+    moods: list[str] = Field(default_factory=list, description="mood vocabulary ids")
+    valence: float = Field(ge=-1, le=1)
+    language: str = Field(description="BCP-47 tag, 'und' when unknown")
+    explicit: Explicit
+    policy_flags: list[PolicyFlag] = Field(default_factory=list)
+    confidence: Confidence
+    rationale: str = ""
+    review: Review
+    provenance: Provenance
+    evidence: dict[str, Any] = Field(default_factory=dict, description="tool outputs shown to the model")
+
+
+class ErrorInfo(BaseModel):
+    kind: str
+    message: str
+    line: int | None = None
+    source: str | None = None
+
+
+class OutputRecord(BaseModel):
+    """One output line: exactly one per input item, ok or error."""
+
+    id: str
+    status: Literal["ok", "error"]
+    enrichment: Enrichment | None = None
+    error: ErrorInfo | None = None

@@ -1,0 +1,67 @@
+"""Policy packs: versioned YAML of policies, clauses and a lexicon of terms with severities."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+
+class Clause(BaseModel):
+    id: str
+    severity: int = Field(ge=0, le=4)
+    text: str
+    examples: list[str] = Field(default_factory=list)
+
+
+class Policy(BaseModel):
+    id: str
+    title: str
+    clauses: list[Clause]
+
+
+class LexiconTerm(BaseModel):
+    term: str
+    clause: str
+    severity: int = Field(ge=0, le=4)
+    categories: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class PolicyPack(BaseModel):
+    id: str
+    version: str
+    attribution: str = ""
+    policies: list[Policy]
+    lexicon: list[LexiconTerm] = Field(default_factory=list)
+    digest: str = ""
+
+    def clause_index(self) -> dict[str, tuple[Policy, Clause]]:
+        return {c.id: (p, c) for p in self.policies for c in p.clauses}
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+@lru_cache(maxsize=8)
+def load_policy_pack(name_or_path: str = "content-policy") -> PolicyPack:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml"):
+        text = p.read_text(encoding="utf-8")
+    else:
+        res = resources.files("linernotes.packs").joinpath("policy", f"{name_or_path}.yaml")
+        if not res.is_file():
+            raise FileNotFoundError(f"no shipped policy pack named {name_or_path!r}")
+        text = res.read_text(encoding="utf-8")
+    pack = PolicyPack.model_validate(yaml.safe_load(text))
+    known = pack.clause_index()
+    bad = sorted({t.clause for t in pack.lexicon if t.clause not in known})
+    if bad:
+        raise ValueError(f"policy pack {pack.id}: lexicon names unknown clauses {bad[:5]}")
+    pack.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return pack
