@@ -18,6 +18,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Tag and enrich a streaming catalog with an agent graph, and prove the tags are right.")
 
 
+def _register_subcommands() -> None:
+    """Each command group lives in its own module; eval/gate register as top-level commands."""
+    from linernotes.cli.eval_cmd import eval_app
+    from linernotes.cli.review_cmd import review_app
+    from linernotes.cli.tools_cmd import tools_app
+
+    app.add_typer(tools_app, name="tools")
+    app.add_typer(review_app, name="review")
+    for cmd in eval_app.registered_commands:
+        app.registered_commands.append(cmd)
+
+
 @app.callback()
 def _root() -> None:
     """Tag and enrich a streaming catalog with an agent graph, and prove the tags are right."""
@@ -92,6 +104,9 @@ def tag(
 
 def _json(obj: object) -> None:
     typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -1,0 +1,58 @@
+"""``liner tools ...``: each evidence tool on its own, JSON out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+tools_app = typer.Typer(no_args_is_help=True, help="Run one evidence tool on its own (JSON output).")
+
+
+def _print(model: object) -> None:
+    data = model.model_dump(mode="json") if hasattr(model, "model_dump") else model
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@tools_app.command("retrieve")
+def retrieve(
+    text: Annotated[str, typer.Argument(help="Item text to find taxonomy entries for")],
+    taxonomy: Annotated[str, typer.Option(help="Pack name or YAML path")] = "music-genres",
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10,
+) -> None:
+    """Shortlist the top-k taxonomy entries for TEXT."""
+    from linernotes.tools.retrieval.shortlist import shortlist
+    from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+    _print({"taxonomy": taxonomy, "candidates": [c.model_dump() for c in shortlist(text, load_taxonomy(taxonomy), k)]})
+
+
+@tools_app.command("audio")
+def audio(
+    file: Annotated[Path, typer.Argument(help="Audio file (wav, flac, ogg, mp3)")],
+    max_seconds: Annotated[float, typer.Option(help="Analyse at most this much")] = 180.0,
+    root: Annotated[Path | None, typer.Option(help="Refuse files outside this folder")] = None,
+) -> None:
+    """Audio features of FILE."""
+    from linernotes.tools.audio.errors import AudioError
+    from linernotes.tools.audio.features import analyze
+
+    try:
+        _print(analyze(file, max_seconds, root))
+    except AudioError as e:
+        typer.echo(f"liner: error: {e} [{e.kind}]", err=True)
+        raise typer.Exit(2) from None
+
+
+@tools_app.command("policy")
+def policy(
+    text: Annotated[str, typer.Argument(help="Text to check against the policy pack")],
+    pack: Annotated[str, typer.Option(help="Policy pack name or YAML path")] = "content-policy",
+) -> None:
+    """Policy lexicon hits with clause, severity and exact evidence spans."""
+    from linernotes.tools.policy.lookup import lookup
+    from linernotes.tools.policy.pack import load_policy_pack
+
+    _print(lookup({"text": text}, load_policy_pack(pack)))

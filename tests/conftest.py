@@ -1,0 +1,50 @@
+"""Shared fixtures: paths, an isolated response cache, and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+EXAMPLE = REPO / "examples" / "catalog.jsonl"
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Reference data from outside the project (tests may read it; the product never does)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"reference data not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own response cache so no test is served by another's answers."""
+    d = tmp_path_factory.mktemp("llm-cache")
+    monkeypatch.setenv("LINER_CACHE_DIR", str(d))
+    return d
+
+
+def run_liner(args: list[str], env: dict[str, str] | None = None, timeout: float = 600,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``liner`` CLI in a subprocess (same interpreter), capturing output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "linernotes.cli.app", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture
+def liner():
+    return run_liner
