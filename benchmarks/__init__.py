@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks [name ...] [-o results.json]`` runs every ``bench_*.py``."""
