@@ -1,0 +1,99 @@
+"""The run record: the JSON file ``liner eval -o RUN.json`` writes, and ``liner gate`` compares.
+
+One record = one tagger configuration scored against one gold set. It keeps every item's
+prediction and per-item scores, so a run can be re-scored with new metrics and two runs can be
+compared item by item (paired) without re-running the model.
+
+Stable per-item fields (the review UI builds queues from these; do not rename):
+
+``items[i]``
+    ``id``          gold item id (str)
+    ``group``       cluster key for the bootstrap (album/label/source), str or null
+    ``inputs``      exactly the visible fields the tagger saw (after the spec's mapping), dict
+    ``gold``        the gold answer(s) for this item, dict keyed by task name, e.g.
+                    ``{"genres": ["techno"]}``, ``{"valence": 0.29, "ratings": [...]}``,
+                    ``{"policy": "insult"}``
+    ``prediction``  the enrichment dict written by the tagger (``linernotes.schema.Enrichment``
+                    dumped to JSON), or null for an error item
+    ``status``      ``"ok"`` | ``"error"``
+    ``error``       ``{"kind", "message", ...}`` for an error item, else null
+    ``scores``      per-item scores, flat ``{metric_name: float}`` (e.g. ``genres.f1``,
+                    ``valence.abs_err``, ``policy.correct``); an error item gets the scores of an
+                    empty prediction, never NaN
+
+Metric names are ``<task>.<metric>`` (``genres.micro_f1``, ``valence.pearson``,
+``policy.flag_recall``, ``run.latency_p50_s`` ...); each carries a point value and a 95% bootstrap
+interval (clustered by ``group``). ``ci_low``/``ci_high`` are null for figures without sampling
+uncertainty (counts, costs).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+RECORD_VERSION = "1"
+
+
+class MetricValue(BaseModel):
+    """A point estimate with its bootstrap interval; ``n`` = items (or pairs) it was computed on."""
+
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int = 0
+
+
+class ItemResult(BaseModel):
+    id: str
+    group: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    gold: dict[str, Any] = Field(default_factory=dict)
+    prediction: dict[str, Any] | None = None
+    status: Literal["ok", "error"] = "ok"
+    error: dict[str, Any] | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class RunRecord(BaseModel):
+    """Everything needed to reproduce, re-score and compare one evaluation run."""
+
+    record_version: str = RECORD_VERSION
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+    spec: str = Field(description="gold spec name, e.g. 'bandcamp-genres'")
+    spec_digest: str = ""
+    data_path: str = ""
+    gold_fingerprint: str = Field(description="datasets _fingerprint of the gold rows scored")
+    model: str = ""
+    prompt: str = ""
+    prompt_hash: str = ""
+    schema_version: str = ""
+    tool_versions: dict[str, str] = Field(default_factory=dict)
+    packages: dict[str, str] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+    limit: int | None = None
+    judge: str | None = None
+    metrics: dict[str, MetricValue] = Field(default_factory=dict)
+    failures: dict[str, int] = Field(default_factory=dict, description="error items by kind")
+    repeat_spread: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="--repeat N without cache: {metric: {min, max, sd, n}}")
+    extras: dict[str, Any] = Field(default_factory=dict, description="plot data: per-class F1, confusion, bins")
+    items: list[ItemResult] = Field(default_factory=list)
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically so a killed eval never leaves half a record for the gate to read."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.name + ".tmp")
+        tmp.write_text(json.dumps(self.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+        tmp.replace(p)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunRecord:
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
