@@ -1,0 +1,1 @@
+"""Test doubles that stand in for real services (named as such: nothing here is a real model)."""
