@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -29,8 +30,12 @@ class Prompt:
 
 
 def load_prompt(name: str) -> Prompt:
-    """``extract.v1`` -> agents/prompts/extract.v1.md: system text, ``---``, user template."""
-    text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+    """``extract.v1`` -> agents/prompts/extract.v1.md: system text, ``---``, user template.
+    A path to a ``.md`` file loads that file (for evaluating a prompt before it ships)."""
+    if name.endswith(".md"):
+        text = Path(name).read_text(encoding="utf-8")
+    else:
+        text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
     system, _, user = text.partition("\n---\n")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return Prompt(name, system.strip(), env.from_string(user), hashlib.sha256(text.encode()).hexdigest()[:16])
