@@ -7,12 +7,22 @@ the same shape.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, Field, model_validator
+
+
+def slugify(label: str) -> str:
+    """The id of a label: lower case, ``&`` read as "and", runs of non-word characters as one hyphen.
+
+    Packs are built with it and gold labels are mapped with it, so the two always agree.
+    """
+    s = label.strip().lower().replace("&", " and ")
+    return re.sub(r"[^\w]+", "-", s, flags=re.UNICODE).strip("-")
 
 
 class TaxonomyEntry(BaseModel):
