@@ -1,7 +1,105 @@
-"""``liner review ...`` (filled in by the review work)."""
+"""``liner review build|stats|serve|export``: parse, call ``linernotes.review``, print."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 review_app = typer.Typer(no_args_is_help=True, help="Annotator review of disagreements.")
+
+StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="Review store (SQLite)")]
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"liner review: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@review_app.command()
+def build(
+    output: Annotated[Path, typer.Option("--output", "-o", "--store", help="Review store to create or add to")],
+    run: Annotated[Path | None, typer.Option(help="Run record (liner eval -o RUN.json) or liner tag output JSONL")] = None,
+    gold: Annotated[Path | None, typer.Option(help="Gold set: JSONL or a datasets folder (e.g. a previous export)")] = None,
+    min_model_gap: Annotated[float, typer.Option(min=0, max=1, help="Queue when model-gold distance >= this")] = 0.1,
+    min_rater_spread: Annotated[float, typer.Option(min=0, max=1, help="Queue when raters' sd / max sd >= this")] = 0.3,
+    routed: Annotated[bool, typer.Option("--routed/--no-routed", help="Queue items the graph routed to review")] = True,
+    audio_root: Annotated[Path | None, typer.Option(help="Folder the items' audio_path values resolve against")] = None,
+) -> None:
+    """Collect disagreements (model vs gold, rater spread, routed items) into a prioritised queue."""
+    from linernotes.review.build import build_store
+    from linernotes.review.queue import QueueOptions
+    from linernotes.review.sources import SourceError
+    from linernotes.review.store import StoreError
+
+    try:
+        result = build_store(output, run=run, gold=gold, audio_root=audio_root,
+                             options=QueueOptions(min_model_gap=min_model_gap, min_rater_spread=min_rater_spread,
+                                                  include_routed=routed))
+    except (SourceError, StoreError) as e:
+        _fail(str(e))
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.by_reason.items())) or "none"
+    typer.echo(f"queued {result.queued} of {result.scope} items ({result.new} new, {result.refreshed} refreshed; "
+               f"reasons: {reasons}) -> {result.store}")
+
+
+@review_app.command()
+def stats(
+    gold: Annotated[Path | None, typer.Option(help="Gold set with per-rater values (JSONL or datasets folder)")] = None,
+    run: Annotated[Path | None, typer.Option(help="Add the model as an annotator (run record or tag output)")] = None,
+    store: Annotated[Path | None, typer.Option("--store", "-s", help="Agreement among the store's annotators")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Krippendorff's alpha, Fleiss' and Cohen's kappa, per-annotator quality."""
+    from linernotes.review.report import render
+    from linernotes.review.sources import SourceError
+    from linernotes.review.stats import agreement_stats
+    from linernotes.review.store import StoreError
+
+    try:
+        reports = agreement_stats(gold=gold, run=run, store=store)
+    except (SourceError, StoreError) as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps([r.model_dump() for r in reports], indent=2))
+    else:
+        typer.echo(render(reports), nl=False)
+
+
+@review_app.command()
+def serve(
+    store: StoreOpt = Path("review.sqlite"),
+    host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    token: Annotated[str | None, typer.Option(envvar="LINER_REVIEW_TOKEN",
+                                              help="Access token (required off loopback)")] = None,
+    audio_root: Annotated[Path | None, typer.Option(help="Serve audio from this folder")] = None,
+) -> None:
+    """Run the review web app until interrupted."""
+    from linernotes.review.server import BindError
+    from linernotes.review.server import serve as run_server
+    from linernotes.review.store import StoreError
+
+    try:
+        typer.echo(f"review UI on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+        run_server(store, host=host, port=port, token=token, audio_root=audio_root)
+    except (BindError, StoreError) as e:
+        _fail(str(e))
+
+
+@review_app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Gold directory; writes the next vN inside")],
+    store: StoreOpt = Path("review.sqlite"),
+) -> None:
+    """Write the adjudicated gold set as a new datasets version with provenance.json."""
+    from linernotes.review.export import export_gold
+    from linernotes.review.store import ReviewStore, StoreError
+
+    try:
+        result = export_gold(ReviewStore(store), output)
+    except StoreError as e:
+        _fail(str(e))
+    typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped")

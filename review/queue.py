@@ -1,0 +1,140 @@
+"""Build the review queue: which items need a person, why, and in what order.
+
+An item is queued when the model disagrees with gold, when its raters disagree among themselves,
+when the graph routed it to review, or when the model failed on it. The model is recorded as one
+more annotator next to the gold consensus and every rater, as Prodigy does, so the item page and
+the agreement metrics treat it like anyone else.
+"""
+
+from __future__ import annotations
+
+from statistics import fmean
+from typing import Any, Literal
+
+from linernotes.review.fields import FieldSpec
+from linernotes.review.priority import ROUTED_FLOOR, priority, severity, uncertainty
+from linernotes.review.sources import Source, SourceItem
+from pydantic import BaseModel, Field
+
+ReasonKind = Literal["model_disagrees", "annotators_disagree", "routed", "model_error"]
+
+
+class Reason(BaseModel):
+    kind: ReasonKind
+    field: str | None = None
+    size: float = Field(ge=0, le=1, description="disagreement on [0, 1]")
+    detail: str = ""
+
+
+class Annotation(BaseModel):
+    """One annotator's value for one field: ``gold``, ``model:<name>``, ``rater:<n>`` or a reviewer id."""
+
+    annotator: str
+    field: str
+    value: Any
+
+
+class QueueEntry(BaseModel):
+    id: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    gold: dict[str, Any] = Field(default_factory=dict, description="gold per field, enrichment scale")
+    consensus: dict[str, Any] = Field(default_factory=dict, description="raters' mean per interval field")
+    prediction: dict[str, Any] | None = None
+    status: str = "ok"
+    error: dict[str, Any] | None = None
+    annotations: list[Annotation] = Field(default_factory=list)
+    reasons: list[Reason] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list, description="fields under review")
+    labels: list[str] = Field(default_factory=list)
+    disagreement: float = 0.0
+    uncertainty: float = 0.0
+    severity: float = 0.0
+    priority: float = 0.0
+
+
+class QueueOptions(BaseModel):
+    min_model_gap: float = Field(0.1, ge=0, le=1, description="queue when model-gold distance >= this")
+    min_rater_spread: float = Field(0.3, ge=0, le=1, description="queue when raters' sd/max-sd >= this")
+    include_routed: bool = True
+
+
+def model_annotator(meta: dict[str, Any]) -> str:
+    return f"model:{meta.get('model') or 'unknown'}"
+
+
+def _annotations(item: SourceItem, fields: list[FieldSpec], model_name: str) -> list[Annotation]:
+    out = []
+    for f in fields:
+        gold = f.from_gold(item.gold_row.get(f.gold_key))
+        if gold is not None:
+            out.append(Annotation(annotator="gold", field=f.name, value=gold))
+        pred = f.from_prediction(item.prediction)
+        if pred is not None:
+            out.append(Annotation(annotator=model_name, field=f.name, value=pred))
+        for n, r in enumerate(f.ratings(item.gold_row), 1):
+            out.append(Annotation(annotator=f"rater:{n}", field=f.name, value=r))
+    return out
+
+
+def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> list[Reason]:
+    reasons = []
+    if item.in_run and item.status == "error":
+        err = item.error or {}
+        reasons.append(Reason(kind="model_error", size=1.0, detail=f"{err.get('kind', 'error')}: "
+                                                                   f"{err.get('message', '')}"[:300]))
+    for f in fields:
+        gold = f.from_gold(item.gold_row.get(f.gold_key))
+        pred = f.from_prediction(item.prediction)
+        gap = f.distance(pred, gold)
+        if pred is not None and gold is not None and gap >= opts.min_model_gap:
+            reasons.append(Reason(kind="model_disagrees", field=f.name, size=round(gap, 4),
+                                  detail=f"model {_fmt(pred)} vs gold {_fmt(gold)}"))
+        ratings = f.ratings(item.gold_row)
+        spread = f.spread(ratings)
+        if spread >= opts.min_rater_spread:
+            reasons.append(Reason(kind="annotators_disagree", field=f.name, size=round(spread, 4),
+                                  detail=f"{len(ratings)} raters, range {_fmt(min(ratings))}..{_fmt(max(ratings))}"))
+    review = (item.prediction or {}).get("review") or {}
+    if opts.include_routed and review.get("routed"):
+        for text in review.get("reasons") or ["routed"]:
+            reasons.append(Reason(kind="routed", size=ROUTED_FLOOR, detail=str(text)[:300]))
+    return reasons
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:+.2f}"
+    if isinstance(v, list):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return str(v)
+
+
+def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, model_name: str) -> QueueEntry | None:
+    """The queue entry for one item, or None when nothing about it needs a person."""
+    reasons = _reasons(item, fields, opts)
+    if not reasons:
+        return None
+    involved = sorted({r.field for r in reasons if r.field}) or [f.name for f in fields]
+    disagreement = max(r.size for r in reasons)
+    unc = uncertainty(item.prediction, involved)
+    sev = severity(item.prediction)
+    gold = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
+    consensus = {f.name: round(fmean(r), 6) for f in fields if (r := f.ratings(item.gold_row))}
+    labels: set[str] = set()
+    for f in fields:
+        labels.update(f.labels(gold[f.name]))
+        labels.update(f.labels(f.from_prediction(item.prediction)))
+    return QueueEntry(id=item.id, inputs=item.inputs, gold=gold, consensus=consensus, prediction=item.prediction,
+                      status=item.status, error=item.error, annotations=_annotations(item, fields, model_name),
+                      reasons=reasons, fields=involved, labels=sorted(labels), disagreement=disagreement,
+                      uncertainty=unc, severity=sev, priority=priority(disagreement, unc, sev))
+
+
+def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueEntry]:
+    """Entries sorted by priority (highest first). With a run, only the run's items are in scope."""
+    opts = opts or QueueOptions()
+    scoped = [i for i in source.items if i.in_run] or source.items
+    model_name = model_annotator(source.meta)
+    entries = [e for i in scoped if (e := build_entry(i, source.fields, opts, model_name))]
+    entries.sort(key=lambda e: (-e.priority, e.id))
+    return entries

@@ -1,0 +1,172 @@
+"""Read what a review is built from: an eval run record, or a ``liner tag`` output plus a gold file.
+
+Both become the same ``SourceItem`` list, so the queue never cares where a prediction came from.
+The gold file's rows are kept verbatim (``gold_row``) because export writes the next version of
+that same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from linernotes.review.fields import FieldSpec, detect_fields
+from pydantic import BaseModel, Field
+
+
+class SourceError(Exception):
+    """A source file is missing or not in a shape review understands (exit code 2)."""
+
+
+class SourceItem(BaseModel):
+    id: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    gold_row: dict[str, Any] = Field(default_factory=dict, description="the gold set's row, verbatim")
+    prediction: dict[str, Any] | None = None
+    status: str = "ok"
+    error: dict[str, Any] | None = None
+    in_run: bool = False
+
+
+class Source(BaseModel):
+    """Everything a queue is built from, plus where it came from (kept in the store's meta)."""
+
+    items: list[SourceItem]
+    fields: list[FieldSpec]
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise SourceError(f"{path}:{n}: not JSON ({e.msg})") from e
+    return rows
+
+
+def read_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Gold rows from a JSONL file or a ``datasets`` folder (a previous ``liner review export``)."""
+    p = Path(path)
+    if p.is_dir():
+        from datasets import load_from_disk
+
+        return [dict(r) for r in load_from_disk(str(latest_version(p)))]
+    if not p.is_file():
+        raise SourceError(f"gold file not found: {p}")
+    return _read_jsonl(p)
+
+
+def latest_version(path: Path) -> Path:
+    """A gold dir written by export holds v1, v2, ...; a plain datasets folder is its own version."""
+    versions = sorted((d for d in path.glob("v*") if d.is_dir() and d.name[1:].isdigit()),
+                      key=lambda d: int(d.name[1:]))
+    return versions[-1] if versions else path
+
+
+def fingerprint(rows: list[dict[str, Any]]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps(r, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()[:16]
+
+
+def _fields_of(rows: list[dict[str, Any]]) -> list[FieldSpec]:
+    seen: dict[str, FieldSpec] = {}
+    for r in rows[:200]:
+        for spec in detect_fields(r):
+            seen.setdefault(spec.name, spec)
+    return list(seen.values())
+
+
+def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
+    """An eval run record (``linernotes.evals.record.RunRecord`` JSON); extra fields are ignored."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise SourceError(f"{path}: not a JSON run record ({e.msg})") from e
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise SourceError(f"{path}: a run record needs an 'items' list")
+    items = []
+    for it in data["items"]:
+        gold = dict(it.get("gold") or {})
+        items.append(SourceItem(id=str(it["id"]), inputs=dict(it.get("inputs") or {}),
+                                gold_row={"id": str(it["id"]), **dict(it.get("inputs") or {}), **gold},
+                                prediction=it.get("prediction"), status=it.get("status", "ok"),
+                                error=it.get("error"), in_run=True))
+    meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
+    return items, meta
+
+
+def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
+    """``liner tag`` output lines by id (the last line for an id wins, as resume appends)."""
+    if not path.is_file():
+        raise SourceError(f"run output not found: {path}")
+    return {str(r["id"]): r for r in _read_jsonl(path) if r.get("id") is not None}
+
+
+def _inputs_of(row: dict[str, Any], fields: list[FieldSpec]) -> dict[str, Any]:
+    """What a reviewer reads: the gold row minus its answers."""
+    hidden = {"id"} | {f.gold_key for f in fields} | {f.ratings_key for f in fields if f.ratings_key}
+    hidden |= {"sd", "gold_genres", "tags"}
+    return {k: v for k, v in row.items() if k not in hidden}
+
+
+def load_source(run: str | Path | None = None, gold: str | Path | None = None) -> Source:
+    """Join a run (record JSON or tag JSONL) with a gold set; either may be given alone."""
+    if run is None and gold is None:
+        raise SourceError("give --run, --gold, or both")
+    run_items: list[SourceItem] = []
+    meta: dict[str, Any] = {}
+    tag_lines: dict[str, dict[str, Any]] = {}
+    if run is not None:
+        rp = Path(run)
+        if not rp.is_file():
+            raise SourceError(f"run not found: {rp}")
+        if rp.suffix == ".json":
+            run_items, meta = load_run_record(rp)
+        else:
+            tag_lines = load_tag_output(rp)
+        meta["run"] = str(rp)
+    gold_rows = read_gold(gold) if gold is not None else []
+    if gold is not None:
+        meta.update(gold=str(gold), gold_rows_fingerprint=fingerprint(gold_rows))
+    if run is not None and not run_items and not gold_rows:
+        raise SourceError("a `liner tag` output needs --gold to compare against")
+
+    if gold_rows:
+        fields = _fields_of(gold_rows)
+        by_run = {it.id: it for it in run_items}
+        items = []
+        for row in gold_rows:
+            rid = str(row.get("id"))
+            line = tag_lines.get(rid)
+            prior = by_run.get(rid)
+            item = SourceItem(id=rid, inputs=prior.inputs if prior else _inputs_of(row, fields), gold_row=row)
+            if prior:
+                item.prediction, item.status, item.error, item.in_run = (prior.prediction, prior.status,
+                                                                         prior.error, True)
+            elif line:
+                item.prediction, item.status, item.error, item.in_run = (line.get("enrichment"),
+                                                                         line.get("status", "ok"),
+                                                                         line.get("error"), True)
+            items.append(item)
+        if (run_items or tag_lines) and not any(i.in_run for i in items):
+            raise SourceError("no id of the run appears in the gold set")
+    else:
+        items = run_items
+        fields = _fields_of([i.gold_row for i in items])
+    if not fields:
+        raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "
+                          "language, explicit)")
+    meta["fields"] = [f.name for f in fields]
+    if not meta.get("model"):
+        models = {((i.prediction or {}).get("provenance") or {}).get("model") for i in items if i.prediction}
+        meta["model"] = next(iter(sorted(m for m in models if m)), "") if models else ""
+    return Source(items=items, fields=fields, meta=meta)

@@ -1,0 +1,25 @@
+"""``liner review stats``: agreement over a gold set (its raters, plus the model if a run is given) or a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linernotes.review.agreement import AgreementReport, gold_agreement, store_agreement
+from linernotes.review.sources import SourceError, load_source
+from linernotes.review.store import ReviewStore
+
+
+def agreement_stats(gold: str | Path | None = None, run: str | Path | None = None,
+                    store: str | Path | None = None) -> list[AgreementReport]:
+    """One report per source given: the gold set's raters (with the model as annotator), the store."""
+    if gold is None and run is None and store is None:
+        raise SourceError("give --gold, --run or --store")
+    reports = []
+    if gold is not None or run is not None:
+        source = load_source(run=run, gold=gold)
+        predictions = {i.id: i.prediction for i in source.items if i.prediction}
+        reports.append(gold_agreement([i.gold_row for i in source.items], source.fields, predictions,
+                                      source=str(gold or run)))
+    if store is not None:
+        reports.append(store_agreement(ReviewStore(store)))
+    return reports

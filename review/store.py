@@ -1,0 +1,320 @@
+"""The review store: one SQLite file (WAL) holding the queue, the gold set it came from, and every decision.
+
+Why this shape:
+- every adjudication is one transaction that appends a history row *and* bumps the item's
+  version, so a crash leaves either both or neither;
+- saves carry the version the annotator saw (optimistic concurrency): a stale save raises
+  ``VersionConflict`` with the current state instead of silently overwriting a colleague;
+- the whole gold set is kept (not just queued items) so export can write its next version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from linernotes.review.fields import FieldSpec
+from linernotes.review.queue import QueueEntry
+from pydantic import BaseModel, Field
+
+Action = Literal["accept_model", "accept_gold", "accept_consensus", "edit", "skip"]
+Status = Literal["open", "adjudicated", "skipped"]
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gold (id TEXT PRIMARY KEY, pos INTEGER NOT NULL, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+  id TEXT PRIMARY KEY, priority REAL NOT NULL, entry TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'adjudicated', 'skipped')),
+  decision TEXT NOT NULL DEFAULT '{}', version INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT, updated_by TEXT);
+CREATE TABLE IF NOT EXISTS adjudications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL REFERENCES items(id),
+  annotator TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL,
+  previous TEXT NOT NULL, new TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS adjudications_item ON adjudications(item_id);
+CREATE INDEX IF NOT EXISTS items_priority ON items(priority DESC);
+"""
+
+
+class StoreError(Exception):
+    """The store is missing or unusable (exit code 2)."""
+
+
+class Adjudication(BaseModel):
+    """What an annotator submits: an action, the version they saw, and for ``edit`` the new values."""
+
+    annotator: str = Field(min_length=1, max_length=100)
+    action: Action
+    version: int = Field(ge=0)
+    values: dict[str, Any] = Field(default_factory=dict)
+    comment: str = Field("", max_length=5000)
+
+
+class HistoryRow(BaseModel):
+    seq: int
+    item_id: str
+    annotator: str
+    at: str
+    action: str
+    previous: dict[str, Any]
+    new: dict[str, Any]
+    comment: str
+    version: int
+
+
+class ItemState(BaseModel):
+    entry: QueueEntry
+    status: Status
+    decision: dict[str, Any]
+    version: int
+    updated_at: str | None = None
+    updated_by: str | None = None
+    history: list[HistoryRow] = Field(default_factory=list)
+
+
+class ItemSummary(BaseModel):
+    id: str
+    priority: float
+    status: Status
+    version: int
+    fields: list[str]
+    reasons: list[str]
+    labels: list[str]
+    preview: str
+    updated_by: str | None = None
+
+
+class QueueFilter(BaseModel):
+    reason: str | None = None
+    field: str | None = None
+    label: str | None = None
+    annotator: str | None = None
+    status: Status | None = None
+    sort: Literal["priority", "id"] = "priority"
+
+
+class VersionConflict(Exception):
+    """A save based on an old version; carries what the item looks like now."""
+
+    def __init__(self, current: ItemState):
+        super().__init__(f"item {current.entry.id!r} changed: now at version {current.version}")
+        self.current = current
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _dump(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+class ReviewStore:
+    # Test seam: called inside the adjudication transaction between its two writes, so fault
+    # injection (an exception, a SIGKILL) can prove no half-written decision survives.
+    fault_hook: Callable[[], None] | None = None
+
+    def __init__(self, path: str | Path, *, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(f"review store not found: {self.path} (build one with `liner review build`)")
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA foreign_keys=ON")
+        con.execute("PRAGMA synchronous=FULL")
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front so the version check can't race."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # -- building -------------------------------------------------------------------------------
+    def load(self, entries: list[QueueEntry], gold_rows: list[dict[str, Any]], fields: list[FieldSpec],
+             meta: dict[str, Any]) -> tuple[int, int]:
+        """Add a queue; items already in the store keep their decisions and versions (nothing lost).
+
+        Returns (new items, refreshed items).
+        """
+        with self._write() as con:
+            known = {r[0] for r in con.execute("SELECT id FROM items")}
+            for key, value in {**meta, "fields": [f.model_dump() for f in fields]}.items():
+                con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                            "value = excluded.value", (key, _dump(value)))
+            start = con.execute("SELECT COALESCE(MAX(pos), -1) + 1 FROM gold").fetchone()[0]
+            con.executemany("INSERT OR IGNORE INTO gold(id, pos, row) VALUES (?, ?, ?)",
+                            ((str(r.get("id")), start + n, _dump(r)) for n, r in enumerate(gold_rows)))
+            con.executemany(
+                "INSERT INTO items(id, priority, entry) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "priority = excluded.priority, entry = excluded.entry",
+                ((e.id, e.priority, e.model_dump_json()) for e in entries))
+        new = sum(1 for e in entries if e.id not in known)
+        return new, len(entries) - new
+
+    # -- reading --------------------------------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        with self._connect() as con:
+            return {r["key"]: json.loads(r["value"]) for r in con.execute("SELECT key, value FROM meta")}
+
+    def fields(self) -> list[FieldSpec]:
+        return [FieldSpec.model_validate(f) for f in self.meta().get("fields", [])]
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields():
+            if f.name == name:
+                return f
+        raise ValueError(f"unknown field {name!r}")
+
+    def _history(self, con: sqlite3.Connection, item_id: str | None = None) -> list[HistoryRow]:
+        sql = "SELECT * FROM adjudications" + (" WHERE item_id = ?" if item_id else "") + " ORDER BY seq"
+        rows = con.execute(sql, (item_id,) if item_id else ())
+        return [HistoryRow(**{**dict(r), "previous": json.loads(r["previous"]), "new": json.loads(r["new"])})
+                for r in rows]
+
+    def _state(self, con: sqlite3.Connection, item_id: str) -> ItemState:
+        r = con.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+        if r is None:
+            raise KeyError(item_id)
+        return ItemState(entry=QueueEntry.model_validate_json(r["entry"]), status=r["status"],
+                         decision=json.loads(r["decision"]), version=r["version"], updated_at=r["updated_at"],
+                         updated_by=r["updated_by"], history=self._history(con, item_id))
+
+    def get(self, item_id: str) -> ItemState:
+        """The item with its decision and history; KeyError when it is not in the queue."""
+        with self._connect() as con:
+            return self._state(con, item_id)
+
+    def history(self) -> list[HistoryRow]:
+        with self._connect() as con:
+            return self._history(con)
+
+    def list_items(self, flt: QueueFilter | None = None) -> list[ItemSummary]:
+        flt = flt or QueueFilter()
+        where, args = [], []
+        if flt.status:
+            where.append("status = ?")
+            args.append(flt.status)
+        if flt.reason:
+            where.append("EXISTS (SELECT 1 FROM json_each(entry, '$.reasons') WHERE json_extract(value, '$.kind') = ?)")
+            args.append(flt.reason)
+        if flt.field:
+            where.append("EXISTS (SELECT 1 FROM json_each(entry, '$.fields') WHERE value = ?)")
+            args.append(flt.field)
+        if flt.label:
+            where.append("EXISTS (SELECT 1 FROM json_each(entry, '$.labels') WHERE value = ?)")
+            args.append(flt.label)
+        if flt.annotator:
+            where.append("(EXISTS (SELECT 1 FROM adjudications a WHERE a.item_id = items.id AND a.annotator = ?) "
+                         "OR EXISTS (SELECT 1 FROM json_each(entry, '$.annotations') "
+                         "WHERE json_extract(value, '$.annotator') = ?))")
+            args += [flt.annotator, flt.annotator]
+        order = "priority DESC, id" if flt.sort == "priority" else "id"
+        sql = ("SELECT id, priority, status, version, updated_by, entry FROM items"
+               + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
+        out = []
+        with self._connect() as con:
+            for r in con.execute(sql, args):
+                e = json.loads(r["entry"])
+                text = next((str(v) for v in (e.get("inputs") or {}).values() if isinstance(v, str) and v), "")
+                out.append(ItemSummary(id=r["id"], priority=r["priority"], status=r["status"], version=r["version"],
+                                       fields=e.get("fields", []), labels=e.get("labels", []),
+                                       reasons=sorted({x["kind"] for x in e.get("reasons", [])}),
+                                       preview=text[:160], updated_by=r["updated_by"]))
+        return out
+
+    def facets(self) -> dict[str, list[str]]:
+        """Values the queue filters can take (reasons, fields, labels, annotators)."""
+        with self._connect() as con:
+            def col(sql: str) -> list[str]:
+                return sorted({str(r[0]) for r in con.execute(sql) if r[0] is not None})
+            return {
+                "reason": col("SELECT DISTINCT json_extract(value, '$.kind') FROM items, json_each(items.entry, '$.reasons')"),
+                "field": col("SELECT DISTINCT value FROM items, json_each(items.entry, '$.fields')"),
+                "label": col("SELECT DISTINCT value FROM items, json_each(items.entry, '$.labels')"),
+                "annotator": col("SELECT DISTINCT annotator FROM adjudications")
+                + col("SELECT DISTINCT json_extract(value, '$.annotator') FROM items, json_each(items.entry, "
+                      "'$.annotations') WHERE json_extract(value, '$.annotator') NOT LIKE 'rater:%'"),
+            }
+
+    def next_open(self, after: str | None = None) -> str | None:
+        """The highest-priority open item other than ``after`` (the one just decided)."""
+        with self._connect() as con:
+            r = con.execute("SELECT id FROM items WHERE status = 'open' AND id != ? ORDER BY priority DESC, id "
+                            "LIMIT 1", (after or "",)).fetchone()
+            return r[0] if r else None
+
+    def gold_rows(self) -> list[dict[str, Any]]:
+        with self._connect() as con:
+            return [json.loads(r[0]) for r in con.execute("SELECT row FROM gold ORDER BY pos")]
+
+    def integrity(self) -> str:
+        with self._connect() as con:
+            return con.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- deciding -------------------------------------------------------------------------------
+    def _resolve(self, state: ItemState, adj: Adjudication) -> dict[str, Any]:
+        """The values an action stands for, on the enrichment scale; ValueError if it has none."""
+        e = state.entry
+        specs = {f.name: f for f in self.fields()}
+        if adj.action == "skip":
+            return {}
+        if adj.action == "edit":
+            if not adj.values:
+                raise ValueError("edit needs at least one value")
+            unknown = set(adj.values) - set(specs)
+            if unknown:
+                raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+            return {k: specs[k].parse(v) for k, v in adj.values.items()}
+        if adj.action == "accept_model":
+            if not e.prediction:
+                raise ValueError("this item has no model prediction to accept")
+            return {f: specs[f].from_prediction(e.prediction) for f in e.fields if f in specs}
+        if adj.action == "accept_consensus":
+            values = {f: e.consensus[f] for f in e.fields if f in e.consensus}
+            if not values:
+                raise ValueError("this item has no rater consensus for its fields")
+            return values
+        return {f: e.gold.get(f) for f in e.fields if f in specs}
+
+    def adjudicate(self, item_id: str, adj: Adjudication) -> ItemState:
+        """Apply one decision atomically; ``VersionConflict`` if someone saved since ``adj.version``."""
+        with self._write() as con:
+            state = self._state(con, item_id)
+            if state.version != adj.version:
+                raise VersionConflict(state)
+            new_values = self._resolve(state, adj)
+            previous = {k: state.decision.get(k, state.entry.gold.get(k)) for k in new_values}
+            decision = {**state.decision, **new_values}
+            status = "skipped" if adj.action == "skip" and not state.decision else (
+                state.status if adj.action == "skip" else "adjudicated")
+            at = _now()
+            con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (item_id, adj.annotator, at, adj.action, _dump(previous),
+                                                            _dump(new_values), adj.comment, state.version + 1))
+            if ReviewStore.fault_hook is not None:
+                ReviewStore.fault_hook()
+            con.execute("UPDATE items SET status = ?, decision = ?, version = version + 1, updated_at = ?, "
+                        "updated_by = ? WHERE id = ? AND version = ?",
+                        (status, _dump(decision), at, adj.annotator, item_id, state.version))
+            return self._state(con, item_id)

@@ -1,0 +1,223 @@
+"""The review web app: queue and item pages (server-rendered, autoescaped) plus a small JSON API.
+
+Everything is served from this package (templates, CSS, JS): the UI works offline. Routes only
+translate HTTP to ``ReviewStore`` calls; decisions, conflicts and validation live in the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+from linernotes.review.agreement import store_agreement
+from linernotes.review.store import Adjudication, QueueFilter, ReviewStore, VersionConflict
+from linernotes.review.web import security as sec
+from linernotes.review.web.views import annotator_rows, display, edit_default, evidence_spans, segments
+from pydantic import BaseModel, ValidationError
+
+HERE = Path(__file__).parent
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+class Settings(BaseModel):
+    store: Path
+    token: str | None = None
+    loopback_only: bool = True
+    audio_root: Path | None = None
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["urlq"] = lambda s: quote(str(s), safe="")
+    env.globals["display"] = display
+    return env
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = ReviewStore(settings.store)
+    env = _env()
+    app = FastAPI(title="linernotes review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if not sec.host_allowed(request, settings.loopback_only):
+            return Response("unknown host", status_code=421, media_type="text/plain")
+        if request.url.path != "/login" and not sec.authorised(request, settings.token):
+            return Response("this review server needs its token: open /login?token=...", status_code=401,
+                            media_type="text/plain")
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if sec.CSRF_COOKIE not in request.cookies:
+            response.set_cookie(sec.CSRF_COOKIE, getattr(request.state, "csrf", None) or sec.new_token(),
+                                httponly=True, samesite="strict")
+        return response
+
+    def csrf_token(request: Request) -> str:
+        """The session's CSRF token, minted on first sight and set as a cookie by ``guard``."""
+        if sec.CSRF_COOKIE in request.cookies:
+            return request.cookies[sec.CSRF_COOKIE]
+        if not hasattr(request.state, "csrf"):
+            request.state.csrf = sec.new_token()
+        return request.state.csrf
+
+    def page(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
+        html = env.get_template(name).render(csrf=csrf_token(request),
+                                             annotator=request.cookies.get(sec.ANNOTATOR_COOKIE, ""), **ctx)
+        return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+
+    def forbidden(msg: str) -> Response:
+        return JSONResponse({"error": "forbidden", "detail": msg}, status_code=403)
+
+    @app.get("/login")
+    def login(token: str = "") -> Response:
+        if settings.token and not sec.same(token, settings.token):
+            return Response("wrong token", status_code=401, media_type="text/plain")
+        resp = RedirectResponse("/", status_code=303)
+        if settings.token:
+            resp.set_cookie(sec.AUTH_COOKIE, settings.token, httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/")
+    def queue_page(request: Request, reason: str | None = None, field: str | None = None, label: str | None = None,
+                   annotator: str | None = None, status: str | None = None, sort: str = "priority") -> Response:
+        try:
+            flt = QueueFilter(reason=reason or None, field=field or None, label=label or None,
+                              annotator=annotator or None, status=status or None, sort=sort)
+        except ValidationError as e:
+            return page(request, "error.html", status=422, message=str(e.errors()[0]["msg"]))
+        items = store.list_items(flt)
+        counts = {s: sum(1 for i in store.list_items() if i.status == s) for s in ("open", "adjudicated", "skipped")}
+        return page(request, "queue.html", items=items, flt=flt, facets=store.facets(), counts=counts,
+                    meta=store.meta())
+
+    @app.get("/item/{item_id:path}")
+    def item_page(request: Request, item_id: str, saved: str | None = None) -> Response:
+        return render_item(request, item_id, saved=saved)
+
+    def render_item(request: Request, item_id: str, status: int = 200, **ctx: Any) -> Response:
+        try:
+            state = store.get(item_id)
+        except KeyError:
+            return page(request, "error.html", status=404, message=f"no item {item_id!r} in the queue")
+        specs = store.fields()
+        spans = evidence_spans(state.entry.prediction)
+        texts = {k: segments(v, k, spans) for k, v in state.entry.inputs.items() if isinstance(v, str)}
+        others = {k: v for k, v in state.entry.inputs.items() if not isinstance(v, str)}
+        order = [i.id for i in store.list_items()]
+        pos = order.index(item_id) if item_id in order else -1
+        nav = {"prev": order[pos - 1] if pos > 0 else None,
+               "next": order[pos + 1] if 0 <= pos < len(order) - 1 else None}
+        pred = state.entry.prediction or {}
+        audio = bool(settings.audio_root and state.entry.inputs.get("audio_path"))
+        return page(request, "item.html", status=status, state=state, e=state.entry, specs=specs, texts=texts,
+                    others=others, spans=spans, pred=pred, evidence=pred.get("evidence") or {},
+                    rows=annotator_rows(state, specs), nav=nav, audio=audio,
+                    edit={s.name: edit_default(state, s) for s in specs}, **ctx)
+
+    @app.post("/decide/{item_id:path}")
+    async def decide(request: Request, item_id: str) -> Response:
+        form = await request.form()
+        if not sec.csrf_ok(request, str(form.get(sec.CSRF_FIELD, ""))):
+            return forbidden("missing or wrong CSRF token, or a cross-site request")
+        who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
+        action = str(form.get("action", ""))
+        values = {s.name: form[f"value_{s.name}"] for s in store.fields()
+                  if action == "edit" and str(form.get(f"value_{s.name}", "")).strip()}
+        try:
+            adj = Adjudication(annotator=who, action=action, version=int(str(form.get("version", "-1"))),
+                               values=values, comment=str(form.get("comment", "")))
+            store.adjudicate(item_id, adj)
+        except KeyError:
+            return page(request, "error.html", status=404, message=f"no item {item_id!r} in the queue")
+        except VersionConflict as c:
+            return render_item(request, item_id, status=409, conflict=c.current)
+        except (ValidationError, ValueError) as e:
+            msg = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
+            if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",):
+                msg = "enter your annotator name before deciding"
+            return render_item(request, item_id, status=422, error=msg)
+        nxt = store.next_open(after=item_id)
+        target = f"/item/{quote(nxt, safe='')}?saved={quote(item_id, safe='')}" if nxt else "/?saved=" + quote(item_id)
+        resp = RedirectResponse(target, status_code=303)
+        resp.set_cookie(sec.ANNOTATOR_COOKIE, who, httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/audio/{item_id:path}")
+    def audio(item_id: str) -> Response:
+        try:
+            path = store.get(item_id).entry.inputs.get("audio_path")
+        except KeyError:
+            path = None
+        if not path or not settings.audio_root:
+            return Response("no audio", status_code=404, media_type="text/plain")
+        root = settings.audio_root.resolve()
+        full = (root / str(path)).resolve()
+        if not full.is_relative_to(root) or not full.is_file():
+            return Response("no audio", status_code=404, media_type="text/plain")
+        return FileResponse(full)
+
+    # -- JSON API -----------------------------------------------------------------------------------
+    @app.get("/api/queue")
+    def api_queue(reason: str | None = None, field: str | None = None, label: str | None = None,
+                  annotator: str | None = None, status: str | None = None, sort: str = "priority") -> Response:
+        try:
+            flt = QueueFilter(reason=reason, field=field, label=label, annotator=annotator, status=status, sort=sort)
+        except ValidationError as e:
+            return JSONResponse({"error": "invalid filter", "detail": e.errors()[0]["msg"]}, status_code=422)
+        return JSONResponse([i.model_dump() for i in store.list_items(flt)])
+
+    @app.get("/api/facets")
+    def api_facets() -> dict[str, list[str]]:
+        return store.facets()
+
+    @app.get("/api/items/{item_id:path}")
+    def api_item(item_id: str) -> Response:
+        try:
+            return JSONResponse(store.get(item_id).model_dump(mode="json"))
+        except KeyError:
+            return JSONResponse({"error": "not found"}, status_code=404)
+
+    @app.post("/api/adjudicate/{item_id:path}")
+    async def api_adjudicate(request: Request, item_id: str) -> Response:
+        if not sec.csrf_ok(request, request.headers.get(sec.CSRF_HEADER)):
+            return forbidden("missing or wrong X-CSRF-Token, or a cross-site request")
+        try:
+            body = await request.json()
+            adj = Adjudication.model_validate(body)
+            state = store.adjudicate(item_id, adj)
+        except KeyError:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        except VersionConflict as c:
+            return JSONResponse({"error": "conflict", "detail": str(c), "current": c.current.model_dump(mode="json")},
+                                status_code=409)
+        except ValidationError as e:
+            return JSONResponse({"error": "invalid", "detail": e.errors(include_url=False, include_context=False,
+                                                                         include_input=False)}, status_code=422)
+        except ValueError as e:
+            return JSONResponse({"error": "invalid", "detail": str(e)}, status_code=422)
+        return JSONResponse(state.model_dump(mode="json"))
+
+    @app.get("/api/stats")
+    def api_stats() -> dict[str, Any]:
+        return store_agreement(store).model_dump()
+
+    @app.get("/api/session")
+    def api_session(request: Request) -> dict[str, str]:
+        """The CSRF token for script clients (same-origin only: the CSP and cookie keep it there)."""
+        return {"csrf_token": csrf_token(request)}
+
+    return app

@@ -1,0 +1,93 @@
+"""Turn an item's state into what the item page shows; pure functions, no HTML (templates escape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linernotes.review.fields import FieldSpec
+from linernotes.review.store import ItemState
+from pydantic import BaseModel
+
+
+class Segment(BaseModel):
+    text: str
+    mark: str | None = None
+
+
+class Span(BaseModel):
+    field: str
+    start: int
+    end: int
+    text: str
+    why: str
+
+
+def evidence_spans(prediction: dict[str, Any] | None) -> list[Span]:
+    """Quoted spans from policy flags and explicit evidence, labelled with the clause that cited them."""
+    if not prediction:
+        return []
+    out = []
+    for flag in prediction.get("policy_flags") or []:
+        why = f"{flag.get('policy_id', '')}/{flag.get('clause_id', '')} severity {flag.get('severity', '?')}"
+        for s in flag.get("spans") or []:
+            out.append(Span(**{k: s[k] for k in ("field", "start", "end", "text")}, why=why))
+    for s in (prediction.get("explicit") or {}).get("evidence") or []:
+        out.append(Span(**{k: s[k] for k in ("field", "start", "end", "text")}, why="explicit"))
+    return out
+
+
+def segments(text: str, field: str, spans: list[Span]) -> list[Segment]:
+    """Split ``text`` around the spans that quote it (by offsets, or by finding the quote when the
+    run named the field differently, e.g. VADER's ``text`` mapped to ``description``)."""
+    marks: list[tuple[int, int, str]] = []
+    for s in spans:
+        if s.field == field and text[s.start:s.end] == s.text:
+            marks.append((s.start, s.end, s.why))
+        elif s.text and (at := text.find(s.text)) >= 0:
+            marks.append((at, at + len(s.text), s.why))
+    out, pos = [], 0
+    for start, end, why in sorted(set(marks)):
+        if start < pos:
+            continue
+        if start > pos:
+            out.append(Segment(text=text[pos:start]))
+        out.append(Segment(text=text[start:end], mark=why))
+        pos = end
+    if pos < len(text) or not out:
+        out.append(Segment(text=text[pos:]))
+    return out
+
+
+def display(value: Any, spec: FieldSpec | None = None) -> str:
+    """A value as an annotator reads it (valence also on the gold set's own scale)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        native = f" ({spec.to_gold(value):+.2f} on the gold scale)" if spec and spec.scale != 1 else ""
+        return f"{value:+.3f}{native}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "∅"
+    return str(value)
+
+
+def annotator_rows(state: ItemState, specs: list[FieldSpec]) -> list[dict[str, Any]]:
+    """One row per annotator (gold, model, raters, reviewers) with a value per field."""
+    rows: dict[str, dict[str, Any]] = {}
+    by_name = {s.name: s for s in specs}
+    for a in state.entry.annotations:
+        rows.setdefault(a.annotator, {})[a.field] = display(a.value, by_name.get(a.field))
+    for name, value in state.entry.consensus.items():
+        rows.setdefault("raters' mean", {})[name] = display(value, by_name.get(name))
+    for h in state.history:
+        for name, value in h.new.items():
+            rows.setdefault(f"annotator:{h.annotator}", {})[name] = display(value, by_name.get(name))
+    return [{"annotator": k, "values": v} for k, v in rows.items()]
+
+
+def edit_default(state: ItemState, spec: FieldSpec) -> str:
+    value = state.decision.get(spec.name, state.entry.gold.get(spec.name))
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
