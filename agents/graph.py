@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from langgraph.graph import END, START, StateGraph
+
 from linernotes.agents.nodes.extract import extract
 from linernotes.agents.nodes.gather import gather
 from linernotes.agents.nodes.route import route

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from pydantic import BaseModel, Field
+
 from linernotes.schema import Enrichment, ErrorInfo, Item, Usage
 from linernotes.tools.audio.features import AudioFeatures
 from linernotes.tools.policy.lookup import PolicyHit
 from linernotes.tools.retrieval.shortlist import Candidate
-from pydantic import BaseModel, Field
 
 
 class ClauseRef(BaseModel):

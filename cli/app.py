@@ -12,6 +12,7 @@ from typing import Annotated
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
+
 from linernotes.cli.render import Progress, print_dry_run, print_summary  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -96,7 +97,7 @@ def tag(
             return
         with Progress(enabled=progress and sys.stderr.isatty()) as bar:
             summary = asyncio.run(run_batch(config, opts, on_record=bar.update))
-    except (CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+    except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     print_summary(summary, output)
     raise typer.Exit(summary.exit_code)

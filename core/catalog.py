@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linernotes.schema import ErrorInfo, Item
 from pydantic import ValidationError
+
+from linernotes.schema import ErrorInfo, Item
 
 MAX_FIELD_CHARS = 100_000
 KNOWN_FIELDS = set(Item.model_fields) - {"extra"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from linernotes.llm.client import LLMConfig
 from pydantic import BaseModel, Field
+
+from linernotes.llm.client import LLMConfig
 
 
 class TagConfig(BaseModel):

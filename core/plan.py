@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from linernotes.catalog import read_catalog
 from linernotes.config import TagConfig
 from linernotes.runner import RunOptions
-from pydantic import BaseModel
 
 
 class DryRunReport(BaseModel):

@@ -15,12 +15,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from linernotes import __version__
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
 from linernotes.runstore import OutputWriter, error_record, scan_output, write_manifest
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
-from pydantic import BaseModel, Field
 
 
 class RunOptions(BaseModel):

@@ -68,8 +68,8 @@ class OutputWriter:
     def __init__(self, path: Path, sync: str = "line"):
         self.path = path
         self.sync = sync
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
             raise OutputError(f"{path}: cannot open for writing ({e.strerror})") from None

@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from pydantic import Field, create_model
+
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, GraphState
 from linernotes.llm.client import LLMError
 from linernotes.schema import ErrorInfo, Item, Usage
-from pydantic import Field, create_model
 
 VALENCE_SCALE = {"very negative": -0.8, "negative": -0.4, "neutral": 0.0, "positive": 0.4, "very positive": 0.8}
 LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "zh", "ar", "hi", "tr", "und"]
