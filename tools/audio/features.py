@@ -1,115 +1,88 @@
-"""Audio features from a bounded window of a file: tempo, key, loudness and friends."""
+"""Audio features of one file, from a bounded window: the evidence the tagger sees about sound.
+
+One decode (resampled once to 22.05 kHz), one power spectrum, every feature read from those.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from linernotes.tools.audio.errors import (
-    AudioCorrupt,
-    AudioEmpty,
-    AudioMissing,
-    AudioOutsideRoot,
-    AudioSilent,
-    AudioUnreadable,
-)
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-SR = 22050
-KEYS = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-# Krumhansl-Kessler key profiles
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+from linernotes.tools.audio.decode import MAX_DURATION_S, SR, read_window
+from linernotes.tools.audio.errors import AudioSilent
+from linernotes.tools.audio.loudness import measure_loudness
+from linernotes.tools.audio.onsets import onset_envelopes, onset_rate
+from linernotes.tools.audio.paths import resolve_audio_path
+from linernotes.tools.audio.silence import SILENCE_DBFS, edge_silence, frame_dbfs
+from linernotes.tools.audio.spectrum import power_spectrum
+from linernotes.tools.audio.speech import speech_ratio
+from linernotes.tools.audio.tempo import estimate_tempo
+from linernotes.tools.audio.tonal import estimate_key
+
+MIN_TEMPO_CONFIDENCE = 0.1  # below this the "beat" is indistinguishable from noise (see tests)
 
 
 class AudioFeatures(BaseModel):
-    duration_s: float
-    analysed_s: float
-    tempo_bpm: float | None
-    tempo_confidence: float
+    duration_s: float = Field(description="length of the whole file")
+    analysed_s: float = Field(description="length of the analysed window (taken from the middle)")
+    window_start_s: float
+    sample_rate: int = Field(description="the file's own rate")
+    channels: int
+    tempo_bpm: float | None = Field(description="None when nothing periodic was found")
+    tempo_confidence: float = Field(ge=0, le=1)
+    beat_regularity: float = Field(ge=0, le=1, description="1 = one steady beat explains every 8 s stretch")
     key: str | None
     mode: str | None
-    key_confidence: float
-    loudness_lufs: float | None
+    key_confidence: float = Field(ge=0, le=1)
+    loudness_lufs: float | None = Field(description="ITU-R BS.1770 integrated loudness of the window")
+    loudness_range_lu: float | None = Field(description="EBU Tech 3342 LRA of the window")
     rms: float
+    rms_dbfs: float
     spectral_centroid_hz: float
-    onset_rate: float
+    onset_rate: float = Field(description="onsets per second")
+    speech_ratio: float | None = Field(description="share of 4 s stretches that look like speech (heuristic)")
+    leading_silence_s: float
+    trailing_silence_s: float
 
 
-def resolve_path(path: str | Path, allowed_root: str | Path | None = None) -> Path:
-    """Resolve symlinks and refuse anything outside ``allowed_root``."""
-    p = Path(path)
-    if allowed_root is not None:
-        root = Path(allowed_root).resolve()
-        full = (root / p).resolve() if not p.is_absolute() else p.resolve()
-        if full != root and root not in full.parents:
-            raise AudioOutsideRoot(str(path), f"resolves outside the allowed root {root}")
-        p = full
-    if not p.exists():
-        raise AudioMissing(str(path), "no such file")
-    if not p.is_file():
-        raise AudioUnreadable(str(path), "not a regular file")
-    return p
+def _edges(window, mono: np.ndarray) -> tuple[float, float]:
+    lead = edge_silence(window.head, window.native_sr)[0] if window.head is not None else edge_silence(mono, SR)[0]
+    trail = edge_silence(window.tail, window.native_sr)[1] if window.tail is not None else edge_silence(mono, SR)[1]
+    return lead, trail
 
 
-def decode(path: Path, max_seconds: float) -> tuple[np.ndarray, float]:
-    """Mono float32 at SR from at most ``max_seconds`` of the file; returns (signal, full duration)."""
-    import soundfile as sf
-
-    if path.stat().st_size == 0:
-        raise AudioEmpty(str(path), "file is 0 bytes")
-    try:
-        info = sf.info(str(path))
-        duration = float(info.frames) / float(info.samplerate) if info.samplerate else 0.0
-        frames = int(min(info.frames, max_seconds * info.samplerate))
-        data, sr = sf.read(str(path), frames=frames, dtype="float32", always_2d=True)
-    except Exception as e:  # noqa: BLE001 (libsndfile errors are untyped)
-        raise AudioCorrupt(str(path), f"cannot decode: {e}") from None
-    if data.size == 0:
-        raise AudioEmpty(str(path), "no audio frames")
-    y = data.mean(axis=1)
-    if sr != SR:
-        import soxr
-
-        y = soxr.resample(y, sr, SR).astype(np.float32)
-    return y, duration
-
-
-def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Path | None = None) -> AudioFeatures:
-    import librosa
-    import pyloudnorm
-
-    p = resolve_path(path, allowed_root)
-    y, duration = decode(p, max_seconds)
-    rms = float(np.sqrt(np.mean(y**2)))
-    if rms < 1e-5:
-        raise AudioSilent(str(path), "signal is silent")
-    onset_env = librosa.onset.onset_strength(y=y, sr=SR)
-    tempo, beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=SR)
-    tempo_v = float(np.atleast_1d(tempo)[0]) if np.size(tempo) else None
-    conf = 0.0
-    if len(beats) > 2:
-        ibi = np.diff(beats)
-        conf = float(max(0.0, 1.0 - np.std(ibi) / (np.mean(ibi) + 1e-9)))
-    chroma = librosa.feature.chroma_stft(y=y, sr=SR).mean(axis=1)
-    best = (-2.0, None, None)
-    for i in range(12):
-        for mode, prof in (("major", _MAJOR), ("minor", _MINOR)):
-            r = float(np.corrcoef(chroma, np.roll(prof, i))[0, 1])
-            if r > best[0]:
-                best = (r, KEYS[i], mode)
-    try:
-        lufs = float(pyloudnorm.Meter(SR).integrated_loudness(y.astype(np.float64)))
-        lufs = lufs if np.isfinite(lufs) else None
-    except ValueError:
-        lufs = None
-    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=SR)
-    analysed = len(y) / SR
+def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Path | None = None,
+            max_duration_s: float = MAX_DURATION_S) -> AudioFeatures:
+    """Features of ``path`` from at most ``max_seconds`` of it; typed ``AudioError`` on bad input."""
+    p = resolve_audio_path(path, allowed_root)
+    window = read_window(p, max_seconds, max_duration_s)
+    mono = window.mono
+    levels = frame_dbfs(mono, SR)
+    if levels.max() <= SILENCE_DBFS:
+        raise AudioSilent(str(path), f"no 50 ms frame of the analysed window rises above {SILENCE_DBFS:.0f} dBFS")
+    spec = power_spectrum(mono)
+    active = spec.frame_dbfs() > SILENCE_DBFS
+    envs = onset_envelopes(spec)
+    tempo = estimate_tempo(envs, spec.fps, MIN_TEMPO_CONFIDENCE)
+    key = estimate_key(spec, active)
+    lufs, lra = measure_loudness(window.channels, SR)
+    mag = np.sqrt(spec.power[:, active])
+    centroid = (spec.freqs @ mag) / np.maximum(mag.sum(axis=0), 1e-12) if mag.shape[1] else np.zeros(1)
+    rms = float(np.sqrt(np.mean(mono.astype(np.float64) ** 2)))
+    lead, trail = _edges(window, mono)
     return AudioFeatures(
-        duration_s=round(duration, 3), analysed_s=round(analysed, 3),
-        tempo_bpm=round(tempo_v, 2) if tempo_v else None, tempo_confidence=round(conf, 3),
-        key=best[1], mode=best[2], key_confidence=round(max(0.0, best[0]), 3),
-        loudness_lufs=round(lufs, 2) if lufs is not None else None, rms=round(rms, 5),
-        spectral_centroid_hz=round(float(librosa.feature.spectral_centroid(y=y, sr=SR).mean()), 1),
-        onset_rate=round(len(onsets) / max(analysed, 1e-9), 3),
+        duration_s=round(window.duration_s, 3), analysed_s=round(window.seconds, 3),
+        window_start_s=round(window.start_s, 3), sample_rate=window.native_sr, channels=window.channels.shape[1],
+        tempo_bpm=round(tempo.bpm, 2) if tempo.bpm else None, tempo_confidence=round(tempo.confidence, 3),
+        beat_regularity=round(tempo.regularity, 3),
+        key=key.key, mode=key.mode, key_confidence=round(key.confidence, 3),
+        loudness_lufs=round(lufs, 2) if lufs is not None else None,
+        loudness_range_lu=round(lra, 2) if lra is not None else None,
+        rms=round(rms, 6), rms_dbfs=round(20.0 * np.log10(rms + 1e-12), 2),
+        spectral_centroid_hz=round(float(np.mean(centroid)), 1),
+        onset_rate=round(onset_rate(envs, spec.fps), 3),
+        speech_ratio=round(sr_, 3) if (sr_ := speech_ratio(spec, envs, active)) is not None else None,
+        leading_silence_s=round(lead, 3), trailing_silence_s=round(trail, 3),
     )

@@ -1,0 +1,35 @@
+"""Where an audio path really points, and whether the tool may open it.
+
+Symlinks are resolved before the root check so a link inside the root cannot smuggle in a file
+outside it. With a root, a relative path is taken relative to the root (the root is a sandbox).
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from linernotes.tools.audio.errors import AudioMissing, AudioOutsideRoot, AudioUnreadable
+
+
+def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None) -> Path:
+    """The real path of a regular file, or a typed error naming the file and the reason."""
+    p = Path(path).expanduser()
+    if allowed_root is not None:
+        root = Path(allowed_root).expanduser().resolve()
+        full = (p if p.is_absolute() else root / p).resolve()
+        if not full.is_relative_to(root):
+            raise AudioOutsideRoot(str(path), f"resolves to {full}, outside the allowed root {root}")
+        p = full
+    else:
+        p = p.resolve()
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise AudioMissing(str(path), "no such file") from None
+    except OSError as e:  # permission denied on a parent folder, symlink loop, ...
+        raise AudioUnreadable(str(path), e.strerror or str(e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (fifo, device or socket)"
+        raise AudioUnreadable(str(path), f"is {what}")
+    return p

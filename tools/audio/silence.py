@@ -1,0 +1,27 @@
+"""Frame levels and leading/trailing silence, with one silence floor used everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SILENCE_DBFS = -60.0  # a frame quieter than this is silence (well under any mixed music or speech)
+FRAME_S = 0.05
+
+
+def frame_dbfs(y: np.ndarray, sr: int) -> np.ndarray:
+    """RMS level in dBFS of consecutive 50 ms frames (a final partial frame included)."""
+    n = max(1, int(FRAME_S * sr))
+    pad = (-len(y)) % n
+    frames = np.pad(y.astype(np.float64), (0, pad)).reshape(-1, n)
+    return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
+
+
+def edge_silence(y: np.ndarray, sr: int) -> tuple[float, float]:
+    """Seconds of silence before the first and after the last frame above the floor."""
+    loud = np.flatnonzero(frame_dbfs(y, sr) > SILENCE_DBFS)
+    total = len(y) / sr
+    if not len(loud):
+        return total, total
+    lead = loud[0] * FRAME_S
+    trail = max(0.0, total - (loud[-1] + 1) * FRAME_S)
+    return min(lead, total), trail
