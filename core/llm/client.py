@@ -6,8 +6,10 @@ Retry-After, a per-call timeout, and honest usage (every attempt's tokens, faile
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +17,11 @@ from typing import Any, TypeVar
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from pydantic import BaseModel, Field  # noqa: E402
+
 from linernotes.llm.cache import ResponseCache, cache_key  # noqa: E402
 from linernotes.llm.embedded import EmbeddedSettings, default_gguf, shared_server  # noqa: E402
 from linernotes.schema import Usage  # noqa: E402
-from pydantic import BaseModel, Field  # noqa: E402
 
 T = TypeVar("T", bound=BaseModel)
 EMBEDDED = "embedded"
@@ -74,6 +77,9 @@ def classify(exc: BaseException) -> str:
         return "context_window"
     if isinstance(exc, litellm.APIConnectionError):
         return "connection"
+    transport = _transport_kind(exc)
+    if transport is not None:  # LiteLLM reports a reset connection as a 500: look at the real cause
+        return transport
     if isinstance(exc, litellm.InternalServerError | litellm.ServiceUnavailableError | litellm.BadGatewayError):
         return "server_error"
     if isinstance(exc, litellm.BadRequestError):
@@ -90,6 +96,23 @@ def classify(exc: BaseException) -> str:
     if isinstance(exc, ConnectionError | OSError):
         return "connection"
     return "bad_response"
+
+
+def _transport_kind(exc: BaseException) -> str | None:
+    """``timeout``/``connection`` when the exception chain holds a transport failure, else None."""
+    import httpx
+    import openai
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, openai.APITimeoutError | httpx.TimeoutException):
+            return "timeout"
+        if isinstance(seen, openai.APIConnectionError | httpx.TransportError | ConnectionError):
+            return "connection"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def retry_after_s(exc: BaseException) -> float | None:
@@ -186,6 +209,9 @@ class LLMClient:
             import litellm
 
             litellm.suppress_debug_info = True
+            # instructor logs every failed attempt (with the provider's message) to stderr; each
+            # failure already lands in the item's error record, redacted
+            logging.getLogger("instructor").setLevel(logging.CRITICAL)
             litellm.drop_params = True
             mode = {"json_schema": instructor.Mode.JSON_SCHEMA, "json": instructor.Mode.JSON,
                     "tools": instructor.Mode.TOOLS, "md_json": instructor.Mode.MD_JSON}[self.config.mode]
@@ -228,8 +254,10 @@ class LLMClient:
                 ep = await asyncio.to_thread(self.endpoint) if self._gguf() else self.endpoint()
             except Exception as e:  # noqa: BLE001
                 raise LLMError("embedded_server", str(e), usage) from None
+            # max_retries is instructor's; num_retries=0 stops the OpenAI SDK's own hidden retries,
+            # so --retries bounds the real number of requests
             kwargs: dict[str, Any] = {"model": ep.litellm_model, "messages": messages,
-                                      "response_model": response_model, "max_retries": 0,
+                                      "response_model": response_model, "max_retries": 0, "num_retries": 0,
                                       "temperature": c.temperature, "max_tokens": c.max_tokens,
                                       "timeout": c.timeout_s, **c.extra_params}
             if c.seed is not None:
@@ -273,9 +301,24 @@ class LLMClient:
         raise LLMError(last[0], last[1], usage)
 
 
+_SECRET_PATTERNS = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.=]{6,}|key-[A-Za-z0-9]{16,})")
+
+
+def redact(text: str) -> str:
+    """Providers echo request details (even the API key) in error messages: blank out every key
+    we can know of (key-like env values) and anything shaped like one."""
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and re.search(r"(KEY|TOKEN|SECRET|PASSWORD)", name.upper()):
+            text = text.replace(value, "[redacted]")
+    return _SECRET_PATTERNS.sub("[redacted]", text)
+
+
 def _short(e: BaseException) -> str:
-    text = f"{type(e).__name__}: {e}".replace("\n", " ")
-    return text[:400]
+    detail = str(e)
+    if not detail and isinstance(e, TimeoutError):
+        detail = "no complete response within the time limit"
+    text = f"{type(e).__name__}: {detail}".replace("\n", " ")
+    return redact(text)[:400]
 
 
 def _cost(completion: Any) -> float:
