@@ -1,7 +1,96 @@
-"""``liner eval`` and ``liner gate`` (filled in by the evaluation work)."""
+"""``liner eval`` and ``liner gate``: parse, call ``linernotes.evals``, print. No logic here."""
 
 from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 eval_app = typer.Typer(no_args_is_help=True, help="Score runs against gold sets and gate regressions.")
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"liner: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@eval_app.command("eval")
+def eval_cmd(
+    spec: Annotated[str, typer.Argument(help="Gold spec: shipped name (bandcamp-genres, vader-valence, "
+                                        "policy-prompts, ci-slice) or a YAML path")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Run record JSON (predictions in RUN.json.d/)")],
+    data: Annotated[Path | None, typer.Option(help="Gold file/folder instead of the spec's default")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="'embedded', local:/x.gguf or a LiteLLM model")] = "embedded",
+    api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
+    prompt: Annotated[str, typer.Option(help="Prompt template name or a .md file path")] = "extract.v1",
+    limit: Annotated[int | None, typer.Option(min=1, help="Score a seeded random sample of N gold items")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the sample, the LLM and the bootstrap")] = 0,
+    concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the response cache")] = True,
+    repeat: Annotated[int, typer.Option(min=1, max=20, help="Run N times without cache; report the spread")] = 1,
+    judge: Annotated[str | None, typer.Option(help="Faithfulness judge: 'embedded' or an OpenAI-compatible "
+                                              "model (with --judge-api-base); default: skipped")] = None,
+    judge_items: Annotated[int | None, typer.Option(min=1, help="Judge at most N items")] = None,
+    resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs."""
+    from linernotes.catalog import CatalogError
+    from linernotes.cli.render import Progress
+    from linernotes.config import TagConfig
+    from linernotes.evals.report import summary_markdown
+    from linernotes.evals.run import EvalOptions, evaluate
+    from linernotes.evals.spec import SpecError
+    from linernotes.llm.client import LLMConfig
+    from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.runstore import OutputError
+
+    try:
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
+                        use_cache=cache, seed=seed)
+        config = TagConfig(llm=llm, prompt=prompt)
+        opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
+                           repeat=repeat, judge=judge, judge_items=judge_items, resamples=resamples, fresh=fresh)
+        with Progress(enabled=progress and sys.stderr.isatty()) as bar:
+            record = asyncio.run(evaluate(opts, config, on_record=bar.update))
+        record.save(output)
+    except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+        _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    typer.echo(summary_markdown(record))
+    typer.echo(f"run record: {output}", err=True)
+
+
+@eval_app.command("gate")
+def gate_cmd(
+    baseline: Annotated[Path, typer.Argument(help="Baseline run record (RUN.json)")],
+    candidate: Annotated[Path, typer.Argument(help="Candidate run record")],
+    config: Annotated[Path | None, typer.Option("--config", help="Gate rules YAML (default: shipped gates.yaml)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the markdown summary here")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report with plots here")] = None,
+    resamples: Annotated[int, typer.Option(min=100, help="Paired bootstrap resamples")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed")] = 0,
+) -> None:
+    """Compare CANDIDATE with BASELINE item by item; exit 0 pass, 1 regression, 2 unusable input."""
+    from linernotes.evals.gate import GateError, load_rules, run_gate
+    from linernotes.evals.report import gate_markdown, write_html
+
+    try:
+        rules = load_rules(config)
+        result = run_gate(baseline, candidate, rules, resamples=resamples, seed=seed)
+    except GateError as e:
+        _fail(str(e))
+    md = gate_markdown(result)
+    typer.echo(md)
+    try:
+        if report:
+            report.write_text(md, encoding="utf-8")
+        if html:
+            write_html(result, html)
+    except OSError as e:
+        _fail(f"cannot write report: {e}")
+    raise typer.Exit(0 if result.passed else 1)

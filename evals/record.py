@@ -78,6 +78,7 @@ class RunRecord(BaseModel):
     seed: int = 0
     limit: int | None = None
     judge: str | None = None
+    tasks: list[dict[str, Any]] = Field(default_factory=list, description="the spec's task specs, for re-scoring")
     metrics: dict[str, MetricValue] = Field(default_factory=dict)
     failures: dict[str, int] = Field(default_factory=dict, description="error items by kind")
     repeat_spread: dict[str, dict[str, float]] = Field(

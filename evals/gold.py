@@ -1,0 +1,147 @@
+"""Load a gold set with HF ``datasets`` and split every row into what the tagger may see and what
+it must never see.
+
+``GoldItem.inputs`` holds only the spec's allowlisted columns (renamed to Item fields);
+``GoldItem.gold`` holds the answers. The tagger's input file is written from ``inputs`` alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
+from linernotes.schema import Item
+
+
+def slugify(label: str) -> str:
+    """The genre id function of the taxonomy packs (``psychedelic trance`` -> ``psychedelic-trance``)."""
+    try:
+        from linernotes.tools.retrieval.taxonomy import slugify as shared
+    except ImportError:  # until retrieval exposes it: the same rule as scripts/build_packs.py
+        s = label.lower().replace("&", " and ")
+        return re.sub(r"[^\w]+", "-", s, flags=re.UNICODE).strip("-")
+    return shared(label)
+
+
+class GoldItem(BaseModel):
+    id: str
+    group: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    gold: dict[str, Any] = Field(default_factory=dict)
+
+
+class GoldSet(BaseModel):
+    spec: str
+    data_path: str
+    fingerprint: str
+    items: list[GoldItem]
+
+
+def _load_dataset(path: Path) -> Any:
+    import datasets
+
+    datasets.disable_progress_bars()
+    try:
+        if path.is_dir():
+            ds = datasets.load_from_disk(str(path))
+            if isinstance(ds, datasets.DatasetDict):
+                if len(ds) != 1:
+                    raise SpecError(f"{path}: holds splits {list(ds)}; point --data at one split")
+                ds = next(iter(ds.values()))
+            return ds
+        name = path.name.lower()
+        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
+            return datasets.load_dataset("json", data_files=str(path), split="train")
+        if name.endswith(".parquet"):
+            return datasets.load_dataset("parquet", data_files=str(path), split="train")
+        if name.endswith(".csv"):
+            return datasets.load_dataset("csv", data_files=str(path), split="train")
+    except SpecError:
+        raise
+    except Exception as e:  # datasets raises many types for unreadable files
+        raise SpecError(f"{path}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
+    raise SpecError(f"{path}: unknown gold format (use .jsonl, .json, .parquet, .csv or a save_to_disk folder)")
+
+
+def fingerprint(rows: list[dict[str, Any]]) -> str:
+    """Content fingerprint with datasets' own Hasher: unlike ``Dataset._fingerprint`` it does not
+    change when the same file sits at another path (a CI checkout), but does with any value."""
+    from datasets.fingerprint import Hasher
+
+    return Hasher.hash(rows)
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, list | str) and len(value) == 0)
+
+
+def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
+    """The canonical gold of one task for one row (empty when the row has none)."""
+    if not _present(value):
+        return {}
+    if task.kind == "multilabel":
+        labels = [value] if isinstance(value, str) else list(value)
+        return {task.name: sorted({slugify(str(v)) for v in labels}), f"{task.name}_labels": labels}
+    if task.kind == "valence":
+        ratings = [float(r) / task.scale for r in (value if isinstance(value, list) else [value])]
+        return {task.name: sum(ratings) / len(ratings), f"{task.name}_ratings": ratings}
+    return {task.name: str(value)}
+
+
+def split_row(spec: GoldSpec, row: dict[str, Any]) -> GoldItem:
+    raw_id = row.get(spec.id_field)
+    if raw_id is None or str(raw_id).strip() == "":
+        raise SpecError(f"spec {spec.name}: a row has no {spec.id_field!r}")
+    inputs = {dst: row.get(src) for dst, src in spec.inputs.items() if _present(row.get(src))}
+    gold: dict[str, Any] = {}
+    for task in spec.tasks:
+        gold.update(gold_for(task, row.get(task.gold_field)))
+    group = row.get(spec.group_field) if spec.group_field else None
+    return GoldItem(id=str(raw_id), group=None if group is None else str(group), inputs=inputs, gold=gold)
+
+
+def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 0) -> GoldSet:
+    """All rows, or a seeded random sample of ``limit`` rows (gold files are often sorted by label,
+    so the first N rows would be one class)."""
+    ds = _load_dataset(path)
+    missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]
+    if spec.id_field in missing or len(missing) == len(spec.inputs) + len(spec.gold_fields) + 1:
+        raise SpecError(f"{path}: columns {missing} of spec {spec.name} are missing")
+    if limit is not None and limit < len(ds):
+        ds = ds.shuffle(seed=seed).select(range(limit))
+    rows = ds.to_list()
+    items = [split_row(spec, r) for r in rows]
+    ids = [i.id for i in items]
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"{path}: duplicate ids in the gold set")
+    return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items)
+
+
+def tagger_record(spec: GoldSpec, item: GoldItem) -> dict[str, Any]:
+    """The catalog row the tagger gets: id, type, allowlisted inputs. Nothing else."""
+    return {"id": item.id, "type": spec.item_type, **item.inputs}
+
+
+def to_tagger_item(spec: GoldSpec, item: GoldItem) -> Item:
+    from linernotes.catalog import to_item
+
+    return to_item(tagger_record(spec, item), keep_extra=False)
+
+
+def write_tagger_input(spec: GoldSpec, items: list[GoldItem], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(tagger_record(spec, item), ensure_ascii=False, default=str) + "\n")
+    tmp.replace(path)

@@ -1,0 +1,80 @@
+"""Valence: Pearson r and MAE against the rater mean, and the human ceiling.
+
+The ceiling asks how well ONE person agrees with the others: for each item and each rater j,
+compare rating_j with the mean of the other raters (leave-one-out), every rater of an item
+weighted 1/m so each item counts once. It is computed from the data, never assumed.
+All figures come from per-item moments (sums of x, y, x², y², xy, |x-y|), so the bootstrap is a
+matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linernotes.evals.bootstrap import Stat
+from linernotes.evals.metrics.core import Scored, safe_div, totals
+
+MOMENTS = ("x", "y", "xx", "yy", "xy", "n", "abs", "ok")
+
+
+def pearson_from(t: np.ndarray) -> np.ndarray:
+    sx, sy, sxx, syy, sxy, n = (t[:, i] for i in range(6))
+    cov = n * sxy - sx * sy
+    var = (n * sxx - sx**2) * (n * syy - sy**2)
+    return safe_div(cov, np.sqrt(np.clip(var, 0, None)))
+
+
+def _stats(prefix: str, x: np.ndarray, out: Scored, n: int, with_accuracy: bool) -> None:
+    def pear(w: np.ndarray) -> np.ndarray:
+        return pearson_from(totals(w.astype(np.float64), x))
+
+    def mae(w: np.ndarray) -> np.ndarray:
+        t = totals(w.astype(np.float64), x)
+        return safe_div(t[:, 6], t[:, 5])
+
+    stats: dict[str, Stat] = {f"{prefix}pearson": pear, f"{prefix}mae": mae}
+    if with_accuracy:
+        stats[f"{prefix}within_tol"] = lambda w: (lambda t: safe_div(t[:, 7], t[:, 5]))(totals(w.astype(np.float64), x))
+    out.stats.update(stats)
+    out.n.update({k: n for k in stats})
+
+
+def moments(x: float, y: float) -> list[float]:
+    return [x, y, x * x, y * y, x * y, 1.0, abs(x - y)]
+
+
+def loo_moments(ratings: list[float]) -> list[float] | None:
+    """Average moments of (rating_j, mean of the others) over raters j; None with < 2 raters."""
+    r = np.asarray(ratings, dtype=np.float64)
+    m = len(r)
+    if m < 2:
+        return None
+    others = (r.sum() - r) / (m - 1)
+    return [r.mean(), others.mean(), (r * r).mean(), (others * others).mean(), (r * others).mean(), 1.0,
+            np.abs(r - others).mean(), 0.0]
+
+
+def score_valence(task: str, golds: list[float | None], preds: list[float], ratings: list[list[float] | None],
+                  tolerance: float) -> Scored:
+    out = Scored()
+    n_items = len(golds)
+    x = np.zeros((n_items, len(MOMENTS)))
+    human = np.zeros((n_items, len(MOMENTS)))
+    abs_err: list[float | None] = [None] * n_items
+    for i, g in enumerate(golds):
+        if g is None:
+            continue
+        err = abs(preds[i] - g)
+        x[i] = [*moments(preds[i], g), float(err <= tolerance)]
+        abs_err[i] = err
+        loo = loo_moments(ratings[i]) if ratings[i] else None
+        if loo is not None:
+            human[i] = loo
+    n = sum(g is not None for g in golds)
+    _stats(f"{task}.", x, out, n, with_accuracy=True)
+    n_h = int((human[:, 5] > 0).sum())
+    if n_h:
+        _stats(f"{task}.human_", human, out, n_h, with_accuracy=False)
+    out.item_scores[f"{task}.abs_err"] = abs_err
+    out.item_scores[f"{task}.within_tol"] = [None if e is None else float(e <= tolerance) for e in abs_err]
+    return out

@@ -1,0 +1,137 @@
+"""``liner eval``: tag a gold set with the same graph as ``liner tag`` (cache-aware, resumable),
+then score it into a RunRecord.
+
+The run folder ``RUN.json.d/`` keeps the tagger's input (allowlisted fields only) and its
+output JSONL; rerunning the same command resumes from it. Resuming with another model, prompt or
+config is refused: the predictions would silently mix two taggers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from linernotes.config import TagConfig
+from linernotes.evals.gold import GoldSet, load_gold, write_tagger_input
+from linernotes.evals.record import ItemResult, RunRecord
+from linernotes.evals.scoring import repeat_spread, score_record
+from linernotes.evals.spec import GoldSpec, SpecError, load_spec, resolve_data
+from linernotes.schema import SCHEMA_VERSION, OutputRecord
+
+
+class EvalOptions(BaseModel):
+    spec: str
+    output: Path
+    data: Path | None = None
+    limit: int | None = Field(None, ge=1)
+    seed: int = 0
+    concurrency: int = Field(4, ge=1)
+    repeat: int = Field(1, ge=1, le=20)
+    judge: str | None = None
+    judge_items: int | None = Field(None, ge=1, description="judge at most this many items (cost bound)")
+    resamples: int = Field(1000, ge=0)
+    fresh: bool = False
+
+
+def run_folder(output: Path) -> Path:
+    return output.with_name(output.name + ".d")
+
+
+def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
+    manifest = folder / "predictions.jsonl.manifest.json"
+    if not manifest.exists():
+        return
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError:
+        return
+    if old.get("config_digest") != config.digest() or old.get("prompt_hash") != prompt_hash:
+        raise SpecError(f"{folder} holds predictions of another model/prompt/config; "
+                        "use another -o or --fresh to start over")
+
+
+def read_predictions(path: Path) -> dict[str, OutputRecord]:
+    out: dict[str, OutputRecord] = {}
+    if not path.exists():
+        return out
+    from linernotes.runstore import iter_records
+
+    for raw in iter_records(path):
+        rec = OutputRecord.model_validate(raw)
+        out[rec.id] = rec
+    return out
+
+
+def item_results(gold: GoldSet, predictions: dict[str, OutputRecord]) -> list[ItemResult]:
+    """One result per gold item; an item the tagger never answered is an error, not a gap."""
+    out = []
+    for g in gold.items:
+        rec = predictions.get(g.id)
+        if rec is None:
+            out.append(ItemResult(id=g.id, group=g.group, inputs=g.inputs, gold=g.gold, status="error",
+                                  error={"kind": "eval.missing_prediction", "message": "no output line"}))
+            continue
+        out.append(ItemResult(
+            id=g.id, group=g.group, inputs=g.inputs, gold=g.gold, status=rec.status,
+            prediction=rec.enrichment.model_dump(mode="json") if rec.enrichment else None,
+            error=rec.error.model_dump(mode="json") if rec.error else None))
+    return out
+
+
+async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Path, concurrency: int,
+                   enricher: Any = None, on_record: Callable[..., None] | None = None) -> dict[str, OutputRecord]:
+    from linernotes.runner import RunOptions, run_batch
+
+    inputs = folder / "inputs.jsonl"
+    write_tagger_input(spec, gold.items, inputs)
+    opts = RunOptions(input=inputs, output=folder / "predictions.jsonl", keep_extra=False,
+                      concurrency=concurrency)
+    await run_batch(config, opts, enricher=enricher, on_record=on_record)
+    return read_predictions(opts.output)
+
+
+async def evaluate(opts: EvalOptions, config: TagConfig,
+                   on_record: Callable[..., None] | None = None) -> RunRecord:
+    """Tag (or resume), score, and return the record; the caller saves it."""
+    from linernotes.agents.runtime import load_prompt
+    from linernotes.runner import Enricher, package_versions
+
+    spec = load_spec(opts.spec)
+    data = resolve_data(spec, opts.data)
+    gold = load_gold(spec, data, opts.limit, opts.seed)
+    folder = run_folder(opts.output)
+    if opts.fresh and folder.exists():
+        shutil.rmtree(folder)
+    config = config.model_copy(update={"audio_base": str(data.parent.resolve())})
+    if opts.repeat > 1:
+        config = config.model_copy(update={"llm": config.llm.model_copy(update={"use_cache": False})})
+    prompt = load_prompt(config.prompt)
+    _check_resume(folder, config, prompt.hash)
+    enricher = Enricher(config)
+    runs: list[RunRecord] = []
+    for k in range(opts.repeat):
+        sub = folder if k == 0 else folder / f"repeat-{k}"
+        preds = await tag_gold(spec, gold, config, sub, opts.concurrency, enricher, on_record)
+        rt = enricher.runtime
+        record = RunRecord(
+            spec=spec.name, spec_digest=spec.digest(), data_path=str(data), gold_fingerprint=gold.fingerprint,
+            model=rt.llm.model_label, prompt=rt.prompt.name, prompt_hash=rt.prompt.hash,
+            schema_version=SCHEMA_VERSION, tool_versions=rt.tool_versions, packages=package_versions(),
+            config=config.model_dump(mode="json", exclude={"audio_base"}), seed=opts.seed, limit=opts.limit,
+            judge=opts.judge, tasks=[t.model_dump(mode="json") for t in spec.tasks],
+            items=item_results(gold, preds))
+        judge_scores = None
+        if opts.judge and k == 0:
+            from linernotes.evals.metrics.faithfulness import judge_faithfulness
+
+            judge_scores = await judge_faithfulness(record.items, opts.judge, config, opts.judge_items)
+        runs.append(score_record(record, seed=opts.seed, resamples=opts.resamples, judge=judge_scores))
+    main = runs[0]
+    if opts.repeat > 1:
+        main.repeat_spread = repeat_spread([r.metrics for r in runs])
+    return main

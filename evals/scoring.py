@@ -1,0 +1,172 @@
+"""Turn a RunRecord's items (gold + prediction) into metrics with bootstrap intervals.
+
+Scoring reads only the record, so an old run can be re-scored and two runs compared item by
+item. Error items are scored as empty predictions (no genres, neutral valence, no flag) AND
+counted in ``failures``: a crash never makes a metric look better by shrinking its denominator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from linernotes.evals.bootstrap import bootstrap, group_codes
+from linernotes.evals.metrics.calibration import score_calibration
+from linernotes.evals.metrics.core import Scored
+from linernotes.evals.metrics.multilabel import score_multilabel
+from linernotes.evals.metrics.retrieval import score_retrieval
+from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
+from linernotes.evals.metrics.usage import score_usage
+from linernotes.evals.metrics.valence import score_valence
+from linernotes.evals.record import ItemResult, MetricValue, RunRecord
+from linernotes.evals.spec import TaskSpec
+
+CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct"}
+CONFIDENCE_FIELD = {"multilabel": "genres", "valence": "valence", "policy": "policy"}
+
+
+@dataclass
+class JudgeScores:
+    """LLM-judged faithfulness per item (None = not judged), and why items were not judged."""
+
+    scores: list[float | None]
+    failures: dict[str, int]
+    judge: str
+
+
+def _ancestors(taxonomy: str | None):
+    if not taxonomy:
+        return None
+    from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(taxonomy)
+    cache: dict[str, list[str]] = {}
+
+    def anc(i: str) -> list[str]:
+        if i not in cache:
+            cache[i] = tax.ancestors(i) if i in tax else []
+        return cache[i]
+    return anc
+
+
+def predicted_category(pred: dict[str, Any] | None, task: TaskSpec) -> tuple[str, bool]:
+    """(category, flagged): the most severe flag whose clause maps to a gold category."""
+    flags = (pred or {}).get("policy_flags") or []
+    ordered = sorted(flags, key=lambda f: (-int(f.get("severity", 0)), f.get("clause_id", "")))
+    for f in ordered:
+        if f.get("clause_id") in task.clause_map:
+            return task.clause_map[f["clause_id"]], True
+    if ordered:
+        return f"unmapped:{ordered[0].get('clause_id')}", True
+    return task.none_label, False
+
+
+def task_scores(task: TaskSpec, items: list[ItemResult]) -> Scored:
+    preds = [it.prediction for it in items]
+    out = Scored()
+    if task.kind == "multilabel":
+        golds = [it.gold.get(task.name) for it in items]
+        labels = [list((p or {}).get("genres") or []) for p in preds]
+        out.merge(score_multilabel(task.name, golds, labels, _ancestors(task.taxonomy)))
+        shortlists = [[c["id"] for c in ((p or {}).get("evidence") or {}).get("genres") or []] for p in preds]
+        out.merge(score_retrieval(task.name, golds, shortlists))
+    elif task.kind == "valence":
+        golds = [it.gold.get(task.name) for it in items]
+        values = [float((p or {}).get("valence") or 0.0) for p in preds]
+        ratings = [it.gold.get(f"{task.name}_ratings") for it in items]
+        out.merge(score_valence(task.name, golds, values, ratings, task.tolerance))
+    else:
+        golds = [it.gold.get(task.name) for it in items]
+        cats = [predicted_category(p, task) for p in preds]
+        out.merge(score_singlelabel(task.name, golds, [c for c, _ in cats]))
+        out.merge(score_flag_recall(task.name, golds, [f for _, f in cats], task.none_label))
+    correct = out.item_scores[f"{task.name}.{CORRECTNESS[task.kind]}"]
+    field = CONFIDENCE_FIELD[task.kind]
+    conf = [None if p is None or c is None else float((p.get("confidence") or {}).get(field, 0.0))
+            for p, c in zip(preds, correct, strict=True)]
+    accepted = [None if p is None else not bool((p.get("review") or {}).get("routed", True)) for p in preds]
+    out.merge(score_calibration(task.name, conf, [None if c is None else c for c in correct], accepted))
+    return out
+
+
+def usage_scores(items: list[ItemResult]) -> Scored:
+    prov = [((it.prediction or {}).get("provenance") or {}) if it.prediction else None for it in items]
+    return score_usage(
+        failed=[it.status != "ok" for it in items],
+        latency=[None if p is None else float(p.get("latency_s", 0.0)) for p in prov],
+        tokens_in=[None if p is None else int(p.get("tokens_in", 0)) for p in prov],
+        tokens_out=[None if p is None else int(p.get("tokens_out", 0)) for p in prov],
+        cost=[None if p is None else float(p.get("cost_usd", 0.0)) for p in prov],
+        cache_hit=[None if p is None else bool(p.get("cache_hit", False)) for p in prov])
+
+
+def judge_stats(judge: JudgeScores) -> Scored:
+    from linernotes.evals.metrics.core import ratio_stat
+
+    out = Scored()
+    s = judge.scores
+    member = np.array([x is not None for x in s], dtype=float)
+    if member.sum():
+        out.stats["rationale.faithfulness"] = ratio_stat(np.array([x or 0.0 for x in s]), member)
+        out.n["rationale.faithfulness"] = int(member.sum())
+    out.item_scores["rationale.faithfulness"] = list(s)
+    return out
+
+
+def build_scored(record: RunRecord, judge: JudgeScores | None = None) -> Scored:
+    tasks = [TaskSpec.model_validate(t) for t in record.tasks]
+    scored = Scored()
+    for task in tasks:
+        scored.merge(task_scores(task, record.items))
+    scored.merge(usage_scores(record.items))
+    if judge is not None:
+        scored.merge(judge_stats(judge))
+    return scored
+
+
+def score_record(record: RunRecord, seed: int = 0, resamples: int = 1000, judge: JudgeScores | None = None,
+                 confidence: float = 0.95) -> RunRecord:
+    """Fill metrics, per-item scores, plot data and failure counts (returns a new record)."""
+    items = record.items
+    scored = build_scored(record, judge)
+    codes = group_codes([it.group for it in items], [it.id for it in items])
+    est = bootstrap(scored.stats, codes, resamples, seed, confidence)
+    metrics = {}
+    for name in sorted(est):
+        e = est[name]
+        if not np.isfinite(e.value):
+            scored.extras.setdefault("skipped", {})[name] = "no items to compute it on"
+            continue
+        metrics[name] = MetricValue(value=round(e.value, 6), ci_low=None if e.ci_low is None else round(e.ci_low, 6),
+                                    ci_high=None if e.ci_high is None else round(e.ci_high, 6), n=scored.n.get(name, 0))
+    failures: dict[str, int] = {}
+    for it in items:
+        if it.status != "ok":
+            kind = str((it.error or {}).get("kind", "unknown"))
+            failures[kind] = failures.get(kind, 0) + 1
+    if judge is not None:
+        for k, v in judge.failures.items():
+            failures[f"judge.{k}"] = failures.get(f"judge.{k}", 0) + v
+    else:
+        scored.extras.setdefault("skipped", {})["rationale.faithfulness"] = "no --judge model given"
+    new_items = []
+    for i, it in enumerate(items):
+        s = {k: round(float(v[i]), 6) for k, v in scored.item_scores.items() if v[i] is not None}
+        new_items.append(it.model_copy(update={"scores": s}))
+    extras = {**record.extras, **scored.extras, "bootstrap": {"resamples": resamples, "seed": seed,
+                                                              "confidence": confidence,
+                                                              "clusters": int(codes.max()) + 1 if len(codes) else 0}}
+    return record.model_copy(update={"metrics": metrics, "failures": failures, "items": new_items,
+                                     "extras": extras, "judge": judge.judge if judge else record.judge})
+
+
+def repeat_spread(runs: list[dict[str, MetricValue]]) -> dict[str, dict[str, float]]:
+    """Run-to-run spread of each metric's point value over uncached repeats."""
+    out = {}
+    for name in sorted(set().union(*runs)):
+        vals = np.array([r[name].value for r in runs if name in r])
+        out[name] = {"min": float(vals.min()), "max": float(vals.max()),
+                     "sd": float(vals.std(ddof=1)) if len(vals) > 1 else 0.0, "n": len(vals)}
+    return out

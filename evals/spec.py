@@ -1,0 +1,124 @@
+"""Gold-set specs: which columns the tagger may see, which hold the answers, how to score them.
+
+A spec is a small YAML file (shipped ones live in ``linernotes/evals/specs``). The ``inputs``
+mapping is an allowlist: an Item is built from those columns only, so a gold column can never
+reach the tagger by accident (``tests/evals/test_gold_isolation.py`` proves it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TaskKind = Literal["multilabel", "valence", "policy"]
+ITEM_FIELDS = ("title", "artist", "album", "label", "year", "description", "lyrics", "transcript", "language")
+
+
+class SpecError(ValueError):
+    """A spec or its data cannot be used (exit code 2)."""
+
+
+class TaskSpec(BaseModel):
+    """One scored field. Items with no value in ``gold_field`` are not scored for this task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="metric prefix: genres | valence | policy")
+    kind: TaskKind
+    gold_field: str
+    taxonomy: str | None = Field(None, description="multilabel: taxonomy pack for ids and ancestors")
+    scale: float = Field(4.0, gt=0, description="valence: gold ratings are divided by this to reach [-1, 1]")
+    tolerance: float = Field(0.25, gt=0, description="valence: |pred - gold| within this counts as correct")
+    clause_map: dict[str, str] = Field(default_factory=dict,
+                                       description="policy: predicted clause id -> gold category")
+    none_label: str = "none"
+
+
+class GoldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    attribution: str = ""
+    data: str = Field(description="default gold file; relative paths resolve against cwd, then the spec's folder")
+    id_field: str = "id"
+    group_field: str | None = Field(None, description="cluster key for the bootstrap (album/label/source)")
+    item_type: Literal["track", "episode", "chapter"] = "track"
+    inputs: dict[str, str] = Field(description="Item field -> source column; the ONLY columns the tagger sees")
+    tasks: list[TaskSpec]
+    origin: str = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> GoldSpec:
+        bad = [k for k in self.inputs if k not in ITEM_FIELDS]
+        if bad:
+            raise ValueError(f"spec {self.name}: inputs {bad} are not Item fields ({', '.join(ITEM_FIELDS)})")
+        gold = {t.gold_field for t in self.tasks}
+        leaked = sorted(gold & set(self.inputs.values()))
+        if leaked:
+            raise ValueError(f"spec {self.name}: gold columns {leaked} are also listed as inputs")
+        if self.group_field and self.group_field in gold:
+            raise ValueError(f"spec {self.name}: group field cannot be a gold column")
+        if not self.tasks:
+            raise ValueError(f"spec {self.name}: needs at least one task")
+        return self
+
+    @property
+    def gold_fields(self) -> set[str]:
+        return {t.gold_field for t in self.tasks}
+
+    def digest(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def shipped_specs() -> list[str]:
+    folder = resources.files("linernotes.evals").joinpath("specs")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_spec(name_or_path: str | Path) -> GoldSpec:
+    """A shipped spec by name (``bandcamp-genres``) or a YAML file path."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise SpecError(f"{p}: no such spec file")
+        text, origin = p.read_text(encoding="utf-8"), str(p.resolve())
+    else:
+        res = resources.files("linernotes.evals").joinpath("specs", f"{name_or_path}.yaml")
+        if not res.is_file():
+            raise SpecError(f"unknown gold spec {str(name_or_path)!r} (shipped: {', '.join(shipped_specs())})")
+        text, origin = res.read_text(encoding="utf-8"), str(res)
+    try:
+        data: Any = yaml.safe_load(text)
+        spec = GoldSpec.model_validate(data)
+    except (yaml.YAMLError, ValueError) as e:
+        raise SpecError(f"{origin}: not a valid gold spec: {str(e).splitlines()[0]}") from None
+    spec.origin = origin
+    return spec
+
+
+def resolve_data(spec: GoldSpec, override: str | Path | None = None) -> Path:
+    """``--data`` wins; else the spec's path against cwd, the spec's folder, then the repo root."""
+    if override is not None:
+        p = Path(override)
+        if not p.exists():
+            raise SpecError(f"--data {p}: no such file or directory")
+        return p
+    raw = Path(spec.data)
+    if raw.is_absolute():
+        candidates = [raw]
+    else:
+        here = Path(spec.origin).parent if spec.origin else Path.cwd()
+        candidates = [Path.cwd() / raw, here / raw, *(parent / raw for parent in here.parents[:3])]
+    for c in candidates:
+        if c.exists():
+            return c.resolve()
+    raise SpecError(f"spec {spec.name}: gold data {spec.data!r} not found (looked in {', '.join(map(str, candidates[:3]))}); "
+                    "pass --data PATH")
