@@ -90,7 +90,7 @@ def alpha(matrix: np.ndarray, level: str) -> float | None:
 def to_bins(values: np.ndarray | list[float], spec: FieldSpec) -> np.ndarray:
     """Interval values -> 0..BINS-1 ordered categories (valence: VADER's -4..4 points)."""
     v = np.asarray(values, dtype=float)
-    return np.rint((v - spec.lo) / (spec.hi - spec.lo) * (BINS - 1)).astype(int)
+    return np.clip(np.rint((v - spec.lo) / (spec.hi - spec.lo) * (BINS - 1)), 0, BINS - 1).astype(int)
 
 
 def fleiss(units: list[list[float]], spec: FieldSpec) -> tuple[float | None, int, int]:
