@@ -16,6 +16,7 @@ class Clause(BaseModel):
     severity: int = Field(ge=0, le=4)
     text: str
     examples: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list, description="retrieval cues only, never flagged on their own")
 
 
 class Policy(BaseModel):
@@ -30,6 +31,8 @@ class LexiconTerm(BaseModel):
     severity: int = Field(ge=0, le=4)
     categories: list[str] = Field(default_factory=list)
     source: str = ""
+    context_only: bool = Field(False, description="an ordinary word too: reported only beside another hit")
+    prefer: int = Field(0, ge=0, description="1 = likeliest reading of an ambiguous masked spelling; 0 = none")
 
 
 class PolicyPack(BaseModel):

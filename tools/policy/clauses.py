@@ -1,0 +1,80 @@
+"""Clause retrieval: the policy clauses an item's text is about, so the LLM can cite a clause even
+when no lexicon term fired (a lyric about overdosing names no slur, yet self-harm is relevant).
+
+BM25 (bm25s) over one document per clause: its text, examples, retrieval keywords and lexicon
+terms; words are Snowball-stemmed so "threatening" meets "threat".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import bm25s
+from pydantic import BaseModel
+
+from linernotes.tools.policy.pack import PolicyPack
+
+_WORD = re.compile(r"[^\W\d_]+")
+_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "they", "this", "to", "was", "we", "were", "what", "when", "which", "who", "will", "with", "you", "your"])
+
+
+class ClauseMatch(BaseModel):
+    id: str
+    policy_id: str
+    severity: int
+    text: str
+    score: float
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer  # imported late: nltk costs ~1 s to import
+
+    return SnowballStemmer("english")
+
+
+def tokens(text: str) -> list[str]:
+    stem = _stemmer().stem
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+@dataclass(frozen=True)
+class _Index:
+    retriever: bm25s.BM25
+    clauses: tuple[ClauseMatch, ...]
+
+
+_INDEXES: dict[str, _Index] = {}
+
+
+def _index(pack: PolicyPack) -> _Index:
+    key = f"{pack.ref}:{pack.digest}"
+    if key not in _INDEXES:
+        terms: dict[str, list[str]] = {}
+        for t in pack.lexicon:
+            if not t.context_only:
+                terms.setdefault(t.clause, []).append(t.term)
+        docs, clauses = [], []
+        for p in pack.policies:
+            for c in p.clauses:
+                docs.append(tokens(" ".join([c.text, *c.examples, *c.keywords, *terms.get(c.id, [])])))
+                clauses.append(ClauseMatch(id=c.id, policy_id=p.id, severity=c.severity, text=c.text, score=0.0))
+        retriever = bm25s.BM25()
+        retriever.index(docs, show_progress=False)
+        _INDEXES[key] = _Index(retriever, tuple(clauses))
+    return _INDEXES[key]
+
+
+def relevant_clauses(text: str, pack: PolicyPack, k: int = 3, min_score: float = 0.0) -> list[ClauseMatch]:
+    """Up to ``k`` clauses whose wording shares stemmed words with ``text``, best first; clauses
+    scoring ``<= min_score`` are left out (an unrelated text gets an empty list, not k guesses)."""
+    query = tokens(text)
+    if not query or k <= 0:
+        return []
+    idx = _index(pack)
+    scores = idx.retriever.get_scores(query)
+    ranked = sorted(range(len(idx.clauses)), key=lambda i: (-float(scores[i]), idx.clauses[i].id))
+    return [idx.clauses[i].model_copy(update={"score": round(float(scores[i]), 4)})
+            for i in ranked[:k] if float(scores[i]) > min_score]

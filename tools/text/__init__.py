@@ -1,0 +1,1 @@
+"""Text evidence tools: lexicon valence and language identification (pure functions, no network)."""

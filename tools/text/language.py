@@ -1,0 +1,28 @@
+"""Language identification for item text, so route can check the LLM's language tag against a
+deterministic guess (py3langid: langid.py's naive Bayes over byte n-grams, 97 languages, numpy only).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+MIN_LETTERS = 12  # below this (a one-word title) byte n-grams guess near randomly: better no guess
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, float] | None:
+    """(ISO 639-1 code, which is a valid BCP-47 primary tag; posterior probability in [0, 1]),
+    or None when the text has fewer than ``min_letters`` letters."""
+    if not text or len(_LETTER.findall(text)) < min_letters:
+        return None
+    code, prob = _identifier().classify(text)
+    return str(code), round(float(prob), 4)

@@ -1,0 +1,31 @@
+"""Lexical valence: how positive or negative a text reads, from a hand-rated word lexicon, as
+independent evidence next to the LLM's valence (route averages the two and measures their gap).
+
+TextBlob's pattern lexicon (adjectives rated by hand, with negation and intensifiers) is used
+rather than VADER on purpose: the VADER multi-rater set we evaluate against is the VADER authors'
+own ground truth, and VADER's lexicon was built from those raters' work, so VADER scored on it
+would be circular.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _sentiment() -> Any:
+    from textblob.en import sentiment  # imported late: textblob pulls in nltk (~1-2 s)
+
+    return sentiment
+
+
+def lexical_valence(text: str) -> float | None:
+    """Polarity in [-1, 1], or None when no lexicon word occurs (silence is not neutrality)."""
+    if not text or not text.strip():
+        return None
+    scored = _sentiment()(text)
+    if not scored.assessments:
+        return None
+    polarity, _subjectivity = scored
+    return round(max(-1.0, min(1.0, float(polarity))), 4)
