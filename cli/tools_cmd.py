@@ -21,12 +21,27 @@ def retrieve(
     text: Annotated[str, typer.Argument(help="Item text to find taxonomy entries for")],
     taxonomy: Annotated[str, typer.Option(help="Pack name or YAML path")] = "music-genres",
     k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10,
+    exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder: add similar items' genres")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or embedding")] = "hybrid",
 ) -> None:
-    """Shortlist the top-k taxonomy entries for TEXT."""
+    """Shortlist the top-k taxonomy entries for TEXT (and the nearest exemplars, if given)."""
+    from linernotes.tools.retrieval.exemplars import open_exemplar_index
     from linernotes.tools.retrieval.shortlist import shortlist
     from linernotes.tools.retrieval.taxonomy import load_taxonomy
 
-    _print({"taxonomy": taxonomy, "candidates": [c.model_dump() for c in shortlist(text, load_taxonomy(taxonomy), k)]})
+    if mode not in ("hybrid", "lexical", "embedding"):
+        raise typer.BadParameter(f"--mode must be hybrid, lexical or embedding, not {mode!r}")
+    try:
+        tax = load_taxonomy(taxonomy)
+        index = open_exemplar_index(exemplars) if exemplars else None
+    except (FileNotFoundError, ValueError) as e:
+        typer.echo(f"liner: error: {e}", err=True)
+        raise typer.Exit(2) from None
+    out: dict = {"taxonomy": tax.ref, "mode": mode,
+                 "candidates": [c.model_dump() for c in shortlist(text, tax, k, exemplars=index, mode=mode)]}
+    if index is not None:
+        out["exemplars"] = [h.model_dump() for h in index.search(text, 3)]
+    _print(out)
 
 
 @tools_app.command("audio")

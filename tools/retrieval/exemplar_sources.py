@@ -1,0 +1,106 @@
+"""Where exemplars come from: gold sets (JSONL, CSV, Parquet, ``datasets`` folders) and the
+accepted items of a previous ``liner tag`` run, joined back to the catalog it read.
+
+Only the fields a tagger may read become exemplar text, in the same order the graph builds an
+item's text, so a query and its neighbours are written alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from linernotes.catalog import read_catalog
+from linernotes.schema import TEXT_FIELDS
+from linernotes.tools.retrieval.exemplars import ExemplarRecord
+from linernotes.tools.retrieval.taxonomy import slugify
+
+# Common column names in catalog exports for the item fields (bandcamp: track, labelname).
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "track", "name"),
+    "artist": ("artist",),
+    "album": ("album",),
+    "label": ("label", "labelname"),
+    "description": ("description",),
+    "lyrics": ("lyrics",),
+    "transcript": ("transcript",),
+}
+MAX_FIELD_CHARS = 1000
+
+
+def exemplar_text(row: Mapping[str, Any]) -> str:
+    """The item's readable fields joined in the graph's order; gold or leaky columns never enter."""
+    parts = []
+    for name in TEXT_FIELDS:
+        for column in FIELD_ALIASES.get(name, (name,)):
+            value = row.get(column)
+            if isinstance(value, str) and value.strip():
+                parts.append(value.strip()[:MAX_FIELD_CHARS])
+                break
+    return " \n".join(parts)
+
+
+def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "gold_genres",
+                      to_id: Callable[[str], str] = slugify, source: str = "gold") -> Iterator[ExemplarRecord]:
+    """Rows with an ``id`` and a list of genre labels (or ids) become records; rows without
+    text or genres are skipped (they can neither be found nor vote)."""
+    for row in rows:
+        genres = row.get(genres_field) or []
+        if isinstance(genres, str):
+            genres = [genres]
+        text = exemplar_text(row)
+        if text and genres and row.get("id") is not None:
+            yield ExemplarRecord(id=str(row["id"]), text=text, genres=list(dict.fromkeys(map(to_id, genres))),
+                                 source=source)
+
+
+def records_from_file(path: str | Path, genres_field: str = "gold_genres",
+                      to_id: Callable[[str], str] = slugify) -> Iterator[ExemplarRecord]:
+    """A gold file: JSONL, or anything ``datasets`` can open (CSV, Parquet, a save_to_disk folder)."""
+    p = Path(path)
+    if p.suffix == ".jsonl":
+        with open(p, encoding="utf-8") as f:
+            rows: Iterable[Mapping[str, Any]] = [json.loads(line) for line in f if line.strip()]
+    else:
+        rows = _dataset_rows(p)
+    yield from records_from_rows(rows, genres_field, to_id, source=p.name)
+
+
+def _dataset_rows(p: Path) -> Iterable[Mapping[str, Any]]:
+    import datasets
+
+    if p.is_dir():
+        ds = datasets.load_from_disk(str(p))
+    else:
+        kind = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".json": "json"}.get(p.suffix, "json")
+        ds = datasets.load_dataset(kind, data_files=str(p), split="train")
+    if isinstance(ds, datasets.DatasetDict):
+        ds = next(iter(ds.values()))
+    return iter(ds)
+
+
+def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str, str] | None = None,
+                     accepted_only: bool = True) -> Iterator[ExemplarRecord]:
+    """Items of a previous run that came out ok (and, by default, were not routed to review),
+    with their text read again from the catalog the run tagged (the output holds no text)."""
+    labels: dict[str, list[str]] = {}
+    with open(output, encoding="utf-8") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill
+            enr = rec.get("enrichment") or {}
+            if rec.get("status") != "ok" or not enr.get("genres"):
+                continue
+            if accepted_only and (enr.get("review") or {}).get("routed"):
+                continue
+            labels[str(rec["id"])] = list(enr["genres"])
+    for row in read_catalog(catalog, mapping=mapping):
+        if row.item is None or row.item.id not in labels:
+            continue
+        text = exemplar_text(row.item.model_dump())
+        if text:
+            yield ExemplarRecord(id=row.item.id, text=text, genres=labels[row.item.id], source=f"run:{Path(output).name}")

@@ -1,0 +1,185 @@
+"""Exemplar index: already-labeled items, found by similarity, as few-shot examples and genre votes.
+
+A folder holds ``meta.json`` (embedder, dimension), ``records.jsonl`` (id, text, genres) and the
+vector store (see ``vector_store``). Build it from a gold set or from a previous run's accepted
+output (``exemplar_sources``); adding to an existing folder appends only unseen ids.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
+from linernotes.tools.retrieval.mmr import mmr
+from linernotes.tools.retrieval.vector_store import HnswParams, VectorStore
+from pydantic import BaseModel, Field
+
+META = "meta.json"
+RECORDS = "records.jsonl"
+FORMAT = 1
+
+
+class ExemplarRecord(BaseModel):
+    id: str
+    text: str
+    genres: list[str] = Field(default_factory=list)
+    moods: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class ExemplarHit(BaseModel):
+    id: str
+    text: str
+    genres: list[str]
+    score: float
+
+
+class GenreVote(BaseModel):
+    """Similarity-weighted share of the nearest exemplars that carry a genre, in [0, 1]."""
+
+    id: str
+    score: float
+    count: int
+    of: int
+
+
+class IndexMeta(BaseModel):
+    format: int = FORMAT
+    embedder: str
+    dim: int
+    ann_threshold: int
+    hnsw: HnswParams = Field(default_factory=HnswParams)
+    count: int = 0
+
+
+class ExemplarIndex:
+    def __init__(self, folder: str | Path, meta: IndexMeta, embedder: Embedder | None = None) -> None:
+        self.folder = Path(folder)
+        self.meta = meta
+        self.embedder = embedder or load_embedder(meta.embedder)
+        if self.embedder.dim != meta.dim:
+            raise ValueError(f"{folder}: index has {meta.dim}-d vectors, embedder {self.embedder.name} makes "
+                             f"{self.embedder.dim}-d")
+        self.records = _read_records(self.folder / RECORDS)
+        self.store = VectorStore(self.folder, meta.dim, meta.ann_threshold, meta.hnsw)
+        if len(self.store) != len(self.records):
+            raise ValueError(f"{folder}: {len(self.records)} records but {len(self.store)} vectors; rebuild it")
+        self._ids = {r.id for r in self.records}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def add(self, records: Iterable[ExemplarRecord], batch: int = 4096) -> int:
+        """Append records whose id is not in the index yet; returns how many were added."""
+        added = 0
+        pending: list[ExemplarRecord] = []
+        for rec in records:
+            if rec.id in self._ids:
+                continue
+            self._ids.add(rec.id)
+            pending.append(rec)
+            if len(pending) >= batch:
+                added += self._append(pending)
+                pending = []
+        added += self._append(pending)
+        return added
+
+    def _append(self, records: list[ExemplarRecord]) -> int:
+        if not records:
+            return 0
+        vectors = self.embedder.encode([r.text for r in records])
+        # records first: a crash before the vectors land is caught by the count check on open
+        with open(self.folder / RECORDS, "a", encoding="utf-8") as f:
+            for r in records:
+                f.write(r.model_dump_json() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.store.add(vectors)
+        self.records.extend(records)
+        self.meta.count = len(self.records)
+        _write_meta(self.folder, self.meta)
+        return len(records)
+
+    def _hits(self, keys: np.ndarray, sims: np.ndarray) -> list[ExemplarHit]:
+        out = []
+        for key, sim in zip(keys.tolist(), sims.tolist(), strict=True):
+            r = self.records[key]
+            out.append(ExemplarHit(id=r.id, text=r.text, genres=r.genres, score=round(max(0.0, min(1.0, sim)), 4)))
+        return out
+
+    def neighbours(self, text: str, k: int = 10) -> list[ExemplarHit]:
+        """The k most similar exemplars, best first (score = cosine similarity, clipped to [0, 1])."""
+        query = self.embedder.encode([text])[0]
+        if not query.any():
+            return []
+        return self._hits(*self.store.search(query, k))
+
+    def search(self, text: str, k: int = 3, relevance_weight: float = 0.7, pool: int = 20) -> list[ExemplarHit]:
+        """k few-shot examples: MMR over the ``pool`` nearest, so they are similar but not copies."""
+        query = self.embedder.encode([text])[0]
+        if not query.any():
+            return []
+        keys, sims = self.store.search(query, max(k, pool))
+        picked = mmr(query, self.store.rows(keys), k, relevance_weight)
+        return self._hits(keys[picked], sims[picked])
+
+    def votes(self, text: str, k: int = 10) -> list[GenreVote]:
+        """Genres of the k nearest exemplars, weighted by similarity, best first."""
+        return genre_votes(self.neighbours(text, k))
+
+
+def genre_votes(hits: list[ExemplarHit]) -> list[GenreVote]:
+    total = sum(h.score for h in hits)
+    if total <= 0:
+        return []
+    weight: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for h in hits:
+        for g in dict.fromkeys(h.genres):
+            weight[g] = weight.get(g, 0.0) + h.score
+            count[g] = count.get(g, 0) + 1
+    votes = [GenreVote(id=g, score=round(w / total, 4), count=count[g], of=len(hits)) for g, w in weight.items()]
+    return sorted(votes, key=lambda v: (-v.score, v.id))
+
+
+def _read_records(path: Path) -> list[ExemplarRecord]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [ExemplarRecord.model_validate_json(line) for line in f if line.strip()]
+
+
+def _write_meta(folder: Path, meta: IndexMeta) -> None:
+    tmp = folder / (META + ".tmp")
+    tmp.write_text(meta.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, folder / META)
+
+
+def open_exemplar_index(folder: str | Path) -> ExemplarIndex:
+    """An index built before (``build_exemplar_index``); loads its embedder once."""
+    path = Path(folder) / META
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: not an exemplar index (no {META})")
+    return ExemplarIndex(folder, IndexMeta.model_validate_json(path.read_text(encoding="utf-8")))
+
+
+def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: str | Path, *,
+                         embedder: str = DEFAULT_EMBEDDER, ann_threshold: int = 50_000,
+                         hnsw: HnswParams | None = None) -> ExemplarIndex:
+    """Create the index in ``folder``, or add to the one already there (unseen ids only).
+
+    Exact search below ``ann_threshold`` items (fast enough and exact); an HNSW graph above it."""
+    folder = Path(folder)
+    if (folder / META).is_file():
+        index = open_exemplar_index(folder)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        model = load_embedder(embedder)
+        meta = IndexMeta(embedder=model.name, dim=model.dim, ann_threshold=ann_threshold, hnsw=hnsw or HnswParams())
+        _write_meta(folder, meta)
+        index = ExemplarIndex(folder, meta, model)
+    index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
+    return index

@@ -1,0 +1,99 @@
+"""Lexical and embedding scores of every taxonomy entry for a text, each in [0, 1].
+
+Built once per (pack, embedder) and kept for the process: the BM25 index over entry names and
+the matrix of entry embeddings are the expensive parts, the per-query work is a few ms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import bm25s
+import numpy as np
+from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
+from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# words that carry no genre meaning on their own; "music" is kept (idf already discounts it)
+STOPWORDS = frozenset({"and", "n", "the", "of", "a", "an", "in", "on", "to", "for", "with", "de", "la", "le"})
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("&", " and "))
+
+
+def entry_names(entry: TaxonomyEntry) -> list[str]:
+    return list(dict.fromkeys([entry.label, *entry.aliases]))
+
+
+def entry_text(entry: TaxonomyEntry) -> str:
+    """What an entry's embedding is made of: its names and its one-line description."""
+    return ". ".join([", ".join(entry_names(entry)), entry.description or ""]).strip(". ")
+
+
+class TaxonomyIndex:
+    def __init__(self, taxonomy: Taxonomy, embedder: Embedder) -> None:
+        self.taxonomy = taxonomy
+        self.embedder = embedder
+        self.ids = [e.id for e in taxonomy.entries]
+        self.row_of = row_of = {gid: i for i, gid in enumerate(self.ids)}
+        self.parent_row = np.array([row_of[e.parent] if e.parent else -1 for e in taxonomy.entries], dtype=np.int64)
+        self._names: list[tuple[int, tuple[str, ...]]] = []  # (entry row, name tokens)
+        for row, e in enumerate(taxonomy.entries):
+            for name in entry_names(e):
+                toks = tuple(tokens(name))
+                if toks:
+                    self._names.append((row, toks))
+        docs = [[t for t in toks if t not in STOPWORDS] or list(toks) for _, toks in self._names]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(docs, show_progress=False)
+        # a name's score against itself: the most a query can earn from that name
+        self._self = np.array([self._bm25.get_scores(d)[i] for i, d in enumerate(docs)], dtype=np.float32)
+        self._name_row = np.array([row for row, _ in self._names], dtype=np.int64)
+        self.vectors = embedder.encode([entry_text(e) for e in taxonomy.entries])
+
+    def lexical(self, text: str) -> tuple[np.ndarray, dict[int, str]]:
+        """Per entry: half for the share of a name's (idf-weighted) words found in the text,
+        half for the whole name appearing as a phrase. Returns scores and the name that scored."""
+        query = tokens(text)
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        why: dict[int, str] = {}
+        known = [t for t in dict.fromkeys(query) if t in self._bm25.vocab_dict and t not in STOPWORDS]
+        if not known:
+            return scores, why
+        coverage = np.clip(self._bm25.get_scores(known) / np.maximum(self._self, 1e-9), 0.0, 1.0)
+        padded = f" {' '.join(query)} "
+        for i in np.flatnonzero(coverage > 0):
+            row, toks = self._names[i]
+            phrase = f" {' '.join(toks)} " in padded
+            score = 0.5 * float(coverage[i]) + (0.5 if phrase else 0.0)
+            if score > scores[row]:
+                scores[row] = score
+                name = " ".join(toks)
+                why[row] = f"name in text: {name!r}" if phrase else f"some words of {name!r} in text"
+        return scores, why
+
+    def semantic(self, text: str) -> np.ndarray:
+        """Cosine similarity to each entry, rescaled so the query's median entry is 0 and a
+        perfect match is 1: raw static-embedding cosines sit high for everything."""
+        query = self.embedder.encode([text])[0]
+        if not query.any():
+            return np.zeros(len(self.ids), dtype=np.float32)
+        sims = self.vectors @ query
+        floor = float(np.median(sims))
+        return np.clip((sims - floor) / max(1e-6, 1.0 - floor), 0.0, 1.0)
+
+
+_CACHE: dict[tuple[str, str, str], TaxonomyIndex] = {}
+_LOCK = threading.Lock()
+
+
+def taxonomy_index(taxonomy: Taxonomy, embedder: str = DEFAULT_EMBEDDER) -> TaxonomyIndex:
+    """The process-wide index for a pack (keyed by id, version and content digest)."""
+    key = (taxonomy.ref, taxonomy.digest or str(id(taxonomy)), embedder)
+    with _LOCK:
+        index = _CACHE.get(key)
+        if index is None:
+            index = _CACHE[key] = TaxonomyIndex(taxonomy, load_embedder(embedder))
+        return index
