@@ -14,7 +14,9 @@ from linernotes.config import TagConfig
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
 from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
+from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER
 from linernotes.tools.retrieval.taxonomy import Taxonomy, load_taxonomy
+from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
 
 DEFAULT_GENRES = {
     "track": ["electronic", "techno", "house", "ambient", "pop", "rock", "hip-hop", "jazz", "classical", "folk"],
@@ -66,13 +68,18 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         from linernotes.tools.retrieval.exemplars import open_exemplar_index
 
         exemplars = open_exemplar_index(config.exemplars)
+    for tax in (music, podcasts, moods):
+        taxonomy_index(tax)  # BM25 + embeddings built once per process, before the first item
     versions = {
         "linernotes": __version__,
         "taxonomy.genres": f"{music.ref}#{music.digest}",
         "taxonomy.podcasts": f"{podcasts.ref}#{podcasts.digest}",
         "taxonomy.moods": f"{moods.ref}#{moods.digest}",
         "policy": f"{policy.ref}#{policy.digest}",
+        "retrieval": f"bm25s+{DEFAULT_EMBEDDER}",
     }
+    if exemplars is not None:
+        versions["exemplars"] = f"{len(exemplars)} items, {exemplars.meta.embedder}"
     return AgentRuntime(
         config=config,
         llm=llm or LLMClient(config.llm),

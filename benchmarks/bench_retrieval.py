@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from linernotes.tools.retrieval.exemplar_sources import exemplar_text, records_from_rows
 from linernotes.tools.retrieval.exemplars import build_exemplar_index
 from linernotes.tools.retrieval.shortlist import DEFAULT_WEIGHTS, FusionWeights, fuse, shortlist, signals

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import yaml
+
 from linernotes.tools.retrieval.taxonomy import load_taxonomy, slugify
 
 

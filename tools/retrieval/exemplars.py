@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, Field
+
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
 from linernotes.tools.retrieval.vector_store import HnswParams, VectorStore
-from pydantic import BaseModel, Field
 
 META = "meta.json"
 RECORDS = "records.jsonl"

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 import numpy as np
+from pydantic import BaseModel
+
 from linernotes.tools.retrieval.exemplars import GenreVote
 from linernotes.tools.retrieval.taxonomy import Taxonomy
 from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
-from pydantic import BaseModel
 
 Mode = Literal["lexical", "embedding", "hybrid"]
 

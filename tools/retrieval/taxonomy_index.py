@@ -11,6 +11,7 @@ import threading
 
 import bm25s
 import numpy as np
+
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
 from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry
 

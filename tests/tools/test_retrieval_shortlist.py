@@ -1,0 +1,111 @@
+"""Shortlist behaviour: lexical, embedding and exemplar evidence, fused into scores in [0, 1]."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linernotes.tools.retrieval.exemplars import GenreVote
+from linernotes.tools.retrieval.shortlist import FusionWeights, Signals, fuse, shortlist
+from linernotes.tools.retrieval.taxonomy import load_taxonomy
+from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
+
+
+@pytest.fixture(scope="module")
+def genres():
+    return load_taxonomy("music-genres")
+
+
+class FixedVotes:
+    """An exemplar source that always votes the same way (the real one is tested separately)."""
+
+    def __init__(self, votes: list[GenreVote]) -> None:
+        self._votes = votes
+        self.asked: list[tuple[str, int]] = []
+
+    def votes(self, text: str, k: int = 10) -> list[GenreVote]:
+        self.asked.append((text, k))
+        return self._votes
+
+
+def test_genre_named_in_text_ranks_first_with_reason(genres):
+    out = shortlist("Strictly Rhythm: Deep House Classics", genres, 5)
+    assert out[0].id == "deep-house"
+    assert "name in text: 'deep house'" in out[0].why
+    assert all(0.0 <= c.score <= 1.0 for c in out)
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True)
+
+
+def test_alias_spelling_is_matched(genres):
+    out = shortlist("liquid dnb rollers vol 3", genres, 5, mode="lexical")
+    assert out[0].id == "drum-and-bass"
+    assert "'dnb'" in out[0].why
+
+
+def test_partial_name_scores_below_whole_name(genres):
+    ids = {c.id: c.score for c in shortlist("detroit", genres, 10, mode="lexical")}
+    whole = {c.id: c.score for c in shortlist("detroit techno", genres, 10, mode="lexical")}
+    assert 0 < ids["detroit-techno"] < whole["detroit-techno"]
+
+
+def test_ancestors_inherit_a_discounted_score(genres):
+    out = {c.id: c for c in shortlist("goa trance", genres, 10, mode="lexical")}
+    assert out["psytrance"].score < out["goa-trance"].score
+    assert "parent of goa-trance" in out["psytrance"].why
+    flat = {c.id for c in shortlist("goa trance", genres, 10, mode="lexical",
+                                    weights=FusionWeights(ancestor_decay=0.0))}
+    assert "psytrance" not in flat
+
+
+def test_padding_with_defaults_when_nothing_matches(genres):
+    out = shortlist("zzqx", genres, 4, defaults=["techno", "house", "not-a-genre"], mode="lexical")
+    assert [c.id for c in out[:2]] == ["techno", "house"]
+    assert len(out) == 4 and all(c.score == 0.0 and c.why == "default" for c in out)
+
+
+def test_embedding_finds_entries_from_descriptions(genres):
+    out = shortlist("tracks made for dancing in clubs", genres, 5, mode="embedding")
+    assert "dance" in [c.id for c in out]
+    assert all(c.why != "name in text" for c in out)
+
+
+def test_moods_from_aliases_and_descriptions():
+    moods = load_taxonomy("moods")
+    assert shortlist("a melancholic night", moods, 3)[0].id == "sad"  # alias
+    assert shortlist("heavy distorted guitars and screaming protest", moods, 3, mode="embedding")[0].id == "angry"
+
+
+def test_exemplar_votes_bring_in_genres_the_text_never_names(genres):
+    text = "Untitled 4 / Someone / Some Records"
+    plain = [c.id for c in shortlist(text, genres, 10)]
+    source = FixedVotes([GenreVote(id="psytrance", score=0.8, count=4, of=5),
+                         GenreVote(id="unknown-id", score=0.5, count=2, of=5)])
+    voted = shortlist(text, genres, 10, exemplars=source, weights=FusionWeights(neighbours=7))
+    assert "psytrance" not in plain
+    assert voted[0].id == "psytrance" and "4/5 similar items" in voted[0].why
+    assert voted[0].score == pytest.approx(1 - (1 - 0.9 * 0.8) * (1 - 0.3 * _emb(genres, text, "psytrance")), abs=2e-3)
+    assert source.asked == [(text, 7)]
+    assert "unknown-id" not in [c.id for c in voted]
+
+
+def _emb(tax, text, gid):
+    index = taxonomy_index(tax)
+    return float(index.semantic(text)[index.row_of[gid]])
+
+
+def test_exemplars_are_ignored_outside_hybrid_mode(genres):
+    source = FixedVotes([GenreVote(id="psytrance", score=1.0, count=5, of=5)])
+    out = shortlist("zzqx", genres, 3, exemplars=source, mode="lexical")
+    assert source.asked == [] and all(c.score == 0 for c in out)
+
+
+def test_fusion_is_a_noisy_or_and_stays_in_unit_interval():
+    parent = np.array([-1, 0, 1])
+    sig = Signals(lexical=np.array([0.0, 1.0, 0.0]), embedding=np.array([0.0, 1.0, 0.5]),
+                  exemplars=np.array([0.0, 1.0, 1.0]))
+    w = FusionWeights(lexical=0.8, embedding=0.3, exemplars=0.9, ancestor_decay=0.5)
+    final, direct, source = fuse(sig, parent, w)
+    assert direct[1] == pytest.approx(1 - 0.2 * 0.7 * 0.1)
+    assert direct[2] == pytest.approx(1 - 0.85 * 0.1)
+    assert final[0] == pytest.approx(0.5 * direct[1]) and source[0] == 1  # child beats grandchild*0.25
+    assert np.all((final >= 0) & (final <= 1))
