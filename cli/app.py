@@ -68,6 +68,9 @@ def tag(
     prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v1",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    runner: Annotated[str, typer.Option(help="local (asyncio, resumable) or beam (Apache Beam pipeline)")] = "local",
+    pipeline_option: Annotated[list[str] | None, typer.Option(
+        "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.catalog import CatalogError, parse_mapping
@@ -95,8 +98,15 @@ def tag(
 
             print_dry_run(asyncio.run(plan(config, opts)))
             return
-        with Progress(enabled=progress and sys.stderr.isatty()) as bar:
-            summary = asyncio.run(run_batch(config, opts, on_record=bar.update))
+        if runner == "beam":
+            from linernotes.beam import run_beam
+
+            summary = run_beam(config, opts, pipeline_option or [])
+        elif runner != "local":
+            _fail(f"--runner {runner!r}: choose local or beam")
+        else:
+            with Progress(enabled=progress and sys.stderr.isatty()) as bar:
+                summary = asyncio.run(run_batch(config, opts, on_record=bar.update))
     except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     print_summary(summary, output)

@@ -71,7 +71,8 @@ FAULTS: dict[str, FaultSpec] = {s.name: s for s in [
               expected_kind="bad_response", retryable=True),
     FaultSpec(name="nochoices", does="200 with an empty `choices` list", expected_kind="bad_response",
               retryable=True),
-    FaultSpec(name="notjson", does="200 with an HTML body", expected_kind="bad_response", retryable=True),
+    # LiteLLM raises InternalServerError("Empty or invalid response") for a 200 it cannot parse
+    FaultSpec(name="notjson", does="200 with an HTML body", expected_kind="server_error", retryable=True),
     FaultSpec(name="model404", does="404 model_not_found", expected_kind="model_not_found", retryable=False),
     FaultSpec(name="auth", does="401 whose message echoes the caller's API key (a hostile server)",
               expected_kind="auth", retryable=False),
@@ -147,6 +148,8 @@ class RequestLog:
     directive: str | None
     content_key: str
     outcome: str
+    authorization: str = ""
+    token: str = ""  # the directive as written, e.g. ``FAULT:503x1``
 
 
 @dataclass
@@ -170,21 +173,22 @@ class FaultServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def requests_for(self, directive: str) -> list[RequestLog]:
+    def requests_for(self, token: str) -> list[RequestLog]:
+        """Requests whose content carried ``token`` (e.g. ``FAULT:503x1``), failed or not."""
         with self._lock:
-            return [r for r in self.log if r.directive == directive]
+            return [r for r in self.log if r.token == token]
 
     # lifecycle
     def start(self) -> FaultServer:
         ready = threading.Event()
 
         def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._loop.run_until_complete(self._start())
+            loop = self._loop = asyncio.new_event_loop()
+            loop.run_until_complete(self._start())
             ready.set()
-            self._loop.run_forever()
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())  # cancels handlers still hanging
+            loop.close()
 
         self._thread = threading.Thread(target=serve, name="fault-server", daemon=True)
         self._thread.start()
@@ -197,7 +201,7 @@ class FaultServer:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -220,9 +224,9 @@ class FaultServer:
         return web.json_response({"object": "list", "data": [{"id": m, "object": "model"}
                                                              for m in sorted(self.models or {"stub"})]})
 
-    def _record(self, model: str, directive: str | None, key: str, outcome: str) -> None:
+    def _record(self, model: str, directive: str | None, key: str, auth: str, token: str) -> None:
         with self._lock:
-            self.log.append(RequestLog(time.monotonic(), model, directive, key, outcome))
+            self.log.append(RequestLog(time.monotonic(), model, directive, key, directive or "ok", auth, token))
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -243,7 +247,7 @@ class FaultServer:
             import random
 
             await asyncio.sleep(random.uniform(lo, hi))
-        self._record(model, directive, key, directive or "ok")
+        self._record(model, directive, key, request.headers.get("Authorization", ""), m.group(0) if m else "")
         if directive is None:
             answer = adversarial_answer(body) if model == ADVERSARY else plain_answer(body)
             return web.json_response(completion(body, answer))

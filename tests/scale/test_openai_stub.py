@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+
 from linernotes.testing.openai_stub import StubServer, instance_of, make_answer
 
 

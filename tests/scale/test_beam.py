@@ -1,0 +1,135 @@
+"""Beam (DirectRunner): same records as the local runner, dead letter for poisoned items, counters.
+
+The LLM is the STUB endpoint (linernotes.testing.openai_stub) except in the one slow test that
+runs the real embedded model through ``liner tag --runner beam``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+beam = pytest.importorskip("apache_beam")
+
+from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
+
+from linernotes.beam import DEAD_LETTER, OK, EnrichItems, run_beam  # noqa: E402
+from linernotes.beam.pipeline import dead_letter_path  # noqa: E402
+from linernotes.beam.transforms import content_digest  # noqa: E402
+from linernotes.config import TagConfig  # noqa: E402
+from linernotes.llm.client import LLMConfig  # noqa: E402
+from linernotes.runner import RunOptions, run_batch  # noqa: E402
+from linernotes.testing.openai_stub import StubServer  # noqa: E402
+from linernotes.testing.synthetic import synthetic_rows, write_catalog  # noqa: E402
+
+TIMING = {"latency_s", "cache_hit", "llm_calls"}
+POISON = "POISONED-TITLE"
+
+
+@pytest.fixture(autouse=True)
+def _fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+
+
+def stub_config(stub: StubServer, cache: Path | None = None) -> TagConfig:
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, max_retries=0,
+                                   use_cache=cache is not None, cache_path=str(cache) if cache else None))
+
+
+def by_id(path: Path) -> dict[str, dict]:
+    out = {}
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        if rec.get("enrichment"):
+            for k in TIMING:
+                rec["enrichment"]["provenance"].pop(k)
+        out[rec["id"]] = rec
+    return out
+
+
+@pytest.mark.slow
+def test_beam_output_equals_local_output_item_by_item(tmp_path: Path) -> None:
+    catalog = write_catalog(tmp_path / "catalog.jsonl", 199, ['{"id": "broken", '])
+    cache = tmp_path / "cache.sqlite"
+    with StubServer() as stub:
+        cfg = stub_config(stub, cache)
+        local = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "local.jsonl", concurrency=16,
+                                                      sync="batch")))
+        calls_after_local = stub.count
+        summary = run_beam(cfg, RunOptions(input=catalog, output=tmp_path / "beam.jsonl", concurrency=16))
+        assert stub.count == calls_after_local, "the Beam run must be served by the shared cache"
+    assert local.ok == 199 and local.failed == 1
+    local_recs, beam_recs = by_id(tmp_path / "local.jsonl"), by_id(tmp_path / "beam.jsonl")
+    assert len(beam_recs) == 200
+    assert beam_recs == local_recs
+    assert (summary.rows, summary.ok, summary.failed, summary.cache_hits, summary.llm_calls) == (200, 199, 1, 199, 0)
+    assert (summary.tokens_in, summary.tokens_out) == (0, 0)  # cached answers cost nothing this run
+    assert summary.errors_by_kind == {"input.invalid_json": 1}
+    assert [json.loads(x)["id"] for x in dead_letter_path(tmp_path / "beam.jsonl").read_text().splitlines()] == ["line:200"]
+
+
+def test_enrich_items_is_a_ptransform_with_a_dead_letter_and_counters(tmp_path: Path) -> None:
+    from aiohttp import web
+    from apache_beam.metrics.metric import MetricsFilter
+
+    async def poison(body: dict):
+        text = json.dumps(body["messages"])
+        return web.json_response({"error": {"message": "poisoned"}}, status=500) if POISON in text else None
+
+    rows = list(synthetic_rows(5))
+    rows[2]["title"] = POISON
+    rows.append({"title": "a row without an id"})
+    with StubServer(intercept=poison) as stub:
+        p = beam.Pipeline("DirectRunner")
+        out = p | beam.Create(rows) | EnrichItems(stub_config(stub), concurrency=4)
+        assert_that(out[OK] | "ok ids" >> beam.Map(lambda r: r.id),
+                    equal_to(["syn-0000000", "syn-0000001", "syn-0000003", "syn-0000004"]), label="ok")
+        assert_that(out[DEAD_LETTER] | "dead" >> beam.Map(lambda r: (r.id, r.error.kind)),
+                    equal_to([("syn-0000002", "llm.server_error"),
+                              (f"invalid:{content_digest(rows[-1])}", "input.invalid")]), label="dead")
+        result = p.run()
+        result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}
+    assert counters["ok"] == 4 and counters["failed"] == 2 and counters["llm_calls"] == 4
+    assert counters["tokens_in"] > 0 and counters["error.llm.server_error"] == 1
+
+
+def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path, liner) -> None:
+    from aiohttp import web
+
+    async def poison(body: dict):
+        return web.json_response({"error": {"message": "boom"}}, status=500) if POISON in json.dumps(body) else None
+
+    catalog = tmp_path / "c.jsonl"
+    rows = list(synthetic_rows(6))
+    rows[4]["title"] = POISON
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    with StubServer(intercept=poison) as stub:
+        r = liner(["tag", str(catalog), "-o", str(out), "--runner", "beam", "--model", "openai/stub", "--api-base",
+                   stub.base_url, "--retries", "0", "--no-cache", "--pipeline-option", "--direct_num_workers=1"],
+                  env={"OPENAI_API_KEY": "sk-stub"}, timeout=300)
+    assert r.returncode == 1, r.stderr[-2000:]  # the pipeline succeeded; one item failed
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert sorted(x["id"] for x in lines) == [f"syn-{i:07d}" for i in range(6)]
+    dead = [json.loads(x) for x in dead_letter_path(out).read_text().splitlines()]
+    assert [(d["id"], d["error"]["kind"]) for d in dead] == [("syn-0000004", "llm.server_error")]
+    assert "llm.server_error" in r.stderr and "ok" in r.stderr
+    manifest = json.loads(out.with_name("out.jsonl.manifest.json").read_text())
+    assert manifest["runner"] == "beam" and manifest["summary"]["ok"] == 5
+
+
+@pytest.mark.slow
+def test_cli_beam_runner_on_the_embedded_model(tmp_path: Path, liner, repo_root: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    r = liner(["tag", str(repo_root / "examples" / "catalog.jsonl"), "-o", str(out), "--runner", "beam",
+               "--limit", "2", "--threads", "1", "--concurrency", "1", "--no-cache"], timeout=600)
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(lines) == 2
+    ok = [x for x in lines if x["status"] == "ok"]
+    assert ok, f"no item enriched by the embedded model: {lines}"
+    assert ok[0]["enrichment"]["provenance"]["model"].startswith("local:") and ok[0]["enrichment"]["provenance"]["llm_calls"] >= 1
