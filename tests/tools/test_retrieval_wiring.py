@@ -56,3 +56,27 @@ async def test_tools_node_uses_exemplar_votes_and_few_shots(tmp_path):
     ev = state["evidence"]
     assert ev.genres[0].id in {"psytrance", "goa-trance"} and ev.genres[0].score > 0.5
     assert len(ev.exemplars) == 3 and all(e.genres for e in ev.exemplars)
+
+
+def test_index_build_command_from_gold_then_from_a_run(tmp_path):
+    from linernotes.cli.index_cmd import index_app
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": f"g{i}", "track": f"T{i}", "artist": "A", "labelname": "L",
+                                        "tags": "secret", "gold_genres": ["Techno"]}) + "\n" for i in range(3)))
+    runner = CliRunner()
+    first = runner.invoke(index_app, ["build", str(gold), "-o", str(tmp_path / "ix")])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) | {"folder": ""} == {"folder": "", "added": 3, "total": 3,
+                                                          "embedder": "wordllama", "ann": False}
+    catalog = tmp_path / "cat.jsonl"
+    catalog.write_text(json.dumps({"id": "n1", "title": "New", "artist": "B"}) + "\n")
+    run_out = tmp_path / "out.jsonl"
+    run_out.write_text(json.dumps({"id": "n1", "status": "ok",
+                                   "enrichment": {"genres": ["house"], "review": {"routed": False}}}) + "\n")
+    second = runner.invoke(index_app, ["build", str(run_out), "--catalog", str(catalog), "-o", str(tmp_path / "ix")])
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["added"] == 1 and json.loads(second.stdout)["total"] == 4
+    assert "secret" not in (tmp_path / "ix" / "records.jsonl").read_text()
+    bad = runner.invoke(index_app, ["build", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "ix2")])
+    assert bad.exit_code == 2

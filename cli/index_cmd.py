@@ -1,0 +1,53 @@
+"""``liner index ...``: build or extend an exemplar index (for ``liner tag --exemplars DIR``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+index_app = typer.Typer(no_args_is_help=True, help="Exemplar indexes: labeled items used as few-shot examples.")
+
+
+@index_app.callback()
+def _group() -> None:
+    """Keeps ``build`` a subcommand (Typer collapses one-command apps)."""
+
+
+@index_app.command("build")
+def build(
+    source: Annotated[Path, typer.Argument(help="Gold file (JSONL/CSV/Parquet/datasets folder) or a run's output")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Index folder (extended if it exists)")],
+    catalog: Annotated[Path | None, typer.Option(help="SOURCE is a liner tag output: the catalog it tagged")] = None,
+    map_spec: Annotated[str | None, typer.Option("--map", help="Catalog column mapping dst=src,...")] = None,
+    genres_field: Annotated[str, typer.Option(help="Gold column with the genre labels")] = "gold_genres",
+    include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
+    embedder: Annotated[str, typer.Option(help="wordllama, wordllama:<dim> or st:<model>")] = "wordllama",
+    ann_threshold: Annotated[int, typer.Option(help="HNSW graph from this many items on")] = 50_000,
+) -> None:
+    """Add labeled items to an exemplar index; prints what it holds now as JSON."""
+    from linernotes.catalog import CatalogError, parse_mapping
+    from linernotes.tools.retrieval.exemplar_sources import records_from_file, records_from_run
+    from linernotes.tools.retrieval.exemplars import build_exemplar_index
+
+    try:
+        records = (records_from_run(source, catalog, parse_mapping(map_spec), accepted_only=not include_routed)
+                   if catalog else records_from_file(source, genres_field))
+        before = _count(out)
+        index = build_exemplar_index(records, out, embedder=embedder, ann_threshold=ann_threshold)
+    except (FileNotFoundError, ValueError, CatalogError) as e:
+        typer.echo(f"liner: error: {e}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({"folder": str(out), "added": len(index) - before, "total": len(index),
+                           "embedder": index.meta.embedder, "ann": index.store.uses_ann}, indent=2))
+
+
+def _count(folder: Path) -> int:
+    from linernotes.tools.retrieval.exemplars import open_exemplar_index
+
+    try:
+        return len(open_exemplar_index(folder))
+    except FileNotFoundError:
+        return 0
