@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from linernotes.evals.metrics.core import Scored, ratio_stat, safe_div, totals
+from linernotes.evals.bootstrap import SumStat
+from linernotes.evals.metrics.core import Scored, ratio_stat, safe_div
 
 N_BINS = 10
 
@@ -22,20 +23,19 @@ def bin_index(conf: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     return np.clip((conf * n_bins).astype(int), 0, n_bins - 1)
 
 
-def ece_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, n_bins: int = N_BINS):
+def ece_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, n_bins: int = N_BINS) -> SumStat:
+    """Columns per bin: count, sum of confidence, sum of correct."""
     n = len(conf)
     b = bin_index(conf, n_bins)
-    rows = np.arange(n)
     m = member.astype(np.float64)
     cols = np.concatenate([b, b + n_bins, b + 2 * n_bins])
     vals = np.concatenate([m, m * conf, m * correct])
-    x = sparse.csr_matrix((vals, (np.tile(rows, 3), cols)), shape=(n, 3 * n_bins))
+    x = sparse.csr_matrix((vals, (np.tile(np.arange(n), 3), cols)), shape=(n, 3 * n_bins))
 
-    def f(w: np.ndarray) -> np.ndarray:
-        t = totals(w, x)
+    def f(t: np.ndarray) -> np.ndarray:
         cnt, cs, ok = t[:, :n_bins], t[:, n_bins:2 * n_bins], t[:, 2 * n_bins:]
         return safe_div(np.abs(cs - ok).sum(axis=1), cnt.sum(axis=1))
-    return f
+    return SumStat(x, f)
 
 
 def reliability_bins(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS) -> list[dict[str, float]]:
@@ -49,19 +49,24 @@ def reliability_bins(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS
     return out
 
 
-def auroc_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray):
-    """AUROC as a function of item weights, via per-level positive/negative weight sums."""
-    levels, level = np.unique(conf, return_inverse=True)
+def auroc_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, max_levels: int = 1001) -> SumStat:
+    """Columns: positive and negative weight per distinct confidence level. Confidences are
+    route's 4-decimal numbers; beyond ``max_levels`` distinct values they are rounded to a
+    1/(max_levels-1) grid (ties within a grid step then count one half)."""
+    values = conf if len(np.unique(conf)) <= max_levels else np.round(conf * (max_levels - 1)) / (max_levels - 1)
+    levels, level = np.unique(values, return_inverse=True)
     n, k = len(conf), len(levels)
-    pos = sparse.csr_matrix(((member * correct).astype(np.float64), (np.arange(n), level)), shape=(n, k))
-    neg = sparse.csr_matrix(((member * (1 - correct)).astype(np.float64), (np.arange(n), level)), shape=(n, k))
+    pos = (member * correct).astype(np.float64)
+    neg = (member * (1 - correct)).astype(np.float64)
+    x = sparse.csr_matrix((np.concatenate([pos, neg]), (np.tile(np.arange(n), 2), np.concatenate([level, level + k]))),
+                          shape=(n, 2 * k))
 
-    def f(w: np.ndarray) -> np.ndarray:
-        p, q = totals(w, pos), totals(w, neg)
+    def f(t: np.ndarray) -> np.ndarray:
+        p, q = t[:, :k], t[:, k:]
         below = np.cumsum(q, axis=1) - q  # negative weight strictly below each level
         num = (p * (below + 0.5 * q)).sum(axis=1)
         return safe_div(num, p.sum(axis=1) * q.sum(axis=1))
-    return f
+    return SumStat(x, f)
 
 
 def score_calibration(task: str, conf: list[float | None], correct: list[float | None],

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from linernotes.evals.bootstrap import Stat
+from linernotes.evals.bootstrap import SumStat
 
 
 @dataclass
@@ -16,7 +15,7 @@ class Scored:
     """What a metric family returns: statistics for the bootstrap, how many items each covers,
     per-item scores (aligned with the items; None = not scored), and plot/report data."""
 
-    stats: dict[str, Stat] = field(default_factory=dict)
+    stats: dict[str, SumStat] = field(default_factory=dict)
     n: dict[str, int] = field(default_factory=dict)
     item_scores: dict[str, list[float | None]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -29,13 +28,6 @@ class Scored:
         return self
 
 
-def totals(w: np.ndarray, x: np.ndarray | sparse.spmatrix) -> np.ndarray:
-    """(b, n) weights times (n, k) per-item statistics -> (b, k) weighted sums."""
-    if sparse.issparse(x):
-        return np.asarray((x.T @ w.T).T)
-    return w @ x
-
-
 def safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num/den with NaN where den == 0 (an empty resample has no value; it is not zero)."""
     num = np.asarray(num, dtype=np.float64)
@@ -45,7 +37,6 @@ def safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def ratio_stat(num: np.ndarray, den: np.ndarray) -> Stat:
+def ratio_stat(num: np.ndarray, den: np.ndarray) -> SumStat:
     """sum(w*num) / sum(w*den): accuracies, means, shares."""
-    x = np.column_stack([num, den]).astype(np.float32)
-    return lambda w: (lambda t: safe_div(t[:, 0], t[:, 1]))(totals(w, x))
+    return SumStat(np.column_stack([num, den]).astype(np.float64), lambda t: safe_div(t[:, 0], t[:, 1]))

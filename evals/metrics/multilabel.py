@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 
-from linernotes.evals.metrics.core import Scored, safe_div, totals
+from linernotes.evals.bootstrap import SumStat
+from linernotes.evals.metrics.core import Scored, safe_div
 
 
 def set_counts(gold: set[str], pred: set[str]) -> tuple[int, int, int]:
@@ -34,46 +35,33 @@ def with_ancestors(ids: set[str], ancestors: Callable[[str], list[str]]) -> set[
 
 
 def _micro(prefix: str, x: np.ndarray, out: Scored, n: int) -> None:
-    def prf(w: np.ndarray) -> np.ndarray:
-        t = totals(w, x)
-        return t
-    out.stats[f"{prefix}precision"] = lambda w: (lambda t: safe_div(t[:, 0], t[:, 0] + t[:, 1]))(prf(w))
-    out.stats[f"{prefix}recall"] = lambda w: (lambda t: safe_div(t[:, 0], t[:, 0] + t[:, 2]))(prf(w))
-    out.stats[f"{prefix}f1"] = lambda w: (lambda t: safe_div(2 * t[:, 0], 2 * t[:, 0] + t[:, 1] + t[:, 2]))(prf(w))
+    """x columns: tp, fp, fn."""
+    out.stats[f"{prefix}precision"] = SumStat(x, lambda t: safe_div(t[:, 0], t[:, 0] + t[:, 1]))
+    out.stats[f"{prefix}recall"] = SumStat(x, lambda t: safe_div(t[:, 0], t[:, 0] + t[:, 2]))
+    out.stats[f"{prefix}f1"] = SumStat(x, lambda t: safe_div(2 * t[:, 0], 2 * t[:, 0] + t[:, 1] + t[:, 2]))
     for k in ("precision", "recall", "f1"):
         out.n[f"{prefix}{k}"] = n
 
 
-def _macro(task: str, tp: sparse.csr_matrix, fp: sparse.csr_matrix, fn: sparse.csr_matrix, out: Scored,
-           n: int) -> None:
+def macro_stats(task: str, tp: sparse.csr_matrix, fp: sparse.csr_matrix, fn: sparse.csr_matrix, out: Scored,
+                n: int) -> None:
+    """Macro P/R/F1 over the classes present (tp+fp+fn > 0) in each resample, zero_division=0."""
     k = tp.shape[1]
     stacked = sparse.hstack([tp, fp, fn]).tocsr()
 
-    def per_class(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        t = totals(w, stacked)
-        a, b, c = t[:, :k], t[:, k:2 * k], t[:, 2 * k:]
-        present = (a + b + c) > 0
-        return a, b, c, present
+    def macro(kind: str):
+        def f(t: np.ndarray) -> np.ndarray:
+            a, b, c = t[:, :k], t[:, k:2 * k], t[:, 2 * k:]
+            present = (a + b + c) > 0
+            v = {"precision": safe_div(a, a + b), "recall": safe_div(a, a + c),
+                 "f1": safe_div(2 * a, 2 * a + b + c)}[kind]
+            v = np.where(present, np.nan_to_num(v, nan=0.0), 0.0)
+            return safe_div(v.sum(axis=1), present.sum(axis=1))
+        return f
 
-    def avg(values: np.ndarray, present: np.ndarray) -> np.ndarray:
-        values = np.where(present, np.nan_to_num(values, nan=0.0), 0.0)
-        return safe_div(values.sum(axis=1), present.sum(axis=1))
-
-    def macro_p(w: np.ndarray) -> np.ndarray:
-        a, b, _, present = per_class(w)
-        return avg(safe_div(a, a + b), present)
-
-    def macro_r(w: np.ndarray) -> np.ndarray:
-        a, _, c, present = per_class(w)
-        return avg(safe_div(a, a + c), present)
-
-    def macro_f1(w: np.ndarray) -> np.ndarray:
-        a, b, c, present = per_class(w)
-        return avg(safe_div(2 * a, 2 * a + b + c), present)
-
-    for name, f in (("macro_precision", macro_p), ("macro_recall", macro_r), ("macro_f1", macro_f1)):
-        out.stats[f"{task}.{name}"] = f
-        out.n[f"{task}.{name}"] = n
+    for kind in ("precision", "recall", "f1"):
+        out.stats[f"{task}.macro_{kind}"] = SumStat(stacked, macro(kind))
+        out.n[f"{task}.macro_{kind}"] = n
 
 
 def score_multilabel(task: str, golds: list[list[str] | None], preds: list[list[str]],
@@ -117,7 +105,7 @@ def score_multilabel(task: str, golds: list[list[str] | None], preds: list[list[
         return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_items, max(1, len(classes))))
 
     if classes:
-        _macro(task, mat("tp"), mat("fp"), mat("fn"), out, n)
+        macro_stats(task, mat("tp"), mat("fp"), mat("fn"), out, n)
     tp_c, fp_c, fn_c = (np.asarray(mat(k).sum(axis=0)).ravel() for k in ("tp", "fp", "fn"))
     out.extras[f"{task}.per_class"] = [
         {"label": c, "f1": f1_of(tp_c[j], fp_c[j], fn_c[j]), "support": int(tp_c[j] + fn_c[j]),

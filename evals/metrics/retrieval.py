@@ -59,7 +59,8 @@ def context_scores(pairs: list[tuple[list[str], list[str]]]) -> list[tuple[float
 def score_retrieval(task: str, golds: list[list[str] | None], shortlists: list[list[str]]) -> Scored:
     out = Scored()
     idx = [i for i, g in enumerate(golds) if g]
-    scores = context_scores([(shortlists[i], list(golds[i] or [])) for i in idx])
+    pairs = [(shortlists[i], list(golds[i] or [])) for i in idx]
+    scores = context_scores(pairs) if any(r for r, _ in pairs) else [(0.0, 0.0)] * len(pairs)
     n = len(golds)
     p, r, member = np.zeros(n), np.zeros(n), np.zeros(n)
     item_p: list[float | None] = [None] * n

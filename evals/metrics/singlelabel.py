@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from linernotes.evals.metrics.core import Scored, ratio_stat, safe_div, totals
+from linernotes.evals.metrics.core import Scored, ratio_stat
+from linernotes.evals.metrics.multilabel import macro_stats
 
 
 def score_singlelabel(task: str, golds: list[str | None], preds: list[str]) -> Scored:
@@ -43,23 +44,8 @@ def score_singlelabel(task: str, golds: list[str | None], preds: list[str]) -> S
     def m(r: list[int], c: list[int]) -> sparse.csr_matrix:
         return sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_items, k))
 
-    stacked = sparse.hstack([m(r_tp, c_tp), m(r_fp, c_fp), m(r_fn, c_fn)]).tocsr()
-
-    def macro(kind: str):
-        def f(w: np.ndarray) -> np.ndarray:
-            t = totals(w, stacked)
-            a, b, c = t[:, :k], t[:, k:2 * k], t[:, 2 * k:]
-            present = (a + b + c) > 0
-            v = {"precision": safe_div(a, a + b), "recall": safe_div(a, a + c),
-                 "f1": safe_div(2 * a, 2 * a + b + c)}[kind]
-            v = np.where(present, np.nan_to_num(v, nan=0.0), 0.0)
-            return safe_div(v.sum(axis=1), present.sum(axis=1))
-        return f
-
     if labels:
-        for kind in ("precision", "recall", "f1"):
-            out.stats[f"{task}.macro_{kind}"] = macro(kind)
-            out.n[f"{task}.macro_{kind}"] = n
+        macro_stats(task, m(r_tp, c_tp), m(r_fp, c_fp), m(r_fn, c_fn), out, n)
         from sklearn.metrics import confusion_matrix
 
         cm = confusion_matrix([golds[i] for i in scored], [preds[i] for i in scored], labels=labels)

@@ -8,24 +8,31 @@ rerun is never mistaken for a fast model.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
+from linernotes.evals.bootstrap import SumStat
 from linernotes.evals.metrics.core import Scored, ratio_stat
 
 
-def quantile_stat(values: np.ndarray, member: np.ndarray, q: float):
-    """Weighted quantile (inverted CDF) of ``values`` over member items."""
-    order = np.argsort(values, kind="stable")
-    v, m = values[order], member[order]
+def quantile_stat(values: np.ndarray, member: np.ndarray, q: float, bins: int = 2000) -> SumStat:
+    """Quantile of ``values`` over member items. The point value is exact (inverted CDF); the
+    bootstrap reads it off a fine histogram (``bins`` log-spaced edges), within one bin width."""
+    sel = member > 0
+    exact = float(np.quantile(values[sel], q, method="inverted_cdf")) if sel.any() else float("nan")
+    lo = max(float(values[sel].min()) if sel.any() else 1e-6, 1e-6)
+    hi = max(float(values[sel].max()) if sel.any() else 1.0, lo * 1.0001)
+    edges = np.geomspace(lo, hi, bins)
+    idx = np.clip(np.searchsorted(edges, values, side="left"), 0, bins - 1)
+    x = sparse.csr_matrix((member.astype(np.float64), (np.arange(len(values)), idx)), shape=(len(values), bins))
 
-    def f(w: np.ndarray) -> np.ndarray:
-        ws = w[:, order] * m
-        cum = np.cumsum(ws, axis=1)
+    def f(t: np.ndarray) -> np.ndarray:
+        cum = np.cumsum(t, axis=1)
         total = cum[:, -1:]
-        idx = np.argmax(cum >= q * total - 1e-9, axis=1)
-        out = v[idx].astype(np.float64)
+        pos = np.argmax(cum >= q * total - 1e-9, axis=1)
+        out = edges[pos].astype(np.float64)
         out[total[:, 0] <= 0] = np.nan
         return out
-    return f
+    return SumStat(x, f, exact=exact)
 
 
 def score_usage(failed: list[bool], latency: list[float | None], tokens_in: list[int | None],

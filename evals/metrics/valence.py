@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from linernotes.evals.bootstrap import Stat
-from linernotes.evals.metrics.core import Scored, safe_div, totals
+from linernotes.evals.bootstrap import SumStat
+from linernotes.evals.metrics.core import Scored, safe_div
 
 MOMENTS = ("x", "y", "xx", "yy", "xy", "n", "abs", "ok")
 
@@ -25,16 +25,10 @@ def pearson_from(t: np.ndarray) -> np.ndarray:
 
 
 def _stats(prefix: str, x: np.ndarray, out: Scored, n: int, with_accuracy: bool) -> None:
-    def pear(w: np.ndarray) -> np.ndarray:
-        return pearson_from(totals(w.astype(np.float64), x))
-
-    def mae(w: np.ndarray) -> np.ndarray:
-        t = totals(w.astype(np.float64), x)
-        return safe_div(t[:, 6], t[:, 5])
-
-    stats: dict[str, Stat] = {f"{prefix}pearson": pear, f"{prefix}mae": mae}
+    stats = {f"{prefix}pearson": SumStat(x, pearson_from),
+             f"{prefix}mae": SumStat(x, lambda t: safe_div(t[:, 6], t[:, 5]))}
     if with_accuracy:
-        stats[f"{prefix}within_tol"] = lambda w: (lambda t: safe_div(t[:, 7], t[:, 5]))(totals(w.astype(np.float64), x))
+        stats[f"{prefix}within_tol"] = SumStat(x, lambda t: safe_div(t[:, 7], t[:, 5]))
     out.stats.update(stats)
     out.n.update({k: n for k in stats})
 

@@ -1,0 +1,164 @@
+"""Metric implementations against hand-computed values and scikit-learn / scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sstats
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    mean_absolute_error,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from linernotes.evals.metrics.calibration import auroc_stat, ece_stat, score_calibration
+from linernotes.evals.metrics.multilabel import score_multilabel
+from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
+from linernotes.evals.metrics.usage import quantile_stat
+from linernotes.evals.metrics.valence import loo_moments, pearson_from, score_valence
+
+GOLD = [["techno"], ["house", "acid"], ["ambient"], ["techno", "dub-techno"]]
+PRED = [["techno", "house"], ["house"], [], ["dub-techno"]]
+
+
+def point(scored, name):
+    return scored.stats[name].point()
+
+
+def test_multilabel_hand_computed():
+    s = score_multilabel("genres", GOLD, PRED)
+    # tp: 1+1+0+1 = 3; fp: 1 (house on item 0); fn: 0+1+1+1 = 3
+    assert point(s, "genres.micro_precision") == pytest.approx(3 / 4)
+    assert point(s, "genres.micro_recall") == pytest.approx(3 / 6)
+    assert point(s, "genres.micro_f1") == pytest.approx(2 * 3 / (2 * 3 + 1 + 3))
+    # per class F1: techno 2/3, house 2/3 (tp1 fp1 fn0), acid 0, ambient 0, dub-techno 1
+    assert point(s, "genres.macro_f1") == pytest.approx((2 / 3 + 2 / 3 + 0 + 0 + 1) / 5)
+    assert s.item_scores["genres.f1"] == pytest.approx([2 / 3, 2 / 3, 0.0, 2 / 3])
+
+
+def test_multilabel_matches_sklearn():
+    rng = np.random.default_rng(3)
+    labels = [f"g{k}" for k in range(8)]
+    gold = [sorted(set(rng.choice(labels, rng.integers(1, 4)).tolist())) for _ in range(200)]
+    pred = [sorted(set(rng.choice(labels, rng.integers(0, 4)).tolist())) for _ in range(200)]
+    s = score_multilabel("g", gold, pred)
+    mlb = MultiLabelBinarizer(classes=sorted({c for x in gold + pred for c in x}))
+    yt, yp = mlb.fit_transform(gold), mlb.transform(pred)
+    for avg in ("micro", "macro"):
+        assert point(s, f"g.{avg}_f1") == pytest.approx(f1_score(yt, yp, average=avg, zero_division=0))
+        assert point(s, f"g.{avg}_precision") == pytest.approx(precision_score(yt, yp, average=avg, zero_division=0))
+        assert point(s, f"g.{avg}_recall") == pytest.approx(recall_score(yt, yp, average=avg, zero_division=0))
+
+
+def test_hierarchical_f1_gives_partial_credit_for_parent():
+    parents = {"detroit-techno": ["techno"], "techno": [], "house": []}
+    s = score_multilabel("g", [["detroit-techno"]], [["techno"]], ancestors=lambda i: parents.get(i, []))
+    assert point(s, "g.micro_f1") == 0.0
+    # gold {detroit-techno, techno}, pred {techno}: tp 1, fp 0, fn 1
+    assert point(s, "g.hier_f1") == pytest.approx(2 / 3)
+    unrelated = score_multilabel("g", [["detroit-techno"]], [["house"]], ancestors=lambda i: parents.get(i, []))
+    assert point(unrelated, "g.hier_f1") == 0.0
+
+
+def test_items_without_gold_are_not_scored_but_empty_predictions_are():
+    s = score_multilabel("g", [["a"], None, ["b"]], [["a"], ["zzz"], []])
+    assert s.n["g.micro_f1"] == 2
+    assert point(s, "g.micro_recall") == pytest.approx(0.5)
+    assert s.item_scores["g.f1"][1] is None
+
+
+def test_singlelabel_matches_sklearn():
+    rng = np.random.default_rng(5)
+    cats = ["insult", "threat", "profanity", "none"]
+    gold = rng.choice(cats[:3], 150).tolist()
+    pred = rng.choice(cats, 150).tolist()
+    s = score_singlelabel("p", gold, pred)
+    assert point(s, "p.accuracy") == pytest.approx(accuracy_score(gold, pred))
+    assert point(s, "p.macro_f1") == pytest.approx(f1_score(gold, pred, average="macro", zero_division=0))
+    assert point(s, "p.macro_recall") == pytest.approx(recall_score(gold, pred, average="macro", zero_division=0))
+    labels = s.extras["p.confusion"]["labels"]
+    assert s.extras["p.confusion"]["matrix"] == confusion_matrix(gold, pred, labels=labels).tolist()
+
+
+def test_flag_recall_counts_unflagged_items():
+    s = score_flag_recall("p", ["insult", "threat", None, "insult"], [True, False, True, False], "none")
+    assert point(s, "p.flag_recall") == pytest.approx(1 / 3)
+    assert s.n["p.flag_recall"] == 3
+
+
+def test_valence_matches_scipy_and_sklearn():
+    rng = np.random.default_rng(1)
+    gold = rng.uniform(-1, 1, 80)
+    pred = np.clip(gold + rng.normal(0, 0.3, 80), -1, 1)
+    s = score_valence("v", gold.tolist(), pred.tolist(), [None] * 80, tolerance=0.25)
+    assert point(s, "v.pearson") == pytest.approx(sstats.pearsonr(pred, gold).statistic, abs=1e-9)
+    assert point(s, "v.mae") == pytest.approx(mean_absolute_error(gold, pred))
+    assert point(s, "v.within_tol") == pytest.approx(np.mean(np.abs(pred - gold) <= 0.25))
+
+
+def test_human_ceiling_is_leave_one_rater_out():
+    # one item, raters [0, 0.5, 1]: leave-one-out means [0.75, 0.5, 0.25]
+    m = loo_moments([0.0, 0.5, 1.0])
+    assert m[0] == pytest.approx(0.5)
+    assert m[1] == pytest.approx(0.5)
+    assert m[6] == pytest.approx((0.75 + 0.0 + 0.75) / 3)
+    assert loo_moments([0.3]) is None
+    # two items with perfectly agreeing pairs of raters: ceiling r = 1, MAE = 0
+    s = score_valence("v", [0.5, -0.5], [0.0, 0.0], [[0.5, 0.5], [-0.5, -0.5]], tolerance=0.25)
+    assert point(s, "v.human_pearson") == pytest.approx(1.0)
+    assert point(s, "v.human_mae") == pytest.approx(0.0)
+
+
+def test_human_ceiling_matches_pooled_pearson_on_equal_rater_counts():
+    rng = np.random.default_rng(2)
+    ratings = [rng.integers(-4, 5, 5) / 4 for _ in range(40)]
+    xs, ys = [], []
+    for r in ratings:
+        for j in range(len(r)):
+            xs.append(r[j])
+            ys.append(np.delete(r, j).mean())
+    s = score_valence("v", [float(r.mean()) for r in ratings], [0.0] * 40, [r.tolist() for r in ratings], 0.25)
+    assert point(s, "v.human_pearson") == pytest.approx(sstats.pearsonr(xs, ys).statistic, abs=1e-9)
+    assert point(s, "v.human_mae") == pytest.approx(np.mean(np.abs(np.array(xs) - np.array(ys))))
+
+
+def test_pearson_from_moments_is_nan_without_variance():
+    t = np.array([[2.0, 2.0, 2.0, 2.0, 2.0, 2.0]])
+    assert np.isnan(pearson_from(t))[0]
+
+
+def test_ece_hand_computed():
+    conf = np.array([0.95, 0.95, 0.15, 0.55])
+    correct = np.array([1.0, 0.0, 0.0, 1.0])
+    # bins: 0.9-1.0 -> |1.9 - 1| = 0.9; 0.1-0.2 -> |0.15 - 0| = 0.15; 0.5-0.6 -> |0.55 - 1| = 0.45
+    assert ece_stat(conf, correct, np.ones(4)).point() == pytest.approx((0.9 + 0.15 + 0.45) / 4)
+
+
+def test_auroc_matches_sklearn_with_ties_and_weights():
+    rng = np.random.default_rng(4)
+    conf = np.round(rng.uniform(0, 1, 120), 1)  # many ties
+    correct = (rng.uniform(0, 1, 120) < conf).astype(float)
+    st = auroc_stat(conf, correct, np.ones(120))
+    assert st.point() == pytest.approx(roc_auc_score(correct, conf))
+    w = rng.integers(0, 4, 120).astype(float)  # a bootstrap resample is a weighting
+    assert st.at(w)[0] == pytest.approx(roc_auc_score(correct, conf, sample_weight=w))
+
+
+def test_calibration_skips_auroc_when_undefined_and_counts_auto_accept():
+    s = score_calibration("g", [0.9, 0.8, None, 0.3], [1.0, 1.0, 1.0, 1.0], [True, True, None, False])
+    assert "g.auroc" not in s.stats and "g.auroc_skipped" in s.extras
+    assert s.stats["g.auto_accept_share"].point() == pytest.approx(2 / 4)  # the error item is not accepted
+    assert s.stats["g.auto_accept_accuracy"].point() == pytest.approx(1.0)
+
+
+def test_quantile_point_is_exact_and_bootstrap_close():
+    rng = np.random.default_rng(0)
+    lat = rng.gamma(2.0, 2.0, 500)
+    st = quantile_stat(lat, np.ones(500), 0.9)
+    assert st.point() == pytest.approx(np.quantile(lat, 0.9, method="inverted_cdf"))
+    assert st.at(np.ones(500))[0] == pytest.approx(st.point(), rel=0.01)
