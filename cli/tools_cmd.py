@@ -65,9 +65,15 @@ def audio(
 def policy(
     text: Annotated[str, typer.Argument(help="Text to check against the policy pack")],
     pack: Annotated[str, typer.Option(help="Policy pack name or YAML path")] = "content-policy",
+    k: Annotated[int, typer.Option("-k", min=0, max=20, help="Relevant clauses to list")] = 3,
 ) -> None:
-    """Policy lexicon hits with clause, severity and exact evidence spans."""
-    from linernotes.tools.policy.lookup import lookup
+    """Policy lexicon hits (clause, severity, exact evidence spans) and the clauses relevant to TEXT."""
+    from linernotes.tools.policy.check import check
     from linernotes.tools.policy.pack import load_policy_pack
 
-    _print(lookup({"text": text}, load_policy_pack(pack)))
+    try:
+        policy_pack = load_policy_pack(pack)
+    except (OSError, ValueError) as e:
+        typer.echo(f"liner: error: policy pack {pack!r}: {e}", err=True)
+        raise typer.Exit(2) from None
+    _print(check({"text": text}, policy_pack, k))

@@ -7,12 +7,12 @@ holds by construction, whatever the case, leetspeak, stretching or punctuation o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
 from linernotes.schema import EvidenceSpan
-from linernotes.tools.policy.obfuscation import AFTER, BEFORE, term_tokens
+from linernotes.tools.policy.obfuscation import AFTER, BEFORE, LOOKALIKES, term_tokens
 from linernotes.tools.policy.pack import LexiconTerm, PolicyPack
 from linernotes.tools.policy.trie import trie_regex
 
@@ -42,10 +42,43 @@ class _Entry:
     context_only: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Matcher:
     pattern: re.Pattern[str]
     entries: tuple[_Entry, ...]  # entries[i] belongs to capture group i + 1
+    ranked: tuple[_Entry, ...]  # every entry, best reading first
+    strict: dict[str, tuple[re.Pattern[str], tuple[_Entry, ...]]] = field(default_factory=dict)
+
+    def unambiguous_reading(self, text: str, at: int) -> re.Match[str] | None:
+        """A match of a non-context-only term at ``at``, if the spelling there allows one.
+
+        The trie picks the first reading its branch order reaches, so a masked or stretched
+        spelling ("booo**") can land on a context-only word ("bonk") although an unambiguous term
+        ("boobz") fits too; per first letter, a second trie of the unambiguous terms settles it."""
+        first = text[at].lower()
+        letters = {first} | {letter for letter, looks in LOOKALIKES.items() if first in looks}
+        best: tuple[int, re.Match[str]] | None = None
+        for letter in sorted(letters):
+            pattern, entries = self._strict(letter)
+            if (hit := pattern.match(text, at)) is not None:
+                rank = self.ranked.index(entries[hit.lastindex - 1])
+                if best is None or rank < best[0]:
+                    best = (rank, hit)
+        return best[1] if best else None
+
+    def entry_of(self, hit: re.Match[str]) -> _Entry:
+        for pattern, entries in self.strict.values():
+            if hit.re is pattern:
+                return entries[hit.lastindex - 1]
+        return self.entries[hit.lastindex - 1]
+
+    def _strict(self, letter: str) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
+        if letter not in self.strict:
+            chosen = [(rank, e) for rank, e in enumerate(self.ranked) if not e.context_only and e.term[0] == letter]
+            body, ranks = trie_regex([(form, rank) for rank, e in chosen for form in term_tokens(e.term)])
+            pattern = re.compile(f"{body}{AFTER}", re.IGNORECASE) if chosen else re.compile(r"(?!)")
+            self.strict[letter] = (pattern, tuple(self.ranked[r] for r in ranks))
+        return self.strict[letter]
 
 
 _MATCHERS: dict[str, _Matcher] = {}
@@ -61,6 +94,7 @@ def _matcher(pack: PolicyPack) -> _Matcher:
 def _compile(pack: PolicyPack) -> _Matcher:
     """One trie regex over every spelling of every term. Preference where spellings compete at one
     position: the longer match (``fucker`` over ``fuck``), then the pack's preferred readings, then
+    unambiguous terms over context-only ones (a writer who masks a word meant the rude one), then
     the more severe term (``f***`` reads as ``fuck``, not ``feck``)."""
     index = pack.clause_index()
     terms: dict[str, LexiconTerm] = {}
@@ -68,10 +102,11 @@ def _compile(pack: PolicyPack) -> _Matcher:
         key = t.term.lower()
         if key not in terms or t.severity > terms[key].severity:
             terms[key] = t
-    ordered = sorted(terms.values(), key=lambda t: (t.prefer or 1 << 20, -t.severity, -len(t.term), t.term))
+    ordered = sorted(terms.values(), key=lambda t: (t.prefer or 1 << 20, t.context_only, -t.severity, -len(t.term), t.term))
     entries = [_Entry(index[t.clause][0].id, t.clause, t.severity, t.term.lower(), t.context_only) for t in ordered]
     body, ranks = trie_regex([(form, rank) for rank, e in enumerate(entries) for form in term_tokens(e.term)])
-    return _Matcher(re.compile(f"{BEFORE}{body}{AFTER}", re.IGNORECASE), tuple(entries[r] for r in ranks))
+    return _Matcher(re.compile(f"{BEFORE}{body}{AFTER}", re.IGNORECASE), tuple(entries[r] for r in ranks),
+                    tuple(entries))
 
 
 def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
@@ -83,7 +118,11 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
     m = _matcher(pack)
     hits: list[PolicyHit] = []
     for name, text in fields.items():
-        found = [(m.entries[hit.lastindex - 1], hit) for hit in m.pattern.finditer(text)]
+        found = []
+        for hit in m.pattern.finditer(text):
+            if m.entries[hit.lastindex - 1].context_only:
+                hit = m.unambiguous_reading(text, hit.start()) or hit
+            found.append((m.entry_of(hit), hit))
         anchored = any(not e.context_only for e, _ in found)
         for e, hit in found:
             if e.context_only and not anchored:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import groupby
 
 # look-alike characters a writer substitutes for a letter
@@ -52,6 +53,7 @@ def canonical_term(raw: str) -> str | None:
     return s or None
 
 
+@lru_cache(maxsize=256)
 def _letter_class(ch: str, maskable: bool) -> str:
     chars = "".join(dict.fromkeys(ch + LOOKALIKES.get(ch, "") + (MASKS if maskable else "")))
     if len(chars) == 1:

@@ -26,3 +26,10 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, flo
         return None
     code, prob = _identifier().classify(text)
     return str(code), round(float(prob), 4)
+
+
+def guess_language(text: str, min_confidence: float = 0.5) -> str | None:
+    """The language tag when langid is more sure of it than of all other languages together, else
+    None: route trusts a guess it is given, so an unsure one is better withheld."""
+    found = detect_language(text)
+    return found[0] if found and found[1] >= min_confidence else None

@@ -1,0 +1,168 @@
+"""Policy lookup: obfuscated spellings found, ordinary words left alone, spans exact."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linernotes.tools.policy.lookup import lookup
+from linernotes.tools.policy.obfuscation import LOOKALIKES, canonical_term
+from linernotes.tools.policy.pack import load_policy_pack
+
+PACK = load_policy_pack("content-policy")
+
+
+def hits(text: str) -> list[tuple[str, str]]:
+    """(canonical term, exact matched text) for every hit in a one-field item."""
+    return [(h.term, h.span.text) for h in lookup({"lyrics": text}, PACK).hits]
+
+
+@pytest.mark.parametrize(("text", "term", "matched"), [
+    ("oh FUCK", "fuck", "FUCK"),
+    ("oh f4ck", "fack", "f4ck"),  # 4 reads as a: the lexicon's own "fack" spelling
+    ("this is sh1t", "shit", "sh1t"),
+    ("the @ss", "ass", "@ss"),
+    ("total $hit", "shit", "$hit"),
+    ("fuuuuuck it", "fuck", "fuuuuuck"),
+    ("f.u.c.k that", "fuck", "f.u.c.k"),
+    ("f-u-c-k that", "fuck", "f-u-c-k"),
+    ("f u c k that", "fuck", "f u c k"),
+    ("f*ck that", "fuck", "f*ck"),
+    ("f**k that", "fuck", "f**k"),
+    ("F*** all of them", "fuck", "F***"),
+    ("sh*t happens", "shit", "sh*t"),
+    ("what an a**hole", "asshole", "a**hole"),
+    ("you b!tch", "bitch", "b!tch"),
+    ("shiiiiit man", "shit", "shiiiiit"),
+])
+def test_obfuscated_spellings_are_found_with_their_exact_text(text: str, term: str, matched: str) -> None:
+    found = hits(text)
+    assert (term, matched) in found
+    h = lookup({"lyrics": text}, PACK).hits[0]
+    assert text[h.span.start:h.span.end] == h.span.text
+
+
+@pytest.mark.parametrize("text", [
+    "Scunthorpe United", "a classic track", "we assess the mix", "title track", "cocktail hour",
+    "Penistone road", "the assassin's passage", "a grasshopper", "Dickens and Cockburn", "shiitake risotto",
+    "Sussex", "therapist", "the assessor", "butterscotch",
+])
+def test_no_hits_inside_ordinary_words(text: str) -> None:
+    assert hits(text) == []
+
+
+def test_a_doubled_letter_is_not_read_as_stretching() -> None:
+    # "fuuck" could be a typo of anything; stretching needs 3+ copies so "assess" never reads "asses"
+    assert hits("fuuck") == []
+    assert hits("fuuuck") == [("fuck", "fuuuck")]
+
+
+def test_context_only_words_need_an_unambiguous_neighbour() -> None:
+    assert hits("this song doesn't suck") == []
+    assert hits("69 minutes of ambient") == []
+    assert hits("in God we trust") == []
+    both = hits("suck it, you stupid bitch")
+    assert ("suck", "suck") in both and ("bitch", "bitch") in both
+
+
+def test_ordinary_severity_zero_word_is_not_in_the_lexicon() -> None:
+    assert hits("a gay rights anthem") == []
+
+
+def test_hits_carry_clause_severity_and_field() -> None:
+    report = lookup({"title": "Clean Title", "lyrics": "I will kill you, motherfucker"}, PACK)
+    clauses = {h.clause_id: h for h in report.hits}
+    assert set(clauses) == {"violence.threat", "profanity.general"}
+    assert clauses["violence.threat"].policy_id == "harmful-content"
+    assert clauses["profanity.general"].policy_id == "explicit-language"
+    assert clauses["profanity.general"].severity == 4
+    assert all(h.span.field == "lyrics" for h in report.hits)
+    assert report.max_severity == 4
+
+
+@pytest.mark.parametrize(("text", "clause"), [
+    ("I want to kill myself", "self-harm"),
+    ("she talked about self-harm", "self-harm"),
+    ("smoking weed and getting high", "drugs.reference"),
+    ("a line of cocaine", "drugs.reference"),
+    ("I know where you live", "violence.threat"),
+])
+def test_harmful_content_phrases(text: str, clause: str) -> None:
+    assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
+
+
+def test_longest_term_wins() -> None:
+    assert hits("you motherfucker") == [("motherfucker", "motherfucker")]
+
+
+# --- property: spans are exact slices, and an injected obfuscated term is always found -------------
+
+# a term that opens a context-only phrase ("pussy" in "pussy cat") may rightly lose to that phrase
+_PHRASE_HEADS = {t.term.split()[0] for t in PACK.lexicon if t.context_only and " " in t.term}
+_TERMS = sorted(t.term for t in PACK.lexicon
+                if t.term.isalpha() and len(t.term) >= 3 and not t.context_only and t.term not in _PHRASE_HEADS)
+
+
+def _runs(word: str) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for ch in word:
+        if out and out[-1][0] == ch:
+            out[-1] = (ch, out[-1][1] + 1)
+        else:
+            out.append((ch, 1))
+    return out
+
+
+@st.composite
+def obfuscated(draw: st.DrawFn) -> tuple[str, str]:
+    """(term, a spelling of it a writer might use): case, leetspeak, stretching, punctuation, masks."""
+    term = draw(st.sampled_from(_TERMS))
+
+    def glyph(ch: str, maskable: bool) -> str:
+        options = [ch, ch.upper(), *LOOKALIKES.get(ch, "")] + (["*", "#"] if maskable else [])
+        return draw(st.sampled_from(options))
+
+    if draw(st.booleans()):  # letters spaced out: "f u c k", "f.u.c.k"
+        seps = st.sampled_from([" ", ".", "-", "_", " . ", "*", "/"])
+        return term, "".join(glyph(ch, False) + (draw(seps) if i < len(term) - 1 else "") for i, ch in enumerate(term))
+    parts = []
+    for i, (ch, n) in enumerate(_runs(term)):
+        count = draw(st.sampled_from([1, 3, 4, 6])) if n == 1 else n + draw(st.integers(0, 3))
+        run = "".join(glyph(ch, i > 0) for _ in range(count))
+        sep = draw(st.sampled_from(["", "", "", ".", "-", "_", "~"])) if i > 0 else ""
+        parts.append(sep + run)
+    return term, "".join(parts)
+
+
+_filler = st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz ABCXYZ.,!?'-\n0123456789é")),
+                  max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=_filler, injected=obfuscated(), after=_filler)
+def test_property_spans_are_exact_and_injected_terms_found(before: str, injected: tuple[str, str],
+                                                           after: str) -> None:
+    _term, spelling = injected
+    text = f"{before} {spelling} {after}"
+    start, end = len(before) + 1, len(before) + 1 + len(spelling)
+    report = lookup({"description": text}, PACK)
+    for h in report.hits:
+        assert h.span.field == "description"
+        assert 0 <= h.span.start < h.span.end <= len(text)
+        assert text[h.span.start:h.span.end] == h.span.text
+    assert any(h.span.start < end and h.span.end > start for h in report.hits), (spelling, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300))
+def test_property_spans_are_exact_on_arbitrary_unicode(text: str) -> None:
+    for h in lookup({"lyrics": text}, PACK).hits:
+        assert text[h.span.start:h.span.end] == h.span.text
+
+
+def test_every_lexicon_term_is_canonical_and_finds_itself() -> None:
+    for t in PACK.lexicon:
+        assert canonical_term(t.term) == t.term
+        if not t.context_only:
+            assert lookup({"t": f"x {t.term} y"}, PACK).hits, t.term

