@@ -62,14 +62,13 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
     levels = frame_dbfs(mono, SR)
     if levels.max() <= SILENCE_DBFS:
         raise AudioSilent(str(path), f"no 50 ms frame of the analysed window rises above {SILENCE_DBFS:.0f} dBFS")
+    lufs, lra = measure_loudness(window.channels, SR)  # before the spectrum exists: lower peak memory
     spec = power_spectrum(mono)
     active = spec.frame_dbfs() > SILENCE_DBFS
     envs = onset_envelopes(spec)
     tempo = estimate_tempo(envs, spec.fps, MIN_TEMPO_CONFIDENCE)
     key = estimate_key(spec, active)
-    lufs, lra = measure_loudness(window.channels, SR)
-    mag = np.sqrt(spec.power[:, active])
-    centroid = (spec.freqs @ mag) / np.maximum(mag.sum(axis=0), 1e-12) if mag.shape[1] else np.zeros(1)
+    centroid = spec.centroid_hz()[active]
     rms = float(np.sqrt(np.mean(mono.astype(np.float64) ** 2)))
     lead, trail = _edges(window, mono)
     return AudioFeatures(
@@ -81,7 +80,7 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
         loudness_lufs=round(lufs, 2) if lufs is not None else None,
         loudness_range_lu=round(lra, 2) if lra is not None else None,
         rms=round(rms, 6), rms_dbfs=round(20.0 * np.log10(rms + 1e-12), 2),
-        spectral_centroid_hz=round(float(np.mean(centroid)), 1),
+        spectral_centroid_hz=round(float(centroid.mean()) if centroid.size else 0.0, 1),
         onset_rate=round(onset_rate(envs, spec.fps), 3),
         speech_ratio=round(sr_, 3) if (sr_ := speech_ratio(spec, envs, active)) is not None else None,
         leading_silence_s=round(lead, 3), trailing_silence_s=round(trail, 3),

@@ -7,12 +7,15 @@ from functools import cache
 
 import librosa
 import numpy as np
+import scipy.fft
+import scipy.signal
 
 from linernotes.tools.audio.decode import SR
 
 N_FFT = 2048  # 93 ms: enough frequency resolution for chroma down to ~100 Hz
 HOP = 256  # 11.6 ms (86 frames/s): fine enough for beat periods to ~1% without interpolation tricks
 N_MELS = 40
+BLOCK_FRAMES = 512  # frames transformed at a time (4 MB of complex spectrum)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,15 @@ class Spectrum:
     @property
     def frames(self) -> int:
         return self.power.shape[1]
+
+    def centroid_hz(self) -> np.ndarray:
+        """Magnitude-weighted mean frequency of each frame (in blocks: no full-size temporaries)."""
+        freqs = self.freqs.astype(np.float32)
+        out = np.empty(self.frames, dtype=np.float32)
+        for s in range(0, self.frames, BLOCK_FRAMES):
+            mag = np.sqrt(self.power[:, s:s + BLOCK_FRAMES])
+            out[s:s + BLOCK_FRAMES] = (freqs @ mag) / np.maximum(mag.sum(axis=0), 1e-12)
+        return out
 
     def frame_dbfs(self) -> np.ndarray:
         """Level of each frame in dBFS, from Parseval (one-sided spectrum, Hann window power 3/8)."""
@@ -45,6 +57,13 @@ def chroma_filters() -> np.ndarray:
 
 
 def power_spectrum(y: np.ndarray) -> Spectrum:
-    stft = librosa.stft(y, n_fft=N_FFT, hop_length=HOP, center=True)
-    power = (stft.real**2 + stft.imag**2).astype(np.float32)
+    """|STFT|^2 (Hann, centred frames as librosa.stft), transformed in blocks so the complex
+    spectrum of a long window never sits in memory at once: the float32 power is all that is kept."""
+    padded = np.pad(y.astype(np.float32, copy=False), N_FFT // 2)
+    frames = librosa.util.frame(padded, frame_length=N_FFT, hop_length=HOP, axis=0)  # strided view, no copy
+    window = scipy.signal.get_window("hann", N_FFT).astype(np.float32)
+    power = np.empty((N_FFT // 2 + 1, frames.shape[0]), dtype=np.float32)
+    for start in range(0, frames.shape[0], BLOCK_FRAMES):
+        spec = scipy.fft.rfft(frames[start:start + BLOCK_FRAMES] * window, axis=1)
+        power[:, start:start + BLOCK_FRAMES] = (spec.real**2 + spec.imag**2).T
     return Spectrum(power=power, freqs=librosa.fft_frequencies(sr=SR, n_fft=N_FFT))

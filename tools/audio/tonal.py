@@ -23,7 +23,7 @@ class Key:
 
 def mean_chroma(spec: Spectrum, active: np.ndarray) -> np.ndarray:
     """Per-frame max-normalised chroma averaged over the ``active`` (non-silent) frames."""
-    c = chroma_filters() @ spec.power[:, active]
+    c = (chroma_filters() @ spec.power)[:, active]
     peak = c.max(axis=0, keepdims=True)
     return (c / np.where(peak > 0, peak, 1.0)).mean(axis=1) if c.shape[1] else np.zeros(12)
 
