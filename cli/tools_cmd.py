@@ -47,10 +47,10 @@ def retrieve(
 @tools_app.command("audio")
 def audio(
     file: Annotated[Path, typer.Argument(help="Audio file (wav, flac, ogg, mp3)")],
-    max_seconds: Annotated[float, typer.Option(help="Analyse at most this much")] = 180.0,
-    root: Annotated[Path | None, typer.Option(help="Refuse files outside this folder")] = None,
+    max_seconds: Annotated[float, typer.Option(min=1.0, help="Analyse at most this much, from the middle")] = 180.0,
+    root: Annotated[Path | None, typer.Option(help="Refuse files outside this folder (a relative FILE is taken inside it)")] = None,
 ) -> None:
-    """Audio features of FILE."""
+    """Audio features of FILE (tempo, key, loudness, energy, speech ratio, silence) as JSON."""
     from linernotes.tools.audio.errors import AudioError
     from linernotes.tools.audio.features import analyze
 
