@@ -150,6 +150,7 @@ def policy() -> dict:
                         "linernotes maintainers (packs/policy/curated.yaml)."),
         "policies": policies,
         "lexicon": sorted(terms.values(), key=lambda t: t["term"]),
+        "allow": sorted({canonical_term(str(p)) for p in curated["allow"]} - {None}),
     }
 
 

@@ -166,3 +166,13 @@ def test_every_lexicon_term_is_canonical_and_finds_itself() -> None:
         assert canonical_term(t.term) == t.term
         if not t.context_only:
             assert lookup({"t": f"x {t.term} y"}, PACK).hits, t.term
+
+
+@pytest.mark.parametrize("text", ["Moby Dick (audiobook)", "Homo Sapiens Extraterrestrials", "Philip K. Dick",
+                                  "Joey Negro Live And Direct", "a great tit in the garden"])
+def test_allowed_phrases_hide_the_term_inside(text: str) -> None:
+    assert hits(text) == []
+
+
+def test_allowed_phrase_does_not_hide_the_same_word_elsewhere() -> None:
+    assert hits("Moby Dick, you dick") == [("dick", "dick")]

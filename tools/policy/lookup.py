@@ -40,6 +40,7 @@ class _Entry:
     severity: int
     term: str
     context_only: bool
+    allow: bool = False
 
 
 @dataclass
@@ -92,8 +93,10 @@ def _matcher(pack: PolicyPack) -> _Matcher:
 
 
 def _compile(pack: PolicyPack) -> _Matcher:
-    """One trie regex over every spelling of every term. Preference where spellings compete at one
-    position: the longer match (``fucker`` over ``fuck``), then the pack's preferred readings, then
+    """One trie regex over every spelling of every term, plus the pack's allowed phrases, which win
+    as longer matches ("Moby Dick" over "dick") and are then dropped. Preference where spellings
+    compete at one position: the longer match (``fucker`` over ``fuck``), then allowed phrases, then
+    the pack's preferred readings, then
     unambiguous terms over context-only ones (a writer who masks a word meant the rude one), then
     the more severe term (``f***`` reads as ``fuck``, not ``feck``)."""
     index = pack.clause_index()
@@ -103,7 +106,8 @@ def _compile(pack: PolicyPack) -> _Matcher:
         if key not in terms or t.severity > terms[key].severity:
             terms[key] = t
     ordered = sorted(terms.values(), key=lambda t: (t.prefer or 1 << 20, t.context_only, -t.severity, -len(t.term), t.term))
-    entries = [_Entry(index[t.clause][0].id, t.clause, t.severity, t.term.lower(), t.context_only) for t in ordered]
+    entries = [_Entry("", "", 0, phrase.lower(), False, allow=True) for phrase in pack.allow]
+    entries += [_Entry(index[t.clause][0].id, t.clause, t.severity, t.term.lower(), t.context_only) for t in ordered]
     body, ranks = trie_regex([(form, rank) for rank, e in enumerate(entries) for form in term_tokens(e.term)])
     return _Matcher(re.compile(f"{BEFORE}{body}{AFTER}", re.IGNORECASE), tuple(entries[r] for r in ranks),
                     tuple(entries))
@@ -114,6 +118,7 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
 
     Context-only terms (ordinary words such as "suck" or "69") are kept only when the same field
     also has a hit of an unambiguous term: alone they are far more often innocent than not.
+    Allowed phrases ("Homo sapiens", "Moby Dick") hide the terms inside them.
     """
     m = _matcher(pack)
     hits: list[PolicyHit] = []
@@ -122,7 +127,9 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
         for hit in m.pattern.finditer(text):
             if m.entries[hit.lastindex - 1].context_only:
                 hit = m.unambiguous_reading(text, hit.start()) or hit
-            found.append((m.entry_of(hit), hit))
+            entry = m.entry_of(hit)
+            if not entry.allow:
+                found.append((entry, hit))
         anchored = any(not e.context_only for e, _ in found)
         for e, hit in found:
             if e.context_only and not anchored:

@@ -41,6 +41,7 @@ class PolicyPack(BaseModel):
     attribution: str = ""
     policies: list[Policy]
     lexicon: list[LexiconTerm] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=list, description="innocent phrases holding a lexicon term: Moby Dick")
     digest: str = ""
 
     def clause_index(self) -> dict[str, tuple[Policy, Clause]]:
