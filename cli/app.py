@@ -22,11 +22,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 def _register_subcommands() -> None:
     """Each command group lives in its own module; eval/gate register as top-level commands."""
     from linernotes.cli.eval_cmd import eval_app
+    from linernotes.cli.index_cmd import index_app
     from linernotes.cli.review_cmd import review_app
     from linernotes.cli.tools_cmd import tools_app
 
     app.add_typer(tools_app, name="tools")
     app.add_typer(review_app, name="review")
+    app.add_typer(index_app, name="index")
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
 
