@@ -109,3 +109,30 @@ def test_fusion_is_a_noisy_or_and_stays_in_unit_interval():
     assert direct[2] == pytest.approx(1 - 0.85 * 0.1)
     assert final[0] == pytest.approx(0.5 * direct[1]) and source[0] == 1  # child beats grandchild*0.25
     assert np.all((final >= 0) & (final <= 1))
+
+
+@pytest.mark.slow
+def test_exemplars_carry_recall_on_a_small_bandcamp_split(shared_data, tmp_path, genres):
+    """Real data: 400 labeled tracks as exemplars, 60 others as queries (fixed seed)."""
+    import json
+    import random
+
+    from linernotes.tools.retrieval.exemplar_sources import exemplar_text, records_from_rows
+    from linernotes.tools.retrieval.exemplars import build_exemplar_index
+    from linernotes.tools.retrieval.taxonomy import slugify
+
+    lines = (shared_data / "gold" / "bandcamp-tracks.dev.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    random.Random(7).shuffle(rows)
+    index = build_exemplar_index(records_from_rows(rows[:400]), tmp_path / "ix")
+
+    def recall(use_exemplars: bool) -> float:
+        total = 0.0
+        for row in rows[400:460]:
+            gold = {slugify(g) for g in row["gold_genres"]}
+            got = {c.id for c in shortlist(exemplar_text(row), genres, 10, exemplars=index if use_exemplars else None)}
+            total += len(gold & got) / len(gold)
+        return total / 60
+
+    with_ex, without = recall(True), recall(False)
+    assert with_ex > 0.8 and with_ex > without + 0.5
