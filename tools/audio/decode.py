@@ -17,16 +17,18 @@ import soxr
 
 from linernotes.tools.audio.errors import AudioCorrupt, AudioEmpty, AudioTooLong, AudioUnreadable
 
-SR = 22050  # analysis rate: every feature reads the signal at this rate (tempo, key and speech need < 11 kHz)
+SR = 22050  # analysis rate of every feature but loudness (tempo, key and speech need < 11 kHz)
 MAX_DURATION_S = 12 * 3600.0  # a "track" longer than this is not a catalog item we analyse
 EDGE_SECONDS = 30.0  # how much of each end is read to measure leading/trailing silence
 
 
 @dataclass(frozen=True)
 class Window:
-    """The analysed part of a file, resampled once to ``SR``; channels kept (loudness sums them)."""
+    """The analysed part of a file: its channels at the file's rate (loudness sums them) and their
+    mono mix resampled once to ``SR`` (every other feature reads that)."""
 
-    channels: np.ndarray  # (frames, channels) float32 at SR
+    channels: np.ndarray  # (frames, channels) float32 at native_sr
+    mono: np.ndarray  # float32 at SR
     start_s: float
     duration_s: float  # of the whole file
     native_sr: int
@@ -34,12 +36,8 @@ class Window:
     tail: np.ndarray | None  # mono, native rate: the last EDGE_SECONDS when the window misses them
 
     @property
-    def mono(self) -> np.ndarray:
-        return self.channels.mean(axis=1)
-
-    @property
     def seconds(self) -> float:
-        return self.channels.shape[0] / SR
+        return self.channels.shape[0] / self.native_sr
 
 
 def _read(f: sf.SoundFile, start: int, frames: int, path: Path) -> np.ndarray:
@@ -82,6 +80,7 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         edge = int(EDGE_SECONDS * sr)
         head = _read(f, 0, edge, path).mean(axis=1) if start > 0 else None
         tail = _read(f, max(0, total - edge), edge, path).mean(axis=1) if start + want < total else None
-    channels = soxr.resample(data, sr, SR) if sr != SR else data
-    return Window(channels=np.ascontiguousarray(channels, dtype=np.float32), start_s=start / sr,
+    mono = data.mean(axis=1)
+    mono = soxr.resample(mono, sr, SR) if sr != SR else mono
+    return Window(channels=data, mono=np.ascontiguousarray(mono, dtype=np.float32), start_s=start / sr,
                   duration_s=duration, native_sr=sr, head=head, tail=tail)

@@ -1,6 +1,7 @@
 """Audio features of one file, from a bounded window: the evidence the tagger sees about sound.
 
-One decode (resampled once to 22.05 kHz), one power spectrum, every feature read from those.
+One decode; loudness from its channels at the file's rate; one mono mix resampled once to 22.05 kHz
+and one power spectrum of it, shared by every other feature.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from linernotes.tools.audio.decode import MAX_DURATION_S, SR, read_window
+from linernotes.tools.audio.decode import MAX_DURATION_S, SR, Window, read_window
 from linernotes.tools.audio.errors import AudioSilent
 from linernotes.tools.audio.loudness import measure_loudness
 from linernotes.tools.audio.onsets import onset_envelopes, onset_rate
@@ -47,7 +48,7 @@ class AudioFeatures(BaseModel):
     trailing_silence_s: float
 
 
-def _edges(window, mono: np.ndarray) -> tuple[float, float]:
+def _edges(window: Window, mono: np.ndarray) -> tuple[float, float]:
     lead = edge_silence(window.head, window.native_sr)[0] if window.head is not None else edge_silence(mono, SR)[0]
     trail = edge_silence(window.tail, window.native_sr)[1] if window.tail is not None else edge_silence(mono, SR)[1]
     return lead, trail
@@ -62,14 +63,14 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
     levels = frame_dbfs(mono, SR)
     if levels.max() <= SILENCE_DBFS:
         raise AudioSilent(str(path), f"no 50 ms frame of the analysed window rises above {SILENCE_DBFS:.0f} dBFS")
-    lufs, lra = measure_loudness(window.channels, SR)  # before the spectrum exists: lower peak memory
+    lufs, lra = measure_loudness(window.channels, window.native_sr)  # before the spectrum exists: lower peak memory
     spec = power_spectrum(mono)
     active = spec.frame_dbfs() > SILENCE_DBFS
     envs = onset_envelopes(spec)
     tempo = estimate_tempo(envs, spec.fps, MIN_TEMPO_CONFIDENCE)
     key = estimate_key(spec, active)
     centroid = spec.centroid_hz()[active]
-    rms = float(np.sqrt(np.mean(mono.astype(np.float64) ** 2)))
+    rms = float(np.sqrt(np.mean(np.square(mono), dtype=np.float64)))
     lead, trail = _edges(window, mono)
     return AudioFeatures(
         duration_s=round(window.duration_s, 3), analysed_s=round(window.seconds, 3),
