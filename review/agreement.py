@@ -21,10 +21,11 @@ from typing import Any
 
 import krippendorff
 import numpy as np
-from linernotes.review.fields import FieldSpec
 from pydantic import BaseModel, Field
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa
+
+from linernotes.review.fields import FieldSpec
 
 BINS = 9
 MIN_PAIRABLE = 2

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from linernotes.review.queue import QueueOptions, build_queue
 from linernotes.review.sources import load_source
 from linernotes.review.store import ReviewStore
-from pydantic import BaseModel
 
 
 class BuildResult(BaseModel):

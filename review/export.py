@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from linernotes.review.store import ReviewStore
 from pydantic import BaseModel, Field
+
+from linernotes.review.store import ReviewStore
 
 PROVENANCE = "provenance.json"
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
 from linernotes.review.fields import FieldSpec
 from linernotes.review.priority import ROUTED_FLOOR, priority, severity, uncertainty
 from linernotes.review.sources import Source, SourceItem
-from pydantic import BaseModel, Field
 
 ReasonKind = Literal["model_disagrees", "annotators_disagree", "routed", "model_error"]
 

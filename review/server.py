@@ -13,6 +13,7 @@ def serve(store: str | Path, host: str = "127.0.0.1", port: int = 8765, token: s
           audio_root: str | Path | None = None, log_level: str = "warning") -> None:
     """Blocks until interrupted. A non-loopback host without a token raises ``BindError`` first."""
     import uvicorn
+
     from linernotes.review.store import ReviewStore
     from linernotes.review.web.app import Settings, create_app
 

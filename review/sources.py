@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from linernotes.review.fields import FieldSpec, detect_fields
 from pydantic import BaseModel, Field
+
+from linernotes.review.fields import FieldSpec, detect_fields
 
 
 class SourceError(Exception):

@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
 from linernotes.review.fields import FieldSpec
 from linernotes.review.queue import QueueEntry
-from pydantic import BaseModel, Field
 
 Action = Literal["accept_model", "accept_gold", "accept_consensus", "edit", "skip"]
 Status = Literal["open", "adjudicated", "skipped"]

@@ -14,11 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from pydantic import BaseModel, ValidationError
+
 from linernotes.review.agreement import store_agreement
 from linernotes.review.store import Adjudication, QueueFilter, ReviewStore, VersionConflict
 from linernotes.review.web import security as sec
 from linernotes.review.web.views import annotator_rows, display, edit_default, evidence_spans, segments
-from pydantic import BaseModel, ValidationError
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from linernotes.review.fields import FieldSpec
 from linernotes.review.store import ItemState
-from pydantic import BaseModel
 
 
 class Segment(BaseModel):

@@ -9,6 +9,7 @@ import random
 import krippendorff
 import numpy as np
 import pytest
+
 from linernotes.review.agreement import (
     coder_agreement,
     field_agreement,

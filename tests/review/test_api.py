@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+
 from linernotes.review.web.app import Settings, create_app
 from linernotes.review.web.security import BindError, check_bind
 

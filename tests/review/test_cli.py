@@ -6,6 +6,7 @@ import json
 
 import krippendorff
 import pytest
+
 from linernotes.review.agreement import reliability_matrix
 
 

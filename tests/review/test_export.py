@@ -6,6 +6,7 @@ import json
 
 import pytest
 from datasets import load_from_disk
+
 from linernotes.review.export import export_gold
 from linernotes.review.sources import load_source
 from linernotes.review.store import Adjudication

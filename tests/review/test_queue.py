@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from linernotes.review.fields import FieldSpec, detect_fields
 from linernotes.review.priority import SEVERITY_FLOOR, priority, severity, uncertainty
 from linernotes.review.queue import QueueOptions, build_queue

@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import pytest
+
 from linernotes.review.build import build_store
 from linernotes.review.store import Adjudication, QueueFilter, ReviewStore, StoreError, VersionConflict
 
