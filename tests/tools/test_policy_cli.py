@@ -11,7 +11,7 @@ from linernotes.cli.tools_cmd import tools_app
 
 
 def test_policy_command_prints_hits_and_clauses_as_json() -> None:
-    text = "you f*cking @sshole, I know where you live"
+    text = "you f*cking @sshole, I know where you live and I will shoot you"
     result = CliRunner().invoke(tools_app, ["policy", text, "-k", "2"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)

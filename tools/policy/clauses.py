@@ -1,8 +1,9 @@
 """Clause retrieval: the policy clauses an item's text is about, so the LLM can cite a clause even
 when no lexicon term fired (a lyric about overdosing names no slur, yet self-harm is relevant).
 
-BM25 (bm25s) over one document per clause: its text, examples, retrieval keywords and lexicon
-terms; words are Snowball-stemmed so "threatening" meets "threat".
+BM25 (bm25s) over one document per clause: its text, examples, retrieval keywords and one-word
+lexicon terms; words are Snowball-stemmed so "threatening" meets "threat"; stopwords and words
+under 3 letters are dropped.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import bm25s
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from pydantic import BaseModel
 
 from linernotes.tools.policy.pack import PolicyPack
 
 _WORD = re.compile(r"[^\W\d_]+")
-_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "they", "this", "to", "was", "we", "were", "what", "when", "which", "who", "will", "with", "you", "your"])
+_STOP = frozenset(STOPWORDS_EN_PLUS)
 
 
 class ClauseMatch(BaseModel):
@@ -37,7 +39,7 @@ def _stemmer():
 
 def tokens(text: str) -> list[str]:
     stem = _stemmer().stem
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return [stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def _index(pack: PolicyPack) -> _Index:
     if key not in _INDEXES:
         terms: dict[str, list[str]] = {}
         for t in pack.lexicon:
-            if not t.context_only:
+            if not t.context_only and " " not in t.term:  # a phrase's words ("burn your house") mislead
                 terms.setdefault(t.clause, []).append(t.term)
         docs, clauses = [], []
         for p in pack.policies:
