@@ -40,6 +40,11 @@ class Window:
         return self.channels.shape[0] / self.native_sr
 
 
+def mono_mix(data: np.ndarray) -> np.ndarray:
+    """Average of the channels (a matrix-vector product: numpy's mean over a short axis is ~5x slower)."""
+    return data @ np.full(data.shape[1], 1.0 / data.shape[1], dtype=data.dtype)
+
+
 def _read(f: sf.SoundFile, start: int, frames: int, path: Path) -> np.ndarray:
     try:
         f.seek(start)
@@ -78,9 +83,9 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         if data.shape[0] == 0:
             raise AudioEmpty(str(path), "no audio frames could be decoded")
         edge = int(EDGE_SECONDS * sr)
-        head = _read(f, 0, edge, path).mean(axis=1) if start > 0 else None
-        tail = _read(f, max(0, total - edge), edge, path).mean(axis=1) if start + want < total else None
-    mono = data.mean(axis=1)
+        head = mono_mix(_read(f, 0, edge, path)) if start > 0 else None
+        tail = mono_mix(_read(f, max(0, total - edge), edge, path)) if start + want < total else None
+    mono = mono_mix(data)
     mono = soxr.resample(mono, sr, SR) if sr != SR else mono
     return Window(channels=data, mono=np.ascontiguousarray(mono, dtype=np.float32), start_s=start / sr,
                   duration_s=duration, native_sr=sr, head=head, tail=tail)

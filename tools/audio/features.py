@@ -48,9 +48,13 @@ class AudioFeatures(BaseModel):
     trailing_silence_s: float
 
 
-def _edges(window: Window, mono: np.ndarray) -> tuple[float, float]:
-    lead = edge_silence(window.head, window.native_sr)[0] if window.head is not None else edge_silence(mono, SR)[0]
-    trail = edge_silence(window.tail, window.native_sr)[1] if window.tail is not None else edge_silence(mono, SR)[1]
+def _edges(window: Window, levels: np.ndarray) -> tuple[float, float]:
+    """Leading/trailing silence: from the window when it reaches the file's ends, else from the edges."""
+    lead, trail = edge_silence(levels, window.seconds)
+    if window.head is not None:
+        lead = edge_silence(frame_dbfs(window.head, window.native_sr), len(window.head) / window.native_sr)[0]
+    if window.tail is not None:
+        trail = edge_silence(frame_dbfs(window.tail, window.native_sr), len(window.tail) / window.native_sr)[1]
     return lead, trail
 
 
@@ -71,7 +75,7 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
     key = estimate_key(spec, active)
     centroid = spec.centroid_hz()[active]
     rms = float(np.sqrt(np.mean(np.square(mono), dtype=np.float64)))
-    lead, trail = _edges(window, mono)
+    lead, trail = _edges(window, levels)
     return AudioFeatures(
         duration_s=round(window.duration_s, 3), analysed_s=round(window.seconds, 3),
         window_start_s=round(window.start_s, 3), sample_rate=window.native_sr, channels=window.channels.shape[1],

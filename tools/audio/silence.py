@@ -12,14 +12,14 @@ def frame_dbfs(y: np.ndarray, sr: int) -> np.ndarray:
     """RMS level in dBFS of consecutive 50 ms frames (a final partial frame included)."""
     n = max(1, int(FRAME_S * sr))
     pad = (-len(y)) % n
-    frames = np.pad(y.astype(np.float64), (0, pad)).reshape(-1, n)
-    return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
+    frames = np.pad(y.astype(np.float32, copy=False), (0, pad)).reshape(-1, n)
+    return 10.0 * np.log10(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / n + 1e-20)
 
 
-def edge_silence(y: np.ndarray, sr: int) -> tuple[float, float]:
-    """Seconds of silence before the first and after the last frame above the floor."""
-    loud = np.flatnonzero(frame_dbfs(y, sr) > SILENCE_DBFS)
-    total = len(y) / sr
+def edge_silence(levels: np.ndarray, total: float) -> tuple[float, float]:
+    """Seconds of silence before the first and after the last frame above the floor, from the
+    ``frame_dbfs`` levels of ``total`` seconds of audio."""
+    loud = np.flatnonzero(levels > SILENCE_DBFS)
     if not len(loud):
         return total, total
     lead = loud[0] * FRAME_S
