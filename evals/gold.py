@@ -7,6 +7,7 @@ it must never see.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -127,9 +128,14 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items)
 
 
+def tagger_id(item_id: str) -> str:
+    """An opaque id for the tagger: gold ids can spell the answer (``dna-human_chatbox-070``)."""
+    return "item-" + hashlib.sha256(item_id.encode()).hexdigest()[:16]
+
+
 def tagger_record(spec: GoldSpec, item: GoldItem) -> dict[str, Any]:
-    """The catalog row the tagger gets: id, type, allowlisted inputs. Nothing else."""
-    return {"id": item.id, "type": spec.item_type, **item.inputs}
+    """The catalog row the tagger gets: an opaque id, type, allowlisted inputs. Nothing else."""
+    return {"id": tagger_id(item.id), "type": spec.item_type, **item.inputs}
 
 
 def to_tagger_item(spec: GoldSpec, item: GoldItem) -> Item:

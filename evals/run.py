@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.evals.gold import GoldSet, load_gold, write_tagger_input
+from linernotes.evals.gold import GoldSet, load_gold, tagger_id, write_tagger_input
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, load_spec, resolve_data
@@ -71,7 +71,7 @@ def item_results(gold: GoldSet, predictions: dict[str, OutputRecord]) -> list[It
     """One result per gold item; an item the tagger never answered is an error, not a gap."""
     out = []
     for g in gold.items:
-        rec = predictions.get(g.id)
+        rec = predictions.get(tagger_id(g.id))
         if rec is None:
             out.append(ItemResult(id=g.id, group=g.group, inputs=g.inputs, gold=g.gold, status="error",
                                   error={"kind": "eval.missing_prediction", "message": "no output line"}))
