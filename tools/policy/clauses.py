@@ -9,6 +9,7 @@ under 3 letters are dropped.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,11 +50,14 @@ class _Index:
 
 
 _INDEXES: dict[str, _Index] = {}
+_BUILD = threading.Lock()
 
 
 def _index(pack: PolicyPack) -> _Index:
     key = f"{pack.ref}:{pack.digest}"
-    if key not in _INDEXES:
+    with _BUILD:
+        if key in _INDEXES:
+            return _INDEXES[key]
         terms: dict[str, list[str]] = {}
         for t in pack.lexicon:
             if not t.context_only and " " not in t.term:  # a phrase's words ("burn your house") mislead
@@ -66,7 +70,7 @@ def _index(pack: PolicyPack) -> _Index:
         retriever = bm25s.BM25()
         retriever.index(docs, show_progress=False)
         _INDEXES[key] = _Index(retriever, tuple(clauses))
-    return _INDEXES[key]
+        return _INDEXES[key]
 
 
 def relevant_clauses(text: str, pack: PolicyPack, k: int = 3, min_score: float = 0.0) -> list[ClauseMatch]:

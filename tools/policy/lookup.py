@@ -7,6 +7,7 @@ holds by construction, whatever the case, leetspeak, stretching or punctuation o
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -74,7 +75,7 @@ class _Matcher:
         return self.entries[hit.lastindex - 1]
 
     def _strict(self, letter: str) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
-        if letter not in self.strict:
+        if letter not in self.strict:  # a race only builds the same small pattern twice
             chosen = [(rank, e) for rank, e in enumerate(self.ranked) if not e.context_only and e.term[0] == letter]
             body, ranks = trie_regex([(form, rank) for rank, e in chosen for form in term_tokens(e.term)])
             pattern = re.compile(f"{body}{AFTER}", re.IGNORECASE) if chosen else re.compile(r"(?!)")
@@ -83,12 +84,15 @@ class _Matcher:
 
 
 _MATCHERS: dict[str, _Matcher] = {}
+_BUILD = threading.Lock()  # the graph runs lookups in worker threads: build the matcher once, not per thread
 
 
 def _matcher(pack: PolicyPack) -> _Matcher:
     key = f"{pack.ref}:{pack.digest}:{len(pack.lexicon)}"
     if key not in _MATCHERS:
-        _MATCHERS[key] = _compile(pack)
+        with _BUILD:
+            if key not in _MATCHERS:
+                _MATCHERS[key] = _compile(pack)
     return _MATCHERS[key]
 
 

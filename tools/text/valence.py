@@ -9,15 +9,22 @@ would be circular.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
+
+_LOAD = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def _sentiment() -> Any:
-    from textblob.en import sentiment  # imported late: textblob pulls in nltk (~1-2 s)
+    """textblob loads its lexicon lazily on first use; the graph calls from worker threads, so the
+    first call happens once, under a lock, before anyone reads the lexicon."""
+    with _LOAD:
+        from textblob.en import sentiment  # imported late: textblob pulls in nltk (~1-2 s)
 
-    return sentiment
+        sentiment("good")
+        return sentiment
 
 
 def lexical_valence(text: str) -> float | None:
