@@ -144,3 +144,12 @@ def test_long_file_is_analysed_from_a_middle_window_in_bounded_memory(tmp_path: 
 def test_short_clip_reports_what_it_can(tmp_path: Path) -> None:
     f = analyze(write(tmp_path, "blip.wav", tone(440, 1.0, 0.3)))
     assert f.tempo_bpm is None and f.loudness_range_lu is None and f.loudness_lufs is not None
+
+
+def test_mp3_window_seeks_to_the_middle(tmp_path: Path) -> None:
+    """MP3 has no sample index: the window must still come from the middle and keep its beat."""
+    p = write(tmp_path, "long.mp3", drum_loop(150, 90), format="MP3")
+    f = analyze(p, max_seconds=20)
+    assert f.duration_s == pytest.approx(90, abs=0.2)
+    assert f.analysed_s == pytest.approx(20, abs=0.01) and f.window_start_s == pytest.approx(35, abs=0.2)
+    assert f.tempo_bpm == pytest.approx(150, rel=0.01)
