@@ -35,6 +35,7 @@ def eval_cmd(
     judge: Annotated[str | None, typer.Option(help="Faithfulness judge: 'embedded' or an OpenAI-compatible "
                                               "model (with --judge-api-base); default: skipped")] = None,
     judge_items: Annotated[int | None, typer.Option(min=1, help="Judge at most N items")] = None,
+    judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of the judge")] = None,
     resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
@@ -55,7 +56,7 @@ def eval_cmd(
                         use_cache=cache, seed=seed)
         config = TagConfig(llm=llm, prompt=prompt)
         opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
-                           repeat=repeat, judge=judge, judge_items=judge_items, resamples=resamples, fresh=fresh)
+                           repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base, resamples=resamples, fresh=fresh)
         with Progress(enabled=progress and sys.stderr.isatty()) as bar:
             record = asyncio.run(evaluate(opts, config, on_record=bar.update))
         record.save(output)

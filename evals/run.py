@@ -34,6 +34,7 @@ class EvalOptions(BaseModel):
     repeat: int = Field(1, ge=1, le=20)
     judge: str | None = None
     judge_items: int | None = Field(None, ge=1, description="judge at most this many items (cost bound)")
+    judge_api_base: str | None = None
     resamples: int = Field(1000, ge=0)
     fresh: bool = False
 
@@ -129,7 +130,8 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         if opts.judge and k == 0:
             from linernotes.evals.metrics.faithfulness import judge_faithfulness
 
-            judge_scores = await judge_faithfulness(record.items, opts.judge, config, opts.judge_items)
+            judge_scores = await judge_faithfulness(record.items, opts.judge, config, opts.judge_items,
+                                                    opts.judge_api_base)
         runs.append(score_record(record, seed=opts.seed, resamples=opts.resamples, judge=judge_scores))
     main = runs[0]
     if opts.repeat > 1:
