@@ -44,8 +44,8 @@ class AudioFeatures(BaseModel):
     spectral_centroid_hz: float
     onset_rate: float = Field(description="onsets per second")
     speech_ratio: float | None = Field(description="share of 4 s stretches that look like speech (heuristic)")
-    leading_silence_s: float
-    trailing_silence_s: float
+    leading_silence_s: float = Field(description="below -60 dBFS; for long files measured in the first 30 s")
+    trailing_silence_s: float = Field(description="below -60 dBFS; for long files measured in the last 30 s")
 
 
 def _edges(window: Window, levels: np.ndarray) -> tuple[float, float]:
