@@ -70,6 +70,7 @@ class EnrichBatchFn(beam.DoFn):
 
     def teardown(self) -> None:
         if self._loop is not None:
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())  # closes HTTP sessions
             self._loop.close()
             self._loop = None
 

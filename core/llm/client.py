@@ -6,6 +6,7 @@ Retry-After, a per-call timeout, and honest usage (every attempt's tokens, faile
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -46,6 +47,8 @@ class LLMConfig(BaseModel):
     cache_path: str | None = None
     use_cache: bool = True
     extra_params: dict[str, Any] = Field(default_factory=dict)
+    # "fast": opt-in direct path for OpenAI-compatible endpoints (linernotes.llm.fast)
+    transport: str = Field(default_factory=lambda: os.environ.get("LINER_LLM_TRANSPORT", "litellm"))
 
 
 class LLMError(Exception):
@@ -223,7 +226,7 @@ class LLMClient:
         c = self.config
         params = {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens, "mode": c.mode,
                   **c.extra_params}
-        return cache_key(self.model_label, messages, response_model.model_json_schema(), params)
+        return cache_key(self.model_label, messages, schema_of(response_model), params)
 
     async def structured(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
         """Return the parsed object and the usage of every attempt it took (raises LLMError)."""
@@ -243,6 +246,15 @@ class LLMClient:
             await asyncio.to_thread(self.cache.put, key, {"value": value.model_dump(mode="json"),
                                                          "usage": usage.model_dump()})
         return value, usage
+
+    def _create(self, ep: Endpoint, kwargs: dict[str, Any]) -> Any:
+        """Instructor on LiteLLM, or the opt-in fast path where it applies (same request and parse)."""
+        if self.config.transport == "fast" and self.config.mode == "json_schema":
+            from linernotes.llm import fast
+
+            if fast.supports(ep.litellm_model, ep.api_base):
+                return fast.transport().create_with_completion(schema=schema_of(kwargs["response_model"]), **kwargs)
+        return self._client().chat.completions.create_with_completion(**kwargs)
 
     async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
         c = self.config
@@ -270,7 +282,7 @@ class LLMClient:
             usage.calls += 1
             try:
                 value, completion = await asyncio.wait_for(
-                    self._client().chat.completions.create_with_completion(**kwargs), timeout=c.timeout_s + 5)
+                    self._create(ep, kwargs), timeout=c.timeout_s + 5)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout
@@ -321,10 +333,23 @@ def _short(e: BaseException) -> str:
     return redact(text)[:400]
 
 
+@functools.lru_cache(maxsize=4096)
+def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
+    """JSON schema per response model class, built once (it was ~1 ms per call; treat as read-only)."""
+    return response_model.model_json_schema()
+
+
+_UNPRICED: set[str] = set()
+
+
 def _cost(completion: Any) -> float:
+    model = str(getattr(completion, "model", "") or "")
+    if model in _UNPRICED:  # LiteLLM's failed price lookup costs ~1 ms per call: ask once per model
+        return 0.0
     try:
         import litellm
 
         return float(litellm.completion_cost(completion_response=completion) or 0.0)
     except Exception:  # noqa: BLE001 (unknown/local models have no price)
+        _UNPRICED.add(model)
         return 0.0

@@ -23,8 +23,11 @@ import asyncio
 import collections
 import contextlib
 import json
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -218,6 +221,37 @@ class StubServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class StubProcess:
+    """The stub in its own process (``python -m linernotes.testing.openai_stub``): what benchmarks
+    use, so the endpoint never shares the measured client's GIL. ``count`` asks ``/stats``."""
+
+    def __init__(self, latency_ms: float = 0.0):
+        self.latency_ms = latency_ms
+        self.base_url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> StubProcess:
+        self._proc = subprocess.Popen([sys.executable, "-m", "linernotes.testing.openai_stub", "--port", "0",
+                                       "--latency-ms", str(self.latency_ms)], stdout=subprocess.PIPE, text=True)
+        line = self._proc.stdout.readline()
+        if not line.startswith("stub listening on "):
+            self.__exit__()
+            raise RuntimeError(f"stub did not start: {line!r}")
+        self.base_url = line.split()[-1]
+        return self
+
+    @property
+    def count(self) -> int:
+        with urllib.request.urlopen(self.base_url.removesuffix("/v1") + "/stats", timeout=10) as r:
+            return int(json.loads(r.read())["requests"])
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(10)
+            self._proc = None
 
 
 def main(argv: list[str] | None = None) -> None:
