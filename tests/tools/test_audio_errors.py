@@ -94,6 +94,19 @@ def test_corrupt_mp3(tmp_path: Path) -> None:
     _raises(AudioCorrupt, p)
 
 
+def test_corrupt_non_finite_samples(tmp_path: Path) -> None:
+    p = tmp_path / "nan.wav"
+    sf.write(p, np.full(3 * SR, np.nan, dtype=np.float32), SR, subtype="FLOAT")
+    assert "NaN" in _raises(AudioCorrupt, p).reason
+
+
+def test_absurd_sample_rate_is_analysed_without_loudness(tmp_path: Path) -> None:
+    p = tmp_path / "8hz.wav"
+    sf.write(p, np.random.default_rng(0).normal(0, 0.3, 100).astype(np.float32), 8)
+    f = analyze(p)
+    assert f.duration_s == pytest.approx(12.5) and f.loudness_lufs is None
+
+
 def test_empty_zero_bytes(tmp_path: Path) -> None:
     p = tmp_path / "zero.flac"
     p.touch()

@@ -82,6 +82,8 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         data = _read(f, start, want, path)
         if data.shape[0] == 0:
             raise AudioEmpty(str(path), "no audio frames could be decoded")
+        if not np.isfinite(data).all():
+            raise AudioCorrupt(str(path), "decoded samples include NaN or infinity")
         edge = int(EDGE_SECONDS * sr)
         head = mono_mix(_read(f, 0, edge, path)) if start > 0 else None
         tail = mono_mix(_read(f, max(0, total - edge), edge, path)) if start + want < total else None

@@ -23,6 +23,7 @@ ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU, LRA_RELATIVE_GATE_LU = -10.0, -20.0
 LRA_PERCENTILES = (10.0, 95.0)
 CHANNEL_GAINS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
+MIN_SAMPLE_RATE = 8000  # K-weighting has a 1.5 kHz shelf: below telephone rate it is undefined
 CHUNK_SEGMENTS = 100  # filter 10 s at a time: no full-length copies
 # float32 filtering: 4x faster than float64 and within 0.001 LU of it (checked against pyloudnorm in tests)
 
@@ -91,6 +92,8 @@ def loudness_range(energy: np.ndarray) -> float | None:
 
 
 def measure_loudness(channels: np.ndarray, sr: int) -> tuple[float | None, float | None]:
-    """(integrated LUFS, loudness range LU) of (frames, channels) audio at ``sr``."""
+    """(integrated LUFS, loudness range LU) of (frames, channels) audio at ``sr``; None if unmeasurable."""
+    if sr < MIN_SAMPLE_RATE:
+        return None, None
     energy = segment_energy(channels, sr)
     return integrated_loudness(energy), loudness_range(energy)
