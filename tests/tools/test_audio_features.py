@@ -153,3 +153,10 @@ def test_mp3_window_seeks_to_the_middle(tmp_path: Path) -> None:
     assert f.duration_s == pytest.approx(90, abs=0.2)
     assert f.analysed_s == pytest.approx(20, abs=0.01) and f.window_start_s == pytest.approx(35, abs=0.2)
     assert f.tempo_bpm == pytest.approx(150, rel=0.01)
+
+
+def test_speech_ratio_is_the_share_of_speech_stretches(tmp_path: Path) -> None:
+    """A podcast-like file: 8 s of music bed, then 16 s of talk -> two thirds speech."""
+    intro = drum_loop(120, 8) + np.tile(chords([("C", "major"), ("G", "major")], 2.0), 2)
+    y = np.concatenate([intro, speech_like(16, seed=5)]).astype(np.float32)
+    assert analyze(write(tmp_path, "pod.wav", y)).speech_ratio == pytest.approx(2 / 3, abs=0.17)
