@@ -67,6 +67,7 @@ def _prompt(item, runtime):
     return "\n".join(m["content"] for m in render_messages(state, runtime))
 
 
+@pytest.mark.slow  # runs the real tools for 100 items
 @pytest.mark.parametrize("name", sorted(SECRETS))
 def test_gold_columns_never_reach_item_input_file_or_prompt(name, shared_data, runtime, tmp_path):
     spec = load_spec(name)
