@@ -142,41 +142,58 @@ def field_agreement(units: list[list[Any]], spec: FieldSpec, coders: int) -> Fie
 
 def gold_agreement(rows: list[dict[str, Any]], fields: list[FieldSpec],
                    predictions: dict[str, dict[str, Any]] | None = None, source: str = "gold") -> AgreementReport:
-    """Rater agreement inside a gold set; with predictions, the model joins as an identified annotator."""
+    """Annotator agreement inside a gold set; with predictions, the model joins as an identified annotator.
+
+    Anonymous raters (``rater:n``) get alpha and Fleiss' kappa; identified annotators (an
+    ``annotators`` mapping) and the model also get Cohen's kappa and per-annotator quality.
+    """
     report = AgreementReport(source=source)
+    predictions = predictions or {}
     for spec in fields:
-        units = [spec.ratings(r) for r in rows]
-        if not any(units):
-            report.notes.append(f"{spec.name}: no per-rater values in the gold set; only the consensus")
-            continue
-        report.fields.append(field_agreement(units, spec, coders=max(len(u) for u in units)))
-        if predictions:
-            model, gold = [], []
-            for r in rows:
-                p = spec.from_prediction(predictions.get(str(r.get("id"))))
-                g = spec.from_gold(r.get(spec.gold_key))
-                if p is not None and g is not None:
-                    model.append(p)
-                    gold.append(g)
-            if model:
-                dist = float(np.mean([spec.distance(a, b) for a, b in zip(model, gold, strict=True)]))
-                kappa = weighted_kappa(model, gold, spec)
-                report.pairs.append(PairAgreement(field=spec.name, a="model", b="gold", n=len(model), cohen_kappa=kappa))
-                report.annotators.append(AnnotatorAgreement(field=spec.name, annotator="model", n=len(model),
-                                                            mean_distance=round(dist, 6), cohen_kappa=kappa,
-                                                            quality=round(1 - dist, 6)))
-    report.notes.append("raters are anonymous (rating lists, not people): alpha and Fleiss' kappa only; "
-                        "Cohen's kappa and per-annotator quality need identities (the model, store annotators)")
+        per_item = {str(r.get("id")): spec.annotator_values(r) for r in rows}
+        anonymous = [[v for k, v in vals.items() if k.startswith("rater:")] for vals in per_item.values()]
+        named = {rid: {k: v for k, v in vals.items() if not k.startswith("rater:")} for rid, vals in per_item.items()}
+        if any(anonymous):
+            report.fields.append(field_agreement(anonymous, spec, coders=max(len(u) for u in anonymous)))
+            report.notes.append(f"{spec.name}: raters are anonymous (rating lists, not people): alpha and Fleiss' "
+                                "kappa only; Cohen's kappa and quality need identities (the model, named annotators)")
+        if any(named.values()):
+            table = {rid: {**vals, **_model_value(spec, predictions.get(rid))} for rid, vals in named.items() if vals}
+            fa, pairs, people = coder_agreement(table, spec, source)
+            fa.note = (fa.note + "; " if fa.note else "") + "identified annotators" + (" + model" if predictions else "")
+            report.fields.append(fa)
+            report.pairs += pairs
+            report.annotators += people
+        elif predictions:
+            _model_vs_gold(report, rows, spec, predictions)
+        if not any(anonymous) and not any(named.values()):
+            report.notes.append(f"{spec.name}: no per-annotator values in the gold set; only the consensus")
     return report
 
 
-def _consensus(values: list[Any], spec: FieldSpec) -> Any:
-    if spec.kind == "interval":
-        return float(np.mean(values))
-    if spec.kind == "set":
-        counts = Counter(x for v in values for x in v)
-        return sorted(x for x, c in counts.items() if c * 2 > len(values))
-    return Counter(map(str, values)).most_common(1)[0][0]
+def _model_value(spec: FieldSpec, prediction: dict[str, Any] | None) -> dict[str, Any]:
+    value = spec.from_prediction(prediction)
+    return {} if value is None else {"model": value}
+
+
+def _model_vs_gold(report: AgreementReport, rows: list[dict[str, Any]], spec: FieldSpec,
+                   predictions: dict[str, dict[str, Any]]) -> None:
+    """With anonymous raters the only identified pair is the model against the gold consensus."""
+    model, gold = [], []
+    for r in rows:
+        p = spec.from_prediction(predictions.get(str(r.get("id"))))
+        g = spec.from_gold(r.get(spec.gold_key))
+        if p is not None and g is not None:
+            model.append(p)
+            gold.append(g)
+    if not model:
+        return
+    dist = float(np.mean([spec.distance(a, b) for a, b in zip(model, gold, strict=True)]))
+    kappa = weighted_kappa(model, gold, spec)
+    report.pairs.append(PairAgreement(field=spec.name, a="model", b="gold", n=len(model), cohen_kappa=kappa))
+    report.annotators.append(AnnotatorAgreement(field=spec.name, annotator="model", n=len(model),
+                                                mean_distance=round(dist, 6), cohen_kappa=kappa,
+                                                quality=round(1 - dist, 6)))
 
 
 def coder_agreement(table: dict[str, dict[str, Any]], spec: FieldSpec, source: str) -> tuple[
@@ -200,7 +217,7 @@ def coder_agreement(table: dict[str, dict[str, Any]], spec: FieldSpec, source: s
             rest = [v for k, v in per.items() if k != c]
             if c in per and rest:
                 mine.append(per[c])
-                others.append(_consensus(rest, spec))
+                others.append(spec.consensus(rest))
         if mine:
             dist = float(np.mean([spec.distance(a, b) for a, b in zip(mine, others, strict=True)]))
             kappa = weighted_kappa(mine, others, spec) if spec.kind != "set" else None

@@ -8,6 +8,7 @@ on export (VADER's ``mean`` is on -4..4, so ``scale=4``).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -23,6 +24,7 @@ class FieldSpec(BaseModel):
     gold_key: str
     scale: float = 1.0
     ratings_key: str | None = None
+    ratings_scale: float = 1.0
     lo: float = -1.0
     hi: float = 1.0
 
@@ -44,14 +46,27 @@ class FieldSpec(BaseModel):
             return round(float(value) * self.scale, 6)
         return value
 
-    def ratings(self, row: dict[str, Any]) -> list[float]:
-        """Every individual rater's score, on the enrichment scale (anonymous: positions are not people)."""
-        if not self.ratings_key or not isinstance(row.get(self.ratings_key), list):
-            return []
-        raw = [float(r) for r in row[self.ratings_key] if r is not None]
-        # Run records may already carry ratings on the enrichment scale; raw VADER ratings are -4..4.
-        scale = self.scale if self.scale != 1.0 else (4.0 if any(abs(r) > 1 for r in raw) else 1.0)
-        return [r / scale for r in raw]
+    def annotator_values(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Every annotator's value for this field, on the enrichment scale.
+
+        An anonymous rating list (VADER) becomes ``rater:1..n`` (positions, not people); an
+        ``annotators`` mapping ``{annotator id: {field: value}}`` keeps real identities.
+        """
+        out: dict[str, Any] = {}
+        raw = row.get(self.ratings_key) if self.ratings_key else None
+        if isinstance(raw, list):
+            for n, r in enumerate(raw, 1):
+                if r is not None:
+                    out[f"rater:{n}"] = float(r) / self.ratings_scale if self.kind == "interval" else self.from_gold(r)
+        named = row.get(ANNOTATORS_KEY)
+        if isinstance(named, dict):
+            for who, labels in named.items():
+                if isinstance(labels, dict) and labels.get(self.name) is not None:
+                    out[str(who)] = self.from_gold(labels[self.name])
+        return out
+
+    def ratings(self, row: dict[str, Any]) -> list[Any]:
+        return list(self.annotator_values(row).values())
 
     def from_prediction(self, pred: dict[str, Any] | None) -> Any:
         if not pred:
@@ -90,13 +105,28 @@ class FieldSpec(BaseModel):
             return 0.0 if not union else 1.0 - len(sa & sb) / len(union)
         return 0.0 if a == b else 1.0
 
-    def spread(self, ratings: list[float]) -> float:
-        """Rater disagreement on [0, 1]: population sd over the largest sd the range allows (half of it)."""
-        if self.kind != "interval" or len(ratings) < 2:
+    def spread(self, values: list[Any]) -> float:
+        """Annotator disagreement on [0, 1]: for numbers the population sd over the largest sd the
+        range allows (half of it); for labels the mean pairwise distance."""
+        if len(values) < 2:
             return 0.0
-        mean = sum(ratings) / len(ratings)
-        sd = math.sqrt(sum((r - mean) ** 2 for r in ratings) / len(ratings))
+        if self.kind != "interval":
+            pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1:]]
+            return sum(self.distance(a, b) for a, b in pairs) / len(pairs)
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((r - mean) ** 2 for r in values) / len(values))
         return min(1.0, sd / ((self.hi - self.lo) / 2))
+
+    def consensus(self, values: list[Any]) -> Any:
+        """Mean for numbers, labels at least half the annotators gave for sets, the majority label otherwise."""
+        if not values:
+            return None
+        if self.kind == "interval":
+            return round(sum(values) / len(values), 6)
+        if self.kind == "set":
+            counts = Counter(x for v in values for x in v)
+            return sorted(x for x, c in counts.items() if c * 2 >= len(values))
+        return Counter(map(str, values)).most_common(1)[0][0]
 
     def labels(self, value: Any) -> list[str]:
         """Human labels for the queue's label filter (a valence becomes its sentiment bin)."""
@@ -109,6 +139,7 @@ class FieldSpec(BaseModel):
         return [str(value)]
 
 
+ANNOTATORS_KEY = "annotators"
 NEUTRAL_BAND = 0.125  # half a point on VADER's -4..4 scale
 
 
@@ -120,11 +151,12 @@ def sentiment_bin(valence: float) -> str:
     return "neutral"
 
 
-# Known gold layouts, first match per field wins: a run record's gold dict uses enrichment names;
-# the raw gold files keep their own columns (VADER ``mean``/``ratings``, bandcamp ``gold_genres``).
+# Known gold layouts, first match per field wins: a run record's gold dict uses enrichment names
+# (``valence`` + ``valence_ratings`` already on [-1, 1], see linernotes.evals.gold); the raw gold
+# files keep their own columns (VADER ``mean``/``ratings`` on -4..4, bandcamp ``gold_genres``).
 KNOWN_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec(name="valence", kind="interval", gold_key="valence", ratings_key="ratings"),
-    FieldSpec(name="valence", kind="interval", gold_key="mean", scale=4.0, ratings_key="ratings"),
+    FieldSpec(name="valence", kind="interval", gold_key="valence", ratings_key="valence_ratings"),
+    FieldSpec(name="valence", kind="interval", gold_key="mean", scale=4.0, ratings_key="ratings", ratings_scale=4.0),
     FieldSpec(name="genres", kind="set", gold_key="genres"),
     FieldSpec(name="genres", kind="set", gold_key="gold_genres"),
     FieldSpec(name="moods", kind="set", gold_key="moods"),
@@ -136,7 +168,12 @@ KNOWN_FIELDS: tuple[FieldSpec, ...] = (
 def detect_fields(row: dict[str, Any]) -> list[FieldSpec]:
     """The reviewable fields a gold row carries."""
     found: dict[str, FieldSpec] = {}
+    named = row.get(ANNOTATORS_KEY) if isinstance(row.get(ANNOTATORS_KEY), dict) else {}
+    labelled = {k for labels in named.values() if isinstance(labels, dict) for k in labels}
     for spec in KNOWN_FIELDS:
         if spec.name not in found and row.get(spec.gold_key) is not None:
+            found[spec.name] = spec
+    for spec in KNOWN_FIELDS:  # labelled by annotators but no consensus column yet
+        if spec.name not in found and spec.name in labelled:
             found[spec.name] = spec
     return list(found.values())

@@ -8,7 +8,6 @@ the agreement metrics treat it like anyone else.
 
 from __future__ import annotations
 
-from statistics import fmean
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -39,7 +38,7 @@ class QueueEntry(BaseModel):
     id: str
     inputs: dict[str, Any] = Field(default_factory=dict)
     gold: dict[str, Any] = Field(default_factory=dict, description="gold per field, enrichment scale")
-    consensus: dict[str, Any] = Field(default_factory=dict, description="raters' mean per interval field")
+    consensus: dict[str, Any] = Field(default_factory=dict, description="annotators' consensus per field")
     prediction: dict[str, Any] | None = None
     status: str = "ok"
     error: dict[str, Any] | None = None
@@ -72,8 +71,8 @@ def _annotations(item: SourceItem, fields: list[FieldSpec], model_name: str) -> 
         pred = f.from_prediction(item.prediction)
         if pred is not None:
             out.append(Annotation(annotator=model_name, field=f.name, value=pred))
-        for n, r in enumerate(f.ratings(item.gold_row), 1):
-            out.append(Annotation(annotator=f"rater:{n}", field=f.name, value=r))
+        for who, value in f.annotator_values(item.gold_row).items():
+            out.append(Annotation(annotator=who, field=f.name, value=value))
     return out
 
 
@@ -93,8 +92,10 @@ def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> l
         ratings = f.ratings(item.gold_row)
         spread = f.spread(ratings)
         if spread >= opts.min_rater_spread:
+            shown = (f"range {_fmt(min(ratings))}..{_fmt(max(ratings))}" if f.kind == "interval"
+                     else "; ".join(sorted({_fmt(r) for r in ratings}))[:200])
             reasons.append(Reason(kind="annotators_disagree", field=f.name, size=round(spread, 4),
-                                  detail=f"{len(ratings)} raters, range {_fmt(min(ratings))}..{_fmt(max(ratings))}"))
+                                  detail=f"{len(ratings)} annotators, {shown}"))
     review = (item.prediction or {}).get("review") or {}
     if opts.include_routed and review.get("routed"):
         for text in review.get("reasons") or ["routed"]:
@@ -120,7 +121,7 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
     unc = uncertainty(item.prediction, involved)
     sev = severity(item.prediction)
     gold = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
-    consensus = {f.name: round(fmean(r), 6) for f in fields if (r := f.ratings(item.gold_row))}
+    consensus = {f.name: f.consensus(r) for f in fields if (r := f.ratings(item.gold_row))}
     labels: set[str] = set()
     for f in fields:
         labels.update(f.labels(gold[f.name]))

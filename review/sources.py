@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.review.fields import FieldSpec, detect_fields
+from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
 
 
 class SourceError(Exception):
@@ -52,9 +52,22 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def resolve_gold(gold: str | Path) -> Path:
+    """A gold path as given, or the data file of an eval gold spec (name like ``vader-valence`` or YAML)."""
+    p = Path(gold)
+    if p.exists() and p.suffix not in (".yaml", ".yml"):
+        return p
+    from linernotes.evals.spec import SpecError, load_spec, resolve_data
+
+    try:
+        return resolve_data(load_spec(str(gold)))
+    except SpecError as e:
+        raise SourceError(f"gold not found: {gold} (neither a file nor a gold spec: {e})") from None
+
+
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
-    """Gold rows from a JSONL file or a ``datasets`` folder (a previous ``liner review export``)."""
-    p = Path(path)
+    """Gold rows from a JSONL file, a ``datasets`` folder (a previous ``liner review export``) or a gold spec."""
+    p = resolve_gold(path)
     if p.is_dir():
         from datasets import load_from_disk
 
@@ -114,8 +127,8 @@ def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
 
 def _inputs_of(row: dict[str, Any], fields: list[FieldSpec]) -> dict[str, Any]:
     """What a reviewer reads: the gold row minus its answers."""
-    hidden = {"id"} | {f.gold_key for f in fields} | {f.ratings_key for f in fields if f.ratings_key}
-    hidden |= {"sd", "gold_genres", "tags"}
+    hidden = {"id", ANNOTATORS_KEY, "sd", "gold_genres", "tags"} | {f.gold_key for f in fields}
+    hidden |= {f.ratings_key for f in fields if f.ratings_key}
     return {k: v for k, v in row.items() if k not in hidden}
 
 

@@ -84,12 +84,15 @@ def tag_output(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_record(tmp_path: Path) -> Path:
     """A run record written by the eval package's own model, so the review reads what eval writes."""
+    from linernotes.evals.gold import gold_for
     from linernotes.evals.record import ItemResult, RunRecord
+    from linernotes.evals.spec import TaskSpec
 
+    task = TaskSpec(name="valence", kind="valence", gold_field="ratings", scale=4)
     items = []
     for r in GOLD_ROWS[:4]:
         items.append(ItemResult(id=r["id"], group=r["source"], inputs={"description": r["text"]},
-                                gold={"valence": r["mean"] / 4, "ratings": r["ratings"]},
+                                gold=gold_for(task, r["ratings"]),
                                 prediction=PREDICTIONS[r["id"]], scores={"valence.abs_err": 0.1}))
     rec = RunRecord(spec="vader-valence", gold_fingerprint="f" * 16, model="test-model", prompt_hash="abc123",
                     items=items)
