@@ -128,3 +128,23 @@ def test_sigkill_mid_transaction_leaves_store_consistent(built_store):
     assert json.loads(con.execute("SELECT decision FROM items WHERE id = 'model-off'").fetchone()[0]) == {}
     # the lock died with the writer: the next save goes through
     assert store.adjudicate("model-off", Adjudication(annotator="a", action="accept_model", version=0)).version == 1
+
+
+def test_racing_saves_from_two_threads_one_wins_one_conflicts(built_store):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    gate = Barrier(2)
+
+    def save(who: str):
+        s = ReviewStore(built_store)
+        gate.wait()
+        try:
+            return s.adjudicate("model-off", Adjudication(annotator=who, action="accept_gold", version=0)).version
+        except VersionConflict as c:
+            return f"conflict@{c.current.version}"
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(map(str, pool.map(save, ["ann", "bob"])))
+    assert results == ["1", "conflict@1"]
+    assert len(ReviewStore(built_store).history()) == 1
