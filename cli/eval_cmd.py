@@ -56,7 +56,8 @@ def eval_cmd(
                         use_cache=cache, seed=seed)
         config = TagConfig(llm=llm, prompt=prompt)
         opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
-                           repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base, resamples=resamples, fresh=fresh)
+                           repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base,
+                           resamples=resamples, fresh=fresh)
         with Progress(enabled=progress and sys.stderr.isatty()) as bar:
             record = asyncio.run(evaluate(opts, config, on_record=bar.update))
         record.save(output)

@@ -87,7 +87,7 @@ def task_scores(task: TaskSpec, items: list[ItemResult]) -> Scored:
     conf = [None if p is None or c is None else float((p.get("confidence") or {}).get(field, 0.0))
             for p, c in zip(preds, correct, strict=True)]
     accepted = [None if p is None else not bool((p.get("review") or {}).get("routed", True)) for p in preds]
-    out.merge(score_calibration(task.name, conf, [None if c is None else c for c in correct], accepted))
+    out.merge(score_calibration(task.name, conf, correct, accepted))
     return out
 
 

@@ -73,7 +73,6 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
                       accepted: list[bool | None]) -> Scored:
     """``conf``/``correct`` None = not scored for this task; ``accepted`` None = error item."""
     out = Scored()
-    n = len(conf)
     member = np.array([c is not None and k is not None for c, k in zip(conf, correct, strict=True)], dtype=float)
     c = np.array([x if x is not None else 0.0 for x in conf], dtype=np.float64)
     y = np.array([x if x is not None else 0.0 for x in correct], dtype=np.float64)
@@ -97,5 +96,4 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
     if acc.sum() > 0:
         out.stats[f"{task}.auto_accept_accuracy"] = ratio_stat(acc * y, acc)
         out.n[f"{task}.auto_accept_accuracy"] = int(acc.sum())
-    del n
     return out
