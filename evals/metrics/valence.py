@@ -3,6 +3,7 @@
 The ceiling asks how well ONE person agrees with the others: for each item and each rater j,
 compare rating_j with the mean of the other raters (leave-one-out), every rater of an item
 weighted 1/m so each item counts once. It is computed from the data, never assumed.
+``raters_alpha`` is Krippendorff's interval alpha among the raters (how much people agree at all).
 All figures come from per-item moments (sums of x, y, x², y², xy, |x-y|), so the bootstrap is a
 matrix product.
 """
@@ -48,12 +49,32 @@ def loo_moments(ratings: list[float]) -> list[float] | None:
             np.abs(r - others).mean(), 0.0]
 
 
+def alpha_columns(ratings: list[float]) -> list[float]:
+    """Per-item sums for Krippendorff's interval alpha: within-item disagreement (pairs weighted
+    1/(m-1)), number of values, sum, sum of squares. Items with < 2 ratings are not pairable."""
+    r = np.asarray(ratings, dtype=np.float64)
+    m = len(r)
+    if m < 2:
+        return [0.0, 0.0, 0.0, 0.0]
+    s1, s2 = r.sum(), (r * r).sum()
+    return [(2 * m * s2 - 2 * s1 * s1) / (m - 1), float(m), s1, s2]
+
+
+def alpha_from(t: np.ndarray) -> np.ndarray:
+    """alpha = 1 - D_o / D_e with D_o = A/n and D_e = (2 n S2 - 2 S1²) / (n (n-1))."""
+    a, n, s1, s2 = (t[:, i] for i in range(4))
+    d_o = safe_div(a, n)
+    d_e = safe_div(2 * n * s2 - 2 * s1 * s1, n * (n - 1))
+    return 1 - safe_div(d_o, d_e)
+
+
 def score_valence(task: str, golds: list[float | None], preds: list[float], ratings: list[list[float] | None],
                   tolerance: float) -> Scored:
     out = Scored()
     n_items = len(golds)
     x = np.zeros((n_items, len(MOMENTS)))
     human = np.zeros((n_items, len(MOMENTS)))
+    alpha = np.zeros((n_items, 4))
     abs_err: list[float | None] = [None] * n_items
     for i, g in enumerate(golds):
         if g is None:
@@ -64,11 +85,14 @@ def score_valence(task: str, golds: list[float | None], preds: list[float], rati
         loo = loo_moments(ratings[i]) if ratings[i] else None
         if loo is not None:
             human[i] = loo
+            alpha[i] = alpha_columns(ratings[i])
     n = sum(g is not None for g in golds)
     _stats(f"{task}.", x, out, n, with_accuracy=True)
     n_h = int((human[:, 5] > 0).sum())
     if n_h:
         _stats(f"{task}.human_", human, out, n_h, with_accuracy=False)
+        out.stats[f"{task}.raters_alpha"] = SumStat(alpha, alpha_from)
+        out.n[f"{task}.raters_alpha"] = n_h
     out.item_scores[f"{task}.abs_err"] = abs_err
     out.item_scores[f"{task}.within_tol"] = [None if e is None else float(e <= tolerance) for e in abs_err]
     return out

@@ -127,6 +127,21 @@ def test_human_ceiling_matches_pooled_pearson_on_equal_rater_counts():
     assert point(s, "v.human_mae") == pytest.approx(np.mean(np.abs(np.array(xs) - np.array(ys))))
 
 
+def test_raters_alpha_matches_krippendorff():
+    import krippendorff
+
+    rng = np.random.default_rng(6)
+    truth = rng.uniform(-1, 1, 60)
+    ratings = [np.clip(t + rng.normal(0, 0.3, rng.integers(2, 9)), -1, 1).tolist() for t in truth]
+    s = score_valence("v", truth.tolist(), [0.0] * 60, ratings, 0.25)
+    width = max(len(r) for r in ratings)
+    table = np.full((width, len(ratings)), np.nan)  # coders x units, missing = nan
+    for u, r in enumerate(ratings):
+        table[: len(r), u] = r
+    expected = krippendorff.alpha(reliability_data=table, level_of_measurement="interval")
+    assert point(s, "v.raters_alpha") == pytest.approx(expected, abs=1e-9)
+
+
 def test_pearson_from_moments_is_nan_without_variance():
     t = np.array([[2.0, 2.0, 2.0, 2.0, 2.0, 2.0]])
     assert np.isnan(pearson_from(t))[0]
