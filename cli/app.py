@@ -73,13 +73,14 @@ def tag(
     runner: Annotated[str, typer.Option(help="local (asyncio, resumable) or beam (Apache Beam pipeline)")] = "local",
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Local runner: run the graph in N processes")] = 1,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.catalog import CatalogError, parse_mapping
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.runner import RunOptions
     from linernotes.runstore import OutputError
 
     try:
@@ -107,8 +108,10 @@ def tag(
         elif runner != "local":
             _fail(f"--runner {runner!r}: choose local or beam")
         else:
+            from linernotes.parallel import run_parallel
+
             with Progress(enabled=progress and sys.stderr.isatty()) as bar:
-                summary = asyncio.run(run_batch(config, opts, on_record=bar.update))
+                summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
     except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     print_summary(summary, output)

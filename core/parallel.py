@@ -1,0 +1,172 @@
+"""``liner tag --workers N``: the local runner with the graph in N worker processes.
+
+Why: one process spends tens of ms of CPU per item in the graph, tools and client, so at high
+concurrency the GIL, not the endpoint, sets throughput. The parent stays the only reader and
+writer — ``run_batch`` unchanged, so ordering of checks, resume, manifest and summary are the
+local runner's — and hands each row to a pool of processes that each run the same ``Enricher``.
+A worker that dies fails the run (rerun the same command to resume), never hangs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import multiprocessing as mp
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from linernotes.catalog import Row
+from linernotes.config import TagConfig
+from linernotes.runner import Enricher, RunOptions, RunSummary, run_batch
+from linernotes.schema import OutputRecord
+
+
+class WorkerDied(RuntimeError):
+    """A worker process exited while items were in flight."""
+
+
+def _worker(config: TagConfig, tasks: Any, results: Any) -> None:
+    """Worker main: take (id, row) from ``tasks``, enrich concurrently, put (id, record) on ``results``."""
+    loop = asyncio.new_event_loop()
+    enricher = Enricher(config)
+    results.put(("ready", None))
+    done = threading.Event()
+
+    async def one(task_id: int, row: Row) -> None:
+        results.put((task_id, await enricher.enrich(row)))
+
+    def feed() -> None:
+        while True:
+            item = tasks.get()
+            if item is None:
+                loop.call_soon_threadsafe(done.set)
+                loop.call_soon_threadsafe(loop.stop)
+                return
+            asyncio.run_coroutine_threadsafe(one(*item), loop)
+
+    threading.Thread(target=feed, daemon=True).start()
+    loop.run_forever()
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+
+
+PRELOAD = ["linernotes.runner", "linernotes.agents.graph", "linernotes.agents.runtime", "linernotes.llm.client"]
+
+
+def _context() -> Any:
+    """forkserver: each worker forks from a clean server that imported the graph once (no
+    re-import per worker, and no fork of this process's threads and event loop)."""
+    try:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    except ValueError:  # platforms without fork
+        return mp.get_context("spawn")
+
+
+class WorkerPool:
+    """An Enricher-shaped handle on N processes: ``await pool.enrich(row)``; ``runtime`` is built
+    in the parent too, for the manifest (model label, prompt hash, tool versions, cache)."""
+
+    def __init__(self, config: TagConfig, workers: int):
+        self.config = config
+        self.workers = workers
+        self.runtime = None
+        self._ctx = _context()
+        self._tasks: Any = None
+        self._results: Any = None
+        self._procs: list[Any] = []
+        self._futures: dict[int, asyncio.Future[OutputRecord]] = {}
+        self._ids = itertools.count()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reader: threading.Thread | None = None
+        self._closing = False
+
+    async def __aenter__(self) -> WorkerPool:
+        from linernotes.agents.runtime import build_runtime
+
+        self._loop = asyncio.get_running_loop()
+        self._tasks, self._results = self._ctx.Queue(), self._ctx.Queue()
+        self._procs = [self._ctx.Process(target=_worker, args=(self.config, self._tasks, self._results), daemon=True)
+                       for _ in range(self.workers)]
+        for p in self._procs:
+            p.start()
+        self.runtime = await asyncio.to_thread(build_runtime, self.config)
+        await asyncio.to_thread(self._wait_ready)
+        self._reader = threading.Thread(target=self._read_results, daemon=True)
+        self._reader.start()
+        return self
+
+    def _wait_ready(self) -> None:
+        ready = 0
+        while ready < self.workers:
+            try:
+                tag, _ = self._results.get(timeout=1.0)
+            except queue.Empty:
+                if any(not p.is_alive() for p in self._procs):
+                    raise WorkerDied("a worker process exited during setup") from None
+                continue
+            ready += tag == "ready"
+
+    def _read_results(self) -> None:
+        while True:
+            try:
+                task_id, rec = self._results.get(timeout=0.5)
+            except queue.Empty:
+                if self._closing:
+                    return
+                if any(not p.is_alive() for p in self._procs):
+                    self._loop.call_soon_threadsafe(self._fail_all)
+                    return
+                continue
+            self._loop.call_soon_threadsafe(self._resolve, task_id, rec)
+
+    def _resolve(self, task_id: int, rec: OutputRecord) -> None:
+        fut = self._futures.pop(task_id, None)
+        if fut is not None and not fut.done():
+            fut.set_result(rec)
+
+    def _fail_all(self) -> None:
+        for fut in self._futures.values():
+            if not fut.done():
+                fut.set_exception(WorkerDied("a worker process died; rerun the same command to resume"))
+        self._futures.clear()
+
+    async def enrich(self, row: Row) -> OutputRecord:
+        task_id = next(self._ids)
+        fut = self._loop.create_future()
+        self._futures[task_id] = fut
+        self._tasks.put((task_id, row))
+        return await fut
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._closing = True
+        for _ in self._procs:
+            self._tasks.put(None)
+        for p in self._procs:
+            await asyncio.to_thread(p.join, 30)
+            if p.is_alive():
+                p.terminate()
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.join, 5)
+        for q in (self._tasks, self._results):
+            with contextlib.suppress(Exception):
+                q.close()
+
+
+async def run_parallel(config: TagConfig, opts: RunOptions, workers: int,
+                       on_record: Callable[[OutputRecord, RunSummary], None] | None = None) -> RunSummary:
+    """``run_batch`` with the graph in ``workers`` processes; ``opts.concurrency`` items in flight in total."""
+    if workers <= 1:
+        return await run_batch(config, opts, on_record=on_record)
+    if config.audio_base is None:  # resolve here: the workers' configs must match the parent's
+        from pathlib import Path
+
+        config = config.model_copy(update={"audio_base": str(Path(opts.input).resolve().parent)})
+    async with WorkerPool(config, workers) as pool:
+        return await run_batch(config, opts, enricher=pool, on_record=on_record)

@@ -1,0 +1,68 @@
+"""``--workers N``: the graph in N processes gives the local runner's records; a dead worker
+fails the run instead of hanging it. The endpoint is the STUB server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from linernotes.config import TagConfig
+from linernotes.llm.client import LLMConfig
+from linernotes.parallel import WorkerDied, run_parallel
+from linernotes.runner import RunOptions, run_batch
+from linernotes.testing.openai_stub import StubServer
+from linernotes.testing.synthetic import write_catalog
+
+
+def records(path: Path) -> dict[str, dict]:
+    out = {}
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        if r.get("enrichment"):
+            r["enrichment"]["provenance"].pop("latency_s")
+        out[r["id"]] = r
+    return out
+
+
+@pytest.mark.slow
+def test_two_workers_write_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    catalog = write_catalog(tmp_path / "c.jsonl", 40, ['{"id": "syn-0000003"}', "not json"])
+    with StubServer() as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+        one = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "one.jsonl", concurrency=8)))
+        two = asyncio.run(run_parallel(cfg, RunOptions(input=catalog, output=tmp_path / "two.jsonl", concurrency=8), 2))
+        assert stub.count == 80
+    assert (two.rows, two.ok, two.failed, two.llm_calls) == (one.rows, one.ok, one.failed, one.llm_calls) == (42, 40, 2, 40)
+    assert records(tmp_path / "two.jsonl") == records(tmp_path / "one.jsonl")
+
+
+@pytest.mark.slow
+def test_a_dead_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    catalog = write_catalog(tmp_path / "c.jsonl", 6)
+
+    async def hang(body: dict):
+        await asyncio.sleep(3600)
+
+    with StubServer(intercept=hang) as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, timeout_s=3600))
+
+        async def go() -> None:
+            from linernotes import parallel
+
+            pool = parallel.WorkerPool(cfg, 1)
+            async with pool:
+                task = asyncio.ensure_future(
+                    run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "o.jsonl"), enricher=pool))
+                while stub.count == 0:
+                    await asyncio.sleep(0.1)
+                pool._procs[0].kill()
+                await task
+
+        with pytest.raises(WorkerDied):
+            asyncio.run(asyncio.wait_for(go(), 300))
