@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing as mp
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -28,8 +29,10 @@ class WorkerDied(RuntimeError):
     """A worker process exited while items were in flight."""
 
 
-def _worker(config: TagConfig, tasks: Any, results: Any) -> None:
+def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
     """Worker main: take (id, row) from ``tasks``, enrich concurrently, put (id, record) on ``results``."""
+    os.environ.clear()  # the forkserver's environment may be older than the parent's (keys, cache dir)
+    os.environ.update(env)
     loop = asyncio.new_event_loop()
     enricher = Enricher(config)
     results.put(("ready", None))
@@ -92,7 +95,7 @@ class WorkerPool:
 
         self._loop = asyncio.get_running_loop()
         self._tasks, self._results = self._ctx.Queue(), self._ctx.Queue()
-        self._procs = [self._ctx.Process(target=_worker, args=(self.config, self._tasks, self._results), daemon=True)
+        self._procs = [self._ctx.Process(target=_worker, args=(self.config, dict(os.environ), self._tasks, self._results), daemon=True)
                        for _ in range(self.workers)]
         for p in self._procs:
             p.start()
