@@ -90,6 +90,8 @@ def to_item(
     extra: dict[str, Any] = {}
     for key, value in record.items():
         key = str(key)
+        if _has_surrogate(key):
+            raise ValueError("a column name contains a lone UTF-16 surrogate (not valid Unicode)")
         if key in dropped:
             continue
         dst = mapping.get(key, key)
@@ -98,6 +100,8 @@ def to_item(
         if isinstance(value, str):
             if "\x00" in value:
                 raise ValueError(f"field {dst!r} contains a NUL byte")
+            if _has_surrogate(value):  # JSON may escape one (\ud800); it can never be written out
+                raise ValueError(f"field {dst!r} contains a lone UTF-16 surrogate (not valid Unicode)")
             if len(value) > MAX_FIELD_CHARS:
                 raise ValueError(f"field {dst!r} has {len(value):,} characters (limit {MAX_FIELD_CHARS:,})")
         if dst in KNOWN_FIELDS:
@@ -152,9 +156,11 @@ class _RowBuilder:
         if not isinstance(record, dict):
             return self.error(line, "input.not_an_object", f"expected an object, got {type(record).__name__}")
         raw_id = record.get(next((s for s, d in self.mapping.items() if d == "id"), "id"))
-        raw_id_s = None if raw_id is None else str(raw_id)
+        raw_id_s = None if raw_id is None else str(raw_id).encode("utf-8", "backslashreplace").decode("utf-8")
         try:
             item = to_item(record, self.mapping, self.drop, self.keep_extra)
+        except RecursionError:
+            return self.error(line, "input.invalid", "a field is nested too deeply", raw_id_s)
         except ValueError as e:
             kind = "input.missing_id" if "missing required field 'id'" in str(e) else "input.invalid"
             return self.error(line, kind, str(e), raw_id_s)

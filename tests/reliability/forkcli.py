@@ -39,8 +39,14 @@ def preload() -> None:
     from linernotes.agents.runtime import build_runtime
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
+    from linernotes.tools.policy.lookup import lookup
+    from linernotes.tools.retrieval.shortlist import shortlist
 
-    build_graph(build_runtime(TagConfig(llm=LLMConfig(model="openai/warmup", use_cache=False))))
+    rt = build_runtime(TagConfig(llm=LLMConfig(model="openai/warmup", use_cache=False)))
+    build_graph(rt)
+    for tax in {id(t): t for t in [*rt.genre_taxonomies.values(), rt.moods]}.values():
+        shortlist("warm up: deep house with a bright piano", tax, 5)  # builds the lazy indexes once
+    lookup({"title": "warm up"}, rt.policy)
 
 
 def child(cmd: dict) -> None:

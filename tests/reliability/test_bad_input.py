@@ -1,0 +1,111 @@
+"""Hostile catalog files through the real CLI: every bad row becomes an error record naming its
+line/row and the reason, every good row is processed, whole-file problems exit 2 with one line,
+and no traceback ever reaches the user. Small files live in tests/corpus/catalog/; big and binary
+ones (10 MB field, 100k-deep JSON, Parquet with a wrong schema) are generated here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "catalog"
+
+# file -> (good ids, {line: error kind}); lines are 1-based physical lines (rows for Parquet)
+ROW_CASES: dict[str, tuple[set[str], dict[int, str]]] = {
+    "bom.jsonl": ({"bom-1", "bom-2"}, {}),
+    "invalid-utf8.jsonl": ({"u-1", "u-3"}, {2: "input.encoding"}),
+    "nul-bytes.jsonl": ({"n-1", "n-4"}, {2: "input.invalid", 3: "input.invalid_json"}),
+    "wrong-types.jsonl": ({"wt-good", "wt-nan", "wt-good-2"}, {
+        1: "input.invalid", 2: "input.invalid", 3: "input.invalid", 5: "input.invalid", 6: "input.invalid",
+        7: "input.missing_id", 8: "input.not_an_object", 9: "input.not_an_object", 10: "input.invalid",
+        11: "input.invalid"}),
+    "empty-and-duplicate-ids.jsonl": ({"dup-a", "dup-b", "dup-c"}, {
+        2: "input.invalid", 3: "input.invalid", 5: "input.duplicate_id", 6: "input.missing_id"}),
+    "truncated-last-line.jsonl": ({"t-1", "t-2"}, {3: "input.invalid_json"}),
+    "lone-surrogate.jsonl": ({"s-1", "s-4"}, {2: "input.invalid", 3: "input.invalid"}),
+    "ragged.csv": ({"c-1", "c-4", "c-6"}, {3: "input.ragged_row", 4: "input.ragged_row", 6: "input.encoding"}),
+    "bom-header.tsv": ({"t-1"}, {3: "input.invalid"}),
+    "big-field.jsonl": ({"big-ok-1", "big-ok-2"}, {2: "input.invalid"}),
+    "deep-100k.jsonl": ({"deep-after"}, {1: "input.invalid_json"}),
+    "deep-900.jsonl": ({"deep-ok"}, {2: "input.invalid"}),
+    "surrogate-key.jsonl": ({"sk-ok"}, {2: "input.invalid"}),
+    "no-id.parquet": (set(), {1: "input.missing_id", 2: "input.missing_id"}),
+    "id-struct.parquet": (set(), {1: "input.invalid", 2: "input.invalid"}),
+    "mixed-types.parquet": ({"p1"}, {2: "input.invalid"}),
+}
+
+# file -> a phrase the one-line error must contain
+FILE_CASES: dict[str, str] = {
+    "empty.jsonl": "empty",
+    "a-directory.jsonl": "directory",
+    "catalog.xml": "unknown catalog format",
+    "not-parquet.parquet": "not a readable Parquet file",
+    "missing.jsonl": "no such file",
+    "header-only-bad.csv": "not valid UTF-8",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The committed corpus plus the generated big/binary files, in one folder."""
+    d = tmp_path_factory.mktemp("corpus")
+    for p in CORPUS.iterdir():
+        (d / p.name).write_bytes(p.read_bytes())
+    ok = {"title": "Fine", "description": "calm ambient"}
+    (d / "big-field.jsonl").write_text(
+        json.dumps({"id": "big-ok-1", **ok}) + "\n" + json.dumps({"id": "big", "lyrics": "la " * 3_500_000}) + "\n"
+        + json.dumps({"id": "big-ok-2", **ok}) + "\n")  # a 10 MB field
+    (d / "deep-100k.jsonl").write_text('{"id": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+                                       + json.dumps({"id": "deep-after", **ok}) + "\n")
+    (d / "deep-900.jsonl").write_text(json.dumps({"id": "deep-ok", **ok}) + "\n"
+                                      + '{"id": "deep", "x": ' + "[" * 900 + "]" * 900 + "}\n")
+    (d / "surrogate-key.jsonl").write_text(json.dumps({"id": "sk-ok", **ok}) + "\n"
+                                           + '{"id": "sk", "bad\\udc80key": "v"}\n')
+    pq.write_table(pa.table({"title": ["a", "b"], "year": [1999, 2000]}), d / "no-id.parquet")
+    pq.write_table(pa.table({"id": [{"a": 1}, {"a": 2}], "title": ["a", "b"]}), d / "id-struct.parquet")
+    pq.write_table(pa.table({"id": ["p1", "p2"], "title": ["fine", None], "language": [None, "x" * 200_000]}),
+                   d / "mixed-types.parquet")
+    (d / "empty.jsonl").write_bytes(b"")
+    (d / "a-directory.jsonl").mkdir()
+    (d / "not-parquet.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 4)
+    (d / "header-only-bad.csv").write_bytes(b"id,ti\xfftle\nx,y\n")
+    return d
+
+
+@pytest.mark.parametrize("name", sorted(ROW_CASES))
+def test_bad_rows_become_error_records_and_good_rows_are_processed(name, corpus, tmp_path, forkcli, fault_server,
+                                                                   helpers):
+    good, errors = ROW_CASES[name]
+    out = tmp_path / "out.jsonl"
+    res = forkcli.run(["tag", corpus / name, "-o", out, *helpers.stub_args(fault_server)], tmp_path,
+                      helpers.env(tmp_path))
+    assert "Traceback" not in res.stderr + res.stdout
+    assert res.rc == (1 if errors else 0), res.stderr
+    records = helpers.read_output(out)
+    assert len(records) == len(good) + len(errors), "one output line per input row"
+    assert {r["id"] for r in records if r["status"] == "ok"} == good
+    bad = {r["error"]["line"]: r["error"] for r in records if r["status"] == "error"}
+    assert {line: e["kind"] for line, e in bad.items()} == errors
+    for e in bad.values():
+        assert e["message"] and e["source"].endswith(name), "the error names the file and the reason"
+    rerun = forkcli.run(["tag", corpus / name, "-o", out, *helpers.stub_args(fault_server)], tmp_path,
+                        helpers.env(tmp_path))
+    assert len(helpers.read_output(out)) == len(records), "resume skips bad rows already answered"
+    assert rerun.rc in (0, 1) and "Traceback" not in rerun.stderr
+
+
+@pytest.mark.parametrize("name", sorted(FILE_CASES))
+def test_unreadable_files_exit_2_with_one_clear_line(name, corpus, tmp_path, forkcli, fault_server, helpers):
+    out = tmp_path / "out.jsonl"
+    res = forkcli.run(["tag", corpus / name, "-o", out, *helpers.stub_args(fault_server)], tmp_path,
+                      helpers.env(tmp_path))
+    assert res.rc == 2
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("liner: error:"), res.stderr
+    assert name in lines[0] and FILE_CASES[name] in lines[0]
+    assert not out.exists() or out.read_bytes() == b""
