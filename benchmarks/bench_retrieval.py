@@ -147,11 +147,11 @@ def main_configs(w: FusionWeights = DEFAULT_WEIGHTS) -> dict[str, tuple[str, boo
 
 def tune_grid() -> dict[str, tuple[str, bool, FusionWeights]]:
     grid = {}
-    for lex in (0.6, 0.9):
-        for emb in (0.1, 0.3, 0.5):
+    for lex in (0.4, 0.6, 0.9):
+        for emb in (0.05, 0.1, 0.3):
             for ex in (0.7, 0.9):
                 for decay in (0.0, 0.7, 0.9):
-                    for nb in (10, 20):
+                    for nb in (10, 20, 40):
                         w = FusionWeights(lexical=lex, embedding=emb, exemplars=ex, ancestor_decay=decay, neighbours=nb)
                         grid[f"lex{lex}_emb{emb}_ex{ex}_decay{decay}_nb{nb}"] = ("hybrid", True, w)
     return grid

@@ -80,7 +80,8 @@ def test_exemplar_votes_bring_in_genres_the_text_never_names(genres):
     plain = [c.id for c in shortlist(text, genres, 10)]
     source = FixedVotes([GenreVote(id="psytrance", score=0.8, count=4, of=5),
                          GenreVote(id="unknown-id", score=0.5, count=2, of=5)])
-    voted = shortlist(text, genres, 10, exemplars=source, weights=FusionWeights(neighbours=7))
+    w = FusionWeights(exemplars=0.9, embedding=0.3, neighbours=7)
+    voted = shortlist(text, genres, 10, exemplars=source, weights=w)
     assert "psytrance" not in plain
     assert voted[0].id == "psytrance" and "4/5 similar items" in voted[0].why
     assert voted[0].score == pytest.approx(1 - (1 - 0.9 * 0.8) * (1 - 0.3 * _emb(genres, text, "psytrance")), abs=2e-3)
