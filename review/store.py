@@ -237,7 +237,8 @@ class ReviewStore:
         with self._connect() as con:
             for r in con.execute(sql, args):
                 e = json.loads(r["entry"])
-                text = next((str(v) for v in (e.get("inputs") or {}).values() if isinstance(v, str) and v), "")
+                texts = [v for v in (e.get("inputs") or {}).values() if isinstance(v, str)]
+                text = max(texts, key=len, default="")  # the content, not a short tag like `source`
                 out.append(ItemSummary(id=r["id"], priority=r["priority"], status=r["status"], version=r["version"],
                                        fields=e.get("fields", []), labels=e.get("labels", []),
                                        reasons=sorted({x["kind"] for x in e.get("reasons", [])}),
