@@ -24,7 +24,7 @@ def build(
     map_spec: Annotated[str | None, typer.Option("--map", help="Catalog column mapping dst=src,...")] = None,
     genres_field: Annotated[str, typer.Option(help="Gold column with the genre labels")] = "gold_genres",
     include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
-    embedder: Annotated[str, typer.Option(help="wordllama, wordllama:<dim> or st:<model>")] = "wordllama",
+    embedder: Annotated[str, typer.Option(help="wordllama[:64|128|256] or st:<model>")] = "wordllama:128",
     ann_threshold: Annotated[int, typer.Option(help="HNSW graph from this many items on")] = 50_000,
 ) -> None:
     """Add labeled items to an exemplar index; prints what it holds now as JSON."""

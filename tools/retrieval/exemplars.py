@@ -14,10 +14,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
+from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
 from linernotes.tools.retrieval.vector_store import HnswParams, VectorStore
 
+# 128 of WordLlama's 256 Matryoshka dims: as good for finding neighbours on the tune split
+# (bench_retrieval --tune-embedder), half the disk and a faster HNSW build.
+DEFAULT_EXEMPLAR_EMBEDDER = "wordllama:128"
 META = "meta.json"
 RECORDS = "records.jsonl"
 FORMAT = 1
@@ -168,7 +171,7 @@ def open_exemplar_index(folder: str | Path) -> ExemplarIndex:
 
 
 def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: str | Path, *,
-                         embedder: str = DEFAULT_EMBEDDER, ann_threshold: int = 50_000,
+                         embedder: str = DEFAULT_EXEMPLAR_EMBEDDER, ann_threshold: int = 50_000,
                          hnsw: HnswParams | None = None) -> ExemplarIndex:
     """Create the index in ``folder``, or add to the one already there (unseen ids only).
 

@@ -26,6 +26,7 @@ class HnswParams(BaseModel):
     expansion_add: int = 64
     expansion_search: int = 128
     threads: int = 0  # 0 = all cores
+    oversample: int = 2  # candidates fetched per result, re-ranked exactly
 
 
 class VectorStore:
@@ -113,10 +114,11 @@ class VectorStore:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         query = np.asarray(query, dtype=np.float32).reshape(self.dim)
         if self._graph is not None and not exact:
-            found = self._graph.search(query, k, threads=1)
+            # the graph ranks by i8 distances: over-fetch, then re-rank on the float32 rows
+            found = self._graph.search(query, min(len(self), self.hnsw.oversample * k), threads=1)
             keys = np.asarray(found.keys, dtype=np.int64)
-            sims = self._vectors[keys] @ query  # exact similarities (the graph stores i8)
-            order = np.argsort(-sims, kind="stable")
+            sims = self._vectors[keys] @ query
+            order = np.argsort(-sims, kind="stable")[:k]
             return keys[order], sims[order]
         sims = self._vectors @ query
         top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
