@@ -231,19 +231,39 @@ class ReviewStore:
                          "WHERE json_extract(value, '$.annotator') = ?))")
             args += [flt.annotator, flt.annotator]
         order = "priority DESC, id" if flt.sort == "priority" else "id"
-        sql = ("SELECT id, priority, status, version, updated_by, entry FROM items"
-               + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
+        # Only the summary's parts of the entry JSON are read: the queue page lists thousands of rows.
+        sql = ("SELECT id, priority, status, version, updated_by, json_extract(entry, '$.inputs') AS inputs, "
+               "json_extract(entry, '$.fields') AS fields, json_extract(entry, '$.labels') AS labels, "
+               "(SELECT json_group_array(DISTINCT json_extract(value, '$.kind')) FROM json_each(entry, '$.reasons')) "
+               "AS reasons FROM items" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
         out = []
         with self._connect() as con:
             for r in con.execute(sql, args):
-                e = json.loads(r["entry"])
-                texts = [v for v in (e.get("inputs") or {}).values() if isinstance(v, str)]
-                text = max(texts, key=len, default="")  # the content, not a short tag like `source`
+                texts = [v for v in json.loads(r["inputs"] or "{}").values() if isinstance(v, str)]
                 out.append(ItemSummary(id=r["id"], priority=r["priority"], status=r["status"], version=r["version"],
-                                       fields=e.get("fields", []), labels=e.get("labels", []),
-                                       reasons=sorted({x["kind"] for x in e.get("reasons", [])}),
-                                       preview=text[:160], updated_by=r["updated_by"]))
+                                       fields=json.loads(r["fields"] or "[]"), labels=json.loads(r["labels"] or "[]"),
+                                       reasons=sorted(json.loads(r["reasons"] or "[]")),
+                                       preview=max(texts, key=len, default="")[:160], updated_by=r["updated_by"]))
         return out
+
+    def counts(self) -> dict[str, int]:
+        """Items per status."""
+        with self._connect() as con:
+            found = dict(con.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall())
+        return {s: found.get(s, 0) for s in ("open", "adjudicated", "skipped")}
+
+    def neighbours(self, item_id: str) -> tuple[str | None, str | None]:
+        """The items before and after this one in priority order (for previous/next links)."""
+        with self._connect() as con:
+            r = con.execute("SELECT priority FROM items WHERE id = ?", (item_id,)).fetchone()
+            if r is None:
+                return None, None
+            p = r[0]
+            prev = con.execute("SELECT id FROM items WHERE priority > ? OR (priority = ? AND id < ?) "
+                               "ORDER BY priority ASC, id DESC LIMIT 1", (p, p, item_id)).fetchone()
+            nxt = con.execute("SELECT id FROM items WHERE priority < ? OR (priority = ? AND id > ?) "
+                              "ORDER BY priority DESC, id ASC LIMIT 1", (p, p, item_id)).fetchone()
+        return (prev[0] if prev else None), (nxt[0] if nxt else None)
 
     def facets(self) -> dict[str, list[str]]:
         """Values the queue filters can take (reasons, fields, labels, annotators)."""

@@ -101,8 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
         except ValidationError as e:
             return page(request, "error.html", status=422, message=str(e.errors()[0]["msg"]))
         items = store.list_items(flt)
-        counts = {s: sum(1 for i in store.list_items() if i.status == s) for s in ("open", "adjudicated", "skipped")}
-        return page(request, "queue.html", items=items, flt=flt, facets=store.facets(), counts=counts,
+        return page(request, "queue.html", items=items, flt=flt, facets=store.facets(), counts=store.counts(),
                     meta=store.meta())
 
     @app.get("/item/{item_id:path}")
@@ -118,10 +117,8 @@ def create_app(settings: Settings) -> FastAPI:
         spans = evidence_spans(state.entry.prediction)
         texts = {k: segments(v, k, spans) for k, v in state.entry.inputs.items() if isinstance(v, str)}
         others = {k: v for k, v in state.entry.inputs.items() if not isinstance(v, str)}
-        order = [i.id for i in store.list_items()]
-        pos = order.index(item_id) if item_id in order else -1
-        nav = {"prev": order[pos - 1] if pos > 0 else None,
-               "next": order[pos + 1] if 0 <= pos < len(order) - 1 else None}
+        prev, nxt = store.neighbours(item_id)
+        nav = {"prev": prev, "next": nxt}
         pred = state.entry.prediction or {}
         audio = bool(settings.audio_root and state.entry.inputs.get("audio_path"))
         return page(request, "item.html", status=status, state=state, e=state.entry, specs=specs, texts=texts,

@@ -148,3 +148,12 @@ def test_racing_saves_from_two_threads_one_wins_one_conflicts(built_store):
         results = sorted(map(str, pool.map(save, ["ann", "bob"])))
     assert results == ["1", "conflict@1"]
     assert len(ReviewStore(built_store).history()) == 1
+
+
+def test_counts_and_neighbours_follow_priority_order(store):
+    ids = [i.id for i in store.list_items()]
+    assert [store.neighbours(i) for i in ids] == [
+        (ids[k - 1] if k else None, ids[k + 1] if k < len(ids) - 1 else None) for k in range(len(ids))]
+    store.adjudicate(ids[0], Adjudication(annotator="a", action="skip", version=0))
+    assert store.counts() == {"open": len(ids) - 1, "adjudicated": 0, "skipped": 1}
+    assert store.neighbours("nope") == (None, None)
