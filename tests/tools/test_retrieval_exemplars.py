@@ -129,6 +129,13 @@ def test_vector_store_switches_to_hnsw_past_threshold_and_stays_consistent(tmp_p
     assert np.all(np.diff(ann_sims) <= 1e-6)
 
 
+def test_vector_store_builds_the_graph_on_open_when_the_threshold_is_lowered(tmp_path):
+    rng = np.random.default_rng(1)
+    VectorStore(tmp_path, 8, ann_threshold=1000).add(_unit(rng, 40, 8))
+    assert not (tmp_path / "hnsw.usearch").exists()
+    assert VectorStore(tmp_path, 8, ann_threshold=10, hnsw=HnswParams(threads=1)).uses_ann
+
+
 def test_vector_store_rejects_a_truncated_file(tmp_path):
     store = VectorStore(tmp_path, 8)
     store.add(np.ones((2, 8), dtype=np.float32) / np.sqrt(8))

