@@ -37,8 +37,11 @@ def make_prediction(valence: float, conf: float = 0.5, routed: bool = False, sev
         confidence=Confidence(genres=conf, moods=conf, valence=conf, language=conf, explicit=conf, policy=conf),
         rationale="because", review=Review(routed=routed, reasons=["low confidence: valence"] if routed else []),
         provenance=Provenance(model="test-model", prompt_hash="abc123"),
-        evidence={"genres": [{"id": "pop", "label": "pop", "score": 0.5, "why": "bm25"}], "exemplars": [],
-                  "audio": {"tempo_bpm": 120.0}, "policy_hits": [], "clauses": []},
+        evidence={"genres": [{"id": "pop", "label": "pop", "score": 0.5, "why": "bm25"}],
+                  "exemplars": [{"id": "ex-7", "text": "sunny pop song", "genres": ["pop"], "score": 0.8}],
+                  "audio": {"tempo_bpm": 120.0}, "policy_hits": [],
+                  "clauses": [{"id": "profanity.strong", "policy_id": "content-policy", "severity": severity,
+                               "text": "Strong profanity"}] if severity else []},
     ).model_dump(mode="json")
 
 

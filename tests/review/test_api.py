@@ -51,7 +51,7 @@ def test_item_page_shows_content_model_evidence_annotators_and_gold(client):
     assert "great product, love it" in html
     assert "model:test-model" in html and "rater:5" in html and "gold" in html
     assert "-0.500" in html and "+0.750 (+3.00 on the gold scale)" in html
-    assert "genre shortlist" in html and "tempo_bpm" in html
+    assert "genre shortlist" in html and "tempo_bpm" in html and "sunny pop song" in html
     assert client.get("/item/nope").status_code == 404
 
 
@@ -61,6 +61,7 @@ def test_hostile_content_is_escaped_and_policy_span_highlighted(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<mark title="content-policy/profanity.strong severity 4">&lt;script&gt;alert(1)&lt;/script&gt;</mark>' in html
     assert "DATA&gt;&gt;&gt;" in html and "שלום" in html and "x" * 100_000 in html
+    assert "<code>content-policy/profanity.strong</code> severity 4: Strong profanity" in html
     assert "script-src 'self'" in client.get("/item/hostile").headers["content-security-policy"]
 
 
