@@ -19,7 +19,14 @@ from pydantic import BaseModel, ValidationError
 from linernotes.review.agreement import store_agreement
 from linernotes.review.store import Adjudication, QueueFilter, ReviewStore, VersionConflict
 from linernotes.review.web import security as sec
-from linernotes.review.web.views import annotator_rows, display, edit_default, evidence_spans, segments
+from linernotes.review.web.views import (
+    annotator_rows,
+    display,
+    edit_default,
+    evidence_spans,
+    rater_summary,
+    segments,
+)
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -123,7 +130,8 @@ def create_app(settings: Settings) -> FastAPI:
         audio = bool(settings.audio_root and state.entry.inputs.get("audio_path"))
         return page(request, "item.html", status=status, state=state, e=state.entry, specs=specs, texts=texts,
                     others=others, spans=spans, pred=pred, evidence=pred.get("evidence") or {},
-                    rows=annotator_rows(state, specs), nav=nav, audio=audio,
+                    rows=annotator_rows(state, specs), raters=annotator_rows(state, specs, raters=True),
+                    rater_summary=rater_summary(state, specs), nav=nav, audio=audio,
                     edit={s.name: edit_default(state, s) for s in specs}, **ctx)
 
     @app.post("/decide/{item_id:path}")

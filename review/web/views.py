@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel
@@ -71,12 +72,27 @@ def display(value: Any, spec: FieldSpec | None = None) -> str:
     return str(value)
 
 
-def annotator_rows(state: ItemState, specs: list[FieldSpec]) -> list[dict[str, Any]]:
-    """One row per annotator (gold, model, raters, reviewers) with a value per field."""
+def rater_summary(state: ItemState, specs: list[FieldSpec]) -> dict[str, str]:
+    """Anonymous raters per field as a histogram ("-1.00 ×17 · -2.00 ×3"): up to 99 rows otherwise."""
+    out = {}
+    for spec in specs:
+        values = [a.value for a in state.entry.annotations if a.field == spec.name and a.annotator.startswith("rater:")]
+        if values:
+            shown = Counter(f"{spec.to_gold(v):+.2f}" if isinstance(v, float) else display(v) for v in values)
+            out[spec.name] = f"{len(values)} raters: " + " · ".join(f"{k} ×{n}" for k, n in sorted(shown.items()))
+    return out
+
+
+def annotator_rows(state: ItemState, specs: list[FieldSpec], raters: bool = False) -> list[dict[str, Any]]:
+    """One row per annotator (gold, model, named annotators, reviewers; anonymous raters only if asked)."""
     rows: dict[str, dict[str, Any]] = {}
     by_name = {s.name: s for s in specs}
     for a in state.entry.annotations:
+        if a.annotator.startswith("rater:") != raters:
+            continue
         rows.setdefault(a.annotator, {})[a.field] = display(a.value, by_name.get(a.field))
+    if raters:
+        return [{"annotator": k, "values": v} for k, v in rows.items()]
     for name, value in state.entry.consensus.items():
         rows.setdefault("raters' mean", {})[name] = display(value, by_name.get(name))
     for h in state.history:

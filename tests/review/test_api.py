@@ -50,6 +50,7 @@ def test_item_page_shows_content_model_evidence_annotators_and_gold(client):
     html = client.get("/item/model-off").text
     assert "great product, love it" in html
     assert "model:test-model" in html and "rater:5" in html and "gold" in html
+    assert "5 raters: +3.00 ×5" in html  # anonymous raters summarised on the gold set's own scale
     assert "-0.500" in html and "+0.750 (+3.00 on the gold scale)" in html
     assert "genre shortlist" in html and "tempo_bpm" in html and "sunny pop song" in html
     assert client.get("/item/nope").status_code == 404
