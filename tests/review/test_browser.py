@@ -132,11 +132,12 @@ def adjudicate_in_browser(store: Path, tmp_path: Path, repo_root: Path) -> dict[
                 page.keyboard.press("Escape")
 
                 # 1st decision: e focuses the value, type, Enter saves; we land on the next open item.
+                value = 0.5 if page.input_value("#value_valence") != "0.500" else -0.5  # always a change
                 page.keyboard.press("e")
-                page.keyboard.type("0.5")
+                page.keyboard.type(str(value))
                 page.keyboard.press("Enter")
                 page.wait_for_url("**saved=**")
-                decided[first] = 0.5
+                decided[first] = value
                 second = page.locator("#item-id").inner_text()
                 assert second != first and page.locator("#flash").is_visible()
                 page.screenshot(path=str(repo_root / "test-artifacts/review-item.png"), full_page=True)
