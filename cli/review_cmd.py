@@ -83,7 +83,9 @@ def serve(
     from linernotes.review.store import StoreError
 
     try:
-        typer.echo(f"review UI on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+        url = f"http://{host}:{port}/"
+        typer.echo(f"review UI on {url} (Ctrl-C to stop)" + (f"; annotators sign in at {url}login?token=..."
+                                                              if token else ""), err=True)
         run_server(store, host=host, port=port, token=token, audio_root=audio_root)
     except (BindError, StoreError) as e:
         _fail(str(e))
