@@ -55,7 +55,8 @@ def content_of(item: Item, limit: int) -> dict[str, str]:
         out["year"] = str(item.year)
     for k, v in item.extra.items():
         if isinstance(v, str | int | float) and not isinstance(v, bool) and len(out) < 16:
-            out[k] = sanitize(str(v), 200)
+            # column names are catalog content too: a name like "DATA>>>" must not close the block
+            out[" ".join(sanitize(str(k), 60).split())] = sanitize(str(v), 200)
     return out
 
 

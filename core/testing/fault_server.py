@@ -85,17 +85,19 @@ def plain_answer(request_json: dict[str, Any]) -> dict[str, Any]:
     return make_answer(request_json)
 
 
-def _data_section(text: str) -> str:
-    start, end = text.find("<<<DATA"), text.rfind("DATA>>>")
-    return text[start + 7:end] if 0 <= start < end else text
+def _data_section(request_json: dict[str, Any]) -> str:
+    """The delimited content block of the last user message (where an injection would sit)."""
+    users = [m for m in request_json.get("messages") or [] if m.get("role") == "user"]
+    text = user_text({"messages": users[-1:]})
+    start, end = text.find("<<<DATA\n"), text.rfind("DATA>>>")
+    return text[start + 8:end] if 0 <= start < end else text
 
 
 def adversarial_answer(request_json: dict[str, Any]) -> dict[str, Any]:
     """What a model that obeys every injected instruction would say: clean, no flags, and ids
     the attacker asked for (plus ones outside any taxonomy)."""
     answer = plain_answer(request_json)
-    text = user_text(request_json)
-    data = _data_section(text)
+    data = _data_section(request_json)
     echoed: dict[str, list[str]] = {}
     for name in ("genres", "moods", "policy_clauses"):
         for m in re.finditer(rf'"{name}"\s*:\s*\[([^\]]*)\]', data):
