@@ -67,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         if sec.CSRF_COOKIE not in request.cookies:
             response.set_cookie(sec.CSRF_COOKIE, getattr(request.state, "csrf", None) or sec.new_token(),
-                                httponly=True, samesite="strict")
+                                httponly=True, samesite="lax")
         return response
 
     def csrf_token(request: Request) -> str:
@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
             return Response("wrong token", status_code=401, media_type="text/plain")
         resp = RedirectResponse("/", status_code=303)
         if settings.token:
-            resp.set_cookie(sec.AUTH_COOKIE, settings.token, httponly=True, samesite="strict")
+            resp.set_cookie(sec.AUTH_COOKIE, settings.token, httponly=True, samesite="lax")
         return resp
 
     @app.get("/healthz")
@@ -159,7 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
         nxt = store.next_open(after=item_id)
         target = f"/item/{quote(nxt, safe='')}?saved={quote(item_id, safe='')}" if nxt else "/?saved=" + quote(item_id)
         resp = RedirectResponse(target, status_code=303)
-        resp.set_cookie(sec.ANNOTATOR_COOKIE, who, httponly=True, samesite="strict")
+        resp.set_cookie(sec.ANNOTATOR_COOKIE, who, httponly=True, samesite="lax")
         return resp
 
     @app.get("/audio/{item_id:path}")

@@ -5,6 +5,8 @@
   the ``X-Review-Token`` header instead. Compared with ``hmac.compare_digest``.
 - CSRF: a per-session random token in a cookie that must be echoed in the form field or the
   ``X-CSRF-Token`` header (double submit), plus an Origin/Referer check against the Host.
+  Cookies are SameSite=Lax (not Strict) so following a link to the UI keeps the session's token
+  and sign-in; GETs change nothing, and cross-site POSTs carry no cookie.
 - Host check on loopback binds, so a DNS-rebinding page can't reach the server by name.
 """
 
