@@ -94,3 +94,12 @@ def test_gold_agreement_with_model_as_annotator(shared_data):
     model = rep.annotators[0]
     assert model.annotator == "model" and model.n == 300 and model.quality > 0.9
     assert rep.pairs[0].cohen_kappa > 0.8
+
+
+def test_hand_formula_matches_on_a_real_vader_subset(shared_data):
+    rows = [json.loads(line) for line in (shared_data / "gold/vader-multirater.dev.jsonl").open()][:3]
+    units = [r["ratings"] for r in rows]  # 20, 20 and 20 raters on -4..4
+    by_hand = alpha_by_hand(units)
+    assert field_agreement([[x / 4 for x in u] for u in units], VALENCE, coders=20).alpha_interval == pytest.approx(by_hand)
+    assert krippendorff.alpha(reliability_data=reliability_matrix(units), level_of_measurement="interval") == \
+        pytest.approx(by_hand)
