@@ -6,11 +6,13 @@ Retry-After, a per-call timeout, and honest usage (every attempt's tokens, faile
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import random
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +172,10 @@ class LLMClient:
         if cache is None and config.use_cache:
             from linernotes.llm.cache import default_cache_path
 
-            self.cache = ResponseCache(config.cache_path or default_cache_path())
+            try:
+                self.cache = ResponseCache(config.cache_path or default_cache_path())
+            except (sqlite3.Error, OSError):  # a full or read-only disk: run uncached, lose nothing
+                self.cache = None
         self.calls = 0  # real network calls made (cache hits excluded)
         self._endpoint: Endpoint | None = None
         self._instructor: Any = None
@@ -232,7 +237,10 @@ class LLMClient:
         """Return the parsed object and the usage of every attempt it took (raises LLMError)."""
         key = self.key_for(messages, response_model)
         if self.cache is not None:
-            hit = await asyncio.to_thread(self.cache.get, key)
+            try:
+                hit = await asyncio.to_thread(self.cache.get, key)
+            except (sqlite3.Error, OSError):  # an unreadable cache is a miss, never a failure
+                hit = None
             if hit is not None:
                 try:
                     value = response_model.model_validate(hit["value"])
@@ -243,8 +251,11 @@ class LLMClient:
                     pass
         value, usage = await self._call_with_retries(messages, response_model)
         if self.cache is not None:
-            await asyncio.to_thread(self.cache.put, key, {"value": value.model_dump(mode="json"),
-                                                         "usage": usage.model_dump()})
+            # the cache is an optimisation: failing to store (disk full) must not fail the item,
+            # whose error record resume would then skip
+            with contextlib.suppress(sqlite3.Error, OSError):
+                await asyncio.to_thread(self.cache.put, key, {"value": value.model_dump(mode="json"),
+                                                             "usage": usage.model_dump()})
         return value, usage
 
     def _create(self, ep: Endpoint, kwargs: dict[str, Any]) -> Any:

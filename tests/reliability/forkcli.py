@@ -11,7 +11,8 @@ and the SQLite cache are really written by it) at a few milliseconds of start-up
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout::
 
     {"argv": [...], "env": {...}, "stdout": PATH, "stderr": PATH,
-     "kill_at_line": K | null, "watch": PATH | null, "kill_jitter_s": 0.005, "timeout_s": 120}
+     "kill_at_line": K | null, "watch": PATH | null, "kill_jitter_s": 0.005, "timeout_s": 120,
+     "fsize": BYTES | null}
     -> {"rc": int | null, "killed": bool, "lines_at_kill": int | null}
 
 With ``kill_at_line`` the child is SIGKILLed as soon as ``watch`` holds K newline characters
@@ -57,6 +58,11 @@ def child(cmd: dict) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     os.environ.update(cmd.get("env") or {})
+    if cmd.get("fsize"):  # a disk-full stand-in where tmpfs cannot be mounted: writes past it fail (EFBIG)
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (cmd["fsize"], cmd["fsize"]))
     if cmd.get("cwd"):
         os.chdir(cmd["cwd"])
     sys.argv = ["liner", *cmd["argv"]]
