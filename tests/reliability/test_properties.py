@@ -1,0 +1,183 @@
+"""Property-based tests: the catalog readers never raise on any row, the boundary schema
+round-trips, the span verifier accepts exactly the true quotations, and resume repairs a file cut
+at any byte."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linernotes.agents.nodes.verify import find_span, span_is_valid
+from linernotes.catalog import KNOWN_FIELDS, read_catalog
+from linernotes.runstore import scan_output
+from linernotes.schema import (
+    TEXT_FIELDS,
+    Confidence,
+    Enrichment,
+    ErrorInfo,
+    EvidenceSpan,
+    Explicit,
+    Item,
+    OutputRecord,
+    PolicyFlag,
+    Provenance,
+    Review,
+)
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40)
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+keys = st.sampled_from(sorted(KNOWN_FIELDS)) | st.text(max_size=12)
+records = st.dictionaries(keys, json_values, max_size=8) | json_values
+
+
+def rows_of(path: Path) -> list:
+    rows = list(read_catalog(path))
+    for row in rows:
+        assert (row.item is None) != (row.error is None), "a row is an item or an error, never both"
+        if row.error is not None:
+            assert row.error.line == row.line and row.error.message and row.key == f"line:{row.line}"
+    return rows
+
+
+@SETTINGS
+@given(st.lists(records, min_size=1, max_size=8))
+def test_jsonl_reader_turns_any_json_into_rows(objs):
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "c.jsonl"
+        p.write_text("".join(json.dumps(o) + "\n" for o in objs), encoding="utf-8")
+        rows = rows_of(p)
+    assert len(rows) == len(objs)
+    assert len({r.key for r in rows}) == len(rows), "keys are unique, so resume can skip each row"
+
+
+@SETTINGS
+@given(st.lists(st.binary(max_size=60).filter(lambda b: b"\n" not in b and b.strip()), min_size=1, max_size=8))
+def test_jsonl_reader_survives_arbitrary_bytes(lines):
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "c.jsonl"
+        p.write_bytes(b"\n".join(lines) + b"\n")
+        rows = rows_of(p)
+    bom = b"\xef\xbb\xbf"
+    expected = [ln for i, ln in enumerate(lines) if (ln[3:] if i == 0 and ln.startswith(bom) else ln).strip()]
+    assert len(rows) == len(expected), "one row per non-blank line, whatever its bytes"
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["id", "title", "year", "type", "lyrics", "x"]), min_size=1, max_size=5, unique=True),
+       st.lists(st.lists(st.text(max_size=15), min_size=0, max_size=6), min_size=1, max_size=8))
+def test_csv_reader_turns_any_rows_into_rows(header, body):
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "c.csv"
+        with open(p, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(body)
+        rows = rows_of(p)
+    nonblank = [b for b in body if any(v != "" for v in b)]
+    assert len(rows) == len(nonblank), "one row per non-blank record (ragged ones become errors)"
+
+
+texts = st.text(max_size=30)
+spans = st.builds(EvidenceSpan, field=st.sampled_from(TEXT_FIELDS), start=st.integers(0, 50),
+                  end=st.integers(0, 50), text=texts)
+unit = st.floats(0, 1)
+enrichments = st.builds(
+    Enrichment, genres=st.lists(texts, max_size=3), moods=st.lists(texts, max_size=3), valence=st.floats(-1, 1),
+    language=texts, explicit=st.builds(Explicit, value=st.booleans(), evidence=st.lists(spans, max_size=2)),
+    policy_flags=st.lists(st.builds(PolicyFlag, policy_id=texts, clause_id=texts, severity=st.integers(0, 4),
+                                    spans=st.lists(spans, max_size=2)), max_size=2),
+    confidence=st.builds(Confidence, genres=unit, moods=unit, valence=unit, language=unit, explicit=unit,
+                         policy=unit),
+    rationale=st.text(max_size=80), review=st.builds(Review, routed=st.booleans(), reasons=st.lists(texts, max_size=3)),
+    provenance=st.builds(Provenance, model=texts, prompt_hash=texts),
+    evidence=st.dictionaries(st.text(max_size=8), json_scalars.filter(lambda v: v == v), max_size=3))
+outputs = (st.builds(OutputRecord, id=texts, status=st.just("ok"), enrichment=enrichments)
+           | st.builds(OutputRecord, id=texts, status=st.just("error"),
+                       error=st.builds(ErrorInfo, kind=texts, message=st.text(max_size=100),
+                                       line=st.none() | st.integers(1, 10**6))))
+
+
+@SETTINGS
+@given(outputs)
+def test_output_record_round_trips_through_json(rec):
+    line = rec.model_dump_json()
+    assert "\n" not in line, "one record is one line"
+    assert OutputRecord.model_validate_json(line) == rec
+
+
+items = st.builds(Item, id=st.text(min_size=1, max_size=8).filter(str.strip),
+                  title=st.none() | st.text(max_size=40), description=st.none() | st.text(max_size=40),
+                  lyrics=st.none() | st.text(max_size=60))
+
+
+@SETTINGS
+@given(items, st.data())
+def test_find_span_returns_exact_quotations(item, data):
+    fields = item.text_fields()
+    if not fields:
+        assert find_span(item, "anything") is None
+        return
+    name = data.draw(st.sampled_from(sorted(fields)))
+    text = fields[name]
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    quote = text[a:b]
+    span = find_span(item, quote)
+    if not quote:
+        assert span is None
+        return
+    assert span is not None and span_is_valid(item, span)
+    assert fields[span.field][span.start:span.end] == quote == span.text
+
+
+@SETTINGS
+@given(items, spans)
+def test_span_is_valid_exactly_when_the_span_quotes_the_item(item, span):
+    text = item.text_fields().get(span.field)
+    truth = text is not None and span.start <= span.end <= len(text) and text[span.start:span.end] == span.text
+    assert span_is_valid(item, span) == truth
+
+
+@SETTINGS
+@given(items, st.data())
+def test_a_perturbed_true_span_is_rejected_unless_it_still_quotes_the_item(item, data):
+    fields = {k: v for k, v in item.text_fields().items() if v}
+    if not fields:
+        return
+    name = data.draw(st.sampled_from(sorted(fields)))
+    text = fields[name]
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    span = EvidenceSpan(field=name, start=a, end=b, text=text[a:b])
+    assert span_is_valid(item, span)
+    shift = data.draw(st.sampled_from([(1, 1), (-1, -1), (0, 1), (1, 0), (0, -1), (-1, 0)]))
+    s, e = a + shift[0], b + shift[1]
+    if s < 0 or e < s:
+        return
+    moved = span.model_copy(update={"start": s, "end": e})
+    assert span_is_valid(item, moved) == (e <= len(text) and text[s:e] == span.text)
+    assert not span_is_valid(item, span.model_copy(update={"text": span.text + "\u200b"}))
+
+
+@SETTINGS
+@given(st.lists(st.text(min_size=1, max_size=10), min_size=1, max_size=6, unique=True), st.data())
+def test_resume_repairs_an_output_cut_at_any_byte(ids, data):
+    lines = [OutputRecord(id=i, status="error", error=ErrorInfo(kind="k", message="m")).model_dump_json() + "\n"
+             for i in ids]
+    blob = "".join(lines).encode("utf-8")
+    cut = data.draw(st.integers(0, len(blob)))
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "out.jsonl"
+        p.write_bytes(blob[:cut])
+        done = scan_output(p)
+        kept = p.read_bytes()
+    whole = [ln for ln in blob[:cut].split(b"\n")[:-1]]
+    assert kept == b"".join(ln + b"\n" for ln in whole), "only complete lines survive"
+    assert done == {json.loads(ln)["id"] for ln in whole}
