@@ -26,6 +26,10 @@ def _stub_key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")  # LiteLLM's openai/ route wants one
 
 
+def quality(rec: RunRecord) -> dict:
+    return {k: v for k, v in rec.metrics.items() if not k.startswith("run.")}
+
+
 def run(*args: str):
     from linernotes.cli.app import app
 
@@ -52,6 +56,12 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path)
     assert again.exit_code == 0, again.output
     assert stub.count == calls  # resumed from the run folder: no new calls
     assert RunRecord.load(out).metrics == rec.metrics
+    fresh_folder = run(*args[:-1], str(tmp_path / "again.json"))  # same inputs, same cache, new folder
+    assert fresh_folder.exit_code == 0, fresh_folder.output
+    assert stub.count == calls  # served by the response cache
+    cached = RunRecord.load(tmp_path / "again.json")
+    assert cached.metrics["run.cache_hit_rate"].value == 1.0
+    assert quality(cached) == quality(rec)  # identical metrics; only speed/cache figures differ
     other_prompt = tmp_path / "p.md"
     other_prompt.write_text("system\n---\n{{ item.type }}\n")
     refused = run(*args, "--prompt", str(other_prompt))

@@ -16,11 +16,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 EVAL = ["eval", "ci-slice", "--concurrency", "1", "--seed", "0", "--no-progress", "--resamples", "300"]
 
 
-def _quality(run: dict) -> dict:
-    """Everything but speed/cache figures, which a cached rerun changes by design."""
-    return {k: v for k, v in run["metrics"].items() if not k.startswith("run.")}
-
-
 @pytest.fixture(scope="module")
 def baseline(repo_root):
     path = repo_root / "evals" / "baselines" / "ci-slice.json"
@@ -28,20 +23,26 @@ def baseline(repo_root):
     return path
 
 
-def test_unchanged_prompt_passes_and_cache_rerun_is_identical(liner, baseline, tmp_path):
+def test_unchanged_prompt_passes_and_cache_serves_the_rerun(liner, baseline, tmp_path):
     first = liner([*EVAL, "-o", str(tmp_path / "run.json")])
     assert first.returncode == 0, first.stderr[-2000:]
-    again = liner([*EVAL, "-o", str(tmp_path / "again.json")])
-    assert again.returncode == 0, again.stderr[-2000:]
-    a = json.loads((tmp_path / "run.json").read_text())
-    b = json.loads((tmp_path / "again.json").read_text())
-    assert b["metrics"]["run.cache_hit_rate"]["value"] == 1.0 or b["failures"]
-    assert _quality(a) == _quality(b)
-    assert [i["prediction"] and i["prediction"]["genres"] for i in a["items"]] == \
-           [i["prediction"] and i["prediction"]["genres"] for i in b["items"]]
     gate = liner(["gate", str(baseline), str(tmp_path / "run.json"), "--report", str(tmp_path / "pr.md")])
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert "PASS" in (tmp_path / "pr.md").read_text()
+    # same inputs, new run folder, same cache: every answered item comes from the cache unchanged.
+    # (Failed calls are not cached by the LLM client, so a failed item is asked again; with
+    # llama.cpp's prompt-prefix reuse that retry may decode differently. See the closing note.)
+    again = liner([*EVAL, "-o", str(tmp_path / "again.json")])
+    assert again.returncode == 0, again.stderr[-2000:]
+    a = {i["id"]: i for i in json.loads((tmp_path / "run.json").read_text())["items"]}
+    b = {i["id"]: i for i in json.loads((tmp_path / "again.json").read_text())["items"]}
+    ok = [k for k, v in a.items() if v["status"] == "ok"]
+    assert ok
+    for k in ok:
+        assert b[k]["status"] == "ok" and b[k]["prediction"]["provenance"]["cache_hit"], k
+        for field in ("genres", "valence", "policy_flags", "moods", "rationale"):
+            assert a[k]["prediction"][field] == b[k]["prediction"][field], (k, field)
+        assert a[k]["scores"] == b[k]["scores"]
 
 
 def degraded_prompt(tmp_path):
