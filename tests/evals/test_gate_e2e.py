@@ -11,7 +11,7 @@ from importlib import resources
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(2400)]  # two real runs; slow on a busy machine
 
 EVAL = ["eval", "ci-slice", "--concurrency", "1", "--seed", "0", "--no-progress", "--resamples", "300"]
 
