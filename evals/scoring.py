@@ -91,15 +91,29 @@ def task_scores(task: TaskSpec, items: list[ItemResult]) -> Scored:
     return out
 
 
+def unresolved(pred: dict[str, Any] | None) -> bool:
+    """An ok item whose draft still failed verification after the re-asks (fields dropped)."""
+    reasons = ((pred or {}).get("review") or {}).get("reasons") or []
+    return any(str(r).startswith("unresolved") for r in reasons)
+
+
 def usage_scores(items: list[ItemResult]) -> Scored:
+    from linernotes.evals.metrics.core import ratio_stat
+
     prov = [((it.prediction or {}).get("provenance") or {}) if it.prediction else None for it in items]
-    return score_usage(
+    out = Scored()
+    ok = np.array([it.prediction is not None for it in items], dtype=float)
+    if ok.sum():
+        bad = np.array([unresolved(it.prediction) for it in items], dtype=float) * ok
+        out.stats["run.validation_failure_rate"] = ratio_stat(bad, ok)
+        out.n["run.validation_failure_rate"] = int(ok.sum())
+    return out.merge(score_usage(
         failed=[it.status != "ok" for it in items],
         latency=[None if p is None else float(p.get("latency_s", 0.0)) for p in prov],
         tokens_in=[None if p is None else int(p.get("tokens_in", 0)) for p in prov],
         tokens_out=[None if p is None else int(p.get("tokens_out", 0)) for p in prov],
         cost=[None if p is None else float(p.get("cost_usd", 0.0)) for p in prov],
-        cache_hit=[None if p is None else bool(p.get("cache_hit", False)) for p in prov])
+        cache_hit=[None if p is None else bool(p.get("cache_hit", False)) for p in prov]))
 
 
 def judge_stats(judge: JudgeScores) -> Scored:

@@ -73,6 +73,13 @@ def test_policy_category_is_most_severe_mapped_flag():
     assert predicted_category(None, task) == ("none", False)
 
 
+def test_unresolved_verification_is_counted_as_validation_failure():
+    rec = _record(error_last=False)
+    rec.items[0].prediction["review"] = {"routed": True, "reasons": ["unresolved: genre id 'x' is not in taxonomy"]}
+    scored = score_record(rec, resamples=50)
+    assert scored.metrics["run.validation_failure_rate"].value == pytest.approx(1 / 4)
+
+
 def test_skipped_judge_is_reported_not_silent():
     rec = score_record(_record(error_last=False), resamples=100)
     assert "rationale.faithfulness" in rec.extras["skipped"]
