@@ -1,0 +1,134 @@
+"""The embedded model server dies mid-batch: it is restarted (bounded) and the batch completes, or
+it gives up with a clear error; either way no zombie or orphan server process is left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from linernotes.llm.embedded import EmbeddedModelError, EmbeddedServer, EmbeddedSettings, default_gguf
+
+SERVE = "linernotes.llm.serve"
+
+
+def children(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (the server is started from worker threads)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def state(pid: int) -> str | None:
+    """None when the process is gone; else its /proc state letter (Z = zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def servers_of(pid: int) -> list[int]:
+    return [c for c in children(pid) if SERVE in cmdline(c)]
+
+
+def gone(pid: int, wait_s: float = 15) -> bool:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if state(pid) is None:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def kill_and_wait(server: EmbeddedServer) -> None:
+    """SIGKILL the server and wait until every thread of it has ended (a multi-threaded process
+    shows as a zombie before it can be reaped, so /proc state alone is not enough)."""
+    os.kill(server.pid, signal.SIGKILL)
+    while server.alive():
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_server_killed_mid_batch_is_restarted_and_nothing_is_lost(tmp_path):
+    ids = [f"emb-{i}" for i in range(4)]
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text("".join(json.dumps({"id": i, "title": f"Song {i}", "description": "calm piano ambient"}) + "\n"
+                               for i in ids))
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "LINER_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "tag", str(catalog), "-o", str(out),
+                             "--concurrency", "1", "--threads", "1", "--retries", "2", "--no-progress"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: set[int] = set()
+    killed = None
+    try:
+        deadline = time.monotonic() + 600
+        while proc.poll() is None and time.monotonic() < deadline:
+            seen.update(servers_of(proc.pid))
+            if killed is None and out.exists() and out.read_bytes().count(b"\n") >= 1 and seen:
+                killed = max(seen)
+                os.kill(killed, signal.SIGKILL)  # mid-batch: items 2-4 still to do
+            time.sleep(0.05)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert killed is not None, "the batch finished before the server could be killed"
+    assert "Traceback" not in stderr
+    records = [json.loads(ln) for ln in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in records) == ids, "nothing lost, no duplicates"
+    assert proc.returncode == 0 and all(r["status"] == "ok" for r in records), stderr
+    assert len(seen) >= 2, "a new server was started after the kill"
+    for pid in seen:
+        assert gone(pid), f"server {pid} outlived the run (state {state(pid)})"
+
+
+@pytest.mark.slow
+def test_restarts_are_bounded_and_leave_no_zombies():
+    server = EmbeddedServer(EmbeddedSettings(gguf=default_gguf(), threads=1, max_restarts=1))
+    pids = []
+    try:
+        server.ensure()
+        pids.append(server.pid)
+        kill_and_wait(server)
+        server.ensure()  # restart 1 of 1
+        assert server.pid != pids[0] and server.alive()
+        pids.append(server.pid)
+        kill_and_wait(server)
+        with pytest.raises(EmbeddedModelError, match="giving up"):
+            server.ensure()
+    finally:
+        server.stop()
+    for pid in pids:
+        assert gone(pid), f"server {pid} left behind (state {state(pid)})"
+    assert not servers_of(os.getpid())
+
+
+def test_find_children_sees_a_real_child(tmp_path):
+    """The /proc helpers the two tests above rely on (so a broken helper cannot pass them)."""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert p.pid in children(os.getpid()) and state(p.pid) in ("S", "R")
+    finally:
+        p.kill()
+        p.wait()
+    assert state(p.pid) is None and Path(f"/proc/{p.pid}").exists() is False
