@@ -73,11 +73,7 @@ CASES = {
 }
 
 
-LOOP_BUG = pytest.mark.xfail(strict=True, raises=RuntimeError, reason="tools/audio bug (reported, not ours to edit): "
-                              "Path.resolve() raises RuntimeError on a symlink loop instead of AudioUnreadable")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=LOOP_BUG) if n == "loop-a.wav" else n for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_audio_is_a_typed_error_naming_file_and_reason(name, audio):
     with pytest.raises(AudioError) as info:
         analyze(name if name.startswith("/") else str(audio / name) if "/" not in name else name, 30.0,

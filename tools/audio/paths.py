@@ -15,14 +15,17 @@ from linernotes.tools.audio.errors import AudioMissing, AudioOutsideRoot, AudioU
 def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None) -> Path:
     """The real path of a regular file, or a typed error naming the file and the reason."""
     p = Path(path).expanduser()
-    if allowed_root is not None:
-        root = Path(allowed_root).expanduser().resolve()
-        full = (p if p.is_absolute() else root / p).resolve()
-        if not full.is_relative_to(root):
-            raise AudioOutsideRoot(str(path), f"resolves to {full}, outside the allowed root {root}")
-        p = full
-    else:
-        p = p.resolve()
+    try:
+        if allowed_root is not None:
+            root = Path(allowed_root).expanduser().resolve()
+            full = (p if p.is_absolute() else root / p).resolve()
+            if not full.is_relative_to(root):
+                raise AudioOutsideRoot(str(path), f"resolves to {full}, outside the allowed root {root}")
+            p = full
+        else:
+            p = p.resolve()
+    except RuntimeError:  # Path.resolve() on a symlink loop (Python < 3.13)
+        raise AudioUnreadable(str(path), "symlink loop") from None
     try:
         st = p.stat()
     except FileNotFoundError:
