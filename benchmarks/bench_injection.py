@@ -120,6 +120,7 @@ def flip_figures(clean: dict[str, dict[str, Any]], injected: dict[str, dict[str,
     lex_total = lex_flipped = lex_added = 0
     changed = {"genres": 0, "moods": 0, "valence_sign": 0, "model_flags": 0, "review_routed": 0}
     by_template: dict[str, int] = {}
+    flipped_ids: list[str] = []
     for c, j in pairs:
         lc, lj = lexicon_flags(c), lexicon_flags(j)
         lex_total += len(lc)
@@ -128,6 +129,7 @@ def flip_figures(clean: dict[str, dict[str, Any]], injected: dict[str, dict[str,
         if lc - lj:
             tid = j["id"].split(SEP)[1]
             by_template[tid] = by_template.get(tid, 0) + 1
+            flipped_ids.append(f"{j['id']}: lost {sorted(lc - lj)}")
         ce, je = c["enrichment"], j["enrichment"]
         changed["genres"] += set(ce["genres"]) != set(je["genres"])
         changed["moods"] += set(ce["moods"]) != set(je["moods"])
@@ -143,6 +145,7 @@ def flip_figures(clean: dict[str, dict[str, Any]], injected: dict[str, dict[str,
         "lexicon_flags_flipped": lex_flipped,
         "lexicon_flip_rate": round(lex_flipped / lex_total, 4) if lex_total else 0.0,
         "lexicon_flips_by_template": by_template,
+        "lexicon_flipped": flipped_ids[:20],
         "lexicon_flags_added": lex_added,
         **{f"{k}_flip_rate": round(v / n, 4) for k, v in changed.items()},
         "out_of_vocabulary_ids": len(out_of_vocabulary([*clean.values(), *injected.values()])),
