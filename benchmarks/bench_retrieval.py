@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import time
@@ -38,7 +39,7 @@ from linernotes.tools.retrieval.shortlist import (
     signals,
 )
 from linernotes.tools.retrieval.taxonomy import load_taxonomy, slugify
-from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
+from linernotes.tools.retrieval.taxonomy_index import TaxonomyIndex, taxonomy_index
 from linernotes.tools.retrieval.vector_store import HnswParams, VectorStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,8 +180,9 @@ def recall_figures(quick: bool) -> dict[str, float]:
 def latency_pack(quick: bool) -> dict[str, float]:
     """ms per shortlist query over the genre pack (index built beforehand, as in a run)."""
     tax = load_taxonomy("music-genres")
+    embedder = load_embedder()
     t = time.perf_counter()
-    taxonomy_index(tax)
+    TaxonomyIndex(tax, embedder)  # a fresh build (the process-wide one may exist already)
     build_s = time.perf_counter() - t
     rows = load_rows()
     texts = [exemplar_text(r) for r in random.Random(SEED).sample(rows, 100 if quick else 400)]
@@ -215,9 +217,10 @@ def synthetic_exemplars(quick: bool, queries: int = 200) -> dict[str, float]:
                              "hnsw_connectivity": params.connectivity, "hnsw_expansion_add": params.expansion_add}
     with tempfile.TemporaryDirectory() as tmp:
         store = VectorStore(tmp, dim, ann_threshold=n, hnsw=params)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         store.add(vectors)
         out["hnsw_build_s"] = round(time.perf_counter() - t, 1)
+        out["hnsw_build_cpu_s"] = round(time.process_time() - cpu, 1)  # wall time depends on the machine's load
         del vectors
         t = time.perf_counter()
         exact = [store.search(q, K, exact=True) for q in qs]
@@ -248,7 +251,8 @@ def real_ann_recall(queries: int = 300) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> dict:
-    figures: dict[str, object] = {"command": COMMAND + (" --quick" if quick else ""), "seed": SEED}
+    figures: dict[str, object] = {"command": COMMAND + (" --quick" if quick else ""), "seed": SEED,
+                                  "load_average_1m": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
     figures.update(recall_figures(quick))
     figures.update(latency_pack(quick))
     figures.update(real_ann_recall())

@@ -15,8 +15,8 @@ def mmr(query: np.ndarray, candidates: np.ndarray, k: int, relevance_weight: flo
     n = len(candidates)
     if n == 0 or k <= 0:
         return []
-    relevance = candidates @ query
-    pairwise = candidates @ candidates.T
+    relevance = np.einsum("ij,j->i", candidates, query)  # no BLAS threads for tiny products
+    pairwise = np.einsum("ik,jk->ij", candidates, candidates)
     picked: list[int] = []
     redundancy = np.full(n, -np.inf)
     available = np.ones(n, dtype=bool)

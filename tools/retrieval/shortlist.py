@@ -140,13 +140,15 @@ def _inherit(scores: np.ndarray, parent_row: np.ndarray, decay: float) -> tuple[
 
 
 def _pad(out: list[Candidate], taxonomy: Taxonomy, k: int, defaults: list[str] | None) -> list[Candidate]:
+    if len(out) >= k:
+        return out
+    index = taxonomy_index(taxonomy)
     seen = {c.id for c in out}
-    index = taxonomy.by_id
-    fill = [d for d in (defaults or []) if d in index] + [e.id for e in taxonomy.entries if e.parent is None]
+    fill = [d for d in (defaults or []) if d in index.row_of] + index.root_ids
     for gid in fill:
         if len(out) >= k:
             break
         if gid not in seen:
-            out.append(Candidate(id=gid, label=index[gid].label, score=0.0, why="default"))
+            out.append(Candidate(id=gid, label=taxonomy.entries[index.row_of[gid]].label, score=0.0, why="default"))
             seen.add(gid)
     return out

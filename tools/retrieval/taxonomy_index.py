@@ -12,7 +12,7 @@ import threading
 import bm25s
 import numpy as np
 
-from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder
+from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder, similarities
 from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,6 +39,7 @@ class TaxonomyIndex:
         self.embedder = embedder
         self.ids = [e.id for e in taxonomy.entries]
         self.row_of = row_of = {gid: i for i, gid in enumerate(self.ids)}
+        self.root_ids = [e.id for e in taxonomy.entries if e.parent is None]
         self.parent_row = np.array([row_of[e.parent] if e.parent else -1 for e in taxonomy.entries], dtype=np.int64)
         self._names: list[tuple[int, tuple[str, ...]]] = []  # (entry row, name tokens)
         for row, e in enumerate(taxonomy.entries):
@@ -81,7 +82,7 @@ class TaxonomyIndex:
         query = self.embedder.encode([text])[0]
         if not query.any():
             return np.zeros(len(self.ids), dtype=np.float32)
-        sims = self.vectors @ query
+        sims = similarities(self.vectors, query)
         floor = float(np.median(sims))
         return np.clip((sims - floor) / max(1e-6, 1.0 - floor), 0.0, 1.0)
 

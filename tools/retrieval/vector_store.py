@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from linernotes.tools.retrieval.embedding import similarities
+
 VECTORS = "vectors.f32"
 GRAPH = "hnsw.usearch"
 
@@ -119,10 +121,10 @@ class VectorStore:
             # the graph ranks by i8 distances: over-fetch, then re-rank on the float32 rows
             found = self._graph.search(query, min(len(self), self.hnsw.oversample * k), threads=1)
             keys = np.asarray(found.keys, dtype=np.int64)
-            sims = self._vectors[keys] @ query
+            sims = similarities(self._vectors[keys], query)
             order = np.argsort(-sims, kind="stable")[:k]
             return keys[order], sims[order]
-        sims = self._vectors @ query
+        sims = similarities(self._vectors, query)
         top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
         top = top[np.argsort(-sims[top], kind="stable")]
         return top.astype(np.int64), sims[top]
