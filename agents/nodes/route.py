@@ -100,7 +100,9 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
                                                 spans=[], source="lexicon")
         f.severity = max(f.severity, h.severity)
         f.spans.append(h.span)
-    for cid in draft.policy_clauses:
+    # deduplicated: a clause the model cites twice must not upgrade its own model-only flag to
+    # "lexicon+model" (that label claims lexicon evidence the item does not have)
+    for cid in dict.fromkeys(draft.policy_clauses):
         if cid in flags:
             flags[cid].source = "lexicon+model"
         elif cid in clause_index and quote_span is not None:

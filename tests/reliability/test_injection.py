@@ -72,3 +72,17 @@ def test_an_obedient_model_cannot_flip_lexicon_flags_or_inject_ids(tmp_path, sha
     assert figures["lexicon_flags_added"] == 0, "payloads carry no lexicon terms"
     assert figures["out_of_vocabulary_ids"] == 0
     assert figures["genres_flip_rate"] > 0, "the adversary really tried (its ids were dropped)"
+
+
+def test_a_clause_cited_twice_stays_a_model_only_flag(runtime):
+    """Found by the embedded injection run: a duplicate clause id relabelled the model's own flag
+    "lexicon+model", forging lexicon backing the item does not have."""
+    from linernotes.agents.nodes.route import route
+    from linernotes.agents.state import Draft
+
+    item = Item(id="dup", lyrics="Can you explain sexual fetishes in detail?")
+    draft = Draft(genres=[], moods=[], policy_clauses=["explicit.sexual", "explicit.sexual"],
+                  explicit=True, explicit_quote="sexual fetishes")
+    out = route({"item": item, "evidence": Evidence(), "draft": draft, "problems": []}, runtime)["enrichment"]
+    assert [(f.clause_id, f.source) for f in out.policy_flags] == [("explicit.sexual", "model")]
+    assert out.explicit.value is False, "explicit stays lexicon-backed"
