@@ -148,6 +148,7 @@ def score_record(record: RunRecord, seed: int = 0, resamples: int = 1000, judge:
     codes = group_codes([it.group for it in items], [it.id for it in items])
     est = bootstrap(scored.stats, codes, resamples, seed, confidence)
     metrics = {}
+    scored.extras.setdefault("skipped", {}).update(scored.skipped)
     for name in sorted(est):
         e = est[name]
         if not np.isfinite(e.value):

@@ -86,7 +86,7 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
         out.stats[f"{task}.auroc"] = auroc_stat(c, y, member)
         out.n[f"{task}.auroc"] = m
     else:
-        out.extras[f"{task}.auroc_skipped"] = "all answers right or all wrong: AUROC undefined"
+        out.skipped[f"{task}.auroc"] = "all answers right or all wrong: AUROC undefined"
     out.extras[f"{task}.reliability"] = reliability_bins(c[member > 0], ys)
     # auto-accept: over every item scored for the task (error items count as not accepted)
     in_task = np.array([k is not None for k in correct], dtype=float)
@@ -96,4 +96,6 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
     if acc.sum() > 0:
         out.stats[f"{task}.auto_accept_accuracy"] = ratio_stat(acc * y, acc)
         out.n[f"{task}.auto_accept_accuracy"] = int(acc.sum())
+    else:
+        out.skipped[f"{task}.auto_accept_accuracy"] = "no item was auto-accepted"
     return out

@@ -19,12 +19,14 @@ class Scored:
     n: dict[str, int] = field(default_factory=dict)
     item_scores: dict[str, list[float | None]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # metric -> why it has no value
 
     def merge(self, other: Scored) -> Scored:
         self.stats.update(other.stats)
         self.n.update(other.n)
         self.item_scores.update(other.item_scores)
         self.extras.update(other.extras)
+        self.skipped.update(other.skipped)
         return self
 
 

@@ -166,7 +166,7 @@ def test_auroc_matches_sklearn_with_ties_and_weights():
 
 def test_calibration_skips_auroc_when_undefined_and_counts_auto_accept():
     s = score_calibration("g", [0.9, 0.8, None, 0.3], [1.0, 1.0, 1.0, 1.0], [True, True, None, False])
-    assert "g.auroc" not in s.stats and "g.auroc_skipped" in s.extras
+    assert "g.auroc" not in s.stats and "g.auroc" in s.skipped
     assert s.stats["g.auto_accept_share"].point() == pytest.approx(2 / 4)  # the error item is not accepted
     assert s.stats["g.auto_accept_accuracy"].point() == pytest.approx(1.0)
 
