@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
 from linernotes import __version__
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMClient

@@ -65,7 +65,8 @@ def tag(
     cache_path: Annotated[Path | None, typer.Option(help="Response cache file (default ~/.cache/linernotes)")] = None,
     taxonomy: Annotated[str | None, typer.Option(help="Genre taxonomy pack name or YAML path")] = None,
     exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder for few-shot examples")] = None,
-    audio_root: Annotated[Path | None, typer.Option(help="Audio paths must resolve inside this folder")] = None,
+    audio_root: Annotated[Path | None, typer.Option(
+        help="Audio paths must resolve inside this folder (default: the catalog's folder)")] = None,
     max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
     prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v1",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import platform
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from linernotes import __version__
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
+from linernotes.llm.client import redact
 from linernotes.runstore import OutputWriter, error_record, scan_output, write_manifest
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
 
@@ -89,6 +91,25 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def with_catalog_defaults(config: TagConfig, catalog: Path) -> TagConfig:
+    """Relative audio paths resolve against the catalog's folder, and — catalog content being
+    untrusted — audio must stay inside that folder unless ``--audio-root`` says otherwise."""
+    catalog_dir = str(Path(catalog).resolve().parent)
+    update = {k: catalog_dir for k in ("audio_base", "audio_root") if getattr(config, k) is None}
+    return config.model_copy(update=update) if update else config
+
+
+def _redacted_config(config: TagConfig) -> dict[str, Any]:
+    """The config as JSON with credentials stripped from URLs (``user:token@``, ``?api-key=``)."""
+    data = config.model_dump(mode="json")
+    base = data["llm"].get("api_base")
+    if base:
+        base = re.sub(r"//[^/@]*@", "//[redacted]@", base)
+        data["llm"]["api_base"] = redact(re.sub(r"([?&][^=&]*(key|token|secret)[^=&]*=)[^&]*", r"\1[redacted]", base,
+                                                flags=re.IGNORECASE))
+    return data
+
+
 def manifest_path(output: Path) -> Path:
     return output.with_name(output.name + ".manifest.json")
 
@@ -112,7 +133,7 @@ class Enricher:
         try:
             state = await self.graph.ainvoke({"item": item})
         except Exception as e:  # noqa: BLE001 (one bad item never kills the batch)
-            info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=str(e)[:500], line=row.line)
+            info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=redact(str(e))[:500], line=row.line)
             return error_record(item.id, info)
         if state.get("error") is not None:
             info = state["error"].model_copy(update={"line": row.line})
@@ -132,14 +153,13 @@ async def run_batch(
     summary = RunSummary(expected_rows=estimate_rows(opts.input))
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
-    if config.audio_base is None:
-        config = config.model_copy(update={"audio_base": str(Path(opts.input).resolve().parent)})
+    config = with_catalog_defaults(config, opts.input)
     enricher = enricher or Enricher(config)
     rt = enricher.runtime
     manifest = {
         "started": datetime.now(UTC).isoformat(), "input": str(opts.input), "output": str(opts.output),
         "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-        "config": config.model_dump(mode="json"), "config_digest": config.digest(),
+        "config": _redacted_config(config), "config_digest": config.digest(),
         "model": rt.llm.model_label, "prompt": rt.prompt.name, "prompt_hash": rt.prompt.hash,
         "schema_version": SCHEMA_VERSION, "tool_versions": rt.tool_versions, "packages": package_versions(),
         "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def test_embedded_run_killed_resumed_then_served_from_cache(tmp_path: Path) -> N
     lines = EXAMPLE.read_text().splitlines()
     cat = tmp_path / "cat.jsonl"
     cat.write_text("\n".join(lines[:5]) + "\n")
-    (tmp_path / "audio").symlink_to(REPO / "examples" / "audio")
+    shutil.copytree(REPO / "examples" / "audio", tmp_path / "audio")  # a symlink would escape the audio root
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "LINER_CACHE_DIR": str(tmp_path / "cache")}
     base = [sys.executable, "-m", "linernotes.cli.app", "tag", str(cat), "--concurrency", "1", "--no-progress"]
@@ -142,3 +143,23 @@ def test_embedded_run_killed_resumed_then_served_from_cache(tmp_path: Path) -> N
         a = x.enrichment.model_dump(exclude={"provenance"})
         b = replay[x.id].enrichment.model_dump(exclude={"provenance"})
         assert a == b, f"cache replay differs for {x.id}"
+
+
+def test_audio_stays_inside_the_catalog_folder_by_default(tmp_path: Path) -> None:
+    from linernotes.config import TagConfig
+    from linernotes.runner import with_catalog_defaults
+
+    cfg = with_catalog_defaults(TagConfig(), tmp_path / "cat.jsonl")
+    assert cfg.audio_root == cfg.audio_base == str(tmp_path.resolve())
+    explicit = with_catalog_defaults(TagConfig(audio_root="/music"), tmp_path / "cat.jsonl")
+    assert explicit.audio_root == "/music"
+
+
+def test_manifest_config_never_holds_url_credentials() -> None:
+    from linernotes.config import TagConfig
+    from linernotes.llm.client import LLMConfig
+    from linernotes.runner import _redacted_config
+
+    cfg = TagConfig(llm=LLMConfig(model="openai/x", api_base="https://bob:sk-abc123456@h.example/v1?api-key=zzz&x=1"))
+    base = _redacted_config(cfg)["llm"]["api_base"]
+    assert "sk-abc123456" not in base and "zzz" not in base and base.endswith("&x=1")
