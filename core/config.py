@@ -23,6 +23,8 @@ class TagConfig(BaseModel):
     max_moods: int = Field(3, ge=1, le=10)
     max_attempts: int = Field(2, ge=1, le=5, description="extract attempts per item (1 + bounded re-asks)")
     review_threshold: float = Field(0.5, ge=0, le=1)
+    review_fields: list[str] = Field(default_factory=lambda: ["genres", "valence", "language", "explicit", "policy"],
+                                     description="low confidence on these routes to review (moods are advisory)")
     review_severity: int = Field(3, ge=0, le=4)
     audio_max_seconds: float = Field(180.0, gt=0)
     audio_root: str | None = None

@@ -94,3 +94,17 @@ def test_confidence_is_computed_not_taken_from_the_model() -> None:
     e = _run(llm)["enrichment"]
     for value in e.confidence.model_dump().values():
         assert 0.0 <= value <= 1.0
+
+
+def test_invented_quote_is_rejected_without_a_reask() -> None:
+    llm = ScriptedLLM([{**BASE, "genres": ["techno"], "explicit": True, "explicit_quote": "words never written"}])
+    e = _run(llm)["enrichment"]
+    assert len(llm.prompts) == 1, "an unproven quote is not re-asked"
+    assert e.explicit.value is False and e.explicit.evidence == []
+    assert any("model reports explicit content the lexicon did not find" in r for r in e.review.reasons)
+
+
+def test_moods_alone_do_not_route_to_review() -> None:
+    item = Item(id="m", title="Deep Techno Session", description="A hypnotic techno track.", language="en")
+    e = _run(ScriptedLLM([{**BASE, "genres": ["techno"]}]), item=item, review_threshold=0.5)["enrichment"]
+    assert not any(r.startswith("low confidence: moods") for r in e.review.reasons)

@@ -4,7 +4,7 @@ and decide whether a person must review it (and why)."""
 from __future__ import annotations
 
 from linernotes.agents.nodes.extract import VALENCE_SCALE
-from linernotes.agents.nodes.verify import BCP47, find_span
+from linernotes.agents.nodes.verify import BCP47, find_span, needs_reask
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.schema import (
@@ -50,7 +50,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft = state.get("draft") or Draft()
     usage: Usage = state.get("usage") or Usage()
-    reasons: list[str] = [f"unresolved: {p}" for p in state.get("problems") or []]
+    reasons: list[str] = [f"unresolved: {p}" for p in state.get("problems") or [] if needs_reask(p)]
     tax = rt.taxonomy_for(item)
 
     genres = [g for g in dict.fromkeys(draft.genres) if g in tax][: cfg.max_genres]
@@ -118,7 +118,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     conf = Confidence(genres=genre_confidence(genres, ev), moods=mood_confidence(moods, ev), valence=_clip(val_conf),
                       language=_clip(lang_conf), explicit=_clip(exp_conf), policy=_clip(pol_conf))
     for name, value in conf.model_dump().items():
-        if value < cfg.review_threshold:
+        if name in cfg.review_fields and value < cfg.review_threshold:
             reasons.append(f"low confidence: {name} {value:.2f}")
     if max_sev >= cfg.review_severity:
         reasons.append(f"policy severity {max_sev}")
@@ -132,7 +132,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     enrichment = Enrichment(
         genres=genres, moods=moods, valence=round(max(-1.0, min(1.0, valence)), 4), language=language,
         explicit=Explicit(value=explicit_value, evidence=explicit_spans), policy_flags=policy_flags,
-        confidence=conf, rationale=draft.rationale[:500], review=Review(routed=bool(reasons), reasons=reasons),
+        confidence=conf, rationale=draft.rationale[:500], review=Review(routed=bool(reasons), reasons=list(dict.fromkeys(reasons))),
         provenance=prov, evidence=ev.model_dump(mode="json", exclude_none=True),
     )
     return {"enrichment": enrichment}

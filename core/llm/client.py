@@ -272,6 +272,7 @@ class LLMClient:
         usage = Usage()
         start = time.monotonic()
         last: tuple[str, str] = ("unknown", "")
+        temperature, seed = c.temperature, c.seed
         for attempt in range(c.max_retries + 1):
             try:
                 ep = await asyncio.to_thread(self.endpoint) if self._gguf() else self.endpoint()
@@ -281,10 +282,10 @@ class LLMClient:
             # so --retries bounds the real number of requests
             kwargs: dict[str, Any] = {"model": ep.litellm_model, "messages": messages,
                                       "response_model": response_model, "max_retries": 0, "num_retries": 0,
-                                      "temperature": c.temperature, "max_tokens": c.max_tokens,
+                                      "temperature": temperature, "max_tokens": c.max_tokens,
                                       "timeout": c.timeout_s, **c.extra_params}
-            if c.seed is not None:
-                kwargs["seed"] = c.seed
+            if seed is not None:
+                kwargs["seed"] = seed
             if ep.api_base:
                 kwargs["api_base"] = ep.api_base
             if ep.api_key:
@@ -315,6 +316,10 @@ class LLMClient:
                     kind = "connection"  # the embedded server died: ensure() restarts it next attempt
                 if kind not in RETRYABLE or attempt == c.max_retries:
                     break
+                if kind == "bad_response":
+                    # greedy decoding repeats the same broken answer: retry with a perturbed sampler
+                    temperature = max(temperature, 0.3 + 0.2 * attempt)
+                    seed = (seed or 0) + attempt + 1
                 delay = retry_after_s(cause)
                 if delay is None:
                     delay = min(c.backoff_max_s, c.backoff_base_s * (2**attempt)) * (0.5 + random.random() / 2)
