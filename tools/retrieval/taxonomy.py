@@ -15,6 +15,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, model_validator
 
+# libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def slugify(label: str) -> str:
     """The id of a label: lower case, ``&`` read as "and", runs of non-word characters as one hyphen.
@@ -85,7 +88,7 @@ class Taxonomy(BaseModel):
 
 
 def _load(text: str, origin: str) -> Taxonomy:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_YAML_LOADER)
     if not isinstance(data, dict) or "entries" not in data:
         raise ValueError(f"{origin}: not a taxonomy pack (needs id, version, entries)")
     tax = Taxonomy.model_validate(data)
