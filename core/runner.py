@@ -153,13 +153,14 @@ async def run_batch(
     summary = RunSummary(expected_rows=estimate_rows(opts.input))
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
+    requested_digest = config.digest()  # what the caller asked for; resume checks compare this
     config = with_catalog_defaults(config, opts.input)
     enricher = enricher or Enricher(config)
     rt = enricher.runtime
     manifest = {
         "started": datetime.now(UTC).isoformat(), "input": str(opts.input), "output": str(opts.output),
         "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-        "config": _redacted_config(config), "config_digest": config.digest(),
+        "config": _redacted_config(config), "config_digest": requested_digest,
         "model": rt.llm.model_label, "prompt": rt.prompt.name, "prompt_hash": rt.prompt.hash,
         "schema_version": SCHEMA_VERSION, "tool_versions": rt.tool_versions, "packages": package_versions(),
         "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,
