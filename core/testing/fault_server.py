@@ -36,6 +36,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from linernotes.testing.background import BackgroundSite
 from linernotes.testing.openai_stub import completion_body, make_answer
 
 DIRECTIVE = re.compile(r"FAULT:([a-z0-9_]+?)(?:x(\d+))?(?![a-z0-9_])")
@@ -168,9 +169,7 @@ class FaultServer:
     log: list[RequestLog] = field(default_factory=list)
     _seen: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = None
+    _site: BackgroundSite | None = None
     port: int = 0
 
     @property
@@ -184,38 +183,21 @@ class FaultServer:
 
     # lifecycle
     def start(self) -> FaultServer:
-        ready = threading.Event()
-
-        def serve() -> None:
-            loop = self._loop = asyncio.new_event_loop()
-            loop.run_until_complete(self._start())
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())  # cancels handlers still hanging
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="fault-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fault server did not start")
+        self._site = BackgroundSite(self._app, name="fault-server",
+                                    runner_kwargs={"handle_signals": False, "shutdown_timeout": 0.5})
+        self.port = self._site.start(timeout_s=10)
         return self
 
-    async def _start(self) -> None:
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 (aiohttp has no public getter)
+        return app
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop = self._thread = None
+        if self._site is not None:
+            self._site.stop()
 
     def __enter__(self) -> FaultServer:
         return self.start()

@@ -25,13 +25,14 @@ import contextlib
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+
+from linernotes.testing.background import BackgroundSite
 
 Intercept = Callable[[dict[str, Any]], Awaitable[web.StreamResponse | None]]
 """``async def hook(request_json) -> response | None``: a response overrides the stub's answer."""
@@ -162,9 +163,7 @@ class StubServer:
                  intercept: Intercept | None = None):
         self.state = StubState(latency_ms, keep, intercept)
         self.port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._site = BackgroundSite(lambda: build_app(self.state), port=port, name="openai-stub", backlog=1024)
 
     @property
     def base_url(self) -> str:
@@ -179,42 +178,11 @@ class StubServer:
         return self.state.requests
 
     def start(self) -> StubServer:
-        ready = threading.Event()
-        error: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._start_site())
-            except BaseException as e:  # noqa: BLE001 (reported to the starting thread)
-                error.append(e)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="openai-stub", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if error:
-            raise error[0]
+        self.port = self._site.start()
         return self
 
-    async def _start_site(self) -> None:
-        self._runner = web.AppRunner(build_app(self.state), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=1024)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # the free port the OS chose
-
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop = self._thread = None
+        self._site.stop()
 
     def __enter__(self) -> StubServer:
         return self.start()
