@@ -11,13 +11,17 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
 from linernotes.schema import Item
+
+if TYPE_CHECKING:
+    from linernotes.tools.retrieval.exemplars import ExemplarRecord
 
 
 def slugify(label: str) -> str:
@@ -151,3 +155,35 @@ def write_tagger_input(spec: GoldSpec, items: list[GoldItem], path: Path) -> Non
         for item in items:
             fh.write(json.dumps(tagger_record(spec, item), ensure_ascii=False, default=str) + "\n")
     tmp.replace(path)
+
+
+def exemplar_items(spec: GoldSpec, full: GoldSet, sample: GoldSet) -> list[GoldItem]:
+    """The gold items an eval may hand the tagger as labeled neighbours: never an evaluated item
+    and, under ``exclude: groups``, never one sharing an evaluated item's group."""
+    if spec.exemplars is None:
+        return []
+    held = {i.id for i in sample.items}
+    groups = {i.group for i in sample.items if i.group is not None} if spec.exemplars.exclude == "groups" else set()
+    return [i for i in full.items if i.id not in held and (i.group is None or i.group not in groups)]
+
+
+def exemplar_records(spec: GoldSpec, items: list[GoldItem]) -> list[ExemplarRecord]:
+    """Index records written exactly like a tagged catalog item's (``records_from_run``): text from
+    the Item the tagger would get, so a query and its neighbours read alike; genres from the task's
+    gold labels; opaque tagger ids. Items without text or genres are skipped (they cannot vote)."""
+    from linernotes.tools.retrieval.exemplar_sources import records_from_rows
+
+    if spec.exemplars is None:
+        return []
+    labels = f"{spec.exemplars.task}_labels"
+    return list(records_from_rows(_exemplar_rows(spec, items, labels), genres_field=labels,
+                                  source=f"gold:{spec.name}"))
+
+
+def _exemplar_rows(spec: GoldSpec, items: list[GoldItem], labels: str) -> Iterator[dict[str, Any]]:
+    for item in items:
+        try:
+            row = to_tagger_item(spec, item).model_dump()
+        except ValueError:  # the tagger would answer it with an error record; nothing to show
+            continue
+        yield {**row, labels: item.gold.get(labels) or []}

@@ -59,6 +59,16 @@ class ItemResult(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
 
 
+class ExemplarInfo(BaseModel):
+    """The exemplar index an eval gave the tagger (spec ``exemplars``): which rule, how many
+    items, and a content digest (resume refuses a run folder built with another set)."""
+
+    task: str
+    exclude: str
+    count: int
+    digest: str
+
+
 class RunRecord(BaseModel):
     """Everything needed to reproduce, re-score and compare one evaluation run."""
 
@@ -78,6 +88,7 @@ class RunRecord(BaseModel):
     seed: int = 0
     limit: int | None = None
     judge: str | None = None
+    exemplars: ExemplarInfo | None = Field(None, description="gold items given as exemplars; null = none")
     tasks: list[dict[str, Any]] = Field(default_factory=list, description="the spec's task specs, for re-scoring")
     metrics: dict[str, MetricValue] = Field(default_factory=dict)
     failures: dict[str, int] = Field(default_factory=dict, description="error items by kind")

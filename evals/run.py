@@ -1,27 +1,41 @@
 """``liner eval``: tag a gold set with the same graph as ``liner tag`` (cache-aware, resumable),
 then score it into a RunRecord.
 
-The run folder ``RUN.json.d/`` keeps the tagger's input (allowlisted fields only) and its
-output JSONL; rerunning the same command resumes from it. Resuming with another model, prompt or
-config is refused: the predictions would silently mix two taggers.
+The run folder ``RUN.json.d/`` keeps the tagger's input (allowlisted fields only), its output
+JSONL and, when the spec sets ``exemplars``, the index of gold items NOT evaluated; rerunning the
+same command resumes from it. Resuming with another model, prompt, config or exemplar set is
+refused: the predictions would silently mix two taggers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.evals.gold import GoldSet, load_gold, tagger_id, write_tagger_input
-from linernotes.evals.record import ItemResult, RunRecord
+from linernotes.evals.gold import (
+    GoldSet,
+    exemplar_items,
+    exemplar_records,
+    load_gold,
+    tagger_id,
+    write_tagger_input,
+)
+from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, load_spec, resolve_data
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
+
+if TYPE_CHECKING:
+    from linernotes.tools.retrieval.exemplars import ExemplarRecord
+
+EXEMPLAR_INFO = "exemplars.json"
 
 
 class EvalOptions(BaseModel):
@@ -54,6 +68,59 @@ def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
     if old.get("config_digest") != config.digest() or old.get("prompt_hash") != prompt_hash:
         raise SpecError(f"{folder} holds predictions of another model/prompt/config; "
                         "use another -o or --fresh to start over")
+
+
+def exemplar_folder(folder: Path) -> Path:
+    """Absolute, so ``config.exemplars`` (hence the config digest the resume check compares) is
+    the same on every rerun of the command."""
+    return (folder / "exemplars").resolve()
+
+
+def _exemplar_digest(records: list[ExemplarRecord], embedder: str) -> str:
+    h = hashlib.sha256(embedder.encode())
+    for r in records:
+        h.update(r.model_dump_json().encode() + b"\n")
+    return h.hexdigest()[:16]
+
+
+def _read_info(path: Path) -> ExemplarInfo | None:
+    try:
+        return ExemplarInfo.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path) -> ExemplarInfo:
+    """Build the run's exemplar index from the gold items NOT evaluated (spec ``exemplars``), or
+    reuse the one a previous run of the same command built. Selection and records are
+    deterministic, so a rebuild holds the same content; an index of another set next to
+    existing predictions is refused rather than silently mixing two taggers."""
+    from linernotes.tools.retrieval.exemplars import DEFAULT_EXEMPLAR_EMBEDDER, build_exemplar_index
+
+    rule = spec.exemplars
+    if rule is None:
+        raise SpecError(f"spec {spec.name}: has no exemplars setting")
+    full = load_gold(spec, data)
+    records = exemplar_records(spec, exemplar_items(spec, full, sample))
+    if not records:
+        raise SpecError(f"spec {spec.name}: exemplars (exclude: {rule.exclude}) leave no labeled gold item to use "
+                        f"({len(sample.items)} of {len(full.items)} items are evaluated); evaluate a --limit sample")
+    info = ExemplarInfo(task=rule.task, exclude=rule.exclude, count=len(records),
+                        digest=_exemplar_digest(records, DEFAULT_EXEMPLAR_EMBEDDER))
+    stamp = folder / EXEMPLAR_INFO
+    if _read_info(stamp) == info:
+        return info
+    if (folder / "predictions.jsonl").exists():
+        raise SpecError(f"{folder} holds predictions made with another exemplar set (other --limit, --seed or "
+                        "data?); use another -o or --fresh to start over")
+    stamp.unlink(missing_ok=True)
+    target = exemplar_folder(folder)
+    shutil.rmtree(target, ignore_errors=True)
+    build_exemplar_index(records, target, embedder=DEFAULT_EXEMPLAR_EMBEDDER)
+    tmp = stamp.with_name(stamp.name + ".tmp")  # written last: a stamp means a complete index
+    tmp.write_text(info.model_dump_json(indent=1), encoding="utf-8")
+    tmp.replace(stamp)
+    return info
 
 
 def read_predictions(path: Path) -> dict[str, OutputRecord]:
@@ -111,8 +178,11 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     config = config.model_copy(update={"audio_base": str(data.parent.resolve())})
     if opts.repeat > 1:
         config = config.model_copy(update={"llm": config.llm.model_copy(update={"use_cache": False})})
+    if spec.exemplars is not None:
+        config = config.model_copy(update={"exemplars": str(exemplar_folder(folder))})
     prompt = load_prompt(config.prompt)
     _check_resume(folder, config, prompt.hash)
+    exemplars = prepare_exemplars(spec, data, gold, folder) if spec.exemplars is not None else None
     enricher = Enricher(config)
     runs: list[RunRecord] = []
     for k in range(opts.repeat):
@@ -124,7 +194,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
             model=rt.llm.model_label, prompt=rt.prompt.name, prompt_hash=rt.prompt.hash,
             schema_version=SCHEMA_VERSION, tool_versions=rt.tool_versions, packages=package_versions(),
             config=config.model_dump(mode="json", exclude={"audio_base"}), seed=opts.seed, limit=opts.limit,
-            judge=opts.judge, tasks=[t.model_dump(mode="json") for t in spec.tasks],
+            judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds))
         judge_scores = None
         if opts.judge and k == 0:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TaskKind = Literal["multilabel", "valence", "policy"]
 ITEM_FIELDS = ("title", "artist", "album", "label", "year", "description", "lyrics", "transcript", "language")
@@ -40,6 +40,17 @@ class TaskSpec(BaseModel):
     none_label: str = "none"
 
 
+class ExemplarSpec(BaseModel):
+    """Labeled gold items that are NOT evaluated, given to the tagger as an exemplar index (the
+    "already-labeled catalog" a user would have). ``sample``: every item but the evaluated ones;
+    ``groups``: also drop items sharing a group with an evaluated one (leave-group-out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str = Field(description="multilabel task whose gold field gives the exemplars' genres")
+    exclude: Literal["sample", "groups"] = "sample"
+
+
 class GoldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,6 +63,7 @@ class GoldSpec(BaseModel):
     item_type: Literal["track", "episode", "chapter"] = "track"
     inputs: dict[str, str] = Field(description="Item field -> source column; the ONLY columns the tagger sees")
     tasks: list[TaskSpec]
+    exemplars: ExemplarSpec | None = Field(None, description="few-shot index from the gold items not evaluated")
     origin: str = Field("", exclude=True)
 
     @model_validator(mode="after")
@@ -67,14 +79,26 @@ class GoldSpec(BaseModel):
             raise ValueError(f"spec {self.name}: group field cannot be a gold column")
         if not self.tasks:
             raise ValueError(f"spec {self.name}: needs at least one task")
+        if self.exemplars is not None:
+            self._check_exemplars(self.exemplars)
         return self
+
+    def _check_exemplars(self, ex: ExemplarSpec) -> None:
+        kinds = {t.name: t.kind for t in self.tasks}
+        if kinds.get(ex.task) != "multilabel":
+            multi = [n for n, k in kinds.items() if k == "multilabel"]
+            raise ValueError(f"spec {self.name}: exemplars.task {ex.task!r} is not a multilabel task ({multi})")
+        if ex.exclude == "groups" and not self.group_field:
+            raise ValueError(f"spec {self.name}: exemplars.exclude 'groups' needs a group_field")
 
     @property
     def gold_fields(self) -> set[str]:
         return {t.gold_field for t in self.tasks}
 
     def digest(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        # without exemplars the digest is what it was before the option existed (baselines match)
+        skip = {"exemplars"} if self.exemplars is None else set()
+        blob = json.dumps(self.model_dump(mode="json", exclude=skip), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -98,10 +122,20 @@ def load_spec(name_or_path: str | Path) -> GoldSpec:
     try:
         data: Any = yaml.safe_load(text)
         spec = GoldSpec.model_validate(data)
+    except ValidationError as e:
+        raise SpecError(f"{origin}: not a valid gold spec: {_first_error(e)}") from None
     except (yaml.YAMLError, ValueError) as e:
         raise SpecError(f"{origin}: not a valid gold spec: {str(e).splitlines()[0]}") from None
     spec.origin = origin
     return spec
+
+
+def _first_error(e: ValidationError) -> str:
+    """Pydantic's first line is only "1 validation error for GoldSpec"; say which and why."""
+    err = e.errors()[0]
+    loc = ".".join(map(str, err["loc"]))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
 
 
 def resolve_data(spec: GoldSpec, override: str | Path | None = None) -> Path:
