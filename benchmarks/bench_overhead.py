@@ -38,7 +38,7 @@ async def _measure(base_url: str, n: int, work: Path) -> dict[str, Any]:
     import aiohttp
     import litellm
 
-    from linernotes.agents.nodes.extract import render_messages, response_model_for
+    from linernotes.agents.nodes.extract import render_messages, response_for
     from linernotes.agents.nodes.gather import gather
     from linernotes.agents.nodes.run_tools import run_tools
     from linernotes.catalog import read_catalog
@@ -84,30 +84,30 @@ async def _measure(base_url: str, n: int, work: Path) -> dict[str, Any]:
             st = {"item": r.item, **gather({"item": r.item}, rt)}
             await run_tools(st, rt)
     out["tools_cpu_ms"] = round(c.cpu_ms, 2)
-    calls = [(render_messages(st, rt), response_model_for(st, rt)) for st in states]
+    calls = [(render_messages(st, rt), *response_for(st, rt)) for st in states]
     with Clock(n) as c:
         for st in states:
-            render_messages(st, rt), response_model_for(st, rt)
+            render_messages(st, rt), response_for(st, rt)
     out["prompt_render_cpu_ms"] = round(c.cpu_ms, 2)
     with Clock(n) as c:
-        for messages, model in calls:
-            await rt.llm.structured(messages, model)
+        for messages, model, schema in calls:
+            await rt.llm.structured(messages, model, schema)
     out["client_wall_ms"], out["client_cpu_ms"] = round(c.wall_ms, 2), round(c.cpu_ms, 2)
     with Clock(n) as c:
-        for messages, model in calls:
-            await fast.runtime.llm.structured(messages, model)
+        for messages, model, schema in calls:
+            await fast.runtime.llm.structured(messages, model, schema)
     out["client_fast_path_cpu_ms"] = round(c.cpu_ms, 2)
     with Clock(n) as c:
-        for messages, model in calls:
+        for messages, _, schema in calls:
             await litellm.acompletion(model="openai/stub", api_base=base_url, messages=messages, max_tokens=320,
                                       response_format={"type": "json_schema", "json_schema": {
-                                          "name": "Enrichment", "schema": model.model_json_schema()}})
+                                          "name": "Enrichment", "schema": schema}})
     out["litellm_alone_cpu_ms"] = round(c.cpu_ms, 2)
     async with aiohttp.ClientSession() as session:
         with Clock(n) as c:
-            for messages, model in calls:
+            for messages, _, schema in calls:
                 body = {"model": "stub", "messages": messages, "response_format": {"type": "json_schema", "json_schema": {
-                    "name": "Enrichment", "schema": model.model_json_schema()}}}
+                    "name": "Enrichment", "schema": schema}}}
                 async with session.post(base_url + "/chat/completions", json=body) as resp:
                     await resp.json()
         out["raw_aiohttp_cpu_ms"] = round(c.cpu_ms, 2)

@@ -26,7 +26,7 @@ class ScriptedLLM:
         self.answers = list(answers)
         self.prompts: list[list[dict[str, str]]] = []
 
-    async def structured(self, messages, response_model):
+    async def structured(self, messages, response_model, schema=None):
         self.prompts.append(messages)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         return response_model.model_validate(answer), Usage(calls=1, tokens_in=10, tokens_out=5)

@@ -37,3 +37,42 @@ def test_bad_response_is_retried_with_a_perturbed_sampler(monkeypatch) -> None:
     assert usage.calls == 2 and usage.tokens_in >= 5, "the failed attempt's tokens are counted"
     assert seen[0]["temperature"] == 0.0
     assert seen[1]["temperature"] > 0.0 and seen[1]["seed"] != seen[0]["seed"]
+
+
+def _enum_schema(labels: list[str]) -> dict:
+    schema = Answer.model_json_schema()
+    return {**schema, "properties": {"label": {**schema["properties"]["label"], "enum": labels}}}
+
+
+def test_a_per_call_schema_is_sent_on_both_transports_and_concurrent_calls_keep_their_own(monkeypatch) -> None:
+    """extract sends one schema per item (the item's candidate ids as enums) with a shared parse
+    class; each concurrent call must carry its own schema, under Instructor and the fast path."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with StubServer(latency_ms=20) as stub:
+        for transport in ("litellm", "fast"):
+            stub.requests.clear()
+            client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
+                                         transport=transport))
+            schemas = {f"item-{i}": _enum_schema([f"label-{i}", f"other-{i}"]) for i in range(6)}
+
+            async def all_calls(client: LLMClient = client, schemas: dict = schemas) -> list:
+                return await asyncio.gather(*(client.structured([{"role": "user", "content": k}], Answer, s)
+                                              for k, s in schemas.items()))
+
+            results = asyncio.run(all_calls())
+            assert all(isinstance(v, Answer) for v, _ in results)
+            sent = {r["messages"][-1]["content"]: r["response_format"]["json_schema"] for r in stub.requests}
+            assert len(sent) == 6, transport
+            for key, schema in schemas.items():
+                assert sent[key]["name"] == "Answer"
+                assert sent[key]["schema"]["properties"]["label"]["enum"] == schema["properties"]["label"]["enum"], (
+                    transport, key)
+            # the stub answers from the schema it got, so the parsed labels prove the round trip
+            assert sorted(v.label.split("-")[1] for v, _ in results) == [str(i) for i in range(6)], transport
+
+
+def test_the_cache_key_follows_the_sent_schema() -> None:
+    client = LLMClient(LLMConfig(model="openai/stub", api_base="http://127.0.0.1:9", use_cache=False))
+    msgs = [{"role": "user", "content": "x"}]
+    assert client.key_for(msgs, Answer) == client.key_for(msgs, Answer, Answer.model_json_schema())
+    assert client.key_for(msgs, Answer, _enum_schema(["a"])) != client.key_for(msgs, Answer, _enum_schema(["b"]))

@@ -1,6 +1,10 @@
-"""tools: run every planned tool concurrently (each in a worker thread) and collect the evidence.
+"""tools: run every planned tool and collect the evidence.
 
-A tool that fails never fails the item: its error is kept as evidence and routed to review.
+Text tools take about a millisecond of CPU and hold the GIL, so they run inline: a worker thread
+would add a handoff without adding parallelism. Audio decoding and exemplar search (numpy and
+HNSW release the GIL; seconds for a long file or a big exact index) run in worker threads,
+concurrently with the text tools. An audio failure never fails the item: it is kept as evidence
+and routed to review.
 """
 
 from __future__ import annotations
@@ -38,22 +42,25 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
     text = item_text(item)
     tax = rt.taxonomy_for(item)
     cfg = rt.config
-    jobs: dict[str, Any] = {}
-    jobs["shortlist"] = asyncio.to_thread(shortlist, text, tax, cfg.shortlist_k, DEFAULT_GENRES.get(item.type),
-                                          rt.exemplars)
-    jobs["moods"] = asyncio.to_thread(shortlist, text, rt.moods, cfg.mood_k, None)
-    if "policy" in plan:
-        jobs["policy"] = asyncio.to_thread(lookup, item.text_fields(), rt.policy)
-        prose = " \n".join(item.text_fields().values())
-        jobs["clauses"] = asyncio.to_thread(relevant_clauses, prose, rt.policy, 3)
-        jobs["valence"] = asyncio.to_thread(lexical_valence, prose)
-        jobs["language"] = asyncio.to_thread(guess_language, prose)
+    threaded: dict[str, Any] = {}
     if "audio" in plan:
-        jobs["audio"] = asyncio.to_thread(analyze, audio_location(item.audio_path, cfg.audio_base),
-                                          cfg.audio_max_seconds, cfg.audio_root)
+        threaded["audio"] = asyncio.ensure_future(asyncio.to_thread(
+            analyze, audio_location(item.audio_path, cfg.audio_base), cfg.audio_max_seconds, cfg.audio_root))
     if "exemplars" in plan:
-        jobs["exemplars"] = asyncio.to_thread(rt.exemplars.search, text, 3)
-    results = dict(zip(jobs, await asyncio.gather(*jobs.values(), return_exceptions=True), strict=True))
+        threaded["exemplars"] = asyncio.ensure_future(asyncio.to_thread(rt.exemplars.search, text, 3))
+    results: dict[str, Any] = {}
+    try:
+        results["shortlist"] = shortlist(text, tax, cfg.shortlist_k, DEFAULT_GENRES.get(item.type), rt.exemplars)
+        results["moods"] = shortlist(text, rt.moods, cfg.mood_k, None)
+        if "policy" in plan:
+            prose = " \n".join(item.text_fields().values())
+            results["policy"] = lookup(item.text_fields(), rt.policy)
+            results["clauses"] = relevant_clauses(prose, rt.policy, 3)
+            results["valence"] = lexical_valence(prose)
+            results["language"] = guess_language(prose)
+    finally:  # a failing text tool must not leave a thread's result unawaited
+        done = await asyncio.gather(*threaded.values(), return_exceptions=True)
+    results.update(zip(threaded, done, strict=True))
 
     ev = Evidence(genre_taxonomy=tax.id)
     for name, res in results.items():

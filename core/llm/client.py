@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import os
@@ -227,15 +228,20 @@ class LLMClient:
         return self._instructor
 
     # -- calls ----------------------------------------------------------------------------
-    def key_for(self, messages: list[dict[str, Any]], response_model: type[BaseModel]) -> str:
+    def key_for(self, messages: list[dict[str, Any]], response_model: type[BaseModel],
+                schema: dict[str, Any] | None = None) -> str:
         c = self.config
         params = {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens, "mode": c.mode,
                   **c.extra_params}
-        return cache_key(self.model_label, messages, schema_of(response_model), params)
+        return cache_key(self.model_label, messages, schema or schema_of(response_model), params)
 
-    async def structured(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
-        """Return the parsed object and the usage of every attempt it took (raises LLMError)."""
-        key = self.key_for(messages, response_model)
+    async def structured(self, messages: list[dict[str, Any]], response_model: type[T],
+                         schema: dict[str, Any] | None = None) -> tuple[T, Usage]:
+        """Return the parsed object and the usage of every attempt it took (raises LLMError).
+
+        ``schema``, when given, is the JSON schema sent instead of ``response_model``'s (e.g. the
+        same fields with per-call enums); the answer is still parsed with ``response_model``."""
+        key = self.key_for(messages, response_model, schema)
         if self.cache is not None:
             try:
                 hit = await asyncio.to_thread(self.cache.get, key)
@@ -249,7 +255,7 @@ class LLMClient:
                     return value, usage
                 except Exception:  # noqa: BLE001 (a stale entry is a miss, never a failure)
                     pass
-        value, usage = await self._call_with_retries(messages, response_model)
+        value, usage = await self._call_with_retries(messages, response_model, schema)
         if self.cache is not None:
             # the cache is an optimisation: failing to store (disk full) must not fail the item,
             # whose error record resume would then skip
@@ -258,16 +264,21 @@ class LLMClient:
                                                              "usage": usage.model_dump()})
         return value, usage
 
-    def _create(self, ep: Endpoint, kwargs: dict[str, Any]) -> Any:
+    def _create(self, ep: Endpoint, kwargs: dict[str, Any], schema: dict[str, Any] | None) -> Any:
         """Instructor on LiteLLM, or the opt-in fast path where it applies (same request and parse)."""
         if self.config.transport == "fast" and self.config.mode == "json_schema":
             from linernotes.llm import fast
 
             if fast.supports(ep.litellm_model, ep.api_base):
-                return fast.transport().create_with_completion(schema=schema_of(kwargs["response_model"]), **kwargs)
+                return fast.transport().create_with_completion(
+                    schema=schema or schema_of(kwargs["response_model"]), **kwargs)
+        if schema is not None:
+            kwargs = {**kwargs, "response_model": _schema_bound(kwargs["response_model"])}
+            _BOUND_SCHEMA.set(schema)  # this task's context: concurrent calls each see their own
         return self._client().chat.completions.create_with_completion(**kwargs)
 
-    async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T]) -> tuple[T, Usage]:
+    async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T],
+                                 schema: dict[str, Any] | None = None) -> tuple[T, Usage]:
         c = self.config
         usage = Usage()
         start = time.monotonic()
@@ -294,7 +305,7 @@ class LLMClient:
             usage.calls += 1
             try:
                 value, completion = await asyncio.wait_for(
-                    self._create(ep, kwargs), timeout=c.timeout_s + 5)
+                    self._create(ep, kwargs, schema), timeout=c.timeout_s + 5)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout
@@ -353,6 +364,27 @@ def _short(e: BaseException) -> str:
 def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
     """JSON schema per response model class, built once (it was ~1 ms per call; treat as read-only)."""
     return response_model.model_json_schema()
+
+
+_BOUND_SCHEMA: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "linernotes_bound_schema", default=None)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_bound(response_model: type[BaseModel]) -> type[BaseModel]:
+    """``response_model`` as an Instructor ``ResponseSchema`` whose JSON schema is the current
+    call's (``_BOUND_SCHEMA``). Instructor otherwise wraps the class anew on every call
+    (``create_model``, ~1 ms) and rebuilds its schema (~1 ms); one class per shape avoids both."""
+    from instructor import OpenAISchema
+
+    class Bound(response_model, OpenAISchema):  # type: ignore[valid-type, misc]
+        @classmethod
+        def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            bound = _BOUND_SCHEMA.get()
+            return bound if bound is not None else super().model_json_schema(*args, **kwargs)
+
+    Bound.__name__ = Bound.__qualname__ = response_model.__name__  # the schema's name in the request
+    return Bound
 
 
 _UNPRICED: set[str] = set()

@@ -6,6 +6,7 @@ the matrix of entry embeddings are the expensive parts, the per-query work is a 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -79,12 +80,21 @@ class TaxonomyIndex:
     def semantic(self, text: str) -> np.ndarray:
         """Cosine similarity to each entry, rescaled so the query's median entry is 0 and a
         perfect match is 1: raw static-embedding cosines sit high for everything."""
-        query = self.embedder.encode([text])[0]
+        query = query_vector(self.embedder, text)
         if not query.any():
             return np.zeros(len(self.ids), dtype=np.float32)
         sims = similarities(self.vectors, query)
         floor = float(np.median(sims))
         return np.clip((sims - floor) / max(1e-6, 1.0 - floor), 0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=256)
+def query_vector(embedder: Embedder, text: str) -> np.ndarray:
+    """One encode per text: the genre and the mood shortlists of an item ask with the same text.
+    Read-only, since it is shared."""
+    vec = embedder.encode([text])[0]
+    vec.flags.writeable = False
+    return vec
 
 
 _CACHE: dict[tuple[str, str, str], TaxonomyIndex] = {}
