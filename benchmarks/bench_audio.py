@@ -38,6 +38,9 @@ SONGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "audio"
 TOLERANCE = 0.04
 
 
+COMMAND = "python -m benchmarks audio"
+
+
 @contextmanager
 def one_core():
     """Pin this process to a single CPU and one BLAS/OpenMP thread while timing."""
@@ -138,5 +141,5 @@ def run(quick: bool = False) -> dict:
         "load_average_1min": round(os.getloadavg()[0], 2),
         "cold_first_call_ms": round(cold_ms, 1),
         "per_song": per_song,
-        "command": "python -m benchmarks audio",
+        "command": COMMAND,
     }

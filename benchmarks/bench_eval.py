@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+COMMAND = "python -m benchmarks eval"
 
 def run(quick: bool = False) -> dict:
     from linernotes.evals.bootstrap import bootstrap, group_codes
@@ -52,5 +53,5 @@ def run(quick: bool = False) -> dict:
         "ragas_context_pr_ms_per_item": round(ragas_per_item_ms, 3),
         "median_ci_width": round(float(np.median(widths)), 4),
         "genres_micro_f1": scored_rec.metrics["genres.micro_f1"].value,
-        "command": "python -m benchmarks eval" + (" --quick" if quick else ""),
+        "command": COMMAND + (" --quick" if quick else ""),
     }

@@ -50,6 +50,8 @@ UNMAPPED = ("flirtation", "discrimination_exclusion_toxicity_hateful_offensive",
 EXPLICIT_LABELS = ("profanity", "insult", "sexually_explicit", "identity_attack", "severe_toxicity")
 
 
+COMMAND = "python -m benchmarks policy"
+
 def split_of(item_id: str) -> str:
     return "tune" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 == 0 else "holdout"
 
@@ -158,7 +160,7 @@ def run(quick: bool = False) -> dict:
     compile_s, compile_cpu_s = time.perf_counter() - t, time.process_time() - cpu
     rows = _read("policy-prompts.dev.jsonl")
     holdout = [r for r in rows if split_of(r["id"]) == "holdout"]
-    figures: dict[str, float | str] = {"command": "python -m benchmarks policy", "pack": pack.ref,
+    figures: dict[str, float | str] = {"command": COMMAND, "pack": pack.ref,
                                        "lexicon_terms": len(pack.lexicon), "matcher_build_s": round(compile_s, 2),
                                        "matcher_build_cpu_s": round(compile_cpu_s, 2),
                                        "prompts_holdout": len(holdout), "prompts_all": len(rows)}
