@@ -14,6 +14,7 @@ import numpy as np
 
 COMMAND = "python -m benchmarks eval"
 
+
 def run(quick: bool = False) -> dict:
     from linernotes.evals.bootstrap import bootstrap, group_codes
     from linernotes.evals.scoring import build_scored, score_record

@@ -52,6 +52,7 @@ EXPLICIT_LABELS = ("profanity", "insult", "sexually_explicit", "identity_attack"
 
 COMMAND = "python -m benchmarks policy"
 
+
 def split_of(item_id: str) -> str:
     return "tune" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 == 0 else "holdout"
 
