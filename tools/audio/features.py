@@ -13,14 +13,8 @@ from pydantic import BaseModel, Field
 
 from linernotes.tools.audio.decode import MAX_DURATION_S, SR, Window, read_window
 from linernotes.tools.audio.errors import AudioSilent
-from linernotes.tools.audio.loudness import measure_loudness
-from linernotes.tools.audio.onsets import onset_envelopes, onset_rate
 from linernotes.tools.audio.paths import resolve_audio_path
 from linernotes.tools.audio.silence import SILENCE_DBFS, edge_silence, frame_dbfs
-from linernotes.tools.audio.spectrum import power_spectrum
-from linernotes.tools.audio.speech import speech_ratio
-from linernotes.tools.audio.tempo import estimate_tempo
-from linernotes.tools.audio.tonal import estimate_key
 
 MIN_TEMPO_CONFIDENCE = 0.1  # below this the "beat" is indistinguishable from noise (see tests)
 
@@ -61,6 +55,15 @@ def _edges(window: Window, levels: np.ndarray) -> tuple[float, float]:
 def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Path | None = None,
             max_duration_s: float = MAX_DURATION_S) -> AudioFeatures:
     """Features of ``path`` from at most ``max_seconds`` of it; typed ``AudioError`` on bad input."""
+    # scipy.signal, librosa and numba (~0.8 s and ~100 MB) load with the first audio item, so a
+    # text-only catalog's workers never pay for them
+    from linernotes.tools.audio.loudness import measure_loudness
+    from linernotes.tools.audio.onsets import onset_envelopes, onset_rate
+    from linernotes.tools.audio.spectrum import power_spectrum
+    from linernotes.tools.audio.speech import speech_ratio
+    from linernotes.tools.audio.tempo import estimate_tempo
+    from linernotes.tools.audio.tonal import estimate_key
+
     p = resolve_audio_path(path, allowed_root)
     window = read_window(p, max_seconds, max_duration_s)
     mono = window.mono
