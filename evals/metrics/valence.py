@@ -68,31 +68,52 @@ def alpha_from(t: np.ndarray) -> np.ndarray:
     return 1 - safe_div(d_o, d_e)
 
 
+def rater_columns(ratings: list[list[float] | None]) -> tuple[np.ndarray, np.ndarray]:
+    """``loo_moments`` and ``alpha_columns`` for every item at once (zeros where < 2 raters).
+
+    Per-item numpy calls on a handful of ratings cost ~50 µs each, most of the scoring time at
+    100k items; here each column is one ``reduceat`` over the flattened ratings."""
+    n_items = len(ratings)
+    human, alpha = np.zeros((n_items, len(MOMENTS))), np.zeros((n_items, 4))
+    counts = np.array([len(r) if r else 0 for r in ratings], dtype=np.int64)
+    rows = np.flatnonzero(counts >= 2)
+    if not len(rows):
+        return human, alpha
+    m = counts[rows].astype(np.float64)
+    r = np.fromiter((v for i in rows for v in ratings[i]), dtype=np.float64, count=int(counts[rows].sum()))
+    starts = np.concatenate(([0], np.cumsum(counts[rows])[:-1]))
+    m_flat = np.repeat(m, counts[rows])
+    s1 = np.add.reduceat(r, starts)
+    s2 = np.add.reduceat(r * r, starts)
+    others = (np.repeat(s1, counts[rows]) - r) / (m_flat - 1)
+
+    def mean(v: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(v, starts) / m
+
+    human[rows] = np.column_stack([s1 / m, mean(others), s2 / m, mean(others * others), mean(r * others),
+                                   np.ones(len(rows)), mean(np.abs(r - others)), np.zeros(len(rows))])
+    alpha[rows] = np.column_stack([(2 * m * s2 - 2 * s1 * s1) / (m - 1), m, s1, s2])
+    return human, alpha
+
+
 def score_valence(task: str, golds: list[float | None], preds: list[float], ratings: list[list[float] | None],
                   tolerance: float) -> Scored:
     out = Scored()
     n_items = len(golds)
-    x = np.zeros((n_items, len(MOMENTS)))
-    human = np.zeros((n_items, len(MOMENTS)))
-    alpha = np.zeros((n_items, 4))
-    abs_err: list[float | None] = [None] * n_items
-    for i, g in enumerate(golds):
-        if g is None:
-            continue
-        err = abs(preds[i] - g)
-        x[i] = [*moments(preds[i], g), float(err <= tolerance)]
-        abs_err[i] = err
-        loo = loo_moments(ratings[i]) if ratings[i] else None
-        if loo is not None:
-            human[i] = loo
-            alpha[i] = alpha_columns(ratings[i])
-    n = sum(g is not None for g in golds)
+    has_gold = np.array([g is not None for g in golds], dtype=bool)
+    g = np.array([0.0 if v is None else v for v in golds], dtype=np.float64)
+    p = np.asarray(preds, dtype=np.float64)
+    err = np.abs(p - g)
+    ok = (err <= tolerance).astype(np.float64)
+    x = np.column_stack([p, g, p * p, g * g, p * g, np.ones(n_items), err, ok]) * has_gold[:, None]
+    human, alpha = rater_columns([r if has_gold[i] else None for i, r in enumerate(ratings)])
+    n = int(has_gold.sum())
     _stats(f"{task}.", x, out, n, with_accuracy=True)
     n_h = int((human[:, 5] > 0).sum())
     if n_h:
         _stats(f"{task}.human_", human, out, n_h, with_accuracy=False)
         out.stats[f"{task}.raters_alpha"] = SumStat(alpha, alpha_from)
         out.n[f"{task}.raters_alpha"] = n_h
-    out.item_scores[f"{task}.abs_err"] = abs_err
-    out.item_scores[f"{task}.within_tol"] = [None if e is None else float(e <= tolerance) for e in abs_err]
+    out.item_scores[f"{task}.abs_err"] = [float(e) if h else None for e, h in zip(err, has_gold, strict=True)]
+    out.item_scores[f"{task}.within_tol"] = [float(o) if h else None for o, h in zip(ok, has_gold, strict=True)]
     return out

@@ -20,7 +20,13 @@ from linernotes.evals.metrics.calibration import auroc_stat, ece_stat, score_cal
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
 from linernotes.evals.metrics.usage import quantile_stat
-from linernotes.evals.metrics.valence import loo_moments, pearson_from, score_valence
+from linernotes.evals.metrics.valence import (
+    alpha_columns,
+    loo_moments,
+    pearson_from,
+    rater_columns,
+    score_valence,
+)
 
 GOLD = [["techno"], ["house", "acid"], ["ambient"], ["techno", "dub-techno"]]
 PRED = [["techno", "house"], ["house"], [], ["dub-techno"]]
@@ -112,6 +118,19 @@ def test_human_ceiling_is_leave_one_rater_out():
     s = score_valence("v", [0.5, -0.5], [0.0, 0.0], [[0.5, 0.5], [-0.5, -0.5]], tolerance=0.25)
     assert point(s, "v.human_pearson") == pytest.approx(1.0)
     assert point(s, "v.human_mae") == pytest.approx(0.0)
+
+
+def test_vectorised_rater_columns_equal_the_per_item_definitions():
+    rng = np.random.default_rng(3)
+    ratings = [None, [], [0.25]] + [list(rng.uniform(-1, 1, size=rng.integers(2, 12))) for _ in range(200)]
+    human, alpha = rater_columns(ratings)
+    for i, r in enumerate(ratings):
+        loo = loo_moments(r) if r else None
+        if loo is None:
+            assert not human[i].any() and not alpha[i].any()
+        else:
+            assert human[i] == pytest.approx(loo)
+            assert alpha[i] == pytest.approx(alpha_columns(r))
 
 
 def test_human_ceiling_matches_pooled_pearson_on_equal_rater_counts():
