@@ -105,6 +105,11 @@ class WorkerPool:
         self._reader.start()
         return self
 
+    @property
+    def processes(self) -> list[Any]:
+        """The worker processes (for CPU accounting in benchmarks)."""
+        return list(self._procs)
+
     def _wait_ready(self) -> None:
         ready = 0
         while ready < self.workers:

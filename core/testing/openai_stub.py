@@ -211,6 +211,11 @@ class StubProcess:
         return self
 
     @property
+    def pid(self) -> int:
+        assert self._proc is not None, "not started"
+        return self._proc.pid
+
+    @property
     def count(self) -> int:
         with urllib.request.urlopen(self.base_url.removesuffix("/v1") + "/stats", timeout=10) as r:
             return int(json.loads(r.read())["requests"])
