@@ -6,6 +6,7 @@ so a consumer can validate a file with ``OutputRecord.model_validate_json`` line
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -165,6 +166,23 @@ class Enrichment(BaseModel):
     review: Review
     provenance: Provenance
     evidence: dict[str, Any] = Field(default_factory=dict, description="tool outputs shown to the model")
+
+    @field_validator("evidence", mode="after")
+    @classmethod
+    def _finite(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """JSON has no inf/NaN (they are written as null): make them null here, so a record
+        equals what its output line reads back as."""
+        return _finite_json(v)
+
+
+def _finite_json(v: Any) -> Any:
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _finite_json(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite_json(x) for x in v]
+    return v
 
 
 class ErrorInfo(BaseModel):

@@ -97,7 +97,7 @@ enrichments = st.builds(
                          policy=unit),
     rationale=st.text(max_size=80), review=st.builds(Review, routed=st.booleans(), reasons=st.lists(texts, max_size=3)),
     provenance=st.builds(Provenance, model=texts, prompt_hash=texts),
-    evidence=st.dictionaries(st.text(max_size=8), json_scalars.filter(lambda v: v == v), max_size=3))
+    evidence=st.dictionaries(st.text(max_size=8), json_values, max_size=3))  # inf/NaN included: they become null
 outputs = (st.builds(OutputRecord, id=texts, status=st.just("ok"), enrichment=enrichments)
            | st.builds(OutputRecord, id=texts, status=st.just("error"),
                        error=st.builds(ErrorInfo, kind=texts, message=st.text(max_size=100),
@@ -110,6 +110,17 @@ def test_output_record_round_trips_through_json(rec):
     line = rec.model_dump_json()
     assert "\n" not in line, "one record is one line"
     assert OutputRecord.model_validate_json(line) == rec
+
+
+
+def test_non_finite_evidence_is_null_in_the_record_as_in_its_line():
+    from linernotes.testing.stub_enricher import sample_enrichment
+
+    e = sample_enrichment()
+    e = type(e).model_validate({**e.model_dump(), "evidence": {"lufs": float("-inf"), "v": [float("nan"), 1.5]}})
+    assert e.evidence == {"lufs": None, "v": [None, 1.5]}
+    rec = OutputRecord(id="a", status="ok", enrichment=e)
+    assert OutputRecord.model_validate_json(rec.model_dump_json()) == rec
 
 
 items = st.builds(Item, id=st.text(min_size=1, max_size=8).filter(str.strip),
