@@ -66,7 +66,10 @@ def predicted_category(pred: dict[str, Any] | None, task: TaskSpec) -> tuple[str
     return task.none_label, False
 
 
-def task_scores(task: TaskSpec, items: list[ItemResult]) -> Scored:
+def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5) -> Scored:
+    """``threshold``: the run's review threshold; a field whose confidence reaches it counts as
+    auto-accepted for that field (an item as a whole is routed if any review field falls short,
+    so on a valence-only gold set item-level routing would say nothing about valence)."""
     preds = [it.prediction for it in items]
     out = Scored()
     if task.kind == "multilabel":
@@ -89,7 +92,8 @@ def task_scores(task: TaskSpec, items: list[ItemResult]) -> Scored:
     field = CONFIDENCE_FIELD[task.kind]
     conf = [None if p is None or c is None else float((p.get("confidence") or {}).get(field, 0.0))
             for p, c in zip(preds, correct, strict=True)]
-    accepted = [None if p is None else not bool((p.get("review") or {}).get("routed", True)) for p in preds]
+    accepted = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) >= threshold
+                for p in preds]
     out.merge(score_calibration(task.name, conf, correct, accepted))
     return out
 
@@ -135,8 +139,9 @@ def judge_stats(judge: JudgeScores) -> Scored:
 def build_scored(record: RunRecord, judge: JudgeScores | None = None) -> Scored:
     tasks = [TaskSpec.model_validate(t) for t in record.tasks]
     scored = Scored()
+    threshold = float(record.config.get("review_threshold", 0.5))
     for task in tasks:
-        scored.merge(task_scores(task, record.items))
+        scored.merge(task_scores(task, record.items, threshold))
     scored.merge(usage_scores(record.items))
     if judge is not None:
         scored.merge(judge_stats(judge))

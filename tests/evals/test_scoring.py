@@ -84,3 +84,16 @@ def test_skipped_judge_is_reported_not_silent():
     rec = score_record(_record(error_last=False), resamples=100)
     assert "rationale.faithfulness" in rec.extras["skipped"]
     assert "rationale.faithfulness" not in rec.metrics
+
+
+def test_auto_accept_is_per_field_at_the_runs_review_threshold():
+    """Item c has genre confidence 0.3: below the default threshold 0.5, above 0.25. Routing of
+    the whole item (another field may route it) does not decide whether genres were accepted."""
+    rec = _record(error_last=False)
+    rec.items[0].prediction["review"]["routed"] = True
+    default = score_record(rec, resamples=100)
+    assert default.metrics["genres.auto_accept_share"].value == pytest.approx(3 / 4)
+    assert default.metrics["genres.auto_accept_accuracy"].value == pytest.approx(1.0)  # a, b, d right
+    low = score_record(rec.model_copy(update={"config": {"review_threshold": 0.25}}), resamples=100)
+    assert low.metrics["genres.auto_accept_share"].value == pytest.approx(1.0)
+    assert low.metrics["genres.auto_accept_accuracy"].value == pytest.approx(3 / 4)  # c is wrong
