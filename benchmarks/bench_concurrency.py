@@ -52,7 +52,8 @@ async def _sweep(name: str, enricher: Any, config: Any, catalog: Path, work: Pat
                 out[f"{name}_C{c}_cpu_ms_per_item_{k}"] = round((after[k] - before[k]) * 1000 / n, 2)
 
 
-async def _measure(base_url: str, rounds: int, workers: int, work: Path, stub_pid: int) -> dict[str, Any]:
+async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: Path, stub_pid: int
+                   ) -> dict[str, Any]:
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
     from linernotes.parallel import WorkerPool
@@ -68,9 +69,11 @@ async def _measure(base_url: str, rounds: int, workers: int, work: Path, stub_pi
                      {"client": os.getpid(), "stub": stub_pid})
     cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
                                   transport="fast"), audio_base=str(work))
-    async with WorkerPool(cfg, workers) as pool:
-        pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)}, "stub": stub_pid}
-        await _sweep(f"{workers}_workers_fast", pool, cfg, catalog, work, rounds, out, pids)
+    for w in workers:
+        async with WorkerPool(cfg, w) as pool:
+            pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)},
+                    "stub": stub_pid}
+            await _sweep(f"{w}_workers_fast", pool, cfg, catalog, work, rounds, out, pids)
     return out
 
 
@@ -79,7 +82,10 @@ def run(quick: bool) -> dict[str, Any]:
     from linernotes.testing.openai_stub import StubProcess
 
     rounds = 5 if quick else 20  # C x rounds items per level: run_batch setup (~10-25 ms) stays under 1%
-    workers = 2
+    # one per core, and two per core: with ~7 ms of CPU per item a worker's 200 ms waits come back
+    # in bursts it works through one at a time, so more, smaller workers shorten that queue
+    cpus = os.cpu_count() or 2
+    workers = (cpus, 2 * cpus)
     with tempfile.TemporaryDirectory() as tmp, StubProcess(latency_ms=LATENCY_S * 1000) as stub:
         figures = asyncio.run(_measure(stub.base_url, rounds, workers, Path(tmp), stub.pid))
     ratios = [v for k, v in figures.items() if k.endswith("_ratio")]
