@@ -20,7 +20,9 @@ class BackgroundSite:
         self.make_app = make_app
         self.port = port
         self.name = name
-        self.runner_kwargs = {"access_log": None, **(runner_kwargs or {})}
+        # shutdown_timeout: a handler that hangs on purpose (a fault) must not hold the stop for
+        # aiohttp's default 60 s, past the join below and into interpreter exit
+        self.runner_kwargs = {"access_log": None, "shutdown_timeout": 1.0, **(runner_kwargs or {})}
         self.backlog = backlog
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
