@@ -90,10 +90,9 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         out.merge(score_flag_recall(task.name, golds, [f for _, f in cats], task.none_label))
     correct = out.item_scores[f"{task.name}.{CORRECTNESS[task.kind]}"]
     field = CONFIDENCE_FIELD[task.kind]
-    conf = [None if p is None or c is None else float((p.get("confidence") or {}).get(field, 0.0))
-            for p, c in zip(preds, correct, strict=True)]
-    accepted = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) >= threshold
-                for p in preds]
+    field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
+    conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
+    accepted = [None if f is None else f >= threshold for f in field_conf]
     out.merge(score_calibration(task.name, conf, correct, accepted))
     return out
 

@@ -34,10 +34,6 @@ def _stats(prefix: str, x: np.ndarray, out: Scored, n: int, with_accuracy: bool)
     out.n.update({k: n for k in stats})
 
 
-def moments(x: float, y: float) -> list[float]:
-    return [x, y, x * x, y * y, x * y, 1.0, abs(x - y)]
-
-
 def loo_moments(ratings: list[float]) -> list[float] | None:
     """Average moments of (rating_j, mean of the others) over raters j; None with < 2 raters."""
     r = np.asarray(ratings, dtype=np.float64)
