@@ -85,3 +85,27 @@ def test_runs_as_a_separate_process() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_stop_ends_the_serving_thread_while_a_request_is_still_waiting():
+    """A handler still sleeping (a slow or hanging answer) must not keep the server's thread
+    alive past ``stop``: it would be torn down mid-cleanup at interpreter exit."""
+    import threading
+
+    stub = StubServer(latency_ms=60_000).start()
+    client = threading.Thread(target=lambda: _post_quietly(stub.base_url), daemon=True)
+    client.start()
+    deadline = time.monotonic() + 10
+    while stub.count == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stub.count == 1, "the request never reached the stub"
+    serving = stub._site._thread  # noqa: SLF001 (the thread is what must end)
+    stub.stop()
+    assert serving is not None and not serving.is_alive()
+
+
+def _post_quietly(url: str) -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):  # the server goes away under it; that is the point
+        _post(url, {"messages": []})
