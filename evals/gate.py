@@ -12,11 +12,19 @@ must be:
   ``max_drop``.
 
 ``direction: lower`` marks metrics where smaller is better (MAE, ECE, latency, failure rate).
-Runs on different gold data (fingerprints) cannot be compared: that is a usage error (exit 2).
+
+Nothing is taken on the candidate's word: the gate re-scores BOTH runs itself from the
+baseline's gold, sample and task list (the baseline comes from the protected branch), using only
+the candidate's predictions; point values, intervals, per-item scores, failures and plots all
+come from that one re-scoring, never from the ``metrics``/``tasks``/``extras`` a record stores.
+Records whose spec (name or digest), seed, limit, exemplar set, sample ids, inputs or gold
+rows differ (the gate fingerprints the rows itself) are incomparable: exit 2 with one line.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +35,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.record import ItemResult, RunRecord
-from linernotes.evals.scoring import build_scored
+from linernotes.evals.scoring import build_scored, score_record
 
 # per-item score that best shows a regression for one item, and whether higher is better
 ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}
@@ -105,17 +113,64 @@ def _load(path: str | Path) -> RunRecord:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
 
 
+def rows_fingerprint(items: list[ItemResult]) -> str:
+    """sha256 over the scored rows as the gate sees them (id, group, inputs, gold), sorted by id:
+    computed here, never read from a record, so rewritten gold or another sample shows."""
+    rows = sorted(([it.id, it.group, it.inputs, it.gold] for it in items), key=lambda r: r[0])
+    blob = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _differs(what: str, b: Any, c: Any) -> GateError:
+    return GateError(f"incomparable runs: {what} differs (baseline {b!r}, candidate {c!r}); "
+                     "evaluate the candidate with the baseline's spec, data, --limit and --seed")
+
+
+def check_comparable(base: RunRecord, cand: RunRecord) -> None:
+    """Refuse (GateError, exit 2) unless both records scored the same spec, sample and gold."""
+    if not base.tasks:
+        raise GateError("baseline record lists no tasks: nothing to score; re-make the baseline")
+    for what, b, c in (("spec", base.spec, cand.spec), ("spec digest", base.spec_digest, cand.spec_digest),
+                       ("seed", base.seed, cand.seed), ("limit", base.limit, cand.limit),
+                       ("gold fingerprint", base.gold_fingerprint, cand.gold_fingerprint),
+                       ("exemplar set", base.exemplars.digest if base.exemplars else None,
+                        cand.exemplars.digest if cand.exemplars else None)):
+        if b != c:
+            raise _differs(what, b, c)
+    for name, rec in (("baseline", base), ("candidate", cand)):
+        ids = [it.id for it in rec.items]
+        if len(set(ids)) != len(ids):
+            raise GateError(f"{name} record holds duplicate item ids; it is not a run record of one sample")
+    b_ids, c_ids = {it.id for it in base.items}, {it.id for it in cand.items}
+    if b_ids != c_ids:
+        extra, missing = sorted(c_ids - b_ids)[:3], sorted(b_ids - c_ids)[:3]
+        raise GateError(f"incomparable runs: the sample differs ({len(b_ids ^ c_ids)} ids; e.g. only in candidate "
+                        f"{extra}, only in baseline {missing}); evaluate with the baseline's --limit and --seed")
+    if rows_fingerprint(base.items) != rows_fingerprint(cand.items):
+        by_id = {it.id: it for it in cand.items}
+        bad = [it.id for it in base.items if (it.group, it.inputs, it.gold) !=
+               (by_id[it.id].group, by_id[it.id].inputs, by_id[it.id].gold)]
+        raise GateError(f"incomparable runs: gold, inputs or groups of {len(bad)} item(s) differ from the baseline's "
+                        f"(e.g. {bad[:3]}); the candidate was not scored on the same gold")
+
+
 def align(base: RunRecord, cand: RunRecord) -> tuple[list[ItemResult], list[ItemResult]]:
-    if base.gold_fingerprint != cand.gold_fingerprint or base.spec != cand.spec:
-        raise GateError(f"runs scored different gold data ({base.spec}@{base.gold_fingerprint} vs "
-                        f"{cand.spec}@{cand.gold_fingerprint}); compare runs of the same spec, limit and seed")
+    """Baseline items, and the candidate's predictions placed on the baseline's rows (id, group,
+    inputs, gold from the baseline; prediction, status, error from the candidate; stored
+    per-item scores dropped)."""
+    check_comparable(base, cand)
     by_id = {it.id: it for it in cand.items}
-    if set(by_id) != {it.id for it in base.items}:
-        raise GateError("runs hold different item ids despite equal gold fingerprints; re-run the candidate")
-    return base.items, [by_id[it.id] for it in base.items]
+    b_items = [it.model_copy(update={"scores": {}}) for it in base.items]
+    c_items = [it.model_copy(update={"prediction": by_id[it.id].prediction, "status": by_id[it.id].status,
+                                     "error": by_id[it.id].error, "scores": {}}) for it in base.items]
+    return b_items, c_items
 
 
-def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarray | None) -> RuleOutcome:
+def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarray | None,
+           note: str = "") -> RuleOutcome:
+    """``samples``: bootstrap draws of ``cand - base``; None = no interval could be formed (too
+    few items to resample, ``note`` says why). Then nothing is certain: a non-inferiority rule
+    cannot pass (we cannot be sure it did not get worse) and a significance rule cannot fail."""
     if base is None:
         return RuleOutcome(rule=rule, status="not_applicable", candidate=cand, reason="baseline lacks this metric")
     if cand is None:
@@ -124,9 +179,13 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
     sign = 1.0 if rule.direction == "higher" else -1.0
     delta = cand - base
     improvement = sign * delta
-    s = samples[np.isfinite(samples)] * sign if samples is not None else np.array([improvement])
+    s = samples[np.isfinite(samples)] * sign if samples is not None else np.array([])
     if s.size == 0:
-        s = np.array([improvement])
+        why = f"too few items or clusters for an interval ({note or 'no finite resample'})"
+        ok = rule.mode == "significant"
+        return RuleOutcome(rule=rule, status="pass" if ok else "fail", baseline=base, candidate=cand, delta=delta,
+                           reason=("cannot tell, not failed: " if ok else "cannot be sure it did not get worse: ")
+                           + why)
     tail = (1 - rule.confidence) * 100
     lo2, hi2 = np.percentile(s * sign, [(1 - 0.95) / 2 * 100, 100 - (1 - 0.95) / 2 * 100])
     if rule.mode == "non_inferior":
@@ -141,6 +200,8 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
         ok = bound >= -rule.max_drop - 1e-12
         why = ("no significant regression" if ok else
                f"{rule.confidence:.0%} sure it got worse by more than {rule.max_drop:g}")
+    if note:
+        why += f" ({note})"
     return RuleOutcome(rule=rule, status="pass" if ok else "fail", baseline=base, candidate=cand, delta=delta,
                        ci_low=float(min(lo2, hi2)), ci_high=float(max(lo2, hi2)), bound=bound, reason=why)
 
@@ -167,23 +228,39 @@ def _brief(pred: dict[str, Any] | None) -> dict[str, Any] | None:
             "rationale": pred.get("rationale")}
 
 
+def _point(stats: dict[str, Any], name: str) -> float | None:
+    st = stats.get(name)
+    if st is None:
+        return None
+    v = st.point()
+    return float(v) if np.isfinite(v) else None
+
+
+def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int) -> tuple[RunRecord, RunRecord]:
+    """Both records re-scored from the baseline's rows and tasks at the baseline's review
+    threshold (one operating point for both; the risk-coverage table shows all others)."""
+    b_items, c_items = align(base, cand)
+    clean = {"metrics": {}, "extras": {}, "failures": {}, "repeat_spread": {}, "tasks": base.tasks}
+    threshold = base.config.get("review_threshold", 0.5)
+    b_rec = base.model_copy(update={**clean, "items": b_items})
+    c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None,
+                                    "config": {**cand.config, "review_threshold": threshold}})
+    return score_record(b_rec, seed=seed, resamples=resamples), score_record(c_rec, seed=seed, resamples=resamples)
+
+
 def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resamples: int = 1000,
              seed: int = 0) -> GateResult:
-    base, cand = _load(baseline), _load(candidate)
-    b_items, c_items = align(base, cand)
-    b_rec = base.model_copy(update={"items": b_items})
-    c_rec = cand.model_copy(update={"items": c_items})
-    b_scored, c_scored = build_scored(b_rec), build_scored(c_rec)
-    codes = group_codes([it.group for it in b_items], [it.id for it in b_items])
+    base, cand = rescore_pair(_load(baseline), _load(candidate), resamples, seed)
+    b_scored, c_scored = build_scored(base), build_scored(cand)
+    codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
     wanted = {r.metric for r in rules.rules}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},
                              {k: v for k, v in c_scored.stats.items() if k in wanted}, codes, resamples, seed)
     outcomes = []
     for rule in rules.rules:
-        bm, cm = base.metrics.get(rule.metric), cand.metrics.get(rule.metric)
         d = diffs.get(rule.metric)
-        outcomes.append(decide(rule, bm.value if bm else None, cm.value if cm else None,
-                               d.samples if d is not None else None))
+        outcomes.append(decide(rule, _point(b_scored.stats, rule.metric), _point(c_scored.stats, rule.metric),
+                               d.samples if d is not None else None, d.note if d is not None else ""))
     passed = all(o.status != "fail" for o in outcomes)
-    return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(b_items),
-                      regressions=item_regressions(b_items, c_items))
+    return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(base.items),
+                      regressions=item_regressions(base.items, cand.items))

@@ -40,12 +40,18 @@ RECORD_VERSION = "1"
 
 
 class MetricValue(BaseModel):
-    """A point estimate with its bootstrap interval; ``n`` = items (or pairs) it was computed on."""
+    """A point estimate with its bootstrap interval; ``n`` = items (or pairs) it was computed on.
+
+    ``ci_method`` says how the interval was resampled (``evals.bootstrap.plan_resampling``):
+    ``clusters``, ``items`` (too few clusters) or ``withheld`` (too few items: no interval);
+    ``clusters`` = how many clusters contribute to the metric."""
 
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
     n: int = 0
+    ci_method: str | None = None
+    clusters: int | None = None
 
 
 class ItemResult(BaseModel):

@@ -181,7 +181,10 @@ def _score_record(record: RunRecord, seed: int, resamples: int, judge: JudgeScor
             scored.extras.setdefault("skipped", {})[name] = "no items to compute it on"
             continue
         metrics[name] = MetricValue(value=round(e.value, 6), ci_low=None if e.ci_low is None else round(e.ci_low, 6),
-                                    ci_high=None if e.ci_high is None else round(e.ci_high, 6), n=scored.n.get(name, 0))
+                                    ci_high=None if e.ci_high is None else round(e.ci_high, 6), n=scored.n.get(name, 0),
+                                    ci_method=e.method, clusters=e.clusters)
+        if e.method != "clusters":
+            scored.extras.setdefault("interval_notes", {})[name] = e.note
     failures: dict[str, int] = {}
     for it in items:
         if it.status != "ok":
