@@ -1,0 +1,27 @@
+"""``liner export RUN.jsonl -o out.parquet``: parse, call ``linernotes.sinks.export``, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def export(
+    source: Annotated[Path, typer.Argument(help="A liner tag (or liner serve log) JSONL output")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="out.parquet, or an existing folder for part files")],
+) -> None:
+    """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable)."""
+    from linernotes.runstore import OutputError
+    from linernotes.sinks.export import export_parquet
+
+    try:
+        result = export_parquet(source, output)
+    except OutputError as e:
+        typer.echo(f"liner export: error: {e}", err=True)
+        raise typer.Exit(2) from None
+    for p in result.problems:
+        typer.echo(f"liner export: {source}:{p.line}: skipped: {p.reason}", err=True)
+    typer.echo(f"wrote {result.rows} rows from {result.lines} lines -> {output}")
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,102 @@
+"""``liner export RUN.jsonl -o out.parquet``: an existing JSONL output as Parquet.
+
+Every line is validated as an ``OutputRecord``; a line that is not one is reported with its file,
+line number and reason and left out, and the rest is still converted (one bad line never loses
+the others). Duplicate keys keep their last record, as resume does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from linernotes.runstore import OutputError
+from linernotes.schema import OutputRecord
+from linernotes.sinks.parquet import ParquetSink, is_dataset
+
+
+class ExportProblem(BaseModel):
+    line: int
+    reason: str
+
+
+class ExportResult(BaseModel):
+    source: Path
+    output: Path
+    lines: int = 0
+    rows: int = 0
+    problems: list[ExportProblem] = Field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all lines converted, 1 some lines were not output records."""
+        return 1 if self.problems else 0
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "record"
+        return f"not an output record: {loc}: {err['msg']}"
+    return f"not JSON: {e}"
+
+
+def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> ExportResult:
+    """Convert ``source`` (a ``liner tag`` / service JSONL output) to a Parquet file or, when
+    ``output`` is an existing folder, a dataset of part files. Raises ``OutputError`` when the
+    source cannot be read or the output cannot be written."""
+    source, output = Path(source), Path(output)
+    if not source.is_file():
+        raise OutputError(f"{source}: no such file")
+    if output.resolve() == source.resolve():
+        raise OutputError(f"{output}: the output would overwrite the source")
+    result = ExportResult(source=source, output=output)
+    # A private journal: the sink's own materialisation does the dedupe and the atomic writes.
+    with tempfile.TemporaryDirectory(prefix="_liner-export-", dir=output.parent if not is_dataset(output) else output) as tmp:
+        staging = Path(tmp) / (output.name if not is_dataset(output) else "dataset")
+        if is_dataset(output):
+            staging.mkdir()
+        sink = ParquetSink(staging, sync="batch", part_rows=part_rows)
+        try:
+            with open(source, "rb") as fh:
+                for n, raw in enumerate(fh, start=1):
+                    if not raw.strip():
+                        continue
+                    result.lines += 1
+                    try:
+                        rec = OutputRecord.model_validate_json(raw)
+                    except (ValidationError, ValueError) as e:
+                        if not raw.endswith(b"\n"):
+                            json_err = "the last line is cut short (a killed run?)"
+                            result.problems.append(ExportProblem(line=n, reason=json_err))
+                        else:
+                            result.problems.append(ExportProblem(line=n, reason=_reason(e)))
+                        continue
+                    sink.write(rec)
+        except OSError as e:
+            raise OutputError(f"{source}: cannot read ({e.strerror or e})") from None
+        finally:
+            sink.close()
+        result.rows = _place(staging, output)
+    return result
+
+
+def _place(staging: Path, output: Path) -> int:
+    import pyarrow.parquet as pq
+
+    if staging.is_dir():
+        parts = sorted(staging.glob("part-*.parquet"))
+        for old in output.glob("part-*.parquet"):
+            old.unlink()
+        rows = 0
+        for p in parts:
+            rows += pq.ParquetFile(p).metadata.num_rows
+            shutil.move(str(p), output / p.name)
+        return rows
+    rows = pq.ParquetFile(staging).metadata.num_rows
+    staging.replace(output)
+    return rows
+

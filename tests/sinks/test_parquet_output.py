@@ -1,0 +1,148 @@
+"""``liner tag -o out.parquet`` and dataset folders: the table's shape, readers, resume, dedupe."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from linernotes.config import TagConfig
+from linernotes.llm.client import LLMConfig
+from linernotes.runner import RunOptions, run_batch
+from linernotes.schema import ErrorInfo, OutputRecord
+from linernotes.sinks.parquet import ParquetSink, journal_path
+from linernotes.sinks.table import CONFIDENCE_FIELDS, SCHEMA, to_table
+
+from .conftest import write_catalog
+
+
+def _config(stub) -> TagConfig:
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
+
+
+def _walk_types(t: pa.DataType):
+    yield t
+    if pa.types.is_list(t):
+        yield from _walk_types(t.value_type)
+    if pa.types.is_struct(t):
+        for f in t:
+            yield from _walk_types(f.type)
+
+
+def test_schema_has_no_unions_or_maps_and_one_column_per_field_and_confidence():
+    kinds = [t for f in SCHEMA for t in _walk_types(f.type)]
+    assert not [t for t in kinds if pa.types.is_union(t) or pa.types.is_map(t)]
+    assert {f"confidence_{f}" for f in CONFIDENCE_FIELDS} <= set(SCHEMA.names)
+    assert not SCHEMA.field("id").nullable and not SCHEMA.field("status").nullable
+    assert all(SCHEMA.field(n).nullable for n in SCHEMA.names if n not in ("id", "status"))
+    # an error-only batch and an empty batch have the same types as a full one
+    err = OutputRecord(id="x", status="error", error=ErrorInfo(kind="input.invalid", message="bad", line=3))
+    assert to_table([json.loads(err.model_dump_json())]).schema.equals(SCHEMA)
+    assert to_table([]).schema.equals(SCHEMA)
+
+
+def test_tag_to_parquet_file_matches_jsonl_and_reads_in_pyarrow_pandas_duckdb(tmp_path, stub):
+    catalog = write_catalog(tmp_path / "c.jsonl", 6, bad_lines=1)
+    cfg = _config(stub)
+    pq_out, js_out = tmp_path / "out.parquet", tmp_path / "out.jsonl"
+    s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=pq_out)))
+    asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=js_out)))
+    assert (s.ok, s.failed) == (6, 1)
+    assert journal_path(pq_out).exists()
+
+    table = pq.read_table(pq_out)
+    assert table.schema.equals(SCHEMA, check_metadata=False)
+    assert table.num_rows == 7 and len(set(table.column("id").to_pylist())) == 7
+    err = [r for r in table.to_pylist() if r["status"] == "error"]
+    assert [(e["error_kind"], e["error_line"]) for e in err] == [("input.missing_id", 7)]
+    ok = [r for r in table.to_pylist() if r["status"] == "ok"]
+    assert all(isinstance(r["genres"], list) and r["model"] == "openai/stub" and r["prompt_hash"] for r in ok)
+
+    jsonl = [json.loads(line) for line in js_out.read_text().splitlines()]
+    strip = ("latency_s",)
+    a = sorted(({k: v for k, v in r.items() if k not in strip} for r in table.to_pylist()), key=lambda r: r["id"])
+    b = sorted(({k: v for k, v in r.items() if k not in strip} for r in to_table(jsonl).to_pylist()),
+               key=lambda r: r["id"])
+    assert a == b
+
+    df = pd_read(pq_out)
+    assert len(df) == 7 and df["confidence_genres"].dtype.kind == "f"
+    n, kinds = _duck(f"SELECT count(DISTINCT id), list(DISTINCT error_kind) FROM '{pq_out}'").fetchone()
+    assert n == 7 and [k for k in kinds if k] == ["input.missing_id"]
+    assert _duck(f"SELECT len(genres) FROM '{pq_out}' WHERE status = 'ok' LIMIT 1").fetchone()[0] >= 0
+
+
+def _duck(sql: str):
+    return duckdb.connect().execute(sql)
+
+
+def pd_read(path):
+    import pandas as pd
+
+    return pd.read_parquet(path)
+
+
+def _ok(i: str) -> OutputRecord:
+    from linernotes.schema import Confidence, Enrichment, Explicit, Provenance, Review
+
+    return OutputRecord(id=i, status="ok", enrichment=Enrichment(
+        genres=["techno"], moods=["dark"], valence=0.1, language="en", explicit=Explicit(value=False),
+        confidence=Confidence(genres=0.5, moods=0.5, valence=0.5, language=0.9, explicit=0.9, policy=0.9),
+        review=Review(routed=False), provenance=Provenance(model="m", prompt_hash="h")))
+
+
+def _err(i: str, kind: str = "llm.timeout") -> OutputRecord:
+    return OutputRecord(id=i, status="error", error=ErrorInfo(kind=kind, message="boom"))
+
+
+def test_dataset_folder_writes_parts_as_it_goes_and_keeps_one_row_per_key(tmp_path):
+    out = tmp_path / "ds"
+    out.mkdir()
+    sink = ParquetSink(out, part_rows=3)
+    for rec in [_ok("a"), _err("b"), _ok("c"), _ok("d")]:
+        sink.write(rec)
+    parts = sorted(p.name for p in out.glob("part-*.parquet"))
+    assert parts == ["part-0000000000-0000000003.parquet"]  # materialised during the run
+    sink.close()
+    # a resumed run retries "b" (superseding its error) and adds "e"
+    sink = ParquetSink(out, part_rows=3)
+    for rec in [_ok("b"), _ok("e")]:
+        sink.write(rec)
+    sink.close()
+    table = pq.read_table(out)
+    rows = {r["id"]: r["status"] for r in table.to_pylist()}
+    assert rows == {"a": "ok", "b": "ok", "c": "ok", "d": "ok", "e": "ok"}
+    assert table.num_rows == 5
+    assert _duck(f"SELECT count(*), count(DISTINCT id) FROM '{out}/*.parquet'").fetchone() == (5, 5)
+
+
+def test_parquet_file_keeps_the_last_record_of_a_key(tmp_path):
+    out = tmp_path / "o.parquet"
+    sink = ParquetSink(out)
+    for rec in [_err("a"), _ok("b"), _err("a", "llm.rate_limit"), _ok("a")]:
+        sink.write(rec)
+    sink.close()
+    assert {r["id"]: r["status"] for r in pq.read_table(out).to_pylist()} == {"a": "ok", "b": "ok"}
+
+
+def test_dataset_parts_from_another_journal_are_refused(tmp_path):
+    from linernotes.runstore import OutputError
+
+    out = tmp_path / "ds"
+    out.mkdir()
+    sink = ParquetSink(out, part_rows=2)
+    for i in "abcd":
+        sink.write(_ok(i))
+    sink.close()
+    (out / "_journal.jsonl").unlink()
+    with pytest.raises(OutputError, match="cover 4 records"):
+        ParquetSink(out)
