@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import platform
 import re
 import time
@@ -22,8 +24,9 @@ from linernotes import __version__
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
 from linernotes.llm.client import redact
-from linernotes.runstore import OutputWriter, error_record, scan_output, write_manifest
+from linernotes.runstore import error_record, scan_output, write_manifest
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
+from linernotes.sinks import journal_path, open_sink
 
 
 class RunOptions(BaseModel):
@@ -51,6 +54,8 @@ class RunSummary(BaseModel):
     cost_usd: float = 0.0
     elapsed_s: float = 0.0
     expected_rows: int | None = None
+    error_examples: dict[str, str] = Field(default_factory=dict, description="first message per error kind")
+    replaced: int = Field(0, description="older lines (retried error records) removed from the output")
 
     @property
     def processed(self) -> int:
@@ -79,6 +84,30 @@ class RunSummary(BaseModel):
             self.failed += 1
             kind = rec.error.kind if rec.error else "unknown"
             self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
+            if rec.error is not None:
+                self.error_examples.setdefault(kind, rec.error.message)
+                if rec.error.usage is not None:  # a failed item's attempts were billed too
+                    u = rec.error.usage
+                    self.llm_calls += u.calls
+                    self.tokens_in += u.tokens_in
+                    self.tokens_out += u.tokens_out
+                    self.cost_usd += u.cost_usd
+
+    def notes(self) -> list[str]:
+        """One line per thing a reader of the summary must know: where the answers came from,
+        and what each kind of failure was (its first message)."""
+        out = []
+        if self.ok and self.cache_hits == self.ok and self.llm_calls == 0:
+            out.append("all LLM answers came from the cache: 0 LLM calls made")
+        for kind in sorted(self.errors_by_kind):
+            msg = self.error_examples.get(kind, "")
+            out.append(f"{kind} ({self.errors_by_kind[kind]}): {msg}"[:300])
+        if "llm.config" in self.errors_by_kind:
+            out.append("llm.config: no request left this process; check --model, --api-base and the "
+                       "provider's API key variable")
+        if self.replaced:
+            out.append(f"{self.replaced} earlier line(s) replaced by this run's records (retried errors)")
+        return out
 
 
 def package_versions() -> dict[str, str]:
@@ -112,6 +141,57 @@ def _redacted_config(config: TagConfig) -> dict[str, Any]:
 
 def manifest_path(output: Path) -> Path:
     return output.with_name(output.name + ".manifest.json")
+
+
+# LLMConfig fields that change how an answer is fetched, never what it is: a resume may change them
+_RUNTIME_LLM_FIELDS = {"timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "threads", "parallel",
+                       "cache_path", "use_cache", "transport"}
+
+
+class ResumeMismatch(OutputError):
+    """The output was started with a different configuration (exit code 2)."""
+
+
+def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
+    """Everything that decides an output line, flattened to ``{"llm.model": ..., ...}``; a resume
+    must match it exactly, or one file would mix two configurations' records.
+
+    ``config`` is the configuration the caller asked for (before catalog defaults); runtime knobs
+    (concurrency, retries, timeouts, threads, cache) are left out. ``model_identity`` goes in as
+    a digest: it may hold an endpoint URL with credentials."""
+    data = _redacted_config(config)
+    flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
+    flat.update(data)
+    flat.update({"map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
+                 "prompt_hash": prompt_hash,
+                 "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
+    return flat
+
+
+def check_resume(output: Path, identity: dict[str, Any]) -> None:
+    """Refuse to add to an output written under another configuration (raises ResumeMismatch
+    naming the first differences). An output with no records, or no manifest, or a manifest
+    from before identities were recorded, is accepted."""
+    mpath = manifest_path(output)
+    if not output.exists() or not mpath.exists() or next(iter_records(output), None) is None:
+        return
+    try:
+        old = json.loads(mpath.read_text()).get("resume_identity")
+    except (OSError, ValueError) as e:
+        raise OutputError(f"{mpath}: unreadable manifest ({e}); use another -o or delete the old output") from None
+    if not isinstance(old, dict):
+        return
+    diff = [k for k in sorted(set(old) | set(identity)) if old.get(k) != identity.get(k)]
+    if diff:
+        shown = "; ".join(f"{k}: {_brief(old.get(k))} -> {_brief(identity.get(k))}" for k in diff[:3])
+        more = f" (+{len(diff) - 3} more)" if len(diff) > 3 else ""
+        raise ResumeMismatch(f"{output} was started with a different configuration ({shown}{more}); "
+                             "rerun with the same options, or use another -o")
+
+
+def _brief(v: Any) -> str:
+    text = json.dumps(v, sort_keys=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Enricher:
@@ -149,7 +229,7 @@ async def run_batch(
 ) -> RunSummary:
     """Process every row not yet in the output. Raises CatalogError/OutputError for whole-run problems."""
     rows = read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra)  # validates the file first
-    done = scan_output(opts.output)
+    done = scan_output(journal_path(opts.output))  # Parquet outputs resume from their JSONL journal
     summary = RunSummary(expected_rows=estimate_rows(opts.input))
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
@@ -166,7 +246,7 @@ async def run_batch(
         "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,
     }
     mpath = manifest_path(opts.output)
-    writer = OutputWriter(opts.output, sync=opts.sync)
+    writer = open_sink(opts.output, sync=opts.sync)  # JSONL, or Parquet by suffix/folder (linernotes.sinks)
     write_manifest(mpath, {**manifest, "status": "running"})
     start = time.monotonic()
     sem = asyncio.Semaphore(opts.concurrency)
