@@ -21,6 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 def _register_subcommands() -> None:
     """Each command group lives in its own module; eval/gate register as top-level commands."""
+    from importlib import import_module
+
     from linernotes.cli.eval_cmd import eval_app
     from linernotes.cli.index_cmd import index_app
     from linernotes.cli.review_cmd import review_app
@@ -29,6 +31,7 @@ def _register_subcommands() -> None:
     app.add_typer(tools_app, name="tools")
     app.add_typer(review_app, name="review")
     app.add_typer(index_app, name="index")
+    app.command("export")(import_module("linernotes.cli.export_cmd").export)
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
 
