@@ -61,8 +61,8 @@ def print_summary(s: Any, output: Path) -> None:
     for kind, n in sorted(s.errors_by_kind.items()):
         t.add_row(f"  error: {kind}", str(n))
     err.print(t)
-    if s.processed and s.llm_calls == 0:
-        err.print("all LLM answers came from the cache: 0 LLM calls made")
+    for note in s.notes():
+        err.print(note, markup=False, highlight=False)
 
 
 def print_dry_run(r: Any) -> None:

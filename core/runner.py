@@ -24,7 +24,14 @@ from linernotes import __version__
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
 from linernotes.llm.client import redact
-from linernotes.runstore import error_record, scan_output, write_manifest
+from linernotes.runstore import (
+    OutputError,
+    OutputLock,
+    compact,
+    error_record,
+    scan_state,
+    write_manifest,
+)
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
 from linernotes.sinks import journal_path, open_sink
 
@@ -168,12 +175,12 @@ def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, pr
     return flat
 
 
-def check_resume(output: Path, identity: dict[str, Any]) -> None:
+def check_resume(output: Path, identity: dict[str, Any], has_records: bool) -> None:
     """Refuse to add to an output written under another configuration (raises ResumeMismatch
     naming the first differences). An output with no records, or no manifest, or a manifest
     from before identities were recorded, is accepted."""
     mpath = manifest_path(output)
-    if not output.exists() or not mpath.exists() or next(iter_records(output), None) is None:
+    if not has_records or not mpath.exists():
         return
     try:
         old = json.loads(mpath.read_text()).get("resume_identity")
@@ -216,7 +223,7 @@ class Enricher:
             info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=redact(str(e))[:500], line=row.line)
             return error_record(item.id, info)
         if state.get("error") is not None:
-            info = state["error"].model_copy(update={"line": row.line})
+            info = state["error"].model_copy(update={"line": row.line, "usage": state.get("usage")})
             return error_record(item.id, info)
         return OutputRecord(id=item.id, status="ok", enrichment=state["enrichment"])
 
@@ -227,20 +234,34 @@ async def run_batch(
     enricher: Enricher | None = None,
     on_record: Callable[[OutputRecord, RunSummary], None] | None = None,
 ) -> RunSummary:
-    """Process every row not yet in the output. Raises CatalogError/OutputError for whole-run problems."""
+    """Process every row whose record is not ok yet: new rows, and rows whose record is an error
+    (retried; the new line replaces the old one when the run ends, see ``runstore``).
+
+    One writer per output (``OutputLock``), and a resume must match the configuration the output
+    was started with (``check_resume``). Raises CatalogError/OutputError for whole-run problems."""
     rows = read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra)  # validates the file first
-    done = scan_output(journal_path(opts.output))  # Parquet outputs resume from their JSONL journal
+    with OutputLock(opts.output):
+        return await _run_locked(config, opts, rows, enricher, on_record)
+
+
+async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: Enricher | None,
+                      on_record: Callable[[OutputRecord, RunSummary], None] | None) -> RunSummary:
     summary = RunSummary(expected_rows=estimate_rows(opts.input))
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
-    requested_digest = config.digest()  # what the caller asked for; resume checks compare this
+    requested = config  # what the caller asked for; resume checks compare this
     config = with_catalog_defaults(config, opts.input)
     enricher = enricher or Enricher(config)
     rt = enricher.runtime
+    identity = resume_identity(requested, opts, _model_identity(rt), rt.prompt.hash)
+    journal = journal_path(opts.output)  # the output itself for JSONL; Parquet outputs resume from a journal
+    state = scan_state(journal)  # repairs a line cut by a kill
+    check_resume(opts.output, identity, has_records=state.lines > 0)
+    done = state.done
     manifest = {
         "started": datetime.now(UTC).isoformat(), "input": str(opts.input), "output": str(opts.output),
         "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-        "config": _redacted_config(config), "config_digest": requested_digest,
+        "config": _redacted_config(config), "config_digest": requested.digest(), "resume_identity": identity,
         "model": rt.llm.model_label, "prompt": rt.prompt.name, "prompt_hash": rt.prompt.hash,
         "schema_version": SCHEMA_VERSION, "tool_versions": rt.tool_versions, "packages": package_versions(),
         "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,
@@ -252,6 +273,8 @@ async def run_batch(
     sem = asyncio.Semaphore(opts.concurrency)
     pending: set[asyncio.Task[None]] = set()
     failure: list[BaseException] = []
+    # input-error lines (keyed line:N) of rows that now read cleanly: their new record has the id's key
+    stale: set[str] = set()
 
     def emit(rec: OutputRecord) -> None:
         writer.write(rec)
@@ -275,6 +298,8 @@ async def run_batch(
             if opts.limit is not None and n > opts.limit:
                 break
             summary.rows += 1
+            if row.key != f"line:{row.line}" and f"line:{row.line}" in state.last_status:
+                stale.add(f"line:{row.line}")
             if row.key in done:
                 summary.skipped += 1
                 continue
@@ -299,8 +324,16 @@ async def run_batch(
         writer.close()
         summary.elapsed_s = time.monotonic() - start
         status = "failed" if failure else "complete"
+        if journal == opts.output:  # Parquet sinks keep the last record per key themselves
+            with contextlib.suppress(OutputError):  # a failed compaction is redone by the next run
+                summary.replaced = compact(journal, stale)
         with contextlib.suppress(OSError):
             write_manifest(mpath, {**manifest, "status": status, "finished": datetime.now(UTC).isoformat(),
                                    "summary": {**summary.model_dump(), "items_per_s": summary.items_per_s,
                                                "errors_by_kind": dict(Counter(summary.errors_by_kind))}})
     return summary
+
+
+def _model_identity(rt: Any) -> str:
+    """The model's cache identity (endpoint, GGUF content), or its label for runtimes without one."""
+    return str(getattr(rt.llm, "cache_identity", None) or rt.llm.model_label)

@@ -1,17 +1,28 @@
-"""The on-disk run: an append-only JSONL output, a manifest, and what resume needs to know.
+"""The on-disk run: an append-only JSONL output, a manifest, a single-writer lock, and what
+resume needs to know.
 
 Every record is one whole line written with a single ``write`` on an O_APPEND descriptor and
 fsynced; a line cut short by a kill is truncated away on resume, so the file always parses.
+
+Resume retries error records: the retry's line is appended, and the LAST line for a key is the
+record for it. When a run ends (or fails) the file is compacted — rewritten to a temporary file
+and renamed over the output — so a finished output holds exactly one line per input row. A
+SIGKILL before that leaves an older line that the next run's compaction removes; at no point is
+a record lost (the old line stays until its replacement is on disk).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
+import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +64,159 @@ def scan_output(path: Path) -> set[str]:
             fh.truncate(good_end)
             os.fsync(fh.fileno())
     return keys
+
+
+@dataclass
+class OutputState:
+    """What an existing output holds, by row key (see ``record_key``).
+
+    ``last_status``: the status of the last line per key (the one that counts); ``lines``:
+    whole lines; ``superseded``: lines that a later line for the same key replaces (left by a
+    run killed before compaction)."""
+
+    last_status: dict[str, str] = field(default_factory=dict)
+    lines: int = 0
+    superseded: int = 0
+
+    @property
+    def done(self) -> set[str]:
+        """Keys resume skips: those whose record is ok (error records are retried)."""
+        return {k for k, st in self.last_status.items() if st == "ok"}
+
+
+def scan_state(path: Path) -> OutputState:
+    """Read an output for resume (repairing a cut last line first, as ``scan_output``)."""
+    scan_output(path)
+    state = OutputState()
+    if not path.exists():
+        return state
+    for rec in iter_records(path):
+        key = record_key(rec)
+        state.lines += 1
+        if key in state.last_status:
+            state.superseded += 1
+        state.last_status[key] = str(rec.get("status"))
+    return state
+
+
+def compact(path: Path, drop_keys: set[str] | frozenset[str] = frozenset()) -> int:
+    """Rewrite ``path`` with only the last line per key, minus keys in ``drop_keys`` (input-error
+    records of rows that now read cleanly under their id); returns the lines removed.
+
+    Atomic: the kept lines go to ``<path>.compact.tmp`` (fsynced), which is renamed over the
+    output and the folder fsynced, so a kill at any point leaves either the old file or the new
+    one. Nothing is rewritten when no line would go. Raises OutputError when it cannot write."""
+    if not path.exists():
+        return 0
+    last: dict[str, int] = {}
+    n = 0
+    for n, rec in enumerate(iter_records(path), start=1):  # noqa: B007 (n is the line count)
+        last[record_key(rec)] = n
+    keep = {i for k, i in last.items() if k not in drop_keys}
+    if len(keep) == n:
+        return 0
+    tmp = path.with_name(path.name + ".compact.tmp")
+    try:
+        with open(path, "rb") as src, open(tmp, "wb") as dst:
+            i = 0
+            for raw in src:
+                if raw.strip():
+                    i += 1
+                    if i in keep:
+                        dst.write(raw)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"{path}: compaction failed ({e.strerror or e}); rerun the same command to finish it") from None
+    return n - len(keep)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def lock_path(output: Path) -> Path:
+    return output.with_name(output.name + ".lock")
+
+
+class OutputLocked(OutputError):
+    """Another live process holds the output's single-writer lock (exit code 2)."""
+
+
+class OutputLock:
+    """Single writer per output: an exclusive ``flock`` on ``<output>.lock`` holding the owner's
+    pid, host and start time. The kernel drops a flock when its process dies (SIGKILL
+    included), so a stale lock file never blocks a later run; a clean release unlinks it.
+
+    Use as ``with OutputLock(out): ...``; raises OutputLocked naming the holder. (flock is not
+    reliable on every network filesystem; on a local disk it is.)"""
+
+    def __init__(self, output: Path):
+        self.path = lock_path(output)
+        self.fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"{self.path.parent}: cannot create the output folder ({e.strerror})") from None
+        for _ in range(100):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise OutputError(f"{self.path}: cannot open the lock file ({e.strerror})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise OutputLocked(f"{self.path.with_suffix('')} is being written by another liner run "
+                                   f"({holder}); wait for it to finish or use another -o") from None
+            # a holder releasing at this moment unlinks the file we opened: lock the new one instead
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                info = {"pid": os.getpid(), "host": socket.gethostname(),
+                        "started": datetime.now(UTC).isoformat(timespec="seconds")}
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+                return self
+            os.close(fd)
+        raise OutputError(f"{self.path}: could not take the lock (it kept being replaced)")
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()  # while still holding it: a waiter re-checks the inode
+        os.close(self.fd)
+        self.fd = None
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "a process that has not yet written its details"
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -117,6 +117,11 @@ class Review(BaseModel):
 
 
 class Usage(BaseModel):
+    """LLM usage of one item: ``calls`` requests sent (every attempt, retries and re-asks
+    included; not cache hits, not calls the SDK refused to send), tokens as the provider
+    reported them, ``cost_usd`` from LiteLLM's price table (0 for local/unpriced models),
+    ``latency_s`` wall seconds across attempts, ``retries`` transport retries."""
+
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -166,6 +171,8 @@ class Enrichment(BaseModel):
     review: Review
     provenance: Provenance
     evidence: dict[str, Any] = Field(default_factory=dict, description="tool outputs shown to the model")
+    draft: dict[str, Any] | None = Field(None, description="the LLM's answer before verification and fusion "
+                                         "(ids, level, clauses); None when the LLM was not consulted")
 
     @field_validator("evidence", mode="after")
     @classmethod
@@ -186,10 +193,15 @@ def _finite_json(v: Any) -> Any:
 
 
 class ErrorInfo(BaseModel):
+    """Why an item has no enrichment. ``usage``: what the item's LLM attempts cost before it
+    failed (every billed request, failed ones included); None when no LLM call was attempted
+    (bad input, tool failure) and in records written before this field existed."""
+
     kind: str
     message: str
     line: int | None = None
     source: str | None = None
+    usage: Usage | None = None
 
 
 class OutputRecord(BaseModel):

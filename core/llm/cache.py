@@ -1,11 +1,18 @@
-"""Content-addressed response cache on disk (SQLite, WAL): key = hash(model, messages, schema, params).
+"""Content-addressed response cache on disk (SQLite, WAL): key = hash(model identity, messages,
+schema, params).
 
 A hit returns the validated JSON the model produced before plus its recorded usage, so a rerun of
 the same batch makes zero LLM calls and reports the same tokens as the original run did.
+
+The model identity is everything that decides the answer besides the request: for a provider
+model its name AND the endpoint it is served from (two ``--api-base`` values are two models); for
+a local GGUF the file's content (sha256), not its name — a re-quantised or swapped file with the
+same name must never be served the old file's answers.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -13,6 +20,24 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+
+
+def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
+    """sha256 (hex) of a file's bytes, memoised per (path, inode, size, mtime_ns) for the process.
+
+    Cost: one sequential read, ~0.25 s for the bundled 98 MB SmolLM2 GGUF on this machine; a
+    rewritten file (new mtime or size) is hashed again. Raises OSError when unreadable."""
+    st = os.stat(path)
+    return _digest(str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, chunk)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, ino: int, size: int, mtime_ns: int, chunk: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
 
 
 def cache_key(model: str, messages: list[dict[str, Any]], schema: dict[str, Any], params: dict[str, Any]) -> str:

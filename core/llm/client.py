@@ -23,7 +23,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from pydantic import BaseModel, Field  # noqa: E402
 
-from linernotes.llm.cache import ResponseCache, cache_key  # noqa: E402
+from linernotes.llm.cache import ResponseCache, cache_key, file_digest  # noqa: E402
 from linernotes.llm.embedded import EmbeddedSettings, default_gguf, shared_server  # noqa: E402
 from linernotes.schema import Usage  # noqa: E402
 
@@ -64,12 +64,21 @@ class LLMError(Exception):
 
 
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
+# kinds where no request left this process: never billed, never worth a retry
+NOT_SENT = {"config"}
 
 
 def classify(exc: BaseException) -> str:
-    """Map a LiteLLM / Instructor / transport exception to a failure kind."""
+    """Map a LiteLLM / Instructor / transport exception to a failure kind, from what happened.
+
+    Kinds: ``config`` (the SDK refused to send: no credentials, bad client options — LiteLLM
+    reports this as an invented HTTP 500), ``rate_limit``, ``timeout``, ``model_not_found``,
+    ``auth``, ``context_window``, ``connection`` (no response: refused, reset, cut body),
+    ``server_error``, ``bad_request``, ``bad_response`` (an answer that does not parse)."""
     import litellm
 
+    if _client_side(exc):
+        return "config"
     name = type(exc).__name__
     if isinstance(exc, litellm.RateLimitError):
         return "rate_limit"
@@ -102,6 +111,22 @@ def classify(exc: BaseException) -> str:
     if isinstance(exc, ConnectionError | OSError):
         return "connection"
     return "bad_response"
+
+
+def _client_side(exc: BaseException) -> bool:
+    """True when the exception chain holds the OpenAI SDK's bare ``OpenAIError``: the SDK raises
+    exactly that class (no status, no response) when it refuses to build a request, e.g. with no
+    API key; every HTTP-level failure is a subclass (``APIError``) instead."""
+    import openai
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if type(seen) is openai.OpenAIError:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _transport_kind(exc: BaseException) -> str | None:
@@ -180,6 +205,7 @@ class LLMClient:
         self.calls = 0  # real network calls made (cache hits excluded)
         self._endpoint: Endpoint | None = None
         self._instructor: Any = None
+        self._identity: str | None = None
 
     # -- endpoint -------------------------------------------------------------------------
     def _gguf(self) -> Path | None:
@@ -197,20 +223,50 @@ class LLMClient:
 
     @property
     def model_label(self) -> str:
-        """Stable name of the model for provenance and cache keys (no ports, no paths)."""
+        """Stable name of the model for provenance (no ports, no paths)."""
         gguf = self._gguf()
         return f"local:{gguf.name}" if gguf else self.config.model
+
+    @property
+    def cache_identity(self) -> str:
+        """What decides the answer besides the request, for the cache key (see ``llm.cache``).
+
+        A local GGUF: ``local:<name>:sha256=<content digest>`` (the embedded server's port is
+        not part of it). A provider model: the model string, plus the endpoint when one is set
+        (``--api-base`` or the provider's ``<PROVIDER>_API_BASE``/``_BASE_URL`` environment
+        variable, which LiteLLM and the provider SDKs read); with neither, the bare model string,
+        so keys for the provider's default endpoint are unchanged."""
+        if self._identity is None:
+            gguf = self._gguf()
+            if gguf is not None:
+                self._identity = f"local:{gguf.name}:sha256={file_digest(gguf)}"
+            else:
+                base = self.config.api_base or _env_api_base(self.config.model)
+                self._identity = f"{self.config.model}@{base.rstrip('/')}" if base else self.config.model
+        return self._identity
 
     def endpoint(self) -> Endpoint:
         gguf = self._gguf()
         if gguf is None:
             if self._endpoint is None:
+                self._preflight()
                 self._endpoint = Endpoint(self.config.model, self.config.api_base, None, self.config.model)
             return self._endpoint
         server = shared_server(EmbeddedSettings(gguf=gguf, threads=self.config.threads,
                                                 parallel=max(1, self.config.parallel)))
         base = server.ensure()  # restarts a dead server (bounded)
         return Endpoint(f"openai/{gguf.stem}", base, "sk-local-no-key", f"local:{gguf.name}", server)
+
+    def _preflight(self) -> None:
+        """Refuse a model string LiteLLM cannot route to any provider before any request is
+        built (raises LLMError ``config``; no call is counted)."""
+        import litellm
+
+        litellm.suppress_debug_info = True  # else LiteLLM prints a red "Provider List" line
+        try:
+            litellm.get_llm_provider(self.config.model, api_base=self.config.api_base)
+        except Exception as e:  # noqa: BLE001 (LiteLLM raises BadRequestError with a made-up 400)
+            raise LLMError("config", f"--model {self.config.model}: no request was sent: {_short(e)}") from None
 
     def _client(self) -> Any:
         if self._instructor is None:
@@ -233,7 +289,7 @@ class LLMClient:
         c = self.config
         params = {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens, "mode": c.mode,
                   **c.extra_params}
-        return cache_key(self.model_label, messages, schema or schema_of(response_model), params)
+        return cache_key(self.cache_identity, messages, schema or schema_of(response_model), params)
 
     async def structured(self, messages: list[dict[str, Any]], response_model: type[T],
                          schema: dict[str, Any] | None = None) -> tuple[T, Usage]:
@@ -241,7 +297,7 @@ class LLMClient:
 
         ``schema``, when given, is the JSON schema sent instead of ``response_model``'s (e.g. the
         same fields with per-call enums); the answer is still parsed with ``response_model``."""
-        key = self.key_for(messages, response_model, schema)
+        key = self.key_for(messages, response_model, schema) if self.cache is not None else ""
         if self.cache is not None:
             try:
                 hit = await asyncio.to_thread(self.cache.get, key)
@@ -287,6 +343,8 @@ class LLMClient:
         for attempt in range(c.max_retries + 1):
             try:
                 ep = await asyncio.to_thread(self.endpoint) if self._gguf() else self.endpoint()
+            except LLMError as e:
+                raise LLMError(e.kind, str(e), usage) from None
             except Exception as e:  # noqa: BLE001
                 raise LLMError("embedded_server", str(e), usage) from None
             # max_retries is instructor's; num_retries=0 stops the OpenAI SDK's own hidden retries,
@@ -323,6 +381,11 @@ class LLMClient:
                     usage.tokens_in += tin
                     usage.tokens_out += tout
                 last = (kind, _short(cause))
+                if kind in NOT_SENT:  # the SDK refused before sending: not a request, and hopeless
+                    self.calls -= 1
+                    usage.calls -= 1
+                    last = (kind, f"no request was sent: {last[1]}")
+                    break
                 if ep.embedded_server is not None and not ep.embedded_server.alive():
                     kind = "connection"  # the embedded server died: ensure() restarts it next attempt
                 if kind not in RETRYABLE or attempt == c.max_retries:
@@ -336,8 +399,18 @@ class LLMClient:
                     delay = min(c.backoff_max_s, c.backoff_base_s * (2**attempt)) * (0.5 + random.random() / 2)
                 await asyncio.sleep(min(delay, c.backoff_max_s))
         usage.latency_s = time.monotonic() - start
-        usage.retries = usage.calls - 1
+        usage.retries = max(0, usage.calls - 1)
         raise LLMError(last[0], last[1], usage)
+
+
+def _env_api_base(model: str) -> str | None:
+    """The endpoint a provider SDK takes from the environment when no ``api_base`` is passed
+    (``OPENAI_BASE_URL``/``OPENAI_API_BASE`` for ``openai/...``, and the same pattern for others)."""
+    provider = model.split("/", 1)[0].upper().replace("-", "_") if "/" in model else "OPENAI"
+    for name in (f"{provider}_API_BASE", f"{provider}_BASE_URL"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
 
 
 _SECRET_PATTERNS = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.=]{6,}|key-[A-Za-z0-9]{16,})")
