@@ -8,20 +8,45 @@ not a datasets folder, an unknown format, empty) raises ``CatalogError``.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
 from linernotes.schema import ErrorInfo, Item
 
 MAX_FIELD_CHARS = 100_000
+# One JSONL line or CSV physical line is read into memory whole, so it is bounded: 16 MiB holds a
+# row whose seven text fields are all at MAX_FIELD_CHARS in 4-byte UTF-8 (2.8 MB) plus extra
+# columns, with room to spare (an over-long field still gets its own, precise error), while a
+# 200 MB line or a gzip bomb that inflates to 1 GiB becomes one error record.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 KNOWN_FIELDS = set(Item.model_fields) - {"extra"}
+
+# The missing-value markers of pandas' ``read_csv`` (its documented default ``na_values``), which
+# most catalog exports (pandas, R, Excel, SQL dumps) write for "no value".
+NA_MARKERS = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+    "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+# Fields with a type or a closed vocabulary, where a marker can only mean "missing". Free-text
+# fields (title, artist, album, label, description, lyrics, transcript) keep a marker verbatim:
+# a track called "NULL" or a band called "None" is real text.
+TYPED_FIELDS = frozenset({"id", "type", "year", "language", "audio_path"})
+
+
+def is_missing_marker(value: Any) -> bool:
+    """True for None, a float NaN, or a string that is one of ``NA_MARKERS`` (surrounding spaces ignored)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and value.strip() in NA_MARKERS
 
 
 class CatalogError(Exception):
@@ -83,7 +108,11 @@ def to_item(
     drop: Iterable[str] = (),
     keep_extra: bool = True,
 ) -> Item:
-    """Rename, split known fields from extra context, and validate. Raises ValueError."""
+    """Rename, split known fields from extra context, and validate. Raises ValueError.
+
+    Missing values: None, a float NaN, and in the typed fields (``TYPED_FIELDS``) any of the
+    ``NA_MARKERS`` strings become null, whatever the reader; free-text fields keep marker strings
+    as text, except the empty string, which is null everywhere."""
     mapping = mapping or {}
     dropped = set(drop)
     fields: dict[str, Any] = {}
@@ -107,6 +136,8 @@ def to_item(
         if dst in KNOWN_FIELDS:
             if dst in fields and key not in mapping:
                 continue  # a mapped column already filled this field; the raw one is shadowed
+            if dst in TYPED_FIELDS and is_missing_marker(value):
+                value = None
             if dst != "id" and dst != "year" and value is not None and not isinstance(value, str):
                 if dst in ("type", "language", "audio_path") or isinstance(value, dict | list | bool):
                     raise ValueError(f"field {dst!r} must be a string, got {type(value).__name__}")
@@ -117,13 +148,37 @@ def to_item(
         elif keep_extra:
             extra[key] = _jsonable(value)
     if "id" not in fields or fields["id"] is None:
-        raise ValueError("missing required field 'id'")
+        raise ValueError(_missing_id_message(record, mapping, dropped))
     if fields.get("type") is None:
         fields.pop("type", None)
     try:
         return Item(**fields, extra=extra)
     except ValidationError as e:
         raise ValueError(_explain(e)) from None
+
+
+def _missing_id_message(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> str:
+    """Why the row has no id, and the ``--map`` that would give it one."""
+    src = next((s for s, d in mapping.items() if d == "id"), "id")
+    if src in record:
+        return f"missing required field 'id' (column {src!r} is empty or a missing-value marker)"
+    columns = [str(k) for k in record if str(k) not in dropped]
+    hint = suggest_id_column(columns)
+    shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
+    return (f"missing required field 'id': no column {src!r} (columns: {shown}); "
+            f"name the id column with --map id={hint or '<column>'}")
+
+
+def suggest_id_column(columns: Iterable[str]) -> str | None:
+    """The column most likely to hold ids (``track_id``, ``uuid``, ``isrc`` ...), or None."""
+    ranked = []
+    for c in columns:
+        low = c.lower()
+        if low.endswith(("_id", "-id", " id")) or low in ("key", "uuid", "guid", "isrc", "identifier"):
+            ranked.append((0, c))
+        elif low.endswith("id") or "uuid" in low or low.endswith("key"):
+            ranked.append((1, c))
+    return min(ranked)[1] if ranked else None
 
 
 def _explain(e: ValidationError) -> str:
@@ -143,6 +198,7 @@ class _RowBuilder:
         self.drop = tuple(drop)
         self.keep_extra = keep_extra
         self.seen: set[str] = set()
+        self.max_line_bytes = MAX_LINE_BYTES
 
     def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
         return Row(
@@ -196,10 +252,14 @@ def read_catalog(
     mapping: dict[str, str] | None = None,
     drop: Iterable[str] = (),
     keep_extra: bool = True,
+    max_line_bytes: int | None = None,
 ) -> Iterator[Row]:
     """Rows in file order, streamed (memory does not grow with the file).
 
-    Problems with the file as a whole raise CatalogError here, before the first row."""
+    A JSONL line or CSV/TSV physical line longer than ``max_line_bytes`` (default
+    ``MAX_LINE_BYTES``, or the ``LINER_MAX_LINE_BYTES`` environment variable) is skipped without
+    being held in memory (also inside a .gz) and becomes an ``input.line_too_long`` error row
+    naming its line. Problems with the file as a whole raise CatalogError here, before the first row."""
     p = Path(path)
     if not p.exists():
         raise CatalogError(f"{p}: no such file or directory")
@@ -210,9 +270,47 @@ def read_catalog(
         if p.stat().st_size == 0:
             raise CatalogError(f"{p}: the file is empty (0 bytes)")
     builder = _RowBuilder(str(p), mapping or {}, drop, keep_extra)
+    builder.max_line_bytes = max_line_bytes or line_limit()
     readers = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet,
                "hf-disk": _read_hf_disk, "hf-file": _read_hf_file}
     return readers[fmt](p, builder)
+
+
+def line_limit() -> int:
+    """``LINER_MAX_LINE_BYTES`` if set (a positive integer), else ``MAX_LINE_BYTES``. Raises CatalogError."""
+    raw = os.environ.get("LINER_MAX_LINE_BYTES")
+    if raw is None or raw.strip() == "":
+        return MAX_LINE_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise CatalogError(f"LINER_MAX_LINE_BYTES={raw!r}: expected a positive number of bytes")
+    return value
+
+
+def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` for each physical line of a binary stream, ``bytes`` None for a line
+    longer than ``limit`` bytes, which is read past in ``limit``-sized pieces and never held whole."""
+    n = 0
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        n += 1
+        if len(raw) > limit and not (len(raw) == limit + 1 and raw.endswith(b"\n")):
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(limit)
+            yield n, None
+            continue
+        yield n, raw
+
+
+def _too_long(b: _RowBuilder, line: int) -> Row:
+    return b.error(line, "input.line_too_long",
+                   f"line {line} is longer than {b.max_line_bytes:,} bytes (the line limit; "
+                   "raise it with LINER_MAX_LINE_BYTES)")
 
 
 def estimate_rows(path: str | Path) -> int | None:
@@ -238,7 +336,10 @@ def estimate_rows(path: str | Path) -> int | None:
 def _read_jsonl(path: Path, b: _RowBuilder) -> Iterator[Row]:
     opener = _open_binary(path)
     with opener as fh:
-        for n, raw in enumerate(fh, start=1):
+        for n, raw in bounded_lines(fh, b.max_line_bytes):
+            if raw is None:
+                yield _too_long(b, n)
+                continue
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
@@ -269,15 +370,28 @@ def _open_binary(path: Path):
 
 def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    overlong: list[int] = []  # physical lines skipped for length, not yet reported
+
+    def lines(fh: IO[bytes]) -> Iterator[str]:
+        for n, raw in bounded_lines(fh, b.max_line_bytes):
+            if raw is None:
+                overlong.append(n)
+                yield "\n"  # an empty line keeps csv's line count in step with the file's
+                continue
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            yield raw.decode("utf-8", errors="surrogateescape")
+
     with open(path, "rb") as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=delimiter)
+        reader = csv.reader(lines(fh), delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
             return
         except csv.Error as e:
             raise CatalogError(f"{path}: unreadable CSV header: {e}") from None
+        if overlong:
+            raise CatalogError(f"{path}: the header line is longer than {b.max_line_bytes:,} bytes")
         if any(_has_surrogate(h) for h in header):
             raise CatalogError(f"{path}: the header line is not valid UTF-8")
         width = len(header)
@@ -287,9 +401,15 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             except StopIteration:
                 break
             except csv.Error as e:
+                overlong.clear()
                 yield b.error(reader.line_num, "input.invalid_csv", str(e))
                 continue
             line = reader.line_num
+            if overlong:  # the row (which may span lines) holds a line that was skipped
+                first = overlong[0]
+                overlong.clear()
+                yield _too_long(b, first)
+                continue
             if not values or all(v == "" for v in values):
                 continue
             if len(values) != width:

@@ -152,3 +152,94 @@ def test_whole_file_problems_raise_catalog_error(tmp_path: Path, setup, message:
     path = setup(tmp_path)
     with pytest.raises(CatalogError, match=message):
         read_catalog(path)
+
+
+# --- missing-value markers (issue 12, item 9) -------------------------------------------------
+
+MARKERS = ["NaN", "NA", "", "N/A", "null", "None", "#N/A", "-NaN", "<NA>", " NA "]
+
+
+def test_csv_missing_value_markers_in_year_become_null(tmp_path: Path) -> None:
+    """The reported input: a CSV year of NaN or NA was rejected while an empty cell was null."""
+    p = tmp_path / "c.csv"
+    p.write_text("id,title,year\n" + "".join(f"m{i},Song {i},{m}\n" for i, m in enumerate(MARKERS)) + "z,Real,1999\n")
+    rows = _rows(p)
+    assert [r.error for r in rows] == [None] * (len(MARKERS) + 1)
+    assert [r.item.year for r in rows] == [None] * len(MARKERS) + [1999]
+
+
+def test_tsv_markers_in_every_typed_field(tmp_path: Path) -> None:
+    p = tmp_path / "c.tsv"
+    p.write_text("id\ttype\tlanguage\taudio_path\tyear\ttitle\n"
+                 "a\tNA\tnull\tN/A\tnan\tNA\n")
+    (row,) = _rows(p)
+    item = row.item
+    assert (item.type, item.language, item.audio_path, item.year) == ("track", None, None, None)
+    assert item.title == "NA", "free text keeps a marker: 'NA' can be a real title"
+
+
+def test_jsonl_marker_strings_and_nan_agree(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"id": "a", "year": NaN}\n{"id": "b", "year": "NaN"}\n{"id": "c", "year": "NULL"}\n'
+                 '{"id": "d", "year": null, "title": "None"}\n')
+    rows = _rows(p)
+    assert [(r.item.id, r.item.year) for r in rows] == [("a", None), ("b", None), ("c", None), ("d", None)]
+    assert rows[3].item.title == "None"
+
+
+def test_parquet_and_datasets_markers(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import Dataset
+
+    data = [{"id": "a", "year": "NA", "title": "x"}, {"id": "b", "year": "#N/A", "title": "y"},
+            {"id": "c", "year": "2001", "title": "z"}]
+    pq.write_table(pa.Table.from_pylist(data), tmp_path / "c.parquet")
+    Dataset.from_list(data).save_to_disk(tmp_path / "ds")
+    for src in (tmp_path / "c.parquet", tmp_path / "ds"):
+        rows = _rows(src)
+        assert [r.item.year for r in rows] == [None, None, 2001], src
+
+
+def test_parquet_float_nan_year_is_null(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["a", "b"], "year": [float("nan"), 1987.0]}), tmp_path / "c.parquet")
+    assert [r.item.year for r in _rows(tmp_path / "c.parquet")] == [None, 1987]
+
+
+def test_a_marker_id_is_a_missing_id_not_an_item(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("id,title\nNA,first\nNULL,second\nok,third\n")
+    rows = _rows(p)
+    assert [r.error.kind if r.error else r.item.id for r in rows] == ["input.missing_id", "input.missing_id", "ok"]
+    assert "missing-value marker" in rows[0].error.message
+
+
+def test_a_real_non_marker_year_still_fails_with_its_reason(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("id,year\na,soon\nb,unknown\n")
+    rows = _rows(p)
+    assert [r.error.kind for r in rows] == ["input.invalid", "input.invalid"]
+    assert "'soon'" in rows[0].error.message and rows[1].error.line == 3
+
+
+# --- a catalog without an id column (item 14) -------------------------------------------------
+
+def test_missing_id_column_names_the_columns_and_suggests_a_map(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("track_id,title,artist\nt1,Song,Band\n")
+    (row,) = _rows(p)
+    assert row.error.kind == "input.missing_id"
+    assert "track_id, title, artist" in row.error.message
+    assert "--map id=track_id" in row.error.message
+    (fixed,) = _rows(p, mapping=parse_mapping("id=track_id"))
+    assert fixed.item.id == "t1"
+
+
+def test_missing_id_without_a_likely_column_suggests_the_form(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({"name": "x", "title": "y"}) + "\n")
+    (row,) = _rows(p)
+    assert "--map id=<column>" in row.error.message

@@ -24,7 +24,7 @@ ROW_CASES: dict[str, tuple[set[str], dict[int, str]]] = {
         7: "input.missing_id", 8: "input.not_an_object", 9: "input.not_an_object", 10: "input.invalid",
         11: "input.invalid"}),
     "empty-and-duplicate-ids.jsonl": ({"dup-a", "dup-b", "dup-c"}, {
-        2: "input.invalid", 3: "input.invalid", 5: "input.duplicate_id", 6: "input.missing_id"}),
+        2: "input.missing_id", 3: "input.missing_id", 5: "input.duplicate_id", 6: "input.missing_id"}),
     "truncated-last-line.jsonl": ({"t-1", "t-2"}, {3: "input.invalid_json"}),
     "lone-surrogate.jsonl": ({"s-1", "s-4"}, {2: "input.invalid", 3: "input.invalid"}),
     "ragged.csv": ({"c-1", "c-4", "c-6"}, {3: "input.ragged_row", 4: "input.ragged_row", 6: "input.encoding"}),
