@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.record import ItemResult, RunRecord
-from linernotes.evals.scoring import build_scored, score_record
+from linernotes.evals.scoring import BASELINE_PREFIX, build_scored, compare_with_baselines, score_record
 
 # per-item score that best shows a regression for one item, and whether higher is better
 ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}
@@ -46,7 +46,15 @@ class GateError(Exception):
 
 
 class Rule(BaseModel):
+    """``kind: no_regression`` (default) compares CANDIDATE with BASELINE on ``metric``;
+    ``kind: beats_baseline`` checks the candidate alone: its record must beat the best
+    evidence-only baseline (``evals.metrics.baselines``) on ``metric``, i.e. the lower bound of
+    the two-sided ``confidence`` interval of record minus best baseline (paired, same items and
+    clusters) must reach ``margin``. The best baseline is the one with the best point value."""
+
     metric: str
+    kind: Literal["no_regression", "beats_baseline"] = "no_regression"
+    margin: float = Field(0.0, description="beats_baseline: least record minus best baseline, metric units")
     max_drop: float = Field(0.0, ge=0)
     confidence: float = Field(0.95, gt=0.5, lt=1)
     mode: Literal["non_inferior", "significant"] = "non_inferior"
@@ -67,6 +75,7 @@ class RuleOutcome(BaseModel):
     ci_low: float | None = None
     ci_high: float | None = None
     bound: float | None = Field(None, description="one-sided bound on the improvement used for the decision")
+    versus: str | None = Field(None, description="beats_baseline: the best baseline the record was compared with")
     reason: str = ""
 
 
@@ -243,9 +252,37 @@ def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int) ->
     clean = {"metrics": {}, "extras": {}, "failures": {}, "repeat_spread": {}, "tasks": base.tasks}
     threshold = base.config.get("review_threshold", 0.5)
     b_rec = base.model_copy(update={**clean, "items": b_items})
-    c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None,
+    c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None, "data_path": base.data_path,
                                     "config": {**cand.config, "review_threshold": threshold}})
     return score_record(b_rec, seed=seed, resamples=resamples), score_record(c_rec, seed=seed, resamples=resamples)
+
+
+def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples: int, seed: int) -> RuleOutcome:
+    """``scored``: the candidate's re-scored statistics (record and baselines)."""
+    per = compare_with_baselines(scored, codes, {rule.metric}, resamples, seed, rule.confidence).get(rule.metric, {})
+    rec = _point(scored.stats, rule.metric)
+    if not per or rec is None:
+        return RuleOutcome(rule=rule, status="not_applicable", candidate=rec,
+                           reason="no evidence-only baseline scores this metric on this run")
+    sign = 1.0 if rule.direction == "higher" else -1.0
+    values = {b: _point(scored.stats, f"{BASELINE_PREFIX}{b}.{rule.metric}") for b in per}
+    best = max((b for b in values if values[b] is not None), key=lambda b: (sign * values[b], b), default=None)
+    if best is None:
+        return RuleOutcome(rule=rule, status="not_applicable", candidate=rec, reason="no baseline has a value")
+    d = per[best]
+    common = {"rule": rule, "baseline": values[best], "candidate": rec, "delta": d.value, "versus": best}
+    samples = d.samples[np.isfinite(d.samples)] if d.samples is not None else np.array([])
+    if samples.size == 0:
+        return RuleOutcome(**common, status="fail", reason=f"cannot be sure the record beats {best}: too few items or "
+                           f"clusters for an interval ({d.note})")
+    tail = (1 - rule.confidence) / 2 * 100
+    lo, hi = np.percentile(samples, [tail, 100 - tail])
+    bound = float(lo) * sign if sign > 0 else -float(hi)
+    ok = bound >= rule.margin - 1e-12
+    why = (f"record {'beats' if ok else 'does not beat'} the best baseline {best}: lower bound of the improvement "
+           f"{bound:+.4f} {'>=' if ok else '<'} {rule.margin:g} at {rule.confidence:.0%}")
+    return RuleOutcome(**common, status="pass" if ok else "fail", ci_low=float(lo), ci_high=float(hi), bound=bound,
+                       reason=why)
 
 
 def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resamples: int = 1000,
@@ -253,11 +290,14 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
     base, cand = rescore_pair(_load(baseline), _load(candidate), resamples, seed)
     b_scored, c_scored = build_scored(base), build_scored(cand)
     codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
-    wanted = {r.metric for r in rules.rules}
+    wanted = {r.metric for r in rules.rules if r.kind == "no_regression"}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},
                              {k: v for k, v in c_scored.stats.items() if k in wanted}, codes, resamples, seed)
     outcomes = []
     for rule in rules.rules:
+        if rule.kind == "beats_baseline":
+            outcomes.append(decide_beats_baseline(rule, c_scored, codes, resamples, seed))
+            continue
         d = diffs.get(rule.metric)
         outcomes.append(decide(rule, _point(b_scored.stats, rule.metric), _point(c_scored.stats, rule.metric),
                                d.samples if d is not None else None, d.note if d is not None else ""))

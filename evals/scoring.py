@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from linernotes.evals.bootstrap import bootstrap, group_codes
-from linernotes.evals.metrics.calibration import score_calibration
+from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
+from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
+from linernotes.evals.metrics.calibration import risk_coverage, score_calibration
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.retrieval import score_retrieval
@@ -54,16 +55,30 @@ def _ancestors(taxonomy: str | None):
     return anc
 
 
-def predicted_category(pred: dict[str, Any] | None, task: TaskSpec) -> tuple[str, bool]:
-    """(category, flagged): the most severe flag whose clause maps to a gold category."""
-    flags = (pred or {}).get("policy_flags") or []
-    ordered = sorted(flags, key=lambda f: (-int(f.get("severity", 0)), f.get("clause_id", "")))
-    for f in ordered:
-        if f.get("clause_id") in task.clause_map:
-            return task.clause_map[f["clause_id"]], True
-    if ordered:
-        return f"unmapped:{ordered[0].get('clause_id')}", True
-    return task.none_label, False
+GOLD_ONLY = ("human_", "raters_alpha")  # figures of the gold raters, the same for every predictor
+BASELINE_PREFIX = "baseline."
+# the metrics shown for record vs baseline, and whether higher is better
+HEADLINE = {"multilabel": {"micro_f1": True, "macro_f1": True, "hier_f1": True},
+            "valence": {"pearson": True, "mae": False, "within_tol": True},
+            "policy": {"accuracy": True, "macro_f1": True, "flag_recall": True}}
+
+
+def quality_scores(task: TaskSpec, items: list[ItemResult], preds: list[dict[str, Any] | None]) -> Scored:
+    """The task's quality metrics for one prediction per item (None = error item, scored empty)."""
+    out = Scored()
+    golds = [it.gold.get(task.name) for it in items]
+    if task.kind == "multilabel":
+        labels = [list((p or {}).get("genres") or []) for p in preds]
+        out.merge(score_multilabel(task.name, golds, labels, _ancestors(task.taxonomy)))
+    elif task.kind == "valence":
+        values = [float((p or {}).get("valence") or 0.0) for p in preds]
+        ratings = [it.gold.get(f"{task.name}_ratings") for it in items]
+        out.merge(score_valence(task.name, golds, values, ratings, task.tolerance))
+    else:
+        cats = [predicted_category(p, task) for p in preds]
+        out.merge(score_singlelabel(task.name, golds, [c for c, _ in cats]))
+        out.merge(score_flag_recall(task.name, golds, [f for _, f in cats], task.none_label))
+    return out
 
 
 def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5) -> Scored:
@@ -71,30 +86,35 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     auto-accepted for that field (an item as a whole is routed if any review field falls short,
     so on a valence-only gold set item-level routing would say nothing about valence)."""
     preds = [it.prediction for it in items]
-    out = Scored()
+    out = quality_scores(task, items, preds)
     if task.kind == "multilabel":
         golds = [it.gold.get(task.name) for it in items]
-        labels = [list((p or {}).get("genres") or []) for p in preds]
-        out.merge(score_multilabel(task.name, golds, labels, _ancestors(task.taxonomy)))
         shortlists = [[c["id"] for c in ((p or {}).get("evidence") or {}).get("genres") or []] for p in preds]
         out.merge(score_retrieval(task.name, golds, shortlists))
-    elif task.kind == "valence":
-        golds = [it.gold.get(task.name) for it in items]
-        values = [float((p or {}).get("valence") or 0.0) for p in preds]
-        ratings = [it.gold.get(f"{task.name}_ratings") for it in items]
-        out.merge(score_valence(task.name, golds, values, ratings, task.tolerance))
-    else:
-        golds = [it.gold.get(task.name) for it in items]
-        cats = [predicted_category(p, task) for p in preds]
-        out.merge(score_singlelabel(task.name, golds, [c for c, _ in cats]))
-        out.merge(score_flag_recall(task.name, golds, [f for _, f in cats], task.none_label))
     correct = out.item_scores[f"{task.name}.{CORRECTNESS[task.kind]}"]
     field = CONFIDENCE_FIELD[task.kind]
     field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
     accepted = [None if f is None else f >= threshold for f in field_conf]
     out.merge(score_calibration(task.name, conf, correct, accepted))
+    out.extras[f"{task.name}.risk_coverage"] = risk_coverage(conf, correct)
     return out
+
+
+def baseline_scores(task: TaskSpec, items: list[ItemResult], label_prior: dict[str, list[str]] | None
+                    ) -> tuple[dict[str, Scored], dict[str, str]]:
+    """{baseline: its quality Scored (metric names as the record's)} and {baseline: why skipped}."""
+    preds, skipped = baseline_predictions(task, items, label_prior)
+    out = {}
+    for name, p in preds.items():
+        q = quality_scores(task, items, p)
+        out[name] = Scored(stats={k: v for k, v in q.stats.items() if not _gold_only(task, k)},
+                           n={k: v for k, v in q.n.items() if not _gold_only(task, k)})
+    return out, skipped
+
+
+def _gold_only(task: TaskSpec, name: str) -> bool:
+    return name.removeprefix(f"{task.name}.").startswith(GOLD_ONLY)
 
 
 def unresolved(pred: dict[str, Any] | None) -> bool:
@@ -135,7 +155,9 @@ def judge_stats(judge: JudgeScores) -> Scored:
     return out
 
 
-def build_scored(record: RunRecord, judge: JudgeScores | None = None) -> Scored:
+def build_scored(record: RunRecord, judge: JudgeScores | None = None, baselines: bool = True) -> Scored:
+    """Every metric of the record, plus each evidence-only baseline's quality metrics under
+    ``baseline.<name>.<metric>`` (``baselines=False`` leaves them out)."""
     tasks = [TaskSpec.model_validate(t) for t in record.tasks]
     scored = Scored()
     threshold = float(record.config.get("review_threshold", 0.5))
@@ -144,7 +166,78 @@ def build_scored(record: RunRecord, judge: JudgeScores | None = None) -> Scored:
     scored.merge(usage_scores(record.items))
     if judge is not None:
         scored.merge(judge_stats(judge))
+    if baselines:
+        scored.merge(all_baselines(record, tasks))
     return scored
+
+
+def all_baselines(record: RunRecord, tasks: list[TaskSpec]) -> Scored:
+    out = Scored()
+    skipped: dict[str, str] = {}
+    for task in tasks:
+        prior = None
+        if task.kind == "multilabel":
+            if record.exemplars is not None and record.exemplars.task == task.name:
+                prior, why = label_prior_for(record)
+            else:
+                why = "the spec gives no exemplar items"
+            if prior is None:
+                skipped[f"{task.name}:label_prior"] = why
+        per, skip = baseline_scores(task, record.items, prior)
+        skipped.update({f"{task.name}:{k}": v for k, v in skip.items()})
+        for name, sc in per.items():
+            out.stats.update({f"{BASELINE_PREFIX}{name}.{k}": v for k, v in sc.stats.items()})
+            out.n.update({f"{BASELINE_PREFIX}{name}.{k}": v for k, v in sc.n.items()})
+    out.extras["baselines"] = {"skipped": skipped}
+    return out
+
+
+def baseline_pairs(scored: Scored, metrics: set[str] | None = None) -> dict[str, dict[str, str]]:
+    """{baseline name: {record metric: baseline metric name}} for the metrics both have."""
+    out: dict[str, dict[str, str]] = {}
+    for name in scored.stats:
+        if not name.startswith(BASELINE_PREFIX):
+            continue
+        base, metric = name[len(BASELINE_PREFIX):].split(".", 1)
+        if metric in scored.stats and (metrics is None or metric in metrics):
+            out.setdefault(base, {})[metric] = name
+    return out
+
+
+def headline_metrics(tasks: list[TaskSpec]) -> dict[str, bool]:
+    return {f"{t.name}.{m}": higher for t in tasks for m, higher in HEADLINE[t.kind].items()}
+
+
+def compare_with_baselines(scored: Scored, codes: np.ndarray, metrics: set[str], resamples: int, seed: int,
+                           confidence: float = 0.95) -> dict[str, dict[str, Estimate]]:
+    """{metric: {baseline: paired Estimate of record minus baseline}} on the same items and
+    resampled clusters (samples kept, for the gate's one-sided bounds)."""
+    out: dict[str, dict[str, Estimate]] = {}
+    for base, names in baseline_pairs(scored, metrics).items():
+        diffs = paired_bootstrap({m: scored.stats[b] for m, b in names.items()},
+                                 {m: scored.stats[m] for m in names}, codes, resamples, seed, confidence)
+        for m, d in diffs.items():
+            out.setdefault(m, {})[base] = d
+    return out
+
+
+def comparison_rows(scored: Scored, tasks: list[TaskSpec], codes: np.ndarray, resamples: int, seed: int,
+                    confidence: float) -> list[dict[str, Any]]:
+    """The report's record-vs-baseline rows for the headline metrics."""
+    head = headline_metrics(tasks)
+    rows = []
+    for metric, per in compare_with_baselines(scored, codes, set(head), resamples, seed, confidence).items():
+        rec = scored.stats[metric].point()
+        for base, d in sorted(per.items()):
+            b = scored.stats[f"{BASELINE_PREFIX}{base}.{metric}"].point()
+            rows.append({"metric": metric, "higher_is_better": head[metric], "baseline": base,
+                         "record_value": _r(rec), "baseline_value": _r(b), "diff": _r(d.value),
+                         "ci_low": _r(d.ci_low), "ci_high": _r(d.ci_high), "ci_method": d.method})
+    return sorted(rows, key=lambda r: (r["metric"], r["baseline"]))
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)
 
 
 @contextlib.contextmanager
@@ -199,6 +292,9 @@ def _score_record(record: RunRecord, seed: int, resamples: int, judge: JudgeScor
     for i, it in enumerate(items):
         s = {k: round(float(v[i]), 6) for k, v in scored.item_scores.items() if v[i] is not None}
         new_items.append(it.model_copy(update={"scores": s}))
+    tasks = [TaskSpec.model_validate(t) for t in record.tasks]
+    scored.extras.setdefault("baselines", {})["comparison"] = comparison_rows(scored, tasks, codes, resamples, seed,
+                                                                              confidence)
     extras = {**record.extras, **scored.extras, "bootstrap": {"resamples": resamples, "seed": seed,
                                                               "confidence": confidence,
                                                               "clusters": int(codes.max()) + 1 if len(codes) else 0}}

@@ -99,3 +99,23 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
     else:
         out.skipped[f"{task}.auto_accept_accuracy"] = "no item was auto-accepted"
     return out
+
+
+RISK_THRESHOLDS = tuple(round(0.1 * k, 1) for k in range(10)) + (0.95,)
+
+
+def risk_coverage(conf: list[float | None], correct: list[float | None],
+                  thresholds: tuple[float, ...] = RISK_THRESHOLDS) -> list[dict[str, float | int | None]]:
+    """Selective-prediction table (Geifman & El-Yaniv 2017, "risk-coverage"): for each threshold
+    t, ``coverage`` = share of the task's items whose field confidence is >= t (auto-accepted;
+    error items have no confidence and are never accepted), ``precision`` = share of those that
+    are right (None when none is accepted), ``accepted`` = how many. ``correct`` None = the item
+    is not in the task."""
+    rows = []
+    in_task = [(c, k) for c, k in zip(conf, correct, strict=True) if k is not None]
+    n = len(in_task)
+    for t in thresholds:
+        acc = [k for c, k in in_task if c is not None and c >= t]
+        rows.append({"threshold": t, "coverage": len(acc) / n if n else None,
+                     "precision": sum(acc) / len(acc) if acc else None, "accepted": len(acc)})
+    return rows
