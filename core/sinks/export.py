@@ -39,6 +39,8 @@ class ExportResult(BaseModel):
 def _reason(e: Exception) -> str:
     if isinstance(e, ValidationError):
         err = e.errors()[0]
+        if err["type"] == "json_invalid":
+            return f"not JSON: {err['msg']}"
         loc = ".".join(str(x) for x in err["loc"]) or "record"
         return f"not an output record: {loc}: {err['msg']}"
     return f"not JSON: {e}"

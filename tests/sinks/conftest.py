@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ RELIABILITY = Path(__file__).resolve().parents[1] / "reliability"
 def _reliability_conftest():
     spec = importlib.util.spec_from_file_location("reliability_conftest", RELIABILITY / "conftest.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod
 

@@ -1,0 +1,61 @@
+"""``liner export RUN.jsonl -o out.parquet``: conversion, bad lines named and skipped, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+
+from linernotes.schema import ErrorInfo, OutputRecord
+from linernotes.sinks.export import export_parquet
+
+
+def _lines(n: int) -> list[str]:
+    recs = [OutputRecord(id=f"i{k}", status="error", error=ErrorInfo(kind="llm.timeout", message="slow", line=k))
+            for k in range(n)]
+    return [r.model_dump_json() for r in recs]
+
+
+def test_export_converts_every_record(tmp_path, liner):
+    src = tmp_path / "run.jsonl"
+    src.write_text("\n".join(_lines(5)) + "\n")
+    res = liner(["export", str(src), "-o", str(tmp_path / "o.parquet")])
+    assert res.returncode == 0, res.stderr
+    t = pq.read_table(tmp_path / "o.parquet")
+    assert t.column("id").to_pylist() == [f"i{k}" for k in range(5)]
+    assert set(t.column("error_kind").to_pylist()) == {"llm.timeout"}
+
+
+def test_export_names_bad_lines_and_keeps_the_rest(tmp_path, liner):
+    good = _lines(4)
+    src = tmp_path / "run.jsonl"
+    # line 2: not JSON; line 4: JSON but not an output record; line 6: cut short by a kill
+    src.write_text("\n".join([good[0], "{oops", good[1], json.dumps({"id": "x", "status": "maybe"}),
+                              good[2], good[3][:20]]))
+    res = liner(["export", str(src), "-o", str(tmp_path / "o.parquet")])
+    assert res.returncode == 1
+    assert f"{src}:2: skipped: not JSON" in res.stderr
+    assert f"{src}:4: skipped: not an output record: status" in res.stderr
+    assert f"{src}:6: skipped: the last line is cut short" in res.stderr
+    assert pq.read_table(tmp_path / "o.parquet").column("id").to_pylist() == ["i0", "i1", "i2"]
+
+
+def test_export_to_a_dataset_folder_and_duplicate_keys(tmp_path):
+    src = tmp_path / "run.jsonl"
+    lines = _lines(5)
+    ok_again = OutputRecord(id="i1", status="error", error=ErrorInfo(kind="llm.rate_limit", message="429", line=1))
+    src.write_text("\n".join([*lines, ok_again.model_dump_json()]) + "\n")
+    out = tmp_path / "ds"
+    out.mkdir()
+    res = export_parquet(src, out, part_rows=2)
+    assert res.rows == 5 and res.exit_code == 0
+    assert len(list(out.glob("part-*.parquet"))) == 3
+    t = pq.read_table(out)
+    kinds = dict(zip(t.column("id").to_pylist(), t.column("error_kind").to_pylist(), strict=True))
+    assert kinds["i1"] == "llm.rate_limit" and len(kinds) == 5
+    assert not [p for p in out.iterdir() if p.name.startswith("_liner-export")]
+
+
+def test_export_of_a_missing_file_is_a_usage_error(tmp_path, liner):
+    res = liner(["export", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.parquet")])
+    assert res.returncode == 2 and "nope.jsonl: no such file" in res.stderr
