@@ -40,6 +40,8 @@ def build(
                                                   include_routed=routed))
     except (SourceError, StoreError) as e:
         _fail(str(e))
+    for note in result.notes:
+        typer.echo(f"liner review: warning: {note}", err=True)
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.by_reason.items())) or "none"
     typer.echo(f"queued {result.queued} of {result.scope} items ({result.new} new, {result.refreshed} refreshed; "
                f"reasons: {reasons}) -> {result.store}")
@@ -74,21 +76,30 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
     token: Annotated[str | None, typer.Option(envvar="LINER_REVIEW_TOKEN",
-                                              help="Access token (required off loopback)")] = None,
+                                              help="Access token (required off loopback; 20+ characters)")] = None,
+    generate_token: Annotated[bool, typer.Option("--generate-token",
+                                                 help="Make a random token and print it once")] = False,
     audio_root: Annotated[Path | None, typer.Option(help="Serve audio from this folder")] = None,
 ) -> None:
     """Run the review web app until interrupted."""
-    from linernotes.review.server import BindError
+    from linernotes.review.server import BindError, prepare
     from linernotes.review.server import serve as run_server
     from linernotes.review.store import StoreError
+    from linernotes.review.web.security import generate_token as make_token
 
+    if generate_token and token:
+        _fail("give --token or --generate-token, not both")
+    token = make_token() if generate_token else token
     try:
-        url = f"http://{host}:{port}/"
-        typer.echo(f"review UI on {url} (Ctrl-C to stop)" + (f"; annotators sign in at {url}login?token=..."
-                                                              if token else ""), err=True)
-        run_server(store, host=host, port=port, token=token, audio_root=audio_root)
+        app = prepare(store, host=host, token=token, audio_root=audio_root)
     except (BindError, StoreError) as e:
         _fail(str(e))
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    typer.echo(f"review UI on {url} (Ctrl-C to stop)" + (f"; annotators sign in at {url}login?token=..."
+                                                          if token else ""), err=True)
+    if generate_token:
+        typer.echo(f"access token (shown once): {token}", err=True)
+    run_server(app, host=host, port=port)
 
 
 @review_app.command()
@@ -97,11 +108,13 @@ def export(
     store: StoreOpt = Path("review.sqlite"),
 ) -> None:
     """Write the adjudicated gold set as a new datasets version with provenance.json."""
-    from linernotes.review.export import export_gold
+    from linernotes.review.export import ExportError, export_gold
     from linernotes.review.store import ReviewStore, StoreError
 
     try:
         result = export_gold(ReviewStore(store), output)
-    except StoreError as e:
+    except (StoreError, ExportError) as e:
         _fail(str(e))
-    typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped")
+    extra = "".join(f", {n} {what}" for n, what in ((result.decided_on_older_gold, "decided on older gold"),
+                                                    (result.unreviewed_rows, "rows kept unreviewed")) if n)
+    typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")

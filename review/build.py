@@ -6,9 +6,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from linernotes.review.fields import FieldSpec
 from linernotes.review.queue import QueueOptions, build_queue
-from linernotes.review.sources import load_source
+from linernotes.review.sources import Source, load_source
 from linernotes.review.store import ReviewStore
+from linernotes.review.vocab import vocabulary
 
 
 class BuildResult(BaseModel):
@@ -19,22 +21,38 @@ class BuildResult(BaseModel):
     scope: int
     gold_rows: int
     by_reason: dict[str, int]
+    notes: list[str] = []
 
 
 def build_store(store_path: str | Path, run: str | Path | None = None, gold: str | Path | None = None,
                 options: QueueOptions | None = None, audio_root: str | Path | None = None) -> BuildResult:
     """Queue what needs a person; rebuilding into an existing store keeps every decision made so far."""
     source = load_source(run=run, gold=gold)
+    # copies: the specs are the shared KNOWN_FIELDS templates
+    source.fields = [spec.model_copy(update=dict(zip(("vocabulary", "vocabulary_source"),
+                                                     vocabulary(spec.name, _labels(source, spec)), strict=True)))
+                     for spec in source.fields]
     entries = build_queue(source, options)
     meta = dict(source.meta)
     if audio_root:
         meta["audio_root"] = str(Path(audio_root).resolve())
     store = ReviewStore(store_path, create=True)
-    new, refreshed = store.load(entries, [i.gold_row for i in source.items], source.fields, meta)
+    new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
     by_reason: dict[str, int] = {}
     for e in entries:
         for kind in {r.kind for r in e.reasons}:
             by_reason[kind] = by_reason.get(kind, 0) + 1
     scope = sum(1 for i in source.items if i.in_run) or len(source.items)
     return BuildResult(store=str(store_path), queued=len(entries), new=new, refreshed=refreshed, scope=scope,
-                       gold_rows=len(source.items), by_reason=by_reason)
+                       gold_rows=len(source.gold_rows), by_reason=by_reason, notes=source.notes)
+
+
+def _labels(source: Source, spec: FieldSpec) -> set[str]:
+    """Labels this store's gold rows and model already use for a set field (kept enterable)."""
+    if spec.kind != "set":
+        return set()
+    out: set[str] = set()
+    for item in source.items:
+        out.update(spec.from_gold(item.gold_row.get(spec.gold_key)) or [])
+        out.update(spec.from_prediction(item.prediction) or [])
+    return out

@@ -4,12 +4,24 @@
 back into the gold set's own columns and scale) and ``provenance.json`` naming each changed item:
 who decided, when, from what, to what, and why. Versions are never overwritten, so any earlier
 gold set stays loadable and diffable.
+
+Every gold row is accounted for: the rows written are exactly the store's gold rows, in order (a
+row without an id or with a repeated id is written as it is and listed in ``provenance.json``);
+a value a column cannot hold is an ``ExportError`` naming the row. Exports into one gold dir take
+a lock (``.export.lock``, ``fcntl.flock``) and write into a private temp folder that is renamed
+into place, so each publishes a complete ``vN`` or nothing, and no temp folder outlives them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import secrets
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +31,13 @@ from pydantic import BaseModel, Field
 from linernotes.review.store import ReviewStore
 
 PROVENANCE = "provenance.json"
+LOCK = ".export.lock"
+TMP_PREFIX = ".v"  # temp folders are .v<N>.tmp-<pid>-<random>: hidden, never a version
+LOCK_WAIT_S = 120.0
+
+
+class ExportError(Exception):
+    """The gold set cannot be written as it is (exit code 2); names the row, or the lock holder."""
 
 
 class Change(BaseModel):
@@ -31,6 +50,8 @@ class Change(BaseModel):
     at: str
     action: str
     comment: str = ""
+    decided_on_gold: Any = Field(None, description="the gold value the annotator saw when deciding")
+    decided_on_older_gold: bool = Field(False, description="a rebuild changed this field's gold since")
     history: list[dict[str, Any]] = Field(default_factory=list, description="every decision on this item")
 
 
@@ -40,6 +61,8 @@ class ExportResult(BaseModel):
     rows: int
     changed: int
     skipped: int
+    decided_on_older_gold: int = 0
+    unreviewed_rows: int = 0
 
 
 def next_version(gold_dir: Path) -> int:
@@ -67,43 +90,132 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
             if spec.distance(before, value) == 0 and before is not None:
                 continue
             last = next(h for h in reversed(state.history) if name in h.new)
+            stale = state.decided_on_older_gold.get(name)
+            seen = stale["decided_on"] if stale else before
             final.setdefault(summary.id, {})[spec.gold_key] = spec.to_gold(value)
             changes.append(Change(id=summary.id, field=name, gold_key=spec.gold_key, before=spec.to_gold(before),
                                   after=spec.to_gold(value), annotator=last.annotator, at=last.at,
-                                  action=last.action, comment=last.comment, history=by_item.get(summary.id, [])))
+                                  action=last.action, comment=last.comment, decided_on_gold=spec.to_gold(seen),
+                                  decided_on_older_gold=stale is not None, history=by_item.get(summary.id, [])))
     return final, changes, skipped
 
 
-def export_gold(store: ReviewStore, gold_dir: str | Path) -> ExportResult:
-    """Write ``gold_dir/v<N+1>``; written to a temp folder first so a failed export leaves no version."""
+@contextmanager
+def export_lock(root: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the gold dir's export lock (waits up to ``wait_s`` seconds, then ``ExportError``).
+
+    ``flock`` is released by the kernel when its holder dies, so a killed export never wedges the dir.
+    """
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    raise ExportError(f"{root}: another export (pid {holder}) has held the lock for over "
+                                      f"{wait_s:g} s") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _clean_stale_tmp(root: Path) -> None:
+    """Temp folders of exports that died (we hold the lock, so none is being written)."""
+    for d in root.glob(f"{TMP_PREFIX}*.tmp*"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _fsync_tree(path: Path) -> None:
+    for p in [*path.rglob("*"), path]:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _gold_rows(store: ReviewStore, final: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every stored gold row with its decisions written back (first row of an id only), and a note
+    per row that was written as it is because it is not a reviewable item."""
+    rows, notes, done = [], [], set()
+    for n, row in enumerate(store.gold_rows(), 1):
+        rid = row.get("id")
+        if rid is None:
+            notes.append(f"gold row {n}: no id, written as it is")
+            rows.append(row)
+            continue
+        if str(rid) in done:
+            notes.append(f"gold row {n}: repeats id {str(rid)!r:.80}, written as it is")
+            rows.append(row)
+            continue
+        done.add(str(rid))
+        rows.append({**row, **final[str(rid)]} if str(rid) in final else row)
+    return rows, notes
+
+
+def _dataset(rows: list[dict[str, Any]]):
+    """``datasets.Dataset`` of the rows; a column Arrow cannot type is an ``ExportError`` naming the row."""
     from datasets import Dataset
 
+    from linernotes.review.sources import SourceError, check_columns
+
+    try:
+        check_columns([(f"gold row {n} (id {r.get('id')!r:.80})", r) for n, r in enumerate(rows, 1)])
+    except SourceError as e:
+        raise ExportError(str(e)) from None
+    try:
+        return Dataset.from_list(rows)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several unrelated types; all mean "cannot write"
+        raise ExportError(f"the gold rows cannot be written as a dataset: {str(e).splitlines()[0][:300]}") from None
+
+
+def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = LOCK_WAIT_S) -> ExportResult:
+    """Write ``gold_dir/v<N+1>`` and return what was written.
+
+    Under the gold dir's lock: the rows go to a private temp folder, then one ``rename`` publishes
+    it, so a failed or killed export leaves no version and concurrent exports get v1, v2, ... in
+    turn. Raises ``ExportError`` (a row a column cannot hold, the lock held too long).
+    """
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
-    version = next_version(root)
     final, changes, skipped = _changes(store)
-    rows = []
-    for row in store.gold_rows():
-        rid = str(row.get("id"))
-        rows.append({**row, **final.get(rid, {})} if rid in final else row)
-    target = root / f"v{version}"
-    tmp = root / f".v{version}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    Dataset.from_list(rows).save_to_disk(str(tmp))
+    rows, notes = _gold_rows(store, final)
+    dataset = _dataset(rows)
     meta = store.meta()
-    provenance = {
-        "version": version,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "store": str(store.path),
-        "based_on": {k: meta.get(k) for k in ("gold", "gold_rows_fingerprint", "run", "model", "prompt_hash")},
-        "previous_version": f"v{version - 1}" if version > 1 else None,
-        "rows": len(rows),
-        "changed_items": sorted({c.id for c in changes}),
-        "changes": [c.model_dump() for c in changes],
-        "skipped": skipped,
-    }
-    (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
-                                  encoding="utf-8")
-    tmp.rename(target)
+    with export_lock(root, lock_wait_s):
+        _clean_stale_tmp(root)
+        version = next_version(root)
+        target = root / f"v{version}"
+        tmp = root / f"{TMP_PREFIX}{version}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            dataset.save_to_disk(str(tmp))
+            provenance = {
+                "version": version,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "store": str(store.path),
+                "based_on": {k: meta.get(k) for k in ("gold", "gold_rows_fingerprint", "run", "model",
+                                                      "prompt_hash")},
+                "previous_version": f"v{version - 1}" if version > 1 else None,
+                "rows": len(rows),
+                "changed_items": sorted({c.id for c in changes}),
+                "changes": [c.model_dump() for c in changes],
+                "decided_on_older_gold": sorted({c.id for c in changes if c.decided_on_older_gold}),
+                "unreviewed_rows": notes,
+                "skipped": skipped,
+            }
+            (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
+                                          encoding="utf-8")
+            _fsync_tree(tmp)
+            tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
-                        skipped=skipped)
+                        skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
+                        unreviewed_rows=len(notes))

@@ -11,7 +11,9 @@ import math
 from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from linernotes.review import vocab
 
 FieldKind = Literal["interval", "set", "nominal"]
 
@@ -27,6 +29,9 @@ class FieldSpec(BaseModel):
     ratings_scale: float = 1.0
     lo: float = -1.0
     hi: float = 1.0
+    vocabulary: list[str] | None = Field(None, description="allowed values for set/nominal fields "
+                                                           "(review.vocab); None: the field's default")
+    vocabulary_source: str = ""
 
     def from_gold(self, raw: Any) -> Any:
         """Native gold value -> enrichment scale."""
@@ -78,19 +83,65 @@ class FieldSpec(BaseModel):
             return None
         return self.from_gold(value) if self.kind != "interval" else float(value)
 
+    def allowed(self) -> frozenset[str] | None:
+        """The field's vocabulary: the one stored at build, else its default (stores built before)."""
+        if self.vocabulary is not None:
+            return frozenset(self.vocabulary)
+        default, _ = vocab.vocabulary(self.name)
+        return frozenset(default) if default is not None else None
+
     def parse(self, text: Any) -> Any:
-        """An annotator's edited value (form text or JSON) -> a validated value on the enrichment scale."""
+        """An annotator's edited value (form text or JSON) -> a validated value on the enrichment scale.
+
+        Numbers: a finite number (or its text) in [lo, hi], never a bool. Sets: a non-empty list of
+        strings (or comma-separated text), each in the field's vocabulary (``review.vocab``).
+        Nominal: one non-empty string from the vocabulary (explicit: true/false; language: a BCP-47
+        tag). Raises ``ValueError`` naming the field and the refused value.
+        """
         if self.kind == "interval":
-            v = float(text)
+            if isinstance(text, bool) or not isinstance(text, int | float | str):
+                raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {type(text).__name__}")
+            try:
+                v = float(text)
+            except ValueError:
+                raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {str(text)!r:.40}") \
+                    from None
             if not math.isfinite(v) or not self.lo <= v <= self.hi:
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}]")
             return v
+        allowed = self.allowed()
         if self.kind == "set":
-            items = text if isinstance(text, list) else str(text).split(",")
-            return sorted({str(s).strip() for s in items if str(s).strip()})
-        s = str(text).strip()
+            if isinstance(text, list):
+                if not all(isinstance(x, str) for x in text):
+                    raise ValueError(f"{self.name} must be a list of labels (strings)")
+                items = text
+            elif isinstance(text, str):
+                items = text.split(",")
+            else:
+                raise ValueError(f"{self.name} must be a list of labels or comma-separated text, "
+                                 f"not {type(text).__name__}")
+            labels = [vocab.normalise(x) for x in items if vocab.normalise(x)]
+            if not labels:
+                raise ValueError(f"{self.name} needs at least one label")
+            if allowed is None:
+                return sorted(set(labels))
+            ids = {x: vocab.match(x, allowed) for x in labels}
+            unknown = [x for x, i in ids.items() if i is None]
+            if unknown:
+                shown = ", ".join(repr(x)[:60] for x in unknown[:3])
+                raise ValueError(f"{self.name}: {shown} not in the vocabulary ({self.vocabulary_source or 'default'})")
+            return sorted({i for i in ids.values() if i})
+        if not isinstance(text, str | bool):
+            raise ValueError(f"{self.name} must be one label (text), not {type(text).__name__}")
+        s = vocab.normalise(str(text).lower() if isinstance(text, bool) else text)
         if not s:
             raise ValueError(f"{self.name} must not be empty")
+        if allowed is not None:
+            if s.lower() in allowed:
+                return s.lower()
+            raise ValueError(f"{self.name} must be one of {', '.join(sorted(allowed)[:10])}, not {s!r:.60}")
+        if self.name == "language" and not vocab.is_language_tag(s):
+            raise ValueError(f"{self.name} must be a BCP-47 language tag like 'en' or 'pt-BR', not {s!r:.60}")
         return s
 
     def distance(self, a: Any, b: Any) -> float:

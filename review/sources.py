@@ -32,24 +32,89 @@ class SourceItem(BaseModel):
 
 
 class Source(BaseModel):
-    """Everything a queue is built from, plus where it came from (kept in the store's meta)."""
+    """Everything a queue is built from, plus where it came from (kept in the store's meta).
+
+    ``gold_rows`` is the whole gold set, verbatim and in order: every row export must write back,
+    including rows that are not reviewable items (no id, or an id already used by an earlier row);
+    ``notes`` names each of those rows and why it is kept but not queued.
+    """
 
     items: list[SourceItem]
     fields: list[FieldSpec]
     meta: dict[str, Any] = Field(default_factory=dict)
+    gold_rows: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [row for _, row in _read_jsonl_lines(path)]
+
+
+def _read_jsonl_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(``path:line``, row) per non-blank line; a line that is not a JSON object is a ``SourceError``."""
     rows = []
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as e:
                 raise SourceError(f"{path}:{n}: not JSON ({e.msg})") from e
+            if not isinstance(row, dict):
+                raise SourceError(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
+            rows.append((f"{path}:{n}", row))
     return rows
+
+
+def _kind(value: Any) -> str | None:
+    """The Arrow-level type family of a JSON value (ints and floats share one column type)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def check_columns(rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """A gold set is written back as one ``datasets`` table, so each column needs one type: the first
+    row whose value differs in kind from an earlier row's is a ``SourceError`` naming both."""
+    first: dict[str, tuple[str, str, Any]] = {}
+    for where, row in rows:
+        for key, value in row.items():
+            kind = _kind(value)
+            if kind is None:
+                continue
+            seen = first.setdefault(key, (kind, where, value))
+            if seen[0] != kind:
+                raise SourceError(f"{where}: column {key!r} holds {kind} {value!r:.60} but {seen[1]} holds "
+                                  f"{seen[0]} {seen[2]!r:.60}; a gold column needs one type (ids: all strings "
+                                  "or all numbers)")
+
+
+def gold_items(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """The rows that are reviewable items (an id, first use of it) and a note for every other row."""
+    items, notes, seen = [], [], {}
+    for where, row in rows:
+        rid = row.get("id")
+        if rid is None or (isinstance(rid, str) and not rid.strip()):
+            notes.append(f"{where}: no id; the row is kept in the gold set as it is but cannot be reviewed")
+            continue
+        if str(rid) in seen:
+            notes.append(f"{where}: id {str(rid)!r:.80} repeats {seen[str(rid)]}; the row is kept in the gold "
+                         "set as it is, only the first is reviewed")
+            continue
+        seen[str(rid)] = where
+        items.append((where, row))
+    return items, notes
 
 
 def resolve_gold(gold: str | Path) -> Path:
@@ -67,14 +132,24 @@ def resolve_gold(gold: str | Path) -> Path:
 
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
     """Gold rows from a JSONL file, a ``datasets`` folder (a previous ``liner review export``) or a gold spec."""
+    return [row for _, row in read_gold_lines(path)]
+
+
+def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
+    """(where, row) pairs: ``file:line`` for JSONL, ``folder row n`` (1-based) for a datasets folder."""
     p = resolve_gold(path)
     if p.is_dir():
         from datasets import load_from_disk
 
-        return [dict(r) for r in load_from_disk(str(latest_version(p)))]
+        folder = latest_version(p)
+        try:
+            ds = load_from_disk(str(folder))
+        except (FileNotFoundError, ValueError, OSError) as e:
+            raise SourceError(f"{folder}: not a datasets folder ({str(e).splitlines()[0] if str(e) else e})") from None
+        return [(f"{folder} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
     if not p.is_file():
         raise SourceError(f"gold file not found: {p}")
-    return _read_jsonl(p)
+    return _read_jsonl_lines(p)
 
 
 def latest_version(path: Path) -> Path:
@@ -108,7 +183,13 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError(f"{path}: a run record needs an 'items' list")
     items = []
-    for it in data["items"]:
+    seen: dict[str, int] = {}
+    for n, it in enumerate(data["items"]):
+        if not isinstance(it, dict) or it.get("id") is None:
+            raise SourceError(f"{path}: items[{n}] has no id")
+        if str(it["id"]) in seen:
+            raise SourceError(f"{path}: items[{n}] repeats id {str(it['id'])!r:.80} of items[{seen[str(it['id'])]}]")
+        seen[str(it["id"])] = n
         gold = dict(it.get("gold") or {})
         items.append(SourceItem(id=str(it["id"]), inputs=dict(it.get("inputs") or {}),
                                 gold_row={"id": str(it["id"]), **dict(it.get("inputs") or {}), **gold},
@@ -148,7 +229,10 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
         else:
             tag_lines = load_tag_output(rp)
         meta["run"] = str(rp)
-    gold_rows = read_gold(gold) if gold is not None else []
+    gold_lines = read_gold_lines(gold) if gold is not None else []
+    check_columns(gold_lines)
+    gold_rows = [row for _, row in gold_lines]
+    reviewable, notes = gold_items(gold_lines)
     if gold is not None:
         meta.update(gold=str(gold), gold_rows_fingerprint=fingerprint(gold_rows))
     if run is not None and not run_items and not gold_rows:
@@ -158,7 +242,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
         fields = _fields_of(gold_rows)
         by_run = {it.id: it for it in run_items}
         items = []
-        for row in gold_rows:
+        for _, row in reviewable:
             rid = str(row.get("id"))
             line = tag_lines.get(rid)
             prior = by_run.get(rid)
@@ -176,6 +260,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
     else:
         items = run_items
         fields = _fields_of([i.gold_row for i in items])
+        gold_rows = [i.gold_row for i in items]
     if not fields:
         raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "
                           "language, explicit)")
@@ -183,4 +268,4 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
     if not meta.get("model"):
         models = {((i.prediction or {}).get("provenance") or {}).get("model") for i in items if i.prediction}
         meta["model"] = next(iter(sorted(m for m in models if m)), "") if models else ""
-    return Source(items=items, fields=fields, meta=meta)
+    return Source(items=items, fields=fields, meta=meta, gold_rows=gold_rows, notes=notes)

@@ -5,20 +5,25 @@ Why this shape:
   version, so a crash leaves either both or neither;
 - saves carry the version the annotator saw (optimistic concurrency): a stale save raises
   ``VersionConflict`` with the current state instead of silently overwriting a colleague;
-- the whole gold set is kept (not just queued items) so export can write its next version.
+- the whole gold set is kept (not just queued items), row by row in its own order and keyed by
+  position, not id: a row without an id or with a repeated id is still a row export must write;
+- a rebuild with another gold set replaces the gold rows (export writes what the UI shows), and
+  every decision records the gold values it was made on, so one made on older gold is kept and
+  shown as such (``ItemState.decided_on_older_gold``).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from linernotes.review.fields import FieldSpec
 from linernotes.review.queue import QueueEntry
@@ -27,7 +32,7 @@ Action = Literal["accept_model", "accept_gold", "accept_consensus", "edit", "ski
 Status = Literal["open", "adjudicated", "skipped"]
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS gold (id TEXT PRIMARY KEY, pos INTEGER NOT NULL, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gold (pos INTEGER PRIMARY KEY, id TEXT, row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
   id TEXT PRIMARY KEY, priority REAL NOT NULL, entry TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'adjudicated', 'skipped')),
@@ -36,14 +41,34 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE TABLE IF NOT EXISTS adjudications (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL REFERENCES items(id),
   annotator TEXT NOT NULL, at TEXT NOT NULL, action TEXT NOT NULL,
-  previous TEXT NOT NULL, new TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL);
+  previous TEXT NOT NULL, new TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL,
+  gold TEXT);
 CREATE INDEX IF NOT EXISTS adjudications_item ON adjudications(item_id);
 CREATE INDEX IF NOT EXISTS items_priority ON items(priority DESC);
 """
+# Names the queue and agreement stats already give to non-people (see review.queue.Annotation).
+RESERVED_ANNOTATORS = frozenset({"gold", "model", "consensus", "raters", "rater", "raters' mean", "system",
+                                 "annotator", "unknown"})
+RESERVED_PREFIXES = ("model:", "rater:", "annotator:", "gold:")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+REVIEW_TABLES = {"meta", "gold", "items", "adjudications"}
+SERVER_BUSY_TIMEOUT_S = 2.0  # a web request waits at most this long for another writer, then 503
 
 
 class StoreError(Exception):
-    """The store is missing or unusable (exit code 2)."""
+    """The store is missing or unusable (exit code 2); the message is one line naming the file."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+class StoreBusy(StoreError):
+    """Another connection held the write lock for longer than the busy timeout (HTTP 503)."""
+
+
+def _is_busy(e: sqlite3.OperationalError) -> bool:
+    msg = str(e).lower()
+    return "locked" in msg or "busy" in msg
 
 
 class Adjudication(BaseModel):
@@ -51,9 +76,21 @@ class Adjudication(BaseModel):
 
     annotator: str = Field(min_length=1, max_length=100)
     action: Action
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, strict=True)
     values: dict[str, Any] = Field(default_factory=dict)
     comment: str = Field("", max_length=5000)
+
+    @field_validator("annotator")
+    @classmethod
+    def _person(cls, v: str) -> str:
+        """A person's name: not one the queue already uses for a non-person (gold, the model, raters)."""
+        name = unicodedata.normalize("NFKC", v).strip()
+        if not name or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+            raise ValueError("annotator must be a name without control or formatting characters")
+        folded = name.casefold()
+        if folded in RESERVED_ANNOTATORS or folded.startswith(RESERVED_PREFIXES):
+            raise ValueError(f"annotator name {name!r} is reserved (it names gold, the model or the raters)")
+        return name
 
 
 class HistoryRow(BaseModel):
@@ -66,6 +103,7 @@ class HistoryRow(BaseModel):
     new: dict[str, Any]
     comment: str
     version: int
+    gold: dict[str, Any] | None = Field(None, description="the item's gold values when this was decided")
 
 
 class ItemState(BaseModel):
@@ -76,6 +114,9 @@ class ItemState(BaseModel):
     updated_at: str | None = None
     updated_by: str | None = None
     history: list[HistoryRow] = Field(default_factory=list)
+    decided_on_older_gold: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="field -> {'decided_on': gold then, 'now': gold now} for decisions "
+                                          "made before a rebuild changed that field's gold")
 
 
 class ItemSummary(BaseModel):
@@ -120,22 +161,87 @@ class ReviewStore:
     # injection (an exception, a SIGKILL) can prove no half-written decision survives.
     fault_hook: Callable[[], None] | None = None
 
-    def __init__(self, path: str | Path, *, create: bool = False):
+    def __init__(self, path: str | Path, *, create: bool = False, busy_timeout: float = 30.0):
+        """Open (or with ``create`` make) a store; ``busy_timeout`` is how many seconds a call waits
+        for another writer before raising ``StoreBusy``.
+
+        Raises ``StoreError`` (one line, naming the file) when the file is missing, empty, not a
+        SQLite database, corrupt (``PRAGMA quick_check``) or a database of something else.
+        """
         self.path = Path(path)
-        if not create and not self.path.is_file():
+        self.busy_timeout = busy_timeout
+        exists = self.path.exists()
+        if not create and not exists:
             raise StoreError(f"review store not found: {self.path} (build one with `liner review build`)")
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+        if exists:
+            self._check_file()
+        try:
+            with self._connect() as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(SCHEMA)
+                self._migrate(con)
+        except StoreBusy:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a usable review store ({e})") from None
+
+    def _check_file(self) -> None:
+        """Refuse what is not a review store before SQLite touches it (it would happily turn a
+        0-byte file into an empty database, and a damaged one fails only on the page it reads)."""
+        if not self.path.is_file():
+            raise StoreError(f"{self.path}: not a file, so not a review store")
+        try:
+            with self.path.open("rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot read the review store ({e.strerror or e})") from None
+        if not head:
+            raise StoreError(f"{self.path}: empty file (0 bytes), not a review store; remove it or build "
+                             "into another path")
+        if head != SQLITE_MAGIC:
+            raise StoreError(f"{self.path}: not a SQLite database, so not a review store")
+        try:
+            with self._connect() as con:
+                check = con.execute("PRAGMA quick_check").fetchone()[0]
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except StoreBusy:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: corrupt review store ({e})") from None
+        if check != "ok":
+            raise StoreError(f"{self.path}: corrupt review store (integrity check: {check})")
+        if tables and not tables >= REVIEW_TABLES:
+            raise StoreError(f"{self.path}: a SQLite database of something else (no "
+                             f"{', '.join(sorted(REVIEW_TABLES - tables))} table), not a review store")
+
+    @staticmethod
+    def _migrate(con: sqlite3.Connection) -> None:
+        """Stores written before gold rows were keyed by position, or before decisions kept their gold."""
+        pk = [r["name"] for r in con.execute("PRAGMA table_info(gold)") if r["pk"]]
+        if pk == ["id"]:
+            con.executescript("""
+                BEGIN IMMEDIATE;
+                ALTER TABLE gold RENAME TO gold_by_id;
+                CREATE TABLE gold (pos INTEGER PRIMARY KEY, id TEXT, row TEXT NOT NULL);
+                INSERT INTO gold(pos, id, row) SELECT pos, id, row FROM gold_by_id ORDER BY pos;
+                DROP TABLE gold_by_id;
+                COMMIT;""")
+        if "gold" not in {r["name"] for r in con.execute("PRAGMA table_info(adjudications)")}:
+            con.execute("ALTER TABLE adjudications ADD COLUMN gold TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        con = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         con.row_factory = sqlite3.Row
-        con.execute("PRAGMA foreign_keys=ON")
-        con.execute("PRAGMA synchronous=FULL")
         try:
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("PRAGMA synchronous=FULL")
             yield con
+        except sqlite3.OperationalError as e:
+            if _is_busy(e):
+                raise StoreBusy(f"{self.path}: the review store is busy (another writer held its lock for "
+                                f"over {self.busy_timeout:g} s)") from None
+            raise
         finally:
             con.close()
 
@@ -153,9 +259,12 @@ class ReviewStore:
 
     # -- building -------------------------------------------------------------------------------
     def load(self, entries: list[QueueEntry], gold_rows: list[dict[str, Any]], fields: list[FieldSpec],
-             meta: dict[str, Any]) -> tuple[int, int]:
+             meta: dict[str, Any], *, replace_gold: bool = True) -> tuple[int, int]:
         """Add a queue; items already in the store keep their decisions and versions (nothing lost).
 
+        ``gold_rows`` are kept verbatim and in order (rows without an id or with a repeated id too).
+        ``replace_gold``: the rows are the whole gold set (``--gold``) and replace the stored ones;
+        otherwise (a run record's items) a row replaces the stored row with its id, or is appended.
         Returns (new items, refreshed items).
         """
         with self._write() as con:
@@ -163,9 +272,17 @@ class ReviewStore:
             for key, value in {**meta, "fields": [f.model_dump() for f in fields]}.items():
                 con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                             "value = excluded.value", (key, _dump(value)))
-            start = con.execute("SELECT COALESCE(MAX(pos), -1) + 1 FROM gold").fetchone()[0]
-            con.executemany("INSERT OR IGNORE INTO gold(id, pos, row) VALUES (?, ?, ?)",
-                            ((str(r.get("id")), start + n, _dump(r)) for n, r in enumerate(gold_rows)))
+            if replace_gold:
+                con.execute("DELETE FROM gold")
+            for row in gold_rows:
+                rid = None if row.get("id") is None else str(row.get("id"))
+                hit = con.execute("SELECT MIN(pos) FROM gold WHERE id = ?", (rid,)).fetchone()[0] \
+                    if rid is not None and not replace_gold else None
+                if hit is not None:
+                    con.execute("UPDATE gold SET row = ? WHERE pos = ?", (_dump(row), hit))
+                else:
+                    con.execute("INSERT INTO gold(pos, id, row) VALUES ((SELECT COALESCE(MAX(pos), -1) + 1 "
+                                "FROM gold), ?, ?)", (rid, _dump(row)))
             con.executemany(
                 "INSERT INTO items(id, priority, entry) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "priority = excluded.priority, entry = excluded.entry",
@@ -190,16 +307,19 @@ class ReviewStore:
     def _history(self, con: sqlite3.Connection, item_id: str | None = None) -> list[HistoryRow]:
         sql = "SELECT * FROM adjudications" + (" WHERE item_id = ?" if item_id else "") + " ORDER BY seq"
         rows = con.execute(sql, (item_id,) if item_id else ())
-        return [HistoryRow(**{**dict(r), "previous": json.loads(r["previous"]), "new": json.loads(r["new"])})
-                for r in rows]
+        return [HistoryRow(**{**dict(r), "previous": json.loads(r["previous"]), "new": json.loads(r["new"]),
+                              "gold": json.loads(r["gold"]) if r["gold"] else None}) for r in rows]
 
     def _state(self, con: sqlite3.Connection, item_id: str) -> ItemState:
         r = con.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
         if r is None:
             raise KeyError(item_id)
-        return ItemState(entry=QueueEntry.model_validate_json(r["entry"]), status=r["status"],
-                         decision=json.loads(r["decision"]), version=r["version"], updated_at=r["updated_at"],
-                         updated_by=r["updated_by"], history=self._history(con, item_id))
+        entry = QueueEntry.model_validate_json(r["entry"])
+        history = self._history(con, item_id)
+        decision = json.loads(r["decision"])
+        return ItemState(entry=entry, status=r["status"], decision=decision, version=r["version"],
+                         updated_at=r["updated_at"], updated_by=r["updated_by"], history=history,
+                         decided_on_older_gold=_older_gold(entry, decision, history))
 
     def get(self, item_id: str) -> ItemState:
         """The item with its decision and history; KeyError when it is not in the queue."""
@@ -287,6 +407,7 @@ class ReviewStore:
             return r[0] if r else None
 
     def gold_rows(self) -> list[dict[str, Any]]:
+        """Every gold row in the gold set's order, verbatim."""
         with self._connect() as con:
             return [json.loads(r[0]) for r in con.execute("SELECT row FROM gold ORDER BY pos")]
 
@@ -331,12 +452,26 @@ class ReviewStore:
             status = "skipped" if adj.action == "skip" and not state.decision else (
                 state.status if adj.action == "skip" else "adjudicated")
             at = _now()
-            con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (item_id, adj.annotator, at, adj.action, _dump(previous),
-                                                            _dump(new_values), adj.comment, state.version + 1))
+            con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version, "
+                        "gold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (item_id, adj.annotator, at, adj.action, _dump(previous), _dump(new_values), adj.comment,
+                         state.version + 1, _dump(state.entry.gold)))
             if ReviewStore.fault_hook is not None:
                 ReviewStore.fault_hook()
             con.execute("UPDATE items SET status = ?, decision = ?, version = version + 1, updated_at = ?, "
                         "updated_by = ? WHERE id = ? AND version = ?",
                         (status, _dump(decision), at, adj.annotator, item_id, state.version))
             return self._state(con, item_id)
+
+
+def _older_gold(entry: QueueEntry, decision: dict[str, Any], history: list[HistoryRow]) -> dict[str, dict[str, Any]]:
+    """Decided fields whose gold changed (a rebuild) since the decision that set them."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in decision:
+        last = next((h for h in reversed(history) if name in h.new), None)
+        if last is None or last.gold is None:
+            continue
+        then, now = last.gold.get(name), entry.gold.get(name)
+        if _dump(then) != _dump(now):
+            out[name] = {"decided_on": then, "now": now}
+    return out

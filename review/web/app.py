@@ -2,10 +2,18 @@
 
 Everything is served from this package (templates, CSS, JS): the UI works offline. Routes only
 translate HTTP to ``ReviewStore`` calls; decisions, conflicts and validation live in the store.
+Store calls never run on the event loop (sync routes run in Starlette's thread pool, async ones
+hand their store work to it), and a store another client keeps locked for longer than
+``Settings.busy_timeout`` answers 503 with Retry-After, so ``/healthz`` and every other request
+stay responsive.
+
+Items are addressed as ``/item/<id>``; the ids ``.`` and ``..`` cannot be path segments (browsers
+and the URL standard collapse them, ``%2e`` forms included), so their links use ``/item?id=``.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,11 +22,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from linernotes.review.agreement import store_agreement
-from linernotes.review.store import Adjudication, QueueFilter, ReviewStore, VersionConflict
+from linernotes.review.store import (
+    SERVER_BUSY_TIMEOUT_S,
+    Adjudication,
+    QueueFilter,
+    ReviewStore,
+    StoreBusy,
+    VersionConflict,
+)
 from linernotes.review.web import security as sec
+from linernotes.review.web.media import servable_audio
 from linernotes.review.web.views import (
     annotator_rows,
     display,
@@ -26,6 +44,9 @@ from linernotes.review.web.views import (
     evidence_spans,
     rater_summary,
     segments,
+    shorten,
+    shown_id,
+    visible_controls,
 )
 
 HERE = Path(__file__).parent
@@ -33,36 +54,93 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+AUDIO_CSP = "default-src 'none'; sandbox"  # an audio response is never a document that runs anything
+DOT_IDS = {".", ".."}
+
+
 class Settings(BaseModel):
     store: Path
     token: str | None = None
     loopback_only: bool = True
     audio_root: Path | None = None
+    busy_timeout: float = SERVER_BUSY_TIMEOUT_S
+
+
+def item_url(item_id: str, kind: str = "item") -> str:
+    """The URL of an item's page (or ``decide``/``audio`` route): path form, query form for dot ids."""
+    q = quote(str(item_id), safe="")
+    return f"/{kind}?id={q}" if item_id in DOT_IDS else f"/{kind}/{q}"
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ }}`` output passes here before escaping: control characters become visible."""
+    if isinstance(value, Markup):
+        return Markup(visible_controls(str(value)))
+    return visible_controls(value) if isinstance(value, str) else value
 
 
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True)
+                      lstrip_blocks=True, finalize=_finalize)
     env.filters["urlq"] = lambda s: quote(str(s), safe="")
+    env.filters["shown_id"] = shown_id
+    env.filters["shorten"] = shorten
     env.globals["display"] = display
+    env.globals["item_url"] = item_url
     return env
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 def create_app(settings: Settings) -> FastAPI:
-    store = ReviewStore(settings.store)
+    store = ReviewStore(settings.store, busy_timeout=settings.busy_timeout)
     env = _env()
+    throttle = sec.LoginThrottle()
+    sessions = sec.Sessions()
     app = FastAPI(title="linernotes review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def too_many(wait: float) -> Response:
+        return Response("too many failed sign-ins: wait and retry", status_code=429, media_type="text/plain",
+                        headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+    def check_access(request: Request) -> Response | None:
+        """None when the request may go on; else the 401/429 to send. Wrong header tokens count as
+        failed sign-ins (the header is a guessing channel as good as /login)."""
+        if not settings.token or request.url.path == "/login":
+            return None
+        if sessions.valid(request.cookies.get(sec.AUTH_COOKIE)):
+            return None
+        offered = request.headers.get(sec.TOKEN_HEADER)
+        if offered is not None:
+            client = _client(request)
+            if (wait := throttle.wait(client)) > 0:
+                return too_many(wait)
+            if sec.same(offered, settings.token):
+                throttle.succeeded(client)
+                return None
+            throttle.failed(client)
+        return Response("this review server needs its token: open /login?token=...", status_code=401,
+                        media_type="text/plain")
+
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy) -> Response:
+        retry = str(max(1, math.ceil(settings.busy_timeout)))
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "busy", "detail": str(exc)}, status_code=503, headers={"Retry-After": retry})
+        return Response("the review store is busy (another program holds its lock); retry in a moment",
+                        status_code=503, media_type="text/plain", headers={"Retry-After": retry})
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if not sec.host_allowed(request, settings.loopback_only):
             return Response("unknown host", status_code=421, media_type="text/plain")
-        if request.url.path != "/login" and not sec.authorised(request, settings.token):
-            return Response("this review server needs its token: open /login?token=...", status_code=401,
-                            media_type="text/plain")
+        if (refused := check_access(request)) is not None:
+            return refused
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         if sec.CSRF_COOKIE not in request.cookies:
@@ -87,16 +165,23 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"error": "forbidden", "detail": msg}, status_code=403)
 
     @app.get("/login")
-    def login(token: str = "") -> Response:
-        if settings.token and not sec.same(token, settings.token):
-            return Response("wrong token", status_code=401, media_type="text/plain")
+    def login(request: Request, token: str = "") -> Response:
+        if settings.token:
+            client = _client(request)
+            if (wait := throttle.wait(client)) > 0:
+                return too_many(wait)
+            if not sec.same(token, settings.token):
+                throttle.failed(client)
+                return Response("wrong token", status_code=401, media_type="text/plain")
+            throttle.succeeded(client)
         resp = RedirectResponse("/", status_code=303)
         if settings.token:
-            resp.set_cookie(sec.AUTH_COOKIE, settings.token, httponly=True, samesite="lax")
+            resp.set_cookie(sec.AUTH_COOKIE, sessions.start(), httponly=True, samesite="lax")
         return resp
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
+        """Liveness only: never touches the store, so it answers while the store is locked."""
         return {"status": "ok"}
 
     @app.get("/")
@@ -114,6 +199,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/item/{item_id:path}")
     def item_page(request: Request, item_id: str, saved: str | None = None) -> Response:
         return render_item(request, item_id, saved=saved)
+
+    @app.get("/item")
+    def item_page_q(request: Request, id: str = "", saved: str | None = None) -> Response:  # noqa: A002
+        return render_item(request, id, saved=saved)
 
     def render_item(request: Request, item_id: str, status: int = 200, **ctx: Any) -> Response:
         try:
@@ -139,6 +228,13 @@ def create_app(settings: Settings) -> FastAPI:
         form = await request.form()
         if not sec.csrf_ok(request, str(form.get(sec.CSRF_FIELD, ""))):
             return forbidden("missing or wrong CSRF token, or a cross-site request")
+        return await run_in_threadpool(save_form, request, item_id, form)
+
+    @app.post("/decide")
+    async def decide_q(request: Request, id: str = "") -> Response:  # noqa: A002
+        return await decide(request, id)
+
+    def save_form(request: Request, item_id: str, form: Any) -> Response:
         who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
         action = str(form.get("action", ""))
         values = {s.name: form[f"value_{s.name}"] for s in store.fields()
@@ -153,28 +249,38 @@ def create_app(settings: Settings) -> FastAPI:
             return render_item(request, item_id, status=409, conflict=c.current)
         except (ValidationError, ValueError) as e:
             msg = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
-            if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",):
+            if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",) and not who:
                 msg = "enter your annotator name before deciding"
             return render_item(request, item_id, status=422, error=msg)
         nxt = store.next_open(after=item_id)
-        target = f"/item/{quote(nxt, safe='')}?saved={quote(item_id, safe='')}" if nxt else "/?saved=" + quote(item_id)
+        saved = quote(item_id, safe="")
+        if nxt:
+            url = item_url(nxt)
+            target = url + ("&" if "?" in url else "?") + f"saved={saved}"
+        else:
+            target = f"/?saved={saved}"
         resp = RedirectResponse(target, status_code=303)
         resp.set_cookie(sec.ANNOTATOR_COOKIE, who, httponly=True, samesite="lax")
         return resp
 
     @app.get("/audio/{item_id:path}")
     def audio(item_id: str) -> Response:
+        """The item's audio, only if ``media.servable_audio`` says it is audio; anything else 404."""
         try:
             path = store.get(item_id).entry.inputs.get("audio_path")
         except KeyError:
             path = None
-        if not path or not settings.audio_root:
+        found = servable_audio(settings.audio_root, path, settings.store) if path and settings.audio_root else None
+        if found is None:
             return Response("no audio", status_code=404, media_type="text/plain")
-        root = settings.audio_root.resolve()
-        full = (root / str(path)).resolve()
-        if not full.is_relative_to(root) or not full.is_file():
-            return Response("no audio", status_code=404, media_type="text/plain")
-        return FileResponse(full)
+        full, content_type = found
+        return FileResponse(full, media_type=content_type, content_disposition_type="inline",
+                            filename="audio" + full.suffix.lower(),
+                            headers={"Content-Security-Policy": AUDIO_CSP, "Cross-Origin-Resource-Policy": "same-origin"})
+
+    @app.get("/audio")
+    def audio_q(id: str = "") -> Response:  # noqa: A002
+        return audio(id)
 
     # -- JSON API -----------------------------------------------------------------------------------
     @app.get("/api/queue")
@@ -197,12 +303,26 @@ def create_app(settings: Settings) -> FastAPI:
         except KeyError:
             return JSONResponse({"error": "not found"}, status_code=404)
 
+    @app.get("/api/items")
+    def api_item_q(id: str = "") -> Response:  # noqa: A002
+        return api_item(id)
+
     @app.post("/api/adjudicate/{item_id:path}")
     async def api_adjudicate(request: Request, item_id: str) -> Response:
         if not sec.csrf_ok(request, request.headers.get(sec.CSRF_HEADER)):
             return forbidden("missing or wrong X-CSRF-Token, or a cross-site request")
         try:
             body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "invalid", "detail": "the body is not JSON"}, status_code=422)
+        return await run_in_threadpool(save_json, item_id, body)
+
+    @app.post("/api/adjudicate")
+    async def api_adjudicate_q(request: Request, id: str = "") -> Response:  # noqa: A002
+        return await api_adjudicate(request, id)
+
+    def save_json(item_id: str, body: Any) -> Response:
+        try:
             adj = Adjudication.model_validate(body)
             state = store.adjudicate(item_id, adj)
         except KeyError:

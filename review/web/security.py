@@ -1,13 +1,18 @@
 """Guards for the review server: who may talk to it, and which writes are really the annotator's.
 
 - Bind: loopback by default; any other address needs an access token (``check_bind``).
-- Access token (when set): a ``/login?token=...`` visit sets an HttpOnly cookie; scripts may send
-  the ``X-Review-Token`` header instead. Compared with ``hmac.compare_digest``.
+- Access token (when set): at least ``MIN_TOKEN_CHARS`` characters with ``MIN_TOKEN_DISTINCT``
+  different ones (``--generate-token`` makes one of 256 bits); a ``/login?token=...`` visit starts a
+  server-side session whose random id (never the token) is the HttpOnly cookie; scripts may send
+  the ``X-Review-Token`` header instead. Compared with ``hmac.compare_digest``. Failed attempts
+  are throttled per client address and in total (``LoginThrottle``): guessing stays hopeless
+  even for a short token.
 - CSRF: a per-session random token in a cookie that must be echoed in the form field or the
   ``X-CSRF-Token`` header (double submit), plus an Origin/Referer check against the Host.
   Cookies are SameSite=Lax (not Strict) so following a link to the UI keeps the session's token
   and sign-in; GETs change nothing, and cross-site POSTs carry no cookie.
-- Host check on loopback binds, so a DNS-rebinding page can't reach the server by name.
+- Host check on loopback binds, so a DNS-rebinding page can't reach the server by name; any
+  loopback address (127.0.0.0/8, ::1) is a valid Host, since the server may be bound to one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -26,25 +34,107 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 TOKEN_HEADER = "x-review-token"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+# 20 characters of >= 10 distinct symbols: even a digits-only token has 10^20 values; NIST SP 800-63B
+# asks 8+ characters of a memorised secret *with* throttling, this token is typed once per session.
+MIN_TOKEN_CHARS = 20
+MIN_TOKEN_DISTINCT = 10
+SESSION_TTL_S = 12 * 3600.0
 
 
 class BindError(Exception):
-    """Refused to listen: a non-loopback address without a token (exit code 2)."""
+    """Refused to listen: a non-loopback address without a token, or a weak token (exit code 2)."""
+
+
+def check_token(token: str | None) -> None:
+    """``BindError`` when a given access token is too weak to stand between the network and the gold set."""
+    if token is None:
+        return
+    if token != token.strip() or any(not c.isprintable() for c in token):
+        raise BindError("--token must not contain spaces at its ends or control characters")
+    if len(token) < MIN_TOKEN_CHARS or len(set(token)) < MIN_TOKEN_DISTINCT:
+        raise BindError(f"--token is too weak: use at least {MIN_TOKEN_CHARS} characters with "
+                        f"{MIN_TOKEN_DISTINCT} different ones, or --generate-token")
+
+
+def generate_token() -> str:
+    """256 random bits, URL-safe (``secrets.token_urlsafe``)."""
+    return secrets.token_urlsafe(32)
+
+
+class LoginThrottle:
+    """Failed sign-ins per client address and in total, with exponential lockout.
+
+    ``free`` failures per address pass unthrottled; each later one doubles the lockout (from
+    ``base_s``, at most ``max_s``). All addresses together may fail ``global_free`` times per
+    ``window_s`` before everyone waits, so spreading guesses over many addresses does not help.
+    While locked out, even the right token is refused (else the lockout would leak it).
+    """
+
+    def __init__(self, free: int = 5, base_s: float = 1.0, max_s: float = 300.0, global_free: int = 50,
+                 window_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.free, self.base_s, self.max_s = free, base_s, max_s
+        self.global_free, self.window_s, self.clock = global_free, window_s, clock
+        self._fails: dict[str, int] = {}
+        self._until: dict[str, float] = {}
+        self._recent: list[float] = []
+        self._lock = threading.Lock()
+
+    def wait(self, client: str) -> float:
+        """Seconds ``client`` must wait before its next attempt (0: go ahead)."""
+        now = self.clock()
+        with self._lock:
+            self._recent = [t for t in self._recent if now - t < self.window_s]
+            overall = (self._recent[0] + self.window_s - now) if len(self._recent) >= self.global_free else 0.0
+            return max(0.0, self._until.get(client, 0.0) - now, overall)
+
+    def failed(self, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            n = self._fails[client] = self._fails.get(client, 0) + 1
+            self._recent.append(now)
+            if n > self.free:
+                self._until[client] = now + min(self.max_s, self.base_s * 2 ** (n - self.free - 1))
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._fails.pop(client, None)
+            self._until.pop(client, None)
+
+
+class Sessions:
+    """Signed-in sessions: random ids (the cookie) that expire after ``ttl_s``; the token never leaves
+    the server."""
+
+    def __init__(self, ttl_s: float = SESSION_TTL_S, clock: Callable[[], float] = time.monotonic):
+        self.ttl_s, self.clock = ttl_s, clock
+        self._ids: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._ids = {k: t for k, t in self._ids.items() if t > now}
+            self._ids[sid] = now + self.ttl_s
+        return sid
+
+    def valid(self, sid: str | None) -> bool:
+        if not sid:
+            return False
+        with self._lock:
+            return self._ids.get(sid, 0.0) > self.clock()
 
 
 def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return host in LOOPBACK_NAMES or _loopback_ip(host)
 
 
 def check_bind(host: str, token: str | None) -> None:
+    """``BindError`` for a non-loopback address without a token, or for a weak token."""
+    check_token(token)
     if not is_loopback(host) and not token:
-        raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token "
-                        "(annotators then open /login?token=...)")
+        raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token or "
+                        "--generate-token (annotators then open /login?token=...)")
 
 
 def same(a: str | None, b: str | None) -> bool:
@@ -55,19 +145,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def authorised(request: Request, token: str | None) -> bool:
-    if not token:
-        return True
-    return same(request.cookies.get(AUTH_COOKIE), token) or same(request.headers.get(TOKEN_HEADER), token)
-
-
 def host_allowed(request: Request, loopback_only: bool) -> bool:
     """On a loopback bind only loopback host names are served (defeats DNS rebinding)."""
     if not loopback_only:
         return True
     host = request.headers.get("host", "")
     name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-    return name in LOOPBACK_NAMES
+    return name in LOOPBACK_NAMES or _loopback_ip(name)
+
+
+def _loopback_ip(name: str) -> bool:
+    """A literal loopback address (127.0.0.0/8, ::1); a DNS name never is, whatever it resolves to."""
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def origin_ok(request: Request) -> bool:

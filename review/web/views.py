@@ -108,3 +108,44 @@ def edit_default(state: ItemState, spec: FieldSpec) -> str:
     if isinstance(value, list):
         return ", ".join(value)
     return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+# Bidi embedding/override/isolate controls and marks (Unicode UAX #9): inside an id they can make
+# "abc<RLO>gpj.exe" read as "abcexe.jpg", so ids show each as a visible [U+XXXX] tag.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+ID_LIMIT = 80  # characters of an id shown in lists (the whole id is the link's title)
+
+
+def visible_controls(text: str) -> str:
+    """C0/C1 control characters (NUL included) as visible symbols; tab and newlines kept.
+
+    C0 and DEL map to their Unicode Control Pictures (U+2400 + code, U+2421), C1 to U+FFFD: raw
+    NULs and friends never reach the HTML, where browsers drop or mangle them.
+    """
+    if text.isprintable() or not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        return text
+    out = []
+    for c in text:
+        o = ord(c)
+        if o < 32 and c not in "\t\n\r":
+            out.append(chr(0x2400 + o))
+        elif o == 127:
+            out.append("\u2421")
+        elif 128 <= o < 160:
+            out.append("\ufffd")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def shown_id(item_id: Any) -> str:
+    """An id as text that cannot reorder itself or hide characters: controls visible, bidi as [U+XXXX]."""
+    s = visible_controls(str(item_id))
+    return "".join(f"[U+{ord(c):04X}]" if c in BIDI_CONTROLS else c for c in s)
+
+
+def shorten(text: str, limit: int = ID_LIMIT) -> str:
+    """At most ``limit`` characters: the start, an ellipsis, and the last 20 (ids differ at their ends too)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 21] + "…" + text[-20:]

@@ -33,7 +33,7 @@ def post_json(c: TestClient, item: str, body: dict, **headers):
 
 def test_queue_page_lists_items_by_priority_and_filters(client):
     html = client.get("/").text
-    order = [m for m in re.findall(r'<a href="/item/([^"]+)">', html)]
+    order = re.findall(r'<a href="/item/([^"]+)" title=', html)
     api = [i["id"] for i in client.get("/api/queue").json()]
     assert order == api and len(api) == 4
     assert [i["priority"] for i in client.get("/api/queue").json()] == sorted(
@@ -143,14 +143,15 @@ def test_health_static_and_audio(client, built_store, tmp_path):
     assert client.get("/audio/model-off").status_code == 404  # no audio_path, no audio root
 
 
-def test_audio_is_served_only_from_the_audio_root(tmp_path, tag_output):
+def test_audio_is_served_only_from_the_audio_root(tmp_path, tag_output, repo_root):
     import json
+    import shutil
 
     from linernotes.review.build import build_store
 
     root = tmp_path / "audio"
     root.mkdir()
-    (root / "a.flac").write_bytes(b"fLaC-not-really")
+    shutil.copy(repo_root / "examples/audio/slow-rain-90bpm.flac", root / "a.flac")
     gold = tmp_path / "g.jsonl"
     rows = [{"id": "song", "audio_path": "a.flac", "ratings": [-4, 4, -4, 4], "mean": 0.0},
             {"id": "escape", "audio_path": "../g.jsonl", "ratings": [-4, 4, -4, 4], "mean": 0.0}]
@@ -158,7 +159,7 @@ def test_audio_is_served_only_from_the_audio_root(tmp_path, tag_output):
     store = tmp_path / "s.sqlite"
     build_store(store, gold=gold, audio_root=root)
     with TestClient(create_app(Settings(store=store, audio_root=root)), base_url=BASE) as c:
-        assert c.get("/audio/song").content == b"fLaC-not-really"
+        assert c.get("/audio/song").content == (root / "a.flac").read_bytes()
         assert "<audio controls" in c.get("/item/song").text
         assert c.get("/audio/escape").status_code == 404
 
@@ -181,6 +182,6 @@ def test_loopback_server_rejects_foreign_host_names(built_store):
 def test_non_loopback_bind_needs_token():
     check_bind("127.0.0.1", None)
     check_bind("::1", None)
-    check_bind("0.0.0.0", "tok")
+    check_bind("0.0.0.0", "tok-" + "x7Q2pL9vB4nR1mZ8kW")
     with pytest.raises(BindError, match="needs --token"):
         check_bind("0.0.0.0", None)
