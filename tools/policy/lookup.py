@@ -2,6 +2,9 @@
 
 Matching runs on the original text (see ``obfuscation``), so ``span.text == fields[field][start:end]``
 holds by construction, whatever the case, leetspeak, stretching or punctuation of the spelling.
+Text with Unicode disguises (invisible characters inside a word, look-alike letters of another
+script, fullwidth or mathematical letters, stacked accents) is matched on its folded copy
+(``skeleton.fold``) and every span is mapped back to the original characters.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pydantic import BaseModel, Field
 from linernotes.schema import EvidenceSpan
 from linernotes.tools.policy.obfuscation import AFTER, BEFORE, LOOKALIKES, term_tokens
 from linernotes.tools.policy.pack import LexiconTerm, PolicyPack
+from linernotes.tools.policy.skeleton import fold, original_span
 from linernotes.tools.policy.trie import trie_regex
 
 
@@ -128,9 +132,10 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
     hits: list[PolicyHit] = []
     for name, text in fields.items():
         found = []
-        for hit in m.pattern.finditer(text):
+        copy, origin = fold(text)
+        for hit in m.pattern.finditer(copy):
             if m.entries[hit.lastindex - 1].context_only:
-                hit = m.unambiguous_reading(text, hit.start()) or hit
+                hit = m.unambiguous_reading(copy, hit.start()) or hit
             entry = m.entry_of(hit)
             if not entry.allow:
                 found.append((entry, hit))
@@ -138,6 +143,7 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
         for e, hit in found:
             if e.context_only and not anchored:
                 continue
+            start, end = original_span(text, origin, hit.start(), hit.end())
             hits.append(PolicyHit(policy_id=e.policy_id, clause_id=e.clause_id, severity=e.severity, term=e.term,
-                                  span=EvidenceSpan(field=name, start=hit.start(), end=hit.end(), text=hit.group())))
+                                  span=EvidenceSpan(field=name, start=start, end=end, text=text[start:end])))
     return PolicyReport(hits=hits)
