@@ -100,9 +100,10 @@ def classify(exc: BaseException) -> str:
     if isinstance(exc, litellm.BadRequestError):
         return "bad_request"
     status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        if status == 429:
-            return "rate_limit"
+    if isinstance(status, int):  # an HTTP answer LiteLLM did not map (the SDK's own errors, the fast path)
+        by_status = {401: "auth", 403: "auth", 404: "model_not_found", 408: "timeout", 429: "rate_limit"}
+        if status in by_status:
+            return by_status[status]
         if status >= 500:
             return "server_error"
         return "bad_request"

@@ -1,0 +1,210 @@
+"""The LLM client's failure kinds, usage accounting and cache identity, against the stub endpoint
+(a named test double) and real files: a call the SDK refuses to send is ``config`` and never
+retried; every billed attempt of a failed call is counted; the cache key changes with the
+endpoint and with the model file's content."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import openai
+import pytest
+from aiohttp import web
+from pydantic import BaseModel
+
+from linernotes.llm.client import LLMClient, LLMConfig, LLMError, classify
+from linernotes.testing.openai_stub import StubServer
+
+
+class Answer(BaseModel):
+    label: str
+
+
+MSGS = [{"role": "user", "content": "hi"}]
+
+
+def _call(client: LLMClient) -> tuple[Answer, object]:
+    return asyncio.run(client.structured(MSGS, Answer))
+
+
+# -- item 4: what happened, not an invented status ----------------------------------------------
+def test_a_missing_api_key_is_config_not_sent_and_not_retried(monkeypatch) -> None:
+    """The issue's input: no OPENAI_API_KEY, an openai/ model on a local endpoint."""
+    monkeypatch.setenv("OPENAI_API_KEY", "")  # the SDK treats an empty key as none
+    monkeypatch.delenv("OPENAI_ADMIN_KEY", raising=False)
+    with StubServer() as stub:
+        client = LLMClient(LLMConfig(model="openai/x", api_base=stub.base_url, use_cache=False, max_retries=4,
+                                     backoff_base_s=1.0))
+        with pytest.raises(LLMError):  # the first call pays LiteLLM's lazy imports: time the second
+            _call(client)
+        t = time.monotonic()
+        with pytest.raises(LLMError) as e:
+            _call(client)
+        elapsed = time.monotonic() - t
+        assert len(stub.requests) == 0, "no request left the process"
+    assert e.value.kind == "config"
+    assert "no request was sent" in str(e.value) and "OPENAI_API_KEY" in str(e.value)
+    assert e.value.usage.calls == 0 and client.calls == 0, "a request never sent is not a call"
+    assert elapsed < 0.5, f"retried a call that cannot succeed ({elapsed:.1f}s; a 1 s backoff would show)"
+
+
+def test_a_model_string_no_provider_routes_is_config_without_any_request(monkeypatch) -> None:
+    """Same kind, my input: LiteLLM cannot route the model string at all."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with StubServer() as stub:
+        client = LLMClient(LLMConfig(model="no-such-provider-model-xyz", api_base=stub.base_url,
+                                     use_cache=False, max_retries=3, backoff_base_s=1.0))
+        t = time.monotonic()
+        with pytest.raises(LLMError) as e:
+            _call(client)
+        assert time.monotonic() - t < 0.5, "not retried (a 1 s backoff would show)"
+        assert len(stub.requests) == 0
+    assert e.value.kind == "config" and "no-such-provider-model-xyz" in str(e.value)
+    assert e.value.usage.calls == 0
+
+
+def test_classify_reads_the_exception_chain_not_the_invented_status() -> None:
+    import httpx
+    import litellm
+
+    refused = openai.OpenAIError("Missing credentials")
+    wrapped = litellm.InternalServerError("OpenAIException - Missing credentials", llm_provider="openai",
+                                          model="x")
+    wrapped.__cause__ = refused
+    assert wrapped.status_code == 500  # what LiteLLM claims
+    assert classify(wrapped) == "config"
+    # a real 500 answer is still a server error, a real 401 is auth, a refused connection is no response
+    req = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    real500 = openai.InternalServerError("boom", response=httpx.Response(500, request=req), body=None)
+    assert classify(real500) == "server_error"
+    real401 = openai.AuthenticationError("bad key", response=httpx.Response(401, request=req), body=None)
+    assert classify(real401) == "auth"
+    conn = litellm.InternalServerError("Connection error", llm_provider="openai", model="x")
+    conn.__cause__ = openai.APIConnectionError(request=req)
+    assert classify(conn) == "connection"
+
+
+def test_a_refused_connection_is_connection_and_bounded(monkeypatch) -> None:
+    """No server at all: each attempt is a (failed) request; retried at most --retries times."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens here now
+    client = LLMClient(LLMConfig(model="openai/x", api_base=f"http://127.0.0.1:{port}/v1", use_cache=False,
+                                 max_retries=1, backoff_base_s=0.01, timeout_s=5))
+    with pytest.raises(LLMError) as e:
+        _call(client)
+    assert e.value.kind == "connection"
+    assert e.value.usage.calls == 2
+
+
+# -- item 5: every attempt's usage --------------------------------------------------------------
+def _bad_answer(body: dict) -> web.Response:
+    return web.json_response({"id": "x", "object": "chat.completion", "created": 0, "model": "stub",
+                              "choices": [{"index": 0, "finish_reason": "stop",
+                                           "message": {"role": "assistant", "content": '{"label": 42}'}}],
+                              "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}})
+
+
+def test_a_call_whose_every_answer_breaks_the_schema_reports_all_billed_attempts(monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+
+    async def always_bad(body: dict):
+        return _bad_answer(body)
+
+    with StubServer(intercept=always_bad) as stub:
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
+                                     backoff_base_s=0.01, max_retries=2))
+        with pytest.raises(LLMError) as e:
+            _call(client)
+        sent = len(stub.requests)
+    assert e.value.kind == "bad_response"
+    assert sent == 3
+    u = e.value.usage
+    assert (u.calls, u.tokens_in, u.tokens_out, u.retries) == (3, 21, 9, 2)
+
+
+def test_usage_of_a_call_that_fails_twice_then_succeeds_counts_three_attempts(monkeypatch) -> None:
+    """Same kind, my input: the failed attempts before a success are billed too."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    n = {"seen": 0}
+
+    async def bad_twice(body: dict):
+        n["seen"] += 1
+        if n["seen"] <= 2:
+            return _bad_answer(body)
+        return None
+
+    with StubServer(intercept=bad_twice) as stub:
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
+                                     backoff_base_s=0.01, max_retries=2))
+        value, usage = _call(client)
+    assert isinstance(value, Answer)
+    assert usage.calls == 3 and usage.retries == 2
+    assert usage.tokens_in >= 2 * 7 + 1 and usage.tokens_out >= 2 * 3 + 1
+
+
+# -- item 6: cache identity ---------------------------------------------------------------------
+def test_the_cache_key_covers_the_endpoint() -> None:
+    def key(base: str | None) -> str:
+        return LLMClient(LLMConfig(model="openai/m", api_base=base, use_cache=False)).key_for(MSGS, Answer)
+
+    a, b = key("http://127.0.0.1:8001/v1"), key("http://127.0.0.1:8002/v1")
+    assert a != b
+    assert key("http://127.0.0.1:8001/v1/") == a, "a trailing slash is the same endpoint"
+    assert key(None) not in (a, b)
+
+
+def test_the_cache_key_covers_the_endpoint_taken_from_the_environment(monkeypatch) -> None:
+    """Same kind, my input: with no --api-base the SDK reads OPENAI_BASE_URL; two values, two keys."""
+    def key() -> str:
+        return LLMClient(LLMConfig(model="openai/m", use_cache=False)).key_for(MSGS, Answer)
+
+    monkeypatch.delenv("OPENAI_API_BASE", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    default = key()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8001/v1")
+    one = key()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8002/v1")
+    two = key()
+    assert len({default, one, two}) == 3
+
+
+def _gguf_key(path: Path) -> str:
+    return LLMClient(LLMConfig(model=f"local:{path}", use_cache=False)).key_for(MSGS, Answer)
+
+
+def test_the_cache_key_of_a_local_model_follows_the_file_content_not_its_name(tmp_path: Path) -> None:
+    a, b = tmp_path / "a" / "model.gguf", tmp_path / "b" / "model.gguf"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    a.write_bytes(b"GGUF" + b"\x01" * 4096)
+    b.write_bytes(b"GGUF" + b"\x02" * 4096)  # same name, same size, other weights
+    assert _gguf_key(a) != _gguf_key(b)
+    b.write_bytes(a.read_bytes())  # a copy elsewhere is the same model
+    assert _gguf_key(a) == _gguf_key(b)
+    before = _gguf_key(a)
+    os.utime(a, (time.time() + 100, time.time() + 100))  # touched, not changed
+    assert _gguf_key(a) == before
+    with open(a, "r+b") as fh:  # rewritten in place with the same size and a restored mtime
+        st = os.stat(a)
+        fh.seek(100)
+        fh.write(b"\x09")
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert _gguf_key(a) != before
+
+
+def test_the_embedded_model_key_is_its_content_digest() -> None:
+    from linernotes.llm.cache import file_digest
+    from linernotes.llm.embedded import default_gguf
+
+    client = LLMClient(LLMConfig(use_cache=False))
+    gguf = default_gguf()
+    assert client.cache_identity == f"local:{gguf.name}:sha256={file_digest(gguf)}"
+    assert client.model_label == f"local:{gguf.name}", "provenance keeps the stable name"
