@@ -1,0 +1,177 @@
+"""The FastAPI app: ``POST /v1/enrich`` runs items through the same ``Enricher`` (graph, cache,
+fusion) as ``liner tag``; ``GET /healthz``; ``GET /metrics`` (Prometheus text format);
+OpenAPI at ``/openapi.json`` and ``/docs``.
+
+Request items are validated like catalog rows (``linernotes.catalog``): a bad item becomes an
+error record in its place (``input.invalid``, ``input.missing_id``, ``input.duplicate_id``, with
+its 1-based position in the batch as ``line`` and ``source`` ``"request"``) and never fails the
+others; the response has exactly one record per item, in request order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, model_validator
+
+from linernotes.catalog import _RowBuilder
+from linernotes.config import TagConfig
+from linernotes.review.web.security import host_allowed, same
+from linernotes.runner import Enricher, with_catalog_defaults
+from linernotes.runstore import OutputError, error_record
+from linernotes.schema import OutputRecord
+from linernotes.service.admission import Admission, Overloaded, TooLarge
+from linernotes.service.metrics import CONTENT_TYPE, ServiceMetrics
+from linernotes.service.rolling_log import RollingLog
+
+API_VERSION = "1"
+log = logging.getLogger("linernotes.service")
+
+
+class ServiceOptions(BaseModel):
+    concurrency: int = Field(8, ge=1, le=1024, description="items enriched at once")
+    max_queue: int = Field(64, ge=0, description="items that may wait for a slot; beyond it: 429")
+    max_batch: int = Field(256, ge=1, description="items per request")
+    token: str | None = Field(None, description="bearer token required on /v1 and /metrics when set")
+    loopback_only: bool = Field(True, description="bound to loopback: only loopback Host headers are served")
+    log_dir: Path | None = Field(None, description="write every record to rolling JSONL files here")
+    log_max_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    audio_root: Path | None = Field(None, description="audio_path values resolve and must stay inside here")
+
+
+class EnrichRequest(BaseModel):
+    """Either one ``item`` or a batch of ``items``: catalog rows (``id`` required; see README)."""
+
+    item: dict[str, Any] | None = None
+    items: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> EnrichRequest:
+        if (self.item is None) == (self.items is None):
+            raise ValueError("send exactly one of 'item' (an object) or 'items' (a list of objects)")
+        if self.items is not None and not self.items:
+            raise ValueError("'items' is empty")
+        return self
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [self.item] if self.item is not None else list(self.items or [])
+
+
+class EnrichResponse(BaseModel):
+    records: list[OutputRecord]
+
+
+def service_config(config: TagConfig, audio_root: Path | None) -> TagConfig:
+    """The runner's catalog defaults, with the audio folder playing the catalog's folder: request
+    items are untrusted, so their audio must resolve inside ``audio_root`` (default: the cwd)."""
+    folder = Path(audio_root or Path.cwd()).resolve()
+    return with_catalog_defaults(config, folder / "request.jsonl")
+
+
+def create_app(config: TagConfig, options: ServiceOptions | None = None, enricher: Enricher | None = None) -> FastAPI:
+    """The app; the Enricher (models, packs, indexes) is built at startup unless one is given."""
+    opts = options or ServiceOptions()
+    config = service_config(config, opts.audio_root)
+    metrics = ServiceMetrics()
+    state: dict[str, Any] = {"enricher": enricher, "log": None, "ready": False}
+    admission: list[Admission] = []  # made on the serving loop (its Semaphore binds to it)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if state["enricher"] is None:
+            state["enricher"] = await asyncio.to_thread(Enricher, config)
+        if opts.log_dir is not None:
+            state["log"] = RollingLog(opts.log_dir, opts.log_max_bytes)
+        admission.append(Admission(opts.concurrency, opts.max_queue))
+        state["ready"] = True
+        try:
+            yield
+        finally:
+            state["ready"] = False
+            if state["log"] is not None:
+                state["log"].close()
+
+    app = FastAPI(title="linernotes enrichment service", version=API_VERSION, lifespan=lifespan,
+                  description="The `liner tag` graph as a service: one item or a batch in, one record per item out.")
+    bearer = HTTPBearer(auto_error=False, description="required when the service was started with --token")
+
+    def authorised(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+        if opts.token and not (creds and same(creds.credentials, opts.token)):
+            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.middleware("http")
+    async def guard_and_measure(request: Request, call_next: Any) -> Response:
+        route = request.url.path if request.url.path in ("/v1/enrich", "/healthz", "/metrics") else "other"
+        t = time.perf_counter()
+        if not host_allowed(request, opts.loopback_only):  # DNS rebinding: see review/web/security.py
+            response: Response = JSONResponse({"detail": "host not allowed"}, status_code=421)
+        else:
+            response = await call_next(request)
+        metrics.requests.labels(route, str(response.status_code)).inc()
+        metrics.latency.labels(route).observe(time.perf_counter() - t)
+        return response
+
+    @app.get("/healthz", summary="Liveness and readiness")
+    async def healthz() -> JSONResponse:
+        enricher = state["enricher"]
+        if not (state["ready"] and enricher is not None):
+            return JSONResponse({"status": "starting"}, status_code=503)
+        rt = enricher.runtime
+        return JSONResponse({"status": "ok", "model": rt.llm.model_label, "prompt_hash": rt.prompt.hash})
+
+    @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(authorised)],
+             response_class=Response)
+    async def metrics_endpoint() -> Response:
+        adm = admission[0] if admission else None
+        metrics.queued.set(adm.queued if adm else 0)
+        metrics.running.set(adm.running if adm else 0)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    @app.post("/v1/enrich", response_model=EnrichResponse, dependencies=[Depends(authorised)],
+              summary="Enrich one item or a batch",
+              responses={429: {"description": "queue full; retry after the Retry-After seconds"},
+                         413: {"description": "batch larger than max_batch or the service's capacity"}})
+    async def enrich(body: EnrichRequest) -> Any:
+        raw = body.rows()
+        if len(raw) > opts.max_batch:
+            raise HTTPException(413, f"{len(raw)} items in one request; the limit is {opts.max_batch}")
+        adm = admission[0]
+        try:
+            adm.reserve(len(raw))
+        except Overloaded as e:
+            metrics.rejected.inc()
+            return JSONResponse({"detail": str(e)}, status_code=429, headers={"Retry-After": str(e.retry_after_s)})
+        except TooLarge as e:
+            raise HTTPException(413, str(e)) from None
+        try:
+            builder = _RowBuilder("request", {}, (), True)  # the catalog's own validation, duplicate check included
+            rows = [builder.build(n, r) for n, r in enumerate(raw, start=1)]
+            records = await asyncio.gather(*(_one(row) for row in rows))
+        finally:
+            adm.release(len(raw))
+        for rec in records:
+            metrics.record(rec)
+            if state["log"] is not None:
+                try:
+                    state["log"].write(rec)
+                except OutputError as e:  # the caller still gets its records; the gap is counted and logged
+                    metrics.log_failures.inc()
+                    log.warning("record %s not logged: %s", rec.id, e)
+        return EnrichResponse(records=records)
+
+    async def _one(row: Any) -> OutputRecord:
+        if row.item is None:
+            return error_record(row.raw_id, row.error)
+        async with admission[0].slot():
+            return await state["enricher"].enrich(row)
+
+    return app

@@ -1,0 +1,54 @@
+"""The service's records as rolling JSONL files: ``DIR/records-<UTC date>.<n>.jsonl``, a new file
+each UTC day and whenever one reaches ``max_bytes``. Lines are ``OutputRecord``s written by the
+run store's ``OutputWriter`` (whole lines, fsynced at least every 0.5 s), so ``liner monitor``
+and ``liner export`` read a log file exactly as a ``liner tag`` output.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from linernotes.runstore import OutputWriter
+from linernotes.schema import OutputRecord
+
+NAME_RE = re.compile(r"^records-(\d{4}-\d{2}-\d{2})\.(\d{4})\.jsonl$")
+
+
+class RollingLog:
+    def __init__(self, folder: Path, max_bytes: int = 64 * 1024 * 1024):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self._writer: OutputWriter | None = None
+        self._day = ""
+        self._seq = 0
+
+    def _latest(self, day: str) -> int:
+        seqs = [int(m.group(2)) for p in self.folder.iterdir() if (m := NAME_RE.match(p.name)) and m.group(1) == day]
+        return max(seqs, default=0)
+
+    def _open(self, day: str, seq: int) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._day, self._seq = day, seq
+        self._writer = OutputWriter(self.folder / f"records-{day}.{seq:04d}.jsonl", sync="batch")
+
+    @property
+    def path(self) -> Path | None:
+        return self._writer.path if self._writer else None
+
+    def write(self, rec: OutputRecord) -> None:
+        """Append one record; raises ``OutputError`` when the disk refuses it."""
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        if self._writer is None or day != self._day:
+            self._open(day, max(1, self._latest(day)))
+        if self._writer.path.exists() and self._writer.path.stat().st_size >= self.max_bytes:
+            self._open(day, self._seq + 1)
+        self._writer.write(rec)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

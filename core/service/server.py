@@ -1,0 +1,68 @@
+"""Running the service: the review server's bind rules (loopback by default, a token for any
+other address; ``linernotes.review.web.security``), then uvicorn.
+
+``BackgroundService`` runs it on 127.0.0.1 in a thread of this process and stops it on exit
+(tests, the benchmark, notebooks).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+from fastapi import FastAPI
+
+from linernotes.config import TagConfig
+from linernotes.review.web.security import BindError, check_bind, is_loopback
+from linernotes.service.app import ServiceOptions, create_app
+
+__all__ = ["BackgroundService", "BindError", "build", "serve"]
+
+
+def build(config: TagConfig, host: str, options: ServiceOptions) -> FastAPI:
+    """Check the bind first (raises ``BindError`` before any model is loaded), then the app."""
+    try:
+        check_bind(host, options.token)
+    except BindError:
+        raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token "
+                        "(clients then send 'Authorization: Bearer <token>')") from None
+    return create_app(config, options.model_copy(update={"loopback_only": is_loopback(host)}))
+
+
+def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
+          options: ServiceOptions | None = None) -> None:
+    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token."""
+    app = build(config, host, options or ServiceOptions())
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+class BackgroundService:
+    """``with BackgroundService(app) as svc: httpx.get(svc.base_url + "/healthz")`` — 127.0.0.1, a
+    free port, ready (startup done) on enter, stopped on exit."""
+
+    def __init__(self, app: FastAPI, startup_timeout_s: float = 120):
+        self.app = app
+        self.timeout = startup_timeout_s
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                                    access_log=False, lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, name="liner-service", daemon=True)
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> BackgroundService:
+        self.thread.start()
+        deadline = time.monotonic() + self.timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)

@@ -1,0 +1,35 @@
+"""Fixtures for the service tests: the stub endpoint (a test double, not a model) and a catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linernotes.config import TagConfig
+from linernotes.llm.client import LLMConfig
+
+ITEMS = [
+    {"id": "svc-1", "title": "Night Drive", "artist": "Neon Harbor", "description": "driving synthwave, warm analog pads"},
+    {"id": "svc-2", "type": "episode", "title": "Markets Weekly", "description": "a podcast about interest rates"},
+    {"id": "svc-3", "title": "Slow Rain", "description": "melancholic ambient piano, calm and reflective",
+     "lyrics": "rain on the window, the streets are grey"},
+    {"id": "svc-4", "type": "chapter", "title": "Chapter 1", "transcript": "It was a dark and stormy night."},
+]
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
+
+
+def stub_config(base_url: str, cache_path: Path | None = None) -> TagConfig:
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, max_retries=0,
+                                   use_cache=cache_path is not None,
+                                   cache_path=str(cache_path) if cache_path else None))
+
+
+def write_catalog(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path

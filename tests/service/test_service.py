@@ -1,0 +1,171 @@
+"""``liner serve``: same records as ``liner tag``, bind and token rules, load shedding, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from linernotes.runner import RunOptions, run_batch
+from linernotes.schema import OutputRecord
+from linernotes.service.app import ServiceOptions, create_app
+from linernotes.service.server import BackgroundService, BindError, build
+from linernotes.testing.openai_stub import StubServer
+
+from .conftest import ITEMS, stub_config, write_catalog
+
+
+def _comparable(rec: dict) -> dict:
+    """A record without what differs between two runs of the same item: wall-clock latency."""
+    rec = json.loads(json.dumps(rec))
+    if rec.get("enrichment"):
+        rec["enrichment"]["provenance"]["latency_s"] = 0.0
+    return rec
+
+
+@pytest.fixture(scope="module")
+def stub():
+    with StubServer(latency_ms=0) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def service(stub, tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("svc-log")
+    app = create_app(stub_config(stub.base_url), ServiceOptions(concurrency=4, max_queue=16, log_dir=log_dir))
+    with BackgroundService(app) as svc:
+        svc.log_dir = log_dir
+        yield svc
+
+
+def test_single_and_batch_records_equal_liner_tag(tmp_path, stub, service):
+    bad = {"title": "no id"}
+    catalog = write_catalog(tmp_path / "c.jsonl", [*ITEMS, bad])
+    out = tmp_path / "out.jsonl"
+    summary = asyncio.run(run_batch(stub_config(stub.base_url), RunOptions(input=catalog, output=out)))
+    assert (summary.ok, summary.failed) == (4, 1)
+    tagged = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+
+    single = httpx.post(service.base_url + "/v1/enrich", json={"item": ITEMS[2]}, timeout=60)
+    assert single.status_code == 200, single.text
+    [rec] = single.json()["records"]
+    assert _comparable(rec) == _comparable(tagged["svc-3"])
+
+    batch = httpx.post(service.base_url + "/v1/enrich", json={"items": [*ITEMS, bad]}, timeout=60)
+    assert batch.status_code == 200, batch.text
+    records = batch.json()["records"]
+    assert [r["id"] for r in records] == ["svc-1", "svc-2", "svc-3", "svc-4", "line:5"]
+    for r in records[:4]:
+        OutputRecord.model_validate(r)
+        assert _comparable(r) == _comparable(tagged[r["id"]])
+    # the bad item: the same kind as the catalog reader gives it, located by its place in the batch
+    assert records[4]["status"] == "error" and records[4]["error"]["kind"] == tagged["line:5"]["error"]["kind"]
+    assert records[4]["error"]["line"] == 5 and records[4]["error"]["source"] == "request"
+
+
+def test_duplicate_and_malformed_items_in_a_batch_do_not_fail_the_others(service):
+    r = httpx.post(service.base_url + "/v1/enrich", timeout=60,
+                   json={"items": [ITEMS[0], ITEMS[0], {"id": "x", "year": "soon"}, ITEMS[1]]})
+    assert r.status_code == 200
+    kinds = [(x["status"], (x["error"] or {}).get("kind")) for x in r.json()["records"]]
+    assert kinds == [("ok", None), ("error", "input.duplicate_id"), ("error", "input.invalid"), ("ok", None)]
+    for body in ({}, {"item": ITEMS[0], "items": [ITEMS[1]]}, {"items": []}, {"item": "not an object"}):
+        assert httpx.post(service.base_url + "/v1/enrich", json=body).status_code == 422
+
+
+def test_service_shares_liner_tags_response_cache(tmp_path, stub):
+    catalog = write_catalog(tmp_path / "c.jsonl", ITEMS[:2])
+    cache = tmp_path / "cache.sqlite"
+    asyncio.run(run_batch(stub_config(stub.base_url, cache), RunOptions(input=catalog, output=tmp_path / "o.jsonl")))
+    before = stub.count
+    with BackgroundService(create_app(stub_config(stub.base_url, cache))) as svc:
+        recs = httpx.post(svc.base_url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60).json()["records"]
+        assert stub.count == before  # every answer came from the cache liner tag filled
+        assert all(r["enrichment"]["provenance"]["cache_hit"] for r in recs)
+        metrics = _metrics(httpx.get(svc.base_url + "/metrics").text)
+        assert metrics["liner_cache_hits_total"] == 2 and metrics["liner_llm_calls_total"] == 0
+
+
+def _metrics(text: str) -> dict[str, float]:
+    """Every sample, parsed by prometheus_client's own parser, as name{labels} -> value."""
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+            out[f"{s.name}{{{labels}}}" if labels else s.name] = s.value
+    return out
+
+
+def test_metrics_parse_and_count_requests_items_errors(service):
+    httpx.post(service.base_url + "/v1/enrich", json={"items": [ITEMS[0], {"title": "no id"}]}, timeout=60)
+    m = _metrics(httpx.get(service.base_url + "/metrics").text)
+    assert m["liner_requests_total{code=200,route=/v1/enrich}"] >= 1
+    assert m["liner_request_duration_seconds_count{route=/v1/enrich}"] >= 1
+    assert m["liner_errors_total{kind=input.missing_id}"] >= 1
+    assert m["liner_items_total{status=ok}"] >= 1
+    assert m["liner_llm_calls_total"] >= 1
+    assert 0.0 <= m["liner_routed_share"] <= 1.0
+    assert "liner_cache_hits_total" in m and "liner_rejected_total" in m
+
+
+def test_healthz_docs_and_host_check(service):
+    h = httpx.get(service.base_url + "/healthz").json()
+    assert h["status"] == "ok" and h["model"] == "openai/stub"
+    assert "/v1/enrich" in httpx.get(service.base_url + "/openapi.json").json()["paths"]
+    # a DNS-rebinding page reaches a loopback server under another name: refused
+    assert httpx.get(service.base_url + "/healthz", headers={"Host": "evil.example:80"}).status_code == 421
+
+
+def test_rolling_log_holds_every_record(service):
+    httpx.post(service.base_url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)
+    files = sorted(service.log_dir.glob("records-*.jsonl"))
+    assert files
+    ids = [OutputRecord.model_validate_json(line).id for f in files for line in f.read_text().splitlines()]
+    assert {"svc-1", "svc-2"} <= set(ids)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.com"])
+def test_non_loopback_bind_without_token_is_refused(stub, host):
+    with pytest.raises(BindError, match="needs --token"):
+        build(stub_config(stub.base_url), host, ServiceOptions())
+
+
+@pytest.mark.slow
+def test_cli_refuses_non_loopback_bind_before_loading_anything(liner):
+    res = liner(["serve", "--host", "0.0.0.0", "--port", "9"], timeout=120)
+    assert res.returncode == 2 and "refusing to listen on 0.0.0.0" in res.stderr
+
+
+def test_token_is_required_on_v1_and_metrics(stub):
+    app = create_app(stub_config(stub.base_url), ServiceOptions(token="s3cret", loopback_only=True))
+    with BackgroundService(app) as svc:
+        url = svc.base_url
+        assert httpx.post(url + "/v1/enrich", json={"item": ITEMS[0]}).status_code == 401
+        assert httpx.get(url + "/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        ok = httpx.post(url + "/v1/enrich", json={"item": ITEMS[0]}, headers={"Authorization": "Bearer s3cret"},
+                        timeout=60)
+        assert ok.status_code == 200
+        assert httpx.get(url + "/healthz").status_code == 200  # liveness probes need no token
+
+
+@pytest.mark.slow
+def test_overfull_queue_sheds_load_with_429_and_retry_after():
+    async def burst(url: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            return await asyncio.gather(*(client.post(url + "/v1/enrich", json={"item": {**ITEMS[0], "id": f"b{i}"}})
+                                          for i in range(8)))
+
+    with StubServer(latency_ms=400) as slow:
+        app = create_app(stub_config(slow.base_url), ServiceOptions(concurrency=1, max_queue=2))
+        with BackgroundService(app) as svc:
+            codes = [r.status_code for r in asyncio.run(burst(svc.base_url))]
+            shed = [r for r in asyncio.run(burst(svc.base_url)) if r.status_code == 429]
+            big = httpx.post(svc.base_url + "/v1/enrich", json={"items": [{"id": f"x{i}"} for i in range(4)]})
+            m = _metrics(httpx.get(svc.base_url + "/metrics").text)
+    assert codes.count(200) == 3 and codes.count(429) == 5, codes
+    assert shed and all(int(r.headers["Retry-After"]) >= 1 for r in shed)
+    assert big.status_code == 413 and "capacity of 3" in big.json()["detail"]
+    assert m["liner_rejected_total"] >= 10
