@@ -32,6 +32,7 @@ def _register_subcommands() -> None:
     app.add_typer(review_app, name="review")
     app.add_typer(index_app, name="index")
     app.command("export")(import_module("linernotes.cli.export_cmd").export)
+    app.command("serve")(import_module("linernotes.cli.serve_cmd").serve)
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
 
