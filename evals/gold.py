@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,13 +24,58 @@ if TYPE_CHECKING:
 
 
 def slugify(label: str) -> str:
-    """The genre id function of the taxonomy packs (``psychedelic trance`` -> ``psychedelic-trance``)."""
-    try:
-        from linernotes.tools.retrieval.taxonomy import slugify as shared
-    except ImportError:  # until retrieval exposes it: the same rule as scripts/build_packs.py
-        s = label.lower().replace("&", " and ")
-        return re.sub(r"[^\w]+", "-", s, flags=re.UNICODE).strip("-")
+    """The genre id function of the taxonomy packs (``psychedelic trance`` -> ``psychedelic-trance``,
+    ``Forró`` in NFC or NFD -> ``forro``): ``tools.retrieval.taxonomy.slugify``, one rule for packs,
+    gold and exemplar labels."""
+    from linernotes.tools.retrieval.taxonomy import slugify as shared
+
     return shared(label)
+
+
+class LabelCheck(BaseModel):
+    """Gold labels of one multilabel task checked against its taxonomy: a label whose id is not in
+    the taxonomy can never be predicted, so it only lowers recall."""
+
+    task: str
+    taxonomy: str
+    labels: int = Field(description="distinct gold ids")
+    unknown: int = Field(description="distinct gold ids not in the taxonomy")
+    items: int = Field(description="gold items carrying at least one unknown id")
+    examples: dict[str, str] = Field(default_factory=dict, description="up to 5: raw gold label -> its id")
+
+    def message(self) -> str:
+        shown = ", ".join(f"{raw!r} -> {gid!r}" for raw, gid in self.examples.items())
+        return (f"gold labels not in taxonomy {self.taxonomy} ({self.task}): {self.unknown} of {self.labels} "
+                f"distinct labels, on {self.items} items, e.g. {shown}; they can never be predicted")
+
+
+def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
+    """One ``LabelCheck`` per multilabel task with a taxonomy (raises FileNotFoundError/ValueError
+    for a taxonomy that cannot be loaded)."""
+    from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+    out = []
+    for task in spec.tasks:
+        if task.kind != "multilabel" or not task.taxonomy:
+            continue
+        tax = load_taxonomy(task.taxonomy)
+        ids: set[str] = set()
+        bad_ids: set[str] = set()
+        examples: dict[str, str] = {}
+        items = 0
+        for item in gold.items:
+            got = item.gold.get(task.name) or []
+            bad = {g for g in got if g not in tax}
+            ids.update(got)
+            bad_ids |= bad
+            items += bool(bad)
+            for label in item.gold.get(f"{task.name}_labels") or []:
+                gid = slugify(str(label))
+                if gid in bad and len(examples) < 5 and gid not in examples.values():
+                    examples[str(label)] = gid
+        out.append(LabelCheck(task=task.name, taxonomy=tax.ref, labels=len(ids), unknown=len(bad_ids), items=items,
+                              examples=examples))
+    return out
 
 
 class GoldItem(BaseModel):

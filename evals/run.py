@@ -172,6 +172,14 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     spec = load_spec(opts.spec)
     data = resolve_data(spec, opts.data)
     gold = load_gold(spec, data, opts.limit, opts.seed)
+    from linernotes.evals.gold import check_labels
+
+    label_checks = check_labels(spec, gold)  # gold labels outside the taxonomy: warned, and kept in the record
+    for check in label_checks:
+        if check.unknown:
+            import logging
+
+            logging.getLogger("linernotes.eval").warning("liner: warning: %s", check.message())
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)
@@ -195,7 +203,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
             schema_version=SCHEMA_VERSION, tool_versions=rt.tool_versions, packages=package_versions(),
             config=config.model_dump(mode="json", exclude={"audio_base"}), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
-            items=item_results(gold, preds))
+            items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
         judge_scores = None
         if opts.judge and k == 0:
             from linernotes.evals.metrics.faithfulness import judge_faithfulness

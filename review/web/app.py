@@ -101,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = sec.Sessions()
     app = FastAPI(title="linernotes review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.state.throttle, app.state.sessions = throttle, sessions  # test seam: their clocks can be replaced
 
     def too_many(wait: float) -> Response:
         return Response("too many failed sign-ins: wait and retry", status_code=429, media_type="text/plain",
