@@ -3,6 +3,7 @@ report (plots as inline SVG, no CDN) for ``liner gate``."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,62 +13,219 @@ if TYPE_CHECKING:
     from linernotes.evals.gate import GateResult
 
 
+# Characters with an inline meaning anywhere in a GFM line (code, emphasis, links, images, table
+# cells, strikethrough, GitHub math); CommonMark 0.31 §2.4 lets any ASCII punctuation be
+# backslash-escaped. ``_`` is escaped unless both neighbours are alphanumeric (an intraword
+# underscore can neither open nor close emphasis, so ``micro_f1`` stays readable).
+MD_ALWAYS = frozenset("\\`*[]()!|~$")
+# Only meaningful as the first character of a line (heading, list, quote, setext, thematic break).
+MD_LINE_START = frozenset("#-+=.>")
+HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+ZWSP = "\u200b"
+
+
+def md_text(value: object, limit: int | None = None) -> str:
+    """Any text (item ids, inputs, model labels, error kinds) made inert for a markdown table cell
+    or line of a PR comment: it renders as the same visible characters and nothing else.
+
+    - newlines, tabs, U+2028/2029 become spaces (a row cannot be closed, no heading/list/quote
+      can start a line);
+    - other control and format characters (NUL, bidi overrides like U+202E, zero-width joiners)
+      are shown as ``U+XXXX`` so a reader sees them and they cannot reorder the text;
+    - ``& < >`` become entities (no raw HTML, no ``<!--`` swallowing the rest of the comment);
+    - markdown punctuation is backslash-escaped (no images, links, emphasis, code spans, cells);
+      a leading ``# - + = . >`` too, so the text is safe even at the start of a line;
+    - ``@`` is followed by a zero-width space so no @mention or team ping fires (GitHub links
+      mentions in the rendered text, where entities would already be decoded).
+
+    ``limit`` truncates the raw text first (an escape is never cut in half)."""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    out = []
+    for i, ch in enumerate(text):
+        if ch in "\n\r\t\u2028\u2029\x85":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out.append(f"U+{ord(ch):04X}")
+        elif ch in HTML_SPECIAL:
+            out.append(("\\" if i == 0 and ch == ">" else "") + HTML_SPECIAL[ch])
+        elif ch in MD_ALWAYS or (i == 0 and ch in MD_LINE_START) or (ch == "_" and not _intraword(text, i)):
+            out.append("\\" + ch)
+        elif ch == "." and text[:i].isdigit():  # "1." would start an ordered list
+            out.append("\\.")
+        elif ch == "@":
+            out.append("@" + ZWSP)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _intraword(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+
+
 def fmt(m: MetricValue) -> str:
-    ci = f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None and m.ci_high is not None else ""
-    return f"{m.value:.3f}{ci}"
-
-
-def summary_markdown(record: RunRecord) -> str:
-    lines = [f"### {record.spec}: {record.model} · prompt {record.prompt_hash} · {len(record.items)} items",
-             "", "| metric | value [95% CI] | n |", "|---|---|---|"]
-    for name, m in record.metrics.items():
-        lines.append(f"| {name} | {fmt(m)} | {m.n} |")
-    if record.failures:
-        lines += ["", "failures: " + ", ".join(f"{k} × {v}" for k, v in sorted(record.failures.items()))]
-    skipped = record.extras.get("skipped") or {}
-    if skipped:
-        lines += ["", "skipped: " + "; ".join(f"{k} ({v})" for k, v in sorted(skipped.items()))]
-    if record.repeat_spread:
-        lines += ["", "run-to-run spread (uncached repeats): " + ", ".join(
-            f"{k} sd {v['sd']:.4f}" for k, v in record.repeat_spread.items() if not k.startswith("run."))]
-    return "\n".join(lines) + "\n"
+    """``value [low, high]``; an interval resampled over items (too few clusters) is marked
+    ``items``, a withheld one reads ``(no interval)``."""
+    if m.ci_low is not None and m.ci_high is not None:
+        mark = " items" if m.ci_method == "items" else ""
+        return f"{m.value:.3f} [{m.ci_low:.3f}, {m.ci_high:.3f}]{mark}"
+    if m.ci_method == "withheld":
+        return f"{m.value:.3f} (no interval)"
+    return f"{m.value:.3f}"
 
 
 def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:.4f}"
 
 
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def interval_lines(record: RunRecord) -> list[str]:
+    """Which intervals are not clustered and why (issue: too few clusters is not certainty)."""
+    notes = record.extras.get("interval_notes") or {}
+    if not notes:
+        return []
+    return ["", "intervals not from clustered resampling: " + "; ".join(
+        f"{md_text(k)}: {md_text(v)}" for k, v in sorted(notes.items()))]
+
+
+def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-only baselines") -> list[str]:
+    """Record next to each baseline, with the paired 95% CI of record minus baseline."""
+    info = record.extras.get("baselines") or {}
+    rows = info.get("comparison") or []
+    out: list[str] = []
+    if rows:
+        out += ["", heading, "", "| metric | baseline | record | baseline value | record − baseline [95% CI] |",
+                "|---|---|---|---|---|"]
+        for r in rows:
+            arrow = "↑" if r["higher_is_better"] else "↓"
+            ci = f" [{_num(r['ci_low'])}, {_num(r['ci_high'])}]" if r["ci_low"] is not None else " (no interval)"
+            mark = " items" if r.get("ci_method") == "items" else ""
+            diff = "—" if r["diff"] is None else f"{r['diff']:+.4f}"
+            out.append(f"| {md_text(r['metric'])} {arrow} | {md_text(r['baseline'])} | {_num(r['record_value'])} | "
+                       f"{_num(r['baseline_value'])} | {diff}{ci}{mark} |")
+    skipped = info.get("skipped") or {}
+    if skipped:
+        out += ["", "baselines not scored: " + "; ".join(f"{md_text(k)} ({md_text(v)})" for k, v in sorted(skipped.items()))]
+    return out
+
+
+def risk_coverage_lines(record: RunRecord) -> list[str]:
+    """Per field: share auto-accepted and precision of the accepted ones at each threshold."""
+    out: list[str] = []
+    for key in sorted(k for k in record.extras if k.endswith(".risk_coverage")):
+        task = key.removesuffix(".risk_coverage")
+        rows = record.extras[key] or []
+        ece = record.metrics.get(f"{task}.ece")
+        out += ["", f"#### risk-coverage: {md_text(task)} (ECE {fmt(ece) if ece else '—'})", "",
+                "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
+        for r in rows:
+            out.append(f"| {r['threshold']:.2f} | {_pct(r['coverage'])} | {_pct(r['precision'])} | {r['accepted']} |")
+    return out
+
+
+def summary_markdown(record: RunRecord) -> str:
+    lines = [f"### {md_text(record.spec)}: {md_text(record.model)} · prompt {md_text(record.prompt_hash)} · "
+             f"{len(record.items)} items", "", "| metric | value [95% CI] | n |", "|---|---|---|"]
+    for name, m in record.metrics.items():
+        if not name.startswith("baseline."):
+            lines.append(f"| {md_text(name)} | {fmt(m)} | {m.n} |")
+    lines += interval_lines(record)
+    lines += baseline_lines(record)
+    lines += risk_coverage_lines(record)
+    if record.failures:
+        lines += ["", "failures: " + ", ".join(f"{md_text(k)} × {v}" for k, v in sorted(record.failures.items()))]
+    skipped = record.extras.get("skipped") or {}
+    if skipped:
+        lines += ["", "skipped: " + "; ".join(f"{md_text(k)} ({md_text(v)})" for k, v in sorted(skipped.items()))]
+    if record.repeat_spread:
+        lines += ["", "run-to-run spread (uncached repeats): " + ", ".join(
+            f"{md_text(k)} sd {v['sd']:.4f}" for k, v in record.repeat_spread.items() if not k.startswith("run."))]
+    return "\n".join(lines) + "\n"
+
+
+def _rule_text(r) -> str:
+    if r.kind == "beats_baseline":
+        return f"{md_text(r.metric)} beats best baseline by ≥ {r.margin:g} @ {r.confidence:.0%}"
+    return f"{md_text(r.metric)} {'↓' if r.direction == 'lower' else '↑'} max drop {r.max_drop:g} @ {r.confidence:.0%}"
+
+
 def gate_markdown(result: GateResult) -> str:
-    """A PR comment: verdict first, then one row per rule, then the worst items."""
+    """A PR comment: verdict first, then one row per rule, then the worst items. Every value
+    that comes from a record (ids, inputs, model labels, error kinds) goes through ``md_text``."""
     b, c = result.baseline, result.candidate
     verdict = "✅ PASS" if result.passed else "❌ REGRESSION"
     lines = [f"## liner gate: {verdict}", "",
-             f"{b.spec} · {result.n_items} items (paired) · baseline `{b.prompt_hash}` ({b.model}) → "
-             f"candidate `{c.prompt_hash}` ({c.model})", "",
+             f"{md_text(b.spec)} · {result.n_items} items (paired, re-scored by the gate) · baseline "
+             f"{md_text(b.prompt_hash)} ({md_text(b.model)}) → candidate {md_text(c.prompt_hash)} "
+             f"({md_text(c.model)})", "",
              "| rule | baseline | candidate | change [95% CI] | verdict |", "|---|---|---|---|---|"]
     for o in result.outcomes:
-        r = o.rule
-        desc = f"`{r.metric}` {'↓' if r.direction == 'lower' else '↑'} max drop {r.max_drop:g} @ {r.confidence:.0%}"
-        change = "—" if o.delta is None else f"{o.delta:+.4f} [{_num(o.ci_low)}, {_num(o.ci_high)}]"
+        if o.delta is None:
+            change = "—"
+        elif o.ci_low is None:
+            change = f"{o.delta:+.4f} (no interval)"
+        else:
+            change = f"{o.delta:+.4f} [{_num(o.ci_low)}, {_num(o.ci_high)}]"
         mark = {"pass": "pass", "fail": "**FAIL**", "not_applicable": "n/a"}[o.status]
-        lines.append(f"| {desc} | {_num(o.baseline)} | {_num(o.candidate)} | {change} | {mark}: {o.reason} |")
+        base_col = _num(o.baseline) + (f" ({md_text(o.versus)})" if o.versus else "")
+        lines.append(f"| {_rule_text(o.rule)} | {base_col} | {_num(o.candidate)} | {change} | "
+                     f"{mark}: {md_text(o.reason)} |")
     if c.failures or b.failures:
         lines += ["", f"failures: baseline {sum(b.failures.values())}, candidate {sum(c.failures.values())} "
-                  f"({', '.join(f'{k} × {v}' for k, v in sorted(c.failures.items())) or 'none'})"]
+                  f"({', '.join(f'{md_text(k)} × {v}' for k, v in sorted(c.failures.items())) or 'none'})"]
+    lines += interval_lines(c)
+    lines += baseline_lines(c, "#### candidate vs evidence-only baselines")
     if result.regressions:
         lines += ["", "<details><summary>biggest per-item regressions</summary>", "",
                   "| id | score | baseline → candidate | input |", "|---|---|---|---|"]
         for r in result.regressions:
-            text = " · ".join(f"{k}: {v}" for k, v in r.inputs.items())[:120].replace("|", "\\|")
-            lines.append(f"| {r.id} | {r.score} | {r.baseline:.3f} → {r.candidate:.3f} | {text} |")
+            text = " · ".join(f"{k}: {v}" for k, v in r.inputs.items())
+            lines.append(f"| {md_text(r.id, 80)} | {md_text(r.score)} | {r.baseline:.3f} → {r.candidate:.3f} | "
+                         f"{md_text(text, 120)} |")
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 
 def _esc(x: object) -> str:
+    """HTML-escaped, with control and format characters (NUL, bidi overrides) shown as U+XXXX."""
     import html
 
-    return html.escape(str(x))
+    text = "".join(f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+                   and ch not in "\n\t" else ch for ch in str(x))
+    return html.escape(text)
+
+
+def _html_tables(record: RunRecord, title: str) -> list[str]:
+    parts = []
+    rows = (record.extras.get("baselines") or {}).get("comparison") or []
+    if rows:
+        parts.append(f"<h2>{_esc(title)} vs evidence-only baselines</h2><table><tr><th>metric</th><th>baseline</th>"
+                     "<th>record</th><th>baseline value</th><th>record − baseline</th><th>95% CI (paired)</th></tr>")
+        for r in rows:
+            ci = "no interval" if r["ci_low"] is None else f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+            if r.get("ci_method") == "items":
+                ci += " items"
+            diff = "—" if r["diff"] is None else f"{r['diff']:+.4f}"
+            parts.append(f"<tr><td>{_esc(r['metric'])} {'↑' if r['higher_is_better'] else '↓'}</td>"
+                         f"<td>{_esc(r['baseline'])}</td><td>{_num(r['record_value'])}</td>"
+                         f"<td>{_num(r['baseline_value'])}</td><td>{diff}</td><td>{_esc(ci)}</td></tr>")
+        parts.append("</table>")
+    for key in sorted(k for k in record.extras if k.endswith(".risk_coverage")):
+        task = key.removesuffix(".risk_coverage")
+        ece = record.metrics.get(f"{task}.ece")
+        parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
+                     "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
+                     "<th>n accepted</th></tr>")
+        for r in record.extras[key] or []:
+            parts.append(f"<tr><td>{r['threshold']:.2f}</td><td>{_pct(r['coverage'])}</td>"
+                         f"<td>{_pct(r['precision'])}</td><td>{int(r['accepted'])}</td></tr>")
+        parts.append("</table>")
+    return parts
 
 
 def render_html(result: GateResult) -> str:
@@ -81,15 +239,21 @@ def render_html(result: GateResult) -> str:
              "<th>95% CI</th><th>verdict</th></tr>"]
     for o in result.outcomes:
         cls = {"pass": "ok", "fail": "bad", "not_applicable": "na"}[o.status]
+        versus = f" vs {o.versus}" if o.versus else ""
         delta = "—" if o.delta is None else f"{o.delta:+.4f}"
-        parts.append(f"<tr class='{cls}'><td>{_esc(o.rule.metric)}</td><td>{_num(o.baseline)}</td>"
+        parts.append(f"<tr class='{cls}'><td>{_esc(o.rule.metric + versus)}</td><td>{_num(o.baseline)}</td>"
                      f"<td>{_num(o.candidate)}</td><td>{delta}</td><td>[{_num(o.ci_low)}, {_num(o.ci_high)}]</td>"
                      f"<td>{_esc(o.status)}: {_esc(o.reason)}</td></tr>")
     parts.append("</table><h2>All metrics</h2><table><tr><th>metric</th><th>baseline</th><th>candidate</th></tr>")
     for name in sorted(set(b.metrics) | set(c.metrics)):
+        if name.startswith("baseline."):
+            continue
         bm, cm = b.metrics.get(name), c.metrics.get(name)
-        parts.append(f"<tr><td>{_esc(name)}</td><td>{fmt(bm) if bm else '—'}</td><td>{fmt(cm) if cm else '—'}</td></tr>")
-    parts.append("</table><h2>Plots</h2><div class='plots'>")
+        parts.append(f"<tr><td>{_esc(name)}</td><td>{_esc(fmt(bm)) if bm else '—'}</td>"
+                     f"<td>{_esc(fmt(cm)) if cm else '—'}</td></tr>")
+    parts.append("</table>")
+    parts += _html_tables(c, "candidate")
+    parts.append("<h2>Plots</h2><div class='plots'>")
     for key in sorted(k for k in c.extras if k.endswith(".per_class")):
         task = key.split(".")[0]
         parts.append(plots.per_class_f1(f"{task}: per-class F1", b.extras.get(key, []), c.extras[key]))
