@@ -7,34 +7,82 @@ the same shape.
 from __future__ import annotations
 
 import hashlib
-import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 # libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def slugify(label: str) -> str:
-    """The id of a label: lower case, ``&`` read as "and", runs of non-word characters as one hyphen.
+def _strippable_base(ch: str) -> bool:
+    return ch.isascii() or unicodedata.name(ch, "").startswith(("LATIN", "GREEK", "CYRILLIC"))
 
-    Packs are built with it and gold labels are mapped with it, so the two always agree.
+
+def fold_accents(text: str) -> str:
+    """``text`` in NFC with the accents of Latin, Greek and Cyrillic letters removed: the combining
+    marks that NFKD splits off such letters are dropped (``Forró``, NFC or NFD, -> ``Forro``;
+    fullwidth and other compatibility forms become plain letters). Marks of other scripts stay
+    (a Japanese voicing mark or a Devanagari vowel sign is part of the letter, not an accent)."""
+    out: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch):
+            if _strippable_base(base):
+                continue
+        else:
+            base = ch
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def canonical_id(entry_id: str) -> str:
+    """The form every taxonomy id is stored and matched in: ``fold_accents`` and trimmed; case,
+    hyphens and ``/`` are kept (a user pack's ids are otherwise its own)."""
+    return fold_accents(entry_id).strip()
+
+
+def slugify(label: str) -> str:
+    """The id of a label: accents folded (``fold_accents``, so NFC, NFD and compatibility forms of
+    one label give one id), lower case, ``&`` read as "and", runs of non-word characters as one
+    hyphen (``Nueva Canción`` -> ``nueva-cancion``, ``Drum & Bass`` -> ``drum-and-bass``).
+
+    Packs are built with it and gold and exemplar labels are mapped with it, so they always agree.
     """
-    s = label.strip().lower().replace("&", " and ")
-    return re.sub(r"[^\w]+", "-", s, flags=re.UNICODE).strip("-")
+    s = fold_accents(label).strip().lower().replace("&", " and ")
+    # a mark that stays (a Devanagari vowel sign) is part of its word, not a separator
+    s = "".join(c if c.isalnum() or c == "_" or unicodedata.category(c)[0] == "M" else " " for c in s)
+    return "-".join(s.split())
 
 
 class TaxonomyEntry(BaseModel):
+    """One entry; ``id`` and ``parent`` are stored as ``canonical_id``, text in NFC."""
+
     id: str
     label: str
     parent: str | None = None
     aliases: list[str] = Field(default_factory=list)
     description: str | None = None
     valence: float | None = None
+
+    @field_validator("id", "parent", mode="after")
+    @classmethod
+    def _canonical(cls, v: str | None) -> str | None:
+        return None if v is None else canonical_id(v)
+
+    @field_validator("label", "description", mode="after")
+    @classmethod
+    def _nfc(cls, v: str | None) -> str | None:
+        return None if v is None else unicodedata.normalize("NFC", v)
+
+    @field_validator("aliases", mode="after")
+    @classmethod
+    def _nfc_all(cls, v: list[str]) -> list[str]:
+        return [unicodedata.normalize("NFC", a) for a in v]
 
 
 class Taxonomy(BaseModel):
@@ -45,6 +93,41 @@ class Taxonomy(BaseModel):
     attribution: str = ""
     entries: list[TaxonomyEntry]
     digest: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_accent_variants(cls, data: object) -> object:
+        """Entries whose ids differ only by accents (``raï`` and ``rai``) are one entry once ids
+        are canonical: merged, the first with a parent as the base, the others' labels kept as
+        aliases. Ids that are equal as written stay duplicates (an error)."""
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            return data
+        raw = [e.model_dump() if isinstance(e, TaxonomyEntry) else e for e in data["entries"]]
+        if not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in raw):
+            return data
+        groups: dict[str, list[dict]] = {}
+        for e in raw:
+            groups.setdefault(canonical_id(e["id"]), []).append(e)
+        if all(len(g) == 1 or len({e["id"] for e in g}) < len(g) for g in groups.values()):
+            return data
+        entries = []
+        for group in groups.values():
+            if len(group) == 1 or len({e["id"] for e in group}) < len(group):
+                entries.extend(group)
+                continue
+            base = dict(next((e for e in group if e.get("parent")), group[0]))
+            aliases = list(base.get("aliases") or [])
+            for other in group:
+                if other is not base and other.get("id") != base["id"]:
+                    for key in ("parent", "description", "valence"):
+                        if base.get(key) is None and other.get(key) is not None:
+                            base[key] = other[key]
+                    for a in [other.get("label"), *(other.get("aliases") or [])]:
+                        if a and a != base.get("label") and a not in aliases:
+                            aliases.append(a)
+            base["aliases"] = aliases
+            entries.append(base)
+        return {**data, "entries": entries}
 
     @model_validator(mode="after")
     def _check(self) -> Taxonomy:
