@@ -131,9 +131,10 @@ def plan_resampling(codes: np.ndarray, rows: np.ndarray) -> Resampling:
         return Resampling("clusters", rows, local.astype(np.int64), g)
     if len(rows) >= MIN_ITEMS:
         return Resampling("items", rows, np.arange(len(rows), dtype=np.int64), g,
-                          f"{g} cluster(s) < {MIN_CLUSTERS}: items resampled (ignores within-cluster correlation)")
+                          f"{g} cluster(s), fewer than {MIN_CLUSTERS}: items resampled, which ignores within-cluster "
+                          "correlation")
     return Resampling("withheld", rows, np.arange(len(rows), dtype=np.int64), g,
-                      f"{g} cluster(s) < {MIN_CLUSTERS} and {len(rows)} item(s) < {MIN_ITEMS}: interval withheld")
+                      f"{g} cluster(s) and {len(rows)} item(s), fewer than {MIN_ITEMS}: interval withheld")
 
 
 def _restrict(st: SumStat, rows: np.ndarray) -> SumStat:

@@ -179,7 +179,8 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
            note: str = "") -> RuleOutcome:
     """``samples``: bootstrap draws of ``cand - base``; None = no interval could be formed (too
     few items to resample, ``note`` says why). Then nothing is certain: a non-inferiority rule
-    cannot pass (we cannot be sure it did not get worse) and a significance rule cannot fail."""
+    passes only if the point value did not get worse at all (no tolerance without an interval)
+    and a significance rule cannot fail."""
     if base is None:
         return RuleOutcome(rule=rule, status="not_applicable", candidate=cand, reason="baseline lacks this metric")
     if cand is None:
@@ -190,11 +191,15 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
     improvement = sign * delta
     s = samples[np.isfinite(samples)] * sign if samples is not None else np.array([])
     if s.size == 0:
-        why = f"too few items or clusters for an interval ({note or 'no finite resample'})"
-        ok = rule.mode == "significant"
+        # no interval: the tolerance max_drop is a statistical allowance and cannot be granted;
+        # non-inferiority passes only if the point value did not get worse at all, and a
+        # significance rule cannot establish a regression
+        why = f"no interval, too few items or clusters ({note or 'no finite resample'})"
+        ok = rule.mode == "significant" or improvement >= -1e-12
+        reason = (f"cannot tell, not failed: {why}" if rule.mode == "significant" else
+                  f"did not get worse (point value; {why})" if ok else f"got worse and {why}")
         return RuleOutcome(rule=rule, status="pass" if ok else "fail", baseline=base, candidate=cand, delta=delta,
-                           reason=("cannot tell, not failed: " if ok else "cannot be sure it did not get worse: ")
-                           + why)
+                           reason=reason)
     tail = (1 - rule.confidence) * 100
     lo2, hi2 = np.percentile(s * sign, [(1 - 0.95) / 2 * 100, 100 - (1 - 0.95) / 2 * 100])
     if rule.mode == "non_inferior":

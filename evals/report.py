@@ -89,8 +89,13 @@ def interval_lines(record: RunRecord) -> list[str]:
     notes = record.extras.get("interval_notes") or {}
     if not notes:
         return []
+    by_note: dict[str, dict[str, int]] = {}
+    for name, note in notes.items():
+        fam = name.rsplit(".", 1)[0] + ".*"
+        by_note.setdefault(note, {})[fam] = by_note.setdefault(note, {}).get(fam, 0) + 1
     return ["", "intervals not from clustered resampling: " + "; ".join(
-        f"{md_text(k)}: {md_text(v)}" for k, v in sorted(notes.items()))]
+        f"{', '.join(f'{md_text(f)} ×{n}' for f, n in sorted(fams.items()))}: {md_text(note)}"
+        for note, fams in sorted(by_note.items()))]
 
 
 def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-only baselines") -> list[str]:
