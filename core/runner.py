@@ -63,6 +63,8 @@ class RunSummary(BaseModel):
     expected_rows: int | None = None
     error_examples: dict[str, str] = Field(default_factory=dict, description="first message per error kind")
     replaced: int = Field(0, description="older lines (retried error records) removed from the output")
+    audio_errors_by_kind: dict[str, int] = Field(
+        default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
 
     @property
     def processed(self) -> int:
@@ -87,6 +89,10 @@ class RunSummary(BaseModel):
                 self.tokens_out += p.tokens_out
                 self.cost_usd += p.cost_usd
             self.review += int(rec.enrichment.review.routed)
+            audio_error = rec.enrichment.evidence.get("audio_error")
+            if isinstance(audio_error, dict):  # the item is tagged without audio: say so in the summary
+                kind = str(audio_error.get("kind", "audio.unknown"))
+                self.audio_errors_by_kind[kind] = self.audio_errors_by_kind.get(kind, 0) + 1
         else:
             self.failed += 1
             kind = rec.error.kind if rec.error else "unknown"
