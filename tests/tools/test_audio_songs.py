@@ -23,8 +23,9 @@ def _hit(est: float | None, truth: float, factors: tuple[float, ...]) -> bool:
 
 @pytest.mark.slow
 def test_lmms_songs_tempo_accuracy(shared_data: Path) -> None:
-    """15 songs made in LMMS. Measured: Acc2 15/15, Acc1 10/15 (misses are the 170-200 BPM songs
-    read at half tempo by the 120 BPM prior). The goal was Acc2 >= 13."""
+    """15 songs made in LMMS. Measured: Acc2 15/15, Acc1 14/15 (was 10/15: the 170-200 BPM songs read
+    at half tempo while the comb's half-period term and the 120 BPM prior decided the octave; the one
+    miss left is the 170 BPM song at 85). Bounds below the measured figures, above the old Acc1."""
     folder = shared_data / "audio" / "lmms-bpm"
     rows = list(csv.DictReader((folder / "labels.csv").open()))
     found = {r["file"]: analyze(folder / r["file"]) for r in rows}
@@ -32,8 +33,8 @@ def test_lmms_songs_tempo_accuracy(shared_data: Path) -> None:
     acc2 = sum(_hit(found[r["file"]].tempo_bpm, float(r["bpm"]), (1.0, 2.0, 0.5)) for r in rows)
     detail = {r["file"]: (r["bpm"], found[r["file"]].tempo_bpm) for r in rows}
     assert len(rows) == 15
-    assert acc2 >= 15, detail
-    assert acc1 >= 10, detail
+    assert acc2 >= 14, detail
+    assert acc1 >= 12, detail
     assert all(f.speech_ratio is not None and f.speech_ratio <= 0.2 for f in found.values()), "music read as speech"
 
 

@@ -4,6 +4,12 @@ libsndfile (through ``soundfile``) decodes WAV, FLAC, OGG/Vorbis/Opus and MP3 an
 of them, so only the frames of the window are ever decoded. A file longer than the window is
 analysed from its middle (intros and fade-outs are the least typical part of a track); the first
 and last few seconds are read separately, only to measure leading and trailing silence.
+
+The channels are kept for loudness (weighted per loudspeaker, ``channels.py``) and for silence (a
+frame is silent only when every channel is). Every other feature reads one analysis signal, the
+projection on the channels' principal axis (``analysis_weights``), not their plain average: an
+average cancels when channels are out of phase (a right channel that is the left inverted sums to
+exactly nothing), the principal axis cannot.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from linernotes.tools.audio.channels import bs1770_weights, channel_layout
 from linernotes.tools.audio.errors import AudioCorrupt, AudioEmpty, AudioTooLong, AudioUnreadable
 
 SR = 22050  # analysis rate of every feature but loudness (tempo, key and speech need < 11 kHz)
@@ -24,25 +31,46 @@ EDGE_SECONDS = 30.0  # how much of each end is read to measure leading/trailing 
 
 @dataclass(frozen=True)
 class Window:
-    """The analysed part of a file: its channels at the file's rate (loudness sums them) and their
-    mono mix resampled once to ``SR`` (every other feature reads that)."""
+    """The analysed part of a file: its channels at the file's rate (loudness and silence read them)
+    and their analysis mix resampled once to ``SR`` (every other feature reads that)."""
 
     channels: np.ndarray  # (frames, channels) float32 at native_sr
-    mono: np.ndarray  # float32 at SR
+    mono: np.ndarray  # float32 at SR: the principal-axis mix (see analysis_weights)
     start_s: float
     duration_s: float  # of the whole file
     native_sr: int
-    head: np.ndarray | None  # mono, native rate: the first EDGE_SECONDS when the window misses them
-    tail: np.ndarray | None  # mono, native rate: the last EDGE_SECONDS when the window misses them
+    head: np.ndarray | None  # (frames, channels), native rate: the first EDGE_SECONDS when the window misses them
+    tail: np.ndarray | None  # (frames, channels), native rate: the last EDGE_SECONDS when the window misses them
+    layout: tuple[str, ...] | None = None  # loudspeaker of each channel (channels.py), None if unknown
+    loudness_weights: np.ndarray | None = None  # BS.1770-4 weight per channel
 
     @property
     def seconds(self) -> float:
         return self.channels.shape[0] / self.native_sr
 
 
-def mono_mix(data: np.ndarray) -> np.ndarray:
-    """Average of the channels (a matrix-vector product: numpy's mean over a short axis is ~5x slower)."""
-    return data @ np.full(data.shape[1], 1.0 / data.shape[1], dtype=data.dtype)
+def analysis_weights(data: np.ndarray) -> np.ndarray:
+    """Downmix weights (channels,) that cannot cancel: the principal eigenvector of the channels'
+    covariance (PCA / Karhunen-Loeve), signed to agree with the plain average (or, when that is
+    0, with the first channel it uses) and scaled to an L1
+    norm of 1. Identical channels give the plain average (0.5, 0.5); a right channel that is the
+    left inverted gives (0.5, -0.5), i.e. the side signal; for two channels of equal level it is
+    always mid or side, whichever carries more energy. The mix keeps at least 1/n of the mean
+    channel energy for n channels, where the average can keep nothing."""
+    n = data.shape[1]
+    if n == 1:
+        return np.ones(1, dtype=np.float32)
+    cov = (data.T @ data).astype(np.float64)  # (n, n): one BLAS pass over the window
+    w = np.linalg.eigh(cov)[1][:, -1]
+    lead = w.sum() if abs(w.sum()) > 1e-6 else w[np.argmax(np.abs(w) > 1e-6)]  # else the first channel in it
+    w = -w if lead < 0 else w
+    total = np.abs(w).sum()
+    return (w / total if total > 0 else np.full(n, 1.0 / n)).astype(np.float32)
+
+
+def mix(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``data`` (frames, channels) times ``weights`` (a matrix-vector product: faster than a mean)."""
+    return data @ weights.astype(data.dtype, copy=False)
 
 
 def _read(f: sf.SoundFile, start: int, frames: int, path: Path) -> np.ndarray:
@@ -71,7 +99,7 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AudioCorrupt(str(path), f"not a readable WAV/FLAC/OGG/MP3 file: {msg}") from None
     with f:
-        sr, total = int(f.samplerate), int(f.frames)
+        sr, total, container = int(f.samplerate), int(f.frames), str(f.format)
         if total <= 0 or sr <= 0:
             raise AudioEmpty(str(path), "no audio frames")
         duration = total / sr
@@ -85,9 +113,11 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         if not np.isfinite(data).all():
             raise AudioCorrupt(str(path), "decoded samples include NaN or infinity")
         edge = int(EDGE_SECONDS * sr)
-        head = mono_mix(_read(f, 0, edge, path)) if start > 0 else None
-        tail = mono_mix(_read(f, max(0, total - edge), edge, path)) if start + want < total else None
-    mono = mono_mix(data)
+        head = _read(f, 0, edge, path) if start > 0 else None
+        tail = _read(f, max(0, total - edge), edge, path) if start + want < total else None
+    layout = channel_layout(path, data.shape[1], container)
+    mono = mix(data, analysis_weights(data))
     mono = soxr.resample(mono, sr, SR) if sr != SR else mono
     return Window(channels=data, mono=np.ascontiguousarray(mono, dtype=np.float32), start_s=start / sr,
-                  duration_s=duration, native_sr=sr, head=head, tail=tail)
+                  duration_s=duration, native_sr=sr, head=head, tail=tail, layout=layout,
+                  loudness_weights=bs1770_weights(layout, data.shape[1]))

@@ -1,7 +1,8 @@
 """Audio features of one file, from a bounded window: the evidence the tagger sees about sound.
 
-One decode; loudness from its channels at the file's rate; one mono mix resampled once to 22.05 kHz
-and one power spectrum of it, shared by every other feature.
+One decode; loudness (weighted per loudspeaker) and silence (per channel) from its channels at the
+file's rate; one analysis mix that cannot cancel (``decode.analysis_weights``) resampled once to
+22.05 kHz and one power spectrum of it, shared by every other feature.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from linernotes.tools.audio.decode import MAX_DURATION_S, SR, Window, read_window
+from linernotes.tools.audio.decode import MAX_DURATION_S, Window, read_window
 from linernotes.tools.audio.errors import AudioSilent
 from linernotes.tools.audio.paths import resolve_audio_path
 from linernotes.tools.audio.silence import SILENCE_DBFS, edge_silence, frame_dbfs
@@ -67,10 +68,11 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
     p = resolve_audio_path(path, allowed_root)
     window = read_window(p, max_seconds, max_duration_s)
     mono = window.mono
-    levels = frame_dbfs(mono, SR)
+    levels = frame_dbfs(window.channels, window.native_sr)  # per channel: a mix could cancel
     if levels.max() <= SILENCE_DBFS:
-        raise AudioSilent(str(path), f"no 50 ms frame of the analysed window rises above {SILENCE_DBFS:.0f} dBFS")
-    lufs, lra = measure_loudness(window.channels, window.native_sr)  # before the spectrum exists: lower peak memory
+        raise AudioSilent(str(path), f"no 50 ms frame of any channel of the analysed window rises above "
+                                     f"{SILENCE_DBFS:.0f} dBFS")
+    lufs, lra = measure_loudness(window.channels, window.native_sr, window.loudness_weights)  # before the spectrum exists: lower peak memory
     spec = power_spectrum(mono)
     active = spec.frame_dbfs() > SILENCE_DBFS
     envs = onset_envelopes(spec)

@@ -9,11 +9,18 @@ FRAME_S = 0.05
 
 
 def frame_dbfs(y: np.ndarray, sr: int) -> np.ndarray:
-    """RMS level in dBFS of consecutive 50 ms frames (a final partial frame included)."""
+    """RMS level in dBFS of consecutive 50 ms frames (a final partial frame included).
+
+    ``y``: (samples,) or (samples, channels); with channels, a frame's level is its loudest
+    channel's, so channels that cancel in a mix (one the other inverted) are not silence.
+    """
     n = max(1, int(FRAME_S * sr))
-    pad = (-len(y)) % n
-    frames = np.pad(y.astype(np.float32, copy=False), (0, pad)).reshape(-1, n)
-    return 10.0 * np.log10(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / n + 1e-20)
+    y = y.astype(np.float32, copy=False)
+    y = y[:, None] if y.ndim == 1 else y
+    pad = (-y.shape[0]) % n
+    frames = np.pad(y, ((0, pad), (0, 0))).reshape(-1, n, y.shape[1])
+    power = np.einsum("ijc,ijc->ic", frames, frames, dtype=np.float64).max(axis=1) / n
+    return 10.0 * np.log10(power + 1e-20)
 
 
 def edge_silence(levels: np.ndarray, total: float) -> tuple[float, float]:
