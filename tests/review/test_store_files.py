@@ -1,0 +1,90 @@
+"""Issue 13 item 5: a corrupt, empty or foreign store file is exit 2 with a one-line reason in
+serve, build and export (never a traceback, never an empty gold version)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from linernotes.review.store import ReviewStore, StoreError
+
+
+def _corrupt(path: Path) -> None:
+    path.write_bytes(b"this is not a database\n" * 200)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _truncated(path: Path, good: Path) -> None:
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+def _damaged_pages(path: Path, good: Path) -> None:
+    data = bytearray(good.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for n in range(1, len(data) // page):  # keep the header page, scribble over every other page
+        data[n * page: n * page + 64] = os.urandom(64)
+    path.write_bytes(bytes(data))
+
+
+def _foreign(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE songs (id INTEGER PRIMARY KEY, title TEXT)")
+    con.commit()
+    con.close()
+
+
+def _checkpointed_copy(built_store: Path, dst: Path) -> Path:
+    con = sqlite3.connect(built_store)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    shutil.copy(built_store, dst)
+    return dst
+
+
+BAD = ["corrupt", "empty", "truncated", "damaged", "foreign"]
+REASON = {"corrupt": "not a SQLite database", "empty": "empty file (0 bytes)", "truncated": "corrupt",
+          "damaged": "corrupt", "foreign": "something else"}
+
+
+@pytest.fixture
+def bad_store(request, tmp_path, built_store) -> tuple[Path, str]:
+    kind = request.param
+    path = tmp_path / f"{kind}.sqlite"
+    good = _checkpointed_copy(built_store, tmp_path / "good-copy.sqlite")
+    {"corrupt": lambda: _corrupt(path), "empty": lambda: _empty(path), "truncated": lambda: _truncated(path, good),
+     "damaged": lambda: _damaged_pages(path, good), "foreign": lambda: _foreign(path)}[kind]()
+    return path, kind
+
+
+@pytest.mark.parametrize("bad_store", BAD, indirect=True)
+def test_bad_store_is_a_store_error_naming_file_and_reason(bad_store):
+    path, kind = bad_store
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as err:
+        ReviewStore(path)
+    msg = str(err.value)
+    assert str(path) in msg and REASON[kind] in msg and "\n" not in msg
+    assert path.read_bytes() == before  # refusing never rewrites the file
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad_store", ["corrupt", "empty", "damaged"], indirect=True)
+@pytest.mark.parametrize("command", ["serve", "build", "export"])
+def test_cli_exits_2_with_one_line(liner, tmp_path, bad_store, command, gold_file, tag_output):
+    path, kind = bad_store
+    args = {"serve": ["review", "serve", "--store", str(path), "--port", "1"],
+            "build": ["review", "build", "--run", str(tag_output), "--gold", str(gold_file), "-o", str(path)],
+            "export": ["review", "export", "--store", str(path), "-o", str(tmp_path / "gold")]}[command]
+    r = liner(args, timeout=120)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("liner review: error:") and REASON[kind] in lines[0]
+    assert "Traceback" not in r.stderr and not (tmp_path / "gold").exists()
