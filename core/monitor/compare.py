@@ -1,0 +1,229 @@
+"""The monitor's statistics: how CURRENT differs from BASELINE, per signal, with the checks.
+
+- Label shift per field: shares of each label among all labels given to ok items (an item with
+  none counts as the label ``(none)``), compared with the Jensen-Shannon divergence (base 2, so
+  in [0, 1]; ``scipy.spatial.distance.jensenshannon`` returns its square root, the distance) and
+  a chi-square test of homogeneity on the counts (``scipy.stats.chi2_contingency``; for
+  multi-label fields an approximation, as labels of one item are not independent). Top movers:
+  the labels whose share moved most.
+- Confidence per field: two-sample Kolmogorov-Smirnov (``scipy.stats.ks_2samp``).
+- Routed share, error rate and error kinds, tokens and cost per item and per-item LLM latency
+  (p50/p95) over items not served from the cache (a cache hit costs nothing and takes no time).
+
+A check alerts when its effect size crosses its threshold; the label and confidence checks also
+need p < alpha and at least ``min_items`` ok items on both sides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, Field
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import chi2_contingency, ks_2samp
+
+from linernotes.monitor.thresholds import Thresholds
+from linernotes.sinks.table import CONFIDENCE_FIELDS
+
+LABEL_FIELDS = ("genres", "moods", "language", "explicit", "policy_ids")
+NONE_LABEL = "(none)"
+TOP_MOVERS = 5
+
+
+class Mover(BaseModel):
+    label: str
+    baseline_share: float
+    current_share: float
+
+    @property
+    def delta(self) -> float:
+        return self.current_share - self.baseline_share
+
+
+class LabelShift(BaseModel):
+    field: str
+    baseline_n: int
+    current_n: int
+    js_divergence: float | None
+    p_value: float | None
+    top_movers: list[Mover] = Field(default_factory=list)
+    baseline_counts: dict[str, int] = Field(default_factory=dict)
+    current_counts: dict[str, int] = Field(default_factory=dict)
+
+
+class ConfidenceShift(BaseModel):
+    field: str
+    baseline_mean: float | None
+    current_mean: float | None
+    ks_statistic: float | None
+    p_value: float | None
+    baseline: list[float] = Field(default_factory=list, exclude=True)
+    current: list[float] = Field(default_factory=list, exclude=True)
+
+
+class Side(BaseModel):
+    """One run's operating figures."""
+
+    records: int
+    ok: int
+    errors: int
+    error_kinds: dict[str, int]
+    routed: int
+    cache_hits: int
+    tokens_per_item: float | None
+    cost_per_item: float | None
+    latency_p50_s: float | None
+    latency_p95_s: float | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.records if self.records else 0.0
+
+    @property
+    def routed_share(self) -> float | None:
+        return self.routed / self.ok if self.ok else None
+
+
+class Check(BaseModel):
+    name: str
+    value: float | None
+    threshold: float
+    crossed: bool
+    note: str = ""
+
+
+class Comparison(BaseModel):
+    baseline: Side
+    current: Side
+    labels: list[LabelShift]
+    confidence: list[ConfidenceShift]
+    checks: list[Check]
+
+    @property
+    def alerts(self) -> list[Check]:
+        return [c for c in self.checks if c.crossed]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.alerts else 0
+
+
+def _col(t: pa.Table, name: str) -> list[Any]:
+    return t.column(name).to_pylist()
+
+
+def _ok(t: pa.Table) -> pa.Table:
+    return t.filter(pc.equal(t.column("status"), "ok"))
+
+
+def label_counts(ok: pa.Table, field: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for v in _col(ok, field):
+        if isinstance(v, list):
+            counts.update([str(x) for x in v] or [NONE_LABEL])
+        else:
+            counts[NONE_LABEL if v is None else str(v).lower()] += 1
+    return counts
+
+
+def label_shift(field: str, base: Counter[str], cur: Counter[str], n_base: int, n_cur: int) -> LabelShift:
+    labels = sorted(set(base) | set(cur))
+    if not labels or not sum(base.values()) or not sum(cur.values()):
+        return LabelShift(field=field, baseline_n=n_base, current_n=n_cur, js_divergence=None, p_value=None)
+    b = np.array([base.get(k, 0) for k in labels], dtype=float)
+    c = np.array([cur.get(k, 0) for k in labels], dtype=float)
+    pb, pc = b / b.sum(), c / c.sum()
+    js = float(jensenshannon(pb, pc, base=2) ** 2)
+    p_value = 1.0
+    if len(labels) > 1:
+        p_value = float(chi2_contingency(np.vstack([b, c]))[1])
+    movers = sorted((Mover(label=k, baseline_share=float(x), current_share=float(y)) for k, x, y in zip(labels, pb, pc, strict=True)),
+                    key=lambda m: (-abs(m.delta), m.label))[:TOP_MOVERS]
+    return LabelShift(field=field, baseline_n=n_base, current_n=n_cur, js_divergence=js, p_value=p_value,
+                      top_movers=movers, baseline_counts=dict(base), current_counts=dict(cur))
+
+
+def confidence_shift(field: str, base: list[float], cur: list[float]) -> ConfidenceShift:
+    if not base or not cur:
+        return ConfidenceShift(field=field, baseline_mean=None, current_mean=None, ks_statistic=None, p_value=None)
+    res = ks_2samp(base, cur)
+    return ConfidenceShift(field=field, baseline_mean=float(np.mean(base)), current_mean=float(np.mean(cur)),
+                           ks_statistic=float(res.statistic), p_value=float(res.pvalue), baseline=base, current=cur)
+
+
+def side(t: pa.Table) -> Side:
+    ok = _ok(t)
+    status = _col(t, "status")
+    kinds = Counter(k for s, k in zip(status, _col(t, "error_kind"), strict=True) if s != "ok")
+    paid = [r for r in ok.select(["cache_hit", "tokens_in", "tokens_out", "cost_usd", "latency_s"]).to_pylist()
+            if not r["cache_hit"]]
+    lat = [r["latency_s"] for r in paid if r["latency_s"] is not None]
+    return Side(
+        records=t.num_rows, ok=ok.num_rows, errors=t.num_rows - ok.num_rows,
+        error_kinds={k or "unknown": v for k, v in kinds.items()},
+        routed=sum(1 for v in _col(ok, "review_routed") if v), cache_hits=sum(1 for v in _col(ok, "cache_hit") if v),
+        tokens_per_item=float(np.mean([(r["tokens_in"] or 0) + (r["tokens_out"] or 0) for r in paid])) if paid else None,
+        cost_per_item=float(np.mean([r["cost_usd"] or 0.0 for r in paid])) if paid else None,
+        latency_p50_s=float(np.percentile(lat, 50)) if lat else None,
+        latency_p95_s=float(np.percentile(lat, 95)) if lat else None,
+    )
+
+
+def _ratio_check(name: str, base: float | None, cur: float | None, limit: float) -> Check:
+    if base is None or cur is None or base <= 0:
+        return Check(name=name, value=None, threshold=limit, crossed=False, note="not measurable on both runs")
+    r = cur / base
+    return Check(name=name, value=r, threshold=limit, crossed=r > limit)
+
+
+def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison:
+    """All statistics and checks of CURRENT against BASELINE (tables of the sinks' schema)."""
+    bo, co = _ok(baseline), _ok(current)
+    enough = bo.num_rows >= th.min_items and co.num_rows >= th.min_items
+    small = "" if enough else f"fewer than {th.min_items} ok items on a side: reported, not alerted"
+    checks: list[Check] = []
+    labels = []
+    for f in LABEL_FIELDS:
+        s = label_shift(f, label_counts(bo, f), label_counts(co, f), bo.num_rows, co.num_rows)
+        labels.append(s)
+        limit = th.label(f)
+        crossed = enough and s.js_divergence is not None and s.js_divergence > limit and (s.p_value or 1) < th.alpha
+        checks.append(Check(name=f"label shift: {f} (JS divergence)", value=s.js_divergence, threshold=limit,
+                            crossed=crossed, note=small or (f"p={s.p_value:.2g}" if s.p_value is not None else "")))
+    confs = []
+    for f in CONFIDENCE_FIELDS:
+        col = f"confidence_{f}"
+        s = confidence_shift(f, [v for v in _col(bo, col) if v is not None], [v for v in _col(co, col) if v is not None])
+        confs.append(s)
+        limit = th.conf(f)
+        crossed = enough and s.ks_statistic is not None and s.ks_statistic > limit and (s.p_value or 1) < th.alpha
+        checks.append(Check(name=f"confidence: {f} (KS statistic)", value=s.ks_statistic, threshold=limit,
+                            crossed=crossed, note=small or (f"p={s.p_value:.2g}" if s.p_value is not None else "")))
+    b, c = side(baseline), side(current)
+    if b.routed_share is not None and c.routed_share is not None:
+        d = abs(c.routed_share - b.routed_share)
+        checks.append(Check(name="routed share (abs. change)", value=d, threshold=th.routed_share_delta,
+                            crossed=d > th.routed_share_delta))
+    d = abs(c.error_rate - b.error_rate)
+    checks.append(Check(name="error rate (abs. change)", value=d, threshold=th.error_rate_delta,
+                        crossed=d > th.error_rate_delta))
+    for kind, n in sorted(c.error_kinds.items()):
+        share = n / c.records
+        if kind not in b.error_kinds and share >= th.new_error_kind_share:
+            checks.append(Check(name=f"new error kind: {kind}", value=share, threshold=th.new_error_kind_share,
+                                crossed=True))
+    checks.append(_ratio_check("tokens per item (ratio)", b.tokens_per_item, c.tokens_per_item, th.tokens_per_item_ratio))
+    checks.append(_ratio_check("cost per item (ratio)", b.cost_per_item, c.cost_per_item, th.cost_per_item_ratio))
+    lat = _ratio_check("LLM latency p95 (ratio)", b.latency_p95_s, c.latency_p95_s, th.latency_p95_ratio)
+    if lat.crossed and (c.latency_p95_s or 0) - (b.latency_p95_s or 0) < th.latency_p95_min_delta_s:
+        lat = lat.model_copy(update={"crossed": False, "note": f"less than {th.latency_p95_min_delta_s} s slower"})
+    checks.append(lat)
+    for ch in checks:
+        if ch.value is not None and not math.isfinite(ch.value):
+            ch.value = None
+    return Comparison(baseline=b, current=c, labels=labels, confidence=confs, checks=checks)

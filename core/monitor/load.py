@@ -1,0 +1,104 @@
+"""Read a run's records for the monitor: JSONL (``liner tag`` output or a ``liner serve`` log),
+a Parquet file, a Parquet dataset folder, or a folder of JSONL logs.
+
+A line that is not an output record is reported (file, line, reason) and left out; the rest is
+still compared. A path that does not exist, cannot be read, or holds no record at all raises
+``MonitorInputError`` (exit code 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field, ValidationError
+
+from linernotes.schema import OutputRecord
+from linernotes.sinks.table import SCHEMA, to_table
+
+BATCH = 5_000
+
+
+class MonitorInputError(Exception):
+    """An input the monitor cannot compare (exit code 2)."""
+
+
+class Problem(BaseModel):
+    file: str
+    line: int
+    reason: str
+
+
+class Loaded(BaseModel):
+    model_config = {"arbitrary_types_allowed": True}
+
+    source: str
+    files: list[str] = Field(default_factory=list)
+    table: pa.Table
+    problems: list[Problem] = Field(default_factory=list)
+
+
+def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
+    tables, buf = [], []
+    try:
+        with open(path, "rb") as fh:
+            for n, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    rec = OutputRecord.model_validate_json(raw)
+                except ValidationError as e:
+                    err = e.errors()[0]
+                    where = ".".join(str(x) for x in err["loc"]) or "record"
+                    reason = "not JSON" if err["type"] == "json_invalid" else f"not an output record: {where}: {err['msg']}"
+                    problems.append(Problem(file=str(path), line=n, reason=reason))
+                    continue
+                buf.append(rec.model_dump(mode="json"))
+                if len(buf) >= BATCH:
+                    tables.append(to_table(buf))
+                    buf = []
+    except OSError as e:
+        raise MonitorInputError(f"{path}: cannot read ({e.strerror or e})") from None
+    tables.append(to_table(buf))
+    return tables
+
+
+def _parquet(path: Path) -> pa.Table:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as e:
+        raise MonitorInputError(f"{path}: not a readable Parquet output ({str(e).splitlines()[0]})") from None
+    missing = [n for n in ("id", "status") if n not in table.column_names]
+    if missing:
+        raise MonitorInputError(f"{path}: not a linernotes output table (no column {missing[0]!r})")
+    for f in SCHEMA:  # an older table may lack newer columns: they read as nulls
+        if f.name not in table.column_names:
+            table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
+    try:
+        return table.select(SCHEMA.names).cast(SCHEMA)
+    except (pa.ArrowException, ValueError) as e:
+        raise MonitorInputError(f"{path}: a column has an unexpected type ({str(e).splitlines()[0]})") from None
+
+
+def load_output(path: str | Path) -> Loaded:
+    """The records of one run as a table of ``linernotes.sinks.table.SCHEMA``."""
+    p = Path(path)
+    problems: list[Problem] = []
+    if not p.exists():
+        raise MonitorInputError(f"{p}: no such file or folder")
+    if p.is_dir():
+        parquet = sorted(p.glob("*.parquet"))
+        files = parquet or sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))
+        if not files:
+            raise MonitorInputError(f"{p}: a folder without .parquet parts or .jsonl logs")
+        tables = [_parquet(f) for f in parquet] if parquet else [t for f in files for t in _jsonl(f, problems)]
+    else:
+        files = [p]
+        tables = [_parquet(p)] if p.suffix.lower() == ".parquet" else _jsonl(p, problems)
+    table = pa.concat_tables(tables) if tables else to_table([])
+    if table.num_rows == 0:
+        detail = f"; {len(problems)} lines were not records (first: line {problems[0].line}: {problems[0].reason})" \
+            if problems else ""
+        raise MonitorInputError(f"{p}: no output records{detail}")
+    return Loaded(source=str(p), files=[str(f) for f in files], table=table, problems=problems)

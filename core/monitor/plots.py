@@ -1,0 +1,51 @@
+"""The monitor's plots, as inline SVG strings (no files, no CDN; as ``evals/plots.py``)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+BASE, CUR = "#999999", "#1f77b4"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.find("<svg"):]
+
+
+def label_shares(field: str, base: dict[str, int], cur: dict[str, int], top: int = 15) -> str:
+    """Baseline vs current share of the labels most frequent in either run."""
+    tb, tc = sum(base.values()) or 1, sum(cur.values()) or 1
+    labels = sorted(set(base) | set(cur), key=lambda k: (-max(base.get(k, 0) / tb, cur.get(k, 0) / tc), k))[:top]
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(labels) + 1.2))
+    y = range(len(labels))
+    ax.barh([i + 0.2 for i in y], [base.get(k, 0) / tb for k in labels], height=0.4, color=BASE, label="baseline")
+    ax.barh([i - 0.2 for i in y], [cur.get(k, 0) / tc for k in labels], height=0.4, color=CUR, label="current")
+    ax.set_yticks(list(y), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of labels")
+    ax.set_title(f"{field}: label shares")
+    ax.legend(fontsize=8, loc="lower right")
+    return _svg(fig)
+
+
+def distributions(title: str, base: list[float], cur: list[float], xlabel: str, bins: int = 20,
+                  value_range: tuple[float, float] | None = (0.0, 1.0)) -> str:
+    """Overlaid histograms (densities) of one figure in both runs."""
+    fig, ax = plt.subplots(figsize=(6, 2.6))
+    if base:
+        ax.hist(base, bins=bins, range=value_range, density=True, alpha=0.5, color=BASE, label="baseline")
+    if cur:
+        ax.hist(cur, bins=bins, range=value_range, density=True, alpha=0.5, color=CUR, label="current")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _svg(fig)

@@ -1,0 +1,39 @@
+"""``monitor(baseline, current, thresholds)``: load both runs, compare, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from linernotes.monitor.compare import Comparison, compare
+from linernotes.monitor.load import Loaded, load_output
+from linernotes.monitor.report import html_page, markdown
+from linernotes.monitor.thresholds import load_thresholds
+
+
+class MonitorResult(BaseModel):
+    model_config = {"arbitrary_types_allowed": True}
+
+    baseline: Loaded
+    current: Loaded
+    comparison: Comparison
+    markdown: str
+
+    @property
+    def exit_code(self) -> int:
+        """0 no threshold crossed, 1 at least one crossed (bad input raises ``MonitorInputError``: 2)."""
+        return self.comparison.exit_code
+
+
+def monitor(baseline: Path, current: Path, thresholds: Path | None = None, html_out: Path | None = None,
+            markdown_out: Path | None = None) -> MonitorResult:
+    th = load_thresholds(thresholds)
+    b, c = load_output(baseline), load_output(current)
+    cmp = compare(b.table, c.table, th)
+    md = markdown(cmp, b, c)
+    if markdown_out is not None:
+        markdown_out.write_text(md, encoding="utf-8")
+    if html_out is not None:
+        html_out.write_text(html_page(cmp, b, c), encoding="utf-8")
+    return MonitorResult(baseline=b, current=c, comparison=cmp, markdown=md)
