@@ -13,7 +13,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from linernotes.cli.render import Progress, print_dry_run, print_summary  # noqa: E402
+from linernotes.cli.render import print_dry_run, print_summary, progress_reporter  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Tag and enrich a streaming catalog with an agent graph, and prove the tags are right.")
@@ -33,6 +33,7 @@ def _register_subcommands() -> None:
     app.add_typer(index_app, name="index")
     app.command("export")(import_module("linernotes.cli.export_cmd").export)
     app.command("serve")(import_module("linernotes.cli.serve_cmd").serve)
+    app.command("monitor")(import_module("linernotes.cli.monitor_cmd").monitor)
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
 
@@ -72,9 +73,12 @@ def tag(
     audio_root: Annotated[Path | None, typer.Option(
         help="Audio paths must resolve inside this folder (default: the catalog's folder)")] = None,
     max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
-    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v1",
+    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v2",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="A live bar on a terminal, a log line "
+                                           "every --progress-every seconds otherwise")] = True,
+    progress_every: Annotated[float, typer.Option(min=0.1, help="Seconds between progress log lines "
+                                                  "(when stderr is not a terminal)")] = 5.0,
     runner: Annotated[str, typer.Option(help="local (asyncio, resumable) or beam (Apache Beam pipeline)")] = "local",
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
@@ -113,9 +117,12 @@ def tag(
         elif runner != "local":
             _fail(f"--runner {runner!r}: choose local or beam")
         else:
+            from linernotes.catalog import estimate_rows
             from linernotes.parallel import run_parallel
 
-            with Progress(enabled=progress and sys.stderr.isatty()) as bar:
+            total = estimate_rows(input)
+            total = min(total, limit) if total is not None and limit else total
+            with progress_reporter(progress, total, progress_every) as bar:
                 summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
     except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
