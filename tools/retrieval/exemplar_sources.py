@@ -57,15 +57,27 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "go
 
 
 def records_from_file(path: str | Path, genres_field: str = "gold_genres",
-                      to_id: Callable[[str], str] = slugify) -> Iterator[ExemplarRecord]:
-    """A gold file: JSONL, or anything ``datasets`` can open (CSV, Parquet, a save_to_disk folder)."""
+                      to_id: Callable[[str], str] = slugify,
+                      mapping: Mapping[str, str] | None = None) -> Iterator[ExemplarRecord]:
+    """A gold file: JSONL, or anything ``datasets`` can open (CSV, Parquet, a save_to_disk folder).
+    ``mapping`` renames columns like ``liner tag --map`` (``catalog.parse_mapping``: src -> dst)."""
     p = Path(path)
     if p.suffix == ".jsonl":
         with open(p, encoding="utf-8") as f:
             rows: Iterable[Mapping[str, Any]] = [json.loads(line) for line in f if line.strip()]
     else:
         rows = _dataset_rows(p)
+    if mapping:
+        rows = (_renamed(row, mapping) for row in rows)
     yield from records_from_rows(rows, genres_field, to_id, source=p.name)
+
+
+def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    """A mapped column wins over a column that already has the target name."""
+    targets = set(mapping.values())
+    out = {k: v for k, v in row.items() if k not in targets}
+    out.update({dst: row[src] for src, dst in mapping.items() if src in row})
+    return out
 
 
 def _dataset_rows(p: Path) -> Iterable[Mapping[str, Any]]:
