@@ -87,7 +87,7 @@ def label_prior_table(rows: list[tuple[str | None, list[str]]], k: int = PRIOR_K
     for label, genres in rows:
         if label is None or not genres:
             continue
-        counts.setdefault(str(label), Counter()).update(dict.fromkeys(genres))
+        counts.setdefault(str(label), Counter()).update(list(dict.fromkeys(genres)))
     return {lab: [g for g, _ in sorted(c.items(), key=lambda gc: (-gc[1], gc[0]))[:k]] for lab, c in counts.items()}
 
 
