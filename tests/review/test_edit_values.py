@@ -1,0 +1,79 @@
+"""Issue 13 item 9: /api/adjudicate checks edited values against the field's vocabulary and type,
+and refuses annotator names that already mean gold, the model or the raters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from linernotes.review.build import build_store
+from linernotes.review.web.app import Settings, create_app
+
+BASE = "http://127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    """A genres + valence store built from gold rows whose annotators disagree on both."""
+    tmp: Path = tmp_path_factory.mktemp("edit-values")
+    rows = [{"id": "t1", "artist": "A", "track": "B", "gold_genres": ["techno", "made-up-gold-label"],
+             "ratings": [-4, 4, -4, 4], "mean": 0.0,
+             "annotators": {"ann": {"genres": ["techno"]}, "bob": {"genres": ["ambient"]}}}]
+    gold = tmp / "g.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    store = tmp / "s.sqlite"
+    build_store(store, gold=gold)
+    with TestClient(create_app(Settings(store=store)), base_url=BASE) as c:
+        yield c
+
+
+def post(c: TestClient, body: dict):
+    token = c.get("/api/session").json()["csrf_token"]
+    version = c.get("/api/items/t1").json()["version"]
+    return c.post("/api/adjudicate/t1", json={"version": version, **body}, headers={"X-CSRF-Token": token})
+
+
+@pytest.mark.parametrize("values", [
+    {"genres": ["not-a-genre"]}, {"genres": "None"}, {"genres": "{'a': 1}"}, {"genres": []},  # the issue's
+    {"genres": ""}, {"genres": ["techno", 3]}, {"genres": {"a": 1}}, {"genres": ["techno", "<script>"]},
+    {"valence": True}, {"valence": "nan"}, {"valence": [0.5]}, {"valence": {"v": 1}}, {"valence": "1e9"},
+    {"valence": None}, {"valence": "0x1"},
+])
+def test_values_outside_the_vocabulary_or_type_are_422(client, values):
+    r = post(client, {"annotator": "ann", "action": "edit", "values": values})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid" and list(values)[0] in json.dumps(r.json()["detail"])
+    assert client.get("/api/items/t1").json()["history"] == []
+
+
+@pytest.mark.parametrize("name", ["gold", "Gold", " GOLD ", "model", "model:test-model", "rater:3", "raters' mean",
+                                  "annotator:ann", "ann\u202e", "ann\x00"])
+def test_reserved_or_control_annotator_names_are_422(client, name):
+    r = post(client, {"annotator": name, "action": "accept_gold"})
+    assert r.status_code == 422 and "annotator" in json.dumps(r.json()["detail"])
+    assert client.get("/api/items/t1").json()["history"] == []
+
+
+def test_valid_values_are_normalised_to_vocabulary_ids(client):
+    r = post(client, {"annotator": "goldie", "action": "edit",
+                      "values": {"genres": "Deep House, techno, made-up-gold-label", "valence": "-0.25"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["decision"] == {"genres": ["deep-house", "made-up-gold-label", "techno"], "valence": -0.25}
+    assert r.json()["history"][-1]["annotator"] == "goldie"  # a name that merely starts with "gold" is a person
+
+
+def test_the_form_route_refuses_the_same_values(client):
+    page = client.get("/item/t1").text
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    version = client.get("/api/items/t1").json()["version"]
+    r = client.post("/decide/t1", data={"csrf_token": token, "version": str(version), "action": "edit",
+                                        "annotator": "ann", "value_genres": "None"})
+    assert r.status_code == 422 and "not in the vocabulary" in r.text
+    r = client.post("/decide/t1", data={"csrf_token": token, "version": str(version), "action": "accept_gold",
+                                        "annotator": "model"})
+    assert r.status_code == 422 and "reserved" in r.text
