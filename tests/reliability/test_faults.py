@@ -5,6 +5,7 @@ the summary counts failures by kind; nothing is lost and no key leaks."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections import Counter
 from pathlib import Path
@@ -110,3 +111,105 @@ def test_api_key_never_reaches_any_artifact(tmp_path, forkcli, helpers):
     assert any(p.suffix == ".sqlite" for p in artifacts) and any(p.name.endswith(".manifest.json") for p in artifacts)
     for p in artifacts:
         assert key.encode() not in p.read_bytes(), f"API key leaked into {p.name}"
+
+
+# -- issue 12, item 4: client-side configuration errors ------------------------------------------
+def test_no_api_key_fails_fast_as_config_and_the_summary_says_what_happened(tmp_path, forkcli, fault_server, helpers):
+    """The issue's input: no OPENAI_API_KEY, --model openai/x --api-base <local endpoint>,
+    --no-cache. It was llm.server_error after 5 attempts (18 s) and 'all LLM answers came from
+    the cache'."""
+    catalog = helpers.write_jsonl(tmp_path / "c.jsonl", [{"id": f"k{i}", "title": f"Song {i}"} for i in range(3)])
+    out = tmp_path / "out.jsonl"
+    start = len(fault_server.log)
+    res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", "4", "--no-cache",
+                       "--concurrency", "1", model="openai/x")], tmp_path, helpers.env(tmp_path, key=""))
+    assert len(fault_server.log) == start, "no request left the process"
+    assert res.rc == 1, res.stderr
+    recs = helpers.read_output(out)
+    assert [r["error"]["kind"] for r in recs] == ["llm.config"] * 3
+    assert all("no request was sent" in r["error"]["message"] and "OPENAI_API_KEY" in r["error"]["message"]
+               for r in recs)
+    assert all(r["error"]["usage"]["calls"] == 0 and r["error"]["usage"]["retries"] == 0 for r in recs)
+    # 4 retries would back off >= 0.25+0.5+1+2 s per item; the first item also pays LiteLLM's lazy imports
+    fastest = min(r["error"]["usage"]["latency_s"] for r in recs)
+    assert fastest < 1.5, f"{fastest:.2f}s in the LLM call: a hopeless call was retried with backoff"
+    summary = json.loads(out.with_name(out.name + ".manifest.json").read_text())["summary"]
+    assert summary["llm_calls"] == 0 and summary["errors_by_kind"] == {"llm.config": 3}
+    assert "from the cache" not in res.stderr
+    assert "llm.config (3): no request was sent" in res.stderr
+    assert "no request left this process" in res.stderr
+
+
+def test_a_model_string_no_provider_knows_is_config_not_a_server_error(tmp_path, forkcli, fault_server, helpers):
+    """Same kind, my input: LiteLLM cannot route the model at all; nothing may be sent or retried."""
+    catalog = helpers.write_jsonl(tmp_path / "c.jsonl", [{"id": "n1", "title": "Song"}])
+    out = tmp_path / "out.jsonl"
+    start = len(fault_server.log)
+    res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", "4", "--no-cache",
+                       model="no-such-provider-model-xyz")], tmp_path, helpers.env(tmp_path))
+    assert len(fault_server.log) == start
+    assert res.rc == 1, res.stderr
+    [rec] = helpers.read_output(out)
+    assert rec["error"]["kind"] == "llm.config" and "no-such-provider-model-xyz" in rec["error"]["message"]
+    assert "from the cache" not in res.stderr
+
+
+# -- issue 12, item 5: failed items' usage -----------------------------------------------------------
+def test_every_billed_attempt_is_counted_in_error_records_summary_and_manifest(tmp_path, forkcli, fault_server,
+                                                                              helpers):
+    """The issue's input: --retries 2 and an item whose every answer breaks the schema (3 billed
+    requests); mine: one whose answers are cut in half, and one that only gets 503s (3 requests,
+    no tokens). The requests the server saw are the truth every count must match."""
+    tag = tmp_path.name  # fresh message content for the shared server
+    rows = [{"id": "ok", "title": f"Plain {tag}", "description": "warm techno"},
+            {"id": "invalid", "title": f"FAULT:invalid {tag}"},
+            {"id": "truncated", "title": f"FAULT:truncated {tag}"},
+            {"id": "down", "title": f"FAULT:503 {tag}"}]
+    catalog = helpers.write_jsonl(tmp_path / "c.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    start = len(fault_server.log)
+    res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", "2", "--no-cache",
+                       "--concurrency", "4")], tmp_path, helpers.env(tmp_path))
+    assert res.rc == 1, res.stderr
+    sent = fault_server.log[start:]
+    recs = {r["id"]: r for r in helpers.read_output(out)}
+    for rid, directive in (("invalid", "invalid"), ("truncated", "truncated"), ("down", "503")):
+        usage = recs[rid]["error"]["usage"]
+        assert usage is not None, f"{rid}: the error record has no usage"
+        assert usage["calls"] == 3 == sum(r.directive == directive for r in sent), rid
+        assert usage["retries"] == 2
+    for rid in ("invalid", "truncated"):  # the test double bills >= 1 prompt token and 1 completion token per answer
+        usage = recs[rid]["error"]["usage"]
+        assert usage["tokens_in"] >= 3 and usage["tokens_in"] % 3 == 0 and usage["tokens_out"] == 3, rid
+    assert recs["down"]["error"]["usage"]["tokens_in"] == 0, "a 503 bills nothing"
+
+    prov = recs["ok"]["enrichment"]["provenance"]
+    summary = json.loads(out.with_name(out.name + ".manifest.json").read_text())["summary"]
+    assert summary["llm_calls"] == len(sent) == prov["llm_calls"] + 9
+    assert summary["tokens_in"] == prov["tokens_in"] + sum(recs[i]["error"]["usage"]["tokens_in"]
+                                                           for i in ("invalid", "truncated", "down"))
+    assert summary["tokens_out"] == prov["tokens_out"] + sum(recs[i]["error"]["usage"]["tokens_out"]
+                                                             for i in ("invalid", "truncated", "down"))
+    printed = re.search(r"LLM calls\D*(\d+)", res.stderr)
+    assert printed and int(printed.group(1)) == len(sent), "the printed summary counts every attempt"
+
+
+# -- issue 12, item 6: cache identity ----------------------------------------------------------------
+def test_one_model_string_on_two_endpoints_never_shares_cached_answers(tmp_path, forkcli, helpers):
+    """The issue's input: the same model string with two --api-base values and one cache; the
+    second endpoint must be asked, and each endpoint keeps its own cached answers."""
+    catalog = helpers.write_jsonl(tmp_path / "c.jsonl", [{"id": f"e{i}", "title": f"Song {i}",
+                                                           "description": "dub techno"} for i in range(2)])
+    env = helpers.env(tmp_path / "cache")
+    with FaultServer() as a, FaultServer() as b:
+        r1 = forkcli.run(["tag", catalog, "-o", tmp_path / "a.jsonl", *helpers.stub_args(a)], tmp_path, env)
+        r2 = forkcli.run(["tag", catalog, "-o", tmp_path / "b.jsonl", *helpers.stub_args(b)], tmp_path, env)
+        asked_a, asked_b = len(a.log), len(b.log)
+        r3 = forkcli.run(["tag", catalog, "-o", tmp_path / "a2.jsonl", *helpers.stub_args(a)], tmp_path, env)
+        assert (r1.rc, r2.rc, r3.rc) == (0, 0, 0), r2.stderr
+        assert asked_a > 0 and asked_b == asked_a, "the second endpoint was served the first one's answers"
+        assert len(a.log) == asked_a, "the first endpoint's answers are still cached for it"
+    prov = [r["enrichment"]["provenance"] for r in helpers.read_output(tmp_path / "b.jsonl")]
+    assert [p["cache_hit"] for p in prov] == [False, False]
+    prov = [r["enrichment"]["provenance"] for r in helpers.read_output(tmp_path / "a2.jsonl")]
+    assert [p["cache_hit"] for p in prov] == [True, True]
