@@ -54,9 +54,32 @@ def test_judge_verdicts_become_scores_and_empty_rationales_are_counted(monkeypat
     assert len(seen) == 2 and all(b["model"] == "judge-model" for b in seen)
 
 
-def test_a_judge_that_extracts_nothing_is_a_counted_failure(monkeypatch):
+def _answer(content: dict[str, Any], seen: list[dict[str, Any]]):
+    async def answer(body: dict[str, Any]) -> web.Response:
+        seen.append(body)
+        return web.json_response(completion_body(body, content))
+
+    return answer
+
+
+def test_a_judge_that_extracts_no_claims_is_counted_as_no_claims(monkeypatch):
+    """ragas scores NaN when the judge finds no statements in the rationale: that is the kind
+    ``no_claims``, not a score and not some other failure."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    with StubServer() as stub:  # the plain stub answers the minimal instance: no statements
+    seen: list[dict[str, Any]] = []
+    with StubServer(intercept=_answer({"statements": []}, seen)) as stub:
+        result = asyncio.run(judge_faithfulness(_items(), "judge-model", TagConfig(), api_base=stub.base_url))
+    assert result.scores == [None, None]
+    assert result.failures == {"no_claims": 1, "empty_rationale": 1}
+    assert len(seen) == 1  # one statement extraction; no verdict call without statements
+
+
+def test_a_judge_answer_of_the_wrong_shape_is_counted_by_its_error_kind(monkeypatch):
+    """Made up, same kind: the plain stub answers ``{}`` (no ``statements`` field), which ragas'
+    structured call rejects after its retries: counted under the exception's kind, never scored."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with StubServer() as stub:
         result = asyncio.run(judge_faithfulness(_items()[:1], "judge-model", TagConfig(), api_base=stub.base_url))
     assert result.scores == [None]
-    assert sum(result.failures.values()) == 1
+    assert result.failures == {"InstructorRetryException": 1}
+    assert "no_claims" not in result.failures

@@ -66,7 +66,17 @@ def test_padding_with_defaults_when_nothing_matches(genres):
 def test_embedding_finds_entries_from_descriptions(genres):
     out = shortlist("tracks made for dancing in clubs", genres, 5, mode="embedding")
     assert "dance" in [c.id for c in out]
-    assert all(c.why != "name in text" for c in out)
+    # the reasons cite only what embedding mode measured: no lexical match, a description similarity
+    assert all("in text" not in c.why and c.lexical == 0 for c in out), [c.why for c in out]
+    assert any(c.why.startswith("similar to its description") for c in out), [c.why for c in out]
+
+
+def test_embedding_mode_never_claims_a_name_match(genres):
+    """A text that does name a genre: hybrid mode says so; embedding mode must not (it did not look)."""
+    text = "Strictly Rhythm: Deep House Classics"
+    assert "name in text: 'deep house'" in shortlist(text, genres, 5)[0].why
+    out = shortlist(text, genres, 5, mode="embedding")
+    assert all("in text" not in c.why and c.lexical == 0 for c in out), [c.why for c in out]
 
 
 def test_moods_from_aliases_and_descriptions():
