@@ -123,3 +123,23 @@ def store(built_store: Path):
 @pytest.fixture
 def prediction_factory() -> Callable[..., dict[str, Any]]:
     return make_prediction
+
+
+@pytest.fixture(scope="session")
+def shared_data(repo_root: Path) -> Path:
+    """The reference data the review tests read: missing is a failure here, never a skip."""
+    path = repo_root.parent / "shared" / "data"
+    if not path.is_dir():
+        pytest.fail(f"reference data not found at {path}: these tests need ../shared/data")
+    return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium for Playwright: missing is a failure, never a skip."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium")
+    return CHROMIUM

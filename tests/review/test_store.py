@@ -150,10 +150,34 @@ def test_racing_saves_from_two_threads_one_wins_one_conflicts(built_store):
     assert len(ReviewStore(built_store).history()) == 1
 
 
+def expected_priorities() -> dict[str, float]:
+    """The queue's priorities worked out by hand from the fixture rows (README: disagreement x
+    (1 - model confidence) x max(0.25, severity / 4)), without calling the product's code.
+
+    - model-off: model -0.5 vs gold 3/4 = 0.75 -> |diff| / 2 = 0.625; confidence 0.2 -> 0.8; 0.25
+    - raters-split: ratings /4 = [-1, 1, -1, 1, 0], population sd sqrt(0.8) / largest sd 1; conf 0.6
+    - hostile: only routed (floor 0.1); confidence 0.8 -> 0.2; severity 4 -> 1
+    - broken: the model failed (1.0), no prediction (uncertainty 1), no flag (0.25)
+    """
+    return {"model-off": 0.625 * 0.8 * 0.25, "raters-split": 0.8 ** 0.5 * 0.4 * 0.25, "hostile": 0.1 * 0.2 * 1.0,
+            "broken": 1.0 * 1.0 * 0.25}
+
+
+def test_queue_is_in_hand_computed_priority_order(store):
+    want = expected_priorities()
+    order = sorted(want, key=lambda k: -want[k])
+    assert order == ["broken", "model-off", "raters-split", "hostile"]
+    got = store.list_items()
+    assert [i.id for i in got] == order
+    assert [i.priority for i in got] == pytest.approx([want[k] for k in order], abs=1e-4)  # sizes kept to 4 dp
+
+
 def test_counts_and_neighbours_follow_priority_order(store):
-    ids = [i.id for i in store.list_items()]
+    want = expected_priorities()
+    ids = sorted(want, key=lambda k: -want[k])
     assert [store.neighbours(i) for i in ids] == [
         (ids[k - 1] if k else None, ids[k + 1] if k < len(ids) - 1 else None) for k in range(len(ids))]
     store.adjudicate(ids[0], Adjudication(annotator="a", action="skip", version=0))
     assert store.counts() == {"open": len(ids) - 1, "adjudicated": 0, "skipped": 1}
+    assert store.next_open() == ids[1]
     assert store.neighbours("nope") == (None, None)
