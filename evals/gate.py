@@ -34,8 +34,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
+from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
-from linernotes.evals.scoring import BASELINE_PREFIX, build_scored, compare_with_baselines, score_record
+from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
 
 # per-item score that best shows a regression for one item, and whether higher is better
 ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}
@@ -250,7 +251,8 @@ def _point(stats: dict[str, Any], name: str) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
-def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int) -> tuple[RunRecord, RunRecord]:
+def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int
+                 ) -> tuple[tuple[RunRecord, Scored], tuple[RunRecord, Scored]]:
     """Both records re-scored from the baseline's rows and tasks at the baseline's review
     threshold (one operating point for both; the risk-coverage table shows all others)."""
     b_items, c_items = align(base, cand)
@@ -259,7 +261,7 @@ def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int) ->
     b_rec = base.model_copy(update={**clean, "items": b_items})
     c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None, "data_path": base.data_path,
                                     "config": {**cand.config, "review_threshold": threshold}})
-    return score_record(b_rec, seed=seed, resamples=resamples), score_record(c_rec, seed=seed, resamples=resamples)
+    return score_with_stats(b_rec, seed, resamples), score_with_stats(c_rec, seed, resamples)
 
 
 def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples: int, seed: int) -> RuleOutcome:
@@ -292,8 +294,7 @@ def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples:
 
 def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resamples: int = 1000,
              seed: int = 0) -> GateResult:
-    base, cand = rescore_pair(_load(baseline), _load(candidate), resamples, seed)
-    b_scored, c_scored = build_scored(base), build_scored(cand)
+    (base, b_scored), (cand, c_scored) = rescore_pair(_load(baseline), _load(candidate), resamples, seed)
     codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
     wanted = {r.metric for r in rules.rules if r.kind == "no_regression"}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},

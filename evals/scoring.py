@@ -256,12 +256,18 @@ def gc_paused() -> Iterator[None]:
 def score_record(record: RunRecord, seed: int = 0, resamples: int = 1000, judge: JudgeScores | None = None,
                  confidence: float = 0.95) -> RunRecord:
     """Fill metrics, per-item scores, plot data and failure counts (returns a new record)."""
+    return score_with_stats(record, seed, resamples, judge, confidence)[0]
+
+
+def score_with_stats(record: RunRecord, seed: int = 0, resamples: int = 1000, judge: JudgeScores | None = None,
+                     confidence: float = 0.95) -> tuple[RunRecord, Scored]:
+    """``score_record`` plus the statistics it bootstrapped (the gate pairs them across runs)."""
     with gc_paused():
         return _score_record(record, seed, resamples, judge, confidence)
 
 
 def _score_record(record: RunRecord, seed: int, resamples: int, judge: JudgeScores | None,
-                  confidence: float) -> RunRecord:
+                  confidence: float) -> tuple[RunRecord, Scored]:
     items = record.items
     scored = build_scored(record, judge)
     codes = group_codes([it.group for it in items], [it.id for it in items])
@@ -299,7 +305,7 @@ def _score_record(record: RunRecord, seed: int, resamples: int, judge: JudgeScor
                                                               "confidence": confidence,
                                                               "clusters": int(codes.max()) + 1 if len(codes) else 0}}
     return record.model_copy(update={"metrics": metrics, "failures": failures, "items": new_items,
-                                     "extras": extras, "judge": judge.judge if judge else record.judge})
+                                     "extras": extras, "judge": judge.judge if judge else record.judge}), scored
 
 
 def repeat_spread(runs: list[dict[str, MetricValue]]) -> dict[str, dict[str, float]]:
