@@ -46,7 +46,7 @@ def test_usage_errors_exit_2(liner, tmp_path, tag_output):
 
 def test_serve_refuses_non_loopback_without_token(liner, built_store):
     r = liner(["review", "serve", "--store", str(built_store), "--host", "0.0.0.0", "--port", "1"], timeout=60)
-    assert r.returncode == 2 and "needs --token" in r.stderr
+    assert r.returncode == 2 and "needs --token" in r.stderr and "review UI on" not in r.stderr
 
 
 @pytest.mark.slow

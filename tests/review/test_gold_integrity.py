@@ -179,3 +179,24 @@ def test_export_waits_for_the_lock_then_names_the_holder(store, tmp_path):
     finally:
         os.close(fd)
     assert export_gold(store, gold).version == 1
+
+
+def test_store_from_before_position_keyed_gold_is_migrated(tmp_path):
+    """A store written by the previous schema (gold keyed by id, no gold column on decisions) opens,
+    keeps its rows and decisions, and then records the gold a decision was made on."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    gold = write_jsonl(tmp_path / "g.jsonl", [vrow("x", [-4, 4, -4, 4]), vrow("y", [3, 3, 3, 3])])
+    build_store(path, gold=gold)
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE gold_old (id TEXT PRIMARY KEY, pos INTEGER NOT NULL, row TEXT NOT NULL);
+        INSERT INTO gold_old SELECT id, pos, row FROM gold; DROP TABLE gold; ALTER TABLE gold_old RENAME TO gold;
+        ALTER TABLE adjudications DROP COLUMN gold;""")
+    con.close()
+    s = ReviewStore(path)
+    assert [r["id"] for r in s.gold_rows()] == ["x", "y"]
+    state = s.adjudicate("x", Adjudication(annotator="ann", action="accept_gold", version=0))
+    assert state.history[0].gold == {"valence": 0.0}
+    assert export_gold(s, tmp_path / "out").rows == 2
