@@ -25,7 +25,7 @@ def eval_cmd(
     data: Annotated[Path | None, typer.Option(help="Gold file/folder instead of the spec's default")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="'embedded', local:/x.gguf or a LiteLLM model")] = "embedded",
     api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
-    prompt: Annotated[str, typer.Option(help="Prompt template name or a .md file path")] = "extract.v1",
+    prompt: Annotated[str, typer.Option(help="Prompt template name or a .md file path")] = "extract.v2",
     limit: Annotated[int | None, typer.Option(min=1, help="Score a seeded random sample of N gold items")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the sample, the LLM and the bootstrap")] = 0,
     concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
@@ -39,8 +39,12 @@ def eval_cmd(
     resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the markdown summary here")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report (metrics, record vs "
+                                              "baselines, risk-coverage) here")] = None,
 ) -> None:
-    """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs."""
+    """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs, next to
+    evidence-only baselines (record minus baseline, paired CI) and a risk-coverage table."""
     from linernotes.catalog import CatalogError
     from linernotes.cli.render import Progress
     from linernotes.config import TagConfig
@@ -63,7 +67,17 @@ def eval_cmd(
         record.save(output)
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    typer.echo(summary_markdown(record))
+    md = summary_markdown(record)
+    typer.echo(md)
+    try:
+        if report:
+            report.write_text(md, encoding="utf-8")
+        if html:
+            from linernotes.evals.report import render_run_html
+
+            html.write_text(render_run_html(record), encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write report: {e}")
     typer.echo(f"run record: {output}", err=True)
 
 

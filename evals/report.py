@@ -282,5 +282,31 @@ def render_html(result: GateResult) -> str:
             f"</head><body>{''.join(parts)}</body></html>\n")
 
 
+def render_run_html(record: RunRecord) -> str:
+    """One run on its own (``liner eval --html``): metrics, record vs baselines, risk-coverage."""
+    from linernotes.evals import plots
+
+    parts = [f"<h1>liner eval: {_esc(record.spec)}</h1><p>{_esc(record.model)} · prompt {_esc(record.prompt_hash)} · "
+             f"{len(record.items)} items</p><h2>Metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
+             "<th>n</th></tr>"]
+    for name, m in record.metrics.items():
+        if not name.startswith("baseline."):
+            parts.append(f"<tr><td>{_esc(name)}</td><td>{_esc(fmt(m))}</td><td>{m.n}</td></tr>")
+    parts.append("</table>")
+    notes = record.extras.get("interval_notes") or {}
+    if notes:
+        parts.append("<p>Intervals not from clustered resampling: " + "; ".join(
+            f"{_esc(k)}: {_esc(v)}" for k, v in sorted(notes.items())) + "</p>")
+    parts += _html_tables(record, "record")
+    parts.append("<h2>Plots</h2><div class='plots'>")
+    for key in sorted(k for k in record.extras if k.endswith(".reliability")):
+        parts.append(plots.calibration(f"{key.split('.')[0]}: calibration", {"record": record.extras[key]}))
+    parts.append("</div>")
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:13px}"
+             "td,th{border:1px solid #ddd;padding:3px 6px}.plots svg{max-width:48%;height:auto;margin:4px}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>liner eval</title><style>{style}</style>"
+            f"</head><body>{''.join(parts)}</body></html>\n")
+
+
 def write_html(result: GateResult, path: Path) -> None:
     path.write_text(render_html(result), encoding="utf-8")
