@@ -30,6 +30,7 @@ class Prompt:
     system: str
     user: jinja2.Template
     hash: str
+    answer: str = "verbose"  # "compact": candidates by handle (G1, M1, C1), valence -2..2, no quote
 
 
 def load_prompt(name: str) -> Prompt:
@@ -39,9 +40,14 @@ def load_prompt(name: str) -> Prompt:
         text = Path(name).read_text(encoding="utf-8")
     else:
         text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    answer = "verbose"
+    if text.startswith("<!-- answer:"):  # the answer format the prompt's instructions describe
+        head, _, text = text.partition("\n")
+        answer = head.removeprefix("<!-- answer:").removesuffix("-->").strip()
     system, _, user = text.partition("\n---\n")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return Prompt(name, system.strip(), env.from_string(user), hashlib.sha256(text.encode()).hexdigest()[:16])
+    return Prompt(name, system.strip(), env.from_string(user), digest, answer)
 
 
 @dataclass

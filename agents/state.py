@@ -38,6 +38,7 @@ class Evidence(BaseModel):
     policy_hits: list[PolicyHit] = Field(default_factory=list)
     clauses: list[ClauseRef] = Field(default_factory=list)
     lexical_valence: float | None = None
+    afinn_valence: float | None = None
     language_guess: str | None = None
 
 

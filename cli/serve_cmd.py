@@ -25,7 +25,7 @@ def serve(
     cache_path: Annotated[Path | None, typer.Option(help="Response cache file (default ~/.cache/linernotes)")] = None,
     taxonomy: Annotated[str | None, typer.Option(help="Genre taxonomy pack name or YAML path")] = None,
     exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder for few-shot examples")] = None,
-    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v1",
+    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v2",
     audio_root: Annotated[Path | None, typer.Option(help="audio_path values resolve inside this folder (default: cwd)")] = None,
     max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
     log_dir: Annotated[Path | None, typer.Option(help="Write every record to rolling JSONL files here")] = None,

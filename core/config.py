@@ -12,7 +12,8 @@ from linernotes.llm.client import LLMConfig
 
 class TagConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
-    prompt: str = "extract.v1"
+    prompt: str = "extract.v2"
+    rationale: bool = Field(False, description="ask the LLM for a one-sentence rationale (more output tokens)")
     genre_taxonomy: str = "music-genres"
     podcast_taxonomy: str = "podcast-categories"
     mood_taxonomy: str = "moods"

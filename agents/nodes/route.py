@@ -3,7 +3,6 @@ and decide whether a person must review it (and why)."""
 
 from __future__ import annotations
 
-from linernotes.agents.nodes.extract import VALENCE_SCALE
 from linernotes.agents.nodes.verify import BCP47, find_span, needs_reask
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState
@@ -16,6 +15,7 @@ from linernotes.schema import (
     Review,
     Usage,
 )
+from linernotes.vocabulary import VALENCE_SCALE
 
 EXPLICIT_POLICY = "explicit-language"
 
@@ -134,5 +134,6 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
         explicit=Explicit(value=explicit_value, evidence=explicit_spans), policy_flags=policy_flags,
         confidence=conf, rationale=draft.rationale[:500], review=Review(routed=bool(reasons), reasons=list(dict.fromkeys(reasons))),
         provenance=prov, evidence=ev.model_dump(mode="json", exclude_none=True),
+        draft=state["draft"].model_dump(mode="json", exclude={"rationale"}) if state.get("draft") else None,
     )
     return {"enrichment": enrichment}

@@ -22,7 +22,7 @@ from linernotes.tools.policy.clauses import relevant_clauses
 from linernotes.tools.policy.lookup import lookup
 from linernotes.tools.retrieval.shortlist import shortlist
 from linernotes.tools.text.language import guess_language
-from linernotes.tools.text.valence import lexical_valence
+from linernotes.tools.text.valence import afinn_valence, lexical_valence
 
 
 def item_text(item: Item) -> str:
@@ -57,6 +57,7 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
             results["policy"] = lookup(item.text_fields(), rt.policy)
             results["clauses"] = relevant_clauses(prose, rt.policy, 3)
             results["valence"] = lexical_valence(prose)
+            results["afinn"] = afinn_valence(prose)
             results["language"] = guess_language(prose)
     finally:  # a failing text tool must not leave a thread's result unawaited
         done = await asyncio.gather(*threaded.values(), return_exceptions=True)
@@ -76,6 +77,8 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
             ev.policy_hits = res.hits
         elif name == "valence":
             ev.lexical_valence = res
+        elif name == "afinn":
+            ev.afinn_valence = res
         elif name == "language":
             ev.language_guess = res
         elif name == "audio":

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from linernotes.agents.nodes.extract import LANGUAGES, VALENCE_SCALE
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, GraphState
 from linernotes.schema import EvidenceSpan, Item
+from linernotes.vocabulary import LANGUAGES, VALENCE_SCALE
 
 BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 

@@ -22,10 +22,21 @@ Mode = Literal["lexical", "embedding", "hybrid"]
 
 
 class Candidate(BaseModel):
+    """One shortlisted entry. ``score`` is the fused score the LLM is shown; the per-signal values
+    behind it (each in [0, 1], 0 when the signal is absent) are kept for the learned fusion:
+    ``lexical`` name match, ``semantic`` embedding similarity, ``vote`` the similarity-weighted
+    share of the nearest exemplars carrying the entry (``votes`` of them), ``inherited`` when the
+    score was lifted from a descendant."""
+
     id: str
     label: str
     score: float
     why: str = ""
+    lexical: float = 0.0
+    semantic: float = 0.0
+    vote: float = 0.0
+    votes: int = 0
+    inherited: bool = False
 
 
 class FusionWeights(BaseModel):
@@ -61,6 +72,7 @@ class Signals(BaseModel):
     exemplars: np.ndarray
     lexical_why: dict[int, str] = {}
     exemplar_why: dict[int, str] = {}
+    exemplar_count: dict[int, int] = {}
 
 
 def signals(text: str, taxonomy: Taxonomy, exemplars: VoteSource | None = None, mode: Mode = "hybrid",
@@ -71,13 +83,16 @@ def signals(text: str, taxonomy: Taxonomy, exemplars: VoteSource | None = None, 
     emb = index.semantic(text) if mode in ("embedding", "hybrid") else np.zeros(n, np.float32)
     vote = np.zeros(n, dtype=np.float32)
     vote_why: dict[int, str] = {}
+    vote_count: dict[int, int] = {}
     if exemplars is not None and mode == "hybrid":
         for v in exemplars.votes(text, neighbours):
             row = index.row_of.get(v.id)
             if row is not None:
                 vote[row] = v.score
                 vote_why[row] = f"{v.count}/{v.of} similar items"
-    return Signals(lexical=lex, embedding=emb, exemplars=vote, lexical_why=lex_why, exemplar_why=vote_why)
+                vote_count[row] = v.count
+    return Signals(lexical=lex, embedding=emb, exemplars=vote, lexical_why=lex_why, exemplar_why=vote_why,
+                   exemplar_count=vote_count)
 
 
 def fuse(sig: Signals, parent_row: np.ndarray, weights: FusionWeights = DEFAULT_WEIGHTS
@@ -113,7 +128,10 @@ def shortlist(text: str, taxonomy: Taxonomy, k: int = 10, defaults: list[str] | 
             reasons.append(f"parent of {index.ids[source[i]]}")
         entry = taxonomy.entries[i]
         out.append(Candidate(id=entry.id, label=entry.label, score=round(float(final[i]), 4),
-                             why="; ".join(reasons) or "weak similarity"))
+                             why="; ".join(reasons) or "weak similarity",
+                             lexical=round(float(sig.lexical[i]), 4), semantic=round(float(sig.embedding[i]), 4),
+                             vote=round(float(sig.exemplars[i]), 4), votes=sig.exemplar_count.get(i, 0),
+                             inherited=bool(final[i] > direct[i])))
     return _pad(out, taxonomy, k, defaults)
 
 

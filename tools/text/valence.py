@@ -36,3 +36,27 @@ def lexical_valence(text: str) -> float | None:
         return None
     polarity, _subjectivity = scored
     return round(max(-1.0, min(1.0, float(polarity))), 4)
+
+
+@lru_cache(maxsize=1)
+def _afinn() -> Any:
+    from afinn import Afinn  # the lexicon file ships in the wheel; loading it reads ~2,500 lines once
+
+    return Afinn(language="en", emoticons=True)
+
+
+def afinn_terms(text: str) -> list[float]:
+    """AFINN-165 scores (integers in [-5, 5]) of the lexicon words and emoticons found in ``text``,
+    in order. AFINN (Finn Årup Nielsen, 2011; ``afinn`` on PyPI, Apache-2.0) was rated by its
+    author, independently of the VADER raters, so it is not circular on the VADER gold either."""
+    if not text or not text.strip():
+        return []
+    return [float(s) for s in _afinn().scores(text)]
+
+
+def afinn_valence(text: str) -> float | None:
+    """Mean AFINN score of the matched words divided by 5, in [-1, 1]; None when none matched."""
+    scores = afinn_terms(text)
+    if not scores:
+        return None
+    return round(max(-1.0, min(1.0, sum(scores) / len(scores) / 5.0)), 4)
