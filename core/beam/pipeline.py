@@ -24,6 +24,7 @@ from linernotes.config import TagConfig
 from linernotes.runner import RunOptions, RunSummary, manifest_path, package_versions
 from linernotes.runstore import write_manifest
 from linernotes.schema import OutputRecord
+from linernotes.sinks.beam_io import WriteRecords
 
 
 def dead_letter_path(output: Path) -> Path:
@@ -52,8 +53,8 @@ def build_pipeline(p: beam.Pipeline, config: TagConfig, opts: RunOptions) -> Non
                 | "Read" >> beam.FlatMap(_rows, opts)
                 | "Spread" >> beam.Reshuffle()
                 | "EnrichItems" >> EnrichItems(config, concurrency=opts.concurrency))
-    lines = (enriched[OK], enriched[DEAD_LETTER]) | "All" >> beam.Flatten() | "Lines" >> beam.Map(_line)
-    lines | "WriteOut" >> beam.io.WriteToText(str(opts.output), shard_name_template="")
+    records = (enriched[OK], enriched[DEAD_LETTER]) | "All" >> beam.Flatten()
+    records | "WriteOut" >> WriteRecords(opts.output)  # JSONL, or Parquet by suffix/folder (linernotes.sinks)
     (enriched[DEAD_LETTER] | "DeadLines" >> beam.Map(_line)
      | "WriteDead" >> beam.io.WriteToText(str(dead_letter_path(opts.output)), shard_name_template=""))
 
