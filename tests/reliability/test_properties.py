@@ -9,6 +9,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,12 +149,48 @@ def test_find_span_returns_exact_quotations(item, data):
     assert fields[span.field][span.start:span.end] == quote == span.text
 
 
-@SETTINGS
-@given(items, spans)
-def test_span_is_valid_exactly_when_the_span_quotes_the_item(item, span):
+def quotations(text: str) -> set[tuple[int, int, str]]:
+    """Every (start, end, text) that quotes ``text`` exactly, by enumeration (the oracle: it shares
+    nothing with the verifier's bounds-and-slice check)."""
+    return {(a, b, text[a:b]) for a in range(len(text) + 1) for b in range(a, len(text) + 1)}
+
+
+def quotes_item(item: Item, span: EvidenceSpan) -> bool:
     text = item.text_fields().get(span.field)
-    truth = text is not None and span.start <= span.end <= len(text) and text[span.start:span.end] == span.text
-    assert span_is_valid(item, span) == truth
+    return text is not None and (span.start, span.end, span.text) in quotations(text)
+
+
+@SETTINGS
+@given(items, spans, st.data())
+def test_span_is_valid_exactly_when_the_span_quotes_the_item(item, span, data):
+    fields = item.text_fields()
+    if fields and data.draw(st.booleans()):  # half the time a span near a true quotation
+        name = data.draw(st.sampled_from(sorted(fields)))
+        text = fields[name]
+        a = data.draw(st.integers(0, len(text)))
+        b = data.draw(st.integers(a, len(text)))
+        d = data.draw(st.sampled_from([0, 0, 1, -1])) if a > 0 else data.draw(st.sampled_from([0, 1]))
+        span = EvidenceSpan(field=name, start=a + d, end=b + data.draw(st.sampled_from([d, d, 0])),
+                            text=data.draw(st.sampled_from([text[a:b], text[a:b].upper(), span.text])))
+    assert span_is_valid(item, span) == quotes_item(item, span)
+
+
+LA = Item(id="x", title="la la land", lyrics="café ¡olé!")
+
+
+@pytest.mark.parametrize(("span", "valid"), [
+    (EvidenceSpan(field="title", start=0, end=2, text="la"), True),
+    (EvidenceSpan(field="title", start=3, end=5, text="la"), True),   # the second occurrence
+    (EvidenceSpan(field="title", start=1, end=3, text="la"), False),  # right words, wrong place
+    (EvidenceSpan(field="title", start=6, end=10, text="land"), True),
+    (EvidenceSpan(field="title", start=6, end=11, text="land"), False),  # end past the text
+    (EvidenceSpan(field="title", start=0, end=2, text="La"), False),  # not exact
+    (EvidenceSpan(field="lyrics", start=0, end=4, text="café"), True),  # offsets count code points
+    (EvidenceSpan(field="lyrics", start=0, end=5, text="café"), False),
+    (EvidenceSpan(field="description", start=0, end=0, text=""), False),  # the item has no such field
+])
+def test_span_is_valid_on_hand_made_quotations(span: EvidenceSpan, valid: bool) -> None:
+    assert span_is_valid(LA, span) is valid
 
 
 @SETTINGS
@@ -173,7 +210,7 @@ def test_a_perturbed_true_span_is_rejected_unless_it_still_quotes_the_item(item,
     if s < 0 or e < s:
         return
     moved = span.model_copy(update={"start": s, "end": e})
-    assert span_is_valid(item, moved) == (e <= len(text) and text[s:e] == span.text)
+    assert span_is_valid(item, moved) == ((s, e, span.text) in quotations(text))
     assert not span_is_valid(item, span.model_copy(update={"text": span.text + "\u200b"}))
 
 
