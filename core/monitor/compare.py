@@ -160,9 +160,10 @@ def side(t: pa.Table) -> Side:
     ok = _ok(t)
     status = _col(t, "status")
     kinds = Counter(k for s, k in zip(status, _col(t, "error_kind"), strict=True) if s != "ok")
-    paid = [r for r in ok.select(["cache_hit", "tokens_in", "tokens_out", "cost_usd", "latency_s"]).to_pylist()
+    paid = [r for r in ok.select(["cache_hit", "tokens_in", "tokens_out", "cost_usd", "latency_s", "llm_calls"]).to_pylist()
             if not r["cache_hit"]]
-    lat = [r["latency_s"] for r in paid if r["latency_s"] is not None]
+    # latency of the items that called the LLM (fusion may decide some without a call)
+    lat = [r["latency_s"] for r in paid if r["latency_s"] is not None and r["llm_calls"] != 0]
     return Side(
         records=t.num_rows, ok=ok.num_rows, errors=t.num_rows - ok.num_rows,
         error_kinds={k or "unknown": v for k, v in kinds.items()},

@@ -29,7 +29,7 @@ _SPAN = pa.struct([pa.field("field", pa.string()), pa.field("start", pa.int64())
                    pa.field("text", pa.string())])
 _FLAG = pa.struct([pa.field("policy_id", pa.string()), pa.field("clause_id", pa.string()),
                    pa.field("severity", pa.int64()), pa.field("source", pa.string()),
-                   pa.field("spans", pa.list_(_SPAN))])
+                   pa.field("spans", pa.list_(_SPAN)), pa.field("confidence", pa.float64())])
 
 SCHEMA = pa.schema(
     [
@@ -46,6 +46,7 @@ SCHEMA = pa.schema(
         pa.field("policy_ids", pa.list_(pa.string())),
         pa.field("policy_max_severity", pa.int64()),
         *[pa.field(f"confidence_{f}", pa.float64()) for f in CONFIDENCE_FIELDS],
+        pa.field("confidence_calibrated", pa.list_(pa.string())),
         pa.field("rationale", pa.string()),
         pa.field("review_routed", pa.bool_()),
         pa.field("review_reasons", pa.list_(pa.string())),
@@ -59,6 +60,8 @@ SCHEMA = pa.schema(
         pa.field("cache_hit", pa.bool_()),
         pa.field("llm_calls", pa.int64()),
         pa.field("attempts", pa.int64()),
+        pa.field("llm_consulted", pa.bool_()),
+        pa.field("fusion", pa.string()),
         pa.field("evidence_json", pa.string()),
         pa.field("error_kind", pa.string()),
         pa.field("error_message", pa.string()),
@@ -95,17 +98,18 @@ def flatten(rec: dict[str, Any]) -> dict[str, Any]:
             "explicit_evidence": _spans((e.get("explicit") or {}).get("evidence")),
             "policy_flags": [{"policy_id": f.get("policy_id"), "clause_id": f.get("clause_id"),
                               "severity": f.get("severity"), "source": f.get("source"),
-                              "spans": _spans(f.get("spans"))} for f in flags],
+                              "spans": _spans(f.get("spans")), "confidence": f.get("confidence")} for f in flags],
             "policy_ids": sorted({f.get("policy_id") for f in flags if f.get("policy_id")}),
             "policy_max_severity": max((int(f.get("severity") or 0) for f in flags), default=0),
             **{f"confidence_{f}": conf.get(f) for f in CONFIDENCE_FIELDS},
+            "confidence_calibrated": list(conf.get("calibrated") or []),
             "rationale": e.get("rationale"), "review_routed": (e.get("review") or {}).get("routed"),
             "review_reasons": list((e.get("review") or {}).get("reasons") or []),
             "model": p.get("model"), "prompt_hash": p.get("prompt_hash"),
             "tool_versions_json": json.dumps(p.get("tool_versions") or {}, sort_keys=True, ensure_ascii=False),
             "tokens_in": p.get("tokens_in"), "tokens_out": p.get("tokens_out"), "cost_usd": p.get("cost_usd"),
             "latency_s": p.get("latency_s"), "cache_hit": p.get("cache_hit"), "llm_calls": p.get("llm_calls"),
-            "attempts": p.get("attempts"),
+            "attempts": p.get("attempts"), "llm_consulted": p.get("llm_consulted"), "fusion": p.get("fusion"),
             "evidence_json": json.dumps(e.get("evidence") or {}, sort_keys=True, ensure_ascii=False),
         })
     err = rec.get("error")
