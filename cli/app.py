@@ -11,6 +11,22 @@ from typing import Annotated
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+
+def _quiet_litellm_warnings() -> None:
+    """LiteLLM's internal warnings are nothing a liner user can act on: pydantic serializer and
+    deprecation warnings raised from litellm's modules (filtered by that module, so warnings from
+    linernotes and every other package still show), and pydantic's "protected namespace" warning
+    for ``model_*`` fields, which pydantic < 2.10 prints once per litellm class at import (raised
+    from pydantic's own module, so it is matched by its text; linernotes models have no such field)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"litellm(\.|$)")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydantic\._internal\._fields$",
+                            message=r'Field "model_\w+" (in \w+ )?has conflict with protected namespace')
+
+
+_quiet_litellm_warnings()
+
 import typer  # noqa: E402
 
 from linernotes.cli.render import print_dry_run, print_summary, progress_reporter  # noqa: E402
@@ -36,10 +52,40 @@ def _register_subcommands() -> None:
     app.command("monitor")(import_module("linernotes.cli.monitor_cmd").monitor)
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
+    _attach_examples()
+
+
+def _command_paths() -> list[tuple[str, typer.models.CommandInfo]]:
+    """Every registered command as (path after ``liner``, its CommandInfo)."""
+    def name(info: typer.models.CommandInfo) -> str:
+        return info.name or info.callback.__name__.replace("_", "-")
+
+    out = [(name(c), c) for c in app.registered_commands]
+    for group in app.registered_groups:
+        out += [(f"{group.name} {name(c)}", c) for c in group.typer_instance.registered_commands]
+    return out
+
+
+def _attach_examples() -> None:
+    from linernotes.cli.examples import epilog
+
+    for path, info in _command_paths():
+        info.epilog = info.epilog or epilog(path)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from linernotes import __version__
+
+        typer.echo(f"liner (linernotes) {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit")] = False,
+) -> None:
     """Tag and enrich a streaming catalog with an agent graph, and prove the tags are right."""
 
 

@@ -18,10 +18,14 @@ def _group() -> None:
 
 @index_app.command("build")
 def build(
-    source: Annotated[Path, typer.Argument(help="Gold file (JSONL/CSV/Parquet/datasets folder) or a run's output")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Index folder (extended if it exists)")],
+    source: Annotated[Path | None, typer.Argument(
+        help="A liner tag output (with --catalog), or a gold file (same as --gold)")] = None,
+    gold: Annotated[Path | None, typer.Option(
+        "--gold", help="Labeled file: JSONL, CSV/TSV, Parquet or a datasets folder")] = None,
     catalog: Annotated[Path | None, typer.Option(help="SOURCE is a liner tag output: the catalog it tagged")] = None,
-    map_spec: Annotated[str | None, typer.Option("--map", help="Catalog column mapping dst=src,...")] = None,
+    map_spec: Annotated[str | None, typer.Option(
+        "--map", help="Column mapping dst=src,... (the gold file's, or the catalog's with --catalog)")] = None,
     genres_field: Annotated[str, typer.Option(help="Gold column with the genre labels")] = "gold_genres",
     include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
     embedder: Annotated[str, typer.Option(help="wordllama[:64|128|256] or st:<model>")] = "wordllama:128",
@@ -32,9 +36,16 @@ def build(
     from linernotes.tools.retrieval.exemplar_sources import records_from_file, records_from_run
     from linernotes.tools.retrieval.exemplars import build_exemplar_index
 
+    if source is None and gold is None:
+        _fail("give the labeled file: --gold FILE (or a liner tag output as SOURCE with --catalog CATALOG)")
+    if source is not None and gold is not None:
+        _fail(f"give the labeled file once: --gold {gold} or SOURCE {source}, not both")
+    if gold is not None and catalog is not None:
+        _fail("--catalog goes with a liner tag output given as SOURCE, not with --gold")
     try:
-        records = (records_from_run(source, catalog, parse_mapping(map_spec), accepted_only=not include_routed)
-                   if catalog else records_from_file(source, genres_field))
+        mapping = parse_mapping(map_spec)
+        records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
+                   if catalog else records_from_file(gold or source, genres_field, mapping=mapping))
         before = _count(out)
         index = build_exemplar_index(records, out, embedder=embedder, ann_threshold=ann_threshold)
     except (FileNotFoundError, ValueError, CatalogError) as e:
@@ -42,6 +53,11 @@ def build(
         raise typer.Exit(2) from None
     typer.echo(json.dumps({"folder": str(out), "added": len(index) - before, "total": len(index),
                            "embedder": index.meta.embedder, "ann": index.store.uses_ann}, indent=2))
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"liner: error: {msg}", err=True)
+    raise typer.Exit(2)
 
 
 def _count(folder: Path) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class Progress:
         return self
 
     def update(self, _record: Any, s: Any) -> None:
+        """``on_record(record, RunSummary)``."""
         if self._bar is None:
             return
         self._bar.update(self._task, total=s.expected_rows, completed=s.processed + s.skipped,
@@ -43,6 +45,16 @@ class Progress:
     def __exit__(self, *exc: Any) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+
+
+def progress_reporter(enabled: bool, total: int | None, interval: float) -> Any:
+    """A live bar on a terminal, log lines (``linernotes.progress``) otherwise, or nothing; each is
+    a context manager with an ``update(record, summary)`` method."""
+    if enabled and not sys.stderr.isatty():
+        from linernotes.progress import ProgressLog
+
+        return ProgressLog(sys.stderr, interval=interval, total=total)
+    return Progress(enabled=enabled)
 
 
 def print_summary(s: Any, output: Path) -> None:
@@ -60,6 +72,8 @@ def print_summary(s: Any, output: Path) -> None:
         t.add_row(k, str(v))
     for kind, n in sorted(s.errors_by_kind.items()):
         t.add_row(f"  error: {kind}", str(n))
+    for kind, n in sorted(getattr(s, "audio_errors_by_kind", {}).items()):
+        t.add_row(f"  tagged without audio: {kind}", str(n))
     err.print(t)
     for note in s.notes():
         err.print(note, markup=False, highlight=False)
@@ -72,6 +86,11 @@ def print_dry_run(r: Any) -> None:
                  ("est. cost (USD)", "unknown" if r.est_cost_usd is None else f"{r.est_cost_usd:.6f}")]:
         t.add_row(k, str(v))
     out.print(t)
+    if r.bad_rows:
+        out.print("[bold]why rows are bad[/bold] (first example of each kind):")
+        for x in r.bad_row_examples:
+            out.print(f"  line {x.line}: {x.kind} ({r.bad_rows_by_kind.get(x.kind, 0)} rows): {x.message}",
+                      markup=False, highlight=False)
     if r.sample_prompt:
         out.print(f"[bold]sample prompt for item {r.sample_id}:[/bold]")
         for m in r.sample_prompt:
