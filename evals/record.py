@@ -24,7 +24,9 @@ Stable per-item fields (the review UI builds queues from these; do not rename):
 Metric names are ``<task>.<metric>`` (``genres.micro_f1``, ``valence.pearson``,
 ``policy.flag_recall``, ``run.latency_p50_s`` ...); each carries a point value and a 95% bootstrap
 interval (clustered by ``group``). ``ci_low``/``ci_high`` are null for figures without sampling
-uncertainty (counts, costs).
+uncertainty (counts, costs) and when the interval is withheld (too few items; ``ci_method``).
+Evidence-only baselines are ``baseline.<name>.<task>.<metric>``; ``extras.baselines`` holds the
+paired record-minus-baseline comparison, ``extras.<task>.risk_coverage`` the risk-coverage table.
 """
 
 from __future__ import annotations
