@@ -111,11 +111,15 @@ def risk_coverage(conf: list[float | None], correct: list[float | None],
     error items have no confidence and are never accepted), ``precision`` = share of those that
     are right (None when none is accepted), ``accepted`` = how many. ``correct`` None = the item
     is not in the task."""
+    k = np.array([np.nan if x is None else x for x in correct], dtype=np.float64)
+    c = np.array([np.nan if x is None else x for x in conf], dtype=np.float64)
+    in_task = ~np.isnan(k)
+    n = int(in_task.sum())
+    c, k = c[in_task], k[in_task]
     rows = []
-    in_task = [(c, k) for c, k in zip(conf, correct, strict=True) if k is not None]
-    n = len(in_task)
     for t in thresholds:
-        acc = [k for c, k in in_task if c is not None and c >= t]
-        rows.append({"threshold": t, "coverage": len(acc) / n if n else None,
-                     "precision": sum(acc) / len(acc) if acc else None, "accepted": len(acc)})
+        acc = ~np.isnan(c) & (c >= t)  # NaN (error item) is never accepted
+        m = int(acc.sum())
+        rows.append({"threshold": t, "coverage": m / n if n else None,
+                     "precision": float(k[acc].sum()) / m if m else None, "accepted": m})
     return rows
