@@ -68,3 +68,42 @@ def helpers_read_after_kill(helpers, out) -> None:
     tmp = out.with_name("after-kill.jsonl")
     tmp.write_bytes(whole)
     helpers.read_output(tmp)
+
+
+@pytest.mark.slow
+def test_sigkill_while_a_resume_replaces_error_records_loses_and_duplicates_nothing(tmp_path, forkcli, jittery_server,
+                                                                                     helpers):
+    """Resume retries error records: the new line is appended and the old one removed by an
+    atomic compaction when the run ends. SIGKILL the resume at random points (mid-run, and
+    right as it finishes), then resume again: one record per id, all ok, none lost."""
+    rng = random.Random(20261130)
+    kills = 0
+    for run in range(4):
+        d = tmp_path / f"run{run}"
+        d.mkdir()
+        ids = [f"e{run}-item-{i:03d}" for i in range(ITEMS)]
+        flaky = set(rng.sample(ids, 5))
+        catalog = helpers.write_jsonl(d / "c.jsonl", [
+            {"id": i, "title": f"{'FAULT:503x1 ' if i in flaky else ''}Song {i} {d.name}", "artist": "Kill Test"}
+            for i in ids])
+        out = d / "out.jsonl"
+        args = ["tag", catalog, "-o", out, *helpers.stub_args(jittery_server, "--concurrency", "4", "--retries", "0")]
+        env = helpers.env(d / "cache")
+        first = forkcli.run(args, d / "log", env)
+        assert first.rc == 1, first.stderr
+        assert sum(r["status"] == "error" for r in helpers.read_output(out)) == len(flaky)
+        # lines in the file when killed: ITEMS, then one more per retried error (up to 5)
+        kill_at = ITEMS + rng.randint(1, len(flaky))
+        res = forkcli.run(args, d / "log", env, kill_at_line=kill_at, watch=out, seed=rng.randrange(1 << 30),
+                          jitter_s=0.02)
+        if res.killed:
+            kills += 1
+            helpers_read_after_kill(helpers, out)
+            whole = [r["id"] for r in helpers.read_output(out.with_name("after-kill.jsonl"))]
+            assert set(whole) == set(ids), "a kill mid-resume lost a record"
+        final = forkcli.run(args, d / "log", env)
+        assert final.rc == 0, final.stderr
+        records = helpers.read_output(out)
+        assert sorted(r["id"] for r in records) == sorted(ids), "lost or duplicated"
+        assert all(r["status"] == "ok" for r in records)
+    assert kills >= 2, f"only {kills} kills landed mid-resume"
