@@ -113,8 +113,8 @@ class RunSummary(BaseModel):
         if self.ok and self.cache_hits == self.ok and self.llm_calls == 0:
             out.append("all LLM answers came from the cache: 0 LLM calls made")
         for kind in sorted(self.errors_by_kind):
-            msg = self.error_examples.get(kind, "")
-            out.append(f"{kind} ({self.errors_by_kind[kind]}): {msg}"[:300])
+            msg = self.error_examples.get(kind)
+            out.append(f"{kind} ({self.errors_by_kind[kind]})" + (f": {msg}"[:300] if msg else ""))
         if "llm.config" in self.errors_by_kind:
             out.append("llm.config: no request left this process; check --model, --api-base and the "
                        "provider's API key variable")

@@ -22,7 +22,7 @@ from linernotes.beam.transforms import DEAD_LETTER, NAMESPACE, OK, EnrichItems
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
 from linernotes.runner import RunOptions, RunSummary, manifest_path, package_versions
-from linernotes.runstore import write_manifest
+from linernotes.runstore import OutputLock, write_manifest
 from linernotes.schema import OutputRecord
 from linernotes.sinks.beam_io import WriteRecords
 
@@ -87,8 +87,9 @@ def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None
     start = time.monotonic()
     p = beam.Pipeline(options=options)
     build_pipeline(p, config, opts)
-    result = p.run()
-    result.wait_until_finish()
+    with OutputLock(opts.output):  # one writer per output, whichever runner (raises OutputLocked)
+        result = p.run()
+        result.wait_until_finish()
     summary = summary_from_metrics(result)
     summary.elapsed_s = time.monotonic() - start
     summary.expected_rows = estimate_rows(opts.input)
