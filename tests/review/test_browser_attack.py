@@ -38,7 +38,8 @@ def attack_site(tmp_path: Path, repo_root: Path):
     (root / "disguised.mp3").write_text('<!doctype html><script src="/audio/attack-js"></script>')
     shutil.copy(repo_root / "examples/audio/slow-rain-90bpm.flac", root / "song.flac")
     items = {"attack-html": "attack.html", "attack-js": "attack.js", "attack-svg": "attack.svg",
-             "disguised": "disguised.mp3", "song": "song.flac", "victim": None, "control": None}
+             "disguised": "disguised.mp3", "song": "song.flac", "victim": None, "control": None, "..": None,
+             "abc\u202egpj.exe": None}
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps({"id": k, "text": f"item {k}", "ratings": [-4, 4, -4, 4], "mean": 0.0,
                                         **({"audio_path": v} if v else {})}) + "\n" for k, v in items.items()))
@@ -93,6 +94,12 @@ def test_planted_page_cannot_forge_a_decision_in_a_real_browser(attack_site, chr
             page = browser.new_page()
             assert page.goto(f"{base}/login?token={TOKEN}").status == 200  # signed in, at the queue
             assert "Review queue" in page.content()
+            # item 13 in the browser: the id '..' opens from its queue link; an RLO in an id is shown
+            page.locator("#queue a", has_text="..").first.click()
+            page.wait_for_url(f"{base}/item?id=..")
+            assert page.locator("#item-id").inner_text() == ".."
+            page.goto(f"{base}/")
+            assert "abc[U+202E]gpj.exe" in page.locator("#queue").inner_text()
             seen: list[tuple[str, int, str]] = []
             page.on("response", lambda r: seen.append((r.url, r.status, r.headers.get("content-type", ""))))
             for item in ("attack-html", "attack-svg", "disguised"):
