@@ -23,9 +23,12 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Reference data from outside the project (tests may read it; the product never does)."""
+    """Reference data from outside the project (tests may read it; the product never does).
+
+    Missing data is a failure, never a skip: a CI run without it would otherwise pass while
+    proving nothing about the tests that need it."""
     if not SHARED.is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
+        pytest.fail(f"reference data not found at {SHARED}: this test needs ../shared/data", pytrace=False)
     return SHARED
 
 
