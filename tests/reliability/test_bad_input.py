@@ -94,8 +94,34 @@ def test_bad_rows_become_error_records_and_good_rows_are_processed(name, corpus,
         assert e["message"] and e["source"].endswith(name), "the error names the file and the reason"
     rerun = forkcli.run(["tag", corpus / name, "-o", out, *helpers.stub_args(fault_server)], tmp_path,
                         helpers.env(tmp_path))
-    assert len(helpers.read_output(out)) == len(records), "resume skips bad rows already answered"
-    assert rerun.rc in (0, 1) and "Traceback" not in rerun.stderr
+    after = helpers.read_output(out)
+    # resume retries the error rows: they fail the same way, so the exit code and the records
+    # (one per row: id, status, error kind and line) are exactly those of the first run
+    assert "Traceback" not in rerun.stderr
+    assert rerun.rc == (1 if errors else 0), rerun.stderr
+    assert sorted(map(_outcome, after)) == sorted(map(_outcome, records))
+
+
+def _outcome(rec: dict) -> tuple:
+    err = rec["error"] or {}
+    return rec["id"], rec["status"], err.get("kind"), err.get("line")
+
+
+def test_a_repaired_row_is_ok_on_the_rerun_and_the_rerun_exits_0(corpus, tmp_path, forkcli, fault_server, helpers):
+    """Made up, same kind: the cut last line is completed between the runs; the rerun must report
+    success (exit 0) and leave exactly one ok record per row."""
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_bytes((corpus / "truncated-last-line.jsonl").read_bytes())
+    out = tmp_path / "out.jsonl"
+    first = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server)], tmp_path, helpers.env(tmp_path))
+    assert first.rc == 1, first.stderr
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    lines[2] = json.dumps({"id": "t-3", "title": "cut short no more", "description": "a calm ambient piece"})
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rerun = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server)], tmp_path, helpers.env(tmp_path))
+    assert rerun.rc == 0, rerun.stderr
+    records = helpers.read_output(out)
+    assert sorted((r["id"], r["status"]) for r in records) == [("t-1", "ok"), ("t-2", "ok"), ("t-3", "ok")]
 
 
 @pytest.mark.parametrize("name", sorted(FILE_CASES))
