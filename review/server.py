@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from linernotes.review.web.security import BindError, check_bind, is_loopback
+from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
 
 __all__ = ["BindError", "prepare", "serve"]
 
@@ -18,6 +18,7 @@ def prepare(store: str | Path, host: str = "127.0.0.1", token: str | None = None
     from linernotes.review.web.app import Settings, create_app
 
     check_bind(host, token)
+    check_token(token)
     root = audio_root or ReviewStore(store).meta().get("audio_root")
     return create_app(Settings(store=Path(store), token=token, loopback_only=is_loopback(host),
                                audio_root=Path(root) if root else None))

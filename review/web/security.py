@@ -130,8 +130,8 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, token: str | None) -> None:
-    """``BindError`` for a non-loopback address without a token, or for a weak token."""
-    check_token(token)
+    """``BindError`` for a non-loopback address without a token (``check_token`` judges its strength;
+    ``linernotes.service`` shares this rule)."""
     if not is_loopback(host) and not token:
         raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token or "
                         "--generate-token (annotators then open /login?token=...)")

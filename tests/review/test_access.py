@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from linernotes.review.server import prepare
 from linernotes.review.web.app import Settings, create_app
 from linernotes.review.web.security import BindError, LoginThrottle, check_bind, check_token
 
@@ -31,15 +32,20 @@ class FakeClock:
 
 @pytest.mark.parametrize("token", [" ", "7391", "", "aaaaaaaaaaaaaaaaaaaaaaaa", "0101010101010101010101",
                                    "short-Mixed-9x", f" {STRONG}", f"{STRONG}\n"])
-def test_weak_tokens_are_refused(token):
+def test_weak_tokens_are_refused(built_store, token):
     with pytest.raises(BindError, match="--token"):
-        check_bind("0.0.0.0", token)
+        check_token(token)
+    with pytest.raises(BindError, match="--token"):
+        prepare(built_store, host="0.0.0.0", token=token)
+    with pytest.raises(BindError, match="--token"):
+        prepare(built_store, host="127.0.0.1", token=token)  # a token given on loopback must be strong too
 
 
-def test_strong_token_passes_and_loopback_needs_none():
+def test_strong_token_passes_and_loopback_needs_none(built_store):
     check_token(STRONG)
     check_bind("0.0.0.0", STRONG)
     check_bind("127.0.0.1", None)
+    assert prepare(built_store, host="0.0.0.0", token=STRONG) is not None
 
 
 @pytest.mark.parametrize("token", ["7391", " "])
