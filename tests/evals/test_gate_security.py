@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from linernotes.evals.gate import Rule, Rules, run_gate
 from linernotes.evals.record import ExemplarInfo, MetricValue
-from linernotes.evals.report import gate_markdown, md_text, summary_markdown
+from linernotes.evals.report import gate_markdown, md_text, render_html, summary_markdown
 from linernotes.evals.scoring import score_record
 from linernotes.evals.synthetic import synthetic_record
 
@@ -208,3 +208,7 @@ def test_gate_and_eval_reports_escape_hostile_ids_inputs_and_labels(runs, tmp_pa
     rows = [line for line in gate_markdown(res).splitlines() if line.startswith("| ") and "→" in line
             and "0." in line]
     assert rows and all(len(re.findall(r"(?<!\\)\|", line)) == 5 for line in rows)
+    html = render_html(res)
+    body = re.sub(r"<svg.*?</svg>", "", html.split("<body>", 1)[1], flags=re.S)  # plots carry their own comments
+    assert "<script" not in body and "<img" not in body and "<!--" not in body
+    assert "\u202e" not in html and "\x00" not in html and "U+202E" in html
