@@ -38,6 +38,10 @@ def eval_cmd(
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of the judge")] = None,
     resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
+    llm_mode: Annotated[str, typer.Option("--llm", help="always: one LLM draft per item; never: tools and "
+                                          "fusion only")] = "always",
+    fusion: Annotated[str, typer.Option(help="Fusion artifact folder, 'default' (shipped) or 'none'")] = "default",
+    rationale: Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a rationale")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the markdown summary here")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report (metrics, record vs "
@@ -58,7 +62,7 @@ def eval_cmd(
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
                         use_cache=cache, seed=seed)
-        config = TagConfig(llm=llm, prompt=prompt)
+        config = TagConfig(llm=llm, prompt=prompt, llm_mode=llm_mode, fusion=fusion, rationale=rationale)
         opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
                            repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base,
                            resamples=resamples, fresh=fresh)
@@ -91,7 +95,8 @@ def gate_cmd(
     resamples: Annotated[int, typer.Option(min=100, help="Paired bootstrap resamples")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed")] = 0,
 ) -> None:
-    """Compare CANDIDATE with BASELINE item by item; exit 0 pass, 1 regression, 2 unusable input."""
+    """Re-score BASELINE and CANDIDATE from the baseline's gold and tasks, compare them item by item
+    (paired bootstrap); exit 0 pass, 1 regression, 2 unusable or incomparable input."""
     from linernotes.evals.gate import GateError, load_rules, run_gate
     from linernotes.evals.report import gate_markdown, write_html
 

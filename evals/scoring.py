@@ -17,7 +17,7 @@ import numpy as np
 
 from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
-from linernotes.evals.metrics.calibration import risk_coverage, score_calibration
+from linernotes.evals.metrics.calibration import RISK_THRESHOLDS, risk_coverage, score_calibration
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.retrieval import score_retrieval
@@ -97,7 +97,9 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
     accepted = [None if f is None else f >= threshold for f in field_conf]
     out.merge(score_calibration(task.name, conf, correct, accepted))
-    out.extras[f"{task.name}.risk_coverage"] = risk_coverage(conf, correct)
+    # the grid plus the run's own review threshold, so its operating point is one of the rows
+    out.extras[f"{task.name}.risk_coverage"] = risk_coverage(
+        conf, correct, tuple(sorted(set(RISK_THRESHOLDS) | {round(float(threshold), 4)})))
     return out
 
 
