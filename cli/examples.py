@@ -21,6 +21,10 @@ EXAMPLES: dict[str, list[str]] = {
         "liner gate evals/baselines/ci-slice.json run.json --report report.md",
         "liner gate base.json cand.json --config evals/gates.yaml --html report.html",
     ],
+    "fit": [
+        "liner fit bandcamp-genres vader-valence policy-prompts --negatives bandcamp-genres -o fusion/",
+        "liner fit vader-valence --run run.json -o fusion/",
+    ],
     "export": [
         "liner export out.jsonl -o out.parquet",
     ],
