@@ -281,6 +281,7 @@ async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: 
     failure: list[BaseException] = []
     # input-error lines (keyed line:N) of rows that now read cleanly: their new record has the id's key
     stale: set[str] = set()
+    retried = False  # a key that already has a line gets a new one: the old line goes at the end
 
     def emit(rec: OutputRecord) -> None:
         writer.write(rec)
@@ -309,6 +310,7 @@ async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: 
             if row.key in done:
                 summary.skipped += 1
                 continue
+            retried = retried or row.key in state.last_status
             if row.item is None:
                 emit(error_record(row.raw_id, row.error))
                 continue
@@ -330,7 +332,8 @@ async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: 
         writer.close()
         summary.elapsed_s = time.monotonic() - start
         status = "failed" if failure else "complete"
-        if journal == opts.output:  # Parquet sinks keep the last record per key themselves
+        # Parquet sinks keep the last record per key themselves; a full scan only when a line was superseded
+        if journal == opts.output and (retried or stale or state.superseded):
             with contextlib.suppress(OutputError):  # a failed compaction is redone by the next run
                 summary.replaced = compact(journal, stale)
         with contextlib.suppress(OSError):
