@@ -287,7 +287,7 @@ def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples:
     bound = float(lo) * sign if sign > 0 else -float(hi)
     ok = bound >= rule.margin - 1e-12
     why = (f"record {'beats' if ok else 'does not beat'} the best baseline {best}: lower bound of the improvement "
-           f"{bound:+.4f} {'>=' if ok else '<'} {rule.margin:g} at {rule.confidence:.0%}")
+           f"{bound:+.4f} {'reaches' if ok else 'is below'} the margin {rule.margin:g} at {rule.confidence:.0%}")
     return RuleOutcome(**common, status="pass" if ok else "fail", ci_low=float(lo), ci_high=float(hi), bound=bound,
                        reason=why)
 
