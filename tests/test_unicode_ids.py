@@ -124,3 +124,14 @@ def test_liner_eval_warns_and_records_unknown_gold_labels(tmp_path: Path, caplog
     assert any("1 of 3" in m and "'Zorblax Wave'" in m for m in caplog.messages), caplog.messages
     (check,) = RunRecord.load(out).extras["gold_labels"]
     assert check["unknown"] == 1 and check["examples"] == {"Zorblax Wave": "zorblax-wave"}
+
+
+def test_review_edits_land_on_the_same_ids() -> None:
+    """An annotator typing a genre in any form gets the taxonomy id (review.vocab matches by slugify)."""
+    from linernotes.review.vocab import match, pack_ids
+
+    allowed = pack_ids("genres")
+    for form in _forms("Forró"):
+        assert match(form, allowed) == "forro", form
+    assert match(unicodedata.normalize("NFD", "Nueva Canción"), allowed) == "nueva-cancion"
+    assert match(unicodedata.normalize("NFD", "Raï"), allowed) == "rai"
