@@ -17,6 +17,7 @@ ROOTS = {
     "linernotes.review": "review",
     "linernotes.cli": "cli",
     "linernotes.packs": "packs",
+    "linernotes.fusion": "fusion",
 }
 DATA = ["*.yaml", "*.yml", "*.json", "*.jsonl", "*.md", "*.txt", "*.csv", "*.html", "*.css", "*.js",
         "*.j2", "*.wav", "*.flac", "*.ogg", "*.mp3", "*.arrow"]

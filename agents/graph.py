@@ -1,7 +1,8 @@
 """The enrichment graph, nodes and edges in one place:
 
-    gather -> tools -> extract -> verify --(problems, attempts left)--> extract
-                                         \\-> route -> END
+    gather -> tools --(llm: always)--> extract -> verify --(problems, attempts left)--> extract
+                   \\                                   \\-> fuse -> route -> END
+                    \\--(llm: never)-------------------------> fuse
     extract --(LLM failed for good)--> END (the item becomes an error record)
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 
 from linernotes.agents.nodes.extract import extract
+from linernotes.agents.nodes.fuse import fuse
 from linernotes.agents.nodes.gather import gather
 from linernotes.agents.nodes.route import route
 from linernotes.agents.nodes.run_tools import run_tools
@@ -25,6 +27,10 @@ from linernotes.agents.state import GraphState
 
 def _after_extract(state: GraphState, rt: AgentRuntime) -> str:
     return END if state.get("error") is not None else "verify"
+
+
+def _after_tools(state: GraphState, rt: AgentRuntime) -> str:
+    return "fuse" if rt.config.llm_mode == "never" else "extract"
 
 
 def on_loop(fn: Callable[..., Any], rt: AgentRuntime) -> Callable[[GraphState], Awaitable[Any]]:
@@ -47,11 +53,13 @@ def build_graph(rt: AgentRuntime):
     g.add_node("tools", on_loop(run_tools, rt))
     g.add_node("extract", on_loop(extract, rt))
     g.add_node("verify", on_loop(verify, rt))
+    g.add_node("fuse", on_loop(fuse, rt))
     g.add_node("route", on_loop(route, rt))
     g.add_edge(START, "gather")
     g.add_edge("gather", "tools")
-    g.add_edge("tools", "extract")
+    g.add_conditional_edges("tools", on_loop(_after_tools, rt), {"extract": "extract", "fuse": "fuse"})
     g.add_conditional_edges("extract", on_loop(_after_extract, rt), {"verify": "verify", END: END})
-    g.add_conditional_edges("verify", on_loop(after_verify, rt), {"extract": "extract", "route": "route"})
+    g.add_conditional_edges("verify", on_loop(after_verify, rt), {"extract": "extract", "fuse": "fuse"})
+    g.add_edge("fuse", "route")
     g.add_edge("route", END)
     return g.compile()

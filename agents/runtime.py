@@ -12,6 +12,7 @@ import jinja2
 
 from linernotes import __version__
 from linernotes.config import TagConfig
+from linernotes.fusion.artifact import FusionArtifact, default_fusion_dir, load_fusion
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
 from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
@@ -60,6 +61,7 @@ class AgentRuntime:
     prompt: Prompt
     exemplars: Any = None
     tool_versions: dict[str, str] = field(default_factory=dict)
+    fusion: FusionArtifact | None = None
 
     def taxonomy_for(self, item: Item) -> Taxonomy:
         return self.genre_taxonomies[item.type]
@@ -87,6 +89,9 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
     }
     if exemplars is not None:
         versions["exemplars"] = f"{len(exemplars)} items, {exemplars.meta.embedder}"
+    fusion = open_fusion(config.fusion)
+    if fusion is not None:
+        versions["fusion"] = fusion.content_hash
     return AgentRuntime(
         config=config,
         llm=llm or LLMClient(config.llm),
@@ -96,4 +101,16 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         prompt=load_prompt(config.prompt),
         exemplars=exemplars,
         tool_versions=versions,
+        fusion=fusion,
     )
+
+
+def open_fusion(setting: str | None) -> FusionArtifact | None:
+    """``None``/``"none"``: no fusion; ``"default"``: the shipped artifact (absent in a checkout
+    that has not fitted one yet); else a fusion folder (a bad one is a FusionError)."""
+    if setting is None or setting == "none":
+        return None
+    if setting == "default":
+        folder = default_fusion_dir()
+        return load_fusion(folder) if (folder / "fusion.json").is_file() else None
+    return load_fusion(setting)

@@ -6,6 +6,7 @@ from typing import Any, TypedDict
 
 from pydantic import BaseModel, Field
 
+from linernotes.fusion.decide import Decision
 from linernotes.schema import Enrichment, ErrorInfo, Item, Usage
 from linernotes.tools.audio.features import AudioFeatures
 from linernotes.tools.policy.lookup import PolicyHit
@@ -60,6 +61,7 @@ class GraphState(TypedDict, total=False):
     plan: list[str]
     evidence: Evidence
     draft: Draft | None
+    decisions: dict[str, Decision]
     attempts: int
     problems: list[str]
     usage: Usage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +15,10 @@ class TagConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     prompt: str = "extract.v2"
     rationale: bool = Field(False, description="ask the LLM for a one-sentence rationale (more output tokens)")
+    llm_mode: Literal["always", "never"] = Field(
+        "always", description="always: one LLM draft per item; never: evidence and fusion only (no LLM call)")
+    fusion: str | None = Field("default", description="fusion artifact folder, 'default' (shipped) or None "
+                               "(hand-set heuristics, confidences marked uncalibrated)")
     genre_taxonomy: str = "music-genres"
     podcast_taxonomy: str = "podcast-categories"
     mood_taxonomy: str = "moods"

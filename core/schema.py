@@ -92,7 +92,8 @@ class PolicyFlag(BaseModel):
     clause_id: str
     severity: int = Field(ge=0, le=4, description="0 none .. 4 severe")
     spans: list[EvidenceSpan] = Field(default_factory=list)
-    source: Literal["lexicon", "model", "lexicon+model"] = "lexicon"
+    source: Literal["lexicon", "model", "lexicon+model", "fusion", "lexicon+fusion"] = "lexicon"
+    confidence: float | None = Field(None, ge=0, le=1, description="fusion: calibrated P(this clause is right)")
 
 
 class Explicit(BaseModel):
@@ -101,7 +102,8 @@ class Explicit(BaseModel):
 
 
 class Confidence(BaseModel):
-    """Computed from tool/model agreement and retrieval margins, never taken from the model."""
+    """Per field, never taken from the model: a calibrated probability of being right for the
+    fields in ``calibrated`` (learned fusion), else a hand-set score from tool/model agreement."""
 
     genres: float = Field(ge=0, le=1)
     moods: float = Field(ge=0, le=1)
@@ -109,6 +111,8 @@ class Confidence(BaseModel):
     language: float = Field(ge=0, le=1)
     explicit: float = Field(ge=0, le=1)
     policy: float = Field(ge=0, le=1)
+    calibrated: list[str] = Field(default_factory=list, description="fields whose confidence is a calibrated "
+                                  "probability of being right (fitted fusion); the others are hand-set scores")
 
 
 class Review(BaseModel):
@@ -154,6 +158,8 @@ class Provenance(BaseModel):
     cache_hit: bool = False
     llm_calls: int = 0
     attempts: int = 1
+    llm_consulted: bool = True
+    fusion: str | None = Field(None, description="content hash of the fusion artifact that decided the fields")
 
 
 class Enrichment(BaseModel):

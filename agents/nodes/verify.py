@@ -73,8 +73,8 @@ def verify(state: GraphState, rt: AgentRuntime) -> GraphState:
 
 
 def after_verify(state: GraphState, rt: AgentRuntime) -> str:
-    """Edge: re-ask while problems remain and attempts are left; otherwise route."""
+    """Edge: re-ask while problems remain and attempts are left; otherwise fuse."""
     reask = any(needs_reask(p) for p in state.get("problems") or [])
     if state.get("error") is None and reask and state.get("attempts", 0) < rt.config.max_attempts:
         return "extract"
-    return "route"
+    return "fuse"

@@ -36,11 +36,13 @@ KINDS = {"multilabel": ("exemplar_vote", "shortlist_top1", "shortlist_top3", "la
 
 
 def predicted_category(pred: dict[str, Any] | None, task: TaskSpec) -> tuple[str, bool]:
-    """(category, flagged): the most severe flag whose clause maps to a gold category (ties by
+    """(category, flagged): the fused classifier's flag when the record has one (it is the
+    record's category), else the most severe flag whose clause maps to a gold category (ties by
     clause id); an unmapped flag still counts as flagged (``unmapped:<clause>``); none -> the
     task's ``none_label``."""
     flags = (pred or {}).get("policy_flags") or []
-    ordered = sorted(flags, key=lambda f: (-int(f.get("severity", 0)), f.get("clause_id", "")))
+    ordered = sorted(flags, key=lambda f: (f.get("source") not in ("fusion", "lexicon+fusion"),
+                                           -int(f.get("severity", 0)), f.get("clause_id", "")))
     for f in ordered:
         if f.get("clause_id") in task.clause_map:
             return task.clause_map[f["clause_id"]], True

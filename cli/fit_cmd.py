@@ -1,0 +1,59 @@
+"""``liner fit``: parse, call ``linernotes.evals.fit``, print. No logic here."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def fit(
+    specs: Annotated[list[str], typer.Argument(help="Gold spec names or YAML paths (one combiner per task kind)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fusion folder (fusion.json, MODEL_CARD.md, cv/)")],
+    data: Annotated[Path | None, typer.Option(help="Gold file instead of the spec's default (one spec only)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Items tagged with the LLM per spec (a seeded sample)")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed for the sample, the folds and the bootstrap")] = 0,
+    pool: Annotated[int | None, typer.Option(min=0, help="Extra gold items tagged without the LLM for "
+                                             "scalar/single-label tasks (default: all)")] = None,
+    negatives: Annotated[list[str] | None, typer.Option(help="Spec of clean items (class 'none' for policy), "
+                                                        "repeatable")] = None,
+    run: Annotated[list[Path] | None, typer.Option("--run", help="Existing `liner eval` run records to read "
+                                                   "instead of tagging the sample again, repeatable")] = None,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-fitting folds")] = 5,
+    model: Annotated[str, typer.Option("--model", "-m", help="'embedded', local:/x.gguf or a LiteLLM model")] = "embedded",
+    api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
+    resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the cross-fitted report")] = 1000,
+) -> None:
+    """Fit the fusion (evidence + LLM draft -> value, calibrated confidence) on gold, cross-fitted.
+
+    Example: liner fit bandcamp-genres vader-valence policy-prompts --negatives bandcamp-genres -o fusion/
+    """
+    from linernotes.catalog import CatalogError
+    from linernotes.config import TagConfig
+    from linernotes.evals.fit import FitOptions
+    from linernotes.evals.fit import fit as run_fit
+    from linernotes.evals.spec import SpecError
+    from linernotes.llm.client import LLMConfig
+    from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.runstore import OutputError
+
+    try:
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
+        config = TagConfig(llm=llm, fusion=None)
+        opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
+                          negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
+                          resamples=resamples)
+        summary = asyncio.run(run_fit(opts, config))
+    except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+        typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"fusion {summary.content_hash} -> {summary.output} ({summary.seconds:.0f} s)")
+    for field, figures in summary.fields.items():
+        shown = ", ".join(f"{k} {v}" for k, v in figures.items() if v is not None)
+        typer.echo(f"  {field}: {shown}")
+    for path in summary.cv_records:
+        typer.echo(f"  cross-fitted record: {path} (liner gate / --report read it like any eval run)")

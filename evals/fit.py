@@ -1,0 +1,344 @@
+"""``liner fit``: learn the fusion from gold, cross-fitted, and write the artifact.
+
+For each gold spec:
+
+1. the **sample** (``--limit`` items, ``--seed``) is tagged by the real graph with the LLM, exactly
+   as ``liner eval`` does (same run folder layout, cache-aware, resumable; ``--run RUN.json``
+   reads an existing eval run instead);
+2. for scalar and single-label tasks, the rest of the gold set (``--pool`` items) is tagged with
+   ``--llm never`` (tools only, milliseconds per item): text models need thousands of examples,
+   the LLM's contribution is learned from the sample; negatives (``--negatives SPEC``: clean
+   catalog items that violate no policy) join the single-label task as class ``none``;
+3. each task's combiner is fitted for its kind (``linernotes.fusion.fitting``) with outer/inner
+   cross-fitting; the sample's out-of-fold decisions are written into a copy of the sample run
+   record (``FUSION_DIR/cv/<spec>.json``) and scored like any eval, baselines included;
+4. the final combiners, thresholds (>= 95% precision of auto-accepted, out of fold) and the
+   model card go into ``FUSION_DIR/fusion.json``; fitting into an existing folder replaces only
+   the fields this fit covers.
+
+Only what the tagger saw reaches a feature: the observation is rebuilt from the tagger's
+allowlisted inputs, the tools' evidence and the LLM's draft (``tests/fusion`` checks that gold
+columns never do).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from linernotes.config import TagConfig
+from linernotes.evals.gold import GoldItem, GoldSet, load_gold, to_tagger_item
+from linernotes.evals.record import ItemResult, RunRecord
+from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder, tag_gold
+from linernotes.evals.scoring import score_record
+from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
+from linernotes.fusion.artifact import (
+    FieldFusion,
+    FusionArtifact,
+    FusionError,
+    choose_threshold,
+    load_fusion,
+    save_fusion,
+)
+from linernotes.fusion.decide import Decision
+from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
+from linernotes.fusion.observation import Observation, observation
+from linernotes.schema import PolicyFlag
+
+KIND_FIELD = {"multilabel": "genres", "valence": "valence", "policy": "policy"}
+# Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
+# weight learned from a few dozen drafts would be noise applied to every tagged item.
+MIN_DRAFTS = 100
+
+
+class FitOptions(BaseModel):
+    specs: list[str]
+    output: Path
+    data: Path | None = None
+    limit: int | None = Field(300, ge=1)
+    seed: int = 0
+    pool: int | None = Field(None, ge=0, description="evidence-only items beyond the sample (None: all)")
+    negatives: list[str] = Field(default_factory=list)
+    runs: list[Path] = Field(default_factory=list)
+    folds: int = Field(5, ge=2, le=20)
+    concurrency: int = Field(4, ge=1)
+    resamples: int = Field(1000, ge=0)
+    command: str = ""
+
+
+class FitSummary(BaseModel):
+    output: str
+    content_hash: str
+    fields: dict[str, dict[str, Any]]
+    cv_records: list[str]
+    seconds: float
+
+
+def _observations(spec: GoldSpec, gold: list[GoldItem], results: dict[str, ItemResult]
+                  ) -> tuple[list[Observation], list[GoldItem]]:
+    """Observations of the items the tagger answered, with their gold items (errors skipped)."""
+    obs, kept = [], []
+    for g in gold:
+        r = results.get(g.id)
+        if r is None or r.prediction is None:
+            continue
+        item = to_tagger_item(spec, g)
+        obs.append(observation(item, r.prediction.get("evidence") or {}, r.prediction.get("draft")))
+        kept.append(g)
+    return obs, kept
+
+
+def _read_runs(paths: list[Path], spec: GoldSpec) -> tuple[RunRecord | None, dict[str, ItemResult]]:
+    """Items of existing eval runs of ``spec`` by gold id; a record with an LLM draft wins."""
+    best: dict[str, ItemResult] = {}
+    first = None
+    for p in paths:
+        rec = RunRecord.load(p)
+        if rec.spec != spec.name:
+            continue
+        first = first or rec
+        for it in rec.items:
+            old = best.get(it.id)
+            has = it.prediction is not None and it.prediction.get("draft") is not None
+            if old is None or old.prediction is None or (has and old.prediction.get("draft") is None):
+                best[it.id] = it
+    return first, best
+
+
+async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig, work: Path
+                  ) -> tuple[RunRecord, Path, dict[str, ItemResult]]:
+    """The spec's LLM-tagged sample: from ``--run`` records when given, else a (resumable) eval.
+    Returns the record, its run folder and its items by gold id."""
+    record, items = _read_runs(opts.runs, spec)
+    if record is not None:
+        path = next(p for p in opts.runs if RunRecord.load(p).spec == spec.name)
+        return record, run_folder(path), items
+    out = work / f"{spec.name}.json"
+    rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
+                                     concurrency=opts.concurrency, resamples=0), config)
+    rec.save(out)
+    return rec, run_folder(out), {it.id: it for it in rec.items}
+
+
+async def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, work: Path,
+                concurrency: int, seed: int) -> dict[str, ItemResult]:
+    """Tag gold items outside ``exclude`` with tools only (``llm_mode=never``, no exemplars)."""
+    full = load_gold(spec, data)
+    items = [g for g in full.items if g.id not in exclude]
+    if n is not None and n < len(items):
+        rng = np.random.default_rng(seed)
+        items = [items[i] for i in sorted(rng.choice(len(items), n, replace=False))]
+    if not items:
+        return {}
+    gold = GoldSet(spec=spec.name, data_path=str(data), fingerprint=full.fingerprint, items=items)
+    cfg = config.model_copy(update={"llm_mode": "never", "exemplars": None, "fusion": None,
+                                    "audio_base": str(data.parent.resolve())})
+    folder = work / f"{spec.name}.pool.d"
+    preds = await tag_gold(spec, gold, cfg, folder, concurrency)
+    return {r.id: r for r in item_results(gold, preds)}
+
+
+def _prior(folder: Path) -> dict[str, float]:
+    """Each label's share of the exemplar index records the sample was tagged with."""
+    from linernotes.tools.retrieval.exemplars import RECORDS, ExemplarRecord
+
+    path = folder / "exemplars" / RECORDS
+    if not path.exists():
+        return {}
+    counts: Counter[str] = Counter()
+    n = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                n += 1
+                counts.update(set(ExemplarRecord.model_validate_json(line).genres))
+    return {g: round(c / n, 6) for g, c in counts.items()} if n else {}
+
+
+def _clause_for(task: TaskSpec) -> dict[str, str]:
+    """Gold category -> the clause a fused flag uses: the first clause the spec maps to it."""
+    out: dict[str, str] = {}
+    for clause, category in task.clause_map.items():
+        out.setdefault(category, clause)
+    return out
+
+
+def _correct(kind: str, value: Any, gold: Any, task: TaskSpec) -> bool:
+    if kind == "multilabel":
+        return bool(set(value) & set(gold or []))
+    if kind == "valence":
+        return abs(float(value) - float(gold)) <= task.tolerance
+    return value == gold
+
+
+def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str, Any]:
+    """A prediction as the graph would have written it with this decision (see agents route)."""
+    pred = {**pred, "confidence": {**pred["confidence"]}}
+    pred["confidence"][field] = d.confidence
+    pred["confidence"]["calibrated"] = sorted({*pred["confidence"].get("calibrated", []), field})
+    if field == "genres":
+        pred["genres"] = list(d.value)
+    elif field == "valence":
+        pred["valence"] = float(d.value)
+    elif field == "policy":
+        from linernotes.agents.nodes.route import fused_flags
+
+        flags = [PolicyFlag.model_validate(f) for f in pred.get("policy_flags") or [] if f.get("source") != "model"]
+        pred["policy_flags"] = [f.model_dump(mode="json") for f in fused_flags(flags, d, pack)]
+    return pred
+
+
+def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_note: dict[str, Any]) -> RunRecord:
+    items = []
+    for it in sample.items:
+        p = patched.get(it.id)
+        items.append(it.model_copy(update={"prediction": p}) if p is not None else it)
+    config = {**sample.config, "fusion": "cross-fitted", "fusion_fit": fusion_note}
+    return sample.model_copy(update={"items": items, "config": config, "metrics": {}, "extras": {}})
+
+
+async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
+    """Fit every task of every spec; returns where the artifact went and its figures."""
+    from linernotes.tools.policy.pack import load_policy_pack
+
+    started = time.monotonic()
+    opts.output.mkdir(parents=True, exist_ok=True)
+    work = opts.output / "runs"
+    try:
+        art = load_fusion(opts.output) if (opts.output / "fusion.json").exists() else FusionArtifact()
+    except FusionError:
+        art = FusionArtifact()
+    pack = load_policy_pack(config.policy_pack)
+    summary: dict[str, dict[str, Any]] = {}
+    cv_paths: list[str] = []
+    for name in opts.specs:
+        spec = load_spec(name)
+        data = resolve_data(spec, opts.data)
+        sample, folder, results = await _sample(opts, name, spec, config, work)
+        sample_gold = load_gold(spec, data, sample.limit, sample.seed)
+        patched: dict[str, dict[str, Any]] = {}
+        notes: dict[str, Any] = {}
+        for task in spec.tasks:
+            field = KIND_FIELD[task.kind]
+            entry, oof, obs_items, extra = await _fit_task(opts, spec, task, data, sample_gold, results, folder,
+                                                           config, work)
+            art.fields[field] = entry
+            summary[field] = {"spec": spec.name, "folds": oof.scheme, **entry.card.get("metrics", {}), **extra}
+            notes[field] = {"folds": oof.scheme, "threshold": entry.threshold}
+            for idx, g in enumerate(obs_items):
+                if g.id in results and idx in oof.values and results[g.id].prediction is not None:
+                    base = patched.get(g.id) or results[g.id].prediction
+                    d = Decision(value=oof.values[idx], confidence=min(1.0, max(0.0, oof.confidence[idx])),
+                                 calibrated=True, threshold=entry.threshold)
+                    if field == "policy":
+                        d = Decision(value=entry.model.clause_for.get(oof.values[idx]), label=oof.values[idx],
+                                     confidence=d.confidence, calibrated=True, threshold=entry.threshold)
+                    patched[g.id] = _patch(base, field, d, pack)
+        cv = score_record(_cv_record(sample, patched, notes), seed=opts.seed, resamples=opts.resamples)
+        cv_path = opts.output / "cv" / f"{spec.name}.json"
+        cv_path.parent.mkdir(parents=True, exist_ok=True)
+        cv.save(cv_path)
+        cv_paths.append(str(cv_path))
+        for task in spec.tasks:
+            card = art.fields[KIND_FIELD[task.kind]].card.setdefault("metrics", {})
+            for key, mv in cv.metrics.items():
+                if key.startswith(f"{task.name}.") and mv.value is not None:
+                    card[key] = round(float(mv.value), 4)
+    art.fit_command = opts.command or " ".join(shlex.quote(a) for a in sys.argv)
+    art.created = datetime.now(UTC).isoformat(timespec="seconds")
+    digest = save_fusion(art, opts.output)
+    return FitSummary(output=str(opts.output), content_hash=digest, fields=summary, cv_records=cv_paths,
+                      seconds=round(time.monotonic() - started, 1))
+
+
+async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,
+                    results: dict[str, ItemResult], folder: Path, config: TagConfig, work: Path
+                    ) -> tuple[FieldFusion, OutOfFold, list[GoldItem], dict[str, Any]]:
+    obs, items = _observations(spec, [g for g in sample_gold.items if task.name in g.gold], results)
+    if len(obs) < 2 * opts.folds:
+        raise SpecError(f"spec {spec.name}: only {len(obs)} answered items carry {task.name} gold; "
+                        f"fitting needs at least {2 * opts.folds}")
+    extra: dict[str, Any] = {}
+    with_draft = sum(o.has_draft for o in obs)
+    uses_draft = with_draft >= MIN_DRAFTS
+    if not uses_draft:
+        obs = [o.without_draft() for o in obs]
+    if task.kind == "multilabel":
+        gold = [g.gold[task.name] for g in items]
+        # as many labels as a training item carries at most: gold sets hold up to 7 genres, and a
+        # cap at the LLM's 3 would cost recall the evidence supports
+        most = max(config.max_genres, max(len(g) for g in gold))
+        model, oof = fit_multilabel(obs, gold, [g.group for g in items], _prior(folder), most, opts.folds, opts.seed)
+        right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(len(obs))]
+        conf = [oof.confidence[i] for i in range(len(obs))]
+        vocab = task.taxonomy or config.genre_taxonomy
+    else:
+        pool = await _pool(spec, data, {g.id for g in sample_gold.items}, opts.pool, config, work,
+                           opts.concurrency, opts.seed)
+        full = load_gold(spec, data)
+        pool_obs, pool_items = _observations(spec, [g for g in full.items if g.id in pool and task.name in g.gold],
+                                             pool)
+        obs, items = obs + [o if uses_draft else o.without_draft() for o in pool_obs], items + pool_items
+        groups = [g.group for g in items]
+        if task.kind == "valence":
+            target = np.array([float(g.gold[task.name]) for g in items])
+            model, oof = fit_scalar(obs, target, groups, task.tolerance, k=opts.folds, seed=opts.seed)
+            gold = list(target)
+        else:
+            labels = [str(g.gold[task.name]) for g in items]
+            neg_obs, neg_items = await _negatives(opts, config, work)
+            neg_obs = [o if uses_draft else o.without_draft() for o in neg_obs]
+            obs, items = obs + neg_obs, items + neg_items
+            labels += [task.none_label] * len(neg_obs)
+            groups = groups + [f"negatives:{g.group}" for g in neg_items]
+            model, oof = fit_single_label(obs, labels, groups, [c for c in pack_clauses(config)], _clause_for(task),
+                                          task.none_label, k=opts.folds, seed=opts.seed)
+            gold = labels
+            if neg_obs:
+                n0 = len(obs) - len(neg_obs)
+                flagged = sum(oof.values[i] != task.none_label for i in range(n0, len(obs)))
+                extra["false_flag_rate_negatives"] = round(flagged / len(neg_obs), 4)
+                extra["negatives"] = len(neg_obs)
+        right = [_correct(task.kind, oof.values[i], gold[i], task) for i in range(len(obs))]
+        conf = [oof.confidence[i] for i in range(len(obs))]
+        vocab = config.policy_pack if task.kind == "policy" else ""
+    model.uses_draft = uses_draft
+    threshold, precision, coverage = choose_threshold(conf, right)
+    metrics = {"oof_accuracy": round(float(np.mean(right)), 4), "auto_accept_precision": round(precision, 4)
+               if precision == precision else None, "auto_accept_coverage": round(coverage, 4)}
+    card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}", "items": len(obs),
+            "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics}
+    entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,
+                        threshold=threshold, card=card)
+    return entry, oof, items, {**metrics, **extra}
+
+
+def pack_clauses(config: TagConfig) -> list[str]:
+    from linernotes.tools.policy.pack import load_policy_pack
+
+    return list(load_policy_pack(config.policy_pack).clause_index())
+
+
+async def _negatives(opts: FitOptions, config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem]]:
+    """Clean catalog items (class ``none``): each negatives spec's sample as tagged with the LLM
+    (``--run`` records or a fresh eval) plus its other items with tools only."""
+    obs: list[Observation] = []
+    items: list[GoldItem] = []
+    for name in opts.negatives:
+        spec = load_spec(name)
+        data = resolve_data(spec)
+        _, _, results = await _sample(opts, name, spec, config, work)
+        pool = await _pool(spec, data, set(results), opts.pool, config, work, opts.concurrency, opts.seed)
+        full = load_gold(spec, data)
+        o, g = _observations(spec, [x for x in full.items if x.id in results or x.id in pool], {**pool, **results})
+        obs += o
+        items += g
+    return obs, items

@@ -1,0 +1,139 @@
+"""The fusion artifact: one JSON file of fitted combiners (no pickle), a model card, a hash.
+
+Layout of a fusion folder::
+
+    fusion.json      FusionArtifact: per record field, its kind, vocabulary, fitted model,
+                     review threshold and cross-fitted metrics
+    MODEL_CARD.md    the same, for people: data, features, folds, metrics, the fit command
+
+``content_hash`` (sha256 of fusion.json's bytes, first 16 hex digits) goes into every record's
+provenance. Loading validates every number through pydantic: a tampered or truncated file is a
+``FusionError``, never code execution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from linernotes.fusion.multilabel import MultilabelModel
+from linernotes.fusion.scalar import ScalarModel
+from linernotes.fusion.singlelabel import SingleLabelModel
+
+FORMAT = 1
+FILE = "fusion.json"
+CARD = "MODEL_CARD.md"
+TARGET_PRECISION = 0.95
+
+Model = Annotated[MultilabelModel | ScalarModel | SingleLabelModel, Field(discriminator="kind")]
+
+
+class FusionError(ValueError):
+    """A fusion artifact that cannot be used (missing, unreadable, invalid)."""
+
+
+class FieldFusion(BaseModel):
+    """The fitted combiner of one record field."""
+
+    field: str
+    kind: str
+    vocabulary: str = Field("", description="taxonomy / policy pack the model was fitted on ('' for scalars)")
+    model: Model
+    threshold: float = Field(description="calibrated confidence at or above which the field is auto-accepted")
+    target_precision: float = TARGET_PRECISION
+    card: dict[str, Any] = Field(default_factory=dict, description="data, folds and cross-fitted metrics")
+
+
+class FusionArtifact(BaseModel):
+    format: int = FORMAT
+    fit_command: str = ""
+    created: str = ""
+    fields: dict[str, FieldFusion] = Field(default_factory=dict)
+    content_hash: str = Field("", exclude=True)
+
+    def get(self, field: str, vocabulary: str = "") -> FieldFusion | None:
+        """The combiner for ``field`` when it was fitted on this vocabulary (a genre model fitted on
+        one taxonomy says nothing calibrated about another's labels)."""
+        f = self.fields.get(field)
+        if f is None or (f.vocabulary and vocabulary and f.vocabulary != vocabulary):
+            return None
+        return f
+
+
+def default_fusion_dir() -> Path:
+    """The artifact shipped with linernotes (fitted on the three dev gold sets)."""
+    return Path(str(resources.files("linernotes.fusion").joinpath("default")))
+
+
+def load_fusion(path: str | Path) -> FusionArtifact:
+    """From a fusion folder (or its fusion.json). Raises FusionError with a one-line reason."""
+    p = Path(path)
+    f = p / FILE if p.is_dir() else p
+    try:
+        raw = f.read_bytes()
+    except OSError as e:
+        raise FusionError(f"{f}: cannot read fusion artifact ({e.strerror or e})") from None
+    try:
+        art = FusionArtifact.model_validate_json(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise FusionError(f"{f}: not a valid fusion artifact: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    if art.format != FORMAT:
+        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {FORMAT}")
+    art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
+    return art
+
+
+def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
+    """Write fusion.json atomically plus the model card; returns the content hash."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    blob = json.dumps(art.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
+    tmp = folder / (FILE + ".tmp")
+    tmp.write_bytes(blob)
+    os.replace(tmp, folder / FILE)
+    art.content_hash = hashlib.sha256(blob).hexdigest()[:16]
+    (folder / CARD).write_text(model_card(art), encoding="utf-8")
+    return art.content_hash
+
+
+def model_card(art: FusionArtifact) -> str:
+    lines = [f"# Fusion model card ({art.content_hash})", "",
+             f"Fitted {art.created} with: `{art.fit_command}`", "",
+             "Every figure is cross-fitted: each item was scored by models that never saw it.", ""]
+    for name, f in sorted(art.fields.items()):
+        card = f.card
+        lines += [f"## {name} ({f.kind}{', ' + f.vocabulary if f.vocabulary else ''})", "",
+                  f"- data: {card.get('data', '')}",
+                  f"- items: {card.get('items', '?')} ({card.get('with_draft', '?')} with an LLM draft)",
+                  f"- folds: {card.get('folds', '')}",
+                  f"- features: {', '.join(f.model.features)}",
+                  f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"]
+        for k, v in sorted((card.get("metrics") or {}).items()):
+            lines.append(f"- {k}: {v}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION,
+                     min_accepted: int = 20) -> tuple[float, float, float]:
+    """The lowest confidence threshold whose auto-accepted items (confidence >= it) are at least
+    ``target`` precise, counting at least ``min_accepted`` of them (a smaller share is noise).
+    Returns (threshold, precision, coverage); (1.0, nan, 0.0) when no threshold reaches it, so
+    every item is routed."""
+    pairs = sorted(zip(confidence, correct, strict=True), key=lambda x: -x[0])
+    best = (1.0, float("nan"), 0.0)
+    right = 0
+    for n, (c, ok) in enumerate(pairs, 1):
+        right += int(ok)
+        if n < len(pairs) and pairs[n][0] == c:
+            continue  # ties: the threshold accepts all of them or none
+        if n >= min_accepted and right / n >= target:
+            best = (float(c), right / n, n / len(pairs))
+    return best

@@ -1,0 +1,120 @@
+"""Cross-fitting: every out-of-fold number comes from models that never saw the item.
+
+Folds are grouped by the spec's group field (``GroupKFold``) when there are at least ``k``
+groups, so items sharing a label/source never sit on both sides; with fewer groups (VADER has 4
+sources, the policy set 2) grouped folds cannot be formed and items are split by stratified or
+plain ``KFold`` instead, and the fit report says which (``FoldPlan.scheme``).
+
+``Audit`` records, for every fitted model, the items it was trained on and the items it scored;
+``Audit.check`` raises if any item was ever scored by a model trained on it (tests rely on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class FoldPlan:
+    scheme: str
+    folds: list[tuple[np.ndarray, np.ndarray]]
+
+
+def plan_folds(n: int, groups: Sequence[str | None] | None, k: int = 5, seed: int = 0,
+               strata: Sequence[Any] | None = None) -> FoldPlan:
+    """``k`` folds over ``n`` items (indices), grouped when the groups allow it."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+
+    idx = np.arange(n)
+    distinct = {g for g in (groups or []) if g is not None}
+    confined = _confined(groups, strata) if groups is not None and strata is not None else []
+    if groups is not None and len(distinct) >= k and not confined:
+        # an item without a group is a group of its own; codes are stable across processes
+        keys = [f"g:{g}" if g is not None else f"i:{i}" for i, g in enumerate(groups)]
+        codes = np.unique(np.asarray(keys), return_inverse=True)[1]
+        splitter = GroupKFold(n_splits=k)
+        return FoldPlan(f"GroupKFold(k={k}) over {len(distinct)} groups",
+                        [(tr, te) for tr, te in splitter.split(idx, groups=codes)])
+    note = f"only {len(distinct)} groups" if groups is not None else "no group field"
+    if confined:
+        note = f"labels {', '.join(confined[:3])}{' ...' if len(confined) > 3 else ''} occur in one group only"
+    if strata is not None:
+        labels = np.asarray([str(s) for s in strata])
+        _, counts = np.unique(labels, return_counts=True)
+        if counts.min() >= k:
+            splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+            return FoldPlan(f"StratifiedKFold(k={k}) by label ({note} for grouped folds)",
+                            list(splitter.split(idx, labels)))
+    splitter = KFold(n_splits=k, shuffle=True, random_state=seed)
+    return FoldPlan(f"KFold(k={k}) ({note} for grouped folds)", list(splitter.split(idx)))
+
+
+def _confined(groups: Sequence[str | None], strata: Sequence[Any]) -> list[str]:
+    """Labels whose items all share one group: grouped folds would hold every example out at once
+    (policy categories are each from one source), so the classifier could never learn them."""
+    seen: dict[str, set] = {}
+    for g, s in zip(groups, strata, strict=True):
+        seen.setdefault(str(s), set()).add(g)
+    return sorted(label for label, gs in seen.items() if len(gs) < 2)
+
+
+def subplan(train: np.ndarray, groups: Sequence[str | None] | None, k: int, seed: int,
+            strata: Sequence[Any] | None = None) -> FoldPlan:
+    """Inner folds over the training part of an outer fold, as indices into the full set."""
+    sub_groups = [groups[i] for i in train] if groups is not None else None
+    sub_strata = [strata[i] for i in train] if strata is not None else None
+    inner = plan_folds(len(train), sub_groups, k, seed, sub_strata)
+    return FoldPlan(inner.scheme, [(train[a], train[b]) for a, b in inner.folds])
+
+
+@dataclass
+class Audit:
+    """Which items each fitted model was trained on and which it scored."""
+
+    fits: list[tuple[str, frozenset[int]]] = field(default_factory=list)
+    scores: list[tuple[int, frozenset[int]]] = field(default_factory=list)
+
+    def fitted(self, name: str, train: np.ndarray) -> int:
+        self.fits.append((name, frozenset(int(i) for i in train)))
+        return len(self.fits) - 1
+
+    def scored(self, model: int, items: np.ndarray) -> None:
+        self.scores.append((model, frozenset(int(i) for i in items)))
+
+    def check(self) -> None:
+        for model, items in self.scores:
+            name, trained = self.fits[model]
+            leaked = items & trained
+            if leaked:
+                raise AssertionError(f"{name}: scored {len(leaked)} item(s) it was trained on, e.g. {min(leaked)}")
+
+
+def out_of_fold(plan: FoldPlan, fit: Callable[[np.ndarray], Any],
+                predict: Callable[[Any, np.ndarray], Sequence[Any]], audit: Audit | None = None,
+                name: str = "model") -> dict[int, Any]:
+    """Out-of-fold predictions by item index: for each fold, ``fit(train)`` then
+    ``predict(model, test)`` (a sequence aligned with ``test``)."""
+    out: dict[int, Any] = {}
+    for train, test in plan.folds:
+        model = fit(train)
+        handle = audit.fitted(name, train) if audit is not None else -1
+        pred = predict(model, test)
+        if audit is not None:
+            audit.scored(handle, test)
+        out.update(zip((int(i) for i in test), pred, strict=True))
+    return out
+
+
+def nested(train: np.ndarray, inner: FoldPlan, fit: Callable[[np.ndarray], Any],
+           predict: Callable[[Any, np.ndarray], Sequence[Any]], tune: Callable[[np.ndarray, dict[int, Any]], Any],
+           audit: Audit | None = None, name: str = "model") -> tuple[Any, Any]:
+    """Fit on ``train`` with its decision/calibration parameters tuned on inner out-of-fold
+    predictions (``tune(train, oof)``), so those parameters never see their own fit's output.
+    Returns (model, params)."""
+    oof = out_of_fold(inner, fit, predict, audit, f"{name}/inner")
+    params = tune(train, oof)
+    return fit(train), params

@@ -1,0 +1,43 @@
+"""Apply a fitted artifact to one item: per field, the fused value and its calibrated confidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from linernotes.fusion.artifact import FusionArtifact
+from linernotes.fusion.observation import Observation
+
+
+class Decision(BaseModel):
+    """One field's value as decided (by a fitted combiner, or by the heuristics when none fits).
+
+    ``confidence`` is a calibrated probability of being right when ``calibrated``; ``threshold``
+    is the confidence the field needs to be auto-accepted; ``scores`` are the candidates' or
+    classes' probabilities; ``label`` is the single-label class (e.g. a policy category)."""
+
+    value: Any
+    confidence: float = Field(ge=0, le=1)
+    calibrated: bool = False
+    threshold: float | None = None
+    label: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> Decision | None:
+    """The fitted combiner's decision for ``field``, or None when the artifact has none for it."""
+    entry = art.get(field, vocabulary) if art is not None else None
+    if entry is None:
+        return None
+    model = entry.model
+    if model.kind == "multilabel":
+        labels, conf, probs = model.decide(obs)
+        return Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
+                        scores=probs)
+    if model.kind == "scalar":
+        value, conf = model.decide(obs)
+        return Decision(value=round(value, 4), confidence=round(conf, 4), calibrated=True, threshold=entry.threshold)
+    label, clause, conf, probs = model.decide(obs)
+    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
+                    scores=probs)

@@ -1,0 +1,117 @@
+"""JSON-safe fitted estimators: what a fusion artifact stores instead of a pickle.
+
+Each class is fitted with scikit-learn and keeps only the numbers prediction needs (coefficients,
+a TF-IDF vocabulary and idf weights, isotonic breakpoints), so loading an artifact never runs
+code from the file. ``predict`` reproduces scikit-learn's own prediction (tests check it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+from scipy import sparse
+
+
+class Standardizer(BaseModel):
+    """Per-column centring and scaling (sklearn ``StandardScaler`` semantics, zero scale -> 1)."""
+
+    mean: list[float]
+    scale: list[float]
+
+    @classmethod
+    def fit(cls, X: np.ndarray) -> Standardizer:
+        from sklearn.preprocessing import StandardScaler
+
+        s = StandardScaler().fit(X)
+        return cls(mean=s.mean_.tolist(), scale=s.scale_.tolist())
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return (np.asarray(X, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
+
+
+class Linear(BaseModel):
+    """A linear model: ``X @ coef.T + intercept``. ``classes`` set for a classifier (binary: one
+    row of coefficients, the probability of ``classes[1]``; multinomial: one row per class)."""
+
+    coef: list[list[float]]
+    intercept: list[float]
+    classes: list[str] | None = None
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> Linear:
+        coef = np.atleast_2d(model.coef_)
+        intercept = np.atleast_1d(model.intercept_)
+        classes = [str(c) for c in model.classes_] if hasattr(model, "classes_") else None
+        return cls(coef=coef.tolist(), intercept=intercept.astype(float).tolist(), classes=classes)
+
+    def decision(self, X: Any) -> np.ndarray:
+        W = np.asarray(self.coef)
+        out = X @ W.T if not sparse.issparse(X) else (X @ W.T)
+        return np.asarray(out) + np.asarray(self.intercept)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Regression output, shape (n,)."""
+        return self.decision(X)[:, 0]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n, len(classes)): logistic for two classes, softmax above."""
+        z = self.decision(X)
+        if z.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-z[:, 0]))
+            return np.column_stack([1 - p, p])
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+class Tfidf(BaseModel):
+    """A fitted ``TfidfVectorizer``: its parameters, vocabulary and idf weights."""
+
+    params: dict[str, Any]
+    vocabulary: dict[str, int]
+    idf: list[float]
+
+    @classmethod
+    def fit(cls, texts: list[str], **params: Any) -> tuple[Tfidf, Any]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        params = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "max_features": 30000, **params}
+        vec = TfidfVectorizer(**params)
+        matrix = vec.fit_transform(texts)
+        keep = {k: v for k, v in params.items() if k != "max_features"}
+        keep["ngram_range"] = list(keep["ngram_range"])
+        return cls(params=keep, vocabulary={k: int(v) for k, v in vec.vocabulary_.items()},
+                   idf=vec.idf_.tolist()), matrix
+
+    def vectorizer(self) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        params = {**self.params, "ngram_range": tuple(self.params["ngram_range"])}
+        vec = TfidfVectorizer(vocabulary=self.vocabulary, **params)
+        vec.idf_ = np.asarray(self.idf)
+        return vec
+
+    def transform(self, texts: list[str]) -> Any:
+        return self.vectorizer().transform(texts)
+
+
+class Isotonic(BaseModel):
+    """A monotone map fitted by ``IsotonicRegression`` (clipped at the ends), as breakpoints."""
+
+    x: list[float] = Field(default_factory=list)
+    y: list[float] = Field(default_factory=list)
+
+    @classmethod
+    def fit(cls, scores: np.ndarray, outcomes: np.ndarray) -> Isotonic:
+        from sklearn.isotonic import IsotonicRegression
+
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, outcomes)
+        return cls(x=iso.X_thresholds_.tolist(), y=iso.y_thresholds_.tolist())
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        if not self.x:
+            return np.full(scores.shape, 0.5)
+        return np.interp(scores, self.x, self.y)

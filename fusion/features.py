@@ -1,0 +1,128 @@
+"""Features per field kind, computed only from an ``Observation`` (tag-time information).
+
+- multilabel: one row per candidate label (the shortlist, the exemplars' labels and the LLM's
+  picks) describing the evidence for that label;
+- scalar: dense lexicon/LLM features for the item, plus its text embedding and TF-IDF terms
+  (the text model's input);
+- single label: which policy clauses the lexicon, clause retrieval and the LLM point at, plus the
+  same text representation.
+
+Every dense feature is named (``*_FEATURES``) so a model card can list them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from linernotes.fusion.observation import Observation
+from linernotes.vocabulary import VALENCE_SCALE
+
+NEIGHBOURS = 40  # the shortlist's exemplar vote is over this many neighbours (FusionWeights.neighbours)
+
+CANDIDATE_FEATURES = [
+    "fused_score", "lexical", "semantic", "vote_share", "vote_count", "inherited", "rank_inverse",
+    "in_shortlist", "fewshot_share", "fewshot_weighted_share", "fewshot_best_similarity", "llm_picked", "llm_first",
+    "has_draft", "label_prior",
+]
+
+
+def candidate_pool(obs: Observation) -> list[str]:
+    """Shortlist ids in order, then exemplar labels, then LLM picks not seen yet."""
+    ev, draft = obs.evidence, obs.draft or {}
+    pool = [c["id"] for c in ev.get("genres") or [] if c.get("score", 0) > 0]
+    for ex in ev.get("exemplars") or []:
+        pool += list(ex.get("genres") or [])
+    pool += list(draft.get("genres") or [])
+    return list(dict.fromkeys(pool))
+
+
+def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str], np.ndarray]:
+    """(candidate ids, matrix of shape (n, len(CANDIDATE_FEATURES))). ``prior``: each label's share
+    of the exemplar index records (0 for labels it never uses)."""
+    ev, draft = obs.evidence, obs.draft or {}
+    shortlist = {c["id"]: (rank, c) for rank, c in enumerate(ev.get("genres") or []) if c.get("score", 0) > 0}
+    exemplars = ev.get("exemplars") or []
+    picked = list(dict.fromkeys(draft.get("genres") or []))
+    sim_total = sum(float(ex.get("score", 0.0)) for ex in exemplars)
+    ids = candidate_pool(obs)
+    rows = np.zeros((len(ids), len(CANDIDATE_FEATURES)), dtype=np.float64)
+    for i, gid in enumerate(ids):
+        rank, cand = shortlist.get(gid, (None, {}))
+        carrying = [float(ex.get("score", 0.0)) for ex in exemplars if gid in (ex.get("genres") or [])]
+        rows[i] = [
+            cand.get("score", 0.0), cand.get("lexical", 0.0), cand.get("semantic", 0.0), cand.get("vote", 0.0),
+            min(1.0, cand.get("votes", 0) / NEIGHBOURS), float(bool(cand.get("inherited"))),
+            1.0 / (1.0 + rank) if rank is not None else 0.0, float(rank is not None),
+            len(carrying) / len(exemplars) if exemplars else 0.0,
+            sum(carrying) / sim_total if sim_total > 0 else 0.0, max(carrying, default=0.0),
+            float(gid in picked), float(bool(picked) and picked[0] == gid), float(obs.has_draft),
+            prior.get(gid, 0.0),
+        ]
+    return ids, rows
+
+
+SCALAR_FEATURES = [
+    "textblob", "textblob_found", "afinn_mean", "afinn_sum_norm", "afinn_count_norm", "afinn_found",
+    "llm_level", "has_draft", "log_words",
+]
+
+
+def _words(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def scalar_dense(obs: Observation) -> np.ndarray:
+    """Lexicon and LLM features for a valence-like scalar, shape (len(SCALAR_FEATURES),)."""
+    from linernotes.tools.text.valence import afinn_terms
+
+    text = obs.prose
+    tb = obs.evidence.get("lexical_valence")
+    terms = afinn_terms(text)
+    n = _words(text)
+    level = VALENCE_SCALE.get(str((obs.draft or {}).get("valence")), 0.0) if obs.has_draft else 0.0
+    return np.array([
+        tb or 0.0, float(tb is not None),
+        (sum(terms) / len(terms) / 5.0) if terms else 0.0, sum(terms) / 5.0 / math.sqrt(n),
+        len(terms) / math.sqrt(n), float(bool(terms)), level, float(obs.has_draft), math.log(n),
+    ])
+
+
+def policy_dense_names(clauses: Sequence[str]) -> list[str]:
+    names = []
+    for c in clauses:
+        names += [f"lexicon:{c}", f"retrieved:{c}", f"llm:{c}"]
+    return [*names, "lexicon_any", "llm_explicit", "has_draft", "log_words"]
+
+
+def policy_dense(obs: Observation, clauses: Sequence[str]) -> np.ndarray:
+    """Per clause: lexicon severity/4 of its strongest hit, retrieved by clause search, cited by
+    the LLM; then any lexicon hit, the LLM's explicit flag, whether it was consulted, text length."""
+    ev, draft = obs.evidence, obs.draft or {}
+    hit_sev: dict[str, float] = {}
+    for h in ev.get("policy_hits") or []:
+        cid = h.get("clause_id")
+        hit_sev[cid] = max(hit_sev.get(cid, 0.0), float(h.get("severity", 0)) / 4.0)
+    retrieved = {c.get("id") for c in ev.get("clauses") or []}
+    cited = set(draft.get("policy_clauses") or [])
+    out: list[float] = []
+    for c in clauses:
+        out += [hit_sev.get(c, 0.0), float(c in retrieved), float(c in cited)]
+    out += [float(bool(hit_sev)), float(bool(draft.get("explicit"))), float(obs.has_draft),
+            math.log(_words(obs.prose))]
+    return np.array(out)
+
+
+@lru_cache(maxsize=1)
+def _embedder():
+    from linernotes.tools.retrieval.embedding import load_embedder
+
+    return load_embedder("wordllama")
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """WordLlama (256-d, unit rows): the embedder the retriever already loads."""
+    return _embedder().encode(texts)

@@ -1,0 +1,234 @@
+"""Fit one combiner per field kind with cross-fitting, and score it out of fold.
+
+``fit_kind`` runs the same recipe for every kind: outer folds (``crossfit.plan_folds``); inside
+each, a model is fitted on the training folds with its decision threshold / calibrator tuned on
+inner out-of-fold predictions, then scores the held-out fold. The final model repeats that on all
+items. The out-of-fold outputs are what ``liner fit`` reports, so no reported figure comes from
+a model that saw the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from linernotes.fusion import multilabel as ml
+from linernotes.fusion.crossfit import Audit, FoldPlan, nested, plan_folds, subplan
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
+from linernotes.fusion.features import (
+    SCALAR_FEATURES,
+    embed,
+    policy_dense,
+    policy_dense_names,
+    scalar_dense,
+)
+from linernotes.fusion.observation import Observation
+from linernotes.fusion.scalar import ScalarModel, confidence_rows
+from linernotes.fusion.singlelabel import SingleLabelModel
+
+
+@dataclass
+class OutOfFold:
+    """Per item (by index): the fused value and its calibrated confidence, from models that
+    never saw the item; ``scheme`` says how folds were formed."""
+
+    values: dict[int, Any] = field(default_factory=dict)
+    confidence: dict[int, float] = field(default_factory=dict)
+    scheme: str = ""
+
+
+def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strata: Sequence[Any] | None,
+           run_fold: Any, audit: Audit) -> OutOfFold:
+    plan = plan_folds(n, groups, k, seed, strata)
+    oof = OutOfFold(scheme=plan.scheme)
+    for train, test in plan.folds:
+        inner = subplan(train, groups, k, seed, strata)
+        for i, (value, conf) in run_fold(train, test, inner).items():
+            oof.values[i], oof.confidence[i] = value, conf
+    audit.check()
+    return oof
+
+
+# -- multilabel ---------------------------------------------------------------------------------
+
+def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
+                   prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
+                   audit: Audit | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
+    audit = audit or Audit()
+    table = ml.Table(obs, gold, prior)
+    n = len(obs)
+
+    def fit(items: np.ndarray) -> Any:
+        return ml.fit_classifier(table, items, seed)
+
+    def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
+        return ml.item_probs(table, model, items)
+
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, bool, Isotonic]:
+        probs = [oof[int(i)] for i in items]
+        t, fb = ml.tune_decision(table, items, probs, max_labels)
+        scores, hits = [], []
+        for i, p in zip(items, probs, strict=True):
+            labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
+            if labels:
+                scores.append(s)
+                hits.append(float(bool(set(labels) & set(table.gold[i]))))
+        return t, fb, Isotonic.fit(np.array(scores), np.array(hits)) if scores else Isotonic()
+
+    def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[list[str], float]]:
+        model, (t, fb, cal) = nested(train, inner, fit, predict, tune, audit, "multilabel")
+        handle = audit.fitted("multilabel", train)
+        out = {}
+        for i, p in zip(test, predict(model, test), strict=True):
+            labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
+            out[int(i)] = (labels, float(cal(np.array([s]))[0]) if labels else 0.0)
+        audit.scored(handle, test)
+        return out
+
+    oof = _outer(n, groups, k, seed, None, run_fold, audit)
+    everyone = np.arange(n)
+    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, k, seed), fit, predict, tune)
+    model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
+                               calibrator=cal, prior=prior)
+    return model, oof
+
+
+# -- text representation shared by scalar and single-label kinds --------------------------------
+
+class TextBlock:
+    """Dense features + WordLlama embedding + TF-IDF for a fixed list of observations."""
+
+    def __init__(self, obs: Sequence[Observation], dense: np.ndarray) -> None:
+        self.texts = [o.prose for o in obs]
+        self.emb = embed(self.texts)
+        self.dense = dense
+
+    def fit(self, items: np.ndarray) -> tuple[Tfidf, Standardizer, Any]:
+        from scipy import sparse
+
+        tfidf, terms = Tfidf.fit([self.texts[i] for i in items])
+        scaler = Standardizer.fit(self.dense[items])
+        return tfidf, scaler, sparse.hstack([terms, self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+
+    def transform(self, tfidf: Tfidf, scaler: Standardizer, items: np.ndarray) -> Any:
+        from scipy import sparse
+
+        terms = tfidf.transform([self.texts[i] for i in items])
+        return sparse.hstack([terms, self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+
+
+# -- scalar -----------------------------------------------------------------------------------
+
+def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[str | None] | None,
+               tolerance: float, value_range: tuple[float, float] = (-1.0, 1.0), alpha: float = 1.0,
+               k: int = 5, seed: int = 0, audit: Audit | None = None) -> tuple[ScalarModel, OutOfFold]:
+    """Ridge regression on text + lexicon + LLM features; confidence = P(|error| <= tolerance)
+    from a logistic regression on how hard the item looks, fitted on inner out-of-fold errors."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    audit = audit or Audit()
+    block = TextBlock(obs, np.vstack([scalar_dense(o) for o in obs]))
+    lo, hi = value_range
+
+    def fit(items: np.ndarray) -> Any:
+        tfidf, scaler, X = block.fit(items)
+        reg = Ridge(alpha=alpha).fit(X, target[items])
+        return tfidf, scaler, Linear.from_sklearn(reg)
+
+    def predict(model: Any, items: np.ndarray) -> np.ndarray:
+        tfidf, scaler, reg = model
+        return np.clip(reg.predict(block.transform(tfidf, scaler, items)), lo, hi)
+
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[Standardizer, Linear]:
+        pred = np.array([oof[int(i)] for i in items])
+        rows = confidence_rows(pred, block.dense[items])
+        ok = (np.abs(pred - target[items]) <= tolerance).astype(float)
+        scaler = Standardizer.fit(rows)
+        if len(np.unique(ok)) < 2:
+            rate = float(np.clip(ok.mean(), 1e-3, 1 - 1e-3))
+            return scaler, Linear(coef=[[0.0] * rows.shape[1]], intercept=[float(np.log(rate / (1 - rate)))],
+                                  classes=["0", "1"])
+        clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(rows), ok)
+        return scaler, Linear.from_sklearn(clf)
+
+    def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[float, float]]:
+        model, (cscaler, cclf) = nested(train, inner, fit, predict, tune, audit, "scalar")
+        handle = audit.fitted("scalar", train)
+        pred = predict(model, test)
+        conf = cclf.predict_proba(cscaler.transform(confidence_rows(pred, block.dense[test])))[:, 1]
+        audit.scored(handle, test)
+        return {int(i): (float(v), float(c)) for i, v, c in zip(test, pred, conf, strict=True)}
+
+    oof = _outer(len(obs), groups, k, seed, None, run_fold, audit)
+    everyone = np.arange(len(obs))
+    (tfidf, scaler, reg), (cscaler, cclf) = nested(everyone, plan_folds(len(obs), groups, k, seed), fit, predict, tune)
+    model = ScalarModel(features=SCALAR_FEATURES, tfidf=tfidf, scaler=scaler, regressor=reg, tolerance=tolerance,
+                        range=[lo, hi], confidence_scaler=cscaler, confidence=cclf)
+    return model, oof
+
+
+# -- single label -----------------------------------------------------------------------------
+
+def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: Sequence[str | None] | None,
+                     clauses: Sequence[str], clause_for: dict[str, str], none_label: str = "none",
+                     C: float = 4.0, k: int = 5, seed: int = 0, audit: Audit | None = None
+                     ) -> tuple[SingleLabelModel, OutOfFold]:
+    """Multinomial logistic regression over text + clause evidence; confidence = isotonic-
+    calibrated P(the top class is right) from its probability, tuned on inner out-of-fold
+    predictions."""
+    from sklearn.linear_model import LogisticRegression
+
+    audit = audit or Audit()
+    block = TextBlock(obs, np.vstack([policy_dense(o, clauses) for o in obs]))
+    y = np.asarray(labels)
+
+    def fit(items: np.ndarray) -> Any:
+        tfidf, scaler, X = block.fit(items)
+        clf = LogisticRegression(C=C, max_iter=3000).fit(X, y[items])
+        return tfidf, scaler, Linear.from_sklearn(clf)
+
+    def predict(model: Any, items: np.ndarray) -> np.ndarray:
+        tfidf, scaler, clf = model
+        return clf.predict_proba(block.transform(tfidf, scaler, items))
+
+    def top(model: Any, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        classes = np.asarray(model[2].classes)
+        best = probs.argmax(axis=1)
+        return classes[best], probs[np.arange(len(probs)), best]
+
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> Isotonic:
+        # the inner models share the outer model's class list only when every class is in every
+        # inner training part; the stratified plan makes that so, and the argmax is over labels
+        probs = [oof[int(i)] for i in items]
+        best = np.array([p.max() for p in probs])
+        right = np.array([float(lab == y[i]) for i, lab in zip(items, inner_labels(items, oof), strict=True)])
+        return Isotonic.fit(best, right)
+
+    inner_classes: dict[int, np.ndarray] = {}
+
+    def predict_tracked(model: Any, items: np.ndarray) -> list[np.ndarray]:
+        probs = predict(model, items)
+        for i in items:
+            inner_classes[int(i)] = np.asarray(model[2].classes)
+        return list(probs)
+
+    def inner_labels(items: np.ndarray, oof: dict[int, Any]) -> list[str]:
+        return [str(inner_classes[int(i)][int(np.argmax(oof[int(i)]))]) for i in items]
+
+    def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[str, float]]:
+        model, cal = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
+        handle = audit.fitted("single_label", train)
+        lab, p = top(model, predict(model, test))
+        audit.scored(handle, test)
+        return {int(i): (str(a), float(cal(np.array([b]))[0])) for i, a, b in zip(test, lab, p, strict=True)}
+
+    oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
+    everyone = np.arange(len(obs))
+    (tfidf, scaler, clf), cal = nested(everyone, plan_folds(len(obs), groups, k, seed, y), fit, predict_tracked,
+                                       tune)
+    model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=tfidf, scaler=scaler,
+                             classifier=clf, calibrator=cal, clause_for=clause_for, none_label=none_label)
+    return model, oof

@@ -1,0 +1,130 @@
+"""Multilabel fusion: a per-candidate logistic regression over the candidate pool.
+
+Each candidate label of an item becomes one row of evidence features (``features.candidate_rows``);
+the classifier gives P(label is right). Labels at or above a decision threshold are the record's
+value, at most ``max_labels``, and the best candidate is kept when none passes if that scored
+higher on training folds. The threshold and that fallback are chosen by inner cross-validation
+for micro-F1. The field's confidence is the isotonic-calibrated probability that the chosen set
+contains a right label (the eval's ``hit``), from the mean probability of the chosen labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer
+from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
+from linernotes.fusion.observation import Observation
+
+THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+
+
+class MultilabelModel(BaseModel):
+    kind: Literal["multilabel"] = "multilabel"
+    uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
+    features: list[str] = CANDIDATE_FEATURES
+    scaler: Standardizer
+    classifier: Linear
+    threshold: float
+    fallback_top1: bool
+    max_labels: int
+    calibrator: Isotonic
+    prior: dict[str, float]
+
+    def candidate_probs(self, obs: Observation) -> tuple[list[str], np.ndarray]:
+        ids, X = candidate_rows(obs if self.uses_draft else obs.without_draft(), self.prior)
+        if not ids:
+            return [], np.zeros(0)
+        return ids, self.classifier.predict_proba(self.scaler.transform(X))[:, 1]
+
+    def decide(self, obs: Observation) -> tuple[list[str], float, dict[str, float]]:
+        """(labels, calibrated P(hit), every candidate's probability)."""
+        ids, p = self.candidate_probs(obs)
+        labels, score = choose(ids, p, self.threshold, self.fallback_top1, self.max_labels)
+        conf = float(self.calibrator(np.array([score]))[0]) if labels else 0.0
+        return labels, conf, {i: round(float(x), 4) for i, x in zip(ids, p, strict=True)}
+
+
+def choose(ids: Sequence[str], p: np.ndarray, threshold: float, fallback: bool, max_labels: int
+           ) -> tuple[list[str], float]:
+    """Labels at or above ``threshold`` (best first, at most ``max_labels``) and the mean of their
+    probabilities; the best one alone when none passes and ``fallback``."""
+    order = np.argsort(-p, kind="stable")
+    chosen = [int(i) for i in order if p[i] >= threshold][:max_labels]
+    if not chosen and fallback and len(order):
+        chosen = [int(order[0])]
+    if not chosen:
+        return [], 0.0
+    return [ids[i] for i in chosen], float(np.mean(p[chosen]))
+
+
+def micro_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:
+    tp = fp = fn = 0
+    for p, g in zip(pred, gold, strict=True):
+        ps, gs = set(p), set(g)
+        tp += len(ps & gs)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+class Table:
+    """All candidates of a set of items, stacked: rows, owning item, label id, target."""
+
+    def __init__(self, obs: Sequence[Observation], gold: Sequence[Sequence[str]], prior: dict[str, float]) -> None:
+        self.ids: list[list[str]] = []
+        mats, owners, targets = [], [], []
+        for i, (o, g) in enumerate(zip(obs, gold, strict=True)):
+            ids, X = candidate_rows(o, prior)
+            self.ids.append(ids)
+            mats.append(X)
+            owners += [i] * len(ids)
+            targets += [float(c in set(g)) for c in ids]
+        self.X = np.vstack(mats) if mats else np.zeros((0, len(CANDIDATE_FEATURES)))
+        self.owner = np.asarray(owners, dtype=np.int64)
+        self.y = np.asarray(targets)
+        self.gold = [list(g) for g in gold]
+
+    def rows_of(self, items: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.owner, items))
+
+
+def fit_classifier(table: Table, items: np.ndarray, seed: int) -> tuple[Standardizer, Linear]:
+    from sklearn.linear_model import LogisticRegression
+
+    rows = table.rows_of(items)
+    scaler = Standardizer.fit(table.X[rows])
+    y = table.y[rows]
+    if len(np.unique(y)) < 2:  # degenerate fold: a constant model that predicts the base rate
+        rate = float(np.clip(y.mean() if len(y) else 0.5, 1e-3, 1 - 1e-3))
+        return scaler, Linear(coef=[[0.0] * table.X.shape[1]], intercept=[float(np.log(rate / (1 - rate)))],
+                              classes=["0", "1"])
+    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(scaler.transform(table.X[rows]), y)
+    return scaler, Linear.from_sklearn(clf)
+
+
+def item_probs(table: Table, model: tuple[Standardizer, Linear], items: np.ndarray) -> list[np.ndarray]:
+    scaler, clf = model
+    out = []
+    for i in items:
+        rows = np.flatnonzero(table.owner == i)
+        out.append(clf.predict_proba(scaler.transform(table.X[rows]))[:, 1] if len(rows) else np.zeros(0))
+    return out
+
+
+def tune_decision(table: Table, items: np.ndarray, probs: list[np.ndarray], max_labels: int
+                  ) -> tuple[float, bool]:
+    """The threshold and fallback with the best micro-F1 on out-of-fold probabilities."""
+    gold = [table.gold[i] for i in items]
+    best = (-1.0, 0.5, True)
+    for fallback in (True, False):
+        for t in THRESHOLDS:
+            pred = [choose(table.ids[i], p, float(t), fallback, max_labels)[0] for i, p in zip(items, probs, strict=True)]
+            f1 = micro_f1(pred, gold)
+            if f1 > best[0] + 1e-9:
+                best = (f1, float(t), fallback)
+    return best[1], best[2]

@@ -1,0 +1,53 @@
+"""Scalar fusion (valence-like fields): ridge regression over the text (TF-IDF terms and the
+WordLlama embedding), lexicon scores and the LLM's level; its confidence is P(|error| <=
+tolerance) from a small logistic model of how hard the item looks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from linernotes.fusion.estimators import Linear, Standardizer, Tfidf
+from linernotes.fusion.features import SCALAR_FEATURES, embed, scalar_dense
+from linernotes.fusion.observation import Observation
+
+CONFIDENCE_FEATURES = ["value", "abs_value", "gap_textblob", "gap_afinn", "gap_llm", "log_words", "textblob_found",
+                       "afinn_found", "has_draft"]
+_F = {name: i for i, name in enumerate(SCALAR_FEATURES)}
+
+
+def confidence_rows(pred: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """How hard an item looks, from its predicted value and its dense features: shape (n, 9)."""
+    dense = np.atleast_2d(dense)
+    tb, tb_found = dense[:, _F["textblob"]], dense[:, _F["textblob_found"]]
+    af, af_found = dense[:, _F["afinn_mean"]], dense[:, _F["afinn_found"]]
+    llm, has_draft = dense[:, _F["llm_level"]], dense[:, _F["has_draft"]]
+    return np.column_stack([pred, np.abs(pred), np.abs(pred - tb) * tb_found, np.abs(pred - af) * af_found,
+                            np.abs(pred - llm) * has_draft, dense[:, _F["log_words"]], tb_found, af_found, has_draft])
+
+
+class ScalarModel(BaseModel):
+    kind: Literal["scalar"] = "scalar"
+    uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
+    features: list[str]
+    tfidf: Tfidf
+    scaler: Standardizer
+    regressor: Linear
+    tolerance: float
+    range: list[float]
+    confidence_scaler: Standardizer
+    confidence: Linear
+
+    def decide(self, obs: Observation) -> tuple[float, float]:
+        """(value in ``range``, calibrated P(|value - truth| <= tolerance))."""
+        from scipy import sparse
+
+        obs = obs if self.uses_draft else obs.without_draft()
+        dense = scalar_dense(obs)[None, :]
+        X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
+        value = float(np.clip(self.regressor.predict(X)[0], *self.range))
+        rows = confidence_rows(np.array([value]), dense)
+        conf = float(self.confidence.predict_proba(self.confidence_scaler.transform(rows))[0, 1])
+        return value, conf

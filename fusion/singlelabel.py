@@ -1,0 +1,43 @@
+"""Single-label fusion (the policy category): multinomial logistic regression over the text and
+the clause evidence (lexicon hits, clause retrieval, the LLM's citations); the confidence is the
+isotonic-calibrated probability that the top class is right."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
+from linernotes.fusion.features import embed, policy_dense
+from linernotes.fusion.observation import Observation
+
+
+class SingleLabelModel(BaseModel):
+    kind: Literal["single_label"] = "single_label"
+    uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
+    features: list[str]
+    clauses: list[str]
+    tfidf: Tfidf
+    scaler: Standardizer
+    classifier: Linear
+    calibrator: Isotonic
+    clause_for: dict[str, str]
+    none_label: str = "none"
+
+    def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
+        """(class, the policy clause it flags or None, calibrated P(class is right), every class's
+        probability)."""
+        from scipy import sparse
+
+        obs = obs if self.uses_draft else obs.without_draft()
+        dense = policy_dense(obs, self.clauses)[None, :]
+        X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
+        probs = self.classifier.predict_proba(X)[0]
+        classes = self.classifier.classes or []
+        best = int(np.argmax(probs))
+        label = classes[best]
+        conf = float(self.calibrator(np.array([probs[best]]))[0])
+        clause = None if label == self.none_label else self.clause_for.get(label)
+        return label, clause, conf, {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}

@@ -1,0 +1,64 @@
+"""The JSON-safe estimators reproduce scikit-learn's predictions after a JSON round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
+
+TEXTS = ["a happy sunny song", "a sad rainy song", "angry loud noise", "calm sunny morning", "sad quiet night",
+         "happy loud party", "rainy sad blues", "sunny happy day"]
+
+
+def _roundtrip(model):
+    return type(model).model_validate_json(model.model_dump_json())
+
+
+def test_linear_regression_matches_ridge():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(50, 4)), rng.normal(size=50)
+    ridge = Ridge(alpha=0.7).fit(X, y)
+    ours = _roundtrip(Linear.from_sklearn(ridge))
+    assert np.allclose(ours.predict(X), ridge.predict(X))
+
+
+def test_binary_and_multinomial_probabilities_match_logistic_regression():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 3))
+    y2 = (X[:, 0] + X[:, 1] > 0).astype(int)
+    y3 = np.array(["a", "b", "c"])[np.argmax(X, axis=1)]
+    for y in (y2, y3):
+        clf = LogisticRegression(max_iter=1000).fit(X, y)
+        ours = _roundtrip(Linear.from_sklearn(clf))
+        assert ours.classes == [str(c) for c in clf.classes_]
+        assert np.allclose(ours.predict_proba(X), clf.predict_proba(X), atol=1e-9)
+
+
+def test_tfidf_matches_sklearn_and_drops_unseen_terms():
+    ours, matrix = Tfidf.fit(TEXTS, min_df=1)
+    ref = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=30000).fit(TEXTS)
+    again = _roundtrip(ours)
+    probe = ["happy sunny blues", "words nobody used"]
+    assert np.allclose(again.transform(probe).toarray(), ref.transform(probe).toarray())
+    assert np.allclose(matrix.toarray(), ref.transform(TEXTS).toarray())
+    assert again.transform(["words nobody used"]).nnz == 0
+
+
+def test_isotonic_matches_sklearn_and_clips():
+    rng = np.random.default_rng(2)
+    s = rng.uniform(size=200)
+    y = (rng.uniform(size=200) < s).astype(float)
+    ref = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(s, y)
+    ours = _roundtrip(Isotonic.fit(s, y))
+    probe = np.array([-1.0, 0.0, 0.3, 0.77, 2.0])
+    assert np.allclose(ours(probe), ref.predict(probe))
+    assert Isotonic()(np.array([0.2])).tolist() == [0.5]
+
+
+def test_standardizer_handles_constant_columns():
+    X = np.array([[1.0, 5.0], [3.0, 5.0]])
+    z = _roundtrip(Standardizer.fit(X)).transform(X)
+    assert np.allclose(z[:, 0], [-1, 1]) and np.allclose(z[:, 1], 0)
