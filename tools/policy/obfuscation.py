@@ -12,7 +12,10 @@ Rules (documented in packs/policy/README.md):
   where a masked spelling fits several terms the pack's ``prefer`` order decides;
 - spacing: a single word of >= 3 letters also matches with every letter separated by spaces
   or punctuation (``f u c k``);
-- word boundaries: no letter or digit directly before or after the match (no ``Scunthorpe``).
+- word boundaries: no letter or digit directly before or after the match (no ``Scunthorpe``);
+- Unicode disguises (invisible characters inside a word, look-alike letters of other scripts,
+  fullwidth/mathematical letters, accents) are undone before matching by ``skeleton.fold``, whose
+  offset map keeps spans on the original characters.
 """
 
 from __future__ import annotations
