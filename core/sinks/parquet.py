@@ -128,10 +128,11 @@ def _batched(records: Iterator[dict[str, Any]], size: int = BATCH_ROWS) -> Itera
     yield to_table(buf)
 
 
-def materialise_file(journal: Path, dest: Path) -> int:
-    """The journal, one row per key (last record wins, in journal order), as one Parquet file."""
+def materialise_file(journal: Path, dest: Path, drop: set[str] | frozenset[str] = frozenset()) -> int:
+    """The journal, one row per key (last record wins, in journal order) except the keys in
+    ``drop``, as one Parquet file."""
     last = last_index_by_key(journal)
-    keep = (rec for i, rec in _journal(journal) if last.get(record_key(rec)) == i)
+    keep = (rec for i, rec in _journal(journal) if last.get(record_key(rec)) == i and record_key(rec) not in drop)
     return _write_atomic(_batched(keep), dest)
 
 
@@ -162,6 +163,7 @@ class ParquetSink:
                 raise OutputError(f"{output}: cannot create the dataset folder ({e.strerror})") from None
         self.journal = OutputWriter(self.journal_path, sync=sync)
         self.written = 0
+        self._forget: set[str] = set()
         self._count = sum(1 for _ in _journal(self.journal_path))  # journal records so far
         parts = _parts(self.output) if self.dataset else []
         self._covered = max((end for _, end, _ in parts), default=0)
@@ -175,6 +177,11 @@ class ParquetSink:
         self._count += 1
         if self.dataset and self._count - self._covered >= self.part_rows:
             self._flush_part()
+
+    def forget(self, keys: set[str]) -> None:
+        """Leave these keys out of the Parquet output (input-error rows, keyed ``line:N``, whose
+        row reads cleanly now and is answered under its id: the JSONL path's ``compact(stale)``)."""
+        self._forget |= set(keys)
 
     def _flush_part(self) -> None:
         first, end = self._covered, self._count
@@ -190,7 +197,7 @@ class ParquetSink:
         for first, end, path in _parts(self.output):
             table = pq.read_table(path, schema=SCHEMA)
             keys = _row_keys(table)
-            winners = {k for k, i in last.items() if first <= i < end}
+            winners = {k for k, i in last.items() if first <= i < end and k not in self._forget}
             seen: set[str] = set()
             keep = [False] * len(keys)
             for n in range(len(keys) - 1, -1, -1):  # the last row of a key inside the part
@@ -207,7 +214,7 @@ class ParquetSink:
             self._flush_part()
             self._dedupe_parts()
         else:
-            materialise_file(self.journal_path, self.output)
+            materialise_file(self.journal_path, self.output, self._forget)
 
 
 def _row_keys(table: pa.Table) -> list[str]:

@@ -73,7 +73,7 @@ def test_duplicate_and_malformed_items_in_a_batch_do_not_fail_the_others(service
     kinds = [(x["status"], (x["error"] or {}).get("kind")) for x in r.json()["records"]]
     assert kinds == [("ok", None), ("error", "input.duplicate_id"), ("error", "input.invalid"), ("ok", None)]
     for body in ({}, {"item": ITEMS[0], "items": [ITEMS[1]]}, {"items": []}, {"item": "not an object"}):
-        assert httpx.post(service.base_url + "/v1/enrich", json=body).status_code == 422
+        assert httpx.post(service.base_url + "/v1/enrich", json=body, timeout=60).status_code == 422
 
 
 def test_service_shares_liner_tags_response_cache(tmp_path, stub):
@@ -85,7 +85,7 @@ def test_service_shares_liner_tags_response_cache(tmp_path, stub):
         recs = httpx.post(svc.base_url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60).json()["records"]
         assert stub.count == before  # every answer came from the cache liner tag filled
         assert all(r["enrichment"]["provenance"]["cache_hit"] for r in recs)
-        metrics = _metrics(httpx.get(svc.base_url + "/metrics").text)
+        metrics = _metrics(httpx.get(svc.base_url + "/metrics", timeout=60).text)
         assert metrics["liner_cache_hits_total"] == 2 and metrics["liner_llm_calls_total"] == 0
 
 
@@ -101,7 +101,7 @@ def _metrics(text: str) -> dict[str, float]:
 
 def test_metrics_parse_and_count_requests_items_errors(service):
     httpx.post(service.base_url + "/v1/enrich", json={"items": [ITEMS[0], {"title": "no id"}]}, timeout=60)
-    m = _metrics(httpx.get(service.base_url + "/metrics").text)
+    m = _metrics(httpx.get(service.base_url + "/metrics", timeout=60).text)
     assert m["liner_requests_total{code=200,route=/v1/enrich}"] >= 1
     assert m["liner_request_duration_seconds_count{route=/v1/enrich}"] >= 1
     assert m["liner_errors_total{kind=input.missing_id}"] >= 1
@@ -112,11 +112,11 @@ def test_metrics_parse_and_count_requests_items_errors(service):
 
 
 def test_healthz_docs_and_host_check(service):
-    h = httpx.get(service.base_url + "/healthz").json()
+    h = httpx.get(service.base_url + "/healthz", timeout=60).json()
     assert h["status"] == "ok" and h["model"] == "openai/stub"
-    assert "/v1/enrich" in httpx.get(service.base_url + "/openapi.json").json()["paths"]
+    assert "/v1/enrich" in httpx.get(service.base_url + "/openapi.json", timeout=60).json()["paths"]
     # a DNS-rebinding page reaches a loopback server under another name: refused
-    assert httpx.get(service.base_url + "/healthz", headers={"Host": "evil.example:80"}).status_code == 421
+    assert httpx.get(service.base_url + "/healthz", headers={"Host": "evil.example:80"}, timeout=60).status_code == 421
 
 
 def test_rolling_log_holds_every_record(service):
@@ -143,12 +143,12 @@ def test_token_is_required_on_v1_and_metrics(stub):
     app = create_app(stub_config(stub.base_url), ServiceOptions(token="s3cret", loopback_only=True))
     with BackgroundService(app) as svc:
         url = svc.base_url
-        assert httpx.post(url + "/v1/enrich", json={"item": ITEMS[0]}).status_code == 401
-        assert httpx.get(url + "/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.post(url + "/v1/enrich", json={"item": ITEMS[0]}, timeout=60).status_code == 401
+        assert httpx.get(url + "/metrics", headers={"Authorization": "Bearer wrong"}, timeout=60).status_code == 401
         ok = httpx.post(url + "/v1/enrich", json={"item": ITEMS[0]}, headers={"Authorization": "Bearer s3cret"},
                         timeout=60)
         assert ok.status_code == 200
-        assert httpx.get(url + "/healthz").status_code == 200  # liveness probes need no token
+        assert httpx.get(url + "/healthz", timeout=60).status_code == 200  # liveness probes need no token
 
 
 @pytest.mark.slow
@@ -163,9 +163,28 @@ def test_overfull_queue_sheds_load_with_429_and_retry_after():
         with BackgroundService(app) as svc:
             codes = [r.status_code for r in asyncio.run(burst(svc.base_url))]
             shed = [r for r in asyncio.run(burst(svc.base_url)) if r.status_code == 429]
-            big = httpx.post(svc.base_url + "/v1/enrich", json={"items": [{"id": f"x{i}"} for i in range(4)]})
-            m = _metrics(httpx.get(svc.base_url + "/metrics").text)
+            big = httpx.post(svc.base_url + "/v1/enrich", json={"items": [{"id": f"x{i}"} for i in range(4)]}, timeout=60)
+            m = _metrics(httpx.get(svc.base_url + "/metrics", timeout=60).text)
     assert codes.count(200) == 3 and codes.count(429) == 5, codes
     assert shed and all(int(r.headers["Retry-After"]) >= 1 for r in shed)
     assert big.status_code == 413 and "capacity of 3" in big.json()["detail"]
     assert m["liner_rejected_total"] >= 10
+
+
+def test_monitor_reads_the_services_rolling_log(tmp_path, stub):
+    """The service's log folder is a run the monitor compares with a liner tag output of the same items."""
+    from linernotes.monitor.run import monitor
+    from linernotes.testing.synthetic import synthetic_rows
+
+    rows = list(synthetic_rows(40))
+    catalog = write_catalog(tmp_path / "c.jsonl", rows)
+    asyncio.run(run_batch(stub_config(stub.base_url), RunOptions(input=catalog, output=tmp_path / "tag.jsonl")))
+    logs = tmp_path / "logs"
+    app = create_app(stub_config(stub.base_url), ServiceOptions(log_dir=logs, log_max_bytes=20_000))
+    with BackgroundService(app) as svc:
+        for i in range(0, 40, 10):
+            assert httpx.post(svc.base_url + "/v1/enrich", json={"items": rows[i:i + 10]}, timeout=60).status_code == 200
+    assert len(list(logs.glob("records-*.jsonl"))) >= 2  # rolled over past 20 kB
+    result = monitor(tmp_path / "tag.jsonl", logs)
+    assert result.current.table.num_rows == 40
+    assert result.exit_code == 0, result.markdown

@@ -146,3 +146,27 @@ def test_dataset_parts_from_another_journal_are_refused(tmp_path):
     (out / "_journal.jsonl").unlink()
     with pytest.raises(OutputError, match="cover 4 records"):
         ParquetSink(out)
+
+
+@pytest.mark.parametrize("shape", ["file", "dataset"])
+@pytest.mark.parametrize("bad", ['{"title": "no id yet"}', '{"id": true, "title": "a boolean id"}'])
+def test_a_fixed_input_row_replaces_its_error_row(tmp_path, stub, shape, bad):
+    """A row that failed validation (keyed line:N) and reads cleanly after the catalog was fixed
+    is answered under its id; its old error row must leave the table (one row per input row)."""
+    good = [json.dumps({"id": f"g{i}", "title": f"Song {i}"}) for i in range(3)]
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text("\n".join([good[0], bad, *good[1:]]) + "\n")
+    if shape == "file":
+        out = tmp_path / "o.parquet"
+    else:
+        out = tmp_path / "ds"
+        out.mkdir()
+    cfg = _config(stub)
+    first = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=out)))
+    assert first.failed == 1
+    errors = [r for r in pq.read_table(out).to_pylist() if r["status"] == "error"]
+    assert [(r["error_kind"], r["error_line"]) for r in errors] == [(errors[0]["error_kind"], 2)]
+    catalog.write_text("\n".join([good[0], json.dumps({"id": "fixed", "title": "now valid"}), *good[1:]]) + "\n")
+    asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=out)))
+    ids = sorted(pq.read_table(out).column("id").to_pylist())
+    assert ids == ["fixed", "g0", "g1", "g2"]
