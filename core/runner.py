@@ -329,6 +329,8 @@ async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: 
     finally:
         for t in pending:
             t.cancel()
+        if stale and hasattr(writer, "forget"):  # Parquet: stale input-error rows leave the table too
+            writer.forget(stale)
         writer.close()
         summary.elapsed_s = time.monotonic() - start
         status = "failed" if failure else "complete"
