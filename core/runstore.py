@@ -161,14 +161,15 @@ class OutputLock:
     reliable on every network filesystem; on a local disk it is.)"""
 
     def __init__(self, output: Path):
-        self.path = lock_path(output)
+        self.output = Path(output)
+        self.path = lock_path(self.output)
         self.fd: int | None = None
 
     def acquire(self) -> OutputLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise OutputError(f"{self.path.parent}: cannot create the output folder ({e.strerror})") from None
+            raise OutputError(f"{self.output}: cannot create its folder {self.path.parent} ({e.strerror})") from None
         for _ in range(100):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -179,7 +180,7 @@ class OutputLock:
             except BlockingIOError:
                 holder = _read_holder(fd)
                 os.close(fd)
-                raise OutputLocked(f"{self.path.with_suffix('')} is being written by another liner run "
+                raise OutputLocked(f"{self.output} is being written by another liner run "
                                    f"({holder}); wait for it to finish or use another -o") from None
             # a holder releasing at this moment unlinks the file we opened: lock the new one instead
             try:
