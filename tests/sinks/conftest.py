@@ -8,10 +8,14 @@ import json
 import sys
 from pathlib import Path
 
+import hypothesis  # noqa: F401
 import pytest
 
 from linernotes.testing.openai_stub import StubServer
 
+# Why hypothesis is imported here: its pytest plugin imports it at the terminal summary, and after
+# Beam has raised the recursion limit CPython 3.11.7 can fail that import ("AST constructor
+# recursion depth mismatch", an INTERNALERROR after every test passed). Imported first, it never is.
 RELIABILITY = Path(__file__).resolve().parents[1] / "reliability"
 
 
