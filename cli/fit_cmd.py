@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+def _command(specs, output, limit, seed, pool, negatives, run, folds, model) -> str:
+    """The fit as a command a reader can rerun (goes into the model card)."""
+    parts = ["liner", "fit", *specs, "-o", str(output), "--limit", str(limit), "--seed", str(seed),
+             "--folds", str(folds), "--model", model]
+    parts += ["--pool", str(pool)] if pool is not None else []
+    for n in negatives or []:
+        parts += ["--negatives", n]
+    for r in run or []:
+        parts += ["--run", str(r)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def fit(
@@ -46,7 +59,8 @@ def fit(
         config = TagConfig(llm=llm, fusion=None)
         opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
-                          resamples=resamples)
+                          resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,
+                                                                folds, model))
         summary = asyncio.run(run_fit(opts, config))
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)

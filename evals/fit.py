@@ -23,6 +23,7 @@ columns never do).
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import time
@@ -35,9 +36,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.evals.gold import GoldItem, GoldSet, load_gold, to_tagger_item
+from linernotes.evals.gold import GoldItem, GoldSet, load_gold, tagger_id, to_tagger_item
 from linernotes.evals.record import ItemResult, RunRecord
-from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder, tag_gold
+from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
 from linernotes.fusion.artifact import (
@@ -96,16 +97,38 @@ def _observations(spec: GoldSpec, gold: list[GoldItem], results: dict[str, ItemR
     return obs, kept
 
 
-def _read_runs(paths: list[Path], spec: GoldSpec) -> tuple[RunRecord | None, dict[str, ItemResult]]:
-    """Items of existing eval runs of ``spec`` by gold id; a record with an LLM draft wins."""
+def _partial(path: Path, spec: GoldSpec, opts: FitOptions) -> list[ItemResult]:
+    """The answered items of an eval run still in progress (its folder, no run record yet): gold
+    from the spec's sample at ``--limit``/``--seed``, predictions as written so far."""
+    from linernotes.evals.run import read_predictions
+
+    manifest = run_folder(path) / "inputs.jsonl"
+    if not manifest.exists():
+        return []
+    sample = load_gold(spec, resolve_data(spec, opts.data), opts.limit, opts.seed)
+    preds = read_predictions(run_folder(path) / "predictions.jsonl")
+    ids = {json.loads(line)["id"] for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()}
+    if {tagger_id(g.id) for g in sample.items} != ids:
+        return []  # another sample: its items are not this spec's sample at this limit/seed
+    return [r for r in item_results(sample, preds) if r.prediction is not None]
+
+
+def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
+               ) -> tuple[RunRecord | None, dict[str, ItemResult]]:
+    """Items of existing eval runs of ``spec`` by gold id; a record with an LLM draft wins. A run
+    still in progress (no record yet) contributes the items it has answered."""
     best: dict[str, ItemResult] = {}
     first = None
     for p in paths:
-        rec = RunRecord.load(p)
-        if rec.spec != spec.name:
-            continue
-        first = first or rec
-        for it in rec.items:
+        if not p.exists():
+            items = _partial(p, spec, opts) if opts is not None else []
+        else:
+            rec = RunRecord.load(p)
+            if rec.spec != spec.name:
+                continue
+            first = first or rec
+            items = rec.items
+        for it in items:
             old = best.get(it.id)
             has = it.prediction is not None and it.prediction.get("draft") is not None
             if old is None or old.prediction is None or (has and old.prediction.get("draft") is None):
@@ -117,9 +140,9 @@ async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig
                   ) -> tuple[RunRecord, Path, dict[str, ItemResult]]:
     """The spec's LLM-tagged sample: from ``--run`` records when given, else a (resumable) eval.
     Returns the record, its run folder and its items by gold id."""
-    record, items = _read_runs(opts.runs, spec)
+    record, items = _read_runs(opts.runs, spec, opts)
     if record is not None:
-        path = next(p for p in opts.runs if RunRecord.load(p).spec == spec.name)
+        path = next(p for p in opts.runs if p.exists() and RunRecord.load(p).spec == spec.name)
         return record, run_folder(path), items
     out = work / f"{spec.name}.json"
     rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
@@ -128,22 +151,30 @@ async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig
     return rec, run_folder(out), {it.id: it for it in rec.items}
 
 
-async def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, work: Path,
-                concurrency: int, seed: int) -> dict[str, ItemResult]:
-    """Tag gold items outside ``exclude`` with tools only (``llm_mode=never``, no exemplars)."""
+def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, seed: int
+          ) -> dict[str, ItemResult]:
+    """Gold items outside ``exclude`` with the text tools' evidence and no draft: what the graph's
+    tools node computes for these fields (``run_tools.text_tools``), without the graph and the
+    runner around it (thousands of items in seconds). Items the tagger would refuse are skipped."""
+    from linernotes.agents.nodes.run_tools import collect, text_tools
+    from linernotes.tools.policy.pack import load_policy_pack
+
+    pack = load_policy_pack(config.policy_pack)
     full = load_gold(spec, data)
     items = [g for g in full.items if g.id not in exclude]
     if n is not None and n < len(items):
         rng = np.random.default_rng(seed)
         items = [items[i] for i in sorted(rng.choice(len(items), n, replace=False))]
-    if not items:
-        return {}
-    gold = GoldSet(spec=spec.name, data_path=str(data), fingerprint=full.fingerprint, items=items)
-    cfg = config.model_copy(update={"llm_mode": "never", "exemplars": None, "fusion": None,
-                                    "audio_base": str(data.parent.resolve())})
-    folder = work / f"{spec.name}.pool.d"
-    preds = await tag_gold(spec, gold, cfg, folder, concurrency)
-    return {r.id: r for r in item_results(gold, preds)}
+    out: dict[str, ItemResult] = {}
+    for g in items:
+        try:
+            item = to_tagger_item(spec, g)
+        except ValueError:
+            continue
+        ev = collect(text_tools(item, pack) if item.text_fields() else {}, "", pack)
+        out[g.id] = ItemResult(id=g.id, group=g.group, inputs=g.inputs, gold=g.gold,
+                               prediction={"evidence": ev.model_dump(mode="json", exclude_none=True), "draft": None})
+    return out
 
 
 def _prior(folder: Path) -> dict[str, float]:
@@ -281,8 +312,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         conf = [oof.confidence[i] for i in range(len(obs))]
         vocab = task.taxonomy or config.genre_taxonomy
     else:
-        pool = await _pool(spec, data, {g.id for g in sample_gold.items}, opts.pool, config, work,
-                           opts.concurrency, opts.seed)
+        pool = _pool(spec, data, {g.id for g in sample_gold.items}, opts.pool, config, opts.seed)
         full = load_gold(spec, data)
         pool_obs, pool_items = _observations(spec, [g for g in full.items if g.id in pool and task.name in g.gold],
                                              pool)
@@ -336,7 +366,7 @@ async def _negatives(opts: FitOptions, config: TagConfig, work: Path) -> tuple[l
         spec = load_spec(name)
         data = resolve_data(spec)
         _, _, results = await _sample(opts, name, spec, config, work)
-        pool = await _pool(spec, data, set(results), opts.pool, config, work, opts.concurrency, opts.seed)
+        pool = _pool(spec, data, set(results), opts.pool, config, opts.seed)
         full = load_gold(spec, data)
         o, g = _observations(spec, [x for x in full.items if x.id in results or x.id in pool], {**pool, **results})
         obs += o
