@@ -123,11 +123,31 @@ def _load(path: str | Path) -> RunRecord:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
 
 
+def _canonical(value: Any) -> Any:
+    """Equal values get one form: -0.0 is 0.0 and an integral float below 2**53 is an int (so
+    gold written as ``1`` or ``1.0`` or ``-0.0`` is the same gold); tuples are lists."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2 ** 53 else value
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _row(it: ItemResult) -> str:
+    """One scored row (id, group, inputs, gold) as canonical JSON."""
+    return json.dumps(_canonical([it.id, it.group, it.inputs, it.gold]), sort_keys=True, ensure_ascii=False,
+                      default=str)
+
+
 def rows_fingerprint(items: list[ItemResult]) -> str:
-    """sha256 over the scored rows as the gate sees them (id, group, inputs, gold), sorted by id:
-    computed here, never read from a record, so rewritten gold or another sample shows."""
-    rows = sorted(([it.id, it.group, it.inputs, it.gold] for it in items), key=lambda r: r[0])
-    blob = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str)
+    """sha256 over the scored rows as the gate sees them (id, group, inputs, gold; values in
+    ``_canonical`` form), sorted by id: computed here, never read from a record, so rewritten gold
+    or another sample shows."""
+    blob = "\n".join(sorted(_row(it) for it in items))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -158,8 +178,7 @@ def check_comparable(base: RunRecord, cand: RunRecord) -> None:
                         f"{extra}, only in baseline {missing}); evaluate with the baseline's --limit and --seed")
     if rows_fingerprint(base.items) != rows_fingerprint(cand.items):
         by_id = {it.id: it for it in cand.items}
-        bad = [it.id for it in base.items if (it.group, it.inputs, it.gold) !=
-               (by_id[it.id].group, by_id[it.id].inputs, by_id[it.id].gold)]
+        bad = [it.id for it in base.items if _row(it) != _row(by_id[it.id])]
         raise GateError(f"incomparable runs: gold, inputs or groups of {len(bad)} item(s) differ from the baseline's "
                         f"(e.g. {bad[:3]}); the candidate was not scored on the same gold")
 
@@ -170,10 +189,20 @@ def align(base: RunRecord, cand: RunRecord) -> tuple[list[ItemResult], list[Item
     per-item scores dropped)."""
     check_comparable(base, cand)
     by_id = {it.id: it for it in cand.items}
-    b_items = [it.model_copy(update={"scores": {}}) for it in base.items]
-    c_items = [it.model_copy(update={"prediction": by_id[it.id].prediction, "status": by_id[it.id].status,
-                                     "error": by_id[it.id].error, "scores": {}}) for it in base.items]
+    b_items = [it.model_copy(update={"scores": {}, **_outcome(it)}) for it in base.items]
+    c_items = [it.model_copy(update={"prediction": by_id[it.id].prediction, "scores": {}, **_outcome(by_id[it.id])})
+               for it in base.items]
     return b_items, c_items
+
+
+def _outcome(it: ItemResult) -> dict[str, Any]:
+    """An item's status as the gate judges it: ``ok`` only with a prediction and no error, whatever
+    the record's ``status`` says (a failed item relabelled ``ok`` would hide from the failure rate)."""
+    if it.status == "ok" and it.prediction is not None and not it.error:
+        return {"status": "ok", "error": None}
+    error = it.error or {"kind": "no_prediction" if it.prediction is None else "unknown",
+                         "message": "the record has no prediction for this item" if it.prediction is None else ""}
+    return {"status": "error", "error": error}
 
 
 def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarray | None,

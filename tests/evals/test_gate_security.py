@@ -6,6 +6,7 @@ dressed up to pass; before the fix each of them passed (exit 0) or showed stored
 
 from __future__ import annotations
 
+import math
 import re
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from linernotes.evals.gate import Rule, Rules, run_gate
+from linernotes.evals.gate import Rule, Rules, load_rules, run_gate
 from linernotes.evals.record import ExemplarInfo, MetricValue
 from linernotes.evals.report import gate_markdown, md_text, render_html, summary_markdown
 from linernotes.evals.scoring import score_record
@@ -212,3 +213,70 @@ def test_gate_and_eval_reports_escape_hostile_ids_inputs_and_labels(runs, tmp_pa
     body = re.sub(r"<svg.*?</svg>", "", html.split("<body>", 1)[1], flags=re.S)  # plots carry their own comments
     assert "<script" not in body and "<img" not in body and "<!--" not in body
     assert "\u202e" not in html and "\x00" not in html and "U+202E" in html
+
+
+def _hide_failures(rec, keep_error: bool):
+    """A quarter of the items failed (no prediction) but the record calls them ``ok``."""
+    for it in rec.items[::4]:
+        it.prediction = None
+        it.status = "ok"
+        it.error = {"kind": "llm.server_error", "message": "x"} if keep_error else None
+    return rec
+
+
+@pytest.mark.parametrize("keep_error", [False, True], ids=["status-ok-no-error", "status-ok-with-error"])
+def test_failed_items_relabelled_ok_still_count_as_failures(runs, tmp_path, keep_error):
+    """An item without a prediction (or with an error) failed, whatever its ``status`` says: the
+    failure-rate rule sees the same rate as for the honest record of the same run."""
+    honest = runs.base.model_copy(deep=True)
+    for it in honest.items[::4]:
+        it.prediction, it.status, it.error = None, "error", {"kind": "llm.server_error", "message": "x"}
+    rules = Rules(rules=[Rule(metric="run.failure_rate", direction="lower")])
+    base = runs.dir / "base.json"
+    want = run_gate(base, _save(honest, tmp_path / "h.json"), rules, resamples=100).outcomes[0]
+    forged = _hide_failures(runs.base.model_copy(deep=True), keep_error)
+    got = run_gate(base, _save(forged, tmp_path / "f.json"), rules, resamples=100).outcomes[0]
+    assert want.status == "fail" and want.candidate > 0.2
+    assert (got.status, got.candidate) == (want.status, want.candidate)
+
+
+def _negative_zero(rec):
+    n = 0
+    for it in rec.items:
+        ratings = it.gold.get("valence_ratings") or []
+        for i, r in enumerate(ratings):
+            if r == 0.0:  # flip the sign of every zero
+                ratings[i], n = -math.copysign(0.0, r), n + 1
+    assert n
+    return rec
+
+
+def _int_for_float(rec):
+    n = 0
+    for it in rec.items:
+        v = it.gold.get("valence")
+        if isinstance(v, float) and v.is_integer():
+            it.gold["valence"], n = int(v), n + 1
+    assert n
+    return rec
+
+
+@pytest.mark.parametrize("same_values", [_negative_zero, _int_for_float])
+def test_gold_equal_in_value_is_comparable(runs, tmp_path, same_values):
+    """Gold written as -0.0 for 0.0 or 1 for 1.0 is the same gold: the gate scores it (before,
+    it refused with 'gold ... of 0 item(s) differ')."""
+    rules = load_rules()
+    base = runs.dir / "base.json"
+    want = run_gate(base, _save(runs.worse, tmp_path / "w.json"), rules, resamples=100)
+    got = run_gate(base, _save(same_values(runs.worse.model_copy(deep=True)), tmp_path / "v.json"), rules,
+                   resamples=100)
+    assert [(o.status, o.candidate) for o in got.outcomes] == [(o.status, o.candidate) for o in want.outcomes]
+
+
+def test_gold_changed_in_the_tenth_decimal_is_refused_naming_the_item(liner, runs, tmp_path):
+    forged = runs.base.model_copy(deep=True)
+    it = next(it for it in forged.items if isinstance(it.gold.get("valence"), float))
+    it.gold["valence"] += 1e-10
+    r = liner(["gate", runs.dir / "base.json", _save(forged, tmp_path / "c.json")])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "of 1 item(s) differ" in r.stderr and repr(it.id) in r.stderr
