@@ -87,10 +87,19 @@ class Adjudication(BaseModel):
         name = unicodedata.normalize("NFKC", v).strip()
         if not name or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
             raise ValueError("annotator must be a name without control or formatting characters")
-        folded = name.casefold()
-        if folded in RESERVED_ANNOTATORS or folded.startswith(RESERVED_PREFIXES):
-            raise ValueError(f"annotator name {name!r} is reserved (it names gold, the model or the raters)")
+        for folded in {name.casefold(), _skeleton(name)}:
+            if folded in RESERVED_ANNOTATORS or folded.startswith(RESERVED_PREFIXES):
+                raise ValueError(f"annotator name {name!r} is reserved (it names gold, the model or the raters)")
         return name
+
+
+def _skeleton(name: str) -> str:
+    """``name`` with look-alike letters of other scripts read as the Latin letter they imitate
+    (UTS #39 confusables via ``linernotes.tools.policy.skeleton``), so ``gоld`` with a Cyrillic o
+    is the reserved ``gold``."""
+    from linernotes.tools.policy.skeleton import fold
+
+    return fold(name)[0].replace("|", "l").casefold()  # fold's '|' stands for l/I look-alikes
 
 
 class HistoryRow(BaseModel):

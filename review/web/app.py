@@ -314,8 +314,9 @@ def create_app(settings: Settings) -> FastAPI:
             return forbidden("missing or wrong X-CSRF-Token, or a cross-site request")
         try:
             body = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "invalid", "detail": "the body is not JSON"}, status_code=422)
+        except (ValueError, RecursionError):  # json.loads raises RecursionError on deep nesting
+            return JSONResponse({"error": "invalid", "detail": "the body is not JSON (or nested too deeply)"},
+                                status_code=422)
         return await run_in_threadpool(save_json, item_id, body)
 
     @app.post("/api/adjudicate")

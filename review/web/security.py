@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 import threading
 import time
@@ -149,9 +150,32 @@ def host_allowed(request: Request, loopback_only: bool) -> bool:
     """On a loopback bind only loopback host names are served (defeats DNS rebinding)."""
     if not loopback_only:
         return True
-    host = request.headers.get("host", "")
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-    return name in LOOPBACK_NAMES or _loopback_ip(name)
+    name = host_name(request.headers.get("host", ""))
+    return name is not None and (name in LOOPBACK_NAMES or _loopback_ip(name))
+
+
+# RFC 3986 §3.2.2 host [":" port]: an IPv6 literal in brackets, or a name / IPv4 without ':'.
+_HOST = re.compile(r"^(?:(\[[0-9A-Fa-f:.]+\])|([^\[\]:\s/@]+))(?::[0-9]{1,5})?$")
+
+
+def host_name(header: str) -> str | None:
+    """The host of a Host header, lower-cased and without a final root dot (``LocalHost.:80`` ->
+    ``localhost``); None when the header is not ``host[:port]`` (junk after ``]``, two ports, spaces)."""
+    m = _HOST.match(header)
+    if m is None:
+        return None
+    if m.group(1):
+        return m.group(1).lower() if _is_ipv6(m.group(1)[1:-1]) else None
+    name = m.group(2).lower()
+    return name[:-1] if name.endswith(".") and len(name) > 1 else name
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _loopback_ip(name: str) -> bool:

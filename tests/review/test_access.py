@@ -195,3 +195,20 @@ def test_generated_token_is_printed_once_and_signs_in(built_store):
             assert c.cookies.get("liner_review_auth") not in (None, token)
     finally:
         _stop(proc)
+
+
+@pytest.mark.parametrize("host", ["[::1]evil.example", "[::1]evil.example:8765", "[::1]:8765x", "127.0.0.1:80:80",
+                                  "localhost:abc", "127.0.0.1 evil.example", "[127.0.0.1]:1"])
+def test_malformed_host_headers_are_refused(built_store, host):
+    """A Host that only starts like a loopback name is not one (before: '[::1]evil.example' was
+    served because everything after ']' was ignored)."""
+    with TestClient(create_app(Settings(store=built_store)), base_url="http://127.0.0.1") as c:
+        assert c.get("/healthz", headers={"host": host}).status_code == 421
+
+
+@pytest.mark.parametrize("host", ["LOCALHOST:8765", "LocalHost", "localhost.:8765", "127.0.0.1", "[::1]"])
+def test_host_names_compare_case_insensitively_and_without_the_root_dot(built_store, host):
+    """Host names are case-insensitive (RFC 3986 §3.2.2) and 'localhost.' is the same name as
+    'localhost' (RFC 6761 §6.3); both were answered 421."""
+    with TestClient(create_app(Settings(store=built_store)), base_url="http://127.0.0.1") as c:
+        assert c.get("/healthz", headers={"host": host}).status_code == 200

@@ -77,3 +77,25 @@ def test_the_form_route_refuses_the_same_values(client):
     r = client.post("/decide/t1", data={"csrf_token": token, "version": str(version), "action": "accept_gold",
                                         "annotator": "model"})
     assert r.status_code == 422 and "reserved" in r.text
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000,
+                                  '{"annotator": "ann", "action": "skip", "version": 0, "comment": '
+                                  + "[" * 20_000 + "]" * 20_000 + "}"])
+def test_deeply_nested_json_is_422_not_500(client, body):
+    """json.loads raises RecursionError (not ValueError) on deep nesting: it was a bare 500."""
+    token = client.get("/api/session").json()["csrf_token"]
+    before = client.get("/api/items/t1").json()["history"]
+    r = client.post("/api/adjudicate/t1", content=body.encode(), headers={"X-CSRF-Token": token,
+                                                                           "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid", r.text
+    assert client.get("/api/items/t1").json()["history"] == before
+
+
+@pytest.mark.parametrize("name", ["g\u043eld", "m\u043edel:x", "r\u0430ter:1", "\u0261old", "go\u04c0d"])
+def test_look_alike_reserved_annotator_names_are_422(client, name):
+    """'gold' with a Cyrillic o (and other UTS #39 look-alikes) reads as gold in the UI and history."""
+    before = client.get("/api/items/t1").json()["history"]
+    r = post(client, {"annotator": name, "action": "accept_gold"})
+    assert r.status_code == 422 and "reserved" in json.dumps(r.json()["detail"]), r.text
+    assert client.get("/api/items/t1").json()["history"] == before
