@@ -164,9 +164,15 @@ class ParquetSink:
         self.journal = OutputWriter(self.journal_path, sync=sync)
         self.written = 0
         self._forget: set[str] = set()
-        self._count = sum(1 for _ in _journal(self.journal_path))  # journal records so far
         parts = _parts(self.output) if self.dataset else []
         self._covered = max((end for _, end, _ in parts), default=0)
+        # journal records not in a part yet, kept in memory so a flush never rereads the journal
+        self._pending: list[dict[str, Any]] = []
+        self._count = 0
+        for i, rec in _journal(self.journal_path):
+            self._count = i + 1
+            if self.dataset and i >= self._covered:
+                self._pending.append(rec)
         if self._covered > self._count:  # parts from an older journal: they describe another run
             raise OutputError(f"{output}: its part files cover {self._covered} records but {self.journal_path} "
                               f"holds {self._count}; use a fresh output folder")
@@ -175,8 +181,10 @@ class ParquetSink:
         self.journal.write(record)
         self.written += 1
         self._count += 1
-        if self.dataset and self._count - self._covered >= self.part_rows:
-            self._flush_part()
+        if self.dataset:
+            self._pending.append(record.model_dump(mode="json"))
+            if len(self._pending) >= self.part_rows:
+                self._flush_part()
 
     def forget(self, keys: set[str]) -> None:
         """Leave these keys out of the Parquet output (input-error rows, keyed ``line:N``, whose
@@ -187,13 +195,14 @@ class ParquetSink:
         first, end = self._covered, self._count
         if end <= first:
             return
-        recs = (rec for i, rec in _journal(self.journal_path) if first <= i < end)
-        _write_atomic(_batched(recs), self.output / f"part-{first:010d}-{end:010d}.parquet")
-        self._covered = end
+        _write_atomic(_batched(iter(self._pending)), self.output / f"part-{first:010d}-{end:010d}.parquet")
+        self._covered, self._pending = end, []
 
     def _dedupe_parts(self) -> None:
         """Rewrite the parts that hold a record a later journal record superseded."""
         last = last_index_by_key(self.journal_path)
+        if len(last) == self._count and not self._forget:
+            return  # every key has one record: nothing superseded
         for first, end, path in _parts(self.output):
             table = pq.read_table(path, schema=SCHEMA)
             keys = _row_keys(table)
