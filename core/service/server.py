@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from linernotes.config import TagConfig
-from linernotes.review.web.security import BindError, check_bind, is_loopback
+from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
 from linernotes.service.app import ServiceOptions, create_app
 
 __all__ = ["BackgroundService", "BindError", "build", "serve"]
@@ -22,6 +22,7 @@ __all__ = ["BackgroundService", "BindError", "build", "serve"]
 
 def build(config: TagConfig, host: str, options: ServiceOptions) -> FastAPI:
     """Check the bind first (raises ``BindError`` before any model is loaded), then the app."""
+    check_token(options.token)  # the review server's strength rules for a token that guards a network bind
     try:
         check_bind(host, options.token)
     except BindError:

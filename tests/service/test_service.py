@@ -133,6 +133,14 @@ def test_non_loopback_bind_without_token_is_refused(stub, host):
         build(stub_config(stub.base_url), host, ServiceOptions())
 
 
+def test_non_loopback_bind_needs_a_strong_token(stub):
+    for weak in ("s3cret", "a" * 40, " padded-token-with-spaces-1234567890 "):
+        with pytest.raises(BindError):
+            build(stub_config(stub.base_url), "0.0.0.0", ServiceOptions(token=weak))
+    app = build(stub_config(stub.base_url), "0.0.0.0", ServiceOptions(token="Zq8-4vLr_x1TnWc7yPe2MbK9sHd3"))
+    assert app.title.startswith("linernotes")
+
+
 @pytest.mark.slow
 def test_cli_refuses_non_loopback_bind_before_loading_anything(liner):
     res = liner(["serve", "--host", "0.0.0.0", "--port", "9"], timeout=120)
