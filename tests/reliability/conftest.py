@@ -51,8 +51,9 @@ class ForkCli:
             self.proc.stdin.write(json.dumps(cmd) + "\n")
             self.proc.stdin.flush()
             reply = json.loads(self.proc.stdout.readline())
-        return CliResult(reply["rc"], reply["killed"], out.read_text(errors="replace"),
-                         err.read_text(errors="replace"), reply.get("lines_at_kill"))
+        # a child killed right after the fork (kill_at_line=0 on a loaded machine) never opened them
+        return CliResult(reply["rc"], reply["killed"], out.read_text(errors="replace") if out.exists() else "",
+                         err.read_text(errors="replace") if err.exists() else "", reply.get("lines_at_kill"))
 
     def close(self) -> None:
         self.proc.stdin.close()
