@@ -22,9 +22,10 @@ MD_ALWAYS = frozenset("\\`*[]()!|~$")
 MD_LINE_START = frozenset("#-+=.>")
 HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 ZWSP = "\u200b"
+MD_LIMIT = 300  # characters of one record string in a PR comment (ids, model names, error kinds)
 
 
-def md_text(value: object, limit: int | None = None) -> str:
+def md_text(value: object, limit: int | None = MD_LIMIT) -> str:
     """Any text (item ids, inputs, model labels, error kinds) made inert for a markdown table cell
     or line of a PR comment: it renders as the same visible characters and nothing else.
 
@@ -36,9 +37,13 @@ def md_text(value: object, limit: int | None = None) -> str:
     - markdown punctuation is backslash-escaped (no images, links, emphasis, code spans, cells);
       a leading ``# - + = . >`` too, so the text is safe even at the start of a line;
     - ``@`` is followed by a zero-width space so no @mention or team ping fires (GitHub links
-      mentions in the rendered text, where entities would already be decoded).
+      mentions in the rendered text, where entities would already be decoded); for the same
+      reason a zero-width space breaks GitHub's other automatic links: ``#123``, ``org/repo#1``
+      and ``GH-1`` references (a backlink in that issue's timeline) and bare ``scheme://`` or
+      ``www.`` URLs (GFM autolink extension), which no backslash escape stops.
 
-    ``limit`` truncates the raw text first (an escape is never cut in half)."""
+    ``limit`` truncates the raw text first (an escape is never cut in half); by default
+    ``MD_LIMIT`` characters, so no record string can push a PR comment past GitHub's 65,536."""
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
@@ -48,17 +53,32 @@ def md_text(value: object, limit: int | None = None) -> str:
             out.append(" ")
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
             out.append(f"U+{ord(ch):04X}")
+        elif _autolink_break(text, i):
+            out.append(("\\" if i == 0 and ch in MD_LINE_START else "") + ch + ZWSP)
         elif ch in HTML_SPECIAL:
             out.append(("\\" if i == 0 and ch == ">" else "") + HTML_SPECIAL[ch])
         elif ch in MD_ALWAYS or (i == 0 and ch in MD_LINE_START) or (ch == "_" and not _intraword(text, i)):
             out.append("\\" + ch)
         elif ch == "." and text[:i].isdigit():  # "1." would start an ordered list
             out.append("\\.")
+        elif ch == "." and text[max(0, i - 3):i].lower() == "www":
+            out.append(ZWSP + ".")
         elif ch == "@":
             out.append("@" + ZWSP)
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _autolink_break(text: str, i: int) -> bool:
+    """``text[i]`` starts what GitHub links by itself: ``#`` before a digit or letter (issue
+    references), ``:`` before ``//`` (a bare URL), ``-`` of ``GH-`` before a digit."""
+    ch, nxt = text[i], text[i + 1:i + 2]
+    if ch == "#":
+        return nxt.isalnum()
+    if ch == ":":
+        return text[i + 1:i + 3] == "//"
+    return ch == "-" and nxt.isdigit() and text[max(0, i - 2):i].lower() == "gh"
 
 
 def _intraword(text: str, i: int) -> bool:

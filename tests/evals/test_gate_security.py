@@ -280,3 +280,38 @@ def test_gold_changed_in_the_tenth_decimal_is_refused_naming_the_item(liner, run
     r = liner(["gate", runs.dir / "base.json", _save(forged, tmp_path / "c.json")])
     assert r.returncode == 2, r.stdout + r.stderr
     assert "of 1 item(s) differ" in r.stderr and repr(it.id) in r.stderr
+
+
+# GitHub turns these into links or cross-references in a rendered comment even without markdown
+# syntax (GFM autolink extension, issue/PR references): a phishing link or a backlink spammed into
+# another repository's timeline, the same kind as an @mention.
+GITHUB_AUTOLINKS = [
+    "see https://evil.example/x or HTTP://evil.example and www.evil.example/path",
+    "fixes #1, closes org/repo#22 and GH-3 (also #456)",
+    "#7 at the start, then ftp://x.example",
+]
+LIVE = re.compile(r"(?i)(?:https?|ftp)://|www\.|(?<![\w&])#\d|[\w.-]+/[\w.-]+#\d|\bgh-\d")
+
+
+@pytest.mark.parametrize("hostile", GITHUB_AUTOLINKS)
+def test_markdown_escaper_breaks_github_autolinks_and_references(hostile):
+    assert LIVE.search(hostile)
+    cell = f"| a | {md_text(hostile)} |\n|---|---|\n| b | c |\n"
+    parser, toks = _tokens(cell)
+    inline = [t for t in parser.parse(cell) if t.type == "inline"][1]
+    text = "".join(t.content for t in inline.children if t.type == "text")
+    assert not LIVE.search(text), text
+    assert text.replace("\u200b", "") == hostile  # the reader still sees the same characters
+
+
+def test_gate_markdown_stays_under_githubs_comment_limit_with_huge_record_strings(runs, tmp_path):
+    """A candidate whose model name, prompt hash and error kinds are 100,000 characters long: the
+    PR comment must still fit GitHub's 65,536-character limit, or no report is posted at all."""
+    forged = runs.worse.model_copy(deep=True)
+    forged.model, forged.prompt_hash = "m" * 100_000, "p" * 100_000
+    for k, it in enumerate(forged.items[:20]):
+        it.status, it.prediction = "error", None
+        it.error = {"kind": f"{k}" + "k" * 100_000, "message": "x"}
+    res = run_gate(runs.dir / "base.json", _save(forged, tmp_path / "c.json"), load_rules(), resamples=100)
+    md = gate_markdown(res)
+    assert len(md) < 65_536 and max(map(len, md.splitlines())) < 8_000, (len(md), max(map(len, md.splitlines())))
