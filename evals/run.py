@@ -100,7 +100,7 @@ def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path)
     rule = spec.exemplars
     if rule is None:
         raise SpecError(f"spec {spec.name}: has no exemplars setting")
-    full = load_gold(spec, data)
+    full = load_gold(spec, _exemplar_source(spec, data))
     records = exemplar_records(spec, exemplar_items(spec, full, sample))
     if not records:
         raise SpecError(f"spec {spec.name}: exemplars (exclude: {rule.exclude}) leave no labeled gold item to use "
@@ -121,6 +121,19 @@ def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path)
     tmp.write_text(info.model_dump_json(indent=1), encoding="utf-8")
     tmp.replace(stamp)
     return info
+
+
+def _exemplar_source(spec: GoldSpec, data: Path) -> Path:
+    """The file exemplars come from: ``exemplars.data`` (against the spec's folder) or the gold."""
+    rule = spec.exemplars
+    if rule is None or rule.data is None:
+        return data
+    path = Path(rule.data)
+    if not path.is_absolute():
+        path = (Path(spec.origin).parent if spec.origin else Path.cwd()) / path
+    if not path.exists():
+        raise SpecError(f"spec {spec.name}: exemplars.data {rule.data!r} not found ({path})")
+    return path
 
 
 def read_predictions(path: Path) -> dict[str, OutputRecord]:

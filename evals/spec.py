@@ -52,6 +52,8 @@ class ExemplarSpec(BaseModel):
     task: str = Field(description="multilabel task whose gold field gives the exemplars' genres")
     exclude: Literal["sample", "groups", "field"] = "sample"
     field: str | None = Field(None, description="exclude: field -- the Item input whose shared value excludes")
+    data: str | None = Field(None, description="labeled items to use instead of the spec's own gold file "
+                             "(same columns; relative to the spec's folder); the exclusion rules still apply")
 
 
 class GoldSpec(BaseModel):

@@ -84,10 +84,38 @@ def test_groups_needs_a_group_field():
 def test_shipped_specs():
     ex = load_spec("bandcamp-genres").exemplars
     assert ex is not None and (ex.task, ex.exclude) == ("genres", "sample")
+    album = load_spec("bandcamp-genres-album").exemplars
+    assert album is not None and (album.exclude, album.field) == ("field", "album")
     ci = load_spec("ci-slice")
-    assert ci.exemplars is None
+    assert ci.exemplars is not None and ci.exemplars.data == "../slices/ci-exemplars.jsonl"
     old = RunRecord.load(Path(__file__).parents[2] / "evals" / "baselines" / "ci-slice.json")
-    assert old.exemplars is None and old.spec_digest == ci.digest()  # the option left old digests alone
+    assert old.exemplars is not None and old.spec_digest == ci.digest()  # the committed baseline is current
+
+
+def test_field_rule_drops_every_item_sharing_the_value(tmp_path, gold_file):
+    spec = GoldSpec.model_validate(spec_dict(task="genres", exclude="field", field="artist"))
+    full = load_gold(spec, gold_file)
+    sample = load_gold(spec, gold_file, limit=3, seed=1)
+    artists = {" ".join(str(i.inputs.get("artist")).casefold().split()) for i in sample.items}
+    left = exemplar_items(spec, full, sample)
+    assert left and not {" ".join(str(i.inputs.get("artist")).casefold().split()) for i in left} & artists
+    assert len(left) < len(full.items) - len(sample.items)
+    with pytest.raises(ValidationError, match="needs exemplars.field"):
+        GoldSpec.model_validate(spec_dict(task="genres", exclude="field", field="tags"))
+
+
+def test_exemplars_from_another_file_never_hold_an_evaluated_item(tmp_path, gold_file):
+    other = tmp_path / "more.jsonl"
+    extra = {"id": "extra-0", "track": "Warehouse Tool", "artist": "X", "labelname": "Blueprint Records",
+             "gold_genres": ["techno"], "ratings": None}
+    rows = [json.loads(x) for x in gold_file.read_text().splitlines()]
+    other.write_text("".join(json.dumps(r) + "\n" for r in [*rows[:2], extra]), encoding="utf-8")
+    spec = GoldSpec.model_validate({**spec_dict(task="genres", data="more.jsonl"), "origin": ""})
+    spec.origin = str(tmp_path / "tiny.yaml")
+    sample = load_gold(spec, gold_file, limit=16, seed=0)  # every gold row is evaluated
+    info = prepare_exemplars(spec, gold_file, sample, tmp_path / "run.d")
+    ids = {r.id for r in open_exemplar_index(exemplar_folder(tmp_path / "run.d")).records}
+    assert info.count == 1 and ids == {tagger_id("extra-0")}
 
 
 # --- selection and index ------------------------------------------------------------------------
