@@ -45,7 +45,9 @@ class FieldFusion(BaseModel):
     kind: str
     vocabulary: str = Field("", description="taxonomy / policy pack the model was fitted on ('' for scalars)")
     model: Model
-    threshold: float = Field(description="calibrated confidence at or above which the field is auto-accepted")
+    threshold: float | None = Field(description="calibrated confidence at or above which the field is "
+                                    "auto-accepted; None: no level reached the target precision out of fold, so "
+                                    "the field is advisory (never a review reason, its confidence still calibrated)")
     target_precision: float = TARGET_PRECISION
     card: dict[str, Any] = Field(default_factory=dict, description="data, folds and cross-fitted metrics")
 
@@ -114,7 +116,9 @@ def model_card(art: FusionArtifact) -> str:
                   f"- items: {card.get('items', '?')} ({card.get('with_draft', '?')} with an LLM draft)",
                   f"- folds: {card.get('folds', '')}",
                   f"- features: {', '.join(f.model.features)}",
-                  f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"]
+                  (f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"
+                   if f.threshold is not None else
+                   f"- review threshold: none (advisory: no confidence level reached {f.target_precision} precision)")]
         for k, v in sorted((card.get("metrics") or {}).items()):
             lines.append(f"- {k}: {v}")
         lines.append("")
@@ -122,13 +126,12 @@ def model_card(art: FusionArtifact) -> str:
 
 
 def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION,
-                     min_accepted: int = 20) -> tuple[float, float, float]:
+                     min_accepted: int = 20) -> tuple[float | None, float, float]:
     """The lowest confidence threshold whose auto-accepted items (confidence >= it) are at least
     ``target`` precise, counting at least ``min_accepted`` of them (a smaller share is noise).
-    Returns (threshold, precision, coverage); (1.0, nan, 0.0) when no threshold reaches it, so
-    every item is routed."""
+    Returns (threshold, precision, coverage); (None, nan, 0.0) when no threshold reaches it."""
     pairs = sorted(zip(confidence, correct, strict=True), key=lambda x: -x[0])
-    best = (1.0, float("nan"), 0.0)
+    best: tuple[float | None, float, float] = (None, float("nan"), 0.0)
     right = 0
     for n, (c, ok) in enumerate(pairs, 1):
         right += int(ok)

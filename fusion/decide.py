@@ -31,6 +31,8 @@ def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: 
     if entry is None:
         return None
     model = entry.model
+    if model.kind == "multilabel" and not model.applies(obs):
+        return None  # outside the fitted domain (no labeled neighbours): the hand-set rules decide
     if model.kind == "multilabel":
         labels, conf, probs = model.decide(obs)
         return Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,

@@ -25,8 +25,8 @@ NEIGHBOURS = 40  # the shortlist's exemplar vote is over this many neighbours (F
 
 CANDIDATE_FEATURES = [
     "fused_score", "lexical", "semantic", "vote_share", "vote_count", "inherited", "rank_inverse",
-    "in_shortlist", "fewshot_share", "fewshot_weighted_share", "fewshot_best_similarity", "llm_picked", "llm_first",
-    "has_draft", "label_prior",
+    "in_shortlist", "fewshot_share", "fewshot_weighted_share", "fewshot_majority", "fewshot_best_similarity",
+    "llm_picked", "llm_first", "has_draft", "label_prior",
 ]
 
 
@@ -58,7 +58,9 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
             min(1.0, cand.get("votes", 0) / NEIGHBOURS), float(bool(cand.get("inherited"))),
             1.0 / (1.0 + rank) if rank is not None else 0.0, float(rank is not None),
             len(carrying) / len(exemplars) if exemplars else 0.0,
-            sum(carrying) / sim_total if sim_total > 0 else 0.0, max(carrying, default=0.0),
+            sum(carrying) / sim_total if sim_total > 0 else 0.0,
+            # the majority of the most similar labeled items: a step a linear model cannot draw itself
+            float(sim_total > 0 and sum(carrying) / sim_total >= 0.5), max(carrying, default=0.0),
             float(gid in picked), float(bool(picked) and picked[0] == gid), float(obs.has_draft),
             prior.get(gid, 0.0),
         ]

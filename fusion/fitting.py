@@ -28,6 +28,12 @@ from linernotes.fusion.features import (
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.scalar import ScalarModel, confidence_rows
 from linernotes.fusion.singlelabel import SingleLabelModel
+from linernotes.fusion.singlelabel import choose as choose_label
+
+# Inner folds (threshold and calibrator tuning inside each outer training part): 3 keeps the
+# nested fit at (k + 1) * 4 model fits instead of (k + 1)^2 while each inner part still trains on
+# two thirds of the outer training data.
+INNER_FOLDS = 3
 
 
 @dataclass
@@ -45,7 +51,7 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
     plan = plan_folds(n, groups, k, seed, strata)
     oof = OutOfFold(scheme=plan.scheme)
     for train, test in plan.folds:
-        inner = subplan(train, groups, k, seed, strata)
+        inner = subplan(train, groups, INNER_FOLDS, seed, strata)
         for i, (value, conf) in run_fold(train, test, inner).items():
             oof.values[i], oof.confidence[i] = value, conf
     audit.check()
@@ -90,9 +96,10 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
 
     oof = _outer(n, groups, k, seed, None, run_fold, audit)
     everyone = np.arange(n)
-    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, k, seed), fit, predict, tune)
+    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict, tune)
+    with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
-                               calibrator=cal, prior=prior)
+                               calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * n)
     return model, oof
 
 
@@ -164,7 +171,7 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
 
     oof = _outer(len(obs), groups, k, seed, None, run_fold, audit)
     everyone = np.arange(len(obs))
-    (tfidf, scaler, reg), (cscaler, cclf) = nested(everyone, plan_folds(len(obs), groups, k, seed), fit, predict, tune)
+    (tfidf, scaler, reg), (cscaler, cclf) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed), fit, predict, tune)
     model = ScalarModel(features=SCALAR_FEATURES, tfidf=tfidf, scaler=scaler, regressor=reg, tolerance=tolerance,
                         range=[lo, hi], confidence_scaler=cscaler, confidence=cclf)
     return model, oof
@@ -195,17 +202,23 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         return clf.predict_proba(block.transform(tfidf, scaler, items))
 
     def top(model: Any, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        classes = np.asarray(model[2].classes)
-        best = probs.argmax(axis=1)
-        return classes[best], probs[np.arange(len(probs)), best]
+        classes = list(model[2].classes)
+        best = choose_label(probs, classes, none_label)
+        return np.asarray(classes)[best], probs[np.arange(len(probs)), best]
 
-    def tune(items: np.ndarray, oof: dict[int, Any]) -> Isotonic:
-        # the inner models share the outer model's class list only when every class is in every
-        # inner training part; the stratified plan makes that so, and the argmax is over labels
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[Isotonic, Isotonic]:
+        """Two calibrators: for a flag (top class not ``none``) and for ``none``. Clean items far
+        outnumber flagged ones, so one map would be fitted mostly on confident ``none`` answers
+        and miscalibrate the flags."""
         probs = [oof[int(i)] for i in items]
-        best = np.array([p.max() for p in probs])
-        right = np.array([float(lab == y[i]) for i, lab in zip(items, inner_labels(items, oof), strict=True)])
-        return Isotonic.fit(best, right)
+        picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label)[0]) for i in items]
+        best = np.array([p[j] for p, j in zip(probs, picks, strict=True)])
+        labels = inner_labels(items, oof)
+        right = np.array([float(lab == y[i]) for i, lab in zip(items, labels, strict=True)])
+        none = np.array([lab == none_label for lab in labels])
+        def fit_or_empty(m):
+            return (Isotonic.fit(best[m], right[m]) if m.any() else Isotonic())
+        return fit_or_empty(~none), fit_or_empty(none)
 
     inner_classes: dict[int, np.ndarray] = {}
 
@@ -216,19 +229,25 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         return list(probs)
 
     def inner_labels(items: np.ndarray, oof: dict[int, Any]) -> list[str]:
-        return [str(inner_classes[int(i)][int(np.argmax(oof[int(i)]))]) for i in items]
+        out = []
+        for i in items:
+            classes = list(inner_classes[int(i)])
+            out.append(classes[int(choose_label(oof[int(i)], classes, none_label)[0])])
+        return out
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[str, float]]:
-        model, cal = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
+        model, (cal_flag, cal_none) = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
         handle = audit.fitted("single_label", train)
         lab, p = top(model, predict(model, test))
         audit.scored(handle, test)
-        return {int(i): (str(a), float(cal(np.array([b]))[0])) for i, a, b in zip(test, lab, p, strict=True)}
+        return {int(i): (str(a), float((cal_none if a == none_label else cal_flag)(np.array([b]))[0]))
+                for i, a, b in zip(test, lab, p, strict=True)}
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (tfidf, scaler, clf), cal = nested(everyone, plan_folds(len(obs), groups, k, seed, y), fit, predict_tracked,
-                                       tune)
+    (tfidf, scaler, clf), (cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
+                                                        fit, predict_tracked, tune)
     model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=tfidf, scaler=scaler,
-                             classifier=clf, calibrator=cal, clause_for=clause_for, none_label=none_label)
+                             classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
+                             none_label=none_label)
     return model, oof

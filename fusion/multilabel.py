@@ -21,6 +21,7 @@ from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
 from linernotes.fusion.observation import Observation
 
 THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+C = 1.0  # scikit-learn's default regularisation; not tuned to the dev split
 
 
 class MultilabelModel(BaseModel):
@@ -34,6 +35,11 @@ class MultilabelModel(BaseModel):
     max_labels: int
     calibrator: Isotonic
     prior: dict[str, float]
+    requires_exemplars: bool = Field(False, description="fitted on items that all had labeled neighbours: "
+                                     "its calibration says nothing about an item without any")
+
+    def applies(self, obs: Observation) -> bool:
+        return not self.requires_exemplars or bool(obs.evidence.get("exemplars"))
 
     def candidate_probs(self, obs: Observation) -> tuple[list[str], np.ndarray]:
         ids, X = candidate_rows(obs if self.uses_draft else obs.without_draft(), self.prior)
@@ -103,7 +109,7 @@ def fit_classifier(table: Table, items: np.ndarray, seed: int) -> tuple[Standard
         rate = float(np.clip(y.mean() if len(y) else 0.5, 1e-3, 1 - 1e-3))
         return scaler, Linear(coef=[[0.0] * table.X.shape[1]], intercept=[float(np.log(rate / (1 - rate)))],
                               classes=["0", "1"])
-    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(scaler.transform(table.X[rows]), y)
+    clf = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(scaler.transform(table.X[rows]), y)
     return scaler, Linear.from_sklearn(clf)
 
 

@@ -14,6 +14,20 @@ from linernotes.fusion.features import embed, policy_dense
 from linernotes.fusion.observation import Observation
 
 
+def choose(probs: np.ndarray, classes: list[str], none_label: str) -> np.ndarray:
+    """The class each row decides, as indices into ``classes``: ``none`` while it is at least as
+    likely as not (P(none) >= 0.5), else the likeliest other class. Flagging is a yes/no question
+    first: an item 45% clean and 30% threat is more likely unsafe than clean, though no single
+    unsafe class beats ``none``."""
+    probs = np.atleast_2d(probs)
+    if none_label not in classes:
+        return probs.argmax(axis=1)
+    k = classes.index(none_label)
+    others = probs.copy()
+    others[:, k] = -1.0
+    return np.where(probs[:, k] >= 0.5, k, others.argmax(axis=1))
+
+
 class SingleLabelModel(BaseModel):
     kind: Literal["single_label"] = "single_label"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
@@ -22,7 +36,8 @@ class SingleLabelModel(BaseModel):
     tfidf: Tfidf
     scaler: Standardizer
     classifier: Linear
-    calibrator: Isotonic
+    calibrator: Isotonic = Field(description="P(right) of a flag (top class is not none_label)")
+    calibrator_none: Isotonic = Field(default_factory=Isotonic, description="P(right) of a none answer")
     clause_for: dict[str, str]
     none_label: str = "none"
 
@@ -36,8 +51,9 @@ class SingleLabelModel(BaseModel):
         X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
         probs = self.classifier.predict_proba(X)[0]
         classes = self.classifier.classes or []
-        best = int(np.argmax(probs))
+        best = int(choose(probs, classes, self.none_label)[0])
         label = classes[best]
-        conf = float(self.calibrator(np.array([probs[best]]))[0])
+        calibrator = self.calibrator_none if label == self.none_label else self.calibrator
+        conf = float(calibrator(np.array([probs[best]]))[0])
         clause = None if label == self.none_label else self.clause_for.get(label)
         return label, clause, conf, {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}

@@ -121,6 +121,8 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     thresholds = {name: d.threshold for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
                   if d is not None and d.calibrated and d.threshold is not None}
     for name in cfg.review_fields:
+        if name in calibrated and name not in thresholds:
+            continue  # advisory: no confidence reached the target precision out of fold (see the card)
         value = getattr(conf, name, None)
         limit = thresholds.get(name, cfg.review_threshold)
         if value is not None and value < limit:

@@ -1,0 +1,51 @@
+"""Decision rules of the fusion: review thresholds, the flag rule, the fitted domain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from linernotes.fusion.artifact import choose_threshold
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer
+from linernotes.fusion.features import CANDIDATE_FEATURES
+from linernotes.fusion.multilabel import MultilabelModel
+from linernotes.fusion.observation import Observation
+from linernotes.fusion.singlelabel import choose
+from linernotes.schema import Item
+
+
+def test_threshold_is_the_lowest_reaching_the_target_precision():
+    conf = [0.99] * 30 + [0.9] * 30 + [0.5] * 40
+    right = [True] * 30 + [True] * 28 + [False] * 2 + [True] * 10 + [False] * 30
+    t, precision, coverage = choose_threshold(conf, right, target=0.95)
+    assert t == 0.9 and math.isclose(precision, 58 / 60) and math.isclose(coverage, 0.6)
+
+
+def test_no_threshold_reaching_the_target_makes_the_field_advisory():
+    t, precision, coverage = choose_threshold([0.8] * 50, [True] * 40 + [False] * 10, target=0.95)
+    assert t is None and math.isnan(precision) and coverage == 0.0
+    # too few accepted items is noise, not evidence
+    assert choose_threshold([0.99] * 5 + [0.1] * 50, [True] * 5 + [False] * 50)[0] is None
+
+
+def test_flag_rule_flags_what_is_more_likely_unsafe_than_clean():
+    classes = ["insult", "none", "threat"]
+    probs = np.array([[0.25, 0.45, 0.30],   # 55% unsafe: flag the likeliest unsafe class
+                      [0.10, 0.60, 0.30],   # 60% clean: none
+                      [0.70, 0.20, 0.10]])
+    assert [classes[i] for i in choose(probs, classes, "none")] == ["threat", "none", "insult"]
+    assert list(choose(probs, ["a", "b", "c"], "none")) == [1, 1, 0]  # no none class: plain argmax
+
+
+def test_a_genre_model_fitted_with_neighbours_does_not_apply_without_any():
+    n = len(CANDIDATE_FEATURES)
+    model = MultilabelModel(scaler=Standardizer(mean=[0.0] * n, scale=[1.0] * n),
+                            classifier=Linear(coef=[[1.0] * n], intercept=[0.0], classes=["0", "1"]),
+                            threshold=0.5, fallback_top1=True, max_labels=3, calibrator=Isotonic(x=[0, 1], y=[0, 1]),
+                            prior={}, requires_exemplars=True)
+    ev = {"genres": [{"id": "techno", "label": "Techno", "score": 0.9}]}
+    assert not model.applies(Observation(Item(id="a", title="x"), ev, None))
+    with_neighbours = {**ev, "exemplars": [{"id": "e", "text": "t", "genres": ["techno"], "score": 0.9}]}
+    obs = Observation(Item(id="a", title="x"), with_neighbours, None)
+    assert model.applies(obs) and model.decide(obs)[0] == ["techno"]
