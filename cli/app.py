@@ -50,6 +50,7 @@ def _register_subcommands() -> None:
     app.command("export")(import_module("linernotes.cli.export_cmd").export)
     app.command("serve")(import_module("linernotes.cli.serve_cmd").serve)
     app.command("monitor")(import_module("linernotes.cli.monitor_cmd").monitor)
+    app.command("fit")(import_module("linernotes.cli.fit_cmd").fit)
     for cmd in eval_app.registered_commands:
         app.registered_commands.append(cmd)
     _attach_examples()
@@ -120,6 +121,11 @@ def tag(
         help="Audio paths must resolve inside this folder (default: the catalog's folder)")] = None,
     max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
     prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v2",
+    llm_mode: Annotated[str, typer.Option("--llm", help="always: one LLM draft per item; never: tools and "
+                                          "fusion only")] = "always",
+    fusion: Annotated[str, typer.Option(help="Fusion artifact folder, 'default' (shipped) or 'none' "
+                                        "(hand-set rules, uncalibrated confidences)")] = "default",
+    rationale: Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a one-sentence rationale")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="A live bar on a terminal, a log line "
                                            "every --progress-every seconds otherwise")] = True,
@@ -142,7 +148,8 @@ def tag(
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
                         timeout_s=timeout, max_retries=retries, use_cache=cache,
                         cache_path=str(cache_path) if cache_path else None)
-        cfg_kwargs = {"llm": llm, "prompt": prompt, "audio_max_seconds": max_audio_seconds,
+        cfg_kwargs = {"llm": llm, "prompt": prompt, "llm_mode": llm_mode, "fusion": fusion, "rationale": rationale,
+                      "audio_max_seconds": max_audio_seconds,
                       "audio_root": str(audio_root) if audio_root else None,
                       "exemplars": str(exemplars) if exemplars else None}
         if taxonomy:

@@ -1,7 +1,9 @@
-"""The CI gate with the real embedded model on the committed 12-item slice: an unchanged prompt
-passes against the committed baseline (and a cached rerun gives identical metrics), a
-deliberately degraded prompt fails. Sequential decoding (--concurrency 1) keeps runs
-reproducible; see scripts/refresh_baseline.sh."""
+"""The CI gate with the real embedded model on the committed 12-item slice: an unchanged tagger
+passes against the committed baseline (and a cached rerun gives identical metrics); a degraded
+one — the prompt hides the content and forces answers, and the fusion is switched off so the
+draft is the record — fails. (With the shipped fusion, a genre draft is only a feature: a worse
+prompt alone need not move the fused genres, which is the point of the fusion.) Sequential
+decoding (--concurrency 1) keeps runs reproducible; see scripts/refresh_baseline.sh."""
 
 from __future__ import annotations
 
@@ -47,20 +49,20 @@ def test_unchanged_prompt_passes_and_cache_serves_the_rerun(liner, baseline, tmp
 
 def degraded_prompt(tmp_path):
     """The shipped prompt with the item's content hidden and valence forced: tags must get worse."""
-    text = resources.files("linernotes.agents").joinpath("prompts", "extract.v1.md").read_text(encoding="utf-8")
+    text = resources.files("linernotes.agents").joinpath("prompts", "extract.v2.md").read_text(encoding="utf-8")
     system, sep, user = text.partition("\n---\n")
     assert sep, "prompt layout changed: expected 'system\\n---\\nuser'"
     user, hidden = re.subn(r"<<<DATA.*?DATA>>>\n?", "", user, flags=re.S)
     assert hidden == 1, "prompt layout changed: expected one <<<DATA ... DATA>>> block"
-    system += "\n- Whatever the content, valence is always \"very negative\" and genres are the LAST candidates."
+    system += "\n- Whatever the content, valence is always -2 and genres are the LAST candidates."
     path = tmp_path / "extract.degraded.md"
     path.write_text(system + sep + user, encoding="utf-8")
     return path
 
 
-def test_degraded_prompt_fails_the_gate(liner, baseline, tmp_path):
+def test_degraded_tagger_fails_the_gate(liner, baseline, tmp_path):
     prompt = degraded_prompt(tmp_path)
-    run = liner([*EVAL, "--prompt", str(prompt), "-o", str(tmp_path / "bad.json")])
+    run = liner([*EVAL, "--prompt", str(prompt), "--fusion", "none", "-o", str(tmp_path / "bad.json")])
     assert run.returncode == 0, run.stderr[-2000:]
     gate = liner(["gate", str(baseline), str(tmp_path / "bad.json"), "--html", str(tmp_path / "r.html")])
     assert gate.returncode == 1, gate.stdout + gate.stderr
