@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
-from scipy import sparse
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Standardizer(BaseModel):
@@ -19,6 +18,7 @@ class Standardizer(BaseModel):
 
     mean: list[float]
     scale: list[float]
+    _arrays: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(None)
 
     @classmethod
     def fit(cls, X: np.ndarray) -> Standardizer:
@@ -28,7 +28,10 @@ class Standardizer(BaseModel):
         return cls(mean=s.mean_.tolist(), scale=s.scale_.tolist())
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return (np.asarray(X, dtype=np.float64) - np.asarray(self.mean)) / np.asarray(self.scale)
+        if self._arrays is None:  # converted once: a tag-time call is per item
+            self._arrays = (np.asarray(self.mean), np.asarray(self.scale))
+        mean, scale = self._arrays
+        return (np.asarray(X, dtype=np.float64) - mean) / scale
 
 
 class Linear(BaseModel):
@@ -38,6 +41,7 @@ class Linear(BaseModel):
     coef: list[list[float]]
     intercept: list[float]
     classes: list[str] | None = None
+    _arrays: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(None)
 
     @classmethod
     def from_sklearn(cls, model: Any) -> Linear:
@@ -47,9 +51,10 @@ class Linear(BaseModel):
         return cls(coef=coef.tolist(), intercept=intercept.astype(float).tolist(), classes=classes)
 
     def decision(self, X: Any) -> np.ndarray:
-        W = np.asarray(self.coef)
-        out = X @ W.T if not sparse.issparse(X) else (X @ W.T)
-        return np.asarray(out) + np.asarray(self.intercept)
+        if self._arrays is None:
+            self._arrays = (np.asarray(self.coef).T.copy(), np.asarray(self.intercept))
+        W_t, b = self._arrays
+        return np.asarray(X @ W_t) + b
 
     def predict(self, X: Any) -> np.ndarray:
         """Regression output, shape (n,)."""
@@ -72,6 +77,7 @@ class Tfidf(BaseModel):
     params: dict[str, Any]
     vocabulary: dict[str, int]
     idf: list[float]
+    _vectorizer: Any = PrivateAttr(None)
 
     @classmethod
     def fit(cls, texts: list[str], **params: Any) -> tuple[Tfidf, Any]:
@@ -94,7 +100,9 @@ class Tfidf(BaseModel):
         return vec
 
     def transform(self, texts: list[str]) -> Any:
-        return self.vectorizer().transform(texts)
+        if self._vectorizer is None:  # rebuilding it per item would cost milliseconds
+            self._vectorizer = self.vectorizer()
+        return self._vectorizer.transform(texts)
 
 
 class Isotonic(BaseModel):
