@@ -40,6 +40,7 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MIN_TOKEN_CHARS = 20
 MIN_TOKEN_DISTINCT = 10
 SESSION_TTL_S = 12 * 3600.0
+URL_BREAKING = frozenset("+#&%")  # change meaning in a query string (WHATWG URL, form decoding)
 
 
 class BindError(Exception):
@@ -52,6 +53,10 @@ def check_token(token: str | None) -> None:
         return
     if token != token.strip() or any(not c.isprintable() for c in token):
         raise BindError("--token must not contain spaces at its ends or control characters")
+    if bad := sorted(set(token) & URL_BREAKING):
+        raise BindError(f"--token must not contain {' '.join(repr(c) for c in bad)}: annotators type it into "
+                        "/login?token=..., where '+' reads as a space, '#' ends the URL, '&' starts another "
+                        "parameter and '%' an escape")
     if len(token) < MIN_TOKEN_CHARS or len(set(token)) < MIN_TOKEN_DISTINCT:
         raise BindError(f"--token is too weak: use at least {MIN_TOKEN_CHARS} characters with "
                         f"{MIN_TOKEN_DISTINCT} different ones, or --generate-token")

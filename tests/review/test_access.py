@@ -15,7 +15,13 @@ from fastapi.testclient import TestClient
 
 from linernotes.review.server import prepare
 from linernotes.review.web.app import Settings, create_app
-from linernotes.review.web.security import BindError, LoginThrottle, check_bind, check_token
+from linernotes.review.web.security import (
+    BindError,
+    LoginThrottle,
+    check_bind,
+    check_token,
+    generate_token,
+)
 
 STRONG = "Zq7-wXb2Lm9cRt4VnK8pYh"
 
@@ -212,3 +218,25 @@ def test_host_names_compare_case_insensitively_and_without_the_root_dot(built_st
     'localhost' (RFC 6761 §6.3); both were answered 421."""
     with TestClient(create_app(Settings(store=built_store)), base_url="http://127.0.0.1") as c:
         assert c.get("/healthz", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["Zq7+wXb2Lm9cRt4VnK8pYh", "Zq7#wXb2Lm9cRt4VnK8pYh", "Zq7&wXb2Lm9cRt4VnK8pYh",
+                                   "Zq7%41wXb2Lm9cRt4VnK8pYh"])
+def test_tokens_that_cannot_be_typed_into_the_sign_in_url_are_refused(built_store, token):
+    """README: annotators open /login?token=... . With '+', '#', '&' or '%' the token
+    typed there is not the token ('+' reads as a space, '#' ends the URL), so every
+    sign-in fails and counts against the throttle."""
+    app = create_app(Settings(store=built_store, token=token, loopback_only=False))
+    with TestClient(app, base_url="http://review.lan:8765") as c:
+        assert c.get(f"/login?token={token}", follow_redirects=False).status_code == 401  # as typed: locked out
+    with pytest.raises(BindError, match="--token"):
+        check_token(token)
+
+
+@pytest.mark.parametrize("token", [STRONG, "abc.DEF_ghi~JKL-mno.123", "pässwörd-Zq7wXb2Lm9cRt4", None])
+def test_allowed_tokens_sign_in_exactly_as_typed(built_store, token):
+    token = token or generate_token()
+    check_token(token)
+    app = create_app(Settings(store=built_store, token=token, loopback_only=False))
+    with TestClient(app, base_url="http://review.lan:8765") as c:
+        assert c.get(f"/login?token={token}", follow_redirects=False).status_code == 303
