@@ -235,6 +235,15 @@ def create_app(settings: Settings) -> FastAPI:
     async def decide_q(request: Request, id: str = "") -> Response:  # noqa: A002
         return await decide(request, id)
 
+    @app.get("/decide/{item_id:path}")
+    def decide_reload(item_id: str) -> Response:
+        """A reload of a refused save's page (the browser shows /decide/...): back to the item."""
+        return RedirectResponse(item_url(item_id), status_code=303)
+
+    @app.get("/decide")
+    def decide_reload_q(id: str = "") -> Response:  # noqa: A002
+        return decide_reload(id)
+
     def save_form(request: Request, item_id: str, form: Any) -> Response:
         who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
         action = str(form.get("action", ""))

@@ -185,3 +185,19 @@ def test_non_loopback_bind_needs_token():
     check_bind("0.0.0.0", "tok-" + "x7Q2pL9vB4nR1mZ8kW")
     with pytest.raises(BindError, match="needs --token"):
         check_bind("0.0.0.0", None)
+
+
+@pytest.mark.parametrize("path,params,item", [("/decide/model-off", None, "/item/model-off"),
+                                              ("/decide", {"id": ".."}, "/item?id=.."),
+                                              ("/decide/a%2Fb c", None, "/item/a%2Fb%20c")])
+def test_reloading_a_refused_decision_returns_to_the_item(client, path, params, item):
+    """After a 409/422 the address bar shows /decide/...: reloading or bookmarking it (a GET) was a
+    bare 405 'Method Not Allowed'; it leads back to the item page and changes nothing."""
+    token = form_token(client.get("/item/model-off").text)
+    r = client.post("/decide/model-off", data={"csrf_token": token, "version": "0", "action": "edit",
+                                               "annotator": "a", "value_valence": "7"})
+    assert r.status_code == 422
+    before = client.get("/api/items/model-off").json()
+    r = client.get(path, params=params, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == item
+    assert client.get("/api/items/model-off").json() == before
