@@ -9,6 +9,7 @@ served from the review origin (where it would pass ``script-src 'self'``).
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def _decodes_as(path: str, mtime_ns: int, size: int, formats: frozenset[str]) ->
     return info.format in formats and info.frames > 0 and info.samplerate > 0
 
 
+def _existing(root: Path, audio_path: str) -> Path | None:
+    """The resolved file ``audio_path`` names under ``root``, as given or in the other Unicode
+    normalisation form (macOS writes names in NFD, most Linux tools in NFC), else None."""
+    for form in dict.fromkeys((audio_path, unicodedata.normalize("NFC", audio_path),
+                               unicodedata.normalize("NFD", audio_path))):
+        try:
+            return (root / form).resolve(strict=True)
+        except (OSError, RuntimeError):
+            continue
+    return None
+
+
 def servable_audio(root: Path, audio_path: str, store: Path | None = None) -> tuple[Path, str] | None:
     """(file, content type) when ``audio_path`` (relative to ``root``) may be served, else None."""
     if not isinstance(audio_path, str) or not audio_path or "\x00" in audio_path:
@@ -43,9 +56,8 @@ def servable_audio(root: Path, audio_path: str, store: Path | None = None) -> tu
     if any(part.startswith(".") for part in Path(audio_path).parts if part not in ("/",)):
         return None  # dotfiles and dot-folders; '..' too (a resolved path is checked below as well)
     root = root.resolve()
-    try:
-        full = (root / audio_path).resolve(strict=True)
-    except (OSError, RuntimeError):
+    full = _existing(root, audio_path)
+    if full is None:
         return None
     if not full.is_relative_to(root) or not full.is_file():
         return None

@@ -86,3 +86,28 @@ def test_the_planted_page_cannot_forge_a_decision(audio_server):
     assert audio_server.get("/audio/attack-html").status_code == 404
     assert audio_server.get("/audio/attack-js").status_code == 404
     assert audio_server.get("/api/items/model-off").json()["history"] == []
+
+
+def test_audio_path_in_another_unicode_normalisation_form_is_found(tmp_path: Path, repo_root: Path):
+    """A gold file written on macOS names 'café.flac' in NFD; the file on a Linux disk is NFC (and
+    the other way round): the same name, so the audio is served, still only if it decodes."""
+    import unicodedata
+
+    root = tmp_path / "audio"
+    root.mkdir()
+    shutil.copy(repo_root / "examples/audio/slow-rain-90bpm.flac", root / unicodedata.normalize("NFC", "café.flac"))
+    shutil.copy(repo_root / "examples/audio/slow-rain-90bpm.flac", root / unicodedata.normalize("NFD", "Ångström.flac"))
+    (root / unicodedata.normalize("NFC", "pagé.html")).write_text(ATTACK_HTML)
+    paths = {"nfd-for-nfc": unicodedata.normalize("NFD", "café.flac"),
+             "nfc-for-nfd": unicodedata.normalize("NFC", "Ångström.flac"),
+             "page": unicodedata.normalize("NFD", "pagé.html")}
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": k, "audio_path": v, "ratings": [-4, 4], "mean": 0.0}) + "\n"
+                            for k, v in paths.items()))
+    store = tmp_path / "s.sqlite"
+    build_store(store, gold=gold, audio_root=root)
+    with TestClient(create_app(Settings(store=store, audio_root=root)), base_url=BASE) as c:
+        for item in ("nfd-for-nfc", "nfc-for-nfd"):
+            r = c.get(f"/audio/{item}")
+            assert r.status_code == 200 and r.headers["content-type"] == "audio/flac", item
+        assert c.get("/audio/page").status_code == 404
