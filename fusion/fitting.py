@@ -30,10 +30,11 @@ from linernotes.fusion.scalar import ScalarModel, confidence_rows
 from linernotes.fusion.singlelabel import SingleLabelModel
 from linernotes.fusion.singlelabel import choose as choose_label
 
-# Inner folds (threshold and calibrator tuning inside each outer training part): 3 keeps the
-# nested fit at (k + 1) * 4 model fits instead of (k + 1)^2 while each inner part still trains on
-# two thirds of the outer training data.
-INNER_FOLDS = 3
+# Inner folds (threshold and calibrator tuning inside each outer training part). The calibrators
+# learn how wrong an inner model is, then apply that to a model trained on the whole outer part:
+# with 3 inner folds the inner models saw 2/3 of it and the data-hungry text models were clearly
+# worse, so valence came out underconfident (ECE 0.148 on the dev sample vs 0.053 with 5).
+INNER_FOLDS = 5
 
 
 @dataclass

