@@ -344,7 +344,10 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     threshold, precision, coverage = choose_threshold(conf, right)
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), "auto_accept_precision": round(precision, 4)
                if precision == precision else None, "auto_accept_coverage": round(coverage, 4)}
-    card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}", "items": len(obs),
+    metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
+    card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
+                    + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else ""),
+            "items": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,
