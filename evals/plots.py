@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def _svg(fig: Any) -> str:
+def svg(fig: Any) -> str:
+    """A matplotlib figure as inline SVG text (closes the figure)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
@@ -37,7 +38,7 @@ def per_class_f1(title: str, base: list[dict[str, Any]], cand: list[dict[str, An
     ax.set_xlabel("F1")
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
-    return _svg(fig)
+    return svg(fig)
 
 
 def confusion(title: str, labels: list[str], matrix: list[list[int]]) -> str:
@@ -53,7 +54,7 @@ def confusion(title: str, labels: list[str], matrix: list[list[int]]) -> str:
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
     ax.set_title(title)
-    return _svg(fig)
+    return svg(fig)
 
 
 def calibration(title: str, curves: dict[str, list[dict[str, float]]]) -> str:
@@ -69,4 +70,4 @@ def calibration(title: str, curves: dict[str, list[dict[str, float]]]) -> str:
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg(fig)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from linernotes.evals.plots import svg  # noqa: E402
+
 BASE, CUR = "#999999", "#1f77b4"
-
-
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.find("<svg"):]
 
 
 def label_shares(field: str, base: dict[str, int], cur: dict[str, int], top: int = 15) -> str:
@@ -34,7 +25,7 @@ def label_shares(field: str, base: dict[str, int], cur: dict[str, int], top: int
     ax.set_xlabel("share of labels")
     ax.set_title(f"{field}: label shares")
     ax.legend(fontsize=8, loc="lower right")
-    return _svg(fig)
+    return svg(fig)
 
 
 def distributions(title: str, base: list[float], cur: list[float], xlabel: str, bins: int = 20,
@@ -48,4 +39,4 @@ def distributions(title: str, base: list[float], cur: list[float], xlabel: str, 
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    return _svg(fig)
+    return svg(fig)
