@@ -88,7 +88,8 @@ def test_tag_uses_the_fusion_and_names_it_in_provenance(world, fitted):
     assert r.exit_code == 0, r.output
     rows = [json.loads(x) for x in (d / "out.jsonl").open()]
     digest = load_fusion(fitted).content_hash
-    assert len(rows) == 17 and all(x["status"] == "ok" for x in rows)
+    catalog = (d / "catalog.jsonl").read_text().splitlines()
+    assert len(rows) == len(catalog) == 24 and all(x["status"] == "ok" for x in rows)
     for x in rows:
         e = x["enrichment"]
         assert e["provenance"]["fusion"] == digest
