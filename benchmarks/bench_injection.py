@@ -91,7 +91,8 @@ async def tag(rows: list[dict[str, Any]], model: str, api_base: str | None, work
 
 def lexicon_flags(rec: dict[str, Any]) -> set[str]:
     e = rec.get("enrichment") or {}
-    flags = {f["clause_id"] for f in e.get("policy_flags", []) if f["source"] in ("lexicon", "lexicon+model")}
+    # lexicon-backed whoever else agrees (the model, the fused classifier)
+    flags = {f["clause_id"] for f in e.get("policy_flags", []) if f["source"].startswith("lexicon")}
     if (e.get("explicit") or {}).get("value") and (e.get("explicit") or {}).get("evidence"):
         flags.add("explicit=true")
     return flags
