@@ -114,11 +114,13 @@ def _partial(path: Path, spec: GoldSpec, opts: FitOptions) -> list[ItemResult]:
 
 
 def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
-               ) -> tuple[RunRecord | None, dict[str, ItemResult]]:
+               ) -> tuple[RunRecord | None, Path | None, dict[str, ItemResult]]:
     """Items of existing eval runs of ``spec`` by gold id; a record with an LLM draft wins. A run
-    still in progress (no record yet) contributes the items it has answered."""
+    still in progress (no record yet) contributes the items it has answered. Also returns the
+    first finished record of the spec and its path (each record is read once)."""
     best: dict[str, ItemResult] = {}
-    first = None
+    first: RunRecord | None = None
+    first_path: Path | None = None
     for p in paths:
         if not p.exists():
             items = _partial(p, spec, opts) if opts is not None else []
@@ -126,23 +128,23 @@ def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
             rec = RunRecord.load(p)
             if rec.spec != spec.name:
                 continue
-            first = first or rec
+            if first is None:
+                first, first_path = rec, p
             items = rec.items
         for it in items:
             old = best.get(it.id)
             has = it.prediction is not None and it.prediction.get("draft") is not None
             if old is None or old.prediction is None or (has and old.prediction.get("draft") is None):
                 best[it.id] = it
-    return first, best
+    return first, first_path, best
 
 
 async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig, work: Path
                   ) -> tuple[RunRecord, Path, dict[str, ItemResult]]:
     """The spec's LLM-tagged sample: from ``--run`` records when given, else a (resumable) eval.
     Returns the record, its run folder and its items by gold id."""
-    record, items = _read_runs(opts.runs, spec, opts)
-    if record is not None:
-        path = next(p for p in opts.runs if p.exists() and RunRecord.load(p).spec == spec.name)
+    record, path, items = _read_runs(opts.runs, spec, opts)
+    if record is not None and path is not None:
         return record, run_folder(path), items
     out = work / f"{spec.name}.json"
     rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
