@@ -18,6 +18,7 @@ ROOTS = {
     "linernotes.cli": "cli",
     "linernotes.packs": "packs",
     "linernotes.fusion": "fusion",
+    "linernotes.signals": "signals",
 }
 DATA = ["*.yaml", "*.yml", "*.json", "*.jsonl", "*.md", "*.txt", "*.csv", "*.html", "*.css", "*.js",
         "*.j2", "*.wav", "*.flac", "*.ogg", "*.mp3", "*.arrow"]

@@ -61,5 +61,12 @@ def build_graph(rt: AgentRuntime):
     g.add_conditional_edges("extract", on_loop(_after_extract, rt), {"verify": "verify", END: END})
     g.add_conditional_edges("verify", on_loop(after_verify, rt), {"extract": "extract", "fuse": "fuse"})
     g.add_edge("fuse", "route")
-    g.add_edge("route", END)
+    if rt.config.signals:  # declared signals: one more node; without them the graph is what it was
+        from linernotes.agents.nodes.signals import declared_signals
+
+        g.add_node("signals", on_loop(declared_signals, rt))
+        g.add_edge("route", "signals")
+        g.add_edge("signals", END)
+    else:
+        g.add_edge("route", END)
     return g.compile()

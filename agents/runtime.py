@@ -62,6 +62,7 @@ class AgentRuntime:
     exemplars: Any = None
     tool_versions: dict[str, str] = field(default_factory=dict)
     fusion: FusionArtifact | None = None
+    signal_models: dict[str, Any] = field(default_factory=dict)  # declared signal -> its fitted model
 
     def taxonomy_for(self, item: Item) -> Taxonomy:
         return self.genre_taxonomies[item.type]
@@ -102,7 +103,19 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         exemplars=exemplars,
         tool_versions=versions,
         fusion=fusion,
+        signal_models=signal_models(config),
     )
+
+
+def signal_models(config: TagConfig) -> dict[str, Any]:
+    """Fitted models for the run's declared signals, from the fusion folder's ``signals/`` (only
+    those fitted on the same spec content; ``liner fit --signals``)."""
+    if not config.signals or config.fusion in (None, "none"):
+        return {}
+    from linernotes.signals.fit import load_models
+
+    folder = default_fusion_dir() if config.fusion == "default" else Path(config.fusion)
+    return load_models(folder, config.signals)
 
 
 def open_fusion(setting: str | None) -> FusionArtifact | None:

@@ -135,6 +135,8 @@ def tag(
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Local runner: run the graph in N processes")] = 1,
+    signals: Annotated[list[Path] | None, typer.Option(
+        "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.catalog import CatalogError, parse_mapping
@@ -154,6 +156,10 @@ def tag(
                       "exemplars": str(exemplars) if exemplars else None}
         if taxonomy:
             cfg_kwargs["genre_taxonomy"] = taxonomy
+        if signals:
+            from linernotes.signals.spec import load_signals
+
+            cfg_kwargs["signals"] = load_signals(signals)
         config = TagConfig(**cfg_kwargs)
         opts = RunOptions(input=input, output=output, mapping=parse_mapping(mapping),
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 
 from linernotes.llm.client import LLMConfig
+from linernotes.signals.spec import SignalSpec
 
 
 class TagConfig(BaseModel):
@@ -37,6 +38,16 @@ class TagConfig(BaseModel):
     audio_base: str | None = Field(None, description="relative audio paths resolve here (the catalog's folder)")
     exemplars: str | None = None
     content_chars: int = Field(1200, ge=100)
+    signals: list[SignalSpec] = Field(default_factory=list, description="declared signals (liner tag --signals); "
+                                      "left out of the dump when empty, so digests and resume identities of "
+                                      "runs without them are what they were")
+
+    @model_serializer(mode="wrap")
+    def _without_empty_signals(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("signals"):
+            data.pop("signals", None)
+        return data
 
     def digest(self) -> str:
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)

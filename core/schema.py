@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 SCHEMA_VERSION = "1.0"
 
@@ -162,6 +162,19 @@ class Provenance(BaseModel):
     fusion: str | None = Field(None, description="content hash of the fusion artifact that decided the fields")
 
 
+class SignalValue(BaseModel):
+    """One declared signal's value for one item (``linernotes.signals``). ``value`` by kind:
+    multilabel a list of vocabulary ids, single_label one id, scalar a number in the spec's range,
+    boolean true/false, text a string; None when nothing could be decided. ``confidence`` is never
+    the model's say-so (see ``signals.decide``). ``provenance``: ``spec_hash`` (the spec's content
+    hash), ``kind``, ``source`` (llm | evidence | none), ``calibrated``, ``threshold``."""
+
+    value: Any = None
+    confidence: float = Field(ge=0, le=1)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
 class Enrichment(BaseModel):
     """The validated record linernotes writes for one item."""
 
@@ -179,6 +192,16 @@ class Enrichment(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict, description="tool outputs shown to the model")
     draft: dict[str, Any] | None = Field(None, description="the LLM's answer before verification and fusion "
                                          "(ids, level, clauses); None when the LLM was not consulted")
+    signals: dict[str, SignalValue] = Field(default_factory=dict, description="declared signals (``liner tag "
+                                            "--signals``) by name; left out of the JSON when there are none, so "
+                                            "a run without declared signals writes the records it always did")
+
+    @model_serializer(mode="wrap")
+    def _without_empty_signals(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("signals"):
+            data.pop("signals", None)
+        return data
 
     @field_validator("evidence", mode="after")
     @classmethod

@@ -1,0 +1,79 @@
+"""signals: the declared signals (``liner tag --signals``) of one item, after route.
+
+A separate node, not more fields in extract's answer: the built-in call's prompt and schema (and
+so its cache keys and records) stay byte-identical whether or not signals are declared, and the
+cascade in extract can change which built-in fields it asks for without touching this. The cost
+is one more LLM request per item that has applicable signals (none for an item with none).
+
+For each spec that applies to the item's type: gather its evidence, ask the LLM once for all of
+them (``llm: always``), verify and decide each by kind (``linernotes.signals.decide``), apply a
+fitted model when the run has one for the signal, and route values whose confidence is below
+the spec's ``review_threshold``. An LLM failure here never fails the item: the signals fall back
+to the evidence and the record names the failure as a review reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linernotes.agents.nodes.extract import content_of
+from linernotes.agents.nodes.run_tools import item_text
+from linernotes.agents.runtime import AgentRuntime
+from linernotes.agents.state import GraphState
+from linernotes.llm.client import LLMError
+from linernotes.schema import Review, SignalValue, Usage
+from linernotes.signals import answer as ans
+from linernotes.signals.decide import SignalDecision, decide
+from linernotes.signals.evidence import gather
+from linernotes.signals.spec import signals_for
+
+
+async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
+    enrichment = state.get("enrichment")
+    item, ev = state["item"], state["evidence"]
+    specs = signals_for(rt.config.signals, item.type)
+    if enrichment is None or not specs:
+        return {}
+    text = item_text(item)
+    evidence: dict[str, dict[str, Any]] = {}
+    decided: dict[str, Any] = {}
+    for spec in specs:  # evidence: [signals] sees the declared signals listed before it (by their evidence value)
+        evidence[spec.name] = gather(spec, text, ev, enrichment, decided)
+    answer: dict[str, Any] | None = None
+    reasons: list[str] = []
+    usage = Usage(cache_hit=True)
+    if rt.config.llm_mode != "never":
+        messages = ans.render_messages(item.type, content_of(item, rt.config.content_chars), specs, evidence)
+        model, schema = ans.response_for(specs, evidence)
+        try:
+            parsed, usage = await rt.llm.structured(messages, model, schema)
+            answer = parsed.model_dump()
+        except LLMError as e:
+            usage = e.usage
+            reasons.append(f"signals: llm.{e.kind}")
+    values: dict[str, SignalValue] = {}
+    for spec in specs:
+        d: SignalDecision = decide(spec, (answer or {}).get(spec.name), answer is not None and spec.name in answer,
+                                   evidence[spec.name])
+        calibrated, threshold = False, spec.review_threshold
+        fitted = (rt.signal_models or {}).get(spec.name)
+        if fitted is not None and fitted.spec_hash == spec.content_hash:
+            d, threshold = fitted.apply(d, evidence[spec.name]), fitted.threshold_or(spec.review_threshold)
+            calibrated = True
+        decided[spec.name] = d.value
+        values[spec.name] = SignalValue(
+            value=d.value, confidence=d.confidence, evidence=evidence[spec.name],
+            provenance={"spec_hash": spec.content_hash, "kind": spec.kind, "source": d.source,
+                        "calibrated": calibrated, "threshold": threshold, "prompt_hash": ans.load_prompt().hash,
+                        **({"problems": d.problems} if d.problems else {})})
+        if d.confidence < threshold:
+            kind = "calibrated" if calibrated else "uncalibrated"
+            reasons.append(f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
+    prov = enrichment.provenance
+    prov = prov.model_copy(update={
+        "tokens_in": prov.tokens_in + usage.tokens_in, "tokens_out": prov.tokens_out + usage.tokens_out,
+        "cost_usd": round(prov.cost_usd + usage.cost_usd, 8), "latency_s": round(prov.latency_s + usage.latency_s, 4),
+        "llm_calls": prov.llm_calls + usage.calls, "cache_hit": prov.cache_hit and usage.calls == 0})
+    all_reasons = list(dict.fromkeys([*enrichment.review.reasons, *reasons]))
+    return {"enrichment": enrichment.model_copy(update={
+        "signals": values, "provenance": prov, "review": Review(routed=bool(all_reasons), reasons=all_reasons)})}

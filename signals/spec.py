@@ -1,0 +1,259 @@
+"""Declared content signals: a YAML spec says what a signal is; nothing else needs code.
+
+A spec file holds one signal (a mapping) or several (a list of mappings)::
+
+    name: decade
+    kind: single_label                 # multilabel | single_label | scalar | boolean | text
+    labels: [1970s, 1980s, 1990s]      # or taxonomy: <pack name or path>; scalar: range: [lo, hi]
+    applies_to: [track]                # item types; default all
+    instructions: The decade the recording sounds like.
+    evidence: [shortlist, audio]       # shortlist | exemplars | audio | lexicon | signals
+    review_threshold: 0.5              # confidence below this routes the value to review
+
+Errors (``SignalSpecError``, exit 2 in the CLI) name the file, the 1-based line and the key.
+Each spec carries ``content_hash``: sha256 of its canonical JSON (and of its taxonomy pack's text
+when it names one), so a record says exactly which definition produced its value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SignalKind = Literal["multilabel", "single_label", "scalar", "boolean", "text"]
+EvidenceKind = Literal["shortlist", "exemplars", "audio", "lexicon", "signals"]
+ITEM_TYPES = ("track", "episode", "chapter")
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+KEYS = ("name", "kind", "labels", "taxonomy", "range", "applies_to", "instructions", "evidence",
+        "review_threshold")
+
+
+class SignalSpecError(ValueError):
+    """A signal spec cannot be used: ``file:line: key: reason`` (exit code 2)."""
+
+
+class SignalSpec(BaseModel):
+    """One declared signal (the YAML keys, validated). ``content_hash`` and ``origin`` are set by
+    the loader, never read from YAML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="record key: enrichment.signals.<name>; [a-z][a-z0-9_]*")
+    kind: SignalKind
+    labels: list[str] | None = Field(None, description="the vocabulary (multilabel, single_label)")
+    taxonomy: str | None = Field(None, description="a taxonomy pack name or YAML path as vocabulary")
+    range: tuple[float, float] | None = Field(None, description="scalar: [lo, hi]")
+    applies_to: list[Literal["track", "episode", "chapter"]] = Field(default_factory=lambda: list(ITEM_TYPES))
+    instructions: str = Field("", max_length=4000, description="what the LLM (and the annotator) is told")
+    evidence: list[EvidenceKind] = Field(default_factory=list)
+    review_threshold: float = Field(0.5, ge=0, le=1)
+    content_hash: str = ""
+    origin: str = Field("", exclude=True, description="the file it came from (not part of its identity)")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME.match(v):
+            raise ValueError(f"{v!r} must be lower case letters, digits and _, starting with a letter (<= 40)")
+        return v
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        labels = [str(x).strip() for x in v]
+        if not labels or any(not x for x in labels):
+            raise ValueError("needs at least one non-empty label")
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise ValueError(f"duplicate labels {dup[:5]}")
+        return labels
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> SignalSpec:
+        vocab = self.labels is not None or self.taxonomy is not None
+        if self.labels is not None and self.taxonomy is not None:
+            raise _KeyError("taxonomy", "give labels or taxonomy, not both")
+        if self.kind in ("multilabel", "single_label") and not vocab:
+            raise _KeyError("kind", f"a {self.kind} signal needs labels: [...] or taxonomy: <pack>")
+        if self.kind not in ("multilabel", "single_label") and vocab:
+            raise _KeyError("labels" if self.labels is not None else "taxonomy",
+                            f"a {self.kind} signal has no vocabulary")
+        if self.kind == "scalar":
+            if self.range is None:
+                raise _KeyError("kind", "a scalar signal needs range: [lo, hi]")
+            if not self.range[0] < self.range[1]:
+                raise _KeyError("range", f"lo must be below hi, got {list(self.range)}")
+        elif self.range is not None:
+            raise _KeyError("range", f"only scalar signals have a range (this one is {self.kind})")
+        if "shortlist" in self.evidence and not vocab:
+            raise _KeyError("evidence", "shortlist needs a vocabulary (labels or taxonomy)")
+        if not self.applies_to:
+            raise _KeyError("applies_to", "needs at least one item type")
+        return self
+
+    def applies(self, item_type: str) -> bool:
+        return item_type in self.applies_to
+
+    @cached_property
+    def vocabulary(self) -> list[tuple[str, str]]:
+        """``[(id, label)]``: the labels as written, or the taxonomy's entries; [] without one."""
+        if self.labels is not None:
+            return [(x, x) for x in self.labels]
+        if self.taxonomy is not None:
+            from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+            return [(e.id, e.label) for e in load_taxonomy(self.taxonomy).entries]
+        if self.kind == "boolean":
+            return [("true", "true"), ("false", "false")]
+        return []
+
+    @property
+    def ids(self) -> list[str]:
+        return [i for i, _ in self.vocabulary]
+
+
+class _KeyError(ValueError):
+    """A cross-field problem that belongs to one key (so the loader can point at its line)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Every key path of a composed YAML document -> the 1-based line its key (or item) starts on."""
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = (*path, k.value)
+            out[key] = k.start_mark.line + 1
+            out.update({p: n for p, n in _lines(v, key).items() if p != key})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.update(_lines(v, (*path, i)))
+    return out
+
+
+def _line_of(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _hash(data: dict[str, Any], taxonomy_text: str | None) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    h = hashlib.sha256(blob.encode("utf-8"))
+    if taxonomy_text is not None:
+        h.update(b"\0" + taxonomy_text.encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def _taxonomy_text(ref: str, folder: Path) -> tuple[str, str]:
+    """(the reference a worker process can load, the pack's text) for a pack name or a path
+    relative to the spec's folder. Raises ValueError when neither exists."""
+    from importlib import resources
+
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or "/" in ref:
+        full = p if p.is_absolute() else folder / p
+        if not full.is_file():
+            raise ValueError(f"no taxonomy file {ref!r} (looked at {full})")
+        return str(full.resolve()), full.read_text(encoding="utf-8")
+    res = resources.files("linernotes.packs").joinpath(f"{ref}.yaml")
+    if not res.is_file():
+        raise ValueError(f"no shipped taxonomy named {ref!r}")
+    return ref, res.read_text(encoding="utf-8")
+
+
+def parse_signals(text: str, origin: str) -> list[SignalSpec]:
+    """Specs from YAML text; ``origin`` names the file in errors and resolves relative taxonomy paths."""
+    where = origin
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise SignalSpecError(f"{where}:{line}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
+    if root is None or data is None:
+        raise SignalSpecError(f"{where}:1: empty signal spec (needs name and kind)")
+    lines = _lines(root)
+    docs = data if isinstance(data, list) else [data]
+    prefix: tuple[Any, ...] = () if isinstance(data, dict) else ()
+    out: list[SignalSpec] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(docs):
+        base = (*prefix, i) if isinstance(data, list) else ()
+        if not isinstance(raw, dict):
+            raise SignalSpecError(f"{where}:{_line_of(lines, base)}: a signal spec is a mapping of "
+                                  f"{', '.join(KEYS)}; got {type(raw).__name__}")
+        for key in raw:
+            if key not in KEYS:
+                raise SignalSpecError(f"{where}:{_line_of(lines, (*base, key))}: {key}: unknown key "
+                                      f"(allowed: {', '.join(KEYS)})")
+        try:
+            spec = SignalSpec.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            ctx = (err.get("ctx") or {}).get("error")
+            loc = tuple(err["loc"])
+            if isinstance(ctx, _KeyError):
+                loc = (ctx.key,)
+            key = ".".join(map(str, loc)) or "spec"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "required key is missing"
+            raise SignalSpecError(f"{where}:{_line_of(lines, (*base, *loc))}: {key}: {msg}") from None
+        taxonomy_text = None
+        update: dict[str, Any] = {"origin": origin}
+        if spec.taxonomy is not None:
+            try:
+                ref, taxonomy_text = _taxonomy_text(spec.taxonomy, Path(origin).parent)
+                from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+                load_taxonomy(ref)
+            except (ValueError, OSError) as e:
+                raise SignalSpecError(f"{where}:{_line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
+                                      f"{str(e).splitlines()[0]}") from None
+            update["taxonomy"] = ref
+        update["content_hash"] = _hash(spec.model_dump(mode="json", exclude={"content_hash", "origin", "taxonomy"})
+                                       | {"taxonomy": spec.taxonomy}, taxonomy_text)
+        if spec.name in seen:
+            raise SignalSpecError(f"{where}:{_line_of(lines, (*base, 'name'))}: name: signal {spec.name!r} is "
+                                  f"declared twice (first on line {seen[spec.name]})")
+        seen[spec.name] = _line_of(lines, (*base, "name"))
+        out.append(spec.model_copy(update=update))
+    return out
+
+
+def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
+    """Every spec of every file, in order; a name declared twice (across files too) is an error."""
+    out: list[SignalSpec] = []
+    names: dict[str, str] = {}
+    for p in paths:
+        path = Path(p)
+        if not path.is_file():
+            raise SignalSpecError(f"{path}: no such signal spec file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise SignalSpecError(f"{path}: cannot read it ({e})") from None
+        for spec in parse_signals(text, str(path)):
+            if spec.name in names:
+                raise SignalSpecError(f"{path}: name: signal {spec.name!r} is also declared in {names[spec.name]}")
+            names[spec.name] = str(path)
+            out.append(spec)
+    return out
+
+
+def signals_for(specs: list[SignalSpec], item_type: str) -> list[SignalSpec]:
+    return [s for s in specs if s.applies(item_type)]
