@@ -46,6 +46,8 @@ def eval_cmd(
     report: Annotated[Path | None, typer.Option("--report", help="Also write the markdown summary here")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report (metrics, record vs "
                                               "baselines, risk-coverage) here")] = None,
+    signals: Annotated[list[Path] | None, typer.Option(
+        "--signals", help="Declared signal spec YAML (repeatable), scored by the gold spec's signal tasks")] = None,
 ) -> None:
     """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs, next to
     evidence-only baselines (record minus baseline, paired CI) and a risk-coverage table."""
@@ -62,7 +64,10 @@ def eval_cmd(
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
                         use_cache=cache, seed=seed)
-        config = TagConfig(llm=llm, prompt=prompt, llm_mode=llm_mode, fusion=fusion, rationale=rationale)
+        from linernotes.signals.spec import load_signals
+
+        config = TagConfig(llm=llm, prompt=prompt, llm_mode=llm_mode, fusion=fusion, rationale=rationale,
+                           signals=load_signals(signals or []))
         opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
                            repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base,
                            resamples=resamples, fresh=fresh)

@@ -138,6 +138,8 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     """The canonical gold of one task for one row (empty when the row has none)."""
     if not _present(value):
         return {}
+    if task.signal is not None:  # a declared signal's vocabulary ids are its own (never slugified)
+        return {task.name: signal_gold(task.kind, value)}
     if task.kind == "multilabel":
         labels = [value] if isinstance(value, str) else list(value)
         return {task.name: sorted({slugify(str(v)) for v in labels}), f"{task.name}_labels": labels}
@@ -145,6 +147,28 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
         ratings = [float(r) / task.scale for r in (value if isinstance(value, list) else [value])]
         return {task.name: sum(ratings) / len(ratings), f"{task.name}_ratings": ratings}
     return {task.name: str(value)}
+
+
+def signal_gold(kind: str, value: Any) -> Any:
+    """A declared signal's gold as scoring compares it: sorted ids, an id, "true"/"false", a float."""
+    if kind == "multilabel":
+        return sorted({str(v) for v in ([value] if isinstance(value, str) else value)})
+    if kind == "boolean":
+        return _bool_text(value)
+    if kind == "scalar":
+        return float(value)
+    return str(value)
+
+
+def _bool_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "y"):
+        return "true"
+    if text in ("false", "0", "no", "n"):
+        return "false"
+    raise SpecError(f"boolean gold {value!r} is not true/false")
 
 
 def split_row(spec: GoldSpec, row: dict[str, Any]) -> GoldItem:

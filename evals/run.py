@@ -29,7 +29,7 @@ from linernotes.evals.gold import (
 )
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
-from linernotes.evals.spec import GoldSpec, SpecError, load_spec, resolve_data
+from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
 
 if TYPE_CHECKING:
@@ -183,6 +183,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     from linernotes.runner import Enricher, package_versions
 
     spec = load_spec(opts.spec)
+    check_signal_tasks(spec, config.signals)
     data = resolve_data(spec, opts.data)
     gold = load_gold(spec, data, opts.limit, opts.seed)
     from linernotes.evals.gold import check_labels

@@ -27,7 +27,8 @@ from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
 from linernotes.evals.spec import TaskSpec
 
-CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct"}
+CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct", "single_label": "correct",
+               "boolean": "correct", "scalar": "within_tol"}
 CONFIDENCE_FIELD = {"multilabel": "genres", "valence": "valence", "policy": "policy"}
 
 
@@ -60,13 +61,37 @@ BASELINE_PREFIX = "baseline."
 # the metrics shown for record vs baseline, and whether higher is better
 HEADLINE = {"multilabel": {"micro_f1": True, "macro_f1": True, "hier_f1": True},
             "valence": {"pearson": True, "mae": False, "within_tol": True},
-            "policy": {"accuracy": True, "macro_f1": True, "flag_recall": True}}
+            "policy": {"accuracy": True, "macro_f1": True, "flag_recall": True},
+            "single_label": {"accuracy": True, "macro_f1": True},
+            "boolean": {"accuracy": True, "macro_f1": True},
+            "scalar": {"pearson": True, "mae": False, "within_tol": True}}
+
+
+def signal_value(pred: dict[str, Any] | None, name: str) -> Any:
+    """A declared signal's value in a prediction (None: error item or no value)."""
+    return (((pred or {}).get("signals") or {}).get(name) or {}).get("value")
+
+
+def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] | None]) -> Scored:
+    """Metrics of a declared signal's task, by kind: multilabel as genres are scored (F1s, no
+    hierarchy), single_label/boolean as policy categories (accuracy, macro-F1), scalar as valence
+    (Pearson, MAE, within ``tolerance``). A missing value is scored as wrong, never skipped."""
+    values = [signal_value(p, task.signal or task.name) for p in preds]
+    if task.kind == "multilabel":
+        return score_multilabel(task.name, golds, [list(v or []) for v in values], None)
+    if task.kind == "scalar":
+        nums = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0 for v in values]
+        return score_valence(task.name, golds, nums, [None] * len(golds), task.tolerance)
+    shown = [("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
+    return score_singlelabel(task.name, golds, shown)
 
 
 def quality_scores(task: TaskSpec, items: list[ItemResult], preds: list[dict[str, Any] | None]) -> Scored:
     """The task's quality metrics for one prediction per item (None = error item, scored empty)."""
     out = Scored()
     golds = [it.gold.get(task.name) for it in items]
+    if task.signal is not None:
+        return out.merge(signal_quality(task, golds, preds))
     if task.kind == "multilabel":
         labels = [list((p or {}).get("genres") or []) for p in preds]
         out.merge(score_multilabel(task.name, golds, labels, _ancestors(task.taxonomy)))
@@ -87,13 +112,17 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     so on a valence-only gold set item-level routing would say nothing about valence)."""
     preds = [it.prediction for it in items]
     out = quality_scores(task, items, preds)
-    if task.kind == "multilabel":
+    if task.kind == "multilabel" and task.signal is None:
         golds = [it.gold.get(task.name) for it in items]
         shortlists = [[c["id"] for c in ((p or {}).get("evidence") or {}).get("genres") or []] for p in preds]
         out.merge(score_retrieval(task.name, golds, shortlists))
     correct = out.item_scores[f"{task.name}.{CORRECTNESS[task.kind]}"]
-    field = CONFIDENCE_FIELD[task.kind]
-    field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
+    if task.signal is not None:
+        field_conf = [None if p is None else float((((p.get("signals") or {}).get(task.signal) or {})
+                                                    .get("confidence")) or 0.0) for p in preds]
+    else:
+        field = CONFIDENCE_FIELD[task.kind]
+        field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
     accepted = [None if f is None else f >= threshold for f in field_conf]
     out.merge(score_calibration(task.name, conf, correct, accepted))
@@ -178,6 +207,13 @@ def all_baselines(record: RunRecord, tasks: list[TaskSpec]) -> Scored:
     skipped: dict[str, str] = {}
     for task in tasks:
         prior = None
+        if task.signal is not None:
+            per, skip = signal_baselines(task, record.items)
+            skipped.update({f"{task.name}:{k}": v for k, v in skip.items()})
+            for name, sc in per.items():
+                out.stats.update({f"{BASELINE_PREFIX}{name}.{k}": v for k, v in sc.stats.items()})
+                out.n.update({f"{BASELINE_PREFIX}{name}.{k}": v for k, v in sc.n.items()})
+            continue
         if task.kind == "multilabel":
             if record.exemplars is not None and record.exemplars.task == task.name:
                 prior, why = label_prior_for(record)
@@ -192,6 +228,26 @@ def all_baselines(record: RunRecord, tasks: list[TaskSpec]) -> Scored:
             out.n.update({f"{BASELINE_PREFIX}{name}.{k}": v for k, v in sc.n.items()})
     out.extras["baselines"] = {"skipped": skipped}
     return out
+
+
+def signal_baselines(task: TaskSpec, items: list[ItemResult]) -> tuple[dict[str, Scored], dict[str, str]]:
+    """A declared signal's evidence-only baseline: the best entry of its shortlist (vocabulary
+    signals with ``evidence: [shortlist]``); skipped, with the reason, otherwise."""
+    name = task.signal or task.name
+    evid = [None if it.prediction is None else ((((it.prediction.get("signals") or {}).get(name) or {})
+                                                 .get("evidence")) or {}) for it in items]
+    if task.kind not in ("multilabel", "single_label") or not any((e or {}).get("shortlist") for e in evid):
+        return {}, {"shortlist_top1": "the signal has no shortlist evidence"}
+    preds: list[dict[str, Any] | None] = []
+    for e in evid:
+        if e is None:
+            preds.append(None)
+            continue
+        top = [c["id"] for c in (e.get("shortlist") or [])[:1]]
+        preds.append({"signals": {name: {"value": top if task.kind == "multilabel" else (top or [None])[0]}}})
+    golds = [it.gold.get(task.name) for it in items]
+    q = signal_quality(task, golds, preds)
+    return {"shortlist_top1": Scored(stats=q.stats, n=q.n)}, {}
 
 
 def baseline_pairs(scored: Scored, metrics: set[str] | None = None) -> dict[str, dict[str, str]]:
