@@ -27,18 +27,29 @@ def build(
     min_rater_spread: Annotated[float, typer.Option(min=0, max=1, help="Queue when raters' sd / max sd >= this")] = 0.3,
     routed: Annotated[bool, typer.Option("--routed/--no-routed", help="Queue items the graph routed to review")] = True,
     audio_root: Annotated[Path | None, typer.Option(help="Folder the items' audio_path values resolve against")] = None,
+    signals: Annotated[list[Path] | None, typer.Option(
+        "--signals", help="Declared signal spec YAML (repeatable): queue these signals for labelling "
+        "(--gold: the catalog JSONL; --run: its liner tag output, optional)")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="--signals: label a seeded random sample of N items")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample and of the labelling order")] = 0,
+    overlap: Annotated[int, typer.Option(min=1, max=20, help="Each item stays open until K annotators "
+                                         "labelled it (agreement on new signals)")] = 1,
 ) -> None:
-    """Collect disagreements (model vs gold, rater spread, routed items) into a prioritised queue."""
+    """Collect disagreements (model vs gold, rater spread, routed items) into a prioritised queue;
+    with --signals, queue declared signals for labelling with a control per kind."""
     from linernotes.review.build import build_store
     from linernotes.review.queue import QueueOptions
     from linernotes.review.sources import SourceError
     from linernotes.review.store import StoreError
 
+    from linernotes.signals.spec import SignalSpecError, load_signals
+
     try:
-        result = build_store(output, run=run, gold=gold, audio_root=audio_root,
+        specs = load_signals(signals or [])
+        result = build_store(output, run=run, gold=gold, audio_root=audio_root, signals=specs, overlap=overlap,
                              options=QueueOptions(min_model_gap=min_model_gap, min_rater_spread=min_rater_spread,
-                                                  include_routed=routed))
-    except (SourceError, StoreError) as e:
+                                                  include_routed=routed, sample=sample, seed=seed))
+    except (SourceError, StoreError, SignalSpecError) as e:
         _fail(str(e))
     for note in result.notes:
         typer.echo(f"liner review: warning: {note}", err=True)

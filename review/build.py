@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from linernotes.review.fields import FieldSpec
+from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue
 from linernotes.review.sources import Source, load_source
 from linernotes.review.store import ReviewStore
@@ -25,15 +26,26 @@ class BuildResult(BaseModel):
 
 
 def build_store(store_path: str | Path, run: str | Path | None = None, gold: str | Path | None = None,
-                options: QueueOptions | None = None, audio_root: str | Path | None = None) -> BuildResult:
-    """Queue what needs a person; rebuilding into an existing store keeps every decision made so far."""
-    source = load_source(run=run, gold=gold)
-    # copies: the specs are the shared KNOWN_FIELDS templates
-    source.fields = [spec.model_copy(update=dict(zip(("vocabulary", "vocabulary_source"),
-                                                     vocabulary(spec.name, _labels(source, spec)), strict=True)))
-                     for spec in source.fields]
+                options: QueueOptions | None = None, audio_root: str | Path | None = None,
+                signals: list[Any] | None = None, overlap: int = 1) -> BuildResult:
+    """Queue what needs a person; rebuilding into an existing store keeps every decision made so far.
+
+    ``signals`` (declared ``SignalSpec``s): queue those signals for labelling, every item in scope
+    (or ``options.sample`` of them), with the control and guideline of each signal's kind.
+    ``overlap``: each item stays open until this many different annotators labelled it."""
+    fields = [signal_field(s) for s in signals] if signals else None
+    source = load_source(run=run, gold=gold, signal_fields=fields)
+    if fields:
+        options = (options or QueueOptions()).model_copy(update={"label_all": True})
+    else:  # copies: the specs are the shared KNOWN_FIELDS templates
+        source.fields = [spec.model_copy(update=dict(zip(("vocabulary", "vocabulary_source"),
+                                                         vocabulary(spec.name, _labels(source, spec)), strict=True)))
+                         for spec in source.fields]
     entries = build_queue(source, options)
     meta = dict(source.meta)
+    meta["overlap"] = overlap
+    if signals:
+        meta["signals"] = {s.name: s.content_hash for s in signals}
     if audio_root:
         meta["audio_root"] = str(Path(audio_root).resolve())
     store = ReviewStore(store_path, create=True)

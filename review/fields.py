@@ -16,6 +16,11 @@ from pydantic import BaseModel, Field
 from linernotes.review import vocab
 
 FieldKind = Literal["interval", "set", "nominal"]
+Control = Literal["multiselect", "radio", "slider", "toggle", "text"]
+# a declared signal's kind -> (review field kind, the annotator's control)
+SIGNAL_CONTROLS: dict[str, tuple[FieldKind, Control]] = {
+    "multilabel": ("set", "multiselect"), "single_label": ("nominal", "radio"), "scalar": ("interval", "slider"),
+    "boolean": ("nominal", "toggle"), "text": ("nominal", "text")}
 
 
 class FieldSpec(BaseModel):
@@ -32,6 +37,10 @@ class FieldSpec(BaseModel):
     vocabulary: list[str] | None = Field(None, description="allowed values for set/nominal fields "
                                                            "(review.vocab); None: the field's default")
     vocabulary_source: str = ""
+    signal: str | None = Field(None, description="a declared signal: predictions are enrichment.signals.<signal>")
+    control: Control | None = Field(None, description="the item page's control (declared signals)")
+    instructions: str = Field("", description="the signal's guideline, shown beside the item")
+    labels_shown: dict[str, str] = Field(default_factory=dict, description="vocabulary id -> label, where they differ")
 
     def from_gold(self, raw: Any) -> Any:
         """Native gold value -> enrichment scale."""
@@ -76,6 +85,13 @@ class FieldSpec(BaseModel):
     def from_prediction(self, pred: dict[str, Any] | None) -> Any:
         if not pred:
             return None
+        if self.signal is not None:
+            value = ((pred.get("signals") or {}).get(self.signal) or {}).get("value")
+            if isinstance(value, bool):
+                return str(value).lower()
+            if value is None or value == []:
+                return None
+            return self.from_gold(value) if self.kind != "interval" else float(value)
         value = pred.get(self.name)
         if self.name == "explicit" and isinstance(value, dict):
             return str(bool(value.get("value"))).lower()
@@ -137,6 +153,10 @@ class FieldSpec(BaseModel):
         if not s:
             raise ValueError(f"{self.name} must not be empty")
         if allowed is not None:
+            if self.signal is not None:  # a declared vocabulary keeps its ids' case ("True Crime")
+                by_fold = {a.casefold(): a for a in allowed}
+                if s.casefold() in by_fold:
+                    return by_fold[s.casefold()]
             if s.lower() in allowed:
                 return s.lower()
             raise ValueError(f"{self.name} must be one of {', '.join(sorted(allowed)[:10])}, not {s!r:.60}")
@@ -184,10 +204,22 @@ class FieldSpec(BaseModel):
         if value is None:
             return []
         if self.kind == "interval":
-            return [sentiment_bin(float(value))]
+            return [f"{float(value):g}"] if self.signal is not None else [sentiment_bin(float(value))]
         if self.kind == "set":
             return [str(v) for v in value]
         return [str(value)]
+
+
+def signal_field(spec: Any) -> FieldSpec:
+    """The review field of a declared signal (``linernotes.signals.spec.SignalSpec``): its kind's
+    control, its vocabulary (true/false for boolean), its range, its instructions."""
+    kind, control = SIGNAL_CONTROLS[spec.kind]
+    lo, hi = spec.range if spec.range is not None else (-1.0, 1.0)
+    vocab = [i for i, _ in spec.vocabulary] if spec.kind in ("multilabel", "single_label", "boolean") else None
+    shown = {i: label for i, label in spec.vocabulary if label != i}
+    return FieldSpec(name=spec.name, kind=kind, gold_key=spec.name, lo=lo, hi=hi, vocabulary=vocab,
+                     vocabulary_source=f"signal {spec.name} ({spec.content_hash})" if vocab else "",
+                     signal=spec.name, control=control, instructions=spec.instructions, labels_shown=shown)
 
 
 ANNOTATORS_KEY = "annotators"

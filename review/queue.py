@@ -16,7 +16,7 @@ from linernotes.review.fields import FieldSpec
 from linernotes.review.priority import ROUTED_FLOOR, priority, severity, uncertainty
 from linernotes.review.sources import Source, SourceItem
 
-ReasonKind = Literal["model_disagrees", "annotators_disagree", "routed", "model_error"]
+ReasonKind = Literal["model_disagrees", "annotators_disagree", "routed", "model_error", "to_label"]
 
 
 class Reason(BaseModel):
@@ -56,6 +56,9 @@ class QueueOptions(BaseModel):
     min_model_gap: float = Field(0.1, ge=0, le=1, description="queue when model-gold distance >= this")
     min_rater_spread: float = Field(0.3, ge=0, le=1, description="queue when raters' sd/max-sd >= this")
     include_routed: bool = True
+    label_all: bool = Field(False, description="queue every item in scope for labelling (a new declared signal)")
+    sample: int | None = Field(None, ge=1, description="label_all: a seeded random sample of this many items")
+    seed: int = 0
 
 
 def model_annotator(meta: dict[str, Any]) -> str:
@@ -78,6 +81,10 @@ def _annotations(item: SourceItem, fields: list[FieldSpec], model_name: str) -> 
 
 def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> list[Reason]:
     reasons = []
+    if opts.label_all:
+        missing = [f.name for f in fields if f.from_gold(item.gold_row.get(f.gold_key)) is None]
+        if missing:
+            reasons.append(Reason(kind="to_label", size=1.0, detail=f"no label yet: {', '.join(missing)}"))
     if item.in_run and item.status == "error":
         err = item.error or {}
         reasons.append(Reason(kind="model_error", size=1.0, detail=f"{err.get('kind', 'error')}: "
@@ -136,7 +143,17 @@ def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueE
     """Entries sorted by priority (highest first). With a run, only the run's items are in scope."""
     opts = opts or QueueOptions()
     scoped = [i for i in source.items if i.in_run] or source.items
+    if opts.label_all and opts.sample is not None and opts.sample < len(scoped):
+        import random
+
+        scoped = random.Random(opts.seed).sample(scoped, opts.sample)
     model_name = model_annotator(source.meta)
     entries = [e for i in scoped if (e := build_entry(i, source.fields, opts, model_name))]
+    if opts.label_all:  # labelling a sample: a seeded shuffle, so any prefix of the work is a random sample
+        import hashlib
+
+        for e in entries:
+            digest = hashlib.sha256(f"{opts.seed}:{e.id}".encode()).digest()
+            e.priority = round(int.from_bytes(digest[:6], "big") / 2 ** 48, 6)
     entries.sort(key=lambda e: (-e.priority, e.id))
     return entries

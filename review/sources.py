@@ -213,8 +213,13 @@ def _inputs_of(row: dict[str, Any], fields: list[FieldSpec]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in hidden}
 
 
-def load_source(run: str | Path | None = None, gold: str | Path | None = None) -> Source:
-    """Join a run (record JSON or tag JSONL) with a gold set; either may be given alone."""
+def load_source(run: str | Path | None = None, gold: str | Path | None = None,
+                signal_fields: list[FieldSpec] | None = None) -> Source:
+    """Join a run (record JSON or tag JSONL) with a gold set; either may be given alone.
+
+    ``signal_fields``: review these declared signals (and only them); ``gold`` may then be any
+    catalog JSONL (rows with ids, no answers yet): its rows are the items and the gold set that
+    export writes the labels into."""
     if run is None and gold is None:
         raise SourceError("give --run, --gold, or both")
     run_items: list[SourceItem] = []
@@ -236,10 +241,11 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
     if gold is not None:
         meta.update(gold=str(gold), gold_rows_fingerprint=fingerprint(gold_rows))
     if run is not None and not run_items and not gold_rows:
-        raise SourceError("a `liner tag` output needs --gold to compare against")
+        raise SourceError("a `liner tag` output needs --gold to compare against" + (
+            " (with --signals: the catalog JSONL it was tagged from, for the items' content)" if signal_fields else ""))
 
     if gold_rows:
-        fields = _fields_of(gold_rows)
+        fields = signal_fields or _fields_of(gold_rows)
         by_run = {it.id: it for it in run_items}
         items = []
         for _, row in reviewable:
@@ -259,7 +265,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None) -
             raise SourceError("no id of the run appears in the gold set")
     else:
         items = run_items
-        fields = _fields_of([i.gold_row for i in items])
+        fields = signal_fields or _fields_of([i.gold_row for i in items])
         gold_rows = [i.gold_row for i in items]
     if not fields:
         raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "

@@ -408,12 +408,30 @@ class ReviewStore:
                       "'$.annotations') WHERE json_extract(value, '$.annotator') NOT LIKE 'rater:%'"),
             }
 
-    def next_open(self, after: str | None = None) -> str | None:
-        """The highest-priority open item other than ``after`` (the one just decided)."""
+    def next_open(self, after: str | None = None, annotator: str | None = None) -> str | None:
+        """The highest-priority open item other than ``after`` (the one just decided); with
+        ``annotator``, one that annotator has not labelled yet (overlap: others may have)."""
         with self._connect() as con:
-            r = con.execute("SELECT id FROM items WHERE status = 'open' AND id != ? ORDER BY priority DESC, id "
-                            "LIMIT 1", (after or "",)).fetchone()
+            if annotator:
+                r = con.execute("SELECT id FROM items WHERE status = 'open' AND id != ? AND id NOT IN (SELECT "
+                                "item_id FROM adjudications WHERE annotator = ? AND action != 'skip') ORDER BY "
+                                "priority DESC, id LIMIT 1", (after or "", annotator)).fetchone()
+            else:
+                r = con.execute("SELECT id FROM items WHERE status = 'open' AND id != ? ORDER BY priority DESC, id "
+                                "LIMIT 1", (after or "",)).fetchone()
             return r[0] if r else None
+
+    def progress(self, annotator: str | None = None) -> dict[str, int]:
+        """``total`` items, ``complete`` (labelled by ``overlap`` annotators, or adjudicated),
+        ``mine`` (items this annotator labelled), ``overlap`` k, ``target`` (items this annotator
+        is needed for when the work is shared evenly: all of them at k >= annotators)."""
+        k = int(self.meta().get("overlap") or 1)
+        with self._connect() as con:
+            total = con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+            complete = con.execute("SELECT COUNT(*) FROM items WHERE status = 'adjudicated'").fetchone()[0]
+            mine = con.execute("SELECT COUNT(DISTINCT item_id) FROM adjudications WHERE annotator = ? AND "
+                               "action != 'skip'", (annotator or "",)).fetchone()[0] if annotator else 0
+        return {"total": total, "complete": complete, "mine": mine, "overlap": k}
 
     def gold_rows(self) -> list[dict[str, Any]]:
         """Every gold row in the gold set's order, verbatim."""
@@ -460,6 +478,11 @@ class ReviewStore:
             decision = {**state.decision, **new_values}
             status = "skipped" if adj.action == "skip" and not state.decision else (
                 state.status if adj.action == "skip" else "adjudicated")
+            overlap = con.execute("SELECT value FROM meta WHERE key = 'overlap'").fetchone()
+            k = int(json.loads(overlap[0]) or 1) if overlap else 1
+            if k > 1 and adj.action != "skip":  # open until k different people labelled it
+                people = {h.annotator for h in state.history if h.action != "skip"} | {adj.annotator}
+                status = "adjudicated" if len(people) >= k else "open"
             at = _now()
             con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version, "
                         "gold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -90,6 +90,29 @@ def _env() -> Environment:
     return env
 
 
+def _whole(value: Any) -> Any:
+    """Years and counts stored as floats by a data frame (``1978.0``) are shown as integers."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def form_values(specs: list[Any], form: Any) -> dict[str, Any]:
+    """An edit's values per field: every checked box of a multi-select, a slider only once moved
+    (``set_<name>``), any other control's non-empty text."""
+    values: dict[str, Any] = {}
+    for s in specs:
+        key = f"value_{s.name}"
+        if s.control == "multiselect":
+            picked = [str(v) for v in form.getlist(key) if str(v).strip()]
+            if picked:
+                values[s.name] = picked
+        elif s.control == "slider":
+            if str(form.get(f"set_{s.name}", "")).strip() and str(form.get(key, "")).strip():
+                values[s.name] = str(form[key])
+        elif str(form.get(key, "")).strip():
+            values[s.name] = form[key]
+    return values
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "?"
 
@@ -213,7 +236,7 @@ def create_app(settings: Settings) -> FastAPI:
         specs = store.fields()
         spans = evidence_spans(state.entry.prediction)
         texts = {k: segments(v, k, spans) for k, v in state.entry.inputs.items() if isinstance(v, str)}
-        others = {k: v for k, v in state.entry.inputs.items() if not isinstance(v, str)}
+        others = {k: _whole(v) for k, v in state.entry.inputs.items() if not isinstance(v, str)}
         prev, nxt = store.neighbours(item_id)
         nav = {"prev": prev, "next": nxt}
         pred = state.entry.prediction or {}
@@ -222,7 +245,26 @@ def create_app(settings: Settings) -> FastAPI:
                     others=others, spans=spans, pred=pred, evidence=pred.get("evidence") or {},
                     rows=annotator_rows(state, specs), raters=annotator_rows(state, specs, raters=True),
                     rater_summary=rater_summary(state, specs), nav=nav, audio=audio,
-                    edit={s.name: edit_default(state, s) for s in specs}, **ctx)
+                    edit={s.name: edit_default(state, s) for s in specs}, **signal_context(request, state, specs),
+                    **ctx)
+
+    def signal_context(request: Request, state: Any, specs: list[Any]) -> dict[str, Any]:
+        """Declared signals' labelling form: progress, the model's values, this annotator's labels
+        (with overlap > 1 only their own, so one annotator never sees another's answer)."""
+        if not any(s.signal for s in specs):
+            return {"signal_mode": False}
+        who = request.cookies.get(sec.ANNOTATOR_COOKIE, "")
+        progress = store.progress(who or None)
+        if progress["overlap"] > 1:
+            chosen: dict[str, Any] = {}
+            for h in state.history:
+                if h.annotator == who and h.action != "skip":
+                    chosen.update(h.new)
+        else:
+            chosen = dict(state.decision)
+        pred = state.entry.prediction
+        values = {s.name: v for s in specs if (v := s.from_prediction(pred)) is not None}
+        return {"signal_mode": True, "progress": progress, "chosen": chosen, "pred_values": values}
 
     @app.post("/decide/{item_id:path}")
     async def decide(request: Request, item_id: str) -> Response:
@@ -247,11 +289,13 @@ def create_app(settings: Settings) -> FastAPI:
     def save_form(request: Request, item_id: str, form: Any) -> Response:
         who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
         action = str(form.get("action", ""))
-        values = {s.name: form[f"value_{s.name}"] for s in store.fields()
-                  if action == "edit" and str(form.get(f"value_{s.name}", "")).strip()}
+        values = form_values(store.fields(), form) if action == "edit" else {}
+        spans = [f"{s.name} evidence: {form[f'span_{s.name}']}" for s in store.fields()
+                 if s.control == "toggle" and str(form.get(f"span_{s.name}", "")).strip()]
+        comment = "\n".join([str(form.get("comment", "")), *spans]).strip()
         try:
             adj = Adjudication(annotator=who, action=action, version=int(str(form.get("version", "-1"))),
-                               values=values, comment=str(form.get("comment", "")))
+                               values=values, comment=comment)
             store.adjudicate(item_id, adj)
         except KeyError:
             return page(request, "error.html", status=404, message=f"no item {item_id!r} in the queue")
@@ -262,7 +306,7 @@ def create_app(settings: Settings) -> FastAPI:
             if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",) and not who:
                 msg = "enter your annotator name before deciding"
             return render_item(request, item_id, status=422, error=msg)
-        nxt = store.next_open(after=item_id)
+        nxt = store.next_open(after=item_id, annotator=who if int(store.meta().get("overlap") or 1) > 1 else None)
         saved = quote(item_id, safe="")
         if nxt:
             url = item_url(nxt)
