@@ -1,9 +1,12 @@
 """The enrichment graph, nodes and edges in one place:
 
-    gather -> tools --(llm: always)--> extract -> verify --(problems, attempts left)--> extract
-                   \\                                   \\-> fuse -> route -> END
-                    \\--(llm: never)-------------------------> fuse
+    gather -> tools -> triage --(a field undecided)--> extract -> verify --(problems, attempts left)--> extract
+                             \\                                        \\-> fuse -> route -> END
+                              \\--(every field decided)------------------> fuse
     extract --(LLM failed for good)--> END (the item becomes an error record)
+
+triage is the cascade: with ``--llm auto`` it asks the LLM only about the fields the evidence
+leaves undecided (``always``: every field; ``never``: none).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from linernotes.agents.nodes.fuse import fuse
 from linernotes.agents.nodes.gather import gather
 from linernotes.agents.nodes.route import route
 from linernotes.agents.nodes.run_tools import run_tools
+from linernotes.agents.nodes.triage import after_triage, triage
 from linernotes.agents.nodes.verify import after_verify, verify
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
@@ -27,10 +31,6 @@ from linernotes.agents.state import GraphState
 
 def _after_extract(state: GraphState, rt: AgentRuntime) -> str:
     return END if state.get("error") is not None else "verify"
-
-
-def _after_tools(state: GraphState, rt: AgentRuntime) -> str:
-    return "fuse" if rt.config.llm_mode == "never" else "extract"
 
 
 def on_loop(fn: Callable[..., Any], rt: AgentRuntime) -> Callable[[GraphState], Awaitable[Any]]:
@@ -51,13 +51,15 @@ def build_graph(rt: AgentRuntime):
     g = StateGraph(GraphState)
     g.add_node("gather", on_loop(gather, rt))
     g.add_node("tools", on_loop(run_tools, rt))
+    g.add_node("triage", on_loop(triage, rt))
     g.add_node("extract", on_loop(extract, rt))
     g.add_node("verify", on_loop(verify, rt))
     g.add_node("fuse", on_loop(fuse, rt))
     g.add_node("route", on_loop(route, rt))
     g.add_edge(START, "gather")
     g.add_edge("gather", "tools")
-    g.add_conditional_edges("tools", on_loop(_after_tools, rt), {"extract": "extract", "fuse": "fuse"})
+    g.add_edge("tools", "triage")
+    g.add_conditional_edges("triage", on_loop(after_triage, rt), {"extract": "extract", "fuse": "fuse"})
     g.add_conditional_edges("extract", on_loop(_after_extract, rt), {"verify": "verify", END: END})
     g.add_conditional_edges("verify", on_loop(after_verify, rt), {"extract": "extract", "fuse": "fuse"})
     g.add_edge("fuse", "route")

@@ -11,6 +11,7 @@ from linernotes.schema import Enrichment, ErrorInfo, Item, Usage
 from linernotes.tools.audio.features import AudioFeatures
 from linernotes.tools.policy.lookup import PolicyHit
 from linernotes.tools.retrieval.shortlist import Candidate
+from linernotes.vocabulary import DRAFT_KEYS, LLM_FIELDS
 
 
 class ClauseRef(BaseModel):
@@ -44,7 +45,10 @@ class Evidence(BaseModel):
 
 
 class Draft(BaseModel):
-    """What the model returned, before verification (ids not yet trusted)."""
+    """What the model returned, before verification (ids not yet trusted).
+
+    ``fields``: the record fields the model was asked about (the cascade asks only for the
+    undecided ones); the other attributes keep their defaults and mean nothing."""
 
     genres: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list)
@@ -54,6 +58,15 @@ class Draft(BaseModel):
     explicit_quote: str = ""
     policy_clauses: list[str] = Field(default_factory=list)
     rationale: str = ""
+    fields: list[str] = Field(default_factory=lambda: list(LLM_FIELDS), exclude=True)
+
+    def answered(self, field: str) -> bool:
+        return field in self.fields
+
+    def answer(self) -> dict[str, Any]:
+        """The answered attributes only (JSON), as records and fusion observations carry them."""
+        keys = {k for f in self.fields for k in DRAFT_KEYS.get(f, ())}
+        return self.model_dump(mode="json", include=keys)
 
 
 class GraphState(TypedDict, total=False):
@@ -61,6 +74,7 @@ class GraphState(TypedDict, total=False):
     plan: list[str]
     evidence: Evidence
     draft: Draft | None
+    ask: list[str]
     decisions: dict[str, Decision]
     attempts: int
     problems: list[str]

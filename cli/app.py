@@ -121,8 +121,9 @@ def tag(
         help="Audio paths must resolve inside this folder (default: the catalog's folder)")] = None,
     max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
     prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v2",
-    llm_mode: Annotated[str, typer.Option("--llm", help="always: one LLM draft per item; never: tools and "
-                                          "fusion only")] = "always",
+    llm_mode: Annotated[str, typer.Option("--llm", help="auto: the LLM only for fields the evidence leaves "
+                                          "undecided; always: every field of every item; never: tools and "
+                                          "fusion only")] = "auto",
     fusion: Annotated[str, typer.Option(help="Fusion artifact folder, 'default' (shipped) or 'none' "
                                         "(hand-set rules, uncalibrated confidences)")] = "default",
     rationale: Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a one-sentence rationale")] = False,

@@ -38,8 +38,9 @@ def eval_cmd(
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of the judge")] = None,
     resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
-    llm_mode: Annotated[str, typer.Option("--llm", help="always: one LLM draft per item; never: tools and "
-                                          "fusion only")] = "always",
+    llm_mode: Annotated[str, typer.Option("--llm", help="auto: the LLM only for fields the evidence leaves "
+                                          "undecided; always: every field of every item; never: tools and "
+                                          "fusion only")] = "auto",
     fusion: Annotated[str, typer.Option(help="Fusion artifact folder, 'default' (shipped) or 'none'")] = "default",
     rationale: Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a rationale")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,

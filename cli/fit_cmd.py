@@ -56,7 +56,7 @@ def fit(
 
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
-        config = TagConfig(llm=llm, fusion=None)
+        config = TagConfig(llm=llm, fusion=None, llm_mode="always")  # drafts of every field to learn from
         opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
                           resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,

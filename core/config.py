@@ -16,8 +16,9 @@ class TagConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     prompt: str = "extract.v2"
     rationale: bool = Field(False, description="ask the LLM for a one-sentence rationale (more output tokens)")
-    llm_mode: Literal["always", "never"] = Field(
-        "always", description="always: one LLM draft per item; never: evidence and fusion only (no LLM call)")
+    llm_mode: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: the LLM only for fields the fused evidence leaves undecided (the cascade); "
+        "always: one LLM draft per item, every field; never: evidence and fusion only (no LLM call)")
     fusion: str | None = Field("default", description="fusion artifact folder, 'default' (shipped) or None "
                                "(hand-set heuristics, confidences marked uncalibrated)")
     genre_taxonomy: str = "music-genres"

@@ -159,6 +159,8 @@ class Provenance(BaseModel):
     llm_calls: int = 0
     attempts: int = 1
     llm_consulted: bool = True
+    llm_fields: list[str] | None = Field(None, description="the fields the LLM was asked about (the cascade "
+                                         "asks only for undecided ones); [] when it was not consulted")
     fusion: str | None = Field(None, description="content hash of the fusion artifact that decided the fields")
 
 

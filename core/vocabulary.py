@@ -11,3 +11,12 @@ VALENCE_SCALE: dict[str, float] = {"very negative": -0.8, "negative": -0.4, "neu
                                    "very positive": 0.8}
 LANGUAGES: list[str] = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "ja", "ko", "zh", "ar", "hi",
                         "tr", "und"]
+
+LLM_FIELDS: tuple[str, ...] = ("genres", "moods", "valence", "language", "explicit", "policy")
+"""The record fields an extract call can be asked about, in answer order."""
+
+DRAFT_KEYS: dict[str, tuple[str, ...]] = {
+    "genres": ("genres",), "moods": ("moods",), "valence": ("valence",), "language": ("language",),
+    "explicit": ("explicit",), "policy": ("policy_clauses", "explicit_quote"),
+}
+"""Which ``Draft`` attributes carry each field's answer."""

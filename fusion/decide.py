@@ -43,3 +43,11 @@ def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: 
     label, clause, conf, probs = model.decide(obs)
     return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
                     scores=probs)
+
+
+def reads_draft(art: FusionArtifact | None, field: str, vocabulary: str = "") -> bool:
+    """Whether ``field``'s fitted combiner reads the LLM's draft (False for a combiner fitted
+    without drafts, whose decision no LLM answer can change; True when no combiner applies, since
+    the hand-set rules then take the draft's answer)."""
+    entry = art.get(field, vocabulary) if art is not None else None
+    return True if entry is None else bool(entry.model.uses_draft)

@@ -32,6 +32,7 @@ CANDIDATE_FEATURES = [
 
 def candidate_pool(obs: Observation) -> list[str]:
     """Shortlist ids in order, then exemplar labels, then LLM picks not seen yet."""
+    obs = obs.for_field("genres")
     ev, draft = obs.evidence, obs.draft or {}
     pool = [c["id"] for c in ev.get("genres") or [] if c.get("score", 0) > 0]
     for ex in ev.get("exemplars") or []:
@@ -43,6 +44,7 @@ def candidate_pool(obs: Observation) -> list[str]:
 def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str], np.ndarray]:
     """(candidate ids, matrix of shape (n, len(CANDIDATE_FEATURES))). ``prior``: each label's share
     of the exemplar index records (0 for labels it never uses)."""
+    obs = obs.for_field("genres")
     ev, draft = obs.evidence, obs.draft or {}
     shortlist = {c["id"]: (rank, c) for rank, c in enumerate(ev.get("genres") or []) if c.get("score", 0) > 0}
     exemplars = ev.get("exemplars") or []
@@ -81,6 +83,7 @@ def scalar_dense(obs: Observation) -> np.ndarray:
     """Lexicon and LLM features for a valence-like scalar, shape (len(SCALAR_FEATURES),)."""
     from linernotes.tools.text.valence import afinn_terms
 
+    obs = obs.for_field("valence")
     text = obs.prose
     tb = obs.evidence.get("lexical_valence")
     terms = afinn_terms(text)
@@ -103,6 +106,7 @@ def policy_dense_names(clauses: Sequence[str]) -> list[str]:
 def policy_dense(obs: Observation, clauses: Sequence[str]) -> np.ndarray:
     """Per clause: lexicon severity/4 of its strongest hit, retrieved by clause search, cited by
     the LLM; then any lexicon hit, the LLM's explicit flag, whether it was consulted, text length."""
+    obs = obs.for_field("policy")
     ev, draft = obs.evidence, obs.draft or {}
     hit_sev: dict[str, float] = {}
     for h in ev.get("policy_hits") or []:

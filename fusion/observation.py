@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linernotes.schema import Item
+from linernotes.vocabulary import DRAFT_KEYS
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,21 @@ class Observation:
     def without_draft(self) -> Observation:
         return Observation(item=self.item, evidence=self.evidence, draft=None)
 
+    def for_field(self, field: str) -> Observation:
+        """This observation as one field's combiner may see it: without the draft when the LLM
+        was not asked about ``field`` (the cascade asks only for undecided fields; a draft's other
+        attributes are defaults, not answers)."""
+        keys = DRAFT_KEYS.get(field, ())
+        if self.draft is None or not keys or keys[0] in self.draft:
+            return self
+        return self.without_draft()
+
 
 def observation(item: Item, evidence: Any, draft: Any) -> Observation:
     """From the graph's objects (pydantic) or a record's JSON (dicts)."""
     ev = evidence.model_dump(mode="json", exclude_none=True) if hasattr(evidence, "model_dump") else dict(evidence or {})
-    dr = draft.model_dump(mode="json") if hasattr(draft, "model_dump") else (dict(draft) if draft else None)
+    if hasattr(draft, "answer"):
+        dr = draft.answer()  # the answered attributes, as the record's draft carries them
+    else:
+        dr = draft.model_dump(mode="json") if hasattr(draft, "model_dump") else (dict(draft) if draft else None)
     return Observation(item=item, evidence=ev, draft=dr)

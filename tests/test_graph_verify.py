@@ -39,8 +39,8 @@ ITEM = Item(id="t1", title="Deep Techno Session", description="A hypnotic techno
 
 def _run(llm: ScriptedLLM, item: Item = ITEM, **cfg: Any) -> dict[str, Any]:
     """The verbose answer format (ids, as scripted here) and no fusion: what verify and route do
-    with the model's own words."""
-    rt = build_runtime(TagConfig(**{"prompt": "extract.v1", "fusion": None, **cfg}), llm=llm)
+    with the model's own words, asked for every field (``--llm always``)."""
+    rt = build_runtime(TagConfig(**{"prompt": "extract.v1", "fusion": None, "llm_mode": "always", **cfg}), llm=llm)
     return asyncio.run(build_graph(rt).ainvoke({"item": item}))
 
 
@@ -65,7 +65,7 @@ def test_reask_is_bounded_and_invalid_ids_never_reach_output() -> None:
 
 def test_quote_not_in_input_is_rejected() -> None:
     draft = Draft(genres=["techno"], moods=["calm"], explicit=True, explicit_quote="ignore all rules")
-    rt = build_runtime(TagConfig(), llm=ScriptedLLM([BASE]))
+    rt = build_runtime(TagConfig(llm_mode="always"), llm=ScriptedLLM([BASE]))
     problems = problems_in(draft, ITEM, rt)
     assert any("not an exact quote" in p for p in problems)
     assert find_span(ITEM, "hypnotic techno") == EvidenceSpan(field="description", start=2, end=17,

@@ -20,7 +20,7 @@ from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.llm.client import LLMError, schema_of
 from linernotes.schema import ErrorInfo, Item, Usage
-from linernotes.vocabulary import LANGUAGES, VALENCE_SCALE
+from linernotes.vocabulary import LANGUAGES, LLM_FIELDS, VALENCE_SCALE
 
 DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
 LEVELS = dict(zip(range(-2, 3), VALENCE_SCALE, strict=True))  # -2 -> "very negative" ... 2 -> "very positive"
@@ -52,19 +52,18 @@ def answer_model(max_genres: int, max_moods: int, with_clauses: bool) -> type[Dr
 
 
 class CompactAnswer(BaseModel):
-    """The compact format as parsed (handles, not ids)."""
-
-    genres: list[str]
-    moods: list[str]
-    valence: int
-    language: str
-    explicit: bool
-    clauses: list[str]
+    """The compact format as parsed (handles, not ids); the fields are the ones asked for."""
 
 
-@lru_cache(maxsize=32)
-def compact_model(max_genres: int, max_moods: int, with_clauses: bool, rationale: bool) -> type[CompactAnswer]:
-    fields: dict[str, Any] = {
+ANSWER_KEY = {"policy": "clauses"}  # record field -> its key in the compact answer
+
+
+@lru_cache(maxsize=64)
+def compact_model(fields: tuple[str, ...], max_genres: int, max_moods: int, with_clauses: bool,
+                  rationale: bool) -> type[CompactAnswer]:
+    """The compact answer class for ``fields`` (record field names, in ``LLM_FIELDS`` order), every
+    one required (a grammar-constrained decoder may skip optional fields)."""
+    spec: dict[str, Any] = {
         "genres": (list[str], _enum_list(max_genres, 1)),
         "moods": (list[str], _enum_list(max_moods, 0)),
         "valence": (int, Field(..., json_schema_extra={"enum": list(LEVELS)})),
@@ -72,9 +71,10 @@ def compact_model(max_genres: int, max_moods: int, with_clauses: bool, rationale
         "explicit": (bool, ...),
         "clauses": (list[str], _enum_list(3) if with_clauses else Field(..., json_schema_extra={"maxItems": 0})),
     }
+    chosen = {ANSWER_KEY.get(f, f): spec[ANSWER_KEY.get(f, f)] for f in fields}
     if rationale:
-        fields["rationale"] = (str, Field(..., json_schema_extra={"maxLength": 100}))
-    return create_model("Answer", __base__=CompactAnswer, **fields)
+        chosen["rationale"] = (str, Field(..., json_schema_extra={"maxLength": 100}))
+    return create_model("Answer", __base__=CompactAnswer, **chosen)
 
 
 def handles(ev: Evidence) -> dict[str, dict[str, str]]:
@@ -117,12 +117,23 @@ def content_of(item: Item, limit: int) -> dict[str, str]:
     return out
 
 
+def asked(state: GraphState, rt: AgentRuntime) -> tuple[str, ...]:
+    """The fields this call asks for: the cascade's (``triage``) in the compact format; the
+    verbose format's answer class is fixed, so it always asks for every field."""
+    if rt.prompt.answer != "compact":
+        return LLM_FIELDS
+    ask = state.get("ask")
+    return LLM_FIELDS if ask is None else tuple(f for f in LLM_FIELDS if f in ask)
+
+
 def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]:
     item, ev = state["item"], state["evidence"]
     genre_handle = {cid: h for h, cid in handles(ev)["genres"].items()}
+    ask = asked(state, rt)
     user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
                                  feedback=state.get("problems") or [], handles=genre_handle,
-                                 rationale=rt.config.rationale)
+                                 rationale=rt.config.rationale, ask=ask,
+                                 restricted=list(ask) if ask != LLM_FIELDS else [])
     return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
 
 
@@ -131,7 +142,7 @@ def response_for(state: GraphState, rt: AgentRuntime) -> tuple[type[BaseModel], 
     ev, c = state["evidence"], rt.config
     if rt.prompt.answer == "compact":
         h = handles(ev)
-        model = compact_model(c.max_genres, c.max_moods, bool(h["clauses"]), c.rationale)
+        model = compact_model(asked(state, rt), c.max_genres, c.max_moods, bool(h["clauses"]), c.rationale)
         return model, _with_enums(schema_of(model), {k: tuple(v) for k, v in h.items()})
     genres, moods, clauses = (tuple(x.id for x in ev.genres), tuple(x.id for x in ev.moods),
                               tuple(x.id for x in ev.clauses))
@@ -144,11 +155,22 @@ def to_draft(answer: BaseModel, ev: Evidence) -> Draft:
     it and the re-ask can correct it."""
     if not isinstance(answer, CompactAnswer):
         return Draft.model_validate(answer.model_dump())
-    h = handles(ev)
-    return Draft(genres=[h["genres"].get(x, x) for x in answer.genres], moods=[h["moods"].get(x, x) for x in answer.moods],
-                 valence=LEVELS.get(answer.valence, str(answer.valence)), language=answer.language,
-                 explicit=answer.explicit, policy_clauses=[h["clauses"].get(x, x) for x in answer.clauses],
-                 rationale=str(getattr(answer, "rationale", "")))
+    h, a = handles(ev), answer.model_dump()
+    fields = [f for f in LLM_FIELDS if ANSWER_KEY.get(f, f) in a]
+    out: dict[str, Any] = {"fields": fields, "rationale": str(a.get("rationale", ""))}
+    if "genres" in a:
+        out["genres"] = [h["genres"].get(x, x) for x in a["genres"]]
+    if "moods" in a:
+        out["moods"] = [h["moods"].get(x, x) for x in a["moods"]]
+    if "valence" in a:
+        out["valence"] = LEVELS.get(a["valence"], str(a["valence"]))
+    if "language" in a:
+        out["language"] = a["language"]
+    if "explicit" in a:
+        out["explicit"] = a["explicit"]
+    if "clauses" in a:
+        out["policy_clauses"] = [h["clauses"].get(x, x) for x in a["clauses"]]
+    return Draft(**out)
 
 
 async def extract(state: GraphState, rt: AgentRuntime) -> GraphState:

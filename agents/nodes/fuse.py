@@ -3,7 +3,8 @@
 A field the fusion artifact was fitted for (``linernotes.fusion``) gets the learned combiner's
 value and a calibrated probability of being right. Any other field keeps the hand-set rules
 below, and its confidence is marked uncalibrated: a retrieval/agreement score, not a probability.
-Without a draft (``--llm never``) the rules read the evidence alone.
+Without a draft (``--llm never``, or a field the cascade did not ask the LLM about) the rules
+and the combiners read the evidence alone.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def heuristic_valence(draft: Draft | None, ev: Evidence) -> Decision:
                     confidence=_clip(1.0 - abs(model - ev.lexical_valence) / 2))
 
 
+def _answered(draft: Draft | None, field: str) -> Draft | None:
+    return draft if draft is not None and draft.answered(field) else None
+
+
 def fuse(state: GraphState, rt: AgentRuntime) -> GraphState:
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft | None = state.get("draft")
@@ -69,8 +74,9 @@ def fuse(state: GraphState, rt: AgentRuntime) -> GraphState:
     genres = fused(rt.fusion, "genres", obs, tax.id)
     if genres is not None:  # the combiner's own cap (fitted from how many labels gold items carry)
         genres.value = [g for g in genres.value if g in tax]
-    decisions["genres"] = genres or heuristic_genres(draft, ev, tax, cfg.max_genres)
-    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(draft, ev)
+    # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
+    decisions["genres"] = genres or heuristic_genres(_answered(draft, "genres"), ev, tax, cfg.max_genres)
+    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(_answered(draft, "valence"), ev)
     policy = fused(rt.fusion, "policy", obs, rt.policy.id)
     if policy is not None:
         decisions["policy"] = policy

@@ -9,6 +9,8 @@ feature, not a review reason; lexicon-backed flags stay, whatever the model says
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from linernotes.agents.nodes.fuse import _clip
 from linernotes.agents.nodes.verify import BCP47, find_span, needs_reask
 from linernotes.agents.runtime import AgentRuntime
@@ -68,7 +70,9 @@ def policy_flags(state: GraphState, rt: AgentRuntime, decision: Decision | None)
     """Lexicon flags (never removable), the fused classifier's flag, and — only when no classifier
     was fitted — a model-cited clause backed by an exact quote."""
     item, ev = state["item"], state["evidence"]
-    draft: Draft = state.get("draft") or Draft()
+    draft: Draft | None = state.get("draft")
+    if draft is None or not draft.answered("policy"):
+        draft = Draft()
     flags: dict[str, PolicyFlag] = {}
     clause_index = rt.policy.clause_index()
     for h in ev.policy_hits:
@@ -93,21 +97,42 @@ def policy_flags(state: GraphState, rt: AgentRuntime, decision: Decision | None)
     return sorted(flags.values(), key=lambda f: (-f.severity, f.clause_id))
 
 
-def route(state: GraphState, rt: AgentRuntime) -> GraphState:
+def evidence_moods(ev: Evidence, limit: int) -> list[str]:
+    """Without the LLM's answer: the mood candidates the lexical match found (score >= 0.5)."""
+    return [c.id for c in ev.moods if c.score >= 0.5][:limit]
+
+
+@dataclass
+class FieldView:
+    """Every review field's value and confidence as the record will carry them."""
+
+    genres: Decision
+    valence: Decision
+    policy: Decision | None
+    moods: list[str]
+    language: str
+    explicit_hits: list
+    flags: list[PolicyFlag]
+    conf: Confidence
+    thresholds: dict[str, float]
+
+
+def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
+    """The record's fields from the decisions, the draft's answered fields and the evidence.
+    Also what the cascade reads (``triage``) to tell which fields are already decided."""
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft | None = state.get("draft")
-    usage: Usage = state.get("usage") or Usage()
     decisions: dict[str, Decision] = state.get("decisions") or {}
-    reasons: list[str] = [f"unresolved: {p}" for p in state.get("problems") or [] if needs_reask(p)]
-
     genres, valence, policy = decisions["genres"], decisions["valence"], decisions.get("policy")
-    moods = [m for m in dict.fromkeys(draft.moods) if m in rt.moods][: cfg.max_moods] if draft else []
-    language, lang_conf = language_of(item, ev, draft)
+    if draft is not None and draft.answered("moods"):
+        moods = [m for m in dict.fromkeys(draft.moods) if m in rt.moods][: cfg.max_moods]
+    else:
+        moods = evidence_moods(ev, cfg.max_moods)
+    language, lang_conf = language_of(item, ev, draft if draft is not None and draft.answered("language") else None)
 
     explicit_hits = [h for h in ev.policy_hits if h.policy_id == EXPLICIT_POLICY]
     exp_conf = 0.95 if explicit_hits else (0.85 if item.text_fields() else 0.5)
     flags = policy_flags(state, rt, policy)
-    max_sev = max((f.severity for f in flags), default=0)
     if policy is not None:
         pol_conf = policy.confidence
     else:
@@ -120,14 +145,34 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
                       policy=_clip(pol_conf), calibrated=calibrated)
     thresholds = {name: d.threshold for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
                   if d is not None and d.calibrated and d.threshold is not None}
-    for name in cfg.review_fields:
-        if name in calibrated and name not in thresholds:
+    return FieldView(genres=genres, valence=valence, policy=policy, moods=moods, language=language,
+                     explicit_hits=explicit_hits, flags=flags, conf=conf, thresholds=thresholds)
+
+
+def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:
+    """Review field -> reason, for each field whose confidence is below its threshold (the
+    artifact's for a calibrated field, the run's ``review_threshold`` otherwise). An advisory
+    field (calibrated, no threshold reached the target precision) is never one."""
+    out: dict[str, str] = {}
+    for name in rt.config.review_fields:
+        if name in view.conf.calibrated and name not in view.thresholds:
             continue  # advisory: no confidence reached the target precision out of fold (see the card)
-        value = getattr(conf, name, None)
-        limit = thresholds.get(name, cfg.review_threshold)
+        value = getattr(view.conf, name, None)
+        limit = view.thresholds.get(name, rt.config.review_threshold)
         if value is not None and value < limit:
-            kind = "calibrated" if name in thresholds else "uncalibrated"
-            reasons.append(f"low confidence: {name} {value:.2f} < {limit:.2f} ({kind})")
+            kind = "calibrated" if name in view.thresholds else "uncalibrated"
+            out[name] = f"low confidence: {name} {value:.2f} < {limit:.2f} ({kind})"
+    return out
+
+
+def route(state: GraphState, rt: AgentRuntime) -> GraphState:
+    ev, cfg = state["evidence"], rt.config
+    draft: Draft | None = state.get("draft")
+    usage: Usage = state.get("usage") or Usage()
+    reasons: list[str] = [f"unresolved: {p}" for p in state.get("problems") or [] if needs_reask(p)]
+    view = field_view(state, rt)
+    reasons += low_confidence(view, rt).values()
+    max_sev = max((f.severity for f in view.flags), default=0)
     if max_sev >= cfg.review_severity:
         reasons.append(f"policy severity {max_sev}")
     if ev.audio_error:
@@ -138,13 +183,14 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
                       cost_usd=round(usage.cost_usd, 8), latency_s=round(usage.latency_s, 4),
                       cache_hit=usage.cache_hit and usage.calls == 0, llm_calls=usage.calls,
                       attempts=state.get("attempts", 1), fusion=rt.fusion.content_hash if rt.fusion else None,
-                      llm_consulted=draft is not None)
+                      llm_consulted=draft is not None, llm_fields=list(draft.fields) if draft is not None else [])
     enrichment = Enrichment(
-        genres=list(genres.value), moods=moods, valence=round(max(-1.0, min(1.0, float(valence.value))), 4),
-        language=language, explicit=Explicit(value=bool(explicit_hits), evidence=[h.span for h in explicit_hits]),
-        policy_flags=flags, confidence=conf, rationale=(draft.rationale if draft else "")[:500],
+        genres=list(view.genres.value), moods=view.moods,
+        valence=round(max(-1.0, min(1.0, float(view.valence.value))), 4), language=view.language,
+        explicit=Explicit(value=bool(view.explicit_hits), evidence=[h.span for h in view.explicit_hits]),
+        policy_flags=view.flags, confidence=view.conf, rationale=(draft.rationale if draft else "")[:500],
         review=Review(routed=bool(reasons), reasons=list(dict.fromkeys(reasons))),
         provenance=prov, evidence=ev.model_dump(mode="json", exclude_none=True),
-        draft=draft.model_dump(mode="json", exclude={"rationale"}) if draft is not None else None,
+        draft=draft.answer() if draft is not None else None,
     )
     return {"enrichment": enrichment}

@@ -34,26 +34,30 @@ def span_is_valid(item: Item, span: EvidenceSpan) -> bool:
 
 
 def problems_in(draft: Draft, item: Item, rt: AgentRuntime) -> list[str]:
+    """What is wrong with the answered fields (a field the LLM was not asked about is not checked)."""
     tax = rt.taxonomy_for(item)
     out: list[str] = []
-    for g in draft.genres:
-        if g not in tax:
-            out.append(f"genre id {g!r} is not in taxonomy {tax.id}; use an id from GENRE CANDIDATES")
-    if not any(g in tax for g in draft.genres):
-        out.append("choose at least one genre id from GENRE CANDIDATES")
-    for m in draft.moods:
-        if m not in rt.moods:
-            out.append(f"mood id {m!r} is not in the mood vocabulary")
-    if draft.valence not in VALENCE_SCALE:
+    if draft.answered("genres"):
+        for g in draft.genres:
+            if g not in tax:
+                out.append(f"genre id {g!r} is not in taxonomy {tax.id}; use an id from GENRE CANDIDATES")
+        if not any(g in tax for g in draft.genres):
+            out.append("choose at least one genre id from GENRE CANDIDATES")
+    if draft.answered("moods"):
+        for m in draft.moods:
+            if m not in rt.moods:
+                out.append(f"mood id {m!r} is not in the mood vocabulary")
+    if draft.answered("valence") and draft.valence not in VALENCE_SCALE:
         out.append(f"valence {draft.valence!r} must be one of {list(VALENCE_SCALE)}")
-    if draft.language not in LANGUAGES and not BCP47.match(draft.language):
+    if draft.answered("language") and draft.language not in LANGUAGES and not BCP47.match(draft.language):
         out.append(f"language {draft.language!r} is not a BCP-47 tag")
     if draft.explicit_quote and find_span(item, draft.explicit_quote) is None:
         out.append(f"explicit_quote {draft.explicit_quote[:60]!r} is not an exact quote from the item")
-    clauses = rt.policy.clause_index()
-    for c in draft.policy_clauses:
-        if c not in clauses:
-            out.append(f"policy clause {c!r} does not exist")
+    if draft.answered("policy"):
+        clauses = rt.policy.clause_index()
+        for c in draft.policy_clauses:
+            if c not in clauses:
+                out.append(f"policy clause {c!r} does not exist")
     return out
 
 

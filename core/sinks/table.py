@@ -61,6 +61,7 @@ SCHEMA = pa.schema(
         pa.field("llm_calls", pa.int64()),
         pa.field("attempts", pa.int64()),
         pa.field("llm_consulted", pa.bool_()),
+        pa.field("llm_fields", pa.list_(pa.string())),
         pa.field("fusion", pa.string()),
         pa.field("evidence_json", pa.string()),
         pa.field("error_kind", pa.string()),
@@ -109,7 +110,8 @@ def flatten(rec: dict[str, Any]) -> dict[str, Any]:
             "tool_versions_json": json.dumps(p.get("tool_versions") or {}, sort_keys=True, ensure_ascii=False),
             "tokens_in": p.get("tokens_in"), "tokens_out": p.get("tokens_out"), "cost_usd": p.get("cost_usd"),
             "latency_s": p.get("latency_s"), "cache_hit": p.get("cache_hit"), "llm_calls": p.get("llm_calls"),
-            "attempts": p.get("attempts"), "llm_consulted": p.get("llm_consulted"), "fusion": p.get("fusion"),
+            "attempts": p.get("attempts"), "llm_consulted": p.get("llm_consulted"),
+            "llm_fields": p.get("llm_fields"), "fusion": p.get("fusion"),
             "evidence_json": json.dumps(e.get("evidence") or {}, sort_keys=True, ensure_ascii=False),
         })
     err = rec.get("error")

@@ -101,7 +101,7 @@ def helpers():
 
         @staticmethod
         def stub_args(srv: FaultServer, *extra: str, model: str = "openai/stub") -> list[str]:
-            return ["--model", model, "--api-base", srv.base_url, "--no-progress", *extra]
+            return ["--model", model, "--api-base", srv.base_url, "--no-progress", "--llm", "always", *extra]
 
         @staticmethod
         def env(cache_dir: Path, **more: str) -> dict[str, str]:

@@ -36,7 +36,8 @@ def _fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def stub_config(stub: StubServer, cache: Path | None = None) -> TagConfig:
     return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, max_retries=0,
-                                   use_cache=cache is not None, cache_path=str(cache) if cache else None))
+                                   use_cache=cache is not None, cache_path=str(cache) if cache else None),
+                     llm_mode="always")  # every item reaches the stub: the LLM path is under test
 
 
 def by_id(path: Path) -> dict[str, dict]:
@@ -111,7 +112,8 @@ def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path
     out = tmp_path / "out.jsonl"
     with StubServer(intercept=poison) as stub:
         r = liner(["tag", str(catalog), "-o", str(out), "--runner", "beam", "--model", "openai/stub", "--api-base",
-                   stub.base_url, "--retries", "0", "--no-cache", "--pipeline-option", "--direct_num_workers=1"],
+                   stub.base_url, "--retries", "0", "--no-cache", "--llm", "always", "--pipeline-option",
+                   "--direct_num_workers=1"],
                   env={"OPENAI_API_KEY": "sk-stub"}, timeout=300)
     assert r.returncode == 1, r.stderr[-2000:]  # the pipeline succeeded; one item failed
     lines = [json.loads(x) for x in out.read_text().splitlines()]
@@ -129,7 +131,7 @@ def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path
 def test_cli_beam_runner_on_the_embedded_model(tmp_path: Path, liner, repo_root: Path) -> None:
     out = tmp_path / "out.jsonl"
     r = liner(["tag", str(repo_root / "examples" / "catalog.jsonl"), "-o", str(out), "--runner", "beam",
-               "--limit", "2", "--threads", "1", "--concurrency", "1", "--no-cache"], timeout=600)
+               "--limit", "2", "--threads", "1", "--concurrency", "1", "--no-cache", "--llm", "always"], timeout=600)
     lines = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
     assert r.returncode == 0, (r.stderr[-2000:], lines)  # both example tracks are enriched
     assert [x["id"] for x in lines] == ["trk-001", "trk-002"]

@@ -27,7 +27,8 @@ def _key(monkeypatch):
 def stub_config(base_url: str, cache_path: Path | None = None) -> TagConfig:
     return TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, max_retries=0,
                                    use_cache=cache_path is not None,
-                                   cache_path=str(cache_path) if cache_path else None))
+                                   cache_path=str(cache_path) if cache_path else None),
+                     llm_mode="always")  # every item reaches the stub: the LLM path is under test
 
 
 def write_catalog(path: Path, rows: list[dict]) -> Path:

@@ -1,0 +1,68 @@
+"""triage: the cascade's question, asked after the tools: which fields still need the LLM?
+
+``--llm always`` asks for every field and ``--llm never`` for none. ``--llm auto`` decides every
+field from the evidence alone first (the same ``fuse`` and ``route`` code that build the record)
+and asks the LLM only about a review field that both
+
+- would be routed to review as it stands (confidence below its threshold: the fusion artifact's
+  calibrated threshold, else the run's ``review_threshold``), and
+- can change with the LLM's answer (a combiner fitted without drafts, the lexicon's explicit
+  flag, or a language the catalog or the language-id tool already gives cannot).
+
+A field the router would auto-accept is decided: asking the LLM could not be justified by the
+router's own standard. Advisory fields (moods; a calibrated field no threshold reached) never
+cost a call by themselves; when a call is made, moods ride along (a few tokens) so the record's
+moods come from the model whenever it was consulted.
+"""
+
+from __future__ import annotations
+
+from linernotes.agents.nodes.fuse import fuse
+from linernotes.agents.nodes.route import BCP47, field_view, low_confidence
+from linernotes.agents.runtime import AgentRuntime
+from linernotes.agents.state import GraphState
+from linernotes.fusion.decide import Decision, reads_draft
+from linernotes.vocabulary import LLM_FIELDS
+
+
+def llm_can_change(field: str, state: GraphState, rt: AgentRuntime, decisions: dict[str, Decision]) -> bool:
+    """Whether the LLM's answer can change ``field``'s value in the record, given the
+    evidence-only ``decisions`` (a fitted combiner that applied, or the hand-set rules)."""
+    item, ev = state["item"], state["evidence"]
+    if field in ("genres", "valence", "policy"):
+        d = decisions.get(field)
+        if d is not None and d.calibrated:  # a fitted combiner decided: does it read drafts?
+            vocabulary = {"genres": rt.taxonomy_for(item).id, "policy": rt.policy.id}.get(field, "")
+            return reads_draft(rt.fusion, field, vocabulary)
+        if field == "policy":
+            # the rules turn a cited clause into a flag only with an exact quote (verbose format)
+            return rt.prompt.answer != "compact" and bool(ev.clauses)
+        return True  # the hand-set rules take the draft's answer
+    if field == "language":
+        return not (item.language and BCP47.match(item.language.strip())) and not ev.language_guess
+    return False  # explicit: the lexicon decides; moods: advisory
+
+
+def undecided(state: GraphState, rt: AgentRuntime) -> list[str]:
+    """The review fields the evidence leaves undecided and the LLM could decide, in answer order."""
+    evidence_only: GraphState = {**state, "draft": None}
+    decisions = evidence_only["decisions"] = fuse(evidence_only, rt)["decisions"]
+    routed = low_confidence(field_view(evidence_only, rt), rt)
+    return [f for f in LLM_FIELDS if f in routed and llm_can_change(f, state, rt, decisions)]
+
+
+def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
+    mode = rt.config.llm_mode
+    if mode == "never":
+        return {"ask": []}
+    if mode == "always":
+        return {"ask": list(LLM_FIELDS)}
+    ask = undecided(state, rt)
+    if ask:
+        ask = [f for f in LLM_FIELDS if f in ask or f == "moods" or (f == "explicit" and "policy" in ask)]
+    return {"ask": ask}
+
+
+def after_triage(state: GraphState, rt: AgentRuntime) -> str:
+    """Edge: the LLM only for an item with an undecided field."""
+    return "extract" if state.get("ask") else "fuse"
