@@ -48,6 +48,36 @@ def run_liner(args: list[str], env: dict[str, str] | None = None, timeout: float
                           env=full_env, timeout=timeout, cwd=cwd)
 
 
+def run_liner_in_process(args: list[str], env: dict[str, str] | None = None, timeout: float | None = None,
+                         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``liner ARGS`` in this interpreter (typer's CliRunner), same result shape as ``run_liner``.
+
+    The same commands, options, exit codes and stdout/stderr text, without a new interpreter:
+    a subprocess ``liner tag`` pays ~8 s CPU of imports (LiteLLM alone ~6 s) before it does
+    anything. Use it where the test is about what a command does; keep one real subprocess test
+    per command so the ``liner`` entry point itself stays proven. An exception that escapes the
+    command is appended to stderr as a traceback (rc 1), as a real process would show it.
+    ``timeout`` is accepted for call compatibility; pytest-timeout bounds an in-process run."""
+    import contextlib
+    import traceback
+
+    from typer.testing import CliRunner
+
+    from linernotes.cli.app import app
+
+    with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
+        r = CliRunner().invoke(app, [str(a) for a in args], env=env)
+    stderr = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(r.exception))
+    return subprocess.CompletedProcess(["liner", *map(str, args)], r.exit_code, r.stdout, stderr)
+
+
 @pytest.fixture
 def liner():
     return run_liner
+
+
+@pytest.fixture
+def liner_in_process():
+    return run_liner_in_process

@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -39,10 +40,11 @@ def _stub_env(tmp_path: Path) -> dict[str, str]:
     ("isrc,title,artist", "--map id=isrc"),
     ("name,title,artist", "--map id=<column>"),  # nothing looks like an id: show the form
 ])
-def test_dry_run_without_an_id_column_says_why_and_how(tmp_path: Path, liner, header: str, suggestion: str) -> None:
+def test_dry_run_without_an_id_column_says_why_and_how(tmp_path: Path, liner_in_process, header: str,
+                                                     suggestion: str) -> None:
     cat = tmp_path / "cat.csv"
     cat.write_text(header + "\n" + "".join(f"t{i},Song {i},Band\n" for i in range(6)))
-    r = liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run"], env=_stub_env(tmp_path))
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run"], env=_stub_env(tmp_path))
     assert r.returncode == 0, r.stderr
     text = " ".join(r.stdout.split())
     assert "bad rows │ 6" in text or re.search(r"bad rows\s*\S?\s*6", text), r.stdout
@@ -52,10 +54,10 @@ def test_dry_run_without_an_id_column_says_why_and_how(tmp_path: Path, liner, he
 
 
 @pytest.mark.slow  # real CLI runs that build the tool runtime or an index
-def test_dry_run_lists_one_example_per_bad_row_kind(tmp_path: Path, liner) -> None:
+def test_dry_run_lists_one_example_per_bad_row_kind(tmp_path: Path, liner_in_process) -> None:
     cat = tmp_path / "cat.jsonl"
     cat.write_text('{"id": "a", "title": "ok"}\n{"id": "b", "year": "soon"}\n{oops\n{"id": "c", "year": "later"}\n')
-    r = liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run"], env=_stub_env(tmp_path))
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run"], env=_stub_env(tmp_path))
     text = " ".join(r.stdout.split())
     assert "line 2: input.invalid (2 rows): year: Value error, year 'soon' is not a number" in text
     assert "line 3: input.invalid_json (1 rows)" in text
@@ -77,7 +79,8 @@ def test_index_build_gold_as_in_the_readme(tmp_path: Path, liner) -> None:
 
 
 @pytest.mark.slow  # real CLI runs that build the tool runtime or an index
-def test_index_build_applies_map_to_a_gold_file(tmp_path: Path, liner) -> None:
+def test_index_build_applies_map_to_a_gold_file(tmp_path: Path, liner_in_process) -> None:
+    liner = liner_in_process  # the subprocess `liner index build` is test_index_build_gold_as_in_the_readme
     gold = tmp_path / "labeled.csv"
     gold.write_text("track_id,track,tags\nb1,Deep dub techno,dub techno\nb2,Acid house jam,acid house\n")
     args = ["index", "build", "--gold", str(gold), "--genres-field", "tags", "-o", str(tmp_path / "ex")]
@@ -94,15 +97,15 @@ def test_index_build_applies_map_to_a_gold_file(tmp_path: Path, liner) -> None:
 
 @pytest.mark.parametrize("args", [[], ["labeled.jsonl", "--gold", "labeled.jsonl"],
                                   ["--gold", "labeled.jsonl", "--catalog", "c.jsonl"]])
-def test_index_build_refuses_ambiguous_sources(tmp_path: Path, liner, args: list[str]) -> None:
-    r = liner(["index", "build", *args, "-o", str(tmp_path / "ex")], cwd=tmp_path)
+def test_index_build_refuses_ambiguous_sources(tmp_path: Path, liner_in_process, args: list[str]) -> None:
+    r = liner_in_process(["index", "build", *args, "-o", str(tmp_path / "ex")], cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("liner: error:") and "Traceback" not in r.stderr
 
 
 # --- audio problems in the run summary ---------------------------------------------------------
 
 @pytest.mark.slow  # builds the real tool runtime
-def test_missing_and_outside_audio_are_counted_in_the_summary(tmp_path: Path, liner, stub) -> None:
+def test_missing_and_outside_audio_are_counted_in_the_summary(tmp_path: Path, liner_in_process, stub) -> None:
     (tmp_path / "cat").mkdir()
     (tmp_path / "elsewhere").mkdir()
     shutil.copy(REPO / "examples" / "audio" / "slow-rain-90bpm.flac", tmp_path / "elsewhere" / "x.flac")
@@ -113,7 +116,7 @@ def test_missing_and_outside_audio_are_counted_in_the_summary(tmp_path: Path, li
             {"id": "plain", "title": "No audio at all"}]
     cat.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "o.jsonl"
-    r = liner(["tag", str(cat), "-o", str(out), "--model", "openai/stub", "--api-base", stub.base_url,
+    r = liner_in_process(["tag", str(cat), "-o", str(out), "--model", "openai/stub", "--api-base", stub.base_url,
                "--no-progress"], env=_stub_env(tmp_path))
     assert r.returncode == 0, r.stderr
     assert re.search(r"tagged without audio: audio\.missing\s*│\s*2", r.stderr), r.stderr
@@ -172,7 +175,7 @@ def test_progress_log_writes_on_its_own_thread() -> None:
 
 
 @pytest.mark.slow  # builds the real tool runtime
-def test_tag_logs_progress_lines_when_stderr_is_a_pipe(tmp_path: Path, liner, stub) -> None:
+def test_tag_logs_progress_lines_when_stderr_is_a_pipe(tmp_path: Path, liner, liner_in_process, stub) -> None:
     cat = tmp_path / "cat.jsonl"
     cat.write_text("".join(json.dumps({"id": f"p{i}", "title": f"Song {i}", "description": "calm ambient"}) + "\n"
                            for i in range(8)))
@@ -185,7 +188,7 @@ def test_tag_logs_progress_lines_when_stderr_is_a_pipe(tmp_path: Path, liner, st
                                            r"failed 0, elapsed", ln)]
     assert len(done) >= 2, r.stderr
     assert done[-1].startswith("liner: 8/8 done (100%)")
-    quiet = liner(["tag", str(cat), "-o", str(tmp_path / "o2.jsonl"), "--model", "openai/stub", "--api-base",
+    quiet = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o2.jsonl"), "--model", "openai/stub", "--api-base",
                    stub.base_url, "--no-progress"], env=_stub_env(tmp_path))
     assert not [ln for ln in quiet.stderr.splitlines() if re.match(r"liner: \d+/\d+ done", ln)]
 
@@ -231,17 +234,18 @@ def test_every_command_has_examples_that_parse() -> None:
 
 
 @pytest.mark.parametrize("path", ["tag", "index build", "tools policy", "review serve", "eval"])
-def test_help_shows_the_examples(liner, path: str) -> None:
+def test_help_shows_the_examples(liner_in_process, path: str) -> None:
     from linernotes.cli.examples import EXAMPLES
 
-    r = liner([*path.split(), "--help"], env={"COLUMNS": "200"})
+    r = liner_in_process([*path.split(), "--help"], env={"COLUMNS": "200"})
     assert r.returncode == 0
     assert "Examples:" in r.stdout and EXAMPLES[path][0] in r.stdout
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
-def test_review_serve_refuses_before_printing_a_url(tmp_path: Path, liner, host: str) -> None:
-    r = liner(["review", "serve", "--store", str(tmp_path / "r.sqlite"), "--host", host, "--port", "8799"])
+def test_review_serve_refuses_before_printing_a_url(tmp_path: Path, liner_in_process, host: str) -> None:
+    # in process: the subprocess `liner review serve` refusal is tests/review/test_cli.py's
+    r = liner_in_process(["review", "serve", "--store", str(tmp_path / "r.sqlite"), "--host", host, "--port", "8799"])
     assert r.returncode == 2
     assert "refusing" in r.stderr and "http://" not in r.stderr + r.stdout
 
@@ -268,8 +272,17 @@ def test_litellm_warnings_are_silenced_and_ours_are_not() -> None:
 def test_a_first_dry_run_prints_no_third_party_noise(tmp_path: Path, liner) -> None:
     cat = tmp_path / "cat.jsonl"
     cat.write_text(json.dumps({"id": "a", "title": "Night Drive", "description": "synthwave"}) + "\n")
-    env = {**_stub_env(tmp_path), "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc")}  # a first run compiles everything
-    for model in ("embedded", "openai/not-a-priced-model", "nonsense-provider/x"):
-        r = liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run", "--model", model], env=env)
+    # a first run compiles everything: into one fresh prefix, written even where the environment
+    # says PYTHONDONTWRITEBYTECODE, so each later run compiles (and can warn about) only the
+    # modules no earlier run imported, instead of compiling LiteLLM and the rest again
+    env = {**_stub_env(tmp_path), "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PYTHONDONTWRITEBYTECODE": ""}
+
+    def dry_run(model: str):
+        return model, liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run", "--model", model], env=env)
+
+    first = [dry_run("embedded")]
+    with ThreadPoolExecutor(2) as pool:  # the two warm runs side by side, one per core
+        later = list(pool.map(dry_run, ("openai/not-a-priced-model", "nonsense-provider/x")))
+    for model, r in first + later:
         noise = [ln for ln in r.stderr.splitlines() if "Warning" in ln or "Provider List" in ln]
         assert not noise and "Provider List" not in r.stdout, (model, r.stderr[-800:])
