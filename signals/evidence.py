@@ -13,7 +13,6 @@ Per kind of evidence, what lands in ``SignalValue.evidence`` (JSON):
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from linernotes.signals.spec import SignalSpec
@@ -23,7 +22,9 @@ AUDIO_KEYS = ("duration_s", "tempo_bpm", "tempo_confidence", "beat_regularity", 
 SHORTLIST_K = 8
 
 
-@lru_cache(maxsize=64)
+_TAXONOMIES: dict[tuple[str, str], Any] = {}
+
+
 def vocabulary_taxonomy(spec: SignalSpec) -> Any:
     """The spec's vocabulary as a taxonomy the retriever can index (a pack as loaded; labels as
     flat entries, keyed by the spec's content hash so each definition gets its own index)."""
@@ -31,9 +32,12 @@ def vocabulary_taxonomy(spec: SignalSpec) -> Any:
 
     if spec.taxonomy is not None:
         return load_taxonomy(spec.taxonomy)
-    entries = [TaxonomyEntry(id=i, label=label) for i, label in spec.vocabulary]
-    return Taxonomy(id=f"signal-{spec.name}", version=spec.content_hash or "0", kind="signal",
-                    entries=entries, digest=spec.content_hash or spec.name)
+    key = (spec.name, spec.content_hash)
+    if key not in _TAXONOMIES:
+        entries = [TaxonomyEntry(id=i, label=label) for i, label in spec.vocabulary]
+        _TAXONOMIES[key] = Taxonomy(id=f"signal-{spec.name}", version=spec.content_hash or "0", kind="signal",
+                                    entries=entries, digest=spec.content_hash or spec.name)
+    return _TAXONOMIES[key]
 
 
 def shortlist_for(spec: SignalSpec, text: str, k: int = SHORTLIST_K) -> list[dict[str, Any]]:
