@@ -1,0 +1,65 @@
+"""Signal specs: the issue's minimal spec works as written; malformed specs are rejected with the
+file, the line and the key; the content hash follows the content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linernotes.signals.spec import SignalSpecError, load_signals
+
+DECADE = """\
+name: decade
+kind: single_label
+labels: [1970s, 1980s, 1990s]
+applies_to: [track]
+instructions: The decade the recording sounds like.
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_minimal_spec_from_the_issue_works_as_written(tmp_path: Path) -> None:
+    (spec,) = load_signals([write(tmp_path, DECADE)])
+    assert (spec.name, spec.kind, spec.ids, spec.applies_to) == ("decade", "single_label",
+                                                                 ["1970s", "1980s", "1990s"], ["track"])
+    assert len(spec.content_hash) == 16
+    same = load_signals([write(tmp_path, "# a comment\n" + DECADE, "other.yaml")])[0]
+    assert same.content_hash == spec.content_hash  # the content, not the file, decides the hash
+    changed = load_signals([write(tmp_path, DECADE.replace("1990s]", "1990s, 2000s]"), "c.yaml")])[0]
+    assert changed.content_hash != spec.content_hash
+
+
+@pytest.mark.parametrize(("text", "line", "key"), [
+    (DECADE + "colour: red\n", 6, "colour: unknown key"),
+    ("name: x\nkind: scalar\n", 2, "kind: a scalar signal needs range"),
+    ("- name: a\n  kind: boolean\n- name: b\n  kind: multilabel\n  taxonomy: moods\n  evidence: [shortlist, lexikon]\n",
+     6, "evidence.1:"),
+    ("name: x\nkind: single_label\nlabels: [a, b]\nreview_threshold: 2\n", 4, "review_threshold:"),
+    ("name: x\nkind: boolean\nlabels: [a]\n", 3, "labels: a boolean signal has no vocabulary"),
+    ("name: Bad Name\nkind: text\n", 1, "name:"),
+    ("kind: text\n", 1, "name: required key is missing"),
+    ("name: x\nkind: multilabel\ntaxonomy: no-such-pack\n", 3, "taxonomy: no shipped taxonomy"),
+    ("name: x\nkind: text\n  bad: [\n", 3, "not valid YAML"),
+])
+def test_malformed_spec_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SignalSpecError) as err:
+        load_signals([path])
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:{line}: "), msg
+    assert key in msg, msg
+
+
+def test_cli_rejects_a_malformed_spec_with_exit_2(liner, tmp_path: Path) -> None:
+    spec = write(tmp_path, DECADE + "evidence: [audio, vibes]\n")
+    catalog = write(tmp_path, '{"id": "a", "title": "x"}\n', "catalog.jsonl")
+    r = liner(["tag", str(catalog), "-o", str(tmp_path / "out.jsonl"), "--signals", str(spec), "--llm", "never"])
+    assert r.returncode == 2
+    assert f"{spec}:6: evidence.1: Input should be" in r.stderr
+    assert not (tmp_path / "out.jsonl").exists()
