@@ -22,6 +22,32 @@ def _command(specs, output, limit, seed, pool, negatives, run, folds, model) -> 
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads) -> None:
+    from linernotes.config import TagConfig
+    from linernotes.evals.signal_fit import fit_signals
+    from linernotes.evals.spec import SpecError
+    from linernotes.llm.client import LLMConfig
+    from linernotes.signals.spec import load_signals
+
+    try:
+        if len(specs) != 1 or len(run or []) > 1:
+            raise SpecError("--signals fits one gold spec (and at most one --run record) at a time")
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
+        config = TagConfig(llm=llm, fusion=None, signals=load_signals(signals))
+        summary = asyncio.run(fit_signals(specs[0], config, output, (run or [None])[0], folds, seed, resamples,
+                                          concurrency))
+    except (SpecError, FileNotFoundError, ValueError) as e:
+        typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
+        raise typer.Exit(2) from None
+    for name, path in summary.models.items():
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(summary.figures.get(name, {}).items())
+                          if k.endswith(("accuracy", "macro_f1", "ece")))
+        typer.echo(f"signal {name} -> {path}; out of fold: {shown}")
+    for name, why in summary.skipped.items():
+        typer.echo(f"  skipped {name}: {why}")
+    typer.echo(f"cross-fitted record: {summary.cv_record} (liner gate / --report read it like any eval run)")
+
+
 def fit(
     specs: Annotated[list[str], typer.Argument(help="Gold spec names or YAML paths (one combiner per task kind)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Fusion folder (fusion.json, MODEL_CARD.md, cv/)")],
@@ -40,6 +66,9 @@ def fit(
     concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
     threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
     resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the cross-fitted report")] = 1000,
+    signals: Annotated[list[Path] | None, typer.Option(
+        "--signals", help="Declared signal spec YAML (repeatable): fit the spec's signal tasks instead of the "
+        "built-in fusion (one spec; --run: its eval record)")] = None,
 ) -> None:
     """Fit the fusion (evidence + LLM draft -> value, calibrated confidence) on gold, cross-fitted.
 
@@ -54,6 +83,9 @@ def fit(
     from linernotes.llm.embedded import EmbeddedModelError
     from linernotes.runstore import OutputError
 
+    if signals:
+        _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads)
+        return
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
         config = TagConfig(llm=llm, fusion=None, llm_mode="always")  # drafts of every field to learn from

@@ -1,0 +1,90 @@
+"""``liner fit SPEC --signals S.yaml``: fit declared signals' models from a gold spec's signal tasks.
+
+The sample is an eval run of the spec (``--run RUN.json``, or tagged here exactly as ``liner eval``
+would); each fittable signal task (``linernotes.signals.fit``) gets a cross-fitted model in
+``FUSION_DIR/signals/<name>.json``, and the out-of-fold decisions are scored as a run record
+``FUSION_DIR/cv/<spec>.signals.json`` (metrics with CIs, calibration, risk-coverage), so the
+fitted signal is gated like any other (``liner gate``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from linernotes.config import TagConfig
+from linernotes.evals.record import RunRecord
+from linernotes.evals.run import EvalOptions, evaluate
+from linernotes.evals.scoring import score_record
+from linernotes.evals.spec import SpecError, check_signal_tasks, load_spec
+from linernotes.signals.fit import FITTABLE, fit_signal, save_model
+
+
+class SignalFitSummary(BaseModel):
+    output: str
+    models: dict[str, str]
+    cv_record: str
+    figures: dict[str, dict[str, Any]]
+    skipped: dict[str, str]
+
+
+async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
+                      seed: int = 0, resamples: int = 1000, concurrency: int = 4) -> SignalFitSummary:
+    """Fit every fittable signal task of one gold spec (raises SpecError when none can be)."""
+    spec = load_spec(spec_name)
+    check_signal_tasks(spec, config.signals)
+    if run is not None:
+        record = RunRecord.load(run)
+        if record.spec != spec.name:
+            raise SpecError(f"--run {run} is a run of spec {record.spec!r}, not {spec.name!r}")
+    else:
+        sample = output / "cv" / f"{spec.name}.sample.json"
+        record = await evaluate(EvalOptions(spec=spec_name, output=sample, seed=seed, concurrency=concurrency,
+                                            resamples=resamples), config)
+        record.save(sample)
+    specs = {s.name: s for s in config.signals}
+    patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
+    models: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for task in spec.tasks:
+        if task.signal is None:
+            continue
+        sig = specs[task.signal]
+        if sig.kind not in FITTABLE:
+            skipped[task.name] = f"{sig.kind} signals are not fittable yet"
+            continue
+        items = [it for it in record.items if it.prediction and task.name in it.gold]
+        rows = []
+        for it in items:
+            val = ((it.prediction or {}).get("signals") or {}).get(task.signal) or {}
+            answer = val.get("value") if (val.get("provenance") or {}).get("source") == "llm" else None
+            rows.append((val.get("evidence") or {}, answer, it.gold[task.name], it.group or it.id))
+        try:
+            model, oof = fit_signal(sig, rows, folds=folds, seed=seed)
+        except ValueError as e:
+            skipped[task.name] = str(e)
+            continue
+        models[task.signal] = str(save_model(model, output))
+        for it, o in zip(items, oof, strict=True):
+            if o is None:
+                continue
+            pred = patched[it.id]
+            sigs = dict(pred.get("signals") or {})
+            value: Any = (o[0] == "true") if sig.kind == "boolean" else o[0]
+            sigs[task.signal] = {**sigs[task.signal], "value": value, "confidence": round(o[1], 4),
+                                 "provenance": {**sigs[task.signal].get("provenance", {}), "calibrated": True,
+                                                "source": "fitted (out of fold)"}}
+            patched[it.id] = {**pred, "signals": sigs}
+    if not models:
+        raise SpecError(f"spec {spec.name}: no signal task could be fitted ({skipped or 'none has a signal'})")
+    items = [it.model_copy(update={"prediction": patched[it.id]}) for it in record.items]
+    cv = score_record(record.model_copy(update={"items": items, "metrics": {}, "extras": {
+        "signal_fit": {"models": models, "folds": folds}}}), seed=seed, resamples=resamples)
+    cv_path = output / "cv" / f"{spec.name}.signals.json"
+    cv_path.parent.mkdir(parents=True, exist_ok=True)
+    cv.save(cv_path)
+    figures = {name: {k: v.value for k, v in cv.metrics.items() if k.startswith(f"{name}.")} for name in models}
+    return SignalFitSummary(output=str(output), models=models, cv_record=str(cv_path), figures=figures,
+                            skipped=skipped)
