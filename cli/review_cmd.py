@@ -41,7 +41,6 @@ def build(
     from linernotes.review.queue import QueueOptions
     from linernotes.review.sources import SourceError
     from linernotes.review.store import StoreError
-
     from linernotes.signals.spec import SignalSpecError, load_signals
 
     try:

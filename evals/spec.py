@@ -50,16 +50,6 @@ class TaskSpec(BaseModel):
         if self.signal is not None and self.kind not in SIGNAL_KINDS:
             raise ValueError(f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
         return self
-    signal: str | None = Field(None, description="a declared signal (liner eval --signals): the prediction is "
-                               "enrichment.signals.<signal>.value, its confidence that signal's confidence")
-
-    @model_validator(mode="after")
-    def _signal_kind(self) -> TaskSpec:
-        if self.signal is None and self.kind in ("single_label", "boolean", "scalar"):
-            raise ValueError(f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
-        if self.signal is not None and self.kind not in SIGNAL_KINDS:
-            raise ValueError(f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
-        return self
 
 
 class ExemplarSpec(BaseModel):
@@ -130,20 +120,6 @@ class GoldSpec(BaseModel):
         skip = {"exemplars"} if self.exemplars is None else set()
         blob = json.dumps(self.model_dump(mode="json", exclude=skip), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:
-    """Every signal task names a declared signal of a kind it can score (SpecError otherwise)."""
-    declared = {s.name: s for s in signals}
-    for task in spec.tasks:
-        if task.signal is None:
-            continue
-        sig = declared.get(task.signal)
-        if sig is None:
-            raise SpecError(f"spec {spec.name}: task {task.name} scores signal {task.signal!r}, which is not "
-                            f"declared (pass --signals FILE.yaml; declared: {', '.join(declared) or 'none'})")
-        if sig.kind != task.kind:
-            raise SpecError(f"spec {spec.name}: task {task.name} is {task.kind} but signal {sig.name} is {sig.kind}")
 
 
 def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:
