@@ -1,0 +1,62 @@
+"""Capture what the tagger does on the CI slice: every LLM request (as its cache key: model
+identity, messages, JSON schema and sampling parameters, hashed) and every record written.
+
+Used by ``test_builtin_regression.py`` and, to re-make the fixture on purpose after an intended
+change, by ``python -m tests.signals.ci_slice --write``. The spy only records and then calls the
+real client: it changes nothing the tagger does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+FIXTURE = Path(__file__).parent / "fixtures" / "ci_slice_builtins.json"
+# wall-clock and cost fields: the same request twice takes another time
+VOLATILE = ("latency_s", "cost_usd", "cache_hit")
+
+
+def normalised(record: dict[str, Any]) -> dict[str, Any]:
+    rec = json.loads(json.dumps(record))
+    enr = rec.get("enrichment") or {}
+    for k in VOLATILE:
+        (enr.get("provenance") or {}).pop(k, None)
+    return rec
+
+
+async def capture(work: Path) -> dict[str, Any]:
+    """Run ``liner eval ci-slice`` in process (embedded model, no response cache) with the spy."""
+    from linernotes.config import TagConfig
+    from linernotes.evals.run import EvalOptions, evaluate
+    from linernotes.llm import client as llm_client
+    from linernotes.llm.config import LLMConfig
+
+    requests: list[str] = []
+    real = llm_client.LLMClient.structured
+
+    async def spy(self, messages, response_model, schema=None):
+        requests.append(self.key_for(messages, response_model, schema))
+        return await real(self, messages, response_model, schema)
+
+    llm_client.LLMClient.structured = spy
+    try:
+        config = TagConfig(llm=LLMConfig(use_cache=False, seed=0))
+        await evaluate(EvalOptions(spec="ci-slice", output=work / "run.json", resamples=0, concurrency=1), config)
+    finally:
+        llm_client.LLMClient.structured = real
+    lines = (work / "run.json.d" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    records = sorted((normalised(json.loads(line)) for line in lines), key=lambda r: r["id"])
+    return {"requests": sorted(requests), "records": records}
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    if "--write" not in sys.argv:
+        sys.exit("usage: python -m tests.signals.ci_slice --write   (re-makes the fixture: only after an intended change)")
+    with tempfile.TemporaryDirectory() as d:
+        got = asyncio.run(capture(Path(d)))
+    FIXTURE.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{FIXTURE}: {len(got['requests'])} requests, {len(got['records'])} records")
