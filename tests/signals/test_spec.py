@@ -63,3 +63,15 @@ def test_cli_rejects_a_malformed_spec_with_exit_2(liner, tmp_path: Path) -> None
     assert r.returncode == 2
     assert f"{spec}:6: evidence.1: Input should be" in r.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_builtin_fields_are_shipped_as_specs_through_the_same_loader() -> None:
+    from linernotes.signals.builtin import BUILTIN, applicable, builtin_specs
+
+    specs = builtin_specs()
+    assert tuple(specs) == BUILTIN
+    kinds = {n: s.kind for n, s in specs.items()}
+    assert kinds == {"genres": "multilabel", "moods": "multilabel", "valence": "scalar", "language": "text",
+                     "explicit": "boolean", "policy": "multilabel"}
+    assert specs["valence"].range == (-1.0, 1.0) and "explicit.sexual" in specs["policy"].ids
+    assert applicable(list(BUILTIN), "chapter") == list(BUILTIN)  # every built-in applies to every type today
