@@ -26,24 +26,25 @@ def _records(path: Path) -> list[OutputRecord]:
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path, liner) -> None:
+    """A real ``liner`` process (the other exit-code tests run the same CLI in process)."""
     r = liner(["tag", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.jsonl")])
     assert r.returncode == 2
     assert "no such file" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_unwritable_output_is_a_usage_error(tmp_path: Path, liner) -> None:
+def test_unwritable_output_is_a_usage_error(tmp_path: Path, liner_in_process) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    r = liner(["tag", str(EXAMPLE), "-o", str(blocker / "o.jsonl"), "--limit", "1"])
+    r = liner_in_process(["tag", str(EXAMPLE), "-o", str(blocker / "o.jsonl"), "--limit", "1"])
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
-def test_bad_rows_only_give_error_records_and_exit_1(tmp_path: Path, liner) -> None:
+def test_bad_rows_only_give_error_records_and_exit_1(tmp_path: Path, liner_in_process) -> None:
     cat = tmp_path / "bad.jsonl"
     cat.write_bytes(b'{"title": "no id"}\n{oops\n{"id": "a", "type": "film"}\n')
     out = tmp_path / "o.jsonl"
-    r = liner(["tag", str(cat), "-o", str(out), "--no-progress"])
+    r = liner_in_process(["tag", str(cat), "-o", str(out), "--no-progress"])
     assert r.returncode == 1, r.stderr
     recs = _records(out)
     assert [(x.status, x.error.kind, x.error.line) for x in recs] == [
@@ -51,13 +52,13 @@ def test_bad_rows_only_give_error_records_and_exit_1(tmp_path: Path, liner) -> N
     assert recs[2].id == "a"
 
 
-def test_dry_run_with_map_never_shows_gold_columns(tmp_path: Path, liner) -> None:
+def test_dry_run_with_map_never_shows_gold_columns(tmp_path: Path, liner_in_process) -> None:
     cat = tmp_path / "bc.jsonl"
     cat.write_text(json.dumps({"id": "bc1", "track": "Caught In The Middle", "artist": "James Ruskin",
                                "labelname": "Blueprint Records", "tags": "SECRET-TAG uk techno",
                                "gold_genres": ["GOLD-GENRE"]}) + "\n")
-    r = liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run",
-               "--map", "title=track,label=labelname", "--drop", "tags,gold_genres"])
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run",
+                          "--map", "title=track,label=labelname", "--drop", "tags,gold_genres"])
     assert r.returncode == 0, r.stderr
     assert "title: Caught In The Middle" in r.stdout and "label: Blueprint Records" in r.stdout
     assert "SECRET-TAG" not in r.stdout and "GOLD-GENRE" not in r.stdout
