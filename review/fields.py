@@ -141,7 +141,8 @@ class FieldSpec(BaseModel):
                 raise ValueError(f"{self.name} needs at least one label")
             if allowed is None:
                 return sorted(set(labels))
-            ids = {x: vocab.match(x, allowed) for x in labels}
+            by_fold = {a.casefold(): a for a in allowed} if self.signal is not None else {}
+            ids = {x: by_fold.get(x.casefold()) or vocab.match(x, allowed) for x in labels}
             unknown = [x for x, i in ids.items() if i is None]
             if unknown:
                 shown = ", ".join(repr(x)[:60] for x in unknown[:3])
