@@ -41,7 +41,8 @@ LABELS = {"t1": ("1", "y"), "t2": ("2", "n"), "t3": ("3", "n"), "t4": ("1", "y")
 DECADES = {"1": "1970s", "2": "1980s", "3": "1990s"}
 
 
-def test_declared_signal_tag_review_export_eval_gate(liner, tmp_path: Path, chromium: Path) -> None:
+def test_declared_signal_tag_review_export_eval_gate(liner_in_process, tmp_path: Path, chromium: Path) -> None:
+    liner = liner_in_process  # the same commands in this interpreter (the CLI itself is proven elsewhere)
     spec = tmp_path / "signals.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     catalog = tmp_path / "catalog.jsonl"
