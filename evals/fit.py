@@ -8,7 +8,9 @@ For each gold spec:
 2. for scalar and single-label tasks, the rest of the gold set (``--pool`` items) is tagged with
    ``--llm never`` (tools only, milliseconds per item): text models need thousands of examples,
    the LLM's contribution is learned from the sample; negatives (``--negatives SPEC``: clean
-   catalog items that violate no policy) join the single-label task as class ``none``;
+   catalog items that violate no policy; ``SPEC:GROUP,GROUP@N`` keeps some groups and at most N
+   items, e.g. the VADER sources that are edited prose) join the single-label task as class
+   ``none``;
 3. each task's combiner is fitted for its kind (``linernotes.fusion.fitting``) with outer/inner
    cross-fitting; the sample's out-of-fold decisions are written into a copy of the sample run
    record (``FUSION_DIR/cv/<spec>.json``) and scored like any eval, baselines included;
@@ -326,7 +328,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             gold = list(target)
         else:
             labels = [str(g.gold[task.name]) for g in items]
-            neg_obs, neg_items = await _negatives(opts, config, work)
+            neg_obs, neg_items, neg_sources = await _negatives(opts, config, work)
             neg_obs = [o if uses_draft else o.without_draft() for o in neg_obs]
             obs, items = obs + neg_obs, items + neg_items
             labels += [task.none_label] * len(neg_obs)
@@ -339,6 +341,10 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                 flagged = sum(oof.values[i] != task.none_label for i in range(n0, len(obs)))
                 extra["false_flag_rate_negatives"] = round(flagged / len(neg_obs), 4)
                 extra["negatives"] = len(neg_obs)
+                for name in dict.fromkeys(neg_sources):  # per source: catalog metadata vs prose
+                    idx = [n0 + j for j, s in enumerate(neg_sources) if s == name]
+                    extra[f"false_flag_rate_negatives.{name}"] = round(
+                        sum(oof.values[i] != task.none_label for i in idx) / len(idx), 4)
         right = [_correct(task.kind, oof.values[i], gold[i], task) for i in range(len(obs))]
         conf = [oof.confidence[i] for i in range(len(obs))]
         vocab = config.policy_pack if task.kind == "policy" else ""
@@ -363,18 +369,48 @@ def pack_clauses(config: TagConfig) -> list[str]:
     return list(load_policy_pack(config.policy_pack).clause_index())
 
 
-async def _negatives(opts: FitOptions, config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem]]:
+class NegativesSource(BaseModel):
+    """One ``--negatives`` value: ``SPEC[:GROUP,GROUP...][@N]``. ``groups`` keeps only items of
+    those groups (e.g. the VADER sources that are edited prose, not tweets); ``limit`` draws at
+    most N of them (seeded)."""
+
+    spec: str
+    groups: list[str] = Field(default_factory=list)
+    limit: int | None = Field(None, ge=1)
+
+    @classmethod
+    def parse(cls, text: str) -> NegativesSource:
+        rest, _, n = text.partition("@")
+        name, _, groups = rest.partition(":")
+        if not name or (n and not n.isdigit()):
+            raise SpecError(f"--negatives {text!r}: expected SPEC[:GROUP,GROUP...][@N]")
+        return cls(spec=name, groups=[g for g in groups.split(",") if g], limit=int(n) if n else None)
+
+
+async def _negatives(opts: FitOptions, config: TagConfig, work: Path
+                     ) -> tuple[list[Observation], list[GoldItem], list[str]]:
     """Clean catalog items (class ``none``): each negatives spec's sample as tagged with the LLM
-    (``--run`` records or a fresh eval) plus its other items with tools only."""
+    (``--run`` records or a fresh eval) plus its other items with tools only, restricted to the
+    source's groups and capped at its limit (the cap is drawn before any tool runs)."""
     obs: list[Observation] = []
     items: list[GoldItem] = []
-    for name in opts.negatives:
-        spec = load_spec(name)
+    sources: list[str] = []
+    for text in opts.negatives:
+        src = NegativesSource.parse(text)
+        spec = load_spec(src.spec)
         data = resolve_data(spec)
-        _, _, results = await _sample(opts, name, spec, config, work)
-        pool = _pool(spec, data, set(results), opts.pool, config, opts.seed)
+        _, _, results = await _sample(opts, src.spec, spec, config, work)
         full = load_gold(spec, data)
-        o, g = _observations(spec, [x for x in full.items if x.id in results or x.id in pool], {**pool, **results})
+        keep = [x for x in full.items if not src.groups or x.group in src.groups]
+        if src.limit is not None and src.limit < len(keep):
+            rng = np.random.default_rng(opts.seed)
+            keep = [keep[i] for i in sorted(rng.choice(len(keep), src.limit, replace=False))]
+        wanted = {x.id for x in keep}
+        answered = {k: v for k, v in results.items() if k in wanted}
+        outside = {x.id for x in full.items if x.id not in wanted}
+        pool = _pool(spec, data, set(results) | outside, opts.pool if src.limit is None else None, config, opts.seed)
+        o, g = _observations(spec, keep, {**pool, **answered})
         obs += o
         items += g
-    return obs, items
+        sources += [src.spec] * len(o)
+    return obs, items, sources

@@ -27,7 +27,25 @@ CANDIDATE_FEATURES = [
     "fused_score", "lexical", "semantic", "vote_share", "vote_count", "inherited", "rank_inverse",
     "in_shortlist", "fewshot_share", "fewshot_weighted_share", "fewshot_majority", "fewshot_best_similarity",
     "llm_picked", "llm_first", "has_draft", "label_prior",
+    # the same artist / label among the labeled neighbours: tags are set per release by the artist
+    # or label, so a neighbour of the same artist says more than an equally similar stranger
+    "artist_share", "artist_match", "label_share", "label_match",
+    # how close the neighbours are at all, and how many labels their weighted majority gives
+    "neighbour_best_similarity", "neighbour_mean_similarity", "majority_labels",
 ]
+
+NEIGHBOUR_FIELDS = ("artist", "label")
+
+
+def _lines(text: str) -> set[str]:
+    return {line.strip().casefold() for line in text.split("\n") if line.strip()}
+
+
+def _share(weights: Sequence[float], matches: Sequence[bool], carries: Sequence[bool]) -> float:
+    """Similarity-weighted share of the matching neighbours that carry a label (0 without any)."""
+    total = sum(w for w, m in zip(weights, matches, strict=True) if m)
+    hit = sum(w for w, m, c in zip(weights, matches, carries, strict=True) if m and c)
+    return hit / total if total > 0 else 0.0
 
 
 def candidate_pool(obs: Observation) -> list[str]:
@@ -51,10 +69,20 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
     picked = list(dict.fromkeys(draft.get("genres") or []))
     sim_total = sum(float(ex.get("score", 0.0)) for ex in exemplars)
     ids = candidate_pool(obs)
+    sims = [float(ex.get("score", 0.0)) for ex in exemplars]
+    fields = obs.item.text_fields()
+    ex_lines = [_lines(str(ex.get("text") or "")) for ex in exemplars]
+    # which neighbours name the item's artist / label as a line of their text (exemplar texts are
+    # the same field join as the item's prose)
+    same = {f: [bool(fields.get(f)) and fields[f].strip().casefold() in lines for lines in ex_lines]
+            for f in NEIGHBOUR_FIELDS}
+    majority = sum(1 for gid in ids if sim_total > 0 and sum(
+        s for s, ex in zip(sims, exemplars, strict=True) if gid in (ex.get("genres") or [])) / sim_total >= 0.5)
     rows = np.zeros((len(ids), len(CANDIDATE_FEATURES)), dtype=np.float64)
     for i, gid in enumerate(ids):
         rank, cand = shortlist.get(gid, (None, {}))
         carrying = [float(ex.get("score", 0.0)) for ex in exemplars if gid in (ex.get("genres") or [])]
+        carries = [gid in (ex.get("genres") or []) for ex in exemplars]
         rows[i] = [
             cand.get("score", 0.0), cand.get("lexical", 0.0), cand.get("semantic", 0.0), cand.get("vote", 0.0),
             min(1.0, cand.get("votes", 0) / NEIGHBOURS), float(bool(cand.get("inherited"))),
@@ -65,6 +93,9 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
             float(sim_total > 0 and sum(carrying) / sim_total >= 0.5), max(carrying, default=0.0),
             float(gid in picked), float(bool(picked) and picked[0] == gid), float(obs.has_draft),
             prior.get(gid, 0.0),
+            _share(sims, same["artist"], carries), float(any(same["artist"])),
+            _share(sims, same["label"], carries), float(any(same["label"])),
+            max(sims, default=0.0), float(np.mean(sims)) if sims else 0.0, float(majority),
         ]
     return ids, rows
 

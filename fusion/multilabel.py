@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
@@ -27,7 +27,7 @@ C = 1.0  # scikit-learn's default regularisation; not tuned to the dev split
 class MultilabelModel(BaseModel):
     kind: Literal["multilabel"] = "multilabel"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
-    features: list[str] = CANDIDATE_FEATURES
+    features: list[str] = Field(default_factory=lambda: list(CANDIDATE_FEATURES))
     scaler: Standardizer
     classifier: Linear
     threshold: float
@@ -38,6 +38,21 @@ class MultilabelModel(BaseModel):
     requires_exemplars: bool = Field(False, description="fitted on items that all had labeled neighbours: "
                                      "its calibration says nothing about an item without any")
 
+    @field_validator("features")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        unknown = [f for f in v if f not in CANDIDATE_FEATURES]
+        if unknown:
+            raise ValueError(f"unknown candidate features {unknown} (this linernotes computes {CANDIDATE_FEATURES})")
+        return v
+
+    @model_validator(mode="after")
+    def _shapes(self) -> MultilabelModel:
+        n = len(self.features)
+        if len(self.scaler.mean) != n or len(self.scaler.scale) != n or any(len(r) != n for r in self.classifier.coef):
+            raise ValueError(f"scaler/classifier sizes do not match the {n} features")
+        return self
+
     def applies(self, obs: Observation) -> bool:
         return not self.requires_exemplars or bool(obs.evidence.get("exemplars"))
 
@@ -45,7 +60,13 @@ class MultilabelModel(BaseModel):
         ids, X = candidate_rows(obs if self.uses_draft else obs.without_draft(), self.prior)
         if not ids:
             return [], np.zeros(0)
+        X = X[:, self._columns()]
         return ids, self.classifier.predict_proba(self.scaler.transform(X))[:, 1]
+
+    def _columns(self) -> list[int]:
+        """The feature columns this model was fitted on, by name (an artifact fitted before a
+        feature was added keeps reading its own columns)."""
+        return [CANDIDATE_FEATURES.index(f) for f in self.features]
 
     def decide(self, obs: Observation) -> tuple[list[str], float, dict[str, float]]:
         """(labels, calibrated P(hit), every candidate's probability)."""
