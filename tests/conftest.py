@@ -73,11 +73,11 @@ def run_liner_in_process(args: list[str], env: dict[str, str] | None = None, tim
     return subprocess.CompletedProcess(["liner", *map(str, args)], r.exit_code, r.stdout, stderr)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a plain function: session scope lets module fixtures run the CLI too
 def liner():
     return run_liner
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def liner_in_process():
     return run_liner_in_process
