@@ -59,6 +59,7 @@ def runs(tmp_path_factory):
 
 @pytest.mark.slow
 def test_two_runs_of_the_same_catalog_pass(runs, liner, tmp_path):
+    """A real ``liner monitor`` process; the other CLI cases run the same command in process."""
     html, md = tmp_path / "r.html", tmp_path / "r.md"
     res = liner(["monitor", str(runs["a"]), str(runs["b"]), "--html", str(html), "--report", str(md)])
     assert res.returncode == 0, res.stdout + res.stderr
@@ -68,8 +69,8 @@ def test_two_runs_of_the_same_catalog_pass(runs, liner, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_shifted_genre_distribution_fails(runs, liner):
-    res = liner(["monitor", str(runs["a"]), str(runs["c"])])
+def test_a_shifted_genre_distribution_fails(runs, liner_in_process):
+    res = liner_in_process(["monitor", str(runs["a"]), str(runs["c"])])
     assert res.returncode == 1, res.stdout + res.stderr
     assert "**ALERT**" in res.stdout
     row = next(line for line in res.stdout.splitlines() if line.startswith("| label shift: genres"))
@@ -128,11 +129,11 @@ def test_reads_the_services_rolling_log_folder(runs, tmp_path):
 
 
 @pytest.mark.slow
-def test_bad_lines_are_named_and_skipped(runs, tmp_path, liner):
+def test_bad_lines_are_named_and_skipped(runs, tmp_path, liner_in_process):
     lines = runs["a"].read_text().splitlines()
     cur = tmp_path / "cur.jsonl"
     cur.write_text("\n".join([*lines[:40], "{broken", json.dumps({"id": "x1"}), *lines[40:]]) + "\n")
-    res = liner(["monitor", str(runs["a"]), str(cur)])
+    res = liner_in_process(["monitor", str(runs["a"]), str(cur)])
     assert res.returncode == 0, res.stderr
     assert f"{cur}:41: skipped: not JSON" in res.stderr
     assert f"{cur}:42: skipped: not an output record: status" in res.stderr
@@ -140,7 +141,7 @@ def test_bad_lines_are_named_and_skipped(runs, tmp_path, liner):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["missing", "empty", "garbage", "not-output-parquet", "bad-yaml", "bad-threshold"])
-def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner, case):
+def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner_in_process, case):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -162,7 +163,7 @@ def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner, case):
     else:
         (tmp_path / "t.yaml").write_text("alpha: 7\n")
         extra = ["--thresholds", str(tmp_path / "t.yaml")]
-    res = liner(["monitor", base, cur, *extra])
+    res = liner_in_process(["monitor", base, cur, *extra])
     assert res.returncode == 2, res.stdout + res.stderr
     named = extra[1] if extra else cur
     assert f"liner monitor: error: {named}" in res.stderr
