@@ -118,7 +118,11 @@ class GoldSpec(BaseModel):
     def digest(self) -> str:
         # without exemplars the digest is what it was before the option existed (baselines match)
         skip = {"exemplars"} if self.exemplars is None else set()
-        blob = json.dumps(self.model_dump(mode="json", exclude=skip), sort_keys=True)
+        data = self.model_dump(mode="json", exclude=skip)
+        for task in data.get("tasks", []):
+            if task.get("signal") is None:  # likewise for tasks that score no declared signal
+                task.pop("signal", None)
+        blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
