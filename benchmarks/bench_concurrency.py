@@ -64,11 +64,11 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
     out: dict[str, Any] = {"latency_ms": LATENCY_S * 1000, "rounds": rounds, "workers": workers}
     for transport in ("litellm", "fast"):
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
-                                      transport=transport), audio_base=str(work))
+                                      transport=transport), audio_base=str(work), llm_mode="always")
         await _sweep(f"one_process_{transport}", Enricher(cfg), cfg, catalog, work, rounds, out,
                      {"client": os.getpid(), "stub": stub_pid})
     cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
-                                  transport="fast"), audio_base=str(work))
+                                  transport="fast"), audio_base=str(work), llm_mode="always")
     for w in workers:
         async with WorkerPool(cfg, w) as pool:
             pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)},

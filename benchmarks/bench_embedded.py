@@ -27,7 +27,8 @@ def _child(threads: int, limit: int | None) -> dict[str, Any]:
     from linernotes.llm.client import LLMConfig
     from linernotes.runner import Enricher, RunOptions, run_batch
 
-    cfg = TagConfig(llm=LLMConfig(threads=threads, parallel=1, use_cache=False), audio_base=str(EXAMPLE.parent))
+    cfg = TagConfig(llm=LLMConfig(threads=threads, parallel=1, use_cache=False), audio_base=str(EXAMPLE.parent),
+                    llm_mode="always")
     enricher = Enricher(cfg)
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run_batch(cfg, RunOptions(input=EXAMPLE, output=Path(tmp) / "warm.jsonl", limit=1,

@@ -37,7 +37,7 @@ def _config(base_url: str, retries: int = 2, timeout_s: float = 1.0, cache: bool
     from linernotes.llm.client import LLMConfig
 
     return TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, max_retries=retries, timeout_s=timeout_s,
-                                   use_cache=cache, backoff_base_s=0.2))
+                                   use_cache=cache, backoff_base_s=0.2), llm_mode="always")
 
 
 def _ids(out: Path) -> list[str]:

@@ -81,7 +81,7 @@ async def tag(rows: list[dict[str, Any]], model: str, api_base: str | None, work
     from linernotes.llm.client import LLMConfig
     from linernotes.runner import RunOptions, run_batch
 
-    cfg = TagConfig(llm=LLMConfig(model=model, api_base=api_base, use_cache=False, max_retries=1, threads=1))
+    cfg = TagConfig(llm=LLMConfig(model=model, api_base=api_base, use_cache=False, max_retries=1, threads=1), llm_mode="always")
     out = work / f"{name}.out.jsonl"
     out.unlink(missing_ok=True)
     await run_batch(cfg, RunOptions(input=write_jsonl(work / f"{name}.jsonl", rows), output=out,

@@ -56,7 +56,7 @@ def _child(mode: str, n: int) -> dict[str, Any]:
             os.environ.setdefault("OPENAI_API_KEY", "sk-stub-not-a-key")
             with StubProcess(latency_ms=0) as stub:
                 cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
-                                              max_retries=0))
+                                              max_retries=0), llm_mode="always")
                 summary = asyncio.run(run_batch(cfg, opts, on_record=on_record))
         out_mb = opts.output.stat().st_size / 2**20
     assert summary.ok == n, summary

@@ -52,7 +52,7 @@ async def _measure(base_url: str, n: int, work: Path) -> dict[str, Any]:
     from linernotes.runstore import OutputWriter
     from linernotes.testing.synthetic import write_catalog
 
-    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0))
+    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0), llm_mode="always")
     enricher = Enricher(cfg)
     rt = enricher.runtime
     catalog = write_catalog(work / "catalog.jsonl", n)
@@ -176,7 +176,7 @@ def profile(n: int = 300) -> str:
 
     async def items(base_url: str, work: Path) -> str:
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
-                                      transport="fast"))
+                                      transport="fast"), llm_mode="always")
         enricher, catalog = Enricher(cfg), write_catalog(work / "catalog.jsonl", n)
         await run_batch(cfg, RunOptions(input=catalog, output=work / "warm.jsonl", limit=20), enricher=enricher)
         profiler = Profiler(interval=0.0005, async_mode="enabled")
