@@ -11,6 +11,7 @@ from linernotes.review.agreement import reliability_matrix
 
 
 def test_build_stats_export_round_trip(liner, tmp_path, tag_output, gold_file):
+    """Real ``liner review`` processes; the other cases here run the same commands in process."""
     store = tmp_path / "q.sqlite"
     r = liner(["review", "build", "--run", str(tag_output), "--gold", str(gold_file), "-o", str(store)])
     assert r.returncode == 0, r.stderr
@@ -23,7 +24,8 @@ def test_build_stats_export_round_trip(liner, tmp_path, tag_output, gold_file):
     assert (tmp_path / "gold/v1/provenance.json").is_file()
 
 
-def test_stats_reproduces_hand_checked_alpha(liner, tmp_path):
+def test_stats_reproduces_hand_checked_alpha(liner_in_process, tmp_path):
+    liner = liner_in_process
     """Units [1,2,3], [2,2], [4,5]: interval alpha = 0.7 by hand (see test_agreement)."""
     gold = tmp_path / "tiny.jsonl"
     gold.write_text("".join(json.dumps({"id": f"u{n}", "text": "t", "ratings": u, "mean": sum(u) / len(u)}) + "\n"
@@ -35,7 +37,8 @@ def test_stats_reproduces_hand_checked_alpha(liner, tmp_path):
     assert "0.7000" in text and "raters are anonymous" in text
 
 
-def test_usage_errors_exit_2(liner, tmp_path, tag_output):
+def test_usage_errors_exit_2(liner_in_process, tmp_path, tag_output):
+    liner = liner_in_process
     r = liner(["review", "build", "--run", str(tag_output), "-o", str(tmp_path / "q.sqlite")])
     assert r.returncode == 2 and "needs --gold" in r.stderr
     r = liner(["review", "export", "--store", str(tmp_path / "none.sqlite"), "-o", str(tmp_path / "g")])
@@ -50,9 +53,9 @@ def test_serve_refuses_non_loopback_without_token(liner, built_store):
 
 
 @pytest.mark.slow
-def test_stats_on_full_vader_dev_set(liner, shared_data):
+def test_stats_on_full_vader_dev_set(liner_in_process, shared_data):
     path = shared_data / "gold/vader-multirater.dev.jsonl"
-    r = liner(["review", "stats", "--gold", str(path), "--json"])
+    r = liner_in_process(["review", "stats", "--gold", str(path), "--json"])
     assert r.returncode == 0, r.stderr
     f = json.loads(r.stdout)[0]["fields"][0]
     rows = [json.loads(line) for line in path.open()]

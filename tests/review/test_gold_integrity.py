@@ -67,9 +67,9 @@ def test_mixed_column_types_are_an_error_naming_the_row(tmp_path, rows, where):
     assert f"{gold}{where}" in str(err.value)
 
 
-def test_mixed_ids_through_the_cli_exit_2(tmp_path, liner):
+def test_mixed_ids_through_the_cli_exit_2(tmp_path, liner_in_process):
     gold = write_jsonl(tmp_path / "g.jsonl", [vrow("a", [1, 1]), vrow(7, [2, 2])])
-    r = liner(["review", "build", "--gold", str(gold), "-o", str(tmp_path / "s.sqlite")])
+    r = liner_in_process(["review", "build", "--gold", str(gold), "-o", str(tmp_path / "s.sqlite")])
     assert r.returncode == 2 and f"{gold}:2" in r.stderr and "Traceback" not in r.stderr
 
 

@@ -26,7 +26,8 @@ def test_export_converts_every_record(tmp_path, liner):
     assert set(t.column("error_kind").to_pylist()) == {"llm.timeout"}
 
 
-def test_export_names_bad_lines_and_keeps_the_rest(tmp_path, liner):
+def test_export_names_bad_lines_and_keeps_the_rest(tmp_path, liner_in_process):
+    liner = liner_in_process  # the real `liner export` process is test_export_converts_every_record
     good = _lines(4)
     src = tmp_path / "run.jsonl"
     # line 2: not JSON; line 4: JSON but not an output record; line 6: cut short by a kill
@@ -56,6 +57,6 @@ def test_export_to_a_dataset_folder_and_duplicate_keys(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith("_liner-export")]
 
 
-def test_export_of_a_missing_file_is_a_usage_error(tmp_path, liner):
-    res = liner(["export", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.parquet")])
+def test_export_of_a_missing_file_is_a_usage_error(tmp_path, liner_in_process):
+    res = liner_in_process(["export", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.parquet")])
     assert res.returncode == 2 and "nope.jsonl: no such file" in res.stderr
