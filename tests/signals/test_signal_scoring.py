@@ -1,0 +1,52 @@
+"""Declared-signal tasks are scored by kind from ``enrichment.signals`` (no LLM, no tagging)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linernotes.evals.gold import signal_gold
+from linernotes.evals.record import ItemResult
+from linernotes.evals.scoring import task_scores
+from linernotes.evals.spec import TaskSpec
+
+
+def item(n: int, name: str, gold, value, conf: float = 0.9) -> ItemResult:
+    pred = {"signals": {name: {"value": value, "confidence": conf, "evidence": {}, "provenance": {}}}}
+    return ItemResult(id=f"i{n}", gold={name: gold}, prediction=pred)
+
+
+def points(task: TaskSpec, items: list[ItemResult]) -> dict[str, float]:
+    return {k: v.point() for k, v in task_scores(task, items).stats.items()}
+
+
+def test_boolean_and_single_label_accuracy() -> None:
+    task = TaskSpec(name="vocal", kind="boolean", gold_field="vocal", signal="vocal")
+    items = [item(0, "vocal", "true", True), item(1, "vocal", "false", True), item(2, "vocal", "false", False),
+             item(3, "vocal", "true", None)]  # no value: scored wrong, never skipped
+    assert points(task, items)["vocal.accuracy"] == pytest.approx(0.5)
+    task = TaskSpec(name="decade", kind="single_label", gold_field="d", signal="decade")
+    items = [item(0, "decade", "1970s", "1970s"), item(1, "decade", "1980s", "1970s")]
+    assert points(task, items)["decade.accuracy"] == pytest.approx(0.5)
+
+
+def test_multilabel_and_scalar() -> None:
+    task = TaskSpec(name="topics", kind="multilabel", gold_field="t", signal="topics")
+    items = [item(0, "topics", ["True Crime"], ["True Crime"]), item(1, "topics", ["News"], ["True Crime", "News"])]
+    got = points(task, items)
+    assert got["topics.micro_f1"] == pytest.approx(0.8)  # tp 2, fp 1, fn 0
+    task = TaskSpec(name="energy", kind="scalar", gold_field="e", signal="energy", tolerance=0.1)
+    items = [item(0, "energy", 0.2, 0.25), item(1, "energy", 0.8, 0.4), item(2, "energy", 0.5, 0.5)]
+    got = points(task, items)
+    assert got["energy.within_tol"] == pytest.approx(2 / 3)
+    assert got["energy.mae"] == pytest.approx((0.05 + 0.4 + 0.0) / 3)
+
+
+def test_signal_gold_keeps_ids_as_written() -> None:
+    assert signal_gold("multilabel", ["True Crime", "News"]) == ["News", "True Crime"]
+    assert signal_gold("boolean", "Yes") == "true" and signal_gold("boolean", False) == "false"
+    assert signal_gold("scalar", "0.5") == 0.5
+
+
+def test_a_signal_kind_needs_a_signal_name() -> None:
+    with pytest.raises(ValueError, match="set signal"):
+        TaskSpec(name="x", kind="boolean", gold_field="x")
