@@ -123,3 +123,36 @@ class Isotonic(BaseModel):
         if not self.x:
             return np.full(scores.shape, 0.5)
         return np.interp(scores, self.x, self.y)
+
+
+def calibrator(scores: np.ndarray, outcomes: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[Isotonic, str]:
+    """Isotonic or Platt (a logistic in the score's log-odds), whichever has the lower Brier score
+    over ``folds``-fold cross-validation on these pairs; the winner is refitted on all of them.
+    Platt is stored as a dense monotone table in the same ``Isotonic`` form (101 points), so an
+    artifact still holds breakpoints only. Returns (map, "isotonic" | "platt")."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import KFold
+
+    scores, outcomes = np.asarray(scores, dtype=np.float64), np.asarray(outcomes, dtype=np.float64)
+
+    def platt(s: np.ndarray, o: np.ndarray) -> Isotonic:
+        if len(np.unique(o)) < 2:
+            return Isotonic.fit(s, o)
+        z = _logit(s)[:, None]
+        lr = LogisticRegression(C=1e4, max_iter=1000).fit(z, o)
+        grid = np.linspace(0.0, 1.0, 101)
+        return Isotonic(x=grid.tolist(), y=lr.predict_proba(_logit(grid)[:, None])[:, 1].tolist())
+
+    if len(scores) < 2 * folds or len(np.unique(outcomes)) < 2:
+        return Isotonic.fit(scores, outcomes), "isotonic"
+    brier = {"isotonic": 0.0, "platt": 0.0}
+    for tr, te in KFold(folds, shuffle=True, random_state=seed).split(scores):
+        for name, fit in (("isotonic", Isotonic.fit), ("platt", platt)):
+            brier[name] += float(np.sum((fit(scores[tr], outcomes[tr])(scores[te]) - outcomes[te]) ** 2))
+    name = min(brier, key=brier.get)
+    return (Isotonic.fit if name == "isotonic" else platt)(scores, outcomes), name
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))

@@ -17,7 +17,7 @@ import numpy as np
 
 from linernotes.fusion import multilabel as ml
 from linernotes.fusion.crossfit import Audit, FoldPlan, nested, plan_folds, subplan
-from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
     embed,
@@ -35,6 +35,10 @@ from linernotes.fusion.singlelabel import choose as choose_label
 # with 3 inner folds the inner models saw 2/3 of it and the data-hungry text models were clearly
 # worse, so valence came out underconfident (ECE 0.148 on the dev sample vs 0.053 with 5).
 INNER_FOLDS = 5
+# P(none) thresholds tried for the clean/flag decision, and the false-flag rate on clean items
+# (inner out of fold) a threshold may cost: well inside the 5% the product promises on catalog text
+NONE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MAX_FALSE_FLAGS = 0.02
 
 
 @dataclass
@@ -202,24 +206,36 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         tfidf, scaler, clf = model
         return clf.predict_proba(block.transform(tfidf, scaler, items))
 
-    def top(model: Any, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def top(model: Any, probs: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         classes = list(model[2].classes)
-        best = choose_label(probs, classes, none_label)
+        best = choose_label(probs, classes, none_label, t)
         return np.asarray(classes)[best], probs[np.arange(len(probs)), best]
 
-    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[Isotonic, Isotonic]:
-        """Two calibrators: for a flag (top class not ``none``) and for ``none``. Clean items far
-        outnumber flagged ones, so one map would be fitted mostly on confident ``none`` answers
-        and miscalibrate the flags."""
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, Isotonic, Isotonic]:
+        """The P(none) threshold, then two calibrators: for a flag (top class not ``none``) and for
+        ``none``. The threshold is the one with the most right answers on unsafe items whose
+        false-flag rate on clean items stays within ``MAX_FALSE_FLAGS`` (inner out-of-fold).
+        Clean items far outnumber flagged ones, so one calibrator would be fitted mostly on
+        confident ``none`` answers and miscalibrate the flags."""
         probs = [oof[int(i)] for i in items]
-        picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label)[0]) for i in items]
+        clean = np.array([y[i] == none_label for i in items])
+        best_t, best_right = 0.5, -1
+        for t in NONE_THRESHOLDS:
+            labels = inner_labels(items, oof, t)
+            flagged = np.array([lab != none_label for lab in labels])
+            right = sum(lab == y[i] for i, lab, c in zip(items, labels, clean, strict=True) if not c)
+            if clean.any() and flagged[clean].mean() > MAX_FALSE_FLAGS:
+                continue
+            if right > best_right:
+                best_t, best_right = float(t), right
+        labels = inner_labels(items, oof, best_t)
+        picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label, best_t)[0]) for i in items]
         best = np.array([p[j] for p, j in zip(probs, picks, strict=True)])
-        labels = inner_labels(items, oof)
         right = np.array([float(lab == y[i]) for i, lab in zip(items, labels, strict=True)])
         none = np.array([lab == none_label for lab in labels])
-        def fit_or_empty(m):
-            return (Isotonic.fit(best[m], right[m]) if m.any() else Isotonic())
-        return fit_or_empty(~none), fit_or_empty(none)
+        def fit_or_empty(m):  # isotonic or Platt, whichever cross-validates better on these pairs
+            return calibrator(best[m], right[m], seed=seed)[0] if m.any() else Isotonic()
+        return best_t, fit_or_empty(~none), fit_or_empty(none)
 
     inner_classes: dict[int, np.ndarray] = {}
 
@@ -229,26 +245,26 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
             inner_classes[int(i)] = np.asarray(model[2].classes)
         return list(probs)
 
-    def inner_labels(items: np.ndarray, oof: dict[int, Any]) -> list[str]:
+    def inner_labels(items: np.ndarray, oof: dict[int, Any], t: float) -> list[str]:
         out = []
         for i in items:
             classes = list(inner_classes[int(i)])
-            out.append(classes[int(choose_label(oof[int(i)], classes, none_label)[0])])
+            out.append(classes[int(choose_label(oof[int(i)], classes, none_label, t)[0])])
         return out
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[str, float]]:
-        model, (cal_flag, cal_none) = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
+        model, (t, cal_flag, cal_none) = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
         handle = audit.fitted("single_label", train)
-        lab, p = top(model, predict(model, test))
+        lab, p = top(model, predict(model, test), t)
         audit.scored(handle, test)
         return {int(i): (str(a), float((cal_none if a == none_label else cal_flag)(np.array([b]))[0]))
                 for i, a, b in zip(test, lab, p, strict=True)}
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (tfidf, scaler, clf), (cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
+    (tfidf, scaler, clf), (t, cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
                                                         fit, predict_tracked, tune)
     model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=tfidf, scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
-                             none_label=none_label)
+                             none_label=none_label, none_threshold=t)
     return model, oof

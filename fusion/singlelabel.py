@@ -14,18 +14,18 @@ from linernotes.fusion.features import embed, policy_dense
 from linernotes.fusion.observation import Observation
 
 
-def choose(probs: np.ndarray, classes: list[str], none_label: str) -> np.ndarray:
-    """The class each row decides, as indices into ``classes``: ``none`` while it is at least as
-    likely as not (P(none) >= 0.5), else the likeliest other class. Flagging is a yes/no question
-    first: an item 45% clean and 30% threat is more likely unsafe than clean, though no single
-    unsafe class beats ``none``."""
+def choose(probs: np.ndarray, classes: list[str], none_label: str, none_threshold: float = 0.5) -> np.ndarray:
+    """The class each row decides, as indices into ``classes``: ``none`` while P(none) >=
+    ``none_threshold`` (0.5: at least as likely as not), else the likeliest other class. Flagging
+    is a yes/no question first: an item 45% clean and 30% threat is more likely unsafe than clean,
+    though no single unsafe class beats ``none``."""
     probs = np.atleast_2d(probs)
     if none_label not in classes:
         return probs.argmax(axis=1)
     k = classes.index(none_label)
     others = probs.copy()
     others[:, k] = -1.0
-    return np.where(probs[:, k] >= 0.5, k, others.argmax(axis=1))
+    return np.where(probs[:, k] >= none_threshold, k, others.argmax(axis=1))
 
 
 class SingleLabelModel(BaseModel):
@@ -40,6 +40,8 @@ class SingleLabelModel(BaseModel):
     calibrator_none: Isotonic = Field(default_factory=Isotonic, description="P(right) of a none answer")
     clause_for: dict[str, str]
     none_label: str = "none"
+    none_threshold: float = Field(0.5, ge=0, le=1, description="P(none) at or above which the item is clean; "
+                                  "chosen by inner cross-validation (see fitting.NONE_THRESHOLDS)")
 
     def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
         """(class, the policy clause it flags or None, calibrated P(class is right), every class's
@@ -51,7 +53,7 @@ class SingleLabelModel(BaseModel):
         X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
         probs = self.classifier.predict_proba(X)[0]
         classes = self.classifier.classes or []
-        best = int(choose(probs, classes, self.none_label)[0])
+        best = int(choose(probs, classes, self.none_label, self.none_threshold)[0])
         label = classes[best]
         calibrator = self.calibrator_none if label == self.none_label else self.calibrator
         conf = float(calibrator(np.array([probs[best]]))[0])

@@ -1,0 +1,71 @@
+"""Rules added to close #11's figures: neighbours of the same artist, the clean/flag threshold,
+the calibrator choice, negatives restricted to some groups, and old artifacts still loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linernotes.evals.fit import NegativesSource
+from linernotes.evals.spec import SpecError
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, calibrator
+from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
+from linernotes.fusion.multilabel import MultilabelModel
+from linernotes.fusion.observation import Observation
+from linernotes.fusion.singlelabel import choose
+from linernotes.schema import Item
+
+COL = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
+
+
+def test_a_neighbour_by_the_same_artist_counts_in_the_artist_share():
+    item = Item(id="a", type="track", title="Massk II", artist="James Ruskin", label="Blueprint Records")
+    ev = {"exemplars": [
+        {"id": "e1", "text": "Massk \nJames Ruskin \nSabre EP \nBlueprint Records", "genres": ["techno"], "score": 0.6},
+        {"id": "e2", "text": "Other \nSomeone Else \nX \nOther Label", "genres": ["house"], "score": 0.9}]}
+    ids, X = candidate_rows(Observation(item, ev, None), {})
+    techno, house = X[ids.index("techno")], X[ids.index("house")]
+    assert techno[COL["artist_match"]] == 1 and techno[COL["artist_share"]] == 1.0
+    assert house[COL["artist_share"]] == 0.0 and house[COL["label_share"]] == 0.0
+    assert techno[COL["neighbour_best_similarity"]] == 0.9 and techno[COL["majority_labels"]] == 1
+
+
+def test_an_artifact_fitted_on_fewer_features_reads_its_own_columns():
+    names = CANDIDATE_FEATURES[:16]
+    w = [0.0] * 16
+    w[names.index("fewshot_weighted_share")] = 8.0
+    model = MultilabelModel(features=names, scaler=Standardizer(mean=[0.0] * 16, scale=[1.0] * 16),
+                            classifier=Linear(coef=[w], intercept=[-4.0], classes=["0", "1"]), threshold=0.5,
+                            fallback_top1=False, max_labels=3, calibrator=Isotonic(x=[0, 1], y=[0, 1]), prior={})
+    ev = {"exemplars": [{"id": "e", "text": "t", "genres": ["techno"], "score": 0.9}]}
+    assert model.decide(Observation(Item(id="a", title="x"), ev, None))[0] == ["techno"]
+    with pytest.raises(ValueError, match="unknown candidate features"):
+        MultilabelModel.model_validate({**model.model_dump(), "features": [*names[:15], "made_up"]})
+    with pytest.raises(ValueError, match="sizes do not match"):
+        MultilabelModel.model_validate({**model.model_dump(), "features": CANDIDATE_FEATURES})
+
+
+def test_the_clean_threshold_moves_the_flag_decision():
+    classes = ["insult", "none"]
+    probs = np.array([[0.35, 0.65]])
+    assert classes[int(choose(probs, classes, "none")[0])] == "none"
+    assert classes[int(choose(probs, classes, "none", none_threshold=0.7)[0])] == "insult"
+
+
+def test_calibrator_picks_platt_for_a_smooth_curve_and_stays_monotone():
+    rng = np.random.default_rng(0)
+    s = rng.random(400)
+    o = (rng.random(400) < 1 / (1 + np.exp(-6 * (s - 0.5)))).astype(float)
+    cal, name = calibrator(s, o)
+    assert name in ("isotonic", "platt")
+    grid = cal(np.linspace(0, 1, 50))
+    assert np.all(np.diff(grid) >= -1e-12) and grid.min() >= 0 and grid.max() <= 1
+    assert calibrator(np.array([0.2, 0.8]), np.array([0.0, 1.0]))[1] == "isotonic"  # too few pairs to compare
+
+
+def test_negatives_source_syntax():
+    src = NegativesSource.parse("vader-valence:nyt_editorial,amazon_review@800")
+    assert (src.spec, src.groups, src.limit) == ("vader-valence", ["nyt_editorial", "amazon_review"], 800)
+    assert NegativesSource.parse("bandcamp-genres") == NegativesSource(spec="bandcamp-genres")
+    with pytest.raises(SpecError):
+        NegativesSource.parse("vader-valence@many")
