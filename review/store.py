@@ -467,6 +467,19 @@ class ReviewStore:
             return values
         return {f: e.gold.get(f) for f in e.fields if f in specs}
 
+    def _consensus(self, state: ItemState, who: str, new_values: dict[str, Any]) -> dict[str, Any]:
+        """Overlap: each field's consensus (``FieldSpec.consensus``: mean, majority, labels half
+        the annotators gave) over every annotator's latest value, this decision included."""
+        specs = {f.name: f for f in self.fields()}
+        latest: dict[str, dict[str, Any]] = {}
+        for h in state.history:
+            if h.action != "skip":
+                for name, value in h.new.items():
+                    latest.setdefault(name, {})[h.annotator] = value
+        for name, value in new_values.items():
+            latest.setdefault(name, {})[who] = value
+        return {name: specs[name].consensus(list(latest[name].values())) for name in new_values if name in specs}
+
     def adjudicate(self, item_id: str, adj: Adjudication) -> ItemState:
         """Apply one decision atomically; ``VersionConflict`` if someone saved since ``adj.version``."""
         with self._write() as con:
@@ -483,6 +496,7 @@ class ReviewStore:
             if k > 1 and adj.action != "skip":  # open until k different people labelled it
                 people = {h.annotator for h in state.history if h.action != "skip"} | {adj.annotator}
                 status = "adjudicated" if len(people) >= k else "open"
+                decision = {**state.decision, **self._consensus(state, adj.annotator, new_values)}
             at = _now()
             con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version, "
                         "gold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -58,6 +58,8 @@ def test_overlap_keeps_an_item_open_until_k_annotators_labelled_it(tmp_path: Pat
     store.adjudicate(first, Adjudication(annotator="ben", action="edit", version=st.version,
                                          values={"styles": ["jazz", "hip hop"], "energy": 4}))
     assert store.get(first).status == "adjudicated"
+    decided = store.get(first).decision  # the annotators' consensus: labels half of them gave, the mean
+    assert decided["styles"] == ["Hip Hop", "jazz"] and decided["energy"] == pytest.approx(3.5)
     assert store.progress("ana") == {"total": 3, "complete": 1, "mine": 1, "overlap": 2}
     from linernotes.review.agreement import store_agreement
 
