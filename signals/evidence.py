@@ -8,7 +8,8 @@ Per kind of evidence, what lands in ``SignalValue.evidence`` (JSON):
 - ``audio``: the audio features (``tools.audio.features``: tempo BPM, loudness LUFS, onset rate
   /s, speech ratio, spectral centroid Hz, ...) or ``{"error": kind}``;
 - ``lexicon``: ``[{term, clause_id, severity}]`` policy-lexicon hits in the item's text;
-- ``signals``: the record's built-in values and the declared signals decided before this one.
+- ``signals``: the record's built-in values (genres, moods, valence, language, explicit); declared
+  signals are asked in one call, so they do not see each other's values.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
     text = item_text(item)
     evidence: dict[str, dict[str, Any]] = {}
     decided: dict[str, Any] = {}
-    for spec in specs:  # evidence: [signals] sees the declared signals listed before it (by their evidence value)
+    for spec in specs:  # evidence: [signals] sees the record's built-in values (the declared ones are asked together)
         evidence[spec.name] = gather(spec, text, ev, enrichment, decided)
     answer: dict[str, Any] | None = None
     reasons: list[str] = []
