@@ -53,7 +53,8 @@ def by_id(path: Path) -> dict[str, dict]:
 
 @pytest.mark.slow
 def test_beam_output_equals_local_output_item_by_item(tmp_path: Path) -> None:
-    catalog = write_catalog(tmp_path / "catalog.jsonl", 199, ['{"id": "broken", '])
+    # 100 rows: more than one 64-item batch (4 x concurrency 16), so batches are merged too
+    catalog = write_catalog(tmp_path / "catalog.jsonl", 99, ['{"id": "broken", '])
     cache = tmp_path / "cache.sqlite"
     with StubServer() as stub:
         cfg = stub_config(stub, cache)
@@ -62,14 +63,14 @@ def test_beam_output_equals_local_output_item_by_item(tmp_path: Path) -> None:
         calls_after_local = stub.count
         summary = run_beam(cfg, RunOptions(input=catalog, output=tmp_path / "beam.jsonl", concurrency=16))
         assert stub.count == calls_after_local, "the Beam run must be served by the shared cache"
-    assert local.ok == 199 and local.failed == 1
+    assert local.ok == 99 and local.failed == 1
     local_recs, beam_recs = by_id(tmp_path / "local.jsonl"), by_id(tmp_path / "beam.jsonl")
-    assert len(beam_recs) == 200
+    assert len(beam_recs) == 100
     assert beam_recs == local_recs
-    assert (summary.rows, summary.ok, summary.failed, summary.cache_hits, summary.llm_calls) == (200, 199, 1, 199, 0)
+    assert (summary.rows, summary.ok, summary.failed, summary.cache_hits, summary.llm_calls) == (100, 99, 1, 99, 0)
     assert (summary.tokens_in, summary.tokens_out) == (0, 0)  # cached answers cost nothing this run
     assert summary.errors_by_kind == {"input.invalid_json": 1}
-    assert [json.loads(x)["id"] for x in dead_letter_path(tmp_path / "beam.jsonl").read_text().splitlines()] == ["line:200"]
+    assert [json.loads(x)["id"] for x in dead_letter_path(tmp_path / "beam.jsonl").read_text().splitlines()] == ["line:100"]
 
 
 def test_enrich_items_is_a_ptransform_with_a_dead_letter_and_counters(tmp_path: Path) -> None:
@@ -99,7 +100,8 @@ def test_enrich_items_is_a_ptransform_with_a_dead_letter_and_counters(tmp_path: 
     assert counters["tokens_in"] > 0 and counters["error.llm.server_error"] == 1
 
 
-def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path, liner) -> None:
+def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path, liner_in_process) -> None:
+    """In process; the real ``liner tag --runner beam`` process is the embedded-model test below."""
     from aiohttp import web
 
     async def poison(body: dict):
@@ -111,10 +113,10 @@ def test_cli_beam_runner_sends_a_poisoned_item_to_the_dead_letter(tmp_path: Path
     catalog.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
     with StubServer(intercept=poison) as stub:
-        r = liner(["tag", str(catalog), "-o", str(out), "--runner", "beam", "--model", "openai/stub", "--api-base",
-                   stub.base_url, "--retries", "0", "--no-cache", "--llm", "always", "--pipeline-option",
-                   "--direct_num_workers=1"],
-                  env={"OPENAI_API_KEY": "sk-stub"}, timeout=300)
+        r = liner_in_process(["tag", str(catalog), "-o", str(out), "--runner", "beam", "--model", "openai/stub",
+                              "--api-base", stub.base_url, "--retries", "0", "--no-cache", "--llm", "always",
+                              "--pipeline-option", "--direct_num_workers=1"],
+                             env={"OPENAI_API_KEY": "sk-stub"}, timeout=300)
     assert r.returncode == 1, r.stderr[-2000:]  # the pipeline succeeded; one item failed
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert sorted(x["id"] for x in lines) == [f"syn-{i:07d}" for i in range(6)]
