@@ -191,7 +191,9 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     if spec.id_field in missing or len(missing) == len(spec.inputs) + len(spec.gold_fields) + 1:
         raise SpecError(f"{path}: columns {missing} of spec {spec.name} are missing")
     if limit is not None and limit < len(ds):
-        ds = ds.shuffle(seed=seed).select(range(limit))
+        # in memory: a shuffle otherwise writes an indices file next to a save_to_disk gold set
+        # (into the package's folder for shipped gold, which may be read-only); same permutation
+        ds = ds.shuffle(seed=seed, keep_in_memory=True).select(range(limit), keep_in_memory=True)
     rows = ds.to_list()
     items = [split_row(spec, r) for r in rows]
     ids = [i.id for i in items]
