@@ -22,6 +22,7 @@ from linernotes.agents.nodes.route import BCP47, field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.fusion.decide import Decision, reads_draft
+from linernotes.signals.builtin import applicable
 from linernotes.vocabulary import LLM_FIELDS
 
 
@@ -52,15 +53,18 @@ def undecided(state: GraphState, rt: AgentRuntime) -> list[str]:
 
 
 def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
+    """The built-in fields to ask, in answer order, restricted to those whose shipped signal spec
+    (``linernotes.signals.builtin``) applies to the item's type."""
     mode = rt.config.llm_mode
     if mode == "never":
         return {"ask": []}
+    item_type = state["item"].type
     if mode == "always":
-        return {"ask": list(LLM_FIELDS)}
+        return {"ask": applicable(LLM_FIELDS, item_type)}
     ask = undecided(state, rt)
     if ask:
         ask = [f for f in LLM_FIELDS if f in ask or f == "moods" or (f == "explicit" and "policy" in ask)]
-    return {"ask": ask}
+    return {"ask": applicable(ask, item_type)}
 
 
 def after_triage(state: GraphState, rt: AgentRuntime) -> str:

@@ -75,3 +75,20 @@ def test_builtin_fields_are_shipped_as_specs_through_the_same_loader() -> None:
                      "explicit": "boolean", "policy": "multilabel"}
     assert specs["valence"].range == (-1.0, 1.0) and "explicit.sexual" in specs["policy"].ids
     assert applicable(list(BUILTIN), "chapter") == list(BUILTIN)  # every built-in applies to every type today
+
+
+def test_triage_asks_only_the_builtins_whose_spec_applies(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from linernotes.agents.nodes import triage as tri
+    from linernotes.schema import Item
+    from linernotes.signals import builtin
+
+    shipped = builtin.builtin_specs()
+    rt = SimpleNamespace(config=SimpleNamespace(llm_mode="always"))
+    episode = {"item": Item(id="e", type="episode")}
+    assert tri.triage(episode, rt)["ask"] == list(builtin.BUILTIN)
+    narrowed = {**shipped, "policy": shipped["policy"].model_copy(update={"applies_to": ["track"]})}
+    monkeypatch.setattr(builtin, "builtin_specs", lambda: narrowed)
+    assert "policy" not in tri.triage(episode, rt)["ask"]
+    assert "policy" in tri.triage({"item": Item(id="t", type="track")}, rt)["ask"]
