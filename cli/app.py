@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
 
 def _quiet_litellm_warnings() -> None:
     """LiteLLM's internal warnings are nothing a liner user can act on: pydantic serializer and
@@ -136,6 +134,8 @@ def tag(
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Local runner: run the graph in N processes")] = 1,
+    transport: Annotated[str, typer.Option(help="litellm (any provider) or http (one aiohttp POST to an "
+                                           "OpenAI-compatible --api-base: ~10x less CPU per call)")] = "litellm",
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
 ) -> None:
@@ -148,7 +148,7 @@ def tag(
     from linernotes.runstore import OutputError
 
     try:
-        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, transport=transport,
                         timeout_s=timeout, max_retries=retries, use_cache=cache,
                         cache_path=str(cache_path) if cache_path else None)
         cfg_kwargs = {"llm": llm, "prompt": prompt, "llm_mode": llm_mode, "fusion": fusion, "rationale": rationale,
@@ -198,6 +198,9 @@ _register_subcommands()
 
 
 def main() -> None:
+    # litellm's bundled price table, never a download (linernotes.llm.transports.import_litellm sets
+    # it too, where litellm is imported; here it also covers libraries that import litellm themselves)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
         app()
     except KeyboardInterrupt:

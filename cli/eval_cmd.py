@@ -63,7 +63,7 @@ def eval_cmd(
     from linernotes.runstore import OutputError
 
     try:
-        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads,
                         use_cache=cache, seed=seed)
         from linernotes.signals.spec import load_signals
 

@@ -87,7 +87,7 @@ def fit(
         _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads)
         return
     try:
-        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)
         config = TagConfig(llm=llm, fusion=None, llm_mode="always")  # drafts of every field to learn from
         opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,

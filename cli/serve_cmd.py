@@ -39,7 +39,7 @@ def serve(
     from linernotes.service.server import serve as run_service
 
     try:
-        llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8),
+        llm = LLMConfig(model=model, api_base=api_base, threads=threads,
                         timeout_s=timeout, max_retries=retries, use_cache=cache,
                         cache_path=str(cache_path) if cache_path else None)
         extra = {"genre_taxonomy": taxonomy} if taxonomy else {}

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
 
-from linernotes.llm.client import LLMConfig
+from linernotes.llm.config import LLMConfig
 from linernotes.signals.spec import SignalSpec
 
 

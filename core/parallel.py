@@ -21,6 +21,7 @@ from typing import Any
 
 from linernotes.catalog import Row
 from linernotes.config import TagConfig
+from linernotes.prepare import prepare_run
 from linernotes.runner import Enricher, RunOptions, RunSummary, run_batch
 from linernotes.schema import OutputRecord
 
@@ -169,12 +170,12 @@ class WorkerPool:
 
 async def run_parallel(config: TagConfig, opts: RunOptions, workers: int,
                        on_record: Callable[[OutputRecord, RunSummary], None] | None = None) -> RunSummary:
-    """``run_batch`` with the graph in ``workers`` processes; ``opts.concurrency`` items in flight in total."""
+    """``run_batch`` with the graph in ``workers`` processes; ``opts.concurrency`` items in flight in total.
+
+    The workers run ``prepare_run``'s config — the local runner's, audio sandbox included — with
+    the embedded engine's slots split between them (each worker starts its own engine)."""
     if workers <= 1:
         return await run_batch(config, opts, on_record=on_record)
-    if config.audio_base is None:  # resolve here: the workers' configs must match the parent's
-        from pathlib import Path
-
-        config = config.model_copy(update={"audio_base": str(Path(opts.input).resolve().parent)})
-    async with WorkerPool(config, workers) as pool:
-        return await run_batch(config, opts, enricher=pool, on_record=on_record)
+    run = prepare_run(config, opts, "workers", workers)
+    async with WorkerPool(run.config, workers) as pool:
+        return await run_batch(config, opts, enricher=pool, on_record=on_record, prepared=run)

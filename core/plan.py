@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from linernotes.catalog import read_catalog
 from linernotes.config import TagConfig
-from linernotes.runner import RunOptions
+from linernotes.prepare import RunOptions, prepare_run
 
 
 class BadRowExample(BaseModel):
@@ -35,19 +37,51 @@ def _estimate_tokens(messages: list[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages) // 4 + 8
 
 
+class PromptCaptured(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised by ``PromptCapture`` in place of the first LLM call, carrying its messages."""
+
+    def __init__(self, messages: list[dict[str, Any]]):
+        super().__init__("dry run: the LLM is not called")
+        self.messages = messages
+
+
+class PromptCapture:
+    """An LLM client for the dry run: the graph's own nodes run up to their first LLM call, which
+    raises ``PromptCaptured`` with the exact messages instead of sending them."""
+
+    def __init__(self, llm: Any):
+        self.model_label = llm.model_label
+
+    async def structured(self, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        raise PromptCaptured(messages)
+
+
+SAMPLE_ITEMS = 20  # items tried for a sample prompt: with --llm auto the evidence may decide the first ones
+
+
+async def _first_prompt(graph: Any, item: Any) -> list[dict[str, Any]] | None:
+    """The messages the graph would send for ``item`` first, or None when it sends none."""
+    try:
+        await graph.ainvoke({"item": item})
+    except PromptCaptured as c:
+        return c.messages
+    return None
+
+
 async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
-    from linernotes.agents.nodes.extract import render_messages
-    from linernotes.agents.nodes.gather import gather
-    from linernotes.agents.nodes.run_tools import run_tools
+    from dataclasses import replace
+
+    from linernotes.agents.graph import build_graph
     from linernotes.agents.runtime import build_runtime
 
-    rt = build_runtime(config)
-    items = bad = 0
+    rt = build_runtime(prepare_run(config, opts, "dry-run").config)
+    graph = build_graph(replace(rt, llm=PromptCapture(rt.llm)))
+    items = bad = tried = 0
     by_kind: dict[str, int] = {}
     examples: list[BadRowExample] = []
     sample = None
     sample_id = None
-    tokens_in = 0
+    per_item = 0
     for n, row in enumerate(read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra), start=1):
         if opts.limit is not None and n > opts.limit:
             break
@@ -59,19 +93,19 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
                 examples.append(BadRowExample(line=row.line, kind=kind, message=row.error.message))
             continue
         items += 1
-        if sample is None:
-            state = {"item": row.item}
-            state.update(gather(state, rt))
-            state.update(await run_tools(state, rt))
-            sample = render_messages(state, rt)
-            sample_id = row.item.id
-            per_item = _estimate_tokens(sample)
-        tokens_in += per_item
+        if sample is None and tried < SAMPLE_ITEMS:
+            tried += 1
+            sample = await _first_prompt(graph, row.item)
+            if sample is not None:
+                sample_id = row.item.id
+                per_item = _estimate_tokens(sample)
+    tokens_in = per_item * items  # an upper bound: with --llm auto some items need no call
     tokens_out = items * config.llm.max_tokens // 2
     cost = None
     try:
-        import litellm
+        from linernotes.llm.transports import import_litellm
 
+        litellm = import_litellm()
         litellm.suppress_debug_info = True  # an unpriced model is expected here, not worth a red line
         pin, pout = litellm.cost_per_token(model=config.llm.model, prompt_tokens=tokens_in,
                                            completion_tokens=tokens_out)

@@ -6,45 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
-import platform
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes import __version__
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
-from linernotes.llm.client import redact
-from linernotes.runstore import (
-    OutputError,
-    OutputLock,
-    compact,
-    error_record,
-    scan_state,
-    write_manifest,
+from linernotes.prepare import (  # noqa: F401 (re-exported: the names' old home)
+    PreparedRun,
+    ResumeMismatch,
+    RunOptions,
+    check_resume,
+    exception_record,
+    manifest_path,
+    package_versions,
+    prepare_run,
+    redactor,
+    resume_identity,
+    with_catalog_defaults,
 )
-from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
+from linernotes.runstore import OutputError, OutputLock, compact, error_record, scan_state, write_manifest
+from linernotes.schema import OutputRecord
 from linernotes.sinks import journal_path, open_sink
-
-
-class RunOptions(BaseModel):
-    input: Path
-    output: Path
-    mapping: dict[str, str] = Field(default_factory=dict)
-    drop: list[str] = Field(default_factory=list)
-    keep_extra: bool = True
-    limit: int | None = Field(None, ge=1)
-    concurrency: int = Field(4, ge=1, le=1024)
-    sync: str = "line"
 
 
 class RunSummary(BaseModel):
@@ -123,90 +110,6 @@ class RunSummary(BaseModel):
         return out
 
 
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "linernotes": __version__}
-    for name in ("langgraph", "litellm", "instructor", "pydantic", "xllamacpp", "datasets", "ragas"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "absent"
-    return out
-
-
-def with_catalog_defaults(config: TagConfig, catalog: Path) -> TagConfig:
-    """Relative audio paths resolve against the catalog's folder, and — catalog content being
-    untrusted — audio must stay inside that folder unless ``--audio-root`` says otherwise."""
-    catalog_dir = str(Path(catalog).resolve().parent)
-    update = {k: catalog_dir for k in ("audio_base", "audio_root") if getattr(config, k) is None}
-    return config.model_copy(update=update) if update else config
-
-
-def _redacted_config(config: TagConfig) -> dict[str, Any]:
-    """The config as JSON with credentials stripped from URLs (``user:token@``, ``?api-key=``)."""
-    data = config.model_dump(mode="json")
-    base = data["llm"].get("api_base")
-    if base:
-        base = re.sub(r"//[^/@]*@", "//[redacted]@", base)
-        data["llm"]["api_base"] = redact(re.sub(r"([?&][^=&]*(key|token|secret)[^=&]*=)[^&]*", r"\1[redacted]", base,
-                                                flags=re.IGNORECASE))
-    return data
-
-
-def manifest_path(output: Path) -> Path:
-    return output.with_name(output.name + ".manifest.json")
-
-
-# LLMConfig fields that change how an answer is fetched, never what it is: a resume may change them
-_RUNTIME_LLM_FIELDS = {"timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "threads", "parallel",
-                       "cache_path", "use_cache", "transport"}
-
-
-class ResumeMismatch(OutputError):
-    """The output was started with a different configuration (exit code 2)."""
-
-
-def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
-    """Everything that decides an output line, flattened to ``{"llm.model": ..., ...}``; a resume
-    must match it exactly, or one file would mix two configurations' records.
-
-    ``config`` is the configuration the caller asked for (before catalog defaults); runtime knobs
-    (concurrency, retries, timeouts, threads, cache) are left out. ``model_identity`` goes in as
-    a digest: it may hold an endpoint URL with credentials."""
-    data = _redacted_config(config)
-    flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
-    flat.update(data)
-    flat.update({"map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
-                 "prompt_hash": prompt_hash,
-                 "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
-    return flat
-
-
-def check_resume(output: Path, identity: dict[str, Any], has_records: bool) -> None:
-    """Refuse to add to an output written under another configuration (raises ResumeMismatch
-    naming the first differences). An output with no records, or no manifest, or a manifest
-    from before identities were recorded, is accepted."""
-    mpath = manifest_path(output)
-    if not has_records or not mpath.exists():
-        return
-    try:
-        old = json.loads(mpath.read_text()).get("resume_identity")
-    except (OSError, ValueError) as e:
-        raise OutputError(f"{mpath}: unreadable manifest ({e}); use another -o or delete the old output") from None
-    if not isinstance(old, dict):
-        return
-    diff = [k for k in sorted(set(old) | set(identity)) if old.get(k) != identity.get(k)]
-    if diff:
-        shown = "; ".join(f"{k}: {_brief(old.get(k))} -> {_brief(identity.get(k))}" for k in diff[:3])
-        more = f" (+{len(diff) - 3} more)" if len(diff) > 3 else ""
-        raise ResumeMismatch(f"{output} was started with a different configuration ({shown}{more}); "
-                             "rerun with the same options, or use another -o")
-
-
-def _brief(v: Any) -> str:
-    text = json.dumps(v, sort_keys=True, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 class Enricher:
     """Runs one item through the compiled graph; turns every failure into an error record."""
 
@@ -217,6 +120,7 @@ class Enricher:
         self.config = config
         self.runtime = runtime or build_runtime(config)
         self.graph = build_graph(self.runtime)
+        self.redact = redactor(config)
 
     async def enrich(self, row: Row) -> OutputRecord:
         if row.item is None:
@@ -226,8 +130,7 @@ class Enricher:
         try:
             state = await self.graph.ainvoke({"item": item})
         except Exception as e:  # noqa: BLE001 (one bad item never kills the batch)
-            info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=redact(str(e))[:500], line=row.line)
-            return error_record(item.id, info)
+            return exception_record(item.id, row.line, e, self.redact)
         if state.get("error") is not None:
             info = state["error"].model_copy(update={"line": row.line, "usage": state.get("usage")})
             return error_record(item.id, info)
@@ -239,39 +142,35 @@ async def run_batch(
     opts: RunOptions,
     enricher: Enricher | None = None,
     on_record: Callable[[OutputRecord, RunSummary], None] | None = None,
+    prepared: PreparedRun | None = None,
 ) -> RunSummary:
     """Process every row whose record is not ok yet: new rows, and rows whose record is an error
     (retried; the new line replaces the old one when the run ends, see ``runstore``).
 
     One writer per output (``OutputLock``), and a resume must match the configuration the output
-    was started with (``check_resume``). Raises CatalogError/OutputError for whole-run problems."""
+    was started with (``check_resume``). Raises CatalogError/OutputError for whole-run problems.
+
+    Defaults, redaction, resume identity and manifest come from ``prepare_run``; this function
+    only schedules. A caller-built ``enricher`` should be built from the prepared run's ``config``
+    (``run_parallel`` passes both), else it runs as built."""
     rows = read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra)  # validates the file first
     with OutputLock(opts.output):
-        return await _run_locked(config, opts, rows, enricher, on_record)
+        return await _run_locked(prepared or prepare_run(config, opts), rows, enricher, on_record)
 
 
-async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: Enricher | None,
+async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
                       on_record: Callable[[OutputRecord, RunSummary], None] | None) -> RunSummary:
+    opts = run.opts
     summary = RunSummary(expected_rows=estimate_rows(opts.input))
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
-    requested = config  # what the caller asked for; resume checks compare this
-    config = with_catalog_defaults(config, opts.input)
-    enricher = enricher or Enricher(config)
+    enricher = enricher or Enricher(run.config)
     rt = enricher.runtime
-    identity = resume_identity(requested, opts, _model_identity(rt), rt.prompt.hash)
     journal = journal_path(opts.output)  # the output itself for JSONL; Parquet outputs resume from a journal
     state = scan_state(journal)  # repairs a line cut by a kill
-    check_resume(opts.output, identity, has_records=state.lines > 0)
+    identity = run.check_resume(rt, has_records=state.lines > 0)
     done = state.done
-    manifest = {
-        "started": datetime.now(UTC).isoformat(), "input": str(opts.input), "output": str(opts.output),
-        "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-        "config": _redacted_config(config), "config_digest": requested.digest(), "resume_identity": identity,
-        "model": rt.llm.model_label, "prompt": rt.prompt.name, "prompt_hash": rt.prompt.hash,
-        "schema_version": SCHEMA_VERSION, "tool_versions": rt.tool_versions, "packages": package_versions(),
-        "cache": str(rt.llm.cache.path) if rt.llm.cache is not None else None,
-    }
+    manifest = run.manifest(rt, identity)
     mpath = manifest_path(opts.output)
     writer = open_sink(opts.output, sync=opts.sync)  # JSONL, or Parquet by suffix/folder (linernotes.sinks)
     write_manifest(mpath, {**manifest, "status": "running"})
@@ -344,7 +243,3 @@ async def _run_locked(config: TagConfig, opts: RunOptions, rows: Any, enricher: 
                                                "errors_by_kind": dict(Counter(summary.errors_by_kind))}})
     return summary
 
-
-def _model_identity(rt: Any) -> str:
-    """The model's cache identity (endpoint, GGUF content), or its label for runtimes without one."""
-    return str(getattr(rt.llm, "cache_identity", None) or rt.llm.model_label)

@@ -30,6 +30,7 @@ from linernotes.evals.gold import (
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
+from linernotes.prepare import redacted_config, resolve_config, with_slots
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
 
 if TYPE_CHECKING:
@@ -51,6 +52,14 @@ class EvalOptions(BaseModel):
     judge_api_base: str | None = None
     resamples: int = Field(1000, ge=0)
     fresh: bool = False
+
+
+def _record_config(config: TagConfig) -> dict[str, Any]:
+    """The config as a run record keeps it: redacted, without this machine's folders (the audio
+    defaults ``resolve_config`` set), so two machines' records of one command compare equal."""
+    data = redacted_config(config.model_copy(update={"audio_root": None}))
+    data.pop("audio_base", None)
+    return data
 
 
 def run_folder(output: Path) -> Path:
@@ -197,7 +206,8 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)
-    config = config.model_copy(update={"audio_base": str(data.parent.resolve())})
+    # the gold file's folder plays the catalog's: audio resolves there and must stay inside it
+    config = with_slots(resolve_config(config, data.parent), opts.concurrency)
     if opts.repeat > 1:
         config = config.model_copy(update={"llm": config.llm.model_copy(update={"use_cache": False})})
     if spec.exemplars is not None:
@@ -215,7 +225,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
             spec=spec.name, spec_digest=spec.digest(), data_path=str(data), gold_fingerprint=gold.fingerprint,
             model=rt.llm.model_label, prompt=rt.prompt.name, prompt_hash=rt.prompt.hash,
             schema_version=SCHEMA_VERSION, tool_versions=rt.tool_versions, packages=package_versions(),
-            config=config.model_dump(mode="json", exclude={"audio_base"}), seed=opts.seed, limit=opts.limit,
+            config=_record_config(config), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
         judge_scores = None

@@ -26,6 +26,7 @@ from linernotes.evals.metrics.usage import score_usage
 from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
 from linernotes.evals.spec import TaskSpec
+from linernotes.schema import Usage
 
 CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct", "single_label": "correct",
                "boolean": "correct", "scalar": "within_tol"}
@@ -39,6 +40,7 @@ class JudgeScores:
     scores: list[float | None]
     failures: dict[str, int]
     judge: str
+    usage: Usage | None = None  # the judge's calls, tokens and cost (failed attempts included)
 
 
 def _ancestors(taxonomy: str | None):

@@ -148,7 +148,7 @@ def test_embedded_run_killed_resumed_then_served_from_cache(tmp_path: Path) -> N
 
 def test_audio_stays_inside_the_catalog_folder_by_default(tmp_path: Path) -> None:
     from linernotes.config import TagConfig
-    from linernotes.runner import with_catalog_defaults
+    from linernotes.prepare import with_catalog_defaults
 
     cfg = with_catalog_defaults(TagConfig(), tmp_path / "cat.jsonl")
     assert cfg.audio_root == cfg.audio_base == str(tmp_path.resolve())
@@ -159,8 +159,8 @@ def test_audio_stays_inside_the_catalog_folder_by_default(tmp_path: Path) -> Non
 def test_manifest_config_never_holds_url_credentials() -> None:
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.runner import _redacted_config
+    from linernotes.prepare import redacted_config
 
     cfg = TagConfig(llm=LLMConfig(model="openai/x", api_base="https://bob:sk-abc123456@h.example/v1?api-key=zzz&x=1"))
-    base = _redacted_config(cfg)["llm"]["api_base"]
+    base = redacted_config(cfg)["llm"]["api_base"]
     assert "sk-abc123456" not in base and "zzz" not in base and base.endswith("&x=1")

@@ -21,7 +21,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from linernotes.beam.transforms import DEAD_LETTER, NAMESPACE, OK, EnrichItems
 from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
-from linernotes.runner import RunOptions, RunSummary, manifest_path, package_versions
+from linernotes.prepare import RunOptions, manifest_path, prepare_run
+from linernotes.runner import RunSummary
 from linernotes.runstore import OutputLock, write_manifest
 from linernotes.schema import OutputRecord
 from linernotes.sinks.beam_io import WriteRecords
@@ -74,19 +75,15 @@ def summary_from_metrics(result: beam.runners.runner.PipelineResult) -> RunSumma
 
 def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None) -> RunSummary:
     """Run the whole job as one Beam pipeline and wait for it. Raises CatalogError for a bad input."""
-    if config.audio_base is None:
-        config = config.model_copy(update={"audio_base": str(Path(opts.input).resolve().parent)})
+    run = prepare_run(config, opts, "beam")  # the local runner's defaults (audio sandbox) and redaction
     options = pipeline_options(flags or [])
-    manifest = {"started": datetime.now(UTC).isoformat(), "runner": "beam", "input": str(opts.input),
-                "output": str(opts.output), "dead_letter": str(dead_letter_path(opts.output)),
-                "pipeline_options": options.get_all_options(drop_default=True),
-                "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-                "config": config.model_dump(mode="json"), "config_digest": config.digest(),
-                "packages": package_versions() | {"apache-beam": beam.__version__}}
+    manifest = run.manifest(dead_letter=str(dead_letter_path(opts.output)),
+                            pipeline_options=options.get_all_options(drop_default=True))
+    manifest["packages"] = {**manifest["packages"], "apache-beam": beam.__version__}
     opts.output.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     p = beam.Pipeline(options=options)
-    build_pipeline(p, config, opts)
+    build_pipeline(p, run.config, opts)
     with OutputLock(opts.output):  # one writer per output, whichever runner (raises OutputLocked)
         result = p.run()
         result.wait_until_finish()

@@ -21,8 +21,8 @@ from apache_beam.pvalue import TaggedOutput
 
 from linernotes.catalog import Row, to_item
 from linernotes.config import TagConfig
+from linernotes.prepare import exception_record
 from linernotes.runner import Enricher, RunSummary
-from linernotes.runstore import error_record
 from linernotes.schema import ErrorInfo, Item, OutputRecord
 
 OK = "ok"
@@ -79,8 +79,7 @@ class EnrichBatchFn(beam.DoFn):
             try:
                 return await self._enricher.enrich(row)
             except Exception as e:  # noqa: BLE001 (a poisoned item goes to the dead letter, never fails the bundle)
-                info = ErrorInfo(kind=f"internal.{type(e).__name__}", message=str(e)[:500], line=row.line)
-                return error_record(row.raw_id, info)
+                return exception_record(row.raw_id, row.line, e, self._enricher.redact)
 
     async def _all(self, rows: list[Row]) -> list[OutputRecord]:
         sem = asyncio.Semaphore(self.concurrency)

@@ -1,66 +1,35 @@
-"""One structured LLM call: LiteLLM for the provider, Instructor for the schema, plus the parts a
-batch job needs around them — response cache, transport retries with backoff that honour
-Retry-After, a per-call timeout, and honest usage (every attempt's tokens, failed ones included).
+"""One structured LLM call, whichever transport carries it (``linernotes.llm.transports``:
+LiteLLM, OpenAI-compatible HTTP, the embedded engine), with the parts a batch job needs around it
+living here, once: response cache, retries with backoff that honour Retry-After, a per-call
+timeout, honest usage (every attempt's tokens, failed ones included), error classification and
+redaction of every message it raises.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import functools
-import logging
 import os
 import random
-import re
 import sqlite3
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from pydantic import BaseModel
 
-from pydantic import BaseModel, Field  # noqa: E402
+from linernotes.llm.cache import ResponseCache, cache_key, file_digest
+from linernotes.llm.config import EMBEDDED, LLMConfig
+from linernotes.llm.embedded import default_gguf
+from linernotes.llm.errors import LLMError
+from linernotes.llm.redact import Redactor, redact
+from linernotes.llm.transports import Transport, import_litellm, schema_of, select
+from linernotes.schema import Usage
 
-from linernotes.llm.cache import ResponseCache, cache_key, file_digest  # noqa: E402
-from linernotes.llm.embedded import EmbeddedSettings, default_gguf, shared_server  # noqa: E402
-from linernotes.schema import Usage  # noqa: E402
+__all__ = ["EMBEDDED", "LLMClient", "LLMConfig", "LLMError", "classify", "redact", "retry_after_s", "schema_of"]
 
 T = TypeVar("T", bound=BaseModel)
-EMBEDDED = "embedded"
-
-
-class LLMConfig(BaseModel):
-    """Everything that decides how the model is reached. Keys never live here: LiteLLM reads them
-    from the environment, so they cannot leak into manifests or caches."""
-
-    model: str = EMBEDDED
-    api_base: str | None = None
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    temperature: float = 0.0
-    seed: int = 0
-    max_tokens: int = 320
-    threads: int = 1
-    parallel: int = 1
-    mode: str = "json_schema"
-    cache_path: str | None = None
-    use_cache: bool = True
-    extra_params: dict[str, Any] = Field(default_factory=dict)
-    # "fast": opt-in direct path for OpenAI-compatible endpoints (linernotes.llm.fast)
-    transport: str = Field(default_factory=lambda: os.environ.get("LINER_LLM_TRANSPORT", "litellm"))
-
-
-class LLMError(Exception):
-    """A call that failed for good, after the retries it deserved."""
-
-    def __init__(self, kind: str, message: str, usage: Usage | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.usage = usage or Usage()
 
 
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
@@ -75,8 +44,7 @@ def classify(exc: BaseException) -> str:
     reports this as an invented HTTP 500), ``rate_limit``, ``timeout``, ``model_not_found``,
     ``auth``, ``context_window``, ``connection`` (no response: refused, reset, cut body),
     ``server_error``, ``bad_request``, ``bad_response`` (an answer that does not parse)."""
-    import litellm
-
+    litellm = import_litellm()
     if _client_side(exc):
         return "config"
     name = type(exc).__name__
@@ -179,17 +147,6 @@ def _usage_of(obj: Any) -> tuple[int, int]:
     return int(get("prompt_tokens", 0) or 0), int(get("completion_tokens", 0) or 0)
 
 
-@dataclass
-class Endpoint:
-    """What LiteLLM is actually called with, and the name that goes into provenance."""
-
-    litellm_model: str
-    api_base: str | None
-    api_key: str | None
-    label: str
-    embedded_server: Any = None
-
-
 class LLMClient:
     """Async structured completions. Create once per process; share across items."""
 
@@ -204,8 +161,8 @@ class LLMClient:
             except (sqlite3.Error, OSError):  # a full or read-only disk: run uncached, lose nothing
                 self.cache = None
         self.calls = 0  # real network calls made (cache hits excluded)
-        self._endpoint: Endpoint | None = None
-        self._instructor: Any = None
+        self.redact = Redactor(config.api_base)  # every message this client raises goes through it
+        self._transport: Transport | None = None
         self._identity: str | None = None
 
     # -- endpoint -------------------------------------------------------------------------
@@ -246,43 +203,11 @@ class LLMClient:
                 self._identity = f"{self.config.model}@{base.rstrip('/')}" if base else self.config.model
         return self._identity
 
-    def endpoint(self) -> Endpoint:
-        gguf = self._gguf()
-        if gguf is None:
-            if self._endpoint is None:
-                self._preflight()
-                self._endpoint = Endpoint(self.config.model, self.config.api_base, None, self.config.model)
-            return self._endpoint
-        server = shared_server(EmbeddedSettings(gguf=gguf, threads=self.config.threads,
-                                                parallel=max(1, self.config.parallel)))
-        base = server.ensure()  # restarts a dead server (bounded)
-        return Endpoint(f"openai/{gguf.stem}", base, "sk-local-no-key", f"local:{gguf.name}", server)
-
-    def _preflight(self) -> None:
-        """Refuse a model string LiteLLM cannot route to any provider before any request is
-        built (raises LLMError ``config``; no call is counted)."""
-        import litellm
-
-        litellm.suppress_debug_info = True  # else LiteLLM prints a red "Provider List" line
-        try:
-            litellm.get_llm_provider(self.config.model, api_base=self.config.api_base)
-        except Exception as e:  # noqa: BLE001 (LiteLLM raises BadRequestError with a made-up 400)
-            raise LLMError("config", f"--model {self.config.model}: no request was sent: {_short(e)}") from None
-
-    def _client(self) -> Any:
-        if self._instructor is None:
-            import instructor
-            import litellm
-
-            litellm.suppress_debug_info = True
-            # instructor logs every failed attempt (with the provider's message) to stderr; each
-            # failure already lands in the item's error record, redacted
-            logging.getLogger("instructor").setLevel(logging.CRITICAL)
-            litellm.drop_params = True
-            mode = {"json_schema": instructor.Mode.JSON_SCHEMA, "json": instructor.Mode.JSON,
-                    "tools": instructor.Mode.TOOLS, "md_json": instructor.Mode.MD_JSON}[self.config.mode]
-            self._instructor = instructor.from_litellm(litellm.acompletion, mode=mode)
-        return self._instructor
+    def transport(self) -> Transport:
+        """The transport the config chose (built once; raises EmbeddedModelError for a bad GGUF)."""
+        if self._transport is None:
+            self._transport = select(self.config, self._gguf())
+        return self._transport
 
     # -- calls ----------------------------------------------------------------------------
     def key_for(self, messages: list[dict[str, Any]], response_model: type[BaseModel],
@@ -321,19 +246,6 @@ class LLMClient:
                                                              "usage": usage.model_dump()})
         return value, usage
 
-    def _create(self, ep: Endpoint, kwargs: dict[str, Any], schema: dict[str, Any] | None) -> Any:
-        """Instructor on LiteLLM, or the opt-in fast path where it applies (same request and parse)."""
-        if self.config.transport == "fast" and self.config.mode == "json_schema":
-            from linernotes.llm import fast
-
-            if fast.supports(ep.litellm_model, ep.api_base):
-                return fast.transport().create_with_completion(
-                    schema=schema or schema_of(kwargs["response_model"]), **kwargs)
-        if schema is not None:
-            kwargs = {**kwargs, "response_model": _schema_bound(kwargs["response_model"])}
-            _BOUND_SCHEMA.set(schema)  # this task's context: concurrent calls each see their own
-        return self._client().chat.completions.create_with_completion(**kwargs)
-
     async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T],
                                  schema: dict[str, Any] | None = None) -> tuple[T, Usage]:
         c = self.config
@@ -343,28 +255,21 @@ class LLMClient:
         temperature, seed = c.temperature, c.seed
         for attempt in range(c.max_retries + 1):
             try:
-                ep = await asyncio.to_thread(self.endpoint) if self._gguf() else self.endpoint()
+                t = self.transport()
+                await asyncio.to_thread(t.ready) if t.blocking else t.ready()
             except LLMError as e:
-                raise LLMError(e.kind, str(e), usage) from None
+                raise LLMError(e.kind, self.redact(str(e)), usage) from None
             except Exception as e:  # noqa: BLE001
-                raise LLMError("embedded_server", str(e), usage) from None
-            # max_retries is instructor's; num_retries=0 stops the OpenAI SDK's own hidden retries,
-            # so --retries bounds the real number of requests
-            kwargs: dict[str, Any] = {"model": ep.litellm_model, "messages": messages,
-                                      "response_model": response_model, "max_retries": 0, "num_retries": 0,
-                                      "temperature": temperature, "max_tokens": c.max_tokens,
-                                      "timeout": c.timeout_s, **c.extra_params}
+                raise LLMError("embedded_server", self.redact(str(e)), usage) from None
+            params: dict[str, Any] = {"temperature": temperature, "max_tokens": c.max_tokens, "timeout": c.timeout_s,
+                                      **c.extra_params}
             if seed is not None:
-                kwargs["seed"] = seed
-            if ep.api_base:
-                kwargs["api_base"] = ep.api_base
-            if ep.api_key:
-                kwargs["api_key"] = ep.api_key
+                params["seed"] = seed
             self.calls += 1
             usage.calls += 1
             try:
                 value, completion = await asyncio.wait_for(
-                    self._create(ep, kwargs, schema), timeout=c.timeout_s + 5)
+                    t.complete(messages, response_model, schema, params), timeout=c.timeout_s + 5)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout
@@ -381,13 +286,13 @@ class LLMClient:
                         int(partial.prompt_tokens or 0), int(partial.completion_tokens or 0))
                     usage.tokens_in += tin
                     usage.tokens_out += tout
-                last = (kind, _short(cause))
+                last = (kind, _short(cause, self.redact))
                 if kind in NOT_SENT:  # the SDK refused before sending: not a request, and hopeless
                     self.calls -= 1
                     usage.calls -= 1
                     last = (kind, f"no request was sent: {last[1]}")
                     break
-                if ep.embedded_server is not None and not ep.embedded_server.alive():
+                if t.lost():
                     kind = "connection"  # the embedded server died: ensure() restarts it next attempt
                 if kind not in RETRYABLE or attempt == c.max_retries:
                     break
@@ -401,7 +306,7 @@ class LLMClient:
                 await asyncio.sleep(min(delay, c.backoff_max_s))
         usage.latency_s = time.monotonic() - start
         usage.retries = max(0, usage.calls - 1)
-        raise LLMError(last[0], last[1], usage)
+        raise LLMError(last[0], self.redact(last[1]), usage)
 
 
 def _env_api_base(model: str) -> str | None:
@@ -414,51 +319,13 @@ def _env_api_base(model: str) -> str | None:
     return None
 
 
-_SECRET_PATTERNS = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-.=]{6,}|key-[A-Za-z0-9]{16,})")
-
-
-def redact(text: str) -> str:
-    """Providers echo request details (even the API key) in error messages: blank out every key
-    we can know of (key-like env values) and anything shaped like one."""
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and re.search(r"(KEY|TOKEN|SECRET|PASSWORD)", name.upper()):
-            text = text.replace(value, "[redacted]")
-    return _SECRET_PATTERNS.sub("[redacted]", text)
-
-
-def _short(e: BaseException) -> str:
+def _short(e: BaseException, redact: Callable[[str], str] = redact) -> str:
+    """One line naming the exception, redacted (before it is cut, so no secret is half kept)."""
     detail = str(e)
     if not detail and isinstance(e, TimeoutError):
         detail = "no complete response within the time limit"
     text = f"{type(e).__name__}: {detail}".replace("\n", " ")
     return redact(text)[:400]
-
-
-@functools.lru_cache(maxsize=4096)
-def schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
-    """JSON schema per response model class, built once (it was ~1 ms per call; treat as read-only)."""
-    return response_model.model_json_schema()
-
-
-_BOUND_SCHEMA: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-    "linernotes_bound_schema", default=None)
-
-
-@functools.lru_cache(maxsize=64)
-def _schema_bound(response_model: type[BaseModel]) -> type[BaseModel]:
-    """``response_model`` as an Instructor ``ResponseSchema`` whose JSON schema is the current
-    call's (``_BOUND_SCHEMA``). Instructor otherwise wraps the class anew on every call
-    (``create_model``, ~1 ms) and rebuilds its schema (~1 ms); one class per shape avoids both."""
-    from instructor import OpenAISchema
-
-    class Bound(response_model, OpenAISchema):  # type: ignore[valid-type, misc]
-        @classmethod
-        def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-            bound = _BOUND_SCHEMA.get()
-            return bound if bound is not None else super().model_json_schema(*args, **kwargs)
-
-    Bound.__name__ = Bound.__qualname__ = response_model.__name__  # the schema's name in the request
-    return Bound
 
 
 _UNPRICED: set[str] = set()
@@ -469,9 +336,7 @@ def _cost(completion: Any) -> float:
     if model in _UNPRICED:  # LiteLLM's failed price lookup costs ~1 ms per call: ask once per model
         return 0.0
     try:
-        import litellm
-
-        return float(litellm.completion_cost(completion_response=completion) or 0.0)
+        return float(import_litellm().completion_cost(completion_response=completion) or 0.0)
     except Exception:  # noqa: BLE001 (unknown/local models have no price)
         _UNPRICED.add(model)
         return 0.0

@@ -9,8 +9,8 @@ CPU is what caps throughput at high concurrency. This path sends the request Ins
 
 What it gives up: only ``openai/...`` models with an ``--api-base`` and the embedded model
 (anything else falls back to LiteLLM); no provider-specific parameter translation, no cost
-table (cost is 0, as for local models). Enable with ``LLMConfig(transport="fast")`` or
-``LINER_LLM_TRANSPORT=fast``.
+table (cost is 0, as for local models). Chosen by config: ``LLMConfig(transport="http")`` (old
+name ``fast``), ``liner tag --transport http``; ``linernotes.llm.transports.HTTPTransport`` wraps it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from pydantic import BaseModel
@@ -45,6 +46,12 @@ class FastCompletion:
 
     usage: dict[str, int] = field(default_factory=dict)
     model: str = ""
+
+
+def chat_url(api_base: str) -> str:
+    """``<api_base>/chat/completions``, the path joined before any query (``...?api-version=x``)."""
+    parts = urlsplit(api_base)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/chat/completions"))
 
 
 def supports(litellm_model: str, api_base: str | None) -> bool:
@@ -78,7 +85,7 @@ class FastTransport:
             **{k: v for k, v in params.items() if k in ("temperature", "max_tokens", "seed", "top_p", "stop")},
         }
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        url = api_base.rstrip("/") + "/chat/completions"
+        url = chat_url(api_base)
         session = await self._session()
         async with session.post(url, json=body, headers=headers,
                                         timeout=aiohttp.ClientTimeout(total=timeout)) as resp:

@@ -25,8 +25,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from linernotes.catalog import _RowBuilder
 from linernotes.config import TagConfig
+from linernotes.prepare import resolve_config, with_slots
 from linernotes.review.web.security import host_allowed, same
-from linernotes.runner import Enricher, with_catalog_defaults
+from linernotes.runner import Enricher
 from linernotes.runstore import OutputError, error_record
 from linernotes.schema import OutputRecord
 from linernotes.service.admission import Admission, Overloaded, TooLarge
@@ -70,17 +71,17 @@ class EnrichResponse(BaseModel):
     records: list[OutputRecord]
 
 
-def service_config(config: TagConfig, audio_root: Path | None) -> TagConfig:
-    """The runner's catalog defaults, with the audio folder playing the catalog's folder: request
-    items are untrusted, so their audio must resolve inside ``audio_root`` (default: the cwd)."""
-    folder = Path(audio_root or Path.cwd()).resolve()
-    return with_catalog_defaults(config, folder / "request.jsonl")
+def service_config(config: TagConfig, audio_root: Path | None, concurrency: int = 8) -> TagConfig:
+    """The runner's defaults, with the audio folder playing the catalog's folder: request items
+    are untrusted, so their audio must resolve inside ``audio_root`` (default: the cwd); the
+    embedded engine gets one slot per item enriched at once (capped as for ``liner tag``)."""
+    return with_slots(resolve_config(config, Path(audio_root or Path.cwd())), concurrency)
 
 
 def create_app(config: TagConfig, options: ServiceOptions | None = None, enricher: Enricher | None = None) -> FastAPI:
     """The app; the Enricher (models, packs, indexes) is built at startup unless one is given."""
     opts = options or ServiceOptions()
-    config = service_config(config, opts.audio_root)
+    config = service_config(config, opts.audio_root, opts.concurrency)
     metrics = ServiceMetrics()
     state: dict[str, Any] = {"enricher": enricher, "log": None, "ready": False}
     admission: list[Admission] = []  # made on the serving loop (its Semaphore binds to it)

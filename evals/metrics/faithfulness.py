@@ -3,21 +3,27 @@
 
 Contexts = the item's visible inputs plus the tool evidence (genre/mood candidates, lexicon hits,
 clauses, lexical valence, language guess). The judge is configurable: ``embedded`` /
-``local:/x.gguf`` use the embedded llama.cpp server's OpenAI-compatible endpoint; any other name
-is an OpenAI-compatible model at ``judge_api_base`` (or OpenAI, key from the environment).
-A judge failure is counted by kind, never scored as 0 or 1.
+``local:/x.gguf`` use the embedded engine; any other name is an OpenAI-compatible model at
+``judge_api_base`` (or OpenAI, key from the environment). Every judge call goes through the
+tagger's ``LLMClient`` (retries, usage, cache, redaction). A judge failure is counted by kind
+(``llm.<kind>`` for a call that failed for good), never scored as 0 or 1.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from typing import TypeVar
+
+from pydantic import BaseModel
+from ragas.llms.base import InstructorBaseRagasLLM
 
 from linernotes.config import TagConfig
 from linernotes.evals.record import ItemResult
+from linernotes.llm.client import LLMClient, LLMConfig, LLMError
+from linernotes.schema import Usage
 
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+T = TypeVar("T", bound=BaseModel)
 
 USER_INPUT = "Tag this catalog item (genres, moods, valence, policy) and explain why in one sentence."
 
@@ -41,29 +47,56 @@ def contexts_for(item: ItemResult) -> list[str]:
     return [c for c in out if c]
 
 
-def judge_llm(judge: str, config: TagConfig, api_base: str | None = None) -> Any:
-    from openai import AsyncOpenAI
-    from ragas.llms.base import llm_factory
+class ClientJudge(InstructorBaseRagasLLM):
+    """ragas' structured-LLM interface over our ``LLMClient``: the judge's calls get the same
+    retries, usage accounting (``usage``), cache and redaction as the tagger's."""
 
-    if judge == "embedded" or judge.startswith("local:"):
-        from linernotes.llm.client import LLMClient, LLMConfig
+    def __init__(self, client: LLMClient):
+        self.client = client
+        self.usage = Usage()
 
-        ep = LLMClient(LLMConfig(model=judge, threads=config.llm.threads, parallel=1, use_cache=False)).endpoint()
-        client = AsyncOpenAI(base_url=ep.api_base, api_key=ep.api_key or "none")
-        model = ep.litellm_model.removeprefix("openai/")
-    else:
-        client = AsyncOpenAI(base_url=api_base) if api_base else AsyncOpenAI()
-        model = judge
-    return llm_factory(model, client=client, temperature=0.0, max_tokens=512)
+    async def agenerate(self, prompt: str, response_model: type[T]) -> T:
+        try:
+            value, usage = await self.client.structured([{"role": "user", "content": prompt}], response_model)
+        except LLMError as e:
+            self._add(e.usage)
+            raise
+        self._add(usage)
+        return value
+
+    def generate(self, prompt: str, response_model: type[T]) -> T:
+        return asyncio.run(self.agenerate(prompt, response_model))
+
+    def _add(self, u: Usage) -> None:
+        self.usage = self.usage.model_copy(update={
+            "calls": self.usage.calls + u.calls, "tokens_in": self.usage.tokens_in + u.tokens_in,
+            "tokens_out": self.usage.tokens_out + u.tokens_out, "cost_usd": self.usage.cost_usd + u.cost_usd})
+
+
+def judge_config(judge: str, config: TagConfig, api_base: str | None = None) -> LLMConfig:
+    """The judge's LLM config: ``embedded`` / ``local:/x.gguf`` on the embedded engine (one slot);
+    any other name is an OpenAI-compatible model at ``api_base`` (or OpenAI; key from the
+    environment); a bare name is taken as ``openai/<name>``. JSON mode, as ragas prompts for it."""
+    local = judge == "embedded" or judge.startswith("local:")
+    model = judge if local or "/" in judge else f"openai/{judge}"
+    return LLMConfig(model=model, api_base=None if local else api_base, threads=config.llm.threads, parallel=1,
+                     max_tokens=512, mode="json", max_retries=2, use_cache=config.llm.use_cache,
+                     cache_path=config.llm.cache_path)
+
+
+def judge_llm(judge: str, config: TagConfig, api_base: str | None = None) -> ClientJudge:
+    return ClientJudge(LLMClient(judge_config(judge, config, api_base)))
 
 
 async def judge_faithfulness(items: list[ItemResult], judge: str, config: TagConfig, max_items: int | None = None,
                              api_base: str | None = None, timeout_s: float = 300.0):
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # read at ragas' first event, not at import
     from ragas.metrics.collections import Faithfulness
 
     from linernotes.evals.scoring import JudgeScores
 
-    metric = Faithfulness(llm=judge_llm(judge, config, api_base))
+    llm = judge_llm(judge, config, api_base)
+    metric = Faithfulness(llm=llm)
     scores: list[float | None] = [None] * len(items)
     failures: dict[str, int] = {}
     todo = [i for i, it in enumerate(items) if it.prediction and (it.prediction.get("rationale") or "").strip()]
@@ -81,6 +114,6 @@ async def judge_faithfulness(items: list[ItemResult], judge: str, config: TagCon
             else:
                 scores[i] = value
         except Exception as e:  # noqa: BLE001 (a judge failure is counted, not fatal)
-            kind = type(e).__name__
+            kind = f"llm.{e.kind}" if isinstance(e, LLMError) else type(e).__name__
             failures[kind] = failures.get(kind, 0) + 1
-    return JudgeScores(scores=scores, failures=failures, judge=judge)
+    return JudgeScores(scores=scores, failures=failures, judge=judge, usage=llm.usage)

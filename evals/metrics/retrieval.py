@@ -15,10 +15,9 @@ import numpy as np
 
 from linernotes.evals.metrics.core import Scored, ratio_stat
 
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-
 
 def _metrics():
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # read at ragas' first event, not at import
     from ragas.metrics import NonLLMContextPrecisionWithReference, NonLLMContextRecall
     from ragas.metrics._string import ExactMatch
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from pydantic import BaseModel
 
 from linernotes.config import TagConfig
 from linernotes.evals.metrics.faithfulness import judge_faithfulness
@@ -76,10 +77,42 @@ def test_a_judge_that_extracts_no_claims_is_counted_as_no_claims(monkeypatch):
 
 def test_a_judge_answer_of_the_wrong_shape_is_counted_by_its_error_kind(monkeypatch):
     """Made up, same kind: the plain stub answers ``{}`` (no ``statements`` field), which ragas'
-    structured call rejects after its retries: counted under the exception's kind, never scored."""
+    structured call rejects after the client's retries: counted under the failure's kind, never scored."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     with StubServer() as stub:
         result = asyncio.run(judge_faithfulness(_items()[:1], "judge-model", TagConfig(), api_base=stub.base_url))
     assert result.scores == [None]
-    assert result.failures == {"InstructorRetryException": 1}
+    assert result.failures == {"llm.bad_response": 1}  # the shared client's kind, after its retries
     assert "no_claims" not in result.failures
+
+
+def test_judge_calls_go_through_the_tagger_client(monkeypatch):
+    """The judge is an ``LLMClient`` like the tagger's: its calls are counted and accounted (usage
+    on the scores), and a failure's message is redacted by the client, even when the endpoint
+    echoes the caller's key back."""
+    from linernotes.evals.metrics.faithfulness import ClientJudge, judge_config
+    from linernotes.llm.client import LLMClient, LLMError
+
+    key = "judge-key-not-key-shaped-991"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    seen: list[dict[str, Any]] = []
+    with StubServer(intercept=_judge(1, seen)) as stub:
+        result = asyncio.run(judge_faithfulness(_items(), "judge-model", TagConfig(), api_base=stub.base_url))
+    assert result.usage is not None and result.usage.calls == len(seen) == 2
+    assert result.usage.tokens_in > 0 and result.usage.tokens_out > 0
+
+    async def refuse(body: dict[str, Any]) -> web.Response:
+        return web.json_response({"error": {"message": f"Incorrect API key provided: {key}"}}, status=401)
+
+    with StubServer(intercept=refuse) as stub:
+        client = LLMClient(judge_config("judge-model", TagConfig(), api_base=stub.base_url))
+        judge = ClientJudge(client)
+        with pytest.raises(LLMError) as err:
+            asyncio.run(judge.agenerate("Split into statements: techno.", _Statements))
+        assert stub.count == 1
+    assert err.value.kind == "auth" and key not in str(err.value) and "[redacted]" in str(err.value)
+    assert client.calls == 1 and judge.usage.calls == 1  # the failed attempt is counted too
+
+
+class _Statements(BaseModel):
+    statements: list[str]

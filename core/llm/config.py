@@ -1,0 +1,36 @@
+"""How the model is reached: ``LLMConfig``, a plain pydantic model (no client, no SDK imported),
+so the run's ``TagConfig`` can hold it without depending on the LLM stack."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+EMBEDDED = "embedded"
+
+
+class LLMConfig(BaseModel):
+    """Everything that decides how the model is reached. Keys never live here: LiteLLM reads them
+    from the environment, so they cannot leak into manifests or caches."""
+
+    model: str = EMBEDDED
+    api_base: str | None = None
+    timeout_s: float = 120.0
+    max_retries: int = 4
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    temperature: float = 0.0
+    seed: int = 0
+    max_tokens: int = 320
+    threads: int = 1
+    parallel: int | None = Field(None, ge=1, description="embedded engine slots (requests it serves at once) in "
+                                 "this process; None: worked out from the run's concurrency by the run preparation")
+    mode: str = "json_schema"
+    cache_path: str | None = None
+    use_cache: bool = True
+    extra_params: dict[str, Any] = Field(default_factory=dict)
+    transport: Literal["litellm", "http", "fast"] = Field(
+        "litellm", description="litellm: any provider; http (old name: fast): one aiohttp POST to an "
+        "OpenAI-compatible endpoint (openai/... with api_base, json_schema mode; else litellm). A local GGUF "
+        "runs on the embedded engine, reached over this wire")

@@ -1,0 +1,222 @@
+"""One run preparation for every runner: local (``run_batch``), ``--workers`` (``run_parallel``),
+Beam (``run_beam``), eval (``evaluate``) and the online service (``create_app``).
+
+What is decided here, once, so a runner only schedules items:
+
+- defaults: relative audio paths resolve against the catalog's folder (``audio_base``), and —
+  catalog content being untrusted — audio must stay inside that folder (``audio_root``) unless
+  the caller set another; both or neither, never one without the other;
+- redaction: the config as written to manifests (credentials in ``--api-base`` blanked) and the
+  ``Redactor`` every error message goes through;
+- resume: the identity an output is bound to, and the check against the one it was started with;
+- the manifest: what every runner writes next to its output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from linernotes import __version__
+from linernotes.config import TagConfig
+from linernotes.llm.redact import Redactor, redact_url
+from linernotes.runstore import OutputError, error_record
+from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
+
+
+class RunOptions(BaseModel):
+    """What to read, where to write, and how much at once (not what the answers are: TagConfig)."""
+
+    input: Path
+    output: Path
+    mapping: dict[str, str] = Field(default_factory=dict)
+    drop: list[str] = Field(default_factory=list)
+    keep_extra: bool = True
+    limit: int | None = Field(None, ge=1)
+    concurrency: int = Field(4, ge=1, le=1024)
+    sync: str = "line"
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "linernotes": __version__}
+    for name in ("langgraph", "litellm", "instructor", "pydantic", "xllamacpp", "datasets", "ragas"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def manifest_path(output: Path) -> Path:
+    return output.with_name(output.name + ".manifest.json")
+
+
+# -- defaults ------------------------------------------------------------------------------------
+def resolve_config(config: TagConfig, folder: str | Path) -> TagConfig:
+    """``config`` with ``audio_base`` and ``audio_root`` defaulted to ``folder`` (absolute) where
+    unset. Idempotent: a resolved config comes back unchanged."""
+    where = str(Path(folder).resolve())
+    update = {k: where for k in ("audio_base", "audio_root") if getattr(config, k) is None}
+    return config.model_copy(update=update) if update else config
+
+
+MAX_EMBEDDED_SLOTS = 8  # more llama.cpp slots add context memory without throughput on a few CPU cores
+
+
+def embedded_slots(concurrency: int, workers: int = 1) -> int:
+    """The embedded engine's slots in one process: its share of the run's in-flight items
+    (``ceil(concurrency / workers)``), at least 1, at most ``MAX_EMBEDDED_SLOTS``."""
+    return max(1, min(MAX_EMBEDDED_SLOTS, -(-concurrency // max(1, workers))))
+
+
+def with_slots(config: TagConfig, concurrency: int, workers: int = 1) -> TagConfig:
+    """``config`` with ``llm.parallel`` worked out per process (``embedded_slots``) unless set."""
+    if config.llm.parallel is not None:
+        return config
+    llm = config.llm.model_copy(update={"parallel": embedded_slots(concurrency, workers)})
+    return config.model_copy(update={"llm": llm})
+
+
+def with_catalog_defaults(config: TagConfig, catalog: str | Path) -> TagConfig:
+    """``resolve_config`` against the catalog file's folder."""
+    return resolve_config(config, Path(catalog).resolve().parent)
+
+
+# -- redaction -----------------------------------------------------------------------------------
+def redacted_config(config: TagConfig) -> dict[str, Any]:
+    """The config as JSON with credentials stripped from ``llm.api_base`` (``user:token@``,
+    ``?api_key=``): what manifests, run records and resume identities hold."""
+    data = config.model_dump(mode="json")
+    if data["llm"].get("api_base"):
+        data["llm"]["api_base"] = redact_url(data["llm"]["api_base"])
+    return data
+
+
+def redactor(config: TagConfig) -> Redactor:
+    """The redaction every error message of a run with ``config`` goes through."""
+    return Redactor(config.llm.api_base)
+
+
+def exception_record(item_id: str | None, line: int | None, exc: BaseException, redact: Redactor) -> OutputRecord:
+    """An unexpected exception as the item's error record (``internal.<Type>``), message redacted."""
+    info = ErrorInfo(kind=f"internal.{type(exc).__name__}", message=redact(str(exc))[:500], line=line)
+    return error_record(item_id, info)
+
+
+# -- resume --------------------------------------------------------------------------------------
+# LLMConfig fields that change how an answer is fetched, never what it is: a resume may change them
+_RUNTIME_LLM_FIELDS = {"timeout_s", "max_retries", "backoff_base_s", "backoff_max_s", "threads", "parallel",
+                       "cache_path", "use_cache", "transport"}
+
+
+class ResumeMismatch(OutputError):
+    """The output was started with a different configuration (exit code 2)."""
+
+
+def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
+    """Everything that decides an output line, flattened to ``{"llm.model": ..., ...}``; a resume
+    must match it exactly, or one file would mix two configurations' records.
+
+    ``config`` is the configuration the caller asked for (before catalog defaults); runtime knobs
+    (concurrency, retries, timeouts, threads, cache) are left out. ``model_identity`` goes in as
+    a digest: it may hold an endpoint URL with credentials."""
+    data = redacted_config(config)
+    flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
+    flat.update(data)
+    flat.update({"map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
+                 "prompt_hash": prompt_hash,
+                 "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
+    return flat
+
+
+def check_resume(output: Path, identity: dict[str, Any], has_records: bool) -> None:
+    """Refuse to add to an output written under another configuration (raises ResumeMismatch
+    naming the first differences). An output with no records, or no manifest, or a manifest
+    from before identities were recorded, is accepted."""
+    mpath = manifest_path(output)
+    if not has_records or not mpath.exists():
+        return
+    try:
+        old = json.loads(mpath.read_text()).get("resume_identity")
+    except (OSError, ValueError) as e:
+        raise OutputError(f"{mpath}: unreadable manifest ({e}); use another -o or delete the old output") from None
+    if not isinstance(old, dict):
+        return
+    diff = [k for k in sorted(set(old) | set(identity)) if old.get(k) != identity.get(k)]
+    if diff:
+        shown = "; ".join(f"{k}: {_brief(old.get(k))} -> {_brief(identity.get(k))}" for k in diff[:3])
+        more = f" (+{len(diff) - 3} more)" if len(diff) > 3 else ""
+        raise ResumeMismatch(f"{output} was started with a different configuration ({shown}{more}); "
+                             "rerun with the same options, or use another -o")
+
+
+def _brief(v: Any) -> str:
+    text = json.dumps(v, sort_keys=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def model_identity(rt: Any) -> str:
+    """The model's cache identity (endpoint, GGUF content), or its label for runtimes without one."""
+    return str(getattr(rt.llm, "cache_identity", None) or rt.llm.model_label)
+
+
+# -- the prepared run ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run as every runner sees it: ``config`` is what the graph runs with (defaults set);
+    ``requested`` is what the caller asked for (resume identities compare it)."""
+
+    requested: TagConfig
+    config: TagConfig
+    opts: RunOptions
+    runner: str
+    redact: Redactor
+
+    def identity(self, runtime: Any) -> dict[str, Any]:
+        return resume_identity(self.requested, self.opts, model_identity(runtime), runtime.prompt.hash)
+
+    def check_resume(self, runtime: Any, has_records: bool) -> dict[str, Any]:
+        """The resume identity, after refusing an output started under another one."""
+        identity = self.identity(runtime)
+        check_resume(self.opts.output, identity, has_records)
+        return identity
+
+    def manifest(self, runtime: Any = None, identity: dict[str, Any] | None = None,
+                 **extra: Any) -> dict[str, Any]:
+        """The manifest's opening fields (the caller adds status, summary, finish time). Without a
+        runtime (Beam builds the graph on its workers) the model/prompt fields are left out."""
+        opts = self.opts
+        out: dict[str, Any] = {
+            "started": datetime.now(UTC).isoformat(), "runner": self.runner, "input": str(opts.input),
+            "output": str(opts.output), "options": opts.model_dump(mode="json", exclude={"input", "output"}),
+            "config": redacted_config(self.config), "config_digest": self.requested.digest(),
+        }
+        if identity is not None:
+            out["resume_identity"] = identity
+        if runtime is not None:
+            out.update({"model": runtime.llm.model_label, "prompt": runtime.prompt.name,
+                        "prompt_hash": runtime.prompt.hash, "schema_version": SCHEMA_VERSION,
+                        "tool_versions": runtime.tool_versions,
+                        "cache": str(runtime.llm.cache.path) if runtime.llm.cache is not None else None})
+        out["packages"] = package_versions()
+        out.update(extra)
+        return out
+
+
+def prepare_run(config: TagConfig, opts: RunOptions, runner: str = "local", workers: int = 1,
+                folder: str | Path | None = None) -> PreparedRun:
+    """Prepare a run of ``config`` over ``opts.input`` in ``workers`` processes: audio defaults
+    against ``folder`` (the catalog's folder unless given), the embedded engine's slots per process
+    (``opts.concurrency`` shared by the workers), and the run's redaction. Pure: the same
+    arguments give the same run."""
+    resolved = resolve_config(config, folder if folder is not None else Path(opts.input).resolve().parent)
+    resolved = with_slots(resolved, opts.concurrency, workers)
+    return PreparedRun(requested=config, config=resolved, opts=opts, runner=runner, redact=redactor(config))
