@@ -41,7 +41,7 @@ class RecordingLLM:
                 enum = (prop.get("items") or {}).get("enum") or []
                 answer[name] = enum[: max(1, prop.get("minItems", 0))] if prop.get("minItems") else enum[:1]
             elif "enum" in prop:
-                answer[name] = prop["enum"][-1] if prop.get("type") == "string" else prop["enum"][0]
+                answer[name] = prop["enum"][0]
             elif prop.get("type") == "boolean":
                 answer[name] = False
             else:
@@ -82,8 +82,9 @@ def test_only_undecided_fields_are_asked_and_the_schema_is_restricted_to_them() 
     messages, schema = llm.requests[0]
     asked = e.provenance.llm_fields
     assert asked and set(asked) < set(LLM_FIELDS), asked
-    assert "language" in asked and "genres" in asked, "both are routed as they stand and the LLM can change them"
+    assert "genres" in asked, "routed as it stands (no exemplars, a weak shortlist) and the LLM can change it"
     assert "moods" in asked, "advisory moods ride along once a call is made"
+    assert "language" not in asked, "a language only the LLM names is never accepted by the router: no use asking"
     assert "valence" not in asked and "policy" not in asked, "the shipped combiners decide them without drafts"
     keys = {"policy": "clauses"}
     assert set(schema["properties"]) == {keys.get(f, f) for f in asked}
@@ -133,3 +134,15 @@ def test_a_combiner_never_reads_the_answer_of_a_field_it_was_not_asked() -> None
     assert list(scalar_dense(partial)) == list(scalar_dense(partial.without_draft()))
     answered = Observation(item=item, evidence={"lexical_valence": 0.5}, draft={"valence": "very positive"})
     assert list(scalar_dense(answered)) != list(scalar_dense(answered.without_draft()))
+
+
+def test_an_undetermined_language_is_an_abstention_not_a_review_reason() -> None:
+    """No catalog tag and too little text for language id: the record says 'und' and is not
+    routed for it; a language only the LLM claims (``--llm always``) is routed at 0.30."""
+    never, _ = _tag(UNDECIDED, "never")
+    e = never["enrichment"]
+    assert e.language == "und" and e.confidence.language < 0.5
+    assert not any("language" in r for r in e.review.reasons), e.review.reasons
+    always, _ = _tag(UNDECIDED, "always")  # the recording double answers the first language enum (en)
+    a = always["enrichment"]
+    assert a.language != "und" and any(r.startswith("low confidence: language") for r in a.review.reasons)

@@ -157,6 +157,11 @@ def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:
     for name in rt.config.review_fields:
         if name in view.conf.calibrated and name not in view.thresholds:
             continue  # advisory: no confidence reached the target precision out of fold (see the card)
+        if name == "language" and view.language == "und":
+            # an abstention claims nothing a reviewer could confirm: the catalog gave no tag and the
+            # text was too short or too mixed for language id (a title/artist line), which is all a
+            # reviewer would see too
+            continue
         value = getattr(view.conf, name, None)
         limit = view.thresholds.get(name, rt.config.review_threshold)
         if value is not None and value < limit:

@@ -6,8 +6,8 @@ and asks the LLM only about a review field that both
 
 - would be routed to review as it stands (confidence below its threshold: the fusion artifact's
   calibrated threshold, else the run's ``review_threshold``), and
-- can change with the LLM's answer (a combiner fitted without drafts, the lexicon's explicit
-  flag, or a language the catalog or the language-id tool already gives cannot).
+- can change with the LLM's answer (a combiner fitted without drafts cannot, nor can the
+  lexicon's explicit flag; a language only the LLM names is never accepted by the router).
 
 A field the router would auto-accept is decided: asking the LLM could not be justified by the
 router's own standard. Advisory fields (moods; a calibrated field no threshold reached) never
@@ -18,7 +18,7 @@ moods come from the model whenever it was consulted.
 from __future__ import annotations
 
 from linernotes.agents.nodes.fuse import fuse
-from linernotes.agents.nodes.route import BCP47, field_view, low_confidence
+from linernotes.agents.nodes.route import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.fusion.decide import Decision, reads_draft
@@ -39,9 +39,9 @@ def llm_can_change(field: str, state: GraphState, rt: AgentRuntime, decisions: d
             # the rules turn a cited clause into a flag only with an exact quote (verbose format)
             return rt.prompt.answer != "compact" and bool(ev.clauses)
         return True  # the hand-set rules take the draft's answer
-    if field == "language":
-        return not (item.language and BCP47.match(item.language.strip())) and not ev.language_guess
-    return False  # explicit: the lexicon decides; moods: advisory
+    # language: the router never accepts a tag only the LLM gives (confidence 0.3), so asking
+    # cannot decide it; explicit: the lexicon decides; moods: advisory
+    return False
 
 
 def undecided(state: GraphState, rt: AgentRuntime) -> list[str]:
