@@ -42,7 +42,9 @@ async def capture(work: Path) -> dict[str, Any]:
 
     llm_client.LLMClient.structured = spy
     try:
-        config = TagConfig(llm=LLMConfig(use_cache=False, seed=0))
+        # --llm always: every built-in field of every item is asked (the cascade, the default,
+        # asks for few on this slice), so the requests show how the built-ins compose
+        config = TagConfig(llm=LLMConfig(use_cache=False, seed=0), llm_mode="always")
         await evaluate(EvalOptions(spec="ci-slice", output=work / "run.json", resamples=0, concurrency=1), config)
     finally:
         llm_client.LLMClient.structured = real
