@@ -73,6 +73,23 @@ def run_liner_in_process(args: list[str], env: dict[str, str] | None = None, tim
     return subprocess.CompletedProcess(["liner", *map(str, args)], r.exit_code, r.stdout, stderr)
 
 
+@pytest.fixture(scope="session")
+def forkcli():
+    """One warm fork server (tests/reliability/forkcli.py) for the whole session: every run is
+    still a real forked ``liner`` process, and the interpreter that forks them imports LiteLLM,
+    langgraph and the tools once, not once per directory that uses it."""
+    import importlib.util
+
+    path = REPO / "tests" / "reliability" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("reliability_conftest", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    cli = mod.ForkCli()
+    yield cli
+    cli.close()
+
+
 @pytest.fixture(scope="session")  # a plain function: session scope lets module fixtures run the CLI too
 def liner():
     return run_liner

@@ -60,11 +60,7 @@ class ForkCli:
         self.proc.wait(30)
 
 
-@pytest.fixture(scope="session")
-def forkcli():
-    cli = ForkCli()
-    yield cli
-    cli.close()
+# ``forkcli`` (one warm ForkCli for the whole session, shared with tests/sinks) is in tests/conftest.py
 
 
 @pytest.fixture(scope="module")

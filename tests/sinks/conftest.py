@@ -1,11 +1,10 @@
-"""Fixtures for the sink tests: the stub endpoint (a test double) and the reliability suite's
-warm fork server for real ``liner`` processes that can be SIGKILLed."""
+"""Fixtures for the sink tests: the stub endpoint (a test double). The reliability suite's warm
+fork server for real ``liner`` processes that can be SIGKILLed (``forkcli``) is session-wide, in
+tests/conftest.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import hypothesis  # noqa: F401
@@ -16,15 +15,6 @@ from linernotes.testing.openai_stub import StubServer
 # Why hypothesis is imported here: its pytest plugin imports it at the terminal summary, and after
 # Beam has raised the recursion limit CPython 3.11.7 can fail that import ("AST constructor
 # recursion depth mismatch", an INTERNALERROR after every test passed). Imported first, it never is.
-RELIABILITY = Path(__file__).resolve().parents[1] / "reliability"
-
-
-def _reliability_conftest():
-    spec = importlib.util.spec_from_file_location("reliability_conftest", RELIABILITY / "conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +28,6 @@ def slow_stub():
     """20 ms per answer, so several items are in flight when a kill lands."""
     with StubServer(latency_ms=20) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def forkcli():
-    cli = _reliability_conftest().ForkCli()
-    yield cli
-    cli.close()
 
 
 def write_catalog(path: Path, n: int, bad_lines: int = 0) -> Path:
