@@ -61,7 +61,9 @@ def _example(mode: str, rationale: bool) -> dict[str, Any]:
             "elapsed_s": round(s.elapsed_s, 2), "items_per_s": round(s.items_per_s, 3),
             "llm_calls_per_item": round(s.llm_calls / n, 3), "tokens_out_per_item": round(s.tokens_out / n, 1),
             "tokens_in_per_item": round(s.tokens_in / n, 1),
-            "prompt_tokens_evaluated_per_item": round(sum(p.get("tokens_evaluated") or p["tokens_in"]
+            # llama.cpp reuses a cached prompt prefix (the stable instructions come first)
+            "prompt_tokens_cached_per_item": round(sum(p.get("tokens_cached", 0) for p in prov) / n, 1),
+            "prompt_tokens_evaluated_per_item": round(sum(p["tokens_in"] - p.get("tokens_cached", 0)
                                                           for p in prov) / n, 1)}
 
 

@@ -124,11 +124,14 @@ class Usage(BaseModel):
     """LLM usage of one item: ``calls`` requests sent (every attempt, retries and re-asks
     included; not cache hits, not calls the SDK refused to send), tokens as the provider
     reported them, ``cost_usd`` from LiteLLM's price table (0 for local/unpriced models),
-    ``latency_s`` wall seconds across attempts, ``retries`` transport retries."""
+    ``latency_s`` wall seconds across attempts, ``retries`` transport retries; ``tokens_cached``:
+    of ``tokens_in``, those the engine served from its prompt cache (a reused prefix), so the
+    prompt tokens it evaluated are ``tokens_in - tokens_cached``."""
 
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int = 0
     cost_usd: float = 0.0
     latency_s: float = 0.0
     cache_hit: bool = False
@@ -139,6 +142,7 @@ class Usage(BaseModel):
             calls=self.calls + other.calls,
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
+            tokens_cached=self.tokens_cached + other.tokens_cached,
             cost_usd=self.cost_usd + other.cost_usd,
             latency_s=self.latency_s + other.latency_s,
             cache_hit=self.cache_hit and other.cache_hit,
@@ -153,6 +157,7 @@ class Provenance(BaseModel):
     tool_versions: dict[str, str] = Field(default_factory=dict)
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int = Field(0, description="prompt tokens served from the engine's prompt cache (prefix reuse)")
     cost_usd: float = 0.0
     latency_s: float = 0.0
     cache_hit: bool = False

@@ -185,6 +185,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
 
     prov = Provenance(model=rt.llm.model_label, prompt_hash=rt.prompt.hash,
                       tool_versions=rt.tool_versions, tokens_in=usage.tokens_in, tokens_out=usage.tokens_out,
+                      tokens_cached=usage.tokens_cached,
                       cost_usd=round(usage.cost_usd, 8), latency_s=round(usage.latency_s, 4),
                       cache_hit=usage.cache_hit and usage.calls == 0, llm_calls=usage.calls,
                       attempts=state.get("attempts", 1), fusion=rt.fusion.content_hash if rt.fusion else None,

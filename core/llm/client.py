@@ -147,6 +147,18 @@ def _usage_of(obj: Any) -> tuple[int, int]:
     return int(get("prompt_tokens", 0) or 0), int(get("completion_tokens", 0) or 0)
 
 
+def _cached_of(obj: Any) -> int:
+    """Prompt tokens the engine served from its prompt cache (``usage.prompt_tokens_details.
+    cached_tokens``: OpenAI's field, which llama.cpp's server and LiteLLM report too); 0 if absent."""
+    u = getattr(obj, "usage", None)
+    details = (u.get("prompt_tokens_details") if isinstance(u, dict) else getattr(u, "prompt_tokens_details", None)
+               ) if u is not None else None
+    if details is None:
+        return 0
+    value = details.get("cached_tokens") if isinstance(details, dict) else getattr(details, "cached_tokens", 0)
+    return int(value or 0) if isinstance(value, int | float) else 0
+
+
 class LLMClient:
     """Async structured completions. Create once per process; share across items."""
 
@@ -273,6 +285,7 @@ class LLMClient:
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout
+                usage.tokens_cached += _cached_of(completion)
                 usage.cost_usd += _cost(completion)
                 usage.latency_s = time.monotonic() - start
                 usage.retries = attempt
