@@ -48,6 +48,12 @@ def preload() -> None:
     for tax in {id(t): t for t in [*rt.genre_taxonomies.values(), rt.moods]}.values():
         shortlist("warm up: deep house with a bright piano", tax, 5)  # builds the lazy indexes once
     lookup({"title": "warm up"}, rt.policy)
+    # the prose tools import NLTK, TextBlob, AFINN and the language model on first use (~5 s of
+    # CPU); warmed here, every forked run inherits them instead of importing them again
+    from linernotes.agents.nodes.run_tools import text_tools
+    from linernotes.schema import Item
+
+    text_tools(Item(id="warm-up", title="warm up", description="a calm warm up song, slow and reflective"), rt.policy)
 
 
 def child(cmd: dict) -> None:
