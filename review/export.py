@@ -170,6 +170,11 @@ def _dataset(rows: list[dict[str, Any]]):
         check_columns([(f"gold row {n} (id {r.get('id')!r:.80})", r) for n, r in enumerate(rows, 1)])
     except SourceError as e:
         raise ExportError(str(e)) from None
+    # Dataset.from_list takes its columns from the first row only: a column that first appears in a
+    # later row (an episode's transcript after a track, a text signal decided only on episodes)
+    # would be dropped silently, gold labels with it. Every row gets every column (None if absent).
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    rows = [{k: r.get(k) for k in columns} for r in rows]
     try:
         return Dataset.from_list(rows)
     except Exception as e:  # noqa: BLE001 - pyarrow raises several unrelated types; all mean "cannot write"
