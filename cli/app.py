@@ -93,6 +93,26 @@ def _fail(msg: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# TagConfig / LLMConfig field -> the `liner tag` option that sets it (an option's value that fails the
+# config's validation is reported under the option's name, not pydantic's "1 validation error for ...")
+_OPTION_OF = {"llm_mode": "--llm", "audio_max_seconds": "--max-audio-seconds", "audio_root": "--audio-root",
+              "timeout_s": "--timeout", "max_retries": "--retries", "use_cache": "--cache",
+              "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy"}
+
+
+def _error_line(e: BaseException) -> str:
+    """One line for an error raised while setting up a run: a pydantic ValidationError names the
+    option and pydantic's reason (``--llm: Input should be 'auto', 'always' or 'never'``)."""
+    from pydantic import ValidationError
+
+    if isinstance(e, ValidationError) and e.errors():
+        err = e.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        opt = _OPTION_OF.get(field, "--" + field.replace("_", "-")) if field else e.title
+        return f"{opt}: {err['msg']} (got {err.get('input')!r})"
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="LiteLLM model string, 'embedded' (default) "
                                        "or local:/path/to/model.gguf")]
 
@@ -185,7 +205,7 @@ def tag(
             with progress_reporter(progress, total, progress_every) as bar:
                 summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
     except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
-        _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+        _fail(_error_line(e))
     print_summary(summary, output)
     raise typer.Exit(summary.exit_code)
 

@@ -40,6 +40,18 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path, liner_in_process) ->
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--llm", "sometimes"], "--llm: Input should be 'auto', 'always' or 'never' (got 'sometimes')"),
+    (["--max-audio-seconds", "-1"], "--max-audio-seconds: Input should be greater than 0"),
+])
+def test_bad_option_value_names_the_option(tmp_path: Path, liner_in_process, args, expected) -> None:
+    """An option value the run config refuses names the option and the reason, on one line (it was
+    pydantic's first line alone: "1 validation error for TagConfig")."""
+    r = liner_in_process(["tag", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "--dry-run", *args])
+    assert r.returncode == 2 and expected in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_bad_rows_only_give_error_records_and_exit_1(tmp_path: Path, liner_in_process) -> None:
     cat = tmp_path / "bad.jsonl"
     cat.write_bytes(b'{"title": "no id"}\n{oops\n{"id": "a", "type": "film"}\n')
