@@ -72,6 +72,7 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
     prov = enrichment.provenance
     prov = prov.model_copy(update={
         "tokens_in": prov.tokens_in + usage.tokens_in, "tokens_out": prov.tokens_out + usage.tokens_out,
+        "tokens_cached": prov.tokens_cached + usage.tokens_cached,
         "cost_usd": round(prov.cost_usd + usage.cost_usd, 8), "latency_s": round(prov.latency_s + usage.latency_s, 4),
         "llm_calls": prov.llm_calls + usage.calls, "cache_hit": prov.cache_hit and usage.calls == 0})
     all_reasons = list(dict.fromkeys([*enrichment.review.reasons, *reasons]))
