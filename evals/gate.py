@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.metrics.core import Scored
@@ -53,6 +53,10 @@ class Rule(BaseModel):
     the two-sided ``confidence`` interval of record minus best baseline (paired, same items and
     clusters) must reach ``margin``. The best baseline is the one with the best point value."""
 
+    # a misspelt key (``directon: lower``) must not fall back to the default silently: an MAE rule
+    # would then read a rise in error as an improvement
+    model_config = ConfigDict(extra="forbid")
+
     metric: str
     kind: Literal["no_regression", "beats_baseline"] = "no_regression"
     margin: float = Field(0.0, description="beats_baseline: least record minus best baseline, metric units")
@@ -64,6 +68,8 @@ class Rule(BaseModel):
 
 
 class Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     rules: list[Rule]
 
 
@@ -110,7 +116,11 @@ def load_rules(path: str | Path | None = None) -> Rules:
         return Rules.model_validate(yaml.safe_load(text))
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
-    except (yaml.YAMLError, ValidationError) as e:
+    except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
+        err = e.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "rules"
+        raise GateError(f"{path}: not a valid gates file: {where}: {err['msg']}") from None
+    except yaml.YAMLError as e:
         raise GateError(f"{path}: not a valid gates file: {str(e).splitlines()[0]}") from None
 
 

@@ -4,12 +4,13 @@ The CLI runs in-process (typer's CliRunner): the same code path without a subpro
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
-from linernotes.evals.gate import Rule, decide
+from linernotes.evals.gate import GateError, Rule, decide, load_rules
 from linernotes.evals.record import RunRecord
 from linernotes.evals.scoring import score_record
 from linernotes.evals.synthetic import synthetic_record
@@ -77,6 +78,20 @@ def test_custom_rules_file(liner, runs, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - metric: x\n    max_drop: -1\n")
     assert liner(["gate", str(runs / "base.json"), str(runs / "base.json"), "--config", str(bad)]).returncode == 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("rules:\n  - metric: energy.mae\n    max_drop: 0.5\n    directon: lower\n",
+     "rules.0.directon: Extra inputs are not permitted"),
+    ("rules:\n  - metric: x\n    max_drop: -1\n", "rules.0.max_drop: Input should be greater than or equal to 0"),
+])
+def test_bad_rules_file_names_rule_and_key(tmp_path, text, expected):
+    """A misspelt key is refused (it fell back to the default: direction higher for an MAE), and
+    the error names the rule and key, not pydantic's "1 validation error for Rules"."""
+    path = tmp_path / "gates.yaml"
+    path.write_text(text)
+    with pytest.raises(GateError, match=re.escape(expected)):
+        load_rules(path)
 
 
 def test_rule_modes():
