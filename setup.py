@@ -18,6 +18,12 @@ ROOTS = {
     "linernotes.cli": "cli",
     "linernotes.packs": "packs",
     "linernotes.fusion": "fusion",
+    "linernotes.llm": "llm",
+    "linernotes.testing": "testing",
+    "linernotes.sinks": "sinks",
+    "linernotes.beam": "beam",
+    "linernotes.service": "service",
+    "linernotes.monitor": "monitor",
     "linernotes.signals": "signals",
 }
 DATA = ["*.yaml", "*.yml", "*.json", "*.jsonl", "*.md", "*.txt", "*.csv", "*.html", "*.css", "*.js",

@@ -10,7 +10,7 @@ pyarrow, pandas, DuckDB and BigQuery's Parquet loader read it without a custom s
 - only ``id`` and ``status`` are non-nullable; an error row has null enrichment columns and an
   ok row has null ``error_*`` columns.
 
-The column list, with meanings and units, is in ``core/sinks/README.md``.
+The column list, with meanings and units, is in ``sinks/README.md``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Parquet output that resumes like JSONL: the run's JSONL journal is the truth, Parquet is
 materialised from it.
 
-Design (see ``core/sinks/README.md``):
+Design (see ``sinks/README.md``):
 
 - Every record is first appended to a JSONL journal with the run store's ``OutputWriter`` (whole
   lines, fsync, a cut last line repaired on resume), so resume, the single-writer rules and the
