@@ -39,8 +39,9 @@ def run(*args: str):
 @pytest.mark.slow  # builds the real tool runtime three times
 def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path):
     out = tmp_path / "run.json"
+    # --llm always: every item calls the model, so the resume and the response cache are exercised
     args = ["eval", "ci-slice", "--model", "openai/stub", "--api-base", stub.base_url, "--resamples", "200",
-            "--no-progress", "-o", str(out)]
+            "--llm", "always", "--no-progress", "-o", str(out)]
     r = run(*args)
     assert r.exit_code == 0, r.output
     rec = RunRecord.load(out)
@@ -72,7 +73,7 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path)
 def test_repeat_without_cache_reports_spread(stub, tmp_path):
     before = stub.count
     r = run("eval", "ci-slice", "--model", "openai/stub", "--api-base", stub.base_url, "--repeat", "2",
-            "--resamples", "100", "--no-progress", "-o", str(tmp_path / "rep.json"))
+            "--resamples", "100", "--llm", "always", "--no-progress", "-o", str(tmp_path / "rep.json"))
     assert r.exit_code == 0, r.output
     rec = json.loads((tmp_path / "rep.json").read_text())
     assert stub.count - before >= 24  # both repeats called the model

@@ -49,7 +49,7 @@ def runs(tmp_path_factory):
     same = _catalog(d / "same.jsonl", [1] * len(STYLES), seed=1)
     shifted = _catalog(d / "shifted.jsonl", [12, *[1] * (len(STYLES) - 1)], seed=2)
     with StubServer(latency_ms=0) as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0), llm_mode="always")  # every item reaches the stub: the LLM path is under test
         out = {"a": d / "a.jsonl", "b": d / "b.parquet", "c": d / "c.jsonl"}
         for name, cat in (("a", same), ("b", same), ("c", shifted)):
             s = asyncio.run(run_batch(cfg, RunOptions(input=cat, output=out[name])))

@@ -32,7 +32,7 @@ def test_two_workers_write_what_one_process_writes(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
     catalog = write_catalog(tmp_path / "c.jsonl", 40, ['{"id": "syn-0000003"}', "not json"])
     with StubServer() as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0), llm_mode="always")  # every item reaches the stub: the LLM path is under test
         one = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "one.jsonl", concurrency=8)))
         two = asyncio.run(run_parallel(cfg, RunOptions(input=catalog, output=tmp_path / "two.jsonl", concurrency=8), 2))
         assert stub.count == 80
@@ -50,7 +50,7 @@ def test_a_dead_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
         await asyncio.sleep(3600)
 
     with StubServer(intercept=hang) as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, timeout_s=3600))
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, timeout_s=3600), llm_mode="always")  # every item reaches the stub: the LLM path is under test
 
         async def go() -> None:
             from linernotes import parallel

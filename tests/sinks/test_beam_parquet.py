@@ -28,7 +28,7 @@ def _rows(path) -> dict[str, dict]:
 def test_beam_parquet_file_and_dataset_equal_the_local_runners(tmp_path, stub, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
     catalog = write_catalog(tmp_path / "c.jsonl", 10, bad_lines=1)
-    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0), llm_mode="always")  # every item reaches the stub: the LLM path is under test
     asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "local.parquet")))
     run_beam(cfg, RunOptions(input=catalog, output=tmp_path / "beam.parquet"))
     ds = tmp_path / "beam-ds"

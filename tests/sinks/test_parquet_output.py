@@ -21,7 +21,7 @@ from .conftest import write_catalog
 
 
 def _config(stub) -> TagConfig:
-    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0), llm_mode="always")  # every item reaches the stub: the LLM path is under test
 
 
 @pytest.fixture(autouse=True)
