@@ -132,3 +132,31 @@ def test_find_children_sees_a_real_child(tmp_path):
         p.kill()
         p.wait()
     assert state(p.pid) is None and Path(f"/proc/{p.pid}").exists() is False
+
+
+@pytest.mark.slow
+def test_the_server_outlives_the_event_loop_that_started_it():
+    """The client starts the server from a worker thread. A server that died with that thread
+    (prctl PDEATHSIG) was gone after the first ``asyncio.run``; the second run in the same process
+    (a benchmark, a Beam bundle) met 'server died 3 times (last exit code 0)'."""
+    import asyncio
+
+    from pydantic import BaseModel
+
+    from linernotes.llm.client import LLMClient
+    from linernotes.llm.config import LLMConfig
+
+    class Answer(BaseModel):
+        ok: bool
+
+    client = LLMClient(LLMConfig(threads=1, parallel=1, use_cache=False, max_tokens=32, max_retries=0))
+    messages = [{"role": "user", "content": "Answer with ok true."}]
+    pids = []
+    for _ in range(2):
+        value, usage = asyncio.run(client.structured(messages, Answer))
+        assert isinstance(value, Answer) and usage.calls == 1
+        server = client.transport().server
+        time.sleep(1.0)  # past the worker thread's exit and the server's 0.5 s parent poll
+        assert server.alive(), "the server died with the event loop that started it"
+        pids.append(server.pid)
+    assert pids[0] == pids[1] and server.restarts == 0
