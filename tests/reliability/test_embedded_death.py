@@ -75,7 +75,8 @@ def test_server_killed_mid_batch_is_restarted_and_nothing_is_lost(tmp_path):
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "LINER_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "tag", str(catalog), "-o", str(out),
-                             "--concurrency", "1", "--threads", "1", "--retries", "2", "--no-progress"],
+                             "--concurrency", "1", "--threads", "1", "--retries", "2", "--no-progress",
+                             "--llm", "always"],  # every item calls the model
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: set[int] = set()
     killed = None
