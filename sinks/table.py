@@ -4,7 +4,8 @@ One row per output record (ok and error alike), one column per enrichment field 
 confidence, lists as Arrow lists, provenance and error columns side by side. Chosen so that
 pyarrow, pandas, DuckDB and BigQuery's Parquet loader read it without a custom schema:
 
-- no unions, no maps: tool versions and the free-form evidence are JSON text columns;
+- no unions, no maps: tool versions, the free-form evidence and declared signals are JSON text
+  columns;
 - every type is fixed (int64, float64, bool, string, list<string>, list<struct>), whatever the
   values in a batch are, so the parts of a dataset always share one schema;
 - only ``id`` and ``status`` are non-nullable; an error row has null enrichment columns and an
@@ -55,6 +56,7 @@ SCHEMA = pa.schema(
         pa.field("tool_versions_json", pa.string()),
         pa.field("tokens_in", pa.int64()),
         pa.field("tokens_out", pa.int64()),
+        pa.field("tokens_cached", pa.int64()),
         pa.field("cost_usd", pa.float64()),
         pa.field("latency_s", pa.float64()),
         pa.field("cache_hit", pa.bool_()),
@@ -64,6 +66,7 @@ SCHEMA = pa.schema(
         pa.field("llm_fields", pa.list_(pa.string())),
         pa.field("fusion", pa.string()),
         pa.field("evidence_json", pa.string()),
+        pa.field("signals_json", pa.string()),
         pa.field("error_kind", pa.string()),
         pa.field("error_message", pa.string()),
         pa.field("error_line", pa.int64()),
@@ -108,11 +111,14 @@ def flatten(rec: dict[str, Any]) -> dict[str, Any]:
             "review_reasons": list((e.get("review") or {}).get("reasons") or []),
             "model": p.get("model"), "prompt_hash": p.get("prompt_hash"),
             "tool_versions_json": json.dumps(p.get("tool_versions") or {}, sort_keys=True, ensure_ascii=False),
-            "tokens_in": p.get("tokens_in"), "tokens_out": p.get("tokens_out"), "cost_usd": p.get("cost_usd"),
+            "tokens_in": p.get("tokens_in"), "tokens_out": p.get("tokens_out"),
+            "tokens_cached": p.get("tokens_cached"), "cost_usd": p.get("cost_usd"),
             "latency_s": p.get("latency_s"), "cache_hit": p.get("cache_hit"), "llm_calls": p.get("llm_calls"),
             "attempts": p.get("attempts"), "llm_consulted": p.get("llm_consulted"),
             "llm_fields": p.get("llm_fields"), "fusion": p.get("fusion"),
             "evidence_json": json.dumps(e.get("evidence") or {}, sort_keys=True, ensure_ascii=False),
+            # declared signals (liner tag --signals): {name: {value, confidence, evidence, provenance}}
+            "signals_json": json.dumps(e.get("signals") or {}, sort_keys=True, ensure_ascii=False),
         })
     err = rec.get("error")
     if err:

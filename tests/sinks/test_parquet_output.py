@@ -21,7 +21,9 @@ from .conftest import write_catalog
 
 
 def _config(stub) -> TagConfig:
-    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0), llm_mode="always")  # every item reaches the stub: the LLM path is under test
+    # every item reaches the stub: the LLM path is under test
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
+                     llm_mode="always")
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +50,22 @@ def test_schema_has_no_unions_or_maps_and_one_column_per_field_and_confidence():
     err = OutputRecord(id="x", status="error", error=ErrorInfo(kind="input.invalid", message="bad", line=3))
     assert to_table([json.loads(err.model_dump_json())]).schema.equals(SCHEMA)
     assert to_table([]).schema.equals(SCHEMA)
+
+
+def test_declared_signals_and_cached_tokens_reach_the_table():
+    """Nothing in a record is lost on the way to Parquet: declared signals (a JSON column, like the
+    evidence) and the prompt-cache token count."""
+    from linernotes.testing.stub_enricher import sample_enrichment
+
+    e = json.loads(sample_enrichment().model_dump_json())
+    e["provenance"]["tokens_cached"] = 42
+    e["signals"] = {"decade": {"value": "1980s", "confidence": 0.7, "evidence": {}, "provenance": {"spec_hash": "ab"}}}
+    row = to_table([{"id": "a", "status": "ok", "enrichment": e}]).to_pylist()[0]
+    assert row["tokens_cached"] == 42
+    assert json.loads(row["signals_json"]) == e["signals"]
+    bare = json.loads(sample_enrichment().model_dump_json())
+    bare.pop("signals", None)
+    assert to_table([{"id": "b", "status": "ok", "enrichment": bare}]).to_pylist()[0]["signals_json"] == "{}"
 
 
 def test_tag_to_parquet_file_matches_jsonl_and_reads_in_pyarrow_pandas_duckdb(tmp_path, stub):
