@@ -108,7 +108,15 @@ def _compare(spec: str, limit: int | None) -> dict[str, Any]:
     return figures
 
 
-def run(quick: bool) -> dict[str, Any]:
+def _preload() -> None:
+    """Import what the runs use up front: figures from one consistent tree."""
+    import linernotes.evals.gate  # noqa: F401
+    import linernotes.evals.run  # noqa: F401
+    import linernotes.runner  # noqa: F401
+
+
+def run(quick: bool, limit: int | None = None) -> dict[str, Any]:
+    _preload()
     figures: dict[str, Any] = {"catalog": str(EXAMPLE.relative_to(REPO)), "model": "embedded SmolLM2-135M, 1 thread"}
     before = _example("always", rationale=True)
     after = _example("auto", rationale=False)
@@ -117,13 +125,15 @@ def run(quick: bool) -> dict[str, Any]:
     for k, v in after.items():
         figures[f"example_auto_{k}"] = v
     figures["example_speedup_items_per_s"] = round(after["items_per_s"] / max(before["items_per_s"], 1e-9), 2)
-    for spec, limit in (("ci-slice", None), ("bandcamp-genres", 30 if quick else 300)):
-        for k, v in _compare(spec, limit).items():
+    for spec, n in (("ci-slice", None), ("bandcamp-genres", limit or (30 if quick else 300))):
+        for k, v in _compare(spec, n).items():
             figures[f"{spec}_{k}"] = v
     figures["load_avg_1m"] = round(os.getloadavg()[0], 2)
     figures["command"] = COMMAND + (" --quick" if quick else "")
     return figures
 
 
-if __name__ == "__main__":
-    print(json.dumps(run("--quick" in sys.argv), indent=2))
+if __name__ == "__main__":  # python -m benchmarks.bench_cascade [--quick] [--limit N]
+    n = int(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else None
+    print(json.dumps({**run("--quick" in sys.argv, n), "command": " ".join(["python -m benchmarks.bench_cascade",
+                                                                          *sys.argv[1:]])}, indent=2))
