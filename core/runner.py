@@ -97,8 +97,14 @@ class RunSummary(BaseModel):
         """One line per thing a reader of the summary must know: where the answers came from,
         and what each kind of failure was (its first message)."""
         out = []
-        if self.ok and self.cache_hits == self.ok and self.llm_calls == 0:
-            out.append("all LLM answers came from the cache: 0 LLM calls made")
+        if self.ok and self.llm_calls == 0:
+            if self.cache_hits == self.ok:
+                out.append("all LLM answers came from the cache: 0 LLM calls made")
+            elif self.cache_hits:
+                out.append(f"{self.cache_hits} LLM answers came from the cache and {self.ok - self.cache_hits} "
+                           "items needed none (every field decided from the evidence): 0 LLM calls made")
+            else:
+                out.append("no item needed the LLM (every field decided from the evidence): 0 LLM calls made")
         for kind in sorted(self.errors_by_kind):
             msg = self.error_examples.get(kind)
             out.append(f"{kind} ({self.errors_by_kind[kind]})" + (f": {msg}"[:300] if msg else ""))

@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     server = xlc.Server(p)  # noqa: F841 (keeps the HTTP thread alive)
     while os.getppid() == parent:
         time.sleep(0.5)
-    return 0
+    # the parent is gone: leave now. A normal exit would wait for the engine's own threads, which
+    # never end, and the orphan would outlive a SIGKILLed runner.
+    os._exit(0)
 
 
 if __name__ == "__main__":
