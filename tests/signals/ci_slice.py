@@ -45,7 +45,10 @@ async def capture(work: Path) -> dict[str, Any]:
     try:
         # --llm always: every built-in field of every item is asked (the cascade, the default,
         # asks for few on this slice), so the requests show how the built-ins compose
-        config = TagConfig(llm=LLMConfig(use_cache=False, seed=0), llm_mode="always")
+        # cache_prompt off: llama.cpp decodes a prompt whose prefix it reused with other batch
+        # shapes, so greedy answers could differ between runs and the records with them
+        config = TagConfig(llm=LLMConfig(use_cache=False, seed=0, extra_params={"cache_prompt": False}),
+                           llm_mode="always")
         await evaluate(EvalOptions(spec="ci-slice", output=work / "run.json", resamples=0, concurrency=1), config)
     finally:
         llm_client.LLMClient.structured = real
