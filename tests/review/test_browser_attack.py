@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.review.serving import stop_server
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 TOKEN = "e2e-Token-7fQ2xLp9Wm4RvB8"
 
@@ -67,13 +69,7 @@ def attack_site(tmp_path: Path, repo_root: Path):
                 time.sleep(0.3)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        stop_server(server, log)
 
 
 def history(base: str, item: str) -> list[dict]:

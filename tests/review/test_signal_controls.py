@@ -14,6 +14,7 @@ import pytest
 from linernotes.review.build import build_store
 from linernotes.review.store import Adjudication, ReviewStore
 from linernotes.signals.spec import load_signals
+from tests.review.serving import stop_server
 from tests.review.test_browser import free_port, wait_up
 
 SPEC = """\
@@ -112,10 +113,4 @@ def test_multiselect_slider_and_text_controls_in_chromium(tmp_path: Path, setup,
             finally:
                 browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        stop_server(server, log)

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.review.serving import stop_server
 from tests.review.test_browser import free_port, wait_up
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -153,11 +154,5 @@ def label_in_browser(store: Path, tmp_path: Path, chromium: Path) -> set[str]:
             finally:
                 browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        stop_server(server, log)
     return done
