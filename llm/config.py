@@ -16,14 +16,14 @@ class LLMConfig(BaseModel):
 
     model: str = EMBEDDED
     api_base: str | None = None
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    temperature: float = 0.0
+    timeout_s: float = Field(120.0, gt=0, description="seconds one request may take")
+    max_retries: int = Field(4, ge=0)
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    temperature: float = Field(0.0, ge=0)
     seed: int = 0
-    max_tokens: int = 320
-    threads: int = 1
+    max_tokens: int = Field(320, ge=1)
+    threads: int = Field(1, ge=1)
     parallel: int | None = Field(None, ge=1, description="embedded engine slots (requests it serves at once) in "
                                  "this process; None: worked out from the run's concurrency by the run preparation")
     mode: str = "json_schema"

@@ -43,6 +43,7 @@ def test_unwritable_output_is_a_usage_error(tmp_path: Path, liner_in_process) ->
 @pytest.mark.parametrize(("args", "expected"), [
     (["--llm", "sometimes"], "--llm: Input should be 'auto', 'always' or 'never' (got 'sometimes')"),
     (["--max-audio-seconds", "-1"], "--max-audio-seconds: Input should be greater than 0"),
+    (["--timeout", "-3"], "--timeout: Input should be greater than 0"),
 ])
 def test_bad_option_value_names_the_option(tmp_path: Path, liner_in_process, args, expected) -> None:
     """An option value the run config refuses names the option and the reason, on one line (it was
