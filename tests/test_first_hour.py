@@ -180,7 +180,8 @@ def test_tag_logs_progress_lines_when_stderr_is_a_pipe(tmp_path: Path, liner, li
     cat.write_text("".join(json.dumps({"id": f"p{i}", "title": f"Song {i}", "description": "calm ambient"}) + "\n"
                            for i in range(8)))
     r = liner(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--model", "openai/stub", "--api-base",
-               stub.base_url, "--concurrency", "1", "--progress-every", "0.3"], env=_stub_env(tmp_path))
+               stub.base_url, "--concurrency", "1", "--progress-every", "0.3", "--llm", "always"],
+              env=_stub_env(tmp_path))  # --llm always: every item waits on the stub, so the run lasts
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.startswith("liner: ")]
     assert any("waiting for the first item" in ln for ln in lines), r.stderr
