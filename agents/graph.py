@@ -2,11 +2,12 @@
 
     gather -> tools -> triage --(a field undecided)--> extract -> verify --(problems, attempts left)--> extract
                              \\                                        \\-> fuse -> route -> END
-                              \\--(every field decided)------------------> fuse
+                              \\--(every field decided)--------------------------> route
     extract --(LLM failed for good)--> END (the item becomes an error record)
 
 triage is the cascade: with ``--llm auto`` it asks the LLM only about the fields the evidence
-leaves undecided (``always``: every field; ``never``: none).
+leaves undecided (``always``: every field; ``never``: none). An item with every field decided
+skips fuse: triage's evidence-only decisions are the record's.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def build_graph(rt: AgentRuntime):
     g.add_edge(START, "gather")
     g.add_edge("gather", "tools")
     g.add_edge("tools", "triage")
-    g.add_conditional_edges("triage", on_loop(after_triage, rt), {"extract": "extract", "fuse": "fuse"})
+    g.add_conditional_edges("triage", on_loop(after_triage, rt), {"extract": "extract", "route": "route"})
     g.add_conditional_edges("extract", on_loop(_after_extract, rt), {"verify": "verify", END: END})
     g.add_conditional_edges("verify", on_loop(after_verify, rt), {"extract": "extract", "fuse": "fuse"})
     g.add_edge("fuse", "route")

@@ -44,29 +44,31 @@ def llm_can_change(field: str, state: GraphState, rt: AgentRuntime, decisions: d
     return False
 
 
-def undecided(state: GraphState, rt: AgentRuntime) -> list[str]:
-    """The review fields the evidence leaves undecided and the LLM could decide, in answer order."""
-    evidence_only: GraphState = {**state, "draft": None}
-    decisions = evidence_only["decisions"] = fuse(evidence_only, rt)["decisions"]
-    routed = low_confidence(field_view(evidence_only, rt), rt)
+def undecided(state: GraphState, rt: AgentRuntime, decisions: dict[str, Decision]) -> list[str]:
+    """The review fields the evidence-only ``decisions`` leave undecided and the LLM could
+    decide, in answer order."""
+    routed = low_confidence(field_view({**state, "draft": None, "decisions": decisions}, rt), rt)
     return [f for f in LLM_FIELDS if f in routed and llm_can_change(f, state, rt, decisions)]
 
 
 def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
     """The built-in fields to ask, in answer order, restricted to those whose shipped signal spec
-    (``linernotes.signals.builtin``) applies to the item's type."""
+    (``linernotes.signals.builtin``) applies to the item's type. When none is asked, also the
+    evidence-only decisions: they are the record's, and ``fuse`` need not compute them again."""
     mode = rt.config.llm_mode
-    if mode == "never":
-        return {"ask": []}
-    item_type = state["item"].type
     if mode == "always":
-        return {"ask": applicable(LLM_FIELDS, item_type)}
-    ask = undecided(state, rt)
+        ask = applicable(LLM_FIELDS, state["item"].type)
+        if ask:
+            return {"ask": ask}
+    decisions = fuse({**state, "draft": None}, rt)["decisions"]
+    ask = undecided(state, rt, decisions) if mode == "auto" else []
     if ask:
         ask = [f for f in LLM_FIELDS if f in ask or f == "moods" or (f == "explicit" and "policy" in ask)]
-    return {"ask": applicable(ask, item_type)}
+        ask = applicable(ask, state["item"].type)
+    return {"ask": ask} if ask else {"ask": [], "decisions": decisions}
 
 
 def after_triage(state: GraphState, rt: AgentRuntime) -> str:
-    """Edge: the LLM only for an item with an undecided field."""
-    return "extract" if state.get("ask") else "fuse"
+    """Edge: the LLM only for an item with an undecided field; an item with every field decided
+    goes straight to route with triage's evidence-only decisions."""
+    return "extract" if state.get("ask") else "route"
