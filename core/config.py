@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_serializer
 
 from linernotes.llm.config import LLMConfig
+from linernotes.schema import without_empty
 from linernotes.signals.spec import SignalSpec
 
 
@@ -45,10 +46,7 @@ class TagConfig(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_empty_signals(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("signals"):
-            data.pop("signals", None)
-        return data
+        return without_empty(handler(self), "signals")
 
     def digest(self) -> str:
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)

@@ -18,6 +18,14 @@ TextField = Literal["title", "artist", "album", "label", "description", "lyrics"
 TEXT_FIELDS: tuple[str, ...] = ("title", "artist", "album", "label", "description", "lyrics", "transcript")
 
 
+
+def without_empty(data: Any, key: str) -> Any:
+    """A model's dump without ``key`` when that key's value is empty: a field added later stays out
+    of dumps, digests and records that do not use it, so they are what they were before it."""
+    if isinstance(data, dict) and not data.get(key):
+        data.pop(key, None)
+    return data
+
 class Item(BaseModel):
     """One catalog row after reading and column mapping; unknown columns land in ``extra``."""
 
@@ -205,10 +213,7 @@ class Enrichment(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_empty_signals(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("signals"):
-            data.pop("signals", None)
-        return data
+        return without_empty(handler(self), "signals")
 
     @field_validator("evidence", mode="after")
     @classmethod
