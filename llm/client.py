@@ -139,23 +139,24 @@ def retry_after_s(exc: BaseException) -> float | None:
     return None
 
 
+def _part(obj: Any, key: str) -> Any:
+    """``key`` of a usage part, which is a dict on the HTTP wire and an SDK object elsewhere."""
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
 def _usage_of(obj: Any) -> tuple[int, int]:
     u = getattr(obj, "usage", None)
     if u is None:
         return 0, 0
-    get = u.get if isinstance(u, dict) else lambda k, d=0: getattr(u, k, d)
-    return int(get("prompt_tokens", 0) or 0), int(get("completion_tokens", 0) or 0)
+    return int(_part(u, "prompt_tokens") or 0), int(_part(u, "completion_tokens") or 0)
 
 
 def _cached_of(obj: Any) -> int:
     """Prompt tokens the engine served from its prompt cache (``usage.prompt_tokens_details.
     cached_tokens``: OpenAI's field, which llama.cpp's server and LiteLLM report too); 0 if absent."""
     u = getattr(obj, "usage", None)
-    details = (u.get("prompt_tokens_details") if isinstance(u, dict) else getattr(u, "prompt_tokens_details", None)
-               ) if u is not None else None
-    if details is None:
-        return 0
-    value = details.get("cached_tokens") if isinstance(details, dict) else getattr(details, "cached_tokens", 0)
+    details = _part(u, "prompt_tokens_details") if u is not None else None
+    value = _part(details, "cached_tokens") if details is not None else None
     return int(value or 0) if isinstance(value, int | float) else 0
 
 
