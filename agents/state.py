@@ -69,6 +69,12 @@ class Draft(BaseModel):
         return self.model_dump(mode="json", include=keys)
 
 
+def answering(draft: Draft | None, field: str) -> Draft | None:
+    """``draft`` when it answers ``field``; None when there is no draft or the LLM was not asked
+    about that field (its attributes for it are defaults, not answers)."""
+    return draft if draft is not None and draft.answered(field) else None
+
+
 class GraphState(TypedDict, total=False):
     item: Item
     plan: list[str]

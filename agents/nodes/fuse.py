@@ -10,7 +10,7 @@ and the combiners read the evidence alone.
 from __future__ import annotations
 
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, Evidence, GraphState
+from linernotes.agents.state import Draft, Evidence, GraphState, answering
 from linernotes.fusion.decide import Decision, fused
 from linernotes.fusion.observation import observation
 from linernotes.vocabulary import VALENCE_SCALE
@@ -60,10 +60,6 @@ def heuristic_valence(draft: Draft | None, ev: Evidence) -> Decision:
                     confidence=_clip(1.0 - abs(model - ev.lexical_valence) / 2))
 
 
-def _answered(draft: Draft | None, field: str) -> Draft | None:
-    return draft if draft is not None and draft.answered(field) else None
-
-
 def fuse(state: GraphState, rt: AgentRuntime) -> GraphState:
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft | None = state.get("draft")
@@ -75,8 +71,8 @@ def fuse(state: GraphState, rt: AgentRuntime) -> GraphState:
     if genres is not None:  # the combiner's own cap (fitted from how many labels gold items carry)
         genres.value = [g for g in genres.value if g in tax]
     # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
-    decisions["genres"] = genres or heuristic_genres(_answered(draft, "genres"), ev, tax, cfg.max_genres)
-    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(_answered(draft, "valence"), ev)
+    decisions["genres"] = genres or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
+    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(answering(draft, "valence"), ev)
     policy = fused(rt.fusion, "policy", obs, rt.policy.id)
     if policy is not None:
         decisions["policy"] = policy

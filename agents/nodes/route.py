@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from linernotes.agents.nodes.fuse import _clip
 from linernotes.agents.nodes.verify import BCP47, find_span, needs_reask
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, Evidence, GraphState
+from linernotes.agents.state import Draft, Evidence, GraphState, answering
 from linernotes.fusion.decide import Decision
 from linernotes.schema import (
     Confidence,
@@ -70,9 +70,7 @@ def policy_flags(state: GraphState, rt: AgentRuntime, decision: Decision | None)
     """Lexicon flags (never removable), the fused classifier's flag, and — only when no classifier
     was fitted — a model-cited clause backed by an exact quote."""
     item, ev = state["item"], state["evidence"]
-    draft: Draft | None = state.get("draft")
-    if draft is None or not draft.answered("policy"):
-        draft = Draft()
+    draft: Draft = answering(state.get("draft"), "policy") or Draft()
     flags: dict[str, PolicyFlag] = {}
     clause_index = rt.policy.clause_index()
     for h in ev.policy_hits:
@@ -124,11 +122,11 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
     draft: Draft | None = state.get("draft")
     decisions: dict[str, Decision] = state.get("decisions") or {}
     genres, valence, policy = decisions["genres"], decisions["valence"], decisions.get("policy")
-    if draft is not None and draft.answered("moods"):
+    if answering(draft, "moods") is not None:
         moods = [m for m in dict.fromkeys(draft.moods) if m in rt.moods][: cfg.max_moods]
     else:
         moods = evidence_moods(ev, cfg.max_moods)
-    language, lang_conf = language_of(item, ev, draft if draft is not None and draft.answered("language") else None)
+    language, lang_conf = language_of(item, ev, answering(draft, "language"))
 
     explicit_hits = [h for h in ev.policy_hits if h.policy_id == EXPLICIT_POLICY]
     exp_conf = 0.95 if explicit_hits else (0.85 if item.text_fields() else 0.5)
