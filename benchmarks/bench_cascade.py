@@ -9,6 +9,8 @@ b) eval specs (``ci-slice`` whole; ``bandcamp-genres`` on ``--limit`` items, 300
    wall time and each headline metric for both, the paired difference auto - always with its 95%
    clustered bootstrap CI (``liner gate``'s comparison). Goals: bandcamp-genres >= 5x faster,
    micro-F1 within 0.01; the CI slice no worse.
+c) LLM calls per item under ``auto`` on the three dev gold sets' samples (counted against the
+   OpenAI STUB: which fields get asked does not depend on the answers).
 
 Server start and model load are excluded (one warm-up item first).
 """
@@ -115,6 +117,23 @@ def _preload() -> None:
     import linernotes.runner  # noqa: F401
 
 
+def calls_per_item(spec: str, limit: int | None) -> float:
+    """LLM calls per item under ``--llm auto`` on a spec's sample. Which fields get asked does not
+    depend on the model's answers, so the model is the OpenAI STUB (a test double answering any
+    schema) and only the requests are counted."""
+    from linernotes.config import TagConfig
+    from linernotes.evals.run import EvalOptions, evaluate
+    from linernotes.llm.config import LLMConfig
+    from linernotes.testing.openai_stub import StubServer
+
+    os.environ.setdefault("OPENAI_API_KEY", "sk-stub-not-a-key")  # LiteLLM's openai/ route wants one
+    with StubServer() as stub, tempfile.TemporaryDirectory() as tmp:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0))
+        rec = asyncio.run(evaluate(EvalOptions(spec=spec, output=Path(tmp) / "r.json", limit=limit, concurrency=4,
+                                               resamples=0), cfg))
+        return round(stub.count / max(1, len(rec.items)), 3)
+
+
 def run(quick: bool, limit: int | None = None) -> dict[str, Any]:
     _preload()
     figures: dict[str, Any] = {"catalog": str(EXAMPLE.relative_to(REPO)), "model": "embedded SmolLM2-135M, 1 thread"}
@@ -128,6 +147,8 @@ def run(quick: bool, limit: int | None = None) -> dict[str, Any]:
     for spec, n in (("ci-slice", None), ("bandcamp-genres", limit or (30 if quick else 300))):
         for k, v in _compare(spec, n).items():
             figures[f"{spec}_{k}"] = v
+    for spec in ("bandcamp-genres", "vader-valence", "policy-prompts"):
+        figures[f"{spec}_auto_llm_calls_per_item"] = calls_per_item(spec, 30 if quick else 300)
     figures["load_avg_1m"] = round(os.getloadavg()[0], 2)
     figures["command"] = COMMAND + (" --quick" if quick else "")
     return figures
