@@ -25,6 +25,8 @@ ROOTS = {
     "linernotes.service": "service",
     "linernotes.monitor": "monitor",
     "linernotes.signals": "signals",
+    "linernotes.run": "run",
+    "linernotes.store": "store",
 }
 DATA = ["*.yaml", "*.yml", "*.json", "*.jsonl", "*.md", "*.txt", "*.csv", "*.html", "*.css", "*.js",
         "*.j2", "*.wav", "*.flac", "*.ogg", "*.mp3", "*.arrow"]

@@ -19,13 +19,13 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from linernotes.beam.transforms import DEAD_LETTER, NAMESPACE, OK, EnrichItems
-from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
-from linernotes.prepare import RunOptions, manifest_path, prepare_run
-from linernotes.runner import RunSummary
-from linernotes.runstore import OutputLock, write_manifest
+from linernotes.run.prepare import RunOptions, manifest_path, prepare_run
+from linernotes.run.runner import RunSummary
 from linernotes.schema import OutputRecord
 from linernotes.sinks.beam_io import WriteRecords
+from linernotes.store.catalog import Row, estimate_rows, read_catalog
+from linernotes.store.records import OutputLock, write_manifest
 
 
 def dead_letter_path(output: Path) -> Path:

@@ -19,11 +19,11 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from linernotes.catalog import Row, to_item
 from linernotes.config import TagConfig
-from linernotes.prepare import exception_record
-from linernotes.runner import Enricher, RunSummary
+from linernotes.run.prepare import exception_record
+from linernotes.run.runner import Enricher, RunSummary
 from linernotes.schema import ErrorInfo, Item, OutputRecord
+from linernotes.store.catalog import Row, to_item
 
 OK = "ok"
 DEAD_LETTER = "dead_letter"

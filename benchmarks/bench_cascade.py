@@ -42,7 +42,7 @@ def _config(mode: str, rationale: bool = False):
 
 
 def _example(mode: str, rationale: bool) -> dict[str, Any]:
-    from linernotes.runner import Enricher, RunOptions, run_batch
+    from linernotes.run.runner import Enricher, RunOptions, run_batch
 
     cfg = _config(mode, rationale)
     enricher = Enricher(cfg)
@@ -114,7 +114,7 @@ def _preload() -> None:
     """Import what the runs use up front: figures from one consistent tree."""
     import linernotes.evals.gate  # noqa: F401
     import linernotes.evals.run  # noqa: F401
-    import linernotes.runner  # noqa: F401
+    import linernotes.run.runner  # noqa: F401
 
 
 def calls_per_item(spec: str, limit: int | None) -> float:

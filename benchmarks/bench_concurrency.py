@@ -32,7 +32,7 @@ async def _sweep(name: str, enricher: Any, config: Any, catalog: Path, work: Pat
                  out: dict[str, Any], pids: dict[str, int]) -> None:
     """Throughput at each C, and at the highest C where each process's CPU went per item: the
     budget that bounds the ratio once the endpoint is not the limit (2 cores here)."""
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
 
     await run_batch(config, RunOptions(input=catalog, output=work / f"{name}-warm.jsonl", concurrency=8, limit=16),
                     enricher=enricher)
@@ -56,8 +56,8 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
                    ) -> dict[str, Any]:
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.parallel import WorkerPool
-    from linernotes.runner import Enricher
+    from linernotes.run.parallel import WorkerPool
+    from linernotes.run.runner import Enricher
     from linernotes.testing.synthetic import write_catalog
 
     catalog = write_catalog(work / "catalog.jsonl", max(LEVELS) * rounds)

@@ -25,7 +25,7 @@ EXAMPLE = REPO / "examples" / "catalog.jsonl"
 def _child(threads: int, limit: int | None) -> dict[str, Any]:
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.runner import Enricher, RunOptions, run_batch
+    from linernotes.run.runner import Enricher, RunOptions, run_batch
 
     cfg = TagConfig(llm=LLMConfig(threads=threads, parallel=1, use_cache=False), audio_base=str(EXAMPLE.parent),
                     llm_mode="always")

@@ -45,7 +45,7 @@ def _ids(out: Path) -> list[str]:
 
 
 def faults(work: Path, per_kind: int) -> dict[str, Any]:
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
     from linernotes.testing.fault_server import FAULTS, FaultServer
 
     rows = [{"id": f"ok-{i}", "title": f"Plain {i}", "description": "techno"} for i in range(per_kind * 4)]
@@ -66,7 +66,7 @@ def faults(work: Path, per_kind: int) -> dict[str, Any]:
 
 
 def _child_run(catalog: Path, out: Path, base_url: str, cache_dir: Path) -> None:
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
 
     os.environ["LINER_CACHE_DIR"] = str(cache_dir)
     cfg = _config(base_url, cache=True)
@@ -120,8 +120,8 @@ def kills(work: Path, runs: int, items: int) -> dict[str, Any]:
 
 
 def bad_inputs(work: Path) -> dict[str, Any]:
-    from linernotes.catalog import CatalogError
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
+    from linernotes.store.catalog import CatalogError
     from linernotes.testing.fault_server import FaultServer
 
     files = sorted((REPO / "tests" / "corpus" / "catalog").iterdir())

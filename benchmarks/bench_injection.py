@@ -79,7 +79,7 @@ async def tag(rows: list[dict[str, Any]], model: str, api_base: str | None, work
     """Run the real batch runner (graph, tools, verify, route, writer) and return records by id."""
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
 
     cfg = TagConfig(llm=LLMConfig(model=model, api_base=api_base, use_cache=False, max_retries=1, threads=1), llm_mode="always")
     out = work / f"{name}.out.jsonl"

@@ -28,7 +28,7 @@ GOAL_MB = 500
 def _child(mode: str, n: int) -> dict[str, Any]:
     import psutil
 
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
     from linernotes.testing.synthetic import write_catalog
 
     proc = psutil.Process()

@@ -45,11 +45,11 @@ async def _measure(base_url: str, n: int, work: Path) -> dict[str, Any]:
     from linernotes.agents.nodes.extract import render_messages, response_for
     from linernotes.agents.nodes.gather import gather
     from linernotes.agents.nodes.run_tools import run_tools
-    from linernotes.catalog import read_catalog
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMClient, LLMConfig
-    from linernotes.runner import Enricher, RunOptions, run_batch
-    from linernotes.runstore import OutputWriter
+    from linernotes.run.runner import Enricher, RunOptions, run_batch
+    from linernotes.store.catalog import read_catalog
+    from linernotes.store.records import OutputWriter
     from linernotes.testing.synthetic import write_catalog
 
     cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0), llm_mode="always")
@@ -170,7 +170,7 @@ def profile(n: int = 300) -> str:
 
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.runner import Enricher, RunOptions, run_batch
+    from linernotes.run.runner import Enricher, RunOptions, run_batch
     from linernotes.testing.openai_stub import StubProcess
     from linernotes.testing.synthetic import write_catalog
 

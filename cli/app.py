@@ -160,12 +160,12 @@ def tag(
         "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
-    from linernotes.catalog import CatalogError, parse_mapping
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
-    from linernotes.runner import RunOptions
-    from linernotes.runstore import OutputError
+    from linernotes.run.runner import RunOptions
+    from linernotes.store.catalog import CatalogError, parse_mapping
+    from linernotes.store.records import OutputError
 
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, transport=transport,
@@ -186,7 +186,7 @@ def tag(
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
                           limit=limit, concurrency=concurrency)
         if dry_run:
-            from linernotes.plan import dry_run as plan
+            from linernotes.run.plan import dry_run as plan
 
             print_dry_run(asyncio.run(plan(config, opts)))
             return
@@ -197,8 +197,8 @@ def tag(
         elif runner != "local":
             _fail(f"--runner {runner!r}: choose local or beam")
         else:
-            from linernotes.catalog import estimate_rows
-            from linernotes.parallel import run_parallel
+            from linernotes.run.parallel import run_parallel
+            from linernotes.store.catalog import estimate_rows
 
             total = estimate_rows(input)
             total = min(total, limit) if total is not None and limit else total

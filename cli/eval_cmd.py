@@ -52,7 +52,6 @@ def eval_cmd(
 ) -> None:
     """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs, next to
     evidence-only baselines (record minus baseline, paired CI) and a risk-coverage table."""
-    from linernotes.catalog import CatalogError
     from linernotes.cli.render import Progress
     from linernotes.config import TagConfig
     from linernotes.evals.report import summary_markdown
@@ -60,7 +59,8 @@ def eval_cmd(
     from linernotes.evals.spec import SpecError
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
-    from linernotes.runstore import OutputError
+    from linernotes.store.catalog import CatalogError
+    from linernotes.store.records import OutputError
 
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads,

@@ -13,8 +13,8 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="out.parquet, or an existing folder for part files")],
 ) -> None:
     """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable)."""
-    from linernotes.runstore import OutputError
     from linernotes.sinks.export import export_parquet
+    from linernotes.store.records import OutputError
 
     try:
         result = export_parquet(source, output)

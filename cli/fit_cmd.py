@@ -74,14 +74,14 @@ def fit(
 
     Example: liner fit bandcamp-genres vader-valence policy-prompts --negatives bandcamp-genres -o fusion/
     """
-    from linernotes.catalog import CatalogError
     from linernotes.config import TagConfig
     from linernotes.evals.fit import FitOptions
     from linernotes.evals.fit import fit as run_fit
     from linernotes.evals.spec import SpecError
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
-    from linernotes.runstore import OutputError
+    from linernotes.store.catalog import CatalogError
+    from linernotes.store.records import OutputError
 
     if signals:
         _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads)

@@ -32,7 +32,7 @@ def build(
     ann_threshold: Annotated[int, typer.Option(help="HNSW graph from this many items on")] = 50_000,
 ) -> None:
     """Add labeled items to an exemplar index; prints what it holds now as JSON."""
-    from linernotes.catalog import CatalogError, parse_mapping
+    from linernotes.store.catalog import CatalogError, parse_mapping
     from linernotes.tools.retrieval.exemplar_sources import records_from_file, records_from_run
     from linernotes.tools.retrieval.exemplars import build_exemplar_index
 

@@ -48,10 +48,10 @@ class Progress:
 
 
 def progress_reporter(enabled: bool, total: int | None, interval: float) -> Any:
-    """A live bar on a terminal, log lines (``linernotes.progress``) otherwise, or nothing; each is
+    """A live bar on a terminal, log lines (``linernotes.run.progress``) otherwise, or nothing; each is
     a context manager with an ``update(record, summary)`` method."""
     if enabled and not sys.stderr.isatty():
-        from linernotes.progress import ProgressLog
+        from linernotes.run.progress import ProgressLog
 
         return ProgressLog(sys.stderr, interval=interval, total=total)
     return Progress(enabled=enabled)

@@ -213,7 +213,7 @@ def tagger_record(spec: GoldSpec, item: GoldItem) -> dict[str, Any]:
 
 
 def to_tagger_item(spec: GoldSpec, item: GoldItem) -> Item:
-    from linernotes.catalog import to_item
+    from linernotes.store.catalog import to_item
 
     return to_item(tagger_record(spec, item), keep_extra=False)
 

@@ -30,7 +30,7 @@ from linernotes.evals.gold import (
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
-from linernotes.prepare import redacted_config, resolve_config, with_slots
+from linernotes.run.prepare import redacted_config, resolve_config, with_slots
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def read_predictions(path: Path) -> dict[str, OutputRecord]:
     out: dict[str, OutputRecord] = {}
     if not path.exists():
         return out
-    from linernotes.runstore import iter_records
+    from linernotes.store.records import iter_records
 
     for raw in iter_records(path):
         rec = OutputRecord.model_validate(raw)
@@ -175,7 +175,7 @@ def item_results(gold: GoldSet, predictions: dict[str, OutputRecord]) -> list[It
 
 async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Path, concurrency: int,
                    enricher: Any = None, on_record: Callable[..., None] | None = None) -> dict[str, OutputRecord]:
-    from linernotes.runner import RunOptions, run_batch
+    from linernotes.run.runner import RunOptions, run_batch
 
     inputs = folder / "inputs.jsonl"
     write_tagger_input(spec, gold.items, inputs)
@@ -189,7 +189,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
                    on_record: Callable[..., None] | None = None) -> RunRecord:
     """Tag (or resume), score, and return the record; the caller saves it."""
     from linernotes.agents.runtime import load_prompt
-    from linernotes.runner import Enricher, package_versions
+    from linernotes.run.runner import Enricher, package_versions
 
     spec = load_spec(opts.spec)
     check_signal_tasks(spec, config.signals)

@@ -2,7 +2,7 @@
 fusion) as ``liner tag``; ``GET /healthz``; ``GET /metrics`` (Prometheus text format);
 OpenAPI at ``/openapi.json`` and ``/docs``.
 
-Request items are validated like catalog rows (``linernotes.catalog``): a bad item becomes an
+Request items are validated like catalog rows (``linernotes.store.catalog``): a bad item becomes an
 error record in its place (``input.invalid``, ``input.missing_id``, ``input.duplicate_id``, with
 its 1-based position in the batch as ``line`` and ``source`` ``"request"``) and never fails the
 others; the response has exactly one record per item, in request order.
@@ -23,16 +23,16 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, model_validator
 
-from linernotes.catalog import _RowBuilder
 from linernotes.config import TagConfig
-from linernotes.prepare import resolve_config, with_slots
 from linernotes.review.web.security import host_allowed, same
-from linernotes.runner import Enricher
-from linernotes.runstore import OutputError, error_record
+from linernotes.run.prepare import resolve_config, with_slots
+from linernotes.run.runner import Enricher
 from linernotes.schema import OutputRecord
 from linernotes.service.admission import Admission, Overloaded, TooLarge
 from linernotes.service.metrics import CONTENT_TYPE, ServiceMetrics
 from linernotes.service.rolling_log import RollingLog
+from linernotes.store.catalog import _RowBuilder
+from linernotes.store.records import OutputError, error_record
 
 API_VERSION = "1"
 log = logging.getLogger("linernotes.service")

@@ -10,8 +10,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from linernotes.runstore import OutputWriter
 from linernotes.schema import OutputRecord
+from linernotes.store.records import OutputWriter
 
 NAME_RE = re.compile(r"^records-(\d{4}-\d{2}-\d{2})\.(\d{4})\.jsonl$")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from linernotes.runstore import OutputError
 from linernotes.schema import OutputRecord
 from linernotes.sinks.parquet import ParquetSink, is_dataset
+from linernotes.store.records import OutputError
 
 
 class ExportProblem(BaseModel):

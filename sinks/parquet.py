@@ -33,9 +33,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from linernotes.runstore import OutputError, OutputWriter, record_key
 from linernotes.schema import OutputRecord
 from linernotes.sinks.table import SCHEMA, to_table
+from linernotes.store.records import OutputError, OutputWriter, record_key
 
 PART_RE = re.compile(r"^part-(\d{10})-(\d{10})\.parquet$")
 DATASET_JOURNAL = "_journal.jsonl"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from linernotes.catalog import Row
-from linernotes.runstore import error_record
 from linernotes.schema import (
     Confidence,
     Enrichment,
@@ -16,6 +14,8 @@ from linernotes.schema import (
     Provenance,
     Review,
 )
+from linernotes.store.catalog import Row
+from linernotes.store.records import error_record
 
 
 def sample_enrichment() -> Enrichment:

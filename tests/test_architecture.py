@@ -42,7 +42,7 @@ def test_import_linter_contracts_are_kept(tree: Path) -> None:
     assert seen.returncode == 0, seen.stderr[-2000:]
     modules = set(json.loads(seen.stdout))
     for name in ("linernotes.agents.graph", "linernotes.llm.client", "linernotes.llm.transports",
-                 "linernotes.tools", "linernotes.evals.run", "linernotes.cli.app", "linernotes.prepare",
+                 "linernotes.tools", "linernotes.evals.run", "linernotes.cli.app", "linernotes.run.prepare",
                  "linernotes.testing.openai_stub"):
         assert name in modules, name
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.catalog import CatalogError, parse_mapping, read_catalog
+from linernotes.store.catalog import CatalogError, parse_mapping, read_catalog
 
 GOOD = [
     {"id": "a", "title": "Night Drive", "artist": "Neon", "year": 2021},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.catalog import MAX_LINE_BYTES, CatalogError, read_catalog
+from linernotes.store.catalog import MAX_LINE_BYTES, CatalogError, read_catalog
 
 OK = json.dumps({"id": "before", "title": "fine"}) + "\n"
 AFTER = json.dumps({"id": "after", "title": "fine"}) + "\n"
@@ -76,7 +76,7 @@ def test_the_limit_comes_from_the_environment(tmp_path: Path, monkeypatch: pytes
 
 _PEAK = """
 import resource, sys
-from linernotes.catalog import read_catalog
+from linernotes.store.catalog import read_catalog
 rows = [(r.line, r.error.kind if r.error else r.item.id) for r in read_catalog(sys.argv[1])]
 print(rows)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.progress import ProgressLog, Snapshot, duration, progress_line
+from linernotes.run.progress import ProgressLog, Snapshot, duration, progress_line
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
-from linernotes.prepare import RunOptions
+from linernotes.run.prepare import RunOptions
 from linernotes.testing.openai_stub import StubServer
 
 SECRET = "Hunter2-not-key-shaped-77"
@@ -68,7 +68,7 @@ def _run(runner: str, h: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str
     out.mkdir()
     opts = RunOptions(input=h["catalog"], output=out / "o.jsonl", concurrency=4)
     if runner in ("local", "workers"):
-        from linernotes.parallel import run_parallel
+        from linernotes.run.parallel import run_parallel
 
         asyncio.run(run_parallel(config, opts, workers=2 if runner == "workers" else 1))
     elif runner == "beam":
@@ -140,7 +140,7 @@ def test_every_runner_refuses_and_redacts_the_same(runner: str, hostile: dict[st
 def test_embedded_slots_are_worked_out_per_worker_process(tmp_path: Path) -> None:
     """``--concurrency C --workers N``: each worker's embedded server gets ceil(C / N) slots (at
     most 8), not the global C; an explicit ``parallel`` is kept."""
-    from linernotes.prepare import prepare_run
+    from linernotes.run.prepare import prepare_run
 
     def slots(concurrency: int, workers: int = 1, **llm: Any) -> int | None:
         opts = RunOptions(input=tmp_path / "c.jsonl", output=tmp_path / "o.jsonl", concurrency=concurrency)

@@ -165,7 +165,7 @@ def test_embedded_run_killed_resumed_then_served_from_cache(tmp_path: Path) -> N
 
 def test_audio_stays_inside_the_catalog_folder_by_default(tmp_path: Path) -> None:
     from linernotes.config import TagConfig
-    from linernotes.prepare import with_catalog_defaults
+    from linernotes.run.prepare import with_catalog_defaults
 
     cfg = with_catalog_defaults(TagConfig(), tmp_path / "cat.jsonl")
     assert cfg.audio_root == cfg.audio_base == str(tmp_path.resolve())
@@ -176,7 +176,7 @@ def test_audio_stays_inside_the_catalog_folder_by_default(tmp_path: Path) -> Non
 def test_manifest_config_never_holds_url_credentials() -> None:
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
-    from linernotes.prepare import redacted_config
+    from linernotes.run.prepare import redacted_config
 
     cfg = TagConfig(llm=LLMConfig(model="openai/x", api_base="https://bob:sk-abc123456@h.example/v1?api-key=zzz&x=1"))
     base = redacted_config(cfg)["llm"]["api_base"]

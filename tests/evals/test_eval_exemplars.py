@@ -12,13 +12,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from linernotes.catalog import Row
 from linernotes.config import TagConfig
 from linernotes.evals.gold import exemplar_items, exemplar_records, load_gold, tagger_id, to_tagger_item
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, exemplar_folder, prepare_exemplars
 from linernotes.evals.spec import GoldSpec, SpecError, load_spec
 from linernotes.schema import OutputRecord
+from linernotes.store.catalog import Row
 from linernotes.testing.stub_enricher import StubEnricher
 from linernotes.tools.retrieval.exemplars import open_exemplar_index
 
@@ -211,7 +211,7 @@ class CapturingEnricher(StubEnricher):
 
 
 def test_evaluate_gives_the_tagger_exemplars_and_resumes(tmp_path, gold_file, monkeypatch):
-    monkeypatch.setattr("linernotes.runner.Enricher", CapturingEnricher)
+    monkeypatch.setattr("linernotes.run.runner.Enricher", CapturingEnricher)
     CapturingEnricher.configs, CapturingEnricher.calls = [], 0
     out = tmp_path / "run.json"
     opts = EvalOptions(spec=str(write_spec(tmp_path)), output=out, data=gold_file, limit=4, seed=3, resamples=20)

@@ -14,7 +14,7 @@ from linernotes.llm.client import LLMConfig
 from linernotes.monitor.compare import compare
 from linernotes.monitor.load import MonitorInputError, load_output
 from linernotes.monitor.thresholds import load_thresholds
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.testing.openai_stub import StubServer
 
 STYLES = [

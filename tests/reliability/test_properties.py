@@ -14,8 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linernotes.agents.nodes.verify import find_span, span_is_valid
-from linernotes.catalog import KNOWN_FIELDS, read_catalog
-from linernotes.runstore import scan_output
 from linernotes.schema import (
     TEXT_FIELDS,
     Confidence,
@@ -29,6 +27,8 @@ from linernotes.schema import (
     Provenance,
     Review,
 )
+from linernotes.store.catalog import KNOWN_FIELDS, read_catalog
+from linernotes.store.records import scan_output
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40)

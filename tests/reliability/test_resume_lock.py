@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from linernotes.runstore import OutputLock, OutputLocked, lock_path
+from linernotes.store.records import OutputLock, OutputLocked, lock_path
 from linernotes.testing.fault_server import FaultServer
 
 
@@ -101,7 +101,7 @@ def test_the_lock_is_exclusive_between_processes_and_survives_a_garbage_lock_fil
     cannot take a held lock and is told who holds it; release lets it in."""
     out = tmp_path / "o.jsonl"
     lock_path(out).write_text("not json at all")
-    probe = ("import sys; from pathlib import Path; from linernotes.runstore import OutputLock, OutputLocked\n"
+    probe = ("import sys; from pathlib import Path; from linernotes.store.records import OutputLock, OutputLocked\n"
              "try:\n    OutputLock(Path(sys.argv[1])).acquire()\nexcept OutputLocked as e:\n"
              "    print(e); sys.exit(2)\nprint('acquired')")
     with OutputLock(out):

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linernotes.runstore import compact, record_key, scan_state
+from linernotes.store.records import compact, record_key, scan_state
 
 
 def _line(rid: str, status: str, kind: str = "llm.server_error", line: int | None = None) -> str:

@@ -21,7 +21,7 @@ from linernotes.beam.pipeline import dead_letter_path
 from linernotes.beam.transforms import content_digest
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.testing.openai_stub import StubServer
 from linernotes.testing.synthetic import synthetic_rows, write_catalog
 

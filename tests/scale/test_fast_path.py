@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMClient, LLMConfig, LLMError
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.testing.openai_stub import StubServer
 from linernotes.testing.synthetic import write_catalog
 

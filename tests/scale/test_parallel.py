@@ -11,8 +11,8 @@ import pytest
 
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
-from linernotes.parallel import WorkerDied, run_parallel
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.parallel import WorkerDied, run_parallel
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.testing.openai_stub import StubServer
 from linernotes.testing.synthetic import write_catalog
 
@@ -53,7 +53,7 @@ def test_a_dead_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, timeout_s=3600), llm_mode="always")  # every item reaches the stub: the LLM path is under test
 
         async def go() -> None:
-            from linernotes import parallel
+            from linernotes.run import parallel
 
             pool = parallel.WorkerPool(cfg, 1)
             async with pool:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.schema import OutputRecord
 from linernotes.service.app import ServiceOptions, create_app
 from linernotes.service.server import BackgroundService, BindError, build

@@ -12,7 +12,7 @@ import pytest
 from linernotes.beam import run_beam
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.sinks.table import SCHEMA
 
 from .conftest import write_catalog

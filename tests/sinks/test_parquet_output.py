@@ -12,7 +12,7 @@ import pytest
 
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
-from linernotes.runner import RunOptions, run_batch
+from linernotes.run.runner import RunOptions, run_batch
 from linernotes.schema import ErrorInfo, OutputRecord
 from linernotes.sinks.parquet import ParquetSink, journal_path
 from linernotes.sinks.table import CONFIDENCE_FIELDS, SCHEMA, to_table
@@ -153,7 +153,7 @@ def test_parquet_file_keeps_the_last_record_of_a_key(tmp_path):
 
 
 def test_dataset_parts_from_another_journal_are_refused(tmp_path):
-    from linernotes.runstore import OutputError
+    from linernotes.store.records import OutputError
 
     out = tmp_path / "ds"
     out.mkdir()

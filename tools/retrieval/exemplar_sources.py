@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from linernotes.catalog import read_catalog
 from linernotes.schema import TEXT_FIELDS
+from linernotes.store.catalog import read_catalog
 from linernotes.tools.retrieval.exemplars import ExemplarRecord
 from linernotes.tools.retrieval.taxonomy import slugify
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.catalog import Row, estimate_rows, read_catalog
 from linernotes.config import TagConfig
-from linernotes.prepare import (  # noqa: F401 (re-exported: the names' old home)
+from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
     RunOptions,
@@ -29,9 +28,17 @@ from linernotes.prepare import (  # noqa: F401 (re-exported: the names' old home
     resume_identity,
     with_catalog_defaults,
 )
-from linernotes.runstore import OutputError, OutputLock, compact, error_record, scan_state, write_manifest
 from linernotes.schema import OutputRecord
 from linernotes.sinks import journal_path, open_sink
+from linernotes.store.catalog import Row, estimate_rows, read_catalog
+from linernotes.store.records import (
+    OutputError,
+    OutputLock,
+    compact,
+    error_record,
+    scan_state,
+    write_manifest,
+)
 
 
 class RunSummary(BaseModel):

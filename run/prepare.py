@@ -28,8 +28,8 @@ from pydantic import BaseModel, Field
 from linernotes import __version__
 from linernotes.config import TagConfig
 from linernotes.llm.redact import Redactor, redact_url
-from linernotes.runstore import OutputError, error_record
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
+from linernotes.store.records import OutputError, error_record
 
 
 class RunOptions(BaseModel):

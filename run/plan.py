@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.catalog import read_catalog
 from linernotes.config import TagConfig
-from linernotes.prepare import RunOptions, prepare_run
+from linernotes.run.prepare import RunOptions, prepare_run
+from linernotes.store.catalog import read_catalog
 
 
 class BadRowExample(BaseModel):

@@ -19,11 +19,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from linernotes.catalog import Row
 from linernotes.config import TagConfig
-from linernotes.prepare import prepare_run
-from linernotes.runner import Enricher, RunOptions, RunSummary, run_batch
+from linernotes.run.prepare import prepare_run
+from linernotes.run.runner import Enricher, RunOptions, RunSummary, run_batch
 from linernotes.schema import OutputRecord
+from linernotes.store.catalog import Row
 
 
 class WorkerDied(RuntimeError):
@@ -59,7 +59,7 @@ def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) ->
     loop.run_until_complete(loop.shutdown_asyncgens())
 
 
-PRELOAD = ["linernotes.runner", "linernotes.agents.graph", "linernotes.agents.runtime", "linernotes.llm.client"]
+PRELOAD = ["linernotes.run.runner", "linernotes.agents.graph", "linernotes.agents.runtime", "linernotes.llm.client"]
 
 
 def _context() -> Any:
