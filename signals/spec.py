@@ -35,6 +35,19 @@ KEYS = ("name", "kind", "labels", "taxonomy", "range", "applies_to", "instructio
         "review_threshold")
 
 
+def reserved_names() -> dict[str, str]:
+    """Names a declared signal may not take, and why: the built-in record fields (their values live
+    in ``Enrichment.<field>``, and eval tasks / review fields / metrics are keyed by that name) and
+    the metric namespaces an eval report already uses (``run.*``, ``baseline.*``, ``rationale.*``)."""
+    from linernotes.schema import Enrichment
+    from linernotes.vocabulary import LLM_FIELDS
+
+    out = {n: "a record field of every enrichment" for n in Enrichment.model_fields}
+    out.update({n: "a built-in signal" for n in LLM_FIELDS})
+    out.update({n: "a metric namespace of eval reports" for n in ("run", "baseline", "rationale")})
+    return out
+
+
 class SignalSpecError(ValueError):
     """A signal spec cannot be used: ``file:line: key: reason`` (exit code 2)."""
 
@@ -62,6 +75,15 @@ class SignalSpec(BaseModel):
     def _name(cls, v: str) -> str:
         if not NAME.match(v):
             raise ValueError(f"{v!r} must be lower case letters, digits and _, starting with a letter (<= 40)")
+        return v
+
+    @field_validator("instructions", mode="before")
+    @classmethod
+    def _instructions(cls, v: Any) -> Any:
+        # an omitted key keeps the default; a key given empty is a spec left unfinished (the LLM
+        # and the annotator would be told nothing about what the signal means)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raise ValueError("is empty; say what the signal means (the LLM and the annotators read it)")
         return v
 
     @field_validator("labels")
@@ -176,6 +198,11 @@ def _taxonomy_text(ref: str, folder: Path) -> tuple[str, str]:
 
 def parse_signals(text: str, origin: str) -> list[SignalSpec]:
     """Specs from YAML text; ``origin`` names the file in errors and resolves relative taxonomy paths."""
+    return [spec for spec, _ in _parse(text, origin)]
+
+
+def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
+    """``parse_signals`` with the 1-based line of each spec's ``name`` key."""
     where = origin
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -189,7 +216,7 @@ def parse_signals(text: str, origin: str) -> list[SignalSpec]:
     lines = _lines(root)
     docs = data if isinstance(data, list) else [data]
     prefix: tuple[Any, ...] = () if isinstance(data, dict) else ()
-    out: list[SignalSpec] = []
+    out: list[tuple[SignalSpec, int]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(docs):
         base = (*prefix, i) if isinstance(data, list) else ()
@@ -231,14 +258,17 @@ def parse_signals(text: str, origin: str) -> list[SignalSpec]:
             raise SignalSpecError(f"{where}:{_line_of(lines, (*base, 'name'))}: name: signal {spec.name!r} is "
                                   f"declared twice (first on line {seen[spec.name]})")
         seen[spec.name] = _line_of(lines, (*base, "name"))
-        out.append(spec.model_copy(update=update))
+        out.append((spec.model_copy(update=update), seen[spec.name]))
     return out
 
 
 def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
-    """Every spec of every file, in order; a name declared twice (across files too) is an error."""
+    """Every spec of every file, in order. Errors (``file:line: key: reason``): a name declared
+    twice (across files too), or a name reserved for a built-in field or metric namespace
+    (``reserved_names``; the shipped built-in specs are loaded by ``signals.builtin``, not here)."""
     out: list[SignalSpec] = []
     names: dict[str, str] = {}
+    reserved = reserved_names()
     for p in paths:
         path = Path(p)
         if not path.is_file():
@@ -247,10 +277,14 @@ def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise SignalSpecError(f"{path}: cannot read it ({e})") from None
-        for spec in parse_signals(text, str(path)):
+        for spec, line in _parse(text, str(path)):
+            if spec.name in reserved:
+                raise SignalSpecError(f"{path}:{line}: name: {spec.name!r} is {reserved[spec.name]}; a declared "
+                                      "signal needs a name of its own")
             if spec.name in names:
-                raise SignalSpecError(f"{path}: name: signal {spec.name!r} is also declared in {names[spec.name]}")
-            names[spec.name] = str(path)
+                raise SignalSpecError(f"{path}:{line}: name: signal {spec.name!r} is also declared at "
+                                      f"{names[spec.name]}")
+            names[spec.name] = f"{path}:{line}"
             out.append(spec)
     return out
 

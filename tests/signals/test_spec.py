@@ -46,6 +46,13 @@ def test_minimal_spec_from_the_issue_works_as_written(tmp_path: Path) -> None:
     ("kind: text\n", 1, "name: required key is missing"),
     ("name: x\nkind: multilabel\ntaxonomy: no-such-pack\n", 3, "taxonomy: no shipped taxonomy"),
     ("name: x\nkind: text\n  bad: [\n", 3, "not valid YAML"),
+    # an instructions key given empty (null, "", blanks) is an unfinished spec, not "no guideline"
+    ("name: x\nkind: text\ninstructions:\n", 3, "instructions: is empty"),
+    ("name: x\nkind: text\ninstructions: '   '\n", 3, "instructions: is empty"),
+    # a built-in field's name would collide with its record field, eval task and metrics
+    ("# energy\nname: valence\nkind: scalar\nrange: [0, 1]\n", 2, "name: 'valence' is a built-in signal"),
+    ("name: policy_flags\nkind: boolean\n", 1, "name: 'policy_flags' is a record field"),
+    ("- name: ok\n  kind: text\n- name: run\n  kind: boolean\n", 3, "name: 'run' is a metric namespace"),
 ])
 def test_malformed_spec_names_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = write(tmp_path, text)
@@ -54,6 +61,14 @@ def test_malformed_spec_names_file_line_and_key(tmp_path: Path, text: str, line:
     msg = str(err.value)
     assert msg.startswith(f"{path}:{line}: "), msg
     assert key in msg, msg
+
+
+def test_a_name_declared_in_two_files_names_both_lines(tmp_path: Path) -> None:
+    first = write(tmp_path, "- name: mood_x\n  kind: text\n- name: decade\n  kind: text\n", "a.yaml")
+    second = write(tmp_path, "# again\n" + DECADE, "b.yaml")
+    with pytest.raises(SignalSpecError) as err:
+        load_signals([first, second])
+    assert str(err.value).startswith(f"{second}:2: name: signal 'decade' is also declared at {first}:3"), str(err.value)
 
 
 def test_cli_rejects_a_malformed_spec_with_exit_2(liner, tmp_path: Path) -> None:
