@@ -77,15 +77,41 @@ def signal_value(pred: dict[str, Any] | None, name: str) -> Any:
 def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] | None]) -> Scored:
     """Metrics of a declared signal's task, by kind: multilabel as genres are scored (F1s, no
     hierarchy), single_label/boolean as policy categories (accuracy, macro-F1), scalar as valence
-    (Pearson, MAE, within ``tolerance``). A missing value is scored as wrong, never skipped."""
+    (Pearson, MAE, within ``tolerance``), plus ``<task>.coverage``: the share of gold items whose
+    record has a value. A missing value (no prediction, no value for the signal) is never a
+    number: it counts against accuracy, within_tol and recall as wrong, is left out of Pearson
+    and MAE (there is no error to measure), and is no predicted class of its own."""
+    from linernotes.evals.metrics.core import ratio_stat
+
     values = [signal_value(p, task.signal or task.name) for p in preds]
-    if task.kind == "multilabel":
-        return score_multilabel(task.name, golds, [list(v or []) for v in values], None)
+    has_gold = np.array([g is not None for g in golds], dtype=float)
     if task.kind == "scalar":
-        nums = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0 for v in values]
-        return score_valence(task.name, golds, nums, [None] * len(golds), task.tolerance)
-    shown = [("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
-    return score_singlelabel(task.name, golds, shown)
+        present = [isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v) for v in values]
+    elif task.kind == "multilabel":
+        present = [isinstance(v, list) for v in values]
+    else:
+        present = [v is not None and v != "" for v in values]
+    covered = np.array(present, dtype=float) * has_gold
+    if task.kind == "multilabel":
+        out = score_multilabel(task.name, golds, [list(v) if ok else [] for v, ok in zip(values, present, strict=True)],
+                               None)
+    elif task.kind == "scalar":
+        # moments over the items with a value; within_tol over every gold item (missing = not within)
+        answered = [g if ok else None for g, ok in zip(golds, present, strict=True)]
+        nums = [float(v) if ok else 0.0 for v, ok in zip(values, present, strict=True)]
+        out = score_valence(task.name, answered, nums, [None] * len(golds), task.tolerance)
+        ok_all = np.array([float(w) if w is not None else 0.0 for w in out.item_scores[f"{task.name}.within_tol"]])
+        out.stats[f"{task.name}.within_tol"] = ratio_stat(ok_all, has_gold)
+        out.n[f"{task.name}.within_tol"] = int(has_gold.sum())
+        out.item_scores[f"{task.name}.within_tol"] = [None if not g else float(w)
+                                                      for g, w in zip(has_gold, ok_all, strict=True)]
+    else:
+        shown = [(str(v).lower() if isinstance(v, bool) else str(v)) if ok else None
+                 for v, ok in zip(values, present, strict=True)]
+        out = score_singlelabel(task.name, golds, shown)
+    out.stats[f"{task.name}.coverage"] = ratio_stat(covered, has_gold)
+    out.n[f"{task.name}.coverage"] = int(has_gold.sum())
+    return out
 
 
 def quality_scores(task: TaskSpec, items: list[ItemResult], preds: list[dict[str, Any] | None]) -> Scored:

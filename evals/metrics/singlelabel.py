@@ -13,11 +13,15 @@ from linernotes.evals.metrics.core import Scored, ratio_stat
 from linernotes.evals.metrics.multilabel import macro_stats
 
 
-def score_singlelabel(task: str, golds: list[str | None], preds: list[str]) -> Scored:
+def score_singlelabel(task: str, golds: list[str | None], preds: list[str | None]) -> Scored:
+    """``golds[i] is None``: item not in this task. ``preds[i] is None``: no value (a declared
+    signal left undecided): wrong for accuracy and a miss of its gold class, but not a predicted
+    class of its own, so it neither adds a zero-F1 column to the macro average nor a confusion
+    column."""
     out = Scored()
     n_items = len(golds)
     scored = [i for i, g in enumerate(golds) if g is not None]
-    labels = sorted({golds[i] for i in scored} | {preds[i] for i in scored})  # type: ignore[misc]
+    labels = sorted({golds[i] for i in scored} | {preds[i] for i in scored if preds[i] is not None})  # type: ignore[misc]
     col = {c: j for j, c in enumerate(labels)}
     k = max(1, len(labels))
     correct = np.zeros(n_items)
@@ -32,8 +36,9 @@ def score_singlelabel(task: str, golds: list[str | None], preds: list[str]) -> S
             r_tp.append(i)
             c_tp.append(col[g])
         else:
-            r_fp.append(i)
-            c_fp.append(col[p])
+            if p is not None:
+                r_fp.append(i)
+                c_fp.append(col[p])
             r_fn.append(i)
             c_fn.append(col[g])
         item_correct[i] = float(g == p)
@@ -47,7 +52,8 @@ def score_singlelabel(task: str, golds: list[str | None], preds: list[str]) -> S
     if labels:
         macro_stats(task, m(r_tp, c_tp), m(r_fp, c_fp), m(r_fn, c_fn), out, n)
         cm = np.zeros((k, k), dtype=np.int64)  # rows gold, columns predicted (sklearn's layout)
-        np.add.at(cm, ([col[golds[i]] for i in scored], [col[preds[i]] for i in scored]), 1)
+        shown = [i for i in scored if preds[i] is not None]
+        np.add.at(cm, ([col[golds[i]] for i in shown], [col[preds[i]] for i in shown]), 1)
         out.extras[f"{task}.confusion"] = {"labels": labels, "matrix": cm.tolist()}
         tp_c, fp_c, fn_c = (np.asarray(x.sum(axis=0)).ravel() for x in (m(r_tp, c_tp), m(r_fp, c_fp), m(r_fn, c_fn)))
         out.extras[f"{task}.per_class"] = [

@@ -50,3 +50,33 @@ def test_signal_gold_keeps_ids_as_written() -> None:
 def test_a_signal_kind_needs_a_signal_name() -> None:
     with pytest.raises(ValueError, match="set signal"):
         TaskSpec(name="x", kind="boolean", gold_field="x")
+
+
+def test_a_missing_value_is_missing_for_every_kind_never_a_number() -> None:
+    """An undecided signal (value None) or an error item (no prediction) counts against coverage
+    and accuracy-like scores, is left out of Pearson/MAE and is no class of its own."""
+    task = TaskSpec(name="energy", kind="scalar", gold_field="e", signal="energy", tolerance=0.1)
+    items = [item(0, "energy", 0.2, 0.25), item(1, "energy", 0.8, 0.4), item(2, "energy", 0.5, 0.5),
+             item(3, "energy", 0.05, None), ItemResult(id="err", gold={"energy": 0.9}, prediction=None)]
+    got = points(task, items)
+    assert got["energy.mae"] == pytest.approx((0.05 + 0.4 + 0.0) / 3)  # 0.0 would add 0.05 and 0.9
+    assert got["energy.within_tol"] == pytest.approx(2 / 5)  # |0.0 - 0.05| <= 0.1 would count as right
+    assert got["energy.coverage"] == pytest.approx(3 / 5)
+    assert task_scores(task, items).n["energy.mae"] == 3
+
+    task = TaskSpec(name="decade", kind="single_label", gold_field="d", signal="decade")
+    items = [item(0, "decade", "1970s", "1970s"), item(1, "decade", "1980s", None),
+             ItemResult(id="err", gold={"decade": "1980s"}, prediction=None)]
+    scored = task_scores(task, items)
+    got = {k: v.point() for k, v in scored.stats.items()}
+    assert got["decade.accuracy"] == pytest.approx(1 / 3) and got["decade.coverage"] == pytest.approx(1 / 3)
+    assert scored.extras["decade.confusion"]["labels"] == ["1970s", "1980s"]  # "" is not a class
+    assert got["decade.macro_f1"] == pytest.approx(0.5)  # 1970s F1 1, 1980s F1 0; no third zero column
+
+    task = TaskSpec(name="vocal", kind="boolean", gold_field="vocal", signal="vocal")
+    got = points(task, [item(0, "vocal", "false", False), item(1, "vocal", "true", None)])
+    assert got["vocal.accuracy"] == pytest.approx(0.5) and got["vocal.coverage"] == pytest.approx(0.5)
+
+    task = TaskSpec(name="topics", kind="multilabel", gold_field="t", signal="topics")
+    got = points(task, [item(0, "topics", ["News"], ["News"]), item(1, "topics", ["News"], None)])
+    assert got["topics.micro_f1"] == pytest.approx(2 / 3) and got["topics.coverage"] == pytest.approx(0.5)
