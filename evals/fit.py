@@ -224,7 +224,7 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
     elif field == "valence":
         pred["valence"] = float(d.value)
     elif field == "policy":
-        from linernotes.agents.nodes.route import fused_flags
+        from linernotes.agents.fields import fused_flags
 
         flags = [PolicyFlag.model_validate(f) for f in pred.get("policy_flags") or [] if f.get("source") != "model"]
         pred["policy_flags"] = [f.model_dump(mode="json") for f in fused_flags(flags, d, pack)]

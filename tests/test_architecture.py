@@ -47,6 +47,18 @@ def test_import_linter_contracts_are_kept(tree: Path) -> None:
         assert name in modules, name
 
 
+def test_every_graph_node_is_in_the_independence_contract() -> None:
+    """A node added later is covered too: shared logic must go to agents/ modules, not be
+    imported from another node."""
+    import tomllib
+
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    listed = set(next(c for c in contracts if c["id"] == "nodes")["modules"])
+    nodes = {f"linernotes.agents.nodes.{p.stem}" for p in (REPO / "agents" / "nodes").glob("*.py")
+             if p.stem != "__init__"}
+    assert nodes == listed, f"not in the contract: {sorted(nodes - listed)}; gone: {sorted(listed - nodes)}"
+
+
 def _module_level(tree: ast.Module):
     """Statements that run at import: the module body, descending into if/try/with/for blocks
     but not into function or class bodies... except class bodies, which also run at import."""

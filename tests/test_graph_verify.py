@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from linernotes.agents.checks import find_span, span_is_valid
 from linernotes.agents.graph import build_graph
-from linernotes.agents.nodes.verify import find_span, problems_in, span_is_valid
+from linernotes.agents.nodes.verify import problems_in
 from linernotes.agents.runtime import build_runtime
 from linernotes.agents.state import Draft
 from linernotes.config import TagConfig
@@ -97,7 +98,7 @@ def test_confidence_is_computed_not_taken_from_the_model() -> None:
     unsure = _run(ScriptedLLM([{**BASE, "genres": ["techno"], "confidence": 0.0}]))["enrichment"]
     assert sure.confidence == unsure.confidence, "a confidence the model claims changes nothing"
     assert sure.confidence.calibrated == [], "without fusion no confidence claims to be calibrated"
-    from linernotes.agents.nodes.fuse import genre_confidence
+    from linernotes.agents.decisions import genre_confidence
 
     state = _run(ScriptedLLM([{**BASE, "genres": ["techno"]}]))
     assert state["enrichment"].confidence.genres == genre_confidence(["techno"], state["evidence"])

@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
+from linernotes.agents.content import content_of
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.llm.client import LLMError, schema_of
-from linernotes.schema import ErrorInfo, Item, Usage
+from linernotes.schema import ErrorInfo, Usage
 from linernotes.vocabulary import LANGUAGES, LLM_FIELDS, VALENCE_SCALE
 
-DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
 LEVELS = dict(zip(range(-2, 3), VALENCE_SCALE, strict=True))  # -2 -> "very negative" ... 2 -> "very positive"
 PREFIX = {"genres": "G", "moods": "M", "clauses": "C"}
 
@@ -98,23 +98,6 @@ def draft_schema(genre_ids: tuple[str, ...], mood_ids: tuple[str, ...], clause_i
     candidates as enums, so constrained decoding can only emit shortlisted ids."""
     base = schema_of(answer_model(max_genres, max_moods, bool(clause_ids)))
     return _with_enums(base, {"genres": genre_ids, "moods": mood_ids, "policy_clauses": clause_ids})
-
-
-def sanitize(text: str, limit: int) -> str:
-    """Content is data: strip our delimiters from it and bound its length."""
-    text = text.replace(DELIM_OPEN, "<<DATA").replace(DELIM_CLOSE, "DATA>>")
-    return text if len(text) <= limit else text[:limit] + " [...]"
-
-
-def content_of(item: Item, limit: int) -> dict[str, str]:
-    out = {k: sanitize(v, limit) for k, v in item.text_fields().items()}
-    if item.year:
-        out["year"] = str(item.year)
-    for k, v in item.extra.items():
-        if isinstance(v, str | int | float) and not isinstance(v, bool) and len(out) < 16:
-            # column names are catalog content too: a name like "DATA>>>" must not close the block
-            out[" ".join(sanitize(str(k), 60).split())] = sanitize(str(v), 200)
-    return out
 
 
 def asked(state: GraphState, rt: AgentRuntime) -> tuple[str, ...]:

@@ -1,171 +1,18 @@
 """route: turn the decisions, the draft and the tool evidence into the final record, and decide
 whether a person must review it (and why).
 
-A field is routed when its confidence is below its threshold: the fusion artifact's per-field
-threshold for a calibrated field (chosen so auto-accepted fields are >= 95% precise out of fold),
-the run's ``review_threshold`` otherwise. A model claim the tools do not support is a fusion
-feature, not a review reason; lexicon-backed flags stay, whatever the model says.
+Which fields are below their thresholds, and why, is ``linernotes.agents.fields``; a policy
+severity at or above ``review_severity``, an audio failure and an unresolved draft problem are
+review reasons too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from linernotes.agents.nodes.fuse import _clip
-from linernotes.agents.nodes.verify import BCP47, find_span, needs_reask
+from linernotes.agents.checks import needs_reask
+from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, Evidence, GraphState, answering
-from linernotes.fusion.decide import Decision
-from linernotes.schema import (
-    Confidence,
-    Enrichment,
-    Explicit,
-    PolicyFlag,
-    Provenance,
-    Review,
-    Usage,
-)
-from linernotes.tools.policy.pack import PolicyPack
-
-EXPLICIT_POLICY = "explicit-language"
-
-
-def mood_confidence(chosen: list[str], ev: Evidence) -> float:
-    if not chosen:
-        return 0.0
-    scores = {c.id: c.score for c in ev.moods}
-    return _clip(0.3 + 0.5 * max(scores.get(m, 0.0) for m in chosen))
-
-
-def language_of(item, ev: Evidence, draft: Draft | None) -> tuple[str, float]:
-    if item.language and BCP47.match(item.language.strip()):
-        return item.language.strip(), 0.95
-    if ev.language_guess:
-        agrees = draft is None or draft.language == ev.language_guess
-        return ev.language_guess, 0.85 if agrees else 0.65
-    if draft is not None and BCP47.match(draft.language or ""):
-        return draft.language, 0.3
-    return "und", 0.3
-
-
-def fused_flags(flags: list[PolicyFlag], decision: Decision, pack: PolicyPack) -> list[PolicyFlag]:
-    """Add the fused classifier's clause to the lexicon's flags (or mark the lexicon's flag as
-    confirmed), its flag first: it is the record's policy category. No clause ("none") adds
-    nothing; the lexicon's flags always stay."""
-    by_id = {f.clause_id: f.model_copy() for f in flags}
-    cid = decision.value
-    index = pack.clause_index()
-    if cid in by_id:
-        by_id[cid].source = "lexicon+fusion"
-        by_id[cid].confidence = decision.confidence
-    elif cid in index:
-        pol, clause = index[cid]
-        by_id[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity, spans=[], source="fusion",
-                                confidence=decision.confidence)
-    fused_first = ("fusion", "lexicon+fusion")
-    return sorted(by_id.values(), key=lambda f: (f.source not in fused_first, -f.severity, f.clause_id))
-
-
-def policy_flags(state: GraphState, rt: AgentRuntime, decision: Decision | None) -> list[PolicyFlag]:
-    """Lexicon flags (never removable), the fused classifier's flag, and — only when no classifier
-    was fitted — a model-cited clause backed by an exact quote."""
-    item, ev = state["item"], state["evidence"]
-    draft: Draft = answering(state.get("draft"), "policy") or Draft()
-    flags: dict[str, PolicyFlag] = {}
-    clause_index = rt.policy.clause_index()
-    for h in ev.policy_hits:
-        f = flags.get(h.clause_id)
-        if f is None:
-            f = flags[h.clause_id] = PolicyFlag(policy_id=h.policy_id, clause_id=h.clause_id, severity=h.severity,
-                                                spans=[], source="lexicon")
-        f.severity = max(f.severity, h.severity)
-        f.spans.append(h.span)
-    if decision is not None:
-        return fused_flags(list(flags.values()), decision, rt.policy)
-    quote = find_span(item, draft.explicit_quote) if draft.explicit_quote else None
-    # deduplicated: a clause the model cites twice must not upgrade its own model-only flag to
-    # "lexicon+model" (that label claims lexicon evidence the item does not have)
-    for cid in dict.fromkeys(draft.policy_clauses):
-        if cid in flags:
-            flags[cid].source = "lexicon+model"
-        elif cid in clause_index and quote is not None:
-            pol, clause = clause_index[cid]
-            flags[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity, spans=[quote],
-                                    source="model")
-    return sorted(flags.values(), key=lambda f: (-f.severity, f.clause_id))
-
-
-def evidence_moods(ev: Evidence, limit: int) -> list[str]:
-    """Without the LLM's answer: the mood candidates the lexical match found (score >= 0.5)."""
-    return [c.id for c in ev.moods if c.score >= 0.5][:limit]
-
-
-@dataclass
-class FieldView:
-    """Every review field's value and confidence as the record will carry them."""
-
-    genres: Decision
-    valence: Decision
-    policy: Decision | None
-    moods: list[str]
-    language: str
-    explicit_hits: list
-    flags: list[PolicyFlag]
-    conf: Confidence
-    thresholds: dict[str, float]
-
-
-def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
-    """The record's fields from the decisions, the draft's answered fields and the evidence.
-    Also what the cascade reads (``triage``) to tell which fields are already decided."""
-    item, ev, cfg = state["item"], state["evidence"], rt.config
-    draft: Draft | None = state.get("draft")
-    decisions: dict[str, Decision] = state.get("decisions") or {}
-    genres, valence, policy = decisions["genres"], decisions["valence"], decisions.get("policy")
-    if answering(draft, "moods") is not None:
-        moods = [m for m in dict.fromkeys(draft.moods) if m in rt.moods][: cfg.max_moods]
-    else:
-        moods = evidence_moods(ev, cfg.max_moods)
-    language, lang_conf = language_of(item, ev, answering(draft, "language"))
-
-    explicit_hits = [h for h in ev.policy_hits if h.policy_id == EXPLICIT_POLICY]
-    exp_conf = 0.95 if explicit_hits else (0.85 if item.text_fields() else 0.5)
-    flags = policy_flags(state, rt, policy)
-    if policy is not None:
-        pol_conf = policy.confidence
-    else:
-        pol_conf = 0.9 if all(f.source != "model" for f in flags) else 0.55
-
-    calibrated = [name for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
-                  if d is not None and d.calibrated]
-    conf = Confidence(genres=_clip(genres.confidence), moods=mood_confidence(moods, ev),
-                      valence=_clip(valence.confidence), language=_clip(lang_conf), explicit=_clip(exp_conf),
-                      policy=_clip(pol_conf), calibrated=calibrated)
-    thresholds = {name: d.threshold for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
-                  if d is not None and d.calibrated and d.threshold is not None}
-    return FieldView(genres=genres, valence=valence, policy=policy, moods=moods, language=language,
-                     explicit_hits=explicit_hits, flags=flags, conf=conf, thresholds=thresholds)
-
-
-def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:
-    """Review field -> reason, for each field whose confidence is below its threshold (the
-    artifact's for a calibrated field, the run's ``review_threshold`` otherwise). An advisory
-    field (calibrated, no threshold reached the target precision) is never one."""
-    out: dict[str, str] = {}
-    for name in rt.config.review_fields:
-        if name in view.conf.calibrated and name not in view.thresholds:
-            continue  # advisory: no confidence reached the target precision out of fold (see the card)
-        if name == "language" and view.language == "und":
-            # an abstention claims nothing a reviewer could confirm: the catalog gave no tag and the
-            # text was too short or too mixed for language id (a title/artist line), which is all a
-            # reviewer would see too
-            continue
-        value = getattr(view.conf, name, None)
-        limit = view.thresholds.get(name, rt.config.review_threshold)
-        if value is not None and value < limit:
-            kind = "calibrated" if name in view.thresholds else "uncalibrated"
-            out[name] = f"low confidence: {name} {value:.2f} < {limit:.2f} ({kind})"
-    return out
+from linernotes.agents.state import Draft, GraphState
+from linernotes.schema import Enrichment, Explicit, Provenance, Review, Usage
 
 
 def route(state: GraphState, rt: AgentRuntime) -> GraphState:

@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from linernotes.agents.content import item_text
 from linernotes.agents.runtime import DEFAULT_GENRES, AgentRuntime
 from linernotes.agents.state import ClauseRef, Evidence, Exemplar, GraphState
 from linernotes.schema import Item
@@ -24,13 +25,6 @@ from linernotes.tools.policy.pack import PolicyPack
 from linernotes.tools.retrieval.shortlist import shortlist
 from linernotes.tools.text.language import guess_language
 from linernotes.tools.text.valence import afinn_valence, lexical_valence
-
-
-def item_text(item: Item) -> str:
-    """The text retrieval sees: every free-text field plus string-valued extra context."""
-    parts = list(item.text_fields().values())
-    parts += [str(v) for v in item.extra.values() if isinstance(v, str)]
-    return " \n".join(parts)
 
 
 def audio_location(path: str, base: str | None) -> str:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linernotes.agents.nodes.extract import content_of
-from linernotes.agents.nodes.run_tools import item_text
+from linernotes.agents.content import content_of, item_text
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.llm.client import LLMError

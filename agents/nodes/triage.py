@@ -17,8 +17,8 @@ moods come from the model whenever it was consulted.
 
 from __future__ import annotations
 
-from linernotes.agents.nodes.fuse import fuse
-from linernotes.agents.nodes.route import field_view, low_confidence
+from linernotes.agents.decisions import decide
+from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.fusion.decide import Decision, reads_draft
@@ -60,7 +60,7 @@ def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
         ask = applicable(LLM_FIELDS, state["item"].type)
         if ask:
             return {"ask": ask}
-    decisions = fuse({**state, "draft": None}, rt)["decisions"]
+    decisions = decide({**state, "draft": None}, rt)
     ask = undecided(state, rt, decisions) if mode == "auto" else []
     if ask:
         ask = [f for f in LLM_FIELDS if f in ask or f == "moods" or (f == "explicit" and "policy" in ask)]

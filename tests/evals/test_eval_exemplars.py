@@ -157,7 +157,7 @@ def test_index_holds_no_evaluated_item_or_group(tmp_path, gold_file, exclude):
 
 def test_exemplar_text_is_the_query_text(gold_file):
     """The graph queries with ``item_text(item)``; an exemplar must read the same for the same item."""
-    from linernotes.agents.nodes.run_tools import item_text
+    from linernotes.agents.content import item_text
 
     spec = GoldSpec.model_validate(spec_dict())
     full = load_gold(spec, gold_file)

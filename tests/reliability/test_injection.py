@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.agents.nodes.extract import DELIM_CLOSE, DELIM_OPEN, render_messages
+from linernotes.agents.content import DELIM_CLOSE, DELIM_OPEN
+from linernotes.agents.nodes.extract import render_messages
 from linernotes.agents.runtime import build_runtime
 from linernotes.agents.state import Evidence
 from linernotes.config import TagConfig

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linernotes.agents.nodes.verify import find_span, span_is_valid
+from linernotes.agents.checks import find_span, span_is_valid
 from linernotes.schema import (
     TEXT_FIELDS,
     Confidence,

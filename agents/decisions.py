@@ -1,0 +1,83 @@
+"""How each built-in field is decided from the tool evidence and the LLM's draft.
+
+A field the fusion artifact was fitted for (``linernotes.fusion``) gets the learned combiner's
+value and a calibrated probability of being right. Any other field keeps the hand-set rules
+below, and its confidence is marked uncalibrated: a retrieval/agreement score, not a probability.
+Without a draft (``--llm never``, or a field the cascade did not ask the LLM about) the rules
+and the combiners read the evidence alone. Used by the ``fuse`` node and by ``triage`` (the
+cascade's evidence-only decisions), so both decide with the same code.
+"""
+
+from __future__ import annotations
+
+from linernotes.agents.runtime import AgentRuntime
+from linernotes.agents.state import Draft, Evidence, GraphState, answering
+from linernotes.fusion.decide import Decision, fused
+from linernotes.fusion.observation import observation
+from linernotes.vocabulary import VALENCE_SCALE
+
+
+def clip(x: float) -> float:
+    return round(max(0.0, min(1.0, x)), 4)
+
+
+def genre_confidence(chosen: list[str], ev: Evidence) -> float:
+    """Retrieval support and exemplar agreement, not the model's say-so (uncalibrated)."""
+    if not chosen:
+        return 0.0
+    scores = {c.id: c.score for c in ev.genres}
+    support = max(scores.get(g, 0.0) for g in chosen)
+    top = ev.genres[0].id if ev.genres and ev.genres[0].score > 0 else None
+    votes: dict[str, float] = {}
+    for ex in ev.exemplars:
+        for g in ex.genres:
+            votes[g] = votes.get(g, 0.0) + 1.0
+    agree = (sum(votes.get(g, 0.0) for g in chosen) / (len(chosen) * max(1, len(ev.exemplars)))) if votes else 0.0
+    return clip(0.15 + 0.45 * support + 0.3 * agree + (0.1 if top in chosen else 0.0))
+
+
+def evidence_genres(ev: Evidence, limit: int) -> list[str]:
+    """Without a draft: the candidates most similar labeled items vote for (share >= 0.5), else the
+    best-scored candidate."""
+    voted = [c.id for c in ev.genres if c.vote >= 0.5][:limit]
+    if voted:
+        return voted
+    return [ev.genres[0].id] if ev.genres and ev.genres[0].score > 0 else []
+
+
+def heuristic_genres(draft: Draft | None, ev: Evidence, allowed, limit: int) -> Decision:
+    chosen = [g for g in dict.fromkeys(draft.genres) if g in allowed][:limit] if draft else evidence_genres(ev, limit)
+    return Decision(value=chosen, confidence=genre_confidence(chosen, ev))
+
+
+def heuristic_valence(draft: Draft | None, ev: Evidence) -> Decision:
+    if draft is None:
+        lexical = ev.lexical_valence
+        return Decision(value=lexical or 0.0, confidence=0.5 if lexical is not None else 0.35)
+    model = VALENCE_SCALE.get(draft.valence, 0.0)
+    if ev.lexical_valence is None:
+        return Decision(value=model, confidence=0.35)
+    return Decision(value=round(0.5 * model + 0.5 * ev.lexical_valence, 4),
+                    confidence=clip(1.0 - abs(model - ev.lexical_valence) / 2))
+
+
+def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
+    """Each field's decision: the fitted combiner's where the artifact has one for it (value and
+    calibrated probability), else the hand-set rules above; from the evidence alone for a field
+    the draft does not answer."""
+    item, ev, cfg = state["item"], state["evidence"], rt.config
+    draft: Draft | None = state.get("draft")
+    tax = rt.taxonomy_for(item)
+    obs = observation(item, ev, draft)
+    decisions: dict[str, Decision] = {}
+
+    genres = fused(rt.fusion, "genres", obs, tax.id)
+    if genres is not None:  # the combiner's own cap (fitted from how many labels gold items carry)
+        genres.value = [g for g in genres.value if g in tax]
+    # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
+    decisions["genres"] = genres or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
+    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(answering(draft, "valence"), ev)
+    policy = fused(rt.fusion, "policy", obs, rt.policy.id)
+    if policy is not None:
+        decisions["policy"] = policy
+    return decisions
