@@ -41,6 +41,11 @@ class FieldSpec(BaseModel):
     control: Control | None = Field(None, description="the item page's control (declared signals)")
     instructions: str = Field("", description="the signal's guideline, shown beside the item")
     labels_shown: dict[str, str] = Field(default_factory=dict, description="vocabulary id -> label, where they differ")
+    applies_to: list[str] | None = Field(None, description="item types the field is labelled on (a declared "
+                                         "signal's applies_to); None: every item")
+
+    def applies(self, item_type: str) -> bool:
+        return self.applies_to is None or item_type in self.applies_to
 
     def from_gold(self, raw: Any) -> Any:
         """Native gold value -> enrichment scale."""
@@ -220,7 +225,8 @@ def signal_field(spec: Any) -> FieldSpec:
     shown = {i: label for i, label in spec.vocabulary if label != i}
     return FieldSpec(name=spec.name, kind=kind, gold_key=spec.name, lo=lo, hi=hi, vocabulary=vocab,
                      vocabulary_source=f"signal {spec.name} ({spec.content_hash})" if vocab else "",
-                     signal=spec.name, control=control, instructions=spec.instructions, labels_shown=shown)
+                     signal=spec.name, control=control, instructions=spec.instructions, labels_shown=shown,
+                     applies_to=list(spec.applies_to))
 
 
 ANNOTATORS_KEY = "annotators"

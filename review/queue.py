@@ -139,6 +139,12 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
                       uncertainty=unc, severity=sev, priority=priority(disagreement, unc, sev))
 
 
+def item_type(item: SourceItem, default: str = "track") -> str:
+    """The item's type as the tagger read it: the catalog row's ``type``, else ``default`` (an eval
+    spec's ``item_type``; the catalog reader's own default is track)."""
+    return str(item.gold_row.get("type") or item.inputs.get("type") or default)
+
+
 def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueEntry]:
     """Entries sorted by priority (highest first). With a run, only the run's items are in scope."""
     opts = opts or QueueOptions()
@@ -148,7 +154,14 @@ def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueE
 
         scoped = random.Random(opts.seed).sample(scoped, opts.sample)
     model_name = model_annotator(source.meta)
-    entries = [e for i in scoped if (e := build_entry(i, source.fields, opts, model_name))]
+    default_type = str(source.meta.get("item_type") or "track")
+    entries = []
+    for i in scoped:
+        # a declared signal is labelled only on the item types it applies to; an item none applies to
+        # is not queued at all (an episode-only signal never asks about a track)
+        fields = [f for f in source.fields if f.applies(item_type(i, default_type))]
+        if fields and (e := build_entry(i, fields, opts, model_name)):
+            entries.append(e)
     if opts.label_all:  # labelling a sample: a seeded shuffle, so any prefix of the work is a random sample
         import hashlib
 

@@ -196,7 +196,23 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
                                 prediction=it.get("prediction"), status=it.get("status", "ok"),
                                 error=it.get("error"), in_run=True))
     meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
+    item_type = _spec_item_type(data.get("spec"))
+    if item_type:
+        meta["item_type"] = item_type
     return items, meta
+
+
+def _spec_item_type(name: Any) -> str | None:
+    """The item type an eval run's items were tagged as (its gold spec's ``item_type``), when the
+    spec is a shipped one; None otherwise (the rows' own ``type`` or track then)."""
+    from linernotes.evals.spec import SpecError, load_spec
+
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return load_spec(name).item_type
+    except (SpecError, OSError):
+        return None
 
 
 def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:

@@ -95,6 +95,14 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def item_fields(specs: list[Any], queued: list[str]) -> list[Any]:
+    """The fields an item's page shows: with declared signals, those it was queued for (the ones
+    whose ``applies_to`` holds its type); the store's fields otherwise."""
+    if not any(s.signal for s in specs):
+        return specs
+    return [s for s in specs if s.name in queued] or specs
+
+
 def form_values(specs: list[Any], form: Any) -> dict[str, Any]:
     """An edit's values per field: every checked box of a multi-select, a slider only once moved
     (``set_<name>``), any other control's non-empty text."""
@@ -233,7 +241,7 @@ def create_app(settings: Settings) -> FastAPI:
             state = store.get(item_id)
         except KeyError:
             return page(request, "error.html", status=404, message=f"no item {item_id!r} in the queue")
-        specs = store.fields()
+        specs = item_fields(store.fields(), state.entry.fields)
         spans = evidence_spans(state.entry.prediction)
         texts = {k: segments(v, k, spans) for k, v in state.entry.inputs.items() if isinstance(v, str)}
         others = {k: _whole(v) for k, v in state.entry.inputs.items() if not isinstance(v, str)}
@@ -289,7 +297,11 @@ def create_app(settings: Settings) -> FastAPI:
     def save_form(request: Request, item_id: str, form: Any) -> Response:
         who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
         action = str(form.get("action", ""))
-        values = form_values(store.fields(), form) if action == "edit" else {}
+        try:
+            shown = item_fields(store.fields(), store.get(item_id).entry.fields)
+        except KeyError:
+            shown = store.fields()  # adjudicate below answers the unknown id
+        values = form_values(shown, form) if action == "edit" else {}
         spans = [f"{s.name} evidence: {form[f'span_{s.name}']}" for s in store.fields()
                  if s.control == "toggle" and str(form.get(f"span_{s.name}", "")).strip()]
         comment = "\n".join([str(form.get("comment", "")), *spans]).strip()

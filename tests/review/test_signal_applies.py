@@ -1,0 +1,56 @@
+"""``review build --signals`` honours each signal's ``applies_to``: an item is queued only for the
+signals that apply to its type (none: not queued), and its page shows only those controls."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from linernotes.review.build import build_store
+from linernotes.review.store import ReviewStore
+from linernotes.review.web.app import Settings, create_app
+from linernotes.signals.spec import load_signals
+
+SPEC = """\
+- name: true_crime
+  kind: boolean
+  applies_to: [episode]
+  instructions: True when the episode is about a real crime.
+- name: decade
+  kind: single_label
+  labels: [1970s, 1980s]
+  applies_to: [track]
+  instructions: The decade the recording sounds like.
+"""
+ROWS = [{"id": "t1", "type": "track", "title": "Disco"}, {"id": "e1", "type": "episode", "title": "The Case"},
+        {"id": "t2", "title": "No type: a track, as the catalog reader reads it"},
+        {"id": "c1", "type": "chapter", "title": "Chapter One"}]
+
+
+def test_review_build_queues_each_item_only_for_the_signals_that_apply(tmp_path: Path) -> None:
+    spec = tmp_path / "signals.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    store_path = tmp_path / "s.sqlite"
+    result = build_store(store_path, gold=catalog, signals=load_signals([spec]))
+    assert result.queued == 3  # the chapter: no signal applies to it
+    store = ReviewStore(store_path)
+    assert {i: store.get(i).entry.fields for i in ("t1", "e1", "t2")} == {
+        "t1": ["decade"], "e1": ["true_crime"], "t2": ["decade"]}
+    try:
+        store.get("c1")
+        raise AssertionError("the chapter was queued")
+    except KeyError:
+        pass
+
+    with TestClient(create_app(Settings(store=store_path)), base_url="http://127.0.0.1:8765") as c:
+        track = c.get("/item/t1").text
+        episode = c.get("/item/e1").text
+    controls = re.compile(r'name="value_(\w+)"')
+    assert set(controls.findall(track)) == {"decade"}
+    assert set(controls.findall(episode)) == {"true_crime"}
+    assert "real crime" in episode and "real crime" not in track  # the guideline of its own signal only
