@@ -82,7 +82,9 @@ def print_summary(s: Any, output: Path) -> None:
 def print_dry_run(r: Any) -> None:
     t = Table(title="liner tag --dry-run", show_header=False)
     for k, v in [("items", r.items), ("bad rows", r.bad_rows), ("model", r.model),
-                 ("est. tokens in", r.est_tokens_in), ("est. tokens out", r.est_tokens_out),
+                 ("--llm", r.llm_mode),
+                 ("sampled items needing the LLM", f"{r.sampled_needing_llm} of {r.sampled}"),
+                 ("est. LLM calls", r.est_llm_calls), ("est. tokens in", r.est_tokens_in), ("est. tokens out", r.est_tokens_out),
                  ("est. cost (USD)", "unknown" if r.est_cost_usd is None else f"{r.est_cost_usd:.6f}")]:
         t.add_row(k, str(v))
     out.print(t)

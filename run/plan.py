@@ -1,4 +1,6 @@
-"""``--dry-run``: count the work and show one rendered prompt, without calling the LLM."""
+"""``--dry-run``: count the work, estimate the LLM calls and tokens, and show one rendered prompt,
+without calling the LLM. The graph's own nodes (tools, the cascade's triage) run on the first
+``SAMPLE_ITEMS`` items up to their first LLM call, so the estimate follows ``--llm``."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ class DryRunReport(BaseModel):
     bad_rows: int
     bad_rows_by_kind: dict[str, int] = Field(default_factory=dict)
     bad_row_examples: list[BadRowExample] = Field(default_factory=list, description="the first few, in file order")
+    llm_mode: str = Field("auto", description="--llm: always | auto | never")
+    sampled: int = Field(0, description="items the graph ran on (tools and triage; no LLM call) to estimate the calls")
+    sampled_needing_llm: int = Field(0, description="of those, items whose first LLM call was reached")
+    est_llm_calls: int = Field(0, description="items x the sampled share needing a call (one call per such item)")
     est_tokens_in: int
     est_tokens_out: int
     est_cost_usd: float | None
@@ -56,7 +62,7 @@ class PromptCapture:
         raise PromptCaptured(messages)
 
 
-SAMPLE_ITEMS = 20  # items tried for a sample prompt: with --llm auto the evidence may decide the first ones
+SAMPLE_ITEMS = 50  # items the graph runs on (tools + triage) to estimate how many need the LLM under --llm auto
 
 
 async def _first_prompt(graph: Any, item: Any) -> list[dict[str, Any]] | None:
@@ -81,7 +87,8 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
     examples: list[BadRowExample] = []
     sample = None
     sample_id = None
-    per_item = 0
+    needing = 0
+    prompt_tokens = 0
     for n, row in enumerate(read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra), start=1):
         if opts.limit is not None and n > opts.limit:
             break
@@ -93,14 +100,19 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
                 examples.append(BadRowExample(line=row.line, kind=kind, message=row.error.message))
             continue
         items += 1
-        if sample is None and tried < SAMPLE_ITEMS:
+        if tried < SAMPLE_ITEMS:
             tried += 1
-            sample = await _first_prompt(graph, row.item)
-            if sample is not None:
-                sample_id = row.item.id
-                per_item = _estimate_tokens(sample)
-    tokens_in = per_item * items  # an upper bound: with --llm auto some items need no call
-    tokens_out = items * config.llm.max_tokens // 2
+            messages = await _first_prompt(graph, row.item)
+            if messages is not None:
+                needing += 1
+                prompt_tokens += _estimate_tokens(messages)
+                if sample is None:
+                    sample, sample_id = messages, row.item.id
+    # the sampled share of items that reach an LLM call, applied to the whole catalog (with
+    # --llm auto the evidence decides some items; the first items may not be typical of the rest)
+    calls = round(items * needing / tried) if tried else 0
+    tokens_in = (prompt_tokens // needing) * calls if needing else 0
+    tokens_out = calls * config.llm.max_tokens // 2
     cost = None
     try:
         from linernotes.llm.transports import import_litellm
@@ -113,5 +125,6 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
     except Exception:  # noqa: BLE001 (unknown or local model: no price)
         cost = 0.0 if rt.llm.model_label.startswith("local:") else None
     return DryRunReport(items=items, bad_rows=bad, bad_rows_by_kind=by_kind, bad_row_examples=examples,
+                        llm_mode=config.llm_mode, sampled=tried, sampled_needing_llm=needing, est_llm_calls=calls,
                         est_tokens_in=tokens_in, est_tokens_out=tokens_out,
                         est_cost_usd=cost, model=rt.llm.model_label, sample_id=sample_id, sample_prompt=sample)
