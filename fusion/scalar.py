@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from linernotes.fusion.estimators import Linear, Standardizer, Tfidf
-from linernotes.fusion.features import SCALAR_FEATURES, embed, scalar_dense
+from linernotes.fusion.features import SCALAR_FEATURES, design_row, embed, scalar_dense
 from linernotes.fusion.observation import Observation
 
 CONFIDENCE_FEATURES = ["value", "abs_value", "gap_textblob", "gap_afinn", "gap_llm", "log_words", "textblob_found",
@@ -42,11 +42,9 @@ class ScalarModel(BaseModel):
 
     def decide(self, obs: Observation) -> tuple[float, float]:
         """(value in ``range``, calibrated P(|value - truth| <= tolerance))."""
-        from scipy import sparse
-
         obs = obs if self.uses_draft else obs.without_draft()
         dense = scalar_dense(obs)[None, :]
-        X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
+        X = design_row(self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense))
         value = float(np.clip(self.regressor.predict(X)[0], *self.range))
         rows = confidence_rows(np.array([value]), dense)
         conf = float(self.confidence.predict_proba(self.confidence_scaler.transform(rows))[0, 1])

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
-from linernotes.fusion.features import embed, policy_dense
+from linernotes.fusion.features import design_row, embed, policy_dense
 from linernotes.fusion.observation import Observation
 
 
@@ -46,11 +46,9 @@ class SingleLabelModel(BaseModel):
     def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
         """(class, the policy clause it flags or None, calibrated P(class is right), every class's
         probability)."""
-        from scipy import sparse
-
         obs = obs if self.uses_draft else obs.without_draft()
         dense = policy_dense(obs, self.clauses)[None, :]
-        X = sparse.hstack([self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense)]).tocsr()
+        X = design_row(self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense))
         probs = self.classifier.predict_proba(X)[0]
         classes = self.classifier.classes or []
         best = int(choose(probs, classes, self.none_label, self.none_threshold)[0])

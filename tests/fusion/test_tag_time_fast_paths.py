@@ -1,0 +1,83 @@
+"""The tag-time fast paths of fusion compute the same floats as the scikit-learn / SciPy calls
+they replace (bit for bit, so records stay byte-identical): the TF-IDF row (no input
+validation) and the design row (no ``sparse.hstack``), with the shipped artifact's vocabularies
+on the bundled example's and synthetic catalog texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+from linernotes.fusion.estimators import Tfidf
+from linernotes.fusion.features import design_row, embed
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.jsonl"
+
+
+def _texts() -> list[str]:
+    texts = []
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        texts.append(" \n".join(str(v) for k, v in row.items() if isinstance(v, str) and k not in ("id", "audio_path")))
+    texts += ["", "a", "The the THE the", "é ünïcode — “quotes” 123 456", "x " * 400, "sad sad sad happy\nangry"]
+    return texts
+
+
+def _same(a, b) -> None:
+    a, b = sparse.csr_matrix(a), sparse.csr_matrix(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert a.data.tobytes() == b.data.tobytes()  # bitwise, not approximately
+
+
+@pytest.fixture(scope="module")
+def artifact():
+    folder = default_fusion_dir()
+    if not (folder / "fusion.json").is_file():
+        pytest.skip("no shipped fusion artifact in this checkout")
+    return load_fusion(folder)
+
+
+def _models(art):
+    return [f.model for f in art.fields.values() if hasattr(f.model, "tfidf")]
+
+
+def test_tfidf_rows_equal_scikit_learn_bit_for_bit(artifact):
+    models = _models(artifact)
+    assert models, "the shipped artifact has TF-IDF combiners"
+    for m in models:
+        reference = m.tfidf.vectorizer()
+        for text in _texts():
+            _same(m.tfidf.transform([text]), reference.transform([text]))
+        _same(m.tfidf.transform(_texts()), reference.transform(_texts()))
+
+
+def test_tfidf_fast_path_on_a_fitted_vectorizer():
+    texts = ["a happy sunny song", "a sad rainy song", "angry loud noise", "calm sunny morning"] * 3
+    tfidf, _ = Tfidf.fit(texts, min_df=1)
+    reference = tfidf.vectorizer()
+    for t in [*texts, "sunny sunny sunny rain", "nothing known"]:
+        _same(tfidf.transform([t]), reference.transform([t]))
+
+
+def test_design_row_equals_hstack_and_gives_the_same_predictions(artifact):
+    for m in _models(artifact):
+        for text in _texts():
+            t, e = m.tfidf.transform([text]), embed([text])
+            dense = m.scaler.transform(np.linspace(-1.0, 1.0, len(m.scaler.mean))[None, :] * (len(text) % 3))
+            old = sparse.hstack([t, e, dense]).tocsr()
+            new = design_row(t, e, dense)
+            _same(new, old)
+            coef = getattr(m, "regressor", None) or m.classifier
+            assert coef.decision(new).tobytes() == coef.decision(old).tobytes()
+
+
+def test_embed_of_one_text_is_cached_and_read_only():
+    a, b = embed(["a calm piano piece"]), embed(["a calm piano piece"])
+    assert a is b and not a.flags.writeable
+    assert np.array_equal(embed(["a calm piano piece", "x"])[0], a[0])
