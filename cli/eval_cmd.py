@@ -77,11 +77,10 @@ def eval_cmd(
         record.save(output)
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    md = summary_markdown(record)
-    typer.echo(md)
+    typer.echo(summary_markdown(record, plain=True))  # the terminal gets text; the .md report markdown
     try:
         if report:
-            report.write_text(md, encoding="utf-8")
+            report.write_text(summary_markdown(record), encoding="utf-8")
         if html:
             from linernotes.evals.report import render_run_html
 
@@ -111,11 +110,10 @@ def gate_cmd(
         result = run_gate(baseline, candidate, rules, resamples=resamples, seed=seed)
     except GateError as e:
         _fail(str(e))
-    md = gate_markdown(result)
-    typer.echo(md)
+    typer.echo(gate_markdown(result, plain=True))  # the terminal gets text; the .md report markdown
     try:
         if report:
-            report.write_text(md, encoding="utf-8")
+            report.write_text(gate_markdown(result), encoding="utf-8")
         if html:
             write_html(result, html)
     except OSError as e:

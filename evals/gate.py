@@ -331,9 +331,38 @@ def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples:
                        reason=why)
 
 
+def check_rules(rules: Rules, record: RunRecord) -> None:
+    """Refuse (GateError, exit 2) a rule whose metric cannot exist for its task on this run (a
+    misspelt ``subject.acuracy`` would otherwise be "not applicable" and pass), naming the rule and
+    the metric names that task's kind has (``evals.metric_names``)."""
+    from linernotes.evals.metric_names import unknown_metric
+    from linernotes.evals.spec import TaskSpec
+
+    tasks = [TaskSpec.model_validate(t) for t in record.tasks]
+    for n, rule in enumerate(rules.rules, 1):
+        why = unknown_metric(rule.metric, tasks)
+        if why is not None:
+            raise GateError(f"gate rule {n} (metric: {rule.metric}): {why}")
+
+
+def _no_task(rule: Rule, record: RunRecord) -> str | None:
+    """The reason a rule is not applicable because its prefix names no task of the run."""
+    from linernotes.evals.metric_names import RUN_PREFIXES
+
+    metric = rule.metric.removeprefix(BASELINE_PREFIX).partition(".")[2] if rule.metric.startswith(
+        BASELINE_PREFIX) else rule.metric
+    prefix = metric.partition(".")[0]
+    names = [str(t.get("name")) for t in record.tasks]
+    if prefix in RUN_PREFIXES or prefix in names:
+        return None
+    return f"this run has no task {prefix!r} (its tasks: {', '.join(names)})"
+
+
 def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resamples: int = 1000,
              seed: int = 0) -> GateResult:
-    (base, b_scored), (cand, c_scored) = rescore_pair(_load(baseline), _load(candidate), resamples, seed)
+    base_record = _load(baseline)
+    check_rules(rules, base_record)
+    (base, b_scored), (cand, c_scored) = rescore_pair(base_record, _load(candidate), resamples, seed)
     codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
     wanted = {r.metric for r in rules.rules if r.kind == "no_regression"}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},
@@ -346,6 +375,9 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
         d = diffs.get(rule.metric)
         outcomes.append(decide(rule, _point(b_scored.stats, rule.metric), _point(c_scored.stats, rule.metric),
                                d.samples if d is not None else None, d.note if d is not None else ""))
+    for o in outcomes:
+        if o.status == "not_applicable" and (why := _no_task(o.rule, base)):
+            o.reason = why
     passed = all(o.status != "fail" for o in outcomes)
     return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(base.items),
                       regressions=item_regressions(base.items, cand.items))

@@ -4,6 +4,7 @@ report (plots as inline SVG, no CDN) for ``liner gate``."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,29 @@ def md_text(value: object, limit: int | None = MD_LIMIT) -> str:
     return "".join(out)
 
 
+def plain_text(value: object, limit: int | None = MD_LIMIT) -> str:
+    """Any text made safe for a terminal line, shown as written: no markdown escapes or entities
+    (those are for the .md report). Newlines and tabs become spaces (one value stays on its line);
+    other control and format characters (ESC sequences, bidi overrides, NUL) are shown as
+    ``U+XXXX``, so a record string can neither drive the terminal nor reorder what it shows."""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    out = []
+    for ch in text:
+        if ch in "\n\r\t\u2028\u2029\x85":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out.append(f"U+{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _heading(level: int, text: str, plain: bool) -> str:
+    return text if plain else f"{'#' * level} {text}"
+
+
 def _autolink_break(text: str, i: int) -> bool:
     """``text[i]`` starts what GitHub links by itself: ``#`` before a digit or letter (issue
     references), ``:`` before ``//`` (a bare URL), ``-`` of ``GH-`` before a digit."""
@@ -104,8 +128,9 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def interval_lines(record: RunRecord) -> list[str]:
-    """Which intervals are not clustered and why (issue: too few clusters is not certainty)."""
+def interval_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
+    """Which intervals are not clustered and why (issue: too few clusters is not certainty).
+    ``t``: how a record string is written (``md_text`` for markdown, ``plain_text`` for a terminal)."""
     notes = record.extras.get("interval_notes") or {}
     if not notes:
         return []
@@ -114,11 +139,12 @@ def interval_lines(record: RunRecord) -> list[str]:
         fam = name.rsplit(".", 1)[0] + ".*"
         by_note.setdefault(note, {})[fam] = by_note.setdefault(note, {}).get(fam, 0) + 1
     return ["", "intervals not from clustered resampling: " + "; ".join(
-        f"{', '.join(f'{md_text(f)} ×{n}' for f, n in sorted(fams.items()))}: {md_text(note)}"
+        f"{', '.join(f'{t(f)} ×{n}' for f, n in sorted(fams.items()))}: {t(note)}"
         for note, fams in sorted(by_note.items()))]
 
 
-def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-only baselines") -> list[str]:
+def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-only baselines",
+                   t: Callable[[object], str] = md_text) -> list[str]:
     """Record next to each baseline, with the paired 95% CI of record minus baseline."""
     info = record.extras.get("baselines") or {}
     rows = info.get("comparison") or []
@@ -131,63 +157,69 @@ def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-on
             ci = f" [{_num(r['ci_low'])}, {_num(r['ci_high'])}]" if r["ci_low"] is not None else " (no interval)"
             mark = " items" if r.get("ci_method") == "items" else ""
             diff = "—" if r["diff"] is None else f"{r['diff']:+.4f}"
-            out.append(f"| {md_text(r['metric'])} {arrow} | {md_text(r['baseline'])} | {_num(r['record_value'])} | "
+            out.append(f"| {t(r['metric'])} {arrow} | {t(r['baseline'])} | {_num(r['record_value'])} | "
                        f"{_num(r['baseline_value'])} | {diff}{ci}{mark} |")
     skipped = info.get("skipped") or {}
     if skipped:
-        out += ["", "baselines not scored: " + "; ".join(f"{md_text(k)} ({md_text(v)})" for k, v in sorted(skipped.items()))]
+        out += ["", "baselines not scored: " + "; ".join(f"{t(k)} ({t(v)})" for k, v in sorted(skipped.items()))]
     return out
 
 
-def risk_coverage_lines(record: RunRecord) -> list[str]:
+def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
     """Per field: share auto-accepted and precision of the accepted ones at each threshold."""
     out: list[str] = []
     for key in sorted(k for k in record.extras if k.endswith(".risk_coverage")):
         task = key.removesuffix(".risk_coverage")
         rows = record.extras[key] or []
         ece = record.metrics.get(f"{task}.ece")
-        out += ["", f"#### risk-coverage: {md_text(task)} (ECE {fmt(ece) if ece else '—'})", "",
+        out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text), "",
                 "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r['threshold']:.2f} | {_pct(r['coverage'])} | {_pct(r['precision'])} | {r['accepted']} |")
     return out
 
 
-def summary_markdown(record: RunRecord) -> str:
-    lines = [f"### {md_text(record.spec)}: {md_text(record.model)} · prompt {md_text(record.prompt_hash)} · "
-             f"{len(record.items)} items", "", "| metric | value [95% CI] | n |", "|---|---|---|"]
+def summary_markdown(record: RunRecord, plain: bool = False) -> str:
+    """The eval summary as markdown (the ``--report`` file), or with ``plain`` as terminal text:
+    the same lines and tables without markdown escapes, entities or heading marks."""
+    t = plain_text if plain else md_text
+    lines = [_heading(3, f"{t(record.spec)}: {t(record.model)} · prompt {t(record.prompt_hash)} · "
+                         f"{len(record.items)} items", plain), "", "| metric | value [95% CI] | n |", "|---|---|---|"]
     for name, m in record.metrics.items():
         if not name.startswith("baseline."):
-            lines.append(f"| {md_text(name)} | {fmt(m)} | {m.n} |")
-    lines += interval_lines(record)
-    lines += baseline_lines(record)
-    lines += risk_coverage_lines(record)
+            lines.append(f"| {t(name)} | {fmt(m)} | {m.n} |")
+    lines += interval_lines(record, t)
+    lines += baseline_lines(record, _heading(4, "record vs evidence-only baselines", plain), t)
+    lines += risk_coverage_lines(record, t)
     if record.failures:
-        lines += ["", "failures: " + ", ".join(f"{md_text(k)} × {v}" for k, v in sorted(record.failures.items()))]
+        lines += ["", "failures: " + ", ".join(f"{t(k)} × {v}" for k, v in sorted(record.failures.items()))]
     skipped = record.extras.get("skipped") or {}
     if skipped:
-        lines += ["", "skipped: " + "; ".join(f"{md_text(k)} ({md_text(v)})" for k, v in sorted(skipped.items()))]
+        lines += ["", "skipped: " + "; ".join(f"{t(k)} ({t(v)})" for k, v in sorted(skipped.items()))]
     if record.repeat_spread:
         lines += ["", "run-to-run spread (uncached repeats): " + ", ".join(
-            f"{md_text(k)} sd {v['sd']:.4f}" for k, v in record.repeat_spread.items() if not k.startswith("run."))]
+            f"{t(k)} sd {v['sd']:.4f}" for k, v in record.repeat_spread.items() if not k.startswith("run."))]
     return "\n".join(lines) + "\n"
 
 
-def _rule_text(r) -> str:
+def _rule_text(r, t: Callable[[object], str] = md_text) -> str:
     if r.kind == "beats_baseline":
-        return f"{md_text(r.metric)} beats best baseline by ≥ {r.margin:g} @ {r.confidence:.0%}"
-    return f"{md_text(r.metric)} {'↓' if r.direction == 'lower' else '↑'} max drop {r.max_drop:g} @ {r.confidence:.0%}"
+        return f"{t(r.metric)} beats best baseline by ≥ {r.margin:g} @ {r.confidence:.0%}"
+    return f"{t(r.metric)} {'↓' if r.direction == 'lower' else '↑'} max drop {r.max_drop:g} @ {r.confidence:.0%}"
 
 
-def gate_markdown(result: GateResult) -> str:
+def gate_markdown(result: GateResult, plain: bool = False) -> str:
     """A PR comment: verdict first, then one row per rule, then the worst items. Every value
-    that comes from a record (ids, inputs, model labels, error kinds) goes through ``md_text``."""
+    that comes from a record (ids, inputs, model labels, error kinds) goes through ``md_text``;
+    with ``plain`` (the terminal) through ``plain_text``, and no markdown emphasis, headings or
+    HTML ``<details>``."""
+    t = plain_text if plain else md_text
     b, c = result.baseline, result.candidate
     verdict = "✅ PASS" if result.passed else "❌ REGRESSION"
-    lines = [f"## liner gate: {verdict}", "",
-             f"{md_text(b.spec)} · {result.n_items} items (paired, re-scored by the gate) · baseline "
-             f"{md_text(b.prompt_hash)} ({md_text(b.model)}) → candidate {md_text(c.prompt_hash)} "
-             f"({md_text(c.model)})", "",
+    lines = [_heading(2, f"liner gate: {verdict}", plain), "",
+             f"{t(b.spec)} · {result.n_items} items (paired, re-scored by the gate) · baseline "
+             f"{t(b.prompt_hash)} ({t(b.model)}) → candidate {t(c.prompt_hash)} "
+             f"({t(c.model)})", "",
              "| rule | baseline | candidate | change [95% CI] | verdict |", "|---|---|---|---|---|"]
     for o in result.outcomes:
         if o.delta is None:
@@ -196,23 +228,25 @@ def gate_markdown(result: GateResult) -> str:
             change = f"{o.delta:+.4f} (no interval)"
         else:
             change = f"{o.delta:+.4f} [{_num(o.ci_low)}, {_num(o.ci_high)}]"
-        mark = {"pass": "pass", "fail": "**FAIL**", "not_applicable": "n/a"}[o.status]
-        base_col = _num(o.baseline) + (f" ({md_text(o.versus)})" if o.versus else "")
-        lines.append(f"| {_rule_text(o.rule)} | {base_col} | {_num(o.candidate)} | {change} | "
-                     f"{mark}: {md_text(o.reason)} |")
+        mark = {"pass": "pass", "fail": "FAIL" if plain else "**FAIL**", "not_applicable": "n/a"}[o.status]
+        base_col = _num(o.baseline) + (f" ({t(o.versus)})" if o.versus else "")
+        lines.append(f"| {_rule_text(o.rule, t)} | {base_col} | {_num(o.candidate)} | {change} | "
+                     f"{mark}: {t(o.reason)} |")
     if c.failures or b.failures:
         lines += ["", f"failures: baseline {sum(b.failures.values())}, candidate {sum(c.failures.values())} "
-                  f"({', '.join(f'{md_text(k)} × {v}' for k, v in sorted(c.failures.items())) or 'none'})"]
-    lines += interval_lines(c)
-    lines += baseline_lines(c, "#### candidate vs evidence-only baselines")
+                  f"({', '.join(f'{t(k)} × {v}' for k, v in sorted(c.failures.items())) or 'none'})"]
+    lines += interval_lines(c, t)
+    lines += baseline_lines(c, _heading(4, "candidate vs evidence-only baselines", plain), t)
     if result.regressions:
-        lines += ["", "<details><summary>biggest per-item regressions</summary>", "",
+        lines += ["", "biggest per-item regressions:" if plain else
+                  "<details><summary>biggest per-item regressions</summary>", "",
                   "| id | score | baseline → candidate | input |", "|---|---|---|---|"]
         for r in result.regressions:
             text = " · ".join(f"{k}: {v}" for k, v in r.inputs.items())
-            lines.append(f"| {md_text(r.id, 80)} | {md_text(r.score)} | {r.baseline:.3f} → {r.candidate:.3f} | "
-                         f"{md_text(text, 120)} |")
-        lines += ["", "</details>"]
+            lines.append(f"| {t(r.id, 80)} | {t(r.score)} | {r.baseline:.3f} → {r.candidate:.3f} | "
+                         f"{t(text, 120)} |")
+        if not plain:
+            lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 

@@ -57,7 +57,7 @@ def test_degraded_run_fails_with_the_broken_rules(liner, runs, tmp_path):
     r = liner(["gate", str(runs / "base.json"), str(runs / "worse.json"), "--html", str(tmp_path / "r.html")])
     assert r.returncode == 1, r.stderr
     assert "REGRESSION" in r.stdout
-    failed = [line for line in r.stdout.splitlines() if "**FAIL**" in line]
+    failed = [line for line in r.stdout.splitlines() if "| FAIL: " in line]  # plain text in a terminal
     assert any("genres.micro_f1" in line for line in failed)
     assert any("policy.flag_recall" in line for line in failed)
     assert "biggest per-item regressions" in r.stdout
@@ -113,3 +113,62 @@ def test_record_json_is_stable_for_consumers(runs):
     item = data["items"][0]
     assert {"id", "group", "inputs", "gold", "prediction", "status", "error", "scores"} <= set(item)
     assert RunRecord.model_validate(data).gold_fingerprint == data["gold_fingerprint"]
+
+
+def _signal_record(path):
+    """A run scoring a declared single_label signal and genres with a taxonomy (hier_f1 exists)."""
+    from linernotes.evals.record import ItemResult
+
+    tasks = [{"name": "subject", "kind": "single_label", "gold_field": "subject", "signal": "subject"},
+             {"name": "genres", "kind": "multilabel", "gold_field": "gold_genres", "taxonomy": "music-genres"}]
+    items = [ItemResult(id=f"i{n}", group=f"g{n % 5}", gold={"subject": "love" if n % 2 else "loss",
+                                                              "genres": ["rock"]},
+                        prediction={"signals": {"subject": {"value": "love", "confidence": 0.8}}, "genres": ["rock"],
+                                    "confidence": {"genres": 0.7}, "provenance": {"latency_s": 1.0}})
+             for n in range(20)]
+    score_record(RunRecord(spec="signal", gold_fingerprint="f", tasks=tasks, items=items), resamples=100).save(path)
+    return path
+
+
+def test_a_misspelt_metric_is_an_error_naming_the_rule_and_the_known_names(liner, tmp_path):
+    run = _signal_record(tmp_path / "run.json")
+    rules = tmp_path / "gates.yaml"
+    rules.write_text("rules:\n  - metric: subject.accuracy\n  - metric: subject.acuracy\n    max_drop: 0.05\n")
+    r = liner(["gate", str(run), str(run), "--config", str(rules)])
+    assert r.returncode == 2, r.stdout
+    assert "gate rule 2 (metric: subject.acuracy): task subject (single_label, signal subject) has no metric " \
+           "'subject.acuracy'; known: " in r.stderr
+    assert "subject.accuracy" in r.stderr and "subject.coverage" in r.stderr and "subject.macro_f1" in r.stderr
+    # every metric the scoring code can give passes the check: hierarchical F1 (only with a
+    # taxonomy), baselines' metrics, run-wide ones; a rule for a task this run lacks is n/a, and says so
+    rules.write_text("rules:\n  - metric: genres.hier_f1\n  - metric: subject.coverage\n  - metric: run.failure_rate\n"
+                     "    direction: lower\n  - metric: baseline.shortlist_top1.subject.accuracy\n"
+                     "  - metric: valence.pearson\n")
+    r = liner(["gate", str(run), str(run), "--config", str(rules)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "this run has no task 'valence' (its tasks: subject, genres)" in r.stdout  # plain text
+    for bad in ("run.failure_rte", "genres.hier_f2", "baseline.vote.genres.micro_f2"):
+        rules.write_text(f"rules:\n  - metric: {bad}\n")
+        r = liner(["gate", str(run), str(run), "--config", str(rules)])
+        assert r.returncode == 2 and f"gate rule 1 (metric: {bad}):" in r.stderr, (bad, r.stdout, r.stderr)
+
+
+def test_terminal_output_is_plain_text_and_the_report_file_markdown(liner, runs, tmp_path):
+    """The terminal shows what the record says (no ``\\_`` or ``\\(``, no ``**``/``##``/HTML); the
+    --report file keeps the escaped markdown a PR comment needs; control characters are inert in both."""
+    rec = RunRecord.load(runs / "base.json")
+    hostile = rec.model_copy(update={"model": "my_model (v2)\x1b[31m", "spec": "synthetic"})
+    hostile.save(tmp_path / "h.json")
+    r = liner(["gate", str(runs / "base.json"), str(runs / "worse.json"), "--report", str(tmp_path / "r.md")])
+    assert r.returncode == 1
+    for marker in ("\\_", "\\(", "**", "<details>", "## "):
+        assert marker not in r.stdout, marker
+    assert "liner gate: ❌ REGRESSION" in r.stdout.splitlines()[0]
+    md = (tmp_path / "r.md").read_text()
+    assert md.startswith("## liner gate") and "**FAIL**" in md and "<details>" in md
+    rules = tmp_path / "g.yaml"
+    rules.write_text("rules:\n  - metric: run.failure_rate\n    direction: lower\n")
+    r = liner(["gate", str(runs / "base.json"), str(tmp_path / "h.json"), "--config", str(rules),
+               "--report", str(tmp_path / "h.md")])
+    assert "my_model (v2)U+001B[31m" in r.stdout and "\x1b" not in r.stdout
+    assert "my_model \\(v2\\)U+001B\\[31m" in (tmp_path / "h.md").read_text()  # escaped for markdown

@@ -89,4 +89,4 @@ def test_degraded_tagger_fails_the_gate(runs, liner, baseline):
     assert run.returncode == 0, run.stderr[-2000:]
     gate = liner(["gate", str(baseline), str(d / "bad.json"), "--html", str(d / "r.html")])
     assert gate.returncode == 1, gate.stdout + gate.stderr
-    assert "**FAIL**" in gate.stdout
+    assert "| FAIL: " in gate.stdout

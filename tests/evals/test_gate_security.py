@@ -63,7 +63,7 @@ def test_candidate_task_list_is_ignored(liner, runs, tmp_path, tasks):
     forged.tasks = [t for t in forged.tasks if t["name"] == "valence"] if tasks == "valence-only" else []
     r = liner(["gate", runs.dir / "base.json", _save(forged, tmp_path / "c.json")])
     assert r.returncode == 1, r.stdout + r.stderr
-    assert any("genres.micro_f1" in line and "**FAIL**" in line for line in r.stdout.splitlines())
+    assert any("genres.micro_f1" in line and "| FAIL: " in line for line in r.stdout.splitlines())
 
 
 def _gold_rewritten(rec):
