@@ -120,10 +120,17 @@ def signal_models(config: TagConfig) -> dict[str, Any]:
 
 def open_fusion(setting: str | None) -> FusionArtifact | None:
     """``None``/``"none"``: no fusion; ``"default"``: the shipped artifact (absent in a checkout
-    that has not fitted one yet); else a fusion folder (a bad one is a FusionError)."""
+    that has not fitted one yet); else a fusion folder (a bad one is a FusionError); a folder of
+    fitted declared signals only (``DIR/signals/``, no fusion.json): the shipped artifact for
+    the built-ins."""
     if setting is None or setting == "none":
         return None
     if setting == "default":
         folder = default_fusion_dir()
         return load_fusion(folder) if (folder / "fusion.json").is_file() else None
+    folder = Path(setting)
+    if folder.is_dir() and not (folder / "fusion.json").exists() and (folder / "signals").is_dir():
+        # what ``liner fit --signals -o DIR`` writes: declared signals' models only; the built-in
+        # fields keep the shipped combiners (as without --fusion), the signals read DIR/signals
+        return open_fusion("default")
     return load_fusion(setting)

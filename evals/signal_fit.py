@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.config import TagConfig
+from linernotes.evals.fit import MIN_DRAFTS
+from linernotes.evals.gold import GoldItem, to_tagger_item
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import SpecError, check_signal_tasks, load_spec
-from linernotes.signals.fit import FITTABLE, fit_signal, save_model
+from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
 
 
 class SignalFitSummary(BaseModel):
@@ -62,7 +64,14 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
             answer = val.get("value") if (val.get("provenance") or {}).get("source") == "llm" else None
             rows.append((val.get("evidence") or {}, answer, it.gold[task.name], it.group or it.id))
         try:
-            model, oof = fit_signal(sig, rows, folds=folds, seed=seed)
+            if sig.kind in FUSED:  # the built-ins' per-kind combiner, on the tagger's view of each item
+                tagged = [(to_tagger_item(spec, GoldItem(id=it.id, group=it.group, inputs=it.inputs)), *row)
+                          for it, row in zip(items, rows, strict=True)]
+                drafts = sum(ans is not None for _, ans, _, _ in rows)
+                model, oof = fit_fused(sig, tagged, task.tolerance, uses_draft=drafts >= MIN_DRAFTS, folds=folds,
+                                       seed=seed)
+            else:
+                model, oof = fit_signal(sig, rows, folds=folds, seed=seed)
         except ValueError as e:
             skipped[task.name] = str(e)
             continue

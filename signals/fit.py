@@ -1,11 +1,22 @@
 """Fitted models for declared signals (``liner fit SPEC --signals S.yaml``): the per-kind fusion of
 a declared signal, learned from its gold, cross-fitted, with a calibrated confidence.
 
-Kinds fitted: ``boolean`` and ``single_label`` (a standardised multinomial logistic regression).
-Features come only from what the tagger saw (``SignalValue.evidence`` and the LLM's verified
-answer): every numeric audio feature (plus a missing flag), each vocabulary entry's shortlist
-score, the number of lexicon hits, and the LLM's answer one-hot. ``multilabel``, ``scalar`` and
-``text`` signals are not fitted yet (they keep the hand-set rules of ``signals.decide``).
+Kinds fitted:
+
+- ``boolean`` and ``single_label``: a standardised multinomial logistic regression. Features come
+  only from what the tagger saw (``SignalValue.evidence`` and the LLM's verified answer): every
+  numeric audio feature (plus a missing flag), each vocabulary entry's shortlist score, the
+  number of lexicon hits, and the LLM's answer one-hot.
+- ``multilabel`` and ``scalar``: the built-ins' per-kind combiners (``fusion.fitting.fit_multilabel``
+  and ``fit_scalar``, the path ``liner fit`` takes for genres and valence), on an ``Observation``
+  built from the signal's evidence (``signal_observation``): multilabel candidates are the
+  signal's shortlist and the LLM's picks (no exemplar labels: the exemplar index carries genres,
+  not this vocabulary), confidence the isotonic P(the chosen set holds a right label); scalar is
+  the ridge over the item's text (TF-IDF, WordLlama embedding, lexicon scores) and the LLM's
+  value, on the range mapped to [-1, 1] and back, confidence P(|error| <= tolerance). Audio
+  features are not among the scalar combiner's features (an audio-driven scalar keeps its LLM
+  value as the only non-text input).
+- ``text`` signals are not fitted (they keep the hand-set rules of ``signals.decide``).
 
 Out-of-fold (``folds``, grouped by the gold spec's ``group_field`` when it has one) the model's
 decisions are written into a copy of the eval record and scored like any run; the threshold is
@@ -23,13 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from linernotes.signals.decide import SignalDecision
 from linernotes.signals.evidence import AUDIO_KEYS
 from linernotes.signals.spec import SignalSpec
 
-FITTABLE = ("boolean", "single_label")
+FITTABLE = ("boolean", "single_label", "multilabel", "scalar")
+FUSED = ("multilabel", "scalar")  # fitted by the built-ins' per-kind combiners (fusion.fitting)
 NUMERIC_AUDIO = tuple(k for k in AUDIO_KEYS if k not in ("key", "mode"))
 TARGET_PRECISION = 0.95
 MIN_ACCEPTED = 10
@@ -94,7 +106,8 @@ class SignalModel(BaseModel):
     def threshold_or(self, default: float) -> float:
         return self.threshold if self.threshold is not None else default
 
-    def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any]) -> SignalDecision:
+    def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any], item: Any = None
+                 ) -> SignalDecision:
         """The fitted value and its calibrated confidence, from the evidence and the LLM's answer."""
         answer = d.value if d.source == "llm" else None
         value, conf = self.predict(spec, evidence, answer)
@@ -102,14 +115,130 @@ class SignalModel(BaseModel):
         return SignalDecision(value=out, confidence=round(conf, 4), source="fitted", problems=d.problems)
 
 
+def _unit(spec: SignalSpec, v: float) -> float:
+    """A scalar signal's value on [-1, 1] (the scale the scalar combiner's lexicon features use)."""
+    lo, hi = spec.range or (-1.0, 1.0)
+    return 2.0 * (float(v) - lo) / (hi - lo) - 1.0
+
+
+def _from_unit(spec: SignalSpec, z: float) -> float:
+    lo, hi = spec.range or (-1.0, 1.0)
+    return lo + (float(z) + 1.0) / 2.0 * (hi - lo)
+
+
+def signal_observation(spec: SignalSpec, item: Any, evidence: dict[str, Any], answer: Any) -> Any:
+    """The ``fusion.Observation`` a built-in combiner reads, from a declared signal's evidence and
+    the LLM's verified answer (None: not consulted). Multilabel: the shortlist as the candidate
+    pool and the answer as the picks; scalar: the answer as the nearest valence level of its
+    value on [-1, 1] (the combiner's LLM feature is that level)."""
+    from linernotes.fusion.observation import Observation
+    from linernotes.vocabulary import VALENCE_SCALE
+
+    if spec.kind == "multilabel":
+        ev = {"genres": [{"id": c["id"], "score": float(c.get("score", 0.0))} for c in evidence.get("shortlist") or []]}
+        draft = None if answer is None else {"genres": [str(x) for x in answer]}
+        return Observation(item=item, evidence=ev, draft=draft)
+    if spec.kind == "scalar":
+        draft = None
+        if isinstance(answer, int | float) and not isinstance(answer, bool):
+            z = _unit(spec, answer)
+            draft = {"valence": min(VALENCE_SCALE, key=lambda k: abs(VALENCE_SCALE[k] - z))}
+        return Observation(item=item, evidence={}, draft=draft)
+    raise ValueError(f"signal {spec.name}: {spec.kind} signals have no built-in combiner")
+
+
+class FusedSignalModel(BaseModel):
+    """A declared multilabel or scalar signal fitted by the built-ins' per-kind combiner (JSON,
+    no pickle): ``model`` is a ``fusion`` MultilabelModel or ScalarModel; a scalar's model works on
+    the spec's range mapped to [-1, 1]."""
+
+    name: str
+    kind: str
+    spec_hash: str
+    model: dict[str, Any] = Field(description="the fusion combiner as fusion.artifact stores one")
+    threshold: float | None = None
+    figures: dict[str, Any] = Field(default_factory=dict)
+
+    _combiner: Any = PrivateAttr(None)
+
+    def combiner(self) -> Any:
+        """The validated fusion model (validated once: an item's apply must not re-parse it)."""
+        from pydantic import TypeAdapter
+
+        from linernotes.fusion.artifact import Model
+
+        if self._combiner is None:
+            self._combiner = TypeAdapter(Model).validate_python(self.model)
+        return self._combiner
+
+    def threshold_or(self, default: float) -> float:
+        return self.threshold if self.threshold is not None else default
+
+    def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any], item: Any = None
+                 ) -> SignalDecision:
+        """The combiner's value and calibrated confidence from the evidence and the LLM's answer."""
+        answer = d.value if d.source == "llm" else None
+        obs = signal_observation(spec, item, evidence, answer)
+        if self.kind == "multilabel":
+            labels, conf, _ = self.combiner().decide(obs)
+            return SignalDecision(value=list(labels), confidence=round(conf, 4), source="fitted", problems=d.problems)
+        z, conf = self.combiner().decide(obs)
+        return SignalDecision(value=round(_from_unit(spec, z), 6), confidence=round(conf, 4), source="fitted",
+                              problems=d.problems)
+
+
+def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, str]], tolerance: float,
+              uses_draft: bool, folds: int = 5, seed: int = 0) -> tuple[FusedSignalModel, list[tuple[Any, float]]]:
+    """Fit a multilabel/scalar signal with the built-ins' combiner on ``rows`` = [(tagger Item,
+    evidence, llm answer or None, gold, group)]; ``tolerance`` in the signal's units (scalar: what
+    counts as right). Returns the model on all rows and each row's out-of-fold (value, confidence).
+    ``uses_draft`` False: fitted without the LLM's answers (too few to learn a weight from)."""
+    from linernotes.fusion.artifact import choose_threshold
+    from linernotes.fusion.fitting import fit_multilabel, fit_scalar
+    from linernotes.signals.answer import MAX_LABELS
+
+    if spec.kind not in FUSED:
+        raise ValueError(f"signal {spec.name}: {spec.kind} is not fitted by a built-in combiner")
+    obs = [signal_observation(spec, item, ev, ans) for item, ev, ans, _, _ in rows]
+    if not uses_draft:
+        obs = [o.without_draft() for o in obs]
+    groups = [grp for *_, grp in rows]
+    if spec.kind == "multilabel":
+        gold = [sorted({str(x) for x in (g if isinstance(g, list) else [g])}) for _, _, _, g, _ in rows]
+        most = max(MAX_LABELS, max((len(g) for g in gold), default=1))
+        # label prior {}: a declared vocabulary has no labeled exemplar index to count labels in
+        model, oof = fit_multilabel(obs, gold, groups, {}, most, folds, seed)
+        values = [list(oof.values[i]) for i in range(len(rows))]
+        right = [bool(set(v) & set(g)) for v, g in zip(values, gold, strict=True)]
+    else:
+        target = np.array([_unit(spec, float(g)) for _, _, _, g, _ in rows])
+        lo, hi = spec.range or (-1.0, 1.0)
+        unit_tol = 2.0 * tolerance / (hi - lo)
+        model, oof = fit_scalar(obs, target, groups, unit_tol, k=folds, seed=seed)
+        values = [round(_from_unit(spec, oof.values[i]), 6) for i in range(len(rows))]
+        right = [abs(float(oof.values[i]) - target[i]) <= unit_tol for i in range(len(rows))]
+    model.uses_draft = uses_draft
+    conf = [float(oof.confidence[i]) for i in range(len(rows))]
+    threshold, precision, coverage = choose_threshold(conf, right)
+    figures = {"items": len(rows), "out_of_fold_accuracy": round(float(np.mean(right)), 4), "folds": oof.scheme,
+               "uses_draft": uses_draft, "auto_accept_precision": None if precision != precision else round(precision, 4),
+               "auto_accept_coverage": round(coverage, 4)}
+    fused = FusedSignalModel(name=spec.name, kind=spec.kind, spec_hash=spec.content_hash,
+                             model=model.model_dump(mode="json"), threshold=threshold, figures=figures)
+    return fused, list(zip(values, conf, strict=True))
+
+
 def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
-    """``{name: SignalModel}`` for the specs whose fitted model (same content hash) is in ``folder``."""
+    """``{name: SignalModel | FusedSignalModel}`` for the specs whose fitted model (same content
+    hash) is in ``folder``."""
     out: dict[str, Any] = {}
     for spec in specs:
         path = Path(folder) / "signals" / f"{spec.name}.json"
         if not path.is_file():
             continue
-        model = SignalModel.model_validate_json(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        cls = FusedSignalModel if raw.get("kind") in FUSED else SignalModel
+        model = cls.model_validate(raw)
         if model.spec_hash == spec.content_hash:
             out[spec.name] = model
     return out
@@ -134,6 +263,8 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+    if spec.kind in FUSED:
+        raise ValueError(f"signal {spec.name}: {spec.kind} signals are fitted by fit_fused (a built-in combiner)")
     if spec.kind not in FITTABLE:
         raise ValueError(f"signal {spec.name}: {spec.kind} signals are not fittable yet (only {', '.join(FITTABLE)})")
     x = np.array([features(spec, ev, ans)[1] for ev, ans, _, _ in rows], dtype=float)
@@ -176,7 +307,7 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
     return model, oof
 
 
-def save_model(model: SignalModel, folder: Path) -> Path:
+def save_model(model: SignalModel | FusedSignalModel, folder: Path) -> Path:
     path = Path(folder) / "signals" / f"{model.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(model.model_dump(mode="json"), indent=1) + "\n", encoding="utf-8")

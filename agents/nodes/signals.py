@@ -57,7 +57,8 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
         calibrated, threshold = False, spec.review_threshold
         fitted = (rt.signal_models or {}).get(spec.name)
         if fitted is not None and fitted.spec_hash == spec.content_hash:
-            d, threshold = fitted.apply_to(spec, d, evidence[spec.name]), fitted.threshold_or(spec.review_threshold)
+            d, threshold = (fitted.apply_to(spec, d, evidence[spec.name], item),  # item: text features of the kind combiners
+                            fitted.threshold_or(spec.review_threshold))
             calibrated = True
         decided[spec.name] = d.value
         values[spec.name] = SignalValue(
