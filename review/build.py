@@ -37,7 +37,7 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     source = load_source(run=run, gold=gold, signal_fields=fields)
     if fields:
         options = (options or QueueOptions()).model_copy(update={"label_all": True})
-    else:  # copies: the specs are the shared KNOWN_FIELDS templates
+    else:  # copies: the specs are the shared known_fields() templates
         source.fields = [spec.model_copy(update=dict(zip(("vocabulary", "vocabulary_source"),
                                                          vocabulary(spec.name, _labels(source, spec)), strict=True)))
                          for spec in source.fields]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -241,18 +242,32 @@ def sentiment_bin(valence: float) -> str:
     return "neutral"
 
 
-# Known gold layouts, first match per field wins: a run record's gold dict uses enrichment names
-# (``valence`` + ``valence_ratings`` already on [-1, 1], see linernotes.evals.gold); the raw gold
-# files keep their own columns (VADER ``mean``/``ratings`` on -4..4, bandcamp ``gold_genres``).
-KNOWN_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec(name="valence", kind="interval", gold_key="valence", ratings_key="valence_ratings"),
-    FieldSpec(name="valence", kind="interval", gold_key="mean", scale=4.0, ratings_key="ratings", ratings_scale=4.0),
-    FieldSpec(name="genres", kind="set", gold_key="genres"),
-    FieldSpec(name="genres", kind="set", gold_key="gold_genres"),
-    FieldSpec(name="moods", kind="set", gold_key="moods"),
-    FieldSpec(name="language", kind="nominal", gold_key="language"),
-    FieldSpec(name="explicit", kind="nominal", gold_key="explicit"),
+# Known gold layouts of the built-in fields, first match per field wins: a run record's gold dict
+# uses enrichment names (``valence`` + ``valence_ratings`` already on [-1, 1], see
+# linernotes.evals.gold); the raw gold files keep their own columns (VADER ``mean``/``ratings`` on
+# -4..4, bandcamp ``gold_genres``). The layouts are review's knowledge of those files; each
+# field's review kind comes from its shipped spec (signals/builtin/*.yaml), as a declared
+# signal's does.
+BUILTIN_LAYOUTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("valence", {"gold_key": "valence", "ratings_key": "valence_ratings"}),
+    ("valence", {"gold_key": "mean", "scale": 4.0, "ratings_key": "ratings", "ratings_scale": 4.0}),
+    ("genres", {"gold_key": "genres"}),
+    ("genres", {"gold_key": "gold_genres"}),
+    ("moods", {"gold_key": "moods"}),
+    ("language", {"gold_key": "language"}),
+    ("explicit", {"gold_key": "explicit"}),
 )
+
+
+@lru_cache(maxsize=1)
+def known_fields() -> tuple[FieldSpec, ...]:
+    """The built-in fields' review templates: layout from ``BUILTIN_LAYOUTS``, kind from the
+    shipped spec's kind (multilabel -> set, scalar -> interval, boolean/text -> nominal)."""
+    from linernotes.signals.builtin import builtin_specs
+
+    specs = builtin_specs()
+    return tuple(FieldSpec(name=name, kind=SIGNAL_CONTROLS[specs[name].kind][0], **layout)
+                 for name, layout in BUILTIN_LAYOUTS)
 
 
 def detect_fields(row: dict[str, Any]) -> list[FieldSpec]:
@@ -260,10 +275,10 @@ def detect_fields(row: dict[str, Any]) -> list[FieldSpec]:
     found: dict[str, FieldSpec] = {}
     named = row.get(ANNOTATORS_KEY) if isinstance(row.get(ANNOTATORS_KEY), dict) else {}
     labelled = {k for labels in named.values() if isinstance(labels, dict) for k in labels}
-    for spec in KNOWN_FIELDS:
+    for spec in known_fields():
         if spec.name not in found and row.get(spec.gold_key) is not None:
             found[spec.name] = spec
-    for spec in KNOWN_FIELDS:  # labelled by annotators but no consensus column yet
+    for spec in known_fields():  # labelled by annotators but no consensus column yet
         if spec.name not in found and spec.name in labelled:
             found[spec.name] = spec
     return list(found.values())

@@ -202,6 +202,15 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
     obs = [signal_observation(spec, item, ev, ans) for item, ev, ans, _, _ in rows]
     if not uses_draft:
         obs = [o.without_draft() for o in obs]
+    if spec.kind == "multilabel":
+        from linernotes.fusion.features import candidate_pool
+
+        if not any(candidate_pool(o) for o in obs):
+            raise ValueError(f"signal {spec.name}: no item has a candidate label (no shortlist scores"
+                             f"{'' if uses_draft else ', LLM answers not used'}); nothing to learn: add "
+                             "evidence: [shortlist] or tag the sample with the LLM")
+    elif not any(o.prose.strip() for o in obs):
+        raise ValueError(f"signal {spec.name}: the items carry no text; the scalar combiner reads text")
     groups = [grp for *_, grp in rows]
     if spec.kind == "multilabel":
         gold = [sorted({str(x) for x in (g if isinstance(g, list) else [g])}) for _, _, _, g, _ in rows]

@@ -101,3 +101,17 @@ def test_multilabel_and_scalar_signals_fit_with_the_kind_combiners_and_apply_at_
         assert set(sig["subjects"]["value"]) <= {"film", "product", "news", "personal", "other"}
         assert -4.0 <= sig["positivity"]["value"] <= 4.0
     assert len({rec["enrichment"]["signals"]["positivity"]["value"] for rec in records}) > 10
+
+
+def test_a_kind_combiner_with_nothing_to_learn_from_says_why() -> None:
+    from linernotes.schema import Item
+    from linernotes.signals.fit import fit_fused
+    from linernotes.signals.spec import parse_signals
+
+    multi, scalar = parse_signals(SPEC.replace("  evidence: [shortlist]\n", ""), "s.yaml")
+    rows = [(Item(id=f"i{n}", description="a text"), {}, None, ["film"], f"g{n}") for n in range(20)]
+    with pytest.raises(ValueError, match="subjects: no item has a candidate label"):
+        fit_fused(multi, rows, 0.5, uses_draft=False)
+    rows = [(Item(id=f"i{n}"), {}, None, 1.0, f"g{n}") for n in range(20)]
+    with pytest.raises(ValueError, match="positivity: the items carry no text"):
+        fit_fused(scalar, rows, 0.5, uses_draft=False)
