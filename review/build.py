@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.review.fields import FieldSpec, signal_field
-from linernotes.review.queue import QueueOptions, build_queue
+from linernotes.review.queue import QueueOptions, build_queue, item_type
 from linernotes.review.sources import Source, load_source
 from linernotes.review.store import ReviewStore
 from linernotes.review.vocab import vocabulary
@@ -42,6 +42,16 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
                                                          vocabulary(spec.name, _labels(source, spec)), strict=True)))
                          for spec in source.fields]
     entries = build_queue(source, options)
+    notes = list(source.notes)
+    if fields:  # say which items no signal applies to (an eval record's type may be a guess: track)
+        default = str(source.meta.get("item_type") or "track")
+        skipped: dict[str, int] = {}
+        for i in [i for i in source.items if i.in_run] or source.items:
+            t = item_type(i, default)
+            if not any(f.applies(t) for f in fields):
+                skipped[t] = skipped.get(t, 0) + 1
+        notes += [f"{n} item(s) of type {t} not queued: no declared signal applies to {t}"
+                  for t, n in sorted(skipped.items())]
     meta = dict(source.meta)
     meta["overlap"] = overlap
     if signals:
@@ -56,7 +66,7 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
             by_reason[kind] = by_reason.get(kind, 0) + 1
     scope = sum(1 for i in source.items if i.in_run) or len(source.items)
     return BuildResult(store=str(store_path), queued=len(entries), new=new, refreshed=refreshed, scope=scope,
-                       gold_rows=len(source.gold_rows), by_reason=by_reason, notes=source.notes)
+                       gold_rows=len(source.gold_rows), by_reason=by_reason, notes=notes)
 
 
 def _labels(source: Source, spec: FieldSpec) -> set[str]:

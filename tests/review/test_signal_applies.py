@@ -37,7 +37,8 @@ def test_review_build_queues_each_item_only_for_the_signals_that_apply(tmp_path:
     catalog.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
     store_path = tmp_path / "s.sqlite"
     result = build_store(store_path, gold=catalog, signals=load_signals([spec]))
-    assert result.queued == 3  # the chapter: no signal applies to it
+    assert result.queued == 3  # the chapter: no signal applies to it, and the build says so
+    assert result.notes == ["1 item(s) of type chapter not queued: no declared signal applies to chapter"]
     store = ReviewStore(store_path)
     assert {i: store.get(i).entry.fields for i in ("t1", "e1", "t2")} == {
         "t1": ["decade"], "e1": ["true_crime"], "t2": ["decade"]}
