@@ -347,6 +347,10 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                         sum(oof.values[i] != task.none_label for i in idx) / len(idx), 4)
         right = [_correct(task.kind, oof.values[i], gold[i], task) for i in range(len(obs))]
         conf = [oof.confidence[i] for i in range(len(obs))]
+        if task.kind == "policy" and neg_obs:
+            # the spec's items are all unsafe: calibration over the unsafe items and the clean
+            # ones together, as a catalog mixes them, is reported next to it
+            extra["ece_with_negatives"] = round(_ece(conf, right), 4)
         vocab = config.policy_pack if task.kind == "policy" else ""
     model.uses_draft = uses_draft
     threshold, precision, coverage = choose_threshold(conf, right)
@@ -361,6 +365,14 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,
                         threshold=threshold, card=card)
     return entry, oof, items, {**metrics, **extra}
+
+
+def _ece(conf: list[float], right: list[bool]) -> float:
+    """Expected calibration error over every fitted item (the eval's 10 equal-width bins)."""
+    from linernotes.evals.metrics.calibration import reliability_bins
+
+    bins = reliability_bins(np.asarray(conf, dtype=np.float64), np.asarray(right, dtype=np.float64))
+    return sum(b["count"] * abs(b["confidence"] - b["accuracy"]) for b in bins) / max(1, len(conf))
 
 
 def pack_clauses(config: TagConfig) -> list[str]:

@@ -26,7 +26,10 @@ from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
 
-FORMAT = 1
+# 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
+# ignore them and misread the columns, so it must refuse. Format 1 files read as before.
+FORMAT = 2
+READS = (1, 2)
 FILE = "fusion.json"
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
@@ -86,8 +89,8 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     except ValidationError as e:
         err = e.errors()[0]
         raise FusionError(f"{f}: not a valid fusion artifact: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-    if art.format != FORMAT:
-        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {FORMAT}")
+    if art.format not in READS:
+        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))}")
     art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
     return art
 
@@ -96,6 +99,7 @@ def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
     """Write fusion.json atomically plus the model card; returns the content hash."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    art.format = FORMAT  # a refit into a format-1 folder writes what this version reads
     blob = json.dumps(art.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
     tmp = folder / (FILE + ".tmp")
     tmp.write_bytes(blob)

@@ -137,10 +137,11 @@ class Isotonic(BaseModel):
     y: list[float] = Field(default_factory=list)
 
     @classmethod
-    def fit(cls, scores: np.ndarray, outcomes: np.ndarray) -> Isotonic:
+    def fit(cls, scores: np.ndarray, outcomes: np.ndarray, weights: np.ndarray | None = None) -> Isotonic:
         from sklearn.isotonic import IsotonicRegression
 
-        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, outcomes)
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, outcomes,
+                                                                                 sample_weight=weights)
         return cls(x=iso.X_thresholds_.tolist(), y=iso.y_thresholds_.tolist())
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
@@ -150,32 +151,36 @@ class Isotonic(BaseModel):
         return np.interp(scores, self.x, self.y)
 
 
-def calibrator(scores: np.ndarray, outcomes: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[Isotonic, str]:
+def calibrator(scores: np.ndarray, outcomes: np.ndarray, folds: int = 5, seed: int = 0,
+               weights: np.ndarray | None = None) -> tuple[Isotonic, str]:
     """Isotonic or Platt (a logistic in the score's log-odds), whichever has the lower Brier score
     over ``folds``-fold cross-validation on these pairs; the winner is refitted on all of them.
+    ``weights`` (shape (n,), default all 1) weigh pairs in the fits and in the Brier score.
     Platt is stored as a dense monotone table in the same ``Isotonic`` form (101 points), so an
     artifact still holds breakpoints only. Returns (map, "isotonic" | "platt")."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
 
     scores, outcomes = np.asarray(scores, dtype=np.float64), np.asarray(outcomes, dtype=np.float64)
+    w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
 
-    def platt(s: np.ndarray, o: np.ndarray) -> Isotonic:
+    def platt(s: np.ndarray, o: np.ndarray, sw: np.ndarray) -> Isotonic:
         if len(np.unique(o)) < 2:
-            return Isotonic.fit(s, o)
+            return Isotonic.fit(s, o, sw)
         z = _logit(s)[:, None]
-        lr = LogisticRegression(C=1e4, max_iter=1000).fit(z, o)
+        lr = LogisticRegression(C=1e4, max_iter=1000).fit(z, o, sample_weight=sw)
         grid = np.linspace(0.0, 1.0, 101)
         return Isotonic(x=grid.tolist(), y=lr.predict_proba(_logit(grid)[:, None])[:, 1].tolist())
 
     if len(scores) < 2 * folds or len(np.unique(outcomes)) < 2:
-        return Isotonic.fit(scores, outcomes), "isotonic"
+        return Isotonic.fit(scores, outcomes, w), "isotonic"
     brier = {"isotonic": 0.0, "platt": 0.0}
     for tr, te in KFold(folds, shuffle=True, random_state=seed).split(scores):
         for name, fit in (("isotonic", Isotonic.fit), ("platt", platt)):
-            brier[name] += float(np.sum((fit(scores[tr], outcomes[tr])(scores[te]) - outcomes[te]) ** 2))
+            err = fit(scores[tr], outcomes[tr], w[tr])(scores[te]) - outcomes[te]
+            brier[name] += float(np.sum(w[te] * err ** 2))
     name = min(brier, key=brier.get)
-    return (Isotonic.fit if name == "isotonic" else platt)(scores, outcomes), name
+    return (Isotonic.fit if name == "isotonic" else platt)(scores, outcomes, w), name
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -35,15 +35,19 @@ from linernotes.fusion.singlelabel import choose as choose_label
 # with 3 inner folds the inner models saw 2/3 of it and the data-hungry text models were clearly
 # worse, so valence came out underconfident (ECE 0.148 on the dev sample vs 0.053 with 5).
 INNER_FOLDS = 5
-# P(none) thresholds tried for the clean/flag decision, and the false-flag rate on clean items
-# (inner out of fold) a threshold may cost: well inside the 5% the product promises on catalog text
-NONE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-MAX_FALSE_FLAGS = 0.02
+# P(none) thresholds tried for the clean/flag decision, and the false-flag rate a threshold may
+# cost on every source of clean text (each group of clean items with at least MIN_SOURCE_ITEMS of
+# them, inner out of fold). Per source: pooled, thousands of metadata rows that are never flagged
+# hid 8.5% false flags on edited prose. 3% leaves room under the 5% the product promises for the
+# sampling error of a few hundred items.
+NONE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MAX_FALSE_FLAGS = 0.03
+MIN_SOURCE_ITEMS = 50
 # The scalar's confidence model learns from inner models' errors; the text regression is
-# data-hungry, so inner models on 4/5 of the part err more than the final one (slightly
-# underconfident: ECE 0.053 on the dev sample). More inner folds would narrow that, at a fit
-# time this machine could not afford yet (10 folds: ~2x).
-SCALAR_INNER_FOLDS = INNER_FOLDS
+# data-hungry, so inner models on 4/5 of the part err more than the final one (underconfident:
+# ECE 0.053 on the dev sample with 5). With 10 the inner models see 9/10 of the part, closer to
+# the model they stand in for, at ~2x the fit time.
+SCALAR_INNER_FOLDS = 10
 
 
 @dataclass
@@ -115,26 +119,38 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
 
 # -- text representation shared by scalar and single-label kinds --------------------------------
 
-class TextBlock:
-    """Dense features + WordLlama embedding + TF-IDF for a fixed list of observations."""
+# Character n-grams (within word boundaries) for the single-label kind: toxic prompts spell
+# words apart ("f*ck", "a$$") and prompts differ from edited prose in punctuation, which word
+# terms do not see. 20000 columns keep the artifact a few MB.
+CHAR_TFIDF = {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 3, "max_features": 20000}
 
-    def __init__(self, obs: Sequence[Observation], dense: np.ndarray) -> None:
+
+class TextBlock:
+    """Dense features + WordLlama embedding + TF-IDF for a fixed list of observations: word
+    terms, plus character n-grams when ``char``. Columns: [word terms, char terms, embedding,
+    standardized dense]."""
+
+    def __init__(self, obs: Sequence[Observation], dense: np.ndarray, char: bool = False) -> None:
         self.texts = [o.prose for o in obs]
         self.emb = embed(self.texts)
         self.dense = dense
+        self.char = char
 
-    def fit(self, items: np.ndarray) -> tuple[Tfidf, Standardizer, Any]:
+    def fit(self, items: np.ndarray) -> tuple[list[Tfidf], Standardizer, Any]:
         from scipy import sparse
 
-        tfidf, terms = Tfidf.fit([self.texts[i] for i in items])
+        texts = [self.texts[i] for i in items]
+        fitted = [Tfidf.fit(texts)] + ([Tfidf.fit(texts, **CHAR_TFIDF)] if self.char else [])
         scaler = Standardizer.fit(self.dense[items])
-        return tfidf, scaler, sparse.hstack([terms, self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+        X = sparse.hstack([m for _, m in fitted] + [self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+        return [t for t, _ in fitted], scaler, X
 
-    def transform(self, tfidf: Tfidf, scaler: Standardizer, items: np.ndarray) -> Any:
+    def transform(self, terms: list[Tfidf], scaler: Standardizer, items: np.ndarray) -> Any:
         from scipy import sparse
 
-        terms = tfidf.transform([self.texts[i] for i in items])
-        return sparse.hstack([terms, self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+        texts = [self.texts[i] for i in items]
+        return sparse.hstack([t.transform(texts) for t in terms]
+                             + [self.emb[items], scaler.transform(self.dense[items])]).tocsr()
 
 
 # -- scalar -----------------------------------------------------------------------------------
@@ -151,13 +167,13 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
     lo, hi = value_range
 
     def fit(items: np.ndarray) -> Any:
-        tfidf, scaler, X = block.fit(items)
+        terms, scaler, X = block.fit(items)
         reg = Ridge(alpha=alpha).fit(X, target[items])
-        return tfidf, scaler, Linear.from_sklearn(reg)
+        return terms, scaler, Linear.from_sklearn(reg)
 
     def predict(model: Any, items: np.ndarray) -> np.ndarray:
-        tfidf, scaler, reg = model
-        return np.clip(reg.predict(block.transform(tfidf, scaler, items)), lo, hi)
+        terms, scaler, reg = model
+        return np.clip(reg.predict(block.transform(terms, scaler, items)), lo, hi)
 
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[Standardizer, Linear]:
         pred = np.array([oof[int(i)] for i in items])
@@ -179,16 +195,27 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
         audit.scored(handle, test)
         return {int(i): (float(v), float(c)) for i, v, c in zip(test, pred, conf, strict=True)}
 
-    oof = _outer(len(obs), groups, k, seed, None, run_fold, audit, SCALAR_INNER_FOLDS)
+    inner_k = max(2, min(SCALAR_INNER_FOLDS, len(obs) // 4))  # a few dozen items (a signal) cannot hold 10
+    oof = _outer(len(obs), groups, k, seed, None, run_fold, audit, inner_k)
     everyone = np.arange(len(obs))
-    (tfidf, scaler, reg), (cscaler, cclf) = nested(everyone, plan_folds(len(obs), groups, SCALAR_INNER_FOLDS, seed),
+    (terms, scaler, reg), (cscaler, cclf) = nested(everyone, plan_folds(len(obs), groups, inner_k, seed),
                                                    fit, predict, tune)
-    model = ScalarModel(features=SCALAR_FEATURES, tfidf=tfidf, scaler=scaler, regressor=reg, tolerance=tolerance,
+    model = ScalarModel(features=SCALAR_FEATURES, tfidf=terms[0], scaler=scaler, regressor=reg, tolerance=tolerance,
                         range=[lo, hi], confidence_scaler=cscaler, confidence=cclf)
     return model, oof
 
 
 # -- single label -----------------------------------------------------------------------------
+
+def pick_none_threshold(rows: Sequence[tuple[float, int, float]], budget: float = MAX_FALSE_FLAGS) -> float:
+    """From (P(none) threshold, right answers on unsafe items, worst false-flag rate over the
+    clean sources) rows: the threshold with the most right answers among those within ``budget``
+    (ties: the lower threshold, fewer flags); when none is, the one with the lowest worst rate."""
+    within = [r for r in rows if r[2] <= budget]
+    if within:
+        return max(within, key=lambda r: (r[1], -r[0]))[0]
+    return min(rows, key=lambda r: (r[2], -r[1], r[0]))[0]
+
 
 def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: Sequence[str | None] | None,
                      clauses: Sequence[str], clause_for: dict[str, str], none_label: str = "none",
@@ -200,17 +227,17 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
     from sklearn.linear_model import LogisticRegression
 
     audit = audit or Audit()
-    block = TextBlock(obs, np.vstack([policy_dense(o, clauses) for o in obs]))
+    block = TextBlock(obs, np.vstack([policy_dense(o, clauses) for o in obs]), char=True)
     y = np.asarray(labels)
 
     def fit(items: np.ndarray) -> Any:
-        tfidf, scaler, X = block.fit(items)
+        terms, scaler, X = block.fit(items)
         clf = LogisticRegression(C=C, max_iter=3000).fit(X, y[items])
-        return tfidf, scaler, Linear.from_sklearn(clf)
+        return terms, scaler, Linear.from_sklearn(clf)
 
     def predict(model: Any, items: np.ndarray) -> np.ndarray:
-        tfidf, scaler, clf = model
-        return clf.predict_proba(block.transform(tfidf, scaler, items))
+        terms, scaler, clf = model
+        return clf.predict_proba(block.transform(terms, scaler, items))
 
     def top(model: Any, probs: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         classes = list(model[2].classes)
@@ -220,27 +247,37 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, Isotonic, Isotonic]:
         """The P(none) threshold, then two calibrators: for a flag (top class not ``none``) and for
         ``none``. The threshold is the one with the most right answers on unsafe items whose
-        false-flag rate on clean items stays within ``MAX_FALSE_FLAGS`` (inner out-of-fold).
-        Clean items far outnumber flagged ones, so one calibrator would be fitted mostly on
-        confident ``none`` answers and miscalibrate the flags."""
+        false-flag rate stays within ``MAX_FALSE_FLAGS`` on every source of clean items (inner
+        out-of-fold); when none does, the one with the lowest worst rate. Clean items far
+        outnumber flagged ones, so one calibrator would be fitted mostly on confident ``none``
+        answers and miscalibrate the flags. Both calibrators weigh clean and unsafe items
+        equally in total: how many negatives a fit adds is the fitter's choice (800 or 3000
+        sentences of prose), and a confidence should not move with it."""
         probs = [oof[int(i)] for i in items]
         clean = np.array([y[i] == none_label for i in items])
-        best_t, best_right = 0.5, -1
+        sources: dict[str, list[int]] = {}
+        for j, i in enumerate(items):
+            if clean[j]:
+                sources.setdefault(str(groups[i]) if groups is not None else "", []).append(j)
+        checked = [np.array(js) for js in sources.values() if len(js) >= MIN_SOURCE_ITEMS] or (
+            [np.flatnonzero(clean)] if clean.any() else [])
+        rows = []
         for t in NONE_THRESHOLDS:
             labels = inner_labels(items, oof, t)
             flagged = np.array([lab != none_label for lab in labels])
             right = sum(lab == y[i] for i, lab, c in zip(items, labels, clean, strict=True) if not c)
-            if clean.any() and flagged[clean].mean() > MAX_FALSE_FLAGS:
-                continue
-            if right > best_right:
-                best_t, best_right = float(t), right
+            rows.append((float(t), right, max((float(flagged[js].mean()) for js in checked), default=0.0)))
+        best_t = pick_none_threshold(rows)
         labels = inner_labels(items, oof, best_t)
         picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label, best_t)[0]) for i in items]
         best = np.array([p[j] for p, j in zip(probs, picks, strict=True)])
         right = np.array([float(lab == y[i]) for i, lab in zip(items, labels, strict=True)])
         none = np.array([lab == none_label for lab in labels])
+        n_clean, n_unsafe = int(clean.sum()), int((~clean).sum())
+        weight = np.where(clean, n_unsafe / n_clean if n_clean and n_unsafe else 1.0, 1.0)
+
         def fit_or_empty(m):  # isotonic or Platt, whichever cross-validates better on these pairs
-            return calibrator(best[m], right[m], seed=seed)[0] if m.any() else Isotonic()
+            return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
         return best_t, fit_or_empty(~none), fit_or_empty(none)
 
     inner_classes: dict[int, np.ndarray] = {}
@@ -268,9 +305,10 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (tfidf, scaler, clf), (t, cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
+    (terms, scaler, clf), (t, cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
                                                         fit, predict_tracked, tune)
-    model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=tfidf, scaler=scaler,
+    model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=terms[0],
+                             char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
                              none_label=none_label, none_threshold=t)
     return model, oof

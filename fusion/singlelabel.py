@@ -34,6 +34,8 @@ class SingleLabelModel(BaseModel):
     features: list[str]
     clauses: list[str]
     tfidf: Tfidf
+    char_tfidf: Tfidf | None = Field(None, description="character n-grams, columns after the word terms "
+                                     "(None in format-1 artifacts)")
     scaler: Standardizer
     classifier: Linear
     calibrator: Isotonic = Field(description="P(right) of a flag (top class is not none_label)")
@@ -48,7 +50,7 @@ class SingleLabelModel(BaseModel):
         probability)."""
         obs = obs if self.uses_draft else obs.without_draft()
         dense = policy_dense(obs, self.clauses)[None, :]
-        X = design_row(self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense))
+        X = design_row(self.terms(obs.prose), embed([obs.prose]), self.scaler.transform(dense))
         probs = self.classifier.predict_proba(X)[0]
         classes = self.classifier.classes or []
         best = int(choose(probs, classes, self.none_label, self.none_threshold)[0])
@@ -57,3 +59,12 @@ class SingleLabelModel(BaseModel):
         conf = float(calibrator(np.array([probs[best]]))[0])
         clause = None if label == self.none_label else self.clause_for.get(label)
         return label, clause, conf, {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}
+
+    def terms(self, text: str):
+        """The text's TF-IDF row: word terms, then character n-grams when fitted with them."""
+        words = self.tfidf.transform([text])
+        if self.char_tfidf is None:
+            return words
+        from scipy import sparse
+
+        return sparse.hstack([words, self.char_tfidf.transform([text])]).tocsr()

@@ -69,3 +69,58 @@ def test_negatives_source_syntax():
     assert NegativesSource.parse("bandcamp-genres") == NegativesSource(spec="bandcamp-genres")
     with pytest.raises(SpecError):
         NegativesSource.parse("vader-valence@many")
+
+
+def test_the_clean_threshold_holds_the_false_flag_budget_on_every_source():
+    from linernotes.fusion.fitting import MAX_FALSE_FLAGS, pick_none_threshold
+
+    # (threshold, right answers on unsafe items, worst false-flag rate over the clean sources)
+    rows = [(0.3, 50, 0.01), (0.5, 60, MAX_FALSE_FLAGS), (0.7, 70, MAX_FALSE_FLAGS + 0.01), (0.9, 80, 0.3)]
+    assert pick_none_threshold(rows) == 0.5  # more right answers at 0.7 and 0.9, over budget there
+    assert pick_none_threshold([(0.3, 50, 0.2), (0.5, 60, 0.1), (0.7, 70, 0.12)]) == 0.5  # none within: fewest
+    assert pick_none_threshold([(0.3, 60, 0.0), (0.5, 60, 0.0)]) == 0.3  # a tie: fewer flags
+
+
+def test_calibrator_weights_move_the_map_towards_the_heavier_items():
+    rng = np.random.default_rng(1)
+    s = rng.random(600)
+    right = (rng.random(600) < s).astype(float)
+    heavy = right == 0  # wrong answers weigh 3x: the map must sit below the unweighted one
+    plain, _ = calibrator(s, right)
+    weighted, _ = calibrator(s, right, weights=np.where(heavy, 3.0, 1.0))
+    grid = np.linspace(0.1, 0.9, 9)
+    assert np.all(weighted(grid) <= plain(grid) + 1e-9) and weighted(grid).mean() < plain(grid).mean() - 0.05
+
+
+def test_a_policy_model_with_character_ngrams_reads_its_columns_and_saves_as_format_2(tmp_path):
+    import json
+
+    from linernotes.fusion.artifact import FORMAT, FieldFusion, FusionArtifact, load_fusion, save_fusion
+    from linernotes.fusion.estimators import Tfidf
+    from linernotes.fusion.fitting import CHAR_TFIDF
+    from linernotes.fusion.singlelabel import SingleLabelModel
+
+    texts = ["you stupid f*ck", "f*ck off you idiot", "a calm review of the album", "the album is calm and warm"]
+    words, _ = Tfidf.fit(texts, min_df=1)
+    chars, _ = Tfidf.fit(texts, **{**CHAR_TFIDF, "min_df": 1})
+    width = len(words.vocabulary) + len(chars.vocabulary) + 256 + 4  # + embedding + policy_dense with no clauses
+    w = np.zeros(width)
+    w[len(words.vocabulary) + chars.vocabulary["*c"]] = 50.0  # only a character n-gram says "insult"
+    model = SingleLabelModel(features=["lexicon_any", "llm_explicit", "has_draft", "log_words"], clauses=[],
+                             tfidf=words, char_tfidf=chars, scaler=Standardizer(mean=[0.0] * 4, scale=[1.0] * 4),
+                             classifier=Linear(coef=[w.tolist()], intercept=[-5.0], classes=["insult", "none"]),
+                             calibrator=Isotonic(x=[0, 1], y=[0, 1]), clause_for={"insult": "profanity.insult"})
+    assert model.terms("f*ck").shape == (1, len(words.vocabulary) + len(chars.vocabulary))
+    # classes[1] = none: the "*c" weight pushes P(none) up, so the n-gram moves the decision
+    p_with = model.decide(Observation(Item(id="a", title="f*ck"), {}, None))[3]["none"]
+    p_without = model.decide(Observation(Item(id="b", title="fuck"), {}, None))[3]["none"]
+    assert p_with > 0.99 > p_without
+    art = FusionArtifact(format=1, fields={"policy": FieldFusion(field="policy", kind="single_label", model=model,
+                                                                threshold=None)})
+    save_fusion(art, tmp_path)
+    assert json.loads((tmp_path / "fusion.json").read_text())["format"] == FORMAT == 2
+    assert load_fusion(tmp_path).fields["policy"].model.char_tfidf.vocabulary == chars.vocabulary
+    old = json.loads((tmp_path / "fusion.json").read_text())
+    del old["fields"]["policy"]["model"]["char_tfidf"]
+    (tmp_path / "fusion.json").write_text(json.dumps({**old, "format": 1}))
+    assert load_fusion(tmp_path).fields["policy"].model.char_tfidf is None  # format 1 still reads
