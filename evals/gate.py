@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.metrics.core import Scored
@@ -71,6 +71,7 @@ class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule]
+    _origin: str = PrivateAttr("gates.yaml (shipped)")  # the file, for errors that name a rule
 
 
 class RuleOutcome(BaseModel):
@@ -113,7 +114,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
             text = resources.files("linernotes.evals").joinpath("gates.yaml").read_text(encoding="utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
-        return Rules.model_validate(yaml.safe_load(text))
+        rules = Rules.model_validate(yaml.safe_load(text))
+        if path is not None:
+            rules._origin = str(path)
+        return rules
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
@@ -342,7 +346,7 @@ def check_rules(rules: Rules, record: RunRecord) -> None:
     for n, rule in enumerate(rules.rules, 1):
         why = unknown_metric(rule.metric, tasks)
         if why is not None:
-            raise GateError(f"gate rule {n} (metric: {rule.metric}): {why}")
+            raise GateError(f"{rules._origin}: rule {n} (metric: {rule.metric}): {why}")
 
 
 def _no_task(rule: Rule, record: RunRecord) -> str | None:

@@ -136,7 +136,7 @@ def test_a_misspelt_metric_is_an_error_naming_the_rule_and_the_known_names(liner
     rules.write_text("rules:\n  - metric: subject.accuracy\n  - metric: subject.acuracy\n    max_drop: 0.05\n")
     r = liner(["gate", str(run), str(run), "--config", str(rules)])
     assert r.returncode == 2, r.stdout
-    assert "gate rule 2 (metric: subject.acuracy): task subject (single_label, signal subject) has no metric " \
+    assert f"{rules}: rule 2 (metric: subject.acuracy): task subject (single_label, signal subject) has no metric " \
            "'subject.acuracy'; known: " in r.stderr
     assert "subject.accuracy" in r.stderr and "subject.coverage" in r.stderr and "subject.macro_f1" in r.stderr
     # every metric the scoring code can give passes the check: hierarchical F1 (only with a
@@ -150,7 +150,7 @@ def test_a_misspelt_metric_is_an_error_naming_the_rule_and_the_known_names(liner
     for bad in ("run.failure_rte", "genres.hier_f2", "baseline.vote.genres.micro_f2"):
         rules.write_text(f"rules:\n  - metric: {bad}\n")
         r = liner(["gate", str(run), str(run), "--config", str(rules)])
-        assert r.returncode == 2 and f"gate rule 1 (metric: {bad}):" in r.stderr, (bad, r.stdout, r.stderr)
+        assert r.returncode == 2 and f"{rules}: rule 1 (metric: {bad}):" in r.stderr, (bad, r.stdout, r.stderr)
 
 
 def test_terminal_output_is_plain_text_and_the_report_file_markdown(liner, runs, tmp_path):
