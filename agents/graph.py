@@ -9,8 +9,9 @@ triage is the cascade: with ``--llm auto`` it asks the LLM only about the fields
 leaves undecided (``always``: every field; ``never``: none). An item with every field decided
 skips fuse: triage's evidence-only decisions are the record's.
 
-LangGraph runs the nodes above as four steps: gather, tools and triage are one step
-(``evidence``), extract and verify another (``ask``), then fuse, then route. Each LangGraph step
+LangGraph runs the nodes above as three steps at most: gather, tools and triage are one step
+(``evidence``), extract and verify another (``ask``), fuse and route a third (``record``; an item
+triage decided takes ``route`` alone). Each LangGraph step
 costs ~0.3 ms of CPU in its own machinery (tasks, channels, checkpoints, callbacks), more than
 gather, triage's ``always``/``never`` path or verify take, and nothing runs between the nodes
 a step joins; the node functions, their order and the edges' decisions are the diagram's.
@@ -52,6 +53,12 @@ async def ask(state: GraphState, rt: AgentRuntime) -> GraphState:
     return update
 
 
+async def record(state: GraphState, rt: AgentRuntime) -> GraphState:
+    """fuse -> route as one step."""
+    update = fuse(state, rt)
+    return {**update, **route({**state, **update}, rt)}
+
+
 def _after_ask(state: GraphState, rt: AgentRuntime) -> str:
     """Edge: END when the LLM failed for good (the item becomes an error record); else verify's
     edge (re-ask while problems remain and attempts are left, otherwise fuse)."""
@@ -76,18 +83,19 @@ def build_graph(rt: AgentRuntime):
     g = StateGraph(GraphState)
     g.add_node("evidence", on_loop(evidence, rt))
     g.add_node("ask", on_loop(ask, rt))
-    g.add_node("fuse", on_loop(fuse, rt))
+    g.add_node("record", on_loop(record, rt))
     g.add_node("route", on_loop(route, rt))
     g.add_edge(START, "evidence")
     g.add_conditional_edges("evidence", on_loop(after_triage, rt), {"extract": "ask", "route": "route"})
-    g.add_conditional_edges("ask", on_loop(_after_ask, rt), {"extract": "ask", "fuse": "fuse", END: END})
-    g.add_edge("fuse", "route")
+    g.add_conditional_edges("ask", on_loop(_after_ask, rt), {"extract": "ask", "fuse": "record", END: END})
     if rt.config.signals:  # declared signals: one more node; without them the graph is what it was
         from linernotes.agents.nodes.signals import declared_signals
 
         g.add_node("signals", on_loop(declared_signals, rt))
-        g.add_edge("route", "signals")
+        for last in ("route", "record"):
+            g.add_edge(last, "signals")
         g.add_edge("signals", END)
     else:
-        g.add_edge("route", END)
+        for last in ("route", "record"):
+            g.add_edge(last, END)
     return g.compile()
