@@ -172,3 +172,17 @@ def test_terminal_output_is_plain_text_and_the_report_file_markdown(liner, runs,
                "--report", str(tmp_path / "h.md")])
     assert "my_model (v2)U+001B[31m" in r.stdout and "\x1b" not in r.stdout
     assert "my_model \\(v2\\)U+001B\\[31m" in (tmp_path / "h.md").read_text()  # escaped for markdown
+
+
+@pytest.mark.parametrize("spec", ["bandcamp-genres", "vader-valence", "policy-prompts"])
+def test_every_metric_of_a_shipped_dev_report_is_a_known_name(spec):
+    """The derived names cover what real runs produce (hier_f1, human_*, raters_alpha, baselines)."""
+    from pathlib import Path
+
+    from linernotes.evals.metric_names import unknown_metric
+    from linernotes.evals.spec import load_spec
+
+    report = Path(__file__).resolve().parents[2] / "evals" / "reports" / f"{spec}.dev.seed0.n300.metrics.json"
+    names = json.loads(report.read_text(encoding="utf-8"))["metrics"]
+    assert any(".hier_f1" in n or ".human_" in n or ".flag_recall" in n for n in names)
+    assert [n for n in names if unknown_metric(n, load_spec(spec).tasks)] == []
