@@ -38,7 +38,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.evals.gold import GoldItem, GoldSet, load_gold, tagger_id, to_tagger_item
+from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
@@ -198,6 +198,18 @@ def _prior(folder: Path) -> dict[str, float]:
     return {g: round(c / n, 6) for g, c in counts.items()} if n else {}
 
 
+def fold_groups(spec: GoldSpec, items: list[GoldItem]) -> list[str | None]:
+    """What a multilabel fit's folds are grouped by: the spec's group field, except under an
+    exemplar split that holds out a field's value (``exclude: field``, the album-held-out spec),
+    where the combiner is held out the same way as the exemplars: no item is scored by a model
+    fitted on an item of its album, while other albums of its label, like the exemplar index,
+    may have been seen. An item without the field's value is a group of its own (None)."""
+    rule = spec.exemplars
+    if rule is not None and rule.exclude == "field" and rule.field:
+        return [norm_key(g.inputs.get(rule.field)) for g in items]
+    return [g.group for g in items]
+
+
 def _clause_for(task: TaskSpec) -> dict[str, str]:
     """Gold category -> the clause a fused flag uses: the first clause the spec maps to it."""
     out: dict[str, str] = {}
@@ -311,7 +323,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         # as many labels as a training item carries at most: gold sets hold up to 7 genres, and a
         # cap at the LLM's 3 would cost recall the evidence supports
         most = max(config.max_genres, max(len(g) for g in gold))
-        model, oof = fit_multilabel(obs, gold, [g.group for g in items], _prior(folder), most, opts.folds, opts.seed)
+        model, oof = fit_multilabel(obs, gold, fold_groups(spec, items), _prior(folder), most, opts.folds, opts.seed)
         right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(len(obs))]
         conf = [oof.confidence[i] for i in range(len(obs))]
         vocab = task.taxonomy or config.genre_taxonomy

@@ -236,12 +236,12 @@ def exemplar_items(spec: GoldSpec, full: GoldSet, sample: GoldSet) -> list[GoldI
     rule = spec.exemplars
     groups = {i.group for i in sample.items if i.group is not None} if rule.exclude == "groups" else set()
     if rule.exclude == "field" and rule.field:
-        shared = {_norm_key(i.inputs.get(rule.field)) for i in sample.items} - {None}
-        return [i for i in full.items if i.id not in held and _norm_key(i.inputs.get(rule.field)) not in shared]
+        shared = {norm_key(i.inputs.get(rule.field)) for i in sample.items} - {None}
+        return [i for i in full.items if i.id not in held and norm_key(i.inputs.get(rule.field)) not in shared]
     return [i for i in full.items if i.id not in held and (i.group is None or i.group not in groups)]
 
 
-def _norm_key(value: Any) -> str | None:
+def norm_key(value: Any) -> str | None:
     """An exclusion key: case- and space-insensitive, so "Circuit " and "circuit" are one album."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -32,6 +32,17 @@ CANDIDATE_FEATURES = [
     "artist_share", "artist_match", "label_share", "label_match",
     # how close the neighbours are at all, and how many labels their weighted majority gives
     "neighbour_best_similarity", "neighbour_mean_similarity", "majority_labels",
+    # the candidate's place among the item's own candidates (with its album held out, a release's
+    # genres are told apart by how they rank against each other more than by absolute shares):
+    # rank by the 40-neighbour vote and by the few-shot share (/10, 0 = first), gap to the item's
+    # best, whether the 40-neighbour vote is a majority and how many candidates' are (/5)
+    "vote_rank", "vote_gap", "vote_majority", "vote_majority_labels", "fewshot_rank", "fewshot_gap",
+    # the two neighbour views agreeing, and the vote weighted by how close / how related the
+    # neighbours are
+    "vote_x_fewshot", "vote_x_best_similarity", "vote_x_label_share", "vote_x_artist_share",
+    # release year, (year - 2010) / 10 clipped to [-3, 3], 0 when unknown: labels' tagging habits
+    # drift over the years (an item-level term: it moves how many candidates pass)
+    "year",
 ]
 
 NEIGHBOUR_FIELDS = ("artist", "label")
@@ -96,8 +107,40 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
             _share(sims, same["artist"], carries), float(any(same["artist"])),
             _share(sims, same["label"], carries), float(any(same["label"])),
             max(sims, default=0.0), float(np.mean(sims)) if sims else 0.0, float(majority),
+            *[0.0] * len(RELATIVE_FEATURES),
         ]
+    if len(ids):
+        _relative(rows, obs)
     return ids, rows
+
+
+RELATIVE_FEATURES = CANDIDATE_FEATURES[CANDIDATE_FEATURES.index("vote_rank"):]
+
+
+def _relative(rows: np.ndarray, obs: Observation) -> None:
+    """Fill the ``RELATIVE_FEATURES`` columns of one item's candidate rows in place: they compare
+    a candidate with the item's other candidates, so they need the whole block."""
+    col = {f: CANDIDATE_FEATURES.index(f) for f in CANDIDATE_FEATURES}
+    vote, few = rows[:, col["vote_share"]], rows[:, col["fewshot_weighted_share"]]
+    year = obs.item.year
+    rows[:, col["vote_rank"]] = _ranks(vote) / 10.0
+    rows[:, col["vote_gap"]] = vote - vote.max()
+    rows[:, col["vote_majority"]] = (vote >= 0.5).astype(float)
+    rows[:, col["vote_majority_labels"]] = float((vote >= 0.5).sum()) / 5.0
+    rows[:, col["fewshot_rank"]] = _ranks(few) / 10.0
+    rows[:, col["fewshot_gap"]] = few - few.max()
+    rows[:, col["vote_x_fewshot"]] = vote * few
+    rows[:, col["vote_x_best_similarity"]] = vote * rows[:, col["fewshot_best_similarity"]]
+    rows[:, col["vote_x_label_share"]] = vote * rows[:, col["label_share"]]
+    rows[:, col["vote_x_artist_share"]] = vote * rows[:, col["artist_share"]]
+    rows[:, col["year"]] = float(np.clip((year - 2010) / 10.0, -3.0, 3.0)) if year else 0.0
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """0 for the largest value, ties in candidate order (stable)."""
+    out = np.empty(len(x))
+    out[np.argsort(-x, kind="stable")] = np.arange(len(x))
+    return out
 
 
 SCALAR_FEATURES = [

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.fusion import multilabel as ml
-from linernotes.fusion.crossfit import Audit, FoldPlan, nested, plan_folds, subplan
+from linernotes.fusion.crossfit import Audit, FoldPlan, nested, out_of_fold, plan_folds, subplan
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
@@ -77,19 +77,31 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
                    audit: Audit | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
+    """Per-candidate logistic regression; inside each outer training part, inner out-of-fold
+    predictions choose the regularisation strength (``ml.CS``, best inner micro-F1, the stronger
+    one on ties), then the threshold/fallback and the calibrator on that strength's predictions."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs)
 
-    def fit(items: np.ndarray) -> Any:
-        return ml.fit_classifier(table, items, seed)
-
     def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
         return ml.item_probs(table, model, items)
 
+    def select(train: np.ndarray, inner: FoldPlan, audit: Audit | None) -> tuple[float, dict[int, Any]]:
+        """(C, its inner out-of-fold probabilities) with the best inner micro-F1."""
+        best: tuple[float, float, dict[int, Any]] | None = None
+        for c in ml.CS:
+            oof = out_of_fold(inner, lambda items, c=c: ml.fit_classifier(table, items, seed, c), predict, audit,
+                              f"multilabel/inner C={c}")
+            f1 = ml.tune_decision(table, train, [oof[int(i)] for i in train], max_labels)[2]
+            if best is None or f1 > best[0] + 1e-9:
+                best = (f1, c, oof)
+        assert best is not None
+        return best[1], best[2]
+
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, bool, Isotonic]:
         probs = [oof[int(i)] for i in items]
-        t, fb = ml.tune_decision(table, items, probs, max_labels)
+        t, fb, _ = ml.tune_decision(table, items, probs, max_labels)
         scores, hits = [], []
         for i, p in zip(items, probs, strict=True):
             labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
@@ -99,7 +111,9 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
         return t, fb, Isotonic.fit(np.array(scores), np.array(hits)) if scores else Isotonic()
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[list[str], float]]:
-        model, (t, fb, cal) = nested(train, inner, fit, predict, tune, audit, "multilabel")
+        c, inner_oof = select(train, inner, audit)
+        t, fb, cal = tune(train, inner_oof)
+        model = ml.fit_classifier(table, train, seed, c)
         handle = audit.fitted("multilabel", train)
         out = {}
         for i, p in zip(test, predict(model, test), strict=True):
@@ -110,10 +124,13 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
 
     oof = _outer(n, groups, k, seed, None, run_fold, audit)
     everyone = np.arange(n)
-    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict, tune)
+    c, inner_oof = select(everyone, plan_folds(n, groups, INNER_FOLDS, seed), None)
+    t, fb, cal = tune(everyone, inner_oof)
+    scaler, clf = ml.fit_classifier(table, everyone, seed, c)
     with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
-                               calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * n)
+                               calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * n,
+                               regularisation=c)
     return model, oof
 
 
