@@ -39,9 +39,13 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
     except (SpecError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None
+    from linernotes.evals.scoring import HEADLINE
+
+    kinds = {s.name: s.kind for s in config.signals}
     for name, path in summary.models.items():
+        wanted = (*HEADLINE[kinds[name]], "ece")  # the kind's headline metrics (scalar: pearson, mae, ...)
         shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(summary.figures.get(name, {}).items())
-                          if k.endswith(("accuracy", "macro_f1", "ece")))
+                          if k.removeprefix(f"{name}.") in wanted)
         typer.echo(f"signal {name} -> {path}; out of fold: {shown}")
     for name, why in summary.skipped.items():
         typer.echo(f"  skipped {name}: {why}")

@@ -69,6 +69,7 @@ def test_multilabel_and_scalar_signals_fit_with_the_kind_combiners_and_apply_at_
     fusion = tmp_path / "fusion"
     r = liner(["fit", str(gold), "--signals", str(spec), "--run", str(run), "-o", str(fusion), "--resamples", "100"])
     assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+    assert "positivity.pearson" in r.stdout and "subjects.micro_f1" in r.stdout  # each kind's headline figures
     from linernotes.signals.spec import load_signals
 
     hashes = {s.name: s.content_hash for s in load_signals([spec])}
