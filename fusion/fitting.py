@@ -78,8 +78,7 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
                    audit: Audit | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
     """Per-candidate logistic regression; inside each outer training part, inner out-of-fold
-    predictions choose the regularisation strength (``ml.CS``, best inner micro-F1, the stronger
-    one on ties), then the threshold/fallback and the calibrator on that strength's predictions."""
+    predictions choose the regularisation strength (``ml.CS``, one-standard-error rule), then the threshold/fallback and the calibrator on that strength's predictions."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs)
@@ -88,16 +87,25 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
         return ml.item_probs(table, model, items)
 
     def select(train: np.ndarray, inner: FoldPlan, audit: Audit | None) -> tuple[float, dict[int, Any]]:
-        """(C, its inner out-of-fold probabilities) with the best inner micro-F1."""
-        best: tuple[float, float, dict[int, Any]] | None = None
+        """(C, its inner out-of-fold probabilities) by the one-standard-error rule (Hastie,
+        Tibshirani & Friedman, ESL 2nd ed. 7.10): the strongest regularisation whose inner micro-F1
+        is within one standard error (over the inner folds) of the best. The strengths differ by
+        less than that noise on the dev sets, and the simpler model is the one that holds on new
+        albums."""
+        tried: list[tuple[float, float, dict[int, Any]]] = []
+        best_se = 0.0
         for c in ml.CS:
             oof = out_of_fold(inner, lambda items, c=c: ml.fit_classifier(table, items, seed, c), predict, audit,
                               f"multilabel/inner C={c}")
-            f1 = ml.tune_decision(table, train, [oof[int(i)] for i in train], max_labels)[2]
-            if best is None or f1 > best[0] + 1e-9:
-                best = (f1, c, oof)
-        assert best is not None
-        return best[1], best[2]
+            t, fb, f1 = ml.tune_decision(table, train, [oof[int(i)] for i in train], max_labels)
+            if not tried or f1 > max(f for _, f, _ in tried) + 1e-9:
+                per_fold = [ml.micro_f1([ml.choose(table.ids[i], oof[int(i)], t, fb, max_labels)[0] for i in test],
+                                        [table.gold[i] for i in test]) for _, test in inner.folds]
+                best_se = float(np.std(per_fold) / np.sqrt(len(per_fold)))
+            tried.append((c, f1, oof))
+        best = max(f for _, f, _ in tried)
+        c, _, oof = next(t for t in sorted(tried, key=lambda t: t[0]) if t[1] >= best - best_se - 1e-9)
+        return c, oof
 
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, bool, Isotonic]:
         probs = [oof[int(i)] for i in items]
