@@ -38,8 +38,21 @@ from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
 
-# per-item score that best shows a regression for one item, and whether higher is better
-ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}
+# per task kind: the per-item score that best shows a regression for one item, and whether higher
+# is better (a declared signal's task gets its kind's, so its regressions are listed too)
+ITEM_SCORE_BY_KIND = {"multilabel": ("f1", True), "valence": ("abs_err", False), "scalar": ("abs_err", False),
+                      "policy": ("correct", True), "single_label": ("correct", True), "boolean": ("correct", True)}
+ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}  # the built-in tasks'
+
+
+def item_scores(tasks: list[dict[str, Any]]) -> dict[str, bool]:
+    """``{<task>.<per-item score>: higher is better}`` for a record's tasks."""
+    out = {}
+    for t in tasks:
+        score, higher = ITEM_SCORE_BY_KIND.get(str(t.get("kind")), (None, True))
+        if score is not None:
+            out[f"{t.get('name')}.{score}"] = higher
+    return out
 
 
 class GateError(Exception):
@@ -264,10 +277,13 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
                        ci_low=float(min(lo2, hi2)), ci_high=float(max(lo2, hi2)), bound=bound, reason=why)
 
 
-def item_regressions(base: list[ItemResult], cand: list[ItemResult], top: int = 10) -> list[ItemChange]:
+def item_regressions(base: list[ItemResult], cand: list[ItemResult], top: int = 10,
+                     scores: dict[str, bool] | None = None) -> list[ItemChange]:
+    """The ``top`` items whose per-item score got worst (``scores``: ``item_scores`` of the
+    tasks; default the built-in tasks')."""
     out = []
     for b, c in zip(base, cand, strict=True):
-        for name, higher in ITEM_SCORES.items():
+        for name, higher in (ITEM_SCORES if scores is None else scores).items():
             if name in b.scores and name in c.scores:
                 change = (c.scores[name] - b.scores[name]) * (1 if higher else -1)
                 if change < 0:
@@ -281,9 +297,12 @@ def item_regressions(base: list[ItemResult], cand: list[ItemResult], top: int = 
 def _brief(pred: dict[str, Any] | None) -> dict[str, Any] | None:
     if pred is None:
         return None
-    return {"genres": pred.get("genres"), "valence": pred.get("valence"),
-            "policy_flags": [f.get("clause_id") for f in pred.get("policy_flags") or []],
-            "rationale": pred.get("rationale")}
+    out = {"genres": pred.get("genres"), "valence": pred.get("valence"),
+           "policy_flags": [f.get("clause_id") for f in pred.get("policy_flags") or []],
+           "rationale": pred.get("rationale")}
+    if pred.get("signals"):
+        out["signals"] = {k: (v or {}).get("value") for k, v in pred["signals"].items()}
+    return out
 
 
 def _point(stats: dict[str, Any], name: str) -> float | None:
@@ -384,4 +403,4 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
             o.reason = why
     passed = all(o.status != "fail" for o in outcomes)
     return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(base.items),
-                      regressions=item_regressions(base.items, cand.items))
+                      regressions=item_regressions(base.items, cand.items, scores=item_scores(base.tasks)))

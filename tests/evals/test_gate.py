@@ -186,3 +186,17 @@ def test_every_metric_of_a_shipped_dev_report_is_a_known_name(spec):
     names = json.loads(report.read_text(encoding="utf-8"))["metrics"]
     assert any(".hier_f1" in n or ".human_" in n or ".flag_recall" in n for n in names)
     assert [n for n in names if unknown_metric(n, load_spec(spec).tasks)] == []
+
+
+def test_per_item_regressions_are_listed_for_a_declared_signal_too(liner, tmp_path):
+    run = _signal_record(tmp_path / "run.json")
+    worse = RunRecord.load(run)
+    for it in worse.items:
+        it.prediction["signals"]["subject"]["value"] = "other"
+    worse.save(tmp_path / "worse.json")
+    rules = tmp_path / "g.yaml"
+    rules.write_text("rules:\n  - metric: subject.accuracy\n    max_drop: 0.05\n")
+    r = liner(["gate", str(run), str(tmp_path / "worse.json"), "--config", str(rules)])
+    assert r.returncode == 1, r.stdout + r.stderr
+    rows = r.stdout.split("biggest per-item regressions:")[1]
+    assert "| subject.correct | 1.000 → 0.000 |" in rows
