@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from functools import cached_property
 from pathlib import Path
@@ -73,7 +74,7 @@ class SignalSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not NAME.match(v):
+        if not NAME.fullmatch(v):  # fullmatch: "$" alone lets a trailing newline through
             raise ValueError(f"{v!r} must be lower case letters, digits and _, starting with a letter (<= 40)")
         return v
 
@@ -112,6 +113,8 @@ class SignalSpec(BaseModel):
         if self.kind == "scalar":
             if self.range is None:
                 raise _KeyError("kind", "a scalar signal needs range: [lo, hi]")
+            if not all(math.isfinite(x) for x in self.range):
+                raise _KeyError("range", f"lo and hi must be finite numbers, got {list(self.range)}")
             if not self.range[0] < self.range[1]:
                 raise _KeyError("range", f"lo must be below hi, got {list(self.range)}")
         elif self.range is not None:

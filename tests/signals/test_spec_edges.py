@@ -1,0 +1,28 @@
+"""Signal spec edge cases found by QA: a name with a trailing newline (a YAML block scalar) and a
+scalar range with an infinite end are refused with the file, the line and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linernotes.signals.spec import SignalSpecError, load_signals
+
+
+@pytest.mark.parametrize(("text", "line", "key"), [
+    # "$" in the name pattern matched before a trailing newline: 'abc\n' became a record key
+    ('name: "abc\\n"\nkind: boolean\ninstructions: x\n', 1, "name:"),
+    ("name: |\n  abc\nkind: boolean\ninstructions: x\n", 1, "name:"),
+    # an infinite end cannot be mapped onto [-1, 1] for the fit or the annotator's slider
+    ("name: x\nkind: scalar\nrange: [0, .inf]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
+    ("name: x\nkind: scalar\nrange: [-.inf, 1]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
+])
+def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SignalSpecError) as err:
+        load_signals([path])
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:{line}: "), msg
+    assert key in msg, msg
