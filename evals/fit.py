@@ -363,6 +363,8 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             # the spec's items are all unsafe: calibration over the unsafe items and the clean
             # ones together, as a catalog mixes them, is reported next to it
             extra["ece_with_negatives"] = round(_ece(conf, right), 4)
+        elif task.kind == "valence":  # the sample's 300 items are a noisy look at the pool's calibration
+            extra["ece_all_items"] = round(_ece(conf, right), 4)
         vocab = config.policy_pack if task.kind == "policy" else ""
     model.uses_draft = uses_draft
     threshold, precision, coverage = choose_threshold(conf, right)
