@@ -27,7 +27,8 @@ class DryRunReport(BaseModel):
     llm_mode: str = Field("auto", description="--llm: always | auto | never")
     sampled: int = Field(0, description="items the graph ran on (tools and triage; no LLM call) to estimate the calls")
     sampled_needing_llm: int = Field(0, description="of those, items whose first LLM call was reached")
-    est_llm_calls: int = Field(0, description="items x the sampled share needing a call (one call per such item)")
+    est_llm_calls: int = Field(0, description="items x the sampled calls per item (extract, and the declared "
+                               "signals' call when one applies)")
     est_tokens_in: int
     est_tokens_out: int
     est_cost_usd: float | None
@@ -46,9 +47,10 @@ def _estimate_tokens(messages: list[dict[str, str]]) -> int:
 class PromptCaptured(Exception):  # noqa: N818 (a signal, not an error)
     """Raised by ``PromptCapture`` in place of the first LLM call, carrying its messages."""
 
-    def __init__(self, messages: list[dict[str, Any]]):
+    def __init__(self, messages: list[dict[str, Any]], response_model: Any = None):
         super().__init__("dry run: the LLM is not called")
         self.messages = messages
+        self.response_model = response_model
 
 
 class PromptCapture:
@@ -59,19 +61,28 @@ class PromptCapture:
         self.model_label = llm.model_label
 
     async def structured(self, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-        raise PromptCaptured(messages)
+        raise PromptCaptured(messages, args[0] if args else kwargs.get("response_model"))
 
 
 SAMPLE_ITEMS = 50  # items the graph runs on (tools + triage) to estimate how many need the LLM under --llm auto
 
 
-async def _first_prompt(graph: Any, item: Any) -> list[dict[str, Any]] | None:
-    """The messages the graph would send for ``item`` first, or None when it sends none."""
+async def _first_prompt(graph: Any, item: Any, config: TagConfig) -> tuple[list[dict[str, Any]] | None, int]:
+    """(the messages the graph would send for ``item`` first or None when it sends none, how many
+    calls the item makes). The declared signals' call comes after the record, so an item whose
+    first call is extract makes one more when a signal applies to its type (the graph stops at
+    the first call, the signals node is never reached)."""
+    from linernotes.signals.answer import SignalAnswer
+    from linernotes.signals.spec import signals_for
+
     try:
         await graph.ainvoke({"item": item})
     except PromptCaptured as c:
-        return c.messages
-    return None
+        model = c.response_model
+        signals_call = isinstance(model, type) and issubclass(model, SignalAnswer)
+        later = not signals_call and config.llm_mode != "never" and bool(signals_for(config.signals, item.type))
+        return c.messages, 1 + later
+    return None, 0
 
 
 async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
@@ -87,7 +98,7 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
     examples: list[BadRowExample] = []
     sample = None
     sample_id = None
-    needing = 0
+    needing = item_calls = 0
     prompt_tokens = 0
     for n, row in enumerate(read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra), start=1):
         if opts.limit is not None and n > opts.limit:
@@ -102,16 +113,17 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
         items += 1
         if tried < SAMPLE_ITEMS:
             tried += 1
-            messages = await _first_prompt(graph, row.item)
+            messages, n_calls = await _first_prompt(graph, row.item, config)
             if messages is not None:
                 needing += 1
-                prompt_tokens += _estimate_tokens(messages)
+                item_calls += n_calls
+                prompt_tokens += _estimate_tokens(messages) * n_calls  # a later signals call: sized like the first
                 if sample is None:
                     sample, sample_id = messages, row.item.id
     # the sampled share of items that reach an LLM call, applied to the whole catalog (with
     # --llm auto the evidence decides some items; the first items may not be typical of the rest)
-    calls = round(items * needing / tried) if tried else 0
-    tokens_in = (prompt_tokens // needing) * calls if needing else 0
+    calls = round(items * item_calls / tried) if tried else 0
+    tokens_in = (prompt_tokens // item_calls) * calls if item_calls else 0
     tokens_out = calls * config.llm.max_tokens // 2
     cost = None
     try:
