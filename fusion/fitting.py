@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.fusion import multilabel as ml
-from linernotes.fusion.crossfit import Audit, FoldPlan, nested, out_of_fold, plan_folds, subplan
+from linernotes.fusion.crossfit import Audit, FoldPlan, nested, plan_folds, subplan
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
@@ -78,35 +78,14 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
                    audit: Audit | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
-    """Per-candidate logistic regression; inside each outer training part, inner out-of-fold
-    predictions choose the regularisation strength (``ml.CS``, one-standard-error rule), then the threshold/fallback and the calibrator on that strength's predictions."""
+    """Per-candidate logistic regression (C fixed at ``ml.C``); inside each outer training part,
+    inner out-of-fold predictions choose the threshold/fallback and fit the calibrator."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs)
 
     def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
         return ml.item_probs(table, model, items)
-
-    def select(train: np.ndarray, inner: FoldPlan, audit: Audit | None) -> tuple[float, dict[int, Any]]:
-        """(C, its inner out-of-fold probabilities) by the one-standard-error rule (Hastie,
-        Tibshirani & Friedman, ESL 2nd ed. 7.10): the strongest regularisation whose inner micro-F1
-        is within one standard error (over the inner folds) of the best. The strengths differ by
-        less than that noise on the dev sets, and the simpler model is the one that holds on new
-        albums."""
-        tried: list[tuple[float, float, dict[int, Any]]] = []
-        best_se = 0.0
-        for c in ml.CS:
-            oof = out_of_fold(inner, lambda items, c=c: ml.fit_classifier(table, items, seed, c), predict, audit,
-                              f"multilabel/inner C={c}")
-            t, fb, f1 = ml.tune_decision(table, train, [oof[int(i)] for i in train], max_labels)
-            if not tried or f1 > max(f for _, f, _ in tried) + 1e-9:
-                per_fold = [ml.micro_f1([ml.choose(table.ids[i], oof[int(i)], t, fb, max_labels)[0] for i in test],
-                                        [table.gold[i] for i in test]) for _, test in inner.folds]
-                best_se = float(np.std(per_fold) / np.sqrt(len(per_fold)))
-            tried.append((c, f1, oof))
-        best = max(f for _, f, _ in tried)
-        c, _, oof = next(t for t in sorted(tried, key=lambda t: t[0]) if t[1] >= best - best_se - 1e-9)
-        return c, oof
 
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, bool, Isotonic]:
         probs = [oof[int(i)] for i in items]
@@ -119,10 +98,11 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
                 hits.append(float(bool(set(labels) & set(table.gold[i]))))
         return t, fb, Isotonic.fit(np.array(scores), np.array(hits)) if scores else Isotonic()
 
+    def fit(items: np.ndarray) -> Any:
+        return ml.fit_classifier(table, items, seed)
+
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[list[str], float]]:
-        c, inner_oof = select(train, inner, audit)
-        t, fb, cal = tune(train, inner_oof)
-        model = ml.fit_classifier(table, train, seed, c)
+        model, (t, fb, cal) = nested(train, inner, fit, predict, tune, audit, "multilabel")
         handle = audit.fitted("multilabel", train)
         out = {}
         for i, p in zip(test, predict(model, test), strict=True):
@@ -133,13 +113,11 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
 
     oof = _outer(n, groups, k, seed, None, run_fold, audit)
     everyone = np.arange(n)
-    c, inner_oof = select(everyone, plan_folds(n, groups, INNER_FOLDS, seed), None)
-    t, fb, cal = tune(everyone, inner_oof)
-    scaler, clf = ml.fit_classifier(table, everyone, seed, c)
+    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict, tune)
     with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
                                calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * n,
-                               regularisation=c)
+                               regularisation=ml.C)
     return model, oof
 
 
