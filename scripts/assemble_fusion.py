@@ -25,21 +25,23 @@ from linernotes.fusion.artifact import FusionArtifact, load_fusion, save_fusion
 
 def variant_figures(folder: str, field: str) -> dict[str, Any]:
     """``{<spec>.<metric>: value, <spec>.<metric> - <baseline>: "+d [lo, hi]", <spec>.command: ...}``
-    for the task named ``field`` of FOLDER's cross-fitted record(s)."""
+    for the task named ``field`` of FOLDER's cross-fitted record(s); ``<spec>@seed<N>`` for a sample
+    drawn with another seed than 0."""
     art = load_fusion(folder)
     if field not in art.fields:
         raise ValueError(f"{folder}: no field {field}")
     out: dict[str, Any] = {}
     for path in sorted(Path(folder, "cv").glob("*.json")):
         rec = RunRecord.load(path)
+        name = rec.spec if not rec.seed else f"{rec.spec}@seed{rec.seed}"  # a replication on another sample
         for key, mv in sorted(rec.metrics.items()):
             if key.startswith(f"{field}.") and mv.value is not None:
-                out[f"{rec.spec}.{key}"] = round(float(mv.value), 4)
+                out[f"{name}.{key}"] = round(float(mv.value), 4)
         for c in rec.extras.get("baselines", {}).get("comparison", []):
             if c["metric"].startswith(f"{field}.") and c.get("ci_low") is not None:
-                out[f"{rec.spec}.{c['metric']} - {c['baseline']}"] = (
+                out[f"{name}.{c['metric']} - {c['baseline']}"] = (
                     f"{c['diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]")
-        out[f"{rec.spec}.command"] = art.fields[field].card.get("command") or art.fit_command
+        out[f"{name}.command"] = art.fields[field].card.get("command") or art.fit_command
     return out
 
 
