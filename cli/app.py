@@ -226,6 +226,11 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("liner: interrupted; rerun the same command to resume", err=True)
         sys.exit(130)
+    except SystemExit as e:
+        # Typer turns Ctrl-C into a silent Exit(130) before it reaches the handler above
+        if e.code == 130:
+            typer.echo("liner: interrupted; rerun the same command to resume", err=True)
+        raise
 
 
 if __name__ == "__main__":

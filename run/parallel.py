@@ -31,7 +31,16 @@ class WorkerDied(RuntimeError):
 
 
 def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
-    """Worker main: take (id, row) from ``tasks``, enrich concurrently, put (id, record) on ``results``."""
+    """Worker main: take (id, row) from ``tasks``, enrich concurrently, put (id, record) on ``results``.
+    Ctrl-C reaches the whole process group: a worker then exits quietly (the parent reports the
+    interruption once and the run resumes), not with a traceback per worker."""
+    try:
+        _serve(config, env, tasks, results)
+    except KeyboardInterrupt:
+        return
+
+
+def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
     os.environ.clear()  # the forkserver's environment may be older than the parent's (keys, cache dir)
     os.environ.update(env)
     loop = asyncio.new_event_loop()
