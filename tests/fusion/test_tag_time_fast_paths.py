@@ -50,19 +50,20 @@ def _models(art):
 def test_tfidf_rows_equal_scikit_learn_bit_for_bit(artifact):
     models = _models(artifact)
     assert models, "the shipped artifact has TF-IDF combiners"
-    for m in models:
-        reference = m.tfidf.vectorizer()
+    for tfidf in [t for m in models for t in (m.tfidf, getattr(m, "char_tfidf", None)) if t is not None]:
+        reference = tfidf.vectorizer()
         for text in _texts():
-            _same(m.tfidf.transform([text]), reference.transform([text]))
-        _same(m.tfidf.transform(_texts()), reference.transform(_texts()))
+            _same(tfidf.transform([text]), reference.transform([text]))
+        _same(tfidf.transform(_texts()), reference.transform(_texts()))
 
 
 def test_tfidf_fast_path_on_a_fitted_vectorizer():
     texts = ["a happy sunny song", "a sad rainy song", "angry loud noise", "calm sunny morning"] * 3
-    tfidf, _ = Tfidf.fit(texts, min_df=1)
-    reference = tfidf.vectorizer()
-    for t in [*texts, "sunny sunny sunny rain", "nothing known"]:
-        _same(tfidf.transform([t]), reference.transform([t]))
+    for params in ({"min_df": 1}, {"min_df": 1, "analyzer": "char_wb", "ngram_range": (2, 5)}):  # words, char n-grams
+        tfidf, _ = Tfidf.fit(texts, **params)
+        reference = tfidf.vectorizer()
+        for t in [*texts, "sunny sunny sunny rain", "nothing known"]:
+            _same(tfidf.transform([t]), reference.transform([t]))
 
 
 def test_design_row_equals_hstack_and_gives_the_same_predictions(artifact):
