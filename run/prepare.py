@@ -152,13 +152,18 @@ def check_resume(output: Path, identity: dict[str, Any], has_records: bool) -> N
         return
     diff = [k for k in sorted(set(old) | set(identity)) if old.get(k) != identity.get(k)]
     if diff:
-        shown = "; ".join(f"{k}: {_brief(old.get(k))} -> {_brief(identity.get(k))}" for k in diff[:3])
+        shown = "; ".join(f"{k}: {_brief(old.get(k), k)} -> {_brief(identity.get(k), k)}" for k in diff[:3])
         more = f" (+{len(diff) - 3} more)" if len(diff) > 3 else ""
         raise ResumeMismatch(f"{output} was started with a different configuration ({shown}{more}); "
                              "rerun with the same options, or use another -o")
 
 
-def _brief(v: Any) -> str:
+def _brief(v: Any, key: str = "") -> str:
+    if key == "signals" and isinstance(v, list):
+        # the specs' JSON starts with the same keys, so 60 characters of it never showed what
+        # differs: a spec by its name and content hash does
+        return "[" + ", ".join(f"{s.get('name')}#{s.get('content_hash')}" if isinstance(s, dict) else str(s)
+                               for s in v) + "]"
     text = json.dumps(v, sort_keys=True, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
