@@ -350,7 +350,9 @@ def _read_jsonl(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 yield b.error(n, "input.encoding", f"line is not valid UTF-8 (byte {e.start}: {e.reason})")
                 continue
             try:
-                record = json.loads(text)
+                # without its line break: a line cut short was reported at "column 1" of the
+                # line after it (the parser's position past the newline), not where it ended
+                record = json.loads(text.rstrip("\r\n"))
             except RecursionError:
                 yield b.error(n, "input.invalid_json", "JSON is nested too deeply")
                 continue
