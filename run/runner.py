@@ -59,6 +59,7 @@ class RunSummary(BaseModel):
     replaced: int = Field(0, description="older lines (retried error records) removed from the output")
     audio_errors_by_kind: dict[str, int] = Field(
         default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
+    llm_mode: str = Field("auto", description="--llm of the run: a summary with 0 calls says why")
 
     @property
     def processed(self) -> int:
@@ -105,7 +106,9 @@ class RunSummary(BaseModel):
         and what each kind of failure was (its first message)."""
         out = []
         if self.ok and self.llm_calls == 0:
-            if self.cache_hits == self.ok:
+            if self.llm_mode == "never":  # nothing was asked: no claim that the evidence decided everything
+                out.append("--llm never: 0 LLM calls made (values from the evidence alone)")
+            elif self.cache_hits == self.ok:
                 out.append("all LLM answers came from the cache: 0 LLM calls made")
             elif self.cache_hits:
                 out.append(f"{self.cache_hits} LLM answers came from the cache and {self.ok - self.cache_hits} "
@@ -174,7 +177,7 @@ async def run_batch(
 async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
                       on_record: Callable[[OutputRecord, RunSummary], None] | None) -> RunSummary:
     opts = run.opts
-    summary = RunSummary(expected_rows=estimate_rows(opts.input))
+    summary = RunSummary(expected_rows=estimate_rows(opts.input), llm_mode=run.config.llm_mode)
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
     enricher = enricher or Enricher(run.config)
