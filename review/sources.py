@@ -53,8 +53,12 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _read_jsonl_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(``path:line``, row) per non-blank line; a line that is not a JSON object is a ``SourceError``."""
     rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with path.open("rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:  # e.g. a binary file given as JSONL
+                raise SourceError(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
             if not line.strip():
                 continue
             try:
@@ -216,10 +220,28 @@ def _spec_item_type(name: Any) -> str | None:
 
 
 def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
-    """``liner tag`` output lines by id (the last line for an id wins, as resume appends)."""
+    """``liner tag`` output lines by id (the last line for an id wins, as resume appends). A
+    Parquet output (``out.parquet`` or a part-file folder) is read from its JSONL journal, which
+    holds the same records (``sinks/README.md``)."""
+    path = _records_file(path)
     if not path.is_file():
         raise SourceError(f"run output not found: {path}")
     return {str(r["id"]): r for r in _read_jsonl(path) if r.get("id") is not None}
+
+
+def _records_file(path: Path) -> Path:
+    """The JSONL file holding a ``liner tag`` output's records: the file itself, or a Parquet
+    output's journal (``out.parquet.journal.jsonl``, ``DIR/_journal.jsonl``)."""
+    if path.is_dir():
+        journal = path / "_journal.jsonl"
+    elif path.suffix.lower() == ".parquet":
+        journal = path.with_name(path.name + ".journal.jsonl")
+    else:
+        return path
+    if not journal.is_file():
+        raise SourceError(f"{path}: a Parquet output without its journal {journal.name} (the records review "
+                          "reads); give the JSONL output of liner tag, or an eval run record (.json)")
+    return journal
 
 
 def _inputs_of(row: dict[str, Any], fields: list[FieldSpec]) -> dict[str, Any]:
@@ -243,7 +265,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     tag_lines: dict[str, dict[str, Any]] = {}
     if run is not None:
         rp = Path(run)
-        if not rp.is_file():
+        if not rp.exists():
             raise SourceError(f"run not found: {rp}")
         if rp.suffix == ".json":
             run_items, meta = load_run_record(rp)
