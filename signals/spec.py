@@ -242,6 +242,9 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
             msg = str(err["msg"]).removeprefix("Value error, ")
             if err["type"] == "missing":
                 msg = "required key is missing"
+            elif err["type"] == "string_type" and isinstance(err.get("input"), (bool, int, float)):
+                # YAML reads yes/no/on/off as booleans and 1970 as a number: say what it saw
+                msg += f" (YAML read {err['input']!r}, a {type(err['input']).__name__}; quote it: '...')"
             raise SignalSpecError(f"{where}:{_line_of(lines, (*base, *loc))}: {key}: {msg}") from None
         taxonomy_text = None
         update: dict[str, Any] = {"origin": origin}
@@ -272,10 +275,14 @@ def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
     out: list[SignalSpec] = []
     names: dict[str, str] = {}
     reserved = reserved_names()
+    given: set[Path] = set()
     for p in paths:
         path = Path(p)
         if not path.is_file():
             raise SignalSpecError(f"{path}: no such signal spec file")
+        if path.resolve() in given:  # else: "declared at <this same file>", which reads as a bug
+            raise SignalSpecError(f"{path}: given twice (each spec file once)")
+        given.add(path.resolve())
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

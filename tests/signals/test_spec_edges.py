@@ -26,3 +26,17 @@ def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, 
     msg = str(err.value)
     assert msg.startswith(f"{path}:{line}: "), msg
     assert key in msg, msg
+
+
+def test_a_yaml_boolean_or_number_label_says_what_yaml_read(tmp_path: Path) -> None:
+    path = tmp_path / "yn.yaml"
+    path.write_text("name: yn\nkind: single_label\nlabels: [yes, no]\ninstructions: x\n", encoding="utf-8")
+    with pytest.raises(SignalSpecError, match=r"labels.0: .*YAML read True, a bool; quote it"):
+        load_signals([path])
+
+
+def test_the_same_file_given_twice_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("name: a\nkind: boolean\ninstructions: x\n", encoding="utf-8")
+    with pytest.raises(SignalSpecError, match="a.yaml: given twice"):
+        load_signals([path, tmp_path / "." / "a.yaml"])
