@@ -90,6 +90,7 @@ def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None
     summary = summary_from_metrics(result)
     summary.elapsed_s = time.monotonic() - start
     summary.expected_rows = estimate_rows(opts.input)
+    summary.llm_mode = run.config.llm_mode  # the 0-calls note says why, as in the local runner
     write_manifest(manifest_path(opts.output), {**manifest, "status": "complete", "finished": datetime.now(UTC).isoformat(),
                                                 "summary": {**summary.model_dump(), "items_per_s": summary.items_per_s}})
     return summary
