@@ -269,6 +269,10 @@ def read_catalog(
             raise CatalogError(f"{p}: not a regular file")
         if p.stat().st_size == 0:
             raise CatalogError(f"{p}: the file is empty (0 bytes)")
+    drop = tuple(drop)
+    id_source = next((s for s, d in (mapping or {}).items() if d == "id"), "id")
+    if id_source in drop:  # else every row became "missing required field 'id' (... is empty)"
+        raise CatalogError(f"--drop {id_source}: that is the id column, which every row needs; drop other columns")
     builder = _RowBuilder(str(p), mapping or {}, drop, keep_extra)
     builder.max_line_bytes = max_line_bytes or line_limit()
     readers = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet,
