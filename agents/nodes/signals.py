@@ -70,11 +70,18 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
             kind = "calibrated" if calibrated else "uncalibrated"
             reasons.append(f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
     prov = enrichment.provenance
+    if answer is not None:
+        # the item's answers all came from the cache when this one did and the record's did too
+        # (or the record needed no call: triage decided it); a triage-decided item whose signals
+        # were answered from the cache was counted as "needed no LLM"
+        cache_hit = usage.cache_hit and usage.calls == 0 and (prov.cache_hit or prov.llm_calls == 0)
+    else:
+        cache_hit = prov.cache_hit and usage.calls == 0
     prov = prov.model_copy(update={
         "tokens_in": prov.tokens_in + usage.tokens_in, "tokens_out": prov.tokens_out + usage.tokens_out,
         "tokens_cached": prov.tokens_cached + usage.tokens_cached,
         "cost_usd": round(prov.cost_usd + usage.cost_usd, 8), "latency_s": round(prov.latency_s + usage.latency_s, 4),
-        "llm_calls": prov.llm_calls + usage.calls, "cache_hit": prov.cache_hit and usage.calls == 0})
+        "llm_calls": prov.llm_calls + usage.calls, "cache_hit": cache_hit})
     all_reasons = list(dict.fromkeys([*enrichment.review.reasons, *reasons]))
     return {"enrichment": enrichment.model_copy(update={
         "signals": values, "provenance": prov, "review": Review(routed=bool(all_reasons), reasons=all_reasons)})}
