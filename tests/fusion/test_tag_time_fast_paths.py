@@ -69,7 +69,9 @@ def test_tfidf_fast_path_on_a_fitted_vectorizer():
 def test_design_row_equals_hstack_and_gives_the_same_predictions(artifact):
     for m in _models(artifact):
         for text in _texts():
-            t, e = m.tfidf.transform([text]), embed([text])
+            # a policy model's text row is its word terms then its character n-grams
+            t = m.terms(text) if hasattr(m, "terms") else m.tfidf.transform([text])
+            e = embed([text])
             dense = m.scaler.transform(np.linspace(-1.0, 1.0, len(m.scaler.mean))[None, :] * (len(text) % 3))
             old = sparse.hstack([t, e, dense]).tocsr()
             new = design_row(t, e, dense)
