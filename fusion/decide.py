@@ -31,8 +31,10 @@ def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: 
     if entry is None:
         return None
     model = entry.model
-    if model.kind == "multilabel" and not model.applies(obs):
-        return None  # outside the fitted domain (no labeled neighbours): the hand-set rules decide
+    if model.kind != "scalar" and not model.applies(obs):
+        # outside the fitted domain (multilabel: no labeled neighbours; single label: too few
+        # words to classify): the hand-set rules decide, and say they are uncalibrated
+        return None
     if model.kind == "multilabel":
         labels, conf, probs = model.decide(obs)
         return Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,

@@ -4,7 +4,7 @@ isotonic-calibrated probability that the top class is right."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -44,6 +44,19 @@ class SingleLabelModel(BaseModel):
     none_label: str = "none"
     none_threshold: float = Field(0.5, ge=0, le=1, description="P(none) at or above which the item is clean; "
                                   "chosen by inner cross-validation (see fitting.NONE_THRESHOLDS)")
+
+    # The fitted domain: items with at least this many words of text. The training items (policy
+    # prompts, catalog metadata with artist and label, editorial prose) have context; a title
+    # alone does not, and there the classifier's P(none) fell below its cutoff on almost anything:
+    # with the shipped artifact (3d005efcb251b6bb) 8 of 10 one- or two-word titles ("Home",
+    # "Sunrise", "Hold On") were flagged as hate.discrimination or flirtation, against 1 of 20
+    # titles of 3-7 words and 0 of 10 with artist and label. Below it the lexicon alone decides,
+    # as it does where no artifact fits the field; a listed term is still a lexicon flag.
+    MIN_WORDS: ClassVar[int] = 3
+
+    def applies(self, obs: Observation) -> bool:
+        """Whether ``obs`` is inside the fitted domain (``MIN_WORDS`` words of text or more)."""
+        return len(obs.prose.split()) >= self.MIN_WORDS
 
     def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
         """(class, the policy clause it flags or None, calibrated P(class is right), every class's
