@@ -401,6 +401,12 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
     for o in outcomes:
         if o.status == "not_applicable" and (why := _no_task(o.rule, base)):
             o.reason = why
+    if all(o.status == "not_applicable" for o in outcomes):
+        # a gate that checked nothing must not pass: every rule named a task this run lacks (a
+        # misspelt task name such as "subjct.accuracy") or a metric nothing scored, or none was given
+        tasks = ", ".join(str(t.get("name")) for t in base.tasks)
+        raise GateError(f"{rules._origin}: no rule applies to this run (its tasks: {tasks}); "
+                        + ("; ".join(f"{o.rule.metric}: {o.reason}" for o in outcomes) or "the rules list is empty"))
     passed = all(o.status != "fail" for o in outcomes)
     return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(base.items),
                       regressions=item_regressions(base.items, cand.items, scores=item_scores(base.tasks)))

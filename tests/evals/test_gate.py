@@ -153,6 +153,20 @@ def test_a_misspelt_metric_is_an_error_naming_the_rule_and_the_known_names(liner
         assert r.returncode == 2 and f"{rules}: rule 1 (metric: {bad}):" in r.stderr, (bad, r.stdout, r.stderr)
 
 
+@pytest.mark.parametrize("text", ["rules:\n  - metric: subjct.accuracy\n  - metric: valence.pearson\n",
+                                  "rules: []\n"])
+def test_a_gate_where_no_rule_applies_is_an_error_not_a_pass(liner, tmp_path, text):
+    """A misspelt task name makes its rule not applicable; when no rule applies at all the gate
+    checked nothing and must not pass (it printed PASS, exit 0)."""
+    run = _signal_record(tmp_path / "run.json")
+    rules = tmp_path / "gates.yaml"
+    rules.write_text(text)
+    r = liner(["gate", str(run), str(run), "--config", str(rules)])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{rules}: no rule applies to this run (its tasks: subject, genres)" in r.stderr
+    assert "PASS" not in r.stdout
+
+
 def test_terminal_output_is_plain_text_and_the_report_file_markdown(liner, runs, tmp_path):
     """The terminal shows what the record says (no ``\\_`` or ``\\(``, no ``**``/``##``/HTML); the
     --report file keeps the escaped markdown a PR comment needs; control characters are inert in both."""
