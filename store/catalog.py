@@ -114,6 +114,10 @@ def to_item(
     ``NA_MARKERS`` strings become null, whatever the reader; free-text fields keep marker strings
     as text, except the empty string, which is null everywhere."""
     mapping = mapping or {}
+    # a field named by --map comes from its mapped column only: a raw column of the same name
+    # is shadowed even when the mapped column is absent (--map id=nope must not quietly fall
+    # back to the row's own "id")
+    mapped_to = set(mapping.values())
     dropped = set(drop)
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -134,8 +138,8 @@ def to_item(
             if len(value) > MAX_FIELD_CHARS:
                 raise ValueError(f"field {dst!r} has {len(value):,} characters (limit {MAX_FIELD_CHARS:,})")
         if dst in KNOWN_FIELDS:
-            if dst in fields and key not in mapping:
-                continue  # a mapped column already filled this field; the raw one is shadowed
+            if key not in mapping and dst in mapped_to:
+                continue  # a mapped column fills this field; the raw one is shadowed
             if dst in TYPED_FIELDS and is_missing_marker(value):
                 value = None
             if dst != "id" and dst != "year" and value is not None and not isinstance(value, str):

@@ -135,6 +135,23 @@ def test_map_renames_and_drop_hides(tmp_path: Path) -> None:
     assert rows[0].item.extra == {}
 
 
+def test_a_mapped_field_never_falls_back_to_the_raw_column_of_its_name(tmp_path: Path) -> None:
+    """``--map id=nope``: a row without ``nope`` has no id (an error naming the missing column),
+    even when it has its own ``id`` column; the same for any mapped field (found by a new-user
+    test: rows with an ``id`` quietly kept it)."""
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({"id": "raw-1", "nope": "mapped-1", "title": "A"}) + "\n"
+                 + json.dumps({"id": "raw-2", "title": "B"}) + "\n"
+                 + json.dumps({"id": "raw-3", "name": "Named", "title": "Raw title"}) + "\n")
+    rows = _rows(p, mapping=parse_mapping("id=nope"))
+    assert rows[0].item is not None and rows[0].item.id == "mapped-1"
+    assert rows[1].item is None and rows[1].error.kind == "input.missing_id"
+    assert "no column 'nope'" in rows[1].error.message
+    assert rows[2].item is None
+    rows = _rows(p, mapping=parse_mapping("title=name"))
+    assert [r.item.title for r in rows] == [None, None, "Named"]
+
+
 def test_parse_mapping_rejects_bad_specs() -> None:
     with pytest.raises(CatalogError, match="dst=src"):
         parse_mapping("title")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linernotes.evals.gate import Rule, Rules, run_gate
+from linernotes.evals.gate import GateError, Rule, Rules, run_gate
 from linernotes.evals.metrics.baselines import (
     exemplar_vote,
     label_prior_table,
@@ -129,8 +129,10 @@ def test_beats_baseline_rule(tmp_path):
     strict = run_gate(tmp_path / "b.json", tmp_path / "b.json", _rules(metric="genres.micro_f1", margin=0.01),
                       resamples=300)
     assert not strict.passed
-    na = run_gate(tmp_path / "b.json", tmp_path / "b.json", _rules(metric="valence.pearson"), resamples=100)
-    assert na.passed and na.outcomes[0].status == "not_applicable"
+    # a rule for a task the run lacks is not applicable; with no other rule the gate checked
+    # nothing, which is an error, not a pass
+    with pytest.raises(GateError, match="no rule applies to this run"):
+        run_gate(tmp_path / "b.json", tmp_path / "b.json", _rules(metric="valence.pearson"), resamples=100)
 
 
 def test_beats_baseline_lower_is_better(tmp_path):
