@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,39 @@ def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
                     examples[str(label)] = gid
         out.append(LabelCheck(task=task.name, taxonomy=tax.ref, labels=len(ids), unknown=len(bad_ids), items=items,
                               examples=examples))
+    return out
+
+
+def check_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> list[str]:
+    """Warnings for declared-signal gold the signal can never predict: a label outside its
+    vocabulary (single_label, multilabel) or a number outside its ``range`` (scalar; predictions are
+    clipped to it). ``items``: objects with ``id`` and ``gold`` (GoldItem, ItemResult); one message
+    per task, with the count and up to 3 examples."""
+    declared = {s.name: s for s in signals}
+    out = []
+    for task in spec.tasks:
+        sig = declared.get(task.signal) if task.signal else None
+        if sig is None or sig.kind not in ("single_label", "multilabel", "scalar"):
+            continue
+        bad: list[tuple[str, Any]] = []
+        allowed = set(sig.ids) if sig.kind != "scalar" else set()
+        for item in items:
+            value = item.gold.get(task.name)
+            if value is None:
+                continue
+            if sig.kind == "scalar":
+                lo, hi = sig.range
+                if not lo <= float(value) <= hi:
+                    bad.append((item.id, value))
+            else:
+                outside = [v for v in ([value] if isinstance(value, str) else value) if str(v) not in allowed]
+                if outside:
+                    bad.append((item.id, outside if sig.kind == "multilabel" else outside[0]))
+        if bad:
+            where = (f"outside its range {list(sig.range)} (predictions are clipped to it)" if sig.kind == "scalar"
+                     else "not in its labels (they can never be predicted)")
+            shown = ", ".join(f"{i!r}: {v!r}" for i, v in bad[:3])
+            out.append(f"gold of signal {sig.name} (task {task.name}) on {len(bad)} items is {where}, e.g. {shown}")
     return out
 
 

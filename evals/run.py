@@ -195,14 +195,16 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     check_signal_tasks(spec, config.signals)
     data = resolve_data(spec, opts.data)
     gold = load_gold(spec, data, opts.limit, opts.seed)
-    from linernotes.evals.gold import check_labels
+    from linernotes.evals.gold import check_labels, check_signal_gold
 
     label_checks = check_labels(spec, gold)  # gold labels outside the taxonomy: warned, and kept in the record
+    import logging
+
     for check in label_checks:
         if check.unknown:
-            import logging
-
             logging.getLogger("linernotes.eval").warning("liner: warning: %s", check.message())
+    for message in check_signal_gold(spec, gold.items, config.signals):
+        logging.getLogger("linernotes.eval").warning("liner: warning: %s: %s", data, message)
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)

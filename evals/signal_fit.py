@@ -46,6 +46,13 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
         record = await evaluate(EvalOptions(spec=spec_name, output=sample, seed=seed, concurrency=concurrency,
                                             resamples=resamples), config)
         record.save(sample)
+    import logging
+
+    from linernotes.evals.gold import check_signal_gold
+
+    for message in check_signal_gold(spec, record.items, config.signals):  # evaluate() warned for a fresh run
+        if run is not None:
+            logging.getLogger("linernotes.eval").warning("liner: warning: %s: %s", run, message)
     specs = {s.name: s for s in config.signals}
     patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
     models: dict[str, str] = {}
