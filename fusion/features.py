@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -218,21 +219,28 @@ def _embed_one(text: str) -> np.ndarray:
     return row
 
 
-def design_row(tfidf_row, embedding: np.ndarray, dense: np.ndarray):
-    """``scipy.sparse.hstack([tfidf_row, embedding, dense]).tocsr()`` for one item (each part one
-    row), built directly: the same entries (zeros dropped, float64), the same column order, so the
-    same products (hstack's COO round trip cost ~0.8 ms per call, twice per item)."""
+def design_row(text_rows: Sequence[Any], embedding: np.ndarray, dense: np.ndarray):
+    """``scipy.sparse.hstack([*text_rows, embedding, dense]).tocsr()`` for one item (each part one
+    row; ``text_rows``: the TF-IDF rows, e.g. word terms then character n-grams), built directly:
+    the same entries (zeros dropped, float64), the same column order, so the same products
+    (hstack's COO round trip cost ~0.8 ms per call, twice per item)."""
     from scipy import sparse
 
-    tf = sparse.csr_matrix(tfidf_row)
-    if tf.shape[0] != 1 or embedding.shape[0] != 1 or dense.shape[0] != 1:
-        return sparse.hstack([tfidf_row, embedding, dense]).tocsr()
-    tf.sum_duplicates()  # canonical (sorted, unique) column indices, as hstack's output has
+    parts = [sparse.csr_matrix(r) for r in text_rows]
+    if any(p.shape[0] != 1 for p in parts) or embedding.shape[0] != 1 or dense.shape[0] != 1:
+        return sparse.hstack([*text_rows, embedding, dense]).tocsr()
+    data, indices, offset = [], [], 0
+    for p in parts:
+        p.sum_duplicates()  # canonical (sorted, unique) column indices, as hstack's output has
+        data.append(p.data.astype(np.float64, copy=False))
+        indices.append(p.indices.astype(np.int64) + offset)
+        offset += p.shape[1]
     emb, den = np.asarray(embedding[0], dtype=np.float64), np.asarray(dense[0], dtype=np.float64)
     e_nz, d_nz = np.flatnonzero(emb), np.flatnonzero(den)
-    width = tf.shape[1] + emb.shape[0] + den.shape[0]
-    data = np.concatenate([tf.data.astype(np.float64, copy=False), emb[e_nz], den[d_nz]])
-    indices = np.concatenate([tf.indices, e_nz + tf.shape[1], d_nz + tf.shape[1] + emb.shape[0]])
-    index_dtype = np.int32 if width < 2**31 and len(data) < 2**31 else np.int64
-    return sparse.csr_matrix((data, indices.astype(index_dtype), np.array([0, len(data)], dtype=index_dtype)),
-                             shape=(1, width))
+    data += [emb[e_nz], den[d_nz]]
+    indices += [e_nz + offset, d_nz + offset + emb.shape[0]]
+    width = offset + emb.shape[0] + den.shape[0]
+    values = np.concatenate(data)
+    index_dtype = np.int32 if width < 2**31 and len(values) < 2**31 else np.int64
+    return sparse.csr_matrix((values, np.concatenate(indices).astype(index_dtype),
+                              np.array([0, len(values)], dtype=index_dtype)), shape=(1, width))

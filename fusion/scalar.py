@@ -44,7 +44,7 @@ class ScalarModel(BaseModel):
         """(value in ``range``, calibrated P(|value - truth| <= tolerance))."""
         obs = obs if self.uses_draft else obs.without_draft()
         dense = scalar_dense(obs)[None, :]
-        X = design_row(self.tfidf.transform([obs.prose]), embed([obs.prose]), self.scaler.transform(dense))
+        X = design_row([self.tfidf.transform([obs.prose])], embed([obs.prose]), self.scaler.transform(dense))
         value = float(np.clip(self.regressor.predict(X)[0], *self.range))
         rows = confidence_rows(np.array([value]), dense)
         conf = float(self.confidence.predict_proba(self.confidence_scaler.transform(rows))[0, 1])

@@ -73,11 +73,9 @@ class SingleLabelModel(BaseModel):
         clause = None if label == self.none_label else self.clause_for.get(label)
         return label, clause, conf, {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}
 
-    def terms(self, text: str):
-        """The text's TF-IDF row: word terms, then character n-grams when fitted with them."""
-        words = self.tfidf.transform([text])
+    def terms(self, text: str) -> list:
+        """The text's TF-IDF rows, in column order: word terms, then character n-grams when
+        fitted with them (``design_row`` joins them with the rest of the design row)."""
         if self.char_tfidf is None:
-            return words
-        from scipy import sparse
-
-        return sparse.hstack([words, self.char_tfidf.transform([text])]).tocsr()
+            return [self.tfidf.transform([text])]
+        return [self.tfidf.transform([text]), self.char_tfidf.transform([text])]

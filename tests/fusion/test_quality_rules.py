@@ -110,7 +110,7 @@ def test_a_policy_model_with_character_ngrams_reads_its_columns_and_saves_as_for
                              tfidf=words, char_tfidf=chars, scaler=Standardizer(mean=[0.0] * 4, scale=[1.0] * 4),
                              classifier=Linear(coef=[w.tolist()], intercept=[-5.0], classes=["insult", "none"]),
                              calibrator=Isotonic(x=[0, 1], y=[0, 1]), clause_for={"insult": "profanity.insult"})
-    assert model.terms("f*ck").shape == (1, len(words.vocabulary) + len(chars.vocabulary))
+    assert [r.shape for r in model.terms("f*ck")] == [(1, len(words.vocabulary)), (1, len(chars.vocabulary))]
     # classes[1] = none: the "*c" weight pushes P(none) up, so the n-gram moves the decision
     p_with = model.decide(Observation(Item(id="a", title="f*ck"), {}, None))[3]["none"]
     p_without = model.decide(Observation(Item(id="b", title="fuck"), {}, None))[3]["none"]

@@ -70,10 +70,10 @@ def test_design_row_equals_hstack_and_gives_the_same_predictions(artifact):
     for m in _models(artifact):
         for text in _texts():
             # a policy model's text row is its word terms then its character n-grams
-            t = m.terms(text) if hasattr(m, "terms") else m.tfidf.transform([text])
+            t = m.terms(text) if hasattr(m, "terms") else [m.tfidf.transform([text])]
             e = embed([text])
             dense = m.scaler.transform(np.linspace(-1.0, 1.0, len(m.scaler.mean))[None, :] * (len(text) % 3))
-            old = sparse.hstack([t, e, dense]).tocsr()
+            old = sparse.hstack([*t, e, dense]).tocsr()
             new = design_row(t, e, dense)
             _same(new, old)
             coef = getattr(m, "regressor", None) or m.classifier
