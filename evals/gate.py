@@ -42,7 +42,6 @@ from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, sc
 # is better (a declared signal's task gets its kind's, so its regressions are listed too)
 ITEM_SCORE_BY_KIND = {"multilabel": ("f1", True), "valence": ("abs_err", False), "scalar": ("abs_err", False),
                       "policy": ("correct", True), "single_label": ("correct", True), "boolean": ("correct", True)}
-ITEM_SCORES = {"genres.f1": True, "valence.abs_err": False, "policy.correct": True}  # the built-in tasks'
 
 
 def item_scores(tasks: list[dict[str, Any]]) -> dict[str, bool]:
@@ -277,13 +276,12 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
                        ci_low=float(min(lo2, hi2)), ci_high=float(max(lo2, hi2)), bound=bound, reason=why)
 
 
-def item_regressions(base: list[ItemResult], cand: list[ItemResult], top: int = 10,
-                     scores: dict[str, bool] | None = None) -> list[ItemChange]:
-    """The ``top`` items whose per-item score got worst (``scores``: ``item_scores`` of the
-    tasks; default the built-in tasks')."""
+def item_regressions(base: list[ItemResult], cand: list[ItemResult], scores: dict[str, bool],
+                     top: int = 10) -> list[ItemChange]:
+    """The ``top`` items whose per-item score got worst (``scores``: ``item_scores`` of the tasks)."""
     out = []
     for b, c in zip(base, cand, strict=True):
-        for name, higher in (ITEM_SCORES if scores is None else scores).items():
+        for name, higher in scores.items():
             if name in b.scores and name in c.scores:
                 change = (c.scores[name] - b.scores[name]) * (1 if higher else -1)
                 if change < 0:
@@ -370,11 +368,9 @@ def check_rules(rules: Rules, record: RunRecord) -> None:
 
 def _no_task(rule: Rule, record: RunRecord) -> str | None:
     """The reason a rule is not applicable because its prefix names no task of the run."""
-    from linernotes.evals.metric_names import RUN_PREFIXES
+    from linernotes.evals.metric_names import RUN_PREFIXES, metric_task
 
-    metric = rule.metric.removeprefix(BASELINE_PREFIX).partition(".")[2] if rule.metric.startswith(
-        BASELINE_PREFIX) else rule.metric
-    prefix = metric.partition(".")[0]
+    prefix = metric_task(rule.metric)
     names = [str(t.get("name")) for t in record.tasks]
     if prefix in RUN_PREFIXES or prefix in names:
         return None
@@ -409,4 +405,4 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
                         + ("; ".join(f"{o.rule.metric}: {o.reason}" for o in outcomes) or "the rules list is empty"))
     passed = all(o.status != "fail" for o in outcomes)
     return GateResult(passed=passed, baseline=base, candidate=cand, outcomes=outcomes, n_items=len(base.items),
-                      regressions=item_regressions(base.items, cand.items, scores=item_scores(base.tasks)))
+                      regressions=item_regressions(base.items, cand.items, item_scores(base.tasks)))

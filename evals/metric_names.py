@@ -85,14 +85,24 @@ def run_metrics() -> set[str]:
     return set(scored.stats) | set(judge_stats(JudgeScores(scores=[1.0], failures={}, judge="probe")).stats)
 
 
+def _task_metric(metric: str) -> str:
+    """A rule's metric without a ``baseline.<name>.`` prefix: ``<task>.<metric>``."""
+    from linernotes.evals.scoring import BASELINE_PREFIX
+
+    return metric[len(BASELINE_PREFIX):].partition(".")[2] if metric.startswith(BASELINE_PREFIX) else metric
+
+
+def metric_task(metric: str) -> str:
+    """The task (or run-wide prefix) a rule's metric names: ``subject`` for ``subject.accuracy``
+    and ``baseline.vote.subject.accuracy``."""
+    return _task_metric(metric).partition(".")[0]
+
+
 def unknown_metric(metric: str, tasks: list[TaskSpec]) -> str | None:
     """Why ``metric`` cannot exist on a run with these tasks, or None when it can (or when its
     prefix names no task of this run: a rule for another spec's task is not applicable here, not
     misspelt). Baseline metrics (``baseline.<name>.<metric>``) are checked by their metric part."""
-    from linernotes.evals.scoring import BASELINE_PREFIX
-
-    if metric.startswith(BASELINE_PREFIX):
-        metric = metric[len(BASELINE_PREFIX):].partition(".")[2]
+    metric = _task_metric(metric)
     prefix = metric.partition(".")[0]
     if prefix in RUN_PREFIXES:
         known = run_metrics()
