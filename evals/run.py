@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from linernotes.tools.retrieval.exemplars import ExemplarRecord
 
 EXEMPLAR_INFO = "exemplars.json"
+log = logging.getLogger("linernotes.eval")
 
 
 class EvalOptions(BaseModel):
@@ -185,6 +187,15 @@ async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Pat
     return read_predictions(opts.output)
 
 
+def warn_signal_gold(spec: GoldSpec, items: list[Any], signals: list[Any], source: Path) -> None:
+    """Log a warning naming ``source`` (the gold file or run record) for each declared signal
+    whose gold it can never predict (``evals.gold.check_signal_gold``)."""
+    from linernotes.evals.gold import check_signal_gold
+
+    for message in check_signal_gold(spec, items, signals):
+        log.warning("liner: warning: %s: %s", source, message)
+
+
 async def evaluate(opts: EvalOptions, config: TagConfig,
                    on_record: Callable[..., None] | None = None) -> RunRecord:
     """Tag (or resume), score, and return the record; the caller saves it."""
@@ -195,16 +206,13 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     check_signal_tasks(spec, config.signals)
     data = resolve_data(spec, opts.data)
     gold = load_gold(spec, data, opts.limit, opts.seed)
-    from linernotes.evals.gold import check_labels, check_signal_gold
+    from linernotes.evals.gold import check_labels
 
     label_checks = check_labels(spec, gold)  # gold labels outside the taxonomy: warned, and kept in the record
-    import logging
-
     for check in label_checks:
         if check.unknown:
-            logging.getLogger("linernotes.eval").warning("liner: warning: %s", check.message())
-    for message in check_signal_gold(spec, gold.items, config.signals):
-        logging.getLogger("linernotes.eval").warning("liner: warning: %s: %s", data, message)
+            log.warning("liner: warning: %s", check.message())
+    warn_signal_gold(spec, gold.items, config.signals, data)
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)

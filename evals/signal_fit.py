@@ -18,7 +18,7 @@ from linernotes.config import TagConfig
 from linernotes.evals.fit import MIN_DRAFTS
 from linernotes.evals.gold import GoldItem, to_tagger_item
 from linernotes.evals.record import RunRecord
-from linernotes.evals.run import EvalOptions, evaluate
+from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import SpecError, check_signal_tasks, load_spec
 from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
@@ -46,13 +46,8 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
         record = await evaluate(EvalOptions(spec=spec_name, output=sample, seed=seed, concurrency=concurrency,
                                             resamples=resamples), config)
         record.save(sample)
-    import logging
-
-    from linernotes.evals.gold import check_signal_gold
-
-    for message in check_signal_gold(spec, record.items, config.signals):  # evaluate() warned for a fresh run
-        if run is not None:
-            logging.getLogger("linernotes.eval").warning("liner: warning: %s: %s", run, message)
+    if run is not None:  # evaluate() warned for a fresh sample
+        warn_signal_gold(spec, record.items, config.signals, run)
     specs = {s.name: s for s in config.signals}
     patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
     models: dict[str, str] = {}
