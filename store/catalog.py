@@ -161,9 +161,14 @@ def to_item(
         raise ValueError(_explain(e)) from None
 
 
+def id_column(mapping: dict[str, str] | None) -> str:
+    """The catalog column that holds ids: the one ``--map id=COLUMN`` names, else ``id``."""
+    return next((src for src, dst in (mapping or {}).items() if dst == "id"), "id")
+
+
 def _missing_id_message(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> str:
     """Why the row has no id, and the ``--map`` that would give it one."""
-    src = next((s for s, d in mapping.items() if d == "id"), "id")
+    src = id_column(mapping)
     if src in record:
         return f"missing required field 'id' (column {src!r} is empty or a missing-value marker)"
     columns = [str(k) for k in record if str(k) not in dropped]
@@ -215,7 +220,7 @@ class _RowBuilder:
     def build(self, line: int, record: Any) -> Row:
         if not isinstance(record, dict):
             return self.error(line, "input.not_an_object", f"expected an object, got {type(record).__name__}")
-        raw_id = record.get(next((s for s, d in self.mapping.items() if d == "id"), "id"))
+        raw_id = record.get(id_column(self.mapping))
         raw_id_s = None if raw_id is None else str(raw_id).encode("utf-8", "backslashreplace").decode("utf-8")
         try:
             item = to_item(record, self.mapping, self.drop, self.keep_extra)
@@ -274,7 +279,7 @@ def read_catalog(
         if p.stat().st_size == 0:
             raise CatalogError(f"{p}: the file is empty (0 bytes)")
     drop = tuple(drop)
-    id_source = next((s for s, d in (mapping or {}).items() if d == "id"), "id")
+    id_source = id_column(mapping)
     if id_source in drop:  # else every row became "missing required field 'id' (... is empty)"
         raise CatalogError(f"--drop {id_source}: that is the id column, which every row needs; drop other columns")
     builder = _RowBuilder(str(p), mapping or {}, drop, keep_extra)
