@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.review.fields import FieldSpec, signal_field
-from linernotes.review.queue import QueueOptions, build_queue, item_type
+from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
 from linernotes.review.sources import Source, load_source
 from linernotes.review.store import ReviewStore
 from linernotes.review.vocab import vocabulary
@@ -44,11 +44,10 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     entries = build_queue(source, options)
     notes = list(source.notes)
     if fields:  # say which items no signal applies to (an eval record's type may be a guess: track)
-        default = str(source.meta.get("item_type") or "track")
         skipped: dict[str, int] = {}
         for i in [i for i in source.items if i.in_run] or source.items:
-            t = item_type(i, default)
-            if not any(f.applies(t) for f in fields):
+            if not fields_for(source, i):
+                t = item_type(i, source.meta)
                 skipped[t] = skipped.get(t, 0) + 1
         notes += [f"{n} item(s) of type {t} not queued: no declared signal applies to {t}"
                   for t, n in sorted(skipped.items())]

@@ -139,10 +139,17 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
                       uncertainty=unc, severity=sev, priority=priority(disagreement, unc, sev))
 
 
-def item_type(item: SourceItem, default: str = "track") -> str:
-    """The item's type as the tagger read it: the catalog row's ``type``, else ``default`` (an eval
-    spec's ``item_type``; the catalog reader's own default is track)."""
-    return str(item.gold_row.get("type") or item.inputs.get("type") or default)
+def item_type(item: SourceItem, meta: dict[str, Any]) -> str:
+    """The item's type as the tagger read it: the catalog row's ``type``, else the source's
+    ``item_type`` (an eval spec's), else track (the catalog reader's own default)."""
+    return str(item.gold_row.get("type") or item.inputs.get("type") or meta.get("item_type") or "track")
+
+
+def fields_for(source: Source, item: SourceItem) -> list[FieldSpec]:
+    """The source's fields labelled on ``item``: a declared signal only on the item types it
+    applies to (an episode-only signal never asks about a track)."""
+    kind = item_type(item, source.meta)
+    return [f for f in source.fields if f.applies(kind)]
 
 
 def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueEntry]:
@@ -154,12 +161,9 @@ def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueE
 
         scoped = random.Random(opts.seed).sample(scoped, opts.sample)
     model_name = model_annotator(source.meta)
-    default_type = str(source.meta.get("item_type") or "track")
     entries = []
-    for i in scoped:
-        # a declared signal is labelled only on the item types it applies to; an item none applies to
-        # is not queued at all (an episode-only signal never asks about a track)
-        fields = [f for f in source.fields if f.applies(item_type(i, default_type))]
+    for i in scoped:  # an item no field applies to is not queued at all
+        fields = fields_for(source, i)
         if fields and (e := build_entry(i, fields, opts, model_name)):
             entries.append(e)
     if opts.label_all:  # labelling a sample: a seeded shuffle, so any prefix of the work is a random sample
