@@ -223,14 +223,12 @@ def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
         app()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit) as e:
+        # Typer turns Ctrl-C into a silent SystemExit(130) before a KeyboardInterrupt could get here
+        if isinstance(e, SystemExit) and e.code != 130:
+            raise
         typer.echo("liner: interrupted; rerun the same command to resume", err=True)
         sys.exit(130)
-    except SystemExit as e:
-        # Typer turns Ctrl-C into a silent Exit(130) before it reaches the handler above
-        if e.code == 130:
-            typer.echo("liner: interrupted; rerun the same command to resume", err=True)
-        raise
 
 
 if __name__ == "__main__":
