@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import multiprocessing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,6 +21,8 @@ from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER
 from linernotes.tools.retrieval.taxonomy import Taxonomy, load_taxonomy
 from linernotes.tools.retrieval.taxonomy_index import taxonomy_index
+
+log = logging.getLogger("linernotes.signals")
 
 DEFAULT_GENRES = {
     "track": ["electronic", "techno", "house", "ambient", "pop", "rock", "hip-hop", "jazz", "classical", "folk"],
@@ -63,6 +67,7 @@ class AgentRuntime:
     tool_versions: dict[str, str] = field(default_factory=dict)
     fusion: FusionArtifact | None = None
     signal_models: dict[str, Any] = field(default_factory=dict)  # declared signal -> its fitted model
+    stale_signal_models: dict[str, Any] = field(default_factory=dict)  # signal -> StaleModel (another spec's fit)
 
     def taxonomy_for(self, item: Item) -> Taxonomy:
         return self.genre_taxonomies[item.type]
@@ -93,6 +98,7 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
     fusion = open_fusion(config.fusion)
     if fusion is not None:
         versions["fusion"] = fusion.content_hash
+    models, stale = signal_models(config)
     return AgentRuntime(
         config=config,
         llm=llm or LLMClient(config.llm),
@@ -103,19 +109,27 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         exemplars=exemplars,
         tool_versions=versions,
         fusion=fusion,
-        signal_models=signal_models(config),
+        signal_models=models,
+        stale_signal_models=stale,
     )
 
 
-def signal_models(config: TagConfig) -> dict[str, Any]:
-    """Fitted models for the run's declared signals, from the fusion folder's ``signals/`` (only
-    those fitted on the same spec content; ``liner fit --signals``)."""
+def signal_models(config: TagConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(fitted models for the run's declared signals from the fusion folder's ``signals/``, those
+    fitted on the same spec content; ``{name: StaleModel}`` for models fitted on another version
+    of the spec). A stale model is warned about once per run on stderr (the run's own process
+    builds the runtime once; ``--workers`` processes build theirs too and stay quiet) and the
+    signals node marks the value uncalibrated in its provenance."""
     if not config.signals or config.fusion in (None, "none"):
-        return {}
-    from linernotes.signals.fit import load_models
+        return {}, {}
+    from linernotes.signals.fit import open_models
 
     folder = default_fusion_dir() if config.fusion == "default" else Path(config.fusion)
-    return load_models(folder, config.signals)
+    models, stale = open_models(folder, config.signals)
+    if stale and multiprocessing.parent_process() is None:
+        for s in stale.values():
+            log.warning("liner: warning: %s", s.message())
+    return models, stale
 
 
 def open_fusion(setting: str | None) -> FusionArtifact | None:

@@ -182,7 +182,9 @@ class SignalValue(BaseModel):
     multilabel a list of vocabulary ids, single_label one id, scalar a number in the spec's range,
     boolean true/false, text a string; None when nothing could be decided. ``confidence`` is never
     the model's say-so (see ``signals.decide``). ``provenance``: ``spec_hash`` (the spec's content
-    hash), ``kind``, ``source`` (llm | evidence | none), ``calibrated``, ``threshold``."""
+    hash), ``kind``, ``source`` (llm | evidence | none | fitted), ``calibrated``, ``threshold``;
+    with a fitted model (``--fusion``) ``model_hash`` (its file's content hash), or, when the
+    folder's model was fitted on another spec hash, ``uncalibrated`` (why it was not applied)."""
 
     value: Any = None
     confidence: float = Field(ge=0, le=1)

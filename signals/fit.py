@@ -23,13 +23,19 @@ decisions are written into a copy of the eval record and scored like any run; th
 the lowest confidence whose auto-accepted items are >= 95% right out of fold (at least 10 of
 them), else none (the spec's ``review_threshold`` then routes). The fitted model lands in
 ``FUSION_DIR/signals/<name>.json`` with the spec's content hash: a run loads it (``--fusion
-FUSION_DIR``) only for a spec with the same hash.
+FUSION_DIR``) only for a spec with the same hash, and each record's
+``signals.<name>.provenance.model_hash`` is the model file's own content hash (sha256 of its
+bytes, 16 hex digits, as ``provenance.fusion`` is the built-ins' artifact's). A model fitted on
+another version of the spec is not applied (its calibration says nothing about this definition):
+``open_models`` reports it as ``StaleModel`` so the run can warn and mark the value uncalibrated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +93,7 @@ class SignalModel(BaseModel):
     intercept: list[float]
     threshold: float | None = None
     figures: dict[str, Any] = Field(default_factory=dict)
+    content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
     def proba(self, x: list[float]) -> np.ndarray:
         z = (np.asarray(x) - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -158,6 +165,7 @@ class FusedSignalModel(BaseModel):
     model: dict[str, Any] = Field(description="the fusion combiner as fusion.artifact stores one")
     threshold: float | None = None
     figures: dict[str, Any] = Field(default_factory=dict)
+    content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
     _combiner: Any = PrivateAttr(None)
 
@@ -237,20 +245,58 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
     return fused, list(zip(values, conf, strict=True))
 
 
-def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
-    """``{name: SignalModel | FusedSignalModel}`` for the specs whose fitted model (same content
-    hash) is in ``folder``."""
-    out: dict[str, Any] = {}
+def _digest(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class StaleModel:
+    """A fitted model in the fusion folder whose spec hash is not the run's spec's: it was fitted
+    on another definition of the signal, so it is not applied and the value is uncalibrated."""
+
+    name: str
+    path: str
+    model_hash: str
+    fitted_spec_hash: str
+    spec_hash: str
+
+    def message(self) -> str:
+        return (f"signal {self.name}: the fitted model {self.path} (model {self.model_hash}) was fitted on spec "
+                f"{self.fitted_spec_hash}, but --signals gives spec {self.spec_hash}; it is not applied and "
+                f"{self.name}'s confidence is uncalibrated (refit: liner fit ... --signals)")
+
+    def note(self) -> str:
+        """What the record's provenance says (``uncalibrated``)."""
+        return f"fitted model {self.model_hash} is for spec {self.fitted_spec_hash}, not {self.spec_hash}"
+
+
+def open_models(folder: Path, specs: list[SignalSpec]) -> tuple[dict[str, Any], dict[str, StaleModel]]:
+    """(``{name: SignalModel | FusedSignalModel}`` for the specs whose fitted model in
+    ``folder/signals/`` has the same content hash, ``{name: StaleModel}`` for those whose model
+    was fitted on another spec hash). Each model's ``content_hash`` is its file's."""
+    models: dict[str, Any] = {}
+    stale: dict[str, StaleModel] = {}
     for spec in specs:
         path = Path(folder) / "signals" / f"{spec.name}.json"
         if not path.is_file():
             continue
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        blob = path.read_bytes()
+        raw = json.loads(blob)
         cls = FusedSignalModel if raw.get("kind") in FUSED else SignalModel
         model = cls.model_validate(raw)
+        model.content_hash = _digest(blob)
         if model.spec_hash == spec.content_hash:
-            out[spec.name] = model
-    return out
+            models[spec.name] = model
+        else:
+            stale[spec.name] = StaleModel(name=spec.name, path=str(path), model_hash=model.content_hash,
+                                          fitted_spec_hash=model.spec_hash, spec_hash=spec.content_hash)
+    return models, stale
+
+
+def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
+    """``{name: SignalModel | FusedSignalModel}`` for the specs whose fitted model (same content
+    hash) is in ``folder`` (``open_models`` without the stale ones)."""
+    return open_models(folder, specs)[0]
 
 
 def _choose_threshold(conf: list[float], correct: list[bool]) -> float | None:
@@ -317,7 +363,10 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
 
 
 def save_model(model: SignalModel | FusedSignalModel, folder: Path) -> Path:
+    """Write ``FOLDER/signals/<name>.json`` and set ``model.content_hash`` to the written bytes'."""
     path = Path(folder) / "signals" / f"{model.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model.model_dump(mode="json"), indent=1) + "\n", encoding="utf-8")
+    blob = (json.dumps(model.model_dump(mode="json"), indent=1) + "\n").encode("utf-8")
+    path.write_bytes(blob)
+    model.content_hash = _digest(blob)
     return path

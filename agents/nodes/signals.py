@@ -54,18 +54,22 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
     for spec in specs:
         d: SignalDecision = decide(spec, (answer or {}).get(spec.name), answer is not None and spec.name in answer,
                                    evidence[spec.name])
-        calibrated, threshold = False, spec.review_threshold
+        calibrated, threshold, fit_note = False, spec.review_threshold, {}
         fitted = (rt.signal_models or {}).get(spec.name)
         if fitted is not None and fitted.spec_hash == spec.content_hash:
             d, threshold = (fitted.apply_to(spec, d, evidence[spec.name], item),  # item: text features of the kind combiners
                             fitted.threshold_or(spec.review_threshold))
             calibrated = True
+            fit_note = {"model_hash": fitted.content_hash}  # which fitted model, as provenance.fusion for built-ins
+        elif spec.name in rt.stale_signal_models:
+            # a model fitted on another version of the spec: not applied, and the record says why
+            fit_note = {"uncalibrated": rt.stale_signal_models[spec.name].note()}
         decided[spec.name] = d.value
         values[spec.name] = SignalValue(
             value=d.value, confidence=d.confidence, evidence=evidence[spec.name],
             provenance={"spec_hash": spec.content_hash, "kind": spec.kind, "source": d.source,
                         "calibrated": calibrated, "threshold": threshold, "prompt_hash": ans.load_prompt().hash,
-                        **({"problems": d.problems} if d.problems else {})})
+                        **fit_note, **({"problems": d.problems} if d.problems else {})})
         if d.confidence < threshold:
             kind = "calibrated" if calibrated else "uncalibrated"
             reasons.append(f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
