@@ -55,8 +55,8 @@ from linernotes.fusion.decide import Decision
 from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
+from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task kind -> the field it fits
 
-KIND_FIELD = {"multilabel": "genres", "valence": "valence", "policy": "policy"}
 # Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
 # weight learned from a few dozen drafts would be noise applied to every tagged item.
 MIN_DRAFTS = 100

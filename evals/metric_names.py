@@ -34,9 +34,9 @@ def _gold_and_value(task: TaskSpec, right: bool) -> tuple[Any, Any]:
 
 
 def _prediction(task: TaskSpec, value: Any, conf: float) -> dict[str, Any]:
-    from linernotes.evals.scoring import CONFIDENCE_FIELD
+    from linernotes.signals.builtin import TASK_FIELD
 
-    pred: dict[str, Any] = {"confidence": {f: conf for f in CONFIDENCE_FIELD.values()},
+    pred: dict[str, Any] = {"confidence": {f: conf for f in TASK_FIELD.values()},
                             "evidence": {"genres": [{"id": "a", "score": 0.9}]},
                             "provenance": {"latency_s": 1.0, "tokens_in": 10, "tokens_out": 5, "cost_usd": 0.0}}
     if task.signal is not None:

@@ -27,10 +27,10 @@ from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
 from linernotes.evals.spec import TaskSpec
 from linernotes.schema import Usage
+from linernotes.signals.builtin import field_for_task
 
 CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct", "single_label": "correct",
                "boolean": "correct", "scalar": "within_tol"}
-CONFIDENCE_FIELD = {"multilabel": "genres", "valence": "valence", "policy": "policy"}
 
 
 @dataclass
@@ -149,7 +149,7 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         field_conf = [None if p is None else float((((p.get("signals") or {}).get(task.signal) or {})
                                                     .get("confidence")) or 0.0) for p in preds]
     else:
-        field = CONFIDENCE_FIELD[task.kind]
+        field = field_for_task(task.kind)  # a built-in task's confidence is its field's
         field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
     accepted = [None if f is None else f >= threshold for f in field_conf]
