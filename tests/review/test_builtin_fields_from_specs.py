@@ -20,3 +20,22 @@ def test_review_kinds_of_the_builtins_are_read_from_their_specs(monkeypatch) -> 
         assert [f.name for f in fields.detect_fields({"id": "x", "moods": "calm", "mean": 1.0})] == ["valence", "moods"]
     finally:
         fields.known_fields.cache_clear()
+
+
+def test_review_vocabularies_of_the_builtins_follow_their_specs(monkeypatch) -> None:
+    from linernotes.review import vocab
+
+    assert vocab.vocabulary("explicit") == (["false", "true"], "true/false")
+    assert vocab.packs("genres") == ("music-genres", "podcast-categories")  # + the run's episode pack
+    assert vocab.packs("moods") == ("moods",) and vocab.vocabulary("language") == (None, "")
+    shipped = builtin.builtin_specs()
+    changed = {**shipped, "moods": shipped["moods"].model_copy(update={"taxonomy": "podcast-categories"}),
+               "explicit": shipped["explicit"].model_copy(update={"kind": "text"})}
+    monkeypatch.setattr(builtin, "builtin_specs", lambda: changed)
+    vocab.pack_ids.cache_clear()
+    try:
+        ids, source = vocab.vocabulary("moods")
+        assert source.startswith("podcast-categories") and "true-crime" in ids
+        assert vocab.vocabulary("explicit") == (None, "")  # no longer a boolean: no true/false list
+    finally:
+        vocab.pack_ids.cache_clear()
