@@ -61,6 +61,14 @@ def heuristic_valence(draft: Draft | None, ev: Evidence) -> Decision:
                     confidence=clip(1.0 - abs(model - ev.lexical_valence) / 2))
 
 
+def fusion_vocabulary(field: str, item, rt: AgentRuntime) -> str:
+    """The vocabulary a field's combiner must have been fitted on to apply to ``item``: the
+    item type's genre taxonomy, the run's policy pack; '' for a field without one (valence)."""
+    if field == "genres":
+        return rt.taxonomy_for(item).id
+    return rt.policy.id if field == "policy" else ""
+
+
 def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
     """Each field's decision: the fitted combiner's where the artifact has one for it (value and
     calibrated probability), else the hand-set rules above; from the evidence alone for a field
@@ -71,13 +79,13 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
     obs = observation(item, ev, draft)
     decisions: dict[str, Decision] = {}
 
-    genres = fused(rt.fusion, "genres", obs, tax.id)
+    genres = fused(rt.fusion, "genres", obs, fusion_vocabulary("genres", item, rt))
     if genres is not None:  # the combiner's own cap (fitted from how many labels gold items carry)
         genres.value = [g for g in genres.value if g in tax]
     # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
     decisions["genres"] = genres or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
     decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(answering(draft, "valence"), ev)
-    policy = fused(rt.fusion, "policy", obs, rt.policy.id)
+    policy = fused(rt.fusion, "policy", obs, fusion_vocabulary("policy", item, rt))
     if policy is not None:
         decisions["policy"] = policy
     return decisions

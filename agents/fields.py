@@ -18,6 +18,7 @@ from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering
 from linernotes.fusion.decide import Decision
 from linernotes.schema import Confidence, PolicyFlag
+from linernotes.signals import builtin
 from linernotes.tools.policy.pack import PolicyPack
 
 EXPLICIT_POLICY = "explicit-language"
@@ -95,17 +96,29 @@ def evidence_moods(ev: Evidence, limit: int) -> list[str]:
 
 @dataclass
 class FieldView:
-    """Every review field's value and confidence as the record will carry them."""
+    """Every review field's value and confidence as the record will carry them. ``decisions``:
+    per built-in field decided by a combiner or the hand-set rules (``agents.decisions.decide``:
+    genres and valence always, policy when its combiner applied)."""
 
-    genres: Decision
-    valence: Decision
-    policy: Decision | None
+    decisions: dict[str, Decision]
     moods: list[str]
     language: str
     explicit_hits: list
     flags: list[PolicyFlag]
     conf: Confidence
     thresholds: dict[str, float]
+
+    @property
+    def genres(self) -> Decision:
+        return self.decisions["genres"]
+
+    @property
+    def valence(self) -> Decision:
+        return self.decisions["valence"]
+
+    @property
+    def policy(self) -> Decision | None:
+        return self.decisions.get("policy")
 
 
 def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
@@ -114,7 +127,6 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft | None = state.get("draft")
     decisions: dict[str, Decision] = state.get("decisions") or {}
-    genres, valence, policy = decisions["genres"], decisions["valence"], decisions.get("policy")
     if answering(draft, "moods") is not None:
         moods = [m for m in dict.fromkeys(draft.moods) if m in rt.moods][: cfg.max_moods]
     else:
@@ -123,21 +135,17 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
 
     explicit_hits = [h for h in ev.policy_hits if h.policy_id == EXPLICIT_POLICY]
     exp_conf = 0.95 if explicit_hits else (0.85 if item.text_fields() else 0.5)
-    flags = policy_flags(state, rt, policy)
-    if policy is not None:
-        pol_conf = policy.confidence
-    else:
-        pol_conf = 0.9 if all(f.source != "model" for f in flags) else 0.55
-
-    calibrated = [name for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
-                  if d is not None and d.calibrated]
-    conf = Confidence(genres=clip(genres.confidence), moods=mood_confidence(moods, ev),
-                      valence=clip(valence.confidence), language=clip(lang_conf), explicit=clip(exp_conf),
-                      policy=clip(pol_conf), calibrated=calibrated)
-    thresholds = {name: d.threshold for name, d in (("genres", genres), ("valence", valence), ("policy", policy))
-                  if d is not None and d.calibrated and d.threshold is not None}
-    return FieldView(genres=genres, valence=valence, policy=policy, moods=moods, language=language,
-                     explicit_hits=explicit_hits, flags=flags, conf=conf, thresholds=thresholds)
+    flags = policy_flags(state, rt, decisions.get("policy"))
+    # the hand-set scores of the fields without a decision; a decided field's confidence is its
+    # decision's (the combiner's calibrated probability, or the rules' score)
+    scores = {"moods": mood_confidence(moods, ev), "language": lang_conf, "explicit": exp_conf,
+              "policy": 0.9 if all(f.source != "model" for f in flags) else 0.55}
+    scores.update({name: d.confidence for name, d in decisions.items()})
+    fitted = {name: d for name in builtin.fields() if (d := decisions.get(name)) is not None and d.calibrated}
+    conf = Confidence(**{name: clip(scores[name]) for name in builtin.fields()}, calibrated=list(fitted))
+    thresholds = {name: d.threshold for name, d in fitted.items() if d.threshold is not None}
+    return FieldView(decisions=decisions, moods=moods, language=language, explicit_hits=explicit_hits, flags=flags,
+                     conf=conf, thresholds=thresholds)
 
 
 def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:

@@ -55,6 +55,11 @@ def of_kind(*kinds: str) -> tuple[str, ...]:
     return tuple(name for name, spec in builtin_specs().items() if spec.kind in kinds)
 
 
+def advisory() -> tuple[str, ...]:
+    """The built-in fields whose spec never routes an item (``review_threshold: 0``: moods)."""
+    return tuple(name for name, spec in builtin_specs().items() if spec.review_threshold == 0)
+
+
 def field_for_task(kind: str) -> str:
     """The built-in field a gold task of ``kind`` (without ``signal:``) scores: ``multilabel`` ->
     ``genres``, ``valence`` -> ``valence``, ``policy`` -> ``policy``. KeyError for a kind that

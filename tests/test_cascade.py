@@ -146,3 +146,18 @@ def test_an_undetermined_language_is_an_abstention_not_a_review_reason() -> None
     always, _ = _tag(UNDECIDED, "always")  # the recording double answers the first language enum (en)
     a = always["enrichment"]
     assert a.language != "und" and any(r.startswith("low confidence: language") for r in a.review.reasons)
+
+
+def test_which_fields_ride_along_is_read_from_the_builtin_specs(monkeypatch) -> None:
+    """Advisory fields (a shipped spec with ``review_threshold: 0``: moods) ride along once a
+    call is made; the list is the specs', not the node's: a moods spec that routes like the others
+    is asked only when it is itself undecided (moods is no review field, so never here)."""
+    from linernotes.signals import builtin
+
+    assert builtin.advisory() == ("moods",)
+    shipped = builtin.builtin_specs()
+    routing = {**shipped, "moods": shipped["moods"].model_copy(update={"review_threshold": 0.5})}
+    monkeypatch.setattr(builtin, "builtin_specs", lambda: routing)
+    state, llm = _tag(UNDECIDED, "auto")
+    asked = state["enrichment"].provenance.llm_fields
+    assert len(llm.requests) == 1 and "genres" in asked and "moods" not in asked, asked

@@ -17,38 +17,35 @@ moods come from the model whenever it was consulted.
 
 from __future__ import annotations
 
-from linernotes.agents.decisions import decide
+from linernotes.agents.decisions import decide, fusion_vocabulary
 from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.fusion.decide import Decision, reads_draft
-from linernotes.signals.builtin import applicable
-from linernotes.vocabulary import LLM_FIELDS
+from linernotes.signals import builtin
 
 
 def llm_can_change(field: str, state: GraphState, rt: AgentRuntime, decisions: dict[str, Decision]) -> bool:
     """Whether the LLM's answer can change ``field``'s value in the record, given the
     evidence-only ``decisions`` (a fitted combiner that applied, or the hand-set rules)."""
     item, ev = state["item"], state["evidence"]
-    if field in ("genres", "valence", "policy"):
-        d = decisions.get(field)
-        if d is not None and d.calibrated:  # a fitted combiner decided: does it read drafts?
-            vocabulary = {"genres": rt.taxonomy_for(item).id, "policy": rt.policy.id}.get(field, "")
-            return reads_draft(rt.fusion, field, vocabulary)
-        if field == "policy":
-            # the rules turn a cited clause into a flag only with an exact quote (verbose format)
-            return rt.prompt.answer != "compact" and bool(ev.clauses)
-        return True  # the hand-set rules take the draft's answer
-    # language: the router never accepts a tag only the LLM gives (confidence 0.3), so asking
-    # cannot decide it; explicit: the lexicon decides; moods: advisory
-    return False
+    d = decisions.get(field)
+    if d is not None and d.calibrated:  # a fitted combiner decided: does it read drafts?
+        return reads_draft(rt.fusion, field, fusion_vocabulary(field, item, rt))
+    if field == "policy":
+        # the rules turn a cited clause into a flag only with an exact quote (verbose format)
+        return rt.prompt.answer != "compact" and bool(ev.clauses)
+    # a field the hand-set rules decide (genres, valence) takes the draft's answer; language: the
+    # router never accepts a tag only the LLM gives (confidence 0.3), so asking cannot decide it;
+    # explicit: the lexicon decides; moods: advisory
+    return d is not None
 
 
 def undecided(state: GraphState, rt: AgentRuntime, decisions: dict[str, Decision]) -> list[str]:
     """The review fields the evidence-only ``decisions`` leave undecided and the LLM could
     decide, in answer order."""
     routed = low_confidence(field_view({**state, "draft": None, "decisions": decisions}, rt), rt)
-    return [f for f in LLM_FIELDS if f in routed and llm_can_change(f, state, rt, decisions)]
+    return [f for f in builtin.fields() if f in routed and llm_can_change(f, state, rt, decisions)]
 
 
 def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
@@ -57,14 +54,17 @@ def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
     evidence-only decisions: they are the record's, and ``fuse`` need not compute them again."""
     mode = rt.config.llm_mode
     if mode == "always":
-        ask = applicable(LLM_FIELDS, state["item"].type)
+        ask = builtin.applicable(builtin.fields(), state["item"].type)
         if ask:
             return {"ask": ask}
     decisions = decide({**state, "draft": None}, rt)
     ask = undecided(state, rt, decisions) if mode == "auto" else []
     if ask:
-        ask = [f for f in LLM_FIELDS if f in ask or f == "moods" or (f == "explicit" and "policy" in ask)]
-        ask = applicable(ask, state["item"].type)
+        # advisory fields (a spec that never routes: review_threshold 0, the moods) ride along, and
+        # explicit with policy (one lexicon, one quote)
+        ask = [f for f in builtin.fields() if f in ask or f in builtin.advisory()
+               or (f == "explicit" and "policy" in ask)]
+        ask = builtin.applicable(ask, state["item"].type)
     return {"ask": ask} if ask else {"ask": [], "decisions": decisions}
 
 
