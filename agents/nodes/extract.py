@@ -21,7 +21,8 @@ from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.llm.client import LLMError, schema_of
 from linernotes.schema import ErrorInfo, Usage
-from linernotes.vocabulary import LANGUAGES, LLM_FIELDS, VALENCE_SCALE
+from linernotes.signals import builtin
+from linernotes.vocabulary import DRAFT_KEYS, LANGUAGES, VALENCE_SCALE
 
 LEVELS = dict(zip(range(-2, 3), VALENCE_SCALE, strict=True))  # -2 -> "very negative" ... 2 -> "very positive"
 PREFIX = {"genres": "G", "moods": "M", "clauses": "C"}
@@ -55,23 +56,38 @@ class CompactAnswer(BaseModel):
     """The compact format as parsed (handles, not ids); the fields are the ones asked for."""
 
 
-ANSWER_KEY = {"policy": "clauses"}  # record field -> its key in the compact answer
+ANSWER_KEY = {"policy": "clauses"}  # record field -> its key in the compact answer (and its handle list)
+CODES = {"language": LANGUAGES}  # a text field's answer codes
+
+
+def answer_key(field: str) -> str:
+    return ANSWER_KEY.get(field, field)
+
+
+def _compact_field(field: str, sizes: dict[str, tuple[int, int] | None]) -> tuple[Any, Any]:
+    """One field's answer type by its shipped spec's kind (``signals.builtin``): multilabel, a list
+    of candidate handles (``sizes``: at most, at least; None: no candidates, so an empty list);
+    scalar, an integer level -2..2 (``LEVELS``); text, one of the field's codes; boolean, a bool."""
+    kind = builtin.kind_of(field)
+    if kind == "multilabel":
+        size = sizes[field]
+        return list[str], _enum_list(*size) if size else Field(..., json_schema_extra={"maxItems": 0})
+    if kind == "scalar":
+        return int, Field(..., json_schema_extra={"enum": list(LEVELS)})
+    if kind == "text":
+        return str, Field(..., json_schema_extra={"enum": CODES[field]})
+    if kind == "boolean":
+        return bool, ...
+    raise ValueError(f"built-in field {field}: the compact answer has no {kind} type")
 
 
 @lru_cache(maxsize=64)
 def compact_model(fields: tuple[str, ...], max_genres: int, max_moods: int, with_clauses: bool,
                   rationale: bool) -> type[CompactAnswer]:
-    """The compact answer class for ``fields`` (record field names, in ``LLM_FIELDS`` order), every
-    one required (a grammar-constrained decoder may skip optional fields)."""
-    spec: dict[str, Any] = {
-        "genres": (list[str], _enum_list(max_genres, 1)),
-        "moods": (list[str], _enum_list(max_moods, 0)),
-        "valence": (int, Field(..., json_schema_extra={"enum": list(LEVELS)})),
-        "language": (str, Field(..., json_schema_extra={"enum": LANGUAGES})),
-        "explicit": (bool, ...),
-        "clauses": (list[str], _enum_list(3) if with_clauses else Field(..., json_schema_extra={"maxItems": 0})),
-    }
-    chosen = {ANSWER_KEY.get(f, f): spec[ANSWER_KEY.get(f, f)] for f in fields}
+    """The compact answer class for ``fields`` (record field names, in answer order), every one
+    required (a grammar-constrained decoder may skip optional fields); each field's type by kind."""
+    sizes = {"genres": (max_genres, 1), "moods": (max_moods, 0), "policy": (3, 0) if with_clauses else None}
+    chosen = {answer_key(f): _compact_field(f, sizes) for f in fields}
     if rationale:
         chosen["rationale"] = (str, Field(..., json_schema_extra={"maxLength": 100}))
     return create_model("Answer", __base__=CompactAnswer, **chosen)
@@ -103,10 +119,11 @@ def draft_schema(genre_ids: tuple[str, ...], mood_ids: tuple[str, ...], clause_i
 def asked(state: GraphState, rt: AgentRuntime) -> tuple[str, ...]:
     """The fields this call asks for: the cascade's (``triage``) in the compact format; the
     verbose format's answer class is fixed, so it always asks for every field."""
+    every = builtin.fields()
     if rt.prompt.answer != "compact":
-        return LLM_FIELDS
+        return every
     ask = state.get("ask")
-    return LLM_FIELDS if ask is None else tuple(f for f in LLM_FIELDS if f in ask)
+    return every if ask is None else tuple(f for f in every if f in ask)
 
 
 def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]:
@@ -116,7 +133,7 @@ def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]
     user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
                                  feedback=state.get("problems") or [], handles=genre_handle,
                                  rationale=rt.config.rationale, ask=ask,
-                                 restricted=list(ask) if ask != LLM_FIELDS else [])
+                                 restricted=list(ask) if ask != builtin.fields() else [])
     return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
 
 
@@ -139,20 +156,15 @@ def to_draft(answer: BaseModel, ev: Evidence) -> Draft:
     if not isinstance(answer, CompactAnswer):
         return Draft.model_validate(answer.model_dump())
     h, a = handles(ev), answer.model_dump()
-    fields = [f for f in LLM_FIELDS if ANSWER_KEY.get(f, f) in a]
+    fields = [f for f in builtin.fields() if answer_key(f) in a]
     out: dict[str, Any] = {"fields": fields, "rationale": str(a.get("rationale", ""))}
-    if "genres" in a:
-        out["genres"] = [h["genres"].get(x, x) for x in a["genres"]]
-    if "moods" in a:
-        out["moods"] = [h["moods"].get(x, x) for x in a["moods"]]
-    if "valence" in a:
-        out["valence"] = LEVELS.get(a["valence"], str(a["valence"]))
-    if "language" in a:
-        out["language"] = a["language"]
-    if "explicit" in a:
-        out["explicit"] = a["explicit"]
-    if "clauses" in a:
-        out["policy_clauses"] = [h["clauses"].get(x, x) for x in a["clauses"]]
+    for f in fields:  # by kind: handles -> ids, a level -> its word, the rest as answered
+        value, kind = a[answer_key(f)], builtin.kind_of(f)
+        if kind == "multilabel":
+            value = [h[answer_key(f)].get(x, x) for x in value]
+        elif kind == "scalar":
+            value = LEVELS.get(value, str(value))
+        out[DRAFT_KEYS[f][0]] = value
     return Draft(**out)
 
 
