@@ -29,3 +29,21 @@ def test_compact_answer_types_follow_the_builtin_kinds(monkeypatch) -> None:
     changed = {**shipped, "valence": shipped["valence"].model_copy(update={"kind": "boolean", "range": None})}
     monkeypatch.setattr(builtin, "builtin_specs", lambda: changed)
     assert _props(("valence",))["valence"]["type"] == "boolean"  # the spec's kind, not the field's name
+
+
+def test_verify_checks_each_answered_builtin_by_its_kind(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from linernotes.agents.nodes.verify import problems_in
+    from linernotes.agents.state import Draft
+    from linernotes.schema import Item
+    from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+    rt = SimpleNamespace(moods=load_taxonomy("moods"))  # the only vocabulary a moods-only answer reads
+    draft = Draft(moods=["calm", "zzz"], fields=["moods"])
+    item = Item(id="x", title="t")
+    assert problems_in(draft, item, rt) == ["mood id 'zzz' is not in the mood vocabulary"]  # multilabel: ids
+    shipped = builtin.builtin_specs()
+    changed = {**shipped, "moods": shipped["moods"].model_copy(update={"kind": "boolean", "taxonomy": None})}
+    monkeypatch.setattr(builtin, "builtin_specs", lambda: changed)
+    assert problems_in(draft, item, rt) == []  # the spec's kind decides: a boolean answer has no ids to check
