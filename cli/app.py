@@ -154,8 +154,9 @@ def tag(
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Local runner: run the graph in N processes")] = 1,
-    transport: Annotated[str, typer.Option(help="litellm (any provider) or http (one aiohttp POST to an "
-                                           "OpenAI-compatible --api-base: ~10x less CPU per call)")] = "litellm",
+    transport: Annotated[str, typer.Option(help="auto: http for openai/... models with --api-base, litellm "
+                                           "for the rest; litellm (any provider); http (one aiohttp POST to an "
+                                           "OpenAI-compatible --api-base: ~10x less CPU per call)")] = "auto",
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
 ) -> None:

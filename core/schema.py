@@ -128,10 +128,21 @@ class Review(BaseModel):
     reasons: list[str] = Field(default_factory=list)
 
 
+def add_cost(a: float | None, b: float | None) -> float | None:
+    """The sum of two costs in USD; unknown (``None``) when either is."""
+    return None if a is None or b is None else a + b
+
+
+def round_cost(a: float | None) -> float | None:
+    """A cost as records hold it (8 decimals), unknown staying unknown."""
+    return None if a is None else round(a, 8)
+
+
 class Usage(BaseModel):
     """LLM usage of one item: ``calls`` requests sent (every attempt, retries and re-asks
     included; not cache hits, not calls the SDK refused to send), tokens as the provider
-    reported them, ``cost_usd`` from LiteLLM's price table (0 for local/unpriced models),
+    reported them, ``cost_usd`` from LiteLLM's price table (0 for the embedded model, ``None``
+    — unknown, never a made-up 0 — when a call went to a model the table has no price for),
     ``latency_s`` wall seconds across attempts, ``retries`` transport retries; ``tokens_cached``:
     of ``tokens_in``, those the engine served from its prompt cache (a reused prefix), so the
     prompt tokens it evaluated are ``tokens_in - tokens_cached``."""
@@ -140,7 +151,7 @@ class Usage(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     tokens_cached: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0
     latency_s: float = 0.0
     cache_hit: bool = False
     retries: int = 0
@@ -151,7 +162,7 @@ class Usage(BaseModel):
             tokens_in=self.tokens_in + other.tokens_in,
             tokens_out=self.tokens_out + other.tokens_out,
             tokens_cached=self.tokens_cached + other.tokens_cached,
-            cost_usd=self.cost_usd + other.cost_usd,
+            cost_usd=add_cost(self.cost_usd, other.cost_usd),
             latency_s=self.latency_s + other.latency_s,
             cache_hit=self.cache_hit and other.cache_hit,
             retries=self.retries + other.retries,
@@ -166,7 +177,8 @@ class Provenance(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     tokens_cached: int = Field(0, description="prompt tokens served from the engine's prompt cache (prefix reuse)")
-    cost_usd: float = 0.0
+    cost_usd: float | None = Field(0.0, description="USD from LiteLLM's price table; null: a call went to a model "
+                                   "with no known price (unknown, not free)")
     latency_s: float = 0.0
     cache_hit: bool = False
     llm_calls: int = 0

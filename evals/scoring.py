@@ -197,7 +197,8 @@ def usage_scores(items: list[ItemResult]) -> Scored:
         latency=[None if p is None else float(p.get("latency_s", 0.0)) for p in prov],
         tokens_in=[None if p is None else int(p.get("tokens_in", 0)) for p in prov],
         tokens_out=[None if p is None else int(p.get("tokens_out", 0)) for p in prov],
-        cost=[None if p is None else float(p.get("cost_usd", 0.0)) for p in prov],
+        cost=[None if p is None or p.get("cost_usd", 0.0) is None else float(p.get("cost_usd", 0.0))
+              for p in prov],
         cache_hit=[None if p is None else bool(p.get("cache_hit", False)) for p in prov]))
 
 

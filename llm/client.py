@@ -25,7 +25,7 @@ from linernotes.llm.embedded import default_gguf
 from linernotes.llm.errors import LLMError
 from linernotes.llm.redact import Redactor, redact
 from linernotes.llm.transports import Transport, import_litellm, schema_of, select
-from linernotes.schema import Usage
+from linernotes.schema import Usage, add_cost
 
 __all__ = ["EMBEDDED", "LLMClient", "LLMConfig", "LLMError", "classify", "redact", "retry_after_s", "schema_of"]
 
@@ -44,9 +44,13 @@ def classify(exc: BaseException) -> str:
     reports this as an invented HTTP 500), ``rate_limit``, ``timeout``, ``model_not_found``,
     ``auth``, ``context_window``, ``connection`` (no response: refused, reset, cut body),
     ``server_error``, ``bad_request``, ``bad_response`` (an answer that does not parse)."""
+    from linernotes.llm.fast import InvalidCompletion
+
     litellm = import_litellm()
     if _client_side(exc):
         return "config"
+    if isinstance(exc, InvalidCompletion):
+        return "server_error"
     name = type(exc).__name__
     if isinstance(exc, litellm.RateLimitError):
         return "rate_limit"
@@ -100,6 +104,7 @@ def _client_side(exc: BaseException) -> bool:
 
 def _transport_kind(exc: BaseException) -> str | None:
     """``timeout``/``connection`` when the exception chain holds a transport failure, else None."""
+    import aiohttp
     import httpx
     import openai
 
@@ -107,9 +112,11 @@ def _transport_kind(exc: BaseException) -> str | None:
     for _ in range(10):
         if seen is None:
             return None
-        if isinstance(seen, openai.APITimeoutError | httpx.TimeoutException):
+        if isinstance(seen, openai.APITimeoutError | httpx.TimeoutException | aiohttp.ServerTimeoutError):
             return "timeout"
-        if isinstance(seen, openai.APIConnectionError | httpx.TransportError | ConnectionError):
+        # aiohttp (the HTTP transport): a reset or closed connection, a cut body
+        if isinstance(seen, openai.APIConnectionError | httpx.TransportError | ConnectionError
+                      | aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
             return "connection"
         seen = seen.__cause__ or seen.__context__
     return None
@@ -287,7 +294,7 @@ class LLMClient:
                 usage.tokens_in += tin
                 usage.tokens_out += tout
                 usage.tokens_cached += _cached_of(completion)
-                usage.cost_usd += _cost(completion)
+                usage.cost_usd = add_cost(usage.cost_usd, _cost(t, completion, c.model))
                 usage.latency_s = time.monotonic() - start
                 usage.retries = attempt
                 return value, usage
@@ -345,12 +352,26 @@ def _short(e: BaseException, redact: Callable[[str], str] = redact) -> str:
 _UNPRICED: set[str] = set()
 
 
-def _cost(completion: Any) -> float:
+def _cost(transport: Transport, completion: Any, configured: str) -> float | None:
+    """USD for one answered call from LiteLLM's price table: 0 on the embedded engine (local, no
+    price), ``None`` (unknown) for a model the table does not price. The HTTP transport's
+    completion is priced by its model and token counts from the same table read as a file
+    (``llm.prices``: no LiteLLM import in a process that never uses it), so both wires report
+    the same cost."""
+    if transport.name == "embedded":
+        return 0.0
+    from linernotes.llm.fast import FastCompletion
+
+    if isinstance(completion, FastCompletion):
+        from linernotes.llm.prices import openai_cost
+
+        tin, tout = _usage_of(completion)
+        return openai_cost(completion.model or configured, tin, tout, _cached_of(completion))
     model = str(getattr(completion, "model", "") or "")
     if model in _UNPRICED:  # LiteLLM's failed price lookup costs ~1 ms per call: ask once per model
-        return 0.0
+        return None
     try:
         return float(import_litellm().completion_cost(completion_response=completion) or 0.0)
-    except Exception:  # noqa: BLE001 (unknown/local models have no price)
+    except Exception:  # noqa: BLE001 (LiteLLM raises several types for a model it has no price for)
         _UNPRICED.add(model)
-        return 0.0
+        return None

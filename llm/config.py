@@ -30,7 +30,8 @@ class LLMConfig(BaseModel):
     cache_path: str | None = None
     use_cache: bool = True
     extra_params: dict[str, Any] = Field(default_factory=dict)
-    transport: Literal["litellm", "http", "fast"] = Field(
-        "litellm", description="litellm: any provider; http (old name: fast): one aiohttp POST to an "
+    transport: Literal["auto", "litellm", "http", "fast"] = Field(
+        "auto", description="auto (default): http for openai/... models with an api_base in json_schema mode, "
+        "litellm for the rest; litellm: any provider; http (old name: fast): one aiohttp POST to an "
         "OpenAI-compatible endpoint (openai/... with api_base, json_schema mode; else litellm). A local GGUF "
-        "runs on the embedded engine, reached over this wire")
+        "runs on the embedded engine, reached over litellm unless http is asked for")

@@ -1,4 +1,4 @@
-"""Opt-in FAST PATH for OpenAI-compatible endpoints: one aiohttp POST and a pydantic parse,
+"""The FAST PATH for OpenAI-compatible endpoints: one aiohttp POST and a pydantic parse,
 skipping LiteLLM and Instructor.
 
 Why: measured against a zero-latency stub on this project's 2-core machines, LiteLLM +
@@ -9,8 +9,9 @@ CPU is what caps throughput at high concurrency. This path sends the request Ins
 
 What it gives up: only ``openai/...`` models with an ``--api-base`` and the embedded model
 (anything else falls back to LiteLLM); no provider-specific parameter translation, no cost
-table (cost is 0, as for local models). Chosen by config: ``LLMConfig(transport="http")`` (old
-name ``fast``), ``liner tag --transport http``; ``linernotes.llm.transports.HTTPTransport`` wraps it.
+table of its own (the client prices the usage from LiteLLM's). The default for those models
+(``LLMConfig(transport="auto")``); ``--transport http`` (old name ``fast``) asks for it,
+``--transport litellm`` opts out; ``linernotes.llm.transports.HTTPTransport`` wraps it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ class FastHTTPError(Exception):
         super().__init__(f"HTTP {status_code}: {message[:300]}")
         self.status_code = status_code
         self.response = _Headers(headers)
+
+
+class InvalidCompletion(Exception):
+    """A 2xx whose body is not a JSON chat completion; classified ``server_error``, as LiteLLM
+    reports such a body ("Empty or invalid response")."""
+
+
+class ResponseParsingError(ValueError):
+    """An answer that does not parse into the response model; ``last_completion`` carries its
+    usage, which the client counts as billed (as it does Instructor's failed attempts)."""
+
+    def __init__(self, message: str, completion: FastCompletion):
+        super().__init__(message)
+        self.last_completion = completion
 
 
 @dataclass
@@ -92,10 +107,20 @@ class FastTransport:
             raw = await resp.read()
             if resp.status >= 400:
                 raise FastHTTPError(resp.status, raw.decode("utf-8", "replace"), dict(resp.headers))
-        data = json.loads(raw)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):  # an HTML error page from a proxy, say: the server's fault
+            raise InvalidCompletion(f"HTTP {resp.status} with a body that is not a chat completion: "
+                                    f"{raw[:200].decode('utf-8', 'replace')}")
+        completion = FastCompletion(usage=data.get("usage") or {}, model=str(data.get("model", "")))
         content = data["choices"][0]["message"].get("content") or ""
-        value = response_model.model_validate_json(content)
-        return value, FastCompletion(usage=data.get("usage") or {}, model=str(data.get("model", "")))
+        try:
+            value = response_model.model_validate_json(content)
+        except ValueError as e:  # pydantic's ValidationError: an answer that breaks the schema, billed
+            raise ResponseParsingError(str(e), completion) from e
+        return value, completion
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession):

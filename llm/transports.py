@@ -4,10 +4,15 @@ timeout, usage and cost accounting, error classification and redaction.
 
 Transports, chosen by config (``LLMConfig.model`` and ``LLMConfig.transport``; see ``select``):
 
-- ``LiteLLMTransport``: Instructor on LiteLLM, any provider LiteLLM routes to (the default);
+- ``LiteLLMTransport``: Instructor on LiteLLM, any provider LiteLLM routes to (the default for
+  every model but the one below);
 - ``HTTPTransport``: one aiohttp POST to an OpenAI-compatible ``/chat/completions`` and a
-  pydantic parse (``linernotes.llm.fast``; ~1 ms of CPU per call instead of ~10), for
-  ``openai/...`` models with an ``--api-base`` in ``json_schema`` mode;
+  pydantic parse (``linernotes.llm.fast``; ~1 ms of CPU per call instead of ~10), the default
+  (``transport="auto"``) for ``openai/...`` models with an ``--api-base`` in ``json_schema``
+  mode (vLLM, llama.cpp, TGI, Ollama). Where users see it, it behaves as the LiteLLM path does
+  for such a model: it needs ``OPENAI_API_KEY`` (any value for a server that checks none; with
+  none set, ``ready`` raises ``llm.config`` before any request, as the OpenAI SDK refuses to),
+  sends it as a Bearer token, and the client prices its usage from LiteLLM's table;
 - ``EmbeddedTransport``: the bundled GGUF served by a child llama.cpp server on loopback
   (``linernotes.llm.embedded``), reached through either of the two above.
 
@@ -100,6 +105,16 @@ class HTTPTransport(Transport):
     def __init__(self, model: str, api_base: str, api_key: str | None = None):
         self.model, self.api_base, self.api_key = model, api_base, api_key
 
+    def ready(self) -> None:
+        # the key the OpenAI SDK would read (LiteLLM hands openai/... models to it); an empty value
+        # is none to the SDK too
+        if not self.api_key:
+            self.api_key = os.environ.get("OPENAI_API_KEY") or None
+        if not self.api_key:
+            raise LLMError("config", f"no request was sent: --model {self.model} on --api-base needs an API key: "
+                           "set OPENAI_API_KEY (any value for a local server that checks none), as for "
+                           "--transport litellm")
+
     async def complete(self, messages: list[dict[str, Any]], response_model: type[BaseModel],
                        schema: dict[str, Any] | None, params: dict[str, Any]) -> tuple[BaseModel, Any]:
         from linernotes.llm import fast
@@ -149,14 +164,21 @@ class EmbeddedTransport(Transport):
 
 
 def select(config: LLMConfig, gguf: Path | None) -> Transport:
-    """The transport ``config`` asks for: the embedded engine for a local GGUF, else the HTTP
-    transport when ``transport`` is ``http`` (alias ``fast``) and it applies, else LiteLLM."""
-    wire: Wire = "http" if config.transport in ("http", "fast") else "litellm"
+    """The transport ``config`` asks for: the embedded engine for a local GGUF (over LiteLLM
+    unless ``transport`` is ``http``); else the HTTP transport when it applies (an ``openai/...``
+    model with an ``api_base`` in ``json_schema`` mode) and ``transport`` is ``auto`` (the
+    default) or ``http`` (alias ``fast``); else LiteLLM."""
     if gguf is not None:
+        wire: Wire = "http" if config.transport in ("http", "fast") else "litellm"
         return EmbeddedTransport(gguf, config.threads, config.parallel or 1, wire, config.mode)
-    if wire == "http" and config.mode == "json_schema" and config.model.startswith("openai/") and config.api_base:
-        return HTTPTransport(config.model, config.api_base)
+    if config.transport != "litellm" and http_applies(config):
+        return HTTPTransport(config.model, config.api_base or "")
     return LiteLLMTransport(config.model, config.api_base, None, config.mode)
+
+
+def http_applies(config: LLMConfig) -> bool:
+    """True when the HTTP transport can carry ``config``'s requests (see ``select``)."""
+    return config.mode == "json_schema" and config.model.startswith("openai/") and bool(config.api_base)
 
 
 # -- LiteLLM / Instructor plumbing -----------------------------------------------------------------

@@ -28,7 +28,7 @@ from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old 
     resume_identity,
     with_catalog_defaults,
 )
-from linernotes.schema import OutputRecord
+from linernotes.schema import OutputRecord, add_cost
 from linernotes.sinks import journal_path, open_sink
 from linernotes.store.catalog import Row, estimate_rows, read_catalog
 from linernotes.store.records import (
@@ -52,7 +52,7 @@ class RunSummary(BaseModel):
     cache_hits: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = Field(0.0, description="USD; None: some call went to a model with no known price")
     elapsed_s: float = 0.0
     expected_rows: int | None = None
     error_examples: dict[str, str] = Field(default_factory=dict, description="first message per error kind")
@@ -82,7 +82,7 @@ class RunSummary(BaseModel):
             if not p.cache_hit:
                 self.tokens_in += p.tokens_in
                 self.tokens_out += p.tokens_out
-                self.cost_usd += p.cost_usd
+                self.cost_usd = add_cost(self.cost_usd, p.cost_usd)
             self.review += int(rec.enrichment.review.routed)
             audio_error = rec.enrichment.evidence.get("audio_error")
             if isinstance(audio_error, dict):  # the item is tagged without audio: say so in the summary
@@ -99,7 +99,7 @@ class RunSummary(BaseModel):
                     self.llm_calls += u.calls
                     self.tokens_in += u.tokens_in
                     self.tokens_out += u.tokens_out
-                    self.cost_usd += u.cost_usd
+                    self.cost_usd = add_cost(self.cost_usd, u.cost_usd)
 
     def notes(self) -> list[str]:
         """One line per thing a reader of the summary must know: where the answers came from,

@@ -50,7 +50,7 @@ class ServiceMetrics:
             else:
                 self.tokens.labels("in").inc(p.tokens_in)
                 self.tokens.labels("out").inc(p.tokens_out)
-                self.cost.inc(p.cost_usd)
+                self.cost.inc(p.cost_usd or 0.0)  # unknown price: nothing known paid
             self._ok += 1
             if rec.enrichment.review.routed:
                 self._routed += 1

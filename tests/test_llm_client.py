@@ -76,3 +76,20 @@ def test_the_cache_key_follows_the_sent_schema() -> None:
     msgs = [{"role": "user", "content": "x"}]
     assert client.key_for(msgs, Answer) == client.key_for(msgs, Answer, Answer.model_json_schema())
     assert client.key_for(msgs, Answer, _enum_schema(["a"])) != client.key_for(msgs, Answer, _enum_schema(["b"]))
+
+
+def test_the_http_transport_is_the_default_for_openai_models_on_an_api_base_only() -> None:
+    """issue 16: auto picks HTTP where it applies (openai/... + api_base, json_schema); LiteLLM for
+    the rest; an explicit --transport wins."""
+    from linernotes.llm.transports import select
+
+    def name(**kw) -> str:
+        return select(LLMConfig(**kw), None).name
+
+    base = "http://127.0.0.1:9/v1"
+    assert name(model="openai/m", api_base=base) == "http"
+    assert name(model="openai/m", api_base=base, transport="litellm") == "litellm"
+    assert name(model="openai/m") == "litellm", "no --api-base: the provider's own endpoint, via LiteLLM"
+    assert name(model="anthropic/claude-x", api_base=base) == "litellm"
+    assert name(model="openai/m", api_base=base, mode="tools") == "litellm"
+    assert name(model="anthropic/claude-x", api_base=base, transport="http") == "litellm", "http cannot carry it"

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from linernotes.llm.client import LLMClient, LLMConfig, LLMError, classify
+from linernotes.llm.transports import import_litellm
 from linernotes.testing.openai_stub import StubServer
 
 
@@ -31,13 +32,16 @@ def _call(client: LLMClient) -> tuple[Answer, object]:
 
 
 # -- item 4: what happened, not an invented status ----------------------------------------------
-def test_a_missing_api_key_is_config_not_sent_and_not_retried(monkeypatch) -> None:
-    """The issue's input: no OPENAI_API_KEY, an openai/ model on a local endpoint."""
+@pytest.mark.parametrize("transport", ["auto", "litellm"])
+def test_a_missing_api_key_is_config_not_sent_and_not_retried(monkeypatch, transport) -> None:
+    """The issue's input: no OPENAI_API_KEY, an openai/ model on a local endpoint. The default
+    (auto: the HTTP transport for this model) refuses exactly as the LiteLLM path does."""
     monkeypatch.setenv("OPENAI_API_KEY", "")  # the SDK treats an empty key as none
     monkeypatch.delenv("OPENAI_ADMIN_KEY", raising=False)
     with StubServer() as stub:
         client = LLMClient(LLMConfig(model="openai/x", api_base=stub.base_url, use_cache=False, max_retries=4,
-                                     backoff_base_s=1.0))
+                                     backoff_base_s=1.0, transport=transport))
+        assert client.transport().name == ("http" if transport == "auto" else "litellm")
         with pytest.raises(LLMError):  # the first call pays LiteLLM's lazy imports: time the second
             _call(client)
         t = time.monotonic()
@@ -57,6 +61,7 @@ def test_a_model_string_no_provider_routes_is_config_without_any_request(monkeyp
     with StubServer() as stub:
         client = LLMClient(LLMConfig(model="no-such-provider-model-xyz", api_base=stub.base_url,
                                      use_cache=False, max_retries=3, backoff_base_s=1.0))
+        import_litellm()  # its first import takes seconds on a loaded box: time the refusal, not the import
         t = time.monotonic()
         with pytest.raises(LLMError) as e:
             _call(client)
@@ -112,7 +117,9 @@ def _bad_answer(body: dict) -> web.Response:
                               "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}})
 
 
-def test_a_call_whose_every_answer_breaks_the_schema_reports_all_billed_attempts(monkeypatch) -> None:
+@pytest.mark.parametrize("transport", ["auto", "litellm"])
+def test_a_call_whose_every_answer_breaks_the_schema_reports_all_billed_attempts(monkeypatch, transport) -> None:
+    """Both wires count the billed tokens of answers that break the schema (auto: HTTP)."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
 
     async def always_bad(body: dict):
@@ -120,7 +127,7 @@ def test_a_call_whose_every_answer_breaks_the_schema_reports_all_billed_attempts
 
     with StubServer(intercept=always_bad) as stub:
         client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
-                                     backoff_base_s=0.01, max_retries=2))
+                                     backoff_base_s=0.01, max_retries=2, transport=transport))
         with pytest.raises(LLMError) as e:
             _call(client)
         sent = len(stub.requests)
@@ -208,3 +215,21 @@ def test_the_embedded_model_key_is_its_content_digest() -> None:
     gguf = default_gguf()
     assert client.cache_identity == f"local:{gguf.name}:sha256={file_digest(gguf)}"
     assert client.model_label == f"local:{gguf.name}", "provenance keeps the stable name"
+
+
+@pytest.mark.parametrize("transport", ["auto", "litellm"])
+def test_cost_is_priced_on_both_wires_and_unknown_without_a_price(monkeypatch, transport) -> None:
+    """A model in LiteLLM's price table costs the same on either wire; one it has no price for
+    is unknown (None), not a made-up 0."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    with StubServer() as stub:
+        costs = {}
+        for model in ("openai/gpt-4o-mini", "openai/no-price-model-xyz"):
+            client = LLMClient(LLMConfig(model=model, api_base=stub.base_url, use_cache=False, transport=transport))
+            costs[model] = _call(client)[1].cost_usd
+    import litellm
+
+    pin, pout = litellm.cost_per_token(model="gpt-4o-mini", custom_llm_provider="openai",
+                                       prompt_tokens=1, completion_tokens=3)  # the stub's usage for MSGS
+    assert costs["openai/gpt-4o-mini"] == pytest.approx(pin + pout) and pin + pout > 0
+    assert costs["openai/no-price-model-xyz"] is None

@@ -12,7 +12,7 @@ from linernotes.agents.checks import needs_reask
 from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, GraphState
-from linernotes.schema import Enrichment, Explicit, Provenance, Review, Usage
+from linernotes.schema import Enrichment, Explicit, Provenance, Review, Usage, round_cost
 
 
 def route(state: GraphState, rt: AgentRuntime) -> GraphState:
@@ -31,7 +31,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     prov = Provenance(model=rt.llm.model_label, prompt_hash=rt.prompt.hash,
                       tool_versions=rt.tool_versions, tokens_in=usage.tokens_in, tokens_out=usage.tokens_out,
                       tokens_cached=usage.tokens_cached,
-                      cost_usd=round(usage.cost_usd, 8), latency_s=round(usage.latency_s, 4),
+                      cost_usd=round_cost(usage.cost_usd), latency_s=round(usage.latency_s, 4),
                       cache_hit=usage.cache_hit and usage.calls == 0, llm_calls=usage.calls,
                       attempts=state.get("attempts", 1), fusion=rt.fusion.content_hash if rt.fusion else None,
                       llm_consulted=draft is not None, llm_fields=list(draft.fields) if draft is not None else [])

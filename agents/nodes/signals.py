@@ -20,7 +20,7 @@ from linernotes.agents.content import content_of, item_text
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import GraphState
 from linernotes.llm.client import LLMError
-from linernotes.schema import Review, SignalValue, Usage
+from linernotes.schema import Review, SignalValue, Usage, add_cost, round_cost
 from linernotes.signals import answer as ans
 from linernotes.signals.decide import SignalDecision, decide
 from linernotes.signals.evidence import gather
@@ -84,7 +84,7 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
     prov = prov.model_copy(update={
         "tokens_in": prov.tokens_in + usage.tokens_in, "tokens_out": prov.tokens_out + usage.tokens_out,
         "tokens_cached": prov.tokens_cached + usage.tokens_cached,
-        "cost_usd": round(prov.cost_usd + usage.cost_usd, 8), "latency_s": round(prov.latency_s + usage.latency_s, 4),
+        "cost_usd": round_cost(add_cost(prov.cost_usd, usage.cost_usd)), "latency_s": round(prov.latency_s + usage.latency_s, 4),
         "llm_calls": prov.llm_calls + usage.calls, "cache_hit": cache_hit})
     all_reasons = list(dict.fromkeys([*enrichment.review.reasons, *reasons]))
     return {"enrichment": enrichment.model_copy(update={

@@ -21,7 +21,7 @@ from ragas.llms.base import InstructorBaseRagasLLM
 from linernotes.config import TagConfig
 from linernotes.evals.record import ItemResult
 from linernotes.llm.client import LLMClient, LLMConfig, LLMError
-from linernotes.schema import Usage
+from linernotes.schema import Usage, add_cost
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -70,7 +70,7 @@ class ClientJudge(InstructorBaseRagasLLM):
     def _add(self, u: Usage) -> None:
         self.usage = self.usage.model_copy(update={
             "calls": self.usage.calls + u.calls, "tokens_in": self.usage.tokens_in + u.tokens_in,
-            "tokens_out": self.usage.tokens_out + u.tokens_out, "cost_usd": self.usage.cost_usd + u.cost_usd})
+            "tokens_out": self.usage.tokens_out + u.tokens_out, "cost_usd": add_cost(self.usage.cost_usd, u.cost_usd)})
 
 
 def judge_config(judge: str, config: TagConfig, api_base: str | None = None) -> LLMConfig:
