@@ -50,6 +50,9 @@ def test_the_table_has_a_confidence_column_for_every_builtin() -> None:
     assert builtin.fields() == compare.CONFIDENCE_FIELDS
     for name in builtin.fields():  # every built-in the table carries as a column of its own
         assert RECORD_FIELD.get(name, name) in SCHEMA.names
+    # drift: a label column for every non-scalar built-in, as before the specs decided it
+    assert compare.LABEL_FIELDS == ("genres", "moods", "language", "explicit", "policy_ids")
+    assert set(compare.LABEL_FIELDS) <= set(SCHEMA.names)
 
 
 def test_the_gold_formats_builtin_task_kinds_score_builtins_of_a_matching_kind() -> None:
