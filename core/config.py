@@ -32,6 +32,9 @@ class TagConfig(BaseModel):
     max_moods: int = Field(3, ge=1, le=10)
     max_attempts: int = Field(2, ge=1, le=5, description="extract attempts per item (1 + bounded re-asks)")
     review_threshold: float = Field(0.5, ge=0, le=1)
+    # the built-ins whose shipped spec routes (review_threshold > 0; signals.builtin.advisory() are
+    # the others), spelt out: reading the specs here would load taxonomy packs (~0.3 s) for every
+    # command that builds a config; tests/signals/test_builtin_agreement.py holds it to the specs
     review_fields: list[str] = Field(default_factory=lambda: ["genres", "valence", "language", "explicit", "policy"],
                                      description="low confidence on these routes to review (moods are advisory)")
     review_severity: int = Field(3, ge=0, le=4)
