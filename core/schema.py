@@ -109,6 +109,9 @@ class Explicit(BaseModel):
     evidence: list[EvidenceSpan] = Field(default_factory=list)
 
 
+# One field per built-in signal (signals/builtin/*.yaml), spelt out: the record is the stable output
+# format (JSONL, the Parquet table's columns), and schema sits below signals in the layers.
+# tests/signals/test_builtin_agreement.py fails when a built-in spec is added or renamed without it.
 class Confidence(BaseModel):
     """Per field, never taken from the model: a calibrated probability of being right for the
     fields in ``calibrated`` (learned fusion), else a hand-set score from tool/model agreement."""
