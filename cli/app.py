@@ -153,7 +153,8 @@ def tag(
     runner: Annotated[str, typer.Option(help="local (asyncio, resumable) or beam (Apache Beam pipeline)")] = "local",
     pipeline_option: Annotated[list[str] | None, typer.Option(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Local runner: run the graph in N processes")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local runner: run the graph in N processes "
+                                                "(default: chosen from cores, memory and the run; printed)")] = None,
     transport: Annotated[str, typer.Option(help="auto: http for openai/... models with --api-base, litellm "
                                            "for the rest; litellm (any provider); http (one aiohttp POST to an "
                                            "OpenAI-compatible --api-base: ~10x less CPU per call)")] = "auto",
@@ -203,6 +204,13 @@ def tag(
 
             total = estimate_rows(input)
             total = min(total, limit) if total is not None and limit else total
+            if workers is None:
+                from linernotes.run.workers import auto_workers
+
+                choice = auto_workers(config, total, concurrency)
+                workers = choice.workers
+                if workers > 1:  # one process is what a run always was: no line for it (nor before an input error)
+                    typer.echo(f"liner: --workers {workers} ({choice.reason}); --workers N to choose", err=True)
             with progress_reporter(progress, total, progress_every) as bar:
                 summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
     except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
