@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # fits two models and runs liner tag twice, once as a real (forked) process
+
 SPEC = """\
 - name: positivity
   kind: scalar
