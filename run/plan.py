@@ -44,13 +44,60 @@ def _estimate_tokens(messages: list[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages) // 4 + 8
 
 
+# -- output tokens: from the answer's schema -------------------------------------------------------
+# A per-part constant, measured 2026-11-30 on the bundled example with the embedded SmolLM2-135M
+# (no response cache; `liner tag examples/catalog.jsonl --llm always|auto [--rationale] --no-cache`):
+# 97.6 output tokens per call for the six compact fields (two lists, 3 + 3 handles at most),
+# 54 for genres + moods alone (trk-004 under auto), and ~40 more with --rationale (137.8 per
+# item, benchmarks/results/2026-11-30-cascade-300.json). The model fills each list to its
+# maxItems and writes whitespace between the parts, so the counts fit
+# OBJECT + KEY per property + ITEM per list entry + a string's maxLength / TEXT_CHARS:
+# 2 + 6 x 11 + 6 x 5 = 98 and 2 + 2 x 11 + 6 x 5 = 54.
+OBJECT_TOKENS = 2
+KEY_TOKENS = 11  # a property: its key, the separators and whitespace, and a one-token value
+ITEM_TOKENS = 5  # a list entry: a quoted handle ("G3"), the comma and whitespace
+TEXT_CHARS = 3.5  # characters per token of free text written to its maxLength (the rationale)
+FREE_TEXT_TOKENS = 20  # a string with neither enum nor maxLength
+ESTIMATE_FACTOR = 1.5  # the stated bound, estimate / measured on the example, either way (tested)
+
+
+def _value_tokens(prop: dict[str, Any]) -> int:
+    kind = prop.get("type")
+    if kind == "array":
+        items = prop.get("items") or {}
+        n = int(prop.get("maxItems", 3))
+        pool = items.get("enum")
+        if pool:
+            n = min(n, len(pool))
+        return n * ITEM_TOKENS
+    if kind == "object":
+        return _object_tokens(prop)
+    if kind == "string" and "enum" not in prop:
+        length = prop.get("maxLength")
+        return round(int(length) / TEXT_CHARS) if length is not None else FREE_TEXT_TOKENS
+    return 0  # a number, a bool, an enum member: in KEY_TOKENS
+
+
+def _object_tokens(schema: dict[str, Any]) -> int:
+    props = schema.get("properties") or {}
+    return OBJECT_TOKENS + sum(KEY_TOKENS + _value_tokens(p) for p in props.values())
+
+
+def estimate_output_tokens(schema: dict[str, Any] | None) -> int:
+    """Output tokens of one answer to ``schema`` (the JSON schema the call sends; see the
+    constants above for the measured shape); 0 without a schema."""
+    return _object_tokens(schema) if schema else 0
+
+
 class PromptCaptured(Exception):  # noqa: N818 (a signal, not an error)
     """Raised by ``PromptCapture`` in place of the first LLM call, carrying its messages."""
 
-    def __init__(self, messages: list[dict[str, Any]], response_model: Any = None):
+    def __init__(self, messages: list[dict[str, Any]], response_model: Any = None,
+                 schema: dict[str, Any] | None = None):
         super().__init__("dry run: the LLM is not called")
         self.messages = messages
         self.response_model = response_model
+        self.schema = schema
 
 
 class PromptCapture:
@@ -61,17 +108,22 @@ class PromptCapture:
         self.model_label = llm.model_label
 
     async def structured(self, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
-        raise PromptCaptured(messages, args[0] if args else kwargs.get("response_model"))
+        model = args[0] if args else kwargs.get("response_model")
+        schema = args[1] if len(args) > 1 else kwargs.get("schema")
+        if schema is None and isinstance(model, type) and issubclass(model, BaseModel):
+            schema = model.model_json_schema()
+        raise PromptCaptured(messages, model, schema)
 
 
 SAMPLE_ITEMS = 50  # items the graph runs on (tools + triage) to estimate how many need the LLM under --llm auto
 
 
-async def _first_prompt(graph: Any, item: Any, config: TagConfig) -> tuple[list[dict[str, Any]] | None, int]:
+async def _first_prompt(graph: Any, item: Any, config: TagConfig
+                        ) -> tuple[list[dict[str, Any]] | None, int, int]:
     """(the messages the graph would send for ``item`` first or None when it sends none, how many
-    calls the item makes). The declared signals' call comes after the record, so an item whose
-    first call is extract makes one more when a signal applies to its type (the graph stops at
-    the first call, the signals node is never reached)."""
+    calls the item makes, the first call's estimated output tokens). The declared signals' call
+    comes after the record, so an item whose first call is extract makes one more when a signal
+    applies to its type (the graph stops at the first call, the signals node is never reached)."""
     from linernotes.signals.answer import SignalAnswer
     from linernotes.signals.spec import signals_for
 
@@ -81,8 +133,8 @@ async def _first_prompt(graph: Any, item: Any, config: TagConfig) -> tuple[list[
         model = c.response_model
         signals_call = isinstance(model, type) and issubclass(model, SignalAnswer)
         later = not signals_call and config.llm_mode != "never" and bool(signals_for(config.signals, item.type))
-        return c.messages, 1 + later
-    return None, 0
+        return c.messages, 1 + later, estimate_output_tokens(c.schema)
+    return None, 0, 0
 
 
 async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
@@ -99,7 +151,7 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
     sample = None
     sample_id = None
     needing = item_calls = 0
-    prompt_tokens = 0
+    prompt_tokens = answer_tokens = 0
     for n, row in enumerate(read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra), start=1):
         if opts.limit is not None and n > opts.limit:
             break
@@ -113,18 +165,19 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
         items += 1
         if tried < SAMPLE_ITEMS:
             tried += 1
-            messages, n_calls = await _first_prompt(graph, row.item, config)
+            messages, n_calls, out_tokens = await _first_prompt(graph, row.item, config)
             if messages is not None:
                 needing += 1
                 item_calls += n_calls
                 prompt_tokens += _estimate_tokens(messages) * n_calls  # a later signals call: sized like the first
+                answer_tokens += out_tokens * n_calls
                 if sample is None:
                     sample, sample_id = messages, row.item.id
     # the sampled share of items that reach an LLM call, applied to the whole catalog (with
     # --llm auto the evidence decides some items; the first items may not be typical of the rest)
     calls = round(items * item_calls / tried) if tried else 0
     tokens_in = (prompt_tokens // item_calls) * calls if item_calls else 0
-    tokens_out = calls * config.llm.max_tokens // 2
+    tokens_out = min(answer_tokens // item_calls, config.llm.max_tokens) * calls if item_calls else 0
     cost = None
     try:
         from linernotes.llm.transports import import_litellm
