@@ -278,8 +278,10 @@ def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
     given: set[Path] = set()
     for p in paths:
         path = Path(p)
+        if path.is_dir():  # "no such file" for a folder that exists sends the user looking for a typo
+            raise SignalSpecError(f"{path}: is a folder; --signals takes spec files (repeat it per file)")
         if not path.is_file():
-            raise SignalSpecError(f"{path}: no such signal spec file")
+            raise SignalSpecError(f"{path}: " + ("not a regular file" if path.exists() else "no such signal spec file"))
         if path.resolve() in given:  # else: "declared at <this same file>", which reads as a bug
             raise SignalSpecError(f"{path}: given twice (each spec file once)")
         given.add(path.resolve())

@@ -40,3 +40,13 @@ def test_the_same_file_given_twice_says_so(tmp_path: Path) -> None:
     path.write_text("name: a\nkind: boolean\ninstructions: x\n", encoding="utf-8")
     with pytest.raises(SignalSpecError, match="a.yaml: given twice"):
         load_signals([path, tmp_path / "." / "a.yaml"])
+
+
+def test_a_folder_or_a_device_is_not_called_a_missing_file(tmp_path: Path) -> None:
+    """``--signals specs/`` named an existing folder 'no such signal spec file' (found by QA)."""
+    with pytest.raises(SignalSpecError, match=r"is a folder; --signals takes spec files"):
+        load_signals([tmp_path])
+    with pytest.raises(SignalSpecError, match=r"/dev/null: not a regular file"):
+        load_signals(["/dev/null"])
+    with pytest.raises(SignalSpecError, match=r"no such signal spec file"):
+        load_signals([tmp_path / "missing.yaml"])
