@@ -62,7 +62,7 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
 
     catalog = write_catalog(work / "catalog.jsonl", max(LEVELS) * rounds)
     out: dict[str, Any] = {"latency_ms": LATENCY_S * 1000, "rounds": rounds, "workers": workers}
-    for transport in ("litellm", "fast"):
+    for transport in ("litellm", "fast"):  # fast: the HTTP transport (the default for openai/ + api_base)
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
                                       transport=transport), audio_base=str(work), llm_mode="always")
         await _sweep(f"one_process_{transport}", Enricher(cfg), cfg, catalog, work, rounds, out,
@@ -74,7 +74,31 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
             pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)},
                     "stub": stub_pid}
             await _sweep(f"{w}_workers_fast", pool, cfg, catalog, work, rounds, out, pids)
+    default_configuration(out, base_url)
     return out
+
+
+def default_configuration(out: dict[str, Any], base_url: str) -> None:
+    """The figures of the configuration a user gets without --workers/--transport (issue 16: "the
+    default configuration (workers as needed)"): at each C, the variant measured above that
+    ``run.workers.auto_workers`` picks for a long run (items unknown, so the small-run rule does
+    not apply; the pool's startup is outside every measurement) on this machine's cores and
+    memory, over the default transport (HTTP for openai/ + api_base)."""
+    from linernotes.config import TagConfig
+    from linernotes.llm.client import LLMConfig
+    from linernotes.run.workers import auto_workers
+
+    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url), llm_mode="always")
+    for c in LEVELS:
+        n = auto_workers(cfg, None, c).workers
+        variant = "one_process_fast" if n == 1 else f"{n}_workers_fast"
+        out[f"default_C{c}_workers"] = n
+        for key in (f"_C{c}_ratio", f"_C{c}_items_per_s"):
+            if f"{variant}{key}" in out:
+                out[f"default{key}"] = out[f"{variant}{key}"]
+        if c == max(LEVELS):
+            total = [v for k, v in out.items() if k.startswith(f"{variant}_C{c}_cpu_ms_per_item_")]
+            out[f"default_C{c}_cpu_ms_per_item_total"] = round(sum(total), 2)
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -95,6 +119,7 @@ def run(quick: bool) -> dict[str, Any]:
     figures["goal_ratio"] = GOAL
     figures["goal_met_every_C_best_variant"] = all(
         max(v for k, v in figures.items() if k.endswith(f"_C{c}_ratio")) >= GOAL for c in LEVELS)
+    figures["goal_met_every_C_default"] = all(figures.get(f"default_C{c}_ratio", 0) >= GOAL for c in LEVELS)
     figures["min_ratio"] = min(ratios)
     figures["cpus"] = os.cpu_count()
     figures["load_avg_1m"] = round(os.getloadavg()[0], 2)

@@ -52,7 +52,10 @@ async def _measure(base_url: str, n: int, work: Path) -> dict[str, Any]:
     from linernotes.store.records import OutputWriter
     from linernotes.testing.synthetic import write_catalog
 
-    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0), llm_mode="always")
+    # toolkit: LiteLLM + Instructor (--transport litellm); toolkit_fast_path: the HTTP transport,
+    # the default for openai/ + api_base since issue 16
+    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
+                                  transport="litellm"), llm_mode="always")
     enricher = Enricher(cfg)
     rt = enricher.runtime
     catalog = write_catalog(work / "catalog.jsonl", n)

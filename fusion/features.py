@@ -214,9 +214,12 @@ def embed(texts: list[str]) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _embed_one(text: str) -> np.ndarray:
-    row = _embedder().encode([text])
-    row.flags.writeable = False
-    return row
+    # the genre/mood shortlists embedded this same prose already (taxonomy_index.query_vector: the
+    # same cached embedder, the same one-text encode), so the row is theirs: one encode per item
+    # instead of two (~0.5 ms of CPU); a view of a read-only array is read-only
+    from linernotes.tools.retrieval.taxonomy_index import query_vector
+
+    return query_vector(_embedder(), text)[None, :]
 
 
 def design_row(text_rows: Sequence[Any], embedding: np.ndarray, dense: np.ndarray):
