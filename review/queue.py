@@ -156,6 +156,8 @@ def build_queue(source: Source, opts: QueueOptions | None = None) -> list[QueueE
     """Entries sorted by priority (highest first). With a run, only the run's items are in scope."""
     opts = opts or QueueOptions()
     scoped = [i for i in source.items if i.in_run] or source.items
+    if opts.label_all:  # sample among the items a field applies to: --sample 20 queues 20 when 20 qualify
+        scoped = [i for i in scoped if fields_for(source, i)]
     if opts.label_all and opts.sample is not None and opts.sample < len(scoped):
         import random
 

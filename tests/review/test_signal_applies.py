@@ -55,3 +55,21 @@ def test_review_build_queues_each_item_only_for_the_signals_that_apply(tmp_path:
     assert set(controls.findall(track)) == {"decade"}
     assert set(controls.findall(episode)) == {"true_crime"}
     assert "real crime" in episode and "real crime" not in track  # the guideline of its own signal only
+
+
+def test_sample_is_drawn_among_the_items_a_signal_applies_to(tmp_path: Path) -> None:
+    """``--sample N`` drew from every item and then dropped those no signal applies to, so a
+    catalog of 8 tracks and 8 episodes with a track-only signal queued fewer than N (found by QA)."""
+    spec = tmp_path / "decade.yaml"
+    spec.write_text("name: decade\nkind: single_label\nlabels: [1970s, 1980s]\napplies_to: [track]\n"
+                    "instructions: The decade the recording sounds like.\n", encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    rows = [{"id": f"{t[0]}{n}", "type": t, "title": f"{t} {n}"} for t in ("track", "episode") for n in range(8)]
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    from linernotes.review.queue import QueueOptions
+
+    for seed in range(5):
+        result = build_store(tmp_path / f"s{seed}.sqlite", gold=catalog, signals=load_signals([spec]),
+                             options=QueueOptions(sample=6, seed=seed))
+        assert result.queued == 6, (seed, result)
+        assert all(i.id.startswith("t") for i in ReviewStore(tmp_path / f"s{seed}.sqlite").list_items())
