@@ -2,7 +2,9 @@
 
 ``GOLDDIR/vN`` is a ``save_to_disk`` folder holding every gold row (adjudicated values written
 back into the gold set's own columns and scale) and ``provenance.json`` naming each changed item:
-who decided, when, from what, to what, and why. Versions are never overwritten, so any earlier
+who decided, when, from what, to what, and why (a store built with overlap K: the value is the
+annotators' consensus, each one's label is listed, and items where they disagree or that fewer
+than K labelled are named). Versions are never overwritten, so any earlier
 gold set stays loadable and diffable.
 
 Every gold row is accounted for: the rows written are exactly the store's gold rows, in order (a
@@ -53,6 +55,10 @@ class Change(BaseModel):
     decided_on_gold: Any = Field(None, description="the gold value the annotator saw when deciding")
     decided_on_older_gold: bool = Field(False, description="a rebuild changed this field's gold since")
     history: list[dict[str, Any]] = Field(default_factory=list, description="every decision on this item")
+    labels: dict[str, Any] | None = Field(None, description="overlap stores: each annotator's latest value; "
+                                          "``after`` is their consensus and ``annotator`` is 'consensus'")
+    agreed: bool | None = Field(None, description="overlap stores: every annotator gave the same value")
+    below_overlap: bool = Field(False, description="fewer annotators labelled it than the store's overlap")
 
 
 class ExportResult(BaseModel):
@@ -80,6 +86,7 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
     final: dict[str, dict[str, Any]] = {}
     changes: list[Change] = []
     skipped = 0
+    overlap = int(store.meta().get("overlap") or 1)
     for summary in store.list_items():
         state = store.get(summary.id)
         if state.status == "skipped":
@@ -93,10 +100,20 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
             stale = state.decided_on_older_gold.get(name)
             seen = stale["decided_on"] if stale else before
             final.setdefault(summary.id, {})[spec.gold_key] = spec.to_gold(value)
-            changes.append(Change(id=summary.id, field=name, gold_key=spec.gold_key, before=spec.to_gold(before),
-                                  after=spec.to_gold(value), annotator=last.annotator, at=last.at,
-                                  action=last.action, comment=last.comment, decided_on_gold=spec.to_gold(seen),
-                                  decided_on_older_gold=stale is not None, history=by_item.get(summary.id, [])))
+            extra: dict[str, Any] = {}
+            if overlap > 1:  # the value is the annotators' consensus, not the last one's label
+                labels = {h.annotator: spec.to_gold(h.new[name]) for h in state.history
+                          if h.action != "skip" and name in h.new}
+                extra = {"labels": labels, "below_overlap": len(labels) < overlap,
+                         "agreed": len({json.dumps(v, sort_keys=True, default=str) for v in labels.values()}) <= 1}
+                if len(labels) > 1:
+                    extra |= {"annotator": "consensus", "action": "consensus"}
+            changes.append(Change(**{"id": summary.id, "field": name, "gold_key": spec.gold_key,
+                                     "before": spec.to_gold(before), "after": spec.to_gold(value),
+                                     "annotator": last.annotator, "at": last.at, "action": last.action,
+                                     "comment": last.comment, "decided_on_gold": spec.to_gold(seen),
+                                     "decided_on_older_gold": stale is not None,
+                                     "history": by_item.get(summary.id, []), **extra}))
     return final, changes, skipped
 
 
@@ -212,6 +229,9 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "changed_items": sorted({c.id for c in changes}),
                 "changes": [c.model_dump() for c in changes],
                 "decided_on_older_gold": sorted({c.id for c in changes if c.decided_on_older_gold}),
+                "overlap": int(meta.get("overlap") or 1),
+                "annotators_disagree": sorted({c.id for c in changes if c.agreed is False}),
+                "below_overlap": sorted({c.id for c in changes if c.below_overlap}),
                 "unreviewed_rows": notes,
                 "skipped": skipped,
             }
