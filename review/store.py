@@ -455,6 +455,12 @@ class ReviewStore:
             unknown = set(adj.values) - set(specs)
             if unknown:
                 raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+            # a declared signal is labelled only on the item types it applies to (the item's gold
+            # holds exactly those): else a script could put a track-only decade on an episode's gold
+            off = sorted(k for k in adj.values if specs[k].signal is not None and k not in e.gold)
+            if off:
+                raise ValueError(f"{', '.join(off)}: does not apply to this item (its type is not in the "
+                                 f"signal's applies_to: {', '.join(specs[off[0]].applies_to or [])})")
             return {k: specs[k].parse(v) for k, v in adj.values.items()}
         if adj.action == "accept_model":
             if not e.prediction:

@@ -73,3 +73,30 @@ def test_sample_is_drawn_among_the_items_a_signal_applies_to(tmp_path: Path) -> 
                              options=QueueOptions(sample=6, seed=seed))
         assert result.queued == 6, (seed, result)
         assert all(i.id.startswith("t") for i in ReviewStore(tmp_path / f"s{seed}.sqlite").list_items())
+
+
+def test_a_value_for_a_signal_that_does_not_apply_to_the_item_is_refused(tmp_path: Path) -> None:
+    """The page shows only the applicable controls, but the API saved ``decade`` on an episode and
+    ``true_crime`` on a track, and export wrote them into the gold (found by QA)."""
+    spec = tmp_path / "signals.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    store_path = tmp_path / "s.sqlite"
+    build_store(store_path, gold=catalog, signals=load_signals([spec]))
+    with TestClient(create_app(Settings(store=store_path)), base_url="http://127.0.0.1:8765") as c:
+        headers = {"X-CSRF-Token": c.get("/api/session").json()["csrf_token"]}
+
+        def post(item: str, values: dict) -> object:
+            version = c.get(f"/api/items/{item}").json()["version"]
+            return c.post(f"/api/adjudicate/{item}", headers=headers,
+                          json={"annotator": "ann", "action": "edit", "version": version, "values": values})
+
+        r = post("e1", {"decade": "1970s"})
+        assert r.status_code == 422 and "decade: does not apply to this item" in r.json()["detail"], r.text
+        assert "track" in r.json()["detail"]
+        r = post("t1", {"true_crime": "true", "decade": "1980s"})
+        assert r.status_code == 422 and "true_crime: does not apply" in r.json()["detail"], r.text
+        assert post("t1", {"decade": "1980s"}).status_code == 200
+        assert post("e1", {"true_crime": "true"}).status_code == 200
+    assert ReviewStore(store_path).get("e1").decision == {"true_crime": "true"}
