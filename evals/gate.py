@@ -135,9 +135,29 @@ def load_rules(path: str | Path | None = None) -> Rules:
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
         err = e.errors()[0]
         where = ".".join(map(str, err["loc"])) or "rules"
-        raise GateError(f"{path}: not a valid gates file: {where}: {err['msg']}") from None
-    except yaml.YAMLError as e:
-        raise GateError(f"{path}: not a valid gates file: {str(e).splitlines()[0]}") from None
+        raise GateError(f"{path}:{_yaml_line(text, err['loc'])}: not a valid gates file: {where}: {err['msg']}") from None
+    except yaml.YAMLError as e:  # "while parsing a flow node" alone says neither where nor what
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise GateError(f"{path}{line}: not a valid gates file: {getattr(e, 'problem', None) or str(e).splitlines()[0]}") from None
+
+
+def _yaml_line(text: str, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest node of ``loc`` (pydantic's error path) found in the YAML text."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if k.value == key), None)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def _load(path: str | Path) -> RunRecord:

@@ -1,0 +1,25 @@
+"""A malformed gates file names its line (found by QA): a misspelt key or a bad value gave
+``g.yaml: not a valid gates file: rules.0.max_dorp: ...`` and a YAML syntax error only
+``while parsing a flow node``, neither saying where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linernotes.evals.gate import GateError, load_rules
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("rules:\n  - metric: a.b\n    max_dorp: 0.05\n", ":3: not a valid gates file: rules.0.max_dorp: Extra inputs"),
+    ("rules:\n  - metric: a.b\n    max_drop: 0.05\n  - metric: c.d\n    direction: lowr\n",
+     ":5: not a valid gates file: rules.1.direction: Input should be 'higher' or 'lower'"),
+    ("rules: [\n", ":2: not a valid gates file: expected the node content"),
+])
+def test_a_bad_gates_file_names_its_line(tmp_path: Path, text: str, expect: str) -> None:
+    path = tmp_path / "g.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GateError) as err:
+        load_rules(path)
+    assert str(err.value).startswith(f"{path}{expect}"), str(err.value)
