@@ -200,6 +200,7 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
                                 prediction=it.get("prediction"), status=it.get("status", "ok"),
                                 error=it.get("error"), in_run=True))
     meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
+    meta["run_signals"] = [t["signal"] for t in data.get("tasks") or [] if isinstance(t, dict) and t.get("signal")]
     item_type = _spec_item_type(data.get("spec"))
     if item_type:
         meta["item_type"] = item_type
@@ -306,8 +307,11 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         fields = signal_fields or _fields_of([i.gold_row for i in items])
         gold_rows = [i.gold_row for i in items]
     if not fields:
+        hint = (f"; the run scores declared signals ({', '.join(meta['run_signals'])}): give their spec files "
+                "with --signals") if meta.get("run_signals") else ""
         raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "
-                          "language, explicit)")
+                          f"language, explicit){hint}")
+    meta.pop("run_signals", None)
     meta["fields"] = [f.name for f in fields]
     if not meta.get("model"):
         models = {((i.prediction or {}).get("provenance") or {}).get("model") for i in items if i.prediction}

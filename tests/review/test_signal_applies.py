@@ -100,3 +100,18 @@ def test_a_value_for_a_signal_that_does_not_apply_to_the_item_is_refused(tmp_pat
         assert post("t1", {"decade": "1980s"}).status_code == 200
         assert post("e1", {"true_crime": "true"}).status_code == 200
     assert ReviewStore(store_path).get("e1").decision == {"true_crime": "true"}
+
+
+def test_a_signal_eval_run_without_signals_says_to_pass_them(tmp_path: Path) -> None:
+    """``review build --run RUN.json`` of an eval that scored declared signals, without
+    ``--signals``, listed only the built-in fields it looked for (found by QA)."""
+    import pytest
+
+    from linernotes.review.sources import SourceError
+
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"spec": "my-gold", "tasks": [{"name": "pos", "kind": "boolean", "signal": "pos"}],
+                               "items": [{"id": "a", "inputs": {"description": "nice"}, "gold": {"pos": True},
+                                          "prediction": {"signals": {"pos": {"value": True}}}}]}), encoding="utf-8")
+    with pytest.raises(SourceError, match=r"declared signals \(pos\): give their spec files with --signals"):
+        build_store(tmp_path / "s.sqlite", run=run)
