@@ -325,9 +325,15 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
     x = np.array([features(spec, ev, ans)[1] for ev, ans, _, _ in rows], dtype=float)
     y = np.array([str(g).lower() if isinstance(g, bool) else str(g) for _, _, g, _ in rows])
     groups = np.array([grp for *_, grp in rows])
-    classes = sorted(set(y))
+    # gold outside the spec's labels ('2010s', '1980S', a list) is never learnt as a class: the model
+    # would answer it, a value the spec does not allow. Those rows are scored (out of fold, wrong).
+    known = np.array([v in set(spec.ids) for v in y])
+    kidx = np.flatnonzero(known)
+    classes = sorted({str(v) for v in y[kidx]})
     if len(classes) < 2:
-        raise ValueError(f"signal {spec.name}: gold has one class only ({classes}); nothing to learn")
+        raise ValueError(f"signal {spec.name}: gold has one class of its labels only ({classes}"
+                         f"{f'; {int((~known).sum())} gold value(s) outside its labels' if not known.all() else ''})"
+                         "; nothing to learn")
     names = features(spec, rows[0][0], rows[0][1])[0]
 
     def train(idx: np.ndarray) -> SignalModel:
@@ -340,25 +346,31 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
                            classes=[str(c) for c in lr.classes_], feature_names=names, mean=mean.tolist(),
                            scale=scale.tolist(), coef=lr.coef_.tolist(), intercept=lr.intercept_.tolist())
 
-    n_groups = len(set(groups))
+    xk, yk, gk = x[kidx], y[kidx], groups[kidx]
+    n_groups = len(set(gk))
     splitter = (GroupKFold(n_splits=min(folds, n_groups)) if n_groups >= folds
-                else StratifiedKFold(n_splits=min(folds, int(min(np.unique(y, return_counts=True)[1]))),
+                else StratifiedKFold(n_splits=min(folds, int(min(np.unique(yk, return_counts=True)[1]))),
                                      shuffle=True, random_state=seed))
     oof: list[tuple[str, float] | None] = [None] * len(rows)
-    split = splitter.split(x, y, groups) if isinstance(splitter, GroupKFold) else splitter.split(x, y)
-    for tr, te in split:
-        if len(set(y[tr])) < 2:
-            continue
-        m = train(tr)
-        for i in te:
+
+    def score(m: SignalModel, idx: Any) -> None:
+        for i in idx:
             p = m.proba(x[i].tolist())
             k = int(np.argmax(p))
             oof[i] = (m.classes[k], float(p[k]))
-    model = train(np.arange(len(rows)))
+
+    split = splitter.split(xk, yk, gk) if isinstance(splitter, GroupKFold) else splitter.split(xk, yk)
+    for tr, te in split:
+        if len(set(yk[tr])) < 2:
+            continue
+        score(train(kidx[tr]), kidx[te])
+    model = train(kidx)
+    score(model, np.flatnonzero(~known))  # trained without them: still out of fold
     scored = [(o[1], o[0] == y[i]) for i, o in enumerate(oof) if o is not None]
     model.threshold = _choose_threshold([c for c, _ in scored], [ok for _, ok in scored])
     model.figures = {"items": len(rows), "out_of_fold_accuracy": round(float(np.mean([ok for _, ok in scored])), 4)
-                     if scored else None, "folds": folds, "grouped": isinstance(splitter, GroupKFold)}
+                     if scored else None, "folds": folds, "grouped": isinstance(splitter, GroupKFold),
+                     "gold_outside_labels": int((~known).sum())}
     return model, oof
 
 
