@@ -281,10 +281,13 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
     if rule.mode == "non_inferior":
         bound = min(float(np.percentile(s, tail)), improvement)
         ok = bound >= -rule.max_drop - 1e-12
+        # the table's interval is two-sided 95%; the decision uses the one-sided bound, so say
+        # which (a "lower bound -0.1258" beside "[-0.1562, 0.1250]" read as a contradiction)
+        side = "lower" if rule.direction == "higher" else "upper"
         why = (f"{rule.confidence:.0%} sure it got worse by at most {rule.max_drop:g}" if ok else
-               f"cannot rule out a drop beyond {rule.max_drop:g} at {rule.confidence:.0%} "
-               f"(lower bound of the change {sign * bound:+.4f})" if rule.direction == "higher" else
-               f"cannot rule out an increase beyond {rule.max_drop:g} at {rule.confidence:.0%}")
+               f"cannot rule out {'a drop' if rule.direction == 'higher' else 'an increase'} beyond "
+               f"{rule.max_drop:g} at {rule.confidence:.0%} (one-sided {rule.confidence:.0%} {side} bound of "
+               f"the change {sign * bound:+.4f})")
     else:
         bound = float(np.percentile(s, 100 - tail))
         ok = bound >= -rule.max_drop - 1e-12

@@ -23,3 +23,18 @@ def test_a_bad_gates_file_names_its_line(tmp_path: Path, text: str, expect: str)
     with pytest.raises(GateError) as err:
         load_rules(path)
     assert str(err.value).startswith(f"{path}{expect}"), str(err.value)
+
+
+def test_a_failed_rule_names_its_one_sided_bound_for_either_direction() -> None:
+    """The verdict quoted a "lower bound" that differed from the two-sided 95% interval printed
+    beside it, and a lower-is-better rule gave no bound at all (found by QA)."""
+    import numpy as np
+
+    from linernotes.evals.gate import Rule, decide
+
+    draws = np.random.default_rng(0).normal(-0.02, 0.08, 2000)
+    up = decide(Rule(metric="x.accuracy", max_drop=0.05), 0.31, 0.29, draws)
+    assert up.status == "fail" and "(one-sided 95% lower bound of the change -0.1" in up.reason, up.reason
+    down = decide(Rule(metric="x.mae", direction="lower", max_drop=0.05), 0.10, 0.12, -draws)
+    assert down.status == "fail" and "cannot rule out an increase beyond 0.05 at 95%" in down.reason, down.reason
+    assert "(one-sided 95% upper bound of the change +0.1" in down.reason, down.reason
