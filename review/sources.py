@@ -272,8 +272,12 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
             run_items, meta = load_run_record(rp)
         else:
             tag_lines = load_tag_output(rp)
+        if not run_items and not tag_lines:  # else the run is silently no run: every item "to label"
+            raise SourceError(f"{rp}: the run holds no records")
         meta["run"] = str(rp)
     gold_lines = read_gold_lines(gold) if gold is not None else []
+    if gold is not None and not gold_lines:  # "queued 0 of 0 items", exit 0, hid a wrong path or file
+        raise SourceError(f"{gold}: the gold set has no rows")
     check_columns(gold_lines)
     gold_rows = [row for _, row in gold_lines]
     reviewable, notes = gold_items(gold_lines)

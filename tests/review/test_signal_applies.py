@@ -115,3 +115,22 @@ def test_a_signal_eval_run_without_signals_says_to_pass_them(tmp_path: Path) -> 
                                           "prediction": {"signals": {"pos": {"value": True}}}}]}), encoding="utf-8")
     with pytest.raises(SourceError, match=r"declared signals \(pos\): give their spec files with --signals"):
         build_store(tmp_path / "s.sqlite", run=run)
+
+
+def test_an_empty_gold_or_run_is_an_error_not_an_empty_queue(tmp_path: Path) -> None:
+    """``--gold empty.jsonl`` printed "queued 0 of 0 items" (exit 0) and ``--run empty.jsonl``
+    was taken as no run at all (found by QA)."""
+    import pytest
+
+    from linernotes.review.sources import SourceError
+
+    spec = tmp_path / "signals.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    with pytest.raises(SourceError, match=r"empty.jsonl: the gold set has no rows"):
+        build_store(tmp_path / "a.sqlite", gold=empty, signals=load_signals([spec]))
+    with pytest.raises(SourceError, match=r"empty.jsonl: the run holds no records"):
+        build_store(tmp_path / "b.sqlite", gold=catalog, run=empty, signals=load_signals([spec]))
