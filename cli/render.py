@@ -65,7 +65,7 @@ def print_summary(s: Any, output: Path) -> None:
         ("input rows", s.rows), ("already done (skipped)", s.skipped), ("ok", s.ok), ("failed", s.failed),
         ("routed to review", s.review), ("LLM calls", s.llm_calls), ("served from cache", s.cache_hits),
         ("tokens in / out", f"{s.tokens_in} / {s.tokens_out}"),
-        ("cost (USD)", "unknown (no price for the model)" if s.cost_usd is None else f"{s.cost_usd:.6f}"),
+        ("cost (USD)", "unknown (no price)" if s.cost_usd is None else f"{s.cost_usd:.6f}"),
         ("elapsed (s)", f"{s.elapsed_s:.2f}"), ("items/s", f"{s.items_per_s:.3f}"),
         ("s/item", f"{(s.elapsed_s / s.processed) if s.processed else 0:.3f}"),
     ]
