@@ -142,8 +142,10 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
               "policy": 0.9 if all(f.source != "model" for f in flags) else 0.55}
     scores.update({name: d.confidence for name, d in decisions.items()})
     fitted = {name: d for name in builtin.fields() if (d := decisions.get(name)) is not None and d.calibrated}
-    conf = Confidence(**{name: clip(scores[name]) for name in builtin.fields()}, calibrated=list(fitted))
-    thresholds = {name: d.threshold for name, d in fitted.items() if d.threshold is not None}
+    # 4 decimals, as the confidences: the record shows the level route compared with
+    thresholds = {name: round(d.threshold, 4) for name, d in fitted.items() if d.threshold is not None}
+    conf = Confidence(**{name: clip(scores[name]) for name in builtin.fields()}, calibrated=list(fitted),
+                      thresholds=thresholds)
     return FieldView(decisions=decisions, moods=moods, language=language, explicit_hits=explicit_hits, flags=flags,
                      conf=conf, thresholds=thresholds)
 

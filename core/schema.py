@@ -124,6 +124,16 @@ class Confidence(BaseModel):
     policy: float = Field(ge=0, le=1)
     calibrated: list[str] = Field(default_factory=list, description="fields whose confidence is a calibrated "
                                   "probability of being right (fitted fusion); the others are hand-set scores")
+    thresholds: dict[str, float] = Field(default_factory=dict, description="per calibrated field, the "
+                                         "confidence it needed to be auto-accepted (the fusion artifact's threshold "
+                                         "for the answer given); a calibrated field absent here is advisory (never "
+                                         "routed), the others are routed below the run's review_threshold")
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The per-field confidences, in schema order (every attribute but ``calibrated`` and
+        ``thresholds``, which describe them)."""
+        return tuple(n for n in cls.model_fields if n not in ("calibrated", "thresholds"))
 
 
 class Review(BaseModel):

@@ -51,7 +51,7 @@ from linernotes.fusion.artifact import (
     load_fusion,
     save_fusion,
 )
-from linernotes.fusion.decide import Decision
+from linernotes.fusion.decide import Decision, answer_threshold
 from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
@@ -219,8 +219,8 @@ def _clause_for(task: TaskSpec) -> dict[str, str]:
 
 
 def _correct(kind: str, value: Any, gold: Any, task: TaskSpec) -> bool:
-    if kind == "multilabel":
-        return bool(set(value) & set(gold or []))
+    if kind == "multilabel":  # as evals.scoring.CORRECTNESS: non-empty, every label in gold
+        return bool(value) and set(value) <= set(gold or [])
     if kind == "valence":
         return abs(float(value) - float(gold)) <= task.tolerance
     return value == gold
@@ -231,6 +231,8 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
     pred = {**pred, "confidence": {**pred["confidence"]}}
     pred["confidence"][field] = d.confidence
     pred["confidence"]["calibrated"] = sorted({*pred["confidence"].get("calibrated", []), field})
+    thresholds = {k: v for k, v in (pred["confidence"].get("thresholds") or {}).items() if k != field}
+    pred["confidence"]["thresholds"] = {**thresholds, **({field: d.threshold} if d.threshold is not None else {})}
     if field == "genres":
         pred["genres"] = list(d.value)
     elif field == "valence":
@@ -279,7 +281,7 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
                                                            config, work)
             art.fields[field] = entry
             summary[field] = {"spec": spec.name, "folds": oof.scheme, **entry.card.get("metrics", {}), **extra}
-            notes[field] = {"folds": oof.scheme, "threshold": entry.threshold}
+            notes[field] = {"folds": oof.scheme, "threshold": entry.threshold, "flag_threshold": entry.flag_threshold}
             for idx, g in enumerate(obs_items):
                 if g.id in results and idx in oof.values and results[g.id].prediction is not None:
                     base = patched.get(g.id) or results[g.id].prediction
@@ -287,7 +289,8 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
                                  calibrated=True, threshold=entry.threshold)
                     if field == "policy":
                         d = Decision(value=entry.model.clause_for.get(oof.values[idx]), label=oof.values[idx],
-                                     confidence=d.confidence, calibrated=True, threshold=entry.threshold)
+                                     confidence=d.confidence, calibrated=True,
+                                     threshold=answer_threshold(entry, oof.values[idx]))
                     patched[g.id] = _patch(base, field, d, pack)
         cv = score_record(_cv_record(sample, patched, notes), seed=opts.seed, resamples=opts.resamples)
         cv_path = opts.output / "cv" / f"{spec.name}.json"
@@ -370,6 +373,15 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     threshold, precision, coverage = choose_threshold(conf, right)
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), "auto_accept_precision": round(precision, 4)
                if precision == precision else None, "auto_accept_coverage": round(coverage, 4)}
+    flag_threshold = None
+    if task.kind == "policy":
+        # flags get their own threshold, chosen over the flag answers alone: pooled with thousands
+        # of right "none" answers on clean text, the field's threshold let flags through that were
+        # right 71% of the time on the (all-unsafe) policy prompts
+        flagged = [i for i in range(len(obs)) if oof.values[i] != task.none_label]
+        flag_threshold, fp, fc = choose_threshold([conf[i] for i in flagged], [right[i] for i in flagged])
+        metrics.update({"flag_auto_accept_precision": round(fp, 4) if fp == fp else None,
+                        "flag_auto_accept_coverage": round(fc, 4)})
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
     card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else ""),
@@ -377,7 +389,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,
-                        threshold=threshold, card=card)
+                        threshold=threshold, flag_threshold=flag_threshold, card=card)
     return entry, oof, items, {**metrics, **extra}
 
 

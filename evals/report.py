@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from linernotes.evals.metrics.calibration import CONSISTENCY_DRAWS
 from linernotes.evals.record import MetricValue, RunRecord
 
 if TYPE_CHECKING:
@@ -165,6 +166,17 @@ def baseline_lines(record: RunRecord, heading: str = "#### record vs evidence-on
     return out
 
 
+def consistency_note(record: RunRecord, task: str) -> str:
+    """One line: the ECE a perfectly calibrated field would show on these items (see
+    ``metrics.calibration.ece_consistency``), or "" when the run has none."""
+    c = record.extras.get(f"{task}.ece_consistency")
+    if not c or not c.get("n"):
+        return ""
+    return (f"ECE if perfectly calibrated on these {c['n']} items: {c['if_calibrated']:.4f} "
+            f"(95th percentile {c['if_calibrated_p95']:.4f}); observed {c['ece']:.4f}, consistency "
+            + (f"p = {c['p_value']:.3f}" if c["p_value"] > 0 else f"p < {1 / CONSISTENCY_DRAWS:g}"))
+
+
 def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
     """Per field: share auto-accepted and precision of the accepted ones at each threshold."""
     out: list[str] = []
@@ -172,7 +184,9 @@ def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text)
         task = key.removesuffix(".risk_coverage")
         rows = record.extras[key] or []
         ece = record.metrics.get(f"{task}.ece")
-        out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text), "",
+        out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text)]
+        note = consistency_note(record, task)
+        out += (["", t(note)] if note else []) + ["",
                 "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r['threshold']:.2f} | {_pct(r['coverage'])} | {_pct(r['precision'])} | {r['accepted']} |")
@@ -278,7 +292,8 @@ def _html_tables(record: RunRecord, title: str) -> list[str]:
         task = key.removesuffix(".risk_coverage")
         ece = record.metrics.get(f"{task}.ece")
         parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
-                     "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
+                     + (f"<p>{_esc(consistency_note(record, task))}</p>" if consistency_note(record, task) else "")
+                     + "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
                      "<th>n accepted</th></tr>")
         for r in record.extras[key] or []:
             parts.append(f"<tr><td>{r['threshold']:.2f}</td><td>{_pct(r['coverage'])}</td>"

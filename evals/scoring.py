@@ -29,7 +29,7 @@ from linernotes.evals.spec import TaskSpec
 from linernotes.schema import Usage
 from linernotes.signals.builtin import field_for_task
 
-CORRECTNESS = {"multilabel": "hit", "valence": "within_tol", "policy": "correct", "single_label": "correct",
+CORRECTNESS = {"multilabel": "precise", "valence": "within_tol", "policy": "correct", "single_label": "correct",
                "boolean": "correct", "scalar": "within_tol"}
 
 
@@ -152,12 +152,27 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         field = field_for_task(task.kind)  # a built-in task's confidence is its field's
         field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
-    accepted = [None if f is None else f >= threshold for f in field_conf]
+    limits = [threshold] * len(preds) if task.signal is not None else [
+        None if p is None else accept_level(p, field, threshold) for p in preds]
+    accepted = [None if f is None else f >= t for f, t in zip(field_conf, limits, strict=True)]
     out.merge(score_calibration(task.name, conf, correct, accepted))
-    # the grid plus the run's own review threshold, so its operating point is one of the rows
+    # the grid plus the levels the run auto-accepted at, so its operating points are rows
+    used = {round(float(t), 4) for t in limits if t is not None and t > 0}
     out.extras[f"{task.name}.risk_coverage"] = risk_coverage(
-        conf, correct, tuple(sorted(set(RISK_THRESHOLDS) | {round(float(threshold), 4)})))
+        conf, correct, tuple(sorted(set(RISK_THRESHOLDS) | used)))
     return out
+
+
+def accept_level(pred: dict[str, Any], field: str, review_threshold: float) -> float:
+    """The confidence at which the record's ``field`` was auto-accepted, as route decided it
+    (``agents.fields.low_confidence``): the threshold the record's ``confidence.thresholds`` names
+    for a calibrated field (the fusion artifact's, per answer), 0.0 for a calibrated field without
+    one (advisory: never routed), the run's ``review_threshold`` for a hand-set confidence."""
+    conf = pred.get("confidence") or {}
+    limits = conf.get("thresholds") or {}
+    if field in limits:
+        return float(limits[field])
+    return 0.0 if field in (conf.get("calibrated") or []) else review_threshold
 
 
 def baseline_scores(task: TaskSpec, items: list[ItemResult], label_prior: dict[str, list[str]] | None

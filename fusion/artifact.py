@@ -51,6 +51,11 @@ class FieldFusion(BaseModel):
     threshold: float | None = Field(description="calibrated confidence at or above which the field is "
                                     "auto-accepted; None: no level reached the target precision out of fold, so "
                                     "the field is advisory (never a review reason, its confidence still calibrated)")
+    flag_threshold: float | None = Field(None, description="single label with a none class (policy): the "
+                                         "threshold for an answer other than none (a flag), chosen over the flag "
+                                         "answers alone, so an auto-accepted flag is >= target precise on its own "
+                                         "and not on the strength of the many right 'none' answers; None: "
+                                         "``threshold`` for every answer (format-1/2 artifacts fitted before it)")
     target_precision: float = TARGET_PRECISION
     card: dict[str, Any] = Field(default_factory=dict, description="data, folds and cross-fitted metrics")
 
@@ -112,7 +117,11 @@ def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
 def model_card(art: FusionArtifact) -> str:
     lines = [f"# Fusion model card ({art.content_hash})", "",
              f"Fitted {art.created} with: `{art.fit_command}`", "",
-             "Every figure is cross-fitted: each item was scored by models that never saw it.", ""]
+             "Every figure is cross-fitted: each item was scored by models that never saw it.", "",
+             "A field's confidence is the calibrated probability that it is right: genres when at least one "
+             "genre is chosen and none of them is wrong (`precise`), valence when within the spec's tolerance "
+             "of gold (`within_tol`), policy when the category is the gold one (`correct`). "
+             "`auto_accept_*` figures are at the field's review threshold.", ""]
     for name, f in sorted(art.fields.items()):
         card = f.card
         lines += [f"## {name} ({f.kind}{', ' + f.vocabulary if f.vocabulary else ''})", "",
@@ -123,6 +132,9 @@ def model_card(art: FusionArtifact) -> str:
                   (f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"
                    if f.threshold is not None else
                    f"- review threshold: none (advisory: no confidence level reached {f.target_precision} precision)")]
+        if f.flag_threshold is not None:
+            lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
+                         f"flag answers alone; target precision {f.target_precision})")
         for k, v in sorted((card.get("metrics") or {}).items()):
             lines.append(f"- {k}: {v}")
         lines.append("")

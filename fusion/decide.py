@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.fusion.artifact import FusionArtifact
+from linernotes.fusion.artifact import FieldFusion, FusionArtifact
 from linernotes.fusion.observation import Observation
 
 
@@ -43,8 +43,17 @@ def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: 
         value, conf = model.decide(obs)
         return Decision(value=round(value, 4), confidence=round(conf, 4), calibrated=True, threshold=entry.threshold)
     label, clause, conf, probs = model.decide(obs)
-    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
-                    scores=probs)
+    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True,
+                    threshold=answer_threshold(entry, label), scores=probs)
+
+
+def answer_threshold(entry: FieldFusion, label: str | None) -> float | None:
+    """The review threshold for a single-label answer: the flag threshold for a class other than
+    the model's none class when the artifact has one, else the field's threshold."""
+    none = getattr(entry.model, "none_label", None)
+    if entry.flag_threshold is not None and label is not None and label != none:
+        return entry.flag_threshold
+    return entry.threshold
 
 
 def reads_draft(art: FusionArtifact | None, field: str, vocabulary: str = "") -> bool:

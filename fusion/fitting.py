@@ -95,7 +95,8 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
             labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
             if labels:
                 scores.append(s)
-                hits.append(float(bool(set(labels) & set(table.gold[i]))))
+                # right = every chosen label is in gold (evals.scoring.CORRECTNESS "precise")
+                hits.append(float(set(labels) <= set(table.gold[i])))
         return t, fb, Isotonic.fit(np.array(scores), np.array(hits)) if scores else Isotonic()
 
     def fit(items: np.ndarray) -> Any:

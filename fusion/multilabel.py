@@ -82,15 +82,17 @@ class MultilabelModel(BaseModel):
 
 def choose(ids: Sequence[str], p: np.ndarray, threshold: float, fallback: bool, max_labels: int
            ) -> tuple[list[str], float]:
-    """Labels at or above ``threshold`` (best first, at most ``max_labels``) and the mean of their
-    probabilities; the best one alone when none passes and ``fallback``."""
+    """Labels at or above ``threshold`` (best first, at most ``max_labels``) and the product of
+    their probabilities (P(every chosen label is right) were they independent, the quantity the
+    calibrator maps to the field's confidence); the best one alone when none passes and
+    ``fallback``."""
     order = np.argsort(-p, kind="stable")
     chosen = [int(i) for i in order if p[i] >= threshold][:max_labels]
     if not chosen and fallback and len(order):
         chosen = [int(order[0])]
     if not chosen:
         return [], 0.0
-    return [ids[i] for i in chosen], float(np.mean(p[chosen]))
+    return [ids[i] for i in chosen], float(np.prod(p[chosen]))
 
 
 def micro_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:

@@ -27,7 +27,7 @@ from linernotes.schema import SCHEMA_VERSION, Confidence
 # One confidence column per field of the record's Confidence (the built-in fields, whose list is the
 # shipped specs' in signals/builtin; sinks sit below signals in the layers, so the table reads the
 # record schema that those specs are held to by tests/signals/test_builtin_agreement.py).
-CONFIDENCE_FIELDS: tuple[str, ...] = tuple(f for f in Confidence.model_fields if f != "calibrated")
+CONFIDENCE_FIELDS: tuple[str, ...] = Confidence.field_names()
 
 _SPAN = pa.struct([pa.field("field", pa.string()), pa.field("start", pa.int64()), pa.field("end", pa.int64()),
                    pa.field("text", pa.string())])

@@ -76,7 +76,7 @@ def score_multilabel(task: str, golds: list[list[str] | None], preds: list[list[
     hier = np.zeros((n_items, 3), dtype=np.float64)
     rows: dict[str, tuple[list[int], list[int]]] = {"tp": ([], []), "fp": ([], []), "fn": ([], [])}
     item: dict[str, list[float | None]] = {f"{task}.{k}": [None] * n_items
-                                           for k in ("precision", "recall", "f1", "hit", "hier_f1")}
+                                           for k in ("precision", "recall", "f1", "hit", "precise", "hier_f1")}
     for i in scored:
         g, p = set(golds[i] or []), set(preds[i])
         tp, fp, fn = set_counts(g, p)
@@ -89,6 +89,9 @@ def score_multilabel(task: str, golds: list[list[str] | None], preds: list[list[
         item[f"{task}.recall"][i] = tp / (tp + fn) if tp + fn else 0.0
         item[f"{task}.f1"][i] = f1_of(tp, fp, fn)
         item[f"{task}.hit"][i] = float(tp > 0)
+        # the field is right as a reviewer would accept it: something predicted, nothing wrong
+        # (a missing genre is a recall loss; a wrong one is a tag a listener sees)
+        item[f"{task}.precise"][i] = float(tp > 0 and fp == 0)
         if ancestors is not None:
             htp, hfp, hfn = set_counts(with_ancestors(g, ancestors), with_ancestors(p, ancestors))
             hier[i] = (htp, hfp, hfn)

@@ -57,5 +57,26 @@ def test_reports_show_record_vs_baselines_and_risk_coverage(evaluated):
         assert "evidence-only baselines" in doc and "risk-coverage" in doc
         assert "shortlist_top3" in doc and "lexical" in doc
     assert html.count("risk-coverage") >= 3  # one table per scored field
+    # each field's ECE comes with what perfect calibration would show on the same items
+    for task in ("genres", "valence", "policy"):
+        c = rec.extras[f"{task}.ece_consistency"]
+        assert c["ece"] == pytest.approx(rec.metrics[f"{task}.ece"].value, abs=1e-4) and 0 <= c["p_value"] <= 1
+    assert md.count("ECE if perfectly calibrated") >= 3 and html.count("ECE if perfectly calibrated") >= 3
+    # each calibrated field says the level it was auto-accepted at (the shipped artifact's, per
+    # answer) and the risk-coverage table has a row at it
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+
+    art = load_fusion(default_fusion_dir())
+    allowed = {f: {round(t, 4) for t in (e.threshold, e.flag_threshold) if t is not None} for f, e in art.fields.items()}
+    seen = {}
+    for it in rec.items:
+        conf = (it.prediction or {}).get("confidence") or {}
+        for f, t in (conf.get("thresholds") or {}).items():
+            assert f in conf["calibrated"] and t in allowed[f], (it.id, f, t)
+            seen.setdefault(f, set()).add(t)
+    assert seen.get("policy"), "the policy combiner decided items of the slice"
+    for f, levels in seen.items():
+        task = {"genres": "genres", "policy": "policy", "valence": "valence"}[f]
+        assert levels <= {r["threshold"] for r in rec.extras[f"{task}.risk_coverage"]}
     # 4 items per task in 2-4 clusters: the report says the intervals were withheld, not [v, v]
     assert rec.metrics["valence.mae"].ci_method == "withheld" and "interval withheld" in md

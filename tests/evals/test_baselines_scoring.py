@@ -163,3 +163,32 @@ def test_risk_coverage_table_by_hand():
     table = {r["threshold"]: r for r in rec.extras["genres.risk_coverage"]}
     assert table[0.5]["coverage"] == 0.5 and table[0.5]["precision"] == 1.0  # conf 0.9 exactly on the right half
     assert table[0.0]["coverage"] == 1.0 and table[0.0]["precision"] == 0.5
+
+
+def test_a_fused_field_is_scored_as_auto_accepted_at_the_level_route_used():
+    """route sends a fused field to review below the level the record's confidence.thresholds
+    names (the artifact's, per answer), not the run's review_threshold; a calibrated field with
+    no threshold is advisory and never routed. The eval's auto-accept figures follow the record."""
+    base = genre_record(40, 0.5)  # conf 0.9 on the right half, 0.3 on the wrong half
+    at_run = score_record(base, resamples=50)
+    assert at_run.metrics["genres.auto_accept_share"].value == 0.5  # review_threshold 0.5
+
+    def with_conf(rec, **extra):
+        items = [it.model_copy(update={"prediction": {**it.prediction, "confidence": {
+            **it.prediction["confidence"], **extra}}}) for it in rec.items]
+        return rec.model_copy(update={"items": items})
+
+    strict = score_record(with_conf(base, calibrated=["genres"], thresholds={"genres": 0.95}), resamples=50)
+    assert strict.metrics["genres.auto_accept_share"].value == 0.0
+    assert 0.95 in {r["threshold"] for r in strict.extras["genres.risk_coverage"]}
+    advisory = score_record(with_conf(base, calibrated=["genres"], thresholds={}), resamples=50)
+    assert advisory.metrics["genres.auto_accept_share"].value == 1.0
+    assert advisory.metrics["genres.auto_accept_accuracy"].value == 0.5
+    # per item: the wrong half needed only 0.2 here, the right half 0.95 -> only the wrong half passes
+    items = [it.model_copy(update={"prediction": {**it.prediction, "confidence": {
+        **it.prediction["confidence"], "calibrated": ["genres"],
+        "thresholds": {"genres": 0.95 if it.prediction["confidence"]["genres"] > 0.5 else 0.2}}}})
+        for it in base.items]
+    mixed = score_record(base.model_copy(update={"items": items}), resamples=50)
+    assert mixed.metrics["genres.auto_accept_share"].value == 0.5
+    assert mixed.metrics["genres.auto_accept_accuracy"].value == 0.0

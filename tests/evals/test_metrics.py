@@ -16,7 +16,7 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from linernotes.evals.metrics.calibration import auroc_stat, ece_stat, score_calibration
+from linernotes.evals.metrics.calibration import auroc_stat, ece_consistency, ece_stat, score_calibration
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
 from linernotes.evals.metrics.usage import quantile_stat
@@ -45,6 +45,10 @@ def test_multilabel_hand_computed():
     # per class F1: techno 2/3, house 2/3 (tp1 fp1 fn0), acid 0, ambient 0, dub-techno 1
     assert point(s, "genres.macro_f1") == pytest.approx((2 / 3 + 2 / 3 + 0 + 0 + 1) / 5)
     assert s.item_scores["genres.f1"] == pytest.approx([2 / 3, 2 / 3, 0.0, 2 / 3])
+    # a field is right ("precise") when something is predicted and nothing predicted is wrong:
+    # item 0 has a wrong extra genre, item 2 predicts nothing; a missing genre (1, 3) is not wrong
+    assert s.item_scores["genres.precise"] == [0.0, 1.0, 0.0, 1.0]
+    assert s.item_scores["genres.hit"] == [1.0, 1.0, 0.0, 1.0]
 
 
 def test_multilabel_matches_sklearn():
@@ -171,6 +175,24 @@ def test_ece_hand_computed():
     correct = np.array([1.0, 0.0, 0.0, 1.0])
     # bins: 0.9-1.0 -> |1.9 - 1| = 0.9; 0.1-0.2 -> |0.15 - 0| = 0.15; 0.5-0.6 -> |0.55 - 1| = 0.45
     assert ece_stat(conf, correct, np.ones(4)).point() == pytest.approx((0.9 + 0.15 + 0.45) / 4)
+
+
+def test_ece_consistency_tells_sampling_noise_from_miscalibration():
+    rng = np.random.default_rng(7)
+    conf = rng.uniform(0.4, 0.9, 300)
+    calibrated = (rng.random(300) < conf).astype(float)
+    c = ece_consistency(conf, calibrated)
+    # the observed ECE equals the plug-in estimator; calibrated outcomes are not rejected, and
+    # the reference ECE of perfect calibration on 300 items is far from 0 (estimator bias)
+    assert c["ece"] == pytest.approx(ece_stat(conf, calibrated, np.ones(300)).point(), abs=1e-4)
+    assert c["p_value"] > 0.05 and 0.02 < c["if_calibrated"] < 0.08 and c["n"] == 300
+    # overconfident by 0.2: rejected, observed ECE far above the calibrated reference
+    wrong = (rng.random(300) < conf - 0.2).astype(float)
+    w = ece_consistency(conf, wrong)
+    assert w["p_value"] < 0.01 and w["ece"] > w["if_calibrated_p95"]
+    # more items, smaller reference: the bias shrinks like 1/sqrt(n)
+    big = rng.uniform(0.4, 0.9, 30000)
+    assert ece_consistency(big, (rng.random(30000) < big).astype(float))["if_calibrated"] < 0.01
 
 
 def test_auroc_matches_sklearn_with_ties_and_weights():

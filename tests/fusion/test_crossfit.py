@@ -81,3 +81,19 @@ def test_folds_fall_back_when_groups_cannot_hold_a_label_out():
         assert {labels[i] for i in train} == {"a", "b"}
     assert plan_folds(40, [f"g{i % 10}" for i in range(40)], k=5).scheme.startswith("GroupKFold")
     assert plan_folds(40, ["x", "y", "z", "w"] * 10, k=5).scheme.startswith("KFold")
+
+
+def test_multilabel_confidence_is_the_chance_that_no_chosen_genre_is_wrong():
+    """Every item shows the same evidence for techno and ambient; half the gold sets hold both,
+    half techno alone. The best micro-F1 picks both everywhere: every item has a right genre
+    (a "hit"), but only half have no wrong one. The field's confidence must say ~0.5, not ~1."""
+    ev = {"genres": [{"id": g, "label": g, "score": 0.8, "vote": 0.9, "votes": 30} for g in ("techno", "ambient")],
+          "exemplars": [{"id": "x", "text": "t", "genres": ["techno", "ambient"], "score": 0.9}],
+          "lexical_valence": 0.0, "policy_hits": [], "clauses": []}
+    obs = [Observation(Item(id=str(i), description=f"track {i}"), ev, None) for i in range(200)]
+    gold = [["techno", "ambient"] if i % 2 else ["techno"] for i in range(200)]
+    _, oof = fit_multilabel(obs, gold, [f"g{i % 10}" for i in range(200)], {}, 3, 5, 0)
+    conf = np.array([oof.confidence[i] for i in range(200)])
+    precise = np.array([bool(oof.values[i]) and set(oof.values[i]) <= set(gold[i]) for i in range(200)])
+    assert all(set(oof.values[i]) == {"techno", "ambient"} for i in range(200))
+    assert precise.mean() == pytest.approx(0.5) and 0.35 < conf.mean() < 0.65

@@ -1,0 +1,44 @@
+"""A policy flag is auto-accepted at its own threshold (chosen over flag answers alone), a "none"
+answer at the field's; artifacts without one keep one threshold for every answer."""
+
+from __future__ import annotations
+
+from linernotes.evals.fit import _patch
+from linernotes.fusion.artifact import FieldFusion, choose_threshold, default_fusion_dir, load_fusion
+from linernotes.fusion.decide import Decision, answer_threshold
+
+
+def _policy_entry(flag_threshold):
+    shipped = load_fusion(default_fusion_dir()).fields["policy"]
+    return FieldFusion(field="policy", kind="single_label", model=shipped.model, threshold=0.5,
+                       flag_threshold=flag_threshold)
+
+
+def test_a_flag_uses_the_flag_threshold_and_none_the_fields():
+    entry = _policy_entry(0.9)
+    assert answer_threshold(entry, "insult") == 0.9
+    assert answer_threshold(entry, entry.model.none_label) == 0.5
+    old = _policy_entry(None)
+    assert answer_threshold(old, "insult") == 0.5 and answer_threshold(old, "none") == 0.5
+
+
+def test_the_flag_threshold_is_chosen_over_flags_alone():
+    # 100 clean items answered none, all right, confidence 0.6; 40 flags: 20 right at 0.9,
+    # 20 wrong at 0.6. Pooled, 0.6 accepts 120/140 right (86%) ... and at 0.9 the flags alone are
+    # 100% right. Pooled with 300 right none answers, 0.6 would pass 320/340 = 94%: flags right
+    # half the time would ride on the clean items' record.
+    conf = [0.6] * 300 + [0.9] * 20 + [0.6] * 20
+    right = [True] * 300 + [True] * 20 + [False] * 20
+    pooled, _, _ = choose_threshold(conf, right, target=0.9)
+    assert pooled == 0.6
+    flags_t, precision, _ = choose_threshold(conf[300:], right[300:], target=0.9)
+    assert flags_t == 0.9 and precision == 1.0
+
+
+def test_the_record_names_the_threshold_its_answer_needed():
+    pred = {"confidence": {"policy": 0.7, "calibrated": [], "thresholds": {"genres": 0.41}}, "policy_flags": []}
+    pack = None
+    out = _patch(pred, "valence", Decision(value=0.1, confidence=0.7, calibrated=True, threshold=None), pack)
+    assert out["confidence"]["thresholds"] == {"genres": 0.41}  # advisory valence: no threshold
+    out = _patch(out, "genres", Decision(value=["techno"], confidence=0.7, calibrated=True, threshold=0.5), pack)
+    assert out["confidence"]["thresholds"] == {"genres": 0.5} and out["confidence"]["calibrated"] == ["genres", "valence"]
