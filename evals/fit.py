@@ -48,6 +48,7 @@ from linernotes.fusion.artifact import (
     FusionArtifact,
     FusionError,
     choose_threshold,
+    id_digest,
     load_fusion,
     save_fusion,
 )
@@ -370,18 +371,15 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             extra["ece_all_items"] = round(_ece(conf, right), 4)
         vocab = config.policy_pack if task.kind == "policy" else ""
     model.uses_draft = uses_draft
-    threshold, precision, coverage = choose_threshold(conf, right)
-    metrics = {"oof_accuracy": round(float(np.mean(right)), 4), "auto_accept_precision": round(precision, 4)
-               if precision == precision else None, "auto_accept_coverage": round(coverage, 4)}
     flag_threshold = None
     if task.kind == "policy":
-        # flags get their own threshold, chosen over the flag answers alone: pooled with thousands
-        # of right "none" answers on clean text, the field's threshold let flags through that were
-        # right 71% of the time on the (all-unsafe) policy prompts
-        flagged = [i for i in range(len(obs)) if oof.values[i] != task.none_label]
-        flag_threshold, fp, fc = choose_threshold([conf[i] for i in flagged], [right[i] for i in flagged])
-        metrics.update({"flag_auto_accept_precision": round(fp, 4) if fp == fp else None,
-                        "flag_auto_accept_coverage": round(fc, 4)})
+        threshold, flag_threshold, metrics = _answer_thresholds(
+            conf, right, [oof.values[i] != task.none_label for i in range(len(obs))])
+    else:
+        threshold, precision, coverage = choose_threshold(conf, right)
+        metrics = {"auto_accept_precision": round(precision, 4) if precision == precision else None,
+                   "auto_accept_coverage": round(coverage, 4)}
+    metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
     card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else ""),
@@ -389,8 +387,34 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,
-                        threshold=threshold, flag_threshold=flag_threshold, card=card)
+                        threshold=threshold, flag_threshold=flag_threshold, card=card,
+                        trained_on=sorted({id_digest(g.id) for g in items}))
     return entry, oof, items, {**metrics, **extra}
+
+
+def _answer_thresholds(conf: list[float], right: list[bool], flagged: list[bool]
+                       ) -> tuple[float | None, float, dict[str, Any]]:
+    """A single-label field with a none class: one threshold per answer type, each chosen over
+    that type's answers alone. Pooled, thousands of right "none" answers on clean text let flags
+    through that were right 71% of the time on the (all-unsafe) policy prompts. A flag threshold
+    no level reaches becomes 1.0: a flag then goes to review unless its confidence is 1.0. Returns
+    (none threshold or None, flag threshold, metrics: precision and coverage per type and over
+    all answers at these thresholds)."""
+    idx = {"none": [i for i, f in enumerate(flagged) if not f], "flag": [i for i, f in enumerate(flagged) if f]}
+    found = {k: choose_threshold([conf[i] for i in ix], [right[i] for i in ix]) for k, ix in idx.items()}
+    none_t = found["none"][0]
+    flag_t = found["flag"][0] if found["flag"][0] is not None else 1.0
+    accepted = [conf[i] >= (flag_t if flagged[i] else (none_t if none_t is not None else 0.0))
+                for i in range(len(conf))]
+    n_acc = sum(accepted)
+    metrics: dict[str, Any] = {
+        "auto_accept_precision": round(sum(r for r, a in zip(right, accepted, strict=True) if a) / n_acc, 4)
+        if n_acc else None,
+        "auto_accept_coverage": round(n_acc / max(1, len(conf)), 4)}
+    for k, (_, p, c) in found.items():
+        metrics[f"{k}_auto_accept_precision"] = round(p, 4) if p == p else None
+        metrics[f"{k}_auto_accept_coverage"] = round(c, 4)
+    return none_t, flag_t, metrics
 
 
 def _ece(conf: list[float], right: list[bool]) -> float:

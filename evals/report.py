@@ -177,6 +177,16 @@ def consistency_note(record: RunRecord, task: str) -> str:
             + (f"p = {c['p_value']:.3f}" if c["p_value"] > 0 else f"p < {1 / CONSISTENCY_DRAWS:g}"))
 
 
+def in_sample_note(record: RunRecord) -> str:
+    """One line when the run's fusion combiners were fitted on some of its items, else ""."""
+    info = record.extras.get("fusion_in_sample")
+    if not info:
+        return ""
+    fields = ", ".join(f"{f} {k} of {info['items']}" for f, k in sorted(info["fields"].items()))
+    return (f"IN-SAMPLE: the fusion combiners were fitted on items of this gold set ({fields}); their figures "
+            "here are optimistic. Cross-fitted figures: the artifact's MODEL_CARD.md.")
+
+
 def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
     """Per field: share auto-accepted and precision of the accepted ones at each threshold."""
     out: list[str] = []
@@ -198,7 +208,10 @@ def summary_markdown(record: RunRecord, plain: bool = False) -> str:
     the same lines and tables without markdown escapes, entities or heading marks."""
     t = plain_text if plain else md_text
     lines = [_heading(3, f"{t(record.spec)}: {t(record.model)} · prompt {t(record.prompt_hash)} · "
-                         f"{len(record.items)} items", plain), "", "| metric | value [95% CI] | n |", "|---|---|---|"]
+                         f"{len(record.items)} items", plain), ""]
+    if in_sample_note(record):
+        lines += [t(in_sample_note(record)), ""]
+    lines += ["| metric | value [95% CI] | n |", "|---|---|---|"]
     for name, m in record.metrics.items():
         if not name.startswith("baseline."):
             lines.append(f"| {t(name)} | {fmt(m)} | {m.n} |")
@@ -356,7 +369,9 @@ def render_run_html(record: RunRecord) -> str:
     from linernotes.evals import plots
 
     parts = [f"<h1>liner eval: {_esc(record.spec)}</h1><p>{_esc(record.model)} · prompt {_esc(record.prompt_hash)} · "
-             f"{len(record.items)} items</p><h2>Metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
+             f"{len(record.items)} items</p>"
+             + (f"<p><b>{_esc(in_sample_note(record))}</b></p>" if in_sample_note(record) else "")
+             + "<h2>Metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
              "<th>n</th></tr>"]
     for name, m in record.metrics.items():
         if not name.startswith("baseline."):

@@ -31,6 +31,7 @@ from linernotes.evals.gold import (
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
+from linernotes.fusion.artifact import in_sample
 from linernotes.run.prepare import redacted_config, resolve_config, with_slots
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
 
@@ -62,6 +63,14 @@ def _record_config(config: TagConfig) -> dict[str, Any]:
     data = redacted_config(config.model_copy(update={"audio_root": None}))
     data.pop("audio_base", None)
     return data
+
+
+def in_sample_message(overlap: dict[str, int], n: int) -> str:
+    """Why a run's figures for fused fields are optimistic: the combiners saw some of its items."""
+    fields = ", ".join(f"{f} {k} of {n}" for f, k in sorted(overlap.items()))
+    return (f"the fusion artifact's combiners were fitted on items of this gold set ({fields}): their figures "
+            "here are in-sample and optimistic; the cross-fitted ones are in the artifact's MODEL_CARD.md "
+            "(liner fit's cv/ records), or evaluate on items the artifact never saw")
 
 
 def run_folder(output: Path) -> Path:
@@ -238,6 +247,11 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
             config=_record_config(config), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
+        overlap = in_sample(rt.fusion, [g.id for g in gold.items])
+        if overlap:
+            record.extras["fusion_in_sample"] = {"items": len(gold.items), "fields": overlap}
+            if k == 0:
+                log.warning("liner: warning: %s", in_sample_message(overlap, len(gold.items)))
         judge_scores = None
         if opts.judge and k == 0:
             from linernotes.evals.metrics.faithfulness import judge_faithfulness

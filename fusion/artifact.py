@@ -52,10 +52,14 @@ class FieldFusion(BaseModel):
                                     "auto-accepted; None: no level reached the target precision out of fold, so "
                                     "the field is advisory (never a review reason, its confidence still calibrated)")
     flag_threshold: float | None = Field(None, description="single label with a none class (policy): the "
-                                         "threshold for an answer other than none (a flag), chosen over the flag "
-                                         "answers alone, so an auto-accepted flag is >= target precise on its own "
-                                         "and not on the strength of the many right 'none' answers; None: "
-                                         "``threshold`` for every answer (format-1/2 artifacts fitted before it)")
+                                         "threshold for a flag (an answer other than none), chosen over the flag "
+                                         "answers alone, while ``threshold`` is then the none answers' own: pooled, "
+                                         "the many right 'none' answers would carry weak flags through; 1.0 when no "
+                                         "level reached the target (flags are reviewed); None: ``threshold`` for "
+                                         "every answer (artifacts fitted before it)")
+    trained_on: list[str] = Field(default_factory=list, description="``id_digest`` of every item the "
+                                  "combiner was fitted on (gold ids, negatives included), sorted: lets ``liner "
+                                  "eval`` say which of its items are in-sample; [] in artifacts fitted before it")
     target_precision: float = TARGET_PRECISION
     card: dict[str, Any] = Field(default_factory=dict, description="data, folds and cross-fitted metrics")
 
@@ -74,6 +78,28 @@ class FusionArtifact(BaseModel):
         if f is None or (f.vocabulary and vocabulary and f.vocabulary != vocabulary):
             return None
         return f
+
+
+def id_digest(item_id: str) -> str:
+    """A gold item id as ``FieldFusion.trained_on`` keeps it: the first 10 hex digits of its
+    SHA-1 (short enough for ~20,000 ids in a few hundred KB; a chance collision on a
+    10,000-item eval is ~1e-8)."""
+    return hashlib.sha1(item_id.encode("utf-8")).hexdigest()[:10]
+
+
+def in_sample(art: FusionArtifact | None, ids: list[str]) -> dict[str, int]:
+    """Field -> how many of ``ids`` (gold ids) its combiner was fitted on; fields with none are
+    left out."""
+    if art is None:
+        return {}
+    digests = [id_digest(i) for i in ids]
+    out = {}
+    for name, entry in art.fields.items():
+        seen = set(entry.trained_on)
+        n = sum(d in seen for d in digests)
+        if n:
+            out[name] = n
+    return out
 
 
 def default_fusion_dir() -> Path:
@@ -134,7 +160,9 @@ def model_card(art: FusionArtifact) -> str:
                    f"- review threshold: none (advisory: no confidence level reached {f.target_precision} precision)")]
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
-                         f"flag answers alone; target precision {f.target_precision})")
+                         f"flag answers alone; target precision {f.target_precision}"
+                         + ("; no level reached it, so a flag is reviewed unless its confidence is 1.0)"
+                            if f.flag_threshold >= 1.0 else ")"))
         for k, v in sorted((card.get("metrics") or {}).items()):
             lines.append(f"- {k}: {v}")
         lines.append("")

@@ -42,3 +42,20 @@ def test_the_record_names_the_threshold_its_answer_needed():
     assert out["confidence"]["thresholds"] == {"genres": 0.41}  # advisory valence: no threshold
     out = _patch(out, "genres", Decision(value=["techno"], confidence=0.7, calibrated=True, threshold=0.5), pack)
     assert out["confidence"]["thresholds"] == {"genres": 0.5} and out["confidence"]["calibrated"] == ["genres", "valence"]
+
+
+def test_fit_chooses_one_threshold_per_answer_type():
+    from linernotes.evals.fit import _answer_thresholds
+
+    # 300 none answers: right at 0.9, 30 wrong at 0.5; 60 flags right 70% at every confidence
+    conf = [0.9] * 300 + [0.5] * 30 + [0.8] * 60
+    right = [True] * 300 + [False] * 30 + [i % 10 < 7 for i in range(60)]
+    flagged = [False] * 330 + [True] * 60
+    none_t, flag_t, m = _answer_thresholds(conf, right, flagged)
+    assert none_t == 0.9 and m["none_auto_accept_precision"] == 1.0
+    # no level makes flags 95% precise: every flag goes to review (threshold 1.0)
+    assert flag_t == 1.0 and m["flag_auto_accept_precision"] is None and m["flag_auto_accept_coverage"] == 0.0
+    assert m["auto_accept_coverage"] == round(300 / 390, 4) and m["auto_accept_precision"] == 1.0
+    # pooled, one threshold would have passed the 70%-right flags along with the right none answers
+    pooled, precision, _ = choose_threshold(conf, right)
+    assert pooled <= 0.8 and precision >= 0.95
