@@ -177,6 +177,13 @@ def consistency_note(record: RunRecord, task: str) -> str:
             + (f"p = {c['p_value']:.3f}" if c["p_value"] > 0 else f"p < {1 / CONSISTENCY_DRAWS:g}"))
 
 
+def _fusion_of(record: RunRecord) -> str:
+    """", fusion <content hash>" when the run's fields were decided by a fusion artifact (a
+    prompt can stay the same while the fusion changes), else ""."""
+    h = (record.tool_versions or {}).get("fusion")
+    return f", fusion {h}" if h else ""
+
+
 def in_sample_note(record: RunRecord) -> str:
     """One line when the run's fusion combiners were fitted on some of its items, else ""."""
     info = record.extras.get("fusion_in_sample")
@@ -245,8 +252,8 @@ def gate_markdown(result: GateResult, plain: bool = False) -> str:
     verdict = "✅ PASS" if result.passed else "❌ REGRESSION"
     lines = [_heading(2, f"liner gate: {verdict}", plain), "",
              f"{t(b.spec)} · {result.n_items} items (paired, re-scored by the gate) · baseline "
-             f"{t(b.prompt_hash)} ({t(b.model)}) → candidate {t(c.prompt_hash)} "
-             f"({t(c.model)})", "",
+             f"{t(b.prompt_hash)} ({t(b.model)}{t(_fusion_of(b))}) → candidate {t(c.prompt_hash)} "
+             f"({t(c.model)}{t(_fusion_of(c))})", "",
              "| rule | baseline | candidate | change [95% CI] | verdict |", "|---|---|---|---|---|"]
     for o in result.outcomes:
         if o.delta is None:
@@ -321,7 +328,8 @@ def render_html(result: GateResult) -> str:
     b, c = result.baseline, result.candidate
     parts = [f"<h1>liner gate: {'PASS' if result.passed else 'REGRESSION'}</h1>",
              f"<p>{_esc(b.spec)} · {result.n_items} paired items · baseline {_esc(b.prompt_hash)} "
-             f"({_esc(b.model)}) → candidate {_esc(c.prompt_hash)} ({_esc(c.model)})</p>",
+             f"({_esc(b.model)}{_esc(_fusion_of(b))}) → candidate {_esc(c.prompt_hash)} "
+             f"({_esc(c.model)}{_esc(_fusion_of(c))})</p>",
              "<h2>Rules</h2><table><tr><th>metric</th><th>baseline</th><th>candidate</th><th>change</th>"
              "<th>95% CI</th><th>verdict</th></tr>"]
     for o in result.outcomes:

@@ -120,6 +120,9 @@ def test_a_degraded_fusion_artifact_fails_the_gate(world, fitted):
     bad = _liner(["gate", runs["good"], runs["bad"]])
     assert bad.exit_code == 1, bad.output
     assert "genres.micro_f1" in bad.output
+    # the header names both artifacts: the prompt is unchanged, the fusion is not
+    assert f"fusion {load_fusion(fitted).content_hash}" in bad.output
+    assert f"fusion {load_fusion(d / 'bad').content_hash}" in bad.output
 
 
 def test_a_tampered_artifact_is_refused_with_one_line(world, fitted, tmp_path):
