@@ -247,7 +247,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
             config=_record_config(config), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
-        overlap = in_sample(rt.fusion, [g.id for g in gold.items])
+        overlap = in_sample(getattr(rt, "fusion", None), [g.id for g in gold.items])
         if overlap:
             record.extras["fusion_in_sample"] = {"items": len(gold.items), "fields": overlap}
             if k == 0:

@@ -75,6 +75,12 @@ def test_reports_show_record_vs_baselines_and_risk_coverage(evaluated):
             assert f in conf["calibrated"] and t in allowed[f], (it.id, f, t)
             seen.setdefault(f, set()).add(t)
     assert seen.get("policy"), "the policy combiner decided items of the slice"
+    # the CI slice is drawn from the dev sets the shipped combiners were fitted on: the run says so
+    from linernotes.fusion.artifact import in_sample
+
+    overlap = in_sample(art, [it.id for it in rec.items])
+    assert overlap and rec.extras["fusion_in_sample"]["fields"] == overlap
+    assert "IN-SAMPLE" in md and "IN-SAMPLE" in html
     for f, levels in seen.items():
         task = {"genres": "genres", "policy": "policy", "valence": "valence"}[f]
         assert levels <= {r["threshold"] for r in rec.extras[f"{task}.risk_coverage"]}
