@@ -13,8 +13,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from linernotes.signals.yaml_lines import (
+    KeyedError,
+    YamlSyntaxError,
+    first_reason,
+    format_loc,
+    line_of,
+    load_with_lines,
+)
 
 TaskKind = Literal["multilabel", "valence", "policy", "single_label", "boolean", "scalar"]
 SIGNAL_KINDS = ("multilabel", "single_label", "boolean", "scalar")  # kinds a declared signal's task may have
@@ -46,9 +54,9 @@ class TaskSpec(BaseModel):
     @model_validator(mode="after")
     def _signal_kind(self) -> TaskSpec:
         if self.signal is None and self.kind in ("single_label", "boolean", "scalar"):
-            raise ValueError(f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
+            raise KeyedError("signal", f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
         if self.signal is not None and self.kind not in SIGNAL_KINDS:
-            raise ValueError(f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
+            raise KeyedError("kind", f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
         return self
 
 
@@ -87,15 +95,15 @@ class GoldSpec(BaseModel):
     def _check(self) -> GoldSpec:
         bad = [k for k in self.inputs if k not in ITEM_FIELDS]
         if bad:
-            raise ValueError(f"spec {self.name}: inputs {bad} are not Item fields ({', '.join(ITEM_FIELDS)})")
+            raise KeyedError(("inputs", bad[0]), f"spec {self.name}: inputs {bad} are not Item fields ({', '.join(ITEM_FIELDS)})")
         gold = {t.gold_field for t in self.tasks}
         leaked = sorted(gold & set(self.inputs.values()))
         if leaked:
-            raise ValueError(f"spec {self.name}: gold columns {leaked} are also listed as inputs")
+            raise KeyedError("inputs", f"spec {self.name}: gold columns {leaked} are also listed as inputs")
         if self.group_field and self.group_field in gold:
-            raise ValueError(f"spec {self.name}: group field cannot be a gold column")
+            raise KeyedError("group_field", f"spec {self.name}: group field cannot be a gold column")
         if not self.tasks:
-            raise ValueError(f"spec {self.name}: needs at least one task")
+            raise KeyedError("tasks", f"spec {self.name}: needs at least one task")
         if self.exemplars is not None:
             self._check_exemplars(self.exemplars)
         return self
@@ -104,11 +112,11 @@ class GoldSpec(BaseModel):
         kinds = {t.name: t.kind for t in self.tasks}
         if kinds.get(ex.task) != "multilabel":
             multi = [n for n, k in kinds.items() if k == "multilabel"]
-            raise ValueError(f"spec {self.name}: exemplars.task {ex.task!r} is not a multilabel task ({multi})")
+            raise KeyedError(("exemplars", "task"), f"spec {self.name}: exemplars.task {ex.task!r} is not a multilabel task ({multi})")
         if ex.exclude == "groups" and not self.group_field:
-            raise ValueError(f"spec {self.name}: exemplars.exclude 'groups' needs a group_field")
+            raise KeyedError(("exemplars", "exclude"), f"spec {self.name}: exemplars.exclude 'groups' needs a group_field")
         if ex.exclude == "field" and ex.field not in self.inputs:
-            raise ValueError(f"spec {self.name}: exemplars.exclude 'field' needs exemplars.field, one of the "
+            raise KeyedError(("exemplars", "field"), f"spec {self.name}: exemplars.exclude 'field' needs exemplars.field, one of the "
                              f"inputs ({', '.join(self.inputs)})")
 
     @property
@@ -157,23 +165,29 @@ def load_spec(name_or_path: str | Path) -> GoldSpec:
         if not res.is_file():
             raise SpecError(f"unknown gold spec {str(name_or_path)!r} (shipped: {', '.join(shipped_specs())})")
         text, origin = res.read_text(encoding="utf-8"), str(res)
-    try:
-        data: Any = yaml.safe_load(text)
-        spec = GoldSpec.model_validate(data)
-    except ValidationError as e:
-        raise SpecError(f"{origin}: not a valid gold spec: {_first_error(e)}") from None
-    except (yaml.YAMLError, ValueError) as e:
-        raise SpecError(f"{origin}: not a valid gold spec: {str(e).splitlines()[0]}") from None
+    spec = parse_spec(text, origin)
     spec.origin = origin
     return spec
 
 
-def _first_error(e: ValidationError) -> str:
-    """Pydantic's first line is only "1 validation error for GoldSpec"; say which and why."""
-    err = e.errors()[0]
-    loc = ".".join(map(str, err["loc"]))
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
+def parse_spec(text: str, origin: str) -> GoldSpec:
+    """A GoldSpec from YAML text. Errors (SpecError) read ``origin:LINE: key path: reason``, e.g.
+    ``spec.yaml:7: tasks[0].gold_field: required key is missing``; LINE is the offending key's
+    line, or the line of the mapping that lacks a missing key."""
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as e:
+        raise SpecError(f"{origin}:{e.line}: not valid YAML: {e.reason}") from None
+    if not isinstance(data, dict):
+        got = "nothing" if data is None else f"a {type(data).__name__}"
+        raise SpecError(f"{origin}:{line_of(lines, ())}: not a valid gold spec: expected a mapping of keys "
+                        f"(name, data, inputs, tasks, ...), got {got}")
+    try:
+        return GoldSpec.model_validate(data)
+    except ValidationError as e:
+        loc, msg = first_reason(e.errors())
+        key = format_loc(loc) or "spec"
+        raise SpecError(f"{origin}:{line_of(lines, loc)}: {key}: {msg}") from None
 
 
 def resolve_data(spec: GoldSpec, override: str | Path | None = None) -> Path:

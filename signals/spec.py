@@ -25,8 +25,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from linernotes.signals.yaml_lines import (
+    KeyedError,
+    YamlSyntaxError,
+    line_of,
+    load_with_lines,
+    pydantic_reason,
+)
 
 SignalKind = Literal["multilabel", "single_label", "scalar", "boolean", "text"]
 EvidenceKind = Literal["shortlist", "exemplars", "audio", "lexicon", "signals"]
@@ -104,25 +111,25 @@ class SignalSpec(BaseModel):
     def _by_kind(self) -> SignalSpec:
         vocab = self.labels is not None or self.taxonomy is not None
         if self.labels is not None and self.taxonomy is not None:
-            raise _KeyError("taxonomy", "give labels or taxonomy, not both")
+            raise KeyedError("taxonomy", "give labels or taxonomy, not both")
         if self.kind in ("multilabel", "single_label") and not vocab:
-            raise _KeyError("kind", f"a {self.kind} signal needs labels: [...] or taxonomy: <pack>")
+            raise KeyedError("kind", f"a {self.kind} signal needs labels: [...] or taxonomy: <pack>")
         if self.kind not in ("multilabel", "single_label") and vocab:
-            raise _KeyError("labels" if self.labels is not None else "taxonomy",
+            raise KeyedError("labels" if self.labels is not None else "taxonomy",
                             f"a {self.kind} signal has no vocabulary")
         if self.kind == "scalar":
             if self.range is None:
-                raise _KeyError("kind", "a scalar signal needs range: [lo, hi]")
+                raise KeyedError("kind", "a scalar signal needs range: [lo, hi]")
             if not all(math.isfinite(x) for x in self.range):
-                raise _KeyError("range", f"lo and hi must be finite numbers, got {list(self.range)}")
+                raise KeyedError("range", f"lo and hi must be finite numbers, got {list(self.range)}")
             if not self.range[0] < self.range[1]:
-                raise _KeyError("range", f"lo must be below hi, got {list(self.range)}")
+                raise KeyedError("range", f"lo must be below hi, got {list(self.range)}")
         elif self.range is not None:
-            raise _KeyError("range", f"only scalar signals have a range (this one is {self.kind})")
+            raise KeyedError("range", f"only scalar signals have a range (this one is {self.kind})")
         if "shortlist" in self.evidence and not vocab:
-            raise _KeyError("evidence", "shortlist needs a vocabulary (labels or taxonomy)")
+            raise KeyedError("evidence", "shortlist needs a vocabulary (labels or taxonomy)")
         if not self.applies_to:
-            raise _KeyError("applies_to", "needs at least one item type")
+            raise KeyedError("applies_to", "needs at least one item type")
         return self
 
     def applies(self, item_type: str) -> bool:
@@ -144,34 +151,6 @@ class SignalSpec(BaseModel):
     @property
     def ids(self) -> list[str]:
         return [i for i, _ in self.vocabulary]
-
-
-class _KeyError(ValueError):
-    """A cross-field problem that belongs to one key (so the loader can point at its line)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def _lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Every key path of a composed YAML document -> the 1-based line its key (or item) starts on."""
-    out = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = (*path, k.value)
-            out[key] = k.start_mark.line + 1
-            out.update({p: n for p, n in _lines(v, key).items() if p != key})
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            out.update(_lines(v, (*path, i)))
-    return out
-
-
-def _line_of(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
-    while path and path not in lines:
-        path = path[:-1]
-    return lines.get(path, 1)
 
 
 def _hash(data: dict[str, Any], taxonomy_text: str | None) -> str:
@@ -208,15 +187,11 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
     """``parse_signals`` with the 1-based line of each spec's ``name`` key."""
     where = origin
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise SignalSpecError(f"{where}:{line}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
-    if root is None or data is None:
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as e:
+        raise SignalSpecError(f"{where}:{e.line}: not valid YAML: {e.reason}") from None
+    if not lines or data is None:
         raise SignalSpecError(f"{where}:1: empty signal spec (needs name and kind)")
-    lines = _lines(root)
     docs = data if isinstance(data, list) else [data]
     prefix: tuple[Any, ...] = () if isinstance(data, dict) else ()
     out: list[tuple[SignalSpec, int]] = []
@@ -224,28 +199,18 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
     for i, raw in enumerate(docs):
         base = (*prefix, i) if isinstance(data, list) else ()
         if not isinstance(raw, dict):
-            raise SignalSpecError(f"{where}:{_line_of(lines, base)}: a signal spec is a mapping of "
+            raise SignalSpecError(f"{where}:{line_of(lines, base)}: a signal spec is a mapping of "
                                   f"{', '.join(KEYS)}; got {type(raw).__name__}")
         for key in raw:
             if key not in KEYS:
-                raise SignalSpecError(f"{where}:{_line_of(lines, (*base, key))}: {key}: unknown key "
+                raise SignalSpecError(f"{where}:{line_of(lines, (*base, key))}: {key}: unknown key "
                                       f"(allowed: {', '.join(KEYS)})")
         try:
             spec = SignalSpec.model_validate(raw)
         except ValidationError as e:
-            err = e.errors()[0]
-            ctx = (err.get("ctx") or {}).get("error")
-            loc = tuple(err["loc"])
-            if isinstance(ctx, _KeyError):
-                loc = (ctx.key,)
+            loc, msg = pydantic_reason(e.errors()[0])
             key = ".".join(map(str, loc)) or "spec"
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = "required key is missing"
-            elif err["type"] == "string_type" and isinstance(err.get("input"), (bool, int, float)):
-                # YAML reads yes/no/on/off as booleans and 1970 as a number: say what it saw
-                msg += f" (YAML read {err['input']!r}, a {type(err['input']).__name__}; quote it: '...')"
-            raise SignalSpecError(f"{where}:{_line_of(lines, (*base, *loc))}: {key}: {msg}") from None
+            raise SignalSpecError(f"{where}:{line_of(lines, (*base, *loc))}: {key}: {msg}") from None
         taxonomy_text = None
         update: dict[str, Any] = {"origin": origin}
         if spec.taxonomy is not None:
@@ -255,15 +220,15 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
 
                 load_taxonomy(ref)
             except (ValueError, OSError) as e:
-                raise SignalSpecError(f"{where}:{_line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
+                raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
                                       f"{str(e).splitlines()[0]}") from None
             update["taxonomy"] = ref
         update["content_hash"] = _hash(spec.model_dump(mode="json", exclude={"content_hash", "origin", "taxonomy"})
                                        | {"taxonomy": spec.taxonomy}, taxonomy_text)
         if spec.name in seen:
-            raise SignalSpecError(f"{where}:{_line_of(lines, (*base, 'name'))}: name: signal {spec.name!r} is "
+            raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'name'))}: name: signal {spec.name!r} is "
                                   f"declared twice (first on line {seen[spec.name]})")
-        seen[spec.name] = _line_of(lines, (*base, "name"))
+        seen[spec.name] = line_of(lines, (*base, "name"))
         out.append((spec.model_copy(update=update), seen[spec.name]))
     return out
 

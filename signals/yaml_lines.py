@@ -1,0 +1,116 @@
+"""Point a YAML spec's errors at their line: one shared mapper for every YAML spec loader (declared
+signals, gold specs).
+
+``yaml_lines(text)`` composes the document once and maps every key path (pydantic's ``loc``, e.g.
+``("tasks", 0, "gold_field")``) to the 1-based line its key or list item starts on;
+``line_of`` walks a path up to its nearest ancestor present (a *missing* key is reported at the
+mapping that lacks it). ``pydantic_reason`` turns one pydantic error into ``(loc, reason)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import yaml
+
+Lines = dict[tuple[Any, ...], int]
+
+
+class YamlSyntaxError(ValueError):
+    """The text is not YAML: ``line`` (1-based) and ``reason`` say where and why."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+class KeyedError(ValueError):
+    """A cross-field problem that belongs to one key path, raised inside a pydantic validator so the
+    loader can point at that key's line instead of the document's first line."""
+
+    def __init__(self, key: str | tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc: tuple[Any, ...] = (key,) if isinstance(key, str) else tuple(key)
+
+    @property
+    def key(self) -> str:
+        return ".".join(map(str, self.loc))
+
+
+def node_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> Lines:
+    """Every key path of a composed YAML node -> the 1-based line its key (or item) starts on."""
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = (*path, k.value)
+            out[key] = k.start_mark.line + 1
+            out.update({p: n for p, n in node_lines(v, key).items() if p != key})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.update(node_lines(v, (*path, i)))
+    return out
+
+
+def load_with_lines(text: str) -> tuple[Any, Lines]:
+    """``(yaml.safe_load(text), key path -> line)``; ``(None, {})`` for an empty document. Raises ``YamlSyntaxError`` (with the parser's line) for text that is not YAML."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlSyntaxError(line, str(getattr(e, "problem", None) or e)) from None
+    return data, ({} if root is None else node_lines(root))
+
+
+def line_of(lines: Lines, path: tuple[Any, ...]) -> int:
+    """The line of ``path``, or of its nearest ancestor present in ``lines`` (1 when none is)."""
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``("tasks", 0, "gold_field")`` -> ``tasks[0].gold_field`` (how the YAML reads)."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def pydantic_reason(err: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
+    """One entry of ``ValidationError.errors()`` -> ``(key path, reason)``: a ``KeyedError``'s own
+    key path when a validator raised one, "required key is missing" for a missing key, "unknown key"
+    for a forbidden extra, and what YAML read when a string was expected."""
+    ctx = (err.get("ctx") or {}).get("error")
+    loc = tuple(err["loc"])
+    if isinstance(ctx, KeyedError):
+        loc = (*loc, *ctx.loc)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "required key is missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "string_type" and isinstance(err.get("input"), (bool, int, float)):
+        # YAML reads yes/no/on/off as booleans and 1970 as a number: say what it saw
+        msg += f" (YAML read {err['input']!r}, a {type(err['input']).__name__}; quote it: '...')"
+    return loc, msg
+
+
+def first_reason(errors: list[dict[str, Any]]) -> tuple[tuple[Any, ...], str]:
+    """``pydantic_reason`` of the error a person should read first: a misspelt key makes two
+    errors (the unknown key and the required key it was meant to be); report the misspelling, at
+    its own line, with the key it was likely meant to be."""
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    if not extra:
+        return pydantic_reason(errors[0])
+    loc, msg = pydantic_reason(extra[0])
+    missing = [e["loc"][-1] for e in errors if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]]
+    close = difflib.get_close_matches(str(loc[-1]), [str(m) for m in missing], n=1, cutoff=0.6)
+    if close:
+        msg += f" (did you mean {close[0]}?)"
+    elif missing:
+        msg += f" (missing: {', '.join(map(str, missing))})"
+    return loc, msg
