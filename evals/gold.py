@@ -147,8 +147,33 @@ def _load_dataset(path: Path) -> Any:
     except SpecError:
         raise
     except Exception as e:  # datasets raises many types for unreadable files
+        where = _json_error(path) if path.is_file() and path.name.lower().endswith(".json") else None
+        if where:  # datasets reports a byte position in a chunk; say the line
+            raise SpecError(where) from None
         raise SpecError(f"{path}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
     raise SpecError(f"{path}: unknown gold format (use .jsonl, .json, .parquet, .csv or a save_to_disk folder)")
+
+
+def _json_error(path: Path) -> str | None:
+    """``path:LINE: not JSON (reason)`` for a .json gold file that is not JSON (one document, or
+    JSON lines), None when it parses."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        json.loads(text)
+        return None
+    except UnicodeDecodeError as e:
+        return f"{path}: not text (byte {e.start}: {e.reason})"
+    except OSError:
+        return None
+    except json.JSONDecodeError as whole:
+        if whole.msg != "Extra data":
+            return f"{path}:{whole.lineno}: not JSON ({whole.msg} at column {whole.colno})"
+    from linernotes.store.catalog import jsonl_records  # more than one document: JSON lines
+
+    for n, _, problem in jsonl_records(path):
+        if problem is not None:
+            return f"{path}:{n}: not JSON ({problem[1]})"
+    return None
 
 
 def fingerprint(rows: list[dict[str, Any]]) -> str:
@@ -206,7 +231,7 @@ def _bool_text(value: Any) -> str:
 
 def split_row(spec: GoldSpec, row: dict[str, Any]) -> GoldItem:
     raw_id = row.get(spec.id_field)
-    if raw_id is None or str(raw_id).strip() == "":
+    if not _has_id(raw_id):
         raise SpecError(f"spec {spec.name}: a row has no {spec.id_field!r}")
     inputs = {dst: row.get(src) for dst, src in spec.inputs.items() if _present(row.get(src))}
     gold: dict[str, Any] = {}
@@ -218,21 +243,79 @@ def split_row(spec: GoldSpec, row: dict[str, Any]) -> GoldItem:
 
 def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 0) -> GoldSet:
     """All rows, or a seeded random sample of ``limit`` rows (gold files are often sorted by label,
-    so the first N rows would be one class)."""
+    so the first N rows would be one class). Bad input raises SpecError naming the file and the
+    line (JSONL) or row / id: ``gold.jsonl:7: not JSON (...)``, ``gold.jsonl:3: no 'id' ...``."""
+    if _is_jsonl(path):
+        check_jsonl(spec, path)
     ds = _load_dataset(path)
+    if len(ds) == 0:
+        raise SpecError(f"{path}: empty gold set (no rows)")
     missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]
     if spec.id_field in missing or len(missing) == len(spec.inputs) + len(spec.gold_fields) + 1:
         raise SpecError(f"{path}: columns {missing} of spec {spec.name} are missing")
+    for i, raw_id in enumerate(ds[spec.id_field]):  # every row, before sampling: the row number is still known
+        if not _has_id(raw_id):
+            raise SpecError(f"{path}: row {i + 1}: no {spec.id_field!r} (the spec's id_field)")
     if limit is not None and limit < len(ds):
         # in memory: a shuffle otherwise writes an indices file next to a save_to_disk gold set
         # (into the package's folder for shipped gold, which may be read-only); same permutation
         ds = ds.shuffle(seed=seed, keep_in_memory=True).select(range(limit), keep_in_memory=True)
     rows = ds.to_list()
-    items = [split_row(spec, r) for r in rows]
+    items = []
+    for r in rows:
+        try:
+            items.append(split_row(spec, r))
+        except (SpecError, ValueError, TypeError) as e:  # a gold value of the wrong shape: name the row
+            raise SpecError(f"{path}: id {str(r.get(spec.id_field))!r}: {e}") from None
     ids = [i.id for i in items]
     if len(set(ids)) != len(ids):
-        raise SpecError(f"{path}: duplicate ids in the gold set")
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise SpecError(f"{path}: duplicate ids in the gold set (e.g. {dup!r})")
     return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items)
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.is_file() and path.name.lower().endswith((".jsonl", ".jsonl.gz"))
+
+
+def _has_id(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def check_jsonl(spec: GoldSpec, path: Path) -> None:
+    """Check a JSONL gold file line by line with the catalog's JSONL reader (same line numbers, same
+    parse rules), so a bad line is named: ``path:LINE: reason`` (SpecError). Each line must be a
+    JSON object with a non-empty id and at least one of the spec's gold columns; the file must have
+    at least one line."""
+    from linernotes.store.catalog import jsonl_records, line_limit
+
+    reasons = {"input.invalid_json": "not JSON", "input.encoding": "not text",
+               "input.line_too_long": "line too long"}
+    gold = sorted(spec.gold_fields)
+    seen = 0
+    try:
+        for n, record, problem in jsonl_records(path, line_limit()):
+            if problem is not None:
+                kind, reason = problem
+                raise SpecError(f"{path}:{n}: {reasons.get(kind, kind)} ({reason})")
+            if not isinstance(record, dict):
+                raise SpecError(f"{path}:{n}: not a JSON object (got {_json_type(record)}); each gold line is one "
+                                "object of columns")
+            if not _has_id(record.get(spec.id_field)):
+                raise SpecError(f"{path}:{n}: no {spec.id_field!r} (the id column spec {spec.name} names)")
+            if not any(c in record for c in gold):
+                raise SpecError(f"{path}:{n}: none of the gold columns {gold} of spec {spec.name} "
+                                f"(has {sorted(record)[:8]})")
+            seen += 1
+    except (OSError, EOFError) as e:  # an unreadable or truncated .gz
+        raise SpecError(f"{path}: cannot read it ({e})") from None
+    if not seen:
+        raise SpecError(f"{path}: empty gold file (no JSON lines)")
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def tagger_id(item_id: str) -> str:

@@ -347,11 +347,25 @@ def estimate_rows(path: str | Path) -> int | None:
 
 
 def _read_jsonl(path: Path, b: _RowBuilder) -> Iterator[Row]:
-    opener = _open_binary(path)
-    with opener as fh:
-        for n, raw in bounded_lines(fh, b.max_line_bytes):
-            if raw is None:
+    for n, record, problem in jsonl_records(path, b.max_line_bytes):
+        if problem is not None:
+            if problem[0] == "input.line_too_long":
                 yield _too_long(b, n)
+            else:
+                yield b.error(n, *problem)
+            continue
+        yield b.build(n, record)
+
+
+def jsonl_records(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any, tuple[str, str] | None]]:
+    """``(line, record, None)`` for each non-blank line of a JSONL file (``.gz`` too) that parses,
+    ``(line, None, (kind, reason))`` for one that does not (``input.line_too_long``,
+    ``input.encoding``, ``input.invalid_json``). ``record`` may be any JSON value; lines are
+    1-based physical lines. Shared by the catalog and the gold-set readers."""
+    with _open_binary(path) as fh:
+        for n, raw in bounded_lines(fh, max_line_bytes):
+            if raw is None:
+                yield n, None, ("input.line_too_long", f"line {n} is longer than {max_line_bytes:,} bytes")
                 continue
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
@@ -360,19 +374,19 @@ def _read_jsonl(path: Path, b: _RowBuilder) -> Iterator[Row]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                yield b.error(n, "input.encoding", f"line is not valid UTF-8 (byte {e.start}: {e.reason})")
+                yield n, None, ("input.encoding", f"line is not valid UTF-8 (byte {e.start}: {e.reason})")
                 continue
             try:
                 # without its line break: a line cut short was reported at "column 1" of the
                 # line after it (the parser's position past the newline), not where it ended
                 record = json.loads(text.rstrip("\r\n"))
             except RecursionError:
-                yield b.error(n, "input.invalid_json", "JSON is nested too deeply")
+                yield n, None, ("input.invalid_json", "JSON is nested too deeply")
                 continue
             except json.JSONDecodeError as e:
-                yield b.error(n, "input.invalid_json", f"invalid JSON: {e.msg} at column {e.colno}")
+                yield n, None, ("input.invalid_json", f"invalid JSON: {e.msg} at column {e.colno}")
                 continue
-            yield b.build(n, record)
+            yield n, record, None
 
 
 def _open_binary(path: Path):

@@ -62,3 +62,66 @@ def _gold(tmp_path: Path, lines: list[str]) -> Path:
 
 
 GOOD = json.dumps({"id": "a", "title": "A", "genres": ["rock"]})
+
+
+def _load(tmp_path: Path, lines: list[str]):
+    from linernotes.evals.gold import load_gold
+
+    return load_gold(load_spec(_spec(tmp_path)), _gold(tmp_path, lines))
+
+
+@pytest.mark.parametrize(("lines", "where"), [
+    # a line cut short (the new user's file): datasets said "position 23"
+    ([GOOD, '{"id": "b", "title": "B", "genres": ["ro', GOOD.replace('"a"', '"c"')],
+     r"gold.jsonl:2: not JSON \(invalid JSON: .* at column \d+\)"),
+    ([GOOD, "", "not json at all"], r"gold.jsonl:3: not JSON"),
+    ([GOOD, '["b", "B"]'], r"gold.jsonl:2: not a JSON object \(got an array\)"),
+    ([GOOD, "17"], r"gold.jsonl:2: not a JSON object \(got a number\)"),
+    ([GOOD, json.dumps({"title": "B", "genres": ["pop"]})], r"gold.jsonl:2: no 'id'"),
+    ([GOOD, json.dumps({"id": " ", "title": "B", "genres": ["pop"]})], r"gold.jsonl:2: no 'id'"),
+    ([GOOD, json.dumps({"id": "b", "title": "B", "genre": ["pop"]})],
+     r"gold.jsonl:2: none of the gold columns \['genres'\]"),
+    ([], r"gold.jsonl: empty gold file"),
+    (["", "  "], r"gold.jsonl: empty gold file"),
+    ([GOOD, GOOD], r"gold.jsonl: duplicate ids in the gold set \(e.g. 'a'\)"),
+])
+def test_a_bad_gold_line_is_named_by_file_and_line(tmp_path, lines, where):
+    with pytest.raises(SpecError, match=where):
+        _load(tmp_path, lines)
+
+
+def test_a_good_gold_file_still_loads(tmp_path):
+    gold = _load(tmp_path, ["", GOOD, json.dumps({"id": "b", "title": "B", "genres": None})])
+    assert [i.id for i in gold.items] == ["a", "b"]
+    assert gold.items[0].gold["genres"] == ["rock"] and "genres" not in gold.items[1].gold
+
+
+def test_a_cut_json_document_names_its_line(tmp_path):
+    from linernotes.evals.gold import load_gold
+
+    p = tmp_path / "gold.json"
+    p.write_text('[\n {"id": "a", "title": "A", "genres": ["rock"]},\n {"id": "b", "genres": [\n', encoding="utf-8")
+    with pytest.raises(SpecError, match=r"gold.json:4: not JSON \("):
+        load_gold(load_spec(_spec(tmp_path)), p)
+
+
+def test_a_csv_row_without_id_is_named_by_row(tmp_path):
+    from linernotes.evals.gold import load_gold
+
+    p = tmp_path / "gold.csv"
+    p.write_text("id,title,genres\na,A,rock\n,B,pop\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"gold.csv: row 2: no 'id'"):
+        load_gold(load_spec(_spec(tmp_path)), p)
+
+
+def test_cli_exits_2_naming_the_cut_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from linernotes.cli.app import app
+
+    data = _gold(tmp_path, [GOOD, '{"id": "b", "title": "B", "genres": ["ro'])
+    r = CliRunner().invoke(app, ["eval", str(_spec(tmp_path)), "--data", str(data), "-o", str(tmp_path / "x.json"),
+                                 "--no-progress"])
+    assert r.exit_code == 2, r.output
+    out = " ".join(r.output.split())
+    assert "gold.jsonl:2: not JSON (" in out and "datasets could not load" not in out
