@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,12 +119,32 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     try:
         art = FusionArtifact.model_validate_json(raw)
     except ValidationError as e:
-        err = e.errors()[0]
-        raise FusionError(f"{f}: not a valid fusion artifact: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise FusionError(f"{f}: not a valid fusion artifact: {_reason(e.errors()[0], raw)}") from None
     if art.format not in READS:
         raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))}")
     art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
     return art
+
+
+def _reason(err: Any, raw: bytes) -> str:
+    """One line for the first validation error: ``line L column C: reason`` when the bytes are not
+    JSON (pydantic's message has no usable position on every version: it printed ": Invalid JSON"),
+    ``key.path: reason`` for a wrong value, the reason alone for a wrong document."""
+    if err["type"] == "json_invalid":
+        try:
+            json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as u:
+            return f"byte {u.start}: not UTF-8 text ({u.reason})"
+        except json.JSONDecodeError as j:
+            return f"line {j.lineno} column {j.colno}: {j.msg}"
+        except RecursionError:
+            return "JSON is nested too deeply"
+        # Python parses what pydantic refused (NaN, a number out of range): pydantic's own words
+        detail = str((err.get("ctx") or {}).get("error") or err["msg"])
+        m = re.fullmatch(r"(.*) at line (\d+) column (\d+)", detail)
+        return f"line {m[2]} column {m[3]}: {m[1]}" if m else detail
+    loc = ".".join(map(str, err["loc"]))
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
 
 def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
