@@ -131,3 +131,11 @@ def test_a_tampered_artifact_is_refused_with_one_line(world, fitted, tmp_path):
     r = _liner(["tag", d / "catalog.jsonl", "-o", tmp_path / "o.jsonl", "--fusion", tmp_path, *llm])
     assert r.exit_code == 2
     assert "not a valid fusion artifact" in r.output
+    # a fitted artifact cut short (a copy interrupted): the position, one line, no ": :"
+    blob = (fitted / "fusion.json").read_bytes()
+    (tmp_path / "fusion.json").write_bytes(blob[: len(blob) // 2])
+    r = _liner(["tag", d / "catalog.jsonl", "-o", tmp_path / "o2.jsonl", "--fusion", tmp_path, *llm])
+    assert r.exit_code == 2
+    out = " ".join(r.output.split())
+    assert "fusion.json: not a valid fusion artifact: line 1 column " in out, out
+    assert ": :" not in out
