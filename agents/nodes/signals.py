@@ -72,7 +72,9 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
                         **fit_note, **({"problems": d.problems} if d.problems else {})})
         if d.confidence < threshold:
             kind = "calibrated" if calibrated else "uncalibrated"
-            reasons.append(f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
+            # nothing decided: the reviewer has a value to give, not a confidence to check
+            reasons.append(f"no value: signal {spec.name}" if d.value in (None, [], "") else
+                           f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
     prov = enrichment.provenance
     if answer is not None:
         # the item's answers all came from the cache when this one did and the record's did too

@@ -3,6 +3,7 @@ file, the line and the key; the content hash follows the content."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,17 @@ def test_triage_asks_only_the_builtins_whose_spec_applies(monkeypatch) -> None:
     monkeypatch.setattr(builtin, "builtin_specs", lambda: narrowed)
     assert "policy" not in tri.triage(episode, rt)["ask"]
     assert "policy" in tri.triage({"item": Item(id="t", type="track")}, rt)["ask"]
+
+
+def test_a_signal_left_without_a_value_is_routed_as_such_not_as_low_confidence(liner, tmp_path: Path) -> None:
+    """--llm never and no rule for the signal: nothing is decided, so the reviewer is asked for a
+    value (it read 'low confidence: signal decade 0.00 < 0.50')."""
+    spec = write(tmp_path, DECADE)
+    catalog = write(tmp_path, '{"id": "a", "type": "track", "title": "Night Drive", "artist": "Neon Coast"}\n',
+                    "catalog.jsonl")
+    r = liner(["tag", str(catalog), "-o", str(tmp_path / "out.jsonl"), "--signals", str(spec), "--llm", "never"])
+    assert r.returncode == 0, r.stderr
+    rec = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert rec["enrichment"]["signals"]["decade"]["value"] is None
+    reasons = rec["enrichment"]["review"]["reasons"]
+    assert "no value: signal decade" in reasons and not any("signal decade 0.00" in x for x in reasons)
