@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
+from linernotes.signals.yaml_lines import YamlSyntaxError, line_of, load_with_lines
 
 # per task kind: the per-item score that best shows a regression for one item, and whether higher
 # is better (a declared signal's task gets its kind's, so its regressions are listed too)
@@ -126,38 +126,22 @@ def load_rules(path: str | Path | None = None) -> Rules:
             text = resources.files("linernotes.evals").joinpath("gates.yaml").read_text(encoding="utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
-        rules = Rules.model_validate(yaml.safe_load(text))
-        if path is not None:
-            rules._origin = str(path)
-        return rules
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
+    try:  # "while parsing a flow node" alone says neither where nor what
+        data, lines = load_with_lines(text)
+    except YamlSyntaxError as e:
+        raise GateError(f"{path}:{e.line}: not a valid gates file: {e.reason}") from None
+    try:
+        rules = Rules.model_validate(data)
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
         err = e.errors()[0]
         where = ".".join(map(str, err["loc"])) or "rules"
-        raise GateError(f"{path}:{_yaml_line(text, err['loc'])}: not a valid gates file: {where}: {err['msg']}") from None
-    except yaml.YAMLError as e:  # "while parsing a flow node" alone says neither where nor what
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise GateError(f"{path}{line}: not a valid gates file: {getattr(e, 'problem', None) or str(e).splitlines()[0]}") from None
-
-
-def _yaml_line(text: str, loc: tuple[Any, ...]) -> int:
-    """The 1-based line of the deepest node of ``loc`` (pydantic's error path) found in the YAML text."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            hit = next(((k, v) for k, v in node.value if k.value == key), None)
-            if hit is None:
-                break
-            line, node = hit[0].start_mark.line + 1, hit[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+        raise GateError(f"{path}:{line_of(lines, tuple(err['loc']))}: not a valid gates file: {where}: "
+                        f"{err['msg']}") from None
+    if path is not None:
+        rules._origin = str(path)
+    return rules
 
 
 def _load(path: str | Path) -> RunRecord:
