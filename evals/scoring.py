@@ -146,8 +146,10 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         out.merge(score_retrieval(task.name, golds, shortlists))
     correct = out.item_scores[f"{task.name}.{CORRECTNESS[task.kind]}"]
     if task.signal is not None:
-        field_conf = [None if p is None else float((((p.get("signals") or {}).get(task.signal) or {})
-                                                    .get("confidence")) or 0.0) for p in preds]
+        # an item left without a value has no confidence to calibrate (and is never auto-accepted):
+        # scored as conf 0 / wrong it made a signal that decided nothing look perfectly calibrated
+        field_conf = [None if signal_value(p, task.signal) in (None, [], "") else
+                      float(((p.get("signals") or {}).get(task.signal) or {}).get("confidence") or 0.0) for p in preds]
     else:
         field = field_for_task(task.kind)  # a built-in task's confidence is its field's
         field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]

@@ -115,6 +115,7 @@ def score_calibration(task: str, conf: list[float | None], correct: list[float |
     y = np.array([x if x is not None else 0.0 for x in correct], dtype=np.float64)
     m = int(member.sum())
     if m == 0:
+        out.skipped[f"{task}.ece"] = "no scored item has a confidence (no values)"
         return out
     out.stats[f"{task}.ece"] = ece_stat(c, y, member)
     out.n[f"{task}.ece"] = m

@@ -80,3 +80,16 @@ def test_a_missing_value_is_missing_for_every_kind_never_a_number() -> None:
     task = TaskSpec(name="topics", kind="multilabel", gold_field="t", signal="topics")
     got = points(task, [item(0, "topics", ["News"], ["News"]), item(1, "topics", ["News"], None)])
     assert got["topics.micro_f1"] == pytest.approx(2 / 3) and got["topics.coverage"] == pytest.approx(0.5)
+
+
+def test_items_without_a_value_have_no_confidence_to_calibrate() -> None:
+    """A signal that decided nothing must not read as perfectly calibrated (ECE 0, everything
+    auto-accepted at 0.00): undecided items are left out of calibration and never auto-accepted."""
+    task = TaskSpec(name="decade", kind="single_label", gold_field="d", signal="decade")
+    none = [item(i, "decade", "1970s", None, conf=0.0) for i in range(4)]
+    scored = task_scores(task, none)
+    assert "decade.ece" not in scored.stats and "decade.auto_accept_share" not in scored.stats
+    assert "no values" in scored.skipped["decade.ece"]
+    some = task_scores(task, [*none, item(9, "decade", "1970s", "1970s", conf=0.8)])
+    assert some.n["decade.ece"] == 1 and some.stats["decade.ece"].point() == pytest.approx(0.2)
+    assert some.stats["decade.auto_accept_share"].point() == pytest.approx(1 / 5)
