@@ -184,14 +184,19 @@ def _fusion_of(record: RunRecord) -> str:
     return f", fusion {h}" if h else ""
 
 
+def in_sample_message(overlap: dict[str, int], n: int) -> str:
+    """Why a run's figures for fused fields are optimistic (the warning ``liner eval`` logs, and
+    the report's line): the combiners saw ``overlap[field]`` of its ``n`` items."""
+    fields = ", ".join(f"{f} {k} of {n}" for f, k in sorted(overlap.items()))
+    return (f"the fusion artifact's combiners were fitted on items of this gold set ({fields}): their figures "
+            "here are in-sample and optimistic; the cross-fitted ones are in the artifact's MODEL_CARD.md "
+            "(liner fit's cv/ records), or evaluate on items the artifact never saw")
+
+
 def in_sample_note(record: RunRecord) -> str:
-    """One line when the run's fusion combiners were fitted on some of its items, else ""."""
+    """The report's line when the run's fusion combiners were fitted on some of its items, else ""."""
     info = record.extras.get("fusion_in_sample")
-    if not info:
-        return ""
-    fields = ", ".join(f"{f} {k} of {info['items']}" for f, k in sorted(info["fields"].items()))
-    return (f"IN-SAMPLE: the fusion combiners were fitted on items of this gold set ({fields}); their figures "
-            "here are optimistic. Cross-fitted figures: the artifact's MODEL_CARD.md.")
+    return f"IN-SAMPLE: {in_sample_message(info['fields'], info['items'])}" if info else ""
 
 
 def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
@@ -216,8 +221,8 @@ def summary_markdown(record: RunRecord, plain: bool = False) -> str:
     t = plain_text if plain else md_text
     lines = [_heading(3, f"{t(record.spec)}: {t(record.model)} · prompt {t(record.prompt_hash)} · "
                          f"{len(record.items)} items", plain), ""]
-    if in_sample_note(record):
-        lines += [t(in_sample_note(record)), ""]
+    if note := in_sample_note(record):
+        lines += [t(note), ""]
     lines += ["| metric | value [95% CI] | n |", "|---|---|---|"]
     for name, m in record.metrics.items():
         if not name.startswith("baseline."):
@@ -312,7 +317,7 @@ def _html_tables(record: RunRecord, title: str) -> list[str]:
         task = key.removesuffix(".risk_coverage")
         ece = record.metrics.get(f"{task}.ece")
         parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
-                     + (f"<p>{_esc(consistency_note(record, task))}</p>" if consistency_note(record, task) else "")
+                     + (f"<p>{_esc(note)}</p>" if (note := consistency_note(record, task)) else "")
                      + "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
                      "<th>n accepted</th></tr>")
         for r in record.extras[key] or []:
@@ -378,7 +383,7 @@ def render_run_html(record: RunRecord) -> str:
 
     parts = [f"<h1>liner eval: {_esc(record.spec)}</h1><p>{_esc(record.model)} · prompt {_esc(record.prompt_hash)} · "
              f"{len(record.items)} items</p>"
-             + (f"<p><b>{_esc(in_sample_note(record))}</b></p>" if in_sample_note(record) else "")
+             + (f"<p><b>{_esc(note)}</b></p>" if (note := in_sample_note(record)) else "")
              + "<h2>Metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
              "<th>n</th></tr>"]
     for name, m in record.metrics.items():

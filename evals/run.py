@@ -29,6 +29,7 @@ from linernotes.evals.gold import (
     write_tagger_input,
 )
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
+from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.fusion.artifact import in_sample
@@ -63,14 +64,6 @@ def _record_config(config: TagConfig) -> dict[str, Any]:
     data = redacted_config(config.model_copy(update={"audio_root": None}))
     data.pop("audio_base", None)
     return data
-
-
-def in_sample_message(overlap: dict[str, int], n: int) -> str:
-    """Why a run's figures for fused fields are optimistic: the combiners saw some of its items."""
-    fields = ", ".join(f"{f} {k} of {n}" for f, k in sorted(overlap.items()))
-    return (f"the fusion artifact's combiners were fitted on items of this gold set ({fields}): their figures "
-            "here are in-sample and optimistic; the cross-fitted ones are in the artifact's MODEL_CARD.md "
-            "(liner fit's cv/ records), or evaluate on items the artifact never saw")
 
 
 def run_folder(output: Path) -> Path:
