@@ -7,10 +7,10 @@ code from the file. ``predict`` reproduces scikit-learn's own prediction (tests 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 
 class Standardizer(BaseModel):
@@ -69,6 +69,100 @@ class Linear(BaseModel):
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
+
+
+class Trees(BaseModel):
+    """A binary gradient-boosted tree ensemble (scikit-learn ``HistGradientBoostingClassifier``)
+    as plain arrays: per tree and node, the feature tested, its threshold (``x <= threshold`` goes
+    left; NaN goes where ``missing_left`` says), the children and the node's value. A leaf points
+    to itself (its test is never read), so every tree is walked ``depth`` steps at once with numpy
+    gathers.
+    ``predict_proba(X)`` (X shape (n, features)) returns shape (n, 2), the second column the
+    probability of class 1: the logistic of ``baseline`` plus the reached leaves' values, as
+    scikit-learn computes it (tests compare them)."""
+
+    kind: Literal["trees"] = "trees"
+    baseline: float
+    feature: list[list[int]]
+    threshold: list[list[float]]
+    missing_left: list[list[bool]]
+    left: list[list[int]]
+    right: list[list[int]]
+    value: list[list[float]]
+    depth: int = Field(ge=0)
+    classes: list[str] = Field(default_factory=lambda: ["0", "1"])
+    _arrays: tuple[np.ndarray, ...] | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _shapes(self) -> Trees:
+        n = len(self.feature)
+        parts = (self.threshold, self.missing_left, self.left, self.right, self.value)
+        if any(len(p) != n for p in parts) or any(
+                len(p[t]) != len(self.feature[t]) for p in parts for t in range(n)):
+            raise ValueError("tree arrays differ in length")
+        for t, (lft, rgt) in enumerate(zip(self.left, self.right, strict=True)):
+            size = len(lft)
+            if any(not 0 <= c < size for c in (*lft, *rgt)):
+                raise ValueError(f"tree {t}: a child index outside its {size} nodes")
+        return self
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> Trees:
+        """From a fitted binary ``HistGradientBoostingClassifier`` on numeric features only."""
+        if model.n_trees_per_iteration_ != 1:
+            raise ValueError("Trees holds a binary classifier (one tree per iteration)")
+        feature, threshold, missing, left, right, value, depth = [], [], [], [], [], [], 0
+        for (pred,) in model._predictors:
+            nodes = pred.nodes
+            if nodes["is_categorical"].any():
+                raise ValueError("categorical splits are not supported")
+            own = np.arange(len(nodes))
+            leaf = nodes["is_leaf"].astype(bool)
+            feature.append(np.where(leaf, 0, nodes["feature_idx"]).astype(int).tolist())
+            # +inf (every number left, only NaN right) as the largest float: JSON has no infinity
+            cut = np.nan_to_num(nodes["num_threshold"].astype(float), posinf=np.finfo(float).max,
+                                neginf=-np.finfo(float).max)
+            threshold.append(np.where(leaf, 0.0, cut).tolist())
+            missing.append(nodes["missing_go_to_left"].astype(bool).tolist())
+            left.append(np.where(leaf, own, nodes["left"]).astype(int).tolist())
+            right.append(np.where(leaf, own, nodes["right"]).astype(int).tolist())
+            value.append(np.where(leaf, nodes["value"], 0.0).astype(float).tolist())
+            depth = max(depth, int(nodes["depth"].max()))
+        return cls(baseline=float(np.ravel(model._baseline_prediction)[0]), feature=feature, threshold=threshold,
+                   missing_left=missing, left=left, right=right, value=value, depth=depth,
+                   classes=[str(c) for c in model.classes_])
+
+    def _packed(self) -> tuple[np.ndarray, ...]:
+        if self._arrays is None:  # all trees' nodes in one flat array, once: a tag-time call is per item
+            sizes = [len(f) for f in self.feature]
+            offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+            def flat(rows: list[list[Any]], dtype: Any, shift: bool = False) -> np.ndarray:
+                parts = [np.asarray(r, dtype=dtype) + (o if shift else 0) for r, o in zip(rows, offset, strict=True)]
+                return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+            self._arrays = (offset, flat(self.feature, np.int64), flat(self.threshold, np.float64),
+                            flat(self.missing_left, bool), flat(self.left, np.int64, True),
+                            flat(self.right, np.int64, True), flat(self.value, np.float64))
+        return self._arrays
+
+    def decision(self, X: Any) -> np.ndarray:
+        """Raw scores (log-odds), shape (n,)."""
+        X = np.asarray(X, dtype=np.float64)
+        roots, feature, threshold, missing, left, right, value = self._packed()
+        node = np.broadcast_to(roots, (X.shape[0], len(roots)))
+        base = (np.arange(X.shape[0]) * X.shape[1])[:, None]
+        cells = X.ravel()
+        for _ in range(self.depth):
+            x = cells[base + feature[node]]
+            # NaN <= t is False: a missing value goes left only where the tree sent missing values
+            go_left = (x <= threshold[node]) | (np.isnan(x) & missing[node])
+            node = np.where(go_left, left[node], right[node])
+        return self.baseline + value[node].sum(axis=1)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision(X)))
+        return np.column_stack([1 - p, p])
 
 
 class Tfidf(BaseModel):

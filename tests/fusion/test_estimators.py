@@ -62,3 +62,35 @@ def test_standardizer_handles_constant_columns():
     X = np.array([[1.0, 5.0], [3.0, 5.0]])
     z = _roundtrip(Standardizer.fit(X)).transform(X)
     assert np.allclose(z[:, 0], [-1, 1]) and np.allclose(z[:, 1], 0)
+
+
+def test_boosted_trees_match_sklearn_after_a_json_round_trip():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from linernotes.fusion.estimators import Trees
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 5))
+    X[rng.random(X.shape) < 0.05] = np.nan  # missing values: some splits send them one way, with an infinite cut
+    y = ((np.nan_to_num(X[:, 0]) * np.nan_to_num(X[:, 1]) > 0) | (X[:, 2] > 1)).astype(int)
+    hgb = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, early_stopping=False,
+                                         random_state=0).fit(X, y)
+    ours = _roundtrip(Trees.from_sklearn(hgb))
+    test = rng.normal(size=(300, 5))
+    test[rng.random(test.shape) < 0.1] = np.nan
+    assert ours.classes == ["0", "1"] and ours.depth >= 3
+    assert np.allclose(ours.predict_proba(test), hgb.predict_proba(test), atol=1e-12)
+    assert np.allclose(ours.predict_proba(test[:1]), hgb.predict_proba(test[:1]), atol=1e-12)
+
+
+def test_trees_with_a_child_outside_the_tree_do_not_load():
+    import pytest
+    from pydantic import ValidationError
+
+    from linernotes.fusion.estimators import Trees
+
+    tree = {"baseline": 0.0, "feature": [[0, 0, 0]], "threshold": [[0.5, 0.0, 0.0]], "missing_left": [[True] * 3],
+            "left": [[1, 1, 2]], "right": [[2, 1, 2]], "value": [[0.0, -1.0, 1.0]], "depth": 1}
+    assert Trees.model_validate(tree).predict_proba(np.array([[0.0], [1.0]]))[:, 1].round(3).tolist() == [0.269, 0.731]
+    with pytest.raises(ValidationError, match="child index outside"):
+        Trees.model_validate({**tree, "right": [[7, 1, 2]]})
