@@ -1,0 +1,46 @@
+"""Extra multilabel training rows from the exemplar index (``evals.exemplar_pool``): each pool item
+is tagged against an index without its fold, so it never finds itself, a track of its own album
+(album held out) or an evaluated item."""
+
+from __future__ import annotations
+
+from linernotes.config import TagConfig
+from linernotes.evals.exemplar_pool import exclusion_keys, pool_results
+from linernotes.evals.gold import GoldSet, exemplar_items, load_gold, norm_key, tagger_id
+from linernotes.evals.spec import load_spec, resolve_data
+
+
+def _sets(name: str, shared_data, n: int = 240, sample: int = 60):
+    spec = load_spec(name)
+    full = load_gold(spec, resolve_data(spec, shared_data / "gold" / "bandcamp-tracks.dev.jsonl"))
+    small = GoldSet(spec=full.spec, data_path=full.data_path, fingerprint="test", items=full.items[:n])
+    picked = GoldSet(spec=full.spec, data_path=full.data_path, fingerprint="test", items=small.items[::n // sample])
+    return spec, small, picked
+
+
+def test_pool_items_never_find_themselves_their_album_or_an_evaluated_item(shared_data):
+    spec, full, sample = _sets("bandcamp-genres-album", shared_data)
+    pool = pool_results(spec, full, sample, TagConfig(), k=5)
+    allowed = exemplar_items(spec, full, sample)
+    assert set(pool) <= {g.id for g in allowed} and len(pool) > 20
+    album_of = {tagger_id(g.id): norm_key(g.inputs.get("album")) for g in full.items}
+    evaluated = {tagger_id(g.id) for g in sample.items}
+    found = 0
+    for gid, result in pool.items():
+        ev = result.prediction["evidence"]
+        assert result.prediction["draft"] is None and ev["genres"], gid
+        hits = [e["id"] for e in ev.get("exemplars") or []]
+        found += len(hits)
+        assert tagger_id(gid) not in hits
+        assert not evaluated & set(hits)
+        assert all(album_of[h] != album_of[tagger_id(gid)] for h in hits if album_of[h] is not None)
+    assert found > 2 * len(pool)  # the index answered: neighbours were found, from other albums
+
+
+def test_random_split_holds_out_each_item_alone_and_without_exemplars_there_is_no_pool(shared_data):
+    spec, full, sample = _sets("bandcamp-genres", shared_data)
+    keys = exclusion_keys(spec, full.items[:5])
+    assert keys == [f"i:{g.id}" for g in full.items[:5]]
+    album = load_spec("bandcamp-genres-album")
+    assert exclusion_keys(album, full.items[:1]) == [f"k:{norm_key(full.items[0].inputs['album'])}"]
+    assert pool_results(load_spec("vader-valence"), full, sample, TagConfig()) == {}
