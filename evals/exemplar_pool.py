@@ -23,7 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from linernotes.config import TagConfig
-from linernotes.evals.gold import GoldItem, GoldSet, exemplar_items, exemplar_records, norm_key, tagger_id, to_tagger_item
+from linernotes.evals.gold import (
+    GoldItem,
+    GoldSet,
+    exemplar_items,
+    exemplar_records,
+    norm_key,
+    tagger_id,
+    to_tagger_item,
+)
 from linernotes.evals.record import ItemResult
 from linernotes.evals.spec import GoldSpec
 
