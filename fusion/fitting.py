@@ -77,12 +77,19 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
-                   audit: Audit | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
-    """Per-candidate logistic regression (C fixed at ``ml.C``); inside each outer training part,
-    inner out-of-fold predictions choose the threshold/fallback and fit the calibrator."""
+                   audit: Audit | None = None, train_only: int = 0) -> tuple[ml.MultilabelModel, OutOfFold]:
+    """Per-candidate classifier (``ml.FAMILY``); inside each outer training part, inner
+    out-of-fold predictions choose the threshold/fallback and fit the calibrator.
+
+    ``train_only``: the last that many observations (e.g. ``evals.exemplar_pool`` rows, tagged
+    against other indexes than the sample) join every classifier fit as training rows only: they
+    are never scored, and the threshold and calibrator are tuned on the other items alone, so
+    the confidence describes items like the sample. ``OutOfFold`` covers the other items."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
-    n = len(obs)
+    n = len(obs) - train_only
+    extra = np.arange(n, len(obs))
+    groups = list(groups)[:n] if groups is not None else None
 
     def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
         return ml.item_probs(table, model, items)
@@ -100,7 +107,7 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
         return t, fb, Isotonic.fit(np.array(scores), np.array(hits)) if scores else Isotonic()
 
     def fit(items: np.ndarray) -> Any:
-        return ml.fit_classifier(table, items, seed)
+        return ml.fit_classifier(table, np.concatenate([items, extra]) if len(extra) else items, seed)
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[list[str], float]]:
         model, (t, fb, cal) = nested(train, inner, fit, predict, tune, audit, "multilabel")
@@ -117,7 +124,7 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict, tune)
     with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
-                               calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * n,
+                               calibrator=cal, prior=prior, requires_exemplars=with_neighbours >= 0.9 * len(obs),
                                regularisation=ml.C)
     return model, oof
 

@@ -82,3 +82,30 @@ def test_a_multilabel_model_saved_before_the_regularisation_field_still_loads():
     old = json.loads(model.model_dump_json())
     old.pop("regularisation")
     assert MultilabelModel.model_validate(old).regularisation == ml.C
+
+
+def test_train_only_rows_join_every_fit_but_are_never_scored_nor_tuned_on():
+    albums = [f"album {i // 4}" for i in range(60)]
+    rows = [_obs(i, a) for i, a in enumerate(albums)]
+    extra = [_obs(100 + i, f"pool album {i // 4}") for i in range(80)]
+    obs, gold = [r[0] for r in rows + extra], [r[1] for r in rows + extra]
+    audit = Audit()
+    with_pool, oof = fit_multilabel(obs, gold, albums + [f"pool album {i // 4}" for i in range(80)], {}, 3, 5, 0,
+                                    audit, train_only=len(extra))
+    audit.check()
+    assert sorted(oof.values) == list(range(60)) and "over 15 groups" in oof.scheme
+    assert all(i < 60 for _, scored in audit.scores for i in scored)  # a pool row is never scored
+    alone, _ = fit_multilabel(obs[:60], gold[:60], albums, {}, 3, 5, 0)
+    assert with_pool.classifier != alone.classifier  # the pool rows did train it
+
+
+@pytest.mark.parametrize("family", ["linear", "trees"])
+def test_either_family_fits_saves_and_loads(family, monkeypatch):
+    monkeypatch.setattr(ml, "FAMILY", family)
+    albums = [f"album {i // 4}" for i in range(80)]
+    rows = [_obs(i, a) for i, a in enumerate(albums)]
+    model, oof = fit_multilabel([r[0] for r in rows], [r[1] for r in rows], albums, {}, 3, 5, 0)
+    again = MultilabelModel.model_validate_json(model.model_dump_json())
+    assert type(again.classifier) is type(model.classifier)
+    assert again.decide(rows[0][0]) == model.decide(rows[0][0])
+    assert np.mean([oof.values[i] == rows[i][1] for i in range(80)]) > 0.95

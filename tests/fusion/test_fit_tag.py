@@ -106,8 +106,13 @@ def test_a_degraded_fusion_artifact_fails_the_gate(world, fitted):
     d, genres, _, llm = world
     art = load_fusion(fitted)
     clf = art.fields["genres"].model.classifier
-    clf.coef = [[-w for w in row] for row in clf.coef]  # the combiner now prefers the wrong labels
-    clf.intercept = [-b for b in clf.intercept]
+    # the combiner now prefers the wrong labels: every log-odds negated (linear or boosted trees)
+    if hasattr(clf, "coef"):
+        clf.coef = [[-w for w in row] for row in clf.coef]
+        clf.intercept = [-b for b in clf.intercept]
+    else:
+        clf.value = [[-v for v in tree] for tree in clf.value]
+        clf.baseline = -clf.baseline
     save_fusion(art, d / "bad")
     runs = {}
     for name, fus in (("good", fitted), ("bad", d / "bad")):
