@@ -3,8 +3,8 @@
 Why: one process spends tens of ms of CPU per item in the graph, tools and client, so at high
 concurrency the GIL, not the endpoint, sets throughput. The parent stays the only reader and
 writer — ``run_batch`` unchanged, so ordering of checks, resume, manifest and summary are the
-local runner's — and hands each row to a pool of processes that each run the same ``Enricher``.
-A worker that dies fails the run (rerun the same command to resume), never hangs it.
+local runner's — and hands each batch of rows (``run.batching``) to a pool of processes that
+each run the same ``Enricher``. A worker that dies fails the run (rerun the same command to resume), never hangs it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class WorkerDied(RuntimeError):
 
 
 def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
-    """Worker main: take (id, row) from ``tasks``, enrich concurrently, put (id, record) on ``results``.
+    """Worker main: take (id, rows) from ``tasks`` (a batch: ``run.batching``), enrich batches
+    concurrently, put (id, records) on ``results``.
     Ctrl-C reaches the whole process group: a worker then exits quietly (the parent reports the
     interruption once and the run resumes), not with a traceback per worker."""
     try:
@@ -55,8 +56,8 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     results.put(("ready", None))
     done = threading.Event()
 
-    async def one(task_id: int, row: Row) -> None:
-        results.put((task_id, await enricher.enrich(row)))
+    async def one(task_id: int, rows: list[Row]) -> None:
+        results.put((task_id, await enricher.enrich_many(rows)))
 
     def feed() -> None:
         while True:
@@ -90,7 +91,7 @@ def _context() -> Any:
 
 
 class WorkerPool:
-    """An Enricher-shaped handle on N processes: ``await pool.enrich(row)``; ``runtime`` is built
+    """An Enricher-shaped handle on N processes: ``await pool.enrich_many(rows)``; ``runtime`` is built
     in the parent too, for the manifest (model label, prompt hash, tool versions, cache)."""
 
     def __init__(self, config: TagConfig, workers: int):
@@ -151,10 +152,10 @@ class WorkerPool:
                 continue
             self._loop.call_soon_threadsafe(self._resolve, task_id, rec)
 
-    def _resolve(self, task_id: int, rec: OutputRecord) -> None:
+    def _resolve(self, task_id: int, recs: list[OutputRecord]) -> None:
         fut = self._futures.pop(task_id, None)
         if fut is not None and not fut.done():
-            fut.set_result(rec)
+            fut.set_result(recs)
 
     def _fail_all(self) -> None:
         for fut in self._futures.values():
@@ -163,10 +164,15 @@ class WorkerPool:
         self._futures.clear()
 
     async def enrich(self, row: Row) -> OutputRecord:
+        return (await self.enrich_many([row]))[0]
+
+    async def enrich_many(self, rows: list[Row]) -> list[OutputRecord]:
+        """The rows' records, in order: the batch goes to one worker as one message (one graph
+        pass there, one pickle each way)."""
         task_id = next(self._ids)
         fut = self._loop.create_future()
         self._futures[task_id] = fut
-        self._tasks.put((task_id, row))
+        self._tasks.put((task_id, rows))
         return await fut
 
     async def __aexit__(self, *exc: object) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
+from linernotes.run.batching import Batcher
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
@@ -139,14 +140,24 @@ class Enricher:
         self.redact = redactor(config)
 
     async def enrich(self, row: Row) -> OutputRecord:
+        """One row's record (a batch of one)."""
+        return (await self.enrich_many([row]))[0]
+
+    async def enrich_many(self, rows: list[Row]) -> list[OutputRecord]:
+        """The rows' records, in order, from one pass of the graph over all of them
+        (``agents.graph``: micro-batching). An item that fails gets the error record it would
+        get alone; the others are unaffected."""
+        items = [row for row in rows if row.item is not None]
+        slots = iter(await self.graph.run([{"item": row.item} for row in items]))
+        return [self._record(row, next(slots) if row.item is not None else None) for row in rows]
+
+    def _record(self, row: Row, slot: Any) -> OutputRecord:
         if row.item is None:
             assert row.error is not None
             return error_record(row.raw_id, row.error)
-        item = row.item
-        try:
-            state = await self.graph.ainvoke({"item": item})
-        except Exception as e:  # noqa: BLE001 (one bad item never kills the batch)
-            return exception_record(item.id, row.line, e, self.redact)
+        item, state = row.item, slot.state
+        if slot.exception is not None:  # one bad item never kills the batch
+            return exception_record(item.id, row.line, slot.exception, self.redact)
         if state.get("error") is not None:
             info = state["error"].model_copy(update={"line": row.line, "usage": state.get("usage")})
             return error_record(item.id, info)
@@ -205,9 +216,11 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
         if on_record:
             on_record(rec, summary)
 
+    batcher = Batcher(enricher)
+
     async def one(row: Row) -> None:
         try:
-            rec = await enricher.enrich(row)
+            rec = await batcher.enrich(row)
             if not failure:
                 emit(rec)
         except BaseException as e:  # noqa: BLE001 (an OutputError stops the run)
@@ -229,6 +242,8 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
             if row.item is None:
                 emit(error_record(row.raw_id, row.error))
                 continue
+            if sem.locked():  # the window is full: what entered it since the last flush goes as one batch
+                batcher.flush()
             await sem.acquire()
             if failure:
                 sem.release()
@@ -237,6 +252,7 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
             pending.add(task)
             task.add_done_callback(pending.discard)
             await asyncio.sleep(0)
+        batcher.flush()
         if pending:
             await asyncio.gather(*pending)
         if failure:
@@ -244,6 +260,7 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
     finally:
         for t in pending:
             t.cancel()
+        batcher.cancel()
         if stale and hasattr(writer, "forget"):  # Parquet: stale input-error rows leave the table too
             writer.forget(stale)
         writer.close()

@@ -1,0 +1,108 @@
+"""Micro-batching (``agents.graph``, ``run.batching``): items that share one graph pass get the
+records they get alone — a crashing tool, a failing LLM call, items that need the LLM next to
+items that do not — and at concurrency 1 every batch is one row. Real graph, tools and fusion;
+the endpoints are the STUB and the fault server (test doubles for an LLM endpoint), the crashing
+tool is ``testing.faulty_tools`` (a fault-injection double)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from linernotes.config import TagConfig
+from linernotes.llm.client import LLMConfig
+from linernotes.run.runner import Enricher, RunOptions, run_batch
+from linernotes.schema import OutputRecord
+from linernotes.store.catalog import read_catalog
+from linernotes.testing.fault_server import FaultServer
+from linernotes.testing.faulty_tools import RaisingExemplars
+from linernotes.testing.openai_stub import StubServer
+from linernotes.testing.synthetic import synthetic_rows
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.jsonl"
+
+
+def comparable(rec: OutputRecord) -> dict:
+    """The record as written, without the one field that is a clock reading (the calls' latency)."""
+    d = json.loads(rec.model_dump_json(exclude_none=True))
+    if d.get("enrichment"):
+        d["enrichment"]["provenance"].pop("latency_s")
+    if (d.get("error") or {}).get("usage"):
+        d["error"]["usage"].pop("latency_s")
+    return d
+
+
+def alone_and_batched(enricher: Enricher, rows: list) -> tuple[list[dict], list[dict]]:
+    async def go() -> tuple[list[OutputRecord], list[OutputRecord]]:
+        alone = [await enricher.enrich(r) for r in rows]
+        return alone, await enricher.enrich_many(rows)
+
+    alone, batched = asyncio.run(go())
+    return [comparable(r) for r in alone], [comparable(r) for r in batched]
+
+
+def test_a_crashing_tool_and_a_failing_call_fail_only_their_items(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    lines = []
+    for i, row in enumerate(synthetic_rows(8)):
+        if i == 2:
+            row["title"] += " TOOLCRASH"  # the exemplar tool raises for this item (evidence step)
+        if i == 5:
+            row["title"] += " FAULT:500"  # the endpoint answers 500 for this item's call (ask step)
+        lines.append(json.dumps(row))
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text("\n".join(lines) + "\n")
+    rows = list(read_catalog(catalog))
+    with FaultServer() as server:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=server.base_url, use_cache=False,
+                                      max_retries=0), llm_mode="always")
+        base = Enricher(cfg)
+        enricher = Enricher(cfg, runtime=replace(base.runtime, exemplars=RaisingExemplars("TOOLCRASH")))
+        alone, batched = alone_and_batched(enricher, rows)
+    assert batched == alone
+    assert [r["status"] for r in batched] == ["ok", "ok", "error", "ok", "ok", "error", "ok", "ok"]
+    assert batched[2]["error"]["kind"] == "internal.InjectedFault"
+    assert batched[5]["error"]["kind"] == "llm.server_error"
+    assert [r["id"] for r in batched] == [r.item.id for r in rows]
+
+
+def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    rows = list(read_catalog(EXAMPLE))
+    with StubServer() as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
+                        llm_mode="auto")
+        alone, batched = alone_and_batched(Enricher(cfg), rows)
+    assert batched == alone
+    consulted = [r["enrichment"]["provenance"]["llm_consulted"] for r in batched]
+    assert any(consulted) and not all(consulted), consulted  # the batch mixes both paths
+
+
+def test_concurrency_one_sends_batches_of_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    with StubServer() as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
+                        llm_mode="always")
+        enricher = Enricher(cfg)
+        sizes: dict[int, list[int]] = {}
+        real = enricher.enrich_many
+
+        async def observed(rows: list) -> list[OutputRecord]:  # a spy on the real method: sizes only
+            sizes.setdefault(concurrency, []).append(len(rows))
+            return await real(rows)
+
+        monkeypatch.setattr(enricher, "enrich_many", observed)
+        for concurrency in (1, 8):
+            s = asyncio.run(run_batch(cfg, RunOptions(input=EXAMPLE, output=tmp_path / f"c{concurrency}.jsonl",
+                                                      concurrency=concurrency), enricher=enricher))
+            assert s.ok == 8
+    assert sizes[1] == [1] * 8
+    assert sizes[8] == [8]  # the whole window in one graph pass
+    one, eight = ([comparable(OutputRecord.model_validate_json(x))
+                   for x in (tmp_path / f"c{c}.jsonl").read_text().splitlines()] for c in (1, 8))
+    assert sorted(eight, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
