@@ -7,7 +7,9 @@ For each gold spec:
    reads an existing eval run instead);
 2. for scalar and single-label tasks, the rest of the gold set (``--pool`` items) is tagged with
    ``--llm never`` (tools only, milliseconds per item): text models need thousands of examples,
-   the LLM's contribution is learned from the sample; negatives (``--negatives SPEC``: clean
+   the LLM's contribution is learned from the sample; for a multilabel task fitted without
+   drafts, the spec's exemplar items (``--pool`` of them) are tagged the same way against
+   indexes without their fold (``evals.exemplar_pool``) and join the training rows; negatives (``--negatives SPEC``: clean
    catalog items that violate no policy; ``SPEC:GROUP,GROUP@N`` keeps some groups and at most N
    items, e.g. the VADER sources that are edited prose) join the single-label task as class
    ``none``;
@@ -182,6 +184,23 @@ def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: 
     return out
 
 
+def _exemplar_pool(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,
+                   config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem]]:
+    """A multilabel task's extra training rows: the spec's exemplar items, each tagged against an
+    index without its fold (``evals.exemplar_pool``), at most ``--pool`` of them (seeded). The
+    sample alone gave the album-held-out combiner 300 items at ``--limit 300``; the index holds
+    thousands more labeled tracks."""
+    from linernotes.evals.exemplar_pool import pool_results
+
+    full = load_gold(spec, data)
+    pool = pool_results(spec, full, sample_gold, config, work=work / "pool")
+    items = [g for g in full.items if g.id in pool and task.name in g.gold]
+    if opts.pool is not None and opts.pool < len(items):
+        rng = np.random.default_rng(opts.seed)
+        items = [items[i] for i in sorted(rng.choice(len(items), opts.pool, replace=False))]
+    return _observations(spec, items, pool)
+
+
 def _prior(folder: Path) -> dict[str, float]:
     """Each label's share of the exemplar index records the sample was tagged with."""
     from linernotes.tools.retrieval.exemplars import RECORDS, ExemplarRecord
@@ -323,13 +342,21 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     if not uses_draft:
         obs = [o.without_draft() for o in obs]
     if task.kind == "multilabel":
+        scored = len(obs)
+        if not uses_draft and opts.pool != 0:  # pool rows have no draft: they only join a draftless fit
+            pool_obs, pool_items = _exemplar_pool(opts, spec, task, data, sample_gold, config, work)
+            obs, items = obs + pool_obs, items + pool_items
+            extra["pool_items"] = len(pool_obs)
         gold = [g.gold[task.name] for g in items]
         # as many labels as a training item carries at most: gold sets hold up to 7 genres, and a
         # cap at the LLM's 3 would cost recall the evidence supports
         most = max(config.max_genres, max(len(g) for g in gold))
-        model, oof = fit_multilabel(obs, gold, fold_groups(spec, items), _prior(folder), most, opts.folds, opts.seed)
-        right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(len(obs))]
-        conf = [oof.confidence[i] for i in range(len(obs))]
+        # pool rows train the classifier only: the threshold, the calibrator and every reported
+        # figure come from the sample's items, tagged like the items the combiner will see
+        model, oof = fit_multilabel(obs, gold, fold_groups(spec, items), _prior(folder), most, opts.folds, opts.seed,
+                                    train_only=len(obs) - scored)
+        right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(scored)]
+        conf = [oof.confidence[i] for i in range(scored)]
         vocab = task.taxonomy or config.genre_taxonomy
     else:
         pool = _pool(spec, data, {g.id for g in sample_gold.items}, opts.pool, config, opts.seed)
@@ -382,7 +409,9 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
     card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
-                    + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else ""),
+                    + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
+                    + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
+                       "without its fold (evals.exemplar_pool)" if extra.get("pool_items") else ""),
             "items": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}

@@ -78,6 +78,12 @@ def test_fit_writes_a_hashed_artifact_with_a_card_and_cross_fitted_records(fitte
         assert cv["config"]["fusion"] == "cross-fitted" and cv["metrics"]
     threshold = art.fields["genres"].threshold
     assert threshold is None or 0.0 <= threshold <= 1.0
+    # the multilabel combiner also trained on the exemplar items (tagged against indexes without
+    # them); its figures and the cv record cover the 60 sampled items only
+    genres = art.fields["genres"]
+    assert genres.card["metrics"]["pool_items"] > 20 and genres.card["items"] == 60 + genres.card["metrics"]["pool_items"]
+    assert len(json.loads((fitted / "cv" / "tiny-genres.json").read_text())["items"]) == 60
+    assert "exemplar items" in genres.card["data"] and len(genres.trained_on) == genres.card["items"]
 
 
 def test_tag_uses_the_fusion_and_names_it_in_provenance(world, fitted):
