@@ -63,6 +63,8 @@ from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task
 # Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
 # weight learned from a few dozen drafts would be noise applied to every tagged item.
 MIN_DRAFTS = 100
+# The lowest review threshold a multilabel field gets (see _fit_task).
+MULTILABEL_FLOOR = 0.5
 
 
 class FitOptions(BaseModel):
@@ -403,7 +405,11 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         threshold, flag_threshold, metrics = _answer_thresholds(
             conf, right, [oof.values[i] != task.none_label for i in range(len(obs))])
     else:
-        threshold, precision, coverage = choose_threshold(conf, right)
+        # genres: never auto-accept an answer its calibrated confidence calls more likely wrong than
+        # right. The lowest level reaching 95% accepts everything when the whole sample is precise
+        # enough (random split: 97.9%), down to answers calibrated at 0.0 (5 of 1,000, all wrong).
+        floor = MULTILABEL_FLOOR if task.kind == "multilabel" else 0.0
+        threshold, precision, coverage = choose_threshold(conf, right, floor=floor)
         metrics = {"auto_accept_precision": round(precision, 4) if precision == precision else None,
                    "auto_accept_coverage": round(coverage, 4)}
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}

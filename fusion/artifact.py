@@ -191,14 +191,17 @@ def model_card(art: FusionArtifact) -> str:
 
 
 def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION,
-                     min_accepted: int = 20) -> tuple[float | None, float, float]:
-    """The lowest confidence threshold whose auto-accepted items (confidence >= it) are at least
-    ``target`` precise, counting at least ``min_accepted`` of them (a smaller share is noise).
-    Returns (threshold, precision, coverage); (None, nan, 0.0) when no threshold reaches it."""
+                     min_accepted: int = 20, floor: float = 0.0) -> tuple[float | None, float, float]:
+    """The lowest confidence threshold, at least ``floor``, whose auto-accepted items (confidence
+    >= it) are at least ``target`` precise, counting at least ``min_accepted`` of them (a smaller
+    share is noise). Returns (threshold, precision, coverage); (None, nan, 0.0) when no threshold
+    reaches it."""
     pairs = sorted(zip(confidence, correct, strict=True), key=lambda x: -x[0])
     best: tuple[float | None, float, float] = (None, float("nan"), 0.0)
     right = 0
     for n, (c, ok) in enumerate(pairs, 1):
+        if c < floor:
+            break
         right += int(ok)
         if n < len(pairs) and pairs[n][0] == c:
             continue  # ties: the threshold accepts all of them or none

@@ -22,6 +22,16 @@ def test_threshold_is_the_lowest_reaching_the_target_precision():
     assert t == 0.9 and math.isclose(precision, 58 / 60) and math.isclose(coverage, 0.6)
 
 
+def test_a_floor_keeps_answers_calibrated_as_likely_wrong_in_review():
+    # 97% precise over all: the lowest level reaching 95% would accept the 0.0 answers too
+    conf = [0.99] * 97 + [0.0] * 3
+    right = [True] * 97 + [False] * 3
+    assert choose_threshold(conf, right)[0] == 0.0
+    t, precision, coverage = choose_threshold(conf, right, floor=0.5)
+    assert t == 0.99 and precision == 1.0 and math.isclose(coverage, 0.97)
+    assert choose_threshold([0.3] * 50, [True] * 50, floor=0.5)[0] is None  # nothing above the floor
+
+
 def test_no_threshold_reaching_the_target_makes_the_field_advisory():
     t, precision, coverage = choose_threshold([0.8] * 50, [True] * 40 + [False] * 10, target=0.95)
     assert t is None and math.isnan(precision) and coverage == 0.0
