@@ -59,7 +59,8 @@ def fit(
     limit: Annotated[int, typer.Option(min=1, help="Items tagged with the LLM per spec (a seeded sample)")] = 300,
     seed: Annotated[int, typer.Option(help="Seed for the sample, the folds and the bootstrap")] = 0,
     pool: Annotated[int | None, typer.Option(min=0, help="Extra gold items tagged without the LLM for "
-                                             "scalar/single-label tasks (default: all)")] = None,
+                                             "scalar/single-label tasks, exemplar items for multilabel "
+                                             "ones (default: all)")] = None,
     negatives: Annotated[list[str] | None, typer.Option(help="Spec of clean items (class 'none' for policy), "
                                                         "repeatable")] = None,
     run: Annotated[list[Path] | None, typer.Option("--run", help="Existing `liner eval` run records to read "
