@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.run.batching import Batcher
+from linernotes.run.batching import Batcher, batch_size
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
@@ -216,7 +216,7 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
         if on_record:
             on_record(rec, summary)
 
-    batcher = Batcher(enricher)
+    batcher = Batcher(enricher, batch_size(opts.concurrency))
 
     async def one(row: Row) -> None:
         try:

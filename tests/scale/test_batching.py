@@ -15,13 +15,14 @@ import pytest
 
 from linernotes.config import TagConfig
 from linernotes.llm.client import LLMConfig
+from linernotes.run.batching import batch_size
 from linernotes.run.runner import Enricher, RunOptions, run_batch
 from linernotes.schema import OutputRecord
 from linernotes.store.catalog import read_catalog
 from linernotes.testing.fault_server import FaultServer
 from linernotes.testing.faulty_tools import RaisingExemplars
 from linernotes.testing.openai_stub import StubServer
-from linernotes.testing.synthetic import synthetic_rows
+from linernotes.testing.synthetic import synthetic_rows, write_catalog
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.jsonl"
 
@@ -83,8 +84,10 @@ def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch(monkeypatch
     assert any(consulted) and not all(consulted), consulted  # the batch mixes both paths
 
 
-def test_concurrency_one_sends_batches_of_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batches_come_from_the_window_and_concurrency_one_sends_one_row(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    catalog = write_catalog(tmp_path / "c.jsonl", 30)
     with StubServer() as stub:
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
                         llm_mode="always")
@@ -97,12 +100,14 @@ def test_concurrency_one_sends_batches_of_one(tmp_path: Path, monkeypatch: pytes
             return await real(rows)
 
         monkeypatch.setattr(enricher, "enrich_many", observed)
-        for concurrency in (1, 8):
-            s = asyncio.run(run_batch(cfg, RunOptions(input=EXAMPLE, output=tmp_path / f"c{concurrency}.jsonl",
+        for concurrency in (1, 9, 64):
+            s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / f"c{concurrency}.jsonl",
                                                       concurrency=concurrency), enricher=enricher))
-            assert s.ok == 8
-    assert sizes[1] == [1] * 8
-    assert sizes[8] == [8]  # the whole window in one graph pass
-    one, eight = ([comparable(OutputRecord.model_validate_json(x))
-                   for x in (tmp_path / f"c{c}.jsonl").read_text().splitlines()] for c in (1, 8))
-    assert sorted(eight, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
+            assert s.ok == 30
+    assert sizes[1] == [1] * 30  # no row waits for another at concurrency 1
+    # 9 in flight: batches of at most batch_size(9) = 2; a full window sends what it holds (a 1)
+    assert sum(sizes[9]) == 30 and max(sizes[9]) == batch_size(9) == 2 and 1 in sizes[9]
+    assert sizes[64] == [16, 14]  # the input ends: the rest goes at once
+    one, other = ([comparable(OutputRecord.model_validate_json(x))
+                   for x in (tmp_path / f"c{c}.jsonl").read_text().splitlines()] for c in (1, 9))
+    assert sorted(other, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
