@@ -138,7 +138,8 @@ class Trees(BaseModel):
             offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
             def flat(rows: list[list[Any]], dtype: Any, shift: bool = False) -> np.ndarray:
-                parts = [np.asarray(r, dtype=dtype) + (o if shift else 0) for r, o in zip(rows, offset, strict=True)]
+                parts = [np.asarray(r, dtype=dtype) + o if shift else np.asarray(r, dtype=dtype)
+                         for r, o in zip(rows, offset, strict=True)]
                 return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
             self._arrays = (offset, flat(self.feature, np.int64), flat(self.threshold, np.float64),
@@ -150,15 +151,21 @@ class Trees(BaseModel):
         """Raw scores (log-odds), shape (n,)."""
         X = np.asarray(X, dtype=np.float64)
         roots, feature, threshold, missing, left, right, value = self._packed()
-        node = np.broadcast_to(roots, (X.shape[0], len(roots)))
-        base = (np.arange(X.shape[0]) * X.shape[1])[:, None]
-        cells = X.ravel()
+        n, size = X.shape[0], len(feature)
+        # every node's test at once (a test depends on the row, not on the path to the node), then
+        # each step down all trees is one gather of "the node after this one" (~0.1 ms for 150
+        # trees and 10 candidates; walking with a gather per array cost ~0.35 ms)
+        x = X[:, feature]
+        go_left = x <= threshold
+        nan = np.isnan(x)
+        if nan.any():  # NaN <= t is False: a missing value goes left where the tree sent missing values
+            go_left |= nan & missing
+        shift = (np.arange(n, dtype=np.int64) * size)[:, None]
+        after = (np.where(go_left, left, right) + shift).ravel()
+        node = (roots[None, :] + shift).ravel()
         for _ in range(self.depth):
-            x = cells[base + feature[node]]
-            # NaN <= t is False: a missing value goes left only where the tree sent missing values
-            go_left = (x <= threshold[node]) | (np.isnan(x) & missing[node])
-            node = np.where(go_left, left[node], right[node])
-        return self.baseline + value[node].sum(axis=1)
+            node = after[node]
+        return self.baseline + value[node.reshape(n, len(roots)) - shift].sum(axis=1)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision(X)))
