@@ -76,7 +76,10 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     loop.run_until_complete(loop.shutdown_asyncgens())
 
 
-PRELOAD = ["linernotes.run.runner", "linernotes.agents.graph", "linernotes.agents.runtime", "linernotes.llm.client"]
+# the last one warms the default packs' caches (lexicon regex, clause index, taxonomy indexes,
+# language model) once in the forkserver, for every worker to inherit (``run.warm``)
+PRELOAD = ["linernotes.run.runner", "linernotes.agents.graph", "linernotes.agents.runtime", "linernotes.llm.client",
+           "linernotes.run.warm"]
 
 
 def _context() -> Any:
