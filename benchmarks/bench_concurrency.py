@@ -3,7 +3,10 @@
 For C in-flight items, the limit is C / 0.2 s items/s; the figure is achieved items/s over that
 limit, for the whole toolkit (run_batch: graph + tools + client + writer). Variants: one process
 through LiteLLM+Instructor, one process on the opt-in fast path, and N worker processes
-(``--workers``). The stub runs in its own process so it never shares the measured GIL.
+(``--workers``), each at C x rounds items per level; then the default configuration as a run of
+a realistic size gets it (``default_configuration``: at C = 32/64 enough items for
+``run.workers.auto_workers`` to give each core a worker, the pool's startup timed). The stub runs
+in its own process so it never shares the measured GIL.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
     from linernotes.testing.synthetic import write_catalog
 
     catalog = write_catalog(work / "catalog.jsonl", max(LEVELS) * rounds)
+
+    def catalog_for(n: int) -> Path:
+        return catalog if n <= max(LEVELS) * rounds else write_catalog(work / f"catalog-{n}.jsonl", n)
+
     out: dict[str, Any] = {"latency_ms": LATENCY_S * 1000, "rounds": rounds, "workers": workers}
     for transport in ("litellm", "fast"):  # fast: the HTTP transport (the default for openai/ + api_base)
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
@@ -74,31 +81,71 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
             pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)},
                     "stub": stub_pid}
             await _sweep(f"{w}_workers_fast", pool, cfg, catalog, work, rounds, out, pids)
-    default_configuration(out, base_url)
+    await default_configuration(out, base_url, work, catalog_for, {"stub": stub_pid})
     return out
 
 
-def default_configuration(out: dict[str, Any], base_url: str) -> None:
-    """The figures of the configuration a user gets without --workers/--transport (issue 16: "the
-    default configuration (workers as needed)"): at each C, the variant measured above that
-    ``run.workers.auto_workers`` picks for a long run (items unknown, so the small-run rule does
-    not apply; the pool's startup is outside every measurement) on this machine's cores and
-    memory, over the default transport (HTTP for openai/ + api_base)."""
+async def default_configuration(out: dict[str, Any], base_url: str, work: Path, catalog_for: Any,
+                                others: dict[str, int]) -> None:
+    """The configuration a user gets without --workers/--transport (issue 16: "the default
+    configuration (workers as needed)"), as a real run of that size gets it: at each C, a run of
+    ``default_items(C)`` items, the worker count ``run.workers.auto_workers`` picks for that many
+    items at that C on this machine's cores and memory, the default transport (HTTP for openai/ +
+    api_base). One process: the one-process sweep above. More: a fresh pool, timed with its
+    startup (``_C{c}_ratio``, what the run's user waits for) and without (``_steady_ratio``); CPU
+    per item of every process over the run (startup excluded)."""
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
+    from linernotes.run.parallel import WorkerPool
+    from linernotes.run.runner import RunOptions, run_batch
     from linernotes.run.workers import auto_workers
 
-    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url), llm_mode="always")
+    cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0),
+                    audio_base=str(work), llm_mode="always")
     for c in LEVELS:
-        n = auto_workers(cfg, None, c).workers
-        variant = "one_process_fast" if n == 1 else f"{n}_workers_fast"
-        out[f"default_C{c}_workers"] = n
-        for key in (f"_C{c}_ratio", f"_C{c}_items_per_s"):
-            if f"{variant}{key}" in out:
-                out[f"default{key}"] = out[f"{variant}{key}"]
-        if c == max(LEVELS):
-            total = [v for k, v in out.items() if k.startswith(f"{variant}_C{c}_cpu_ms_per_item_")]
-            out[f"default_C{c}_cpu_ms_per_item_total"] = round(sum(total), 2)
+        n = default_items(c, out["rounds"])
+        w = auto_workers(cfg, n, c).workers
+        out[f"default_C{c}_items"] = n
+        out[f"default_C{c}_workers"] = w
+        if w == 1:
+            for key in ("_ratio", "_items_per_s"):
+                out[f"default_C{c}{key}"] = out[f"one_process_fast_C{c}{key}"]
+            if c == max(LEVELS):
+                per = {k.rsplit("_", 1)[-1]: v for k, v in out.items()
+                       if k.startswith(f"one_process_fast_C{c}_cpu_ms_per_item_")}
+                out.update({f"default_C{c}_cpu_ms_per_item_{k}": v for k, v in per.items()})
+                out[f"default_C{c}_cpu_ms_per_item_total"] = round(sum(per.values()), 2)
+            continue
+        t = time.perf_counter()
+        async with WorkerPool(cfg, w) as pool:
+            startup = time.perf_counter() - t
+            pids = {"parent": os.getpid(), **{f"worker{i}": p.pid for i, p in enumerate(pool.processes)}, **others}
+            before = _cpu_s(pids)
+            t = time.perf_counter()
+            s = await run_batch(cfg, RunOptions(input=catalog_for(n), output=work / f"default-{c}.jsonl",
+                                                concurrency=c, limit=n, sync="batch"), enricher=pool)
+            run_s = time.perf_counter() - t
+            after = _cpu_s(pids)
+        assert s.ok == n, s
+        out[f"default_C{c}_pool_startup_s"] = round(startup, 2)
+        out[f"default_C{c}_items_per_s"] = round(n / (startup + run_s), 2)
+        out[f"default_C{c}_ratio"] = round(n / (startup + run_s) / (c / LATENCY_S), 3)
+        out[f"default_C{c}_steady_ratio"] = round(n / run_s / (c / LATENCY_S), 3)
+        per = {k: round((after[k] - before[k]) * 1000 / n, 2) for k in pids}
+        out.update({f"default_C{c}_cpu_ms_per_item_{k}": v for k, v in per.items()})
+        out[f"default_C{c}_cpu_ms_per_item_total"] = round(sum(per.values()), 2)
+
+
+def default_items(c: int, rounds: int) -> int:
+    """Items of the default configuration's run at C: C x rounds, and at least the size at which
+    ``auto_workers`` gives every core a worker when C allows it (a big batch's configuration; a
+    few hundred items would always get one process)."""
+    from linernotes.run.workers import IN_FLIGHT_PER_WORKER, MIN_ITEMS_PER_WORKER
+
+    cores = os.cpu_count() or 1
+    if -(-c // IN_FLIGHT_PER_WORKER) <= 1:  # one process whatever the size: C x rounds measures it
+        return c * rounds
+    return max(c * rounds, MIN_ITEMS_PER_WORKER * min(cores, -(-c // IN_FLIGHT_PER_WORKER)))
 
 
 def run(quick: bool) -> dict[str, Any]:
