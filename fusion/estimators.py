@@ -142,9 +142,10 @@ class Trees(BaseModel):
                          for r, o in zip(rows, offset, strict=True)]
                 return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-            self._arrays = (offset, flat(self.feature, np.int64), flat(self.threshold, np.float64),
-                            flat(self.missing_left, bool), flat(self.left, np.int64, True),
-                            flat(self.right, np.int64, True), flat(self.value, np.float64))
+            # int32 node ids: half the bytes for the per-call where and gathers (~12% of a call)
+            self._arrays = (offset.astype(np.int32), flat(self.feature, np.intp), flat(self.threshold, np.float64),
+                            flat(self.missing_left, bool), flat(self.left, np.int32, True),
+                            flat(self.right, np.int32, True), flat(self.value, np.float64))
         return self._arrays
 
     def decision(self, X: Any) -> np.ndarray:
@@ -160,9 +161,12 @@ class Trees(BaseModel):
         nan = np.isnan(x)
         if nan.any():  # NaN <= t is False: a missing value goes left where the tree sent missing values
             go_left |= nan & missing
-        shift = (np.arange(n, dtype=np.int64) * size)[:, None]
-        after = (np.where(go_left, left, right) + shift).ravel()
-        node = (roots[None, :] + shift).ravel()
+        ids = np.int32 if n * size < 2**31 else np.int64
+        shift = (np.arange(n, dtype=ids) * size)[:, None]
+        after = np.where(go_left, left, right).astype(ids, copy=False)
+        after += shift
+        after = after.ravel()
+        node = (roots[None, :].astype(ids) + shift).ravel()
         for _ in range(self.depth):
             node = after[node]
         return self.baseline + value[node.reshape(n, len(roots)) - shift].sum(axis=1)
