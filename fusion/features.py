@@ -31,6 +31,10 @@ CANDIDATE_FEATURES = [
     # the same artist / label among the labeled neighbours: tags are set per release by the artist
     # or label, so a neighbour of the same artist says more than an equally similar stranger
     "artist_share", "artist_match", "label_share", "label_match",
+    # the same album: a neighbour from the item's own release is present when the catalog holds
+    # other tracks of the album (random split) and absent for a new release (album held out), so
+    # these tell the two regimes apart at tag time; 0 for an item without an album
+    "album_share", "album_match",
     # how close the neighbours are at all, and how many labels their weighted majority gives
     "neighbour_best_similarity", "neighbour_mean_similarity", "majority_labels",
     # the candidate's place among the item's own candidates (with its album held out, a release's
@@ -46,7 +50,7 @@ CANDIDATE_FEATURES = [
     "year",
 ]
 
-NEIGHBOUR_FIELDS = ("artist", "label")
+NEIGHBOUR_FIELDS = ("artist", "label", "album")
 
 
 def _lines(text: str) -> set[str]:
@@ -84,7 +88,7 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
     sims = [float(ex.get("score", 0.0)) for ex in exemplars]
     fields = obs.item.text_fields()
     ex_lines = [_lines(str(ex.get("text") or "")) for ex in exemplars]
-    # which neighbours name the item's artist / label as a line of their text (exemplar texts are
+    # which neighbours name the item's artist / label / album as a line of their text (exemplar texts are
     # the same field join as the item's prose)
     same = {f: [bool(fields.get(f)) and fields[f].strip().casefold() in lines for lines in ex_lines]
             for f in NEIGHBOUR_FIELDS}
@@ -107,6 +111,7 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
             prior.get(gid, 0.0),
             _share(sims, same["artist"], carries), float(any(same["artist"])),
             _share(sims, same["label"], carries), float(any(same["label"])),
+            _share(sims, same["album"], carries), float(any(same["album"])),
             max(sims, default=0.0), float(np.mean(sims)) if sims else 0.0, float(majority),
             *[0.0] * len(RELATIVE_FEATURES),
         ]
