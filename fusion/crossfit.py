@@ -73,24 +73,37 @@ def subplan(train: np.ndarray, groups: Sequence[str | None] | None, k: int, seed
 
 @dataclass
 class Audit:
-    """Which items each fitted model was trained on and which it scored."""
+    """Which items each fitted model was trained on and which it scored.
 
-    fits: list[tuple[str, frozenset[int]]] = field(default_factory=list)
-    scores: list[tuple[int, frozenset[int]]] = field(default_factory=list)
+    Rows are indices; ``keys`` (optional, one per row) names the item a row belongs to, so an item
+    with several rows (the same track tagged in two exemplar regimes and pooled into one fit) is
+    one item: scoring any of its rows with a model fitted on any other of its rows is a leak.
+    ``always``: rows that join every fit (training-only rows such as the exemplar pool's), so a
+    scored item must not own one of them either."""
+
+    fits: list[tuple[str, frozenset[Any]]] = field(default_factory=list)
+    scores: list[tuple[int, frozenset[Any]]] = field(default_factory=list)
+    keys: Sequence[Any] | None = None
+    always: frozenset[int] = frozenset()
+
+    def _items(self, rows: Any) -> frozenset[Any]:
+        rows = {int(i) for i in rows}
+        return frozenset(rows if self.keys is None else (self.keys[i] for i in rows))
 
     def fitted(self, name: str, train: np.ndarray) -> int:
-        self.fits.append((name, frozenset(int(i) for i in train)))
+        self.fits.append((name, self._items({int(i) for i in train} | self.always)))
         return len(self.fits) - 1
 
     def scored(self, model: int, items: np.ndarray) -> None:
-        self.scores.append((model, frozenset(int(i) for i in items)))
+        self.scores.append((model, self._items(items)))
 
     def check(self) -> None:
         for model, items in self.scores:
             name, trained = self.fits[model]
             leaked = items & trained
             if leaked:
-                raise AssertionError(f"{name}: scored {len(leaked)} item(s) it was trained on, e.g. {min(leaked)}")
+                raise AssertionError(f"{name}: scored {len(leaked)} item(s) it was trained on, "
+                                     f"e.g. {min(leaked, key=str)}")
 
 
 def out_of_fold(plan: FoldPlan, fit: Callable[[np.ndarray], Any],

@@ -77,18 +77,26 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
-                   audit: Audit | None = None, train_only: int = 0) -> tuple[ml.MultilabelModel, OutOfFold]:
+                   audit: Audit | None = None, train_only: int = 0, keys: Sequence[Any] | None = None
+                   ) -> tuple[ml.MultilabelModel, OutOfFold]:
     """Per-candidate classifier (``ml.FAMILY``); inside each outer training part, inner
     out-of-fold predictions choose the threshold/fallback and fit the calibrator.
 
     ``train_only``: the last that many observations (e.g. ``evals.exemplar_pool`` rows, tagged
     against other indexes than the sample) join every classifier fit as training rows only: they
     are never scored, and the threshold and calibrator are tuned on the other items alone, so
-    the confidence describes items like the sample. ``OutOfFold`` covers the other items."""
+    the confidence describes items like the sample. ``OutOfFold`` covers the other items.
+
+    ``keys``: the item each observation belongs to (default: each its own). Rows of one item
+    (pooled exemplar regimes) must share ``groups``, and a training-only row must not belong to a
+    scored item: the audit checks by item, so either raises ``AssertionError``."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs) - train_only
     extra = np.arange(n, len(obs))
+    if keys is not None:
+        audit.keys = list(keys)
+    audit.always = frozenset(int(i) for i in extra)
     groups = list(groups)[:n] if groups is not None else None
 
     def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
