@@ -32,6 +32,7 @@ import shlex
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ from linernotes.fusion.artifact import (
     save_fusion,
 )
 from linernotes.fusion.decide import Decision, answer_threshold
+from linernotes.fusion.features import candidate_rows
 from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
@@ -290,19 +292,41 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     pack = load_policy_pack(config.policy_pack)
     summary: dict[str, dict[str, Any]] = {}
     cv_paths: list[str] = []
+    loaded: list[SpecSample] = []
     for name in opts.specs:
         spec = load_spec(name)
         data = resolve_data(spec, opts.data)
         sample, folder, results = await _sample(opts, name, spec, config, work)
-        sample_gold = load_gold(spec, data, sample.limit, sample.seed)
+        loaded.append(SpecSample(spec=spec, data=data, sample=sample, folder=folder, results=results,
+                                 gold=load_gold(spec, data, sample.limit, sample.seed)))
+    # a multilabel field that several specs of this command cover (the random split and the
+    # album-held-out split) gets ONE combiner fitted on the rows of both regimes
+    members: dict[str, list[tuple[SpecSample, TaskSpec]]] = {}
+    for part in loaded:
+        for task in part.spec.tasks:
+            if task.kind == "multilabel":
+                members.setdefault(KIND_FIELD[task.kind], []).append((part, task))
+    pooled: dict[tuple[str, str], tuple[FieldFusion, OutOfFold, list[GoldItem], dict[str, Any]]] = {}
+    for parts in members.values():
+        if len({p.spec.name for p, _ in parts}) > 1:
+            entry, per = await _fit_pooled(opts, parts, config, work)
+            for (p, task), (oof, items, extra) in zip(parts, per, strict=True):
+                pooled[(p.spec.name, task.name)] = (entry, oof, items, extra)
+    for part in loaded:
+        spec, data, sample, folder, results = part.spec, part.data, part.sample, part.folder, part.results
+        sample_gold = part.gold
         patched: dict[str, dict[str, Any]] = {}
         notes: dict[str, Any] = {}
         for task in spec.tasks:
             field = KIND_FIELD[task.kind]
-            entry, oof, obs_items, extra = await _fit_task(opts, spec, task, data, sample_gold, results, folder,
-                                                           config, work)
+            if (spec.name, task.name) in pooled:
+                entry, oof, obs_items, extra = pooled[(spec.name, task.name)]
+            else:
+                entry, oof, obs_items, extra = await _fit_task(opts, spec, task, data, sample_gold, results, folder,
+                                                               config, work)
             art.fields[field] = entry
-            summary[field] = {"spec": spec.name, "folds": oof.scheme, **entry.card.get("metrics", {}), **extra}
+            summary[field if (spec.name, task.name) not in pooled else f"{field}@{spec.name}"] = {
+                "spec": spec.name, "folds": oof.scheme, **entry.card.get("metrics", {}), **extra}
             notes[field] = {"folds": oof.scheme, "threshold": entry.threshold, "flag_threshold": entry.flag_threshold}
             for idx, g in enumerate(obs_items):
                 if g.id in results and idx in oof.values and results[g.id].prediction is not None:
@@ -321,6 +345,9 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
         cv_paths.append(str(cv_path))
         for task in spec.tasks:
             card = art.fields[KIND_FIELD[task.kind]].card.setdefault("metrics", {})
+            if (spec.name, task.name) in pooled:  # one combiner, figures per spec (regime)
+                card.update(spec_figures(cv, task.name))
+                continue
             for key, mv in cv.metrics.items():
                 if key.startswith(f"{task.name}.") and mv.value is not None:
                     card[key] = round(float(mv.value), 4)
@@ -329,6 +356,140 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     digest = save_fusion(art, opts.output)
     return FitSummary(output=str(opts.output), content_hash=digest, fields=summary, cv_records=cv_paths,
                       seconds=round(time.monotonic() - started, 1))
+
+
+@dataclass
+class SpecSample:
+    """One spec of a fit command with its LLM-tagged sample (the run record, its folder, its
+    items by gold id) and the sample's gold items."""
+
+    spec: GoldSpec
+    data: Path
+    sample: RunRecord
+    folder: Path
+    results: dict[str, ItemResult]
+    gold: GoldSet
+
+
+def spec_figures(cv: RunRecord, task: str) -> dict[str, Any]:
+    """``{<spec>.<metric>: value, <spec>.<metric> - <baseline>: "+d [lo, hi]"}`` for ``task`` of a
+    scored cross-fitted record (``<spec>@seed<N>`` for a sample drawn with another seed than 0)."""
+    name = cv.spec if not cv.seed else f"{cv.spec}@seed{cv.seed}"
+    out: dict[str, Any] = {}
+    for key, mv in sorted(cv.metrics.items()):
+        if key.startswith(f"{task}.") and mv.value is not None:
+            out[f"{name}.{key}"] = round(float(mv.value), 4)
+    for c in cv.extras.get("baselines", {}).get("comparison", []):
+        if c["metric"].startswith(f"{task}.") and c.get("ci_low") is not None:
+            out[f"{name}.{c['metric']} - {c['baseline']}"] = f"{c['diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]"
+    return out
+
+
+def pooled_groups(items: list[GoldItem]) -> list[str]:
+    """Fold groups of a pooled multilabel fit: the spec's group field (the label) for every row,
+    whichever regime it comes from, so an item's rows from both regimes share a fold (an album
+    sits inside one label); an item without a group is keyed by its id, not by its row."""
+    return [f"g:{g.group}" if g.group is not None else f"i:{g.id}" for g in items]
+
+
+def same_release(obs: Observation) -> bool:
+    """Whether a neighbour of the item is from its album (``album_match``, tag-time evidence)."""
+    from linernotes.fusion.multilabel import ALBUM_MATCH
+
+    ids, X = candidate_rows(obs, {})
+    return bool(len(ids) and X[0, ALBUM_MATCH])
+
+
+def _release_threshold(conf: list[float], right: list[bool], same: list[bool]) -> tuple[float | None, dict[str, Any]]:
+    """One review threshold for items with a same-album neighbour and without: the higher of the
+    two sides' lowest thresholds reaching the target precision (each calibrated on its own, so
+    one level serves both; pooled, the many easy same-album items would let the other side's
+    auto-accepted answers fall well below it). A side no threshold brings there (or too small
+    to tell) is left out and said so. Returns (threshold, metrics)."""
+    metrics: dict[str, Any] = {"oof_accuracy": round(float(np.mean(right)), 4)}
+    found = []
+    for name, flag in (("same_album", True), ("new_release", False)):
+        idx = [i for i, s in enumerate(same) if s == flag]
+        t, p, c = choose_threshold([conf[i] for i in idx], [right[i] for i in idx], floor=MULTILABEL_FLOOR)
+        metrics[f"{name}.items"] = len(idx)
+        metrics[f"{name}.own_threshold"] = t
+        if t is not None:
+            found.append(t)
+    threshold = max(found) if found else None
+    for name, flag in (("", None), ("same_album.", True), ("new_release.", False)):
+        idx = [i for i, s in enumerate(same) if flag is None or s == flag]
+        acc = [i for i in idx if threshold is not None and conf[i] >= threshold]
+        metrics[f"{name}auto_accept_precision"] = round(sum(right[i] for i in acc) / len(acc), 4) if acc else None
+        metrics[f"{name}auto_accept_coverage"] = round(len(acc) / max(1, len(idx)), 4)
+    return threshold, metrics
+
+
+async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]], config: TagConfig, work: Path
+                      ) -> tuple[FieldFusion, list[tuple[OutOfFold, list[GoldItem], dict[str, Any]]]]:
+    """One multilabel combiner over several specs' samples (and their exemplar pools): rows of
+    every regime pooled, folds grouped by ``pooled_groups`` and audited by item (gold id), the
+    threshold and calibrator tuned on the pooled samples. Returns the field's entry and, per
+    part, its out-of-fold answers indexed like its own items."""
+    obs: list[Observation] = []
+    items: list[GoldItem] = []
+    spans: list[tuple[int, int]] = []
+    for part, task in parts:
+        o, g = _observations(part.spec, [x for x in part.gold.items if task.name in x.gold], part.results)
+        if len(o) < 2 * opts.folds:
+            raise SpecError(f"spec {part.spec.name}: only {len(o)} answered items carry {task.name} gold; "
+                            f"fitting needs at least {2 * opts.folds}")
+        spans.append((len(obs), len(obs) + len(o)))
+        obs += o
+        items += g
+    with_draft = sum(o.has_draft for o in obs)
+    uses_draft = with_draft >= MIN_DRAFTS
+    if not uses_draft:
+        obs = [o.without_draft() for o in obs]
+    scored, scored_ids = len(obs), {g.id for g in items}
+    pool_counts: dict[str, int] = {}
+    if not uses_draft and opts.pool != 0:
+        for part, task in parts:
+            po, pg = _exemplar_pool(opts, part.spec, task, part.data, part.gold, config,
+                                    work / part.spec.name)
+            # a pool row of an item another spec scores would train the model that scores it
+            keep = [i for i, g in enumerate(pg) if g.id not in scored_ids]
+            obs += [po[i] for i in keep]
+            items += [pg[i] for i in keep]
+            pool_counts[part.spec.name] = len(keep)
+    task = parts[0][1]
+    gold = [g.gold[task.name] for g in items]
+    most = max(config.max_genres, max(len(x) for x in gold))
+    model, oof = fit_multilabel(obs, gold, pooled_groups(items), _prior(parts[0][0].folder), most, opts.folds,
+                                opts.seed, train_only=len(obs) - scored, keys=[g.id for g in items], by_release=True)
+    model.uses_draft = uses_draft
+    right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(scored)]
+    conf = [oof.confidence[i] for i in range(scored)]
+    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:scored]])
+    names = [p.spec.name for p, _ in parts]
+    data = ", ".join(f"{p.spec.name} ({p.data.name}), sample {p.sample.limit} seed {p.sample.seed}" for p, _ in parts)
+    pool_note = "; ".join(f"{n} exemplar items of {s}" for s, n in pool_counts.items() if n)
+    card = {"data": f"one combiner over the pooled rows of {len(parts)} exemplar regimes: {data}"
+                    + (f"; plus {pool_note}, each tagged without the LLM against an index without its fold "
+                       "(evals.exemplar_pool)" if pool_note else ""),
+            "items": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
+            "folds": f"{oof.scheme}, an item's rows of every regime in one fold (pooled: {', '.join(names)})",
+            "metrics": {**metrics, **{f"pool_items.{s}": n for s, n in pool_counts.items()}},
+            "command": opts.command}
+    entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=task.taxonomy or config.genre_taxonomy,
+                        model=model, threshold=threshold, card=card,
+                        trained_on=sorted({id_digest(g.id) for g in items}))
+    per = []
+    for (part, _), (lo, hi) in zip(parts, spans, strict=True):
+        sub = OutOfFold(values={i - lo: oof.values[i] for i in range(lo, hi)},
+                        confidence={i - lo: oof.confidence[i] for i in range(lo, hi)}, scheme=oof.scheme)
+        acc = [conf[i] >= threshold for i in range(lo, hi)] if threshold is not None else [False] * (hi - lo)
+        n_acc = sum(acc)
+        extra = {"pooled_with": [n for n in names if n != part.spec.name],
+                 "spec_auto_accept_coverage": round(n_acc / max(1, hi - lo), 4),
+                 "spec_auto_accept_precision": round(sum(right[lo + j] for j, a in enumerate(acc) if a) / n_acc, 4)
+                 if n_acc else None}
+        per.append((sub, items[lo:hi], extra))
+    return entry, per
 
 
 async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,

@@ -21,6 +21,7 @@ from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Trees
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
 from linernotes.fusion.observation import Observation
 
+ALBUM_MATCH = CANDIDATE_FEATURES.index("album_match")  # item-level: the same in every candidate row
 THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
 # scikit-learn's default regularisation; not tuned to the dev split. Choosing C by inner CV
 # (one-SE rule over 0.03-1.0) was tried: it picked 0.03, which raised the album-held-out figure
@@ -50,6 +51,9 @@ class MultilabelModel(BaseModel):
     fallback_top1: bool
     max_labels: int
     calibrator: Isotonic
+    calibrator_new_release: Isotonic | None = Field(
+        None, description="the calibrator for an item with no same-album neighbour (album_match 0: a new "
+        "release, or a catalog without its album's other tracks); None: ``calibrator`` for every item")
     prior: dict[str, float]
     regularisation: float = Field(C, gt=0, description="the logistic regression's C")
     requires_exemplars: bool = Field(False, description="fitted on items that all had labeled neighbours: "
@@ -77,11 +81,22 @@ class MultilabelModel(BaseModel):
         return not self.requires_exemplars or bool(obs.evidence.get("exemplars"))
 
     def candidate_probs(self, obs: Observation) -> tuple[list[str], np.ndarray]:
+        ids, p, _ = self._probs(obs)
+        return ids, p
+
+    def _probs(self, obs: Observation) -> tuple[list[str], np.ndarray, bool]:
+        """(candidate ids, P(right) per candidate, whether a neighbour is from the item's album)."""
         ids, X = candidate_rows(obs if self.uses_draft else obs.without_draft(), self.prior)
         if not ids:
-            return [], np.zeros(0)
+            return [], np.zeros(0), False
+        same_album = bool(X[0, ALBUM_MATCH])
         X = X[:, self._columns()]
-        return ids, self.classifier.predict_proba(self.scaler.transform(X))[:, 1]
+        return ids, self.classifier.predict_proba(self.scaler.transform(X))[:, 1], same_album
+
+    def calibrate(self, score: float, same_album: bool) -> float:
+        """The calibrated P(hit) of a chosen set whose probability product is ``score``."""
+        cal = self.calibrator if same_album or self.calibrator_new_release is None else self.calibrator_new_release
+        return float(cal(np.array([score]))[0])
 
     def _columns(self) -> list[int]:
         """The feature columns this model was fitted on, by name (an artifact fitted before a
@@ -90,9 +105,9 @@ class MultilabelModel(BaseModel):
 
     def decide(self, obs: Observation) -> tuple[list[str], float, dict[str, float]]:
         """(labels, calibrated P(hit), every candidate's probability)."""
-        ids, p = self.candidate_probs(obs)
+        ids, p, same_album = self._probs(obs)
         labels, score = choose(ids, p, self.threshold, self.fallback_top1, self.max_labels)
-        conf = float(self.calibrator(np.array([score]))[0]) if labels else 0.0
+        conf = self.calibrate(score, same_album) if labels else 0.0
         return labels, conf, {i: round(float(x), 4) for i, x in zip(ids, p, strict=True)}
 
 
@@ -137,6 +152,11 @@ class Table:
         self.owner = np.asarray(owners, dtype=np.int64)
         self.y = np.asarray(targets)
         self.gold = [list(g) for g in gold]
+
+    def same_album(self, item: int) -> bool:
+        """Whether any of the item's neighbours is from its album (its rows' album_match)."""
+        rows = np.flatnonzero(self.owner == item)
+        return bool(len(rows) and self.X[rows[0], ALBUM_MATCH])
 
     def rows_of(self, items: np.ndarray) -> np.ndarray:
         return np.flatnonzero(np.isin(self.owner, items))
