@@ -193,10 +193,18 @@ def in_sample_message(overlap: dict[str, int], n: int) -> str:
             "(liner fit's cv/ records), or evaluate on items the artifact never saw")
 
 
-def in_sample_note(record: RunRecord) -> str:
-    """The report's line when the run's fusion combiners were fitted on some of its items, else ""."""
+def in_sample_note(record: RunRecord, who: str = "") -> str:
+    """The report's line when the run's fusion combiners were fitted on some of its items, else "";
+    ``who`` ("baseline", "candidate") names the run in a gate's report."""
     info = record.extras.get("fusion_in_sample")
-    return f"IN-SAMPLE: {in_sample_message(info['fields'], info['items'])}" if info else ""
+    head = f"{who} IN-SAMPLE" if who else "IN-SAMPLE"
+    return f"{head}: {in_sample_message(info['fields'], info['items'])}" if info else ""
+
+
+def gate_in_sample_notes(result: GateResult) -> list[str]:
+    """One line per gated run whose fusion combiners saw some of its items: a comparison of
+    in-sample figures says little about a fusion change (an artifact that memorised them wins)."""
+    return [n for n in (in_sample_note(result.baseline, "baseline"), in_sample_note(result.candidate, "candidate")) if n]
 
 
 def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text) -> list[str]:
@@ -219,8 +227,8 @@ def summary_markdown(record: RunRecord, plain: bool = False) -> str:
     """The eval summary as markdown (the ``--report`` file), or with ``plain`` as terminal text:
     the same lines and tables without markdown escapes, entities or heading marks."""
     t = plain_text if plain else md_text
-    lines = [_heading(3, f"{t(record.spec)}: {t(record.model)} · prompt {t(record.prompt_hash)} · "
-                         f"{len(record.items)} items", plain), ""]
+    lines = [_heading(3, f"{t(record.spec)}: {t(record.model)}{t(_fusion_of(record))} · prompt "
+                         f"{t(record.prompt_hash)} · {len(record.items)} items", plain), ""]
     if note := in_sample_note(record):
         lines += [t(note), ""]
     lines += ["| metric | value [95% CI] | n |", "|---|---|---|"]
@@ -258,8 +266,10 @@ def gate_markdown(result: GateResult, plain: bool = False) -> str:
     lines = [_heading(2, f"liner gate: {verdict}", plain), "",
              f"{t(b.spec)} · {result.n_items} items (paired, re-scored by the gate) · baseline "
              f"{t(b.prompt_hash)} ({t(b.model)}{t(_fusion_of(b))}) → candidate {t(c.prompt_hash)} "
-             f"({t(c.model)}{t(_fusion_of(c))})", "",
-             "| rule | baseline | candidate | change [95% CI] | verdict |", "|---|---|---|---|---|"]
+             f"({t(c.model)}{t(_fusion_of(c))})", ""]
+    for note in gate_in_sample_notes(result):
+        lines += [t(note), ""]
+    lines += ["| rule | baseline | candidate | change [95% CI] | verdict |", "|---|---|---|---|---|"]
     for o in result.outcomes:
         if o.delta is None:
             change = "—"
@@ -335,6 +345,7 @@ def render_html(result: GateResult) -> str:
              f"<p>{_esc(b.spec)} · {result.n_items} paired items · baseline {_esc(b.prompt_hash)} "
              f"({_esc(b.model)}{_esc(_fusion_of(b))}) → candidate {_esc(c.prompt_hash)} "
              f"({_esc(c.model)}{_esc(_fusion_of(c))})</p>",
+             *(f"<p><b>{_esc(note)}</b></p>" for note in gate_in_sample_notes(result)),
              "<h2>Rules</h2><table><tr><th>metric</th><th>baseline</th><th>candidate</th><th>change</th>"
              "<th>95% CI</th><th>verdict</th></tr>"]
     for o in result.outcomes:
@@ -381,7 +392,8 @@ def render_run_html(record: RunRecord) -> str:
     """One run on its own (``liner eval --html``): metrics, record vs baselines, risk-coverage."""
     from linernotes.evals import plots
 
-    parts = [f"<h1>liner eval: {_esc(record.spec)}</h1><p>{_esc(record.model)} · prompt {_esc(record.prompt_hash)} · "
+    parts = [f"<h1>liner eval: {_esc(record.spec)}</h1><p>{_esc(record.model)}{_esc(_fusion_of(record))} · "
+             f"prompt {_esc(record.prompt_hash)} · "
              f"{len(record.items)} items</p>"
              + (f"<p><b>{_esc(note)}</b></p>" if (note := in_sample_note(record)) else "")
              + "<h2>Metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"

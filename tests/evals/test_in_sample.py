@@ -28,3 +28,34 @@ def test_the_report_and_the_warning_say_in_sample():
     assert "IN-SAMPLE" in in_sample_note(rec) and "valence 60 of 60" in summary_markdown(rec, plain=True)
     assert "in-sample" in in_sample_message({"valence": 60}, 60)
     assert in_sample_note(RunRecord(spec="t", gold_fingerprint="f")) == ""
+
+
+# -- found by T7 (a user's read of the reports): the eval report did not name the fusion artifact,
+# and the gate's report never said that its runs were in-sample
+def _gate(baseline: RunRecord, candidate: RunRecord):
+    from linernotes.evals.gate import GateResult
+
+    return GateResult(passed=True, baseline=baseline, candidate=candidate, outcomes=[], n_items=3)
+
+
+def test_the_eval_report_names_the_fusion_artifact():
+    from linernotes.evals.report import render_run_html
+
+    rec = RunRecord(spec="t", gold_fingerprint="f", prompt_hash="p1", tool_versions={"fusion": "a7584bf6f2b96e71"})
+    for text in (summary_markdown(rec), summary_markdown(rec, plain=True), render_run_html(rec)):
+        assert "fusion a7584bf6f2b96e71" in text
+    assert "fusion" not in summary_markdown(RunRecord(spec="t", gold_fingerprint="f")).splitlines()[0]
+
+
+def test_the_gate_report_says_which_run_is_in_sample():
+    from linernotes.evals.report import gate_markdown, render_html
+
+    clean = RunRecord(spec="t", gold_fingerprint="f")
+    fitted = RunRecord(spec="t", gold_fingerprint="f",
+                       extras={"fusion_in_sample": {"items": 40, "fields": {"genres": 40}}})
+    for text in (gate_markdown(_gate(clean, fitted)), gate_markdown(_gate(clean, fitted), plain=True),
+                 render_html(_gate(clean, fitted))):
+        assert "candidate IN-SAMPLE" in text and "genres 40 of 40" in text and "baseline IN-SAMPLE" not in text
+    both = gate_markdown(_gate(fitted, fitted))
+    assert "baseline IN-SAMPLE" in both and "candidate IN-SAMPLE" in both
+    assert "IN-SAMPLE" not in gate_markdown(_gate(clean, clean))
