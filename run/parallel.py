@@ -31,6 +31,34 @@ class WorkerDied(RuntimeError):
     """A worker process exited while items were in flight."""
 
 
+# How often a worker with nothing to do checks that the run's process still exists. A run killed
+# with SIGKILL (OOM killer, kill -9) cannot stop its pool: the workers would wait on the task
+# queue forever, and the forkserver with them (each worker holds its alive pipe), ~0.4 GB each.
+PARENT_CHECK_S = 1.0
+
+
+def _parent_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process we may not signal: it exists
+        return True
+    return True
+
+
+def _next_task(tasks: Any) -> Any:
+    """The next message from the run, waiting as long as the run's process exists; when it is
+    gone the worker exits at once (nobody reads its results; a resume redoes its items)."""
+    parent = mp.parent_process()
+    while True:
+        try:
+            return tasks.get(timeout=PARENT_CHECK_S)
+        except queue.Empty:
+            if parent is not None and not _parent_alive(parent.pid):
+                os._exit(0)
+
+
 def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
     """Worker main: take (id, rows) from ``tasks`` (a batch: ``run.batching``), enrich batches
     concurrently, put (id, records) on ``results``.
@@ -61,7 +89,7 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
 
     def feed() -> None:
         while True:
-            item = tasks.get()
+            item = _next_task(tasks)
             if item is None:
                 loop.call_soon_threadsafe(done.set)
                 loop.call_soon_threadsafe(loop.stop)
