@@ -11,20 +11,17 @@ skips fuse: triage's evidence-only decisions are the record's.
 
 Items go through the graph in batches (micro-batching; the runner forms them from its in-flight
 window, one item at concurrency 1). The LangGraph state is the batch: one ``Slot`` per item,
-holding that item's own state (``GraphState``, as before) and the node it goes to next. Each
-step runs the nodes above for the items whose path reaches it, and each item's path is decided
-per item by the edges above (``after_triage``, ``after_verify``); the batch moves to the next
-step once every item in it has done this one. Why: LangGraph's per-invoke and per-step
-machinery (tasks, channels, callbacks: ~3 ms of CPU per item at 16 items in flight, more than
-the tools) is paid once per batch instead of once per item.
-
-The steps (the same three as one item had, so a batch of one costs what an item did):
-``evidence`` (gather, tools, triage), ``ask`` (extract, verify; repeated while an item re-asks)
-and ``record`` (fuse, route; an item triage decided takes ``route`` alone), then ``signals``
-when the run declares some. Items in a step run concurrently (``asyncio.gather``: LLM calls,
-audio decoding and exemplar search overlap as they did across items); an item whose node raises
-is set aside with its exception (``Slot.exception``: the runner makes it the item's error
-record, as for an item alone) and the others go on.
+holding that item's own state (``GraphState``, as before) and the node it goes to next. Two
+steps: ``evidence`` runs gather, tools and triage for every item of the batch, then ``finish``
+runs the rest of each item's path as its own chain, all concurrently: extract and verify (again
+while verify asks), fuse and route (route alone for an item triage decided), then the declared
+signals when the run has some. Each item's path is decided per item by the edges above
+(``after_triage``, ``after_verify``), and an item's record is handed back as soon as its path
+ends (``Slot.done``), so a finished item never waits for a slower call in its batch. Why
+batches: LangGraph's per-invoke and per-step machinery (tasks, channels, callbacks: ~3 ms of CPU
+per item at 16 items in flight, more than the tools) is paid once per batch instead of once per
+item. An item whose node raises is set aside with its exception (``Slot.exception``: the runner
+makes it the item's error record, as for an item alone) and the others go on.
 """
 
 from __future__ import annotations
@@ -92,12 +89,15 @@ def after_ask(state: GraphState, rt: AgentRuntime) -> str:
 # -- the batch -----------------------------------------------------------------------------------
 @dataclass
 class Slot:
-    """One item of a batch: its state, the step it goes to next (END: done), and the exception
-    its node raised, if one did (the item stops there; the runner makes its error record)."""
+    """One item of a batch: its state, the step it goes to next (END: done), the exception its
+    node raised, if one did (the item stops there; the runner makes its error record), and who to
+    tell once its path has ended (``done``, with its position in the batch)."""
 
     state: GraphState
     next: str = "evidence"
     exception: Exception | None = None
+    index: int = 0
+    done: Callable[[int, Slot], None] | None = None
 
 
 class BatchState(TypedDict):
@@ -111,57 +111,52 @@ async def _step(slot: Slot, node: Callable[..., Awaitable[GraphState]], rt: Agen
         slot.exception, slot.next = e, END
 
 
-async def _run(slots: list[Slot], nodes: dict[str, Callable[..., Awaitable[GraphState]]], rt: AgentRuntime,
-               edge: Callable[[Slot], str]) -> None:
-    """Run each slot's node (``nodes[slot.next]``) concurrently, then its edge; slots whose next
-    step is not in ``nodes`` wait for a later step."""
-    todo = [s for s in slots if s.next in nodes]
-    await asyncio.gather(*(_step(s, nodes[s.next], rt) for s in todo))
-    for s in todo:
-        if s.exception is None:
-            s.next = edge(s)
-
-
 def build_graph(rt: AgentRuntime) -> Graph:
     """Compile the batch graph with the run's shared runtime bound into every step."""
-    declared = bool(rt.config.signals)  # declared signals: one more step; without them the graph is what it was
-    last = "signals" if declared else END
-
-    async def evidence_step(batch: BatchState) -> BatchState:
-        await _run(batch["items"], {"evidence": evidence}, rt, lambda s: after_evidence(s.state, rt))
-        return batch
-
-    async def ask_step(batch: BatchState) -> BatchState:
-        await _run(batch["items"], {"ask": ask}, rt, lambda s: after_ask(s.state, rt))
-        return batch
-
-    async def record_step(batch: BatchState) -> BatchState:
-        await _run(batch["items"], {"record": record, "route": route_only}, rt, lambda s: last)
-        return batch
-
-    def onward(batch: BatchState) -> str:
-        """Batch edge: ``ask`` while any item still has a call to make, then ``record``."""
-        return "ask" if any(s.next == "ask" for s in batch["items"]) else "record"
-
-    g = StateGraph(BatchState)
-    g.add_node("evidence", evidence_step)
-    g.add_node("ask", ask_step)
-    g.add_node("record", record_step)
-    g.add_edge(START, "evidence")
-    g.add_conditional_edges("evidence", onward, {"ask": "ask", "record": "record"})
-    g.add_conditional_edges("ask", onward, {"ask": "ask", "record": "record"})
+    declared = bool(rt.config.signals)  # declared signals: one more node; without them the path is what it was
     if declared:
         from linernotes.agents.nodes.signals import declared_signals
 
-        async def signals_step(batch: BatchState) -> BatchState:
-            await _run(batch["items"], {"signals": declared_signals}, rt, lambda s: END)
-            return batch
+    async def evidence_step(batch: BatchState) -> BatchState:
+        """gather, tools and triage for every item, then each item's edge (ask or route)."""
+        slots = batch["items"]
+        await asyncio.gather(*(_step(s, evidence, rt) for s in slots))
+        for s in slots:
+            if s.exception is None:
+                s.next = after_evidence(s.state, rt)
+        return batch
 
-        g.add_node("signals", signals_step)
-        g.add_edge("record", "signals")
-        g.add_edge("signals", END)
-    else:
-        g.add_edge("record", END)
+    async def rest(slot: Slot) -> None:
+        """The rest of one item's path, as its edges decide: ask (again while verify finds
+        problems and attempts are left), then record (or route alone), then the declared
+        signals; its ``done`` hears of it at once (a finished item never waits for a slower
+        call of its batch)."""
+        while slot.next == "ask":
+            await _step(slot, ask, rt)
+            if slot.exception is None:
+                slot.next = after_ask(slot.state, rt)
+        if slot.next in ("record", "route"):
+            await _step(slot, record if slot.next == "record" else route_only, rt)
+            if slot.exception is None:
+                slot.next = "signals" if declared else END
+        if slot.next == "signals":
+            await _step(slot, declared_signals, rt)
+            if slot.exception is None:
+                slot.next = END
+        if slot.done is not None:
+            slot.done(slot.index, slot)
+
+    async def finish_step(batch: BatchState) -> BatchState:
+        """Every item's rest concurrently (LLM calls, records, signals)."""
+        await asyncio.gather(*(rest(s) for s in batch["items"]))
+        return batch
+
+    g = StateGraph(BatchState)
+    g.add_node("evidence", evidence_step)
+    g.add_node("finish", finish_step)
+    g.add_edge(START, "evidence")
+    g.add_edge("evidence", "finish")
+    g.add_edge("finish", END)
     return Graph(g.compile())
 
 
@@ -172,9 +167,10 @@ class Graph:
 
     compiled: Any
 
-    async def run(self, states: list[GraphState]) -> list[Slot]:
-        """Each item's final state (``Slot.state``, updated in place) or the exception it raised."""
-        slots = [Slot(state=s) for s in states]
+    async def run(self, states: list[GraphState], on_done: Callable[[int, Slot], None] | None = None) -> list[Slot]:
+        """Each item's final state (``Slot.state``, updated in place) or the exception it raised;
+        ``on_done(position, slot)`` as each item's path ends, before the batch's does."""
+        slots = [Slot(state=s, index=i, done=on_done) for i, s in enumerate(states)]
         if slots:
             await self.compiled.ainvoke({"items": slots})
         return slots

@@ -1,10 +1,11 @@
 """Micro-batches for the graph: rows handed to ``Batcher.enrich`` one at a time go to the
-enricher's ``enrich_many`` together (``agents.graph``: one graph pass per batch).
+enricher's ``enrich_many`` together (``agents.graph``: one graph pass per batch), and each row's
+record comes back as soon as its own item is done.
 
-The runner decides when a batch leaves (``flush``): when its in-flight window is full or its
-input has ended, so a batch is whatever entered the window since the last flush, and no row ever
-waits for rows that are not coming (at concurrency 1 every batch is one row, sent at once). A
-batch also leaves as soon as it holds ``MAX_BATCH`` rows.
+When a batch leaves: as soon as ``batch_size(C)`` rows wait; when the input ends (``flush``); and
+when the runner's in-flight window is full (``window_full``): at once if no other batch is in
+flight (nothing else could free a slot: at concurrency 1 every batch is one row, sent at once),
+else after ``MAX_WAIT_S``, so the rows that the batches in flight are about to free join it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from linernotes.store.catalog import Row
 
 # The graph's fixed costs are paid once per batch: CPU per item, one process, --llm always, HTTP
 # transport, 0 ms stub (scratch harness, 2026-11-30, load 1-2, 384 items, 3 pairs each):
-# one item per graph pass 7.1-9.1 ms; batches of 8: 5.3-5.7; 16: 4.3-5.5; 32: 4.1-4.5. A batch
-# moves on when its slowest item has, so a bigger batch holds more finished items behind a slow
-# call: 16 takes most of the gain.
+# one item per graph pass 7.1-9.1 ms; batches of 8: 5.3-5.7; 16: 4.3-5.5; 32: 4.1-4.5: 16 takes
+# most of the gain, and a bigger batch makes its first call wait for more items' tools.
 MAX_BATCH = 16
 # Against the 200 ms stub, one process, C = 32, 640 items (load 2.6-3.4, one run each): batches
 # of 1 / 4 / 8 / 16 gave 0.51 / 0.65 / 0.68 / 0.62 of C/L at 10.2 / 7.4 / 6.2 / 5.8 ms of CPU per
@@ -35,9 +35,16 @@ def batch_size(concurrency: int) -> int:
     return max(1, min(MAX_BATCH, concurrency // BATCHES_IN_FLIGHT))
 
 
+# a row waits at most this long for others, and only while other batches are in flight (the
+# process is busy with them): the records of a batch come back over ~2 ms of CPU each
+MAX_WAIT_S = 0.02
+
+
 class Batcher:
-    """``await batcher.enrich(row)`` -> that row's record; rows wait until ``flush()`` (or until
-    ``max_batch`` of them wait). An enricher without ``enrich_many`` gets each row alone."""
+    """``await batcher.enrich(row)`` -> that row's record, as soon as its item is done; rows wait
+    until ``max_batch`` of them wait, ``window_full()`` or ``flush()``. The enricher's
+    ``enrich_many(rows, on_record=...)`` reports each record as it is done; an enricher without
+    ``enrich_many`` gets each row alone."""
 
     def __init__(self, enricher: Any, max_batch: int = MAX_BATCH):
         self.enricher = enricher
@@ -45,6 +52,8 @@ class Batcher:
         self._waiting: list[tuple[Row, asyncio.Future[OutputRecord]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._many = getattr(enricher, "enrich_many", None)
+        self._in_flight = 0  # rows sent whose record has not come back
+        self._timer: asyncio.TimerHandle | None = None
 
     async def enrich(self, row: Row) -> OutputRecord:
         if self._many is None:
@@ -55,29 +64,57 @@ class Batcher:
             self.flush()
         return await fut
 
+    def window_full(self) -> None:
+        """The runner can take no more rows until one comes back: send the waiting rows now if
+        no other batch is in flight, else within ``MAX_WAIT_S``."""
+        if not self._waiting:
+            return
+        if not self._in_flight:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(MAX_WAIT_S, self.flush)
+
     def flush(self) -> None:
         """Send the waiting rows as batches of at most ``max_batch``."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         while self._waiting:
             batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            self._in_flight += len(batch)
             task = asyncio.ensure_future(self._run(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     def cancel(self) -> None:
         """Stop the batches in flight (the run is failing or interrupted)."""
+        if self._timer is not None:
+            self._timer.cancel()
         for task in list(self._tasks):
             task.cancel()
 
     async def _run(self, batch: list[tuple[Row, asyncio.Future[OutputRecord]]]) -> None:
+        futures = [fut for _, fut in batch]
+        sent = [False] * len(batch)
+
+        def deliver(i: int, rec: OutputRecord) -> None:
+            if not sent[i]:
+                sent[i] = True
+                self._in_flight -= 1
+                if not futures[i].done():
+                    futures[i].set_result(rec)
+
         try:
-            records = await self._many([row for row, _ in batch])
+            records = await self._many([row for row, _ in batch], on_record=deliver)
         except BaseException as e:  # noqa: BLE001 (a whole-batch failure, e.g. a worker died: every row hears it)
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(e)
+            for i, fut in enumerate(futures):
+                if not sent[i]:
+                    sent[i] = True
+                    self._in_flight -= 1
+                    if not fut.done():
+                        fut.set_exception(e)
             if not isinstance(e, Exception):
                 raise
             return
-        for (_, fut), rec in zip(batch, records, strict=True):
-            if not fut.done():
-                fut.set_result(rec)
+        for i, rec in enumerate(records):
+            deliver(i, rec)

@@ -18,6 +18,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from linernotes.config import TagConfig
@@ -61,7 +62,7 @@ def _next_task(tasks: Any) -> Any:
 
 def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
     """Worker main: take (id, rows) from ``tasks`` (a batch: ``run.batching``), enrich batches
-    concurrently, put (id, records) on ``results``.
+    concurrently, put (id, position, record) on ``results`` as each item is done.
     Ctrl-C reaches the whole process group: a worker then exits quietly (the parent reports the
     interruption once and the run resumes), not with a traceback per worker."""
     try:
@@ -81,11 +82,12 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     # load 5.3; benchmarks/README.md). Only here, in a process that does nothing else
     gc.collect()
     gc.freeze()
-    results.put(("ready", None))
+    results.put(("ready", None, None))
     done = threading.Event()
 
     async def one(task_id: int, rows: list[Row]) -> None:
-        results.put((task_id, await enricher.enrich_many(rows)))
+        # each record goes back as soon as its item is done, not with its batch's slowest
+        await enricher.enrich_many(rows, on_record=lambda i, rec: results.put((task_id, i, rec)))
 
     def feed() -> None:
         while True:
@@ -121,6 +123,16 @@ def _context() -> Any:
         return mp.get_context("spawn")
 
 
+@dataclass
+class _Batch:
+    """A batch sent to the workers: its records so far, how many are still to come."""
+
+    future: asyncio.Future[list[OutputRecord]]
+    records: list[Any]
+    left: int
+    on_record: Callable[[int, OutputRecord], None] | None
+
+
 class WorkerPool:
     """An Enricher-shaped handle on N processes: ``await pool.enrich_many(rows)``; ``runtime`` is built
     in the parent too, for the manifest (model label, prompt hash, tool versions, cache)."""
@@ -133,7 +145,7 @@ class WorkerPool:
         self._tasks: Any = None
         self._results: Any = None
         self._procs: list[Any] = []
-        self._futures: dict[int, asyncio.Future[OutputRecord]] = {}
+        self._futures: dict[int, _Batch] = {}
         self._ids = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reader: threading.Thread | None = None
@@ -163,7 +175,7 @@ class WorkerPool:
         ready = 0
         while ready < self.workers:
             try:
-                tag, _ = self._results.get(timeout=1.0)
+                tag, _, _ = self._results.get(timeout=1.0)
             except queue.Empty:
                 if any(not p.is_alive() for p in self._procs):
                     raise WorkerDied("a worker process exited during setup") from None
@@ -173,7 +185,7 @@ class WorkerPool:
     def _read_results(self) -> None:
         while True:
             try:
-                task_id, rec = self._results.get(timeout=0.5)
+                task_id, i, rec = self._results.get(timeout=0.5)
             except queue.Empty:
                 if self._closing:
                     return
@@ -181,28 +193,39 @@ class WorkerPool:
                     self._loop.call_soon_threadsafe(self._fail_all)
                     return
                 continue
-            self._loop.call_soon_threadsafe(self._resolve, task_id, rec)
+            self._loop.call_soon_threadsafe(self._resolve, task_id, i, rec)
 
-    def _resolve(self, task_id: int, recs: list[OutputRecord]) -> None:
-        fut = self._futures.pop(task_id, None)
-        if fut is not None and not fut.done():
-            fut.set_result(recs)
+    def _resolve(self, task_id: int, i: int, rec: OutputRecord) -> None:
+        batch = self._futures.get(task_id)
+        if batch is None:
+            return
+        batch.records[i] = rec
+        batch.left -= 1
+        if batch.on_record is not None:
+            batch.on_record(i, rec)
+        if batch.left == 0:
+            del self._futures[task_id]
+            if not batch.future.done():
+                batch.future.set_result(batch.records)
 
     def _fail_all(self) -> None:
-        for fut in self._futures.values():
-            if not fut.done():
-                fut.set_exception(WorkerDied("a worker process died; rerun the same command to resume"))
+        for batch in self._futures.values():
+            if not batch.future.done():
+                batch.future.set_exception(WorkerDied("a worker process died; rerun the same command to resume"))
         self._futures.clear()
 
     async def enrich(self, row: Row) -> OutputRecord:
         return (await self.enrich_many([row]))[0]
 
-    async def enrich_many(self, rows: list[Row]) -> list[OutputRecord]:
+    async def enrich_many(self, rows: list[Row],
+                          on_record: Callable[[int, OutputRecord], None] | None = None) -> list[OutputRecord]:
         """The rows' records, in order: the batch goes to one worker as one message (one graph
-        pass there, one pickle each way)."""
+        pass there); ``on_record(position, record)`` as each comes back."""
+        if not rows:
+            return []
         task_id = next(self._ids)
         fut = self._loop.create_future()
-        self._futures[task_id] = fut
+        self._futures[task_id] = _Batch(fut, [None] * len(rows), len(rows), on_record)
         self._tasks.put((task_id, rows))
         return await fut
 

@@ -143,13 +143,24 @@ class Enricher:
         """One row's record (a batch of one)."""
         return (await self.enrich_many([row]))[0]
 
-    async def enrich_many(self, rows: list[Row]) -> list[OutputRecord]:
+    async def enrich_many(self, rows: list[Row],
+                          on_record: Callable[[int, OutputRecord], None] | None = None) -> list[OutputRecord]:
         """The rows' records, in order, from one pass of the graph over all of them
-        (``agents.graph``: micro-batching). An item that fails gets the error record it would
-        get alone; the others are unaffected."""
-        items = [row for row in rows if row.item is not None]
-        slots = iter(await self.graph.run([{"item": row.item} for row in items]))
-        return [self._record(row, next(slots) if row.item is not None else None) for row in rows]
+        (``agents.graph``: micro-batching); ``on_record(position, record)`` as each is done. An
+        item that fails gets the error record it would get alone; the others are unaffected."""
+        out: list[Any] = [None] * len(rows)
+
+        def done(i: int, slot: Any) -> None:
+            out[i] = self._record(rows[i], slot)
+            if on_record is not None:
+                on_record(i, out[i])
+
+        for i, row in enumerate(rows):
+            if row.item is None:
+                done(i, None)
+        where = [i for i, row in enumerate(rows) if row.item is not None]
+        await self.graph.run([{"item": rows[i].item} for i in where], lambda k, slot: done(where[k], slot))
+        return out
 
     def _record(self, row: Row, slot: Any) -> OutputRecord:
         if row.item is None:
@@ -242,8 +253,8 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
             if row.item is None:
                 emit(error_record(row.raw_id, row.error))
                 continue
-            if sem.locked():  # the window is full: what entered it since the last flush goes as one batch
-                batcher.flush()
+            if sem.locked():  # the window is full: what entered it since the last batch goes soon
+                batcher.window_full()
             await sem.acquire()
             if failure:
                 sem.release()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,9 +96,9 @@ def test_batches_come_from_the_window_and_concurrency_one_sends_one_row(tmp_path
         sizes: dict[int, list[int]] = {}
         real = enricher.enrich_many
 
-        async def observed(rows: list) -> list[OutputRecord]:  # a spy on the real method: sizes only
+        async def observed(rows: list, on_record=None) -> list[OutputRecord]:  # a spy on the real method: sizes only
             sizes.setdefault(concurrency, []).append(len(rows))
-            return await real(rows)
+            return await real(rows, on_record=on_record)
 
         monkeypatch.setattr(enricher, "enrich_many", observed)
         for concurrency in (1, 9, 64):
@@ -105,9 +106,46 @@ def test_batches_come_from_the_window_and_concurrency_one_sends_one_row(tmp_path
                                                       concurrency=concurrency), enricher=enricher))
             assert s.ok == 30
     assert sizes[1] == [1] * 30  # no row waits for another at concurrency 1
-    # 9 in flight: batches of at most batch_size(9) = 2; a full window sends what it holds (a 1)
-    assert sum(sizes[9]) == 30 and max(sizes[9]) == batch_size(9) == 2 and 1 in sizes[9]
+    # 9 in flight: batches of at most batch_size(9) = 2
+    assert sum(sizes[9]) == 30 and max(sizes[9]) == batch_size(9) == 2
     assert sizes[64] == [16, 14]  # the input ends: the rest goes at once
     one, other = ([comparable(OutputRecord.model_validate_json(x))
                    for x in (tmp_path / f"c{c}.jsonl").read_text().splitlines()] for c in (1, 9))
     assert sorted(other, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
+
+
+def test_a_slow_call_does_not_hold_back_the_rest_of_its_batch(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+    lines = []
+    for i, row in enumerate(synthetic_rows(8)):
+        if i == 0:
+            row["title"] += " SLOWCALL"
+        lines.append(json.dumps(row))
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text("\n".join(lines) + "\n")
+
+    async def slow(body: dict) -> None:  # the endpoint takes 3 s for one item, answers the others at once
+        if "SLOWCALL" in json.dumps(body):
+            await asyncio.sleep(3)
+
+    done: dict[str, float] = {}
+    with StubServer(intercept=slow) as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
+                        llm_mode="always")
+        enricher = Enricher(cfg)
+        sizes: list[int] = []
+        real = enricher.enrich_many
+
+        async def observed(rows: list, on_record=None) -> list[OutputRecord]:  # a spy on the real method: sizes only
+            sizes.append(len(rows))
+            return await real(rows, on_record=on_record)
+
+        monkeypatch.setattr(enricher, "enrich_many", observed)
+        start = time.monotonic()
+        s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "o.jsonl", concurrency=64),
+                                  enricher=enricher, on_record=lambda rec, _: done.setdefault(rec.id, time.monotonic() - start)))
+    assert s.ok == 8 and sizes == [8]  # one batch
+    slow_id = "syn-0000000"
+    assert done[slow_id] >= 3
+    assert max(t for k, t in done.items() if k != slow_id) < done[slow_id] - 2  # the others did not wait for it
