@@ -16,7 +16,9 @@ must be:
 Nothing is taken on the candidate's word: the gate re-scores BOTH runs itself from the
 baseline's gold, sample and task list (the baseline comes from the protected branch), using only
 the candidate's predictions; point values, intervals, per-item scores, failures and plots all
-come from that one re-scoring, never from the ``metrics``/``tasks``/``extras`` a record stores.
+come from that one re-scoring, never from the ``metrics``/``tasks``/``extras`` a record stores
+(one exception, never in a verdict: a run's statement that it is in-sample for its fusion
+combiners, shown as a caution line).
 Records whose spec (name or digest), seed, limit, exemplar set, sample ids, inputs or gold
 rows differ (the gate fingerprints the rows itself) are incomparable: exit 2 with one line.
 """
@@ -318,6 +320,23 @@ def _point(stats: dict[str, Any], name: str) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
+class _InSample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: int = Field(ge=0)
+    fields: dict[str, int] = Field(max_length=32)
+
+
+def in_sample_claim(record: RunRecord) -> dict[str, Any]:
+    """The one stored extra the gate carries over: the run's own statement that its fusion
+    combiners were fitted on some of its items (``liner eval``'s in-sample warning). It only
+    adds a caution line to the report, never enters a verdict; a malformed one is dropped."""
+    info = record.extras.get("fusion_in_sample")
+    try:
+        return {"fusion_in_sample": _InSample.model_validate(info).model_dump()} if info else {}
+    except ValidationError:
+        return {}
+
+
 def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int
                  ) -> tuple[tuple[RunRecord, Scored], tuple[RunRecord, Scored]]:
     """Both records re-scored from the baseline's rows and tasks at the baseline's review
@@ -325,9 +344,10 @@ def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int
     b_items, c_items = align(base, cand)
     clean = {"metrics": {}, "extras": {}, "failures": {}, "repeat_spread": {}, "tasks": base.tasks}
     threshold = base.config.get("review_threshold", 0.5)
-    b_rec = base.model_copy(update={**clean, "items": b_items})
+    b_rec = base.model_copy(update={**clean, "items": b_items, "extras": in_sample_claim(base)})
     c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None, "data_path": base.data_path,
-                                    "config": {**cand.config, "review_threshold": threshold}})
+                                    "config": {**cand.config, "review_threshold": threshold},
+                                    "extras": in_sample_claim(cand)})
     return score_with_stats(b_rec, seed, resamples), score_with_stats(c_rec, seed, resamples)
 
 

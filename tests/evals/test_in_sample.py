@@ -59,3 +59,26 @@ def test_the_gate_report_says_which_run_is_in_sample():
     both = gate_markdown(_gate(fitted, fitted))
     assert "baseline IN-SAMPLE" in both and "candidate IN-SAMPLE" in both
     assert "IN-SAMPLE" not in gate_markdown(_gate(clean, clean))
+
+
+def test_liner_gate_carries_the_runs_in_sample_statement_and_drops_a_malformed_one(tmp_path):
+    from linernotes.evals.gate import load_rules, run_gate
+    from linernotes.evals.report import gate_markdown
+    from linernotes.evals.scoring import score_record
+    from linernotes.evals.synthetic import synthetic_record
+
+    base = score_record(synthetic_record(30, seed=1), resamples=50)
+    base.save(tmp_path / "base.json")
+    fitted = base.model_copy(deep=True)
+    fitted.extras["fusion_in_sample"] = {"items": 30, "fields": {"genres": 30}}
+    fitted.save(tmp_path / "fitted.json")
+    hostile = base.model_copy(deep=True)
+    hostile.extras["fusion_in_sample"] = {"items": "x" * 10, "fields": [1, 2]}
+    hostile.save(tmp_path / "hostile.json")
+    rules = load_rules()
+    res = run_gate(tmp_path / "base.json", tmp_path / "fitted.json", rules, resamples=50)
+    md = gate_markdown(res)
+    assert "candidate IN-SAMPLE" in md and "genres 30 of 30" in md and "baseline IN-SAMPLE" not in md
+    assert res.candidate.metrics  # re-scored: the carried statement did not bring stored figures along
+    assert "IN-SAMPLE" not in gate_markdown(run_gate(tmp_path / "base.json", tmp_path / "hostile.json", rules,
+                                                     resamples=50))
