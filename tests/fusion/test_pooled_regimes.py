@@ -80,9 +80,15 @@ def test_a_training_only_row_of_a_scored_item_fails_the_audit():
                        Audit(), train_only=1, keys=keys[:n] + [keys[n]])
 
 
-def test_pooled_groups_key_an_item_by_its_group_or_its_id():
-    items = [GoldItem(id="a", group="L1", inputs={}, gold={}), GoldItem(id="b", group=None, inputs={}, gold={})]
-    assert pooled_groups(items + items) == ["g:L1", "i:b", "g:L1", "i:b"]
+def test_pooled_groups_key_an_item_by_its_album_or_its_id():
+    from linernotes.evals.spec import load_spec
+
+    items = [GoldItem(id="a", group="L1", inputs={"album": "Mantra"}, gold={}),
+             GoldItem(id="b", group="L1", inputs={}, gold={}), GoldItem(id="c", group=None, inputs={}, gold={})]
+    specs = [load_spec("bandcamp-genres"), load_spec("bandcamp-genres-album")]
+    assert pooled_groups(specs, items + items) == ["g:mantra", "i:b", "i:c"] * 2
+    # no spec holds a field out: the group field
+    assert pooled_groups(specs[:1], items) == ["g:L1", "g:L1", "i:c"]
 
 
 # -- liner fit over both regimes -> liner tag ------------------------------------------------------
