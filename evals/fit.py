@@ -466,7 +466,8 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
         spans.append((len(obs), len(obs) + len(o)))
         obs += o
         items += g
-    with_draft = sum(o.has_draft for o in obs)
+    # drafted items, not rows: an item tagged in both regimes is one draft's worth of evidence
+    with_draft = len({g.id for g, o in zip(items, obs, strict=True) if o.has_draft})
     uses_draft = with_draft >= MIN_DRAFTS
     if not uses_draft:
         obs = [o.without_draft() for o in obs]
