@@ -165,6 +165,7 @@ def tag(
     from linernotes.config import TagConfig
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.llm.errors import LLMError
     from linernotes.run.runner import RunOptions
     from linernotes.store.catalog import CatalogError, parse_mapping
     from linernotes.store.records import OutputError
@@ -213,7 +214,7 @@ def tag(
                     typer.echo(f"liner: --workers {workers} ({choice.reason}); --workers N to choose", err=True)
             with progress_reporter(progress, total, progress_every) as bar:
                 summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
-    except (CatalogError, OutputError, EmbeddedModelError, OSError, ValueError) as e:
+    except (CatalogError, OutputError, EmbeddedModelError, LLMError, OSError, ValueError) as e:
         _fail(_error_line(e))
     print_summary(summary, output)
     raise typer.Exit(summary.exit_code)

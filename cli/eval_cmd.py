@@ -59,6 +59,7 @@ def eval_cmd(
     from linernotes.evals.spec import SpecError
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.llm.errors import LLMError
     from linernotes.store.catalog import CatalogError
     from linernotes.store.records import OutputError
 
@@ -75,7 +76,7 @@ def eval_cmd(
         with Progress(enabled=progress and sys.stderr.isatty()) as bar:
             record = asyncio.run(evaluate(opts, config, on_record=bar.update))
         record.save(output)
-    except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+    except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     typer.echo(summary_markdown(record, plain=True))  # the terminal gets text; the .md report markdown
     try:

@@ -85,6 +85,7 @@ def fit(
     from linernotes.evals.spec import SpecError
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
+    from linernotes.llm.errors import LLMError
     from linernotes.store.catalog import CatalogError
     from linernotes.store.records import OutputError
 
@@ -99,7 +100,7 @@ def fit(
                           resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,
                                                                 folds, model))
         summary = asyncio.run(run_fit(opts, config))
-    except (SpecError, CatalogError, OutputError, EmbeddedModelError, FileNotFoundError, ValueError) as e:
+    except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"fusion {summary.content_hash} -> {summary.output} ({summary.seconds:.0f} s)")

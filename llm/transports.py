@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from linernotes.llm.config import EMBEDDED
 from linernotes.llm.errors import LLMError
 
 if TYPE_CHECKING:
@@ -174,6 +175,16 @@ def select(config: LLMConfig, gguf: Path | None) -> Transport:
     if config.transport != "litellm" and http_applies(config):
         return HTTPTransport(config.model, config.api_base or "")
     return LiteLLMTransport(config.model, config.api_base, None, config.mode)
+
+
+def preflight(config: LLMConfig) -> None:
+    """Fail before the first item where every call of a run would fail the same way without a
+    request being sent: the HTTP transport's missing API key (raises LLMError ``config``, the
+    message ``HTTPTransport.ready`` gives per call). Cheap on purpose: no LiteLLM import, no
+    server started; a local GGUF and the LiteLLM transport are checked at their first call."""
+    local = config.model in (EMBEDDED, "local") or config.model.startswith("local:")
+    if not local and config.transport != "litellm" and http_applies(config):
+        HTTPTransport(config.model, config.api_base or "").ready()
 
 
 def http_applies(config: LLMConfig) -> bool:

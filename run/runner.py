@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
+from linernotes.llm.transports import preflight
 from linernotes.run.batching import Batcher, batch_size
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
@@ -192,6 +193,9 @@ async def run_batch(
     only schedules. A caller-built ``enricher`` should be built from the prepared run's ``config``
     (``run_parallel`` passes both), else it runs as built."""
     rows = read_catalog(opts.input, opts.mapping, opts.drop, opts.keep_extra)  # validates the file first
+    if config.llm_mode != "never":
+        # a missing API key fails every call alike: one clear error (exit 2), not one error record per item
+        preflight(config.llm)
     with OutputLock(opts.output):
         return await _run_locked(prepared or prepare_run(config, opts), rows, enricher, on_record)
 
