@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
 from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
+from linernotes.evals.metrics.calibration import plugin_ece
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
@@ -59,6 +60,7 @@ from linernotes.fusion.artifact import (
 from linernotes.fusion.decide import Decision, answer_threshold
 from linernotes.fusion.features import candidate_rows
 from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
+from linernotes.fusion.multilabel import precise
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
 from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task kind -> the field it fits
@@ -245,7 +247,7 @@ def _clause_for(task: TaskSpec) -> dict[str, str]:
 
 def _correct(kind: str, value: Any, gold: Any, task: TaskSpec) -> bool:
     if kind == "multilabel":  # as evals.scoring.CORRECTNESS: non-empty, every label in gold
-        return bool(value) and set(value) <= set(gold or [])
+        return precise(value, gold)
     if kind == "valence":
         return abs(float(value) - float(gold)) <= task.tolerance
     return value == gold
@@ -582,9 +584,9 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         if task.kind == "policy" and neg_obs:
             # the spec's items are all unsafe: calibration over the unsafe items and the clean
             # ones together, as a catalog mixes them, is reported next to it
-            extra["ece_with_negatives"] = round(_ece(conf, right), 4)
+            extra["ece_with_negatives"] = round(plugin_ece(conf, right), 4)
         elif task.kind == "valence":  # the sample's 300 items are a noisy look at the pool's calibration
-            extra["ece_all_items"] = round(_ece(conf, right), 4)
+            extra["ece_all_items"] = round(plugin_ece(conf, right), 4)
         vocab = config.policy_pack if task.kind == "policy" else ""
     model.uses_draft = uses_draft
     flag_threshold = None
@@ -637,14 +639,6 @@ def _answer_thresholds(conf: list[float], right: list[bool], flagged: list[bool]
         metrics[f"{k}_auto_accept_precision"] = round(p, 4) if p == p else None
         metrics[f"{k}_auto_accept_coverage"] = round(c, 4)
     return none_t, flag_t, metrics
-
-
-def _ece(conf: list[float], right: list[bool]) -> float:
-    """Expected calibration error over every fitted item (the eval's 10 equal-width bins)."""
-    from linernotes.evals.metrics.calibration import reliability_bins
-
-    bins = reliability_bins(np.asarray(conf, dtype=np.float64), np.asarray(right, dtype=np.float64))
-    return sum(b["count"] * abs(b["confidence"] - b["accuracy"]) for b in bins) / max(1, len(conf))
 
 
 def pack_clauses(config: TagConfig) -> list[str]:

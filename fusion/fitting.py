@@ -117,8 +117,7 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
             labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
             if labels:
                 scores.append(s)
-                # right = every chosen label is in gold (evals.scoring.CORRECTNESS "precise")
-                hits.append(float(set(labels) <= set(table.gold[i])))
+                hits.append(float(ml.precise(labels, table.gold[i])))
                 same.append(table.same_album(int(i)))
         x, y, m = np.array(scores), np.array(hits), np.array(same, dtype=bool)
         pooled = Isotonic.fit(x, y) if scores else Isotonic()

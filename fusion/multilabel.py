@@ -126,6 +126,14 @@ def choose(ids: Sequence[str], p: np.ndarray, threshold: float, fallback: bool, 
     return [ids[i] for i in chosen], float(np.prod(p[chosen]))
 
 
+def precise(chosen: Sequence[str], gold: Sequence[str] | None) -> bool:
+    """A multilabel field is right as a reviewer would accept it: at least one label chosen and
+    none of them outside gold (a missing genre is a recall loss; a wrong one is a tag a listener
+    sees). The one rule behind the calibrated genres confidence, ``liner fit``'s figures and
+    ``evals.scoring.CORRECTNESS["multilabel"]`` (``evals.metrics.multilabel``'s item score)."""
+    return bool(chosen) and set(chosen) <= set(gold or [])
+
+
 def micro_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:
     tp = fp = fn = 0
     for p, g in zip(pred, gold, strict=True):

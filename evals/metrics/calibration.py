@@ -38,6 +38,15 @@ def ece_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, n_bins: 
     return SumStat(x, f)
 
 
+def plugin_ece(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS) -> float:
+    """The plug-in ECE (Naeini et al. 2015; Guo et al. 2017): over ``n_bins`` equal-width bins,
+    the item-weighted mean of |mean confidence - accuracy|. 0.0 for no items. Biased upward on
+    few items: see ``ece_consistency`` for the reference a calibrated field would show."""
+    conf, correct = np.asarray(conf, dtype=np.float64), np.asarray(correct, dtype=np.float64)
+    bins = reliability_bins(conf, correct, n_bins)
+    return sum(b["count"] * abs(b["confidence"] - b["accuracy"]) for b in bins) / max(1, len(conf))
+
+
 def reliability_bins(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS) -> list[dict[str, float]]:
     b = bin_index(conf, n_bins)
     out = []
