@@ -14,6 +14,17 @@ SHARED = REPO.parent / "shared" / "data"
 EXAMPLE = REPO / "examples" / "catalog.jsonl"
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# The fits under test are tiny: scikit-learn's boosted trees (the genres combiner) spend more on
+# OpenMP's per-iteration sync across the 2 cores than on the work (tests/fusion/test_album_folds.py:
+# 36 s on 2 threads, 18 s on one). Set before any test imports scikit-learn; CLI subprocesses
+# inherit it; threadpoolctl covers an OpenMP runtime a plugin may have loaded already.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+try:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=int(os.environ["OMP_NUM_THREADS"]), user_api="openmp")
+except ImportError:  # threadpoolctl comes with scikit-learn; without it the env variable does the work
+    pass
 
 
 @pytest.fixture(scope="session")
