@@ -87,7 +87,7 @@ def ece_consistency(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS,
     def ece(outcomes: np.ndarray) -> np.ndarray:  # outcomes: (k, n) -> (k,)
         return np.abs(conf_sum - outcomes @ onehot).sum(axis=1) / n
 
-    observed = float(ece(correct[None, :])[0])
+    observed = plugin_ece(conf, correct, n_bins)  # the eval's one ECE; the draws use its bins, vectorised
     rng = np.random.default_rng(seed)
     sims = ece((rng.random((draws, n)) < conf).astype(np.float64))
     return {"ece": round(observed, 4), "if_calibrated": round(float(sims.mean()), 4),
