@@ -98,26 +98,33 @@ class Batcher:
         for task in list(self._tasks):
             task.cancel()
 
+    def _settle(self, fut: asyncio.Future[OutputRecord], sent: list[bool], i: int,
+                record: OutputRecord | None = None, error: BaseException | None = None) -> None:
+        """Row ``i`` of a batch is done (its record, or the whole batch's failure): counted out of
+        the in-flight window once, its caller told unless it stopped waiting."""
+        if sent[i]:
+            return
+        sent[i] = True
+        self._in_flight -= 1
+        if fut.done():
+            return
+        if error is not None:
+            fut.set_exception(error)
+        else:
+            fut.set_result(record)
+
     async def _run(self, batch: list[tuple[Row, asyncio.Future[OutputRecord]]]) -> None:
         futures = [fut for _, fut in batch]
         sent = [False] * len(batch)
 
         def deliver(i: int, rec: OutputRecord) -> None:
-            if not sent[i]:
-                sent[i] = True
-                self._in_flight -= 1
-                if not futures[i].done():
-                    futures[i].set_result(rec)
+            self._settle(futures[i], sent, i, record=rec)
 
         try:
             records = await self._many([row for row, _ in batch], on_record=deliver)
         except BaseException as e:  # noqa: BLE001 (a whole-batch failure, e.g. a worker died: every row hears it)
             for i, fut in enumerate(futures):
-                if not sent[i]:
-                    sent[i] = True
-                    self._in_flight -= 1
-                    if not fut.done():
-                        fut.set_exception(e)
+                self._settle(fut, sent, i, error=e)
             if not isinstance(e, Exception):
                 raise
             return

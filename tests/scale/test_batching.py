@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,6 +39,45 @@ def comparable(rec: OutputRecord) -> dict:
     return d
 
 
+@pytest.fixture(autouse=True)
+def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP transport wants a key even for the STUB (it is sent as the Bearer token)."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+
+
+@pytest.fixture
+def marked_catalog(tmp_path: Path) -> Callable[[dict[int, str]], Path]:
+    """``marked_catalog({i: " MARK"})``: a catalog of 8 synthetic rows, row i's title ending in its
+    mark (how the fault doubles pick their item)."""
+
+    def make(marks: dict[int, str]) -> Path:
+        lines = []
+        for i, row in enumerate(synthetic_rows(8)):
+            row["title"] += marks.get(i, "")
+            lines.append(json.dumps(row))
+        catalog = tmp_path / "c.jsonl"
+        catalog.write_text("\n".join(lines) + "\n")
+        return catalog
+
+    return make
+
+
+def stub_config(base_url: str, llm_mode: str) -> TagConfig:
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0),
+                     llm_mode=llm_mode)
+
+
+def spy_batch_sizes(enricher: Enricher, monkeypatch: pytest.MonkeyPatch, sizes: list[int]) -> None:
+    """Append each batch's size to ``sizes`` (a spy on the real ``enrich_many``: sizes only)."""
+    real = enricher.enrich_many
+
+    async def observed(rows: list, on_record=None) -> list[OutputRecord]:
+        sizes.append(len(rows))
+        return await real(rows, on_record=on_record)
+
+    monkeypatch.setattr(enricher, "enrich_many", observed)
+
+
 def alone_and_batched(enricher: Enricher, rows: list) -> tuple[list[dict], list[dict]]:
     async def go() -> tuple[list[OutputRecord], list[OutputRecord]]:
         alone = [await enricher.enrich(r) for r in rows]
@@ -47,23 +87,11 @@ def alone_and_batched(enricher: Enricher, rows: list) -> tuple[list[dict], list[
     return [comparable(r) for r in alone], [comparable(r) for r in batched]
 
 
-def test_a_crashing_tool_and_a_failing_call_fail_only_their_items(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
-    lines = []
-    for i, row in enumerate(synthetic_rows(8)):
-        if i == 2:
-            row["title"] += " TOOLCRASH"  # the exemplar tool raises for this item (evidence step)
-        if i == 5:
-            row["title"] += " FAULT:500"  # the endpoint answers 500 for this item's call (ask step)
-        lines.append(json.dumps(row))
-    catalog = tmp_path / "c.jsonl"
-    catalog.write_text("\n".join(lines) + "\n")
-    rows = list(read_catalog(catalog))
+def test_a_crashing_tool_and_a_failing_call_fail_only_their_items(marked_catalog: Callable) -> None:
+    # row 2: the exemplar tool raises for it (evidence step); row 5: the endpoint answers 500 (ask step)
+    rows = list(read_catalog(marked_catalog({2: " TOOLCRASH", 5: " FAULT:500"})))
     with FaultServer() as server:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=server.base_url, use_cache=False,
-                                      max_retries=0), llm_mode="always")
-        base = Enricher(cfg)
+        base = Enricher(cfg := stub_config(server.base_url, "always"))
         enricher = Enricher(cfg, runtime=replace(base.runtime, exemplars=RaisingExemplars("TOOLCRASH")))
         alone, batched = alone_and_batched(enricher, rows)
     assert batched == alone
@@ -73,13 +101,10 @@ def test_a_crashing_tool_and_a_failing_call_fail_only_their_items(tmp_path: Path
     assert [r["id"] for r in batched] == [r.item.id for r in rows]
 
 
-def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch() -> None:
     rows = list(read_catalog(EXAMPLE))
     with StubServer() as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
-                        llm_mode="auto")
-        alone, batched = alone_and_batched(Enricher(cfg), rows)
+        alone, batched = alone_and_batched(Enricher(stub_config(stub.base_url, "auto")), rows)
     assert batched == alone
     consulted = [r["enrichment"]["provenance"]["llm_consulted"] for r in batched]
     assert any(consulted) and not all(consulted), consulted  # the batch mixes both paths
@@ -87,24 +112,18 @@ def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch(monkeypatch
 
 def test_batches_come_from_the_window_and_concurrency_one_sends_one_row(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
     catalog = write_catalog(tmp_path / "c.jsonl", 30)
     with StubServer() as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
-                        llm_mode="always")
-        enricher = Enricher(cfg)
+        enricher = Enricher(cfg := stub_config(stub.base_url, "always"))
         sizes: dict[int, list[int]] = {}
-        real = enricher.enrich_many
-
-        async def observed(rows: list, on_record=None) -> list[OutputRecord]:  # a spy on the real method: sizes only
-            sizes.setdefault(concurrency, []).append(len(rows))
-            return await real(rows, on_record=on_record)
-
-        monkeypatch.setattr(enricher, "enrich_many", observed)
+        seen: list[int] = []
+        spy_batch_sizes(enricher, monkeypatch, seen)
         for concurrency in (1, 9, 64):
+            seen.clear()
             s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / f"c{concurrency}.jsonl",
                                                       concurrency=concurrency), enricher=enricher))
             assert s.ok == 30
+            sizes[concurrency] = list(seen)
     assert sizes[1] == [1] * 30  # no row waits for another at concurrency 1
     # 9 in flight: batches of at most batch_size(9) = 2
     assert sum(sizes[9]) == 30 and max(sizes[9]) == batch_size(9) == 2
@@ -114,16 +133,9 @@ def test_batches_come_from_the_window_and_concurrency_one_sends_one_row(tmp_path
     assert sorted(other, key=lambda r: r["id"]) == sorted(one, key=lambda r: r["id"])
 
 
-def test_a_slow_call_does_not_hold_back_the_rest_of_its_batch(tmp_path: Path,
+def test_a_slow_call_does_not_hold_back_the_rest_of_its_batch(tmp_path: Path, marked_catalog: Callable,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
-    lines = []
-    for i, row in enumerate(synthetic_rows(8)):
-        if i == 0:
-            row["title"] += " SLOWCALL"
-        lines.append(json.dumps(row))
-    catalog = tmp_path / "c.jsonl"
-    catalog.write_text("\n".join(lines) + "\n")
+    catalog = marked_catalog({0: " SLOWCALL"})
 
     async def slow(body: dict) -> None:  # the endpoint takes 3 s for one item, answers the others at once
         if "SLOWCALL" in json.dumps(body):
@@ -131,17 +143,9 @@ def test_a_slow_call_does_not_hold_back_the_rest_of_its_batch(tmp_path: Path,
 
     done: dict[str, float] = {}
     with StubServer(intercept=slow) as stub:
-        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=0),
-                        llm_mode="always")
-        enricher = Enricher(cfg)
+        enricher = Enricher(cfg := stub_config(stub.base_url, "always"))
         sizes: list[int] = []
-        real = enricher.enrich_many
-
-        async def observed(rows: list, on_record=None) -> list[OutputRecord]:  # a spy on the real method: sizes only
-            sizes.append(len(rows))
-            return await real(rows, on_record=on_record)
-
-        monkeypatch.setattr(enricher, "enrich_many", observed)
+        spy_batch_sizes(enricher, monkeypatch, sizes)
         start = time.monotonic()
         s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "o.jsonl", concurrency=64),
                                   enricher=enricher, on_record=lambda rec, _: done.setdefault(rec.id, time.monotonic() - start)))
