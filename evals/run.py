@@ -202,7 +202,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
                    on_record: Callable[..., None] | None = None) -> RunRecord:
     """Tag (or resume), score, and return the record; the caller saves it."""
     from linernotes.agents.runtime import load_prompt
-    from linernotes.run.runner import Enricher, package_versions
+    from linernotes.run.runner import Enricher
 
     spec = load_spec(opts.spec)
     check_signal_tasks(spec, config.signals)
@@ -228,6 +228,18 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     _check_resume(folder, config, prompt.hash)
     exemplars = prepare_exemplars(spec, data, gold, folder) if spec.exemplars is not None else None
     enricher = Enricher(config)
+    try:
+        return await _tag_and_score(opts, spec, gold, data, folder, config, exemplars, label_checks, enricher,
+                                    on_record)
+    finally:
+        enricher.close()  # the embedded model server this eval started stops with it
+
+
+async def _tag_and_score(opts: EvalOptions, spec: GoldSpec, gold: Any, data: Path, folder: Path, config: TagConfig,
+                         exemplars: Any, label_checks: list[Any], enricher: Any,
+                         on_record: Callable[..., None] | None) -> RunRecord:
+    from linernotes.run.runner import package_versions
+
     runs: list[RunRecord] = []
     for k in range(opts.repeat):
         sub = folder if k == 0 else folder / f"repeat-{k}"

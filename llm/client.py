@@ -229,6 +229,13 @@ class LLMClient:
             self._transport = select(self.config, self._gguf())
         return self._transport
 
+    def close(self) -> None:
+        """Give back the transport's resources (the embedded server stops when no client holds
+        it). The client stays usable: a later call builds its transport again."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
     # -- calls ----------------------------------------------------------------------------
     def key_for(self, messages: list[dict[str, Any]], response_model: type[BaseModel],
                 schema: dict[str, Any] | None = None) -> str:

@@ -180,12 +180,45 @@ class EmbeddedServer:
             self._stopped = True
 
 
+# One server per settings per process, and who holds it: a run that ended gave its hold back, so
+# the server it started does not outlive it (a module-level server kept for the process's life was
+# still running under the next run or test in the same interpreter)
 _SERVERS: dict[tuple, EmbeddedServer] = {}
+_HOLDS: dict[tuple, int] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _key(settings: EmbeddedSettings) -> tuple:
+    return (str(settings.gguf), settings.threads, settings.parallel, settings.ctx_per_slot)
 
 
 def shared_server(settings: EmbeddedSettings) -> EmbeddedServer:
-    """One server per (model, threads, parallel) per process."""
-    key = (str(settings.gguf), settings.threads, settings.parallel, settings.ctx_per_slot)
-    if key not in _SERVERS:
-        _SERVERS[key] = EmbeddedServer(settings)
-    return _SERVERS[key]
+    """One server per (model, threads, parallel, context) per process, shared by its holders: each
+    call takes a hold, given back with ``release_server``. The last release stops the server
+    (started on demand by ``ensure``); a hold never given back lasts until exit (atexit stops it)."""
+    key = _key(settings)
+    with _REGISTRY_LOCK:
+        if key not in _SERVERS:
+            _SERVERS[key] = EmbeddedServer(settings)
+        _HOLDS[key] = _HOLDS.get(key, 0) + 1
+        return _SERVERS[key]
+
+
+def release_server(server: EmbeddedServer) -> None:
+    """Give back one hold on ``server`` (from ``shared_server``); the last one stops its process
+    and forgets it, so the next ``shared_server`` starts afresh. Extra releases are ignored."""
+    key = _key(server.settings)
+    with _REGISTRY_LOCK:
+        if _SERVERS.get(key) is not server or _HOLDS.get(key, 0) <= 0:
+            return
+        _HOLDS[key] -= 1
+        if _HOLDS[key]:
+            return
+        del _SERVERS[key], _HOLDS[key]
+    server.stop()
+
+
+def held_servers() -> int:
+    """How many embedded servers some holder in this process still holds (running or not)."""
+    with _REGISTRY_LOCK:
+        return len(_SERVERS)

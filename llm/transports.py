@@ -59,6 +59,9 @@ class Transport:
         """True when the endpoint this transport owns died (the next ``ready`` restarts it)."""
         return False
 
+    def close(self) -> None:
+        """Give back what this transport holds (the embedded server); idempotent."""
+
 
 class LiteLLMTransport(Transport):
     """Instructor on ``litellm.acompletion``. ``params``: temperature, max_tokens, seed, timeout
@@ -139,8 +142,20 @@ class EmbeddedTransport(Transport):
         self.server = shared_server(EmbeddedSettings(gguf=gguf, threads=threads, parallel=max(1, parallel)))
         self._inner: Transport | None = None
         self._base: str | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """Give back this transport's hold on the shared server (the last hold stops it)."""
+        from linernotes.llm.embedded import release_server
+
+        if not self._closed:
+            self._closed = True
+            self._inner = self._base = None
+            release_server(self.server)
 
     def ready(self) -> None:
+        if self._closed:
+            raise LLMError("config", "the embedded model's transport was closed (its run ended)")
         base = self.server.ensure()  # restarts a dead server (bounded); raises EmbeddedModelError
         if base != self._base or self._inner is None:
             model, key = f"openai/{self.gguf.stem}", "sk-local-no-key"

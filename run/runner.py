@@ -136,9 +136,17 @@ class Enricher:
         from linernotes.agents.runtime import build_runtime
 
         self.config = config
+        self._owns_runtime = runtime is None
         self.runtime = runtime or build_runtime(config)
         self.graph = build_graph(self.runtime)
         self.redact = redactor(config)
+
+    def close(self) -> None:
+        """Give back what a runtime built here holds (its embedded model server stops unless
+        another client in the process holds it); a caller's runtime is the caller's to close.
+        Idempotent; a later ``enrich`` builds the transport again."""
+        if self._owns_runtime:
+            self.runtime.llm.close()
 
     async def enrich(self, row: Row) -> OutputRecord:
         """One row's record (a batch of one)."""
@@ -206,7 +214,18 @@ async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
     summary = RunSummary(expected_rows=estimate_rows(opts.input), llm_mode=run.config.llm_mode)
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
+    owned = enricher is None  # a run that built its enricher closes it (its model server stops with the run)
     enricher = enricher or Enricher(run.config)
+    try:
+        return await _schedule(run, rows, enricher, on_record, summary)
+    finally:
+        if owned:
+            enricher.close()
+
+
+async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
+                    on_record: Callable[[OutputRecord, RunSummary], None] | None, summary: RunSummary) -> RunSummary:
+    opts = run.opts
     rt = enricher.runtime
     journal = journal_path(opts.output)  # the output itself for JSONL; Parquet outputs resume from a journal
     state = scan_state(journal)  # repairs a line cut by a kill

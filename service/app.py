@@ -88,7 +88,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if state["enricher"] is None:
+        built = state["enricher"] is None  # an enricher built here is closed here (its model server stops)
+        if built:
             state["enricher"] = await asyncio.to_thread(Enricher, config)
         if opts.log_dir is not None:
             state["log"] = RollingLog(opts.log_dir, opts.log_max_bytes)
@@ -100,6 +101,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
             state["ready"] = False
             if state["log"] is not None:
                 state["log"].close()
+            if built:
+                state["enricher"].close()
 
     app = FastAPI(title="linernotes enrichment service", version=API_VERSION, lifespan=lifespan,
                   description="The `liner tag` graph as a service: one item or a batch in, one record per item out.")

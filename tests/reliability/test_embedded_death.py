@@ -153,11 +153,59 @@ def test_the_server_outlives_the_event_loop_that_started_it():
     client = LLMClient(LLMConfig(threads=1, parallel=1, use_cache=False, max_tokens=32, max_retries=0))
     messages = [{"role": "user", "content": "Answer with ok true."}]
     pids = []
-    for _ in range(2):
-        value, usage = asyncio.run(client.structured(messages, Answer))
-        assert isinstance(value, Answer) and usage.calls == 1
-        server = client.transport().server
-        time.sleep(1.0)  # past the worker thread's exit and the server's 0.5 s parent poll
-        assert server.alive(), "the server died with the event loop that started it"
-        pids.append(server.pid)
-    assert pids[0] == pids[1] and server.restarts == 0
+    try:
+        for _ in range(2):
+            value, usage = asyncio.run(client.structured(messages, Answer))
+            assert isinstance(value, Answer) and usage.calls == 1
+            server = client.transport().server
+            time.sleep(1.0)  # past the worker thread's exit and the server's 0.5 s parent poll
+            assert server.alive(), "the server died with the event loop that started it"
+            pids.append(server.pid)
+        assert pids[0] == pids[1] and server.restarts == 0
+    finally:
+        client.close()  # its hold: the server stops here, not under the next test
+    assert gone(pids[0])
+
+
+@pytest.mark.slow
+def test_a_run_stops_the_server_it_started(tmp_path):
+    """A run in this process (``run_batch``, as ``liner tag`` in process, ``evaluate`` and the
+    service do) gives its hold on the embedded server back when it ends, so no server outlives it.
+    The module-level registry kept it for the process's life: the next test in the same pytest
+    process (``test_restarts_are_bounded_and_leave_no_zombies`` after
+    ``tests/signals/test_builtin_regression.py``) found it still running."""
+    import asyncio
+
+    from linernotes.config import TagConfig
+    from linernotes.llm.config import LLMConfig
+    from linernotes.llm.embedded import held_servers
+    from linernotes.run.runner import RunOptions, run_batch
+
+    assert not servers_of(os.getpid()) and held_servers() == 0, "a server was left by an earlier test"
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text(json.dumps({"id": "a", "title": "Song", "description": "calm piano ambient"}) + "\n")
+    config = TagConfig(llm=LLMConfig(threads=1, use_cache=False, max_tokens=64, max_retries=0), llm_mode="always")
+    seen: list[int] = []
+    summary = asyncio.run(run_batch(config, RunOptions(input=catalog, output=tmp_path / "out.jsonl", concurrency=1),
+                                    on_record=lambda rec, s: seen.extend(servers_of(os.getpid()))))
+    assert summary.llm_calls >= 1 and seen, "the run used a server of this process"
+    assert held_servers() == 0
+    for pid in set(seen):
+        assert gone(pid), f"server {pid} outlived the run that started it (state {state(pid)})"
+
+
+def test_the_last_hold_stops_a_shared_server():
+    """Two holders share one server; it stops only when both have given it back."""
+    from linernotes.llm.embedded import held_servers, release_server, shared_server
+
+    settings = EmbeddedSettings(gguf=Path("/nonexistent.gguf"), threads=1, ctx_per_slot=17)  # never started
+    a, b = shared_server(settings), shared_server(settings)
+    assert a is b and held_servers() >= 1
+    release_server(a)
+    assert shared_server(settings) is a, "one hold left: still the same server"
+    release_server(a)
+    release_server(a)
+    release_server(a)  # an extra release is ignored
+    c = shared_server(settings)
+    assert c is not a and a._stopped, "the last release stopped and forgot it"
+    release_server(c)
