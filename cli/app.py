@@ -162,8 +162,7 @@ def tag(
         "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
-    from linernotes.config import TagConfig
-    from linernotes.llm.client import LLMConfig
+    from linernotes.config import config_from_options
     from linernotes.llm.embedded import EmbeddedModelError
     from linernotes.llm.errors import LLMError
     from linernotes.run.runner import RunOptions
@@ -171,20 +170,12 @@ def tag(
     from linernotes.store.records import OutputError
 
     try:
-        llm = LLMConfig(model=model, api_base=api_base, threads=threads, transport=transport,
-                        timeout_s=timeout, max_retries=retries, use_cache=cache,
-                        cache_path=str(cache_path) if cache_path else None)
-        cfg_kwargs = {"llm": llm, "prompt": prompt, "llm_mode": llm_mode, "fusion": fusion, "rationale": rationale,
-                      "audio_max_seconds": max_audio_seconds,
-                      "audio_root": str(audio_root) if audio_root else None,
-                      "exemplars": str(exemplars) if exemplars else None}
-        if taxonomy:
-            cfg_kwargs["genre_taxonomy"] = taxonomy
-        if signals:
-            from linernotes.signals.spec import load_signals
-
-            cfg_kwargs["signals"] = load_signals(signals)
-        config = TagConfig(**cfg_kwargs)
+        config = config_from_options(
+            model=model, api_base=api_base, threads=threads, transport=transport, timeout_s=timeout, retries=retries,
+            use_cache=cache, cache_path=str(cache_path) if cache_path else None, prompt=prompt, llm_mode=llm_mode,
+            fusion=fusion, rationale=rationale, audio_max_seconds=max_audio_seconds,
+            audio_root=str(audio_root) if audio_root else None, exemplars=str(exemplars) if exemplars else None,
+            taxonomy=taxonomy, signals=signals)
         opts = RunOptions(input=input, output=output, mapping=parse_mapping(mapping),
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
                           limit=limit, concurrency=concurrency)

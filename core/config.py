@@ -54,3 +54,28 @@ class TagConfig(BaseModel):
     def digest(self) -> str:
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def config_from_options(*, model: str = "embedded", api_base: str | None = None, threads: int = 1,
+                        timeout_s: float = 120.0, retries: int = 4, use_cache: bool = True,
+                        cache_path: str | None = None, transport: str = "auto", prompt: str = "extract.v2",
+                        llm_mode: str = "auto", fusion: str | None = "default", rationale: bool = False,
+                        audio_max_seconds: float = 180.0, audio_root: str | None = None,
+                        exemplars: str | None = None, taxonomy: str | None = None,
+                        signals: list[Any] | None = None) -> TagConfig:
+    """The TagConfig of a command's options, one path for ``liner tag`` and ``liner serve`` (so an
+    option means the same in both). ``signals``: paths of signal spec YAMLs, loaded here.
+    Raises pydantic ValidationError naming the field (``llm_mode``: not auto/always/never ...),
+    and ValueError for an unreadable signal spec."""
+    llm = LLMConfig(model=model, api_base=api_base, threads=threads, transport=transport, timeout_s=timeout_s,
+                    max_retries=retries, use_cache=use_cache, cache_path=cache_path)
+    kwargs: dict[str, Any] = {"llm": llm, "prompt": prompt, "llm_mode": llm_mode, "fusion": fusion,
+                              "rationale": rationale, "audio_max_seconds": audio_max_seconds,
+                              "audio_root": audio_root, "exemplars": exemplars}
+    if taxonomy:
+        kwargs["genre_taxonomy"] = taxonomy
+    if signals:
+        from linernotes.signals.spec import load_signals
+
+        kwargs["signals"] = load_signals(signals)
+    return TagConfig(**kwargs)

@@ -196,3 +196,57 @@ def test_monitor_reads_the_services_rolling_log(tmp_path, stub):
     result = monitor(tmp_path / "tag.jsonl", logs)
     assert result.current.table.num_rows == 40
     assert result.exit_code == 0, result.markdown
+
+
+@pytest.mark.slow
+def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
+    """``liner serve --llm never`` (the option ``liner tag`` has, through the same config builder,
+    ``config_from_options``): a real ``liner serve`` process answers from the evidence alone and
+    sends the endpoint nothing; the same builder's --llm always asks it for every item."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from linernotes.config import config_from_options
+    from linernotes.llm.embedded import free_port
+
+    port = free_port()
+    before = stub.count
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port),
+                             "--model", "openai/stub", "--api-base", stub.base_url, "--retries", "0",
+                             "--no-cache", "--llm", "never"],
+                            env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "liner serve did not become ready"
+            time.sleep(0.2)
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert r.status_code == 200, r.text
+    never = r.json()["records"]
+    assert [x["status"] for x in never] == ["ok", "ok"] and stub.count == before
+    assert all(x["enrichment"]["provenance"]["llm_calls"] == 0 for x in never)
+
+    config = config_from_options(model="openai/stub", api_base=stub.base_url, retries=0, use_cache=False,
+                                 llm_mode="always")
+    with BackgroundService(create_app(config, ServiceOptions(concurrency=2))) as svc:
+        r = httpx.post(svc.base_url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)
+    always = r.json()["records"]
+    assert [x["status"] for x in always] == ["ok", "ok"] and stub.count >= before + 2
+    assert all(x["enrichment"]["provenance"]["llm_calls"] >= 1 for x in always)
+
+
+def test_serve_refuses_an_unknown_llm_mode(liner_in_process):
+    r = liner_in_process(["serve", "--llm", "sometimes", "--port", "9"])
+    assert r.returncode == 2 and "--llm" in r.stderr and "'auto', 'always' or 'never'" in r.stderr, r.stderr
