@@ -69,6 +69,8 @@ class EnrichBatchFn(beam.DoFn):
         self._enricher = Enricher(self.config)
 
     def teardown(self) -> None:
+        if self._enricher is not None:
+            self._enricher.close()  # its embedded model server stops with the worker's DoFn
         if self._loop is not None:
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())  # closes HTTP sessions
             self._loop.close()

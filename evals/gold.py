@@ -253,9 +253,13 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]
     if spec.id_field in missing or len(missing) == len(spec.inputs) + len(spec.gold_fields) + 1:
         raise SpecError(f"{path}: columns {missing} of spec {spec.name} are missing")
+    first_row: dict[str, int] = {}
     for i, raw_id in enumerate(ds[spec.id_field]):  # every row, before sampling: the row number is still known
         if not _has_id(raw_id):
             raise SpecError(f"{path}: row {i + 1}: no {spec.id_field!r} (the spec's id_field)")
+        first = first_row.setdefault(str(raw_id), i + 1)
+        if first != i + 1:
+            raise SpecError(f"{path}: row {i + 1}: {_repeat(raw_id, 'row', first)}")
     if limit is not None and limit < len(ds):
         # in memory: a shuffle otherwise writes an indices file next to a save_to_disk gold set
         # (into the package's folder for shipped gold, which may be read-only); same permutation
@@ -267,11 +271,14 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
             items.append(split_row(spec, r))
         except (SpecError, ValueError, TypeError) as e:  # a gold value of the wrong shape: name the row
             raise SpecError(f"{path}: id {str(r.get(spec.id_field))!r}: {e}") from None
-    ids = [i.id for i in items]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise SpecError(f"{path}: duplicate ids in the gold set (e.g. {dup!r})")
     return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items)
+
+
+def _repeat(raw_id: Any, unit: str, first: int) -> str:
+    # a gold set is refused whole, unlike a catalog (whose repeat is one error record): two gold
+    # rows for one id are two answers for one item, and which one scores is not ours to guess
+    return (f"id {str(raw_id)!r} repeats {unit} {first}; a gold set needs one row per id "
+            f"(remove or merge one of the two)")
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -293,6 +300,7 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
                "input.line_too_long": "line too long"}
     gold = sorted(spec.gold_fields)
     seen = 0
+    first_line: dict[str, int] = {}
     try:
         for n, record, problem in jsonl_records(path, line_limit()):
             if problem is not None:
@@ -303,6 +311,9 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
                                 "object of columns")
             if not _has_id(record.get(spec.id_field)):
                 raise SpecError(f"{path}:{n}: no {spec.id_field!r} (the id column spec {spec.name} names)")
+            first = first_line.setdefault(str(record[spec.id_field]), n)
+            if first != n:
+                raise SpecError(f"{path}:{n}: {_repeat(record[spec.id_field], 'line', first)}")
             if not any(c in record for c in gold):
                 raise SpecError(f"{path}:{n}: none of the gold columns {gold} of spec {spec.name} "
                                 f"(has {sorted(record)[:8]})")

@@ -4,8 +4,9 @@ OpenAPI at ``/openapi.json`` and ``/docs``.
 
 Request items are validated like catalog rows (``linernotes.store.catalog``): a bad item becomes an
 error record in its place (``input.invalid``, ``input.missing_id``, ``input.duplicate_id``, with
-its 1-based position in the batch as ``line`` and ``source`` ``"request"``) and never fails the
-others; the response has exactly one record per item, in request order.
+its 1-based position in the batch as ``line`` and ``source`` ``"request"``; a repeated id's record
+is keyed ``line:N``, never under the id) and never fails the others; the response has exactly one
+record per item, in request order.
 """
 
 from __future__ import annotations

@@ -59,6 +59,9 @@ class Row:
 
     ``key`` is unique per input row and stable across runs, so resume can skip it: the item id
     for a good row, ``line:N`` for a row that has no usable id of its own (or repeats one).
+    ``raw_id`` is the id its error record is written under (None: ``line:N``); a row that repeats
+    an earlier row's id has None there, so an output holds one record per id (the first
+    occurrence's), and ``first_line`` names that occurrence's line.
     """
 
     line: int
@@ -66,6 +69,7 @@ class Row:
     item: Item | None = None
     error: ErrorInfo | None = None
     raw_id: str | None = None
+    first_line: int | None = None
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
@@ -206,7 +210,7 @@ class _RowBuilder:
         self.mapping = mapping
         self.drop = tuple(drop)
         self.keep_extra = keep_extra
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}  # id -> line of its first occurrence
         self.max_line_bytes = MAX_LINE_BYTES
 
     def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
@@ -229,10 +233,20 @@ class _RowBuilder:
         except ValueError as e:
             kind = "input.missing_id" if "missing required field 'id'" in str(e) else "input.invalid"
             return self.error(line, kind, str(e), raw_id_s)
-        if item.id in self.seen:
-            return self.error(line, "input.duplicate_id", f"duplicate id {item.id!r}", item.id)
-        self.seen.add(item.id)
+        first = self.seen.get(item.id)
+        if first is not None:
+            return self.duplicate(line, item.id, first)
+        self.seen[item.id] = line
         return Row(line=line, key=item.id, item=item, raw_id=item.id)
+
+    def duplicate(self, line: int, item_id: str, first: int) -> Row:
+        """A row whose id an earlier row (line ``first``) has: an input error keyed and written
+        as ``line:N``, never under the id, which stays the first occurrence's alone."""
+        where = "item" if self.source == "request" else "line"
+        message = (f"duplicate id {item_id!r}: {where} {line} repeats {where} {first} of {self.source}; only "
+                   f"{where} {first} is tagged under that id (this row's record is keyed line:{line})")
+        row = self.error(line, "input.duplicate_id", message)
+        return Row(line=row.line, key=row.key, error=row.error, first_line=first)
 
 
 def detect_format(path: Path) -> str:

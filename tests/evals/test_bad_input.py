@@ -83,7 +83,8 @@ def _load(tmp_path: Path, lines: list[str]):
      r"gold.jsonl:2: none of the gold columns \['genres'\]"),
     ([], r"gold.jsonl: empty gold file"),
     (["", "  "], r"gold.jsonl: empty gold file"),
-    ([GOOD, GOOD], r"gold.jsonl: duplicate ids in the gold set \(e.g. 'a'\)"),
+    ([GOOD, json.dumps({"id": "b", "genres": ["pop"]}), GOOD],
+     r"gold.jsonl:3: id 'a' repeats line 1; a gold set needs one row per id"),
 ])
 def test_a_bad_gold_line_is_named_by_file_and_line(tmp_path, lines, where):
     with pytest.raises(SpecError, match=where):
@@ -111,6 +112,15 @@ def test_a_csv_row_without_id_is_named_by_row(tmp_path):
     p = tmp_path / "gold.csv"
     p.write_text("id,title,genres\na,A,rock\n,B,pop\n", encoding="utf-8")
     with pytest.raises(SpecError, match=r"gold.csv: row 2: no 'id'"):
+        load_gold(load_spec(_spec(tmp_path)), p)
+
+
+def test_a_repeated_id_in_a_csv_gold_set_names_both_rows(tmp_path):
+    from linernotes.evals.gold import load_gold
+
+    p = tmp_path / "gold.csv"
+    p.write_text("id,title,genres\na,A,rock\nb,B,pop\na,A2,jazz\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"gold.csv: row 3: id 'a' repeats row 1; a gold set needs one row per id"):
         load_gold(load_spec(_spec(tmp_path)), p)
 
 

@@ -70,8 +70,12 @@ def test_duplicate_and_malformed_items_in_a_batch_do_not_fail_the_others(service
     r = httpx.post(service.base_url + "/v1/enrich", timeout=60,
                    json={"items": [ITEMS[0], ITEMS[0], {"id": "x", "year": "soon"}, ITEMS[1]]})
     assert r.status_code == 200
-    kinds = [(x["status"], (x["error"] or {}).get("kind")) for x in r.json()["records"]]
+    records = r.json()["records"]
+    kinds = [(x["status"], (x["error"] or {}).get("kind")) for x in records]
     assert kinds == [("ok", None), ("error", "input.duplicate_id"), ("error", "input.invalid"), ("ok", None)]
+    # one record per id: the repeat is keyed by its place in the batch and names the first one
+    assert [x["id"] for x in records] == ["svc-1", "line:2", "x", "svc-2"]
+    assert "item 2 repeats item 1" in records[1]["error"]["message"] and "'svc-1'" in records[1]["error"]["message"]
     for body in ({}, {"item": ITEMS[0], "items": [ITEMS[1]]}, {"items": []}, {"item": "not an object"}):
         assert httpx.post(service.base_url + "/v1/enrich", json=body, timeout=60).status_code == 422
 
