@@ -33,7 +33,18 @@ from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.fusion.artifact import in_sample
-from linernotes.run.prepare import redacted_config, resolve_config, with_slots
+from linernotes.run.prepare import (
+    ResumeMismatch,
+    RunOptions,
+    check_resume,
+    config_digest,
+    located,
+    manifest_path,
+    redacted_config,
+    resolve_config,
+    resume_identity,
+    with_slots,
+)
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
 
 if TYPE_CHECKING:
@@ -58,29 +69,53 @@ class EvalOptions(BaseModel):
     fresh: bool = False
 
 
-def _record_config(config: TagConfig) -> dict[str, Any]:
+def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
     """The config as a run record keeps it: redacted, without this machine's folders (the audio
-    defaults ``resolve_config`` set), so two machines' records of one command compare equal."""
+    defaults ``resolve_config`` set; paths inside the run ``folder``, such as its exemplar index,
+    relative to it), so two machines' records of one command compare equal."""
     data = redacted_config(config.model_copy(update={"audio_root": None}))
     data.pop("audio_base", None)
-    return data
+    return located(data, folder)
 
 
 def run_folder(output: Path) -> Path:
     return output.with_name(output.name + ".d")
 
 
+EVAL_REMEDY = "rerun with the options it was started with, or --fresh to start over, or another -o"
+
+
+def _tag_options(folder: Path, concurrency: int = 1) -> RunOptions:
+    """How an eval tags its gold items: the run folder's inputs into its predictions."""
+    return RunOptions(input=folder / "inputs.jsonl", output=folder / "predictions.jsonl", keep_extra=False,
+                      concurrency=concurrency)
+
+
 def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
-    manifest = folder / "predictions.jsonl.manifest.json"
+    """Refuse to resume predictions made under another configuration, before anything is built:
+    SpecError naming each differing field, then and now (the model's own identity is compared
+    when the run starts). Paths inside the run folder are relative to it, so a moved folder
+    resumes. A manifest from before identities: its digest, with or without the folder's place."""
+    opts = _tag_options(folder)
+    manifest = manifest_path(opts.output)
     if not manifest.exists():
         return
     try:
         old = json.loads(manifest.read_text(encoding="utf-8"))
     except ValueError:
         return
-    if old.get("config_digest") != config.digest() or old.get("prompt_hash") != prompt_hash:
-        raise SpecError(f"{folder} holds predictions of another model/prompt/config; "
-                        "use another -o or --fresh to start over")
+    if isinstance(old.get("resume_identity"), dict):
+        identity = resume_identity(config, opts, "", prompt_hash)
+        try:
+            check_resume(opts.output, identity, has_records=True, ignore=frozenset({"model_identity"}),
+                         remedy=EVAL_REMEDY)
+        except ResumeMismatch as e:
+            raise SpecError(str(e).replace(f"{opts.output} was started", f"{folder} holds predictions started")) from None
+        return
+    if old.get("config_digest") not in (config.digest(), config_digest(config, folder)) \
+            or old.get("prompt_hash") != prompt_hash:
+        raise SpecError(f"{folder} holds predictions of another model/prompt/config (its manifest predates "
+                        f"field-by-field checks); {EVAL_REMEDY}")
 
 
 def exemplar_folder(folder: Path) -> Path:
@@ -179,12 +214,10 @@ def item_results(gold: GoldSet, predictions: dict[str, OutputRecord]) -> list[It
 
 async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Path, concurrency: int,
                    enricher: Any = None, on_record: Callable[..., None] | None = None) -> dict[str, OutputRecord]:
-    from linernotes.run.runner import RunOptions, run_batch
+    from linernotes.run.runner import run_batch
 
-    inputs = folder / "inputs.jsonl"
-    write_tagger_input(spec, gold.items, inputs)
-    opts = RunOptions(input=inputs, output=folder / "predictions.jsonl", keep_extra=False,
-                      concurrency=concurrency)
+    opts = _tag_options(folder, concurrency)
+    write_tagger_input(spec, gold.items, opts.input)
     await run_batch(config, opts, enricher=enricher, on_record=on_record)
     return read_predictions(opts.output)
 
@@ -249,7 +282,7 @@ async def _tag_and_score(opts: EvalOptions, spec: GoldSpec, gold: Any, data: Pat
             spec=spec.name, spec_digest=spec.digest(), data_path=str(data), gold_fingerprint=gold.fingerprint,
             model=rt.llm.model_label, prompt=rt.prompt.name, prompt_hash=rt.prompt.hash,
             schema_version=SCHEMA_VERSION, tool_versions=rt.tool_versions, packages=package_versions(),
-            config=_record_config(config), seed=opts.seed, limit=opts.limit,
+            config=_record_config(config, folder), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
         overlap = in_sample(getattr(rt, "fusion", None), [g.id for g in gold.items])

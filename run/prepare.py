@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -121,41 +122,89 @@ class ResumeMismatch(OutputError):
     """The output was started with a different configuration (exit code 2)."""
 
 
+# how a path inside the run's own folder is written in identities and digests: the folder may be
+# moved (an eval's RUN.json.d with its exemplar index) and still resume
+RUN_FOLDER = "<run folder>"
+
+
+def run_folder_of(output: Path) -> Path:
+    """The folder an output lives in, absolute (the folder whose paths are written relative)."""
+    return Path(os.path.abspath(output)).parent
+
+
+def located(value: Any, folder: Path) -> Any:
+    """``value`` with every absolute path inside ``folder`` written as ``<run folder>/REL``
+    (through dicts and lists); other values unchanged."""
+    if isinstance(value, dict):
+        return {k: located(v, folder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [located(v, folder) for v in value]
+    if isinstance(value, str) and os.path.isabs(value):
+        try:
+            rel = Path(os.path.realpath(value)).relative_to(os.path.realpath(folder))
+        except ValueError:
+            return value
+        return RUN_FOLDER if rel == Path() else f"{RUN_FOLDER}/{rel.as_posix()}"
+    return value
+
+
+def config_digest(config: TagConfig, folder: Path) -> str:
+    """``config.digest()`` with paths inside ``folder`` (the run's folder) relative to it."""
+    blob = json.dumps(located(config.model_dump(mode="json"), folder), sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
     """Everything that decides an output line, flattened to ``{"llm.model": ..., ...}``; a resume
     must match it exactly, or one file would mix two configurations' records.
 
     ``config`` is the configuration the caller asked for (before catalog defaults); runtime knobs
     (concurrency, retries, timeouts, threads, cache) are left out. ``model_identity`` goes in as
-    a digest: it may hold an endpoint URL with credentials."""
+    a digest: it may hold an endpoint URL with credentials. Paths inside the output's folder are
+    relative to it (``located``): a moved run folder resumes."""
     data = redacted_config(config)
     flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
     flat.update(data)
     flat.update({"map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
                  "prompt_hash": prompt_hash,
                  "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
-    return flat
+    return located(flat, run_folder_of(opts.output))
 
 
-def check_resume(output: Path, identity: dict[str, Any], has_records: bool) -> None:
-    """Refuse to add to an output written under another configuration (raises ResumeMismatch
-    naming the first differences). An output with no records, or no manifest, or a manifest
-    from before identities were recorded, is accepted."""
+TAG_REMEDY = "rerun with the options it was started with, or write to another -o (or delete it to start over)"
+
+
+def check_resume(output: Path, identity: dict[str, Any], has_records: bool, ignore: frozenset[str] = frozenset(),
+                 remedy: str = TAG_REMEDY) -> None:
+    """Refuse to add to an output written under another configuration: raises ResumeMismatch
+    naming every field that differs, its value then and now, and ``remedy`` (what to do). Keys
+    in ``ignore`` are not compared. An output with no records, or no manifest, or a manifest from
+    before identities were recorded, is accepted. The old identity's paths are read relative to
+    the folder it was written in (``run_folder``; else its ``output``'s folder), so a moved folder
+    compares equal."""
     mpath = manifest_path(output)
     if not has_records or not mpath.exists():
         return
     try:
-        old = json.loads(mpath.read_text()).get("resume_identity")
-    except (OSError, ValueError) as e:
+        manifest = json.loads(mpath.read_text())
+        old = manifest.get("resume_identity")
+    except (OSError, ValueError, AttributeError) as e:
         raise OutputError(f"{mpath}: unreadable manifest ({e}); use another -o or delete the old output") from None
     if not isinstance(old, dict):
         return
-    diff = [k for k in sorted(set(old) | set(identity)) if old.get(k) != identity.get(k)]
+    then = manifest.get("run_folder") or run_folder_of(Path(str(manifest.get("output") or output)))
+    old = located(old, Path(then))
+    diff = [k for k in sorted(set(old) | set(identity)) if k not in ignore and old.get(k) != identity.get(k)]
     if diff:
-        shown = "; ".join(f"{k}: {_brief(old.get(k), k)} -> {_brief(identity.get(k), k)}" for k in diff[:3])
-        more = f" (+{len(diff) - 3} more)" if len(diff) > 3 else ""
-        raise ResumeMismatch(f"{output} was started with a different configuration ({shown}{more}); "
-                             "rerun with the same options, or use another -o")
+        raise ResumeMismatch(mismatch_message(output, old, identity, diff, remedy))
+
+
+def mismatch_message(output: Path, old: dict[str, Any], new: dict[str, Any], diff: list[str], remedy: str) -> str:
+    """``OUT was started with a different configuration: K: OLD (then) -> NEW (now); ...; REMEDY``:
+    every differing field (up to 6 shown, then a count)."""
+    shown = "; ".join(f"{k}: {_brief(old.get(k), k)} (then) -> {_brief(new.get(k), k)} (now)" for k in diff[:6])
+    more = f"; +{len(diff) - 6} more fields" if len(diff) > 6 else ""
+    return f"{output} was started with a different configuration: {shown}{more}; {remedy}"
 
 
 def _brief(v: Any, key: str = "") -> str:
@@ -202,7 +251,9 @@ class PreparedRun:
         out: dict[str, Any] = {
             "started": datetime.now(UTC).isoformat(), "runner": self.runner, "input": str(opts.input),
             "output": str(opts.output), "options": opts.model_dump(mode="json", exclude={"input", "output"}),
-            "config": redacted_config(self.config), "config_digest": self.requested.digest(),
+            "config": redacted_config(self.config),
+            "config_digest": config_digest(self.requested, run_folder_of(opts.output)),
+            "run_folder": str(run_folder_of(opts.output)),
         }
         if identity is not None:
             out["resume_identity"] = identity

@@ -36,6 +36,9 @@ class StubEnricher:
             llm=SimpleNamespace(model_label="stub", cache=None), prompt=SimpleNamespace(name="stub", hash="stub"),
             tool_versions={"stub": "0"})
 
+    def close(self) -> None:
+        """Nothing to give back (``Enricher.close``'s shape)."""
+
     async def enrich(self, row: Row) -> OutputRecord:
         if row.item is None:
             return error_record(row.raw_id, row.error)

@@ -21,7 +21,7 @@ def test_changed_signals_are_named_with_their_hashes(tmp_path: Path) -> None:
     manifest_path(out).write_text(json.dumps({"resume_identity": {"signals": [_spec("vibe", "aaaa1111")]}}))
     with pytest.raises(ResumeMismatch) as e:
         check_resume(out, {"signals": [_spec("vibe", "bbbb2222"), _spec("energy", "cccc3333")]}, has_records=True)
-    assert "signals: [vibe#aaaa1111] -> [vibe#bbbb2222, energy#cccc3333]" in str(e.value)
+    assert "signals: [vibe#aaaa1111] (then) -> [vibe#bbbb2222, energy#cccc3333] (now)" in str(e.value)
     with pytest.raises(ResumeMismatch) as e:
         check_resume(out, {"signals": None}, has_records=True)
-    assert "signals: [vibe#aaaa1111] -> null" in str(e.value)
+    assert "signals: [vibe#aaaa1111] (then) -> null (now)" in str(e.value)

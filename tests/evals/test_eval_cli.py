@@ -66,7 +66,9 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path)
     other_prompt = tmp_path / "p.md"
     other_prompt.write_text("system\n---\n{{ item.type }}\n")
     refused = run(*args, "--prompt", str(other_prompt))
-    assert refused.exit_code == 2 and "another model/prompt/config" in refused.output
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "started with a different configuration: prompt: " in said, said
+    assert '"extract.v2" (then) -> "/' in said and "prompt_hash: " in said and "--fresh to start over" in said
 
 
 @pytest.mark.slow

@@ -222,7 +222,8 @@ def test_evaluate_gives_the_tagger_exemplars_and_resumes(tmp_path, gold_file, mo
     labeled = sum(1 for it in rec.items if it.gold.get("genres"))  # 16 of the 17 rows carry genres
     assert len(open_exemplar_index(cfg.exemplars)) == rec.exemplars.count == 16 - labeled
     assert (rec.exemplars.task, rec.exemplars.exclude) == ("genres", "sample")
-    assert rec.config["exemplars"] == str(folder) and len(rec.items) == 4
+    # the record names the index relative to the run folder: the folder may move (and records compare)
+    assert rec.config["exemplars"] == "<run folder>/exemplars" and len(rec.items) == 4
     rec.save(out)
     assert RunRecord.load(out).exemplars == rec.exemplars
 

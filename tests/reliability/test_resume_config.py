@@ -40,7 +40,8 @@ def test_resume_with_another_model_is_refused(tmp_path, forkcli, server, helpers
     assert second.rc == 2
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1, second.stderr
-    assert "llm.model" in lines[0] and "openai/model-a" in lines[0] and "openai/model-b" in lines[0]
+    assert 'llm.model: "openai/model-a" (then) -> "openai/model-b" (now)' in lines[0], lines[0]
+    assert "rerun with the options it was started with, or write to another -o" in lines[0]
     assert "Traceback" not in second.stderr
     assert out.read_bytes() == before and len(server.log) == asked, "a refused resume writes and asks nothing"
     assert _manifest(out)["model"] == "openai/model-a", "the manifest still describes the output"
