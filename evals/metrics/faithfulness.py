@@ -103,17 +103,20 @@ async def judge_faithfulness(items: list[ItemResult], judge: str, config: TagCon
     skipped_empty = sum(1 for it in items if it.prediction and not (it.prediction.get("rationale") or "").strip())
     if skipped_empty:
         failures["empty_rationale"] = skipped_empty
-    for i in todo[:max_items] if max_items else todo:
-        it = items[i]
-        try:
-            res = await asyncio.wait_for(metric.ascore(user_input=USER_INPUT, response=it.prediction["rationale"],
-                                                       retrieved_contexts=contexts_for(it)), timeout_s)
-            value = float(res.value)
-            if value != value:  # ragas returns NaN when the judge extracted no claims
-                failures["no_claims"] = failures.get("no_claims", 0) + 1
-            else:
-                scores[i] = value
-        except Exception as e:  # noqa: BLE001 (a judge failure is counted, not fatal)
-            kind = f"llm.{e.kind}" if isinstance(e, LLMError) else type(e).__name__
-            failures[kind] = failures.get(kind, 0) + 1
+    try:
+        for i in todo[:max_items] if max_items else todo:
+            it = items[i]
+            try:
+                res = await asyncio.wait_for(metric.ascore(user_input=USER_INPUT, response=it.prediction["rationale"],
+                                                           retrieved_contexts=contexts_for(it)), timeout_s)
+                value = float(res.value)
+                if value != value:  # ragas returns NaN when the judge extracted no claims
+                    failures["no_claims"] = failures.get("no_claims", 0) + 1
+                else:
+                    scores[i] = value
+            except Exception as e:  # noqa: BLE001 (a judge failure is counted, not fatal)
+                kind = f"llm.{e.kind}" if isinstance(e, LLMError) else type(e).__name__
+                failures[kind] = failures.get(kind, 0) + 1
+    finally:
+        llm.client.close()  # an embedded judge's server stops with the judging
     return JudgeScores(scores=scores, failures=failures, judge=judge, usage=llm.usage)
