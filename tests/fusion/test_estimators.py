@@ -94,3 +94,30 @@ def test_trees_with_a_child_outside_the_tree_do_not_load():
     assert Trees.model_validate(tree).predict_proba(np.array([[0.0], [1.0]]))[:, 1].round(3).tolist() == [0.269, 0.731]
     with pytest.raises(ValidationError, match="child index outside"):
         Trees.model_validate({**tree, "right": [[7, 1, 2]]})
+
+
+def test_one_text_tfidf_rows_are_sklearns_bit_for_bit(shared_data):
+    """Tag time transforms one text at a time by its own path (``estimators._tfidf_one``): the
+    same CSR row as scikit-learn's ``transform``, bit for bit, for the shipped word and character
+    vocabularies, on real gold texts, texts with no known n-gram and an empty one; the n-gram
+    counts one analyzer shares between vocabularies never leak from one text into the next."""
+    import json
+
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+
+    art = load_fusion(default_fusion_dir())
+    shipped = [art.fields["policy"].model.tfidf, art.fields["policy"].model.char_tfidf, art.fields["valence"].model.tfidf]
+    texts = ["", "zzqx vvkj", "Ünïcödé CAFÉ fête!!", "the the the the"]
+    for name in ("bandcamp-tracks.dev.jsonl", "policy-prompts.dev.jsonl", "vader-multirater.dev.jsonl"):
+        for line in (shared_data / "gold" / name).read_text().splitlines()[:150]:
+            d = json.loads(line)
+            texts.append(" \n".join(v for v in (d.get("item") or d).values() if isinstance(v, str)))
+    fresh = [_roundtrip(t) for t in (*shipped, Tfidf.fit(TEXTS, min_df=1)[0])]
+    sklearn_own = [t.vectorizer() for t in fresh]
+    for text in texts:
+        for ours, vec in zip(fresh, sklearn_own, strict=True):  # alternating vocabularies, as an item does
+            got = ours.transform([text])
+            ref = vec.transform([text])
+            assert got.shape == ref.shape and got.dtype == ref.dtype and got.indices.dtype == ref.indices.dtype
+            assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.indptr, ref.indptr)
+            assert np.array_equal(got.data.view(np.int64), ref.data.view(np.int64)), text
