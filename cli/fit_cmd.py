@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 
-def _command(specs, output, limit, seed, pool, negatives, run, folds, model) -> str:
+def _command(specs, output, limit, seed, pool, negatives, run, folds, model, pool_size=None) -> str:
     """The fit as a command a reader can rerun (goes into the model card)."""
     parts = ["liner", "fit", *specs, "-o", str(output), "--limit", str(limit), "--seed", str(seed),
              "--folds", str(folds), "--model", model]
     parts += ["--pool", str(pool)] if pool is not None else []
+    for size in pool_size or []:
+        parts += ["--pool-size", f"{size:g}"]
     for n in negatives or []:
         parts += ["--negatives", n]
     for r in run or []:
@@ -61,6 +63,9 @@ def fit(
     pool: Annotated[int | None, typer.Option(min=0, help="Extra gold items tagged without the LLM for "
                                              "scalar/single-label tasks, exemplar items for multilabel "
                                              "ones (default: all)")] = None,
+    pool_size: Annotated[list[float] | None, typer.Option(
+        "--pool-size", help="Multilabel exemplar pool: a fraction of each pool fold's index to tag the pool "
+        "items against, one training row per size, repeatable (default: 1, 1/3, 1/9)")] = None,
     negatives: Annotated[list[str] | None, typer.Option(help="Spec of clean items (class 'none' for policy), "
                                                         "repeatable")] = None,
     run: Annotated[list[Path] | None, typer.Option("--run", help="Existing `liner eval` run records to read "
@@ -95,10 +100,11 @@ def fit(
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)
         config = TagConfig(llm=llm, fusion=None, llm_mode="always")  # drafts of every field to learn from
+        sizes = {"pool_sizes": pool_size} if pool_size else {}
         opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
                           resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,
-                                                                folds, model))
+                                                                folds, model, pool_size), **sizes)
         summary = asyncio.run(run_fit(opts, config))
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)

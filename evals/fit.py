@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from linernotes.config import TagConfig
 from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
@@ -70,6 +70,11 @@ from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task
 MIN_DRAFTS = 100
 # The lowest review threshold a multilabel field gets (see _fit_task).
 MULTILABEL_FLOOR = 0.5
+# The index sizes a multilabel exemplar pool item is tagged at, as fractions of its fold's index:
+# an order of magnitude, so the combiner and its calibrators see catalogs from a ninth of the
+# fit's to all of it (a combiner fitted at one size was miscalibrated at others; see
+# evals.exemplar_pool). Not tuned on the dev split.
+POOL_SIZES = (1.0, 1 / 3, 1 / 9)
 
 
 class FitOptions(BaseModel):
@@ -79,6 +84,19 @@ class FitOptions(BaseModel):
     limit: int | None = Field(300, ge=1)
     seed: int = 0
     pool: int | None = Field(None, ge=0, description="evidence-only items beyond the sample (None: all)")
+    pool_sizes: list[float] = Field(default_factory=lambda: list(POOL_SIZES), min_length=1,
+                                    description="multilabel exemplar pool: fractions of each pool fold's index "
+                                    "an item is tagged against, one training row each")
+    pool_in_folds: bool = Field(True, description="multilabel exemplar pool rows sit in the folds like the "
+                                "sample's items: scored out of fold, they tune the threshold and calibrators "
+                                "too (False: training rows only)")
+
+    @field_validator("pool_sizes")
+    @classmethod
+    def _fractions(cls, v: list[float]) -> list[float]:
+        if any(not 0 < x <= 1 for x in v):
+            raise ValueError(f"pool sizes are fractions of an index in (0, 1], got {v}")
+        return v
     negatives: list[str] = Field(default_factory=list)
     runs: list[Path] = Field(default_factory=list)
     folds: int = Field(5, ge=2, le=20)
@@ -95,12 +113,14 @@ class FitSummary(BaseModel):
     seconds: float
 
 
-def _observations(spec: GoldSpec, gold: list[GoldItem], results: dict[str, ItemResult]
-                  ) -> tuple[list[Observation], list[GoldItem]]:
-    """Observations of the items the tagger answered, with their gold items (errors skipped)."""
+def _observations(spec: GoldSpec, gold: list[GoldItem], results: dict[str, ItemResult],
+                  each: list[ItemResult] | None = None) -> tuple[list[Observation], list[GoldItem]]:
+    """Observations of the items the tagger answered, with their gold items (errors skipped).
+    ``each``: the result of every entry of ``gold`` in order, instead of looking it up by id (an
+    item with several results, e.g. tagged against indexes of several sizes)."""
     obs, kept = [], []
-    for g in gold:
-        r = results.get(g.id)
+    for n, g in enumerate(gold):
+        r = each[n] if each is not None else results.get(g.id)
         if r is None or r.prediction is None:
             continue
         item = to_tagger_item(spec, g)
@@ -192,20 +212,29 @@ def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: 
 
 
 def _exemplar_pool(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,
-                   config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem]]:
+                   config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem], list[float]]:
     """A multilabel task's extra training rows: the spec's exemplar items, each tagged against an
-    index without its fold (``evals.exemplar_pool``), at most ``--pool`` of them (seeded). The
+    index without its fold at every ``--pool-sizes`` fraction of it (``evals.exemplar_pool``), at
+    most ``--pool`` items (seeded); an item has one row per size, so ``items`` repeats it, and the
+    third list gives each row's size. The
     sample alone gave the album-held-out combiner 300 items at ``--limit 300``; the index holds
     thousands more labeled tracks."""
     from linernotes.evals.exemplar_pool import pool_results
 
     full = load_gold(spec, data)
-    pool = pool_results(spec, full, sample_gold, config, work=work / "pool")
+    pool = pool_results(spec, full, sample_gold, config, work=work / "pool", sizes=tuple(opts.pool_sizes),
+                        seed=opts.seed)
     items = [g for g in full.items if g.id in pool and task.name in g.gold]
     if opts.pool is not None and opts.pool < len(items):
         rng = np.random.default_rng(opts.seed)
         items = [items[i] for i in sorted(rng.choice(len(items), opts.pool, replace=False))]
-    return _observations(spec, items, pool)
+    obs, kept, sizes = [], [], []
+    for g in items:
+        o, k = _observations(spec, [g] * len(pool[g.id]), {}, each=pool[g.id])
+        obs += o
+        kept += k
+        sizes += list(opts.pool_sizes)[:len(o)]
+    return obs, kept, sizes
 
 
 def _prior(folder: Path) -> dict[str, float]:
@@ -451,6 +480,25 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool]) -
     return threshold, metrics
 
 
+def _by_index_size(rows: list[tuple[str, float]], conf: list[float], right: list[bool], threshold: float | None
+                   ) -> dict[str, Any]:
+    """Out-of-fold calibration of the pool rows per exemplar regime and index size (the fraction
+    of the pool fold's index): ECE, and the share auto-accepted at ``threshold`` with its
+    precision. A combiner whose confidence means the same at every catalog size shows the same
+    figures in every row."""
+    out: dict[str, Any] = {}
+    for key in sorted(set(rows)):
+        idx = [i for i, r in enumerate(rows) if r == key]
+        c, r = np.array([conf[i] for i in idx]), np.array([right[i] for i in idx], dtype=float)
+        acc = c >= threshold if threshold is not None else np.zeros(len(c), dtype=bool)
+        name = f"pool.{key[0]}@{key[1]:.3g}"
+        out[f"{name}.items"] = len(idx)
+        out[f"{name}.ece"] = round(plugin_ece(c, r), 4)
+        out[f"{name}.auto_accept_coverage"] = round(float(acc.mean()), 4) if len(c) else None
+        out[f"{name}.auto_accept_precision"] = round(float(r[acc].mean()), 4) if acc.any() else None
+    return out
+
+
 async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]], config: TagConfig, work: Path
                       ) -> tuple[FieldFusion, list[tuple[OutOfFold, list[GoldItem], dict[str, Any]]]]:
     """One multilabel combiner over several specs' samples (and their exemplar pools): rows of
@@ -475,33 +523,45 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
         obs = [o.without_draft() for o in obs]
     scored, scored_ids = len(obs), {g.id for g in items}
     pool_counts: dict[str, int] = {}
+    pool_rows: dict[str, int] = {}
+    row_size: list[tuple[str, float]] = []  # each pool row's regime and index size
     if not uses_draft and opts.pool != 0:
         for part, task in parts:
-            po, pg = _exemplar_pool(opts, part.spec, task, part.data, part.gold, config,
-                                    work / part.spec.name)
+            po, pg, ps = _exemplar_pool(opts, part.spec, task, part.data, part.gold, config,
+                                        work / part.spec.name)
             # a pool row of an item another spec scores would train the model that scores it
             keep = [i for i, g in enumerate(pg) if g.id not in scored_ids]
             obs += [po[i] for i in keep]
             items += [pg[i] for i in keep]
-            pool_counts[part.spec.name] = len(keep)
+            row_size += [(part.spec.name, ps[i]) for i in keep]
+            pool_counts[part.spec.name] = len({pg[i].id for i in keep})
+            pool_rows[part.spec.name] = len(keep)
     task = parts[0][1]
     gold = [g.gold[task.name] for g in items]
     most = max(config.max_genres, max(len(x) for x in gold))
+    # pool rows in the folds: scored out of fold like the sample's items, so the calibrators and
+    # the threshold learn from every index size the pool was tagged at, not only the sample's
+    tuned = len(obs) if opts.pool_in_folds else scored
     model, oof = fit_multilabel(obs, gold, pooled_groups([p.spec for p, _ in parts], items), _prior(parts[0][0].folder), most, opts.folds,
-                                opts.seed, train_only=len(obs) - scored, keys=[g.id for g in items], by_release=True)
+                                opts.seed, train_only=len(obs) - tuned, keys=[g.id for g in items], by_release=True)
     model.uses_draft = uses_draft
-    right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(scored)]
-    conf = [oof.confidence[i] for i in range(scored)]
-    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:scored]])
+    right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(tuned)]
+    conf = [oof.confidence[i] for i in range(tuned)]
+    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:tuned]])
+    if tuned > scored:
+        metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]
     data = ", ".join(f"{p.spec.name} ({p.data.name}), sample {p.sample.limit} seed {p.sample.seed}" for p, _ in parts)
     pool_note = "; ".join(f"{n} exemplar items of {s}" for s, n in pool_counts.items() if n)
     card = {"data": f"one combiner over the pooled rows of {len(parts)} exemplar regimes: {data}"
                     + (f"; plus {pool_note}, each tagged without the LLM against an index without its fold "
-                       "(evals.exemplar_pool)" if pool_note else ""),
+                       f"at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size (evals.exemplar_pool), "
+                       + ("in the folds: scored out of fold, tuning the threshold and calibrators"
+                          if opts.pool_in_folds else "training rows only") if pool_note else ""),
             "items": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
             "folds": f"{oof.scheme}, an item's rows of every regime in one fold (pooled: {', '.join(names)})",
-            "metrics": {**metrics, **{f"pool_items.{s}": n for s, n in pool_counts.items()}},
+            "metrics": {**metrics, **{f"pool_items.{s}": n for s, n in pool_counts.items()},
+                        **{f"pool_rows.{s}": n for s, n in pool_rows.items()}},
             "command": opts.command}
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=task.taxonomy or config.genre_taxonomy,
                         model=model, threshold=threshold, card=card,
@@ -535,7 +595,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     if task.kind == "multilabel":
         scored = len(obs)
         if not uses_draft and opts.pool != 0:  # pool rows have no draft: they only join a draftless fit
-            pool_obs, pool_items = _exemplar_pool(opts, spec, task, data, sample_gold, config, work)
+            pool_obs, pool_items, _ = _exemplar_pool(opts, spec, task, data, sample_gold, config, work)
             obs, items = obs + pool_obs, items + pool_items
             extra["pool_items"] = len(pool_obs)
         gold = [g.gold[task.name] for g in items]

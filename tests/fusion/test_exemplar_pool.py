@@ -21,20 +21,47 @@ def _sets(name: str, shared_data, n: int = 240, sample: int = 60):
 def test_pool_items_never_find_themselves_their_album_or_an_evaluated_item(shared_data):
     spec, full, sample = _sets("bandcamp-genres-album", shared_data)
     pool = pool_results(spec, full, sample, TagConfig(), k=5)
-    allowed = exemplar_items(spec, full, sample)
-    assert set(pool) <= {g.id for g in allowed} and len(pool) > 20
+    evaluated_ids = {g.id for g in sample.items}
+    # every item the sample does not hold, a sampled track's album-mates included (their rows are
+    # tagged with their own album held out; a fit's folds keep them with the sampled track)
+    assert set(pool) <= {g.id for g in full.items} - evaluated_ids and len(pool) > 20
+    assert set(pool) - {g.id for g in exemplar_items(spec, full, sample)}
     album_of = {tagger_id(g.id): norm_key(g.inputs.get("album")) for g in full.items}
     evaluated = {tagger_id(g.id) for g in sample.items}
     found = 0
-    for gid, result in pool.items():
-        ev = result.prediction["evidence"]
-        assert result.prediction["draft"] is None and ev["genres"], gid
+    for gid, results in pool.items():
+        assert len(results) == 1
+        ev = results[0].prediction["evidence"]
+        assert results[0].prediction["draft"] is None and ev["genres"], gid
         hits = [e["id"] for e in ev.get("exemplars") or []]
         found += len(hits)
         assert tagger_id(gid) not in hits
         assert not evaluated & set(hits)
         assert all(album_of[h] != album_of[tagger_id(gid)] for h in hits if album_of[h] is not None)
     assert found > 2 * len(pool)  # the index answered: neighbours were found, from other albums
+
+
+def test_each_pool_size_is_its_own_row_against_a_smaller_index(shared_data):
+    from linernotes.evals.gold import exemplar_records
+
+    spec, full, sample = _sets("bandcamp-genres", shared_data)
+    sizes = (1.0, 0.25)
+    pool = pool_results(spec, full, sample, TagConfig(), k=5, sizes=sizes, seed=3)
+    assert pool and all(len(rows) == len(sizes) for rows in pool.values())
+    # the smaller index is a subset of the fold's: its neighbours are fewer and never closer
+    held = {g.id for g in sample.items}
+    n_records = len(exemplar_records(spec, [g for g in full.items if g.id not in held]))
+    closer = 0
+    for rows in pool.values():
+        best = [max((e["score"] for e in r.prediction["evidence"].get("exemplars") or []), default=0.0)
+                for r in rows]
+        assert best[1] <= best[0] + 1e-9
+        closer += best[1] < best[0] - 1e-9
+    assert closer > len(pool) // 4 and n_records > 40
+    # seeded: the same subsets again
+    again = pool_results(spec, full, sample, TagConfig(), k=5, sizes=sizes, seed=3)
+    assert {k: [r.prediction for r in v] for k, v in again.items()} == {k: [r.prediction for r in v]
+                                                                         for k, v in pool.items()}
 
 
 def test_random_split_holds_out_each_item_alone_and_without_exemplars_there_is_no_pool(shared_data):

@@ -139,9 +139,15 @@ tasks: [{name: genres, kind: multilabel, gold_field: gold_genres, taxonomy: musi
                 assert f"{name}.genres.micro_f1" in metrics
                 assert cv["config"]["fusion_fit"]["genres"]["threshold"] == genres.threshold
             assert "pooled" in genres.card["folds"] and "2 exemplar regimes" in genres.card["data"]
-            # each spec's exemplar pool joins (the album one is empty on this tiny file: too few
-            # albums outside the sample's for its folds)
-            assert metrics["pool_items.tiny-random"] > 20 and metrics["pool_items.tiny-album"] >= 0
+            # each spec's exemplar pool joins: every item outside the sample, one row per index size
+            # (1, 1/3, 1/9 of its fold's index), scored out of fold with figures per regime and size
+            for name in ("tiny-random", "tiny-album"):
+                assert metrics[f"pool_items.{name}"] > 20
+                assert metrics[f"pool_rows.{name}"] == 3 * metrics[f"pool_items.{name}"]
+                for size in ("1", "0.333", "0.111"):
+                    assert metrics[f"pool.{name}@{size}.items"] == metrics[f"pool_items.{name}"]
+                    assert 0 <= metrics[f"pool.{name}@{size}.ece"] <= 1
+            assert "at 1, 0.333, 0.111 of its size" in genres.card["data"] and "in the folds" in genres.card["data"]
             assert len(genres.trained_on) == len(set(genres.trained_on))
             r = _liner(["tag", tmp_path / "catalog.jsonl", "-o", tmp_path / "out.jsonl", "--fusion", out,
                         "--exemplars", out / "runs" / "tiny-random.json.d" / "exemplars", "--no-progress", *llm])
