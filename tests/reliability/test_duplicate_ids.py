@@ -78,6 +78,17 @@ def test_liner_tag_writes_one_record_per_id(tmp_path, liner_in_process, name, wo
     assert summary["errors_by_kind"] == {"input.duplicate_id": 3} and summary["ok"] == 3
 
 
+@pytest.mark.slow
+def test_beam_runner_writes_one_record_per_id_and_dead_letters_the_repeats(tmp_path, liner_in_process):
+    catalog = write(tmp_path / "c.jsonl", ROWS)
+    out = tmp_path / "out.jsonl"
+    r = liner_in_process(["tag", catalog, "-o", out, "--llm", "never", "--no-progress", "--runner", "beam"])
+    assert r.returncode == 1, r.stderr
+    check_output([json.loads(x) for x in out.read_text().splitlines()], "c.jsonl")
+    dead = [json.loads(x) for x in out.with_name("out.jsonl.dead-letter.jsonl").read_text().splitlines()]
+    assert sorted(x["id"] for x in dead) == ["line:3", "line:5", "line:6"]
+
+
 @pytest.fixture(scope="module")
 def slow_server():
     """Plain answers after 50-100 ms, so a kill lands mid-run."""
