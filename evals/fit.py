@@ -558,7 +558,7 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
                        f"at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size (evals.exemplar_pool), "
                        + ("in the folds: scored out of fold, tuning the threshold and calibrators"
                           if opts.pool_in_folds else "training rows only") if pool_note else ""),
-            "items": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
+            "items": len({g.id for g in items}), "rows": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
             "folds": f"{oof.scheme}, an item's rows of every regime in one fold (pooled: {', '.join(names)})",
             "metrics": {**metrics, **{f"pool_items.{s}": n for s, n in pool_counts.items()},
                         **{f"pool_rows.{s}": n for s, n in pool_rows.items()}},
@@ -597,7 +597,8 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         if not uses_draft and opts.pool != 0:  # pool rows have no draft: they only join a draftless fit
             pool_obs, pool_items, _ = _exemplar_pool(opts, spec, task, data, sample_gold, config, work)
             obs, items = obs + pool_obs, items + pool_items
-            extra["pool_items"] = len(pool_obs)
+            extra["pool_items"] = len({g.id for g in pool_items})
+            extra["pool_rows"] = len(pool_obs)
         gold = [g.gold[task.name] for g in items]
         # as many labels as a training item carries at most: gold sets hold up to 7 genres, and a
         # cap at the LLM's 3 would cost recall the evidence supports
@@ -667,7 +668,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
                     + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
                        "without its fold (evals.exemplar_pool)" if extra.get("pool_items") else ""),
-            "items": len(obs),
+            "items": len({g.id for g in items}), "rows": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}
     entry = FieldFusion(field=KIND_FIELD[task.kind], kind=model.kind, vocabulary=vocab, model=model,

@@ -173,7 +173,9 @@ def model_card(art: FusionArtifact) -> str:
         card = f.card
         lines += [f"## {name} ({f.kind}{', ' + f.vocabulary if f.vocabulary else ''})", "",
                   f"- data: {card.get('data', '')}",
-                  f"- items: {card.get('items', '?')} ({card.get('with_draft', '?')} with an LLM draft)",
+                  f"- items: {card.get('items', '?')} ({card.get('with_draft', '?')} with an LLM draft)"
+                  + (f"; {card['rows']} training rows (an item tagged in several regimes or index sizes is "
+                     "several rows)" if card.get("rows", card.get("items")) != card.get("items") else ""),
                   f"- folds: {card.get('folds', '')}",
                   f"- features: {', '.join(f.model.features)}",
                   (f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"
