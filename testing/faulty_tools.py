@@ -35,3 +35,23 @@ class RaisingExemplars:
     def votes(self, text: str, k: int = 10) -> list[Any]:
         self._check(text)
         return []
+
+
+class SlowExemplars(RaisingExemplars):
+    """Exemplar search that takes ``seconds`` (in the worker thread the graph runs it in) for a
+    text containing ``marker`` and finds nothing, at once, for any other; votes never wait. For
+    proving that one item's slow tool does not hold back the calls of the others in its batch."""
+
+    def __init__(self, marker: str, seconds: float):
+        super().__init__(marker)
+        self.seconds = seconds
+
+    def search(self, text: str, k: int = 3) -> list[Any]:
+        if self.marker in text:
+            import time
+
+            time.sleep(self.seconds)
+        return []
+
+    def votes(self, text: str, k: int = 10) -> list[Any]:
+        return []

@@ -22,7 +22,7 @@ from linernotes.run.runner import Enricher, RunOptions, run_batch
 from linernotes.schema import OutputRecord
 from linernotes.store.catalog import read_catalog
 from linernotes.testing.fault_server import FaultServer
-from linernotes.testing.faulty_tools import RaisingExemplars
+from linernotes.testing.faulty_tools import RaisingExemplars, SlowExemplars
 from linernotes.testing.openai_stub import StubServer
 from linernotes.testing.synthetic import synthetic_rows, write_catalog
 
@@ -153,3 +153,25 @@ def test_a_slow_call_does_not_hold_back_the_rest_of_its_batch(tmp_path: Path, ma
     slow_id = "syn-0000000"
     assert done[slow_id] >= 3
     assert max(t for k, t in done.items() if k != slow_id) < done[slow_id] - 2  # the others did not wait for it
+
+
+def test_an_item_calls_as_soon_as_its_own_evidence_is_in(marked_catalog: Callable) -> None:
+    """One item's slow tool (2 s, the fault-injection double ``SlowExemplars``) does not delay the
+    calls of the 7 others in its batch: they reach the endpoint long before its own (a step
+    boundary after the batch's evidence made every call of the batch wait for it)."""
+    rows = list(read_catalog(marked_catalog({0: " SLOWTOOL"})))
+    arrived: dict[str, float] = {}
+
+    async def note(body: dict) -> None:  # when each item's call reaches the endpoint
+        text = json.dumps(body)
+        arrived.setdefault("slow" if "SLOWTOOL" in text else f"other{len(arrived)}", time.monotonic())
+
+    with StubServer(intercept=note) as stub:
+        base = Enricher(cfg := stub_config(stub.base_url, "always"))
+        enricher = Enricher(cfg, runtime=replace(base.runtime, exemplars=SlowExemplars("SLOWTOOL", 2.0)))
+        start = time.monotonic()
+        records = asyncio.run(enricher.enrich_many(rows))
+    assert [r.status for r in records] == ["ok"] * 8
+    others = [t - start for k, t in arrived.items() if k != "slow"]
+    assert len(others) == 7 and arrived["slow"] - start >= 2
+    assert max(others) < arrived["slow"] - start - 1.5, (others, arrived["slow"] - start)
