@@ -37,7 +37,7 @@ from linernotes.agents.nodes.extract import extract
 from linernotes.agents.nodes.fuse import fuse
 from linernotes.agents.nodes.gather import gather
 from linernotes.agents.nodes.route import route
-from linernotes.agents.nodes.run_tools import run_tools
+from linernotes.agents.nodes.run_tools import embed_ahead, run_tools
 from linernotes.agents.nodes.triage import after_triage, triage
 from linernotes.agents.nodes.verify import after_verify, verify
 from linernotes.agents.runtime import AgentRuntime
@@ -145,6 +145,8 @@ def build_graph(rt: AgentRuntime) -> Graph:
 
     async def items_step(batch: BatchState) -> BatchState:
         """Every item's path concurrently (tools, LLM calls, records, signals)."""
+        if len(batch["items"]) > 1:
+            embed_ahead([s.state for s in batch["items"]], rt)
         await asyncio.gather(*(path(s) for s in batch["items"]))
         return batch
 

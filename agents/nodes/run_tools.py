@@ -23,6 +23,7 @@ from linernotes.tools.policy.clauses import relevant_clauses
 from linernotes.tools.policy.lookup import lookup
 from linernotes.tools.policy.pack import PolicyPack
 from linernotes.tools.retrieval.shortlist import shortlist
+from linernotes.tools.retrieval.taxonomy_index import query_vectors_ahead, taxonomy_index
 from linernotes.tools.text.language import guess_language
 from linernotes.tools.text.valence import afinn_valence, lexical_valence
 
@@ -53,6 +54,21 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
         done = await asyncio.gather(*threaded.values(), return_exceptions=True)
     results.update(zip(threaded, done, strict=True))
     return {"evidence": collect(results, tax.id, rt.policy)}
+
+
+def embed_ahead(states: list[GraphState], rt: AgentRuntime) -> None:
+    """Embed a batch's item texts in one encode before their tools run (``query_vectors_ahead``:
+    the same bits as one text at a time, ~0.1 ms of CPU less per item). Only a saving: an item
+    this cannot read is left to its own path, which reports it."""
+    texts: dict[Any, list[str]] = {}
+    for state in states:
+        try:
+            item = state["item"]
+            texts.setdefault(taxonomy_index(rt.taxonomy_for(item)).embedder, []).append(item_text(item))
+        except Exception:  # noqa: BLE001, S112 (the item's own path raises it, into its own record)
+            continue
+    for embedder, group in texts.items():
+        query_vectors_ahead(embedder, group)
 
 
 def text_tools(item: Item, policy: PolicyPack) -> dict[str, Any]:

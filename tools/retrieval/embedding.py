@@ -52,6 +52,10 @@ class WordLlamaEmbedder:
                                      trunc_dim=None if dim == 256 else dim)
         self.dim = dim
         self.name = "wordllama" if dim == 256 else f"wordllama:{dim}"
+        # a row of ``encode(texts)`` has the same bits as ``encode([text])`` (checked on 37,720
+        # gold texts at batch sizes 2-100: padding adds exact zeros to a row-wise sum), so callers
+        # may encode a batch's texts together (half the CPU per text); checked at 256 dims only
+        self.batch_identical = dim == 256
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -91,10 +91,36 @@ class TaxonomyIndex:
 @functools.lru_cache(maxsize=256)
 def query_vector(embedder: Embedder, text: str) -> np.ndarray:
     """One encode per text: the genre and the mood shortlists of an item ask with the same text.
-    Read-only, since it is shared."""
-    vec = embedder.encode([text])[0]
+    Read-only, since it is shared. A row ``query_vectors_ahead`` encoded is used once, as is."""
+    vec = _AHEAD.pop((embedder, text), None)
+    if vec is None:
+        vec = embedder.encode([text])[0]
     vec.flags.writeable = False
     return vec
+
+
+# rows encoded ahead for query_vector, by (embedder, text); bounded: a row nobody asks for (its
+# item failed first) is dropped with the rest when the map grows past AHEAD_MAX
+_AHEAD: dict[tuple[Embedder, str], np.ndarray] = {}
+AHEAD_MAX = 512
+
+
+def query_vectors_ahead(embedder: Embedder, texts: list[str]) -> None:
+    """Encode ``texts`` in one call, ready for ``query_vector`` (a micro-batch's items, before
+    their shortlists): only for an embedder whose batch rows are bit-identical to one-text rows
+    (``batch_identical``), so the shortlists' floats do not change; ~0.1 ms of CPU saved per text
+    with WordLlama. Texts already waiting are skipped (one ``query_vector`` has cached is encoded
+    again, harmlessly: the same bits); fewer than two left, nothing."""
+    if not getattr(embedder, "batch_identical", False):
+        return
+    todo = [t for t in dict.fromkeys(texts) if (embedder, t) not in _AHEAD]
+    if len(todo) < 2:
+        return
+    rows = embedder.encode(todo)
+    if len(_AHEAD) + len(todo) > AHEAD_MAX:
+        _AHEAD.clear()
+    for text, row in zip(todo, rows, strict=True):
+        _AHEAD[(embedder, text)] = row
 
 
 _CACHE: dict[tuple[str, str, str], TaxonomyIndex] = {}
