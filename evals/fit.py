@@ -48,6 +48,7 @@ from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
 from linernotes.fusion.artifact import (
+    MIN_ACCEPTED,
     TARGET_PRECISION,
     FieldFusion,
     FusionArtifact,
@@ -445,30 +446,40 @@ def same_release(obs: Observation) -> bool:
     return bool(len(ids) and X[0, ALBUM_MATCH])
 
 
-def _release_threshold(conf: list[float], right: list[bool], same: list[bool]) -> tuple[float | None, dict[str, Any]]:
-    """One review threshold for items with a same-album neighbour and without: the higher of the
-    two sides' lowest thresholds reaching the target precision (each calibrated on its own, so
-    one level serves both; pooled, the many easy same-album items would let the other side's
-    auto-accepted answers fall well below it). A side no threshold brings there (or too small
-    to tell) is left out and said so. Returns (threshold, metrics)."""
+def _release_threshold(conf: list[float], right: list[bool], same: list[bool], cohort: list[str] | None = None
+                       ) -> tuple[float | None, dict[str, Any]]:
+    """One review threshold for items with a same-album neighbour and without: the lowest level
+    (at least ``MULTILABEL_FLOOR``) at which every side reaching the target precision on its own
+    is at least that precise (each calibrated on its own, so one level serves both; pooled, the
+    many easy same-album items would let the other side's auto-accepted answers fall well below
+    it). ``cohort`` splits each side further (e.g. the exemplar pool's regime and index size, the
+    sample): the threshold must then hold in every cohort, so a catalog of any of those sizes
+    gets auto-accepted answers at least that precise (album held out, pooled over sizes: 93.3% at
+    the largest index). A side or cohort no threshold brings there (or too small to tell) is left
+    out and said so. Returns (threshold, metrics)."""
     metrics: dict[str, Any] = {"oof_accuracy": round(float(np.mean(right)), 4)}
-    sides = {}
+    cohort = cohort or [""] * len(conf)
+    sides: dict[tuple[bool, str], list[int]] = {}
     for name, flag in (("same_album", True), ("new_release", False)):
         idx = [i for i, s in enumerate(same) if s == flag]
-        t = choose_threshold([conf[i] for i in idx], [right[i] for i in idx], floor=MULTILABEL_FLOOR)[0]
         metrics[f"{name}.items"] = len(idx)
-        metrics[f"{name}.own_threshold"] = t
-        if t is not None:
-            sides[name] = idx
+        metrics[f"{name}.own_threshold"] = choose_threshold([conf[i] for i in idx], [right[i] for i in idx],
+                                                            floor=MULTILABEL_FLOOR)[0]
+        for c in sorted(set(cohort[i] for i in idx)):
+            part = [i for i in idx if cohort[i] == c]
+            if choose_threshold([conf[i] for i in part], [right[i] for i in part], floor=MULTILABEL_FLOOR)[0] is not None:
+                sides[(flag, c)] = part
+    metrics["threshold_cohorts"] = len(sides)
     threshold = None
-    # the lowest level (at least the floor) at which every side that reaches the target on its
-    # own is at least that precise (a side's own threshold is just its lowest confidence when all
-    # of it is precise enough, so the larger of the two would be too strict)
+    # the lowest level (at least the floor) at which every side that reaches the target on its own
+    # is at least that precise (a side's own threshold is just its lowest confidence when all of it
+    # is precise enough, so the largest of them would be too strict)
     for t in sorted({conf[i] for idx in sides.values() for i in idx if conf[i] >= MULTILABEL_FLOOR}):
         ok = True
         for idx in sides.values():
             acc = [right[i] for i in idx if conf[i] >= t]
-            ok = ok and (not acc or sum(acc) / len(acc) >= TARGET_PRECISION)
+            # fewer accepted than choose_threshold counts is noise, as there
+            ok = ok and (len(acc) < MIN_ACCEPTED or sum(acc) / len(acc) >= TARGET_PRECISION)
         if ok:
             threshold = t
             break
@@ -547,7 +558,8 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     model.uses_draft = uses_draft
     right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(tuned)]
     conf = [oof.confidence[i] for i in range(tuned)]
-    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:tuned]])
+    cohort = ["sample"] * scored + [f"{spec}@{size:.3g}" for spec, size in row_size][:tuned - scored]
+    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:tuned]], cohort)
     if tuned > scored:
         metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]

@@ -192,8 +192,12 @@ def model_card(art: FusionArtifact) -> str:
     return "\n".join(lines)
 
 
+# The fewest auto-accepted items whose precision a threshold is judged by (fewer: noise).
+MIN_ACCEPTED = 20
+
+
 def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION,
-                     min_accepted: int = 20, floor: float = 0.0) -> tuple[float | None, float, float]:
+                     min_accepted: int = MIN_ACCEPTED, floor: float = 0.0) -> tuple[float | None, float, float]:
     """The lowest confidence threshold, at least ``floor``, whose auto-accepted items (confidence
     >= it) are at least ``target`` precise, counting at least ``min_accepted`` of them (a smaller
     share is noise). Returns (threshold, precision, coverage); (None, nan, 0.0) when no threshold
