@@ -50,6 +50,9 @@ class Item(BaseModel):
     def _id_as_text(cls, v: Any) -> Any:
         if isinstance(v, bool) or v is None:
             raise ValueError("id must be a non-empty string or integer")
+        if isinstance(v, float):  # never its text: 1.0 and the id "1.0" would be one id
+            raise ValueError(f"id {v!r} is a float; ids are strings or integers (an integer column "
+                             "with a missing value is stored as float by pandas: write it as Int64 or text)")
         if isinstance(v, int):
             return str(v)
         if isinstance(v, str) and not v.strip():

@@ -165,6 +165,21 @@ def to_item(
         raise ValueError(_explain(e)) from None
 
 
+def usable_id(raw: Any) -> str | None:
+    """The id a raw id cell gives an item (an integer as its text, a string as it is), or None
+    when it gives none (missing, a missing-value marker, blank, a float, a bool, a list, a NUL
+    or a lone surrogate); ``Item`` refuses the same values."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int):
+        return str(raw)
+    if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw):
+        return None
+    if "\x00" in raw or _has_surrogate(raw):
+        return None
+    return raw
+
+
 def id_column(mapping: dict[str, str] | None) -> str:
     """The catalog column that holds ids: the one ``--map id=COLUMN`` names, else ``id``."""
     return next((src for src, dst in (mapping or {}).items() if dst == "id"), "id")
@@ -224,18 +239,26 @@ class _RowBuilder:
     def build(self, line: int, record: Any) -> Row:
         if not isinstance(record, dict):
             return self.error(line, "input.not_an_object", f"expected an object, got {type(record).__name__}")
-        raw_id = record.get(id_column(self.mapping))
-        raw_id_s = None if raw_id is None else str(raw_id).encode("utf-8", "backslashreplace").decode("utf-8")
+        # the id is settled before the rest of the row: the first row with an id holds it even
+        # when another field is bad, so a later row with it is a repeat (never a second record
+        # under the id), and a bad later row of a tagged id is a repeat too
+        row_id = usable_id(record.get(id_column(self.mapping)))
+        first = None if row_id is None else self.seen.get(row_id)
+        if first is not None:
+            return self.duplicate(line, row_id, first)
         try:
             item = to_item(record, self.mapping, self.drop, self.keep_extra)
         except RecursionError:
-            return self.error(line, "input.invalid", "a field is nested too deeply", raw_id_s)
+            item, kind, message = None, "input.invalid", "a field is nested too deeply"
         except ValueError as e:
-            kind = "input.missing_id" if "missing required field 'id'" in str(e) else "input.invalid"
-            return self.error(line, kind, str(e), raw_id_s)
-        first = self.seen.get(item.id)
-        if first is not None:
-            return self.duplicate(line, item.id, first)
+            item, message = None, str(e)
+            kind = "input.missing_id" if "missing required field 'id'" in message else "input.invalid"
+        if item is None:
+            if row_id is not None:
+                self.seen[row_id] = line
+            # an unusable id (1.0, true, a list) is written under line:N: as its text it could
+            # name another row's good id ({"id": "1.0"}) and give that id two records
+            return self.error(line, kind, message, row_id)
         self.seen[item.id] = line
         return Row(line=line, key=item.id, item=item, raw_id=item.id)
 

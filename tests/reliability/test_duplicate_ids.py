@@ -117,3 +117,40 @@ def test_kill_mid_run_then_resume_keeps_one_record_per_id(tmp_path, forkcli, slo
     assert dups == list(range(13, 19)) and all(r["error"]["kind"] == "input.duplicate_id"
                                                for r in records if r["status"] == "error")
     assert "input.duplicate_id (6)" in final.stderr
+
+
+def test_a_repeat_of_a_bad_row_or_a_bad_repeat_never_gives_the_id_a_second_record(tmp_path):
+    """Found by T8: a first row with a valid id but a bad field, then a good row with that id,
+    gave two records under the id (an error and an ok); a bad later row of a tagged id was an
+    ``input.invalid`` under the id rather than a repeat. The first row holds the id either way."""
+    lines = [{"id": "x", "title": "first x", "year": "nineteen"},   # bad year: holds 'x'
+             {"id": "x", "title": "second x"},                      # a repeat of line 1
+             {"id": "y", "title": "first y"},
+             {"id": "y", "title": "second y", "year": "nineteen"},  # a repeat of line 3
+             {"id": 7, "title": "seven", "year": "nineteen"},
+             {"id": "7", "title": "seven again"}]                   # 7 and "7" are one id
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    rows = list(read_catalog(path))
+    assert [(r.key, r.raw_id, r.error.kind if r.error else None, r.first_line) for r in rows] == [
+        ("line:1", "x", "input.invalid", None), ("line:2", None, "input.duplicate_id", 1),
+        ("y", "y", None, None), ("line:4", None, "input.duplicate_id", 3),
+        ("line:5", "7", "input.invalid", None), ("line:6", None, "input.duplicate_id", 5)]
+
+
+def test_a_row_whose_id_is_unusable_is_written_under_its_line(tmp_path):
+    """Found by T8: an id that is not one (1.0, true, "", "NA", a list) was written as its text,
+    so ``{"id": 1.0}`` and ``{"id": "1.0"}`` gave two records under ``'1.0'`` and two blank ids two
+    under ``''``. Such a row is written under ``line:N`` and its message names the value."""
+    lines = [{"id": 1.0, "title": "float"}, {"id": "1.0", "title": "string"},
+             {"id": True, "title": "bool"}, {"id": "True", "title": "string"},
+             {"id": "", "title": "blank"}, {"id": "", "title": "blank again"},
+             {"id": "NA", "title": "marker"}, {"id": [1], "title": "list"}, {"id": "[1]", "title": "string"}]
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    rows = list(read_catalog(path))
+    assert {r.item.id for r in rows if r.item is not None} == {"1.0", "True", "[1]"}
+    bad = {r.line: r for r in rows if r.error is not None}
+    assert sorted(bad) == [1, 3, 5, 6, 7, 8]
+    assert all(r.raw_id is None and r.key == f"line:{r.line}" for r in bad.values())
+    assert "1.0" in bad[1].error.message and "float" in bad[1].error.message
