@@ -54,7 +54,9 @@ class EnrichRequest(BaseModel):
     """Either one ``item`` or a batch of ``items``: catalog rows (``id`` required; see README)."""
 
     item: dict[str, Any] | None = None
-    items: list[dict[str, Any]] | None = None
+    # a batch's items are checked one by one (a non-object is its own input.not_an_object record),
+    # so one bad item never fails the others; a lone ``item`` that is not an object is a bad body
+    items: list[Any] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> EnrichRequest:

@@ -80,6 +80,16 @@ def test_duplicate_and_malformed_items_in_a_batch_do_not_fail_the_others(service
         assert httpx.post(service.base_url + "/v1/enrich", json=body, timeout=60).status_code == 422
 
 
+def test_a_batch_item_that_is_not_an_object_is_its_own_error_record(service):
+    """Found by T8: one string in ``items`` made the whole batch a 422 (the request model asked for
+    a list of objects); it is an ``input.not_an_object`` record in its place, as in a catalog."""
+    r = httpx.post(service.base_url + "/v1/enrich", timeout=60, json={"items": [ITEMS[0], "not an object", [1], ITEMS[1]]})
+    assert r.status_code == 200, r.text
+    records = r.json()["records"]
+    assert [(x["id"], (x["error"] or {}).get("kind")) for x in records] == [
+        ("svc-1", None), ("line:2", "input.not_an_object"), ("line:3", "input.not_an_object"), ("svc-2", None)]
+
+
 def test_service_shares_liner_tags_response_cache(tmp_path, stub):
     catalog = write_catalog(tmp_path / "c.jsonl", ITEMS[:2])
     cache = tmp_path / "cache.sqlite"
