@@ -97,7 +97,7 @@ def _fail(msg: str, code: int = 2) -> None:
 # config's validation is reported under the option's name, not pydantic's "1 validation error for ...")
 _OPTION_OF = {"llm_mode": "--llm", "audio_max_seconds": "--max-audio-seconds", "audio_root": "--audio-root",
               "timeout_s": "--timeout", "max_retries": "--retries", "use_cache": "--cache",
-              "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy"}
+              "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy", "pool_sizes": "--pool-size"}
 
 
 def _error_line(e: BaseException) -> str:

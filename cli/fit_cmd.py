@@ -107,7 +107,10 @@ def fit(
                                                                 folds, model, pool_size), **sizes)
         summary = asyncio.run(run_fit(opts, config))
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
-        typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
+        # a bad option's value under its name, not pydantic's "1 validation error for FitOptions"
+        from linernotes.cli.app import _error_line
+
+        typer.echo(f"liner: error: {_error_line(e)}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"fusion {summary.content_hash} -> {summary.output} ({summary.seconds:.0f} s)")
     for field, figures in summary.fields.items():
