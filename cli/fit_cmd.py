@@ -10,10 +10,15 @@ from typing import Annotated
 import typer
 
 
-def _command(specs, output, limit, seed, pool, negatives, run, folds, model, pool_size=None) -> str:
-    """The fit as a command a reader can rerun (goes into the model card)."""
+def _command(specs, output, limit, seed, pool, negatives, run, folds, model, pool_size=None, data=None,
+             api_base=None, resamples=1000) -> str:
+    """The fit as a command a reader can rerun (goes into the model card): every option that
+    changes what is fitted or reported (--data: another gold file; --resamples: the CIs)."""
     parts = ["liner", "fit", *specs, "-o", str(output), "--limit", str(limit), "--seed", str(seed),
              "--folds", str(folds), "--model", model]
+    parts += ["--data", str(data)] if data is not None else []
+    parts += ["--api-base", api_base] if api_base else []
+    parts += ["--resamples", str(resamples)] if resamples != 1000 else []
     parts += ["--pool", str(pool)] if pool is not None else []
     for size in pool_size or []:
         parts += ["--pool-size", f"{size:g}"]
@@ -104,7 +109,8 @@ def fit(
         opts = FitOptions(specs=specs, output=output, data=data, limit=limit, seed=seed, pool=pool,
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
                           resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,
-                                                                folds, model, pool_size), **sizes)
+                                                                folds, model, pool_size, data, api_base,
+                                                                resamples), **sizes)
         summary = asyncio.run(run_fit(opts, config))
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
         # a bad option's value under its name, not pydantic's "1 validation error for FitOptions"

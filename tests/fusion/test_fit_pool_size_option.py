@@ -1,5 +1,6 @@
-"""``liner fit --pool-size``: a value outside (0, 1] is exit 2 naming the option and the reason
-before anything is tagged (found by T8: the error read only ``1 validation error for FitOptions``)."""
+"""``liner fit`` options: a --pool-size outside (0, 1] is exit 2 naming the option and the reason
+before anything is tagged (found by T8: the error read only ``1 validation error for FitOptions``);
+the model card's command reruns the same fit."""
 
 from __future__ import annotations
 
@@ -18,3 +19,25 @@ def test_a_pool_size_outside_0_1_is_exit_2_naming_the_option(tmp_path, liner_in_
 def test_a_pool_size_that_is_not_a_number_is_exit_2_naming_the_option(tmp_path, liner_in_process):
     r = liner_in_process(["fit", "bandcamp-genres", "-o", str(tmp_path / "fus"), "--pool-size", "abc"])
     assert r.returncode == 2 and "--pool-size" in r.stderr, r.stderr
+
+
+def test_the_card_command_reruns_the_same_fit():
+    """Found by T8: the model card's command dropped --data, --api-base and --resamples, so
+    rerunning it fitted the spec's default gold file against another endpoint."""
+    import shlex
+
+    import typer
+
+    from linernotes.cli.app import app
+    from linernotes.cli.fit_cmd import _command
+
+    given = dict(specs=["bandcamp-genres"], output="/tmp/fus", limit=60, seed=3, pool=300, negatives=["x"],
+                 run=None, folds=3, model="openai/stub", pool_size=[1.0, 0.25], data="my gold.jsonl",
+                 api_base="http://127.0.0.1:9/v1", resamples=50)
+    args = shlex.split(_command(**given))
+    assert args[:2] == ["liner", "fit"]
+    fit = typer.main.get_command(app).commands["fit"]
+    params = fit.make_context("fit", args[2:]).params
+    assert str(params["data"]) == "my gold.jsonl" and params["api_base"] == "http://127.0.0.1:9/v1"
+    assert (params["resamples"], params["limit"], params["seed"], params["folds"], params["pool"]) == (50, 60, 3, 3, 300)
+    assert params["pool_size"] == [1.0, 0.25] and params["negatives"] == ["x"]
