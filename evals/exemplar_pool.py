@@ -35,6 +35,9 @@ from linernotes.evals.gold import (
 from linernotes.evals.record import ItemResult
 from linernotes.evals.spec import GoldSpec
 
+# The fewest records a subsampled pool index holds, whatever the fraction asked (--pool-size
+# 1e-9 would otherwise tag against a one-item "catalog"): the few-shot step shows 3 neighbours.
+MIN_INDEX = 10
 POOL_FOLDS = 10  # each pool item sees 90% of the index (5 folds: 80%, a visibly thinner vote)
 
 
@@ -94,7 +97,8 @@ def pool_results(spec: GoldSpec, full: GoldSet, sample: GoldSet, config: TagConf
         work.mkdir(parents=True, exist_ok=True)
     for train, test in GroupKFold(n_splits=k).split(np.arange(len(records)), groups=codes):
         for size in sizes:
-            part = train if size >= 1.0 else np.sort(rng.choice(train, max(1, round(size * len(train))), replace=False))
+            n = min(len(train), max(MIN_INDEX, round(size * len(train))))
+            part = train if n >= len(train) else np.sort(rng.choice(train, n, replace=False))
             with tempfile.TemporaryDirectory(dir=work) as folder:
                 index = build_exemplar_index([records[i] for i in part], folder)
                 for i in test:

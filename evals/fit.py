@@ -460,16 +460,20 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool], c
     metrics: dict[str, Any] = {"oof_accuracy": round(float(np.mean(right)), 4)}
     cohort = cohort or [""] * len(conf)
     sides: dict[tuple[bool, str], list[int]] = {}
+    left_out: list[str] = []  # cohorts no threshold brings to the target (or too few to tell)
     for name, flag in (("same_album", True), ("new_release", False)):
         idx = [i for i, s in enumerate(same) if s == flag]
         metrics[f"{name}.items"] = len(idx)
-        metrics[f"{name}.own_threshold"] = choose_threshold([conf[i] for i in idx], [right[i] for i in idx],
-                                                            floor=MULTILABEL_FLOOR)[0]
+        own = choose_threshold([conf[i] for i in idx], [right[i] for i in idx], floor=MULTILABEL_FLOOR)[0]
+        metrics[f"{name}.own_threshold"] = round(own, 4) if own is not None else None
         for c in sorted(set(cohort[i] for i in idx)):
             part = [i for i in idx if cohort[i] == c]
             if choose_threshold([conf[i] for i in part], [right[i] for i in part], floor=MULTILABEL_FLOOR)[0] is not None:
                 sides[(flag, c)] = part
+            else:  # said in the card: its auto-accepted answers may fall below the target
+                left_out.append(f"{name}:{c}" if c else name)
     metrics["threshold_cohorts"] = len(sides)
+    metrics["threshold_cohorts_left_out"] = ", ".join(left_out) or None
     threshold = None
     # the lowest level (at least the floor) at which every side that reaches the target on its own
     # is at least that precise (a side's own threshold is just its lowest confidence when all of it
@@ -564,7 +568,9 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
         metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]
     data = ", ".join(f"{p.spec.name} ({p.data.name}), sample {p.sample.limit} seed {p.sample.seed}" for p, _ in parts)
-    pool_note = "; ".join(f"{n} exemplar items of {s}" for s, n in pool_counts.items() if n)
+    pool_ids = {g.id for g in items[scored:]}
+    pool_note = (f"{len(pool_ids)} unsampled items, tagged in each regime ("
+                 + ", ".join(f"{s}: {n}" for s, n in pool_counts.items() if n) + ")") if pool_ids else ""
     card = {"data": f"one combiner over the pooled rows of {len(parts)} exemplar regimes: {data}"
                     + (f"; plus {pool_note}, each tagged without the LLM against an index without its fold "
                        f"at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size (evals.exemplar_pool), "
@@ -679,7 +685,8 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
                     + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
-                       "without its fold (evals.exemplar_pool)" if extra.get("pool_items") else ""),
+                       f"without its fold at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size "
+                       "(evals.exemplar_pool), training rows only" if extra.get("pool_items") else ""),
             "items": len({g.id for g in items}), "rows": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}

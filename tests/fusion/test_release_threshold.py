@@ -35,8 +35,10 @@ def test_a_cohort_too_small_to_judge_does_not_move_the_threshold():
     conf, right, same, cohort = _cohorts()
     # 5 wrong answers at 0.99 in a cohort of their own: never 20 accepted, so left out
     conf, right, same = conf + [0.99] * 5, right + [False] * 5, same + [False] * 5
-    threshold, _ = _release_threshold(conf, right, same, cohort + ["tiny"] * 5)
+    threshold, metrics = _release_threshold(conf, right, same, cohort + ["tiny"] * 5)
     assert threshold == 0.95
+    # and the card names it: its auto-accepted answers are not held to the target
+    assert metrics["threshold_cohorts_left_out"] == "new_release:tiny" and metrics["threshold_cohorts"] == 2
 
 
 def test_per_size_figures_show_the_cohorts_calibration():
