@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 EMBEDDED = "embedded"
 
@@ -35,3 +35,13 @@ class LLMConfig(BaseModel):
         "litellm for the rest; litellm: any provider; http (old name: fast): one aiohttp POST to an "
         "OpenAI-compatible endpoint (openai/... with api_base, json_schema mode; else litellm). A local GGUF "
         "runs on the embedded engine, reached over litellm unless http is asked for")
+
+    @field_validator("api_base")
+    @classmethod
+    def _one_spelling(cls, v: str | None) -> str | None:
+        """``.../v1/`` and ``.../v1`` are one endpoint (a resume refused the other spelling as a new
+        endpoint): trailing slashes and surrounding spaces dropped; blank means none."""
+        if v is None:
+            return None
+        v = v.strip().rstrip("/")
+        return v or None

@@ -75,6 +75,19 @@ def test_resume_may_change_how_answers_are_fetched(tmp_path, forkcli, server, he
     assert _manifest(out)["summary"]["skipped"] == 1
 
 
+def test_resume_with_the_endpoint_spelt_with_a_trailing_slash_goes_on(tmp_path, forkcli, server, helpers):
+    """``.../v1/`` and ``.../v1`` are one endpoint: the resume is not refused as another one."""
+    catalog = helpers.write_jsonl(tmp_path / "c.jsonl", _rows(3, tmp_path.name))
+    out, env = tmp_path / "out.jsonl", helpers.env(tmp_path / "cache")
+    assert forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(server, "--limit", "1")], tmp_path, env).rc == 0
+    args = helpers.stub_args(server)
+    args[args.index("--api-base") + 1] = server.base_url + "/"
+    res = forkcli.run(["tag", catalog, "-o", out, *args], tmp_path, env)
+    assert res.rc == 0, res.stderr
+    assert sorted(r["id"] for r in helpers.read_output(out)) == ["r0", "r1", "r2"]
+    assert _manifest(out)["summary"]["skipped"] == 1
+
+
 def test_a_fixed_catalog_row_replaces_its_error_record(tmp_path, forkcli, server, helpers):
     """The issue's input: 9 rows, one broken (an unknown type); fixed and rerun, the output had
     10 lines (the old error stayed). Mine: a row without an id (keyed by its line) fixed too."""
