@@ -218,7 +218,10 @@ async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Pat
 
     opts = _tag_options(folder, concurrency)
     write_tagger_input(spec, gold.items, opts.input)
-    await run_batch(config, opts, enricher=enricher, on_record=on_record)
+    summary = await run_batch(config, opts, enricher=enricher, on_record=on_record)
+    if summary.skipped:  # a resume: say what was reused, as liner tag's summary does
+        log.warning("liner: resumed %s: %d of %d items were already tagged there, %d tagged now", folder,
+                    summary.skipped, len(gold.items), summary.ok + summary.failed)
     return read_predictions(opts.output)
 
 

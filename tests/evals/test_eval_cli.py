@@ -37,7 +37,7 @@ def run(*args: str):
 
 
 @pytest.mark.slow  # builds the real tool runtime three times
-def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path):
+def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path, caplog):
     out = tmp_path / "run.json"
     # --llm always: every item calls the model, so the resume and the response cache are exercised
     args = ["eval", "ci-slice", "--model", "openai/stub", "--api-base", stub.base_url, "--resamples", "200",
@@ -56,6 +56,8 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path)
     again = run(*args)
     assert again.exit_code == 0, again.output
     assert stub.count == calls  # resumed from the run folder: no new calls
+    # and says so, as liner tag's summary does (a resume that prints nothing looks like a new run)
+    assert "12 of 12 items were already tagged there, 0 tagged now" in caplog.text, caplog.text
     assert RunRecord.load(out).metrics == rec.metrics
     fresh_folder = run(*args[:-1], str(tmp_path / "again.json"))  # same inputs, same cache, new folder
     assert fresh_folder.exit_code == 0, fresh_folder.output
