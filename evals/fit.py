@@ -88,9 +88,6 @@ class FitOptions(BaseModel):
     pool_sizes: list[float] = Field(default_factory=lambda: list(POOL_SIZES), min_length=1,
                                     description="multilabel exemplar pool: fractions of each pool fold's index "
                                     "an item is tagged against, one training row each")
-    pool_in_folds: bool = Field(True, description="multilabel exemplar pool rows sit in the folds like the "
-                                "sample's items: scored out of fold, they tune the threshold and calibrators "
-                                "too (False: training rows only)")
 
     @field_validator("pool_sizes")
     @classmethod
@@ -446,6 +443,14 @@ def same_release(obs: Observation) -> bool:
     return bool(len(ids) and X[0, ALBUM_MATCH])
 
 
+def _auto_accept(conf: list[float], right: list[bool], idx: Any, threshold: float | None) -> tuple[float | None, float]:
+    """(precision of the answers of ``idx`` at or above ``threshold``, None when there are none;
+    their share of ``idx``), both rounded to 4 places. No threshold accepts nothing."""
+    acc = [i for i in idx if threshold is not None and conf[i] >= threshold]
+    precision = round(sum(right[i] for i in acc) / len(acc), 4) if acc else None
+    return precision, round(len(acc) / max(1, len(idx)), 4)
+
+
 def _release_threshold(conf: list[float], right: list[bool], same: list[bool], cohort: list[str] | None = None
                        ) -> tuple[float | None, dict[str, Any]]:
     """One review threshold for items with a same-album neighbour and without: the lowest level
@@ -489,9 +494,9 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool], c
             break
     for name, flag in (("", None), ("same_album.", True), ("new_release.", False)):
         idx = [i for i, s in enumerate(same) if flag is None or s == flag]
-        acc = [i for i in idx if threshold is not None and conf[i] >= threshold]
-        metrics[f"{name}auto_accept_precision"] = round(sum(right[i] for i in acc) / len(acc), 4) if acc else None
-        metrics[f"{name}auto_accept_coverage"] = round(len(acc) / max(1, len(idx)), 4)
+        precision, coverage = _auto_accept(conf, right, idx, threshold)
+        metrics[f"{name}auto_accept_precision"] = precision
+        metrics[f"{name}auto_accept_coverage"] = coverage
     return threshold, metrics
 
 
@@ -504,13 +509,13 @@ def _by_index_size(rows: list[tuple[str, float]], conf: list[float], right: list
     out: dict[str, Any] = {}
     for key in sorted(set(rows)):
         idx = [i for i, r in enumerate(rows) if r == key]
-        c, r = np.array([conf[i] for i in idx]), np.array([right[i] for i in idx], dtype=float)
-        acc = c >= threshold if threshold is not None else np.zeros(len(c), dtype=bool)
         name = f"pool.{key[0]}@{key[1]:.3g}"
         out[f"{name}.items"] = len(idx)
-        out[f"{name}.ece"] = round(plugin_ece(c, r), 4)
-        out[f"{name}.auto_accept_coverage"] = round(float(acc.mean()), 4) if len(c) else None
-        out[f"{name}.auto_accept_precision"] = round(float(r[acc].mean()), 4) if acc.any() else None
+        out[f"{name}.ece"] = round(plugin_ece(np.array([conf[i] for i in idx]),
+                                              np.array([right[i] for i in idx], dtype=float)), 4)
+        precision, coverage = _auto_accept(conf, right, idx, threshold)
+        out[f"{name}.auto_accept_coverage"] = coverage
+        out[f"{name}.auto_accept_precision"] = precision
     return out
 
 
@@ -556,15 +561,14 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     most = max(config.max_genres, max(len(x) for x in gold))
     # pool rows in the folds: scored out of fold like the sample's items, so the calibrators and
     # the threshold learn from every index size the pool was tagged at, not only the sample's
-    tuned = len(obs) if opts.pool_in_folds else scored
     model, oof = fit_multilabel(obs, gold, pooled_groups([p.spec for p, _ in parts], items), _prior(parts[0][0].folder), most, opts.folds,
-                                opts.seed, train_only=len(obs) - tuned, keys=[g.id for g in items], by_release=True)
+                                opts.seed, keys=[g.id for g in items], by_release=True)
     model.uses_draft = uses_draft
-    right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(tuned)]
-    conf = [oof.confidence[i] for i in range(tuned)]
-    cohort = ["sample"] * scored + [f"{spec}@{size:.3g}" for spec, size in row_size][:tuned - scored]
-    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs[:tuned]], cohort)
-    if tuned > scored:
+    right = [_correct("multilabel", oof.values[i], gold[i], task) for i in range(len(obs))]
+    conf = [oof.confidence[i] for i in range(len(obs))]
+    cohort = ["sample"] * scored + [f"{spec}@{size:.3g}" for spec, size in row_size]
+    threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs], cohort)
+    if row_size:
         metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]
     data = ", ".join(f"{p.spec.name} ({p.data.name}), sample {p.sample.limit} seed {p.sample.seed}" for p, _ in parts)
@@ -574,8 +578,7 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     card = {"data": f"one combiner over the pooled rows of {len(parts)} exemplar regimes: {data}"
                     + (f"; plus {pool_note}, each tagged without the LLM against an index without its fold "
                        f"at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size (evals.exemplar_pool), "
-                       + ("in the folds: scored out of fold, tuning the threshold and calibrators"
-                          if opts.pool_in_folds else "training rows only") if pool_note else ""),
+                       "in the folds: scored out of fold, tuning the threshold and calibrators" if pool_note else ""),
             "items": len({g.id for g in items}), "rows": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
             "folds": f"{oof.scheme}, an item's rows of every regime in one fold (pooled: {', '.join(names)})",
             "metrics": {**metrics, **{f"pool_items.{s}": n for s, n in pool_counts.items()},
@@ -588,12 +591,9 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     for (part, _), (lo, hi) in zip(parts, spans, strict=True):
         sub = OutOfFold(values={i - lo: oof.values[i] for i in range(lo, hi)},
                         confidence={i - lo: oof.confidence[i] for i in range(lo, hi)}, scheme=oof.scheme)
-        acc = [conf[i] >= threshold for i in range(lo, hi)] if threshold is not None else [False] * (hi - lo)
-        n_acc = sum(acc)
+        precision, coverage = _auto_accept(conf, right, range(lo, hi), threshold)
         extra = {"pooled_with": [n for n in names if n != part.spec.name],
-                 "spec_auto_accept_coverage": round(n_acc / max(1, hi - lo), 4),
-                 "spec_auto_accept_precision": round(sum(right[lo + j] for j, a in enumerate(acc) if a) / n_acc, 4)
-                 if n_acc else None}
+                 "spec_auto_accept_coverage": coverage, "spec_auto_accept_precision": precision}
         per.append((sub, items[lo:hi], extra))
     return entry, per
 
