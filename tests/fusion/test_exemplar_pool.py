@@ -71,3 +71,14 @@ def test_random_split_holds_out_each_item_alone_and_without_exemplars_there_is_n
     album = load_spec("bandcamp-genres-album")
     assert exclusion_keys(album, full.items[:1]) == [f"k:{norm_key(full.items[0].inputs['album'])}"]
     assert pool_results(load_spec("vader-valence"), full, sample, TagConfig()) == {}
+
+
+def test_a_tiny_fraction_still_tags_against_a_catalog_of_min_index_records(shared_data):
+    from linernotes.evals.exemplar_pool import MIN_INDEX
+
+    spec, full, sample = _sets("bandcamp-genres", shared_data)
+    pool = pool_results(spec, full, sample, TagConfig(), k=5, sizes=(1e-9,), seed=3)
+    # 1e-9 of a fold's index is 0 records: the floor keeps MIN_INDEX (>= 3), so every item still
+    # gets its three few-shot neighbours
+    assert pool and MIN_INDEX >= 3
+    assert all(len(rows[0].prediction["evidence"].get("exemplars") or []) == 3 for rows in pool.values())
