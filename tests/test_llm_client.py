@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiohttp import web
 from pydantic import BaseModel
 
@@ -93,3 +94,11 @@ def test_the_http_transport_is_the_default_for_openai_models_on_an_api_base_only
     assert name(model="anthropic/claude-x", api_base=base) == "litellm"
     assert name(model="openai/m", api_base=base, mode="tools") == "litellm"
     assert name(model="anthropic/claude-x", api_base=base, transport="http") == "litellm", "http cannot carry it"
+
+
+@pytest.mark.parametrize("spelt", ["http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080/v1//", " http://127.0.0.1:8080/v1 "])
+def test_an_endpoint_has_one_spelling(spelt):
+    """Trailing slashes and surrounding spaces do not make another endpoint (nor another resume
+    identity); a blank api_base is none."""
+    assert LLMConfig(api_base=spelt).api_base == "http://127.0.0.1:8080/v1"
+    assert LLMConfig(api_base="  ").api_base is None and LLMConfig().api_base is None
