@@ -23,7 +23,7 @@ from linernotes.config import TagConfig
 from linernotes.run.prepare import exception_record
 from linernotes.run.runner import Enricher, RunSummary
 from linernotes.schema import ErrorInfo, Item, OutputRecord
-from linernotes.store.catalog import Row, to_item
+from linernotes.store.catalog import MissingIdError, Row, to_item
 
 OK = "ok"
 DEAD_LETTER = "dead_letter"
@@ -44,7 +44,10 @@ def as_row(element: Row | Item | dict[str, Any]) -> Row:
         item = to_item(element)
     except ValueError as e:
         raw = str(raw_id) if raw_id is not None else f"invalid:{content_digest(element)}"
-        return Row(line=0, key=raw, error=ErrorInfo(kind="input.invalid", message=str(e)), raw_id=raw)
+        # a pipeline's dicts have no --map: a missing id says which key to send instead
+        kind, message = (("input.missing_id", e.for_request()) if isinstance(e, MissingIdError)
+                         else ("input.invalid", str(e)))
+        return Row(line=0, key=raw, error=ErrorInfo(kind=kind, message=message), raw_id=raw)
     return Row(line=0, key=item.id, item=item, raw_id=item.id)
 
 

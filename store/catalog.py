@@ -156,7 +156,7 @@ def to_item(
         elif keep_extra:
             extra[key] = _jsonable(value)
     if "id" not in fields or fields["id"] is None:
-        raise ValueError(_missing_id_message(record, mapping, dropped))
+        raise _missing_id(record, mapping, dropped)
     if fields.get("type") is None:
         fields.pop("type", None)
     try:
@@ -185,16 +185,32 @@ def id_column(mapping: dict[str, str] | None) -> str:
     return next((src for src, dst in (mapping or {}).items() if dst == "id"), "id")
 
 
-def _missing_id_message(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> str:
+class MissingIdError(ValueError):
+    """A row without a usable id. ``str()`` is the catalog's message (with the ``--map`` that
+    would name the id column); ``for_request()`` the service's, whose callers send JSON objects
+    and have no ``--map``."""
+
+    def __init__(self, column: str, present: bool, columns: list[str], hint: str | None):
+        self.column, self.present, self.columns, self.hint = column, present, columns, hint
+        super().__init__(self._message("column", f"name the id column with --map id={hint or '<column>'}"))
+
+    def _message(self, noun: str, remedy: str) -> str:
+        if self.present:
+            return f"missing required field 'id' ({noun} {self.column!r} is empty or a missing-value marker)"
+        shown = ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
+        return f"missing required field 'id': no {noun} {self.column!r} ({noun}s: {shown}); {remedy}"
+
+    def for_request(self) -> str:
+        remedy = (f"send the item's id under the key 'id' (rename {self.hint!r} to 'id')" if self.hint
+                  else "send the item's id under the key 'id'")
+        return self._message("key", remedy)
+
+
+def _missing_id(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> MissingIdError:
     """Why the row has no id, and the ``--map`` that would give it one."""
     src = id_column(mapping)
-    if src in record:
-        return f"missing required field 'id' (column {src!r} is empty or a missing-value marker)"
     columns = [str(k) for k in record if str(k) not in dropped]
-    hint = suggest_id_column(columns)
-    shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
-    return (f"missing required field 'id': no column {src!r} (columns: {shown}); "
-            f"name the id column with --map id={hint or '<column>'}")
+    return MissingIdError(src, src in record, columns, None if src in record else suggest_id_column(columns))
 
 
 def suggest_id_column(columns: Iterable[str]) -> str | None:
@@ -250,9 +266,11 @@ class _RowBuilder:
             item = to_item(record, self.mapping, self.drop, self.keep_extra)
         except RecursionError:
             item, kind, message = None, "input.invalid", "a field is nested too deeply"
+        except MissingIdError as e:
+            item, kind = None, "input.missing_id"
+            message = e.for_request() if self.source == "request" else str(e)
         except ValueError as e:
-            item, message = None, str(e)
-            kind = "input.missing_id" if "missing required field 'id'" in message else "input.invalid"
+            item, kind, message = None, "input.invalid", str(e)
         if item is None:
             if row_id is not None:
                 self.seen[row_id] = line

@@ -260,3 +260,14 @@ def test_missing_id_without_a_likely_column_suggests_the_form(tmp_path: Path) ->
     p.write_text(json.dumps({"name": "x", "title": "y"}) + "\n")
     (row,) = _rows(p)
     assert "--map id=<column>" in row.error.message
+
+
+def test_a_catalog_row_without_an_id_names_its_columns_and_the_map_that_fixes_it(tmp_path):
+    from linernotes.store.catalog import read_catalog
+
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"track_id": "t1", "title": "A"}\n{"id": "", "title": "B"}\n')
+    rows = list(read_catalog(path))
+    assert [r.error.kind for r in rows] == ["input.missing_id", "input.missing_id"]
+    assert "no column 'id' (columns: track_id, title); name the id column with --map id=track_id" in rows[0].error.message
+    assert "column 'id' is empty or a missing-value marker" in rows[1].error.message

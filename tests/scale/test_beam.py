@@ -91,7 +91,9 @@ def test_enrich_items_is_a_ptransform_with_a_dead_letter_and_counters(tmp_path: 
                     equal_to(["syn-0000000", "syn-0000001", "syn-0000003", "syn-0000004"]), label="ok")
         assert_that(out[DEAD_LETTER] | "dead" >> beam.Map(lambda r: (r.id, r.error.kind)),
                     equal_to([("syn-0000002", "llm.server_error"),
-                              (f"invalid:{content_digest(rows[-1])}", "input.invalid")]), label="dead")
+                              (f"invalid:{content_digest(rows[-1])}", "input.missing_id")]), label="dead")
+        assert_that(out[DEAD_LETTER] | "no cli advice" >> beam.Map(lambda r: "--map" in r.error.message),
+                    equal_to([False, False]), label="messages")
         result = p.run()
         result.wait_until_finish()
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter())["counters"]}

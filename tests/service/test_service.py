@@ -264,3 +264,17 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
 def test_serve_refuses_an_unknown_llm_mode(liner_in_process):
     r = liner_in_process(["serve", "--llm", "sometimes", "--port", "9"])
     assert r.returncode == 2 and "--llm" in r.stderr and "'auto', 'always' or 'never'" in r.stderr, r.stderr
+
+
+def test_an_item_without_an_id_is_told_to_send_one_not_to_use_a_cli_flag(service):
+    """The service has no ``--map``: its missing-id message named one (T8). It names the keys the
+    item has and the one that looks like an id."""
+    r = httpx.post(service.base_url + "/v1/enrich", timeout=60,
+                   json={"items": [{"track_id": "t1", "title": "A"}, {"id": None, "title": "B"}, ITEMS[0]]})
+    records = r.json()["records"]
+    assert [(x["id"], (x["error"] or {}).get("kind")) for x in records] == [
+        ("line:1", "input.missing_id"), ("line:2", "input.missing_id"), ("svc-1", None)]
+    first, second = records[0]["error"]["message"], records[1]["error"]["message"]
+    assert "--map" not in first + second
+    assert "no key 'id' (keys: track_id, title)" in first and "rename 'track_id' to 'id'" in first
+    assert "key 'id' is empty" in second
