@@ -31,9 +31,10 @@ def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: 
     if entry is None:
         return None
     model = entry.model
-    if model.kind != "scalar" and not model.applies(obs):
+    if not model.applies(obs):
         # outside the fitted domain (multilabel: no labeled neighbours; single label: too few
-        # words to classify): the hand-set rules decide, and say they are uncalibrated
+        # words to classify; scalar: no text): the hand-set rules decide, and say they are
+        # uncalibrated
         return None
     if model.kind == "multilabel":
         labels, conf, probs = model.decide(obs)

@@ -4,7 +4,7 @@ tolerance) from a small logistic model of how hard the item looks."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -39,6 +39,16 @@ class ScalarModel(BaseModel):
     range: list[float]
     confidence_scaler: Standardizer
     confidence: Linear
+
+    # The fitted domain: items with some text. Every gold item it was fitted on has words; with
+    # none, every text feature is zero and the regression returns its intercept (valence -0.03)
+    # at a "calibrated" 0.68 that no fitted item stands behind. There the hand-set rules decide
+    # and say they are uncalibrated.
+    MIN_WORDS: ClassVar[int] = 1
+
+    def applies(self, obs: Observation) -> bool:
+        """Whether ``obs`` is inside the fitted domain (``MIN_WORDS`` words of text or more)."""
+        return len(obs.prose.split()) >= self.MIN_WORDS
 
     def decide(self, obs: Observation) -> tuple[float, float]:
         """(value in ``range``, calibrated P(|value - truth| <= tolerance))."""

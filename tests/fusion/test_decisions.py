@@ -59,3 +59,17 @@ def test_a_genre_model_fitted_with_neighbours_does_not_apply_without_any():
     with_neighbours = {**ev, "exemplars": [{"id": "e", "text": "t", "genres": ["techno"], "score": 0.9}]}
     obs = Observation(Item(id="a", title="x"), with_neighbours, None)
     assert model.applies(obs) and model.decide(obs)[0] == ["techno"]
+
+
+def test_the_shipped_valence_model_does_not_score_an_item_without_text():
+    """Found in session 8: an item with no text got the regression's intercept (valence -0.03) at
+    a 'calibrated' 0.68; no fitted item has no words. Outside the domain the rules decide, marked
+    uncalibrated; one word is inside it."""
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+    from linernotes.fusion.decide import fused
+
+    art = load_fusion(default_fusion_dir())
+    assert fused(art, "valence", Observation(Item(id="a"), {}, None)) is None
+    assert fused(art, "valence", Observation(Item(id="a", title="   "), {}, None)) is None
+    words = fused(art, "valence", Observation(Item(id="b", title="Sunrise"), {}, None))
+    assert words is not None and words.calibrated and -1 <= words.value <= 1
