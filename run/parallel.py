@@ -85,9 +85,24 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     results.put(("ready", None, None))
     done = threading.Event()
 
+    outbox: list[tuple[int, int, OutputRecord]] = []
+
+    def flush() -> None:
+        sent = outbox[:]
+        outbox.clear()
+        results.put(("records", None, sent))
+
+    def send(task_id: int, i: int, rec: OutputRecord) -> None:
+        # each record goes back as soon as its item is done, not with its batch's slowest; the
+        # records done in one turn of the event loop go as one message (one queue put, one wake-up
+        # of the queue's feeder thread here and of the parent's reader), flushed at the start of
+        # the next turn. 2 workers, C = 64, 200 ms STUB: the parent's CPU 0.77 -> 0.50 ms per item
+        if not outbox:
+            loop.call_soon(flush)
+        outbox.append((task_id, i, rec))
+
     async def one(task_id: int, rows: list[Row]) -> None:
-        # each record goes back as soon as its item is done, not with its batch's slowest
-        await enricher.enrich_many(rows, on_record=lambda i, rec: results.put((task_id, i, rec)))
+        await enricher.enrich_many(rows, on_record=lambda i, rec: send(task_id, i, rec))
 
     def feed() -> None:
         while True:
@@ -103,6 +118,8 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     pending = asyncio.all_tasks(loop)
     if pending:
         loop.run_until_complete(asyncio.gather(*pending))
+    if outbox:  # done in the last turn, after which the loop ran no more callbacks
+        flush()
     loop.run_until_complete(loop.shutdown_asyncgens())
 
 
@@ -185,7 +202,7 @@ class WorkerPool:
     def _read_results(self) -> None:
         while True:
             try:
-                task_id, i, rec = self._results.get(timeout=0.5)
+                _, _, records = self._results.get(timeout=0.5)
             except queue.Empty:
                 if self._closing:
                     return
@@ -193,7 +210,11 @@ class WorkerPool:
                     self._loop.call_soon_threadsafe(self._fail_all)
                     return
                 continue
-            self._loop.call_soon_threadsafe(self._resolve, task_id, i, rec)
+            self._loop.call_soon_threadsafe(self._resolve_many, records)
+
+    def _resolve_many(self, records: list[tuple[int, int, OutputRecord]]) -> None:
+        for task_id, i, rec in records:
+            self._resolve(task_id, i, rec)
 
     def _resolve(self, task_id: int, i: int, rec: OutputRecord) -> None:
         batch = self._futures.get(task_id)
