@@ -147,3 +147,44 @@ def test_exemplars_carry_recall_on_a_small_bandcamp_split(shared_data, tmp_path,
 
     with_ex, without = recall(True), recall(False)
     assert with_ex > 0.8 and with_ex > without + 0.5
+
+
+def test_top_k_is_the_stable_full_sort_prefix_including_ties():
+    """``top_k`` (partition, then a stable sort of the rows at or above the k-th score) gives the
+    rows the full stable argsort gave, in its order, on tie-heavy, negative, zero and NaN scores."""
+    from linernotes.tools.retrieval.shortlist import top_k
+
+    rng = np.random.default_rng(0)
+    for t in range(3000):
+        n, k = int(rng.integers(0, 80)), int(rng.integers(0, 15))
+        scores = [rng.random(n), rng.integers(-2, 4, n) / 3, np.round(rng.random(n), 1) - 0.3,
+                  rng.integers(0, 3, n) * 0.5][t % 4].astype([np.float32, np.float64][t % 2])
+        if n and t % 5 == 0:
+            scores[rng.integers(0, n)] = np.nan
+        full = [int(i) for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
+        assert top_k(scores, k) == full, (scores, k)
+
+
+def test_median_has_the_bits_of_np_median(genres):
+    """``taxonomy_index.median`` equals ``float(np.median(x))`` bit for bit (sign of zero and NaN
+    included), on random arrays and on the real similarity rows of the genre and mood packs."""
+    from linernotes.tools.retrieval.embedding import similarities
+    from linernotes.tools.retrieval.taxonomy_index import median, query_vector
+
+    def same(x: np.ndarray) -> bool:
+        a, b = float(np.median(x)), median(x)
+        return np.float64(a).tobytes() == np.float64(b).tobytes() or (np.isnan(a) and np.isnan(b))
+
+    rng = np.random.default_rng(1)
+    for t in range(3000):
+        x = rng.standard_normal(int(rng.integers(1, 120))).astype([np.float32, np.float64][t % 2])
+        if t % 3 == 0:
+            x = np.round(x, 1)
+        if t % 7 == 0:
+            x[rng.integers(0, len(x))] = np.nan
+        if t % 11 == 0:
+            x[:] = -0.0
+        assert same(x), x
+    index = taxonomy_index(genres)
+    for text in ("deep house", "a sad song about rain", "progressive trance", "ambient drone for sleep", "punk"):
+        assert same(similarities(index.vectors, query_vector(index.embedder, text)))

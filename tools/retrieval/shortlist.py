@@ -114,7 +114,7 @@ def shortlist(text: str, taxonomy: Taxonomy, k: int = 10, defaults: list[str] | 
     index = taxonomy_index(taxonomy)
     sig = signals(text, taxonomy, exemplars, mode, weights.neighbours)
     final, direct, source = fuse(sig, index.parent_row, weights)
-    order = [int(i) for i in np.argsort(-final, kind="stable")[:k] if final[i] > 0]
+    order = top_k(final, k)
     out = []
     for i in order:
         reasons = []
@@ -133,6 +133,19 @@ def shortlist(text: str, taxonomy: Taxonomy, k: int = 10, defaults: list[str] | 
                              vote=round(float(sig.exemplars[i]), 4), votes=sig.exemplar_count.get(i, 0),
                              inherited=bool(final[i] > direct[i])))
     return _pad(out, taxonomy, k, defaults)
+
+
+def top_k(scores: np.ndarray, k: int) -> list[int]:
+    """Rows of the k highest positive ``scores``, highest first, ties in row order: the first k
+    positive rows of ``np.argsort(-scores, kind="stable")``, without sorting every row. Every row
+    of that prefix scores at least the k-th highest positive score ``v``, and the rows scoring at
+    least ``v`` are taken in row order and sorted stably, so ties keep row order as in the full
+    sort (``tests/tools/test_retrieval_shortlist.py`` compares both on tie-heavy arrays)."""
+    pos = np.flatnonzero(scores > 0)
+    if len(pos) > k > 0:
+        vals = scores[pos]
+        pos = pos[vals >= np.partition(vals, len(vals) - k)[len(vals) - k]]
+    return pos[np.argsort(-scores[pos], kind="stable")][:k].tolist() if k > 0 else []
 
 
 def _inherit(scores: np.ndarray, parent_row: np.ndarray, decay: float) -> tuple[np.ndarray, np.ndarray]:

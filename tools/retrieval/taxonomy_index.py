@@ -84,8 +84,25 @@ class TaxonomyIndex:
         if not query.any():
             return np.zeros(len(self.ids), dtype=np.float32)
         sims = similarities(self.vectors, query)
-        floor = float(np.median(sims))
+        floor = median(sims)
         return np.clip((sims - floor) / max(1e-6, 1.0 - floor), 0.0, 1.0)
+
+
+def median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` of a non-empty 1-d float array by the same steps (one partition at
+    the middle and the last place, NaN when the last is NaN, the middle values summed from +0 and
+    halved in the array's dtype), without ``np.median``'s generic dispatch: ~20 of its ~25 us
+    per call, two calls per item. Same bits (``tests/tools/test_retrieval_shortlist.py``)."""
+    n = len(x)
+    if n == 0 or x.ndim != 1:
+        return float(np.median(x))
+    h = n // 2
+    even = n % 2 == 0
+    part = np.partition(x, [h - 1, h, n - 1] if even else [h, n - 1])
+    if np.isnan(part[-1]):
+        return float("nan")
+    zero = part.dtype.type(0)  # np.mean's sum starts at +0: a -0.0 median comes out +0.0
+    return float((zero + part[h - 1] + part[h]) / 2) if even else float(zero + part[h])
 
 
 @functools.lru_cache(maxsize=256)
