@@ -7,6 +7,7 @@ code from the file. ``predict`` reproduces scikit-learn's own prediction (tests 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from typing import Any, Literal
@@ -233,19 +234,17 @@ def _tfidf_one(vec: Any, text: str) -> Any:
     analyzer = getattr(vec, "_liner_analyzer", None)
     if analyzer is None:  # built once per vectorizer: get_params and build_analyzer cost ~0.1 ms
         analyzer = vec._liner_analyzer = (_analyzer_key(vec), vec.build_analyzer())
-    columns, counts = [], []
-    get = vocabulary.get
-    for g, n in _ngram_counts(*analyzer, text).items():
-        col = get(g)
-        if col is not None:
-            columns.append(col)
-            counts.append(n)
+    grams = _ngram_counts(*analyzer, text)
+    # each n-gram's column (-1: not in the vocabulary), looked up in C by map, not a Python loop
+    columns = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
+    counts = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+    known = columns >= 0
     size = len(vocabulary)
-    index_dtype = np.int32 if size <= np.iinfo(np.int32).max else np.int64
-    indices = np.array(columns, dtype=index_dtype)
+    index_dtype = np.int32 if size <= _INT32_MAX else np.int64
+    indices = columns[known].astype(index_dtype)
     order = np.argsort(indices)  # column order (columns are distinct)
     indices = indices[order]
-    data = np.array(counts, dtype=np.float64)[order]
+    data = counts[known][order]
     if tfidf.sublinear_tf:
         np.log(data, data)
         data += 1.0
@@ -258,6 +257,9 @@ def _tfidf_one(vec: Any, text: str) -> Any:
     from scipy import sparse
 
     return sparse.csr_matrix((data, indices, np.array([0, len(indices)], dtype=index_dtype)), shape=(1, size))
+
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
 
 
 def _spmatrix_interface() -> bool:
