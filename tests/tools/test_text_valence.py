@@ -22,3 +22,26 @@ def test_negation_and_intensity_move_the_score() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "The table is in the room", "12 34"])
 def test_no_lexicon_word_means_no_valence(text: str) -> None:
     assert lexical_valence(text) is None
+
+
+def test_afinn_matches_are_the_librarys_on_gold_and_edge_texts(shared_data) -> None:
+    """The first-character-factored pattern (``valence._afinn``) finds the words and emoticons
+    AFINN's own pattern finds, in order, on every VADER and policy gold text (15,204) and on edge
+    strings: emoticons, multi-word and hyphenated entries, word boundaries, Unicode, whitespace."""
+    import json
+
+    from afinn import Afinn
+
+    from linernotes.tools.text.valence import _afinn, _afinn_scores
+
+    lib, pattern = _afinn()
+    assert pattern is not None  # the fast path is the one in use with the pinned afinn
+    reference = Afinn(language="en", emoticons=True)
+    texts = [json.loads(line)["text"] for name in ("vader-multirater.dev.jsonl", "policy-prompts.dev.jsonl")
+             for line in (shared_data / "gold" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    words = list(reference._dict)
+    texts += [":) :-( :D <3 </3 xD ;) :P :-)) (:", "can't stand it, no fun, does not work, green-washing",
+              "ÉNORME ünïcode good-bad", "goodgood good_ good1 1good", "Good\n\t\tbad   ugly", "", " ",
+              " ".join(words), "".join(words[:300]), " ".join(reversed(words))]
+    for text in texts:
+        assert _afinn_scores(text) == reference.scores(text), text

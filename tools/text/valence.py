@@ -9,6 +9,7 @@ would be circular.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -39,10 +40,51 @@ def lexical_valence(text: str) -> float | None:
 
 
 @lru_cache(maxsize=1)
-def _afinn() -> Any:
+def _afinn() -> tuple[Any, re.Pattern[str] | None]:
+    """The lexicon, and its matching pattern factored by first character (None: use the
+    library's own). AFINN's pattern is one alternation of ~3,500 words, longest first, tried at
+    every position of the text (~270 us per 100-character text). Grouping the alternatives by
+    their first character, in the same order within a group, matches the same strings: only the
+    alternatives starting with the character at a position can match there, and they are tried in
+    the library's order, backtracking through the trailing word boundary as before. ~12x faster;
+    the same matches on 18,864 gold texts and edge strings (``tests/tools/test_text_valence.py``).
+    Built from the library's own token lists, and only when its unfactored pattern is exactly the
+    library's (a future afinn that builds it otherwise keeps its own)."""
     from afinn import Afinn  # the lexicon file ships in the wheel; loading it reads ~2,500 lines once
+    from afinn.afinn import LANGUAGE_TO_FILENAME
 
-    return Afinn(language="en", emoticons=True)
+    lib = Afinn(language="en", emoticons=True)
+    try:
+        words, emoticons = (list(Afinn.read_word_file(lib.full_filename(LANGUAGE_TO_FILENAME[name])))
+                            for name in ("en", "emoticons"))
+        plain = "(" + Afinn.regex_from_tokens(words, word_boundary=True, capture=False) + "|" + \
+            Afinn.regex_from_tokens(emoticons, word_boundary=False, capture=False) + ")"
+        if plain != lib._pattern.pattern or lib._pattern.flags != re.compile("", re.UNICODE).flags:
+            return lib, None
+        return lib, re.compile(r"(\b" + _by_first_char(words) + r"\b|" + _by_first_char(emoticons) + ")", re.UNICODE)
+    except (AttributeError, KeyError, TypeError, ValueError, OSError):
+        return lib, None
+
+
+def _by_first_char(tokens: list[str]) -> str:
+    """``(?:t1|t2|...)`` (tokens longest first, as ``Afinn.regex_from_tokens`` orders them) as
+    ``(?:a(?:...)|b(?:...)|...)``: the alternatives grouped by first character, in order."""
+    groups: dict[str, list[str]] = {}
+    for token in sorted(tokens, key=len, reverse=True):
+        groups.setdefault(token[0], []).append(token[1:])
+    return "(?:" + "|".join(re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in tails) + ")"
+                            for first, tails in groups.items()) + ")"
+
+
+def _afinn_scores(text: str) -> list[int]:
+    """``Afinn.scores(text)``: the lexicon scores of the matched words and emoticons, in order."""
+    lib, pattern = _afinn()
+    if pattern is None:
+        return lib.scores(text)
+    return [lib._dict[word] for word in pattern.findall(_SPACES.sub(" ", text).lower())]
+
+
+_SPACES = re.compile(r"\s+")  # what Afinn.find_all collapses before matching
 
 
 def afinn_terms(text: str) -> list[float]:
@@ -58,7 +100,7 @@ def _afinn_terms(text: str) -> tuple[float, ...]:
     item (~0.2 ms each time)."""
     if not text or not text.strip():
         return ()
-    return tuple(float(s) for s in _afinn().scores(text))
+    return tuple(float(s) for s in _afinn_scores(text))
 
 
 def afinn_valence(text: str) -> float | None:
