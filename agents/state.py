@@ -22,10 +22,13 @@ class ClauseRef(BaseModel):
 
 
 class Exemplar(BaseModel):
+    """A few-shot neighbour; ``fields``: its record's artist / label / album (None: an old index)."""
+
     id: str
     text: str
     genres: list[str]
     score: float = 0.0
+    fields: dict[str, str] | None = None
 
 
 class Evidence(BaseModel):

@@ -50,11 +50,28 @@ CANDIDATE_FEATURES = [
     "year",
 ]
 
-NEIGHBOUR_FIELDS = ("artist", "label", "album")
+NEIGHBOUR_FIELDS = ("artist", "label", "album")  # tools.retrieval.exemplars.STRUCTURED_FIELDS
 
 
 def _lines(text: str) -> set[str]:
     return {line.strip().casefold() for line in text.split("\n") if line.strip()}
+
+
+def _same(value: str | None, exemplar: dict[str, Any], field: str) -> bool:
+    """Whether a neighbour exemplar has the item's ``field`` value (casefolded, stripped).
+
+    An exemplar that carries its structured ``fields`` is compared field with field: a neighbour
+    whose title or artist merely equals the item's album (a self-titled release, a single named
+    after its album) is not "same album". An evidence entry without ``fields`` (an index or a
+    record written before they were kept) falls back to the old rule, the value equal to any line
+    of its text, so older indexes and records still give these features."""
+    if not value or not value.strip():
+        return False
+    want = value.strip().casefold()
+    fields = exemplar.get("fields")
+    if isinstance(fields, dict):
+        return str(fields.get(field) or "").strip().casefold() == want
+    return want in _lines(str(exemplar.get("text") or ""))
 
 
 def _share(weights: Sequence[float], matches: Sequence[bool], carries: Sequence[bool]) -> float:
@@ -87,11 +104,8 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
     ids = candidate_pool(obs)
     sims = [float(ex.get("score", 0.0)) for ex in exemplars]
     fields = obs.item.text_fields()
-    ex_lines = [_lines(str(ex.get("text") or "")) for ex in exemplars]
-    # which neighbours name the item's artist / label / album as a line of their text (exemplar texts are
-    # the same field join as the item's prose)
-    same = {f: [bool(fields.get(f)) and fields[f].strip().casefold() in lines for lines in ex_lines]
-            for f in NEIGHBOUR_FIELDS}
+    # which neighbours share the item's artist / label / album
+    same = {f: [_same(fields.get(f), ex, f) for ex in exemplars] for f in NEIGHBOUR_FIELDS}
     majority = sum(1 for gid in ids if sim_total > 0 and sum(
         s for s, ex in zip(sims, exemplars, strict=True) if gid in (ex.get("genres") or [])) / sim_total >= 0.5)
     rows = np.zeros((len(ids), len(CANDIDATE_FEATURES)), dtype=np.float64)

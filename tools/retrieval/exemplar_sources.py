@@ -14,7 +14,7 @@ from typing import Any
 
 from linernotes.schema import TEXT_FIELDS
 from linernotes.store.catalog import read_catalog
-from linernotes.tools.retrieval.exemplars import ExemplarRecord
+from linernotes.tools.retrieval.exemplars import STRUCTURED_FIELDS, ExemplarRecord
 from linernotes.tools.retrieval.taxonomy import slugify
 
 # Common column names in catalog exports for the item fields (bandcamp: track, labelname).
@@ -42,6 +42,19 @@ def exemplar_text(row: Mapping[str, Any]) -> str:
     return " \n".join(parts)
 
 
+def exemplar_fields(row: Mapping[str, Any]) -> dict[str, str]:
+    """The row's ``STRUCTURED_FIELDS`` (artist, label, album) under their catalog aliases, stripped
+    and capped like the text; a missing or blank field is left out (never matches anything)."""
+    out = {}
+    for name in STRUCTURED_FIELDS:
+        for column in FIELD_ALIASES.get(name, (name,)):
+            value = row.get(column)
+            if isinstance(value, str) and value.strip():
+                out[name] = value.strip()[:MAX_FIELD_CHARS]
+                break
+    return out
+
+
 def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "gold_genres",
                       to_id: Callable[[str], str] = slugify, source: str = "gold") -> Iterator[ExemplarRecord]:
     """Rows with an ``id`` and a list of genre labels (or ids) become records; rows without
@@ -53,7 +66,7 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "go
         text = exemplar_text(row)
         if text and genres and row.get("id") is not None:
             yield ExemplarRecord(id=str(row["id"]), text=text, genres=list(dict.fromkeys(map(to_id, genres))),
-                                 source=source)
+                                 source=source, fields=exemplar_fields(row))
 
 
 def records_from_file(path: str | Path, genres_field: str = "gold_genres",
@@ -113,6 +126,8 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
     for row in read_catalog(catalog, mapping=mapping):
         if row.item is None or row.item.id not in labels:
             continue
-        text = exemplar_text(row.item.model_dump())
+        fields = row.item.model_dump()
+        text = exemplar_text(fields)
         if text:
-            yield ExemplarRecord(id=row.item.id, text=text, genres=labels[row.item.id], source=f"run:{Path(output).name}")
+            yield ExemplarRecord(id=row.item.id, text=text, genres=labels[row.item.id], source=f"run:{Path(output).name}",
+                                 fields=exemplar_fields(fields))

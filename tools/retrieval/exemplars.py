@@ -1,7 +1,7 @@
 """Exemplar index: already-labeled items, found by similarity, as few-shot examples and genre votes.
 
-A folder holds ``meta.json`` (embedder, dimension), ``records.jsonl`` (id, text, genres) and the
-vector store (see ``vector_store``). Build it from a gold set or from a previous run's accepted
+A folder holds ``meta.json`` (embedder, dimension), ``records.jsonl`` (id, text, genres, the
+structured ``fields``) and the vector store (see ``vector_store``). Build it from a gold set or from a previous run's accepted
 output (``exemplar_sources``); adding to an existing folder appends only unseen ids.
 """
 
@@ -24,21 +24,33 @@ DEFAULT_EXEMPLAR_EMBEDDER = "wordllama:128"
 META = "meta.json"
 RECORDS = "records.jsonl"
 FORMAT = 1
+# The item fields a record keeps apart from its text: who made / released it and on which release,
+# what a neighbour's "same artist / label / album" is decided on (fusion.features.candidate_rows).
+STRUCTURED_FIELDS = ("artist", "label", "album")
 
 
 class ExemplarRecord(BaseModel):
+    """One labeled item. ``fields``: its structured identity fields (``STRUCTURED_FIELDS``: artist,
+    label, album; stripped, only those it has), so "same album" compares album with album, not
+    the item's album with any line of the text (a self-titled release's title or artist line
+    equals its album). None: a record written before the fields were kept (old indexes)."""
+
     id: str
     text: str
     genres: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list)
     source: str = ""
+    fields: dict[str, str] | None = None
 
 
 class ExemplarHit(BaseModel):
+    """A neighbour as the tools report it; ``fields`` as its record's (None for an old record)."""
+
     id: str
     text: str
     genres: list[str]
     score: float
+    fields: dict[str, str] | None = None
 
 
 class GenreVote(BaseModel):
@@ -98,7 +110,8 @@ class ExemplarIndex:
         # records first: a crash before the vectors land is caught by the count check on open
         with open(self.folder / RECORDS, "a", encoding="utf-8") as f:
             for r in records:
-                f.write(r.model_dump_json() + "\n")
+                # an old-format record (no fields) stays one: no "fields": null line
+                f.write(r.model_dump_json(exclude_none=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
         self.store.add(vectors)
@@ -111,7 +124,8 @@ class ExemplarIndex:
         out = []
         for key, sim in zip(keys.tolist(), sims.tolist(), strict=True):
             r = self.records[key]
-            out.append(ExemplarHit(id=r.id, text=r.text, genres=r.genres, score=round(max(0.0, min(1.0, sim)), 4)))
+            out.append(ExemplarHit(id=r.id, text=r.text, genres=r.genres, score=round(max(0.0, min(1.0, sim)), 4),
+                                  fields=r.fields))
         return out
 
     def neighbours(self, text: str, k: int = 10) -> list[ExemplarHit]:
