@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.fusion import multilabel as ml
-from linernotes.fusion.crossfit import Audit, FoldPlan, nested, plan_folds, subplan
+from linernotes.fusion.crossfit import Audit, FoldPlan, nested, out_of_fold, plan_folds, subplan
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
@@ -25,6 +25,7 @@ from linernotes.fusion.features import (
     policy_dense_names,
     scalar_dense,
 )
+from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.scalar import ScalarModel, confidence_rows
 from linernotes.fusion.singlelabel import SingleLabelModel
@@ -45,6 +46,13 @@ MIN_CALIBRATION = 50
 NONE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_FALSE_FLAGS = 0.03
 MIN_SOURCE_ITEMS = 50
+# Neighbours in the single-label label vote (fusion.neighbours; 0: no vote). Off: on the policy
+# fit (983 prompts + 3,500 clean texts, cross-fitted, seeds 0 and 1) the vote of the 10 nearest
+# unsafe training prompts, leave-one-out for training rows, lowered category accuracy on all 983
+# prompts from 0.561 / 0.559 to 0.540 / 0.537 (Do-Not-Answer part 0.820 -> 0.793 with seed 0).
+NEIGHBOURS_K = 0
+# Regularisation strengths of the single-label classifier, chosen per fit by inner cross-validation.
+SINGLE_LABEL_CS = (4.0,)
 # The scalar's confidence model learns from inner models' errors. 10 inner folds instead of 5
 # (inner models on 9/10 of the part, closer to the model they stand in for) were tried on the
 # dev fit: ECE 0.0528 vs 0.0525 at twice the fit time (36 min on a loaded box), so 5 stay. Part
@@ -174,21 +182,26 @@ class TextBlock:
         self.dense = dense
         self.char = char
 
-    def fit(self, items: np.ndarray) -> tuple[list[Tfidf], Standardizer, Any]:
+    def fit(self, items: np.ndarray, dense: np.ndarray | None = None) -> tuple[list[Tfidf], Standardizer, Any]:
+        """``dense``: these items' dense rows when they depend on the fit (neighbour votes), else
+        the block's own."""
         from scipy import sparse
 
         texts = [self.texts[i] for i in items]
+        dense = self.dense[items] if dense is None else dense
         fitted = [Tfidf.fit(texts)] + ([Tfidf.fit(texts, **CHAR_TFIDF)] if self.char else [])
-        scaler = Standardizer.fit(self.dense[items])
-        X = sparse.hstack([m for _, m in fitted] + [self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+        scaler = Standardizer.fit(dense)
+        X = sparse.hstack([m for _, m in fitted] + [self.emb[items], scaler.transform(dense)]).tocsr()
         return [t for t, _ in fitted], scaler, X
 
-    def transform(self, terms: list[Tfidf], scaler: Standardizer, items: np.ndarray) -> Any:
+    def transform(self, terms: list[Tfidf], scaler: Standardizer, items: np.ndarray,
+                  dense: np.ndarray | None = None) -> Any:
         from scipy import sparse
 
         texts = [self.texts[i] for i in items]
+        dense = self.dense[items] if dense is None else dense
         return sparse.hstack([t.transform(texts) for t in terms]
-                             + [self.emb[items], scaler.transform(self.dense[items])]).tocsr()
+                             + [self.emb[items], scaler.transform(dense)]).tocsr()
 
 
 # -- scalar -----------------------------------------------------------------------------------
@@ -256,25 +269,50 @@ def pick_none_threshold(rows: Sequence[tuple[float, int, float]], budget: float 
 
 def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: Sequence[str | None] | None,
                      clauses: Sequence[str], clause_for: dict[str, str], none_label: str = "none",
-                     C: float = 4.0, k: int = 5, seed: int = 0, audit: Audit | None = None
-                     ) -> tuple[SingleLabelModel, OutOfFold]:
-    """Multinomial logistic regression over text + clause evidence; confidence = isotonic-
-    calibrated P(the top class is right) from its probability, tuned on inner out-of-fold
-    predictions."""
+                     Cs: Sequence[float] = SINGLE_LABEL_CS, k: int = 5, seed: int = 0, audit: Audit | None = None,
+                     neighbours: int = NEIGHBOURS_K) -> tuple[SingleLabelModel, OutOfFold]:
+    """Multinomial logistic regression over text + clause evidence (+ the label vote of the
+    ``neighbours`` nearest labeled training items other than ``none``, ``fusion.neighbours``; 0:
+    none); confidence = isotonic- calibrated P(the top class is right) from its probability,
+    tuned on inner out-of-fold predictions.
+
+    ``Cs``: the regularisation strengths tried; with more than one, each fit (outer and final)
+    takes the one whose inner out-of-fold answers are right on the most unsafe items at their own
+    best P(none) threshold within the false-flag budget (``pick_none_threshold``; ties: the
+    smaller C), and the model stores it (``SingleLabelModel.regularisation``).
+
+    Every fitted model (inner, outer, final) carries the index of its own training items; a
+    training item's vote leaves its own row out, an item it scores is not in it, as at tag time."""
     from sklearn.linear_model import LogisticRegression
 
     audit = audit or Audit()
     block = TextBlock(obs, np.vstack([policy_dense(o, clauses) for o in obs]), char=True)
     y = np.asarray(labels)
+    voted = sorted(set(y) - {none_label})
 
-    def fit(items: np.ndarray) -> Any:
-        terms, scaler, X = block.fit(items)
+    def index_of(items: np.ndarray) -> LabeledIndex | None:
+        keep = items[y[items] != none_label]
+        if not neighbours or not len(keep):
+            return None
+        return LabeledIndex.build(block.emb[keep], list(y[keep]), voted, neighbours)
+
+    def dense_of(index: LabeledIndex | None, train: np.ndarray, items: np.ndarray) -> np.ndarray | None:
+        if index is None:
+            return None
+        keep = train[y[train] != none_label]  # the index rows, in order
+        row = {int(i): r for r, i in enumerate(keep)}
+        exclude = [row.get(int(i), -1) for i in items]
+        return np.hstack([block.dense[items], index.vote(block.emb[items], exclude)])
+
+    def fit(items: np.ndarray, C: float = Cs[0]) -> Any:
+        index = index_of(items)
+        terms, scaler, X = block.fit(items, dense_of(index, items, items))
         clf = LogisticRegression(C=C, max_iter=3000).fit(X, y[items])
-        return terms, scaler, Linear.from_sklearn(clf)
+        return terms, scaler, Linear.from_sklearn(clf), index, items, C
 
     def predict(model: Any, items: np.ndarray) -> np.ndarray:
-        terms, scaler, clf = model
-        return clf.predict_proba(block.transform(terms, scaler, items))
+        terms, scaler, clf, index, train, _ = model
+        return clf.predict_proba(block.transform(terms, scaler, items, dense_of(index, train, items)))
 
     def top(model: Any, probs: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         classes = list(model[2].classes)
@@ -290,7 +328,24 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         answers and miscalibrate the flags. Both calibrators weigh clean and unsafe items
         equally in total: how many negatives a fit adds is the fitter's choice (800 or 3000
         sentences of prose), and a confidence should not move with it."""
+        best_t = pick_none_threshold(threshold_rows(items, oof))
         probs = [oof[int(i)] for i in items]
+        clean = np.array([y[i] == none_label for i in items])
+        labels = inner_labels(items, oof, best_t)
+        picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label, best_t)[0]) for i in items]
+        best = np.array([p[j] for p, j in zip(probs, picks, strict=True)])
+        right = np.array([float(lab == y[i]) for i, lab in zip(items, labels, strict=True)])
+        none = np.array([lab == none_label for lab in labels])
+        n_clean, n_unsafe = int(clean.sum()), int((~clean).sum())
+        weight = np.where(clean, n_unsafe / n_clean if n_clean and n_unsafe else 1.0, 1.0)
+
+        def fit_or_empty(m):  # isotonic or Platt, whichever cross-validates better on these pairs
+            return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
+        return best_t, fit_or_empty(~none), fit_or_empty(none)
+
+    def threshold_rows(items: np.ndarray, oof: dict[int, Any]) -> list[tuple[float, int, float]]:
+        """(P(none) threshold, right answers on unsafe items, worst false-flag rate over the clean
+        sources) for every threshold of ``NONE_THRESHOLDS``, from inner out-of-fold answers."""
         clean = np.array([y[i] == none_label for i in items])
         sources: dict[str, list[int]] = {}
         for j, i in enumerate(items):
@@ -304,18 +359,26 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
             flagged = np.array([lab != none_label for lab in labels])
             right = sum(lab == y[i] for i, lab, c in zip(items, labels, clean, strict=True) if not c)
             rows.append((float(t), right, max((float(flagged[js].mean()) for js in checked), default=0.0)))
-        best_t = pick_none_threshold(rows)
-        labels = inner_labels(items, oof, best_t)
-        picks = [int(choose_label(oof[int(i)], list(inner_classes[int(i)]), none_label, best_t)[0]) for i in items]
-        best = np.array([p[j] for p, j in zip(probs, picks, strict=True)])
-        right = np.array([float(lab == y[i]) for i, lab in zip(items, labels, strict=True)])
-        none = np.array([lab == none_label for lab in labels])
-        n_clean, n_unsafe = int(clean.sum()), int((~clean).sum())
-        weight = np.where(clean, n_unsafe / n_clean if n_clean and n_unsafe else 1.0, 1.0)
+        return rows
 
-        def fit_or_empty(m):  # isotonic or Platt, whichever cross-validates better on these pairs
-            return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
-        return best_t, fit_or_empty(~none), fit_or_empty(none)
+    def selected(train: np.ndarray, inner: FoldPlan, name: str | None) -> tuple[Any, Any]:
+        """``nested`` with the regularisation chosen on the inner folds (see the docstring)."""
+        best: tuple[tuple[bool, int], float, dict[int, Any]] | None = None
+        for c in Cs:
+            oof = out_of_fold(inner, lambda items, c=c: fit(items, c), predict_tracked,
+                              audit if name else None, f"{name}/inner")
+            if len(Cs) == 1:
+                best = ((True, 0), c, oof)
+                break
+            rows = threshold_rows(train, oof)
+            t = pick_none_threshold(rows)
+            row = next(r for r in rows if r[0] == t)
+            score = (row[2] <= MAX_FALSE_FLAGS, row[1])
+            if best is None or score > best[0]:
+                best = (score, c, oof)
+        assert best is not None
+        _, c, oof = best
+        return fit(train, c), tune(train, oof)
 
     inner_classes: dict[int, np.ndarray] = {}
 
@@ -333,7 +396,7 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         return out
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[str, float]]:
-        model, (t, cal_flag, cal_none) = nested(train, inner, fit, predict_tracked, tune, audit, "single_label")
+        model, (t, cal_flag, cal_none) = selected(train, inner, "single_label")
         handle = audit.fitted("single_label", train)
         lab, p = top(model, predict(model, test), t)
         audit.scored(handle, test)
@@ -342,10 +405,10 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (terms, scaler, clf), (t, cal_flag, cal_none) = nested(everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y),
-                                                        fit, predict_tracked, tune)
-    model = SingleLabelModel(features=policy_dense_names(clauses), clauses=list(clauses), tfidf=terms[0],
-                             char_tfidf=terms[1], scaler=scaler,
+    (terms, scaler, clf, index, _, C), (t, cal_flag, cal_none) = selected(
+        everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y), None)
+    model = SingleLabelModel(features=policy_dense_names(clauses) + (index.names() if index else []),
+                             clauses=list(clauses), tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
-                             none_label=none_label, none_threshold=t)
+                             none_label=none_label, none_threshold=t, neighbours=index, regularisation=C)
     return model, oof

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
 from linernotes.fusion.features import design_row, embed, policy_dense
+from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
 
 
@@ -44,6 +45,10 @@ class SingleLabelModel(BaseModel):
     none_label: str = "none"
     none_threshold: float = Field(0.5, ge=0, le=1, description="P(none) at or above which the item is clean; "
                                   "chosen by inner cross-validation (see fitting.NONE_THRESHOLDS)")
+    regularisation: float | None = Field(None, description="the classifier's C, chosen by inner cross-validation "
+                                         "among fitting.SINGLE_LABEL_CS (None in older artifacts)")
+    neighbours: LabeledIndex | None = Field(None, description="labeled training embeddings whose vote "
+                                            "follows the dense features (None in older artifacts)")
 
     # The fitted domain: items with at least this many words of text. The training items (policy
     # prompts, catalog metadata with artist and label, editorial prose) have context; a title
@@ -63,7 +68,10 @@ class SingleLabelModel(BaseModel):
         probability)."""
         obs = obs if self.uses_draft else obs.without_draft()
         dense = policy_dense(obs, self.clauses)[None, :]
-        X = design_row(self.terms(obs.prose), embed([obs.prose]), self.scaler.transform(dense))
+        emb = embed([obs.prose])
+        if self.neighbours is not None:
+            dense = np.hstack([dense, self.neighbours.vote(emb)])
+        X = design_row(self.terms(obs.prose), emb, self.scaler.transform(dense))
         probs = self.classifier.predict_proba(X)[0]
         classes = self.classifier.classes or []
         best = int(choose(probs, classes, self.none_label, self.none_threshold)[0])
