@@ -127,7 +127,10 @@ def exemplar_folder(folder: Path) -> Path:
 def _exemplar_digest(records: list[ExemplarRecord], embedder: str) -> str:
     h = hashlib.sha256(embedder.encode())
     for r in records:
-        h.update(r.model_dump_json().encode() + b"\n")
+        # without the structured fields (they restate the text's rows): a run folder started before
+        # records kept them has the same set of items, so it resumes with its own index (old
+        # evidence format throughout) instead of being refused as another exemplar set
+        h.update(r.model_dump_json(exclude={"fields"}).encode() + b"\n")
     return h.hexdigest()[:16]
 
 

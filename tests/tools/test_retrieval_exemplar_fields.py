@@ -50,3 +50,14 @@ def test_the_index_keeps_fields_and_reads_an_index_written_before(tmp_path):
     assert "fields" not in json.loads(line)  # written as before, no "fields": null
     (hit,) = open_exemplar_index(old).search("Nightfall", 1)
     assert hit.fields is None
+
+
+def test_an_eval_folder_from_before_the_fields_has_the_same_exemplar_set():
+    # liner eval stamps its run folder with a digest of the exemplar records and refuses to resume
+    # next to predictions of another set: the same items with fields are the same set
+    from linernotes.evals.run import _exemplar_digest
+
+    new = list(records_from_rows([ROW, {**ROW, "id": "b2", "album": "Signal Path"}]))
+    old = [r.model_copy(update={"fields": None}) for r in new]
+    assert _exemplar_digest(new, "wordllama:128") == _exemplar_digest(old, "wordllama:128")
+    assert _exemplar_digest(new[:1], "wordllama:128") != _exemplar_digest(new, "wordllama:128")
