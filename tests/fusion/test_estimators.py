@@ -121,3 +121,5 @@ def test_one_text_tfidf_rows_are_sklearns_bit_for_bit(shared_data):
             assert got.shape == ref.shape and got.dtype == ref.dtype and got.indices.dtype == ref.indices.dtype
             assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.indptr, ref.indptr)
             assert np.array_equal(got.data.view(np.int64), ref.data.view(np.int64)), text
+            # the row built without the constructor's checks (``_csr_row``) is the same object
+            assert type(got) is type(ref) and set(vars(got)) == set(vars(ref)) and got.maxprint == ref.maxprint
