@@ -73,3 +73,21 @@ def test_the_shipped_valence_model_does_not_score_an_item_without_text():
     assert fused(art, "valence", Observation(Item(id="a", title="   "), {}, None)) is None
     words = fused(art, "valence", Observation(Item(id="b", title="Sunrise"), {}, None))
     assert words is not None and words.calibrated and -1 <= words.value <= 1
+
+
+def test_the_shipped_valence_model_does_not_score_text_without_a_word_or_a_lexicon_hit():
+    """Found in session 9 (T9): emoji- or punctuation-only text passed the whitespace word count,
+    so '😡' got valence +0.05 and '😢😢' +0.05 at a 'calibrated' 0.70 (no gold item has an emoji;
+    every lexicon feature is zero). Without a letter or digit the rules decide, uncalibrated,
+    unless a lexicon scores a token (':)', '<3'): the fitted features then carry evidence."""
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+    from linernotes.fusion.decide import fused
+
+    art = load_fusion(default_fusion_dir())
+    for text in ("😡", "😢 😢", "🔥🔥🔥", "?!... ---", "— — —"):
+        assert fused(art, "valence", Observation(Item(id="a", description=text), {}, None)) is None, text
+    smiley = fused(art, "valence", Observation(Item(id="b", description=":)"), {"lexical_valence": 0.5}, None))
+    assert smiley is not None and smiley.calibrated
+    for text in ("Sunrise", "東京", "1999"):
+        words = fused(art, "valence", Observation(Item(id="c", description=text), {}, None))
+        assert words is not None and words.calibrated, text
