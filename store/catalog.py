@@ -205,6 +205,15 @@ class MissingIdError(ValueError):
                   else "send the item's id under the key 'id'")
         return self._message("key", remedy)
 
+    def for_row(self) -> str:
+        """The message for one row of a file whose earlier rows have the id column (a JSONL line
+        without the key): that row is at fault, and a ``--map`` would break the others."""
+        if self.present:
+            return str(self)
+        shown = ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
+        return (f"missing required field 'id': this row has no column {self.column!r} (its columns: {shown}); "
+                f"earlier rows have it: add it to this row")
+
 
 def _missing_id(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> MissingIdError:
     """Why the row has no id, and the ``--map`` that would give it one."""
@@ -242,6 +251,7 @@ class _RowBuilder:
         self.drop = tuple(drop)
         self.keep_extra = keep_extra
         self.seen: dict[str, int] = {}  # id -> line of its first occurrence
+        self.id_column_seen = False  # an earlier row had the id column (a JSONL line may lack it)
         self.max_line_bytes = MAX_LINE_BYTES
 
     def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
@@ -258,7 +268,9 @@ class _RowBuilder:
         # the id is settled before the rest of the row: the first row with an id holds it even
         # when another field is bad, so a later row with it is a repeat (never a second record
         # under the id), and a bad later row of a tagged id is a repeat too
-        row_id = usable_id(record.get(id_column(self.mapping)))
+        id_key = id_column(self.mapping)
+        row_id = usable_id(record.get(id_key))
+        self.id_column_seen = self.id_column_seen or id_key in record
         first = None if row_id is None else self.seen.get(row_id)
         if first is not None:
             return self.duplicate(line, row_id, first)
@@ -268,7 +280,8 @@ class _RowBuilder:
             item, kind, message = None, "input.invalid", "a field is nested too deeply"
         except MissingIdError as e:
             item, kind = None, "input.missing_id"
-            message = e.for_request() if self.source == "request" else str(e)
+            message = (e.for_request() if self.source == "request"
+                       else e.for_row() if self.id_column_seen else str(e))
         except ValueError as e:
             item, kind, message = None, "input.invalid", str(e)
         if item is None:
