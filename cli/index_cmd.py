@@ -30,10 +30,12 @@ def build(
     include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
     embedder: Annotated[str, typer.Option(help="wordllama[:64|128|256] or st:<model>")] = "wordllama:128",
     ann_threshold: Annotated[int, typer.Option(help="HNSW graph from this many items on")] = 50_000,
+    taxonomy: Annotated[str, typer.Option(
+        help="Taxonomy the labels should belong to (warns about the others)")] = "music-genres",
 ) -> None:
     """Add labeled items to an exemplar index; prints what it holds now as JSON."""
     from linernotes.store.catalog import CatalogError, parse_mapping
-    from linernotes.tools.retrieval.exemplar_sources import records_from_file, records_from_run
+    from linernotes.tools.retrieval.exemplar_sources import LabelTally, records_from_file, records_from_run
     from linernotes.tools.retrieval.exemplars import build_exemplar_index
 
     if source is None and gold is None:
@@ -47,10 +49,17 @@ def build(
         records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
                    if catalog else records_from_file(gold or source, genres_field, mapping=mapping))
         before = _count(out)
-        index = build_exemplar_index(records, out, embedder=embedder, ann_threshold=ann_threshold)
+        tally = LabelTally()
+        index = build_exemplar_index(tally.pass_through(records), out, embedder=embedder, ann_threshold=ann_threshold)
+        outside = tally.outside(taxonomy)
     except (FileNotFoundError, ValueError, CatalogError) as e:
         typer.echo(f"liner: error: {e}", err=True)
         raise typer.Exit(2) from None
+    if outside:
+        shown = ", ".join(f"{g!r} ({n} records)" for g, n in list(outside.items())[:5])
+        typer.echo(f"liner: warning: {len(outside)} of {len(tally.counts)} labels added are not in taxonomy "
+                   f"{taxonomy}: {shown}; a label cell lists labels separated by ',', ';' or '|' (or as a JSON "
+                   "list)", err=True)
     typer.echo(json.dumps({"folder": str(out), "added": len(index) - before, "total": len(index),
                            "embedder": index.meta.embedder, "ann": index.store.uses_ann}, indent=2))
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
+from linernotes.labels import label_list
 from linernotes.schema import Item
 
 if TYPE_CHECKING:
@@ -199,8 +200,8 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     if task.signal is not None:  # a declared signal's vocabulary ids are its own (never slugified)
         return {task.name: signal_gold(task.kind, value)}
     if task.kind == "multilabel":
-        labels = [value] if isinstance(value, str) else list(value)
-        return {task.name: sorted({slugify(str(v)) for v in labels}), f"{task.name}_labels": labels}
+        labels = label_list(value)
+        return {task.name: sorted({slugify(v) for v in labels}), f"{task.name}_labels": labels}
     if task.kind == "valence":
         ratings = [float(r) / task.scale for r in (value if isinstance(value, list) else [value])]
         return {task.name: sum(ratings) / len(ratings), f"{task.name}_ratings": ratings}
@@ -210,7 +211,7 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
 def signal_gold(kind: str, value: Any) -> Any:
     """A declared signal's gold as scoring compares it: sorted ids, an id, "true"/"false", a float."""
     if kind == "multilabel":
-        return sorted({str(v) for v in ([value] if isinstance(value, str) else value)})
+        return sorted(set(label_list(value)))
     if kind == "boolean":
         return _bool_text(value)
     if kind == "scalar":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from linernotes.labels import label_list
 from linernotes.schema import TEXT_FIELDS
 from linernotes.store.catalog import read_catalog
 from linernotes.tools.retrieval.exemplars import STRUCTURED_FIELDS, ExemplarRecord
@@ -60,9 +61,7 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "go
     """Rows with an ``id`` and a list of genre labels (or ids) become records; rows without
     text or genres are skipped (they can neither be found nor vote)."""
     for row in rows:
-        genres = row.get(genres_field) or []
-        if isinstance(genres, str):
-            genres = [genres]
+        genres = label_list(row.get(genres_field))
         text = exemplar_text(row)
         if text and genres and row.get("id") is not None:
             yield ExemplarRecord(id=str(row["id"]), text=text, genres=list(dict.fromkeys(map(to_id, genres))),
@@ -131,3 +130,28 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
         if text:
             yield ExemplarRecord(id=row.item.id, text=text, genres=labels[row.item.id], source=f"run:{Path(output).name}",
                                  fields=exemplar_fields(fields))
+
+
+class LabelTally:
+    """Counts the genre ids of the records passing through ``pass_through`` (records are a stream:
+    the index build consumes them once), then names those a taxonomy lacks: an exemplar label no
+    taxonomy entry has can be voted for but never match the shortlist, and usually means a cell was
+    read wrong (a separator the reader did not know, another vocabulary)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def pass_through(self, records: Iterable[ExemplarRecord]) -> Iterator[ExemplarRecord]:
+        for r in records:
+            for g in r.genres:
+                self.counts[g] = self.counts.get(g, 0) + 1
+            yield r
+
+    def outside(self, taxonomy: str) -> dict[str, int]:
+        """Ids not in ``taxonomy`` (a shipped pack name or a YAML path) -> records carrying them,
+        most frequent first. Raises FileNotFoundError/ValueError for a taxonomy that cannot load."""
+        from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+        tax = load_taxonomy(taxonomy)
+        bad = {g: n for g, n in self.counts.items() if g not in tax}
+        return dict(sorted(bad.items(), key=lambda kv: (-kv[1], kv[0])))
