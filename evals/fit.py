@@ -647,7 +647,8 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             labels += [task.none_label] * len(neg_obs)
             groups = groups + [f"negatives:{g.group}" for g in neg_items]
             model, oof = fit_single_label(obs, labels, groups, [c for c in pack_clauses(config)], _clause_for(task),
-                                          task.none_label, k=opts.folds, seed=opts.seed)
+                                          task.none_label, k=opts.folds, seed=opts.seed,
+                                          sources=[None] * (len(obs) - len(neg_obs)) + list(neg_sources))
             gold = labels
             if neg_obs:
                 n0 = len(obs) - len(neg_obs)

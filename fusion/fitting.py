@@ -267,10 +267,22 @@ def pick_none_threshold(rows: Sequence[tuple[float, int, float]], budget: float 
     return min(rows, key=lambda r: (r[2], -r[1], r[0]))[0]
 
 
+def checked_sources(clean: np.ndarray, source: Sequence[str | None] | None) -> list[np.ndarray]:
+    """The positions of the clean rows the false-flag budget is checked on, one array per source
+    with ``MIN_SOURCE_ITEMS`` clean rows or more (``source``: per row; None: one source); all clean
+    rows together when no source has that many."""
+    per_source: dict[str, list[int]] = {}
+    for j in np.flatnonzero(clean):
+        per_source.setdefault(str(source[j]) if source is not None else "", []).append(int(j))
+    return [np.array(js) for js in per_source.values() if len(js) >= MIN_SOURCE_ITEMS] or (
+        [np.flatnonzero(clean)] if clean.any() else [])
+
+
 def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: Sequence[str | None] | None,
                      clauses: Sequence[str], clause_for: dict[str, str], none_label: str = "none",
                      Cs: Sequence[float] = SINGLE_LABEL_CS, k: int = 5, seed: int = 0, audit: Audit | None = None,
-                     neighbours: int = NEIGHBOURS_K) -> tuple[SingleLabelModel, OutOfFold]:
+                     neighbours: int = NEIGHBOURS_K,
+                     sources: Sequence[str | None] | None = None) -> tuple[SingleLabelModel, OutOfFold]:
     """Multinomial logistic regression over text + clause evidence (+ the label vote of the
     ``neighbours`` nearest labeled training items other than ``none``, ``fusion.neighbours``; 0:
     none); confidence = isotonic- calibrated P(the top class is right) from its probability,
@@ -281,11 +293,17 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
     best P(none) threshold within the false-flag budget (``pick_none_threshold``; ties: the
     smaller C), and the model stores it (``SingleLabelModel.regularisation``).
 
+    ``sources``: per row, the clean source a ``none`` row comes from (e.g. catalog metadata,
+    editorial prose): the false-flag budget must hold on each source of ``MIN_SOURCE_ITEMS`` rows
+    or more. Without it, the fold ``groups`` stand in, and a source split into small groups (a
+    catalog's albums) is never checked on its own.
+
     Every fitted model (inner, outer, final) carries the index of its own training items; a
     training item's vote leaves its own row out, an item it scores is not in it, as at tag time."""
     from sklearn.linear_model import LogisticRegression
 
     audit = audit or Audit()
+    by_source = sources if sources is not None else groups
     block = TextBlock(obs, np.vstack([policy_dense(o, clauses) for o in obs]), char=True)
     y = np.asarray(labels)
     voted = sorted(set(y) - {none_label})
@@ -347,12 +365,7 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         """(P(none) threshold, right answers on unsafe items, worst false-flag rate over the clean
         sources) for every threshold of ``NONE_THRESHOLDS``, from inner out-of-fold answers."""
         clean = np.array([y[i] == none_label for i in items])
-        sources: dict[str, list[int]] = {}
-        for j, i in enumerate(items):
-            if clean[j]:
-                sources.setdefault(str(groups[i]) if groups is not None else "", []).append(j)
-        checked = [np.array(js) for js in sources.values() if len(js) >= MIN_SOURCE_ITEMS] or (
-            [np.flatnonzero(clean)] if clean.any() else [])
+        checked = checked_sources(clean, [by_source[i] for i in items] if by_source is not None else None)
         rows = []
         for t in NONE_THRESHOLDS:
             labels = inner_labels(items, oof, t)

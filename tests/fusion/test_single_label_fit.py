@@ -114,3 +114,23 @@ def test_the_artifact_carries_the_index_and_tagging_uses_it(fitted):
         blind.decide(probe)
     right = np.mean([oof.values[i] == lab for i, lab in enumerate(fitted[1])])
     assert right > 0.8
+
+
+def test_the_false_flag_budget_is_checked_per_clean_source_not_per_fold_group():
+    """Q9: the fit passed its fold groups (a negative's album) as the clean sources, so Bandcamp
+    metadata, split into albums of a few tracks, was never checked on its own; only the NYT
+    prose (one group) was. With ``sources`` each clean source of MIN_SOURCE_ITEMS rows counts."""
+    import numpy as np
+
+    from linernotes.fusion.fitting import MIN_SOURCE_ITEMS, checked_sources
+
+    n_meta, n_prose = 3 * MIN_SOURCE_ITEMS, MIN_SOURCE_ITEMS
+    clean = np.array([False] * 10 + [True] * (n_meta + n_prose))
+    albums = [None] * 10 + [f"negatives:album-{j // 5}" for j in range(n_meta)] + ["negatives:nyt"] * n_prose
+    by_album = checked_sources(clean, albums)
+    assert [len(a) for a in by_album] == [n_prose]  # the old grouping: metadata unchecked
+    source = [None] * 10 + ["bandcamp-genres"] * n_meta + ["vader-valence"] * n_prose
+    checked = checked_sources(clean, source)
+    assert sorted(len(a) for a in checked) == [n_prose, n_meta]
+    assert all(clean[a].all() for a in checked)
+    assert [len(a) for a in checked_sources(clean, None)] == [n_meta + n_prose]
