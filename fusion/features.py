@@ -173,6 +173,13 @@ def _words(text: str) -> int:
     return max(1, len(text.split()))
 
 
+def word_count(text: str) -> int:
+    """Whitespace tokens with a letter or digit: what the combiners' fitted domains count. Emoji
+    and punctuation alone are not words: no gold item is made of them, and every text feature is
+    zero there."""
+    return sum(any(ch.isalnum() for ch in token) for token in text.split())
+
+
 def scalar_dense(obs: Observation) -> np.ndarray:
     """Lexicon and LLM features for a valence-like scalar, shape (len(SCALAR_FEATURES),)."""
     from linernotes.tools.text.valence import afinn_terms

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from linernotes.fusion.estimators import Linear, Standardizer, Tfidf
-from linernotes.fusion.features import SCALAR_FEATURES, design_row, embed, scalar_dense
+from linernotes.fusion.features import SCALAR_FEATURES, design_row, embed, scalar_dense, word_count
 from linernotes.fusion.observation import Observation
 
 CONFIDENCE_FEATURES = ["value", "abs_value", "gap_textblob", "gap_afinn", "gap_llm", "log_words", "textblob_found",
@@ -53,7 +53,7 @@ class ScalarModel(BaseModel):
         a letter or digit) or more, or a token the features' lexicons score (TextBlob's
         ``lexical_valence`` evidence, AFINN's terms: the emoticons)."""
         prose = obs.prose
-        if sum(any(ch.isalnum() for ch in token) for token in prose.split()) >= self.MIN_WORDS:
+        if word_count(prose) >= self.MIN_WORDS:
             return True
         from linernotes.tools.text.valence import afinn_terms
 

@@ -91,3 +91,16 @@ def test_the_shipped_valence_model_does_not_score_text_without_a_word_or_a_lexic
     for text in ("Sunrise", "東京", "1999"):
         words = fused(art, "valence", Observation(Item(id="c", description=text), {}, None))
         assert words is not None and words.calibrated, text
+
+
+def test_the_shipped_policy_model_needs_words_not_just_tokens():
+    """T9: emoji or punctuation tokens passed the whitespace word count ('😡 😡 😡', '! ! !') and got
+    a calibrated 'none' at 0.31-0.62 that no fitted item stands behind; the lexicon rules decide."""
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+    from linernotes.fusion.decide import fused
+
+    art = load_fusion(default_fusion_dir())
+    for text in ("😡 😡 😡", "! ! !", "🍆 🍑 💦 🔥", "... --- ???"):
+        assert fused(art, "policy", Observation(Item(id="a", title=text), {}, None)) is None, text
+    words = fused(art, "policy", Observation(Item(id="b", title="I will hurt you 😡"), {}, None))
+    assert words is not None and words.calibrated
