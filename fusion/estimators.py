@@ -266,39 +266,38 @@ def _csr_row(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, size: in
     found the constructor setting exactly those on this scipy; otherwise the constructor."""
     from scipy import sparse
 
-    if indices.dtype != np.int32 or indptr.dtype != np.int32 or not _fast_csr():
+    fast = _fast_csr() if indices.dtype == np.int32 and indptr.dtype == np.int32 else None
+    if fast is None:
         return sparse.csr_matrix((data, indices, indptr), shape=(1, size))
     row = sparse.csr_matrix.__new__(sparse.csr_matrix)
-    row.__dict__.update(_shape=(1, size), maxprint=_CSR_MAXPRINT[0], indices=indices, indptr=indptr, data=data)
+    row.__dict__.update(_shape=(1, size), maxprint=fast["maxprint"], indices=indices, indptr=indptr, data=data)
     return row
 
 
-_CSR_MAXPRINT: list[Any] = [None]
-
-
 @functools.lru_cache(maxsize=1)
-def _fast_csr() -> bool:
-    """Whether the constructor, on rows like ours (one row, int32 indices, a few entries or none), sets exactly
-    ``_shape``, ``maxprint``, ``indices``, ``indptr`` and ``data``, to our values and dtypes."""
+def _fast_csr() -> dict[str, Any] | None:
+    """The attributes, besides the arrays and the shape, that the constructor sets on rows like ours
+    (one row, int32 indices, a few entries or none): ``{"maxprint": ...}`` when it sets exactly
+    ``_shape``, ``maxprint``, ``indices``, ``indptr`` and ``data``, to our values and dtypes, and
+    the same ``maxprint`` each time; None otherwise (use the constructor)."""
     from scipy import sparse
 
     try:
+        maxprints = []
         for cols in ([3, 7, 11], [], [15]):
-            dtype = np.int32
-            indices = np.array(cols, dtype=dtype)
+            indices = np.array(cols, dtype=np.int32)
             data = np.arange(1.0, len(cols) + 1.0)
-            indptr = np.array([0, len(cols)], dtype=dtype)
-            built = sparse.csr_matrix((data, indices, indptr), shape=(1, 16))
-            got = vars(built)
+            indptr = np.array([0, len(cols)], dtype=np.int32)
+            got = vars(sparse.csr_matrix((data, indices, indptr), shape=(1, 16)))
             if set(got) != {"_shape", "maxprint", "indices", "indptr", "data"} or got["_shape"] != (1, 16):
-                return False
+                return None
             for name, want in (("indices", indices), ("indptr", indptr), ("data", data)):
                 if got[name].dtype != want.dtype or not np.array_equal(got[name], want):
-                    return False
-            _CSR_MAXPRINT[0] = got["maxprint"]
-        return True
+                    return None
+            maxprints.append(got["maxprint"])
+        return {"maxprint": maxprints[0]} if len(set(map(repr, maxprints))) == 1 else None
     except Exception:  # noqa: BLE001 (any surprise: the constructor's own path)
-        return False
+        return None
 
 
 _INT32_MAX = int(np.iinfo(np.int32).max)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.fusion.observation import Observation
+from linernotes.tools.retrieval.exemplars import STRUCTURED_FIELDS
 from linernotes.vocabulary import VALENCE_SCALE
 
 NEIGHBOURS = 40  # the shortlist's exemplar vote is over this many neighbours (FusionWeights.neighbours)
@@ -50,28 +51,27 @@ CANDIDATE_FEATURES = [
     "year",
 ]
 
-NEIGHBOUR_FIELDS = ("artist", "label", "album")  # tools.retrieval.exemplars.STRUCTURED_FIELDS
+NEIGHBOUR_FIELDS = STRUCTURED_FIELDS  # what exemplar records keep apart from their text
 
 
 def _lines(text: str) -> set[str]:
     return {line.strip().casefold() for line in text.split("\n") if line.strip()}
 
 
-def _same(value: str | None, exemplar: dict[str, Any], field: str) -> bool:
-    """Whether a neighbour exemplar has the item's ``field`` value (casefolded, stripped).
+def _same(wanted: dict[str, str], exemplar: dict[str, Any]) -> dict[str, bool]:
+    """Per field of ``wanted`` (the item's artist / label / album, casefolded and stripped; "" when
+    it has none), whether a neighbour exemplar has that value.
 
     An exemplar that carries its structured ``fields`` is compared field with field: a neighbour
     whose title or artist merely equals the item's album (a self-titled release, a single named
     after its album) is not "same album". An evidence entry without ``fields`` (an index or a
     record written before they were kept) falls back to the old rule, the value equal to any line
     of its text, so older indexes and records still give these features."""
-    if not value or not value.strip():
-        return False
-    want = value.strip().casefold()
-    fields = exemplar.get("fields")
-    if isinstance(fields, dict):
-        return str(fields.get(field) or "").strip().casefold() == want
-    return want in _lines(str(exemplar.get("text") or ""))
+    theirs = exemplar.get("fields")
+    if isinstance(theirs, dict):
+        return {f: bool(v) and str(theirs.get(f) or "").strip().casefold() == v for f, v in wanted.items()}
+    lines = _lines(str(exemplar.get("text") or ""))
+    return {f: bool(v) and v in lines for f, v in wanted.items()}
 
 
 def _share(weights: Sequence[float], matches: Sequence[bool], carries: Sequence[bool]) -> float:
@@ -105,7 +105,9 @@ def candidate_rows(obs: Observation, prior: dict[str, float]) -> tuple[list[str]
     sims = [float(ex.get("score", 0.0)) for ex in exemplars]
     fields = obs.item.text_fields()
     # which neighbours share the item's artist / label / album
-    same = {f: [_same(fields.get(f), ex, f) for ex in exemplars] for f in NEIGHBOUR_FIELDS}
+    wanted = {f: (fields.get(f) or "").strip().casefold() for f in NEIGHBOUR_FIELDS}
+    matches = [_same(wanted, ex) for ex in exemplars]
+    same = {f: [m[f] for m in matches] for f in NEIGHBOUR_FIELDS}
     majority = sum(1 for gid in ids if sim_total > 0 and sum(
         s for s, ex in zip(sims, exemplars, strict=True) if gid in (ex.get("genres") or [])) / sim_total >= 0.5)
     rows = np.zeros((len(ids), len(CANDIDATE_FEATURES)), dtype=np.float64)
