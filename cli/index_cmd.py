@@ -48,10 +48,10 @@ def build(
         mapping = parse_mapping(map_spec)
         records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
                    if catalog else records_from_file(gold or source, genres_field, mapping=mapping))
+        tally = LabelTally(taxonomy)
         before = _count(out)
-        tally = LabelTally()
         index = build_exemplar_index(tally.pass_through(records), out, embedder=embedder, ann_threshold=ann_threshold)
-        outside = tally.outside(taxonomy)
+        outside = tally.outside()
     except (FileNotFoundError, ValueError, CatalogError) as e:
         typer.echo(f"liner: error: {e}", err=True)
         raise typer.Exit(2) from None

@@ -194,11 +194,13 @@ class MissingIdError(ValueError):
         self.column, self.present, self.columns, self.hint = column, present, columns, hint
         super().__init__(self._message("column", f"name the id column with --map id={hint or '<column>'}"))
 
+    def _shown(self) -> str:
+        return ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
+
     def _message(self, noun: str, remedy: str) -> str:
         if self.present:
             return f"missing required field 'id' ({noun} {self.column!r} is empty or a missing-value marker)"
-        shown = ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
-        return f"missing required field 'id': no {noun} {self.column!r} ({noun}s: {shown}); {remedy}"
+        return f"missing required field 'id': no {noun} {self.column!r} ({noun}s: {self._shown()}); {remedy}"
 
     def for_request(self) -> str:
         remedy = (f"send the item's id under the key 'id' (rename {self.hint!r} to 'id')" if self.hint
@@ -210,9 +212,8 @@ class MissingIdError(ValueError):
         without the key): that row is at fault, and a ``--map`` would break the others."""
         if self.present:
             return str(self)
-        shown = ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
-        return (f"missing required field 'id': this row has no column {self.column!r} (its columns: {shown}); "
-                f"earlier rows have it: add it to this row")
+        return (f"missing required field 'id': this row has no column {self.column!r} (its columns: "
+                f"{self._shown()}); earlier rows have it: add it to this row")
 
 
 def _missing_id(record: dict[str, Any], mapping: dict[str, str], dropped: set[str]) -> MissingIdError:

@@ -63,3 +63,13 @@ def test_index_build_splits_cells_and_warns_about_labels_outside_the_taxonomy(tm
     records = [json.loads(line) for line in (tmp_path / "ex" / "records.jsonl").read_text().splitlines()]
     assert [rec["genres"] for rec in records] == [["dub-techno", "techno"], ["acid-house", "house"], ["space-disco-jazz"]]
     assert "1 of 5 labels added are not in taxonomy music-genres: 'space-disco-jazz' (1 records)" in r.stderr
+
+
+def test_index_build_refuses_an_unknown_taxonomy_before_writing_anything(tmp_path, liner_in_process):
+    gold = tmp_path / "labeled.csv"
+    gold.write_text('id,title,tags\nb1,Deep dub,"dub-techno, techno"\n')
+    out = tmp_path / "ex"
+    r = liner_in_process(["index", "build", "--gold", str(gold), "--genres-field", "tags", "--taxonomy", "no-such-pack",
+                          "-o", str(out)])
+    assert r.returncode == 2 and "no shipped taxonomy named 'no-such-pack'" in r.stderr
+    assert not out.exists()

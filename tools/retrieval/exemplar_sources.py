@@ -8,6 +8,7 @@ item's text, so a query and its neighbours are written alike.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -134,24 +135,25 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
 
 class LabelTally:
     """Counts the genre ids of the records passing through ``pass_through`` (records are a stream:
-    the index build consumes them once), then names those a taxonomy lacks: an exemplar label no
+    the index build consumes them once) and names those ``taxonomy`` lacks: an exemplar label no
     taxonomy entry has can be voted for but never match the shortlist, and usually means a cell was
-    read wrong (a separator the reader did not know, another vocabulary)."""
+    read wrong (a separator the reader did not know, another vocabulary).
 
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+    ``taxonomy``: a shipped pack name or a YAML path, loaded here, before any record is read or
+    written (raises FileNotFoundError/ValueError for one that cannot load)."""
+
+    def __init__(self, taxonomy: str) -> None:
+        from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+        self.taxonomy = load_taxonomy(taxonomy)
+        self.counts: Counter[str] = Counter()
 
     def pass_through(self, records: Iterable[ExemplarRecord]) -> Iterator[ExemplarRecord]:
         for r in records:
-            for g in r.genres:
-                self.counts[g] = self.counts.get(g, 0) + 1
+            self.counts.update(r.genres)
             yield r
 
-    def outside(self, taxonomy: str) -> dict[str, int]:
-        """Ids not in ``taxonomy`` (a shipped pack name or a YAML path) -> records carrying them,
-        most frequent first. Raises FileNotFoundError/ValueError for a taxonomy that cannot load."""
-        from linernotes.tools.retrieval.taxonomy import load_taxonomy
-
-        tax = load_taxonomy(taxonomy)
-        bad = {g: n for g, n in self.counts.items() if g not in tax}
+    def outside(self) -> dict[str, int]:
+        """Ids not in the taxonomy -> records carrying them, most frequent first (ties by id)."""
+        bad = {g: n for g, n in self.counts.items() if g not in self.taxonomy}
         return dict(sorted(bad.items(), key=lambda kv: (-kv[1], kv[0])))
