@@ -192,7 +192,11 @@ class MissingIdError(ValueError):
 
     def __init__(self, column: str, present: bool, columns: list[str], hint: str | None):
         self.column, self.present, self.columns, self.hint = column, present, columns, hint
-        super().__init__(self._message("column", f"name the id column with --map id={hint or '<column>'}"))
+        # without a likely id column the row may simply lack one (a JSONL file whose first line has
+        # no id while later lines do): both remedies, the row's own first
+        remedy = (f"name the id column with --map id={hint}" if hint
+                  else "add an 'id' to the row, or name the column that holds ids with --map id=<column>")
+        super().__init__(self._message("column", remedy))
 
     def _shown(self) -> str:
         return ", ".join(self.columns[:8]) + (", ..." if len(self.columns) > 8 else "")
@@ -230,7 +234,7 @@ def suggest_id_column(columns: Iterable[str]) -> str | None:
         low = c.lower()
         if low.endswith(("_id", "-id", " id")) or low in ("key", "uuid", "guid", "isrc", "identifier"):
             ranked.append((0, c))
-        elif low.endswith("id") or "uuid" in low or low.endswith("key"):
+        elif low.endswith("id") or "uuid" in low or low.endswith("key") or low.startswith(("id_", "id-", "ident")):
             ranked.append((1, c))
     return min(ranked)[1] if ranked else None
 

@@ -289,3 +289,25 @@ def test_a_jsonl_row_without_the_id_key_that_earlier_rows_have_is_not_told_to_ma
     mapped.write_text('{"track_id": "a"}\n{"title": "B"}\n')
     rows = list(read_catalog(mapped, mapping=parse_mapping("id=track_id")))
     assert "this row has no column 'track_id'" in rows[1].error.message and "--map" not in rows[1].error.message
+
+
+def test_a_first_jsonl_line_without_an_id_is_told_to_add_one_as_well_as_the_map(tmp_path):
+    """Found in session 9: a JSONL file whose FIRST line lacks its 'id' (later lines have it) was
+    told only 'name the id column with --map id=<column>'; the reader cannot know yet that the
+    other lines have ids, so with no id-like column the message offers both remedies, the row's
+    own first. Later lines are unaffected."""
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"title": "A", "type": "track"}\n{"id": "b", "title": "B"}\n')
+    rows = list(read_catalog(path))
+    assert [r.key for r in rows] == ["line:1", "b"]
+    message = rows[0].error.message
+    assert "add an 'id' to the row, or name the column that holds ids with --map id=<column>" in message, message
+    assert "(columns: title, type)" in message
+
+
+@pytest.mark.parametrize("column", ["ident", "identifier", "id_track", "Track ID", "episode-id"])
+def test_id_like_columns_are_suggested_by_name(tmp_path, column):
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"title": "A", column: "x1"}) + "\n")
+    (row,) = list(read_catalog(path))
+    assert f"--map id={column}" in row.error.message, row.error.message
