@@ -415,3 +415,65 @@ def calibrator(scores: np.ndarray, outcomes: np.ndarray, folds: int = 5, seed: i
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
+
+
+class ContextLogistic(BaseModel):
+    """A calibrator told the context of a score: a logistic regression (Platt-style) over
+    standardized context columns, the first of which is the score's log-odds, optionally followed
+    by an isotonic map of its output (a two-stage map). ``__call__(X)`` takes X of shape
+    (n, len(features)) in raw units and returns P(right), shape (n,).
+
+    Monotone in the first column at fixed other columns when its coefficient is >= 0
+    (``monotone``): the logistic is then increasing in it and the isotonic map never decreases.
+    Plain numbers only (safe to load), like ``Linear``."""
+
+    kind: Literal["context_logistic"] = "context_logistic"
+    features: list[str]
+    scaler: Standardizer
+    linear: Linear
+    isotonic: Isotonic | None = None
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ContextLogistic:
+        n = len(self.features)
+        if len(self.scaler.mean) != n or len(self.scaler.scale) != n or any(len(r) != n for r in self.linear.coef):
+            raise ValueError(f"context calibrator: scaler/coefficient sizes do not match its {n} features")
+        if len(self.linear.coef) != 1:
+            raise ValueError("context calibrator: one row of coefficients (a binary logistic)")
+        return self
+
+    @property
+    def monotone(self) -> bool:
+        return self.linear.coef[0][0] >= 0.0
+
+    @classmethod
+    def fit(cls, features: list[str], X: np.ndarray, outcomes: np.ndarray, two_stage: bool = False,
+            C: float = 1.0, seed: int = 0) -> ContextLogistic:
+        """Fit on X (shape (n, len(features)), raw units) and 0/1 ``outcomes`` (shape (n,)).
+        ``two_stage``: an isotonic map on the logistic's in-sample outputs on top. One outcome
+        class only: a constant at its rate (clipped to [0.001, 0.999])."""
+        from sklearn.linear_model import LogisticRegression
+
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(outcomes, dtype=np.float64)
+        scaler = Standardizer.fit(X)
+        if len(np.unique(y)) < 2:
+            rate = float(np.clip(y.mean() if len(y) else 0.5, 1e-3, 1 - 1e-3))
+            linear = Linear(coef=[[0.0] * X.shape[1]], intercept=[float(np.log(rate / (1 - rate)))], classes=["0", "1"])
+            return cls(features=list(features), scaler=scaler, linear=linear)
+        lr = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(scaler.transform(X), y)
+        model = cls(features=list(features), scaler=scaler, linear=Linear.from_sklearn(lr))
+        if two_stage:
+            model.isotonic = Isotonic.fit(model._logistic(X), y)
+        return model
+
+    def _logistic(self, X: np.ndarray) -> np.ndarray:
+        return self.linear.predict_proba(self.scaler.transform(X))[:, 1]
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        p = self._logistic(np.atleast_2d(np.asarray(X, dtype=np.float64)))
+        return self.isotonic(p) if self.isotonic is not None else p
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities clipped to [1e-4, 1 - 1e-4] (what ``calibrator``'s Platt map reads)."""
+    return _logit(p)

@@ -88,7 +88,7 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
                    audit: Audit | None = None, train_only: int = 0, keys: Sequence[Any] | None = None,
-                   by_release: bool = False) -> tuple[ml.MultilabelModel, OutOfFold]:
+                   by_release: bool = False, calibration: str = ml.CALIBRATION) -> tuple[ml.MultilabelModel, OutOfFold]:
     """Per-candidate classifier (``ml.FAMILY``); inside each outer training part, inner
     out-of-fold predictions choose the threshold/fallback and fit the calibrator.
 
@@ -104,7 +104,12 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     ``by_release``: two calibrators, one for items with a same-album neighbour and one for items
     without (``MultilabelModel.calibrator_new_release``): pooled over both exemplar regimes, one
     curve was right on neither (album held out: ECE 0.13 on 1,000 dev items). A side with fewer
-    than ``MIN_CALIBRATION`` chosen sets uses the pooled curve."""
+    than ``MIN_CALIBRATION`` chosen sets uses the pooled curve.
+
+    ``calibration``: "inner_cv" (default, ``ml.CALIBRATION``) lets grouped CV over the same chosen
+    sets pick between that isotonic pair and a contextual logistic (``ml.CONTEXT_FEATURES``, with
+    or without an isotonic map on top) by Brier score (``ml.fit_calibration``); "isotonic" keeps
+    the pair. Every calibrator (and every CV fit inside the choice) is in the audit."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs) - train_only
@@ -117,50 +122,73 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     def predict(model: Any, items: np.ndarray) -> list[np.ndarray]:
         return ml.item_probs(table, model, items)
 
-    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, bool, Isotonic, Isotonic | None]:
+    def tune(items: np.ndarray, oof: dict[int, Any], track: bool = True) -> tuple[float, bool, Calibration]:
         probs = [oof[int(i)] for i in items]
         t, fb, _ = ml.tune_decision(table, items, probs, max_labels)
-        scores, hits, same = [], [], []
+        scores, hits, same, context, owners = [], [], [], [], []
         for i, p in zip(items, probs, strict=True):
-            labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
-            if labels:
-                scores.append(s)
+            chosen = ml.chosen_indices(p, t, fb, max_labels)
+            if chosen:
+                labels = [table.ids[i][j] for j in chosen]
+                scores.append(float(np.prod(p[chosen])))
                 hits.append(float(ml.precise(labels, table.gold[i])))
                 same.append(table.same_album(int(i)))
-        x, y, m = np.array(scores), np.array(hits), np.array(same, dtype=bool)
-        pooled = Isotonic.fit(x, y) if scores else Isotonic()
-        if not by_release:
-            return t, fb, pooled, None
-        side = {flag: Isotonic.fit(x[m == flag], y[m == flag]) if (m == flag).sum() >= MIN_CALIBRATION else pooled
-                for flag in (True, False)}
-        return t, fb, side[True], side[False]
-
-    def calibrated(cal: Isotonic, new: Isotonic | None, i: int, s: float) -> float:
-        c = cal if new is None or table.same_album(i) else new
-        return float(c(np.array([s]))[0])
+                context.append(ml.context_row(p, chosen, table.X[table.owner == i]))
+                owners.append(int(i))
+        width = len(ml.CONTEXT_FEATURES)
+        cal, new, ctx, figures = ml.fit_calibration(
+            np.array(scores), np.array(hits), np.array(same, dtype=bool),
+            np.array(context) if context else np.zeros((0, width)),
+            [groups[i] if groups is not None else i for i in owners], by_release, MIN_CALIBRATION,
+            calibration, seed, audit if track else None, np.array(owners, dtype=np.int64))
+        return t, fb, Calibration(cal, new, ctx, figures)
 
     def fit(items: np.ndarray) -> Any:
         return ml.fit_classifier(table, np.concatenate([items, extra]) if len(extra) else items, seed)
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[list[str], float]]:
-        model, (t, fb, cal, new) = nested(train, inner, fit, predict, tune, audit, "multilabel")
+        model, (t, fb, cal) = nested(train, inner, fit, predict, tune, audit, "multilabel")
         handle = audit.fitted("multilabel", train)
+        calibrator_handle = audit.fitted("multilabel/calibrator", train)  # fitted on train's inner out-of-fold sets
         out = {}
         for i, p in zip(test, predict(model, test), strict=True):
-            labels, s = ml.choose(table.ids[i], p, t, fb, max_labels)
-            out[int(i)] = (labels, calibrated(cal, new, int(i), s) if labels else 0.0)
+            chosen = ml.chosen_indices(p, t, fb, max_labels)
+            labels = [table.ids[i][j] for j in chosen]
+            out[int(i)] = (labels, cal(p, chosen, table.X[table.owner == i]) if labels else 0.0)
         audit.scored(handle, test)
+        audit.scored(calibrator_handle, test)
         return out
 
     oof = _outer(n, groups, k, seed, None, run_fold, audit)
     everyone = np.arange(n)
-    (scaler, clf), (t, fb, cal, new) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict,
-                                              tune)
+    (scaler, clf), (t, fb, cal) = nested(everyone, plan_folds(n, groups, INNER_FOLDS, seed), fit, predict,
+                                         lambda items, oof: tune(items, oof, track=False))
     with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
-                               calibrator=cal, calibrator_new_release=new, prior=prior, requires_exemplars=with_neighbours >= 0.9 * len(obs),
-                               regularisation=ml.C)
+                               calibrator=cal.isotonic, calibrator_new_release=cal.new_release,
+                               calibrator_context=cal.context, calibration=cal.figures, prior=prior,
+                               requires_exemplars=with_neighbours >= 0.9 * len(obs), regularisation=ml.C)
     return model, oof
+
+
+@dataclass
+class Calibration:
+    """A multilabel fit's calibrator (``ml.fit_calibration``): the isotonic pair, the contextual
+    map when inner CV chose it (it then gives every confidence), and the CV figures."""
+
+    isotonic: Isotonic
+    new_release: Isotonic | None
+    context: Any  # ml.ContextLogistic | None
+    figures: dict[str, Any]
+
+    def __call__(self, p: np.ndarray, chosen: list[int], X: np.ndarray) -> float:
+        """Calibrated P(hit) of one item's chosen set (``p`` its candidates' probabilities,
+        ``X`` their rows of every candidate feature)."""
+        if self.context is not None:
+            return float(self.context(ml.context_row(p, chosen, X)[None, :])[0])
+        same = bool(X[0, ml.ALBUM_MATCH])
+        c = self.isotonic if self.new_release is None or same else self.new_release
+        return float(c(np.array([float(np.prod(p[chosen]))]))[0])
 
 
 # -- text representation shared by scalar and single-label kinds --------------------------------

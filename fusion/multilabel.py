@@ -12,16 +12,34 @@ contains a right label (the eval's ``hit``), from the mean probability of the ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Trees
+from linernotes.fusion.estimators import ContextLogistic, Isotonic, Linear, Standardizer, Trees, logit
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
 from linernotes.fusion.observation import Observation
 
 ALBUM_MATCH = CANDIDATE_FEATURES.index("album_match")  # item-level: the same in every candidate row
+BEST_SIMILARITY = CANDIDATE_FEATURES.index("neighbour_best_similarity")  # item-level too
+MEAN_SIMILARITY = CANDIDATE_FEATURES.index("neighbour_mean_similarity")  # item-level too
+VOTE_SHARE = CANDIDATE_FEATURES.index("vote_share")
+# What the contextual calibrator reads about a chosen set, all known at tag time: the log-odds of
+# its probability product, how close the nearest and the average labeled neighbour are (the
+# evidence carries no index size; a sparser index has farther neighbours, so the similarities
+# stand in for it), the weakest chosen label's 40-neighbour vote share, the gap between the
+# weakest chosen label's probability and the best unchosen one's, and whether a neighbour is from
+# the item's own album (the exemplar regime).
+CONTEXT_FEATURES = ["score_logit", "best_similarity", "mean_similarity", "chosen_vote_share", "probability_gap",
+                    "album_match"]
+# How the field's confidence is calibrated: "inner_cv" picks, per fit, the candidate map
+# (``CALIBRATIONS``) with the lowest cross-validated Brier score on the rows the calibrator is
+# fitted on (the training part's inner out-of-fold chosen sets, folds grouped by the fit's groups);
+# "isotonic" keeps the isotonic pair (same-album / new release) without trying the others.
+CALIBRATION = "inner_cv"
+CALIBRATIONS = ("isotonic", "context", "context_isotonic")
+CALIBRATION_FOLDS = 5
 THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
 # scikit-learn's default regularisation; not tuned to the dev split. Choosing C by inner CV
 # (one-SE rule over 0.03-1.0) was tried: it picked 0.03, which raised the album-held-out figure
@@ -54,6 +72,12 @@ class MultilabelModel(BaseModel):
     calibrator_new_release: Isotonic | None = Field(
         None, description="the calibrator for an item with no same-album neighbour (album_match 0: a new "
         "release, or a catalog without its album's other tracks); None: ``calibrator`` for every item")
+    calibrator_context: ContextLogistic | None = Field(
+        None, description="a calibrator told the chosen set's context (``CONTEXT_FEATURES``); when set, it gives "
+        "the field's confidence instead of ``calibrator`` / ``calibrator_new_release``; None in artifacts fitted "
+        "before it or when inner cross-validation preferred the isotonic pair")
+    calibration: dict[str, Any] = Field(default_factory=dict, description="which calibrator inner CV chose "
+                                        "(``chosen``) and each candidate's cross-validated Brier score and log loss")
     prior: dict[str, float]
     regularisation: float = Field(C, gt=0, description="the logistic regression's C")
     requires_exemplars: bool = Field(False, description="fitted on items that all had labeled neighbours: "
@@ -86,12 +110,15 @@ class MultilabelModel(BaseModel):
 
     def _probs(self, obs: Observation) -> tuple[list[str], np.ndarray, bool]:
         """(candidate ids, P(right) per candidate, whether a neighbour is from the item's album)."""
+        ids, p, X = self._scored(obs)
+        return ids, p, bool(len(ids) and X[0, ALBUM_MATCH])
+
+    def _scored(self, obs: Observation) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(candidate ids, P(right) per candidate, the candidates' rows of every CANDIDATE_FEATURES column)."""
         ids, X = candidate_rows(obs if self.uses_draft else obs.without_draft(), self.prior)
         if not ids:
-            return [], np.zeros(0), False
-        same_album = bool(X[0, ALBUM_MATCH])
-        X = X[:, self._columns()]
-        return ids, self.classifier.predict_proba(self.scaler.transform(X))[:, 1], same_album
+            return [], np.zeros(0), X
+        return ids, self.classifier.predict_proba(self.scaler.transform(X[:, self._columns()]))[:, 1], X
 
     def calibrate(self, score: float, same_album: bool) -> float:
         """The calibrated P(hit) of a chosen set whose probability product is ``score``."""
@@ -105,9 +132,15 @@ class MultilabelModel(BaseModel):
 
     def decide(self, obs: Observation) -> tuple[list[str], float, dict[str, float]]:
         """(labels, calibrated P(hit), every candidate's probability)."""
-        ids, p, same_album = self._probs(obs)
-        labels, score = choose(ids, p, self.threshold, self.fallback_top1, self.max_labels)
-        conf = self.calibrate(score, same_album) if labels else 0.0
+        ids, p, X = self._scored(obs)
+        chosen = chosen_indices(p, self.threshold, self.fallback_top1, self.max_labels)
+        labels = [ids[i] for i in chosen]
+        if not labels:
+            conf = 0.0
+        elif self.calibrator_context is not None:
+            conf = float(self.calibrator_context(context_row(p, chosen, X)[None, :])[0])
+        else:
+            conf = self.calibrate(float(np.prod(p[chosen])), bool(X[0, ALBUM_MATCH]))
         return labels, conf, {i: round(float(x), 4) for i, x in zip(ids, p, strict=True)}
 
 
@@ -117,13 +150,112 @@ def choose(ids: Sequence[str], p: np.ndarray, threshold: float, fallback: bool, 
     their probabilities (P(every chosen label is right) were they independent, the quantity the
     calibrator maps to the field's confidence); the best one alone when none passes and
     ``fallback``."""
+    chosen = chosen_indices(p, threshold, fallback, max_labels)
+    if not chosen:
+        return [], 0.0
+    return [ids[i] for i in chosen], float(np.prod(p[chosen]))
+
+
+def chosen_indices(p: np.ndarray, threshold: float, fallback: bool, max_labels: int) -> list[int]:
+    """The positions in ``p`` that ``choose`` picks, best first."""
     order = np.argsort(-p, kind="stable")
     chosen = [int(i) for i in order if p[i] >= threshold][:max_labels]
     if not chosen and fallback and len(order):
         chosen = [int(order[0])]
-    if not chosen:
-        return [], 0.0
-    return [ids[i] for i in chosen], float(np.prod(p[chosen]))
+    return chosen
+
+
+def context_row(p: np.ndarray, chosen: Sequence[int], X: np.ndarray) -> np.ndarray:
+    """The ``CONTEXT_FEATURES`` of one item's chosen set, shape (len(CONTEXT_FEATURES),): ``p`` the
+    candidates' probabilities, ``chosen`` their chosen positions (non-empty), ``X`` the candidates'
+    rows of every ``CANDIDATE_FEATURES`` column (tag-time evidence only)."""
+    chosen = list(chosen)
+    rest = np.delete(p, chosen)
+    weakest = float(p[chosen].min())
+    return np.array([
+        float(logit(np.array([np.prod(p[chosen])]))[0]), float(X[0, BEST_SIMILARITY]), float(X[0, MEAN_SIMILARITY]),
+        float(X[chosen, VOTE_SHARE].min()), weakest - (float(rest.max()) if len(rest) else 0.0),
+        float(X[0, ALBUM_MATCH]),
+    ])
+
+
+def _brier_logloss(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    q = np.clip(p, 1e-4, 1 - 1e-4)
+    return float(np.mean((p - y) ** 2)), float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+
+
+def _isotonic_pair(scores: np.ndarray, hits: np.ndarray, same: np.ndarray, by_release: bool, min_side: int
+                   ) -> tuple[Isotonic, Isotonic | None]:
+    """One isotonic map over every chosen set, or (``by_release``) one per side (same-album
+    neighbour or not) for a side with at least ``min_side`` sets, else the pooled map."""
+    pooled = Isotonic.fit(scores, hits) if len(scores) else Isotonic()
+    if not by_release:
+        return pooled, None
+    side = {f: Isotonic.fit(scores[same == f], hits[same == f]) if (same == f).sum() >= min_side else pooled
+            for f in (True, False)}
+    return side[True], side[False]
+
+
+def _pair_predict(pair: tuple[Isotonic, Isotonic | None], scores: np.ndarray, same: np.ndarray) -> np.ndarray:
+    cal, new = pair
+    out = cal(scores)
+    if new is not None:
+        out = np.where(same, out, new(scores))
+    return out
+
+
+def fit_calibration(scores: np.ndarray, hits: np.ndarray, same: np.ndarray, context: np.ndarray,
+                    groups: Sequence[Any], by_release: bool, min_side: int, method: str = CALIBRATION,
+                    seed: int = 0, audit: Any = None, rows: np.ndarray | None = None,
+                    ) -> tuple[Isotonic, Isotonic | None, ContextLogistic | None, dict[str, Any]]:
+    """The field's calibrator from chosen sets: ``scores`` their probability products,
+    ``hits`` 1.0 when precise, ``same`` whether a neighbour is from the item's album,
+    ``context`` their ``CONTEXT_FEATURES`` rows (shape (n, len(CONTEXT_FEATURES))), ``groups``
+    the fold group of each set's item (sets of one group never sit on both sides of a CV fold).
+
+    ``method`` "isotonic": the isotonic pair. "inner_cv": each of ``CALIBRATIONS`` (the
+    isotonic pair; the contextual logistic; the contextual logistic with an isotonic map on top)
+    is fitted on ``CALIBRATION_FOLDS`` - 1 grouped folds and scored on the last; the lowest
+    summed Brier score wins (ties: the earlier, simpler one) and is refitted on all sets. A
+    contextual map whose score coefficient comes out negative (not monotone in the score) is
+    out in that fold. ``audit`` (``crossfit.Audit``) and ``rows`` (each set's item index):
+    every CV fit and score is recorded, so a leak fails ``Audit.check``.
+
+    Returns (calibrator, calibrator_new_release, contextual calibrator or None, figures:
+    ``chosen`` and per candidate ``brier`` / ``log_loss`` over the folds)."""
+    pair = _isotonic_pair(scores, hits, same, by_release, min_side)
+    if method == "isotonic" or len(scores) < 2 * CALIBRATION_FOLDS or len(np.unique(hits)) < 2:
+        return (*pair, None, {"chosen": "isotonic"})
+    from sklearn.model_selection import GroupKFold
+
+    codes = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)[1]
+    k = min(CALIBRATION_FOLDS, len(np.unique(codes)))
+    if k < 2:
+        return (*pair, None, {"chosen": "isotonic"})
+    pred = {name: np.full(len(scores), np.nan) for name in CALIBRATIONS}
+    for tr, te in GroupKFold(n_splits=k).split(scores, groups=codes):
+        if audit is not None and rows is not None:
+            handle = audit.fitted("multilabel/calibrator", rows[tr])
+            audit.scored(handle, rows[te])
+        fold_pair = _isotonic_pair(scores[tr], hits[tr], same[tr], by_release, min_side)
+        pred["isotonic"][te] = _pair_predict(fold_pair, scores[te], same[te])
+        for name, two in (("context", False), ("context_isotonic", True)):
+            cal = ContextLogistic.fit(CONTEXT_FEATURES, context[tr], hits[tr], two_stage=two, seed=seed)
+            pred[name][te] = cal(context[te]) if cal.monotone else np.inf
+    figures: dict[str, Any] = {}
+    for name, p in pred.items():
+        if np.isinf(p).any():
+            continue
+        brier, loss = _brier_logloss(p, hits)
+        figures[name] = {"brier": round(brier, 5), "log_loss": round(loss, 5)}
+    chosen = min(figures, key=lambda n: (figures[n]["brier"], CALIBRATIONS.index(n)))
+    figures = {"chosen": chosen, **figures}
+    if chosen == "isotonic":
+        return (*pair, None, figures)
+    cal = ContextLogistic.fit(CONTEXT_FEATURES, context, hits, two_stage=chosen == "context_isotonic", seed=seed)
+    if not cal.monotone:  # refitted on every set it turned; keep the pair
+        return (*pair, None, {**figures, "chosen": "isotonic"})
+    return (*pair, cal, figures)
 
 
 def precise(chosen: Sequence[str], gold: Sequence[str] | None) -> bool:
