@@ -127,7 +127,10 @@ def tag(
     drop: Annotated[str | None, typer.Option(help="Columns never shown to the tagger: a,b,...")] = None,
     no_extra: Annotated[bool, typer.Option("--no-extra", help="Ignore unknown columns")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N input rows")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help=(
+        "LLM calls in flight at once, all workers together (retries keep their call's slot); up "
+        "to N + 2 micro-batches of items are worked on meanwhile (tools, records): 1 -> 3, 8 -> 12, "
+        "64 -> 96; with --llm never, N items"))] = 4,
     threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
     timeout: Annotated[float, typer.Option(help="Seconds per LLM call")] = 120.0,
     retries: Annotated[int, typer.Option(min=0, help="Transport retries per call")] = 4,

@@ -25,6 +25,7 @@ from linernotes.llm.embedded import default_gguf
 from linernotes.llm.errors import LLMError
 from linernotes.llm.redact import Redactor, redact
 from linernotes.llm.transports import Transport, import_litellm, schema_of, select
+from linernotes.llm.window import CallWindow
 from linernotes.schema import Usage, add_cost
 
 __all__ = ["EMBEDDED", "LLMClient", "LLMConfig", "LLMError", "classify", "redact", "retry_after_s", "schema_of"]
@@ -184,6 +185,9 @@ class LLMClient:
         self.redact = Redactor(config.api_base)  # every message this client raises goes through it
         self._transport: Transport | None = None
         self._identity: str | None = None
+        # calls in flight in this process (``llm.window``): unbounded until a run sets its
+        # share of ``--concurrency`` (``run.runner``)
+        self.window = CallWindow()
 
     # -- endpoint -------------------------------------------------------------------------
     def _gguf(self) -> Path | None:
@@ -264,7 +268,8 @@ class LLMClient:
                     return value, usage
                 except Exception:  # noqa: BLE001 (a stale entry is a miss, never a failure)
                     pass
-        value, usage = await self._call_with_retries(messages, response_model, schema)
+        async with self.window.slot():  # one slot per call, its retries and backoff included
+            value, usage = await self._call_with_retries(messages, response_model, schema)
         if self.cache is not None:
             # the cache is an optimisation: failing to store (disk full) must not fail the item,
             # whose error record resume would then skip

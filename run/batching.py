@@ -2,6 +2,9 @@
 enricher's ``enrich_many`` together (``agents.graph``: one graph pass per batch), and each row's
 record comes back as soon as its own item is done.
 
+How many items are in flight: ``item_window(C)``, C LLM calls (``llm.window``) plus a bounded
+headroom of batches being prepared and finished.
+
 When a batch leaves: as soon as ``batch_size(C)`` rows wait; when the input ends (``flush``); and
 when the runner's in-flight window is full (``window_full``): at once if no other batch is in
 flight (nothing else could free a slot: at concurrency 1 every batch is one row, sent at once) or
@@ -34,6 +37,22 @@ def batch_size(concurrency: int) -> int:
     batch of the whole window would leave the CPU idle for the calls' whole latency, then queue
     every item behind the others' tools and records); at most ``MAX_BATCH``."""
     return max(1, min(MAX_BATCH, concurrency // BATCHES_IN_FLIGHT))
+
+
+# Items in flight beyond the LLM calls in flight (issue 16: ``--concurrency`` bounds the calls,
+# ``llm.window``): while C calls wait on the endpoint, one batch is being prepared (gather, tools,
+# triage), so its calls are ready when slots free, and one is being finished (fuse, route, the
+# record, the hand-back), so a finished call never holds a slot's successor back. Bounded: at most
+# 2 x MAX_BATCH = 32 items more than C, whatever C is.
+HEADROOM_BATCHES = 2
+
+
+def item_window(concurrency: int, calls: bool = True) -> int:
+    """Items in flight for a run of ``concurrency`` LLM calls in flight: ``concurrency`` plus
+    ``HEADROOM_BATCHES`` batches of ``batch_size(concurrency)`` (1 -> 3, 8 -> 12, 32 -> 48,
+    64 -> 96). ``calls=False`` (``--llm never``, or an enricher that cannot bound its calls):
+    ``concurrency`` items, the window bounding the work itself."""
+    return concurrency + HEADROOM_BATCHES * batch_size(concurrency) if calls else concurrency
 
 
 # a row waits at most this long for others, and only while other batches are in flight (the

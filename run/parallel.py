@@ -61,8 +61,9 @@ def _next_task(tasks: Any) -> Any:
 
 
 def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
-    """Worker main: take (id, rows) from ``tasks`` (a batch: ``run.batching``), enrich batches
-    concurrently, put (id, position, record) on ``results`` as each item is done.
+    """Worker main: take ("batch", id, rows) from ``tasks`` (a batch: ``run.batching``), enrich
+    batches concurrently, put (id, position, record) on ``results`` as each item is done;
+    ("window", n) sets this worker's share of the run's LLM calls in flight (``llm.window``).
     Ctrl-C reaches the whole process group: a worker then exits quietly (the parent reports the
     interruption once and the run resumes), not with a traceback per worker."""
     try:
@@ -111,7 +112,10 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
                 loop.call_soon_threadsafe(done.set)
                 loop.call_soon_threadsafe(loop.stop)
                 return
-            asyncio.run_coroutine_threadsafe(one(*item), loop)
+            if item[0] == "window":  # on the loop, in order with the batches queued before and after it
+                loop.call_soon_threadsafe(enricher.set_call_window, item[1])
+                continue
+            asyncio.run_coroutine_threadsafe(one(*item[1:]), loop)
 
     threading.Thread(target=feed, daemon=True).start()
     loop.run_forever()
@@ -150,17 +154,31 @@ class _Batch:
     on_record: Callable[[int, OutputRecord], None] | None
 
 
+def shares(calls: int, workers: int) -> list[int]:
+    """``calls`` LLM calls in flight split between ``workers`` processes, as evenly as integers
+    allow (the first ``calls % workers`` get one more): they sum to ``calls``, so the run never has
+    more in flight than asked. A worker whose share is 0 (more workers than calls) gets no items."""
+    return [calls // workers + (i < calls % workers) for i in range(workers)]
+
+
 class WorkerPool:
     """An Enricher-shaped handle on N processes: ``await pool.enrich_many(rows)``; ``runtime`` is built
-    in the parent too, for the manifest (model label, prompt hash, tool versions, cache)."""
+    in the parent too, for the manifest (model label, prompt hash, tool versions, cache).
+
+    Each worker has its own task queue: a batch goes to the worker with the fewest items in hand
+    for its share of the calls (``set_call_window``), so no worker queues calls behind its share
+    while another's slots idle (a shared queue let whichever worker read first take it)."""
 
     def __init__(self, config: TagConfig, workers: int):
         self.config = config
         self.workers = workers
         self.runtime = None
         self._ctx = _context()
-        self._tasks: Any = None
+        self._tasks: list[Any] = []
         self._results: Any = None
+        self._held = [0] * workers  # items sent to each worker whose records have not all come back
+        self._shares: list[int] | None = None  # each worker's calls in flight; None: no bound
+        self._owner: dict[int, int] = {}  # batch id -> the worker it went to
         self._procs: list[Any] = []
         self._futures: dict[int, _Batch] = {}
         self._ids = itertools.count()
@@ -172,9 +190,10 @@ class WorkerPool:
         from linernotes.agents.runtime import build_runtime
 
         self._loop = asyncio.get_running_loop()
-        self._tasks, self._results = self._ctx.Queue(), self._ctx.Queue()
-        self._procs = [self._ctx.Process(target=_worker, args=(self.config, dict(os.environ), self._tasks, self._results), daemon=True)
-                       for _ in range(self.workers)]
+        self._tasks = [self._ctx.Queue() for _ in range(self.workers)]
+        self._results = self._ctx.Queue()
+        self._procs = [self._ctx.Process(target=_worker, args=(self.config, dict(os.environ), tasks, self._results),
+                                         daemon=True) for tasks in self._tasks]
         for p in self._procs:
             p.start()
         self.runtime = await asyncio.to_thread(build_runtime, self.config)
@@ -220,12 +239,14 @@ class WorkerPool:
         batch = self._futures.get(task_id)
         if batch is None:
             return
+        self._held[self._owner[task_id]] -= 1
         batch.records[i] = rec
         batch.left -= 1
         if batch.on_record is not None:
             batch.on_record(i, rec)
         if batch.left == 0:
             del self._futures[task_id]
+            del self._owner[task_id]
             if not batch.future.done():
                 batch.future.set_result(batch.records)
 
@@ -234,6 +255,24 @@ class WorkerPool:
             if not batch.future.done():
                 batch.future.set_exception(WorkerDied("a worker process died; rerun the same command to resume"))
         self._futures.clear()
+        self._owner.clear()
+        self._held = [0] * self.workers
+
+    def set_call_window(self, calls: int | None) -> None:
+        """At most ``calls`` LLM calls in flight over all workers (None: no bound): each worker's
+        share (``shares``) goes to it ahead of the batches sent after this."""
+        self._shares = None if calls is None else shares(calls, self.workers)
+        for i, tasks in enumerate(self._tasks):
+            if self._shares is None or self._shares[i] > 0:
+                tasks.put(("window", None if self._shares is None else self._shares[i]))
+
+    def _pick(self) -> int:
+        """The worker for the next batch: the fewest items in hand per call slot (per worker
+        without a bound); a worker with no share gets none."""
+        if self._shares is None:
+            return min(range(self.workers), key=lambda w: self._held[w])
+        return min((w for w in range(self.workers) if self._shares[w] > 0),
+                   key=lambda w: self._held[w] / self._shares[w])
 
     async def enrich(self, row: Row) -> OutputRecord:
         return (await self.enrich_many([row]))[0]
@@ -247,27 +286,31 @@ class WorkerPool:
         task_id = next(self._ids)
         fut = self._loop.create_future()
         self._futures[task_id] = _Batch(fut, [None] * len(rows), len(rows), on_record)
-        self._tasks.put((task_id, rows))
+        w = self._pick()
+        self._owner[task_id] = w
+        self._held[w] += len(rows)
+        self._tasks[w].put(("batch", task_id, rows))
         return await fut
 
     async def __aexit__(self, *exc: object) -> None:
         self._closing = True
-        for _ in self._procs:
-            self._tasks.put(None)
+        for tasks in self._tasks:
+            tasks.put(None)
         for p in self._procs:
             await asyncio.to_thread(p.join, 30)
             if p.is_alive():
                 p.terminate()
         if self._reader is not None:
             await asyncio.to_thread(self._reader.join, 5)
-        for q in (self._tasks, self._results):
+        for q in (*self._tasks, self._results):
             with contextlib.suppress(Exception):
                 q.close()
 
 
 async def run_parallel(config: TagConfig, opts: RunOptions, workers: int,
                        on_record: Callable[[OutputRecord, RunSummary], None] | None = None) -> RunSummary:
-    """``run_batch`` with the graph in ``workers`` processes; ``opts.concurrency`` items in flight in total.
+    """``run_batch`` with the graph in ``workers`` processes; ``opts.concurrency`` LLM calls in
+    flight in total (each worker its share, ``shares``), ``run.batching.item_window`` items.
 
     The workers run ``prepare_run``'s config — the local runner's, audio sandbox included — with
     the embedded engine's slots split between them (each worker starts its own engine)."""

@@ -73,8 +73,9 @@ MAX_EMBEDDED_SLOTS = 8  # more llama.cpp slots add context memory without throug
 
 
 def embedded_slots(concurrency: int, workers: int = 1) -> int:
-    """The embedded engine's slots in one process: its share of the run's in-flight items
-    (``ceil(concurrency / workers)``), at least 1, at most ``MAX_EMBEDDED_SLOTS``."""
+    """The embedded engine's slots in one process: its share of the run's LLM calls in flight
+    (``ceil(concurrency / workers)``, at least the process's call window, ``run.parallel.shares``),
+    at least 1, at most ``MAX_EMBEDDED_SLOTS``."""
     return max(1, min(MAX_EMBEDDED_SLOTS, -(-concurrency // max(1, workers))))
 
 

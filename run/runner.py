@@ -1,5 +1,6 @@
-"""The batch runner: stream a catalog through the graph with bounded concurrency, write one line
-per input row, resume from what is already written.
+"""The batch runner: stream a catalog through the graph with bounded concurrency (``--concurrency``
+LLM calls in flight, ``run.batching.item_window`` items), write one line per input row, resume
+from what is already written.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
 from linernotes.llm.transports import preflight
-from linernotes.run.batching import Batcher, batch_size
+from linernotes.run.batching import Batcher, batch_size, item_window
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
@@ -148,6 +149,11 @@ class Enricher:
         if self._owns_runtime:
             self.runtime.llm.close()
 
+    def set_call_window(self, calls: int | None) -> None:
+        """At most ``calls`` LLM calls in flight at once from now on (None: no bound), whatever
+        the number of items in flight (``llm.window``). A run sets its ``--concurrency``."""
+        self.runtime.llm.window.resize(calls)
+
     async def enrich(self, row: Row) -> OutputRecord:
         """One row's record (a batch of one)."""
         return (await self.enrich_many([row]))[0]
@@ -236,7 +242,15 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     writer = open_sink(opts.output, sync=opts.sync)  # JSONL, or Parquet by suffix/folder (linernotes.sinks)
     write_manifest(mpath, {**manifest, "status": "running"})
     start = time.monotonic()
-    sem = asyncio.Semaphore(opts.concurrency)
+    # --concurrency bounds the LLM calls in flight (the enricher's call window), and the items in
+    # flight are that plus a bounded headroom (``item_window``): the next items' tools run while
+    # calls wait. --llm never makes no call, and an enricher that cannot bound its calls gets the
+    # items' window alone: there the window of C items bounds the work, as it always did
+    calls = None if run.config.llm_mode == "never" else opts.concurrency
+    set_call_window = getattr(enricher, "set_call_window", None)
+    if set_call_window is not None:
+        set_call_window(calls)
+    sem = asyncio.Semaphore(item_window(opts.concurrency, calls is not None and set_call_window is not None))
     pending: set[asyncio.Task[None]] = set()
     failure: list[BaseException] = []
     # input-error lines (keyed line:N) of rows that now read cleanly: their new record has the id's key

@@ -12,7 +12,10 @@ As a separate process (so the stub never competes with the client for the GIL)::
 
     python -m linernotes.testing.openai_stub --port 8765 --latency-ms 200
 
-``GET /stats`` returns ``{"requests": N}`` so a caller can count a subprocess stub's calls.
+``GET /stats`` returns ``{"requests": N, "in_flight": n, "max_in_flight": m, "busy_s": s}`` so a
+caller can count a subprocess stub's calls and how many it was answering at once (``busy_s``: the
+integral of ``in_flight`` over time; over a run's wall time, the mean in flight);
+``GET /stats?reset=1`` starts ``max_in_flight`` and ``busy_s`` afresh after reporting them.
 Fault injection builds on ``intercept``: an async hook that may return its own response.
 """
 
@@ -123,6 +126,26 @@ class StubState:
         self.count = 0
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=keep)
         self.intercept = intercept
+        self.in_flight = 0  # requests being answered now (from the body read to the response)
+        self.max_in_flight = 0
+        self.busy_s = 0.0
+        self._since = time.monotonic()
+
+    def _account(self, delta: int) -> None:
+        now = time.monotonic()
+        self.busy_s += self.in_flight * (now - self._since)
+        self._since = now
+        if delta:  # only the server's loop changes the count (stats() may run on another thread)
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        self._account(0)
+        out = {"requests": self.count, "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
+               "busy_s": round(self.busy_s, 4)}
+        if reset:
+            self.max_in_flight, self.busy_s = self.in_flight, 0.0
+        return out
 
 
 def build_app(state: StubState) -> web.Application:
@@ -130,19 +153,23 @@ def build_app(state: StubState) -> web.Application:
         body = await request.json()
         state.count += 1
         state.requests.append(body)
-        if state.latency_s:
-            await asyncio.sleep(state.latency_s)
-        if state.intercept is not None:
-            override = await state.intercept(body)
-            if override is not None:
-                return override
-        return web.json_response(completion_body(body, make_answer(body)))
+        state._account(+1)
+        try:
+            if state.latency_s:
+                await asyncio.sleep(state.latency_s)
+            if state.intercept is not None:
+                override = await state.intercept(body)
+                if override is not None:
+                    return override
+            return web.json_response(completion_body(body, make_answer(body)))
+        finally:
+            state._account(-1)
 
     async def models(_: web.Request) -> web.StreamResponse:
         return web.json_response({"object": "list", "data": [{"id": "stub", "object": "model"}]})
 
-    async def stats(_: web.Request) -> web.StreamResponse:
-        return web.json_response({"requests": state.count})
+    async def stats(request: web.Request) -> web.StreamResponse:
+        return web.json_response(state.stats(reset=request.query.get("reset") == "1"))
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v1/chat/completions", chat)
@@ -176,6 +203,11 @@ class StubServer:
     @property
     def requests(self) -> collections.deque[dict[str, Any]]:
         return self.state.requests
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        """Requests so far, in flight now, most in flight at once and busy call-seconds (since the
+        last ``reset``); ``reset`` starts the last two afresh."""
+        return self.state.stats(reset)
 
     def start(self) -> StubServer:
         self.port = self._site.start()
@@ -217,8 +249,13 @@ class StubProcess:
 
     @property
     def count(self) -> int:
-        with urllib.request.urlopen(self.base_url.removesuffix("/v1") + "/stats", timeout=10) as r:
-            return int(json.loads(r.read())["requests"])
+        return int(self.stats()["requests"])
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        """``GET /stats`` (``?reset=1`` with ``reset``): see the module's docstring."""
+        url = self.base_url.removesuffix("/v1") + "/stats" + ("?reset=1" if reset else "")
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return dict(json.loads(r.read()))
 
     def __exit__(self, *exc: object) -> None:
         if self._proc is not None:
