@@ -1,7 +1,12 @@
 """Figure 2 — concurrency efficiency against a local STUB endpoint with a fixed 200 ms latency.
 
-For C in-flight items, the limit is C / 0.2 s items/s; the figure is achieved items/s over that
-limit, for the whole toolkit (run_batch: graph + tools + client + writer). Variants: one process
+C is ``--concurrency``: LLM calls in flight (since issue 16's call window, ``llm.window``; before
+it, items in flight). With every item making one call (``--llm always``) the limit is C / 0.2 s
+items/s; the figure is achieved items/s over that limit, for the whole toolkit (run_batch: graph
++ tools + client + writer). The run holds up to ``run.batching.item_window(C)`` items (recorded as
+``items_in_flight_window``); the STUB counts the calls it answers at once (``_calls_peak``, never
+above C, and ``_calls_mean``, the mean over the level's wall time: ratio x C when every call takes
+the stub's latency). Variants: one process
 through LiteLLM+Instructor, one process on the opt-in fast path, and N worker processes
 (``--workers``), each at C x rounds items per level; then the default configuration as a run of
 a realistic size gets it (``default_configuration``: at C = 32/64 enough items for
@@ -31,6 +36,22 @@ def _cpu_s(pids: dict[str, int]) -> dict[str, float]:
     return {k: sum(psutil.Process(pid).cpu_times()[:2]) for k, pid in pids.items()}
 
 
+def _stub_stats(base_url: str, reset: bool = False) -> dict[str, Any]:
+    import json
+    import urllib.request
+
+    url = base_url.removesuffix("/v1") + "/stats" + ("?reset=1" if reset else "")
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return dict(json.loads(r.read()))
+
+
+def _calls(out: dict[str, Any], key: str, base_url: str, wall_s: float) -> None:
+    """The calls the STUB answered at once over the level just run (reset before it)."""
+    st = _stub_stats(base_url)
+    out[f"{key}_calls_peak"] = st["max_in_flight"]
+    out[f"{key}_calls_mean"] = round(st["busy_s"] / wall_s, 2)
+
+
 async def _sweep(name: str, enricher: Any, config: Any, catalog: Path, work: Path, rounds: int,
                  out: dict[str, Any], pids: dict[str, int]) -> None:
     """Throughput at each C, and at the highest C where each process's CPU went per item: the
@@ -39,15 +60,19 @@ async def _sweep(name: str, enricher: Any, config: Any, catalog: Path, work: Pat
 
     await run_batch(config, RunOptions(input=catalog, output=work / f"{name}-warm.jsonl", concurrency=8, limit=16),
                     enricher=enricher)
+    base_url = config.llm.api_base
     for c in LEVELS:
         n = c * rounds
         before = _cpu_s(pids)
+        _stub_stats(base_url, reset=True)
         t = time.perf_counter()
         s = await run_batch(config, RunOptions(input=catalog, output=work / f"{name}-{c}.jsonl", concurrency=c,
                                                limit=n, sync="batch"), enricher=enricher)
-        rate = s.processed / (time.perf_counter() - t)
+        wall = time.perf_counter() - t
+        rate = s.processed / wall
         after = _cpu_s(pids)
         assert s.ok == n, s
+        _calls(out, f"{name}_C{c}", base_url, wall)
         out[f"{name}_C{c}_items_per_s"] = round(rate, 2)
         out[f"{name}_C{c}_ratio"] = round(rate / (c / LATENCY_S), 3)
         if c == max(LEVELS):
@@ -108,7 +133,7 @@ async def default_configuration(out: dict[str, Any], base_url: str, work: Path, 
         out[f"default_C{c}_items"] = n
         out[f"default_C{c}_workers"] = w
         if w == 1:
-            for key in ("_ratio", "_items_per_s"):
+            for key in ("_ratio", "_items_per_s", "_calls_peak", "_calls_mean"):
                 out[f"default_C{c}{key}"] = out[f"one_process_fast_C{c}{key}"]
             if c == max(LEVELS):
                 per = {k.rsplit("_", 1)[-1]: v for k, v in out.items()
@@ -124,12 +149,14 @@ async def default_configuration(out: dict[str, Any], base_url: str, work: Path, 
             # the pool's startup: the parent's runtime and every worker's up to ready (the
             # forkserver's warm-up, run.warm, is paid once per parent process, by the first pool)
             startup_cpu = before["parent"] - parent0 + sum(v for k, v in before.items() if k.startswith("worker"))
+            _stub_stats(base_url, reset=True)
             t = time.perf_counter()
             s = await run_batch(cfg, RunOptions(input=catalog_for(n), output=work / f"default-{c}.jsonl",
                                                 concurrency=c, limit=n, sync="batch"), enricher=pool)
             run_s = time.perf_counter() - t
             after = _cpu_s(pids)
         assert s.ok == n, s
+        _calls(out, f"default_C{c}", base_url, run_s)
         out[f"default_C{c}_pool_startup_s"] = round(startup, 2)
         out[f"default_C{c}_pool_startup_cpu_s"] = round(startup_cpu, 2)
         out[f"default_C{c}_items_per_s"] = round(n / (startup + run_s), 2)
@@ -164,7 +191,11 @@ def run(quick: bool) -> dict[str, Any]:
     load_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp, StubProcess(latency_ms=LATENCY_S * 1000) as stub:
         figures = asyncio.run(_measure(stub.base_url, rounds, workers, Path(tmp), stub.pid))
+    from linernotes.run.batching import item_window
+
     figures["llm_mode"] = "always"  # every item makes its call (the cascade's default, auto, makes fewer)
+    figures["concurrency_means"] = "LLM calls in flight (the call window, llm.window)"
+    figures["items_in_flight_window"] = {str(c): item_window(c) for c in LEVELS}
     figures["load_avg_1m_start"] = load_start
     ratios = [v for k, v in figures.items() if k.endswith("_ratio")]
     figures["goal_ratio"] = GOAL
