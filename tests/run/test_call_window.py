@@ -116,6 +116,32 @@ def test_never_more_than_c_calls_and_c_reached_in_one_process(tmp_path: Path, c:
     assert stats["busy_s"] / s.elapsed_s >= 0.7 * c, stats
 
 
+def test_a_retry_keeps_its_call_slot_through_its_backoff(tmp_path: Path) -> None:
+    """At C = 1 every item's first request fails (500) and is retried after a backoff: no other
+    item's request goes out meanwhile (one slot per call, its retries included), so the STUB sees
+    each item's two requests back to back."""
+    from aiohttp import web
+
+    seen: set[str] = set()
+
+    async def first_fails(body: dict):
+        key = body["messages"][-1]["content"]
+        if key not in seen:
+            seen.add(key)
+            return web.json_response({"error": {"message": "injected 500"}}, status=500)
+        return None
+
+    catalog = write_catalog(tmp_path / "c.jsonl", 4)
+    with StubServer(intercept=first_fails) as stub:
+        cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, max_retries=1,
+                                      backoff_base_s=0.2, backoff_max_s=0.2), llm_mode="always")
+        s = asyncio.run(run_batch(cfg, RunOptions(input=catalog, output=tmp_path / "o.jsonl", concurrency=1)))
+        order = [r["messages"][-1]["content"] for r in stub.requests]
+        assert stub.stats()["max_in_flight"] == 1
+    assert (s.ok, s.llm_calls) == (4, 8)
+    assert [order[i] == order[i + 1] for i in range(0, 8, 2)] == [True] * 4
+
+
 def test_llm_never_makes_no_call_and_keeps_its_item_window(tmp_path: Path) -> None:
     catalog = write_catalog(tmp_path / "c.jsonl", 12)
     with StubServer() as stub:
