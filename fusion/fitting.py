@@ -106,10 +106,11 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     curve was right on neither (album held out: ECE 0.13 on 1,000 dev items). A side with fewer
     than ``MIN_CALIBRATION`` chosen sets uses the pooled curve.
 
-    ``calibration``: "inner_cv" (default, ``ml.CALIBRATION``) lets grouped CV over the same chosen
-    sets pick between that isotonic pair and a contextual logistic (``ml.CONTEXT_FEATURES``, with
-    or without an isotonic map on top) by Brier score (``ml.fit_calibration``); "isotonic" keeps
-    the pair. Every calibrator (and every CV fit inside the choice) is in the audit."""
+    ``calibration``: "inner_cv" lets grouped CV over the same chosen sets pick between that
+    isotonic pair and a contextual logistic (``ml.CONTEXT_FEATURES``, with or without an isotonic
+    map on top) by Brier score (``ml.fit_calibration``); "isotonic" (default, ``ml.CALIBRATION``:
+    why there) keeps the pair. Every calibrator (and every CV fit inside the choice) is in the
+    audit."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs) - train_only

@@ -60,22 +60,25 @@ def test_monotone_in_the_score_at_fixed_context():
     # a score that predicts the opposite is flagged, and the choice never takes such a map
     flipped = ContextLogistic.fit(ml.CONTEXT_FEATURES, context, 1.0 - hits)
     assert not flipped.monotone
-    _, _, ctx, figures = ml.fit_calibration(score, 1.0 - hits, _regimes()[2], context, _regimes()[4], True, 50)
+    _, _, ctx, figures = ml.fit_calibration(score, 1.0 - hits, _regimes()[2], context, _regimes()[4], True, 50,
+                                            method="inner_cv")
     assert ctx is None or ctx.monotone
 
 
 def test_inner_cv_prefers_the_context_when_the_regime_moves_the_reliability():
     score, hits, same, context, groups = _regimes(1200)
-    cal, new, ctx, figures = ml.fit_calibration(score, hits, same, context, groups, by_release=False, min_side=50)
+    cal, new, ctx, figures = ml.fit_calibration(score, hits, same, context, groups, by_release=False, min_side=50,
+                                                method="inner_cv")
     assert figures["chosen"] in ("context", "context_isotonic") and ctx is not None
     assert figures[figures["chosen"]]["brier"] < figures["isotonic"]["brier"]
     # the pooled isotonic map is off by regime; the contextual one is not
     for flag in (True, False):
         m = same == flag
         assert abs(ctx(context[m]).mean() - hits[m].mean()) < 0.03
-    # "isotonic" keeps the pair and tries nothing else
-    _, _, none, only = ml.fit_calibration(score, hits, same, context, groups, True, 50, method="isotonic")
-    assert none is None and only == {"chosen": "isotonic"}
+    # "isotonic" (the default, ml.CALIBRATION) keeps the pair and tries nothing else
+    for kwargs in ({"method": "isotonic"}, {}):
+        _, _, none, only = ml.fit_calibration(score, hits, same, context, groups, True, 50, **kwargs)
+        assert none is None and only == {"chosen": "isotonic"}
 
 
 def _obs(i: int, regime: str) -> tuple[Observation, list[str]]:
@@ -91,13 +94,13 @@ def _obs(i: int, regime: str) -> tuple[Observation, list[str]]:
     return Observation(Item(id=str(i), title=f"track {i}", album=album), ev, None), ["ambient" if wrong else genre]
 
 
-def _fit(calibration: str, n: int = 80):
+def _fit(calibration: str | None, n: int = 80):
     rows = [_obs(i, "random") for i in range(n)] + [_obs(i, "album") for i in range(n)]
     obs, gold = [r[0] for r in rows], [r[1] for r in rows]
     albums = [f"album {i // 4}" for i in range(n)] * 2
     audit = Audit()
     model, oof = fit_multilabel(obs, gold, albums, {}, 3, 4, 0, audit, keys=[str(i) for i in range(n)] * 2,
-                                by_release=True, calibration=calibration)
+                                by_release=True, **({"calibration": calibration} if calibration else {}))
     return model, oof, audit, obs
 
 
@@ -112,8 +115,8 @@ def test_cross_fitting_never_scores_a_row_with_a_calibrator_fitted_on_it():
     # item in two CV groups)
     score, hits, same, context, _ = _regimes(40)
     leak = Audit(keys=[str(i % 20) for i in range(40)])
-    ml.fit_calibration(score, hits, same, context, [f"g{i}" for i in range(40)], True, 5, audit=leak,
-                       rows=np.arange(40))
+    ml.fit_calibration(score, hits, same, context, [f"g{i}" for i in range(40)], True, 5, method="inner_cv",
+                       audit=leak, rows=np.arange(40))
     with pytest.raises(AssertionError, match="calibrator"):
         leak.check()
 
@@ -134,7 +137,8 @@ def test_a_model_with_a_context_calibrator_decides_with_it_and_round_trips():
 
 
 def test_an_artifact_fitted_before_loads_and_decides_with_its_isotonic_pair():
-    model, _, _, obs = _fit("isotonic")
+    model, _, _, obs = _fit(None)  # the default recipe: the isotonic pair
+    assert model.calibrator_context is None and model.calibration == {"chosen": "isotonic"}
     raw = model.model_dump(mode="json")
     del raw["calibrator_context"], raw["calibration"]
     old = ml.MultilabelModel.model_validate(raw)
