@@ -13,10 +13,12 @@ The rules, each with its reason:
   own engine (another copy of the model in memory);
 - a small run: at most one worker per ``MIN_ITEMS_PER_WORKER`` items, so startup stays a small
   share of the work;
-- few items in flight: at most one worker per ``IN_FLIGHT_PER_WORKER`` concurrent items (one
-  process kept 0.88 of C/L at C = 8 against the 200 ms stub; it fell to 0.60 at C = 32:
-  ``benchmarks/README.md``); ``--llm never`` makes no calls, so there the run is CPU-bound
-  at any concurrency and this rule does not apply;
+- few calls in flight: at most one worker per ``IN_FLIGHT_PER_WORKER`` of ``--concurrency``
+  (LLM calls in flight since issue 16's call window, items before; one process kept 0.88 of C/L
+  at C = 8 against the 200 ms stub; it fell to 0.60 at C = 32: ``benchmarks/README.md``;
+  re-checked with the call window, session 10, load 3.6-4.8: 2 workers 0.791 / 0.436 of C/L at
+  C = 32 / 64 against one process's 0.632 / 0.283); ``--llm never`` makes no calls, so there the
+  run is CPU-bound at any concurrency and this rule does not apply;
 - cores: at most one worker per core (the parent, reading and writing, is light);
 - memory: at most as many as fit in the available memory at ``worker_mb`` each, after the
   parent's ``PARENT_MB``.
