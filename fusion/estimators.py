@@ -58,7 +58,8 @@ class Linear(BaseModel):
         if self._arrays is None:
             self._arrays = (np.asarray(self.coef).T.copy(), np.asarray(self.intercept))
         W_t, b = self._arrays
-        return np.asarray(X @ W_t) + b
+        product = _csr_times_dense(X, W_t)
+        return (np.asarray(X @ W_t) if product is None else product) + b
 
     def predict(self, X: Any) -> np.ndarray:
         """Regression output, shape (n,)."""
@@ -73,6 +74,29 @@ class Linear(BaseModel):
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
+
+
+def _csr_times_dense(X: Any, W: np.ndarray) -> np.ndarray | None:
+    """``X @ W`` for a float64 ``scipy.sparse.csr_matrix`` X of shape (m, n) and a C-ordered
+    float64 W of shape (n, k), by the routine scipy's own ``X @ W`` reaches
+    (``_sparsetools.csr_matvec`` for one column, ``csr_matvecs`` for more: the same sums in
+    the same order), without its dispatch (~10 us of a ~15 us call, two calls an item). None for
+    anything else (the caller takes ``X @ W``)."""
+    from scipy import sparse
+
+    if (type(X) is not sparse.csr_matrix or X.ndim != 2 or X.dtype != np.float64 or W.dtype != np.float64
+            or W.ndim != 2 or W.shape[0] != X.shape[1] or not W.flags.c_contiguous or W.shape[1] == 0):
+        return None
+    from scipy.sparse import _sparsetools
+
+    m, n = X.shape
+    if W.shape[1] == 1:  # what scipy does for an (n, 1) operand: one vector, reshaped
+        out = np.zeros(m, dtype=np.float64)
+        _sparsetools.csr_matvec(m, n, X.indptr, X.indices, X.data, W.ravel(), out)
+        return out.reshape(m, 1)
+    out = np.zeros((m, W.shape[1]), dtype=np.float64)
+    _sparsetools.csr_matvecs(m, n, W.shape[1], X.indptr, X.indices, X.data, W.ravel(), out.ravel())
+    return out
 
 
 class Trees(BaseModel):
@@ -225,37 +249,98 @@ def _tfidf_one(vec: Any, text: str) -> Any:
     times idf, the l2 norm summed in column order as scikit-learn's ``inplace_csr_row_normalize_l2``
     sums it), without building and sorting a counting matrix: ~0.25 ms of a ~0.3 ms call, three
     calls per item at tag time (the policy combiner's words and characters, valence's words).
-    The n-grams of a text are counted once per analyzer (the policy and valence vocabularies
-    share one word analyzer). None where ``_tfidf_rows`` would not take its own path either."""
+    Each n-gram is looked up in the vocabulary and the known columns are counted (a column is one
+    n-gram: the same counts as counting the n-grams first). None where ``_tfidf_rows`` would not
+    take its own path either."""
     tfidf = getattr(vec, "_tfidf", None)
     if (tfidf is None or tfidf.norm != "l2" or not hasattr(tfidf, "idf_") or not hasattr(vec, "vocabulary_")
             or vec.binary or np.dtype(vec.dtype) != np.float64 or not _spmatrix_interface()):
         return None
-    vocabulary = vec.vocabulary_
-    analyzer = getattr(vec, "_liner_analyzer", None)
-    if analyzer is None:  # built once per vectorizer: get_params and build_analyzer cost ~0.1 ms
-        analyzer = vec._liner_analyzer = (_analyzer_key(vec), vec.build_analyzer())
-    grams = _ngram_counts(*analyzer, text)
-    # each n-gram's column (-1: not in the vocabulary), looked up in C by map, not a Python loop
-    columns = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
-    counts = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
-    known = columns >= 0
-    size = len(vocabulary)
+    counted = getattr(vec, "_liner_counts", None)
+    if counted is None:  # built once per vectorizer: get_params and build_analyzer cost ~0.1 ms
+        counted = vec._liner_counts = _counts_of(vec)
+    columns, data = counted(text)
+    size = len(vec.vocabulary_)
     index_dtype = np.int32 if size <= _INT32_MAX else np.int64
-    indices = columns[known].astype(index_dtype)
-    order = np.argsort(indices)  # column order (columns are distinct)
-    indices = indices[order]
-    data = counts[known][order]
+    indices = columns.astype(index_dtype)
     if tfidf.sublinear_tf:
         np.log(data, data)
         data += 1.0
     data *= tfidf.idf_[indices]
-    total = 0.0
-    for v in data.tolist():  # in column order, one product at a time: the Cython loop's sum
-        total += v * v
+    # the squares summed in column order, one at a time, as the Cython loop sums them: an
+    # accumulate is sequential (each partial sum rounded in turn, no pairwise blocks), and a
+    # square is one rounded product either way
+    total = float(np.add.accumulate(data * data)[-1]) if len(data) else 0.0
     if total != 0.0:
         data /= math.sqrt(total)
     return _csr_row(data, indices, np.array([0, len(indices)], dtype=index_dtype), size)
+
+
+def _counts_of(vec: Any) -> Any:
+    """A function from a text to its known n-grams' vocabulary columns in column order (np.int64,
+    each once) and their counts (np.float64), by ``vec``'s own analyzer; n-grams outside the
+    vocabulary are left out (a column is one n-gram, so counting columns counts n-grams).
+    Character n-grams inside words (``char_wb``) are looked up per word and kept per word: a
+    text's n-grams are its words' n-grams one after the other (scikit-learn normalises the
+    whitespace, splits, then pads and slices each word), and a word's columns are the same in
+    every text, so a word seen before costs one dict lookup instead of ~10 slices and their
+    lookups (~0.2 -> ~0.1 ms a policy item). Other analyzers: the text's n-grams counted, kept
+    for the next vocabulary with the same analyzer (an item's prose goes through the policy and
+    the valence word vocabularies)."""
+    from functools import partial
+
+    from sklearn.feature_extraction.text import _VectorizerMixin
+
+    vocabulary = vec.vocabulary_
+    analyze = vec.build_analyzer()
+    step = getattr(analyze, "keywords", {}).get("ngrams")
+    if (vec.analyzer == "char_wb" and isinstance(analyze, partial) and getattr(step, "__self__", None) is vec
+            and getattr(step, "__func__", None) is _VectorizerMixin._char_wb_ngrams):
+        known: dict[str, tuple[int, ...]] = {}
+        spaces = vec._white_spaces
+
+        def word_columns(word: str) -> tuple[int, ...]:
+            cols = known.get(word)
+            if cols is None:
+                if len(known) >= _WORD_CACHE_MAX:
+                    known.clear()
+                cols = known[word] = tuple(c for c in map(vocabulary.get, step(word)) if c is not None)
+            return cols
+
+        def char_wb(doc: str) -> list[int]:
+            # the n-gram step's own whitespace normalisation and split, then each word's n-grams
+            # by the n-gram step itself (a word has no whitespace left: the step pads and slices
+            # it as it does inside the whole text)
+            return list(itertools.chain.from_iterable(map(word_columns, spaces.sub(" ", doc).split())))
+
+        # scikit-learn's decode and preprocess, then the words' columns
+        columns_of = partial(analyze.func, *analyze.args, **{**analyze.keywords, "ngrams": char_wb})
+
+        def by_words(text: str) -> tuple[np.ndarray, np.ndarray]:
+            cols = np.sort(np.array(columns_of(text), dtype=np.int64))
+            first = np.empty(len(cols), dtype=bool)  # where each distinct column starts
+            first[:1] = True
+            np.not_equal(cols[1:], cols[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            return cols[starts], np.diff(starts, append=len(cols)).astype(np.float64)
+
+        return by_words
+    key = _analyzer_key(vec)
+
+    def by_grams(text: str) -> tuple[np.ndarray, np.ndarray]:
+        grams = _ngram_counts(key, analyze, text)
+        # each n-gram's column (-1: not in the vocabulary), looked up in C by map, not a Python loop
+        columns = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
+        counts = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+        known = columns >= 0
+        columns = columns[known]
+        order = np.argsort(columns)  # column order (columns are distinct)
+        return columns[order], counts[known][order]
+
+    return by_grams
+
+
+_WORD_CACHE_MAX = 50_000  # words per char_wb vocabulary (~10 columns each): a few MB at most
 
 
 def _csr_row(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, size: int) -> Any:
