@@ -188,3 +188,63 @@ def test_median_has_the_bits_of_np_median(genres):
     index = taxonomy_index(genres)
     for text in ("deep house", "a sad song about rain", "progressive trance", "ambient drone for sleep", "punk"):
         assert same(similarities(index.vectors, query_vector(index.embedder, text)))
+
+
+def test_round4_is_pythons_round_on_float32_values():
+    """``shortlist.round4`` equals ``round(float(v), 4)`` bit for bit on float32 values: 400,000
+    random bit patterns of either sign, every exact multiple of 0.00005 up to 1 (the ties) and
+    values next to them; float64 arrays go through ``round`` itself."""
+    from linernotes.tools.retrieval.shortlist import round4
+
+    rng = np.random.default_rng(3)
+    ties = (np.arange(0, 20001) * np.float32(0.00005)).astype(np.float32)
+    values = np.concatenate([rng.integers(0, 2**32, 400_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
+                             ties, np.nextafter(ties, np.float32(2)), np.nextafter(ties, np.float32(-2)), -ties])
+    values = values[np.isfinite(values)]
+    want = np.array([round(v, 4) for v in values.astype(np.float64).tolist()])
+    assert np.array(round4(values)).tobytes() == want.tobytes()
+    doubles = rng.random(1000)
+    assert round4(doubles) == [round(v, 4) for v in doubles.tolist()]
+
+
+def _inherit_by_sorted_scatter(scores, parent_row, decay):
+    """The level-by-level scatter ``_inherit`` replaced: live rows sorted by score, the last write wins."""
+    best = np.zeros_like(scores)
+    source = np.full(len(scores), -1, dtype=np.int64)
+    frontier, frontier_src = scores, np.arange(len(scores))
+    while True:
+        live = np.flatnonzero((parent_row >= 0) & (frontier > 0))
+        if not len(live):
+            return best, source
+        live = live[np.argsort(frontier[live], kind="stable")]
+        up = np.zeros_like(scores)
+        up_src = np.full(len(scores), -1, dtype=np.int64)
+        up[parent_row[live]] = frontier[live] * decay
+        up_src[parent_row[live]] = frontier_src[live]
+        better = up > best
+        best[better], source[better] = up[better], up_src[better]
+        frontier, frontier_src = up, up_src
+
+
+def test_inherit_equals_the_sorted_scatter(genres):
+    """The same lifted scores (float bits) and sources on the genre and podcast trees: real
+    shortlist scores and tie-heavy ones (few distinct values, half zeros), where the winner among
+    tied children must be the last in row order, as the sorted scatter's last write was."""
+    from linernotes.tools.retrieval.shortlist import _inherit
+
+    rng = np.random.default_rng(4)
+    levels = np.array([0, 0.1, 0.2, 0.25, 0.49, 0.5, 0.7, 1.0], dtype=np.float32)
+    for tax in (genres, load_taxonomy("podcast-categories")):
+        index = taxonomy_index(tax)
+        cases = [fuse(Signals(lexical=index.lexical(t)[0], embedding=index.semantic(t),
+                              exemplars=np.zeros(len(index.ids), np.float32)), index.parent_row)[1]
+                 for t in ("deep house", "progressive trance", "a sad song about rain", "punk rock and jazz", "")]
+        for _ in range(300):
+            s = rng.choice(levels, size=len(index.ids))
+            s[rng.random(len(s)) < 0.5] = 0
+            cases.append(s.astype(np.float32))
+        for scores in cases:
+            for decay in (0.7, 0.5):
+                got, want = _inherit(scores, index.parent_row, decay), _inherit_by_sorted_scatter(
+                    scores, index.parent_row, decay)
+                assert got[0].tobytes() == want[0].tobytes() and np.array_equal(got[1], want[1])

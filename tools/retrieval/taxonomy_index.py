@@ -54,6 +54,12 @@ class TaxonomyIndex:
         # a name's score against itself: the most a query can earn from that name
         self._self = np.array([self._bm25.get_scores(d)[i] for i, d in enumerate(docs)], dtype=np.float32)
         self._name_row = np.array([row for row, _ in self._names], dtype=np.int64)
+        # per name, built once: its row, its words joined (what ``why`` quotes) and padded with
+        # spaces (a phrase test against the padded query), and the ``coverage`` divisor
+        self._name_rows = [row for row, _ in self._names]
+        self._name_text = [" ".join(toks) for _, toks in self._names]
+        self._name_padded = [f" {name} " for name in self._name_text]
+        self._self_floor = np.maximum(self._self, 1e-9)
         self.vectors = embedder.encode([entry_text(e) for e in taxonomy.entries])
 
     def lexical(self, text: str) -> tuple[np.ndarray, dict[int, str]]:
@@ -65,15 +71,17 @@ class TaxonomyIndex:
         known = [t for t in dict.fromkeys(query) if t in self._bm25.vocab_dict and t not in STOPWORDS]
         if not known:
             return scores, why
-        coverage = np.clip(self._bm25.get_scores(known) / np.maximum(self._self, 1e-9), 0.0, 1.0)
+        coverage = np.clip(self._bm25.get_scores(known) / self._self_floor, 0.0, 1.0)
         padded = f" {' '.join(query)} "
-        for i in np.flatnonzero(coverage > 0):
-            row, toks = self._names[i]
-            phrase = f" {' '.join(toks)} " in padded
-            score = 0.5 * float(coverage[i]) + (0.5 if phrase else 0.0)
-            if score > scores[row]:
+        hits = np.flatnonzero(coverage > 0)
+        rows, texts, padded_names = self._name_rows, self._name_text, self._name_padded
+        for i, share in zip(hits.tolist(), coverage[hits].tolist(), strict=True):
+            row = rows[i]
+            phrase = padded_names[i] in padded
+            score = 0.5 * share + (0.5 if phrase else 0.0)
+            if score > scores[row]:  # against the float32 entry, as before
                 scores[row] = score
-                name = " ".join(toks)
+                name = texts[i]
                 why[row] = f"name in text: {name!r}" if phrase else f"some words of {name!r} in text"
         return scores, why
 
