@@ -7,6 +7,7 @@ and output records), so a combiner sees identical features in both places.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,11 @@ class Observation:
     evidence: dict[str, Any]
     draft: dict[str, Any] | None
 
-    @property
+    @functools.cached_property
     def prose(self) -> str:
-        """The free text the text tools read (same join as the graph's tools node)."""
+        """The free text the text tools read (same join as the graph's tools node). Joined once
+        per observation: a combiner reads it ~4 times per item (a cached_property writes the
+        instance's __dict__, which a frozen dataclass allows)."""
         return " \n".join(self.item.text_fields().values())
 
     @property
