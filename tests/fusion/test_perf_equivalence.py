@@ -6,25 +6,15 @@ SciPy's own ``X @ W``), the character n-gram columns kept per word (against scik
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy import sparse
 
 from linernotes.fusion import estimators
-from linernotes.fusion.artifact import default_fusion_dir, load_fusion
 from linernotes.fusion.estimators import Linear, Tfidf
 from linernotes.fusion.features import design_row, embed, word_count
 
 TEXTS = ["", "a", "The the THE the", "é ünïcode — “quotes” 123 456", "x " * 400, "sad sad sad happy\nangry",
          "kill them all, every one of them", "a calm piano piece for a rainy sunday", "😡 😡 😡", "I  love\t\tthis  song",
          "Buy cheap pills now!!! http://spam.example", "an ode to joy and sorrow and joy again"]
-
-
-@pytest.fixture(scope="module")
-def artifact():
-    folder = default_fusion_dir()
-    if not (folder / "fusion.json").is_file():
-        pytest.skip("no shipped fusion artifact in this checkout")
-    return load_fusion(folder)
 
 
 def test_linear_decision_on_a_csr_row_is_scipys_product(artifact):

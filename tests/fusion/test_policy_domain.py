@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.fusion.artifact import default_fusion_dir, load_fusion
 from linernotes.fusion.decide import fused
 from linernotes.fusion.observation import Observation
 from linernotes.schema import Item
@@ -20,11 +19,6 @@ from linernotes.schema import Item
 
 def _obs(**fields) -> Observation:
     return Observation(item=Item(id="x", type="track", **fields), evidence={}, draft=None)
-
-
-@pytest.fixture(scope="module")
-def artifact():
-    return load_fusion(default_fusion_dir())
 
 
 @pytest.mark.parametrize("title", ["Home", "Sunrise", "Untitled", "Hold On", "Track 1", "Lost"])

@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from scipy import sparse
 
-from linernotes.fusion.artifact import default_fusion_dir, load_fusion
 from linernotes.fusion.estimators import Tfidf
 from linernotes.fusion.features import design_row, embed
 
@@ -33,14 +31,6 @@ def _same(a, b) -> None:
     assert a.shape == b.shape and a.dtype == b.dtype
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
     assert a.data.tobytes() == b.data.tobytes()  # bitwise, not approximately
-
-
-@pytest.fixture(scope="module")
-def artifact():
-    folder = default_fusion_dir()
-    if not (folder / "fusion.json").is_file():
-        pytest.skip("no shipped fusion artifact in this checkout")
-    return load_fusion(folder)
 
 
 def _models(art):
