@@ -317,12 +317,8 @@ def _counts_of(vec: Any) -> Any:
         columns_of = partial(analyze.func, *analyze.args, **{**analyze.keywords, "ngrams": char_wb})
 
         def by_words(text: str) -> tuple[np.ndarray, np.ndarray]:
-            cols = np.sort(np.array(columns_of(text), dtype=np.int64))
-            first = np.empty(len(cols), dtype=bool)  # where each distinct column starts
-            first[:1] = True
-            np.not_equal(cols[1:], cols[:-1], out=first[1:])
-            starts = np.flatnonzero(first)
-            return cols[starts], np.diff(starts, append=len(cols)).astype(np.float64)
+            cols, counts = np.unique(np.array(columns_of(text), dtype=np.int64), return_counts=True)
+            return cols, counts.astype(np.float64)
 
         return by_words
     key = _analyzer_key(vec)
