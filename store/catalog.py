@@ -73,7 +73,10 @@ class Row:
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
-    """``"title=track,label=labelname"`` -> ``{"track": "title", "labelname": "label"}`` (src -> dst)."""
+    """``"title=track,label=labelname"`` -> ``{"track": "title", "labelname": "label"}`` (src -> dst).
+
+    Raises CatalogError for a part not ``dst=src``, a ``dst`` outside the input fields, and a field
+    or a column named twice (``id=a,id=b``: the winner would depend on the row's column order)."""
     if not spec:
         return {}
     out: dict[str, str] = {}
@@ -88,6 +91,13 @@ def parse_mapping(spec: str | None) -> dict[str, str]:
             raise CatalogError(f"--map: {part!r} is not of the form dst=src")
         if dst not in KNOWN_FIELDS:
             raise CatalogError(f"--map: {dst!r} is not an input field (one of {', '.join(sorted(KNOWN_FIELDS))})")
+        if src in out:
+            raise CatalogError(f"--map: column {src!r} is mapped twice ({out[src]}={src}, {dst}={src}): "
+                               "a column feeds one field")
+        twice = next((s for s, d in out.items() if d == dst), None)
+        if twice is not None:
+            raise CatalogError(f"--map: field {dst!r} is mapped twice ({dst}={twice}, {dst}={src}): "
+                               "which column wins would depend on the row's column order")
         out[src] = dst
     return out
 

@@ -159,6 +159,16 @@ def test_parse_mapping_rejects_bad_specs() -> None:
         parse_mapping("bogus=track")
 
 
+def test_parse_mapping_refuses_a_field_or_a_column_named_twice() -> None:
+    """``--map id=track_id,id=artist`` was accepted and the id came from whichever column the row
+    listed last; ``title=track,artist=track`` silently dropped the title (new-user test)."""
+    with pytest.raises(CatalogError, match="field 'id' is mapped twice .id=track_id, id=artist."):
+        parse_mapping("id=track_id,id=artist")
+    with pytest.raises(CatalogError, match="column 'track' is mapped twice"):
+        parse_mapping("title=track,artist=track")
+    assert parse_mapping("id=track_id,title=track") == {"track_id": "id", "track": "title"}
+
+
 @pytest.mark.parametrize("setup, message", [
     (lambda d: d / "missing.jsonl", "no such file"),
     (lambda d: (d / "empty.jsonl").write_text("") and d / "empty.jsonl" or d / "empty.jsonl", "empty"),
