@@ -508,6 +508,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             raise CatalogError(f"{path}: the header line is not valid UTF-8")
         width = len(header)
         while True:
+            start = reader.line_num + 1  # the physical line this row starts on
             try:
                 values = next(reader)
             except StopIteration:
@@ -525,12 +526,22 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             if not values or all(v == "" for v in values):
                 continue
             if len(values) != width:
-                yield b.error(line, "input.ragged_row", f"row has {len(values)} fields, header has {width}")
+                yield b.error(line, "input.ragged_row", _ragged(len(values), width, start, line))
                 continue
             if any(_has_surrogate(v) for v in values):
                 yield b.error(line, "input.encoding", "row is not valid UTF-8")
                 continue
             yield b.build(line, dict(zip(header, values, strict=True)))
+
+
+def _ragged(fields: int, width: int, start: int, end: int) -> str:
+    """The message for a row whose field count is not the header's; a row spanning several
+    physical lines is named by its span and blamed on its likeliest cause, an unclosed quote."""
+    if end <= start:
+        return f"row has {fields} fields, header has {width}"
+    return (f"row of lines {start}-{end} has {fields} fields, header has {width}: a quoted field "
+            f"runs across lines, likely an unclosed '\"' on line {start} (the lines after it were "
+            "read into that field)")
 
 
 def _has_surrogate(s: str) -> bool:

@@ -124,6 +124,20 @@ def test_csv_ragged_and_bad_bytes(tmp_path: Path) -> None:
     assert kinds == {3: "input.ragged_row", 4: "input.ragged_row", 5: "input.encoding"}
 
 
+def test_csv_unclosed_quote_names_the_line_it_opens_on(tmp_path: Path) -> None:
+    """An unclosed quote swallows the following lines into one field; the error named only the
+    last line ("row has 2 fields, header has 3"), not where the quote opened (new-user test)."""
+    p = tmp_path / "q.csv"
+    p.write_text('id,title,artist\n1,A,X\n2,"B, open\n3,C,Z\n')
+    rows = _rows(p)
+    assert [r.item.id for r in rows if r.item] == ["1"]
+    (err,) = [r.error for r in rows if r.error]
+    assert err.kind == "input.ragged_row" and err.line == 4
+    assert "lines 3-4" in err.message and "unclosed" in err.message and "line 3" in err.message
+    (tmp_path / "x.csv").write_text("id,title\nb,two,extra\n")
+    assert [r.error.message for r in _rows(tmp_path / "x.csv")] == ["row has 3 fields, header has 2"]
+
+
 def test_map_renames_and_drop_hides(tmp_path: Path) -> None:
     p = tmp_path / "bc.jsonl"
     p.write_text(json.dumps({"id": "x", "track": "Circuit", "labelname": "Blueprint", "tags": "uk techno",
