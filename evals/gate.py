@@ -151,8 +151,18 @@ def _load(path: str | Path) -> RunRecord:
         return RunRecord.load(path)
     except OSError as e:
         raise GateError(f"{path}: cannot read run record ({e.strerror})") from None
+    except ValidationError as e:  # its first line is only "N validation errors for RunRecord"
+        raise GateError(f"{path}: not a run record of `liner eval` ({_reasons(e)})") from None
     except ValueError as e:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
+
+
+def _reasons(e: ValidationError, most: int = 3) -> str:
+    """The first ``most`` problems of a ValidationError as ``field: reason``, joined by "; "."""
+    parts = [(".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"]
+             for err in e.errors()[:most]]
+    more = e.error_count() - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def _canonical(value: Any) -> Any:

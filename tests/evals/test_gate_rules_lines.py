@@ -38,3 +38,22 @@ def test_a_failed_rule_names_its_one_sided_bound_for_either_direction() -> None:
     down = decide(Rule(metric="x.mae", direction="lower", max_drop=0.05), 0.10, 0.12, -draws)
     assert down.status == "fail" and "cannot rule out an increase beyond 0.05 at 95%" in down.reason, down.reason
     assert "(one-sided 95% upper bound of the change +0.1" in down.reason, down.reason
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ('{"x":\n', "Invalid JSON: EOF while parsing"),
+    ('{"schema": 1}', "spec: Field required; gold_fingerprint: Field required"),
+    ('{"id": "a", "status": "ok"}\n{"id": "b", "status": "ok"}\n', "Invalid JSON: trailing characters"),
+])
+def test_a_bad_run_record_says_why(tmp_path: Path, text: str, expect: str) -> None:
+    """A run record that is not one said only "not a run record (1 validation error for
+    RunRecord)": pydantic's first line, never the reason (new-user test, a `liner tag` output
+    given to `liner gate` among them)."""
+    from linernotes.evals.gate import Rules, run_gate
+
+    bad = tmp_path / "run.json"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(GateError) as err:
+        run_gate(bad, bad, Rules(rules=[]))
+    assert str(err.value).startswith(f"{bad}: not a run record of `liner eval` (") and expect in str(err.value), \
+        str(err.value)
