@@ -97,7 +97,8 @@ def _fail(msg: str, code: int = 2) -> None:
 # config's validation is reported under the option's name, not pydantic's "1 validation error for ...")
 _OPTION_OF = {"llm_mode": "--llm", "audio_max_seconds": "--max-audio-seconds", "audio_root": "--audio-root",
               "timeout_s": "--timeout", "max_retries": "--retries", "use_cache": "--cache",
-              "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy", "pool_sizes": "--pool-size"}
+              "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy", "pool_sizes": "--pool-size",
+              "runs": "--run"}
 
 
 def _error_line(e: BaseException) -> str:
@@ -109,6 +110,8 @@ def _error_line(e: BaseException) -> str:
         err = e.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else ""
         opt = _OPTION_OF.get(field, "--" + field.replace("_", "-")) if field else e.title
+        if err["type"] == "value_error":  # our own validator's message, which names what it got
+            return f"{opt}: {err['ctx']['error']}"
         return f"{opt}: {err['msg']} (got {err.get('input')!r})"
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 

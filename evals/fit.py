@@ -102,6 +102,23 @@ class FitOptions(BaseModel):
     resamples: int = Field(1000, ge=0)
     command: str = ""
 
+    @field_validator("output")
+    @classmethod
+    def _a_folder(cls, v: Path) -> Path:
+        if v.exists() and not v.is_dir():
+            raise ValueError(f"{v} exists and is not a folder (the fit writes a fusion folder there)")
+        return v
+
+    @field_validator("runs")
+    @classmethod
+    def _runs_exist(cls, v: list[Path]) -> list[Path]:
+        """A run is its record or, still in progress, its ``RUN.json.d`` folder; a path with
+        neither was read as an empty run and the whole sample was tagged again."""
+        missing = [str(p) for p in v if not p.exists() and not run_folder(p).is_dir()]
+        if missing:
+            raise ValueError(f"no such run record (nor its .d folder): {', '.join(missing)}")
+        return v
+
 
 class FitSummary(BaseModel):
     output: str

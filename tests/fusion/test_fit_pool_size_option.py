@@ -41,3 +41,24 @@ def test_the_card_command_reruns_the_same_fit():
     assert str(params["data"]) == "my gold.jsonl" and params["api_base"] == "http://127.0.0.1:9/v1"
     assert (params["resamples"], params["limit"], params["seed"], params["folds"], params["pool"]) == (50, 60, 3, 3, 300)
     assert params["pool_size"] == [1.0, 0.25] and params["negatives"] == ["x"]
+
+
+def test_a_missing_run_record_is_exit_2_before_anything_is_tagged(tmp_path, liner_in_process):
+    """``--run nope.json`` (no record, no ``nope.json.d`` folder) was read as an empty run in
+    progress, so the fit tagged the whole sample again (new-user test: still tagging after 120 s)."""
+    r = liner_in_process(["fit", "ci-slice", "--model", "openai/stub", "--api-base", "http://127.0.0.1:9/v1",
+                          "-o", str(tmp_path / "fus"), "--run", str(tmp_path / "nope.json")])
+    assert r.returncode == 2, r.stderr
+    assert f"--run: no such run record (nor its .d folder): {tmp_path / 'nope.json'}" in r.stderr, r.stderr
+    assert not (tmp_path / "fus").exists()
+
+
+def test_an_output_that_is_a_file_is_exit_2_not_a_traceback(tmp_path, liner_in_process):
+    """``-o catalog.jsonl`` (an existing file) ended in a FileExistsError traceback, exit 1."""
+    out = tmp_path / "catalog.jsonl"
+    out.write_text("{}\n")
+    r = liner_in_process(["fit", "ci-slice", "--model", "openai/stub", "--api-base", "http://127.0.0.1:9/v1",
+                          "-o", str(out)])
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"--output: {out} exists and is not a folder" in r.stderr, r.stderr
+    assert out.read_text() == "{}\n"
