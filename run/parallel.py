@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linernotes.config import TagConfig
+from linernotes.run.gc_pace import pace_for_good
 from linernotes.run.prepare import prepare_run
 from linernotes.run.runner import Enricher, RunOptions, RunSummary, run_batch
 from linernotes.schema import OutputRecord
@@ -83,6 +84,7 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     # load 5.3; benchmarks/README.md). Only here, in a process that does nothing else
     gc.collect()
     gc.freeze()
+    pace_for_good()  # and fewer first-generation collections (run.gc_pace)
     results.put(("ready", None, None))
     done = threading.Event()
 

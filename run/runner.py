@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from linernotes.config import TagConfig
 from linernotes.llm.transports import preflight
 from linernotes.run.batching import Batcher, batch_size, item_window
+from linernotes.run.gc_pace import run_pace
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
@@ -210,7 +211,7 @@ async def run_batch(
     if config.llm_mode != "never":
         # a missing API key fails every call alike: one clear error (exit 2), not one error record per item
         preflight(config.llm)
-    with OutputLock(opts.output):
+    with OutputLock(opts.output), run_pace():
         return await _run_locked(prepared or prepare_run(config, opts), rows, enricher, on_record)
 
 
