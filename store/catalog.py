@@ -269,6 +269,17 @@ class _RowBuilder:
         self.id_column_seen = False  # an earlier row had the id column (a JSONL line may lack it)
         self.max_line_bytes = MAX_LINE_BYTES
 
+    def check_columns(self, columns: list[str]) -> None:
+        """For a format whose columns are known before the first row (CSV/TSV, Parquet): a
+        ``--drop`` or ``--map`` column that is not one of them is a mistake (a misspelt
+        ``--drop gold_genre`` would show the gold labels to the tagger). Raises CatalogError."""
+        have = set(columns)
+        wrong = [f"--drop {c}" for c in self.drop if c not in have]
+        wrong += [f"--map {dst}={src}" for src, dst in self.mapping.items() if src not in have]
+        if wrong:
+            raise CatalogError(f"{self.source}: {'; '.join(wrong)}: no such column (its columns: "
+                               f"{', '.join(columns)})")
+
     def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
         return Row(
             line=line,
@@ -506,6 +517,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             raise CatalogError(f"{path}: the header line is longer than {b.max_line_bytes:,} bytes")
         if any(_has_surrogate(h) for h in header):
             raise CatalogError(f"{path}: the header line is not valid UTF-8")
+        b.check_columns(header)
         width = len(header)
         while True:
             start = reader.line_num + 1  # the physical line this row starts on
@@ -559,6 +571,7 @@ def _read_parquet(path: Path, b: _RowBuilder) -> Iterator[Row]:
         pf = pq.ParquetFile(path)
     except Exception as e:  # pyarrow raises several types for a bad file
         raise CatalogError(f"{path}: not a readable Parquet file ({e})") from None
+    b.check_columns(pf.schema_arrow.names)
     n = 0
     for batch in pf.iter_batches(batch_size=1024):
         for record in batch.to_pylist():

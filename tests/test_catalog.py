@@ -335,3 +335,27 @@ def test_id_like_columns_are_suggested_by_name(tmp_path, column):
     path.write_text(json.dumps({"title": "A", column: "x1"}) + "\n")
     (row,) = list(read_catalog(path))
     assert f"--map id={column}" in row.error.message, row.error.message
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_drop_or_map_column_the_file_lacks_is_refused_before_any_row(tmp_path: Path, suffix: str) -> None:
+    """``--drop gold_genre`` (misspelt; the column is gold_genres) was silently accepted and the
+    gold labels went to the tagger as extra context (new-user test). Formats with a header say
+    so before the first row, naming the columns."""
+    p = tmp_path / f"c{suffix}"
+    rows = [{"track_id": "1", "track": "A", "gold_genres": "rock"}]
+    if suffix == ".csv":
+        p.write_text("track_id,track,gold_genres\n1,A,rock\n")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), p)
+    mapping = parse_mapping("id=track_id,title=track")
+    with pytest.raises(CatalogError, match=r"--drop gold_genre: no such column \(its columns: track_id, track, "
+                                           r"gold_genres\)"):
+        _rows(p, mapping=mapping, drop=["gold_genre"])
+    with pytest.raises(CatalogError, match="--map title=name: no such column"):
+        _rows(p, mapping=parse_mapping("id=track_id,title=name"))
+    (row,) = _rows(p, mapping=mapping, drop=["gold_genres"])
+    assert row.item.title == "A" and "gold_genres" not in row.item.extra
