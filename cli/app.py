@@ -15,12 +15,17 @@ def _quiet_litellm_warnings() -> None:
     deprecation warnings raised from litellm's modules (filtered by that module, so warnings from
     linernotes and every other package still show), and pydantic's "protected namespace" warning
     for ``model_*`` fields, which pydantic < 2.10 prints once per litellm class at import (raised
-    from pydantic's own module, so it is matched by its text; linernotes models have no such field)."""
+    from pydantic's own module, so it is matched by its text; linernotes models have no such field),
+    and pydantic >= 2.11's "TypedDict ... using the `ReadOnly` qualifier" warning, which LiteLLM's
+    provider payload types (``_CopilotUserPayload``, ...) raise once each, also from pydantic's own
+    module, on the first call that builds their schema (linernotes declares no ReadOnly items)."""
     import warnings
 
     warnings.filterwarnings("ignore", module=r"litellm(\.|$)")
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydantic\._internal\._fields$",
                             message=r'Field "model_\w+" (in \w+ )?has conflict with protected namespace')
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydantic\._internal\._generate_schema$",
+                            message=r".*TypedDict class '\w+' (is|are) using the `ReadOnly` qualifier")
 
 
 _quiet_litellm_warnings()

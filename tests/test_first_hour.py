@@ -264,6 +264,10 @@ def test_litellm_warnings_are_silenced_and_ours_are_not() -> None:
                                    module=module)
         warnings.warn_explicit('Field "model_info" in ModelInfo has conflict with protected namespace "model_".',
                                UserWarning, "_fields.py", 1, module="pydantic._internal._fields")
+        for text in ("Items 'x', 'y' on TypedDict class '_CopilotUserPayload' are using the `ReadOnly` qualifier.",
+                     "Extra items on TypedDict class 'P' are using the `ReadOnly` qualifier. Pydantic will not"):
+            warnings.warn_explicit(text, UserWarning, "_generate_schema.py", 1,
+                                   module="pydantic._internal._generate_schema")
         warnings.warn_explicit("ours: the taxonomy has no genres", UserWarning, "y.py", 1, module="linernotes.eval")
         warnings.warn_explicit("another package's warning", UserWarning, "z.py", 1, module="litellmish")
     assert [str(w.message) for w in caught] == ["ours: the taxonomy has no genres", "another package's warning"]
