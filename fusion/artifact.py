@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
@@ -29,8 +30,12 @@ from linernotes.fusion.singlelabel import SingleLabelModel
 
 # 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
 # ignore them and misread the columns, so it must refuse. Format 1 files read as before.
+# 3: a multilabel model may carry ``calibrator_context``, which replaces its isotonic calibrators;
+# a format-2 reader would drop the unknown key and give the isotonic confidence, so an artifact
+# that uses it is written as 3 (one that does not stays 2, readable by older linernotes).
 FORMAT = 2
-READS = (1, 2)
+FORMAT_CONTEXT_CALIBRATOR = 3
+READS = (1, 2, 3)
 FILE = "fusion.json"
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
@@ -49,10 +54,10 @@ class FieldFusion(BaseModel):
     kind: str
     vocabulary: str = Field("", description="taxonomy / policy pack the model was fitted on ('' for scalars)")
     model: Model
-    threshold: float | None = Field(description="calibrated confidence at or above which the field is "
+    threshold: float | None = Field(ge=0, le=1, description="calibrated confidence at or above which the field is "
                                     "auto-accepted; None: no level reached the target precision out of fold, so "
                                     "the field is advisory (never a review reason, its confidence still calibrated)")
-    flag_threshold: float | None = Field(None, description="single label with a none class (policy): the "
+    flag_threshold: float | None = Field(None, ge=0, le=1, description="single label with a none class (policy): the "
                                          "threshold for a flag (an answer other than none), chosen over the flag "
                                          "answers alone, while ``threshold`` is then the none answers' own: pooled, "
                                          "the many right 'none' answers would carry weak flags through; 1.0 when no "
@@ -61,8 +66,16 @@ class FieldFusion(BaseModel):
     trained_on: list[str] = Field(default_factory=list, description="``id_digest`` of every item the "
                                   "combiner was fitted on (gold ids, negatives included), sorted: lets ``liner "
                                   "eval`` say which of its items are in-sample; [] in artifacts fitted before it")
-    target_precision: float = TARGET_PRECISION
+    target_precision: float = Field(TARGET_PRECISION, gt=0, le=1)
     card: dict[str, Any] = Field(default_factory=dict, description="data, folds and cross-fitted metrics")
+
+    @model_validator(mode="after")
+    def _kind_is_the_models(self) -> FieldFusion:
+        # the field's kind picks how its record value is scored and decided; a kind that is not
+        # its model's would route a genre list through a scalar's rules
+        if self.kind != self.model.kind:
+            raise ValueError(f"kind {self.kind!r} is not its model's ({self.model.kind!r})")
+        return self
 
 
 class FusionArtifact(BaseModel):
@@ -122,8 +135,32 @@ def load_fusion(path: str | Path) -> FusionArtifact:
         raise FusionError(f"{f}: not a valid fusion artifact: {_reason(e.errors()[0], raw)}") from None
     if art.format not in READS:
         raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))}")
+    if not art.fields:
+        raise FusionError(f"{f}: not a valid fusion artifact: fields: no fitted field (a fit writes one per "
+                          "field kind it fitted)")
+    # pydantic's float lists take NaN from JSON, and a NaN coefficient fails every item; the
+    # tokens are searched first because parsing and walking the 12 MB default costs ~1 s
+    where = _non_finite(json.loads(raw)) if _NON_FINITE.search(raw) else None
+    if where is not None:
+        raise FusionError(f"{f}: not a valid fusion artifact: {where}: not a finite number")
     art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
     return art
+
+
+_NON_FINITE = re.compile(rb"NaN|Infinity")
+
+
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """The key path (``fields.valence.model.range.1``) of the first NaN or infinity in parsed
+    JSON, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, sub in items:
+        found = _non_finite(sub, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _reason(err: Any, raw: bytes) -> str:
@@ -147,11 +184,17 @@ def _reason(err: Any, raw: bytes) -> str:
     return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
 
+def format_of(art: FusionArtifact) -> int:
+    """The oldest format that holds everything ``art`` uses (see FORMAT)."""
+    context = any(getattr(f.model, "calibrator_context", None) is not None for f in art.fields.values())
+    return FORMAT_CONTEXT_CALIBRATOR if context else FORMAT
+
+
 def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
     """Write fusion.json atomically plus the model card; returns the content hash."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    art.format = FORMAT  # a refit into a format-1 folder writes what this version reads
+    art.format = format_of(art)  # a refit into a format-1 folder writes what this version reads
     blob = json.dumps(art.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
     tmp = folder / (FILE + ".tmp")
     tmp.write_bytes(blob)
