@@ -52,6 +52,11 @@ MIN_SOURCE_ITEMS = 50
 # prompts from 0.561 / 0.559 to 0.540 / 0.537 (Do-Not-Answer part 0.820 -> 0.793 with seed 0).
 NEIGHBOURS_K = 0
 # Regularisation strengths of the single-label classifier, chosen per fit by inner cross-validation.
+# Class weights stay unweighted: class_weight="balanced" as a candidate (scripts/policy_lab, the
+# nested recipe, 983 prompts + 3,500 negatives, seeds 0 / 1) lost in every outer fold's inner CV
+# (right unsafe answers within the budget 379-390 vs 408-426, seed 0) and cross-fitted: sample
+# accuracy 0.583 / 0.563 -> 0.523 / 0.517, ECE 0.060 / 0.063 -> 0.088 / 0.075; it pushed P(none)
+# down so far that every fold's threshold sat on the grid floor (0.1).
 SINGLE_LABEL_CS = (4.0,)
 # The scalar's confidence model learns from inner models' errors. 10 inner folds instead of 5
 # (inner models on 9/10 of the part, closer to the model they stand in for) were tried on the

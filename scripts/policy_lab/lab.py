@@ -20,7 +20,13 @@ from linernotes.evals.metrics.calibration import plugin_ece
 from linernotes.fusion.crossfit import plan_folds, subplan
 from linernotes.fusion.estimators import Isotonic, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import embed, policy_dense
-from linernotes.fusion.fitting import CHAR_TFIDF, MIN_SOURCE_ITEMS, NONE_THRESHOLDS, pick_none_threshold
+from linernotes.fusion.fitting import (
+    CHAR_TFIDF,
+    MAX_FALSE_FLAGS,
+    MIN_SOURCE_ITEMS,
+    NONE_THRESHOLDS,
+    pick_none_threshold,
+)
 from linernotes.fusion.singlelabel import choose as choose_label
 
 CACHE = os.environ.get("POLICY_LAB", "/tmp/policy_lab")  # cached inputs and out-of-fold results
@@ -153,7 +159,8 @@ def tune(d, items, probs, classes_of, none_label="none", seed=0):
     def f(m):
         return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
 
-    return bt, f(~none), f(none)
+    row = next(r for r in rows if r[0] == bt)
+    return bt, f(~none), f(none), (row[2] <= MAX_FALSE_FLAGS, row[1])
 
 
 def run(seed, V, inner_k=5):
@@ -164,6 +171,7 @@ def run(seed, V, inner_k=5):
     conf = np.zeros(d.n)
     P = [None] * d.n
     ts = []
+    scores = []
     t0 = time.time()
     for train, test in plan.folds:
         inner = subplan(train, d.groups, inner_k, seed, d.y)
@@ -173,7 +181,8 @@ def run(seed, V, inner_k=5):
             classes = np.asarray(m["clf"].classes_)
             for i, p in zip(b, predict(m, b), strict=False):
                 oof[int(i)] = p
-        bt, cf, cn = tune(d, train, [oof[int(i)] for i in train], classes, seed=seed)
+        bt, cf, cn, score = tune(d, train, [oof[int(i)] for i in train], classes, seed=seed)
+        scores.append(score)
         m = fit(train)
         classes = np.asarray(m["clf"].classes_)
         pr = predict(m, test)
@@ -184,7 +193,7 @@ def run(seed, V, inner_k=5):
             P[i] = p
             conf[i] = float((cn if lb == "none" else cf)(np.array([p[j]]))[0])
         ts.append(bt)
-    return d, lab, conf, np.array(P), list(classes), ts, time.time() - t0
+    return d, lab, conf, np.array(P), list(classes), ts, time.time() - t0, scores
 
 
 def figures(d, lab, conf):
@@ -218,11 +227,11 @@ if __name__ == "__main__":
     seed = int(sys.argv[1])
     name = sys.argv[2]
     V = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
-    d, lab, conf, P, classes, ts, sec = run(seed, V)
+    d, lab, conf, P, classes, ts, sec, scores = run(seed, V)
     f = figures(d, lab, conf)
-    print(json.dumps({"variant": name, "seed": seed, "V": V, "thresholds": ts, "sec": round(sec), **f}))
+    print(json.dumps({"variant": name, "seed": seed, "V": V, "thresholds": ts, "inner": [list(map(int, x)) for x in scores], "sec": round(sec), **f}))
     Path(CACHE + f"/oof_{name}_s{seed}.pkl").write_bytes(
         pickle.dumps(
-            dict(lab=lab, conf=conf, P=P, classes=classes, y=d.y, sample=d.sample, n0=d.n_prompts, ids=d.ids)
+            dict(scores=scores, lab=lab, conf=conf, P=P, classes=classes, y=d.y, sample=d.sample, n0=d.n_prompts, ids=d.ids)
         )
     )

@@ -20,14 +20,12 @@ from linernotes.evals.fit import (
 
 CACHE = os.environ.get("POLICY_LAB", "/tmp/policy_lab")  # cached inputs and out-of-fold results
 os.makedirs(CACHE, exist_ok=True)
+RUNS = os.environ.get("POLICY_LAB_RUNS", "/work/runs/never/s{seed}")  # the seed's run records
 
 
 def build(seed):
-    runs = [
-        Path("/work/runs/never/policy-prompts.json"),
-        Path("/work/runs/never/bandcamp-genres.json"),
-        Path("/work/runs/never/vader-valence.json"),
-    ]
+    # made by `liner eval SPEC --llm never --limit 300 --seed SEED -o DIR/SPEC.json`, DIR = RUNS for the seed
+    runs = [Path(RUNS.format(seed=seed)) / f"{s}.json" for s in ("policy-prompts", "bandcamp-genres", "vader-valence")]
     opts = FitOptions(
         specs=["policy-prompts"],
         output=Path(CACHE + "/out"),
