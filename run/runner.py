@@ -117,6 +117,9 @@ class RunSummary(BaseModel):
             elif self.cache_hits:
                 out.append(f"{self.cache_hits} LLM answers came from the cache and {self.ok - self.cache_hits} "
                            "items needed none (every field decided from the evidence): 0 LLM calls made")
+            elif self.failed:  # a failed item may have needed the LLM (llm.config: no request left)
+                out.append(f"the {self.ok} items that succeeded needed no LLM call (every field decided from the "
+                           f"evidence); {self.failed} failed (below): 0 LLM calls made")
             else:
                 out.append("no item needed the LLM (every field decided from the evidence): 0 LLM calls made")
         for kind in sorted(self.errors_by_kind):
