@@ -194,12 +194,19 @@ def select(config: LLMConfig, gguf: Path | None) -> Transport:
 
 def preflight(config: LLMConfig) -> None:
     """Fail before the first item where every call of a run would fail the same way without a
-    request being sent: the HTTP transport's missing API key (raises LLMError ``config``, the
-    message ``HTTPTransport.ready`` gives per call). Cheap on purpose: no LiteLLM import, no
-    server started; a local GGUF and the LiteLLM transport are checked at their first call."""
+    request being sent (raises LLMError ``config``, the message a call would give): the HTTP
+    transport's missing API key, and a model string LiteLLM routes to no provider (``--model
+    bogus/x`` was one error record per item after the tools had loaded). No server is started;
+    LiteLLM is imported only for a model it will carry (the run imports it then anyway); a local
+    GGUF is checked when its server starts. Missing provider keys are left to the first call:
+    LiteLLM's environment check does not know every way a provider takes credentials."""
     local = config.model in (EMBEDDED, "local") or config.model.startswith("local:")
-    if not local and config.transport != "litellm" and http_applies(config):
+    if local:
+        return
+    if config.transport != "litellm" and http_applies(config):
         HTTPTransport(config.model, config.api_base or "").ready()
+    else:
+        _preflight(config.model, config.api_base)
 
 
 def http_applies(config: LLMConfig) -> bool:

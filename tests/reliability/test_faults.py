@@ -138,17 +138,24 @@ def test_no_api_key_stops_the_run_before_any_item_with_exit_2(tmp_path, forkcli,
 
 
 def test_a_model_string_no_provider_knows_is_config_not_a_server_error(tmp_path, forkcli, fault_server, helpers):
-    """Same kind, my input: LiteLLM cannot route the model at all; nothing may be sent or retried."""
+    """Same kind, my input: LiteLLM cannot route the model at all; nothing may be sent or retried.
+    Every call would fail alike, so like a missing key it stops the run before its first item
+    (exit 2; it was one llm.config record per item, after the tools had loaded); a provider
+    prefix LiteLLM does not know is refused the same way; --llm never needs no model."""
     catalog = helpers.write_jsonl(tmp_path / "c.jsonl", [{"id": "n1", "title": "Song"}])
-    out = tmp_path / "out.jsonl"
     start = len(fault_server.log)
-    res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", "4", "--no-cache",
-                       model="no-such-provider-model-xyz")], tmp_path, helpers.env(tmp_path))
+    for model in ("no-such-provider-model-xyz", "bogusprov/xyz"):
+        out = tmp_path / f"{model.replace('/', '_')}.jsonl"
+        res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", "4", "--no-cache",
+                           model=model)], tmp_path, helpers.env(tmp_path))
+        assert res.rc == 2, res.stderr
+        assert f"--model {model}: no request was sent" in res.stderr and "Traceback" not in res.stderr
+        assert not out.exists() or not helpers.read_output(out)
     assert len(fault_server.log) == start
-    assert res.rc == 1, res.stderr
-    [rec] = helpers.read_output(out)
-    assert rec["error"]["kind"] == "llm.config" and "no-such-provider-model-xyz" in rec["error"]["message"]
-    assert "from the cache" not in res.stderr
+    never = tmp_path / "never.jsonl"
+    res = forkcli.run(["tag", catalog, "-o", never, *helpers.stub_args(fault_server, "--no-cache", "--llm", "never",
+                       model="bogusprov/xyz")], tmp_path, helpers.env(tmp_path))
+    assert res.rc == 0, res.stderr
 
 
 # -- issue 12, item 5: failed items' usage -----------------------------------------------------------
