@@ -446,6 +446,14 @@ class Isotonic(BaseModel):
     x: list[float] = Field(default_factory=list)
     y: list[float] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _breakpoints(self) -> Isotonic:
+        # np.interp needs as many y as x, x non-decreasing; a calibrated probability is in [0, 1]
+        if len(self.x) != len(self.y) or any(b < a for a, b in zip(self.x, self.x[1:], strict=False)) \
+                or any(not 0.0 <= v <= 1.0 for v in self.y):
+            raise ValueError("isotonic map: x and y of one length, x non-decreasing, y in [0, 1]")
+        return self
+
     @classmethod
     def fit(cls, scores: np.ndarray, outcomes: np.ndarray, weights: np.ndarray | None = None) -> Isotonic:
         from sklearn.isotonic import IsotonicRegression

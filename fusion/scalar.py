@@ -7,10 +7,17 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from linernotes.fusion.estimators import Linear, Standardizer, Tfidf
-from linernotes.fusion.features import SCALAR_FEATURES, design_row, embed, scalar_dense, word_count
+from linernotes.fusion.features import (
+    SCALAR_FEATURES,
+    check_design,
+    design_row,
+    embed,
+    scalar_dense,
+    word_count,
+)
 from linernotes.fusion.observation import Observation
 
 CONFIDENCE_FEATURES = ["value", "abs_value", "gap_textblob", "gap_afinn", "gap_llm", "log_words", "textblob_found",
@@ -39,6 +46,19 @@ class ScalarModel(BaseModel):
     range: list[float]
     confidence_scaler: Standardizer
     confidence: Linear
+
+    @model_validator(mode="after")
+    def _shapes(self) -> ScalarModel:
+        if self.features != SCALAR_FEATURES:  # scalar_dense computes exactly these columns
+            raise ValueError(f"features {self.features} are not the {len(SCALAR_FEATURES)} this linernotes computes")
+        check_design("valence regressor", self.features, self.scaler, self.regressor, len(self.tfidf.idf))
+        n = len(CONFIDENCE_FEATURES)
+        if (len(self.confidence_scaler.mean) != n or not self.confidence.coef
+                or any(len(r) != n for r in self.confidence.coef)):
+            raise ValueError(f"confidence model: sizes do not match its {n} features")
+        if len(self.range) != 2 or not self.range[0] < self.range[1] or not self.tolerance > 0:
+            raise ValueError(f"range {self.range} must be [low, high] with low < high, tolerance > 0")
+        return self
 
     # The fitted domain: items with some text. Every gold item it was fitted on has words; with
     # none, every text feature is zero and the regression returns its intercept (valence -0.03)

@@ -7,10 +7,17 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
-from linernotes.fusion.features import design_row, embed, policy_dense, word_count
+from linernotes.fusion.features import (
+    check_design,
+    design_row,
+    embed,
+    policy_dense,
+    policy_dense_names,
+    word_count,
+)
 from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
 
@@ -49,6 +56,22 @@ class SingleLabelModel(BaseModel):
                                          "among fitting.SINGLE_LABEL_CS (None in older artifacts)")
     neighbours: LabeledIndex | None = Field(None, description="labeled training embeddings whose vote "
                                             "follows the dense features (None in older artifacts)")
+
+    @model_validator(mode="after")
+    def _shapes(self) -> SingleLabelModel:
+        names = policy_dense_names(self.clauses) + (self.neighbours.names() if self.neighbours else [])
+        if self.features != names:  # policy_dense (+ the neighbours' vote) computes exactly these columns
+            raise ValueError(f"features are not the {len(names)} this linernotes computes for its clauses")
+        text = len(self.tfidf.idf) + (len(self.char_tfidf.idf) if self.char_tfidf else 0)
+        check_design("policy classifier", self.features, self.scaler, self.classifier, text)
+        classes = self.classifier.classes or []
+        rows = len(self.classifier.coef)
+        if self.none_label not in classes or rows != (1 if len(classes) == 2 else len(classes)):
+            raise ValueError(f"classifier: {rows} coefficient rows for classes {classes} (must hold "
+                             f"{self.none_label!r})")
+        if not set(self.clause_for) <= set(classes):
+            raise ValueError(f"clause_for names classes the classifier lacks: {sorted(set(self.clause_for) - set(classes))}")
+        return self
 
     # The fitted domain: items with at least this many words of text. The training items (policy
     # prompts, catalog metadata with artist and label, editorial prose) have context; a title

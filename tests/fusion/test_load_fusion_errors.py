@@ -30,6 +30,10 @@ def test_a_bad_artifact_names_file_position_and_reason(tmp_path, raw, reason):
     assert ": :" not in msg and "\n" not in msg
 
 
+def _halve(model: dict, key: str) -> None:
+    model[key] = model[key][: len(model[key]) // 2]
+
+
 @pytest.fixture(scope="module")
 def shipped_doc():
     from linernotes.fusion.artifact import default_fusion_dir
@@ -54,9 +58,20 @@ def _damaged(tmp_path, doc, damage):
     (lambda d: d["fields"]["policy"].update(flag_threshold=-0.1), "fields.policy.flag_threshold: Input should be"),
     (lambda d: d["fields"]["valence"].update(target_precision=0), "fields.valence.target_precision"),
     (lambda d: d["fields"]["valence"]["model"]["range"].__setitem__(1, float("nan")),
-     "fields.valence.model.range.1: not a finite number"),
+     "fields.valence.model.scalar: Value error, range [-1.0, nan] must be [low, high]"),
+    (lambda d: d["fields"]["valence"]["model"]["regressor"]["intercept"].__setitem__(0, float("nan")),
+     "fields.valence.model.regressor.intercept.0: not a finite number"),
     (lambda d: d["fields"]["policy"]["model"]["scaler"]["mean"].__setitem__(0, float("-inf")),
      "fields.policy.model.scaler.mean.0: not a finite number"),
+    # sizes that do not fit the design row: each failed every item at tag time, or was ignored
+    (lambda d: _halve(d["fields"]["valence"]["model"], "features"), "fields.valence.model.scalar: Value error, features"),
+    (lambda d: _halve(d["fields"]["policy"]["model"], "features"), "fields.policy.model.single_label: Value error, features"),
+    (lambda d: _halve(d["fields"]["genres"]["model"], "features"), "do not match the"),
+    (lambda d: d["fields"]["valence"]["model"]["scaler"]["mean"].pop(), "valence regressor: the scaler has"),
+    (lambda d: d["fields"]["policy"]["model"]["classifier"]["coef"][0].pop(), "policy classifier: coefficient rows"),
+    (lambda d: d["fields"]["policy"]["model"]["classifier"]["classes"].remove("none"), "(must hold 'none')"),
+    (lambda d: d["fields"]["policy"]["model"]["calibrator"]["y"].pop(), "isotonic map: x and y of one length"),
+    (lambda d: d["fields"]["valence"]["model"].update(range=[1.0, -1.0]), "must be [low, high]"),
 ])
 def test_a_damaged_artifact_is_refused_naming_the_key(tmp_path, shipped_doc, damage, reason):
     """Found by a new user: with ``fields`` removed ``liner tag --fusion`` ran uncalibrated under

@@ -95,7 +95,14 @@ def test_calibrator_weights_move_the_map_towards_the_heavier_items():
 def test_a_policy_model_with_character_ngrams_reads_its_columns_and_saves_as_format_2(tmp_path):
     import json
 
-    from linernotes.fusion.artifact import FORMAT, FieldFusion, FusionArtifact, load_fusion, save_fusion
+    from linernotes.fusion.artifact import (
+        FORMAT,
+        FieldFusion,
+        FusionArtifact,
+        FusionError,
+        load_fusion,
+        save_fusion,
+    )
     from linernotes.fusion.estimators import Tfidf
     from linernotes.fusion.fitting import CHAR_TFIDF
     from linernotes.fusion.singlelabel import SingleLabelModel
@@ -123,4 +130,9 @@ def test_a_policy_model_with_character_ngrams_reads_its_columns_and_saves_as_for
     old = json.loads((tmp_path / "fusion.json").read_text())
     del old["fields"]["policy"]["model"]["char_tfidf"]
     (tmp_path / "fusion.json").write_text(json.dumps({**old, "format": 1}))
-    assert load_fusion(tmp_path).fields["policy"].model.char_tfidf is None  # format 1 still reads
+    with pytest.raises(FusionError, match="coefficient rows of .451. columns, the design row has 286"):
+        load_fusion(tmp_path)  # character columns without their vectorizer: refused, not misread
+    coef = old["fields"]["policy"]["model"]["classifier"]["coef"]
+    coef[0] = coef[0][: len(words.vocabulary)] + coef[0][len(words.vocabulary) + len(chars.vocabulary):]
+    (tmp_path / "fusion.json").write_text(json.dumps({**old, "format": 1}))
+    assert load_fusion(tmp_path).fields["policy"].model.char_tfidf is None  # format 1 (word terms only) still reads
