@@ -169,6 +169,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def guard(request: Request, call_next):
         if not sec.host_allowed(request, settings.loopback_only):
             return Response("unknown host", status_code=421, media_type="text/plain")
+        if (refused := sec.body_refused(request.method, request.headers)) is not None:
+            status, why = refused
+            return Response(why, status_code=status, media_type="text/plain")
         if (refused := check_access(request)) is not None:
             return refused
         response = await call_next(request)

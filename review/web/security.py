@@ -13,6 +13,7 @@
   and sign-in; GETs change nothing, and cross-site POSTs carry no cookie.
 - Host check on loopback binds, so a DNS-rebinding page can't reach the server by name; any
   loopback address (127.0.0.0/8, ::1) is a valid Host, since the server may be bound to one.
+- A request body over ``MAX_BODY_BYTES`` (or chunked, without a length) is refused unread.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -205,3 +207,27 @@ def origin_ok(request: Request) -> bool:
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     return same(request.cookies.get(CSRF_COOKIE), submitted) and origin_ok(request)
+
+
+# The largest request body the server reads: a decision is a few values and a comment of at most
+# 5,000 characters, a sign-in one token; 1 MB leaves room for any of them. Without a cap a 50 MB
+# JSON body was read and parsed in full (1.2 s) before the comment limit refused it.
+MAX_BODY_BYTES = 1_000_000
+
+
+def body_refused(method: str, headers: Any) -> tuple[int, str] | None:
+    """(status, reason) for a request whose body is not read: 413 when its declared length is over
+    ``MAX_BODY_BYTES``, 411 for a body sent without a length (chunked), 400 for a length that is
+    not a number; None when it may go on. Methods without a body are never refused."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    length = headers.get("content-length")
+    if length is None:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return 411, "send the request body with a Content-Length"
+        return None
+    if not length.isdigit():
+        return 400, "Content-Length is not a number"
+    if int(length) > MAX_BODY_BYTES:
+        return 413, f"request body over {MAX_BODY_BYTES:,} bytes"
+    return None

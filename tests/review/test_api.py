@@ -201,3 +201,22 @@ def test_reloading_a_refused_decision_returns_to_the_item(client, path, params, 
     r = client.get(path, params=params, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == item
     assert client.get("/api/items/model-off").json() == before
+
+
+def test_a_body_over_the_cap_or_without_a_length_is_refused_unread(client):
+    """A new user's probe: a 50 MB JSON body was read and parsed in full before the comment limit
+    refused it. Now 413 before the body is read, for JSON, forms and sign-in alike; 411 for a
+    chunked body without a length; a normal decision still goes through."""
+    from linernotes.review.web.security import MAX_BODY_BYTES
+
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    headers = {"X-CSRF-Token": csrf(client), "Content-Type": "application/json"}
+    for path in ("/api/adjudicate/model-off", "/decide/model-off", "/login"):
+        r = client.post(path, content=big, headers=headers)
+        assert r.status_code == 413 and "request body over" in r.text, (path, r.status_code)
+    r = client.post("/api/adjudicate/model-off", content=iter([b"{", b"}"]), headers=headers)
+    assert r.status_code == 411
+    assert client.post("/api/adjudicate/model-off", content=b"{}", headers={**headers, "Content-Length": "2x"}
+                       ).status_code == 400
+    ok = post_json(client, "model-off", {"version": 0, "action": "accept_gold", "annotator": "ann"})
+    assert ok.status_code == 200, ok.text
