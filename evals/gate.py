@@ -134,6 +134,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as e:
         raise GateError(f"{path}:{e.line}: not a valid gates file: {e.reason}") from None
+    if data is None:  # empty, or comments only: pydantic said "Input should be a valid dictionary"
+        raise GateError(f"{path}: not a valid gates file: it is empty (no rules; see evals/gates.yaml for the form)")
     try:
         rules = Rules.model_validate(data)
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")

@@ -16,6 +16,9 @@ from linernotes.evals.gate import GateError, load_rules
     ("rules:\n  - metric: a.b\n    max_drop: 0.05\n  - metric: c.d\n    direction: lowr\n",
      ":5: not a valid gates file: rules.1.direction: Input should be 'higher' or 'lower'"),
     ("rules: [\n", ":2: not a valid gates file: expected the node content"),
+    # empty, or comments only: it said "rules: Input should be a valid dictionary or instance of Rules"
+    ("", ": not a valid gates file: it is empty"),
+    ("# rules to come\n\n", ": not a valid gates file: it is empty"),
 ])
 def test_a_bad_gates_file_names_its_line(tmp_path: Path, text: str, expect: str) -> None:
     path = tmp_path / "g.yaml"
