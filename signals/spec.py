@@ -102,9 +102,11 @@ class SignalSpec(BaseModel):
         labels = [str(x).strip() for x in v]
         if not labels or any(not x for x in labels):
             raise ValueError("needs at least one non-empty label")
-        dup = sorted({x for x in labels if labels.count(x) > 1})
+        # case-insensitive: 'Rock' and 'rock' are one label to an annotator and to the model
+        folded = [x.casefold() for x in labels]
+        dup = sorted({x for x, f in zip(labels, folded, strict=True) if folded.count(f) > 1})
         if dup:
-            raise ValueError(f"duplicate labels {dup[:5]}")
+            raise ValueError(f"duplicate labels {dup[:5]} (labels are compared ignoring case)")
         return labels
 
     @model_validator(mode="after")

@@ -17,6 +17,10 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     # an infinite end cannot be mapped onto [-1, 1] for the fit or the annotator's slider
     ("name: x\nkind: scalar\nrange: [0, .inf]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
     ("name: x\nkind: scalar\nrange: [-.inf, 1]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
+    # labels that differ only by case were two labels (a new user's probe)
+    ("name: x\nkind: multilabel\nlabels: [Rock, pop, rock]\ninstructions: x\n", 3,
+     "duplicate labels ['Rock', 'rock'] (labels are compared ignoring case)"),
+    ("name: x\nkind: single_label\nlabels: [a, b, a]\ninstructions: x\n", 3, "duplicate labels ['a']"),
 ])
 def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = tmp_path / "spec.yaml"
