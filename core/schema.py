@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer
 
 SCHEMA_VERSION = "1.0"
 
@@ -303,3 +303,14 @@ class OutputRecord(BaseModel):
     status: Literal["ok", "error"]
     enrichment: Enrichment | None = None
     error: ErrorInfo | None = None
+
+
+def validation_reasons(e: ValidationError, most: int = 3, root: str = "") -> str:
+    """The first ``most`` problems of ``e`` as ``key.path: reason``, joined by "; " (pydantic's
+    own first line is only "N validation errors for X"). A problem with the whole object is
+    ``root: reason``, or the reason alone when ``root`` is ""."""
+    parts = []
+    for err in e.errors()[:most]:
+        loc = ".".join(map(str, err["loc"])) or root
+        parts.append(f"{loc}: {err['msg']}" if loc else str(err["msg"]))
+    return "; ".join(parts)

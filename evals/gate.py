@@ -38,6 +38,7 @@ from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
+from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import YamlSyntaxError, line_of, load_with_lines
 
 # per task kind: the per-item score that best shows a regression for one item, and whether higher
@@ -160,11 +161,9 @@ def _load(path: str | Path) -> RunRecord:
 
 
 def _reasons(e: ValidationError, most: int = 3) -> str:
-    """The first ``most`` problems of a ValidationError as ``field: reason``, joined by "; "."""
-    parts = [(".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"]
-             for err in e.errors()[:most]]
-    more = e.error_count() - len(parts)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+    """``validation_reasons`` plus how many problems it left out."""
+    more = e.error_count() - most
+    return validation_reasons(e, most) + (f"; and {more} more" if more > 0 else "")
 
 
 def _canonical(value: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from linernotes.schema import ErrorInfo, Item
+from linernotes.schema import ErrorInfo, Item, validation_reasons
 
 MAX_FIELD_CHARS = 100_000
 # One JSONL line or CSV physical line is read into memory whole, so it is bounded: 16 MiB holds a
@@ -172,7 +172,7 @@ def to_item(
     try:
         return Item(**fields, extra=extra)
     except ValidationError as e:
-        raise ValueError(_explain(e)) from None
+        raise ValueError(validation_reasons(e, root="record")) from None
 
 
 def usable_id(raw: Any) -> str | None:
@@ -247,14 +247,6 @@ def suggest_id_column(columns: Iterable[str]) -> str | None:
         elif low.endswith("id") or "uuid" in low or low.endswith("key") or low.startswith(("id_", "id-", "ident")):
             ranked.append((1, c))
     return min(ranked)[1] if ranked else None
-
-
-def _explain(e: ValidationError) -> str:
-    parts = []
-    for err in e.errors()[:3]:
-        loc = ".".join(str(x) for x in err["loc"]) or "record"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
 
 
 class _RowBuilder:
