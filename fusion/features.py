@@ -236,18 +236,20 @@ def _embedder():
 EMBED_DIM = 256  # embed()'s columns: WordLlama l2_supercat at its full 256 dimensions (tools.retrieval.embedding)
 
 
-def check_design(what: str, names: Sequence[str], scaler: Any, model: Any, text_columns: int) -> None:
+def check_design(what: str, names: Sequence[str], scaler: Any, model: Any, text_columns: int,
+                 embedding: int = EMBED_DIM) -> None:
     """Raise ValueError when a fitted model's sizes do not fit its design row: ``scaler`` (a
     ``Standardizer``) must have one column per dense feature name, every row of ``model.coef``
-    (a ``Linear``) ``text_columns + EMBED_DIM + len(names)`` (``design_row``'s layout). A damaged
-    or hand-edited artifact is refused at load instead of failing every item at tag time."""
+    (a ``Linear``) ``text_columns + embedding + len(names)`` (``design_row``'s layout; 0 and 0
+    for a model over dense columns alone). A damaged or hand-edited artifact is refused at load
+    instead of failing every item at tag time."""
     n = len(names)
     if len(scaler.mean) != n or len(scaler.scale) != n:
         raise ValueError(f"{what}: the scaler has {len(scaler.mean)}/{len(scaler.scale)} columns for {n} features")
-    width = text_columns + EMBED_DIM + n
+    width = text_columns + embedding + n
     if not model.coef or any(len(row) != width for row in model.coef):
         raise ValueError(f"{what}: coefficient rows of {sorted({len(r) for r in model.coef})} columns, the design "
-                         f"row has {width} ({text_columns} text + {EMBED_DIM} embedding + {n} features)")
+                         f"row has {width} ({text_columns} text + {embedding} embedding + {n} features)")
 
 
 def embed(texts: list[str]) -> np.ndarray:

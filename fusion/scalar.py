@@ -52,10 +52,8 @@ class ScalarModel(BaseModel):
         if self.features != SCALAR_FEATURES:  # scalar_dense computes exactly these columns
             raise ValueError(f"features {self.features} are not the {len(SCALAR_FEATURES)} this linernotes computes")
         check_design("valence regressor", self.features, self.scaler, self.regressor, len(self.tfidf.idf))
-        n = len(CONFIDENCE_FEATURES)
-        if (len(self.confidence_scaler.mean) != n or not self.confidence.coef
-                or any(len(r) != n for r in self.confidence.coef)):
-            raise ValueError(f"confidence model: sizes do not match its {n} features")
+        check_design("valence confidence model", CONFIDENCE_FEATURES, self.confidence_scaler, self.confidence,
+                     text_columns=0, embedding=0)  # its rows are confidence_rows: dense columns only
         if len(self.range) != 2 or not self.range[0] < self.range[1] or not self.tolerance > 0:
             raise ValueError(f"range {self.range} must be [low, high] with low < high, tolerance > 0")
         return self

@@ -33,9 +33,7 @@ def run_pace() -> Iterator[None]:
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
-            young, *older = _saved
-            if young:  # 0: the process disabled automatic collection; leave that alone
-                gc.set_threshold(max(young, YOUNG), *older)
+            _raise_young(_saved)
         _depth += 1
     try:
         yield
@@ -49,6 +47,11 @@ def run_pace() -> Iterator[None]:
 
 def pace_for_good() -> None:
     """``run_pace``'s threshold for the rest of the process: for a worker, whose whole life is the run."""
-    young, *older = gc.get_threshold()
-    if young:
+    _raise_young(gc.get_threshold())
+
+
+def _raise_young(threshold: tuple[int, int, int]) -> None:
+    """Set the first-generation threshold to at least ``YOUNG``, the older ones as in ``threshold``."""
+    young, *older = threshold
+    if young:  # 0: the process disabled automatic collection; leave that alone
         gc.set_threshold(max(young, YOUNG), *older)
