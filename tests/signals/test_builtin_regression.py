@@ -1,6 +1,7 @@
 """Issue 15: the built-in fields through the declared-signal mechanism send the same LLM requests
-and write the same records on the CI slice as before it (fixture captured before the change by
-``python -m tests.signals.ci_slice --write``)."""
+and write the same records on 4 items of the CI slice (``ci_slice.SUBSET``: one per built-in field kind
+and both policy sources) as before it (fixture captured by ``python -m tests.signals.ci_slice --write``;
+its 4 records are the 12-item fixture's records for those ids, unchanged)."""
 
 from __future__ import annotations
 
