@@ -7,7 +7,7 @@ process, each scanning whatever is young at that moment — 0.15 ms of CPU per i
 frozen after warm-up (``gc.freeze``, as workers run), 0.37 ms without (every tenth of a tenth is a
 full collection over the runtime's ~316k objects). Nearly all of it is freed by reference
 counting, not by the collector: at a first-generation threshold of ``YOUNG`` the same 1,600
-items ran no collection at all (one process, 0 ms STUB, C = 64; benchmarks/README.md, session 11).
+items ran no collection at all (one process, 0 ms STUB, C = 64; benchmarks/HISTORY.md, session 11).
 Cyclic garbage is still collected, after at most ``YOUNG`` net allocations (a few MB)."""
 
 from __future__ import annotations

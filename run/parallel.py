@@ -81,7 +81,7 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     # the runtime (indexes, models, imports: ~316k tracked objects) lives as long as the worker:
     # out of the cycle collector's gen-2 passes it is not re-scanned every few hundred items
     # (12.42 -> 11.66 and 11.87 -> 11.55 ms of CPU per item in back-to-back pairs, one process,
-    # load 5.3; benchmarks/README.md). Only here, in a process that does nothing else
+    # load 5.3; benchmarks/HISTORY.md). Only here, in a process that does nothing else
     gc.collect()
     gc.freeze()
     pace_for_good()  # and fewer first-generation collections (run.gc_pace)

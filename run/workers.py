@@ -15,7 +15,7 @@ The rules, each with its reason:
   share of the work;
 - few calls in flight: at most one worker per ``IN_FLIGHT_PER_WORKER`` of ``--concurrency``
   (LLM calls in flight since issue 16's call window, items before; one process kept 0.88 of C/L
-  at C = 8 against the 200 ms stub; it fell to 0.60 at C = 32: ``benchmarks/README.md``;
+  at C = 8 against the 200 ms stub; it fell to 0.60 at C = 32: ``benchmarks/HISTORY.md``;
   re-checked with the call window, session 10, load 3.6-4.8: 2 workers 0.791 / 0.436 of C/L at
   C = 32 / 64 against one process's 0.632 / 0.283); ``--llm never`` makes no calls, so there the
   run is CPU-bound at any concurrency and this rule does not apply;
