@@ -233,14 +233,23 @@ def main() -> None:
     # litellm's bundled price table, never a download (linernotes.llm.transports.import_litellm sets
     # it too, where litellm is imported; here it also covers libraries that import litellm themselves)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import signal
+
+    from linernotes.run.stopping import stop_like_ctrl_c, stopped_by
+
+    stop_like_ctrl_c()  # SIGTERM and SIGHUP stop a run as Ctrl-C does: records flushed, lock released
     try:
         app()
     except (KeyboardInterrupt, SystemExit) as e:
         # Typer turns Ctrl-C into a silent SystemExit(130) before a KeyboardInterrupt could get here
         if isinstance(e, SystemExit) and e.code != 130:
             raise
-        typer.echo("liner: interrupted; rerun the same command to resume", err=True)
-        sys.exit(130)
+        signum = stopped_by()
+        if signum is None:
+            typer.echo("liner: interrupted; rerun the same command to resume", err=True)
+            sys.exit(130)
+        typer.echo(f"liner: stopped by {signal.Signals(signum).name}; rerun the same command to resume", err=True)
+        sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -260,6 +260,7 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     # input-error lines (keyed line:N) of rows that now read cleanly: their new record has the id's key
     stale: set[str] = set()
     retried = False  # a key that already has a line gets a new one: the old line goes at the end
+    interrupted = False
 
     def emit(rec: OutputRecord) -> None:
         writer.write(rec)
@@ -309,6 +310,9 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             await asyncio.gather(*pending)
         if failure:
             raise failure[0]
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C, SIGTERM, SIGHUP (run.stopping)
+        interrupted = True
+        raise
     finally:
         for t in pending:
             t.cancel()
@@ -317,7 +321,7 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             writer.forget(stale)
         writer.close()
         summary.elapsed_s = time.monotonic() - start
-        status = "failed" if failure else "complete"
+        status = "interrupted" if interrupted else "failed" if failure else "complete"
         # Parquet sinks keep the last record per key themselves; a full scan only when a line was superseded
         if journal == opts.output and (retried or stale or state.superseded):
             with contextlib.suppress(OutputError):  # a failed compaction is redone by the next run

@@ -41,12 +41,14 @@ class ForkCli:
 
     def run(self, argv: list[str], tmp: Path, env: dict[str, str] | None = None, kill_at_line: int | None = None,
             watch: Path | None = None, timeout_s: float = 180, seed: int | None = None,
-            jitter_s: float = 0.005, fsize: int | None = None) -> CliResult:
+            jitter_s: float = 0.005, fsize: int | None = None, stop_signal: int | None = None) -> CliResult:
+        """``kill_at_line``: SIGKILL (or ``stop_signal``, then wait for the run to stop: ``rc``) once
+        ``watch`` holds that many lines (forkcli.py)."""
         tmp.mkdir(parents=True, exist_ok=True)
         out, err = tmp / "cli.stdout", tmp / "cli.stderr"
         cmd = {"argv": [str(a) for a in argv], "env": env or {}, "stdout": str(out), "stderr": str(err),
                "kill_at_line": kill_at_line, "watch": str(watch) if watch else None, "timeout_s": timeout_s,
-               "seed": seed, "kill_jitter_s": jitter_s, "fsize": fsize}
+               "seed": seed, "kill_jitter_s": jitter_s, "fsize": fsize, "signal": stop_signal}
         with self._lock:
             self.proc.stdin.write(json.dumps(cmd) + "\n")
             self.proc.stdin.flush()

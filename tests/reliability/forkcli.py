@@ -12,11 +12,13 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout::
 
     {"argv": [...], "env": {...}, "stdout": PATH, "stderr": PATH,
      "kill_at_line": K | null, "watch": PATH | null, "kill_jitter_s": 0.005, "timeout_s": 120,
-     "fsize": BYTES | null}
+     "fsize": BYTES | null, "signal": SIGNUM | null}
     -> {"rc": int | null, "killed": bool, "lines_at_kill": int | null}
 
 With ``kill_at_line`` the child is SIGKILLed as soon as ``watch`` holds K newline characters
 (plus a random jitter, so some kills land mid-write). ``rc`` is the exit code, None when killed.
+With ``signal`` (e.g. SIGTERM) that signal is sent instead and the child is given ``stop_s``
+(default 30) to stop by itself: ``rc`` is then its exit code (SIGKILLed after that: None).
 """
 
 from __future__ import annotations
@@ -117,6 +119,15 @@ def run(cmd: dict) -> dict:
         if time.monotonic() > deadline:
             break
         time.sleep(0.002)
+    sig = cmd.get("signal") or signal.SIGKILL
+    if lines_at_kill is not None and sig != signal.SIGKILL:
+        os.kill(pid, sig)
+        stop_by = time.monotonic() + float(cmd.get("stop_s", 30))
+        while time.monotonic() < stop_by:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return {"rc": os.waitstatus_to_exitcode(status), "killed": True, "lines_at_kill": lines_at_kill}
+            time.sleep(0.01)
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     killed = kill_at is not None and lines_at_kill is not None

@@ -1,0 +1,41 @@
+"""SIGTERM and SIGHUP stop a run the way Ctrl-C does.
+
+Ctrl-C is the one tested way out of a run: ``asyncio.run`` cancels the main task, the runner's
+``finally`` blocks flush the records written so far, stop the workers and the embedded model
+server and release ``OUT.lock``, and ``liner``'s ``main`` says how to resume. A SIGTERM (``kill``,
+systemd, a container stop, a scheduler's time limit) or a SIGHUP (the terminal closed) used to kill
+the process outright: no message, ``OUT.lock`` left behind. ``stop_like_ctrl_c`` makes both raise
+into that same path, and ``stopped_by`` tells ``main`` which signal it was (exit code 128 + signum).
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+_received: list[int] = []
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):  # asyncio.run's (cancels the main task) or Python's default (KeyboardInterrupt)
+        handler(signal.SIGINT, frame)
+    else:  # SIGINT ignored (nohup, a background job): the interrupt itself, which asyncio.run also cleans up after
+        raise KeyboardInterrupt
+
+
+def stop_like_ctrl_c() -> None:
+    """Route SIGTERM and SIGHUP into this process's SIGINT handling. Call from the main thread
+    (``signal.signal`` refuses any other); a signal that is ignored (``nohup`` ignores SIGHUP) stays ignored."""
+    _received.clear()
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _stop)
+
+
+def stopped_by() -> int | None:
+    """The first stop signal received since ``stop_like_ctrl_c`` (e.g. ``signal.SIGTERM``), or None."""
+    return _received[0] if _received else None
