@@ -1,8 +1,10 @@
 """Policy-combiner experiments on cached fit inputs (load.py). Usage: python scripts/policy_lab/lab.py SEED NAME [VARIANT-JSON],
-VARIANT keys: C, cw (class_weight), knn (+knn_unsafe), embz. One variant = the shipped
-nested cross-fit recipe (outer 5 x inner 5, threshold + calibrators tuned on inner OOF) with
-a pluggable fit. Prints figures on the seed's 300-item sample, the whole 983-prompt pool and
-false flags per negative source."""
+VARIANT keys: C, cw (class_weight), knn (+knn_unsafe), embz, two_stage (+C2). One variant = the
+shipped nested cross-fit recipe (outer 5 x inner 5, threshold + calibrators tuned on inner OOF,
+the false-flag budget checked per negatives source as evals.fit does) with a pluggable fit.
+Prints figures on the seed's 300-item sample, the whole 983-prompt pool and false flags per
+negative source; keeps every fold's raw probabilities, so retune.py can try other tuning rules
+(budget, calibration, threshold grid) without refitting."""
 
 import hashlib
 import json
@@ -18,13 +20,13 @@ from sklearn.linear_model import LogisticRegression
 
 from linernotes.evals.metrics.calibration import plugin_ece
 from linernotes.fusion.crossfit import plan_folds, subplan
-from linernotes.fusion.estimators import Isotonic, Standardizer, Tfidf, calibrator
+from linernotes.fusion.estimators import Isotonic, Standardizer, Tfidf, _logit, calibrator
 from linernotes.fusion.features import embed, policy_dense
 from linernotes.fusion.fitting import (
     CHAR_TFIDF,
     MAX_FALSE_FLAGS,
-    MIN_SOURCE_ITEMS,
     NONE_THRESHOLDS,
+    checked_sources,
     pick_none_threshold,
 )
 from linernotes.fusion.singlelabel import choose as choose_label
@@ -40,6 +42,7 @@ class Data:
         self.seed = seed
         self.texts = [o.prose for o in self.obs]
         self.y = np.asarray(self.labels)
+        self.sources = [None] * self.n_prompts + list(self.neg_sources)  # the false-flag budget's sources, as evals.fit
         self.n = len(self.y)
         try:
             self.emb = np.load(CACHE + f"/emb_s{seed}.npy")
@@ -83,6 +86,8 @@ def knn_vote(d, sims, idx_labels, classes, k, exclude_self=None):
 
 
 def make_fit(d, V):
+    if V.get("two_stage"):
+        return two_stage(d, V)
     classes = sorted(set(d.labels))
     if V.get("knn_unsafe"):
         classes = [c for c in classes if c != "none"]
@@ -127,73 +132,121 @@ def make_fit(d, V):
     return fit, predict
 
 
-def tune(d, items, probs, classes_of, none_label="none", seed=0):
-    y, groups = d.y, d.groups
-    clean = np.array([y[i] == none_label for i in items])
-    sources = {}
-    for j, i in enumerate(items):
-        if clean[j]:
-            sources.setdefault(str(groups[i]), []).append(j)
-    checked = [np.array(js) for js in sources.values() if len(js) >= MIN_SOURCE_ITEMS] or (
-        [np.flatnonzero(clean)] if clean.any() else []
-    )
+def two_stage(d, V):
+    """P(flagged) from a binary logistic regression (C), the category among unsafe training items
+    from a multinomial one (C2), on the shipped design row; P(none) = 1 - P(flagged), P(c) =
+    P(flagged) P(c | unsafe), in the order of sorted(set(labels))."""
+    classes = sorted(set(d.labels))
+    k = classes.index("none")
 
-    def labels_at(t):
-        return [classes_of[int(choose_label(p, list(classes_of), none_label, t)[0])] for p in probs]
+    def design(model, items, train=False):
+        terms = d.terms(items)[2] if train else d.terms_of(model["tf"], items)
+        return sparse.hstack([terms, d.emb[items], model["scaler"].transform(d.dense[items])]).tocsr()
 
+    def fit(items):
+        model = {"tf": d.terms(items), "scaler": Standardizer.fit(d.dense[items])}
+        X, y = design(model, items, True), d.y[items]
+        model["flag"] = LogisticRegression(C=V.get("C", 4.0), max_iter=3000).fit(X, y != "none")
+        model["category"] = LogisticRegression(C=V.get("C2", 4.0), max_iter=3000).fit(X[y != "none"], y[y != "none"])
+        model["clf"] = type("Classes", (), {"classes_": classes})
+        return model
+
+    def predict(model, items):
+        X = design(model, items)
+        flag = model["flag"].predict_proba(X)[:, list(model["flag"].classes_).index(True)]
+        out = np.zeros((len(items), len(classes)))
+        out[:, k] = 1 - flag
+        for j, c in enumerate(model["category"].classes_):
+            out[:, classes.index(c)] = flag * model["category"].predict_proba(X)[:, j]
+        return out
+
+    return fit, predict
+
+
+def fit_calibrator(scores, outcomes, weights, method="auto", seed=0):
+    """A P(right) map of one answer type: "auto" as the product (isotonic or Platt by CV Brier,
+    fusion.estimators.calibrator), or "isotonic" / "platt" forced."""
+    if not len(scores):
+        return Isotonic()
+    if method == "auto":
+        return calibrator(scores, outcomes, seed=seed, weights=weights)[0]
+    if method == "isotonic" or len(np.unique(outcomes)) < 2:
+        return Isotonic.fit(scores, outcomes, weights)
+    if method == "platt":  # as calibrator's Platt: a logistic in the score's log-odds, stored as a table
+        lr = LogisticRegression(C=1e4, max_iter=1000).fit(_logit(scores)[:, None], outcomes, sample_weight=weights)
+        grid = np.linspace(0, 1, 101)
+        return Isotonic(x=grid.tolist(), y=lr.predict_proba(_logit(grid)[:, None])[:, 1].tolist())
+    raise ValueError(f"calibration {method!r}")
+
+
+def tune(d, items, P, classes, budget=MAX_FALSE_FLAGS, method="auto", grid=NONE_THRESHOLDS, seed=0):
+    """fit_single_label's tune on inner out-of-fold probabilities P (rows aligned with items):
+    the P(none) threshold of ``grid`` with the most right unsafe answers within ``budget`` false
+    flags on every negatives source (the specs, as evals.fit passes them), then the two
+    calibrators, clean and unsafe weighed equally. Returns (threshold, flag calibrator, none
+    calibrator, inner score (within budget, right unsafe answers))."""
+    y = d.y[items]
+    clean = y == "none"
+    checked = checked_sources(clean, [d.sources[i] for i in items])
     rows = []
-    for t in NONE_THRESHOLDS:
-        labs = labels_at(t)
-        flagged = np.array([lb != none_label for lb in labs])
-        right = sum(lb == y[i] for i, lb, c in zip(items, labs, clean, strict=False) if not c)
-        rows.append((float(t), right, max((float(flagged[js].mean()) for js in checked), default=0.0)))
-    bt = pick_none_threshold(rows)
-    picks = [int(choose_label(p, list(classes_of), none_label, bt)[0]) for p in probs]
-    best = np.array([p[j] for p, j in zip(probs, picks, strict=False)])
-    labs = [classes_of[j] for j in picks]
-    right = np.array([float(lb == y[i]) for i, lb in zip(items, labs, strict=False)])
-    none = np.array([lb == none_label for lb in labs])
-    nc, nu = int(clean.sum()), int((~clean).sum())
-    weight = np.where(clean, nu / nc if nc and nu else 1.0, 1.0)
-
-    def f(m):
-        return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
-
+    for t in grid:
+        lab = np.asarray(classes)[choose_label(P, classes, "none", t)]
+        flagged = lab != "none"
+        rows.append((float(t), int(np.sum((lab == y) & ~clean)), max(float(flagged[js].mean()) for js in checked)))
+    bt = pick_none_threshold(rows, budget)
     row = next(r for r in rows if r[0] == bt)
-    return bt, f(~none), f(none), (row[2] <= MAX_FALSE_FLAGS, row[1])
+    pick = choose_label(P, classes, "none", bt)
+    best = P[np.arange(len(P)), pick]
+    lab = np.asarray(classes)[pick]
+    right = (lab == y).astype(float)
+    none = lab == "none"
+    weight = np.where(clean, (~clean).sum() / max(1, clean.sum()), 1.0)
+    cal_flag = fit_calibrator(best[~none], right[~none], weight[~none], method, seed)
+    cal_none = fit_calibrator(best[none], right[none], weight[none], method, seed)
+    return bt, cal_flag, cal_none, (row[2] <= budget, row[1])
+
+
+def probabilities(d, V, inner_k=5):
+    """The nested cross-fit's raw probabilities: per outer fold, its training items' inner
+    out-of-fold probabilities and the outer model's on its test items. Returns (classes, folds)."""
+    fit, predict = make_fit(d, V)
+    folds = []
+    classes = sorted(set(d.labels))
+    for train, test in plan_folds(d.n, d.groups, 5, d.seed, d.y).folds:
+        inner = np.zeros((d.n, len(classes)))
+        for a, b in subplan(train, d.groups, inner_k, d.seed, d.y).folds:
+            m = fit(a)
+            assert list(m["clf"].classes_) == classes
+            inner[b] = predict(m, b)
+        folds.append({"train": train, "test": test, "inner": inner[train], "outer": predict(fit(train), test)})
+        d._tf.clear()
+    return classes, folds
+
+
+def answers(d, classes, folds, budget=MAX_FALSE_FLAGS, method="auto", grid=NONE_THRESHOLDS):
+    """Tune each outer fold on its inner probabilities, answer its test items. Returns (labels,
+    confidences, thresholds, inner scores)."""
+    lab = np.empty(d.n, dtype=object)
+    conf = np.zeros(d.n)
+    ts, scores = [], []
+    for f in folds:
+        bt, cal_flag, cal_none, score = tune(d, f["train"], f["inner"], classes, budget, method, grid, d.seed)
+        P = f["outer"]
+        pick = choose_label(P, classes, "none", bt)
+        lab[f["test"]] = np.asarray(classes)[pick]
+        p = P[np.arange(len(P)), pick]
+        conf[f["test"]] = np.where(lab[f["test"]] == "none", cal_none(p), cal_flag(p))
+        ts.append(bt)
+        scores.append(score)
+    return lab, conf, ts, scores
 
 
 def run(seed, V, inner_k=5):
     d = Data(seed)
-    fit, predict = make_fit(d, V)
-    plan = plan_folds(d.n, d.groups, 5, seed, d.y)
-    lab = np.empty(d.n, dtype=object)
-    conf = np.zeros(d.n)
-    P = [None] * d.n
-    ts = []
-    scores = []
-    t0 = time.time()
-    for train, test in plan.folds:
-        inner = subplan(train, d.groups, inner_k, seed, d.y)
-        oof = {}
-        for a, b in inner.folds:
-            m = fit(a)
-            classes = np.asarray(m["clf"].classes_)
-            for i, p in zip(b, predict(m, b), strict=False):
-                oof[int(i)] = p
-        bt, cf, cn, score = tune(d, train, [oof[int(i)] for i in train], classes, seed=seed)
-        scores.append(score)
-        m = fit(train)
-        classes = np.asarray(m["clf"].classes_)
-        pr = predict(m, test)
-        for i, p in zip(test, pr, strict=False):
-            j = int(choose_label(p, list(classes), "none", bt)[0])
-            lb = classes[j]
-            lab[i] = lb
-            P[i] = p
-            conf[i] = float((cn if lb == "none" else cf)(np.array([p[j]]))[0])
-        ts.append(bt)
-    return d, lab, conf, np.array(P), list(classes), ts, time.time() - t0, scores
+    t0 = time.process_time()
+    classes, folds = probabilities(d, V, inner_k)
+    lab, conf, ts, scores = answers(d, classes, folds)
+    return d, lab, conf, classes, folds, ts, time.process_time() - t0, scores
 
 
 def figures(d, lab, conf):
@@ -227,11 +280,12 @@ if __name__ == "__main__":
     seed = int(sys.argv[1])
     name = sys.argv[2]
     V = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
-    d, lab, conf, P, classes, ts, sec, scores = run(seed, V)
+    d, lab, conf, classes, folds, ts, sec, scores = run(seed, V)
     f = figures(d, lab, conf)
-    print(json.dumps({"variant": name, "seed": seed, "V": V, "thresholds": ts, "inner": [list(map(int, x)) for x in scores], "sec": round(sec), **f}))
+    print(json.dumps({"variant": name, "seed": seed, "V": V, "thresholds": ts, "inner": [list(map(int, x)) for x in scores], "cpu_s": round(sec), **f}))
     Path(CACHE + f"/oof_{name}_s{seed}.pkl").write_bytes(
         pickle.dumps(
-            dict(scores=scores, lab=lab, conf=conf, P=P, classes=classes, y=d.y, sample=d.sample, n0=d.n_prompts, ids=d.ids)
+            dict(scores=scores, lab=lab, conf=conf, classes=classes, folds=folds, V=V, y=d.y, sample=d.sample,
+                 n0=d.n_prompts, ids=d.ids)
         )
     )
