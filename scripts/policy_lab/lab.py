@@ -179,6 +179,20 @@ def fit_calibrator(scores, outcomes, weights, method="auto", seed=0):
     raise ValueError(f"calibration {method!r}")
 
 
+def cv_ece(best, right, none, weight, scored, method, seed, folds=5):
+    """ECE over the ``scored`` pairs of the two answer-type calibrators of ``method``, each pair
+    calibrated by maps fitted on the other folds."""
+    from sklearn.model_selection import KFold
+
+    conf = np.zeros(len(best))
+    for tr, te in KFold(folds, shuffle=True, random_state=seed).split(best):
+        for side in (none, ~none):
+            a, b = tr[side[tr]], te[side[te]]
+            if len(b):
+                conf[b] = fit_calibrator(best[a], right[a], weight[a], method, seed)(best[b])
+    return plugin_ece(conf[scored], right[scored])
+
+
 def tune(d, items, P, classes, budget=MAX_FALSE_FLAGS, method="auto", grid=NONE_THRESHOLDS, seed=0):
     """fit_single_label's tune on inner out-of-fold probabilities P (rows aligned with items):
     the P(none) threshold of ``grid`` with the most right unsafe answers within ``budget`` false
@@ -201,6 +215,8 @@ def tune(d, items, P, classes, budget=MAX_FALSE_FLAGS, method="auto", grid=NONE_
     right = (lab == y).astype(float)
     none = lab == "none"
     weight = np.where(clean, (~clean).sum() / max(1, clean.sum()), 1.0)
+    if method == "cv_ece":  # the method whose 5-fold CV ECE on the unsafe items is lowest
+        method = min(("isotonic", "platt"), key=lambda m: cv_ece(best, right, none, weight, ~clean, m, seed))
     cal_flag = fit_calibrator(best[~none], right[~none], weight[~none], method, seed)
     cal_none = fit_calibrator(best[none], right[none], weight[none], method, seed)
     return bt, cal_flag, cal_none, (row[2] <= budget, row[1])

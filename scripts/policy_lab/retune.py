@@ -1,5 +1,6 @@
 """Re-tune a lab.py run's cached probabilities with another tuning rule, without refitting:
-the false-flag budget per negatives source, the calibration method (auto / isotonic / platt) and
+the false-flag budget per negatives source, the calibration method (auto / isotonic / platt /
+cv_ece: the one of isotonic and Platt with the lower 5-fold CV ECE on the unsafe items) and
 the P(none) threshold grid step. Usage: python scripts/policy_lab/retune.py SEED NAME [BUDGET
 [METHOD [STEP]]] (NAME already run by lab.py at SEED). Prints the same figures as lab.py."""
 
