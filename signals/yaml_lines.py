@@ -53,8 +53,28 @@ def node_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> Lines:
     return out
 
 
+def check_unique_keys(node: yaml.Node) -> None:
+    """Raise ``YamlSyntaxError`` at the second of two equal keys in one mapping: YAML loaders keep
+    the last silently, so ``name: decade`` then ``name: other`` declared a signal named other."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                line = k.start_mark.line + 1
+                if k.value in seen:
+                    raise YamlSyntaxError(line, f"key '{k.value}' is given twice (lines {seen[k.value]} and "
+                                                f"{line}); keep one")
+                seen[k.value] = line
+            check_unique_keys(v)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            check_unique_keys(v)
+
+
 def load_with_lines(text: str) -> tuple[Any, Lines]:
-    """``(yaml.safe_load(text), key path -> line)``; ``(None, {})`` for an empty document. Raises ``YamlSyntaxError`` (with the parser's line) for text that is not YAML."""
+    """``(yaml.safe_load(text), key path -> line)``; ``(None, {})`` for an empty document. Raises
+    ``YamlSyntaxError`` (with the parser's line) for text that is not YAML, and for a key given
+    twice in one mapping (``check_unique_keys``)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -62,7 +82,10 @@ def load_with_lines(text: str) -> tuple[Any, Lines]:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise YamlSyntaxError(line, str(getattr(e, "problem", None) or e)) from None
-    return data, ({} if root is None else node_lines(root))
+    if root is None:
+        return data, {}
+    check_unique_keys(root)
+    return data, node_lines(root)
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int:
