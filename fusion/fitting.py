@@ -43,6 +43,15 @@ MIN_CALIBRATION = 50
 # them, inner out of fold). Per source: pooled, thousands of metadata rows that are never flagged
 # hid 8.5% false flags on edited prose. 3% leaves room under the 5% the product promises for the
 # sampling error of a few hundred items.
+# The issue's own 5% as the budget was measured (scripts/policy_lab retune.py, the shipped
+# recipe's cached probabilities, 300-item samples, seeds 0 / 1): every fold's threshold moved
+# 0.5-0.6 -> 0.7, sample accuracy 0.583 / 0.563 -> 0.593 / 0.570, flag recall 0.85 / 0.82 ->
+# 0.89 / 0.85, editorial-prose false flags 2.0% / 2.6% -> 4.2% / 4.0%, but ECE 0.060 / 0.063 ->
+# 0.080 / 0.055: not adopted. Even never answering none reaches only 0.627 / 0.607: the 0.6
+# goal needs better categories (RealToxicityPrompts), not a looser budget.
+# The sample's ECE mixes two answer types: its prompts are all unsafe, so its none answers
+# (46 / 54 of 300 at 3%) are all wrong while the none calibrator, fitted with clean and unsafe
+# weighed equally, gives them 0.43 / 0.47 on average; the flags alone have ECE 0.052 / 0.084.
 NONE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_FALSE_FLAGS = 0.03
 MIN_SOURCE_ITEMS = 50
