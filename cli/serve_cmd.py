@@ -18,6 +18,7 @@ def serve(
     concurrency: Annotated[int, typer.Option(min=1, help="Items enriched at once")] = 8,
     max_queue: Annotated[int, typer.Option(min=0, help="Items that may wait; beyond it requests get 429")] = 64,
     max_batch: Annotated[int, typer.Option(min=1, help="Items per request")] = 256,
+    max_body_mb: Annotated[float, typer.Option(min=0.001, help="Request body size; beyond it requests get 413")] = 64.0,
     threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
     timeout: Annotated[float, typer.Option(help="Seconds per LLM call")] = 120.0,
     retries: Annotated[int, typer.Option(min=0, help="Transport retries per call")] = 4,
@@ -47,6 +48,7 @@ def serve(
                                      prompt=prompt, llm_mode=llm_mode, audio_max_seconds=max_audio_seconds,
                                      exemplars=str(exemplars) if exemplars else None, taxonomy=taxonomy)
         options = ServiceOptions(concurrency=concurrency, max_queue=max_queue, max_batch=max_batch, token=token,
+                                 max_body_bytes=int(max_body_mb * 1024 * 1024),
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
         typer.echo(f"liner serve: http://{host}:{port}/ (docs at /docs, Ctrl-C to stop)", err=True)
         run_service(config, host=host, port=port, options=options)

@@ -43,6 +43,8 @@ class ServiceOptions(BaseModel):
     concurrency: int = Field(8, ge=1, le=1024, description="items enriched at once")
     max_queue: int = Field(64, ge=0, description="items that may wait for a slot; beyond it: 429")
     max_batch: int = Field(256, ge=1, description="items per request")
+    max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="request body size; beyond it: 413 "
+                                "(the body is read whole before any item is checked)")
     token: str | None = Field(None, description="bearer token required on /v1 and /metrics when set")
     loopback_only: bool = Field(True, description="bound to loopback: only loopback Host headers are served")
     log_dir: Path | None = Field(None, description="write every record to rolling JSONL files here")
@@ -121,11 +123,32 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         t = time.perf_counter()
         if not host_allowed(request, opts.loopback_only):  # DNS rebinding: see review/web/security.py
             response: Response = JSONResponse({"detail": "host not allowed"}, status_code=421)
+        elif (too_big := await _body_too_big(request)) is not None:
+            response = JSONResponse({"detail": too_big}, status_code=413)
         else:
             response = await call_next(request)
         metrics.requests.labels(route, str(response.status_code)).inc()
         metrics.latency.labels(route).observe(time.perf_counter() - t)
         return response
+
+    async def _body_too_big(request: Request) -> str | None:
+        """Why the body is refused, before it is read whole (a 300 MB item took the service from
+        0.48 to 1.23 GB RSS on its way to a per-field error): a declared Content-Length over the
+        limit, or a chunked body that grows past it (read here, kept for the route)."""
+        limit = opts.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            size = int(declared) if declared.isdigit() else 0
+            return f"request body of {size:,} bytes; the limit is {limit:,}" if size > limit else None
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                return f"request body over {limit:,} bytes (the limit)"
+        request._body = bytes(body)  # starlette replays a body the middleware read to the route
+        return None
 
     @app.get("/healthz", summary="Liveness and readiness")
     async def healthz() -> JSONResponse:
