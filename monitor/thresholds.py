@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from linernotes.monitor.load import MonitorInputError
+from linernotes.signals.yaml_lines import (
+    KeyedError,
+    Lines,
+    YamlSyntaxError,
+    first_reason,
+    format_loc,
+    line_of,
+    load_with_lines,
+)
 
 DEFAULT = Path(__file__).with_name("thresholds.yaml")
 
@@ -18,8 +26,8 @@ class Thresholds(BaseModel):
 
     alpha: float = Field(gt=0, lt=1)
     min_items: int = Field(ge=1)
-    labels: dict[str, float]
-    confidence: dict[str, float]
+    labels: dict[str, Annotated[float, Field(ge=0, le=1)]]  # a divergence / KS statistic: both in [0, 1]
+    confidence: dict[str, Annotated[float, Field(ge=0, le=1)]]
     routed_share_delta: float = Field(ge=0)
     error_rate_delta: float = Field(ge=0)
     new_error_kind_share: float = Field(ge=0)
@@ -28,6 +36,17 @@ class Thresholds(BaseModel):
     latency_p95_ratio: float = Field(gt=0)
     latency_p95_min_delta_s: float = Field(ge=0)
 
+    @field_validator("labels", "confidence")
+    @classmethod
+    def _known_fields(cls, v: dict[str, float], info: Any) -> dict[str, float]:
+        from linernotes.monitor.compare import CONFIDENCE_FIELDS, LABEL_FIELDS  # compare imports this module
+
+        known = ["default", *(LABEL_FIELDS if info.field_name == "labels" else CONFIDENCE_FIELDS)]
+        unknown = [k for k in v if k not in known]
+        if unknown:  # a misspelt field would silently keep its default
+            raise KeyedError(unknown[0], f"no field {unknown[0]!r} (fields: {', '.join(known)})")
+        return v
+
     def label(self, field: str) -> float:
         return self.labels.get(field, self.labels.get("default", 0.05))
 
@@ -35,25 +54,27 @@ class Thresholds(BaseModel):
         return self.confidence.get(field, self.confidence.get("default", 0.2))
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> tuple[dict[str, Any], Lines]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot read ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise MonitorInputError(f"{path}{where}: not YAML ({getattr(e, 'problem', e)})") from None
+    except YamlSyntaxError as e:
+        raise MonitorInputError(f"{path}:{e.line}: not YAML ({e.reason})") from None
+    if data is None:
+        return {}, {}
     if not isinstance(data, dict):
         raise MonitorInputError(f"{path}: expected a mapping of thresholds, got {type(data).__name__}")
-    return data
+    return data, lines
 
 
 def load_thresholds(path: Path | None = None) -> Thresholds:
-    """Defaults, then ``path``'s keys on top (nested ``labels``/``confidence`` merge per field)."""
-    data = _read(DEFAULT)
+    """Defaults, then ``path``'s keys on top (nested ``labels``/``confidence`` merge per field).
+    Raises ``MonitorInputError`` as ``FILE:LINE: key: reason`` (the user's file when the key is its)."""
+    data, lines = _read(DEFAULT)
+    user: dict[str, Any] = {}
     if path is not None:
-        user = _read(Path(path))
+        user, lines = _read(Path(path))
         for key, value in user.items():
             if key in ("labels", "confidence") and isinstance(value, dict):
                 data[key] = {**data[key], **value}
@@ -62,5 +83,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
     try:
         return Thresholds.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        raise MonitorInputError(f"{path or DEFAULT}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        loc, reason = first_reason(e.errors())
+        source = Path(path) if path is not None and loc and loc[0] in user else DEFAULT
+        line = line_of(lines, loc) if source != DEFAULT or path is None else 1
+        raise MonitorInputError(f"{source}:{line}: {format_loc(loc)}: {reason}") from None
