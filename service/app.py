@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from linernotes.config import TagConfig
 from linernotes.review.web.security import host_allowed, same
@@ -53,7 +53,10 @@ class ServiceOptions(BaseModel):
 
 
 class EnrichRequest(BaseModel):
-    """Either one ``item`` or a batch of ``items``: catalog rows (``id`` required; see README)."""
+    """Either one ``item`` or a batch of ``items``: catalog rows (``id`` required; see README). Any
+    other top-level key is a 422 naming it (a misspelt or unsupported option is never ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     item: dict[str, Any] | None = None
     # a batch's items are checked one by one (a non-object is its own input.not_an_object record),

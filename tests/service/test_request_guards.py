@@ -1,5 +1,5 @@
-"""A request body over ``max_body_bytes`` is a 413 naming the limit, before the body is read
-whole (QA: a 300 MB item took ``liner serve`` from 0.48 to 1.23 GB RSS on its way to a per-field
+"""Request guards before any item is enriched. A request body over ``max_body_bytes`` is a 413
+naming the limit, before the body is read whole (QA: a 300 MB item took ``liner serve`` from 0.48 to 1.23 GB RSS on its way to a per-field
 error; a few such requests at once would kill it). The enricher is never reached."""
 
 from __future__ import annotations
@@ -48,3 +48,12 @@ def test_a_chunked_body_is_counted_as_it_arrives_and_one_under_the_limit_still_r
         small = client.post("/v1/enrich", content=chunks(2_000), headers={"content-type": "application/json"})
     assert big.status_code == 413 and "4,096" in big.json()["detail"]
     assert small.status_code == 200 and small.json()["records"][0]["id"] == "c"
+
+
+def test_an_unknown_top_level_key_is_a_422_naming_it() -> None:
+    """QA: ``{"item": {...}, "llm": "always"}`` was served as if the key were not there."""
+    with _client() as client:
+        r = client.post("/v1/enrich", json={"item": {"id": "a"}, "llm": "always"})
+        ok = client.post("/v1/enrich", json={"items": [{"id": "a", "anything": {"nested": [1]}}]})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "llm"]
+    assert ok.status_code == 200  # unknown keys inside an item stay extra catalog fields
