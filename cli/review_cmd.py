@@ -126,5 +126,7 @@ def export(
     except (StoreError, ExportError) as e:
         _fail(str(e))
     extra = "".join(f", {n} {what}" for n, what in ((result.decided_on_older_gold, "decided on older gold"),
-                                                    (result.unreviewed_rows, "rows kept unreviewed")) if n)
+                                                    (result.unreviewed_rows, "rows kept unreviewed"),
+                                                    (result.undecided, "queued items still undecided (gold "
+                                                                       "unchanged; see provenance.json)")) if n)
     typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")

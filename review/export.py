@@ -69,6 +69,7 @@ class ExportResult(BaseModel):
     skipped: int
     decided_on_older_gold: int = 0
     unreviewed_rows: int = 0
+    undecided: int = Field(0, description="queued items nobody has decided yet: their gold rows are unchanged")
 
 
 def next_version(gold_dir: Path) -> int:
@@ -208,6 +209,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
     final, changes, skipped = _changes(store)
+    undecided = sorted(s.id for s in store.list_items() if s.status == "open")
     rows, notes = _gold_rows(store, final)
     dataset = _dataset(rows)
     meta = store.meta()
@@ -234,6 +236,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "below_overlap": sorted({c.id for c in changes if c.below_overlap}),
                 "unreviewed_rows": notes,
                 "skipped": skipped,
+                "undecided": undecided,
             }
             (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
                                           encoding="utf-8")
@@ -243,4 +246,4 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
             shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
                         skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
-                        unreviewed_rows=len(notes))
+                        unreviewed_rows=len(notes), undecided=len(undecided))

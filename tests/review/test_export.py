@@ -41,3 +41,15 @@ def test_second_export_is_a_new_version_and_can_seed_the_next_review(store, tmp_
     # the exported folder is a gold set review reads again (its latest version)
     src = load_source(gold=gold_dir)
     assert {i.id: i.gold_row["mean"] for i in src.items}["model-off"] == pytest.approx(-2.0)
+
+
+def test_export_names_the_queued_items_nobody_decided(store, tmp_path):
+    """QA: exporting before every queued item was decided said only 'N rows, 0 changed': nothing told
+    the user which items were still open (their gold rows go out unchanged)."""
+    queued = sorted(s.id for s in store.list_items())
+    store.adjudicate("model-off", Adjudication(annotator="ann", action="accept_model", version=0))
+    store.adjudicate("raters-split", Adjudication(annotator="bob", action="skip", version=0))
+    res = export_gold(store, tmp_path / "gold")
+    open_ids = [i for i in queued if i not in ("model-off", "raters-split")]
+    assert open_ids and res.undecided == len(open_ids)
+    assert json.loads((tmp_path / "gold/v1/provenance.json").read_text())["undecided"] == open_ids
