@@ -235,12 +235,13 @@ def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import signal
 
-    from linernotes.run.stopping import stop_like_ctrl_c, stopped_by
+    from linernotes.run.stopping import restore, stop_like_ctrl_c, stopped_by
 
-    stop_like_ctrl_c()  # SIGTERM and SIGHUP stop a run as Ctrl-C does: records flushed, lock released
+    replaced = stop_like_ctrl_c()  # SIGTERM and SIGHUP stop a run as Ctrl-C does: records flushed, lock released
     try:
         app()
     except (KeyboardInterrupt, SystemExit) as e:
+        restore(replaced)
         # Typer turns Ctrl-C into a silent SystemExit(130) before a KeyboardInterrupt could get here
         if isinstance(e, SystemExit) and e.code != 130:
             raise

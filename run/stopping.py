@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -27,13 +28,22 @@ def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
 
-def stop_like_ctrl_c() -> None:
-    """Route SIGTERM and SIGHUP into this process's SIGINT handling. Call from the main thread
-    (``signal.signal`` refuses any other); a signal that is ignored (``nohup`` ignores SIGHUP) stays ignored."""
+def stop_like_ctrl_c() -> dict[int, Any]:
+    """Route SIGTERM and SIGHUP into this process's SIGINT handling; returns the handlers it
+    replaced (``restore`` puts them back). Call from the main thread (``signal.signal`` refuses
+    any other); a signal that is ignored (``nohup`` ignores SIGHUP) stays ignored."""
     _received.clear()
+    before = {}
     for sig in STOP_SIGNALS:
         if signal.getsignal(sig) is not signal.SIG_IGN:
-            signal.signal(sig, _stop)
+            before[sig] = signal.signal(sig, _stop)
+    return before
+
+
+def restore(handlers: dict[int, Any]) -> None:
+    """Put back the handlers ``stop_like_ctrl_c`` replaced (a caller that goes on living: tests)."""
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 def stopped_by() -> int | None:

@@ -140,3 +140,27 @@ def test_a_pool_left_early_stops_its_workers_at_once() -> None:
     asyncio.run(pool.__aexit__(asyncio.CancelledError, asyncio.CancelledError(), None))
     assert time.monotonic() - t0 < 10
     assert [p.exitcode for p in pool._procs] == [1, 1]  # KeyboardInterrupt, not a SIGTERM (-15) at the 30 s mark
+
+
+def test_main_reports_the_signal_and_puts_the_handlers_back(tmp_path, monkeypatch, capsys, handlers) -> None:
+    """``liner``'s main in this process: a SIGHUP mid-run exits 129 with the message, and the
+    process's own SIGTERM/SIGHUP handlers are back afterwards (a test run is not left routing them)."""
+    import sys
+
+    import linernotes.run.parallel as parallel
+    from linernotes.cli import app as cli
+
+    async def hung_up(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.sleep(30)
+
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    monkeypatch.setattr(parallel, "run_parallel", hung_up)
+    monkeypatch.setattr(sys, "argv", ["liner", "tag", str(REPO / "examples" / "catalog.jsonl"), "-o",
+                                      str(tmp_path / "o.jsonl"), "--llm", "never", "--workers", "1", "--no-progress"])
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    assert e.value.code == 129
+    assert "liner: stopped by SIGHUP; rerun the same command to resume" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
