@@ -123,9 +123,22 @@ def test_an_ignored_sighup_stays_ignored(handlers) -> None:
     assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
 
 
+def _worker_like() -> None:
+    """What a worker does about signals (parallel._worker), in a run started with SIGINT ignored."""
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # nohup, or a script's background job
+    stopping.stop_like_ctrl_c()
+    try:
+        time.sleep(60)
+    except KeyboardInterrupt:
+        os._exit(3)
+
+
 def test_a_pool_left_early_stops_its_workers_at_once() -> None:
-    """A run that stops early (signal, error) interrupts its workers instead of waiting up to 30 s
-    for each to finish its calls in flight (SIGTERM, 2 workers, 3 s STUB: 6.7 -> 1.2 s to exit)."""
+    """A run that stops early (signal, error) stops its workers instead of waiting up to 30 s for
+    each to finish its calls in flight (SIGTERM, 2 workers, 3 s STUB: 6.7 -> 1.2 s to exit), also
+    when they ignore SIGINT."""
     import multiprocessing as mp
     import time
 
@@ -133,13 +146,14 @@ def test_a_pool_left_early_stops_its_workers_at_once() -> None:
 
     pool = WorkerPool.__new__(WorkerPool)  # the exit path alone: no worker needs the graph here
     pool._closing, pool._tasks, pool._results, pool._reader = False, [], None, None
-    pool._procs = [mp.get_context("fork").Process(target=time.sleep, args=(60,), daemon=True) for _ in range(2)]
+    pool._procs = [mp.get_context("fork").Process(target=_worker_like, daemon=True) for _ in range(2)]
     for p in pool._procs:
         p.start()
+    time.sleep(0.5)  # past their signal set-up
     t0 = time.monotonic()
     asyncio.run(pool.__aexit__(asyncio.CancelledError, asyncio.CancelledError(), None))
     assert time.monotonic() - t0 < 10
-    assert [p.exitcode for p in pool._procs] == [1, 1]  # KeyboardInterrupt, not a SIGTERM (-15) at the 30 s mark
+    assert [p.exitcode for p in pool._procs] == [3, 3]  # the quiet KeyboardInterrupt exit, not terminate()
 
 
 def test_main_reports_the_signal_and_puts_the_handlers_back(tmp_path, monkeypatch, capsys, handlers) -> None:
