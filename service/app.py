@@ -159,7 +159,14 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         if not (state["ready"] and enricher is not None):
             return JSONResponse({"status": "starting"}, status_code=503)
         rt = enricher.runtime
-        return JSONResponse({"status": "ok", "model": rt.llm.model_label, "prompt_hash": rt.prompt.hash})
+        body = {"status": "ok", "model": rt.llm.model_label if rt else None, "prompt_hash": rt.prompt.hash if rt else None,
+                "llm_failures_in_a_row": metrics.endpoint_failures}
+        if metrics.endpoint_degraded:  # every recent item failed on the model: not ready to be sent more
+            body |= {"status": "degraded", "last_error": metrics.last_endpoint_error,
+                     "detail": f"the last {metrics.endpoint_failures} items failed on the model endpoint; "
+                               "an item the model answers makes the service ready again"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(authorised)],
              response_class=Response)

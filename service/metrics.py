@@ -12,6 +12,15 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from linernotes.schema import OutputRecord
 
+# Error kinds that mean the model endpoint itself is failing (down, unreachable, refusing us), not
+# this item (context_window) or our rate (rate_limit): see llm.client.classify.
+ENDPOINT_FAULTS = frozenset({"llm.connection", "llm.timeout", "llm.server_error", "llm.auth",
+                             "llm.model_not_found", "llm.config"})
+# /healthz reports the service degraded after this many items in a row failed on the endpoint: one
+# failure can be a blip (its retries were already spent), three in a row with no answer between
+# them is an endpoint a load balancer should stop sending items to.
+DEGRADED_AFTER = 3
+
 # Per-request latency: from a cache hit (ms) to a slow remote model (a minute).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -39,9 +48,12 @@ class ServiceMetrics:
         self.running = Gauge("liner_running_items", "Items being enriched", registry=r)
         self._ok = 0
         self._routed = 0
+        self.endpoint_failures = 0  # items in a row whose LLM call failed on the endpoint
+        self.last_endpoint_error: str | None = None
 
     def record(self, rec: OutputRecord) -> None:
         self.items.labels(rec.status).inc()
+        self._track_endpoint(rec)
         if rec.status == "ok" and rec.enrichment is not None:
             p = rec.enrichment.provenance
             self.llm_calls.inc(p.llm_calls)
@@ -58,6 +70,22 @@ class ServiceMetrics:
             self.routed_share.set(self._routed / self._ok)
         else:
             self.errors.labels(rec.error.kind if rec.error else "unknown").inc()
+
+    def _track_endpoint(self, rec: OutputRecord) -> None:
+        """An endpoint fault extends the run of failures; an item the model answered (an LLM call
+        made, or served from the response cache) ends it; items that needed no call say nothing."""
+        kind = rec.error.kind if rec.status != "ok" and rec.error else None
+        if kind in ENDPOINT_FAULTS:
+            self.endpoint_failures += 1
+            self.last_endpoint_error = f"{kind}: {rec.error.message}"[:300]
+        elif rec.status == "ok" and rec.enrichment is not None:
+            p = rec.enrichment.provenance
+            if p.llm_calls or p.cache_hit:
+                self.endpoint_failures, self.last_endpoint_error = 0, None
+
+    @property
+    def endpoint_degraded(self) -> bool:
+        return self.endpoint_failures >= DEGRADED_AFTER
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
