@@ -47,12 +47,15 @@ def test_missing(tmp_path: Path) -> None:
 def test_outside_root_relative_escape(good: Path) -> None:
     err = _raises(AudioOutsideRoot, "../../etc/passwd", allowed_root=good.parent)
     assert "outside the allowed root" in err.reason
+    # the service sends this message to HTTP clients: the server's folders stay out of it
+    assert str(good.parent.resolve()) not in str(err) and "/etc/passwd" in str(err)
 
 
 def test_outside_root_absolute(good: Path, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere.wav"
     sf.write(other, clicks(120, 3), SR)
-    _raises(AudioOutsideRoot, other, allowed_root=good.parent)
+    err = _raises(AudioOutsideRoot, other, allowed_root=good.parent)
+    assert str(good.parent.resolve()) not in err.reason and err.reason.count("..") == 1
 
 
 def test_outside_root_symlink_escape(good: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ outside it. With a root, a relative path is taken relative to the root (the root
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -20,7 +21,10 @@ def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None)
             root = Path(allowed_root).expanduser().resolve()
             full = (p if p.is_absolute() else root / p).resolve()
             if not full.is_relative_to(root):
-                raise AudioOutsideRoot(str(path), f"resolves to {full}, outside the allowed root {root}")
+                # relative to the root, never the absolute folders: the message reaches the
+                # service's HTTP clients, who must not learn the server's file layout
+                raise AudioOutsideRoot(str(path), f"resolves outside the allowed root, to {os.path.relpath(full, root)} "
+                                                  "from it (--audio-root sets the root; default: the catalog's folder)")
             p = full
         else:
             p = p.resolve()
