@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from linernotes.monitor.compare import Comparison, compare
-from linernotes.monitor.load import Loaded, load_output
+from linernotes.monitor.load import Loaded, MonitorInputError, load_output
 from linernotes.monitor.report import html_page, markdown
 from linernotes.monitor.thresholds import load_thresholds
 
@@ -28,12 +28,22 @@ class MonitorResult(BaseModel):
 
 def monitor(baseline: Path, current: Path, thresholds: Path | None = None, html_out: Path | None = None,
             markdown_out: Path | None = None) -> MonitorResult:
+    for out in (markdown_out, html_out):  # before loading two runs that may take a while
+        if out is not None and not Path(out).parent.is_dir():
+            raise MonitorInputError(f"{out}: cannot write the report: its folder {Path(out).parent} does not exist")
     th = load_thresholds(thresholds)
     b, c = load_output(baseline), load_output(current)
     cmp = compare(b.table, c.table, th)
     md = markdown(cmp, b, c)
     if markdown_out is not None:
-        markdown_out.write_text(md, encoding="utf-8")
+        _write(markdown_out, md)
     if html_out is not None:
-        html_out.write_text(html_page(cmp, b, c), encoding="utf-8")
+        _write(html_out, html_page(cmp, b, c))
     return MonitorResult(baseline=b, current=c, comparison=cmp, markdown=md)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise MonitorInputError(f"{path}: cannot write the report ({e.strerror or e})") from None

@@ -140,7 +140,8 @@ def test_bad_lines_are_named_and_skipped(runs, tmp_path, liner_in_process):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["missing", "empty", "garbage", "not-output-parquet", "bad-yaml", "bad-threshold"])
+@pytest.mark.parametrize("case", ["missing", "empty", "garbage", "not-output-parquet", "bad-yaml", "bad-threshold",
+                                  "html-folder-missing", "report-is-a-folder"])
 def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner_in_process, case):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -157,6 +158,11 @@ def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner_in_process, cas
     elif case == "not-output-parquet":
         pq.write_table(pa.table({"x": [1, 2]}), tmp_path / "x.parquet")
         cur = str(tmp_path / "x.parquet")
+    elif case == "html-folder-missing":  # QA: a raw '[Errno 2] ...' after both runs were loaded
+        extra = ["--html", str(tmp_path / "no" / "such" / "r.html")]
+    elif case == "report-is-a-folder":
+        (tmp_path / "r.md").mkdir()
+        extra = ["--report", str(tmp_path / "r.md")]
     elif case == "bad-yaml":
         (tmp_path / "t.yaml").write_text("labels: [unclosed\n")
         extra = ["--thresholds", str(tmp_path / "t.yaml")]
@@ -167,6 +173,7 @@ def test_bad_input_exits_2_naming_the_file(runs, tmp_path, liner_in_process, cas
     assert res.returncode == 2, res.stdout + res.stderr
     named = extra[1] if extra else cur
     assert f"liner monitor: error: {named}" in res.stderr
+    assert "Errno" not in res.stderr
 
 
 def test_thresholds_override_merges_per_field(tmp_path):
