@@ -229,6 +229,16 @@ def _json(obj: object) -> None:
 _register_subcommands()
 
 
+# Commands whose output a rerun resumes (their records, predictions and fits keep a lock and a
+# manifest); the others start again when rerun
+RESUMABLE = frozenset({"tag", "eval", "fit"})
+
+
+def _after_stop() -> str:
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+    return "rerun the same command to resume" if command in RESUMABLE else "rerun the same command to start it again"
+
+
 def main() -> None:
     # litellm's bundled price table, never a download (linernotes.llm.transports.import_litellm sets
     # it too, where litellm is imported; here it also covers libraries that import litellm themselves)
@@ -247,9 +257,9 @@ def main() -> None:
             raise
         signum = stopped_by()
         if signum is None:
-            typer.echo("liner: interrupted; rerun the same command to resume", err=True)
+            typer.echo(f"liner: interrupted; {_after_stop()}", err=True)
             sys.exit(130)
-        typer.echo(f"liner: stopped by {signal.Signals(signum).name}; rerun the same command to resume", err=True)
+        typer.echo(f"liner: stopped by {signal.Signals(signum).name}; {_after_stop()}", err=True)
         sys.exit(128 + signum)
 
 

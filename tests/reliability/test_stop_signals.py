@@ -178,3 +178,25 @@ def test_main_reports_the_signal_and_puts_the_handlers_back(tmp_path, monkeypatc
     assert e.value.code == 129
     assert "liner: stopped by SIGHUP; rerun the same command to resume" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_command_with_nothing_to_resume_is_not_told_to_resume(tmp_path, monkeypatch, capsys, handlers) -> None:
+    """QA: ``liner monitor`` stopped by a signal said "rerun the same command to resume"."""
+    import sys
+    import time
+
+    import linernotes.monitor.run as monitor_run
+    from linernotes.cli import app as cli
+
+    def hung_up(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(30)
+
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    monkeypatch.setattr(monitor_run, "monitor", hung_up)
+    monkeypatch.setattr(sys, "argv", ["liner", "monitor", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")])
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    err = capsys.readouterr().err
+    assert e.value.code == 129
+    assert "liner: stopped by SIGHUP; rerun the same command to start it again" in err and "resume" not in err
