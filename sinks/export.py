@@ -7,6 +7,7 @@ the others). Duplicate keys keep their last record, as resume does.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -39,8 +40,8 @@ class ExportResult(BaseModel):
 def _reason(e: Exception) -> str:
     if isinstance(e, ValidationError):
         err = e.errors()[0]
-        if err["type"] == "json_invalid":
-            return f"not JSON: {err['msg']}"
+        if err["type"] == "json_invalid":  # the parser saw one line: its "line 1" would read as a second line number
+            return "not JSON: " + re.sub(r" at line 1 column (\d+)$", r" at column \1", str(err["msg"]))
         loc = ".".join(str(x) for x in err["loc"]) or "record"
         return f"not an output record: {loc}: {err['msg']}"
     return f"not JSON: {e}"
@@ -69,7 +70,9 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
                         continue
                     result.lines += 1
                     try:
-                        rec = OutputRecord.model_validate_json(raw)
+                        # without its line break: a line cut short would be reported at "line 2
+                        # column 0", the parser's position past the newline
+                        rec = OutputRecord.model_validate_json(raw.rstrip(b"\r\n"))
                     except (ValidationError, ValueError) as e:
                         if not raw.endswith(b"\n"):
                             json_err = "the last line is cut short (a killed run?)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.parquet as pq
 
@@ -30,14 +31,18 @@ def test_export_names_bad_lines_and_keeps_the_rest(tmp_path, liner_in_process):
     liner = liner_in_process  # the real `liner export` process is test_export_converts_every_record
     good = _lines(4)
     src = tmp_path / "run.jsonl"
-    # line 2: not JSON; line 4: JSON but not an output record; line 6: cut short by a kill
+    # line 2: not JSON; line 4: JSON but not an output record; line 6: a line cut short inside the
+    # file (an editor, a bad copy); line 7: the last line, cut short by a kill
     src.write_text("\n".join([good[0], "{oops", good[1], json.dumps({"id": "x", "status": "maybe"}),
-                              good[2], good[3][:20]]))
+                              good[2], '{"id": "y",', good[3][:20]]))
     res = liner(["export", str(src), "-o", str(tmp_path / "o.parquet")])
     assert res.returncode == 1
     assert f"{src}:2: skipped: not JSON" in res.stderr
+    # the parser's position within the line, never a second line number (QA: "line 2 column 0")
+    assert re.search(rf"{re.escape(str(src))}:6: skipped: not JSON: .* at column 11\n", res.stderr), res.stderr
+    assert "line 2 column" not in res.stderr and "line 1 column" not in res.stderr
     assert f"{src}:4: skipped: not an output record: status" in res.stderr
-    assert f"{src}:6: skipped: the last line is cut short" in res.stderr
+    assert f"{src}:7: skipped: the last line is cut short" in res.stderr
     assert pq.read_table(tmp_path / "o.parquet").column("id").to_pylist() == ["i0", "i1", "i2"]
 
 
