@@ -69,8 +69,9 @@ class Rule(BaseModel):
     clusters) must reach ``margin``. The best baseline is the one with the best point value."""
 
     # a misspelt key (``directon: lower``) must not fall back to the default silently: an MAE rule
-    # would then read a rise in error as an improvement
-    model_config = ConfigDict(extra="forbid")
+    # would then read a rise in error as an improvement; a non-finite number (.nan, .inf) is refused
+    # by name: ``max_drop: .inf`` would let every drop pass and a NaN margin compares false both ways
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metric: str
     kind: Literal["no_regression", "beats_baseline"] = "no_regression"

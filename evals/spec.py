@@ -37,7 +37,7 @@ class SpecError(ValueError):
 class TaskSpec(BaseModel):
     """One scored field. Items with no value in ``gold_field`` are not scored for this task."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(description="metric prefix: genres | valence | policy")
     kind: TaskKind

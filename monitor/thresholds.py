@@ -22,7 +22,7 @@ DEFAULT = Path(__file__).with_name("thresholds.yaml")
 
 
 class Thresholds(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "allow_inf_nan": False}
 
     alpha: float = Field(gt=0, lt=1)
     min_items: int = Field(ge=1)

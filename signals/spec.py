@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from functools import cached_property
 from pathlib import Path
@@ -64,7 +63,7 @@ class SignalSpec(BaseModel):
     """One declared signal (the YAML keys, validated). ``content_hash`` and ``origin`` are set by
     the loader, never read from YAML."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(description="record key: enrichment.signals.<name>; [a-z][a-z0-9_]*")
     kind: SignalKind
@@ -122,8 +121,6 @@ class SignalSpec(BaseModel):
         if self.kind == "scalar":
             if self.range is None:
                 raise KeyedError("kind", "a scalar signal needs range: [lo, hi]")
-            if not all(math.isfinite(x) for x in self.range):
-                raise KeyedError("range", f"lo and hi must be finite numbers, got {list(self.range)}")
             if not self.range[0] < self.range[1]:
                 raise KeyedError("range", f"lo must be below hi, got {list(self.range)}")
         elif self.range is not None:

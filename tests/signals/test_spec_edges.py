@@ -15,8 +15,8 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ('name: "abc\\n"\nkind: boolean\ninstructions: x\n', 1, "name:"),
     ("name: |\n  abc\nkind: boolean\ninstructions: x\n", 1, "name:"),
     # an infinite end cannot be mapped onto [-1, 1] for the fit or the annotator's slider
-    ("name: x\nkind: scalar\nrange: [0, .inf]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
-    ("name: x\nkind: scalar\nrange: [-.inf, 1]\ninstructions: x\n", 3, "range: lo and hi must be finite"),
+    ("name: x\nkind: scalar\nrange: [0, .inf]\ninstructions: x\n", 3, "range.1: Input should be a finite number"),
+    ("name: x\nkind: scalar\nrange: [-.inf, 1]\ninstructions: x\n", 3, "range.0: Input should be a finite number"),
     # labels that differ only by case were two labels (a new user's probe)
     ("name: x\nkind: multilabel\nlabels: [Rock, pop, rock]\ninstructions: x\n", 3,
      "duplicate labels ['Rock', 'rock'] (labels are compared ignoring case)"),
