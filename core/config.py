@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
@@ -51,8 +52,11 @@ class TagConfig(BaseModel):
     def _without_empty_signals(self, handler: Any) -> Any:
         return without_empty(handler(self), "signals")
 
-    def digest(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+    def digest(self, relocate: Callable[[Any], Any] | None = None) -> str:
+        """16 hex digits of SHA-256 over the JSON dump (keys sorted); ``relocate`` rewrites the
+        dump first (``run.prepare.config_digest`` makes paths in a run's folder relative to it)."""
+        data = self.model_dump(mode="json")
+        blob = json.dumps(relocate(data) if relocate else data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -151,8 +151,7 @@ def located(value: Any, folder: Path) -> Any:
 
 def config_digest(config: TagConfig, folder: Path) -> str:
     """``config.digest()`` with paths inside ``folder`` (the run's folder) relative to it."""
-    blob = json.dumps(located(config.model_dump(mode="json"), folder), sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return config.digest(lambda data: located(data, folder))
 
 
 def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
