@@ -97,3 +97,29 @@ def test_user_taxonomy_file_loads_and_bad_parents_are_refused(tmp_path):
     bad.write_text(yaml.safe_dump({"id": "bad", "version": "0.1", "entries": [{"id": "b", "label": "B", "parent": "x"}]}))
     with pytest.raises(ValueError, match="unknown parent"):
         load_taxonomy(str(bad))
+
+
+@pytest.mark.parametrize(("entries", "loop"), [
+    ([{"id": "a", "label": "A", "parent": "b"}, {"id": "b", "label": "B", "parent": "a"}], "a -> b -> a"),
+    ([{"id": "a", "label": "A", "parent": "a"}], "a -> a"),
+    ([{"id": "r", "label": "R"}, {"id": "c", "label": "C", "parent": "d"}, {"id": "d", "label": "D", "parent": "e"},
+      {"id": "e", "label": "E", "parent": "d"}], "d -> e -> d"),
+])
+def test_user_taxonomy_with_a_parent_cycle_is_refused_naming_the_file_and_the_loop(tmp_path, entries, loop):
+    # a cycle loaded before and `liner tag --taxonomy` then spun at 100% CPU forever (QA, session 12)
+    path = tmp_path / "cyc.yaml"
+    path.write_text(yaml.safe_dump({"id": "cyc", "version": "1", "entries": entries}))
+    with pytest.raises(ValueError, match=f"^{path}: taxonomy cyc: parent cycle {loop}$"):
+        load_taxonomy(str(path))
+
+
+def test_user_taxonomy_errors_name_the_file_not_an_option(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nentries: [1, 2\n")
+    with pytest.raises(ValueError, match=rf"^{broken}:3: not valid YAML \(") as e:
+        load_taxonomy(str(broken))
+    assert not isinstance(e.value, yaml.YAMLError)
+    unversioned = tmp_path / "unversioned.yaml"
+    unversioned.write_text("id: x\nentries: []\n")
+    with pytest.raises(ValueError, match=rf"^{unversioned}: version: Field required$"):
+        load_taxonomy(str(unversioned))

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 # libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -139,6 +139,15 @@ class Taxonomy(BaseModel):
         bad = [e.id for e in self.entries if e.parent is not None and e.parent not in known]
         if bad:
             raise ValueError(f"taxonomy {self.id}: unknown parent for {bad[:5]}")
+        parent = {e.id: e.parent for e in self.entries}
+        for start in ids:  # a parent cycle would make every walk up the tree loop forever
+            seen, cur = [start], parent[start]
+            while cur is not None and cur not in seen:
+                seen.append(cur)
+                cur = parent[cur]
+            if cur is not None:
+                loop = seen[seen.index(cur):] + [cur]
+                raise ValueError(f"taxonomy {self.id}: parent cycle {' -> '.join(loop)}")
         return self
 
     @property
@@ -171,10 +180,20 @@ class Taxonomy(BaseModel):
 
 
 def _load(text: str, origin: str) -> Taxonomy:
-    data = yaml.load(text, Loader=_YAML_LOADER)
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{origin}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
     if not isinstance(data, dict) or "entries" not in data:
         raise ValueError(f"{origin}: not a taxonomy pack (needs id, version, entries)")
-    tax = Taxonomy.model_validate(data)
+    try:
+        tax = Taxonomy.model_validate(data)
+    except ValidationError as e:  # named after the file: the CLI reads a bare field error as an option's
+        raise ValueError(f"{origin}: " + "; ".join(
+            (".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"].removeprefix("Value error, ")
+            for err in e.errors()[:3])) from None
     tax.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return tax
 
