@@ -44,6 +44,8 @@ def build(
         _fail(f"give the labeled file once: --gold {gold} or SOURCE {source}, not both")
     if gold is not None and catalog is not None:
         _fail("--catalog goes with a liner tag output given as SOURCE, not with --gold")
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: is a file; -o/--out is the index folder (a new folder, or an index to extend)")
     try:
         mapping = parse_mapping(map_spec)
         records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)

@@ -1,0 +1,16 @@
+"""``liner index build -o`` pointing at a file is refused as a user error, the file left alone."""
+
+from __future__ import annotations
+
+
+def test_index_build_into_a_path_that_is_a_file_is_refused_and_the_file_kept(tmp_path, liner_in_process):
+    # it was a FileExistsError traceback from mkdir, exit 1 (QA, session 12)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n')
+    out = tmp_path / "exemplars"
+    out.write_text("keep me\n")
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(out)])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"liner: error: {out}: is a file; -o/--out is the index folder")
+    assert "Traceback" not in r.stderr
+    assert out.read_text() == "keep me\n"
