@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
@@ -166,8 +166,21 @@ def genre_votes(hits: list[ExemplarHit]) -> list[GenreVote]:
 def _read_records(path: Path) -> list[ExemplarRecord]:
     if not path.exists():
         return []
+    out = []
     with open(path, encoding="utf-8") as f:
-        return [ExemplarRecord.model_validate_json(line) for line in f if line.strip()]
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(ExemplarRecord.model_validate_json(line))
+                except ValidationError as e:
+                    raise ValueError(f"{path}:{n}: not an exemplar record ({_first_error(e)}); rebuild the index"
+                                     ) from None
+    return out
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    return (".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"]
 
 
 def _write_meta(folder: Path, meta: IndexMeta) -> None:
@@ -181,7 +194,11 @@ def open_exemplar_index(folder: str | Path) -> ExemplarIndex:
     path = Path(folder) / META
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: not an exemplar index (no {META})")
-    return ExemplarIndex(folder, IndexMeta.model_validate_json(path.read_text(encoding="utf-8")))
+    try:
+        meta = IndexMeta.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as e:
+        raise ValueError(f"{path}: not an exemplar index's {META} ({_first_error(e)}); rebuild the index") from None
+    return ExemplarIndex(folder, meta)
 
 
 def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: str | Path, *,
