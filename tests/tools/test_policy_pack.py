@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 import yaml
 
 from linernotes.tools.policy.obfuscation import canonical_term
@@ -68,3 +69,12 @@ def test_shipped_pack_is_what_the_build_script_makes(repo_root: Path, shared_dat
     spec.loader.exec_module(module)
     shipped = yaml.safe_load((repo_root / "packs" / "policy" / "content-policy.yaml").read_text())
     assert module.policy() == shipped
+
+
+def test_a_policy_pack_that_is_not_yaml_is_named_with_its_line(tmp_path):
+    # it was a yaml.ParserError traceback from liner tools policy --pack, exit 1 (QA, session 12)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nclauses: [1, 2\n")
+    with pytest.raises(ValueError, match=rf"^{broken}:3: not valid YAML \(") as e:
+        load_policy_pack(str(broken))
+    assert not isinstance(e.value, yaml.YAMLError)
