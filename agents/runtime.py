@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 
 from linernotes import __version__
 from linernotes.config import TagConfig
@@ -38,21 +40,63 @@ class Prompt:
     answer: str = "verbose"  # "compact": candidates by handle (G1, M1, C1), valence -2..2, no quote
 
 
+# What the extract prompt's user template is rendered with (agents.nodes.extract.render_messages)
+PROMPT_VARIABLES = frozenset({"item", "content", "evidence", "feedback", "handles", "rationale", "ask", "restricted"})
+# {title} or {nosuch}: a str.format placeholder, which jinja2 leaves as text (the model would read
+# "{title}" instead of the title)
+_FORMAT_PLACEHOLDER = re.compile(r"(?<!\{)\{\s*([A-Za-z_][\w.]*)\s*\}(?!\})")
+
+
+class PromptError(ValueError):
+    """A prompt file that cannot be used: the message names the file (and line) and the reason."""
+
+
 def load_prompt(name: str) -> Prompt:
     """``extract.v1`` -> agents/prompts/extract.v1.md: system text, ``---``, user template.
-    A path to a ``.md`` file loads that file (for evaluating a prompt before it ships)."""
+    A path to a ``.md`` file loads that file (for evaluating a prompt before it ships).
+
+    Raises ``PromptError`` for a file without the ``---`` line, an empty part, a template syntax
+    error (with its line in the file), a variable the tagger does not provide
+    (``PROMPT_VARIABLES``), a ``{name}`` placeholder jinja2 would leave as text, or a template
+    that never shows the item (neither ``content`` nor ``item``)."""
     if name.endswith(".md"):
-        text = Path(name).read_text(encoding="utf-8")
+        origin, text = name, Path(name).read_text(encoding="utf-8")
     else:
+        origin = f"agents/prompts/{name}.md"
         text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    answer = "verbose"
+    answer, skipped = "verbose", 0
     if text.startswith("<!-- answer:"):  # the answer format the prompt's instructions describe
         head, _, text = text.partition("\n")
-        answer = head.removeprefix("<!-- answer:").removesuffix("-->").strip()
-    system, _, user = text.partition("\n---\n")
+        answer, skipped = head.removeprefix("<!-- answer:").removesuffix("-->").strip(), 1
+    system, sep, user = text.partition("\n---\n")
+    form = "see agents/prompts/extract.v2.md for the form"
+    if not sep:
+        raise PromptError(f"{origin}: no line '---' between the system instructions and the user template ({form})")
+    if not system.strip() or not user.strip():
+        part = "system instructions before" if not system.strip() else "user template after"
+        raise PromptError(f"{origin}: the {part} the '---' line is empty ({form})")
+    first = skipped + system.count("\n") + 3  # the file's line of the template's first line (after system, ---)
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    try:
+        used = jinja2.meta.find_undeclared_variables(env.parse(user))
+    except jinja2.TemplateSyntaxError as e:
+        raise PromptError(f"{origin}:{first + (e.lineno or 1) - 1}: template syntax: {e.message}") from None
+    if unknown := sorted(used - PROMPT_VARIABLES):
+        raise PromptError(f"{origin}: the user template uses {', '.join(unknown)}, which the tagger does not provide "
+                          f"(it provides: {', '.join(sorted(PROMPT_VARIABLES))})")
+    for n, line in enumerate(user.split("\n"), start=first):
+        if m := _FORMAT_PLACEHOLDER.search(jinja2_free(line)):
+            raise PromptError(f"{origin}:{n}: {{{m.group(1)}}} is not a placeholder here: the template is jinja2, "
+                              f"write {{{{ {m.group(1)} }}}}")
+    if not used & {"content", "item"}:
+        raise PromptError(f"{origin}: the user template never shows the item (use {{{{ content }}}} or {{{{ item }}}})")
     return Prompt(name, system.strip(), env.from_string(user), digest, answer)
+
+
+def jinja2_free(line: str) -> str:
+    """``line`` without its jinja2 tags, expressions and comments ({% %}, {{ }}, {# #})."""
+    return re.sub(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", "", line)
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""A custom ``--prompt FILE.md`` that cannot work is refused at load, naming the file (and line):
+QA (session 12) ran ``Tag {title} {nosuch} {{`` as a prompt: no ``---`` line, so the whole file
+became the system text and the user message was empty on every item, silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linernotes.agents.runtime import PromptError, load_prompt
+
+SHIPPED = (Path(__file__).resolve().parents[1] / "agents" / "prompts" / "extract.v2.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("text", "where", "reason"), [
+    ("Tag {title} {nosuch} {{", "p.md:", "no line '---'"),
+    ("", "p.md:", "no line '---'"),
+    ("You tag.\n---\n\n", "p.md:", "user template after the '---' line is empty"),
+    ("\n---\n{{ content }}\n", "p.md:", "system instructions before the '---' line is empty"),
+    ("You tag.\nBe brief.\n---\nITEM: {{ content }}\n{% for x in evidence.genres %}\n", "p.md:5:", "template syntax"),
+    ("You tag.\n---\n{{ content }} {{ nosuch }}\n", "p.md:", "uses nosuch, which the tagger does not provide"),
+    ("You tag.\n---\n{{ content }}\nTitle: {title}\n", "p.md:4:", "{title} is not a placeholder here"),
+    ("You tag.\n---\nAnswer in JSON.\n", "p.md:", "never shows the item"),
+])
+def test_a_prompt_that_cannot_work_is_refused_naming_the_file(tmp_path: Path, text: str, where: str, reason: str) -> None:
+    p = tmp_path / "p.md"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(PromptError) as e:
+        load_prompt(str(p))
+    assert str(e.value).startswith(str(tmp_path / where)) and reason in str(e.value), str(e.value)
+
+
+def test_a_copy_of_the_shipped_prompt_loads_and_renders_like_it(tmp_path: Path) -> None:
+    p = tmp_path / "mine.md"
+    p.write_text(SHIPPED, encoding="utf-8")
+    assert load_prompt(str(p)).hash == load_prompt("extract.v2").hash
+    assert load_prompt("extract.v1").system  # both shipped prompts pass the checks
+
+
+def test_liner_tag_with_a_broken_prompt_exits_2_before_any_item(tmp_path: Path, liner_in_process) -> None:
+    cat = tmp_path / "c.jsonl"
+    cat.write_text(json.dumps({"id": "a", "title": "Night Drive"}) + "\n")
+    bad = tmp_path / "bad.md"
+    bad.write_text("Tag {title} {nosuch} {{", encoding="utf-8")
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--llm", "always", "--dry-run",
+                          "--prompt", str(bad)])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{bad}: no line '---'" in r.stderr and "Traceback" not in r.stderr
