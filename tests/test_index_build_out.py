@@ -14,3 +14,15 @@ def test_index_build_into_a_path_that_is_a_file_is_refused_and_the_file_kept(tmp
     assert r.stderr.startswith(f"liner: error: {out}: is a file; -o/--out is the index folder")
     assert "Traceback" not in r.stderr
     assert out.read_text() == "keep me\n"
+
+
+def test_a_gold_line_that_is_not_json_is_named_by_file_and_line(tmp_path, liner_in_process):
+    # it read 'Expecting property name ... line 1 column 2', without the file and at the wrong line (QA, session 12)
+    gold = tmp_path / "mal.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n{oops\n[1, 2]\n')
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x")])
+    assert r.returncode == 2, r.stderr
+    assert f"{gold}:2: not JSON (Expecting property name enclosed in double quotes at column 2)" in r.stderr, r.stderr
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n[1, 2]\n')
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "y")])
+    assert r.returncode == 2 and f"{gold}:2: not a JSON object (a list)" in r.stderr, r.stderr

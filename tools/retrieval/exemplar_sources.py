@@ -76,13 +76,30 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
     ``mapping`` renames columns like ``liner tag --map`` (``catalog.parse_mapping``: src -> dst)."""
     p = Path(path)
     if p.suffix == ".jsonl":
-        with open(p, encoding="utf-8") as f:
-            rows: Iterable[Mapping[str, Any]] = [json.loads(line) for line in f if line.strip()]
+        rows: Iterable[Mapping[str, Any]] = _jsonl_rows(p)
     else:
         rows = _dataset_rows(p)
     if mapping:
         rows = (_renamed(row, mapping) for row in rows)
     yield from records_from_rows(rows, genres_field, to_id, source=p.name)
+
+
+def _jsonl_rows(p: Path) -> list[Mapping[str, Any]]:
+    """The file's JSON objects; a line that is not one is a ``ValueError`` naming ``FILE:LINE``
+    (``json``'s own message counts lines within the one line it was given)."""
+    rows = []
+    with open(p, encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{p}:{n}: not JSON ({e.msg} at column {e.colno})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{p}:{n}: not a JSON object (a {type(row).__name__})")
+            rows.append(row)
+    return rows
 
 
 def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
