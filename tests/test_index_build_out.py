@@ -26,3 +26,14 @@ def test_a_gold_line_that_is_not_json_is_named_by_file_and_line(tmp_path, liner_
     gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n[1, 2]\n')
     r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "y")])
     assert r.returncode == 2 and f"{gold}:2: not a JSON object (a list)" in r.stderr, r.stderr
+
+
+def test_a_genres_field_no_row_has_is_refused_naming_the_columns(tmp_path, liner_in_process):
+    # it built an empty index, exit 0, '"added": 0' (QA, session 12)
+    gold = tmp_path / "g.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n')
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x"), "--genres-field", "nope"])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{gold}: no row has the column 'nope' (columns: id, title, gold_genres)" in r.stderr, r.stderr
+    ok = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "y")])
+    assert ok.returncode == 0 and '"added": 1' in ok.stdout, ok.stdout + ok.stderr

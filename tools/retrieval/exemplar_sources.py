@@ -81,7 +81,22 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
         rows = _dataset_rows(p)
     if mapping:
         rows = (_renamed(row, mapping) for row in rows)
-    yield from records_from_rows(rows, genres_field, to_id, source=p.name)
+    columns: list[str] = []
+    found = False
+
+    def watched(rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        nonlocal found
+        for row in rows:
+            found = found or genres_field in row
+            if not columns:
+                columns.extend(map(str, row))
+            yield row
+
+    yield from records_from_rows(watched(rows), genres_field, to_id, source=p.name)
+    if not found:  # a misspelt --genres-field built an empty index and said "added": 0
+        shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+        raise ValueError(f"{p}: no row has the column {genres_field!r} (columns: {shown or 'none, the file has no rows'}); "
+                         "name the genre column with --genres-field")
 
 
 def _jsonl_rows(p: Path) -> list[Mapping[str, Any]]:
