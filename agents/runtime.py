@@ -86,7 +86,7 @@ def load_prompt(name: str) -> Prompt:
         raise PromptError(f"{origin}: the user template uses {', '.join(unknown)}, which the tagger does not provide "
                           f"(it provides: {', '.join(sorted(PROMPT_VARIABLES))})")
     for n, line in enumerate(user.split("\n"), start=first):
-        if m := _FORMAT_PLACEHOLDER.search(jinja2_free(line)):
+        if m := _FORMAT_PLACEHOLDER.search(_without_jinja2(line)):
             raise PromptError(f"{origin}:{n}: {{{m.group(1)}}} is not a placeholder here: the template is jinja2, "
                               f"write {{{{ {m.group(1)} }}}}")
     if not used & {"content", "item"}:
@@ -94,7 +94,7 @@ def load_prompt(name: str) -> Prompt:
     return Prompt(name, system.strip(), env.from_string(user), digest, answer)
 
 
-def jinja2_free(line: str) -> str:
+def _without_jinja2(line: str) -> str:
     """``line`` without its jinja2 tags, expressions and comments ({% %}, {{ }}, {# #})."""
     return re.sub(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", "", line)
 

@@ -7,11 +7,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field
 
-# libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from linernotes.tools.yaml_text import load_pack_yaml
 
 
 class Clause(BaseModel):
@@ -65,13 +63,7 @@ def load_policy_pack(name_or_path: str = "content-policy") -> PolicyPack:
         if not res.is_file():
             raise FileNotFoundError(f"no shipped policy pack named {name_or_path!r}")
         text = res.read_text(encoding="utf-8")
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as e:  # a user pack's typo is a user error, not a traceback
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{name_or_path}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
-    pack = PolicyPack.model_validate(data)
+    pack = PolicyPack.model_validate(load_pack_yaml(text, name_or_path))
     known = pack.clause_index()
     bad = sorted({t.clause for t in pack.lexicon if t.clause not in known})
     if bad:

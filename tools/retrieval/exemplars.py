@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
+from linernotes.schema import validation_reasons
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
 from linernotes.tools.retrieval.vector_store import HnswParams, VectorStore
@@ -173,14 +174,9 @@ def _read_records(path: Path) -> list[ExemplarRecord]:
                 try:
                     out.append(ExemplarRecord.model_validate_json(line))
                 except ValidationError as e:
-                    raise ValueError(f"{path}:{n}: not an exemplar record ({_first_error(e)}); rebuild the index"
-                                     ) from None
+                    raise ValueError(f"{path}:{n}: not an exemplar record ({validation_reasons(e, 1)}); "
+                                     "rebuild the index") from None
     return out
-
-
-def _first_error(e: ValidationError) -> str:
-    err = e.errors()[0]
-    return (".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"]
 
 
 def _write_meta(folder: Path, meta: IndexMeta) -> None:
@@ -197,7 +193,7 @@ def open_exemplar_index(folder: str | Path) -> ExemplarIndex:
     try:
         meta = IndexMeta.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as e:
-        raise ValueError(f"{path}: not an exemplar index's {META} ({_first_error(e)}); rebuild the index") from None
+        raise ValueError(f"{path}: not an exemplar index's {META} ({validation_reasons(e, 1)}); rebuild the index") from None
     return ExemplarIndex(folder, meta)
 
 
