@@ -29,7 +29,7 @@ def build(
     genres_field: Annotated[str, typer.Option(help="Gold column with the genre labels")] = "gold_genres",
     include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
     embedder: Annotated[str, typer.Option(help="wordllama[:64|128|256] or st:<model>")] = "wordllama:128",
-    ann_threshold: Annotated[int, typer.Option(help="HNSW graph from this many items on")] = 50_000,
+    ann_threshold: Annotated[int, typer.Option(min=1, help="HNSW graph from this many items on")] = 50_000,
     taxonomy: Annotated[str, typer.Option(
         help="Taxonomy the labels should belong to (warns about the others)")] = "music-genres",
 ) -> None:

@@ -127,32 +127,15 @@ class GoldSet(BaseModel):
 
 
 def _load_dataset(path: Path) -> Any:
-    import datasets
+    from linernotes.store.tables import load_table
 
-    datasets.disable_progress_bars()
     try:
-        if path.is_dir():
-            ds = datasets.load_from_disk(str(path))
-            if isinstance(ds, datasets.DatasetDict):
-                if len(ds) != 1:
-                    raise SpecError(f"{path}: holds splits {list(ds)}; point --data at one split")
-                ds = next(iter(ds.values()))
-            return ds
-        name = path.name.lower()
-        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
-            return datasets.load_dataset("json", data_files=str(path), split="train")
-        if name.endswith(".parquet"):
-            return datasets.load_dataset("parquet", data_files=str(path), split="train")
-        if name.endswith(".csv"):
-            return datasets.load_dataset("csv", data_files=str(path), split="train")
-    except SpecError:
-        raise
-    except Exception as e:  # datasets raises many types for unreadable files
+        return load_table(path)
+    except ValueError as e:
         where = _json_error(path) if path.is_file() and path.name.lower().endswith(".json") else None
         if where:  # datasets reports a byte position in a chunk; say the line
             raise SpecError(where) from None
-        raise SpecError(f"{path}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
-    raise SpecError(f"{path}: unknown gold format (use .jsonl, .json, .parquet, .csv or a save_to_disk folder)")
+        raise SpecError(str(e)) from None
 
 
 def _json_error(path: Path) -> str | None:

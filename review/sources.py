@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from linernotes.json_lines import json_objects
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
 
 
@@ -52,23 +53,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _read_jsonl_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(``path:line``, row) per non-blank line; a line that is not a JSON object is a ``SourceError``."""
-    rows = []
-    with path.open("rb") as f:
-        for n, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:  # e.g. a binary file given as JSONL
-                raise SourceError(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SourceError(f"{path}:{n}: not JSON ({e.msg})") from e
-            if not isinstance(row, dict):
-                raise SourceError(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
-            rows.append((f"{path}:{n}", row))
-    return rows
+    return [(f"{path}:{n}", row) for n, row in json_objects(path, error=SourceError)]
 
 
 def _kind(value: Any) -> str | None:

@@ -37,3 +37,68 @@ def test_a_genres_field_no_row_has_is_refused_naming_the_columns(tmp_path, liner
     assert f"{gold}: no row has the column 'nope' (columns: id, title, gold_genres)" in r.stderr, r.stderr
     ok = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "y")])
     assert ok.returncode == 0 and '"added": 1' in ok.stdout, ok.stdout + ok.stderr
+
+
+def test_a_label_cell_that_cannot_be_read_names_file_line_and_id_and_leaves_no_folder(tmp_path, liner_in_process):
+    # it read 'a label cell must be text or a list, got an object' with no file, line or id, and left
+    # a new index folder holding only meta.json, which the fixed rerun then extended (session 13)
+    gold = tmp_path / "g.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n\n'
+                    '{"id": "c", "title": "Dawn", "gold_genres": {"main": "house"}}\n')
+    out = tmp_path / "new" / "exemplars"
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(out)])
+    assert r.returncode == 2, r.stderr
+    assert f"{gold}:3 (id 'c'): gold_genres: a label cell must be text or a list, got an object" in r.stderr, r.stderr
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "empty"  # a folder that was there before keeps only what it held
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine\n")
+    assert liner_in_process(["index", "build", "--gold", str(gold), "-o", str(kept)]).returncode == 2
+    assert sorted(p.name for p in kept.iterdir()) == ["notes.txt"]
+
+
+def test_a_parquet_label_cell_is_named_by_row_and_id(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    from linernotes.tools.retrieval.exemplar_sources import records_from_file
+
+    path = tmp_path / "g.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "title": ["Night Drive", "Dawn"],
+                             "gold_genres": [{"main": "techno"}, {"main": "house"}]}), path)
+    with pytest.raises(ValueError, match=r"g\.parquet: row 1 \(id 'a'\): gold_genres: a label cell must be text"):
+        list(records_from_file(path))
+
+
+def test_a_tsv_gold_file_is_split_on_tabs(tmp_path, liner_in_process):
+    # .tsv went to datasets' CSV reader with its comma: one column 'id\ttitle\tgold_genres' (session 13)
+    gold = tmp_path / "g.tsv"
+    gold.write_text("\ufeffid\ttitle\tgold_genres\na\tNight Drive, Again\ttechno, house\nb\tDawn\tambient\n")
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x")])
+    assert r.returncode == 0 and '"added": 2' in r.stdout, r.stdout + r.stderr
+    assert "Generating" not in r.stderr  # datasets' progress bars stay off stderr
+    from linernotes.tools.retrieval.exemplars import open_exemplar_index
+
+    index = open_exemplar_index(tmp_path / "x")
+    assert {rec.id: rec.genres for rec in index.records} == {"a": ["techno", "house"], "b": ["ambient"]}
+    assert "Night Drive, Again" in next(rec.text for rec in index.records if rec.id == "a")
+
+
+def test_a_labeled_file_without_rows_says_so(tmp_path, liner_in_process):
+    for name, text, why in [("h.csv", "id,title,gold_genres\n", "a header line only"),
+                            ("h.tsv", "id\ttitle\n\n", "a header line only"), ("e.csv", "", "an empty file")]:
+        gold = tmp_path / name
+        gold.write_text(text)
+        r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x")])
+        assert r.returncode == 2 and f"{gold}: no rows ({why})" in r.stderr, r.stderr
+        assert not (tmp_path / "x").exists()
+
+
+def test_ann_threshold_below_one_is_refused(tmp_path, liner_in_process):
+    # -5 was accepted and built an HNSW graph for one item (session 12 leftover)
+    gold = tmp_path / "g.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n')
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x"), "--ann-threshold", "-5"])
+    assert r.returncode == 2 and "--ann-threshold" in r.stderr, r.stderr
+    assert not (tmp_path / "x").exists()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from linernotes.json_lines import json_objects
 from linernotes.labels import label_list
 from linernotes.schema import TEXT_FIELDS
 from linernotes.store.catalog import read_catalog
@@ -60,9 +61,21 @@ def exemplar_fields(row: Mapping[str, Any]) -> dict[str, str]:
 def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "gold_genres",
                       to_id: Callable[[str], str] = slugify, source: str = "gold") -> Iterator[ExemplarRecord]:
     """Rows with an ``id`` and a list of genre labels (or ids) become records; rows without
-    text or genres are skipped (they can neither be found nor vote)."""
-    for row in rows:
-        genres = label_list(row.get(genres_field))
+    text or genres are skipped (they can neither be found nor vote). A label cell that cannot be
+    read (an object) is a ``ValueError`` naming ``source``, the row (1-based) and its id."""
+    return _records(((f"{source}: row {n}", row) for n, row in enumerate(rows, start=1)), genres_field, to_id, source)
+
+
+def _records(rows: Iterable[tuple[str, Mapping[str, Any]]], genres_field: str, to_id: Callable[[str], str],
+             source: str) -> Iterator[ExemplarRecord]:
+    """``records_from_rows`` over ``(where, row)`` pairs: ``where`` ("FILE:LINE", "FILE: row N")
+    leads the message of a row whose label cell cannot be read."""
+    for where, row in rows:
+        try:
+            genres = label_list(row.get(genres_field))
+        except ValueError as e:
+            shown = f" (id {row['id']!r:.60})" if row.get("id") is not None else ""
+            raise ValueError(f"{where}{shown}: {genres_field}: {e}") from None
         text = exemplar_text(row)
         if text and genres and row.get("id") is not None:
             yield ExemplarRecord(id=str(row["id"]), text=text, genres=list(dict.fromkeys(map(to_id, genres))),
@@ -73,48 +86,32 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
                       to_id: Callable[[str], str] = slugify,
                       mapping: Mapping[str, str] | None = None) -> Iterator[ExemplarRecord]:
     """A gold file: JSONL, or anything ``datasets`` can open (CSV, Parquet, a save_to_disk folder).
-    ``mapping`` renames columns like ``liner tag --map`` (``catalog.parse_mapping``: src -> dst)."""
+    ``mapping`` renames columns like ``liner tag --map`` (``catalog.parse_mapping``: src -> dst).
+    A bad line (JSONL) or label cell is a ``ValueError`` naming ``FILE:LINE`` (JSONL) or
+    ``FILE: row N`` (the others, 1-based data rows) and the row's id."""
     p = Path(path)
     if p.suffix == ".jsonl":
-        rows: Iterable[Mapping[str, Any]] = _jsonl_rows(p)
+        rows: Iterable[tuple[str, Mapping[str, Any]]] = ((f"{p}:{n}", row) for n, row in json_objects(p))
     else:
-        rows = _dataset_rows(p)
+        rows = ((f"{p}: row {n}", row) for n, row in enumerate(_dataset_rows(p), start=1))
     if mapping:
-        rows = (_renamed(row, mapping) for row in rows)
+        rows = ((where, _renamed(row, mapping)) for where, row in rows)
     columns: list[str] = []
     found = False
 
-    def watched(rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    def watched(rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
         nonlocal found
-        for row in rows:
+        for where, row in rows:
             found = found or genres_field in row
             if not columns:
                 columns.extend(map(str, row))
-            yield row
+            yield where, row
 
-    yield from records_from_rows(watched(rows), genres_field, to_id, source=p.name)
+    yield from _records(watched(rows), genres_field, to_id, source=p.name)
     if not found:  # a misspelt --genres-field built an empty index and said "added": 0
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
         raise ValueError(f"{p}: no row has the column {genres_field!r} (columns: {shown or 'none, the file has no rows'}); "
                          "name the genre column with --genres-field")
-
-
-def _jsonl_rows(p: Path) -> list[Mapping[str, Any]]:
-    """The file's JSON objects; a line that is not one is a ``ValueError`` naming ``FILE:LINE``
-    (``json``'s own message counts lines within the one line it was given)."""
-    rows = []
-    with open(p, encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{p}:{n}: not JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{p}:{n}: not a JSON object (a {type(row).__name__})")
-            rows.append(row)
-    return rows
 
 
 def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
@@ -126,16 +123,9 @@ def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, An
 
 
 def _dataset_rows(p: Path) -> Iterable[Mapping[str, Any]]:
-    import datasets
+    from linernotes.store.tables import load_table
 
-    if p.is_dir():
-        ds = datasets.load_from_disk(str(p))
-    else:
-        kind = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".json": "json"}.get(p.suffix, "json")
-        ds = datasets.load_dataset(kind, data_files=str(p), split="train")
-    if isinstance(ds, datasets.DatasetDict):
-        ds = next(iter(ds.values()))
-    return iter(ds)
+    return iter(load_table(p))
 
 
 def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str, str] | None = None,

@@ -8,6 +8,7 @@ output (``exemplar_sources``); adding to an existing folder appends only unseen 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -67,7 +68,7 @@ class IndexMeta(BaseModel):
     format: int = FORMAT
     embedder: str
     dim: int
-    ann_threshold: int
+    ann_threshold: int = Field(ge=1, description="rows from which the store keeps an HNSW graph")
     hnsw: HnswParams = Field(default_factory=HnswParams)
     count: int = 0
 
@@ -206,11 +207,24 @@ def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: st
     folder = Path(folder)
     if (folder / META).is_file():
         index = open_exemplar_index(folder)
-    else:
+        index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
+        return index
+    # a new index: if reading the records fails (a bad line or label cell), nothing is left behind,
+    # so the fixed command's rerun builds from scratch instead of extending an empty stub
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    present = set(folder.iterdir()) if folder.is_dir() else set()
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         model = load_embedder(embedder)
         meta = IndexMeta(embedder=model.name, dim=model.dim, ann_threshold=ann_threshold, hnsw=hnsw or HnswParams())
         _write_meta(folder, meta)
         index = ExemplarIndex(folder, meta, model)
-    index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
+        index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
+    except BaseException:
+        if folder.is_dir():  # what this call wrote into a folder that was there (e.g. empty) before
+            for entry in set(folder.iterdir()) - present:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
+        for p in made:  # deepest first: only the folders this call created
+            shutil.rmtree(p, ignore_errors=True)
+        raise
     return index

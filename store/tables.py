@@ -1,0 +1,61 @@
+"""Labeled tables read whole through ``datasets`` (gold sets, exemplar sources): one loader, so
+every command that takes a labeled file reads the same formats the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+FORMATS = "use .jsonl, .json, .parquet, .csv, .tsv or a datasets save_to_disk folder"
+
+
+def load_table(path: str | Path) -> Any:
+    """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
+    order; ``.tsv`` split on tabs; a UTF-8 byte-order mark dropped from a CSV/TSV header).
+
+    Raises ``ValueError`` naming ``path``: an unknown suffix, a folder holding several splits, or
+    anything ``datasets`` fails on (its exception's type and message, cut to 200 characters).
+    ``datasets``' progress bars are turned off: a command's stderr is for its own messages."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    p = Path(path)
+    name = p.name.lower()
+    try:
+        if p.is_dir():
+            ds = datasets.load_from_disk(str(p))
+            if isinstance(ds, datasets.DatasetDict):
+                if len(ds) != 1:
+                    raise ValueError(f"{p}: holds splits {list(ds)}; point at one split's folder")
+                ds = next(iter(ds.values()))
+            return ds
+        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
+            return datasets.load_dataset("json", data_files=str(p), split="train")
+        if name.endswith(".parquet"):
+            return datasets.load_dataset("parquet", data_files=str(p), split="train")
+        if name.endswith((".csv", ".tsv")):
+            return datasets.load_dataset("csv", data_files=str(p), split="train", encoding="utf-8-sig",
+                                         delimiter="\t" if name.endswith(".tsv") else ",")
+    except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
+        if isinstance(e, ValueError) and str(e).startswith(str(p)):
+            raise
+        if p.is_file() and _data_lines(p, header=name.endswith((".csv", ".tsv"))) == 0:
+            raise ValueError(f"{p}: no rows" + (" (a header line only)" if p.stat().st_size else " (an empty file)")) from None
+        raise ValueError(f"{p}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
+    raise ValueError(f"{p}: unknown table format ({FORMATS})")
+
+
+def _data_lines(path: Path, header: bool, most: int = 2) -> int:
+    """Non-blank lines of a text file after its header (when ``header``), counted up to ``most``;
+    ``most`` for a file that is not text (a Parquet file's bytes): it has rows or is broken."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = 0
+            for line in f:
+                lines += bool(line.strip())
+                if lines > most:
+                    break
+    except (UnicodeDecodeError, OSError):
+        return most
+    return max(0, lines - header)

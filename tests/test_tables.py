@@ -1,0 +1,51 @@
+"""``linernotes.store.tables.load_table``: the one reader of labeled tables (gold sets for eval/fit,
+exemplar sources for ``liner index build``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linernotes.store.tables import load_table
+
+
+def test_tsv_is_split_on_tabs_and_a_byte_order_mark_is_dropped(tmp_path):
+    p = tmp_path / "gold.tsv"
+    p.write_text("\ufeffid\ttext\tlabel\n1\tgood, really\tpositive\n2\tbad\tnegative\n", encoding="utf-8")
+    ds = load_table(p)
+    assert ds.column_names == ["id", "text", "label"]
+    assert ds["text"] == ["good, really", "bad"]
+
+
+def test_eval_gold_reads_a_tsv_like_a_csv(tmp_path):
+    from linernotes.evals.gold import load_gold
+    from linernotes.evals.spec import GoldSpec
+
+    spec = GoldSpec.model_validate({"name": "t", "data": "x", "id_field": "id", "inputs": {"description": "text"},
+                                    "tasks": [{"name": "policy", "kind": "policy", "gold_field": "label"}]})
+    rows = "id\ttext\tlabel\na\tsome words, with a comma\tprofanity\nb\tother\tinsult\n"
+    (tmp_path / "g.tsv").write_text(rows)
+    (tmp_path / "g.csv").write_text(rows.replace("\t", ",").replace("some words, with a comma", '"some words, with a comma"'))
+    tsv, csv = load_gold(spec, tmp_path / "g.tsv"), load_gold(spec, tmp_path / "g.csv")
+    assert [(g.id, g.inputs, g.gold) for g in tsv.items] == [(g.id, g.inputs, g.gold) for g in csv.items]
+    assert len(tsv.items) == 2
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("h.csv", "id,label\n", "h.csv: no rows (a header line only)"),
+    ("e.tsv", "", "e.tsv: no rows (an empty file)"),
+    ("g.xlsx", "id\n1\n", "g.xlsx: unknown table format (use .jsonl, .json, .parquet, .csv, .tsv"),
+])
+def test_a_file_without_rows_or_of_an_unknown_kind_is_named(tmp_path, name, text, message):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        load_table(tmp_path / name)
+
+
+def test_a_folder_with_several_splits_asks_for_one(tmp_path):
+    import datasets
+
+    d = datasets.DatasetDict({"train": datasets.Dataset.from_dict({"id": [1]}),
+                              "test": datasets.Dataset.from_dict({"id": [2]})})
+    d.save_to_disk(str(tmp_path / "dd"))
+    with pytest.raises(ValueError, match=r"dd: holds splits \['train', 'test'\]; point at one split's folder"):
+        load_table(tmp_path / "dd")
