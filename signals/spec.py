@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -98,14 +99,21 @@ class SignalSpec(BaseModel):
     def _labels(cls, v: list[str] | None) -> list[str] | None:
         if v is None:
             return v
-        labels = [str(x).strip() for x in v]
+        # NFC: review matches typed text NFC-normalised, so a label written decomposed ('Gru' +
+        # U+0308, as macOS file names and some editors store it) could never be chosen there
+        labels = [unicodedata.normalize("NFC", str(x)).strip() for x in v]
         if not labels or any(not x for x in labels):
             raise ValueError("needs at least one non-empty label")
-        # case-insensitive: 'Rock' and 'rock' are one label to an annotator and to the model
-        folded = [x.casefold() for x in labels]
+        hidden = [x for x in labels if any(unicodedata.category(c) in ("Cc", "Cf") for c in x)]
+        if hidden:  # a newline, tab or zero-width character: an annotator cannot see or type it
+            raise ValueError(f"label {hidden[0]!r} holds a control or invisible character")
+        # 'Rock', 'rock' and fullwidth 'Ｒｏｃｋ' are one label to an annotator and to the model
+        folded = [unicodedata.normalize("NFKC", x).casefold() for x in labels]
         dup = sorted({x for x, f in zip(labels, folded, strict=True) if folded.count(f) > 1})
         if dup:
-            raise ValueError(f"duplicate labels {dup[:5]} (labels are compared ignoring case)")
+            forms = "" if all(x.isascii() for x in dup) else (
+                "; and Unicode forms: an accent composed or not, fullwidth letters")
+            raise ValueError(f"duplicate labels {dup[:5]} (labels are compared ignoring case){forms}")
         return labels
 
     @model_validator(mode="after")
