@@ -4,7 +4,9 @@ Why this shape:
 - every adjudication is one transaction that appends a history row *and* bumps the item's
   version, so a crash leaves either both or neither;
 - saves carry the version the annotator saw (optimistic concurrency): a stale save raises
-  ``VersionConflict`` with the current state instead of silently overwriting a colleague;
+  ``VersionConflict`` with the current state instead of silently overwriting a colleague (with
+  ``--overlap K`` only the annotator's own newer save conflicts: others' labels are not overwritten,
+  the consensus is recomputed over everyone's);
 - the whole gold set is kept (not just queued items), row by row in its own order and keyed by
   position, not id: a row without an id or with a repeated id is still a row export must write;
 - a rebuild with another gold set replaces the gold rows (export writes what the UI shows), and
@@ -490,15 +492,15 @@ class ReviewStore:
         """Apply one decision atomically; ``VersionConflict`` if someone saved since ``adj.version``."""
         with self._write() as con:
             state = self._state(con, item_id)
-            if state.version != adj.version:
+            overlap = con.execute("SELECT value FROM meta WHERE key = 'overlap'").fetchone()
+            k = int(json.loads(overlap[0]) or 1) if overlap else 1
+            if state.version != adj.version and not _independent(state, adj, k):
                 raise VersionConflict(state)
             new_values = self._resolve(state, adj)
             previous = {k: state.decision.get(k, state.entry.gold.get(k)) for k in new_values}
             decision = {**state.decision, **new_values}
             status = "skipped" if adj.action == "skip" and not state.decision else (
                 state.status if adj.action == "skip" else "adjudicated")
-            overlap = con.execute("SELECT value FROM meta WHERE key = 'overlap'").fetchone()
-            k = int(json.loads(overlap[0]) or 1) if overlap else 1
             if k > 1 and adj.action != "skip":  # open until k different people labelled it
                 people = {h.annotator for h in state.history if h.action != "skip"} | {adj.annotator}
                 status = "adjudicated" if len(people) >= k else "open"
@@ -514,6 +516,17 @@ class ReviewStore:
                         "updated_by = ? WHERE id = ? AND version = ?",
                         (status, _dump(decision), at, adj.annotator, item_id, state.version))
             return self._state(con, item_id)
+
+
+def _independent(state: ItemState, adj: Adjudication, overlap: int) -> bool:
+    """With ``--overlap K`` (> 1) each annotator's label is their own and the decision is the
+    consensus of everyone's latest label, recomputed at each save: saves by *other* annotators
+    since the version this one saw overwrite nothing of theirs, so two people labelling one item
+    at once both keep their labels. A save by the same annotator since then (another tab) still
+    conflicts, as every save does without overlap."""
+    if overlap <= 1 or adj.action == "skip" or not 0 <= adj.version < state.version:
+        return False
+    return all(h.annotator != adj.annotator for h in state.history if h.version > adj.version)
 
 
 def _older_gold(entry: QueueEntry, decision: dict[str, Any], history: list[HistoryRow]) -> dict[str, dict[str, Any]]:
