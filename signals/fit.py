@@ -220,6 +220,7 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
     elif not any(o.prose.strip() for o in obs):
         raise ValueError(f"signal {spec.name}: the items carry no text; the scalar combiner reads text")
     groups = [grp for *_, grp in rows]
+    _check_enough(spec, groups, folds, seed)
     if spec.kind == "multilabel":
         gold = [sorted({str(x) for x in (g if isinstance(g, list) else [g])}) for _, _, _, g, _ in rows]
         most = max(MAX_LABELS, max((len(g) for g in gold), default=1))
@@ -243,6 +244,27 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
     fused = FusedSignalModel(name=spec.name, kind=spec.kind, spec_hash=spec.content_hash,
                              model=model.model_dump(mode="json"), threshold=threshold, figures=figures)
     return fused, list(zip(values, conf, strict=True))
+
+
+def _check_enough(spec: SignalSpec, groups: list[Any], folds: int, seed: int) -> None:
+    """Raise ValueError (naming the counts and what to do) when the built-in combiner's nested
+    cross-fitting cannot run on these items: every training part of the ``folds`` outer folds is
+    split again into ``INNER_FOLDS`` inner folds, so it needs at least that many items. Without
+    this check sklearn's 'Cannot have number of splits n_splits=5 greater than the number of
+    samples: n_samples=4' was the whole message, and lowering ``--folds`` (the obvious remedy)
+    makes the training parts smaller."""
+    from linernotes.fusion.crossfit import plan_folds
+    from linernotes.fusion.fitting import INNER_FOLDS
+
+    n = len(groups)
+    k = max(folds, 2)  # the CLI's floor; one fold has no held-out part
+    need = next(m for m in range(max(k, INNER_FOLDS), 10_000) if m - math.ceil(m / k) >= INNER_FOLDS)
+    smallest = min((len(tr) for tr, _ in plan_folds(n, groups, folds, seed).folds), default=0) if n >= folds else 0
+    if n < need or smallest < INNER_FOLDS:
+        raise ValueError(f"signal {spec.name}: {n} gold item(s) with a value; fitting a {spec.kind} signal with "
+                         f"{folds} folds needs at least {need} (each outer training part, here as small as "
+                         f"{smallest}, is cross-validated again in {INNER_FOLDS} inner folds): label more items "
+                         "(liner review build --signals ... --sample N)")
 
 
 def _digest(blob: bytes) -> str:
@@ -348,6 +370,11 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
 
     xk, yk, gk = x[kidx], y[kidx], groups[kidx]
     n_groups = len(set(gk))
+    label, fewest = min(zip(*np.unique(yk, return_counts=True), strict=True), key=lambda lc: lc[1])
+    if n_groups < folds and fewest < 2:  # else sklearn: 'k-fold cross-validation requires ... n_splits=2'
+        raise ValueError(f"signal {spec.name}: {len(yk)} gold item(s) in {n_groups} group(s), and label "
+                         f"{str(label)!r} has {fewest}; out-of-fold figures need {folds} groups, or 2 items of "
+                         "each label: label more items (liner review build --signals ... --sample N)")
     splitter = (GroupKFold(n_splits=min(folds, n_groups)) if n_groups >= folds
                 else StratifiedKFold(n_splits=min(folds, int(min(np.unique(yk, return_counts=True)[1]))),
                                      shuffle=True, random_state=seed))
