@@ -161,15 +161,24 @@ def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, pr
     ``config`` is the configuration the caller asked for (before catalog defaults); runtime knobs
     (concurrency, retries, timeouts, threads, cache) are left out. ``model_identity`` goes in as
     a digest: it may hold an endpoint URL with credentials. Paths inside the output's folder are
-    relative to it (``located``): a moved run folder resumes."""
+    relative to it (``located``): a moved run folder resumes.
+
+    ``input`` is the catalog's absolute path (as given, symlinks not followed): a rerun on
+    another catalog would skip its rows under ids the first one answered, keeping the other
+    catalog's records; the same path with rows added or fixed resumes."""
     data = redacted_config(config)
     flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
     flat.update(data)
-    flat.update({"map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
+    flat.update({"input": os.path.abspath(opts.input),
+                 "map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
                  "prompt_hash": prompt_hash,
                  "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
     return located(flat, run_folder_of(opts.output))
 
+
+# identity keys added after manifests first recorded identities: an output whose identity lacks
+# one was written before it existed and is not compared on it (its rerun goes on as it did)
+_ADDED_KEYS = frozenset({"input"})
 
 TAG_REMEDY = "rerun with the options it was started with, or write to another -o (or delete it to start over)"
 
@@ -179,9 +188,9 @@ def check_resume(output: Path, identity: dict[str, Any], has_records: bool, igno
     """Refuse to add to an output written under another configuration: raises ResumeMismatch
     naming every field that differs, its value then and now, and ``remedy`` (what to do). Keys
     in ``ignore`` are not compared. An output with no records, or no manifest, or a manifest from
-    before identities were recorded, is accepted. The old identity's paths are read relative to
-    the folder it was written in (``run_folder``; else its ``output``'s folder), so a moved folder
-    compares equal."""
+    before identities were recorded, is accepted; so is a key (``_ADDED_KEYS``) the old identity
+    predates. The old identity's paths are read relative to the folder it was written in
+    (``run_folder``; else its ``output``'s folder), so a moved folder compares equal."""
     mpath = manifest_path(output)
     if not has_records or not mpath.exists():
         return
@@ -194,6 +203,7 @@ def check_resume(output: Path, identity: dict[str, Any], has_records: bool, igno
         return
     then = manifest.get("run_folder") or run_folder_of(Path(str(manifest.get("output") or output)))
     old = located(old, Path(then))
+    ignore = ignore | (_ADDED_KEYS - set(old))
     diff = [k for k in sorted(set(old) | set(identity)) if k not in ignore and old.get(k) != identity.get(k)]
     if diff:
         raise ResumeMismatch(mismatch_message(output, old, identity, diff, remedy))
@@ -214,7 +224,10 @@ def _brief(v: Any, key: str = "") -> str:
         return "[" + ", ".join(f"{s.get('name')}#{s.get('content_hash')}" if isinstance(s, dict) else str(s)
                                for s in v) + "]"
     text = json.dumps(v, sort_keys=True, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if len(text) <= 60:
+        return text
+    # a path differs in its end (the file name), which a cut at 57 characters would hide
+    return "..." + text[-57:] if key == "input" else text[:57] + "..."
 
 
 def model_identity(rt: Any) -> str:
