@@ -12,7 +12,7 @@ def export(
     source: Annotated[Path, typer.Argument(help="A liner tag (or liner serve log) JSONL output")],
     output: Annotated[Path, typer.Option("--output", "-o", help="out.parquet, or an existing folder for part files")],
 ) -> None:
-    """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable)."""
+    """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable or not an output)."""
     from linernotes.sinks.export import export_parquet
     from linernotes.store.records import OutputError
 
@@ -21,7 +21,7 @@ def export(
     except OutputError as e:
         typer.echo(f"liner export: error: {e}", err=True)
         raise typer.Exit(2) from None
-    for p in result.problems:
-        typer.echo(f"liner export: {source}:{p.line}: skipped: {p.reason}", err=True)
+    for line in result.problem_lines():
+        typer.echo(f"liner export: {line}", err=True)
     typer.echo(f"wrote {result.rows} rows from {result.lines} lines -> {output}")
     raise typer.Exit(result.exit_code)

@@ -18,6 +18,9 @@ from linernotes.schema import OutputRecord
 from linernotes.sinks.parquet import ParquetSink, is_dataset
 from linernotes.store.records import OutputError
 
+# problems printed one per line before the rest are counted
+SHOWN_PROBLEMS = 20
+
 
 class ExportProblem(BaseModel):
     line: int
@@ -36,6 +39,15 @@ class ExportResult(BaseModel):
         """0 all lines converted, 1 some lines were not output records."""
         return 1 if self.problems else 0
 
+    def problem_lines(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
+        """``SOURCE:LINE: skipped: REASON`` for the first ``limit`` problems, then one line
+        counting the rest: a file with thousands of bad lines is named, not printed whole."""
+        shown = [f"{self.source}:{p.line}: skipped: {p.reason}" for p in self.problems[:limit]]
+        rest = len(self.problems) - len(shown)
+        if rest > 0:
+            shown.append(f"{self.source}: {rest:,} more lines skipped (the first {limit} are above)")
+        return shown
+
 
 def _reason(e: Exception) -> str:
     if isinstance(e, ValidationError):
@@ -50,7 +62,8 @@ def _reason(e: Exception) -> str:
 def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> ExportResult:
     """Convert ``source`` (a ``liner tag`` / service JSONL output) to a Parquet file or, when
     ``output`` is an existing folder, a dataset of part files. Raises ``OutputError`` when the
-    source cannot be read or the output cannot be written."""
+    source cannot be read or the output cannot be written, and when no line of a non-empty source
+    is an output record (a catalog, a Parquet file): then ``output`` is left as it was."""
     source, output = Path(source), Path(output)
     if not source.is_file():
         raise OutputError(f"{source}: no such file")
@@ -63,6 +76,7 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         if is_dataset(output):
             staging.mkdir()
         sink = ParquetSink(staging, sync="batch", part_rows=part_rows)
+        written = 0
         try:
             with open(source, "rb") as fh:
                 for n, raw in enumerate(fh, start=1):
@@ -81,10 +95,16 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
                             result.problems.append(ExportProblem(line=n, reason=_reason(e)))
                         continue
                     sink.write(rec)
+                    written += 1
         except OSError as e:
             raise OutputError(f"{source}: cannot read ({e.strerror or e})") from None
         finally:
             sink.close()
+        if result.problems and not written:
+            first = result.problems[0]
+            raise OutputError(f"{source}: not a liner output: none of its {result.lines:,} lines is an output "
+                              f"record (line {first.line}: {first.reason}); export the -o file of liner tag "
+                              f"or a liner serve log ({output} was not written)")
         result.rows = _place(staging, output)
     return result
 

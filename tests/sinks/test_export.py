@@ -65,3 +65,39 @@ def test_export_to_a_dataset_folder_and_duplicate_keys(tmp_path):
 def test_export_of_a_missing_file_is_a_usage_error(tmp_path, liner_in_process):
     res = liner_in_process(["export", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.parquet")])
     assert res.returncode == 2 and "nope.jsonl: no such file" in res.stderr
+
+
+def test_export_of_a_file_that_holds_no_record_is_refused_and_the_output_kept(tmp_path, liner_in_process):
+    """QA (session 13): `liner export catalog.jsonl -o out.parquet` (the catalog, not the output)
+    printed one 'skipped' line per catalog row, replaced out.parquet with an empty table and
+    exited 1. Now: one error naming the file and its first line's reason, exit 2, out.parquet as
+    it was; a Parquet file given as the source alike."""
+    out = tmp_path / "o.parquet"
+    good = tmp_path / "run.jsonl"
+    good.write_text("\n".join(_lines(3)) + "\n")
+    assert export_parquet(good, out).rows == 3
+    before = out.read_bytes()
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps({"id": f"c{k}", "title": "Song"}) + "\n" for k in range(300)))
+    for source in (catalog, out):
+        target = out if source == catalog else tmp_path / "p.parquet"
+        res = liner_in_process(["export", str(source), "-o", str(target)])
+        assert res.returncode == 2, res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1, res.stderr
+        assert f"{source}: not a liner output" in lines[0] and "(line 1: " in lines[0], lines[0]
+    assert "status: Field required" in liner_in_process(["export", str(catalog), "-o", str(out)]).stderr
+    assert out.read_bytes() == before
+    assert not (tmp_path / "p.parquet").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("_liner-export")]
+
+
+def test_export_names_the_first_bad_lines_and_counts_the_rest(tmp_path, liner_in_process):
+    src = tmp_path / "run.jsonl"
+    src.write_text("\n".join([*_lines(2), *["{oops"] * 50]) + "\n")
+    res = liner_in_process(["export", str(src), "-o", str(tmp_path / "o.parquet")])
+    assert res.returncode == 1
+    skipped = re.findall(rf"{re.escape(str(src))}:(\d+): skipped: ", res.stderr)
+    assert skipped == [str(n) for n in range(3, 23)], "the first 20, by line"
+    assert f"{src}: 30 more lines skipped" in res.stderr
+    assert "wrote 2 rows from 52 lines" in res.stdout
