@@ -95,6 +95,24 @@ class SignalModel(BaseModel):
     figures: dict[str, Any] = Field(default_factory=dict)
     content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
+    def mismatch(self, spec: SignalSpec) -> str | None:
+        """Why this model cannot score items of ``spec`` (kind, classes, array shapes), else None."""
+        names = features(spec, {}, None)[0]
+        rows = 1 if len(self.classes) == 2 else len(self.classes)
+        if self.kind != spec.kind:
+            return f"kind {self.kind!r}, the spec's is {spec.kind!r}"
+        if not set(self.classes) <= set(spec.ids) or len(self.classes) < 2:
+            return f"classes {self.classes} are not two or more of the spec's {spec.ids}"
+        if self.feature_names != names:
+            return f"features {self.feature_names} are not the spec's {names}"
+        if len(self.mean) != len(names) or len(self.scale) != len(names):
+            return f"mean/scale hold {len(self.mean)}/{len(self.scale)} values for {len(names)} features"
+        if len(self.coef) != rows or any(len(r) != len(names) for r in self.coef) or len(self.intercept) != rows:
+            return f"coef/intercept are not {rows} x {len(names)} / {rows}"
+        if not all(math.isfinite(v) for v in [*self.mean, *self.scale, *self.intercept, *sum(self.coef, [])]):
+            return "a coefficient is not a finite number"
+        return None
+
     def proba(self, x: list[float]) -> np.ndarray:
         z = (np.asarray(x) - np.asarray(self.mean)) / np.asarray(self.scale)
         logits = np.asarray(self.coef) @ z + np.asarray(self.intercept)
@@ -181,6 +199,14 @@ class FusedSignalModel(BaseModel):
 
     def threshold_or(self, default: float) -> float:
         return self.threshold if self.threshold is not None else default
+
+    def mismatch(self, spec: SignalSpec) -> str | None:
+        """Why this model cannot score items of ``spec``, else None (raises ValidationError when the
+        stored combiner is not a fusion model)."""
+        if self.kind != spec.kind:
+            return f"kind {self.kind!r}, the spec's is {spec.kind!r}"
+        self.combiner()
+        return None
 
     def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any], item: Any = None
                  ) -> SignalDecision:
@@ -303,9 +329,7 @@ def open_models(folder: Path, specs: list[SignalSpec]) -> tuple[dict[str, Any], 
         if not path.is_file():
             continue
         blob = path.read_bytes()
-        raw = json.loads(blob)
-        cls = FusedSignalModel if raw.get("kind") in FUSED else SignalModel
-        model = cls.model_validate(raw)
+        model = _read_model(path, blob, spec)
         model.content_hash = _digest(blob)
         if model.spec_hash == spec.content_hash:
             models[spec.name] = model
@@ -313,6 +337,37 @@ def open_models(folder: Path, specs: list[SignalSpec]) -> tuple[dict[str, Any], 
             stale[spec.name] = StaleModel(name=spec.name, path=str(path), model_hash=model.content_hash,
                                           fitted_spec_hash=model.spec_hash, spec_hash=spec.content_hash)
     return models, stale
+
+
+def _read_model(path: Path, blob: bytes, spec: SignalSpec) -> SignalModel | FusedSignalModel:
+    """The model stored at ``path``, checked against ``spec`` when fitted on it; a truncated,
+    hand-edited or mislabelled file raises ``FusionError`` naming the file before any item is
+    tagged (it read 'Expecting value: line 26 column 4' without the file, '--model: Field
+    required', or failed every item with a numpy shape error)."""
+    from pydantic import ValidationError
+
+    from linernotes.fusion.artifact import FusionError
+
+    refit = f"refit it: liner fit GOLD.yaml --signals ... -o {path.parent.parent}"
+    try:
+        raw = json.loads(blob)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
+        raise FusionError(f"{path}: not a fitted signal model (not JSON{where}: cut short or edited?); "
+                          f"{refit}") from None
+    if not isinstance(raw, dict):
+        raise FusionError(f"{path}: not a fitted signal model (a JSON {type(raw).__name__}); {refit}")
+    try:
+        model = (FusedSignalModel if raw.get("kind") in FUSED else SignalModel).model_validate(raw)
+        if model.spec_hash != spec.content_hash:
+            return model  # stale: never applied, so its inside does not matter
+        why = model.mismatch(spec)
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        why = f"{'.'.join(map(str, err['loc'])) or 'model'}: {err['msg']}"
+    if why:
+        raise FusionError(f"{path}: not a usable model of signal {spec.name} ({why}); {refit}")
+    return model
 
 
 def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
