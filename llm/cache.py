@@ -46,10 +46,15 @@ def cache_key(model: str, messages: list[dict[str, Any]], schema: dict[str, Any]
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def cache_root() -> Path:
+    """The user's linernotes cache folder: $LINER_CACHE_DIR, else $XDG_CACHE_HOME/linernotes, else
+    ~/.cache/linernotes (read at each call, so a test or a run can point it elsewhere)."""
+    return Path(os.environ.get("LINER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "linernotes"))
+
+
 def default_cache_path() -> Path:
-    base = os.environ.get("LINER_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "linernotes")
-    return Path(base) / "llm-cache.sqlite"
+    return cache_root() / "llm-cache.sqlite"
 
 
 class ResponseCache:

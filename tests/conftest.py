@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,16 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"reference data not found at {SHARED}: this test needs ../shared/data", pytrace=False)
     return SHARED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder per session for the content-keyed build caches (``tools.disk_cache``: compiled
+    regexes, the decompressed language model): safe to share, and 70 MB a copy per test is not."""
+    d = tmp_path_factory.mktemp("build-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LINER_BUILD_CACHE_DIR", str(d))
+        yield d
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,49 @@
+"""Files a process builds once and later processes read back instead of building again (a
+compiled regex's code, a decompressed model): where they live and how they are written.
+
+Folder: ``build_cache_root()/<kind>/``: $LINER_BUILD_CACHE_DIR, else the user's cache folder
+($LINER_CACHE_DIR, else $XDG_CACHE_HOME/linernotes, else ~/.cache/linernotes). The tests point
+$LINER_BUILD_CACHE_DIR at one folder per session, as these files (unlike LLM answers) are safe to
+share between tests and the langid copy is 68 MB. A file is named by the sha256 of everything its content depends on, so a
+stale file is never read (only left behind), and a changed input simply misses. Writes are atomic
+(temp file in the same folder, then rename), so concurrent writers (pool workers) each leave a
+whole file and a reader never sees half of one. Nothing here is pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from linernotes.llm.cache import cache_root
+
+
+def build_cache_root() -> Path:
+    """$LINER_BUILD_CACHE_DIR, else ``cache_root()`` (read at each call)."""
+    return Path(os.environ.get("LINER_BUILD_CACHE_DIR") or cache_root())
+
+
+def cache_file(kind: str, key: list[Any], suffix: str) -> Path:
+    """``build_cache_root()/kind/<sha256 of the JSON of key><suffix>``; ``key`` must be JSON-able."""
+    digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return build_cache_root() / kind / f"{digest}{suffix}"
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Create ``path`` with what ``write`` puts in the open binary file. Raises OSError (an
+    unwritable folder, a full disk): callers that only cache swallow it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
