@@ -45,3 +45,33 @@ def test_afinn_matches_are_the_librarys_on_gold_and_edge_texts(shared_data) -> N
               " ".join(words), "".join(words[:300]), " ".join(reversed(words))]
     for text in texts:
         assert _afinn_scores(text) == reference.scores(text), text
+
+
+def test_textblob_sentiment_from_its_files_scores_like_the_package(shared_data) -> None:
+    """``textblob_lite`` runs textblob's own sentiment files without the package import (which
+    imports nltk): the same polarity, subjectivity and assessments as ``textblob.en.sentiment``
+    on every VADER and policy gold text (15,204) and edge strings."""
+    import json
+
+    from textblob.en import sentiment as reference
+
+    from linernotes.tools.text.textblob_lite import english_sentiment
+
+    ours = english_sentiment()
+    assert ours is not reference  # the copy built from the files, not the package's object
+    texts = [json.loads(line)["text"] for name in ("vader-multirater.dev.jsonl", "policy-prompts.dev.jsonl")
+             for line in (shared_data / "gold" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["", " ", "not good", "very very good!!", "terribly wonderful", "never bad :)", "ÉNORME good"]
+    for text in texts:
+        a, b = reference(text), ours(text)
+        assert (tuple(a), a.assessments) == (tuple(b), b.assessments), text
+
+
+def test_lexical_valence_does_not_import_nltk() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from linernotes.tools.text.valence import lexical_valence;"
+            "print(lexical_valence('A wonderful song') > 0, 'nltk' in sys.modules, 'textblob' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split() == ["True", "False", "False"]

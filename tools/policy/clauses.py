@@ -18,6 +18,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from pydantic import BaseModel
 
 from linernotes.tools.policy.pack import PolicyPack
+from linernotes.tools.policy.snowball_en import EnglishStemmer
 
 _WORD = re.compile(r"[^\W\d_]+")
 _STOP = frozenset(STOPWORDS_EN_PLUS)
@@ -32,10 +33,9 @@ class ClauseMatch(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
-    from nltk.stem.snowball import SnowballStemmer  # imported late: nltk costs ~1 s to import
-
-    return SnowballStemmer("english")
+def _stemmer() -> EnglishStemmer:
+    """NLTK's English Snowball stemmer, copied (``snowball_en``): importing nltk costs ~1.7 s."""
+    return EnglishStemmer()
 
 
 def tokens(text: str) -> list[str]:

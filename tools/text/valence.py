@@ -22,8 +22,10 @@ def _sentiment() -> Any:
     """textblob loads its lexicon lazily on first use; the graph calls from worker threads, so the
     first call happens once, under a lock, before anyone reads the lexicon."""
     with _LOAD:
-        from textblob.en import sentiment  # imported late: textblob pulls in nltk (~1-2 s)
+        # textblob's analyzer from its own files: the package import pulls in nltk (~1.7 s)
+        from linernotes.tools.text.textblob_lite import english_sentiment
 
+        sentiment = english_sentiment()
         sentiment("good")
         return sentiment
 
