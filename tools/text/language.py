@@ -14,9 +14,9 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from linernotes.tools.text.langid_model import load_identifier  # its decompressed model is cached
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, float] | None:
