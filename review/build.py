@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from linernotes.review.allowed import disallowed, summary
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
 from linernotes.review.sources import Source, load_source
@@ -59,6 +60,8 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
         meta["audio_root"] = str(Path(audio_root).resolve())
     store = ReviewStore(store_path, create=True)
     new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
+    if signals and (problems := disallowed(store)):  # export refuses them: say so while it is cheap to fix
+        notes.append(summary(problems))
     by_reason: dict[str, int] = {}
     for e in entries:
         for kind in {r.kind for r in e.reasons}:

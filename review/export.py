@@ -204,8 +204,13 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
 
     Under the gold dir's lock: the rows go to a private temp folder, then one ``rename`` publishes
     it, so a failed or killed export leaves no version and concurrent exports get v1, v2, ... in
-    turn. Raises ``ExportError`` (a row a column cannot hold, the lock held too long).
+    turn. Raises ``ExportError`` (a row a column cannot hold, the lock held too long, a decided
+    value the store's signal definitions no longer allow: ``review.allowed``).
     """
+    from linernotes.review.allowed import disallowed, summary
+
+    if problems := disallowed(store):
+        raise ExportError(f"{store.path}: {summary(problems)}")
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
     final, changes, skipped = _changes(store)

@@ -467,7 +467,11 @@ class ReviewStore:
         if adj.action == "accept_model":
             if not e.prediction:
                 raise ValueError("this item has no model prediction to accept")
-            return {f: specs[f].from_prediction(e.prediction) for f in e.fields if f in specs}
+            values = {f: specs[f].from_prediction(e.prediction) for f in e.fields if f in specs}
+            # a declared signal's value from a run tagged with an older spec may be one this spec
+            # no longer allows (a dropped label): refused like a typed one, never saved as gold
+            return {f: specs[f].parse(v) if specs[f].signal is not None and v is not None else v
+                    for f, v in values.items()}
         if adj.action == "accept_consensus":
             values = {f: e.consensus[f] for f in e.fields if f in e.consensus}
             if not values:
