@@ -251,7 +251,8 @@ class PreparedRun:
         return resume_identity(self.requested, self.opts, model_identity(runtime), runtime.prompt.hash)
 
     def check_resume(self, runtime: Any, has_records: bool) -> dict[str, Any]:
-        """The resume identity, after refusing an output started under another one."""
+        """The resume identity, after refusing an output started under another one (when
+        ``has_records``: the records a rerun would keep)."""
         identity = self.identity(runtime)
         check_resume(self.opts.output, identity, has_records)
         return identity

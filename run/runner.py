@@ -239,7 +239,10 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     rt = enricher.runtime
     journal = journal_path(opts.output)  # the output itself for JSONL; Parquet outputs resume from a journal
     state = scan_state(journal)  # repairs a line cut by a kill
-    identity = run.check_resume(rt, has_records=state.lines > 0)
+    # ok records bind the output to the options they were made with; error records alone do not
+    # (this run retries every one), so the rerun a failed run asks for goes on: the --map its
+    # input.missing_id records name, a reachable --api-base after llm.connection errors
+    identity = run.check_resume(rt, has_records=bool(state.done))
     done = state.done
     manifest = run.manifest(rt, identity)
     mpath = manifest_path(opts.output)
