@@ -79,6 +79,28 @@ def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
     return out
 
 
+def canonical_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> None:
+    """Write each declared signal's gold labels as its ids, in place: a spec's labels are compared
+    ignoring case and Unicode form (``signals.spec.label_key``), as review matches typed labels, so
+    gold 'Sad' from a hand-made CSV is the id 'sad', not a label the tagger can never predict.
+    Labels matching no id are kept as they are (``check_signal_gold`` warns about them).
+    ``items``: objects with a ``gold`` dict (GoldItem, ItemResult)."""
+    from linernotes.signals.spec import label_key
+
+    declared = {s.name: s for s in signals}
+    for task in spec.tasks:
+        sig = declared.get(task.signal) if task.signal else None
+        if sig is None or sig.kind not in ("single_label", "multilabel"):
+            continue
+        ids = {label_key(i): i for i in sig.ids}
+        for item in items:
+            value = item.gold.get(task.name)
+            if isinstance(value, str):
+                item.gold[task.name] = ids.get(label_key(value), value)
+            elif isinstance(value, list):
+                item.gold[task.name] = sorted({ids.get(label_key(v), v) for v in value})
+
+
 def check_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> list[str]:
     """Warnings for declared-signal gold the signal can never predict: a label outside its
     vocabulary (single_label, multilabel) or a number outside its ``range`` (scalar; predictions are

@@ -229,10 +229,12 @@ async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Pat
 
 
 def warn_signal_gold(spec: GoldSpec, items: list[Any], signals: list[Any], source: Path) -> None:
-    """Log a warning naming ``source`` (the gold file or run record) for each declared signal
-    whose gold it can never predict (``evals.gold.check_signal_gold``)."""
-    from linernotes.evals.gold import check_signal_gold
+    """Write declared signals' gold labels as their ids (``evals.gold.canonical_signal_gold``, in
+    place: 'Sad' is 'sad'), then log a warning naming ``source`` (the gold file or run record) for
+    each declared signal whose gold it can never predict (``evals.gold.check_signal_gold``)."""
+    from linernotes.evals.gold import canonical_signal_gold, check_signal_gold
 
+    canonical_signal_gold(spec, items, signals)
     for message in check_signal_gold(spec, items, signals):
         log.warning("liner: warning: %s: %s", source, message)
 

@@ -43,6 +43,12 @@ KEYS = ("name", "kind", "labels", "taxonomy", "range", "applies_to", "instructio
         "review_threshold")
 
 
+def label_key(text: str) -> str:
+    """What two spellings of one label share: 'Rock', 'rock', 'ROCK ' and fullwidth 'Ｒｏｃｋ' (NFKC,
+    case-folded, stripped). A spec's labels are distinct under it, so it maps any spelling to one id."""
+    return unicodedata.normalize("NFKC", str(text)).casefold().strip()
+
+
 def reserved_names() -> dict[str, str]:
     """Names a declared signal may not take, and why: the built-in record fields (their values live
     in ``Enrichment.<field>``, and eval tasks / review fields / metrics are keyed by that name) and
@@ -108,7 +114,7 @@ class SignalSpec(BaseModel):
         if hidden:  # a newline, tab or zero-width character: an annotator cannot see or type it
             raise ValueError(f"label {hidden[0]!r} holds a control or invisible character")
         # 'Rock', 'rock' and fullwidth 'Ｒｏｃｋ' are one label to an annotator and to the model
-        folded = [unicodedata.normalize("NFKC", x).casefold() for x in labels]
+        folded = [label_key(x) for x in labels]
         dup = sorted({x for x, f in zip(labels, folded, strict=True) if folded.count(f) > 1})
         if dup:
             forms = "" if all(x.isascii() for x in dup) else (
