@@ -8,6 +8,7 @@ not a datasets folder, an unknown format, empty) raises ``CatalogError``.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -266,6 +267,12 @@ class _RowBuilder:
         ``--drop`` or ``--map`` column that is not one of them is a mistake (a misspelt
         ``--drop gold_genre`` would show the gold labels to the tagger). Raises CatalogError."""
         have = set(columns)
+        twice = [c for c in dict.fromkeys(columns) if columns.count(c) > 1]
+        if twice:  # a row maps each name to one value: the other column's values would be lost unseen
+            where = "; ".join(f"{c!r} is columns {', '.join(str(i + 1) for i, x in enumerate(columns) if x == c)}"
+                              for c in twice)
+            raise CatalogError(f"{self.source}: the header names a column twice ({where}): one of them would be "
+                               "lost from every row; rename or remove one")
         wrong = [f"--drop {c}" for c in self.drop if c not in have]
         wrong += [f"--map {dst}={src}" for src, dst in self.mapping.items() if src not in have]
         if wrong:
@@ -483,8 +490,22 @@ def _open_binary(path: Path):
     return open(path, "rb")
 
 
+# what a "CSV" is separated by when not by commas: Excel writes ';' where ',' is the decimal mark
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(path: Path, header_line: str) -> str:
+    """The delimiter of a CSV/TSV file: ``\t`` for .tsv, ``,`` for .csv, unless its header line
+    holds none of that one and exactly one other of ``SEPARATORS`` (a ';'-separated .csv read
+    with ',' was one column, every row an error blaming a missing 'id' column)."""
+    expected = "\t" if path.suffix.lower() == ".tsv" else ","
+    if expected in header_line:
+        return expected
+    others = [c for c in SEPARATORS if c != expected and c in header_line]
+    return others[0] if len(others) == 1 else expected
+
+
 def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     overlong: list[int] = []  # physical lines skipped for length, not yet reported
 
     def lines(fh: IO[bytes]) -> Iterator[str]:
@@ -498,7 +519,11 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             yield raw.decode("utf-8", errors="surrogateescape")
 
     with open(path, "rb") as fh:
-        reader = csv.reader(lines(fh), delimiter=delimiter)
+        physical = lines(fh)
+        first = next(physical, None)
+        if first is None:
+            return
+        reader = csv.reader(itertools.chain([first], physical), delimiter=csv_delimiter(path, first))
         try:
             header = next(reader)
         except StopIteration:

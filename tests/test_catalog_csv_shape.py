@@ -1,0 +1,62 @@
+"""CSV/TSV header shapes a spreadsheet export produces (QA, session 13).
+
+A .csv separated by ';' (Excel where ',' is the decimal mark), tabs or '|' was read as one
+column: every row became an ``input.missing_id`` error whose message listed the columns as
+``id;title;description``. A header naming a column twice kept the last column's value and lost
+the other's from every row, silently (Parquet too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from linernotes.store.catalog import CatalogError, read_catalog
+
+
+def _ok(path: Path) -> list[tuple[str, str | None, str | None]]:
+    rows = list(read_catalog(path))
+    assert all(r.error is None for r in rows), [r.error for r in rows]
+    return [(r.item.id, r.item.title, r.item.description) for r in rows]
+
+
+@pytest.mark.parametrize("name,sep", [("c.csv", ";"), ("c.csv", "\t"), ("c.csv", "|"), ("c.tsv", ",")],
+                         ids=["csv-semicolon", "csv-tab", "csv-pipe", "tsv-comma"])
+def test_a_catalog_is_read_by_the_separator_its_header_uses(tmp_path, name, sep):
+    p = tmp_path / name
+    p.write_text(sep.join(["id", "title", "description"]) + "\n"
+                 + sep.join(["a", "Night Drive", '"calm, slow"' if sep != "," else "calm slow"]) + "\n"
+                 + sep.join(["b", "Rain", "piano"]) + "\n")
+    assert _ok(p) == [("a", "Night Drive", "calm, slow" if sep != "," else "calm slow"), ("b", "Rain", "piano")]
+
+
+def test_a_comma_header_stays_comma_separated_whatever_its_cells_hold(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text('id,"title; subtitle"\na,x;y\n')
+    rows = list(read_catalog(p))
+    assert rows[0].item.id == "a" and rows[0].item.extra == {"title; subtitle": "x;y"}
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("id,title,description,title\na,First,calm,Second\n")
+    with pytest.raises(CatalogError, match=r"c\.csv: the header names a column twice \('title' is columns 2, 4\)"):
+        list(read_catalog(p))
+
+
+def test_a_parquet_file_with_a_column_named_twice_is_refused(tmp_path):
+    p = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["a"]), pa.array(["T1"]), pa.array(["T2"])],
+                                        names=["id", "title", "title"]), p)
+    with pytest.raises(CatalogError, match=r"names a column twice \('title' is columns 2, 3\)"):
+        list(read_catalog(p))
+
+
+def test_the_cli_tags_a_semicolon_csv(tmp_path, liner_in_process):
+    p = tmp_path / "c.csv"
+    p.write_text("id;title;description\na;Night Drive;calm ambient piano\n")
+    r = liner_in_process(["tag", p, "-o", tmp_path / "out.jsonl", "--llm", "never", "--no-progress"])
+    assert r.returncode == 0, r.stderr
+    assert '"id":"a","status":"ok"' in (tmp_path / "out.jsonl").read_text()
