@@ -14,6 +14,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from linernotes.tools.regex_cache import compile_cached
+
 _LOAD = threading.Lock()
 
 
@@ -63,7 +65,9 @@ def _afinn() -> tuple[Any, re.Pattern[str] | None]:
             Afinn.regex_from_tokens(emoticons, word_boundary=False, capture=False) + ")"
         if plain != lib._pattern.pattern or lib._pattern.flags != re.compile("", re.UNICODE).flags:
             return lib, None
-        return lib, re.compile(r"(\b" + _by_first_char(words) + r"\b|" + _by_first_char(emoticons) + ")", re.UNICODE)
+        # compile_cached: ~0.15 s of re's parser per process for ~3,500 alternatives, kept on disk
+        return lib, compile_cached(r"(\b" + _by_first_char(words) + r"\b|" + _by_first_char(emoticons) + ")",
+                                   re.UNICODE)
     except (AttributeError, KeyError, TypeError, ValueError, OSError):
         return lib, None
 
