@@ -477,7 +477,14 @@ class ReviewStore:
             if not values:
                 raise ValueError("this item has no rater consensus for its fields")
             return values
-        return {f: e.gold.get(f) for f in e.fields if f in specs}
+        kept = {f: e.gold.get(f) for f in e.fields if f in specs}
+        if all(v is None for v in kept.values()):
+            # a declared signal's labelling queue has no gold by construction: "keep gold" (one
+            # key, g) would mark the item decided, count it done and drop it from the open queue
+            # with no label at all
+            raise ValueError(f"this item has no gold value to keep for {', '.join(kept) or 'its fields'}: "
+                             "label it (edit) or skip it")
+        return kept
 
     def _consensus(self, state: ItemState, who: str, new_values: dict[str, Any]) -> dict[str, Any]:
         """Overlap: each field's consensus (``FieldSpec.consensus``: mean, majority, labels half
