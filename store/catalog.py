@@ -339,14 +339,14 @@ def detect_format(path: Path) -> str:
     name = path.name.lower()
     if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
         return "jsonl"
-    if name.endswith((".csv", ".tsv")):
+    if name.endswith((".csv", ".tsv", ".csv.gz", ".tsv.gz")):
         return "csv"
     if name.endswith(".parquet"):
         return "parquet"
     if name.endswith((".json", ".arrow")):
         return "hf-file"
     raise CatalogError(f"{path}: unknown catalog format {suffixes or '(no extension)'!r} "
-                       "(use .jsonl, .csv, .tsv, .parquet, .json, .arrow or a datasets folder)")
+                       "(use .jsonl, .csv, .tsv (each also .gz), .parquet, .json, .arrow or a datasets folder)")
 
 
 def read_catalog(
@@ -426,7 +426,7 @@ def estimate_rows(path: str | Path) -> int | None:
         fmt = detect_format(p)
         if fmt in ("jsonl", "csv"):
             n = 0
-            with open(p, "rb") as fh:
+            with _open_binary(p) as fh:  # a .gz counted as its lines, not its compressed bytes' newlines
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     n += block.count(b"\n")
             return max(0, n - (1 if fmt == "csv" else 0))
@@ -498,7 +498,7 @@ def csv_delimiter(path: Path, header_line: str) -> str:
     """The delimiter of a CSV/TSV file: ``\t`` for .tsv, ``,`` for .csv, unless its header line
     holds none of that one and exactly one other of ``SEPARATORS`` (a ';'-separated .csv read
     with ',' was one column, every row an error blaming a missing 'id' column)."""
-    expected = "\t" if path.suffix.lower() == ".tsv" else ","
+    expected = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
     if expected in header_line:
         return expected
     others = [c for c in SEPARATORS if c != expected and c in header_line]
@@ -518,7 +518,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 raw = raw[3:]
             yield raw.decode("utf-8", errors="surrogateescape")
 
-    with open(path, "rb") as fh:
+    with _open_binary(path) as fh:
         physical = lines(fh)
         first = next(physical, None)
         if first is None:

@@ -12,7 +12,8 @@ FORMATS = "use .jsonl, .json, .parquet, .csv, .tsv or a datasets save_to_disk fo
 
 def load_table(path: str | Path) -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
-    order; ``.tsv`` split on tabs; a UTF-8 byte-order mark dropped from a CSV/TSV header).
+    order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
+    (``catalog.csv_delimiter``); a UTF-8 byte-order mark dropped from a CSV/TSV header).
 
     Raises ``ValueError`` naming ``path``: an unknown suffix, a folder holding several splits, or
     anything ``datasets`` fails on (its exception's type and message, cut to 200 characters).
@@ -35,8 +36,10 @@ def load_table(path: str | Path) -> Any:
         if name.endswith(".parquet"):
             return datasets.load_dataset("parquet", data_files=str(p), split="train")
         if name.endswith((".csv", ".tsv")):
+            from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
+
             return datasets.load_dataset("csv", data_files=str(p), split="train", encoding="utf-8-sig",
-                                         delimiter="\t" if name.endswith(".tsv") else ",")
+                                         delimiter=csv_delimiter(p, _first_line(p)))
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
             raise
@@ -44,6 +47,11 @@ def load_table(path: str | Path) -> Any:
             raise ValueError(f"{p}: no rows" + (" (a header line only)" if p.stat().st_size else " (an empty file)")) from None
         raise ValueError(f"{p}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
+
+
+def _first_line(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.readline()
 
 
 def _data_lines(path: Path, header: bool, most: int = 2) -> int:

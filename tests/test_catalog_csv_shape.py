@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from linernotes.store.catalog import CatalogError, read_catalog
+from linernotes.store.catalog import CatalogError, estimate_rows, read_catalog
 
 
 def _ok(path: Path) -> list[tuple[str, str | None, str | None]]:
@@ -60,3 +60,32 @@ def test_the_cli_tags_a_semicolon_csv(tmp_path, liner_in_process):
     r = liner_in_process(["tag", p, "-o", tmp_path / "out.jsonl", "--llm", "never", "--no-progress"])
     assert r.returncode == 0, r.stderr
     assert '"id":"a","status":"ok"' in (tmp_path / "out.jsonl").read_text()
+
+
+@pytest.mark.parametrize("name,sep", [("c.csv.gz", ","), ("c.tsv.gz", "\t")])
+def test_a_gzipped_csv_or_tsv_is_read_like_the_plain_file(tmp_path, name, sep):
+    """QA (session 13): the README's '.gz' held for JSONL only: catalog.csv.gz was refused as
+    'unknown catalog format '.csv.gz''."""
+    import gzip
+
+    text = sep.join(["id", "title", "description"]) + "\n" + sep.join(["a", "Night Drive", "calm"]) + "\n"
+    with gzip.open(tmp_path / name, "wt", encoding="utf-8") as fh:
+        fh.write(text)
+    assert _ok(tmp_path / name) == [("a", "Night Drive", "calm")]
+
+
+def test_the_progress_estimate_of_a_gzipped_catalog_counts_its_lines(tmp_path):
+    """QA (session 13): a 300-row .jsonl.gz was estimated at its compressed bytes' newlines (18):
+    progress read '300/18 done (1667%)'."""
+    import gzip
+    import json
+    import random
+
+    rnd = random.Random(1)
+    rows = "".join(json.dumps({"id": f"k{i}", "title": "".join(rnd.choice("abcdefgh ") for _ in range(60))}) + "\n"
+                   for i in range(300))
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(rows)
+    (tmp_path / "c.csv.gz").write_bytes(gzip.compress(b"id,title\n" + b"".join(b"r%d,x\n" % i for i in range(40))))
+    assert estimate_rows(tmp_path / "c.jsonl.gz") == 300
+    assert estimate_rows(tmp_path / "c.csv.gz") == 40

@@ -49,3 +49,13 @@ def test_a_folder_with_several_splits_asks_for_one(tmp_path):
     d.save_to_disk(str(tmp_path / "dd"))
     with pytest.raises(ValueError, match=r"dd: holds splits \['train', 'test'\]; point at one split's folder"):
         load_table(tmp_path / "dd")
+
+
+def test_a_semicolon_separated_csv_reads_like_a_comma_one(tmp_path):
+    """QA (session 13): a ';' gold CSV (Excel where ',' is the decimal mark) was one column
+    named 'id;text;label'; now its header's separator is used, as the catalog reader does."""
+    (tmp_path / "c.csv").write_text('id,text,label\n1,"good, really",positive\n2,bad,negative\n')
+    (tmp_path / "s.csv").write_text('\ufeffid;text;label\n1;good, really;positive\n2;bad;negative\n', encoding="utf-8")
+    comma, semi = load_table(tmp_path / "c.csv"), load_table(tmp_path / "s.csv")
+    assert semi.column_names == comma.column_names == ["id", "text", "label"]
+    assert semi.to_list() == comma.to_list()
