@@ -75,3 +75,31 @@ def test_lexical_valence_does_not_import_nltk() -> None:
             "print(lexical_valence('A wonderful song') > 0, 'nltk' in sys.modules, 'textblob' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     assert out.stdout.split() == ["True", "False", "False"]
+
+
+def test_afinn_patterns_come_from_the_build_cache(tmp_path, monkeypatch) -> None:
+    """Once written, AFINN's own pattern and the factored one are read back, not re-parsed (fault
+    injection: re's parser raises), and still score as the library does."""
+    import re
+
+    from afinn import Afinn
+
+    from linernotes.tools.text import valence
+
+    monkeypatch.setenv("LINER_BUILD_CACHE_DIR", str(tmp_path / "build"))
+    valence._afinn.cache_clear()
+    valence._afinn()
+    assert len(list((tmp_path / "build" / "regex").glob("*.npy"))) == 2
+    reference = Afinn(language="en", emoticons=True)
+    valence._afinn.cache_clear()
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("re's parser was called")
+
+    with monkeypatch.context() as m:
+        m.setattr(re._parser, "parse", refuse)
+        lib, pattern = valence._afinn()
+    assert pattern is not None and lib._pattern.pattern == reference._pattern.pattern
+    text = "What a wonderful, awful, bad :) day; not good"
+    assert valence._afinn_scores(text) == lib.scores(text) == reference.scores(text)
+    valence._afinn.cache_clear()
