@@ -9,6 +9,7 @@ response cache serves every answer already paid for.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -73,6 +74,34 @@ def summary_from_metrics(result: beam.runners.runner.PipelineResult) -> RunSumma
                       errors_by_kind={k.removeprefix("error."): v for k, v in totals.items() if k.startswith("error.")})
 
 
+def first_messages(path: Path, kinds: set[str], most_lines: int = 100_000) -> dict[str, str]:
+    """``{kind: message}``: the first error record's message per kind in the dead-letter file at
+    ``path`` (any Beam filesystem), which the local runner's summary shows and Beam's counters
+    cannot carry. Reading stops once every kind in ``kinds`` has one, or after ``most_lines``; an
+    unreadable file gives what was read (the counts are printed either way)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    out: dict[str, str] = {}
+    if not kinds:
+        return out
+    try:
+        with FileSystems.open(str(path)) as fh:
+            for _ in range(most_lines):
+                raw = fh.readline()
+                if not raw or len(out) == len(kinds):
+                    break
+                try:
+                    err = json.loads(raw).get("error") or {}
+                except (ValueError, AttributeError):
+                    continue
+                kind = err.get("kind")
+                if kind in kinds and kind not in out:
+                    out[kind] = str(err.get("message") or "")
+    except (OSError, ValueError):  # a remote filesystem's own errors are OSError/IOError subclasses
+        pass
+    return out
+
+
 def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None) -> RunSummary:
     """Run the whole job as one Beam pipeline and wait for it. Raises CatalogError for a bad input."""
     run = prepare_run(config, opts, "beam")  # the local runner's defaults (audio sandbox) and redaction
@@ -88,6 +117,7 @@ def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None
         result = p.run()
         result.wait_until_finish()
     summary = summary_from_metrics(result)
+    summary.error_examples = first_messages(dead_letter_path(opts.output), set(summary.errors_by_kind))
     summary.elapsed_s = time.monotonic() - start
     summary.expected_rows = estimate_rows(opts.input)
     summary.llm_mode = run.config.llm_mode  # the 0-calls note says why, as in the local runner
