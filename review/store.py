@@ -516,6 +516,8 @@ class ReviewStore:
                 people = {h.annotator for h in state.history if h.action != "skip"} | {adj.annotator}
                 status = "adjudicated" if len(people) >= k else "open"
                 decision = {**state.decision, **self._consensus(state, adj.annotator, new_values)}
+            if status == "adjudicated" and _unlabelled(state.entry, decision, self.fields()):
+                status = "open"  # a declared signal still without a value: not done (the slider left unmoved)
             at = _now()
             con.execute("INSERT INTO adjudications(item_id, annotator, at, action, previous, new, comment, version, "
                         "gold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -527,6 +529,16 @@ class ReviewStore:
                         "updated_by = ? WHERE id = ? AND version = ?",
                         (status, _dump(decision), at, adj.annotator, item_id, state.version))
             return self._state(con, item_id)
+
+
+def _unlabelled(entry: QueueEntry, decision: dict[str, Any], fields: list[FieldSpec]) -> list[str]:
+    """The item's declared signals that always have an answer (a slider, yes/no, one label) with
+    neither gold nor a decided value: an edit that sets only some fields leaves the item open (it
+    was counted done and left the queue, and e.g. an unmoved slider's signal was never labelled).
+    A multi-select or a text may rightly stay empty; built-in fields are adjudicated against gold,
+    so an unedited one keeps its gold."""
+    signals = {f.name for f in fields if f.signal is not None and f.control in ("slider", "toggle", "radio")}
+    return [n for n in entry.fields if n in signals and entry.gold.get(n) is None and decision.get(n) is None]
 
 
 def _independent(state: ItemState, adj: Adjudication, overlap: int) -> bool:

@@ -49,4 +49,4 @@ def test_the_api_answers_422(tmp_path: Path) -> None:
 def test_keeping_gold_that_exists_still_decides(tmp_path: Path) -> None:
     store = ReviewStore(_store(tmp_path, {"energy": 7}))  # queued for rude, which has no gold
     state = store.adjudicate("a", Adjudication(annotator="ann", action="accept_gold", version=0))
-    assert state.status == "adjudicated" and state.decision["energy"] == 7.0
+    assert state.decision["energy"] == 7.0 and state.version == 1
