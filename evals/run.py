@@ -46,6 +46,7 @@ from linernotes.run.prepare import (
     with_slots,
 )
 from linernotes.schema import SCHEMA_VERSION, OutputRecord
+from linernotes.signals.fit import in_sample as signals_in_sample
 
 if TYPE_CHECKING:
     from linernotes.tools.retrieval.exemplars import ExemplarRecord
@@ -293,7 +294,8 @@ async def _tag_and_score(opts: EvalOptions, spec: GoldSpec, gold: Any, data: Pat
             config=_record_config(config, folder), seed=opts.seed, limit=opts.limit,
             judge=opts.judge, exemplars=exemplars, tasks=[t.model_dump(mode="json") for t in spec.tasks],
             items=item_results(gold, preds), extras={"gold_labels": [c.model_dump() for c in label_checks]})
-        overlap = in_sample(getattr(rt, "fusion", None), [g.id for g in gold.items])
+        ids = [g.id for g in gold.items]
+        overlap = in_sample(getattr(rt, "fusion", None), ids) | signals_in_sample(getattr(rt, "signal_models", {}), ids)
         if overlap:
             record.extras["fusion_in_sample"] = {"items": len(gold.items), "fields": overlap}
             if k == 0:

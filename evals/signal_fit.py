@@ -21,6 +21,7 @@ from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import SpecError, check_signal_tasks, load_spec
+from linernotes.fusion.artifact import id_digest
 from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
 
 
@@ -77,6 +78,7 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
         except ValueError as e:
             skipped[task.name] = str(e)
             continue
+        model.trained_on = [id_digest(it.id) for it in items]  # a later eval on them is in-sample: it says so
         models[task.signal] = str(save_model(model, output))
         for it, o in zip(items, oof, strict=True):
             if o is None:

@@ -51,6 +51,8 @@ FUSED = ("multilabel", "scalar")  # fitted by the built-ins' per-kind combiners 
 NUMERIC_AUDIO = tuple(k for k in AUDIO_KEYS if k not in ("key", "mode"))
 TARGET_PRECISION = 0.95
 MIN_ACCEPTED = 10
+TRAINED_ON = ("id digests (fusion.artifact.id_digest) of the gold items it was fitted on: a run scored on "
+              "them is in-sample (liner eval warns, liner gate says so); [] in models fitted before")
 
 
 def features(spec: SignalSpec, evidence: dict[str, Any], answer: Any) -> tuple[list[str], list[float]]:
@@ -93,6 +95,7 @@ class SignalModel(BaseModel):
     intercept: list[float]
     threshold: float | None = None
     figures: dict[str, Any] = Field(default_factory=dict)
+    trained_on: list[str] = Field(default_factory=list, description=TRAINED_ON)
     content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
     def mismatch(self, spec: SignalSpec) -> str | None:
@@ -183,6 +186,7 @@ class FusedSignalModel(BaseModel):
     model: dict[str, Any] = Field(description="the fusion combiner as fusion.artifact stores one")
     threshold: float | None = None
     figures: dict[str, Any] = Field(default_factory=dict)
+    trained_on: list[str] = Field(default_factory=list, description=TRAINED_ON)
     content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
     _combiner: Any = PrivateAttr(None)
@@ -368,6 +372,20 @@ def _read_model(path: Path, blob: bytes, spec: SignalSpec) -> SignalModel | Fuse
     if why:
         raise FusionError(f"{path}: not a usable model of signal {spec.name} ({why}); {refit}")
     return model
+
+
+def in_sample(models: dict[str, Any], ids: list[str]) -> dict[str, int]:
+    """``{"signals.<name>": how many of ids (gold ids) its fitted model was trained on}``; models
+    that saw none are left out (the built-ins' ``fusion.artifact.in_sample``, for declared signals)."""
+    from linernotes.fusion.artifact import id_digest
+
+    digests = [id_digest(i) for i in ids]
+    out = {}
+    for name, model in models.items():
+        seen = set(model.trained_on)
+        if n := sum(d in seen for d in digests):
+            out[f"signals.{name}"] = n
+    return out
 
 
 def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
