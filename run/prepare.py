@@ -281,12 +281,24 @@ class PreparedRun:
         return out
 
 
+def refuse_overwriting_input(opts: RunOptions) -> None:
+    """Raise OutputError when ``-o`` (or a Parquet output's journal) is the catalog itself: the
+    run would replace the catalog with its records (a Parquet catalog when the run ends)."""
+    from linernotes.sinks import journal_path
+
+    catalog = os.path.realpath(opts.input)
+    if catalog in {os.path.realpath(opts.output), os.path.realpath(journal_path(opts.output))}:
+        raise OutputError(f"{opts.output}: is the catalog being read ({opts.input}): the run would overwrite it "
+                          "with its records; write to another -o")
+
+
 def prepare_run(config: TagConfig, opts: RunOptions, runner: str = "local", workers: int = 1,
                 folder: str | Path | None = None) -> PreparedRun:
     """Prepare a run of ``config`` over ``opts.input`` in ``workers`` processes: audio defaults
     against ``folder`` (the catalog's folder unless given), the embedded engine's slots per process
-    (``opts.concurrency`` shared by the workers), and the run's redaction. Pure: the same
-    arguments give the same run."""
+    (``opts.concurrency`` shared by the workers), and the run's redaction. The same arguments give
+    the same run; raises OutputError when ``-o`` is the catalog (``refuse_overwriting_input``)."""
+    refuse_overwriting_input(opts)
     resolved = resolve_config(config, folder if folder is not None else Path(opts.input).resolve().parent)
     resolved = with_slots(resolved, opts.concurrency, workers)
     return PreparedRun(requested=config, config=resolved, opts=opts, runner=runner, redact=redactor(config))

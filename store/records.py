@@ -41,22 +41,39 @@ def record_key(rec: dict[str, Any]) -> str:
     return str(rec.get("id"))
 
 
+def is_record(value: Any) -> bool:
+    """Whether a parsed line has an output record's shape (``id`` and an ok/error ``status``)."""
+    return isinstance(value, dict) and "id" in value and value.get("status") in ("ok", "error")
+
+
 def scan_output(path: Path) -> set[str]:
     """Keys already answered in an existing output. A trailing line cut short by a kill (no
-    newline, or not JSON) is truncated away first, so the file parses line by line again."""
+    newline, or not JSON) is truncated away first, so the file parses line by line again.
+
+    Raises OutputError, changing nothing, for a file that is not an output: a whole line that is
+    not an output record (``-o`` naming the catalog or another JSONL file, whose rows a resume
+    would have replaced with records), or a line that is not JSON with lines after it (a kill
+    cuts only the last line; truncating there would drop every record after it)."""
     keys: set[str] = set()
     if not path.exists():
         return keys
     good_end = 0
     with open(path, "rb") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
                 break
             if raw.strip():
                 try:
                     rec = json.loads(raw)
                 except ValueError:
+                    if fh.read(1 << 16).strip():
+                        raise OutputError(f"{path}:{n}: not JSON, and lines follow it (a kill cuts only the last "
+                                          "line): fix or remove that line, or write to another -o") from None
                     break
+                if not is_record(rec):
+                    raise OutputError(f"{path}:{n}: not a liner output record (no \"id\" and \"status\": "
+                                      "\"ok\"|\"error\"): the file is not an output of liner tag (is -o the "
+                                      "catalog?); write to another -o")
                 keys.add(record_key(rec))
             good_end += len(raw)
     if good_end < path.stat().st_size:
