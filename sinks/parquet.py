@@ -145,10 +145,33 @@ def _parts(folder: Path) -> list[tuple[int, int, Path]]:
     return sorted(out)
 
 
+def refuse_foreign(output: Path, dataset: bool) -> None:
+    """Raise OutputError when ``output`` holds Parquet no liner run wrote, which the run would
+    replace (a file whose columns are not an output's) or join (a folder with .parquet files not
+    named as this sink's parts: reading the folder would mix them into the output)."""
+    if dataset:
+        foreign = sorted(p.name for p in output.glob("*.parquet") if not PART_RE.match(p.name))
+        if foreign:
+            more = f" +{len(foreign) - 3} more" if len(foreign) > 3 else ""
+            raise OutputError(f"{output}: holds Parquet files no liner tag run wrote ({', '.join(foreign[:3])}{more}); "
+                              "its part files would join them: use a fresh output folder")
+        return
+    if not output.is_file():
+        return
+    try:
+        names = pq.read_schema(output).names
+    except (pa.ArrowException, OSError):
+        names = None
+    if names is None or not {"id", "status"} <= set(names):
+        what = "not a Parquet file" if names is None else f"not a liner output (its columns: {', '.join(names[:8])})"
+        raise OutputError(f"{output}: exists and is {what}; the run would replace it: write to another -o")
+
+
 class ParquetSink:
     """``OutputWriter``-shaped (``write``, ``close``, ``written``): journal first, Parquet from it.
 
-    Raises ``OutputError`` (exit code 2) when the journal or a Parquet file cannot be written.
+    Raises ``OutputError`` (exit code 2) when the journal or a Parquet file cannot be written, or
+    when ``output`` holds Parquet another program wrote (``refuse_foreign``).
     """
 
     def __init__(self, output: Path, sync: str = "line", part_rows: int | None = None):
@@ -156,6 +179,7 @@ class ParquetSink:
         self.dataset = is_dataset(output)
         self.part_rows = part_rows or part_rows_setting()
         self.journal_path = journal_path(output)
+        refuse_foreign(self.output, self.dataset)
         if self.dataset:
             try:
                 self.output.mkdir(parents=True, exist_ok=True)
