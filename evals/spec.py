@@ -34,6 +34,9 @@ class SpecError(ValueError):
     """A spec or its data cannot be used (exit code 2)."""
 
 
+DEFAULT_TOLERANCE_SHARE = 0.125  # valence's 0.25 on its [-1, 1] range; a scalar signal's default, of its range
+
+
 class TaskSpec(BaseModel):
     """One scored field. Items with no value in ``gold_field`` are not scored for this task."""
 
@@ -44,7 +47,8 @@ class TaskSpec(BaseModel):
     gold_field: str
     taxonomy: str | None = Field(None, description="multilabel: taxonomy pack for ids and ancestors")
     scale: float = Field(4.0, gt=0, description="valence: gold ratings are divided by this to reach [-1, 1]")
-    tolerance: float = Field(0.25, gt=0, description="valence: |pred - gold| within this counts as correct")
+    tolerance: float = Field(0.25, gt=0, description="valence, scalar signals: |pred - gold| within this counts as "
+                             "correct (a scalar signal's default: 1/8 of its range)")
     clause_map: dict[str, str] = Field(default_factory=dict,
                                        description="policy: predicted clause id -> gold category")
     none_label: str = "none"
@@ -146,6 +150,12 @@ def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:
                             f"declared (pass --signals FILE.yaml; declared: {', '.join(declared) or 'none'})")
         if sig.kind != task.kind:
             raise SpecError(f"spec {spec.name}: task {task.name} is {task.kind} but signal {sig.name} is {sig.kind}")
+        if sig.kind == "scalar" and "tolerance" not in task.model_fields_set:
+            # the default 0.25 is valence's, on [-1, 1]: on a 0-10 or 0-100 signal it counted almost
+            # nothing within tolerance and its fit's confidence P(|error| <= 0.25) sent every value
+            # to review. The same share of the signal's own range instead (1/8).
+            lo, hi = sig.range
+            task.tolerance = (hi - lo) * DEFAULT_TOLERANCE_SHARE
 
 
 def shipped_specs() -> list[str]:
