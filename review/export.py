@@ -159,6 +159,24 @@ def _fsync_tree(path: Path) -> None:
             os.close(fd)
 
 
+def _booleans_as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A declared boolean signal's decisions ('true'/'false') written in the type its gold column
+    already holds: JSON booleans or 0/1 numbers stay so; text, or no value yet, stays 'true'/'false'.
+    Without this a gold set labelled true/false in part and finished in review could not be
+    exported at all ('column 'rude' holds string 'true' but gold row 1 holds boolean False')."""
+    keys = {f.gold_key for f in store.fields() if f.signal is not None and f.control == "toggle"}
+    held: dict[str, set[type]] = {k: set() for k in keys}
+    for row in store.gold_rows() if keys else []:
+        for k in keys:
+            if row.get(k) is not None:
+                held[k].add(type(row[k]))
+    cast = {k: bool if bool in t else int if int in t or float in t else None for k, t in held.items()}
+    if not any(cast.values()):
+        return final
+    return {rid: {k: cast[k](v == "true") if cast.get(k) and isinstance(v, str) else v for k, v in values.items()}
+            for rid, values in final.items()}
+
+
 def _gold_rows(store: ReviewStore, final: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every stored gold row with its decisions written back (first row of an id only), and a note
     per row that was written as it is because it is not a reviewable item."""
@@ -214,6 +232,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
     final, changes, skipped = _changes(store)
+    final = _booleans_as_column(store, final)
     undecided = sorted(s.id for s in store.list_items() if s.status == "open")
     rows, notes = _gold_rows(store, final)
     dataset = _dataset(rows)
