@@ -292,13 +292,41 @@ def refuse_overwriting_input(opts: RunOptions) -> None:
                           "with its records; write to another -o")
 
 
+# output names whose suffix promises a format a JSONL output is not: the file would hold plain
+# JSON lines that a spreadsheet, zcat or liner's own .gz reader cannot read as named
+_TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+
+def refuse_misnamed_output(output: Path, runner: str) -> None:
+    """Raise OutputError for a JSONL output named as a table (``.csv`` ...) or, outside Beam
+    (whose text sink compresses by suffix), as a compressed file (``.gz`` ...): the local runner
+    appends and repairs plain lines, so it cannot compress."""
+    from linernotes.sinks import is_parquet_output
+
+    name = output.name.lower()
+    if is_parquet_output(output):
+        return
+    table = next((x for x in _TABLE_SUFFIXES if name.endswith(x)), None)
+    if table:
+        raise OutputError(f"{output}: liner tag writes JSON lines or Parquet, not {table}: name the output .jsonl, "
+                          "or .parquet (or an existing folder) for a table")
+    packed = next((x for x in _COMPRESSED_SUFFIXES if name.endswith(x)), None)
+    if packed and runner != "beam":
+        raise OutputError(f"{output}: the output is appended and resumed as plain JSON lines, which a '{packed}' "
+                          "name would misdescribe: name it .jsonl and compress it after the run, or write "
+                          ".parquet (compressed)")
+
+
 def prepare_run(config: TagConfig, opts: RunOptions, runner: str = "local", workers: int = 1,
                 folder: str | Path | None = None) -> PreparedRun:
     """Prepare a run of ``config`` over ``opts.input`` in ``workers`` processes: audio defaults
     against ``folder`` (the catalog's folder unless given), the embedded engine's slots per process
     (``opts.concurrency`` shared by the workers), and the run's redaction. The same arguments give
-    the same run; raises OutputError when ``-o`` is the catalog (``refuse_overwriting_input``)."""
+    the same run; raises OutputError when ``-o`` is the catalog (``refuse_overwriting_input``) or
+    is named as another format (``refuse_misnamed_output``)."""
     refuse_overwriting_input(opts)
+    refuse_misnamed_output(Path(opts.output), runner)
     resolved = resolve_config(config, folder if folder is not None else Path(opts.input).resolve().parent)
     resolved = with_slots(resolved, opts.concurrency, workers)
     return PreparedRun(requested=config, config=resolved, opts=opts, runner=runner, redact=redactor(config))
