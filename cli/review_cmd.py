@@ -22,14 +22,14 @@ def _fail(msg: str, code: int = 2) -> None:
 def build(
     output: Annotated[Path, typer.Option("--output", "-o", "--store", help="Review store to create or add to")],
     run: Annotated[Path | None, typer.Option(help="Run record (liner eval -o RUN.json) or liner tag output JSONL")] = None,
-    gold: Annotated[Path | None, typer.Option(help="Gold set: JSONL or a datasets folder (e.g. a previous export)")] = None,
+    gold: Annotated[Path | None, typer.Option(help="Gold set: JSONL, CSV/TSV, Parquet or a datasets folder (e.g. a previous export)")] = None,
     min_model_gap: Annotated[float, typer.Option(min=0, max=1, help="Queue when model-gold distance >= this")] = 0.1,
     min_rater_spread: Annotated[float, typer.Option(min=0, max=1, help="Queue when raters' sd / max sd >= this")] = 0.3,
     routed: Annotated[bool, typer.Option("--routed/--no-routed", help="Queue items the graph routed to review")] = True,
     audio_root: Annotated[Path | None, typer.Option(help="Folder the items' audio_path values resolve against")] = None,
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable): queue these signals for labelling "
-        "(--gold: the catalog JSONL; --run: its liner tag output, optional)")] = None,
+        "(--gold: the catalog; --run: its liner tag output, optional)")] = None,
     sample: Annotated[int | None, typer.Option(min=1, help="--signals: label a seeded random sample of N items")] = None,
     seed: Annotated[int, typer.Option(help="Seed of --sample and of the labelling order")] = 0,
     overlap: Annotated[int, typer.Option(min=1, max=20, help="Each item stays open until K annotators "

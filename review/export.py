@@ -159,22 +159,32 @@ def _fsync_tree(path: Path) -> None:
             os.close(fd)
 
 
-def _booleans_as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """A declared boolean signal's decisions ('true'/'false') written in the type its gold column
-    already holds: JSON booleans or 0/1 numbers stay so; text, or no value yet, stays 'true'/'false'.
-    Without this a gold set labelled true/false in part and finished in review could not be
-    exported at all ('column 'rude' holds string 'true' but gold row 1 holds boolean False')."""
-    keys = {f.gold_key for f in store.fields() if f.signal is not None and f.control == "toggle"}
-    held: dict[str, set[type]] = {k: set() for k in keys}
-    for row in store.gold_rows() if keys else []:
-        for k in keys:
+def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Decided values written in the type their gold column already holds, so a gold set labelled
+    in part and finished in review can be exported: a declared boolean signal's 'true'/'false' as
+    JSON booleans or 0/1 when the column holds those, and a set field's labels as one text cell
+    ('calm, happy', read back by ``linernotes.labels.label_list``) when the column holds text (a
+    CSV/TSV gold set). A column with no value yet takes the decisions as they are. Without this
+    export refused the whole set: "column 'rude' holds string 'true' but gold row 1 (id 't1')
+    holds boolean False"."""
+    fields = store.fields()
+    toggles = {f.gold_key for f in fields if f.signal is not None and f.control == "toggle"}
+    sets = {f.gold_key for f in fields if f.kind == "set"}
+    held: dict[str, set[type]] = {k: set() for k in toggles | sets}
+    for row in store.gold_rows() if held else []:
+        for k in held:
             if row.get(k) is not None:
                 held[k].add(type(row[k]))
-    cast = {k: bool if bool in t else int if int in t or float in t else None for k, t in held.items()}
-    if not any(cast.values()):
-        return final
-    return {rid: {k: cast[k](v == "true") if cast.get(k) and isinstance(v, str) else v for k, v in values.items()}
-            for rid, values in final.items()}
+
+    def cast(key: str, value: Any) -> Any:
+        types = held.get(key) or set()
+        if key in toggles and isinstance(value, str) and types & {bool, int, float}:
+            return (bool if bool in types else int)(value == "true")
+        if key in sets and isinstance(value, list) and types == {str}:
+            return ", ".join(str(v) for v in value)
+        return value
+
+    return {rid: {k: cast(k, v) for k, v in values.items()} for rid, values in final.items()}
 
 
 def _gold_rows(store: ReviewStore, final: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -232,7 +242,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
     final, changes, skipped = _changes(store)
-    final = _booleans_as_column(store, final)
+    final = _as_column(store, final)
     undecided = sorted(s.id for s in store.list_items() if s.status == "open")
     rows, notes = _gold_rows(store, final)
     dataset = _dataset(rows)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from linernotes.labels import label_list
 from linernotes.review import vocab
 
 FieldKind = Literal["interval", "set", "nominal"]
@@ -54,8 +55,8 @@ class FieldSpec(BaseModel):
             return None
         if self.kind == "interval":
             return float(raw) / self.scale
-        if self.kind == "set":
-            return sorted({str(x) for x in (raw if isinstance(raw, list | tuple) else [raw])})
+        if self.kind == "set":  # a CSV/TSV cell 'happy, sad' is two labels, as eval and index build read it
+            return sorted(set(label_list(raw)))
         return str(raw)
 
     def to_gold(self, value: Any) -> Any:

@@ -119,13 +119,18 @@ def resolve_gold(gold: str | Path) -> Path:
         raise SourceError(f"gold not found: {gold} (neither a file nor a gold spec: {e})") from None
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+
+
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
-    """Gold rows from a JSONL file, a ``datasets`` folder (a previous ``liner review export``) or a gold spec."""
+    """Gold rows from a JSONL, CSV/TSV or Parquet file, a ``datasets`` folder (a previous ``liner
+    review export``) or a gold spec."""
     return [row for _, row in read_gold_lines(path)]
 
 
 def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
-    """(where, row) pairs: ``file:line`` for JSONL, ``folder row n`` (1-based) for a datasets folder."""
+    """(where, row) pairs: ``file:line`` for JSONL, ``file row n`` / ``folder row n`` (1-based) for a
+    CSV/TSV/Parquet file or a datasets folder."""
     p = resolve_gold(path)
     if p.is_dir():
         from datasets import load_from_disk
@@ -138,6 +143,14 @@ def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
         return [(f"{folder} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
     if not p.is_file():
         raise SourceError(f"gold file not found: {p}")
+    if p.name.lower().endswith(TABLE_SUFFIXES):  # a catalog liner tag reads, or an eval's CSV/Parquet gold
+        from linernotes.store.tables import load_table
+
+        try:
+            ds = load_table(p)
+        except ValueError as e:
+            raise SourceError(str(e).splitlines()[0]) from None
+        return [(f"{p} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
     return _read_jsonl_lines(p)
 
 
