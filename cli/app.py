@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -240,6 +241,16 @@ def _after_stop() -> str:
 
 
 def main() -> None:
+    try:
+        _main()
+    finally:
+        # The process ends here: the interpreter's exit would run the cycle collector over all a run
+        # built (~2,900 modules, ~330,000 objects: ~0.9 s of CPU after the last record of an 8-item
+        # tag). Frozen objects are skipped; every output is closed (records are fsynced) by now.
+        gc.freeze()
+
+
+def _main() -> None:
     # litellm's bundled price table, never a download (linernotes.llm.transports.import_litellm sets
     # it too, where litellm is imported; here it also covers libraries that import litellm themselves)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
