@@ -150,6 +150,12 @@ def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:
                             f"declared (pass --signals FILE.yaml; declared: {', '.join(declared) or 'none'})")
         if sig.kind != task.kind:
             raise SpecError(f"spec {spec.name}: task {task.name} is {task.kind} but signal {sig.name} is {sig.kind}")
+        if not sig.applies(spec.item_type):
+            # every item is tagged as item_type: the signal would never be asked, every item would
+            # be scored without a value (coverage 0), and the baseline's reason would mislead
+            raise SpecError(f"spec {spec.name}: task {task.name} scores signal {sig.name}, which applies to "
+                            f"{', '.join(sig.applies_to)}; this spec's items are {spec.item_type} (item_type), so "
+                            "none would get a value: set the spec's item_type, or the signal's applies_to")
         if sig.kind == "scalar" and "tolerance" not in task.model_fields_set:
             # the default 0.25 is valence's, on [-1, 1]: on a 0-10 or 0-100 signal it counted almost
             # nothing within tolerance and its fit's confidence P(|error| <= 0.25) sent every value
