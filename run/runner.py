@@ -61,6 +61,7 @@ class RunSummary(BaseModel):
     expected_rows: int | None = None
     error_examples: dict[str, str] = Field(default_factory=dict, description="first message per error kind")
     replaced: int = Field(0, description="older lines (retried error records) removed from the output")
+    orphans: int = Field(0, description="error records of rows no longer in the catalog, removed")
     audio_errors_by_kind: dict[str, int] = Field(
         default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
     llm_mode: str = Field("auto", description="--llm of the run: a summary with 0 calls says why")
@@ -128,8 +129,10 @@ class RunSummary(BaseModel):
         if "llm.config" in self.errors_by_kind:
             out.append("llm.config: no request left this process; check --model, --api-base and the "
                        "provider's API key variable")
-        if self.replaced:
-            out.append(f"{self.replaced} earlier line(s) replaced by this run's records (retried errors)")
+        if self.orphans:
+            out.append(f"{self.orphans} error record(s) of rows no longer in the catalog removed from the output")
+        if self.replaced > self.orphans:
+            out.append(f"{self.replaced - self.orphans} earlier line(s) replaced by this run's records (retried errors)")
         return out
 
 
@@ -262,6 +265,9 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     failure: list[BaseException] = []
     # input-error lines (keyed line:N) of rows that now read cleanly: their new record has the id's key
     stale: set[str] = set()
+    # error records whose row is not met again: when the whole catalog was read, that row is gone
+    # (a bad line deleted, a row removed) and its record would outlive it; ok records stay
+    orphans = {k for k, st in state.last_status.items() if st == "error"}
     retried = False  # a key that already has a line gets a new one: the old line goes at the end
     interrupted = False
 
@@ -289,6 +295,8 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             if opts.limit is not None and n > opts.limit:
                 break
             summary.rows += 1
+            orphans.discard(row.key)
+            orphans.discard(f"line:{row.line}")  # left to the stale rule below
             if row.key != f"line:{row.line}" and f"line:{row.line}" in state.last_status:
                 stale.add(f"line:{row.line}")
             if row.key in done:
@@ -308,6 +316,9 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             pending.add(task)
             task.add_done_callback(pending.discard)
             await asyncio.sleep(0)
+        else:  # every row was read: the orphans' rows are not in the catalog any more
+            summary.orphans = len(orphans)
+            stale |= orphans
         batcher.flush()
         if pending:
             await asyncio.gather(*pending)
