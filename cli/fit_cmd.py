@@ -69,7 +69,7 @@ def fit(
                                              "scalar/single-label tasks, exemplar items for multilabel "
                                              "ones (default: all)")] = None,
     pool_size: Annotated[list[float] | None, typer.Option(
-        "--pool-size", help="Multilabel exemplar pool: a fraction of each pool fold's index to tag the pool "
+        "--pool-size", help="Multilabel exemplar pool: a fraction of each pool round's index to tag the pool "
         "items against, one training row per size, repeatable (default: 1, 1/3, 1/9)")] = None,
     negatives: Annotated[list[str] | None, typer.Option(help="Spec of clean items (class 'none' for policy), "
                                                         "repeatable")] = None,

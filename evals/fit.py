@@ -71,7 +71,7 @@ from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task
 MIN_DRAFTS = 100
 # The lowest review threshold a multilabel field gets (see _fit_task).
 MULTILABEL_FLOOR = 0.5
-# The index sizes a multilabel exemplar pool item is tagged at, as fractions of its fold's index:
+# The index sizes a multilabel exemplar pool item is tagged at, as fractions of its round's index:
 # an order of magnitude, so the combiner and its calibrators see catalogs from a ninth of the
 # fit's to all of it (a combiner fitted at one size was miscalibrated at others; see
 # evals.exemplar_pool). Not tuned on the dev split.
@@ -86,7 +86,7 @@ class FitOptions(BaseModel):
     seed: int = 0
     pool: int | None = Field(None, ge=0, description="evidence-only items beyond the sample (None: all)")
     pool_sizes: list[float] = Field(default_factory=lambda: list(POOL_SIZES), min_length=1,
-                                    description="multilabel exemplar pool: fractions of each pool fold's index "
+                                    description="multilabel exemplar pool: fractions of each pool round's index "
                                     "an item is tagged against, one training row each")
 
     @field_validator("pool_sizes")
@@ -229,7 +229,7 @@ def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: 
 def _exemplar_pool(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,
                    config: TagConfig, work: Path) -> tuple[list[Observation], list[GoldItem], list[float]]:
     """A multilabel task's extra training rows: the spec's exemplar items, each tagged against an
-    index without its fold at every ``--pool-sizes`` fraction of it (``evals.exemplar_pool``), at
+    index held out like the eval's sample at every ``--pool-sizes`` fraction of it (``evals.exemplar_pool``), at
     most ``--pool`` items (seeded); an item has one row per size, so ``items`` repeats it, and the
     third list gives each row's size. The
     sample alone gave the album-held-out combiner 300 items at ``--limit 300``; the index holds
@@ -520,7 +520,7 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool], c
 def _by_index_size(rows: list[tuple[str, float]], conf: list[float], right: list[bool], threshold: float | None
                    ) -> dict[str, Any]:
     """Out-of-fold calibration of the pool rows per exemplar regime and index size (the fraction
-    of the pool fold's index): ECE, and the share auto-accepted at ``threshold`` with its
+    of the pool round's index): ECE, and the share auto-accepted at ``threshold`` with its
     precision. A combiner whose confidence means the same at every catalog size shows the same
     figures in every row."""
     out: dict[str, Any] = {}
@@ -593,7 +593,7 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     pool_note = (f"{len(pool_ids)} unsampled items, tagged in each regime ("
                  + ", ".join(f"{s}: {n}" for s, n in pool_counts.items() if n) + ")") if pool_ids else ""
     card = {"data": f"one combiner over the pooled rows of {len(parts)} exemplar regimes: {data}"
-                    + (f"; plus {pool_note}, each tagged without the LLM against an index without its fold "
+                    + (f"; plus {pool_note}, each tagged without the LLM against an index held out like the sample's "
                        f"at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size (evals.exemplar_pool), "
                        "in the folds: scored out of fold, tuning the threshold and calibrators" if pool_note else ""),
             "items": len({g.id for g in items}), "rows": len(obs), "with_draft": with_draft, "uses_draft": uses_draft,
@@ -703,7 +703,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
     card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
                     + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
-                       f"without its fold at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size "
+                       f"held out like the sample's at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size "
                        "(evals.exemplar_pool), training rows only" if extra.get("pool_items") else ""),
             "items": len({g.id for g in items}), "rows": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,

@@ -1,6 +1,7 @@
 """Extra multilabel training rows from the exemplar index (``evals.exemplar_pool``): each pool item
-is tagged against an index without its fold, so it never finds itself, a track of its own album
-(album held out) or an evaluated item."""
+is tagged against an index held out the way the eval holds out its sample (rounds of
+pseudo-samples), so it never finds itself, a track of its own album (album held out) or an
+evaluated item."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _sets(name: str, shared_data, n: int = 240, sample: int = 60):
 
 def test_pool_items_never_find_themselves_their_album_or_an_evaluated_item(shared_data):
     spec, full, sample = _sets("bandcamp-genres-album", shared_data)
-    pool = pool_results(spec, full, sample, TagConfig(), k=5)
+    pool = pool_results(spec, full, sample, TagConfig())
     evaluated_ids = {g.id for g in sample.items}
     # every item the sample does not hold, a sampled track's album-mates included (their rows are
     # tagged with their own album held out; a fit's folds keep them with the sampled track)
@@ -46,7 +47,7 @@ def test_each_pool_size_is_its_own_row_against_a_smaller_index(shared_data):
 
     spec, full, sample = _sets("bandcamp-genres", shared_data)
     sizes = (1.0, 0.25)
-    pool = pool_results(spec, full, sample, TagConfig(), k=5, sizes=sizes, seed=3)
+    pool = pool_results(spec, full, sample, TagConfig(), sizes=sizes, seed=3)
     assert pool and all(len(rows) == len(sizes) for rows in pool.values())
     # the smaller index is a subset of the fold's: its neighbours are fewer and never closer
     held = {g.id for g in sample.items}
@@ -59,7 +60,7 @@ def test_each_pool_size_is_its_own_row_against_a_smaller_index(shared_data):
         closer += best[1] < best[0] - 1e-9
     assert closer > len(pool) // 4 and n_records > 40
     # seeded: the same subsets again
-    again = pool_results(spec, full, sample, TagConfig(), k=5, sizes=sizes, seed=3)
+    again = pool_results(spec, full, sample, TagConfig(), sizes=sizes, seed=3)
     assert {k: [r.prediction for r in v] for k, v in again.items()} == {k: [r.prediction for r in v]
                                                                          for k, v in pool.items()}
 
@@ -77,8 +78,28 @@ def test_a_tiny_fraction_still_tags_against_a_catalog_of_min_index_records(share
     from linernotes.evals.exemplar_pool import MIN_INDEX
 
     spec, full, sample = _sets("bandcamp-genres", shared_data)
-    pool = pool_results(spec, full, sample, TagConfig(), k=5, sizes=(1e-9,), seed=3)
+    pool = pool_results(spec, full, sample, TagConfig(), sizes=(1e-9,), seed=3)
     # 1e-9 of a fold's index is 0 records: the floor keeps MIN_INDEX (>= 3), so every item still
     # gets its three few-shot neighbours
     assert pool and MIN_INDEX >= 3
     assert all(len(rows[0].prediction["evidence"].get("exemplars") or []) == 3 for rows in pool.values())
+
+
+def test_rounds_hold_out_every_key_their_pseudo_sample_touches_as_the_eval_does():
+    import numpy as np
+
+    from linernotes.evals.exemplar_pool import pool_rounds
+
+    # album sizes as skewed as a catalog's: one compilation of 40 tracks, many small releases
+    keys = np.array(["k:comp"] * 40 + [f"k:ep{i // 3}" for i in range(60)] + [f"i:single{i}" for i in range(20)])
+    rounds = list(pool_rounds(keys, 12, np.random.default_rng(0)))
+    tested = np.concatenate([t for t, _ in rounds])
+    assert sorted(tested.tolist()) == list(range(len(keys)))  # each row in exactly one pseudo-sample
+    for test, index in rounds:
+        assert len(test) <= 12
+        touched = set(keys[test])
+        assert not touched & set(keys[index])  # no index row shares a key with the pseudo-sample
+        assert set(index) == {i for i in range(len(keys)) if keys[i] not in touched}  # and every other row is in it
+    # a uniform draw of tracks reaches the compilation in (nearly) every round, so its 40 tracks are
+    # missing from (nearly) every index, as from the eval's album-held-out index
+    assert sum("k:comp" in set(keys[t]) for t, _ in rounds) >= len(rounds) - 1
