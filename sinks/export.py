@@ -70,8 +70,16 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
     if output.resolve() == source.resolve():
         raise OutputError(f"{output}: the output would overwrite the source")
     result = ExportResult(source=source, output=output)
+    home = output if is_dataset(output) else output.parent
+    if home.exists() and not home.is_dir():
+        raise OutputError(f"{output}: {home} is a file, not a folder")
+    try:
+        home.mkdir(parents=True, exist_ok=True)  # a missing folder is made, as liner tag makes its -o's
+        staging_dir = tempfile.TemporaryDirectory(prefix="_liner-export-", dir=home)
+    except OSError as e:
+        raise OutputError(f"{output}: cannot write there ({e.strerror or e})") from None
     # A private journal: the sink's own materialisation does the dedupe and the atomic writes.
-    with tempfile.TemporaryDirectory(prefix="_liner-export-", dir=output.parent if not is_dataset(output) else output) as tmp:
+    with staging_dir as tmp:
         staging = Path(tmp) / (output.name if not is_dataset(output) else "dataset")
         if is_dataset(output):
             staging.mkdir()
@@ -105,7 +113,10 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
             raise OutputError(f"{source}: not a liner output: none of its {result.lines:,} lines is an output "
                               f"record (line {first.line}: {first.reason}); export the -o file of liner tag "
                               f"or a liner serve log ({output} was not written)")
-        result.rows = _place(staging, output)
+        try:
+            result.rows = _place(staging, output)
+        except OSError as e:
+            raise OutputError(f"{output}: cannot write there ({e.strerror or e})") from None
     return result
 
 

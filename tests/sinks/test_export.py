@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pyarrow.parquet as pq
 
@@ -101,3 +102,20 @@ def test_export_names_the_first_bad_lines_and_counts_the_rest(tmp_path, liner_in
     assert skipped == [str(n) for n in range(3, 23)], "the first 20, by line"
     assert f"{src}: 30 more lines skipped" in res.stderr
     assert "wrote 2 rows from 52 lines" in res.stdout
+
+
+def test_export_into_a_missing_folder_makes_it_and_an_impossible_place_is_named(tmp_path, liner_in_process):
+    """QA (session 13): -o in a missing folder, under a file or where nothing may be written ended
+    in a FileNotFoundError/NotADirectoryError traceback, exit 1."""
+    src = tmp_path / "run.jsonl"
+    src.write_text("\n".join(_lines(2)) + "\n")
+    deep = tmp_path / "new" / "deeper" / "o.parquet"
+    res = liner_in_process(["export", str(src), "-o", str(deep)])
+    assert res.returncode == 0, res.stderr
+    assert pq.read_table(deep).num_rows == 2
+    (tmp_path / "afile").write_text("x")
+    for target, says in ((tmp_path / "afile" / "o.parquet", "afile is a file, not a folder"),
+                         (Path("/proc/o.parquet"), "/proc/o.parquet: cannot write there")):
+        res = liner_in_process(["export", str(src), "-o", str(target)])
+        assert res.returncode == 2, res.stderr
+        assert says in res.stderr and "Traceback" not in res.stderr, res.stderr
