@@ -16,6 +16,7 @@ need p < alpha and at least ``min_items`` ok items on both sides.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections import Counter
@@ -136,6 +137,39 @@ def label_counts(ok: pa.Table, field: str) -> Counter[str]:
     return counts
 
 
+SIGNAL_PREFIX = "signals."  # a declared signal's checks: signals.<name> (liner tag --signals)
+
+
+def signal_values(ok: pa.Table) -> dict[str, list[tuple[Any, float | None, str]]]:
+    """Declared signals of the ok rows (the ``signals_json`` column): name -> [(value, confidence,
+    kind)] for the rows that hold the signal (it applies to their type); {} without the column."""
+    if "signals_json" not in ok.column_names:
+        return {}
+    out: dict[str, list[tuple[Any, float | None, str]]] = {}
+    for text in _col(ok, "signals_json"):
+        for name, v in (json.loads(text) if text else {}).items():
+            v = v if isinstance(v, dict) else {}
+            conf, kind = v.get("confidence"), str((v.get("provenance") or {}).get("kind", ""))
+            out.setdefault(name, []).append((v.get("value"), float(conf) if isinstance(conf, int | float) else None,
+                                             kind))
+    return out
+
+
+def signal_label_counts(values: list[tuple[Any, float | None, str]]) -> Counter[str] | None:
+    """Label counts of one declared signal, as ``label_counts`` counts a built-in field (true/false
+    for a boolean); None for a scalar (its drift shows in its confidence, as valence's does) or a
+    free text (no labels to count)."""
+    if any(kind in ("scalar", "text") for *_, kind in values):
+        return None
+    counts: Counter[str] = Counter()
+    for v, *_ in values:
+        if isinstance(v, list):
+            counts.update([str(x) for x in v] or [NONE_LABEL])
+        else:
+            counts[NONE_LABEL if v is None else str(v).lower() if isinstance(v, bool) else str(v)] += 1
+    return counts
+
+
 def label_shift(field: str, base: Counter[str], cur: Counter[str], n_base: int, n_cur: int) -> LabelShift:
     labels = sorted(set(base) | set(cur))
     if not labels or not sum(base.values()) or not sum(cur.values()):
@@ -189,6 +223,24 @@ def _ratio_check(name: str, base: float | None, cur: float | None, limit: float)
     return Check(name=name, value=r, threshold=limit, crossed=r > limit)
 
 
+def _note(p_value: float | None, small: str) -> str:
+    return small or (f"p={p_value:.2g}" if p_value is not None else "")
+
+
+def _label_check(s: LabelShift, th: Thresholds, enough: bool, small: str) -> Check:
+    limit = th.label(s.field)
+    crossed = enough and s.js_divergence is not None and s.js_divergence > limit and (s.p_value or 1) < th.alpha
+    return Check(name=f"label shift: {s.field} (JS divergence)", value=s.js_divergence, threshold=limit,
+                 crossed=crossed, note=_note(s.p_value, small))
+
+
+def _conf_check(s: ConfidenceShift, th: Thresholds, enough: bool, small: str) -> Check:
+    limit = th.conf(s.field)
+    crossed = enough and s.ks_statistic is not None and s.ks_statistic > limit and (s.p_value or 1) < th.alpha
+    return Check(name=f"confidence: {s.field} (KS statistic)", value=s.ks_statistic, threshold=limit,
+                 crossed=crossed, note=_note(s.p_value, small))
+
+
 def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison:
     """All statistics and checks of CURRENT against BASELINE (tables of the sinks' schema)."""
     bo, co = _ok(baseline), _ok(current)
@@ -199,19 +251,22 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
     for f in LABEL_FIELDS:
         s = label_shift(f, label_counts(bo, f), label_counts(co, f), bo.num_rows, co.num_rows)
         labels.append(s)
-        limit = th.label(f)
-        crossed = enough and s.js_divergence is not None and s.js_divergence > limit and (s.p_value or 1) < th.alpha
-        checks.append(Check(name=f"label shift: {f} (JS divergence)", value=s.js_divergence, threshold=limit,
-                            crossed=crossed, note=small or (f"p={s.p_value:.2g}" if s.p_value is not None else "")))
+        checks.append(_label_check(s, th, enough, small))
     confs = []
     for f in CONFIDENCE_FIELDS:
         col = f"confidence_{f}"
         s = confidence_shift(f, [v for v in _col(bo, col) if v is not None], [v for v in _col(co, col) if v is not None])
         confs.append(s)
-        limit = th.conf(f)
-        crossed = enough and s.ks_statistic is not None and s.ks_statistic > limit and (s.p_value or 1) < th.alpha
-        checks.append(Check(name=f"confidence: {f} (KS statistic)", value=s.ks_statistic, threshold=limit,
-                            crossed=crossed, note=small or (f"p={s.p_value:.2g}" if s.p_value is not None else "")))
+        checks.append(_conf_check(s, th, enough, small))
+    bs, cs = signal_values(bo), signal_values(co)
+    for name in sorted(set(bs) | set(cs)):  # declared signals, checked like the built-in fields
+        f, bv, cv = f"{SIGNAL_PREFIX}{name}", bs.get(name, []), cs.get(name, [])
+        bc, cc = signal_label_counts(bv), signal_label_counts(cv)
+        if bc is not None and cc is not None:
+            labels.append(label_shift(f, bc, cc, len(bv), len(cv)))
+            checks.append(_label_check(labels[-1], th, enough, small))
+        confs.append(confidence_shift(f, [x for _, x, _ in bv if x is not None], [x for _, x, _ in cv if x is not None]))
+        checks.append(_conf_check(confs[-1], th, enough, small))
     b, c = side(baseline), side(current)
     if b.routed_share is not None and c.routed_share is not None:
         d = abs(c.routed_share - b.routed_share)

@@ -42,7 +42,7 @@ class Thresholds(BaseModel):
         from linernotes.monitor.compare import CONFIDENCE_FIELDS, LABEL_FIELDS  # compare imports this module
 
         known = ["default", *(LABEL_FIELDS if info.field_name == "labels" else CONFIDENCE_FIELDS)]
-        unknown = [k for k in v if k not in known]
+        unknown = [k for k in v if k not in known and not k.startswith("signals.")]  # signals.<name>: declared
         if unknown:  # a misspelt field would silently keep its default
             raise KeyedError(unknown[0], f"no field {unknown[0]!r} (fields: {', '.join(known)})")
         return v
