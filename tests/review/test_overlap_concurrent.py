@@ -41,20 +41,14 @@ def test_two_annotators_who_opened_the_item_together_both_keep_their_labels(tmp_
     assert state.status == "adjudicated"
 
 
-def test_the_same_annotator_saving_from_a_stale_tab_still_conflicts(tmp_path: Path) -> None:
-    store = _store(tmp_path, overlap=2)
+@pytest.mark.parametrize(("overlap", "second"), [(2, "alice"), (1, "bob")], ids=["same-annotator-stale-tab",
+                                                                                "no-overlap"])
+def test_a_stale_save_still_conflicts(tmp_path: Path, overlap: int, second: str) -> None:
+    store = _store(tmp_path, overlap=overlap)
     seen = store.get("a").version
     store.adjudicate("a", _edit("alice", seen, 8))
     with pytest.raises(VersionConflict):
-        store.adjudicate("a", _edit("alice", seen, 2))
-
-
-def test_without_overlap_a_stale_save_conflicts(tmp_path: Path) -> None:
-    store = _store(tmp_path, overlap=1)
-    seen = store.get("a").version
-    store.adjudicate("a", _edit("alice", seen, 8))
-    with pytest.raises(VersionConflict):
-        store.adjudicate("a", _edit("bob", seen, 6))
+        store.adjudicate("a", _edit(second, seen, 2))
 
 
 def test_the_api_answers_200_to_the_second_annotator(tmp_path: Path) -> None:
