@@ -82,7 +82,8 @@ def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
 def canonical_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> None:
     """Write each declared signal's gold labels as its ids, in place: a spec's labels are compared
     ignoring case and Unicode form (``signals.spec.label_key``), as review matches typed labels, so
-    gold 'Sad' from a hand-made CSV is the id 'sad', not a label the tagger can never predict.
+    gold 'Sad' from a hand-made CSV is the id 'sad', not a label the tagger can never predict; a
+    taxonomy signal's gold may name an entry by its label ('Books' is the id arts/books).
     Labels matching no id are kept as they are (``check_signal_gold`` warns about them).
     ``items``: objects with a ``gold`` dict (GoldItem, ItemResult)."""
     from linernotes.signals.spec import label_key
@@ -92,7 +93,12 @@ def canonical_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterabl
         sig = declared.get(task.signal) if task.signal else None
         if sig is None or sig.kind not in ("single_label", "multilabel"):
             continue
-        ids = {label_key(i): i for i in sig.ids}
+        # a taxonomy entry's label names its id too ('Books' is arts/books), as review's type-ahead takes
+        # it; a label two entries share names neither
+        by_label: dict[str, set[str]] = {}
+        for i, label in sig.vocabulary:
+            by_label.setdefault(label_key(label), set()).add(i)
+        ids = {k: next(iter(v)) for k, v in by_label.items() if len(v) == 1} | {label_key(i): i for i in sig.ids}
         for item in items:
             value = item.gold.get(task.name)
             if isinstance(value, str):

@@ -64,3 +64,16 @@ def test_liner_eval_scores_capitalised_gold_as_the_label(tmp_path: Path, caplog:
     assert "can never be predicted" not in caplog.text + r.stderr
     record = json.loads(out.read_text(encoding="utf-8"))
     assert {i["id"]: i["gold"]["mood_tag"] for i in record["items"]} == {"a": "calm", "b": "tense"}
+
+
+def test_a_taxonomy_signals_gold_may_name_an_entry_by_its_label(tmp_path: Path) -> None:
+    (sig,) = parse_signals("name: show\nkind: multilabel\ntaxonomy: podcast-categories\ninstructions: x\n",
+                           str(tmp_path / "s.yaml"))
+    entry = next(e for e in sig.vocabulary if e[0] != e[1].lower())  # an id that differs from its label
+    spec = GoldSpec.model_validate({"name": "g", "data": "x.jsonl", "id_field": "id", "inputs": {"title": "title"},
+                                    "tasks": [{"name": "show", "kind": "multilabel", "gold_field": "show",
+                                               "signal": "show"}]})
+    items = [_Item(0, show=[entry[1].upper()])]
+    canonical_signal_gold(spec, items, [sig])
+    assert items[0].gold == {"show": [entry[0]]}
+
