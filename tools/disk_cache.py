@@ -47,3 +47,21 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def read_json(path: Path) -> Any:
+    """A file ``write_json`` wrote. Raises (OSError, ValueError) when missing, damaged or not one."""
+    digest, _, body = path.read_bytes().partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode("ascii") != digest:
+        raise ValueError(f"{path}: damaged")
+    return json.loads(body)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """``data`` as JSON after a line with the sha256 of that JSON (so a damaged file is told from
+    a good one). Raises ValueError when JSON would not give ``data`` back exactly (dates, int
+    keys, NaN, tuples), OSError when the file cannot be written."""
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    if json.loads(body) != data:
+        raise ValueError("not JSON-able as it is")
+    write_atomic(path, lambda fh: fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body))

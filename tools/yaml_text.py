@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from linernotes.tools.disk_cache import cache_file, write_atomic
+from linernotes.tools.disk_cache import cache_file, read_json, write_json
 
 # libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,7 +31,7 @@ def load_pack_yaml(text: str, origin: str) -> Any:
     path = cache_file("yaml", [_FORMAT, yaml.__version__, YAML_LOADER.__name__,
                                hashlib.sha256(text.encode("utf-8")).hexdigest()], ".json")
     with contextlib.suppress(Exception):  # a miss or a damaged file: parse below
-        return _read(path)
+        return read_json(path)
     try:
         data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
@@ -41,19 +39,6 @@ def load_pack_yaml(text: str, origin: str) -> Any:
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ValueError(f"{origin}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
     with contextlib.suppress(OSError, TypeError, ValueError):  # not JSON-able, or no folder: not cached
-        _write(path, data)
+        write_json(path, data)
     return data
 
-
-def _read(path: Path) -> Any:
-    digest, _, body = path.read_bytes().partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode("ascii") != digest:
-        raise ValueError(f"{path}: damaged")
-    return json.loads(body)
-
-
-def _write(path: Path, data: Any) -> None:
-    body = json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    if json.loads(body) != data:  # e.g. int keys turned into strings
-        raise ValueError("not JSON-able as it is")
-    write_atomic(path, lambda fh: fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body))

@@ -20,6 +20,7 @@ from linernotes.tools.policy.obfuscation import AFTER, BEFORE, LOOKALIKES, term_
 from linernotes.tools.policy.pack import LexiconTerm, PolicyPack
 from linernotes.tools.policy.skeleton import fold, original_span
 from linernotes.tools.policy.trie import trie_regex
+from linernotes.tools.policy.trie_cache import term_trie
 from linernotes.tools.regex_cache import compile_cached
 
 
@@ -117,7 +118,7 @@ def _compile(pack: PolicyPack) -> _Matcher:
     ordered = sorted(terms.values(), key=lambda t: (t.prefer or 1 << 20, t.context_only, -t.severity, -len(t.term), t.term))
     entries = [_Entry("", "", 0, phrase.lower(), False, allow=True) for phrase in pack.allow]
     entries += [_Entry(index[t.clause][0].id, t.clause, t.severity, t.term.lower(), t.context_only) for t in ordered]
-    body, ranks = trie_regex([(form, rank) for rank, e in enumerate(entries) for form in term_tokens(e.term)])
+    body, ranks = term_trie([e.term for e in entries])  # the emitted source is kept on disk too
     # compile_cached: the ~275,000-character trie costs ~2 s in re's parser; its code is kept on disk
     return _Matcher(compile_cached(f"{BEFORE}{body}{AFTER}", re.IGNORECASE), tuple(entries[r] for r in ranks),
                     tuple(entries))
