@@ -129,7 +129,8 @@ ModelOpt = Annotated[str, typer.Option("--model", "-m", help="LiteLLM model stri
 @app.command()
 def tag(
     input: Annotated[Path, typer.Argument(help="Catalog: .jsonl, .csv, .parquet, .json/.arrow, or a datasets folder")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output JSONL (appended; rerun to resume)")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL (appended; rerun to resume), "
+                                        "X.parquet, or DIR/ for Parquet part files")],
     model: ModelOpt = "embedded",
     api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
     mapping: Annotated[str | None, typer.Option("--map", help="Rename columns: dst=src,... e.g. title=track")] = None,
@@ -188,7 +189,9 @@ def tag(
             fusion=fusion, rationale=rationale, audio_max_seconds=max_audio_seconds,
             audio_root=str(audio_root) if audio_root else None, exemplars=str(exemplars) if exemplars else None,
             taxonomy=taxonomy, signals=signals)
-        opts = RunOptions(input=input, output=output, mapping=parse_mapping(mapping),
+        from linernotes.sinks import output_target
+
+        opts = RunOptions(input=input, output=output_target(output, create=not dry_run), mapping=parse_mapping(mapping),
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
                           limit=limit, concurrency=concurrency)
         if dry_run:

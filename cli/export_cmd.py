@@ -10,14 +10,15 @@ import typer
 
 def export(
     source: Annotated[Path, typer.Argument(help="A liner tag (or liner serve log) JSONL output")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="out.parquet, or an existing folder for part files")],
+    output: Annotated[str, typer.Option("--output", "-o", help="out.parquet, or DIR/ (a folder) for part files")],
 ) -> None:
     """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable or not an output)."""
+    from linernotes.sinks import output_target
     from linernotes.sinks.export import export_parquet
     from linernotes.store.records import OutputError
 
     try:
-        result = export_parquet(source, output)
+        result = export_parquet(source, output_target(output))
     except OutputError as e:
         typer.echo(f"liner export: error: {e}", err=True)
         raise typer.Exit(2) from None

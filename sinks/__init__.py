@@ -6,6 +6,6 @@
 - ``linernotes.sinks.beam_io``: the same table from the Beam runner.
 """
 
-from linernotes.sinks.parquet import is_parquet_output, journal_path, open_sink
+from linernotes.sinks.parquet import is_parquet_output, journal_path, open_sink, output_target
 
-__all__ = ["is_parquet_output", "journal_path", "open_sink"]
+__all__ = ["is_parquet_output", "journal_path", "open_sink", "output_target"]

@@ -62,6 +62,19 @@ def is_dataset(path: str | Path) -> bool:
     return s.endswith(("/", os.sep)) or Path(s).is_dir()
 
 
+def output_target(raw: str | Path, create: bool = True) -> Path:
+    """The output path a user wrote. One ending in a path separator names a Parquet dataset
+    folder, but ``Path`` drops the separator that alone said so (a JSONL file named like the
+    folder was written): with ``create`` the folder is made when missing. Raises OutputError."""
+    text, path = str(raw), Path(raw)
+    if create and text.endswith(("/", os.sep)) and not path.is_dir():
+        try:
+            path.mkdir(parents=True)
+        except OSError as e:
+            raise OutputError(f"{text}: cannot create the dataset folder ({e.strerror})") from None
+    return path
+
+
 def journal_path(output: str | Path) -> Path:
     """Where the JSONL records of a run live: the output itself for JSONL, a journal for Parquet."""
     p = Path(output)
