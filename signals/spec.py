@@ -50,13 +50,18 @@ def label_key(text: str) -> str:
 
 
 def reserved_names() -> dict[str, str]:
-    """Names a declared signal may not take, and why: the built-in record fields (their values live
-    in ``Enrichment.<field>``, and eval tasks / review fields / metrics are keyed by that name) and
-    the metric namespaces an eval report already uses (``run.*``, ``baseline.*``, ``rationale.*``)."""
-    from linernotes.schema import Enrichment
+    """Names a declared signal may not take, and why: the catalog's item fields (``Item``: id, type,
+    title, ...), the built-in record fields (their values live in ``Enrichment.<field>``, and eval
+    tasks / review fields / metrics are keyed by that name) and the metric namespaces an eval
+    report already uses (``run.*``, ``baseline.*``, ``rationale.*``)."""
+    from linernotes.schema import Enrichment, Item
     from linernotes.vocabulary import LLM_FIELDS
 
-    out = {n: "a record field of every enrichment" for n in Enrichment.model_fields}
+    # a catalog column: review reads a gold set's column of the signal's name as its gold (the
+    # item's own title, type or id), hides it from the annotator and export overwrites it ('id')
+    out = {n: "a catalog field of every item (review and export would take that column as its gold)"
+           for n in Item.model_fields}
+    out.update({n: "a record field of every enrichment" for n in Enrichment.model_fields})
     out.update({n: "a built-in signal" for n in LLM_FIELDS})
     out.update({n: "a metric namespace of eval reports" for n in ("run", "baseline", "rationale")})
     return out
