@@ -327,6 +327,9 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C, SIGTERM, SIGHUP (run.stopping)
         interrupted = True
         raise
+    except Exception as e:  # a catalog that breaks mid-read, say: the manifest must not say "complete"
+        failure.append(e)
+        raise
     finally:
         for t in pending:
             t.cancel()

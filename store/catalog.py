@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -379,7 +380,11 @@ def read_catalog(
     builder.max_line_bytes = max_line_bytes or line_limit()
     readers = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet,
                "hf-disk": _read_hf_disk, "hf-file": _read_hf_file}
-    return readers[fmt](p, builder)
+    rows = readers[fmt](p, builder)
+    # the readers are generators: their header checks (a misspelt --drop, a column named twice)
+    # ran at the first row, inside a run that had already opened its output or a Beam worker
+    first = next(rows, None)
+    return rows if first is None else itertools.chain([first], rows)
 
 
 def line_limit() -> int:
@@ -398,19 +403,25 @@ def line_limit() -> int:
 
 def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes)`` for each physical line of a binary stream, ``bytes`` None for a line
-    longer than ``limit`` bytes, which is read past in ``limit``-sized pieces and never held whole."""
+    longer than ``limit`` bytes, which is read past in ``limit``-sized pieces and never held whole.
+
+    Raises CatalogError naming the file and the last whole line when the stream breaks (a .gz
+    cut short or corrupt: gzip's EOFError/zlib.error escaped as click's bare 'Aborted!')."""
     n = 0
     while True:
-        raw = fh.readline(limit + 1)
-        if not raw:
+        try:
+            raw = fh.readline(limit + 1)
+            got = bool(raw)
+            too_long = len(raw) > limit and not (len(raw) == limit + 1 and raw.endswith(b"\n"))
+            while too_long and raw and not raw.endswith(b"\n"):  # read past the rest, one piece held
+                raw = fh.readline(limit)
+        except (EOFError, zlib.error, OSError) as e:
+            raise CatalogError(f"{getattr(fh, 'name', 'the catalog')}: unreadable after line {n} ({e}): a compressed "
+                               "file cut short or corrupt? (the rows before it were read)") from None
+        if not got:
             return
         n += 1
-        if len(raw) > limit and not (len(raw) == limit + 1 and raw.endswith(b"\n")):
-            while raw and not raw.endswith(b"\n"):
-                raw = fh.readline(limit)
-            yield n, None
-            continue
-        yield n, raw
+        yield n, None if too_long else raw
 
 
 def _too_long(b: _RowBuilder, line: int) -> Row:
@@ -434,7 +445,7 @@ def estimate_rows(path: str | Path) -> int | None:
             import pyarrow.parquet as pq
 
             return pq.ParquetFile(p).metadata.num_rows
-    except (OSError, CatalogError, ValueError):
+    except (OSError, CatalogError, ValueError, EOFError, zlib.error):  # a broken .gz: the read names it
         return None
     return None
 
