@@ -7,6 +7,7 @@ not a datasets folder, an unknown format, empty) raises ``CatalogError``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
@@ -601,14 +602,38 @@ def _read_parquet(path: Path, b: _RowBuilder) -> Iterator[Row]:
         raise CatalogError(f"{path}: not a readable Parquet file ({e})") from None
     b.check_columns(pf.schema_arrow.names)
     n = 0
-    for batch in pf.iter_batches(batch_size=1024):
+    batches = pf.iter_batches(batch_size=1024)
+    while True:
+        with _broken_after(path, n):  # a corrupt page read 'Corrupt snappy compressed data.', no file
+            batch = next(batches, None)
+        if batch is None:
+            return
         for record in batch.to_pylist():
             n += 1
             yield b.build(n, record)
 
 
-def _iter_dataset(ds: Any, b: _RowBuilder) -> Iterator[Row]:
-    for n, record in enumerate(ds, start=1):
+@contextlib.contextmanager
+def _broken_after(path: Path, row: int) -> Iterator[None]:
+    """Re-raise a reader's failure mid-file as CatalogError naming the file and the last row read."""
+    try:
+        yield
+    except CatalogError:
+        raise
+    except Exception as e:  # noqa: BLE001 (pyarrow and datasets raise many types for a damaged file)
+        raise CatalogError(f"{path}: unreadable after row {row} ({type(e).__name__}: {str(e)[:200]}); "
+                           "the rows before it were read") from None
+
+
+def _iter_dataset(ds: Any, b: _RowBuilder, path: Path) -> Iterator[Row]:
+    rows = iter(ds)
+    n = 0
+    while True:
+        with _broken_after(path, n):
+            record = next(rows, None)
+        if record is None:
+            return
+        n += 1
         yield b.build(n, record)
 
 
@@ -623,7 +648,7 @@ def _read_hf_disk(path: Path, b: _RowBuilder) -> Iterator[Row]:
         if len(ds) != 1:
             raise CatalogError(f"{path}: holds splits {list(ds)}; point at one split's folder")
         ds = next(iter(ds.values()))
-    yield from _iter_dataset(ds, b)
+    yield from _iter_dataset(ds, b, path)
 
 
 def _read_hf_file(path: Path, b: _RowBuilder) -> Iterator[Row]:
@@ -634,4 +659,4 @@ def _read_hf_file(path: Path, b: _RowBuilder) -> Iterator[Row]:
         ds = load_dataset(builder, data_files=str(path), split="train")
     except Exception as e:
         raise CatalogError(f"{path}: datasets could not load it ({type(e).__name__}: {e})") from None
-    yield from _iter_dataset(ds, b)
+    yield from _iter_dataset(ds, b, path)

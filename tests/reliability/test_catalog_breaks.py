@@ -56,3 +56,28 @@ def test_a_gzip_cut_short_stops_with_its_line_and_resumes(tmp_path, liner_in_pro
     r = liner_in_process(["tag", catalog, "-o", out, *NEVER])
     assert r.returncode == 0, r.stderr
     assert sorted(json.loads(x)["id"] for x in out.read_text().splitlines()) == sorted(f"z{i}" for i in range(400))
+
+
+def test_a_parquet_file_damaged_mid_file_is_named(tmp_path, liner_in_process):
+    """Same kind, Parquet: a damaged page read 'liner: error: Corrupt snappy compressed data.',
+    naming neither the file nor where."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 4000
+    catalog = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"id": [f"q{i}" for i in range(n)], "title": ["Song"] * n,
+                             "description": [hashlib.sha256(str(i).encode()).hexdigest() for i in range(n)]}),
+                   catalog, row_group_size=1000, compression="snappy")
+    data = bytearray(catalog.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 2000] = b"\xab" * 2000
+    catalog.write_bytes(bytes(data))
+    out = tmp_path / "out.jsonl"
+    r = liner_in_process(["tag", catalog, "-o", out, *NEVER])
+    assert r.returncode == 2, r.stderr
+    said = " ".join(r.stderr.split())
+    assert f"{catalog}: unreadable after row " in said and "the rows before it were read" in said, said
+    assert json.loads(manifest_path(out).read_text())["status"] == "failed"
