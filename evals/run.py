@@ -257,6 +257,10 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         if check.unknown:
             log.warning("liner: warning: %s", check.message())
     warn_signal_gold(spec, gold.items, config.signals, data)
+    for task in spec.tasks:  # a gold_field typo left the task unscored with exit 0; a slice may rightly lack one
+        if not any(task.name in g.gold for g in gold.items):
+            log.warning("liner: warning: %s: no item has a value in column %r (the gold_field of task %s): the task "
+                        "is not scored and a gate rule on its metrics cannot hold", data, task.gold_field, task.name)
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)
