@@ -34,7 +34,7 @@ def load_identifier() -> Any:
     shipped = Path(MODEL_DIR) / MODEL_FILE
     try:
         copy = cache_file("langid", [version("py3langid"), file_digest(shipped)], ".npz")
-    except (OSError, ValueError):
+    except Exception:  # noqa: BLE001 (no metadata, an unreadable model: the library's own way)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     with contextlib.suppress(Exception):  # a miss or a bad copy: (re)write it below
         return _from_npz(copy, LanguageIdentifier)
