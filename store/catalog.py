@@ -385,7 +385,10 @@ def read_catalog(
     # the readers are generators: their header checks (a misspelt --drop, a column named twice)
     # ran at the first row, inside a run that had already opened its output or a Beam worker
     first = next(rows, None)
-    return rows if first is None else itertools.chain([first], rows)
+    if first is None:  # as the gold and exemplar readers say (exit 2), never an empty run with exit 0
+        why = {"csv": "a header line only", "jsonl": "blank lines only"}.get(fmt, "an empty table")
+        raise CatalogError(f"{p}: no rows ({why})")
+    return itertools.chain([first], rows)
 
 
 def line_limit() -> int:

@@ -89,3 +89,24 @@ def test_the_progress_estimate_of_a_gzipped_catalog_counts_its_lines(tmp_path):
     (tmp_path / "c.csv.gz").write_bytes(gzip.compress(b"id,title\n" + b"".join(b"r%d,x\n" % i for i in range(40))))
     assert estimate_rows(tmp_path / "c.jsonl.gz") == 300
     assert estimate_rows(tmp_path / "c.csv.gz") == 40
+
+
+@pytest.mark.parametrize("name,content,why", [("h.csv", "id,title\n", "a header line only"),
+                                              ("b.jsonl", "\n  \n\n", "blank lines only")])
+def test_a_catalog_without_rows_is_refused_like_a_gold_set(tmp_path, liner_in_process, name, content, why):
+    """QA (session 13): a header-only CSV ran 0 rows with exit 0 and an empty output, where a
+    0-byte file, a header-only gold set and exemplar source were refused (exit 2)."""
+    p = tmp_path / name
+    p.write_text(content)
+    with pytest.raises(CatalogError, match=rf"{name}: no rows \({why}\)"):
+        read_catalog(p)
+    r = liner_in_process(["tag", p, "-o", tmp_path / "out.jsonl", "--llm", "never", "--no-progress"])
+    assert r.returncode == 2 and f"{p}: no rows ({why})" in r.stderr, r.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_empty_parquet_table_is_refused(tmp_path):
+    p = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.string())}), p)
+    with pytest.raises(CatalogError, match=r"e\.parquet: no rows \(an empty table\)"):
+        read_catalog(p)
