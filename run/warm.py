@@ -8,7 +8,10 @@ the language model 0.4; and at runtime build the taxonomy indexes (BM25 and embe
 ``--workers`` process paid all of it again (a 2,000-item run in 2 workers: ~4 ms of CPU per item
 of warm-up alone). The caches are keyed by content (pack ref and digest), so a run on the default
 packs finds them built and a run on other packs builds its own as before. Values never change:
-these are caches of pure functions.
+these are caches of pure functions. Since session 13 the costliest of them are read from the
+on-disk build cache instead (``tools.disk_cache``: the trie's source and regex code, the packs'
+YAML, the language model) and nltk is no longer imported: ``import linernotes.run.warm`` in a new
+interpreter 6.2 -> 3.8 s of CPU (``python -m benchmarks startup``).
 
 Importing this module does the work (the forkserver can only import): ``warm()`` is the function.
 A failure here must never stop a pool from starting, so it is swallowed; the workers then build
