@@ -522,6 +522,10 @@ def csv_delimiter(path: Path, header_line: str) -> str:
 
 def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
     overlong: list[int] = []  # physical lines skipped for length, not yet reported
+    # csv's own field limit (128 KiB) refused a long description as 'field larger than field
+    # limit (131072)' keyed by its line; up to the line limit the row is read, so the field limit
+    # every reader shares names the field under the row's id
+    csv.field_size_limit(max(csv.field_size_limit(), b.max_line_bytes))
 
     def lines(fh: IO[bytes]) -> Iterator[str]:
         for n, raw in bounded_lines(fh, b.max_line_bytes):

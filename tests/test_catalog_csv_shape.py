@@ -110,3 +110,16 @@ def test_an_empty_parquet_table_is_refused(tmp_path):
     pq.write_table(pa.table({"id": pa.array([], pa.string())}), p)
     with pytest.raises(CatalogError, match=r"e\.parquet: no rows \(an empty table\)"):
         read_catalog(p)
+
+
+def test_a_long_csv_field_is_named_under_its_id_like_a_jsonl_one(tmp_path):
+    """QA (session 13): a 150,000-character CSV description read 'field larger than field limit
+    (131072)' (csv's own limit), keyed line:3; a JSONL one 'field 'description' has 150,000
+    characters (limit 100,000)' under its id."""
+    p = tmp_path / "c.csv"
+    p.write_text(f"id,title,description\na,ok,calm\nb,big,{'y' * 150_000}\nc,after,\"{'z' * 140_000}\"\nd,last,x\n")
+    rows = list(read_catalog(p))
+    assert [r.item.id for r in rows if r.item] == ["a", "d"]
+    assert [(r.line, r.raw_id, r.error.message) for r in rows if r.error] == [
+        (3, "b", "field 'description' has 150,000 characters (limit 100,000)"),
+        (4, "c", "field 'description' has 140,000 characters (limit 100,000)")]
