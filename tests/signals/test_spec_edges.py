@@ -21,6 +21,14 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ("name: x\nkind: multilabel\nlabels: [Rock, pop, rock]\ninstructions: x\n", 3,
      "duplicate labels ['Rock', 'rock'] (labels are compared ignoring case)"),
     ("name: x\nkind: single_label\nlabels: [a, b, a]\ninstructions: x\n", 3, "duplicate labels ['a']"),
+    # one label in two Unicode forms (composed / decomposed accent, fullwidth), or one an annotator
+    # cannot see or type (session 13)
+    ('name: x\nkind: single_label\nlabels: ["Gr\u00fcn", "Gru\u0308n"]\ninstructions: x\n', 3, "duplicate labels"),
+    ('name: x\nkind: single_label\nlabels: [rock, "\uff32\uff4f\uff43\uff4b"]\ninstructions: x\n', 3,
+     "duplicate labels"),
+    ('name: x\nkind: single_label\nlabels: ["a\\nb", c]\ninstructions: x\n', 3, "control or invisible character"),
+    ('name: x\nkind: single_label\nlabels: ["ro\u200bck", pop]\ninstructions: x\n', 3,
+     "control or invisible character"),
 ])
 def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = tmp_path / "spec.yaml"
