@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SCHEMA_VERSION = "1.0"
 
+
+def is_line_key(text: str) -> bool:
+    """``line:N``: how an output keys a row without a usable id, so never an item's id (a row
+    with that id and the input error at line N would share one record)."""
+    return text.startswith("line:") and text[5:].isdigit() and text[5:].isascii()
+
 ItemType = Literal["track", "episode", "chapter"]
 TextField = Literal["title", "artist", "album", "label", "description", "lyrics", "transcript"]
 TEXT_FIELDS: tuple[str, ...] = ("title", "artist", "album", "label", "description", "lyrics", "transcript")
@@ -57,6 +63,8 @@ class Item(BaseModel):
             return str(v)
         if isinstance(v, str) and not v.strip():
             raise ValueError("id must not be blank")
+        if isinstance(v, str) and is_line_key(v):
+            raise ValueError(f"id {v!r} is reserved: liner keys a row without a usable id as line:N; rename it")
         return v
 
     @field_validator("year", mode="before")

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from linernotes.schema import ErrorInfo, Item, validation_reasons
+from linernotes.schema import ErrorInfo, Item, is_line_key, validation_reasons
 
 MAX_FIELD_CHARS = 100_000
 # One JSONL line or CSV physical line is read into memory whole, so it is bounded: 16 MiB holds a
@@ -180,15 +180,15 @@ def to_item(
 
 def usable_id(raw: Any) -> str | None:
     """The id a raw id cell gives an item (an integer as its text, a string as it is), or None
-    when it gives none (missing, a missing-value marker, blank, a float, a bool, a list, a NUL
-    or a lone surrogate); ``Item`` refuses the same values."""
+    when it gives none (missing, a missing-value marker, blank, a float, a bool, a list, a NUL,
+    a lone surrogate or a ``line:N`` key); ``Item`` refuses the same values."""
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int):
         return str(raw)
     if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw):
         return None
-    if "\x00" in raw or _has_surrogate(raw):
+    if "\x00" in raw or _has_surrogate(raw) or is_line_key(raw):
         return None
     return raw
 
