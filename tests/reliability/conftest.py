@@ -78,9 +78,14 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def read_output(path: Path) -> list[dict[str, Any]]:
-    """Every line must be a whole JSON record that validates as an OutputRecord."""
+    """Every line must be a whole JSON record that validates as an OutputRecord (a ``.parquet``
+    output: its rows, as dicts)."""
     from linernotes.schema import OutputRecord
 
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
     data = path.read_bytes()
     assert data == b"" or data.endswith(b"\n"), f"{path}: last line is partial"
     records = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pyarrow.parquet as pq
 import pytest
 
 from linernotes.run.prepare import manifest_path
@@ -22,23 +21,17 @@ def _catalog(tmp_path):
     return path
 
 
-def _records(out):
-    if out.suffix == ".parquet":
-        return pq.read_table(out).to_pylist()
-    return [json.loads(x) for x in out.read_text().splitlines()]
-
-
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
-def test_the_map_a_missing_id_record_names_is_accepted_on_rerun(tmp_path, liner_in_process, name):
+def test_the_map_a_missing_id_record_names_is_accepted_on_rerun(tmp_path, liner_in_process, helpers, name):
     catalog, out = _catalog(tmp_path), tmp_path / name
     first = liner_in_process(["tag", catalog, "-o", out, *NEVER])
     assert first.returncode == 1, first.stderr
-    assert {r["status"] for r in _records(out)} == {"error"}
+    assert {r["status"] for r in helpers.read_output(out)} == {"error"}
     assert "--map id=track_id" in " ".join(first.stderr.split())
 
     second = liner_in_process(["tag", catalog, "-o", out, *NEVER, "--map", "id=track_id,title=track"])
     assert second.returncode == 0, second.stderr
-    recs = _records(out)
+    recs = helpers.read_output(out)
     assert sorted(r["id"] for r in recs) == ["t0", "t1", "t2"] and {r["status"] for r in recs} == {"ok"}
     # the output is now bound to the --map its ok records were made with
     again = liner_in_process(["tag", catalog, "-o", out, *NEVER, "--map", "id=track_id,title=track"])
