@@ -7,6 +7,7 @@ the matrix of entry embeddings are the expensive parts, the per-query work is a 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 
@@ -15,6 +16,10 @@ import numpy as np
 
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder, similarities
 from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry
+
+# bm25s sets its logger to DEBUG at import: any root handler (Beam installs one, so does a user's
+# logging.basicConfig) then printed 'DEBUG:bm25s:Building index from tokens' per index built
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # words that carry no genre meaning on their own; "music" is kept (idf already discounts it)
