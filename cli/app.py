@@ -33,6 +33,7 @@ _quiet_litellm_warnings()
 
 import typer  # noqa: E402
 
+from linernotes.cli import options as opt  # noqa: E402
 from linernotes.cli.render import print_dry_run, print_summary, progress_reporter  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -122,17 +123,13 @@ def _error_line(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="LiteLLM model string, 'embedded' (default) "
-                                       "or local:/path/to/model.gguf")]
-
-
 @app.command()
 def tag(
     input: Annotated[Path, typer.Argument(help="Catalog: .jsonl, .csv, .parquet, .json/.arrow, or a datasets folder")],
     output: Annotated[str, typer.Option("--output", "-o", help="Output JSONL (appended; rerun to resume), "
                                         "X.parquet, or DIR/ for Parquet part files")],
-    model: ModelOpt = "embedded",
-    api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
+    model: opt.Model = "embedded",
+    api_base: opt.ApiBase = None,
     mapping: Annotated[str | None, typer.Option("--map", help="Rename columns: dst=src,... e.g. title=track")] = None,
     drop: Annotated[str | None, typer.Option(help="Columns never shown to the tagger: a,b,...")] = None,
     no_extra: Annotated[bool, typer.Option("--no-extra", help="Ignore unknown columns")] = False,
@@ -141,23 +138,20 @@ def tag(
         "LLM calls in flight at once, all workers together (retries keep their call's slot); up "
         "to N + 2 micro-batches of items are worked on meanwhile (tools, records): 1 -> 3, 8 -> 12, "
         "64 -> 96; with --llm never, N items"))] = 4,
-    threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
-    timeout: Annotated[float, typer.Option(help="Seconds per LLM call")] = 120.0,
-    retries: Annotated[int, typer.Option(min=0, help="Transport retries per call")] = 4,
-    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the response cache")] = True,
-    cache_path: Annotated[Path | None, typer.Option(help="Response cache file (default ~/.cache/linernotes)")] = None,
-    taxonomy: Annotated[str | None, typer.Option(help="Genre taxonomy pack name or YAML path")] = None,
-    exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder for few-shot examples")] = None,
+    threads: opt.Threads = 1,
+    timeout: opt.Timeout = 120.0,
+    retries: opt.Retries = 4,
+    cache: opt.Cache = True,
+    cache_path: opt.CachePath = None,
+    taxonomy: opt.Taxonomy = None,
+    exemplars: opt.Exemplars = None,
     audio_root: Annotated[Path | None, typer.Option(
         help="Audio paths must resolve inside this folder (default: the catalog's folder)")] = None,
-    max_audio_seconds: Annotated[float, typer.Option(help="Analyse at most this much of each file")] = 180.0,
-    prompt: Annotated[str, typer.Option(help="Prompt template name")] = "extract.v2",
-    llm_mode: Annotated[str, typer.Option("--llm", help="auto: the LLM only for fields the evidence leaves "
-                                          "undecided; always: every field of every item; never: tools and "
-                                          "fusion only")] = "auto",
-    fusion: Annotated[str, typer.Option(help="Fusion artifact folder, 'default' (shipped) or 'none' "
-                                        "(hand-set rules, uncalibrated confidences)")] = "default",
-    rationale: Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a one-sentence rationale")] = False,
+    max_audio_seconds: opt.MaxAudioSeconds = 180.0,
+    prompt: opt.Prompt = "extract.v2",
+    llm_mode: opt.LlmMode = "auto",
+    fusion: opt.Fusion = "default",
+    rationale: opt.Rationale = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="A live bar on a terminal, a log line "
                                            "every --progress-every seconds otherwise")] = True,
@@ -168,11 +162,8 @@ def tag(
         "--pipeline-option", help="Beam pipeline flag, repeatable: --pipeline-option=--runner=DataflowRunner")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local runner: run the graph in N processes "
                                                 "(default: chosen from cores, memory and the run; printed)")] = None,
-    transport: Annotated[str, typer.Option(help="auto: http for openai/... models with --api-base, litellm "
-                                           "for the rest; litellm (any provider); http (one aiohttp POST to an "
-                                           "OpenAI-compatible --api-base: ~10x less CPU per call)")] = "auto",
-    signals: Annotated[list[Path] | None, typer.Option(
-        "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")] = None,
+    transport: opt.Transport = "auto",
+    signals: opt.Signals = None,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.config import config_from_options

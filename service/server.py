@@ -9,33 +9,52 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
 from linernotes.config import TagConfig
 from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
-from linernotes.service.app import ServiceOptions, create_app
+from linernotes.run.runner import Enricher
+from linernotes.service.app import ServiceOptions, create_app, service_config
 
 __all__ = ["BackgroundService", "BindError", "build", "serve"]
 
 
-def build(config: TagConfig, host: str, options: ServiceOptions) -> FastAPI:
-    """Check the bind first (raises ``BindError`` before any model is loaded), then the app."""
+def build(config: TagConfig, host: str, options: ServiceOptions, enricher: Enricher | None = None) -> FastAPI:
+    """Check the bind first (raises ``BindError`` before any model is loaded), then the app
+    (``enricher``: built at the app's startup when None)."""
+    _check_access(host, options)
+    return create_app(config, options.model_copy(update={"loopback_only": is_loopback(host)}), enricher)
+
+
+def _check_access(host: str, options: ServiceOptions) -> None:
     check_token(options.token)  # the review server's strength rules for a token that guards a network bind
     try:
         check_bind(host, options.token)
     except BindError:
         raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token "
                         "(clients then send 'Authorization: Bearer <token>')") from None
-    return create_app(config, options.model_copy(update={"loopback_only": is_loopback(host)}))
 
 
 def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
-          options: ServiceOptions | None = None) -> None:
-    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token."""
-    app = build(config, host, options or ServiceOptions())
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+          options: ServiceOptions | None = None, announce: Callable[[], None] | None = None) -> None:
+    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token, and
+    whatever building the graph raises (a fusion folder, signal model, exemplar index, prompt or
+    pack that cannot load: ``ValueError`` / ``OSError`` naming it) before the port is bound, so a
+    bad option is an error line and exit 2, not a traceback from the app's startup. ``announce``
+    is called once the graph is built, just before serving."""
+    options = options or ServiceOptions()
+    _check_access(host, options)
+    enricher = Enricher(service_config(config, options.audio_root, options.concurrency))
+    try:
+        app = build(config, host, options, enricher)
+        if announce is not None:
+            announce()
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        enricher.close()
 
 
 class BackgroundService:

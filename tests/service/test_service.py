@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,8 @@ from linernotes.service.server import BackgroundService, BindError, build
 from linernotes.testing.openai_stub import StubServer
 
 from .conftest import ITEMS, stub_config, write_catalog
+
+SUBJECT_SIGNAL = Path(__file__).resolve().parents[2] / "examples" / "signals" / "subject.yaml"
 
 
 def _comparable(rec: dict) -> dict:
@@ -229,7 +232,7 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
     before = stub.count
     proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port),
                              "--model", "openai/stub", "--api-base", stub.base_url, "--retries", "0",
-                             "--no-cache", "--llm", "never"],
+                             "--no-cache", "--llm", "never", "--signals", str(SUBJECT_SIGNAL)],
                             env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -251,6 +254,9 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
     never = r.json()["records"]
     assert [x["status"] for x in never] == ["ok", "ok"] and stub.count == before
     assert all(x["enrichment"]["provenance"]["llm_calls"] == 0 for x in never)
+    # --signals reaches the service too (it had no such option): each record carries the declared signal
+    labels = {"film", "product", "news", "personal", "other"}
+    assert all(x["enrichment"]["signals"]["subject"]["value"] in labels for x in never), never
 
     config = config_from_options(model="openai/stub", api_base=stub.base_url, retries=0, use_cache=False,
                                  llm_mode="always")
@@ -259,6 +265,17 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
     always = r.json()["records"]
     assert [x["status"] for x in always] == ["ok", "ok"] and stub.count >= before + 2
     assert all(x["enrichment"]["provenance"]["llm_calls"] >= 1 for x in always)
+
+
+def test_serve_refuses_what_cannot_load_before_it_binds(tmp_path, liner_in_process):
+    # --fusion, --exemplars, --signals are liner tag's options (cli/options.py); a folder that cannot
+    # load was a uvicorn startup traceback after 'liner serve: http://...', exit 3 (session 13)
+    for args, message in [(["--fusion", str(tmp_path / "nope")], "cannot read fusion artifact"),
+                          (["--exemplars", str(tmp_path / "nope")], "not an exemplar index"),
+                          (["--signals", str(tmp_path / "nope.yaml")], "no such signal spec file")]:
+        r = liner_in_process(["serve", "--port", "9", *args])
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "http://" not in r.stderr
 
 
 def test_serve_refuses_an_unknown_llm_mode(liner_in_process):
