@@ -32,6 +32,11 @@ def without_empty(data: Any, key: str) -> Any:
         data.pop(key, None)
     return data
 
+
+# The years an item may carry (recorded music and spoken word; 0 is read as unknown).
+YEARS = (1000, 2999)
+
+
 class Item(BaseModel):
     """One catalog row after reading and column mapping; unknown columns land in ``extra``."""
 
@@ -70,21 +75,29 @@ class Item(BaseModel):
     @field_validator("year", mode="before")
     @classmethod
     def _year(cls, v: Any) -> Any:
-        """Catalog exports write years as ``2020``, ``"2020"`` or ``"2020.0"``; accept all three."""
+        """Catalog exports write years as ``2020``, ``"2020"`` or ``"2020.0"``; accept all three.
+        ``0`` is unknown (ID3 tags and many exports write it so), like a blank; any other year
+        outside ``YEARS`` is refused: the genres combiner reads the year as a feature, and
+        ``1e30`` would be a value no fitted scaler has seen."""
         if v is None or v == "":
             return None
         if isinstance(v, bool):
             raise ValueError("year must be a number")
         if isinstance(v, float) and v.is_integer():
-            return int(v)
-        if isinstance(v, str):
+            v = int(v)
+        elif isinstance(v, str):
             try:
                 f = float(v)
             except ValueError as e:
                 raise ValueError(f"year {v!r} is not a number") from e
             if not f.is_integer():
                 raise ValueError(f"year {v!r} is not a whole number")
-            return int(f)
+            v = int(f)
+        if isinstance(v, int):
+            if v == 0:
+                return None
+            if not YEARS[0] <= v <= YEARS[1]:
+                raise ValueError(f"year {v} is outside {YEARS[0]}-{YEARS[1]} (0 or blank for unknown)")
         return v
 
     def text_fields(self) -> dict[str, str]:
