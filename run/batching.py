@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from linernotes.run.stopping import retrieve_stop
 from linernotes.schema import OutputRecord
 from linernotes.store.catalog import Row
 
@@ -109,6 +110,7 @@ class Batcher:
             task = asyncio.ensure_future(self._run(batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(retrieve_stop)
 
     def cancel(self) -> None:
         """Stop the batches in flight (the run is failing or interrupted)."""

@@ -32,6 +32,7 @@ from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old 
     resume_identity,
     with_catalog_defaults,
 )
+from linernotes.run.stopping import retrieve_stop
 from linernotes.schema import OutputRecord, add_cost
 from linernotes.sinks import journal_path, open_sink
 from linernotes.store.catalog import Row, estimate_rows, read_catalog
@@ -315,6 +316,7 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             task = asyncio.create_task(one(row))
             pending.add(task)
             task.add_done_callback(pending.discard)
+            task.add_done_callback(retrieve_stop)
             await asyncio.sleep(0)
         else:  # every row was read: the orphans' rows are not in the catalog any more
             summary.orphans = len(orphans)

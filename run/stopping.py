@@ -10,6 +10,7 @@ into that same path, and ``stopped_by`` tells ``main`` which signal it was (exit
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from types import FrameType
 from typing import Any
@@ -49,3 +50,15 @@ def restore(handlers: dict[int, Any]) -> None:
 def stopped_by() -> int | None:
     """The first stop signal received since ``stop_like_ctrl_c`` (e.g. ``signal.SIGTERM``), or None."""
     return _received[0] if _received else None
+
+
+def retrieve_stop(task: asyncio.Future[Any]) -> None:
+    """Done callback for a run's own tasks (the runner's per-row tasks, the batcher's batches). A
+    stop raised inside one of them (the ``KeyboardInterrupt`` of Python's SIGINT handler, which
+    ``_stop`` calls for SIGTERM/SIGHUP too) ends the run through the event loop, and asyncio then
+    also logged the task's own copy as "Task exception was never retrieved" with a traceback after
+    ``liner: stopped by SIGTERM`` (CI, session 13). Retrieving it here leaves the stop's one line.
+    Their other exceptions are awaited where the run gathers them (or settled by the batcher), so
+    retrieving hides nothing."""
+    if not task.cancelled():
+        task.exception()
