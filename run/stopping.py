@@ -23,10 +23,26 @@ _received: list[int] = []
 def _stop(signum: int, frame: FrameType | None) -> None:
     _received.append(signum)
     handler = signal.getsignal(signal.SIGINT)
-    if callable(handler):  # asyncio.run's (cancels the main task) or Python's default (KeyboardInterrupt)
+    if handler is not signal.default_int_handler and callable(handler):  # asyncio.run's: cancels the main task
         handler(signal.SIGINT, frame)
-    else:  # SIGINT ignored (nohup, a background job): the interrupt itself, which asyncio.run also cleans up after
+        return
+    # SIGINT ignored (nohup, a background job, a pytest-xdist worker's children) or Python's own
+    # handler: both raise KeyboardInterrupt into whatever code runs at that moment. Inside a
+    # running event loop that may be a task's middle (a pydantic serializer turned it into
+    # 'Error serializing to JSON: ... KeyboardInterrupt', exit 2; CI, session 13), so there it is
+    # raised from a loop callback instead: it leaves run_forever as Ctrl-C does while the loop
+    # waits, and asyncio.run cancels the tasks, whose finally blocks flush and unlock.
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None:
         raise KeyboardInterrupt
+    loop.call_soon_threadsafe(_interrupt)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def stop_like_ctrl_c() -> dict[int, Any]:
