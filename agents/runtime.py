@@ -54,16 +54,26 @@ class PromptError(ValueError):
 def load_prompt(name: str) -> Prompt:
     """``extract.v1`` -> agents/prompts/extract.v1.md: system text, ``---``, user template.
     A path to a ``.md`` file loads that file (for evaluating a prompt before it ships).
+    Raises ``PromptError`` naming the shipped prompts for an unknown name, and for a ``.md`` path
+    that is not a file.
 
     Raises ``PromptError`` for a file without the ``---`` line, an empty part, a template syntax
     error (with its line in the file), a variable the tagger does not provide
     (``PROMPT_VARIABLES``), a ``{name}`` placeholder jinja2 would leave as text, or a template
     that never shows the item (neither ``content`` nor ``item``)."""
+    shipped = resources.files("linernotes.agents").joinpath("prompts")
     if name.endswith(".md"):
-        origin, text = name, Path(name).read_text(encoding="utf-8")
+        origin = name
+        if not Path(name).is_file():
+            raise PromptError(f"{name}: no such prompt file")
+        text = Path(name).read_text(encoding="utf-8")
     else:
         origin = f"agents/prompts/{name}.md"
-        text = resources.files("linernotes.agents").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+        if not shipped.joinpath(f"{name}.md").is_file():
+            names = sorted(p.name.removesuffix(".md") for p in shipped.iterdir() if p.name.endswith(".md"))
+            raise PromptError(f"--prompt {name}: no shipped prompt of that name (shipped: {', '.join(names)}; "
+                              "or give the path of a .md file)")
+        text = shipped.joinpath(f"{name}.md").read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     answer, skipped = "verbose", 0
     if text.startswith("<!-- answer:"):  # the answer format the prompt's instructions describe

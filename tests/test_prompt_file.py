@@ -48,3 +48,18 @@ def test_liner_tag_with_a_broken_prompt_exits_2_before_any_item(tmp_path: Path, 
                           "--prompt", str(bad)])
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{bad}: no line '---'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_unknown_prompt_name_or_missing_file_is_named_with_what_ships(tmp_path: Path, liner_in_process) -> None:
+    # it read '[Errno 2] No such file or directory: '/.../agents/prompts/nosuch.md'', naming the
+    # install's folder and not the shipped names (session 13)
+    with pytest.raises(PromptError, match=r"--prompt nosuch: no shipped prompt of that name \(shipped: extract\.v1, "
+                                          r"extract\.v2; or give the path of a \.md file\)"):
+        load_prompt("nosuch")
+    with pytest.raises(PromptError, match=r"nope\.md: no such prompt file"):
+        load_prompt(str(tmp_path / "nope.md"))
+    cat = tmp_path / "c.jsonl"
+    cat.write_text(json.dumps({"id": "a", "title": "x"}) + "\n")
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--prompt", "nosuch", "--llm", "never"])
+    assert r.returncode == 2 and "no shipped prompt of that name" in r.stderr and "Errno" not in r.stderr, r.stderr
+    assert not (tmp_path / "o.jsonl").exists()
