@@ -65,3 +65,20 @@ def write_json(path: Path, data: Any) -> None:
     if json.loads(body) != data:
         raise ValueError("not JSON-able as it is")
     write_atomic(path, lambda fh: fh.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body))
+
+
+def cached_json(kind: str, key: list[Any], build: Callable[[], Any],
+                valid: Callable[[Any], bool] = lambda data: True) -> Any:
+    """What ``build()`` returns, read back from ``cache_file(kind, key, ".json")`` when a good
+    file (``read_json``, and ``valid`` of its data) is there, else built and written. ``build``'s
+    own exceptions pass through (a pack's YAML typo); a damaged file is rebuilt, and data JSON
+    would not give back exactly, or a folder that cannot be written, is simply not cached."""
+    path = cache_file(kind, key, ".json")
+    with contextlib.suppress(Exception):  # a miss or a damaged file: build below
+        data = read_json(path)
+        if valid(data):
+            return data
+    data = build()
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        write_json(path, data)
+    return data

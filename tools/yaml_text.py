@@ -10,13 +10,12 @@ A miss, a damaged file or an unwritable folder: parsed as before, silently.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from typing import Any
 
 import yaml
 
-from linernotes.tools.disk_cache import cache_file, read_json, write_json
+from linernotes.tools.disk_cache import cached_json
 
 # libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,17 +27,14 @@ def load_pack_yaml(text: str, origin: str) -> Any:
     ``ORIGIN:LINE: not valid YAML (reason)`` (the parser's line, when it gives one): a user pack's
     typo is a user error, not a traceback. Only a text that parsed is ever cached, so a typo is
     reported the same way every time."""
-    path = cache_file("yaml", [_FORMAT, yaml.__version__, YAML_LOADER.__name__,
-                               hashlib.sha256(text.encode("utf-8")).hexdigest()], ".json")
-    with contextlib.suppress(Exception):  # a miss or a damaged file: parse below
-        return read_json(path)
+    return cached_json("yaml", [_FORMAT, yaml.__version__, YAML_LOADER.__name__,
+                                hashlib.sha256(text.encode("utf-8")).hexdigest()], lambda: _parse(text, origin))
+
+
+def _parse(text: str, origin: str) -> Any:
     try:
-        data = yaml.load(text, Loader=YAML_LOADER)
+        return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ValueError(f"{origin}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
-    with contextlib.suppress(OSError, TypeError, ValueError):  # not JSON-able, or no folder: not cached
-        write_json(path, data)
-    return data
-

@@ -11,13 +11,12 @@ their source files: emitted as before, silently.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import sys
 from functools import lru_cache
 from pathlib import Path
 
-from linernotes.tools.disk_cache import cache_file, read_json, write_json
+from linernotes.tools.disk_cache import cached_json
 from linernotes.tools.policy import obfuscation, trie
 from linernotes.tools.policy.obfuscation import term_tokens
 from linernotes.tools.policy.trie import trie_regex
@@ -28,18 +27,18 @@ _FORMAT = 1
 def term_trie(terms: list[str]) -> tuple[str, list[int]]:
     """``trie_regex`` over every spelling of every term, a term's rank being its position in
     ``terms``: (regex source, the rank behind each capture group)."""
-    path = None
-    with contextlib.suppress(OSError):
-        path = cache_file("policy-trie", [_FORMAT, sys.version, _code_digest(), terms], ".json")
-    if path is not None:
-        with contextlib.suppress(Exception):  # a miss or a damaged file: emit below
-            body, ranks = read_json(path)
-            if isinstance(body, str) and all(isinstance(r, int) and 0 <= r < len(terms) for r in ranks):
-                return body, ranks
-    body, ranks = trie_regex([(form, rank) for rank, term in enumerate(terms) for form in term_tokens(term)])
-    if path is not None:
-        with contextlib.suppress(OSError, ValueError):
-            write_json(path, [body, ranks])
+    def emit() -> list:
+        body, ranks = trie_regex([(form, rank) for rank, term in enumerate(terms) for form in term_tokens(term)])
+        return [body, ranks]
+
+    try:
+        key = [_FORMAT, sys.version, _code_digest(), terms]
+    except OSError:  # the emitting modules have no source files: nothing to key on
+        body, ranks = emit()
+        return body, ranks
+    body, ranks = cached_json("policy-trie", key, emit, valid=lambda data: (
+        isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)
+        and all(isinstance(r, int) and 0 <= r < len(terms) for r in data[1])))
     return body, ranks
 
 
