@@ -70,11 +70,11 @@ def stopped_by() -> int | None:
 
 def retrieve_stop(task: asyncio.Future[Any]) -> None:
     """Done callback for a run's own tasks (the runner's per-row tasks, the batcher's batches). A
-    stop raised inside one of them (the ``KeyboardInterrupt`` of Python's SIGINT handler, which
-    ``_stop`` calls for SIGTERM/SIGHUP too) ends the run through the event loop, and asyncio then
-    also logged the task's own copy as "Task exception was never retrieved" with a traceback after
-    ``liner: stopped by SIGTERM`` (CI, session 13). Retrieving it here leaves the stop's one line.
-    Their other exceptions are awaited where the run gathers them (or settled by the batcher), so
-    retrieving hides nothing."""
+    ``KeyboardInterrupt`` raised inside one of them (a second Ctrl-C: asyncio's handler cancels the
+    main task on the first and raises on the next; Python's own handler outside ``asyncio.run``)
+    ends the run through the event loop, and asyncio also logged the task's own copy as "Task
+    exception was never retrieved" with a traceback after ``liner: stopped by ...`` (CI, session
+    13). Retrieving it here leaves the stop's one line. Their other exceptions are awaited where
+    the run gathers them (or settled by the batcher), so retrieving hides nothing."""
     if not task.cancelled():
         task.exception()

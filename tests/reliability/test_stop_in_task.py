@@ -1,8 +1,8 @@
-"""A stop raised inside one of the run's own tasks (Python's SIGINT handler raises KeyboardInterrupt
-wherever the loop is; run.stopping routes SIGTERM/SIGHUP to it) ends the run, and asyncio does not
-also log the task's copy as 'Task exception was never retrieved' with a traceback (CI, session 13:
-test_stop_signals saw that traceback after 'liner: stopped by SIGTERM' when the signal landed in a
-batch)."""
+"""A stop reaches the run at its event loop, and a KeyboardInterrupt that does land inside one of
+the run's own tasks (a second Ctrl-C, Python's own SIGINT handler) ends the run without asyncio
+also logging the task's copy as 'Task exception was never retrieved' with a traceback (CI,
+session 13: test_stop_signals saw that traceback, then a pydantic 'Error serializing to JSON ...
+KeyboardInterrupt', after 'liner: stopped by SIGTERM')."""
 
 from __future__ import annotations
 
