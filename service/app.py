@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.requests import ClientDisconnect
 
 from linernotes.config import TagConfig
 from linernotes.review.web.security import host_allowed, same
@@ -30,12 +32,16 @@ from linernotes.run.prepare import resolve_config, with_slots
 from linernotes.run.runner import Enricher
 from linernotes.schema import OutputRecord
 from linernotes.service.admission import Admission, Overloaded, TooLarge
+from linernotes.service.errors import ReasonedJSONRoute, validation_problem
 from linernotes.service.metrics import CONTENT_TYPE, ServiceMetrics
 from linernotes.service.rolling_log import RollingLog
 from linernotes.store.catalog import _RowBuilder
 from linernotes.store.records import OutputError, error_record
 
 API_VERSION = "1"
+# the status counted for a request whose client disconnected before its body arrived (nginx's
+# convention; no client reads it)
+CLIENT_CLOSED = 499
 log = logging.getLogger("linernotes.service")
 
 
@@ -114,6 +120,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
 
     app = FastAPI(title="linernotes enrichment service", version=API_VERSION, lifespan=lifespan,
                   description="The `liner tag` graph as a service: one item or a batch in, one record per item out.")
+    app.router.route_class = ReasonedJSONRoute  # a body that cannot be parsed: a 422 saying why
+    app.add_exception_handler(RequestValidationError, validation_problem)  # field + reason, no echo
     bearer = HTTPBearer(auto_error=False, description="required when the service was started with --token")
 
     def authorised(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -126,10 +134,14 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         t = time.perf_counter()
         if not host_allowed(request, opts.loopback_only):  # DNS rebinding: see review/web/security.py
             response: Response = JSONResponse({"detail": "host not allowed"}, status_code=421)
-        elif (too_big := await _body_too_big(request)) is not None:
-            response = JSONResponse({"detail": too_big}, status_code=413)
         else:
-            response = await call_next(request)
+            try:
+                too_big = await _body_too_big(request)
+            except ClientDisconnect:  # gone while its body arrived: nothing to answer, nothing to log
+                response = Response(status_code=CLIENT_CLOSED)
+            else:
+                response = (JSONResponse({"detail": too_big}, status_code=413) if too_big is not None
+                            else await call_next(request))
         metrics.requests.labels(route, str(response.status_code)).inc()
         metrics.latency.labels(route).observe(time.perf_counter() - t)
         return response

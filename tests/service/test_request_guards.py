@@ -25,8 +25,9 @@ class Echo:
         pass
 
 
-def _client() -> TestClient:
-    return TestClient(create_app(TagConfig(), ServiceOptions(max_body_bytes=4096), enricher=Echo()), base_url="http://127.0.0.1")
+def _client(max_body_bytes: int = 4096) -> TestClient:
+    return TestClient(create_app(TagConfig(), ServiceOptions(max_body_bytes=max_body_bytes), enricher=Echo()),
+                      base_url="http://127.0.0.1")
 
 
 def test_a_body_over_the_limit_is_413_and_one_under_it_is_served() -> None:
@@ -57,3 +58,63 @@ def test_an_unknown_top_level_key_is_a_422_naming_it() -> None:
         ok = client.post("/v1/enrich", json={"items": [{"id": "a", "anything": {"nested": [1]}}]})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "llm"]
     assert ok.status_code == 200  # unknown keys inside an item stay extra catalog fields
+
+
+def test_a_body_that_cannot_be_parsed_is_a_422_saying_why_and_the_service_goes_on() -> None:
+    """QA: bytes that are not UTF-8, arrays nested 100,000 deep and a 5,000-digit number were a
+    400 "There was an error parsing the body", naming no reason."""
+    bodies = {b'{"item": {"id": "a", "title": "\xff\xfe"}}': "not UTF-8 text (byte 31: invalid start byte)",
+              b'{"item": {"id": "a", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}": "nested too deeply",
+              b'{"item": {"id": "a", "x": ' + b"9" * 5_000 + b"}}": "digits",
+              b'{"item": {"id": "a",}}': "Expecting property name enclosed in double quotes (at character 20)"}
+    with _client(max_body_bytes=1 << 20) as client:
+        for body, reason in bodies.items():
+            r = client.post("/v1/enrich", content=body, headers={"content-type": "application/json"})
+            assert r.status_code == 422, (body[:40], r.status_code, r.text)
+            [problem] = r.json()["detail"]
+            assert problem["msg"].startswith("the request body is not JSON: ") and reason in problem["msg"], problem
+        assert client.post("/v1/enrich", json={"item": {"id": "a"}}).status_code == 200
+
+
+def test_a_422_names_the_field_and_never_echoes_a_large_value() -> None:
+    """QA: ``{"items": "<20 MB string>"}`` came back as a 20 MB 422 (FastAPI echoes each bad input)."""
+    with _client() as client:
+        wrong_type = client.post("/v1/enrich", json={"items": "x" * 3000})
+        unknown_key = client.post("/v1/enrich", json={"item": {"id": "a"}, "options": {"k": "v" * 3000}})
+        as_text = client.post("/v1/enrich", content=b'{"item": {"id": "a"}}', headers={"content-type": "text/plain"})
+    for r in (wrong_type, unknown_key, as_text):
+        assert r.status_code == 422 and len(r.content) < 1000, (r.status_code, len(r.content))
+    [p] = wrong_type.json()["detail"]
+    assert p["loc"] == ["body", "items"] and p["msg"] == "items: Input should be a valid list"
+    assert p["input"].startswith("a string of 3,000 characters")
+    [p] = unknown_key.json()["detail"]
+    assert p["msg"] == "options: not a field of the request (send 'item' or 'items')"
+    [p] = as_text.json()["detail"]
+    assert "sent as text/plain" in p["msg"] and "application/json" in p["msg"]
+
+
+def test_a_client_gone_while_its_body_arrives_is_counted_not_raised() -> None:
+    """QA: a chunked upload cut off mid-body raised ClientDisconnect out of the size guard: a
+    traceback in the server's log and an uncounted request."""
+    import asyncio
+
+    app = create_app(TagConfig(), ServiceOptions(max_body_bytes=4096), enricher=Echo())
+    messages = iter([{"type": "http.request", "body": b'{"ite', "more_body": True}, {"type": "http.disconnect"}])
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/v1/enrich", "raw_path": b"/v1/enrich", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                         (b"transfer-encoding", b"chunked")],
+             "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 80)}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 499
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        metrics = client.get("/metrics").text
+    assert 'liner_requests_total{code="499",route="/v1/enrich"} 1.0' in metrics
