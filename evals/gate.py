@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
 from linernotes.schema import validation_reasons
-from linernotes.signals.yaml_lines import YamlSyntaxError, line_of, load_with_lines
+from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
 
 # per task kind: the per-item score that best shows a regression for one item, and whether higher
 # is better (a declared signal's task gets its kind's, so its regressions are listed too)
@@ -79,8 +79,27 @@ class Rule(BaseModel):
     max_drop: float = Field(0.0, ge=0)
     confidence: float = Field(0.95, gt=0.5, lt=1)
     mode: Literal["non_inferior", "significant"] = "non_inferior"
-    direction: Literal["higher", "lower"] = "higher"
+    direction: Literal["higher", "lower"] = Field("higher", description="which way is better; default: the "
+                                                  "metric's own (lower for MAE, ECE, failure rates, latency, "
+                                                  "tokens, cost; ``metric_names.direction_of``)")
     required: bool = Field(True, description="fail when the baseline has the metric but the candidate lacks it")
+
+    @model_validator(mode="after")
+    def _metric_direction(self) -> Rule:
+        # the default was "higher" for every metric: a valence.mae or policy.ece rule written without
+        # a direction passed a run whose error grew ("95% sure it got worse by at most 0.02" beside
+        # +0.32) and would have failed one that improved
+        from linernotes.evals.metric_names import direction_of
+
+        natural = direction_of(self.metric)
+        if "direction" not in self.model_fields_set:
+            self.direction = natural or "higher"
+        elif natural is not None and self.direction != natural:
+            better = "smaller" if natural == "lower" else "larger"
+            raise KeyedError("direction", f"{self.direction} contradicts the metric: a {better} {self.metric} is "
+                             f"better, so the rule would pass a worse run and fail a better one (leave direction "
+                             f"out: it follows the metric)")
+        return self
 
 
 class Rules(BaseModel):
@@ -142,9 +161,11 @@ def load_rules(path: str | Path | None = None) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
         err = e.errors()[0]
-        where = ".".join(map(str, err["loc"])) or "rules"
-        raise GateError(f"{path}:{line_of(lines, tuple(err['loc']))}: not a valid gates file: {where}: "
-                        f"{err['msg']}") from None
+        loc, msg = tuple(err["loc"]), err["msg"]
+        if isinstance(keyed := (err.get("ctx") or {}).get("error"), KeyedError):  # a rule's own check: at its key
+            loc, msg = (*loc, *keyed.loc), str(keyed)
+        where = ".".join(map(str, loc)) or "rules"
+        raise GateError(f"{path}:{line_of(lines, loc)}: not a valid gates file: {where}: {msg}") from None
     if path is not None:
         rules._origin = str(path)
     return rules

@@ -16,6 +16,13 @@ from linernotes.evals.record import ItemResult
 from linernotes.evals.spec import TaskSpec
 
 RUN_PREFIXES = ("run", "rationale")
+# metric names (the part after ``<task>.`` / ``run.``) where smaller is better; every other metric
+# the scoring code gives is better larger. A gate rule's direction defaults to its metric's.
+LOWER_IS_BETTER = frozenset({"mae", "human_mae", "ece", "failure_rate", "validation_failure_rate", "latency_p50_s",
+                             "latency_p90_s", "latency_p99_s", "tokens_in_mean", "tokens_out_mean", "cost_usd_mean"})
+# metrics a rule may sensibly want to move either way: a larger auto-accepted share means less
+# review, but may come from overconfidence (its precision is auto_accept_accuracy's rule)
+EITHER_WAY = frozenset({"auto_accept_share"})
 PROBE_TAXONOMY = "music-genres"  # any shipped pack: it only switches the hierarchical metrics on
 
 
@@ -90,6 +97,16 @@ def _task_metric(metric: str) -> str:
     from linernotes.evals.scoring import BASELINE_PREFIX
 
     return metric[len(BASELINE_PREFIX):].partition(".")[2] if metric.startswith(BASELINE_PREFIX) else metric
+
+
+def direction_of(metric: str) -> str | None:
+    """``"lower"`` when smaller values of ``metric`` are better (``valence.mae``, ``run.failure_rate``,
+    ``baseline.lexical.valence.mae``, a bare ``mae``), ``"higher"`` otherwise, None for a metric
+    either direction may suit (``EITHER_WAY``)."""
+    name = _task_metric(metric).rpartition(".")[2]
+    if name in EITHER_WAY:
+        return None
+    return "lower" if name in LOWER_IS_BETTER else "higher"
 
 
 def metric_task(metric: str) -> str:
