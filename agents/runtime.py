@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -16,7 +17,7 @@ import jinja2.meta
 
 from linernotes import __version__
 from linernotes.config import TagConfig
-from linernotes.fusion.artifact import FusionArtifact, default_fusion_dir, load_fusion
+from linernotes.fusion.artifact import FILE, FusionArtifact, default_fusion_dir, load_fusion
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
 from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
@@ -74,6 +75,16 @@ def load_prompt(name: str) -> Prompt:
             raise PromptError(f"--prompt {name}: no shipped prompt of that name (shipped: {', '.join(names)}; "
                               "or give the path of a .md file)")
         text = shipped.joinpath(f"{name}.md").read_text(encoding="utf-8")
+    return _parse_prompt(name, origin, text)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_prompt(name: str, origin: str, text: str) -> Prompt:
+    """``load_prompt``'s checks and the compiled template for one prompt file's text. Cached by
+    the text (a ``Prompt`` is immutable; a check that fails raises again, nothing is cached): the
+    checks and jinja2's compile cost ~0.1 s of CPU, paid by every runtime a process builds (each
+    ``--workers`` process, and the run's own process again when it starts them) although the
+    workers' forkserver already built the same prompt (``run.warm``)."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     answer, skipped = "verbose", 0
     if text.startswith("<!-- answer:"):  # the answer format the prompt's instructions describe
@@ -195,10 +206,39 @@ def open_fusion(setting: str | None) -> FusionArtifact | None:
         return None
     if setting == "default":
         folder = default_fusion_dir()
-        return load_fusion(folder) if (folder / "fusion.json").is_file() else None
+        return _load_fusion_once(folder) if (folder / "fusion.json").is_file() else None
     folder = Path(setting)
     if folder.is_dir() and not (folder / "fusion.json").exists() and (folder / "signals").is_dir():
         # what ``liner fit --signals -o DIR`` writes: declared signals' models only; the built-in
         # fields keep the shipped combiners (as without --fusion), the signals read DIR/signals
         return open_fusion("default")
-    return load_fusion(setting)
+    return _load_fusion_once(setting)
+
+
+# artifacts loaded by open_fusion in this process, by the file's identity (path, inode, size,
+# modification time): a rewritten file is loaded again
+_FUSIONS: dict[tuple[str, int, int, int], FusionArtifact] = {}
+_FUSIONS_MAX = 4
+
+
+def _load_fusion_once(path: str | Path) -> FusionArtifact:
+    """``load_fusion(path)``, once per process for an unchanged file: every runtime of the
+    process then shares the artifact, which tagging only reads (its lazily built caches, such as
+    the TF-IDF vectorizers, are pure). Parsing and checking the 12 MB default costs ~0.17 s of
+    CPU, which each ``--workers`` process paid again on the pool's startup although the workers'
+    forkserver had loaded it (``run.warm``), and the run's own process again for the pool. A file
+    that cannot be read is load_fusion's error, as before."""
+    p = Path(path)
+    f = p / FILE if p.is_dir() else p
+    try:
+        st = f.stat()
+    except OSError:
+        return load_fusion(path)
+    key = (str(f.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    art = _FUSIONS.get(key)
+    if art is None:
+        art = load_fusion(path)
+        if len(_FUSIONS) >= _FUSIONS_MAX:
+            _FUSIONS.clear()
+        _FUSIONS[key] = art
+    return art
