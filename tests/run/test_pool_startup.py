@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,14 @@ def test_a_bad_prompt_is_refused_every_time(tmp_path: Path) -> None:
     for _ in range(2):
         with pytest.raises(PromptError, match="never shows the item"):
             load_prompt(str(p))
+
+
+@pytest.mark.slow
+def test_the_forkserver_heap_is_frozen_after_the_warm_up() -> None:
+    """``run.warm`` (the forkserver's last preload) leaves its heap frozen: a forked worker's
+    ``gc.collect()`` then skips the imports, indexes and models (0.18 s of CPU per worker)."""
+    code = "import gc, linernotes.run.warm; print(gc.get_freeze_count())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) > 100_000
