@@ -7,9 +7,11 @@ other address; ``linernotes.review.web.security``), then uvicorn.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
@@ -52,9 +54,32 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
         app = build(config, host, options, enricher)
         if announce is not None:
             announce()
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+        server.run()
     finally:
         enricher.close()
+    # the signal that stopped the server (requests in flight answered, log closed) now reaches
+    # liner's own handling, outside the event loop: 'liner: stopped by SIGTERM', exit 143
+    for sig in reversed(server.stop_signals):
+        signal.raise_signal(sig)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, but the stop signal it caught is kept for ``serve`` to raise again
+    after the event loop has closed. uvicorn raises it again itself, inside the loop, as soon as
+    it puts the previous handlers back; liner's SIGTERM handler (``linernotes.run.stopping``) then
+    interrupts the loop from a callback while ``asyncio.run`` is closing it, and a SIGTERM with
+    requests in flight ended in two tracebacks ('Event loop stopped before Future completed')."""
+
+    stop_signals: list[int]
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        self.stop_signals = []
+        with super().capture_signals():
+            yield
+            self.stop_signals = list(self._captured_signals)
+            self._captured_signals.clear()  # uvicorn raises what is left here when its block ends
 
 
 class BackgroundService:

@@ -1,0 +1,72 @@
+"""Stopping ``liner serve`` with requests in flight: they are answered, then the process ends as
+every liner command does on a stop signal ('liner: stopped by SIGTERM', exit 128 + signum), with
+no traceback. QA: SIGTERM ended in 'KeyboardInterrupt' and 'RuntimeError: Event loop stopped
+before Future completed' tracebacks (uvicorn raised the signal again inside its event loop, where
+linernotes.run.stopping interrupts the loop)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from linernotes.llm.embedded import free_port
+from linernotes.testing.openai_stub import StubServer
+
+from .conftest import ITEMS
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "sigint_ignored"), [(signal.SIGTERM, False), (signal.SIGINT, False),
+                                                     (signal.SIGTERM, True)])
+def test_a_stop_signal_answers_requests_in_flight_then_exits_without_a_traceback(tmp_path, sig, sigint_ignored):
+    """SIGINT ignored: a background job of a script, nohup (where the tracebacks were seen);
+    with it not ignored the signal was swallowed (asyncio's SIGINT handler got it): exit 0."""
+    with StubServer(latency_ms=1500) as slow:
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port),
+                                 "--model", "openai/stub", "--api-base", slow.base_url, "--retries", "0",
+                                 "--no-cache", "--llm", "always", "--log-dir", str(tmp_path / "logs")],
+                                env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_ignore_sigint if sigint_ignored else None)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert proc.poll() is None, proc.stderr.read()
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "liner serve did not become ready"
+                time.sleep(0.2)
+            answers: list[httpx.Response] = []
+            request = threading.Thread(target=lambda: answers.append(httpx.post(
+                f"http://127.0.0.1:{port}/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)))
+            request.start()
+            while slow.count == 0:  # the items reached the model: the request is in flight
+                time.sleep(0.05)
+            proc.send_signal(sig)
+            request.join(60)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert answers and answers[0].status_code == 200
+    assert [r["status"] for r in answers[0].json()["records"]] == ["ok", "ok"]
+    assert "Traceback" not in stderr, stderr
+    name = "stopped by SIGTERM" if sig == signal.SIGTERM else "interrupted"
+    assert proc.returncode == 128 + sig and f"liner: {name}; rerun the same command" in stderr, stderr
+    logged = [p.read_text().count("\n") for p in (tmp_path / "logs").glob("records-*.jsonl")]
+    assert sum(logged) == 2  # the answered records are in the log too
