@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.schema import OutputRecord
-from linernotes.sinks.parquet import ParquetSink, is_dataset
+from linernotes.sinks.parquet import ParquetSink, is_dataset, is_parquet_output, refuse_foreign
 from linernotes.store.records import OutputError
 
 # problems printed one per line before the rest are counted
@@ -63,12 +63,17 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
     """Convert ``source`` (a ``liner tag`` / service JSONL output) to a Parquet file or, when
     ``output`` is an existing folder, a dataset of part files. Raises ``OutputError`` when the
     source cannot be read or the output cannot be written, and when no line of a non-empty source
-    is an output record (a catalog, a Parquet file): then ``output`` is left as it was."""
+    is an output record (a catalog, a Parquet file): then ``output`` is left as it was; also,
+    before anything is read, for an ``output`` that is not named as Parquet (``.parquet`` or a
+    folder) or is an existing file that is not a liner Parquet output."""
     source, output = Path(source), Path(output)
-    if not source.is_file():
-        raise OutputError(f"{source}: no such file")
+    _check_source(source)
     if output.resolve() == source.resolve():
         raise OutputError(f"{output}: the output would overwrite the source")
+    if not is_parquet_output(output):  # 'x.jsonl' replaced a catalog with Parquet bytes, exit 0 (QA)
+        raise OutputError(f"{output}: liner export writes Parquet: name the output .parquet, or DIR/ for a "
+                          "folder of part files")
+    refuse_foreign(output, is_dataset(output))  # an existing file or folder holding another program's data
     result = ExportResult(source=source, output=output)
     home = output if is_dataset(output) else output.parent
     if home.exists() and not home.is_dir():
@@ -118,6 +123,15 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         except OSError as e:
             raise OutputError(f"{output}: cannot write there ({e.strerror or e})") from None
     return result
+
+
+def _check_source(source: Path) -> None:
+    """Raise OutputError for a source that is not one JSONL file, naming what it is instead."""
+    if source.is_dir():
+        raise OutputError(f"{source}: a folder; liner export converts one JSONL output: give one of its files "
+                          f"(a liner serve log folder: {source}/records-<date>.<n>.jsonl)")
+    if not source.is_file():
+        raise OutputError(f"{source}: no such file")
 
 
 def _place(staging: Path, output: Path) -> int:

@@ -119,3 +119,32 @@ def test_export_into_a_missing_folder_makes_it_and_an_impossible_place_is_named(
         res = liner_in_process(["export", str(src), "-o", str(target)])
         assert res.returncode == 2, res.stderr
         assert says in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+def test_export_writes_parquet_only_where_a_name_says_parquet_and_never_over_another_file(tmp_path, liner_in_process):
+    """QA: `liner export run.jsonl -o catalog.jsonl` replaced the catalog with Parquet bytes and
+    exited 0 (`-o x.csv` alike); a non-Parquet file named .parquet was replaced too. Each is
+    refused before anything is read, exit 2, the file as it was."""
+    src = tmp_path / "run.jsonl"
+    src.write_text("\n".join(_lines(2)) + "\n")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text(json.dumps({"id": "c1", "title": "Song"}) + "\n")
+    notes = tmp_path / "notes.parquet"
+    notes.write_text("not parquet\n")
+    for target, says in ((catalog, "liner export writes Parquet: name the output .parquet"),
+                         (tmp_path / "new.csv", "liner export writes Parquet"),
+                         (notes, "exists and is not a Parquet file")):
+        before = target.read_bytes() if target.exists() else None
+        res = liner_in_process(["export", str(src), "-o", str(target)])
+        assert res.returncode == 2 and f"{target}: {says}" in res.stderr, res.stderr
+        assert (target.read_bytes() if target.exists() else None) == before
+    assert liner_in_process(["export", str(src), "-o", str(tmp_path / "ok.parquet")]).returncode == 0
+
+
+def test_export_of_a_folder_says_so_and_names_what_to_give(tmp_path, liner_in_process):
+    """QA: `liner export LOGDIR -o x.parquet` (liner serve's --log-dir, which liner monitor reads
+    whole) said 'LOGDIR: no such file'."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    res = liner_in_process(["export", str(logs), "-o", str(tmp_path / "o.parquet")])
+    assert res.returncode == 2 and f"{logs}: a folder; liner export converts one JSONL output" in res.stderr, res.stderr
