@@ -67,7 +67,7 @@ class ForkCli:
 
 @pytest.fixture(scope="module")
 def fault_server():
-    """The misbehaving endpoint (a test double); hangs/trickles outlast a ``--timeout 1`` client."""
+    """The misbehaving endpoint (a test double); hangs/trickles outlast a ``--timeout 3`` client."""
     with FaultServer(hang_s=30.0, trickle_s=0.2, retry_after_s=1) as srv:
         yield srv
 

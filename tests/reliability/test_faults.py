@@ -13,6 +13,9 @@ from pathlib import Path
 from linernotes.testing.fault_server import FAULTS, FaultServer
 
 RETRIES = 2  # --retries 2: three requests at most per call
+# Past the hang and trickle faults (30 s; 0.2 s a byte), short enough for the test's wall time; 1 s
+# timed out answered requests on a loaded 2-core CI box and turned a bad_response into a timeout
+TIMEOUT_S = 3
 
 
 def fault_catalog(tmp: Path, helpers, ok: int = 4) -> tuple[Path, dict[str, str]]:
@@ -39,7 +42,7 @@ def test_each_fault_kind_ends_as_an_error_record_after_bounded_retries(tmp_path,
     out = tmp_path / "out.jsonl"
     start = len(fault_server.log)
     res = forkcli.run(["tag", catalog, "-o", out, *helpers.stub_args(fault_server, "--retries", str(RETRIES),
-                       "--timeout", "1", "--concurrency", "24", "--no-cache")], tmp_path, helpers.env(tmp_path))
+                       "--timeout", str(TIMEOUT_S), "--concurrency", "24", "--no-cache")], tmp_path, helpers.env(tmp_path))
 
     assert res.rc == 1, res.stderr  # some items failed, the batch finished
     assert "Traceback" not in res.stderr + res.stdout
@@ -52,12 +55,17 @@ def test_each_fault_kind_ends_as_an_error_record_after_bounded_retries(tmp_path,
     for name, spec in FAULTS.items():
         times = [r.t for r in log if r.token == f"FAULT:{name}"]
         want = RETRIES + 1 if spec.retryable else 1
-        assert len(times) == want, f"{name}: {len(times)} requests, expected {want} (bounded retries)"
-        if spec.retryable:
-            g = gaps(times)
+        # The client's count is the bounded-retry contract. The server's log can hold fewer: on a
+        # loaded box an attempt the client gave up on (its timeout) may be dropped by aiohttp before
+        # the handler logs it (CI at d5e8c61: 'truncated: 2 requests, expected 3' with 3 calls made)
+        calls = records[f"fault-{name}"]["error"]["usage"]["calls"]
+        assert calls == want, f"{name}: {calls} requests made, expected {want} (bounded retries)"
+        assert 1 <= len(times) <= want, f"{name}: the server saw {len(times)} requests, at most {want} were made"
+        if spec.retryable and len(times) > 1:
+            g = gaps(times)  # a request the server did not log only widens a gap
             floor = 1.0 if name == "429ra" else 0.25  # Retry-After: 1, else backoff >= base/2 * 2**attempt
             assert min(g) >= floor - 0.02, f"{name}: retried after {min(g):.3f}s, expected >= {floor}s"
-            if name != "429ra":
+            if name != "429ra" and len(times) == want:
                 assert g[1] >= 0.5 - 0.02, f"{name}: backoff did not grow ({g})"
         assert records[f"fault-{name}"]["error"]["message"], "an error record says what happened"
 
