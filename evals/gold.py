@@ -152,6 +152,8 @@ class GoldSet(BaseModel):
     data_path: str
     fingerprint: str
     items: list[GoldItem]
+    missing_inputs: dict[str, str] = Field(default_factory=dict, description="Item field -> the input column "
+                                           "of the spec that no row of the data has (the tagger never sees it)")
 
 
 def _load_dataset(path: Path) -> Any:
@@ -265,6 +267,13 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]
     if spec.id_field in missing or len(missing) == len(spec.inputs) + len(spec.gold_fields) + 1:
         raise SpecError(f"{path}: columns {missing} of spec {spec.name} are missing")
+    absent = {dst: src for dst, src in spec.inputs.items() if src not in ds.column_names}
+    if absent and len(absent) == len(spec.inputs):
+        # the tagger would get items with nothing but their type: every score would be the
+        # evidence of empty items, exit 0 (an `inputs:` typo such as `description: txt`)
+        raise SpecError(f"{path}: none of the input columns of spec {spec.name} ({spec.origin or 'in memory'}) is in it "
+                        f"({', '.join(f'inputs.{k}: {v}' for k, v in absent.items())}); the tagger would see "
+                        f"nothing. Its columns: {', '.join(ds.column_names[:12])}")
     first_row: dict[str, int] = {}
     for i, raw_id in enumerate(ds[spec.id_field]):  # every row, before sampling: the row number is still known
         if not _has_id(raw_id):
@@ -283,7 +292,8 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
             items.append(split_row(spec, r))
         except (SpecError, ValueError, TypeError) as e:  # a gold value of the wrong shape: name the row
             raise SpecError(f"{path}: id {str(r.get(spec.id_field))!r}: {e}") from None
-    return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items)
+    return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items,
+                   missing_inputs=absent)
 
 
 def _repeat(raw_id: Any, unit: str, first: int) -> str:

@@ -257,6 +257,10 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         if check.unknown:
             log.warning("liner: warning: %s", check.message())
     warn_signal_gold(spec, gold.items, config.signals, data)
+    if gold.missing_inputs:  # a column typo hides that field from the tagger; a gold set may rightly lack one
+        log.warning("liner: warning: %s: no row has the input column(s) %s of spec %s: the tagger never sees "
+                    "them", data, ", ".join(f"{v!r} (inputs.{k})" for k, v in gold.missing_inputs.items()),
+                    spec.name)
     for task in spec.tasks:  # a gold_field typo left the task unscored with exit 0; a slice may rightly lack one
         if not any(task.name in g.gold for g in gold.items):
             log.warning("liner: warning: %s: no item has a value in column %r (the gold_field of task %s): the task "
