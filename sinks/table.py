@@ -8,8 +8,9 @@ pyarrow, pandas, DuckDB and BigQuery's Parquet loader read it without a custom s
   columns;
 - every type is fixed (int64, float64, bool, string, list<string>, list<struct>), whatever the
   values in a batch are, so the parts of a dataset always share one schema;
-- only ``id`` and ``status`` are non-nullable; an error row has null enrichment columns and an
-  ok row has null ``error_*`` columns.
+- only ``id`` and ``status`` are non-nullable; an error row has null enrichment columns (but the
+  usage columns of its failed LLM attempts, when it made any) and an ok row has null ``error_*``
+  columns.
 
 The column list, with meanings and units, is in ``sinks/README.md``.
 """
@@ -127,6 +128,11 @@ def flatten(rec: dict[str, Any]) -> dict[str, Any]:
     if err:
         row.update({"error_kind": err.get("kind"), "error_message": err.get("message"),
                     "error_line": err.get("line"), "error_source": err.get("source")})
+        if usage := err.get("usage"):  # what the item's failed LLM attempts were billed: spend, not lost
+            row.update({"tokens_in": usage.get("tokens_in"), "tokens_out": usage.get("tokens_out"),
+                        "tokens_cached": usage.get("tokens_cached"), "cost_usd": usage.get("cost_usd"),
+                        "latency_s": usage.get("latency_s"), "cache_hit": usage.get("cache_hit"),
+                        "llm_calls": usage.get("calls")})
     return row
 
 

@@ -68,6 +68,22 @@ def test_declared_signals_and_cached_tokens_reach_the_table():
     assert to_table([{"id": "b", "status": "ok", "enrichment": bare}]).to_pylist()[0]["signals_json"] == "{}"
 
 
+def test_an_error_rows_billed_llm_attempts_reach_the_table():
+    """QA: an item whose LLM calls all failed (timeouts after retries) carries what they were billed
+    in ``error.usage``; the table dropped it, so a Parquet output's summed cost_usd/tokens were
+    below the run's. An error without LLM attempts (bad input) keeps those columns null."""
+    from linernotes.schema import Usage
+
+    spent = Usage(calls=3, tokens_in=900, tokens_out=12, tokens_cached=300, cost_usd=0.0021, latency_s=61.5)
+    failed = OutputRecord(id="t", status="error", error=ErrorInfo(kind="llm.timeout", message="slow", usage=spent))
+    bad = OutputRecord(id="b", status="error", error=ErrorInfo(kind="input.invalid", message="bad", line=2))
+    t, b = to_table([json.loads(r.model_dump_json()) for r in (failed, bad)]).to_pylist()
+    assert (t["llm_calls"], t["tokens_in"], t["tokens_out"], t["tokens_cached"]) == (3, 900, 12, 300)
+    assert (t["cost_usd"], t["latency_s"], t["cache_hit"]) == (0.0021, 61.5, False)
+    assert t["genres"] is None and t["error_kind"] == "llm.timeout"
+    assert all(b[c] is None for c in ("llm_calls", "tokens_in", "tokens_out", "cost_usd", "latency_s"))
+
+
 def test_tag_to_parquet_file_matches_jsonl_and_reads_in_pyarrow_pandas_duckdb(tmp_path, stub):
     catalog = write_catalog(tmp_path / "c.jsonl", 6, bad_lines=1)
     cfg = _config(stub)
