@@ -128,5 +128,7 @@ def export(
     extra = "".join(f", {n} {what}" for n, what in ((result.decided_on_older_gold, "decided on older gold"),
                                                     (result.unreviewed_rows, "rows kept unreviewed"),
                                                     (result.undecided, "queued items still undecided (gold "
-                                                                       "unchanged; see provenance.json)")) if n)
+                                                                       "unchanged; see provenance.json)"),
+                                                    (result.tied, "with annotators tied on a label (those "
+                                                                  "fields unchanged; 'tied' in provenance.json)")) if n)
     typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")

@@ -4,7 +4,8 @@
 back into the gold set's own columns and scale) and ``provenance.json`` naming each changed item:
 who decided, when, from what, to what, and why (a store built with overlap K: the value is the
 annotators' consensus, each one's label is listed, and items where they disagree or that fewer
-than K labelled are named). Versions are never overwritten, so any earlier
+than K labelled are named; a one-label field whose labels tie has no consensus and keeps its old
+gold, the item listed under ``tied``). Versions are never overwritten, so any earlier
 gold set stays loadable and diffable.
 
 Every gold row is accounted for: the rows written are exactly the store's gold rows, in order (a
@@ -30,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.review.store import ReviewStore
+from linernotes.review.store import ReviewStore, latest_labels
 
 PROVENANCE = "provenance.json"
 LOCK = ".export.lock"
@@ -70,6 +71,8 @@ class ExportResult(BaseModel):
     decided_on_older_gold: int = 0
     unreviewed_rows: int = 0
     undecided: int = Field(0, description="queued items nobody has decided yet: their gold rows are unchanged")
+    tied: int = Field(0, description="overlap stores: items whose annotators' labels tie on a one-label field; "
+                      "that field's gold is unchanged until another annotator breaks the tie")
 
 
 def next_version(gold_dir: Path) -> int:
@@ -77,8 +80,9 @@ def next_version(gold_dir: Path) -> int:
     return max(taken, default=0) + 1
 
 
-def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change], int]:
-    """Final values per item and field, and one ``Change`` per value that differs from the old gold."""
+def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change], int, list[str]]:
+    """Final values per item and field, one ``Change`` per value that differs from the old gold,
+    the number of skipped items, and the items of an overlap store with a tied field (left out)."""
     specs = {f.name: f for f in store.fields()}
     history = store.history()
     by_item: dict[str, list[dict[str, Any]]] = {}
@@ -86,6 +90,7 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
         by_item.setdefault(h.item_id, []).append(h.model_dump())
     final: dict[str, dict[str, Any]] = {}
     changes: list[Change] = []
+    tied: set[str] = set()
     skipped = 0
     overlap = int(store.meta().get("overlap") or 1)
     for summary in store.list_items():
@@ -96,6 +101,9 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
             spec = specs[name]
             before = state.entry.gold.get(name)
             if spec.distance(before, value) == 0 and before is not None:
+                continue
+            if overlap > 1 and spec.tied(list(latest_labels(state.history).get(name, {}).values())):
+                tied.add(summary.id)  # no majority yet: not gold until another annotator breaks the tie
                 continue
             last = next(h for h in reversed(state.history) if name in h.new)
             stale = state.decided_on_older_gold.get(name)
@@ -115,7 +123,7 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
                                      "comment": last.comment, "decided_on_gold": spec.to_gold(seen),
                                      "decided_on_older_gold": stale is not None,
                                      "history": by_item.get(summary.id, []), **extra}))
-    return final, changes, skipped
+    return final, changes, skipped, sorted(tied)
 
 
 @contextmanager
@@ -241,7 +249,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
         raise ExportError(f"{store.path}: {summary(problems)}")
     root = Path(gold_dir)
     root.mkdir(parents=True, exist_ok=True)
-    final, changes, skipped = _changes(store)
+    final, changes, skipped, tied = _changes(store)
     final = _as_column(store, final)
     undecided = sorted(s.id for s in store.list_items() if s.status == "open")
     rows, notes = _gold_rows(store, final)
@@ -268,6 +276,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "overlap": int(meta.get("overlap") or 1),
                 "annotators_disagree": sorted({c.id for c in changes if c.agreed is False}),
                 "below_overlap": sorted({c.id for c in changes if c.below_overlap}),
+                "tied": tied,
                 "unreviewed_rows": notes,
                 "skipped": skipped,
                 "undecided": undecided,
@@ -280,4 +289,4 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
             shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
                         skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
-                        unreviewed_rows=len(notes), undecided=len(undecided))
+                        unreviewed_rows=len(notes), undecided=len(undecided), tied=len(tied))

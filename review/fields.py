@@ -207,6 +207,16 @@ class FieldSpec(BaseModel):
             return sorted(x for x, c in counts.items() if c * 2 >= len(values))
         return Counter(map(str, values)).most_common(1)[0][0]
 
+    def tied(self, values: list[Any]) -> bool:
+        """Whether annotators' labels for a one-label field have no majority to decide: the most
+        given label shares its count with another (alice 1970s, bob 1980s). ``consensus`` would
+        then pick whichever came first, so an overlap store keeps such an item open for another
+        annotator instead (numbers have a mean and sets a half rule: never tied)."""
+        if self.kind in ("interval", "set") or len(values) < 2:
+            return False
+        top = Counter(map(str, values)).most_common(2)
+        return len(top) == 2 and top[0][1] == top[1][1]
+
     def labels(self, value: Any) -> list[str]:
         """Human labels for the queue's label filter (a valence becomes its sentiment bin)."""
         if value is None:

@@ -486,18 +486,17 @@ class ReviewStore:
                              "label it (edit) or skip it")
         return kept
 
-    def _consensus(self, state: ItemState, who: str, new_values: dict[str, Any]) -> dict[str, Any]:
+    def _consensus(self, state: ItemState, who: str, new_values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Overlap: each field's consensus (``FieldSpec.consensus``: mean, majority, labels half
-        the annotators gave) over every annotator's latest value, this decision included."""
+        the annotators gave) over every annotator's latest value, this decision included; and the
+        fields whose labels are tied (``FieldSpec.tied``), any field of the item, not only this save's."""
         specs = {f.name: f for f in self.fields()}
-        latest: dict[str, dict[str, Any]] = {}
-        for h in state.history:
-            if h.action != "skip":
-                for name, value in h.new.items():
-                    latest.setdefault(name, {})[h.annotator] = value
+        latest = latest_labels(state.history)
         for name, value in new_values.items():
             latest.setdefault(name, {})[who] = value
-        return {name: specs[name].consensus(list(latest[name].values())) for name in new_values if name in specs}
+        tied = sorted(n for n, by in latest.items() if n in specs and specs[n].tied(list(by.values())))
+        return ({name: specs[name].consensus(list(latest[name].values())) for name in new_values if name in specs},
+                tied)
 
     def adjudicate(self, item_id: str, adj: Adjudication) -> ItemState:
         """Apply one decision atomically; ``VersionConflict`` if someone saved since ``adj.version``."""
@@ -514,8 +513,11 @@ class ReviewStore:
                 state.status if adj.action == "skip" else "adjudicated")
             if k > 1 and adj.action != "skip":  # open until k different people labelled it
                 people = {h.annotator for h in state.history if h.action != "skip"} | {adj.annotator}
-                status = "adjudicated" if len(people) >= k else "open"
-                decision = {**state.decision, **self._consensus(state, adj.annotator, new_values)}
+                consensus, tied = self._consensus(state, adj.annotator, new_values)
+                # a tie has no decision yet: the item stays open for another annotator (or a
+                # changed label) instead of taking whichever label was saved first
+                status = "adjudicated" if len(people) >= k and not tied else "open"
+                decision = {**state.decision, **consensus}
             if status == "adjudicated" and _unlabelled(state.entry, decision, self.fields()):
                 status = "open"  # a declared signal still without a value: not done (the slider left unmoved)
             at = _now()
@@ -529,6 +531,16 @@ class ReviewStore:
                         "updated_by = ? WHERE id = ? AND version = ?",
                         (status, _dump(decision), at, adj.annotator, item_id, state.version))
             return self._state(con, item_id)
+
+
+def latest_labels(history: list[Any]) -> dict[str, dict[str, Any]]:
+    """field -> annotator -> that annotator's latest value, from an item's history (skips ignored)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for h in history:
+        if h.action != "skip":
+            for name, value in h.new.items():
+                latest.setdefault(name, {})[h.annotator] = value
+    return latest
 
 
 def _unlabelled(entry: QueueEntry, decision: dict[str, Any], fields: list[FieldSpec]) -> list[str]:

@@ -1,12 +1,16 @@
 """``review export`` of a store built with ``--overlap K`` (found by QA): the exported value is the
 annotators' consensus, so provenance must not credit it to whoever saved last (alice said 1970s,
 bob 1980s, the gold kept 1970s "by bob"), must show each annotator's label, and must name the
-items they disagree on and those fewer than K annotators labelled."""
+items they disagree on and those fewer than K annotators labelled. A tie on a one-label field
+(alice 1970s, bob 1980s at K = 2) is no consensus: it took alice's label because she saved first;
+now the item stays open for a third annotator and its field is left out of the gold."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from datasets import load_from_disk
 
 from linernotes.review.build import build_store
 from linernotes.review.export import export_gold
@@ -25,7 +29,7 @@ def test_overlap_export_credits_the_consensus_and_names_disagreements(tmp_path: 
                     "instructions: The decade the recording sounds like.\n", encoding="utf-8")
     catalog = tmp_path / "catalog.jsonl"
     catalog.write_text("".join(json.dumps({"id": i, "type": "track", "title": i}) + "\n"
-                               for i in ("same", "split", "alone")), encoding="utf-8")
+                               for i in ("same", "split", "alone", "three")), encoding="utf-8")
     build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]), overlap=2)
     store = ReviewStore(tmp_path / "s.sqlite")
     _label(store, "same", "alice", "1970s")
@@ -34,17 +38,33 @@ def test_overlap_export_credits_the_consensus_and_names_disagreements(tmp_path: 
     _label(store, "split", "bob", "1980s")
     _label(store, "alone", "alice", "1980s")
 
+    _label(store, "three", "alice", "1970s")
+    _label(store, "three", "bob", "1980s")
+    _label(store, "three", "carol", "1980s")
+
     result = export_gold(store, tmp_path / "gold")
     prov = json.loads((Path(result.path) / "provenance.json").read_text(encoding="utf-8"))
     changes = {c["id"]: c for c in prov["changes"]}
-    split = changes["split"]
-    assert split["labels"] == {"alice": "1970s", "bob": "1980s"}
-    assert split["annotator"] == "consensus" and split["agreed"] is False  # not "bob", who said 1980s
+    three = changes["three"]  # a majority: 2 of 3, credited to the consensus, not to carol who saved last
+    assert three["after"] == "1980s" and three["labels"] == {"alice": "1970s", "bob": "1980s", "carol": "1980s"}
+    assert three["annotator"] == "consensus" and three["agreed"] is False
     assert changes["same"]["annotator"] == "consensus" and changes["same"]["agreed"] is True
     assert changes["alone"]["annotator"] == "alice" and changes["alone"]["below_overlap"] is True
     assert prov["overlap"] == 2
-    assert prov["annotators_disagree"] == ["split"]
+    assert prov["annotators_disagree"] == ["three"]
     assert prov["below_overlap"] == ["alone"]
+    # alice 1970s vs bob 1980s has no majority: not gold (it took whichever was saved first), open
+    # for a third annotator, named in provenance and in the result
+    assert "split" not in changes and prov["tied"] == ["split"] and result.tied == 1
+    assert store.get("split").status == "open" and store.get("three").status == "adjudicated"
+    assert store.next_open(annotator="carol") == "split"
+    rows = {r["id"]: r for r in load_from_disk(result.path)}
+    assert rows["split"]["decade"] is None  # the old gold (none) kept
+
+    _label(store, "split", "carol", "1980s")  # the tie broken
+    assert store.get("split").status == "adjudicated"
+    prov = json.loads((Path(export_gold(store, tmp_path / "gold").path) / "provenance.json").read_text())
+    assert {c["id"]: c["after"] for c in prov["changes"]}["split"] == "1980s" and prov["tied"] == []
 
 
 def test_a_store_without_overlap_keeps_the_last_annotator(tmp_path: Path) -> None:
