@@ -4,6 +4,7 @@
 ``liner tag --runner beam`` runs (read -> enrich -> write, same files as the local runner).
 """
 
+from linernotes.beam import _quiet_import  # noqa: F401  (first: Beam imported without its apitools notice)
 from linernotes.beam.pipeline import run_beam
 from linernotes.beam.transforms import DEAD_LETTER, OK, EnrichBatchFn, EnrichItems
 
