@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 import time
 from collections import Counter
@@ -46,7 +47,7 @@ from linernotes.evals.metrics.calibration import plugin_ece
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
-from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
+from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
 from linernotes.fusion.artifact import (
     MIN_ACCEPTED,
     TARGET_PRECISION,
@@ -83,7 +84,7 @@ class FitOptions(BaseModel):
     output: Path
     data: Path | None = None
     limit: int | None = Field(300, ge=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     pool: int | None = Field(None, ge=0, description="evidence-only items beyond the sample (None: all)")
     pool_sizes: list[float] = Field(default_factory=lambda: list(POOL_SIZES), min_length=1,
                                     description="multilabel exemplar pool: fractions of each pool round's index "
@@ -186,18 +187,52 @@ def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
     return first, first_path, best
 
 
-async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig, work: Path
+async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig, work: Path, data: Path
                   ) -> tuple[RunRecord, Path, dict[str, ItemResult]]:
-    """The spec's LLM-tagged sample: from ``--run`` records when given, else a (resumable) eval.
-    Returns the record, its run folder and its items by gold id."""
+    """The spec's LLM-tagged sample: from ``--run`` records when given (SpecError when one was
+    scored on other gold than ``data``'s, ``check_run_gold``), else a (resumable) eval. Returns the
+    record, its run folder and its items by gold id."""
     record, path, items = _read_runs(opts.runs, spec, opts)
     if record is not None and path is not None:
+        check_run_gold(record, path, spec, data)
         return record, run_folder(path), items
     out = work / f"{spec.name}.json"
     rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
                                      concurrency=opts.concurrency, resamples=0), config)
     rec.save(out)
     return rec, run_folder(out), {it.id: it for it in rec.items}
+
+
+def check_run_gold(record: RunRecord, path: Path, spec: GoldSpec, data: Path) -> None:
+    """Refuse (SpecError) a ``--run`` record whose sample is not ``data``'s at its own ``--limit`` and
+    ``--seed`` (gold fingerprints differ): an eval made with ``--data other.jsonl`` matched none of
+    the fit's gold ids and the fit said "only 0 answered items carry valence gold"."""
+    if record.gold_fingerprint == load_gold(spec, data, record.limit, record.seed).fingerprint:
+        return
+    raise SpecError(f"--run {path}: its sample was scored on other gold than this fit reads ({data}, --limit "
+                    f"{record.limit}, --seed {record.seed}): it was made from {record.data_path}; pass that file "
+                    "with --data, or evaluate the spec's gold again")
+
+
+def sample_note(spec: GoldSpec, data: Path, sample: RunRecord) -> str:
+    """What a combiner's sample was, for its card: the gold file and the ``--limit``/``--seed`` the
+    LLM-tagged sample was drawn with (a ``--run`` record's own, not the fit's options)."""
+    size = f"sample {sample.limit}" if sample.limit is not None else f"all {len(sample.items)} items"
+    return f"{spec.name} ({data.name}), {size} seed {sample.seed}"
+
+
+def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
+    """Before anything is tagged: a policy task needs items of its ``none`` class, from its gold or
+    ``--negatives`` (the classifier must be able to answer "no flag"); without any it failed after
+    the whole sample was tagged, with "classifier: 12 coefficient rows for classes [...] (must
+    hold 'none')"."""
+    for task in spec.tasks:
+        if task.kind != "policy" or negatives:
+            continue
+        if not any(g.gold.get(task.name) == task.none_label for g in load_gold(spec, data).items):
+            raise SpecError(f"spec {spec.name}: no item of {data} has {task.name} {task.none_label!r} (class "
+                            f"{task.none_label!r} is what the classifier answers for clean text): add clean items "
+                            "with --negatives SPEC, e.g. --negatives bandcamp-genres")
 
 
 def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, seed: int
@@ -326,11 +361,28 @@ def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_not
 
 
 async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
-    """Fit every task of every spec; returns where the artifact went and its figures."""
+    """Fit every task of every spec; returns where the artifact went and its figures. Specs, gold
+    files and classes are checked before the output folder is made; a fit that fails leaves no
+    folder it made and left empty (a tagged sample in ``runs/`` is kept: a rerun resumes it)."""
+    started = time.monotonic()
+    specs = [(name, load_spec(name)) for name in opts.specs]
+    datas = [resolve_data(spec, opts.data) for _, spec in specs]
+    for (_, spec), data in zip(specs, datas, strict=True):
+        check_classes(spec, data, opts.negatives)
+    created = not opts.output.exists()
+    opts.output.mkdir(parents=True, exist_ok=True)
+    try:
+        return await _fit(opts, config, specs, datas, started)
+    except BaseException:
+        if created and not any(p.is_file() for p in opts.output.rglob("*")):
+            shutil.rmtree(opts.output, ignore_errors=True)  # a refused fit leaves no empty folder behind
+        raise
+
+
+async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldSpec]], datas: list[Path],
+               started: float) -> FitSummary:
     from linernotes.tools.policy.pack import load_policy_pack
 
-    started = time.monotonic()
-    opts.output.mkdir(parents=True, exist_ok=True)
     work = opts.output / "runs"
     try:
         art = load_fusion(opts.output) if (opts.output / "fusion.json").exists() else FusionArtifact()
@@ -340,10 +392,8 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     summary: dict[str, dict[str, Any]] = {}
     cv_paths: list[str] = []
     loaded: list[SpecSample] = []
-    for name in opts.specs:
-        spec = load_spec(name)
-        data = resolve_data(spec, opts.data)
-        sample, folder, results = await _sample(opts, name, spec, config, work)
+    for (name, spec), data in zip(specs, datas, strict=True):
+        sample, folder, results = await _sample(opts, name, spec, config, work, data)
         loaded.append(SpecSample(spec=spec, data=data, sample=sample, folder=folder, results=results,
                                  gold=load_gold(spec, data, sample.limit, sample.seed)))
     # a multilabel field that several specs of this command cover (the random split and the
@@ -370,7 +420,7 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
                 entry, oof, obs_items, extra = pooled[(spec.name, task.name)]
             else:
                 entry, oof, obs_items, extra = await _fit_task(opts, spec, task, data, sample_gold, results, folder,
-                                                               config, work)
+                                                               config, work, sample)
             art.fields[field] = entry
             summary[field if (spec.name, task.name) not in pooled else f"{field}@{spec.name}"] = {
                 "spec": spec.name, "folds": oof.scheme, **entry.card.get("metrics", {}), **extra}
@@ -588,7 +638,7 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     if row_size:
         metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]
-    data = ", ".join(f"{p.spec.name} ({p.data.name}), sample {p.sample.limit} seed {p.sample.seed}" for p, _ in parts)
+    data = ", ".join(sample_note(p.spec, p.data, p.sample) for p, _ in parts)
     pool_ids = {g.id for g in items[scored:]}
     pool_note = (f"{len(pool_ids)} unsampled items, tagged in each regime ("
                  + ", ".join(f"{s}: {n}" for s, n in pool_counts.items() if n) + ")") if pool_ids else ""
@@ -616,7 +666,7 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
 
 
 async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path, sample_gold: GoldSet,
-                    results: dict[str, ItemResult], folder: Path, config: TagConfig, work: Path
+                    results: dict[str, ItemResult], folder: Path, config: TagConfig, work: Path, sample: RunRecord
                     ) -> tuple[FieldFusion, OutOfFold, list[GoldItem], dict[str, Any]]:
     obs, items = _observations(spec, [g for g in sample_gold.items if task.name in g.gold], results)
     if len(obs) < 2 * opts.folds:
@@ -700,7 +750,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                    "auto_accept_coverage": round(coverage, 4)}
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
-    card = {"data": f"{spec.name} ({data.name}), sample {opts.limit} seed {opts.seed}"
+    card = {"data": sample_note(spec, data, sample)
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
                     + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
                        f"held out like the sample's at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size "
@@ -775,7 +825,7 @@ async def _negatives(opts: FitOptions, config: TagConfig, work: Path
         src = NegativesSource.parse(text)
         spec = load_spec(src.spec)
         data = resolve_data(spec)
-        _, _, results = await _sample(opts, src.spec, spec, config, work)
+        _, _, results = await _sample(opts, src.spec, spec, config, work, data)
         full = load_gold(spec, data)
         keep = [x for x in full.items if not src.groups or x.group in src.groups]
         if src.limit is not None and src.limit < len(keep):

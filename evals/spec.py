@@ -34,6 +34,8 @@ class SpecError(ValueError):
     """A spec or its data cannot be used (exit code 2)."""
 
 
+# a --seed seeds numpy and scikit-learn (folds), which take 0 .. 2**32 - 1
+SEED_MAX = 2**32 - 1
 DEFAULT_TOLERANCE_SHARE = 0.125  # valence's 0.25 on its [-1, 1] range; a scalar signal's default, of its range
 
 

@@ -1,0 +1,78 @@
+"""``liner fit`` on what a user hands it: the model card names the sample the combiner was really
+fitted on (a ``--run`` record's own --limit/--seed, not the fit's defaults), a ``--run`` record
+scored on other gold is refused naming it, a policy fit with no 'none' item is refused before
+anything is tagged, and a refused fit leaves no empty output folder. Real tools, ``--llm never``
+records (no LLM)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+
+def _liner(args: list) -> object:
+    from linernotes.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, shared_data) -> Path:
+    d = tmp_path_factory.mktemp("fitin")
+    rows = (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines()
+    (d / "vader.jsonl").write_text("\n".join(rows[:120]) + "\n", encoding="utf-8")
+    (d / "other.jsonl").write_text("\n".join(rows[200:320]) + "\n", encoding="utf-8")
+    (d / "v.yaml").write_text(f"name: tiny-valence\ndata: {d / 'vader.jsonl'}\ngroup_field: source\n"
+                              "inputs: {description: text}\n"
+                              "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n",
+                              encoding="utf-8")
+    pol = (shared_data / "gold" / "policy-prompts.dev.jsonl").read_text(encoding="utf-8").splitlines()
+    (d / "policy.jsonl").write_text("\n".join(pol[:40]) + "\n", encoding="utf-8")
+    (d / "p.yaml").write_text(f"name: tiny-policy\ndata: {d / 'policy.jsonl'}\ngroup_field: source\n"
+                              "inputs: {description: text}\n"
+                              "tasks: [{name: policy, kind: policy, gold_field: label, "
+                              "clause_map: {profanity.general: profanity}}]\n", encoding="utf-8")
+    return d
+
+
+def _eval(d: Path, out: str, *extra: object) -> Path:
+    r = _liner(["eval", d / "v.yaml", "-o", d / out, "--llm", "never", "--fusion", "none", "--resamples", 0,
+                "--no-progress", *extra])
+    assert r.exit_code == 0, r.output
+    return d / out
+
+
+def test_the_card_names_the_run_records_sample_not_the_fits_defaults(world: Path) -> None:
+    run = _eval(world, "s7.json", "--limit", 24, "--seed", 7)
+    r = _liner(["fit", world / "v.yaml", "--run", run, "--folds", 3, "--pool", 20, "--resamples", 0,
+                "-o", world / "fus"])
+    assert r.exit_code == 0, r.output
+    card = json.loads((world / "fus" / "fusion.json").read_text())["fields"]["valence"]["card"]
+    assert card["data"] == "tiny-valence (vader.jsonl), sample 24 seed 7"  # it said "sample 300 seed 0"
+    assert "sample 24 seed 7" in (world / "fus" / "MODEL_CARD.md").read_text()
+
+
+def test_a_run_record_of_other_gold_is_refused_naming_it(world: Path) -> None:
+    run = _eval(world, "other.json", "--limit", 24, "--data", world / "other.jsonl")
+    r = _liner(["fit", world / "v.yaml", "--run", run, "--folds", 3, "--pool", 20, "-o", world / "fus2"])
+    assert r.exit_code == 2, r.output
+    # it said "spec tiny-valence: only 0 answered items carry valence gold; fitting needs at least 6"
+    assert f"--run {run}: its sample was scored on other gold than this fit reads" in r.output
+    assert "other.jsonl; pass that file with --data" in r.output
+    assert not (world / "fus2").exists()  # nothing left behind
+    r = _liner(["fit", world / "v.yaml", "--run", run, "--data", world / "other.jsonl", "--folds", 3, "--pool", 20,
+                "--resamples", 0, "-o", world / "fus2"])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_policy_fit_without_any_none_item_is_refused_before_tagging(world: Path) -> None:
+    # an unreachable endpoint: had the sample been tagged first, the error would be the endpoint's
+    r = _liner(["fit", world / "p.yaml", "--limit", 20, "--folds", 3, "--model", "openai/x", "--api-base",
+                "http://127.0.0.1:9/v1", "-o", world / "pfus"])
+    assert r.exit_code == 2, r.output
+    assert "spec tiny-policy: no item of" in r.output and "has policy 'none'" in r.output
+    assert "--negatives" in r.output
+    assert not (world / "pfus").exists()
