@@ -9,6 +9,11 @@ from typing import Annotated
 
 import typer
 
+# evals.spec.SEED_MAX (numpy's and scikit-learn's seed range), spelt here so parsing options imports
+# no evals code: a negative --seed failed after the whole eval with "liner: error: expected
+# non-negative integer" (gate: a traceback), one above it in fit's folds
+SEED_MAX = 2**32 - 1
+
 eval_app = typer.Typer(no_args_is_help=True, help="Score runs against gold sets and gate regressions.")
 
 
@@ -27,7 +32,7 @@ def eval_cmd(
     api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
     prompt: Annotated[str, typer.Option(help="Prompt template name or a .md file path")] = "extract.v2",
     limit: Annotated[int | None, typer.Option(min=1, help="Score a seeded random sample of N gold items")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the sample, the LLM and the bootstrap")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed for the sample, the LLM and the bootstrap")] = 0,
     concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
     threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the response cache")] = True,
@@ -99,7 +104,7 @@ def gate_cmd(
     report: Annotated[Path | None, typer.Option("--report", help="Write the markdown summary here")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report with plots here")] = None,
     resamples: Annotated[int, typer.Option(min=100, help="Paired bootstrap resamples")] = 1000,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Bootstrap seed")] = 0,
 ) -> None:
     """Re-score BASELINE and CANDIDATE from the baseline's gold and tasks, compare them item by item
     (paired bootstrap); exit 0 pass, 1 regression, 2 unusable or incomparable input."""

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from linernotes.cli.eval_cmd import SEED_MAX
+
 
 def _command(specs, output, limit, seed, pool, negatives, run, folds, model, pool_size=None, data=None,
              api_base=None, resamples=1000) -> str:
@@ -64,7 +66,8 @@ def fit(
     output: Annotated[Path, typer.Option("--output", "-o", help="Fusion folder (fusion.json, MODEL_CARD.md, cv/)")],
     data: Annotated[Path | None, typer.Option(help="Gold file instead of the spec's default (one spec only)")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Items tagged with the LLM per spec (a seeded sample)")] = 300,
-    seed: Annotated[int, typer.Option(help="Seed for the sample, the folds and the bootstrap")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed for the sample, the folds and the "
+                                      "bootstrap")] = 0,
     pool: Annotated[int | None, typer.Option(min=0, help="Extra gold items tagged without the LLM for "
                                              "scalar/single-label tasks, exemplar items for multilabel "
                                              "ones (default: all)")] = None,

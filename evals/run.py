@@ -31,7 +31,7 @@ from linernotes.evals.gold import (
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
 from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
-from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
+from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.fusion.artifact import in_sample
 from linernotes.run.prepare import (
     ResumeMismatch,
@@ -60,7 +60,7 @@ class EvalOptions(BaseModel):
     output: Path
     data: Path | None = None
     limit: int | None = Field(None, ge=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     concurrency: int = Field(4, ge=1)
     repeat: int = Field(1, ge=1, le=20)
     judge: str | None = None
