@@ -119,6 +119,26 @@ def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
                         f"field-by-field checks); {EVAL_REMEDY}")
 
 
+def _check_fusion_resume(folder: Path, config: TagConfig) -> None:
+    """Refuse to resume predictions made with another fusion artifact than ``--fusion`` reads now
+    (SpecError naming both content hashes). The resume identity compares the setting (a folder's
+    path), so a refit into the same folder resumed: every item was "already tagged" and the record
+    scored the old artifact's decisions under the new one's name."""
+    from linernotes.agents.runtime import open_fusion
+
+    path = _tag_options(folder).output
+    if not path.exists():
+        return
+    art = open_fusion(config.fusion)
+    now = art.content_hash if art is not None else None
+    made = {rec.enrichment.provenance.fusion for rec in read_predictions(path).values() if rec.enrichment}
+    # a record naming no artifact (made before provenance had it, or by a test double) claims nothing
+    stale = sorted(str(h) for h in made - {now, None})
+    if stale:
+        raise SpecError(f"{folder} holds predictions made with fusion artifact {', '.join(stale)}; --fusion "
+                        f"{config.fusion} is {now or 'no artifact'} now (refitted?); {EVAL_REMEDY}")
+
+
 def exemplar_folder(folder: Path) -> Path:
     """Absolute, so ``config.exemplars`` (hence the config digest the resume check compares) is
     the same on every rerun of the command."""
@@ -276,6 +296,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         config = config.model_copy(update={"exemplars": str(exemplar_folder(folder))})
     prompt = load_prompt(config.prompt)
     _check_resume(folder, config, prompt.hash)
+    _check_fusion_resume(folder, config)
     exemplars = prepare_exemplars(spec, data, gold, folder) if spec.exemplars is not None else None
     enricher = Enricher(config)
     try:
