@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import itertools
 import json
 import math
@@ -497,12 +498,56 @@ def jsonl_records(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
             yield n, record, None
 
 
-def _open_binary(path: Path):
+def _open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes (``.gz`` decompressed), with classic Mac line endings (a bare CR, as
+    Excel for Mac's "CSV (Macintosh)" writes) read as LF: such a file was one physical line, its
+    CSV refused as 'new-line character seen in unquoted field', its JSONL one invalid line."""
     if path.name.lower().endswith(".gz"):
         import gzip
 
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+        fh: IO[bytes] = gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
+    else:
+        fh = open(path, "rb")  # noqa: SIM115 (returned open; the caller's with-block closes it)
+    head, broken = b"", None
+    try:
+        head = fh.read(CR_SNIFF_BYTES)
+    except (EOFError, zlib.error, OSError) as e:  # raised at the first read, where readers name it
+        broken = e
+    return io.BufferedReader(_CROnly(head, fh, b"\r" in head and b"\n" not in head, broken), 1 << 20)
+
+
+# How much of a file decides whether its lines end in a bare CR (no LF anywhere in it).
+CR_SNIFF_BYTES = 1 << 16
+
+
+class _CROnly(io.RawIOBase):
+    """``head`` then the rest of ``fh``, CR turned into LF when ``translate`` (a JSON string
+    cannot hold a raw CR and a CSV field's line break stays one, so nothing else changes)."""
+
+    def __init__(self, head: bytes, fh: IO[bytes], translate: bool, broken: BaseException | None = None):
+        self._head, self._fh, self._translate, self._broken = head, fh, translate, broken
+        self.name = getattr(fh, "name", None)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._broken is not None:
+            broken, self._broken = self._broken, None
+            raise broken
+        if self._head:
+            data, self._head = self._head[:len(buffer)], self._head[len(buffer):]
+        else:
+            data = self._fh.read(len(buffer))
+        if self._translate:
+            data = data.replace(b"\r", b"\n")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
 
 
 # what a "CSV" is separated by when not by commas: Excel writes ';' where ',' is the decimal mark
