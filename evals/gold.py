@@ -79,6 +79,26 @@ def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
     return out
 
 
+def check_categories(spec: GoldSpec, items: Iterable[Any]) -> list[str]:
+    """Warnings for policy gold no prediction can match: a record's category is the ``clause_map``
+    value of its most severe flag, or ``none_label`` without one, so a gold label outside those
+    (a typo: ``profanty``; a category the map lacks) is scored wrong on every run. One message
+    per task, with the count and up to 3 examples; none for a task without a clause_map."""
+    out = []
+    for task in spec.tasks:
+        if task.kind != "policy" or not task.clause_map:
+            continue
+        known = {*task.clause_map.values(), task.none_label}
+        bad = [(item.id, item.gold[task.name]) for item in items
+               if task.name in item.gold and item.gold[task.name] not in known]
+        if bad:
+            shown = ", ".join(f"{i!r}: {v!r}" for i, v in bad[:3])
+            out.append(f"gold of task {task.name} on {len(bad)} items is a category no prediction can have (not "
+                       f"{task.none_label!r} nor a value of the spec's clause_map: {', '.join(sorted(known))}), "
+                       f"e.g. {shown}; they are scored wrong on every run")
+    return out
+
+
 def canonical_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> None:
     """Write each declared signal's gold labels as its ids, in place: a spec's labels are compared
     ignoring case and Unicode form (``signals.spec.label_key``), as review matches typed labels, so
@@ -218,6 +238,9 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     if task.kind == "valence":
         ratings = [float(r) / task.scale for r in (value if isinstance(value, list) else [value])]
         return {task.name: sum(ratings) / len(ratings), f"{task.name}_ratings": ratings}
+    if isinstance(value, list | dict):  # str() made "['insult']", a category nothing predicts
+        raise SpecError(f"{task.gold_field}: {task.kind} gold is one category, got {_json_type(value)} "
+                        f"{json.dumps(value, default=str)[:60]}")
     return {task.name: str(value)}
 
 
@@ -347,7 +370,8 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
 
 
 def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    names = {list: "an array", dict: "an object", str: "a string", bool: "true/false", int: "a number",
+             float: "a number"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
