@@ -212,6 +212,17 @@ class Tfidf(BaseModel):
     idf: list[float]
     _vectorizer: Any = PrivateAttr(None)
 
+    @model_validator(mode="after")
+    def _columns(self) -> Tfidf:
+        # each of the idf's columns is one n-gram's: a vocabulary index outside them, or two
+        # n-grams on one column, loaded fine and then failed every item at tag time
+        # ("Vocabulary of size 768 doesn't contain index 767": internal.ValueError records)
+        n = len(self.idf)
+        if len(self.vocabulary) != n or set(self.vocabulary.values()) != set(range(n)):
+            raise ValueError(f"TF-IDF vocabulary: {len(self.vocabulary)} n-grams for {n} idf columns; each column "
+                             f"0..{n - 1} must be exactly one n-gram's")
+        return self
+
     @classmethod
     def fit(cls, texts: list[str], **params: Any) -> tuple[Tfidf, Any]:
         from sklearn.feature_extraction.text import TfidfVectorizer
