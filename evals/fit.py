@@ -227,12 +227,16 @@ def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
     the whole sample was tagged, with "classifier: 12 coefficient rows for classes [...] (must
     hold 'none')"."""
     for task in spec.tasks:
-        if task.kind != "policy" or negatives:
+        if task.kind != "policy":
             continue
-        if not any(g.gold.get(task.name) == task.none_label for g in load_gold(spec, data).items):
+        labels = {g.gold[task.name] for g in load_gold(spec, data).items if task.name in g.gold}
+        if not negatives and task.none_label not in labels:
             raise SpecError(f"spec {spec.name}: no item of {data} has {task.name} {task.none_label!r} (class "
                             f"{task.none_label!r} is what the classifier answers for clean text): add clean items "
                             "with --negatives SPEC, e.g. --negatives bandcamp-genres")
+        if not labels - {task.none_label}:
+            raise SpecError(f"spec {spec.name}: no item of {data} has a {task.name} category other than "
+                            f"{task.none_label!r}: there is nothing to flag to learn")
 
 
 def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, seed: int
@@ -713,7 +717,11 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             obs, items = obs + neg_obs, items + neg_items
             labels += [task.none_label] * len(neg_obs)
             groups = groups + [f"negatives:{g.group}" for g in neg_items]
-            model, oof = fit_single_label(obs, labels, groups, [c for c in pack_clauses(config)], _clause_for(task),
+            # only the categories the training rows hold: a class the classifier never saw has no
+            # column, and one mapped anyway failed the fit after the whole sample was tagged
+            # ("clause_for names classes the classifier lacks") when the gold held one category
+            clause_for = {c: cl for c, cl in _clause_for(task).items() if c in set(labels)}
+            model, oof = fit_single_label(obs, labels, groups, [c for c in pack_clauses(config)], clause_for,
                                           task.none_label, k=opts.folds, seed=opts.seed,
                                           sources=[None] * (len(obs) - len(neg_obs)) + list(neg_sources))
             gold = labels

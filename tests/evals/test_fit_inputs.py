@@ -76,3 +76,28 @@ def test_a_policy_fit_without_any_none_item_is_refused_before_tagging(world: Pat
     assert "spec tiny-policy: no item of" in r.output and "has policy 'none'" in r.output
     assert "--negatives" in r.output
     assert not (world / "pfus").exists()
+
+
+def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path) -> None:
+    rows = [json.loads(x) for x in (world / "policy.jsonl").read_text(encoding="utf-8").splitlines()]
+    (world / "one.jsonl").write_text("".join(json.dumps({**r, "label": "insult"}) + "\n" for r in rows),
+                                     encoding="utf-8")
+    spec = (world / "p.yaml").read_text(encoding="utf-8").replace("policy.jsonl", "one.jsonl")
+    spec = spec.replace("profanity.general: profanity}", "profanity.general: profanity, profanity.insult: insult}")
+    (world / "p1.yaml").write_text(spec.replace("tiny-policy", "tiny-one"), encoding="utf-8")
+    r = _liner(["eval", world / "p1.yaml", "-o", world / "one.json", "--llm", "never", "--fusion", "none",
+                "--resamples", 0, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    negatives = _eval(world, "neg.json", "--limit", 24)
+    r = _liner(["fit", world / "p1.yaml", "--run", world / "one.json", "--run", negatives, "--negatives",
+                f"{world / 'v.yaml'}@60", "--folds", 3, "--pool", 0, "--resamples", 0, "-o", world / "one-fus"])
+    # it failed after tagging: "clause_for names classes the classifier lacks: ['profanity']"
+    assert r.exit_code == 0, r.output
+    model = json.loads((world / "one-fus" / "fusion.json").read_text())["fields"]["policy"]["model"]
+    assert sorted(model["classifier"]["classes"]) == ["insult", "none"] and model["clause_for"] == {
+        "insult": "profanity.insult"}
+    (world / "none.jsonl").write_text("".join(json.dumps({**r, "label": "none"}) + "\n" for r in rows),
+                                      encoding="utf-8")
+    r = _liner(["fit", world / "p1.yaml", "--data", world / "none.jsonl", "--limit", 20, "--folds", 3,
+                "--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "-o", world / "none-fus"])
+    assert r.exit_code == 2 and "has a policy category other than 'none'" in r.output, r.output
