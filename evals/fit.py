@@ -705,6 +705,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         pool_obs, pool_items = _observations(spec, [g for g in full.items if g.id in pool and task.name in g.gold],
                                              pool)
         obs, items = obs + [o if uses_draft else o.without_draft() for o in pool_obs], items + pool_items
+        extra["other_items"] = len(pool_items)  # the card names them: "items: 28" beside "sample 8" said nothing
         groups = [g.group for g in items]
         if task.kind == "valence":
             target = np.array([float(g.gold[task.name]) for g in items])
@@ -762,7 +763,9 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                     + (f"; negatives (class none): {', '.join(opts.negatives)}" if extra.get("negatives") else "")
                     + (f"; plus {extra['pool_items']} exemplar items, each tagged without the LLM against an index "
                        f"held out like the sample's at {', '.join(f'{x:.3g}' for x in opts.pool_sizes)} of its size "
-                       "(evals.exemplar_pool), training rows only" if extra.get("pool_items") else ""),
+                       "(evals.exemplar_pool), training rows only" if extra.get("pool_items") else "")
+                    + (f"; plus {extra['other_items']} other items of the gold set, tagged without the LLM (the "
+                       "tools' evidence only)" if extra.get("other_items") else ""),
             "items": len({g.id for g in items}), "rows": len(obs),
             "with_draft": with_draft, "uses_draft": uses_draft, "folds": oof.scheme, "metrics": metrics,
             "command": opts.command}

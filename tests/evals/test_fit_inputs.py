@@ -51,7 +51,10 @@ def test_the_card_names_the_run_records_sample_not_the_fits_defaults(world: Path
                 "-o", world / "fus"])
     assert r.exit_code == 0, r.output
     card = json.loads((world / "fus" / "fusion.json").read_text())["fields"]["valence"]["card"]
-    assert card["data"] == "tiny-valence (vader.jsonl), sample 24 seed 7"  # it said "sample 300 seed 0"
+    # it said "sample 300 seed 0", and nothing of the 20 other items beside "items: 44"
+    assert card["data"] == ("tiny-valence (vader.jsonl), sample 24 seed 7; plus 20 other items of the gold set, "
+                            "tagged without the LLM (the tools' evidence only)")
+    assert card["items"] == 44
     assert "sample 24 seed 7" in (world / "fus" / "MODEL_CARD.md").read_text()
 
 
