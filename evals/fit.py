@@ -197,8 +197,10 @@ async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig
         check_run_gold(record, path, spec, data)
         return record, run_folder(path), items
     out = work / f"{spec.name}.json"
+    remedy = (f"rerun with the options it was started with, or delete {run_folder(out)} to tag the sample again, "
+              "or fit into another -o")  # fit has no --fresh
     rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
-                                     concurrency=opts.concurrency, resamples=0), config)
+                                     concurrency=opts.concurrency, resamples=0, remedy=remedy), config)
     rec.save(out)
     return rec, run_folder(out), {it.id: it for it in rec.items}
 

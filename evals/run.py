@@ -69,6 +69,8 @@ class EvalOptions(BaseModel):
     judge_api_base: str | None = None
     resamples: int = Field(1000, ge=0)
     fresh: bool = False
+    remedy: str = Field("", description="what a refused resume tells the user to do (default EVAL_REMEDY; "
+                        "liner fit has no --fresh and says its own)")
 
 
 def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
@@ -93,7 +95,7 @@ def _tag_options(folder: Path, concurrency: int = 1) -> RunOptions:
                       concurrency=concurrency)
 
 
-def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
+def _check_resume(folder: Path, config: TagConfig, prompt_hash: str, remedy: str = EVAL_REMEDY) -> None:
     """Refuse to resume predictions made under another configuration, before anything is built:
     SpecError naming each differing field, then and now (the model's own identity is compared
     when the run starts). Paths inside the run folder are relative to it, so a moved folder
@@ -110,17 +112,17 @@ def _check_resume(folder: Path, config: TagConfig, prompt_hash: str) -> None:
         identity = resume_identity(config, opts, "", prompt_hash)
         try:
             check_resume(opts.output, identity, has_records=True, ignore=frozenset({"model_identity"}),
-                         remedy=EVAL_REMEDY)
+                         remedy=remedy)
         except ResumeMismatch as e:
             raise SpecError(str(e).replace(f"{opts.output} was started", f"{folder} holds predictions started")) from None
         return
     if old.get("config_digest") not in (config.digest(), config_digest(config, folder)) \
             or old.get("prompt_hash") != prompt_hash:
         raise SpecError(f"{folder} holds predictions of another model/prompt/config (its manifest predates "
-                        f"field-by-field checks); {EVAL_REMEDY}")
+                        f"field-by-field checks); {remedy}")
 
 
-def _check_fusion_resume(folder: Path, config: TagConfig) -> None:
+def _check_fusion_resume(folder: Path, config: TagConfig, remedy: str = EVAL_REMEDY) -> None:
     """Refuse to resume predictions made with another fusion artifact than ``--fusion`` reads now
     (SpecError naming both content hashes). The resume identity compares the setting (a folder's
     path), so a refit into the same folder resumed: every item was "already tagged" and the record
@@ -137,7 +139,7 @@ def _check_fusion_resume(folder: Path, config: TagConfig) -> None:
     stale = sorted(str(h) for h in made - {now, None})
     if stale:
         raise SpecError(f"{folder} holds predictions made with fusion artifact {', '.join(stale)}; --fusion "
-                        f"{config.fusion} is {now or 'no artifact'} now (refitted?); {EVAL_REMEDY}")
+                        f"{config.fusion} is {now or 'no artifact'} now (refitted?); {remedy}")
 
 
 def exemplar_folder(folder: Path) -> Path:
@@ -163,7 +165,8 @@ def _read_info(path: Path) -> ExemplarInfo | None:
         return None
 
 
-def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path) -> ExemplarInfo:
+def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path,
+                      remedy: str = "use another -o or --fresh to start over") -> ExemplarInfo:
     """Build the run's exemplar index from the gold items NOT evaluated (spec ``exemplars``), or
     reuse the one a previous run of the same command built. Selection and records are
     deterministic, so a rebuild holds the same content; an index of another set next to
@@ -185,7 +188,7 @@ def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path)
         return info
     if (folder / "predictions.jsonl").exists():
         raise SpecError(f"{folder} holds predictions made with another exemplar set (other --limit, --seed or "
-                        "data?); use another -o or --fresh to start over")
+                        f"data?); {remedy}")
     stamp.unlink(missing_ok=True)
     target = exemplar_folder(folder)
     shutil.rmtree(target, ignore_errors=True)
@@ -298,9 +301,11 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     if spec.exemplars is not None:
         config = config.model_copy(update={"exemplars": str(exemplar_folder(folder))})
     prompt = load_prompt(config.prompt)
-    _check_resume(folder, config, prompt.hash)
-    _check_fusion_resume(folder, config)
-    exemplars = prepare_exemplars(spec, data, gold, folder) if spec.exemplars is not None else None
+    remedy = opts.remedy or EVAL_REMEDY
+    _check_resume(folder, config, prompt.hash, remedy)
+    _check_fusion_resume(folder, config, remedy)
+    exemplars = (prepare_exemplars(spec, data, gold, folder, *([opts.remedy] if opts.remedy else []))
+                 if spec.exemplars is not None else None)
     enricher = Enricher(config)
     try:
         return await _tag_and_score(opts, spec, gold, data, folder, config, exemplars, label_checks, enricher,

@@ -104,3 +104,16 @@ def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path) -> None:
     r = _liner(["fit", world / "p1.yaml", "--data", world / "none.jsonl", "--limit", 20, "--folds", 3,
                 "--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "-o", world / "none-fus"])
     assert r.exit_code == 2 and "has a policy category other than 'none'" in r.output, r.output
+
+
+def test_a_refused_resume_of_the_fits_sample_names_the_fits_remedy(world: Path) -> None:
+    # the sample folder a fit tags into, made under another configuration (here: without the LLM)
+    _eval(world, "rfus/runs/tiny-valence.json", "--limit", 12)
+    r = _liner(["fit", world / "v.yaml", "--limit", 12, "--folds", 3, "--model", "openai/x", "--api-base",
+                "http://127.0.0.1:9/v1", "-o", world / "rfus"])
+    assert r.exit_code == 2, r.output
+    assert "holds predictions started with a different configuration" in r.output
+    # it said "or --fresh to start over": liner fit has no --fresh ("No such option")
+    assert "--fresh" not in r.output
+    assert f"or delete {world / 'rfus' / 'runs' / 'tiny-valence.json.d'} to tag the sample again, or fit into " \
+           "another -o" in r.output
