@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -258,13 +258,13 @@ class Enrichment(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict, description="tool outputs shown to the model")
     draft: dict[str, Any] | None = Field(None, description="the LLM's answer before verification and fusion "
                                          "(ids, level, clauses); None when the LLM was not consulted")
-    signals: dict[str, SignalValue] = Field(default_factory=dict, description="declared signals (``liner tag "
+    # left out of every dump when empty by ``exclude_if``, which pydantic-core applies while it
+    # serializes: a wrap model serializer (``without_empty``) made it build the whole record as
+    # Python objects first and serialize those, ~47 -> ~23 us per record's JSON line (the same bytes)
+    signals: dict[str, SignalValue] = Field(default_factory=dict, exclude_if=lambda v: not v,
+                                            description="declared signals (``liner tag "
                                             "--signals``) by name; left out of the JSON when there are none, so "
                                             "a run without declared signals writes the records it always did")
-
-    @model_serializer(mode="wrap")
-    def _without_empty_signals(self, handler: Any) -> Any:
-        return without_empty(handler(self), "signals")
 
     @field_validator("evidence", mode="after")
     @classmethod
