@@ -33,6 +33,7 @@ from linernotes.run.runner import Enricher
 from linernotes.schema import OutputRecord
 from linernotes.service.admission import Admission, Overloaded, TooLarge
 from linernotes.service.errors import ReasonedJSONRoute, validation_problem
+from linernotes.service.graph_loop import GraphLoop
 from linernotes.service.metrics import CONTENT_TYPE, ServiceMetrics
 from linernotes.service.rolling_log import RollingLog
 from linernotes.store.catalog import _RowBuilder
@@ -97,7 +98,7 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
     opts = options or ServiceOptions()
     config = service_config(config, opts.audio_root, opts.concurrency)
     metrics = ServiceMetrics()
-    state: dict[str, Any] = {"enricher": enricher, "log": None, "ready": False}
+    state: dict[str, Any] = {"enricher": enricher, "log": None, "ready": False, "graph": None}
     admission: list[Admission] = []  # made on the serving loop (its Semaphore binds to it)
 
     @asynccontextmanager
@@ -108,11 +109,13 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         if opts.log_dir is not None:
             state["log"] = RollingLog(opts.log_dir, opts.log_max_bytes)
         admission.append(Admission(opts.concurrency, opts.max_queue))
+        state["graph"] = GraphLoop().start()  # items run there: this loop stays free for probes and requests
         state["ready"] = True
         try:
             yield
         finally:
             state["ready"] = False
+            state["graph"].close()
             if state["log"] is not None:
                 state["log"].close()
             if built:
@@ -224,6 +227,6 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         if row.item is None:
             return error_record(row.raw_id, row.error)
         async with admission[0].slot():
-            return await state["enricher"].enrich(row)
+            return await state["graph"].run(state["enricher"].enrich(row))
 
     return app

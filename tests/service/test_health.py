@@ -44,3 +44,49 @@ def test_an_item_that_fails_on_its_own_does_not_count_against_the_endpoint() -> 
         client.post("/v1/enrich", json={"item": _item(1, fault=True)})
         client.post("/v1/enrich", json={"items": [{"id": "x", "year": "soon"}] * 1 + [{"title": "no id"}]})
         assert client.get("/healthz").json()["llm_failures_in_a_row"] == 1
+
+
+class BusyTools:
+    """TEST DOUBLE enricher: each item holds the loop it runs on for ``busy_s`` of blocking work, as
+    the graph's inline text tools do on a large item (QA: 1 MB of extra-column text, 12 s)."""
+
+    runtime = None
+
+    def __init__(self, busy_s: float) -> None:
+        self.busy_s = busy_s
+
+    async def enrich(self, row):
+        import time
+
+        from linernotes.schema import OutputRecord
+
+        time.sleep(self.busy_s)  # blocking on purpose: the work an inline tool does
+        return OutputRecord(id=row.item.id, status="error", error={"kind": "test.busy", "message": "done"})
+
+    def close(self) -> None:
+        pass
+
+
+def test_healthz_answers_while_an_item_is_being_worked_on() -> None:
+    """QA: the graph ran on the serving loop, so /healthz (and every other request) waited for the
+    item: 11.9 s for one item with 1 MB of text in extra columns."""
+    import threading
+    import time
+
+    import httpx
+
+    from linernotes.config import TagConfig
+    from linernotes.service.server import BackgroundService
+
+    with BackgroundService(create_app(TagConfig(), ServiceOptions(), enricher=BusyTools(3.0))) as svc:
+        done: list[httpx.Response] = []
+        item = threading.Thread(target=lambda: done.append(
+            httpx.post(svc.base_url + "/v1/enrich", json={"item": {"id": "big"}}, timeout=60)))
+        item.start()
+        time.sleep(0.5)  # the item is being worked on
+        t = time.monotonic()
+        probe = httpx.get(svc.base_url + "/healthz", timeout=60)
+        waited = time.monotonic() - t
+        item.join(60)
+    assert probe.status_code == 200 and waited < 1.0, waited
+    assert done and done[0].json()["records"][0]["error"]["kind"] == "test.busy"
