@@ -79,13 +79,24 @@ def check_labels(spec: GoldSpec, gold: GoldSet) -> list[LabelCheck]:
     return out
 
 
-def check_categories(spec: GoldSpec, items: Iterable[Any]) -> list[str]:
-    """Warnings for policy gold no prediction can match: a record's category is the ``clause_map``
-    value of its most severe flag, or ``none_label`` without one, so a gold label outside those
-    (a typo: ``profanty``; a category the map lacks) is scored wrong on every run. One message
-    per task, with the count and up to 3 examples; none for a task without a clause_map."""
+def check_gold_values(spec: GoldSpec, items: Iterable[Any]) -> list[str]:
+    """Warnings for built-in tasks' gold no prediction can match. Policy: a record's category is the
+    ``clause_map`` value of its most severe flag, or ``none_label`` without one, so a gold label
+    outside those (a typo: ``profanty``; a category the map lacks) is scored wrong on every run.
+    Valence: a prediction lies in [-1, 1], so a gold mean outside it (ratings on another scale than
+    the spec's ``scale``) is never within tolerance. One message per task, with the count and up
+    to 3 examples."""
     out = []
+    items = list(items)
     for task in spec.tasks:
+        if task.kind == "valence" and task.signal is None:
+            far = [(item.id, item.gold[task.name]) for item in items
+                   if task.name in item.gold and abs(item.gold[task.name]) > 1]
+            if far:
+                shown = ", ".join(f"{i!r}: {v:g}" for i, v in far[:3])
+                out.append(f"gold of task {task.name} on {len(far)} items is outside [-1, 1] after dividing the "
+                           f"ratings by the spec's scale {task.scale:g}, e.g. {shown}; predictions lie in [-1, 1]: "
+                           "is the scale right?")
         if task.kind != "policy" or not task.clause_map:
             continue
         known = {*task.clause_map.values(), task.none_label}
@@ -236,12 +247,38 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
         labels = label_list(value)
         return {task.name: sorted({slugify(v) for v in labels}), f"{task.name}_labels": labels}
     if task.kind == "valence":
-        ratings = [float(r) / task.scale for r in (value if isinstance(value, list) else [value])]
+        try:
+            ratings = [r / task.scale for r in _ratings(value)]
+        except ValueError as e:
+            raise SpecError(f"{task.gold_field}: {e}") from None
+        if not ratings:  # every rater's cell missing: no gold, as an empty cell
+            return {}
         return {task.name: sum(ratings) / len(ratings), f"{task.name}_ratings": ratings}
     if isinstance(value, list | dict):  # str() made "['insult']", a category nothing predicts
         raise SpecError(f"{task.gold_field}: {task.kind} gold is one category, got {_json_type(value)} "
                         f"{json.dumps(value, default=str)[:60]}")
     return {task.name: str(value)}
+
+
+def _ratings(value: Any) -> list[float]:
+    """A valence cell's ratings as numbers: a number or a list of them; a rater's null or NaN is a
+    missing rating and left out (one NaN made the item's gold NaN, and every mean-based metric of
+    the run, MAE, Pearson, the human ceiling, alpha, was skipped: "no items to compute it on").
+    Raises ValueError for text that is not a number, an infinity, or an object."""
+    out = []
+    for r in value if isinstance(value, list) else [value]:
+        if r is None or (isinstance(r, float) and math.isnan(r)):
+            continue
+        try:
+            if isinstance(r, dict | list | bool):
+                raise TypeError
+            number = float(r)
+        except (TypeError, ValueError):
+            raise ValueError(f"a rating is {json.dumps(r, default=str)[:40]}, not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"a rating is {r!r}, not a finite number")
+        out.append(number)
+    return out
 
 
 def signal_gold(kind: str, value: Any) -> Any:

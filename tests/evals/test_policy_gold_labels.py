@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.evals.gold import check_categories, load_gold
+from linernotes.evals.gold import check_gold_values, load_gold
 from linernotes.evals.spec import SpecError, load_spec
 from tests.conftest import run_liner_in_process
 
@@ -29,7 +29,7 @@ def _world(tmp_path: Path, labels: list) -> Path:
 def test_a_category_no_prediction_can_have_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     spec = _world(tmp_path, ["insult", "profanty", "none", "profanity", "threat", "insult"])
     gold = load_gold(load_spec(spec), tmp_path / "g.jsonl")
-    (message,) = check_categories(load_spec(spec), gold.items)
+    (message,) = check_gold_values(load_spec(spec), gold.items)
     assert message.startswith("gold of task policy on 2 items is a category no prediction can have (not 'none' nor "
                               "a value of the spec's clause_map: insult, none, profanity), e.g. 'p1': 'profanty', "
                               "'p4': 'threat'")
@@ -37,7 +37,7 @@ def test_a_category_no_prediction_can_have_is_warned_about(tmp_path: Path, caplo
                               "--fusion", "none"])
     assert r.returncode == 0, r.stderr
     assert f"{tmp_path / 'g.jsonl'}: gold of task policy on 2 items is a category" in caplog.text, caplog.text
-    assert check_categories(load_spec(_world(tmp_path, ["insult", "none"])), load_gold(
+    assert check_gold_values(load_spec(_world(tmp_path, ["insult", "none"])), load_gold(
         load_spec(tmp_path / "p.yaml"), tmp_path / "g.jsonl").items) == []
 
 
