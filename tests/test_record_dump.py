@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import json
 
-from linernotes.schema import (
-    Confidence,
-    Enrichment,
-    Explicit,
-    OutputRecord,
-    Provenance,
-    Review,
-    SignalValue,
-)
+from linernotes.schema import Enrichment, OutputRecord, SignalValue
+from linernotes.testing.stub_enricher import sample_enrichment
 
 
 def _enrichment(**extra) -> Enrichment:
-    conf = Confidence(genres=0.5, moods=0.5, valence=0.5, language=0.5, explicit=0.5, policy=0.5)
-    return Enrichment(genres=["techno"], valence=0.25, language="en", explicit=Explicit(value=False),
-                      confidence=conf, review=Review(routed=False), provenance=Provenance(model="m", prompt_hash="h"),
-                      evidence={"lexical_valence": float("nan"), "words": 3}, **extra)
+    fields = {**sample_enrichment().model_dump(), "evidence": {"lexical_valence": float("nan"), "words": 3}}
+    return Enrichment(**fields, **extra)
 
 
 def test_empty_signals_are_left_out_of_every_dump() -> None:
