@@ -29,14 +29,10 @@ from pydantic import BaseModel, Field
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp
 
+from linernotes.monitor.columns import LABEL_FIELDS
 from linernotes.monitor.thresholds import Thresholds
-from linernotes.signals import builtin
 from linernotes.sinks.table import CONFIDENCE_FIELDS
 
-# the table's label column of each built-in field that is not a number (policy's flags are listed
-# by clause id in policy_ids); a scalar's drift is a confidence/value shift, not a label shift
-LABEL_COLUMN = {"policy": "policy_ids"}
-LABEL_FIELDS = tuple(LABEL_COLUMN.get(f, f) for f in builtin.fields() if builtin.kind_of(f) != "scalar")
 NONE_LABEL = "(none)"
 TOP_MOVERS = 5
 

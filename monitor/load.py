@@ -14,10 +14,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationError
 
+from linernotes.monitor.columns import COLUMNS
 from linernotes.schema import OutputRecord
 from linernotes.sinks.table import SCHEMA, to_table
 
 BATCH = 5_000
+# a loaded run's table: the output table's columns that the monitor compares, nothing else
+TABLE_SCHEMA = pa.schema([SCHEMA.field(n) for n in COLUMNS], metadata=SCHEMA.metadata)
+
+
+def _table(records: list[dict]) -> pa.Table:
+    return to_table(records).select(COLUMNS)
 
 
 class MonitorInputError(Exception):
@@ -56,33 +63,35 @@ def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
                     continue
                 buf.append(rec.model_dump(mode="json"))
                 if len(buf) >= BATCH:
-                    tables.append(to_table(buf))
+                    tables.append(_table(buf))
                     buf = []
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot read ({e.strerror or e})") from None
-    tables.append(to_table(buf))
+    tables.append(_table(buf))
     return tables
 
 
 def _parquet(path: Path) -> pa.Table:
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        missing = [n for n in ("id", "status") if n not in names]
+        if missing:
+            raise MonitorInputError(f"{path}: not a linernotes output table (no column {missing[0]!r})")
+        table = pq.read_table(path, columns=[n for n in COLUMNS if n in names])  # the compared columns only
     except (OSError, pa.ArrowException) as e:
         raise MonitorInputError(f"{path}: not a readable Parquet output ({str(e).splitlines()[0]})") from None
-    missing = [n for n in ("id", "status") if n not in table.column_names]
-    if missing:
-        raise MonitorInputError(f"{path}: not a linernotes output table (no column {missing[0]!r})")
-    for f in SCHEMA:  # an older table may lack newer columns: they read as nulls
+    for f in TABLE_SCHEMA:  # an older table may lack newer columns: they read as nulls
         if f.name not in table.column_names:
             table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
     try:
-        return table.select(SCHEMA.names).cast(SCHEMA)
+        return table.select(TABLE_SCHEMA.names).cast(TABLE_SCHEMA)
     except (pa.ArrowException, ValueError) as e:
         raise MonitorInputError(f"{path}: a column has an unexpected type ({str(e).splitlines()[0]})") from None
 
 
 def load_output(path: str | Path) -> Loaded:
-    """The records of one run as a table of ``linernotes.sinks.table.SCHEMA``."""
+    """The records of one run as a table of ``TABLE_SCHEMA``: the columns of
+    ``linernotes.sinks.table.SCHEMA`` that ``monitor.compare`` reads (``compare.COLUMNS``)."""
     p = Path(path)
     problems: list[Problem] = []
     if not p.exists():
@@ -96,7 +105,7 @@ def load_output(path: str | Path) -> Loaded:
     else:
         files = [p]
         tables = [_parquet(p)] if p.suffix.lower() == ".parquet" else _jsonl(p, problems)
-    table = pa.concat_tables(tables) if tables else to_table([])
+    table = pa.concat_tables(tables) if tables else _table([])
     if table.num_rows == 0:
         detail = f"; {len(problems)} lines were not records (first: line {problems[0].line}: {problems[0].reason})" \
             if problems else ""
