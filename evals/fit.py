@@ -108,6 +108,13 @@ class FitOptions(BaseModel):
     def _a_folder(cls, v: Path) -> Path:
         if v.exists() and not v.is_dir():
             raise ValueError(f"{v} exists and is not a folder (the fit writes a fusion folder there)")
+        # a fit writes fusion.json, MODEL_CARD.md, cv/ and runs/ into it: into a folder of other files
+        # (`-o .`, `-o fusion/`, the package's own folder) they mixed with those
+        if v.is_dir() and any(v.iterdir()) and not any((v / name).exists() for name in ("fusion.json", "runs", "cv")):
+            names = sorted(p.name for p in v.iterdir())
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            raise ValueError(f"{v} holds other files ({shown}) and no fusion artifact; fit into a new or empty folder, "
+                             "or one a fit wrote")
         return v
 
     @field_validator("runs")

@@ -82,6 +82,24 @@ def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
     return located(data, folder)
 
 
+def check_output(output: Path) -> None:
+    """Refuse (SpecError), before anything is read or tagged, an ``-o`` that is a folder or an
+    existing file that is not a run record: the record replaced it whole, so ``--data gold.jsonl
+    -o gold.jsonl`` (or the spec's own path) destroyed the gold set, and a folder failed after the
+    whole eval with "IsADirectoryError: 'run.tmp' -> 'run'". A run record (a rerun) is replaced."""
+    if output.is_dir():
+        raise SpecError(f"-o {output}: is a folder; the run record is a file (e.g. {output / 'run.json'})")
+    if not output.exists():
+        return
+    try:
+        head = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        head = None
+    if not (isinstance(head, dict) and "record_version" in head and "gold_fingerprint" in head):
+        raise SpecError(f"-o {output}: exists and is not a run record of liner eval, which would replace it; "
+                        "choose another -o (or delete the file)")
+
+
 def run_folder(output: Path) -> Path:
     return output.with_name(output.name + ".d")
 
@@ -270,6 +288,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     from linernotes.agents.runtime import load_prompt
     from linernotes.run.runner import Enricher
 
+    check_output(opts.output)
     spec = load_spec(opts.spec)
     check_signal_tasks(spec, config.signals)
     data = resolve_data(spec, opts.data)
