@@ -45,6 +45,7 @@ def serve(
     from linernotes.service.app import ServiceOptions
     from linernotes.service.server import BindError
     from linernotes.service.server import serve as run_service
+    from linernotes.store.records import OutputError
 
     try:
         config = config_from_options(model=model, api_base=api_base, threads=threads, transport=transport,
@@ -59,6 +60,6 @@ def serve(
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
         run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
             f"liner serve: http://{host}:{port}/ (docs at /docs, Ctrl-C to stop)", err=True))
-    except (BindError, ValueError, OSError) as e:
+    except (BindError, OutputError, ValueError, OSError) as e:
         typer.echo(f"liner serve: error: {_error_line(e)}", err=True)
         raise typer.Exit(2) from None

@@ -6,20 +6,34 @@ and ``liner export`` read a log file exactly as a ``liner tag`` output.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from linernotes.schema import OutputRecord
-from linernotes.store.records import OutputWriter
+from linernotes.store.records import OutputError, OutputWriter
 
 NAME_RE = re.compile(r"^records-(\d{4}-\d{2}-\d{2})\.(\d{4})\.jsonl$")
 
 
+def prepare_folder(folder: Path) -> Path:
+    """Make ``folder`` (and its parents) if missing; raise ``OutputError`` naming it when it cannot
+    be made or written to (``liner serve`` checks this before it loads anything or binds: it was
+    an 'Application startup failed' traceback after the 'liner serve: http://...' line)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"--log-dir {folder}: cannot create the log folder ({e.strerror or e})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"--log-dir {folder}: the log folder is not writable")
+    return folder
+
+
 class RollingLog:
     def __init__(self, folder: Path, max_bytes: int = 64 * 1024 * 1024):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = prepare_folder(folder)
         self.max_bytes = max_bytes
         self._writer: OutputWriter | None = None
         self._day = ""

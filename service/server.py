@@ -20,6 +20,7 @@ from linernotes.config import TagConfig
 from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
 from linernotes.run.runner import Enricher
 from linernotes.service.app import ServiceOptions, create_app, service_config
+from linernotes.service.rolling_log import prepare_folder
 
 __all__ = ["BackgroundService", "BindError", "build", "serve"]
 
@@ -42,13 +43,16 @@ def _check_access(host: str, options: ServiceOptions) -> None:
 
 def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
           options: ServiceOptions | None = None, announce: Callable[[], None] | None = None) -> None:
-    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token, and
+    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token,
+    ``OutputError`` for a ``log_dir`` that cannot be made or written, and
     whatever building the graph raises (a fusion folder, signal model, exemplar index, prompt or
     pack that cannot load: ``ValueError`` / ``OSError`` naming it) before the port is bound, so a
     bad option is an error line and exit 2, not a traceback from the app's startup. ``announce``
     is called once the graph is built, just before serving."""
     options = options or ServiceOptions()
     _check_access(host, options)
+    if options.log_dir is not None:
+        prepare_folder(options.log_dir)  # an impossible --log-dir is an error line, before the model loads
     enricher = Enricher(service_config(config, options.audio_root, options.concurrency))
     try:
         app = build(config, host, options, enricher)

@@ -268,11 +268,16 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
 
 
 def test_serve_refuses_what_cannot_load_before_it_binds(tmp_path, liner_in_process):
+    (tmp_path / "afile").write_text("x")
     # --fusion, --exemplars, --signals are liner tag's options (cli/options.py); a folder that cannot
     # load was a uvicorn startup traceback after 'liner serve: http://...', exit 3 (session 13)
     for args, message in [(["--fusion", str(tmp_path / "nope")], "cannot read fusion artifact"),
                           (["--exemplars", str(tmp_path / "nope")], "not an exemplar index"),
-                          (["--signals", str(tmp_path / "nope.yaml")], "no such signal spec file")]:
+                          (["--signals", str(tmp_path / "nope.yaml")], "no such signal spec file"),
+                          # QA: an impossible --log-dir was uvicorn's 'Application startup failed'
+                          # traceback after the 'liner serve: http://...' line, exit 3
+                          (["--log-dir", str(tmp_path / "afile" / "logs")], "cannot create the log folder"),
+                          (["--log-dir", "/proc/liner-logs"], "--log-dir /proc/liner-logs: cannot create")]:
         r = liner_in_process(["serve", "--port", "9", *args])
         assert r.returncode == 2 and message in r.stderr, r.stderr
         assert "Traceback" not in r.stderr and "http://" not in r.stderr
