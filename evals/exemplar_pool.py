@@ -17,6 +17,8 @@ without drafts (``evals.fit.MIN_DRAFTS``).
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +45,8 @@ MIN_INDEX = 10
 # bigger than the sample (a small gold set) still leaves each round an index to vote from. On the
 # dev split (3,353 pool items at --limit 300) the cap is 335, above the sample's 300.
 MIN_ROUNDS = 10
+# the name of a pool round's temporary index folder, then the fitting process's id
+INDEX_PREFIX = "pool-index-"
 
 
 def exclusion_keys(spec: GoldSpec, items: list[GoldItem]) -> list[str]:
@@ -94,6 +98,8 @@ def pool_results(spec: GoldSpec, full: GoldSet, sample: GoldSet, config: TagConf
     # combiner a track of a release the sample touched. The held-out rule still holds for each pool
     # item (its round's index leaves out its album), and a fit's folds keep a sampled track and its
     # album's pool rows together.
+    if work is not None:
+        clear_stale_indexes(work)
     held = {g.id for g in sample.items}
     items = [g for g in full.items if g.id not in held]
     records = exemplar_records(spec, items)  # only items that can vote
@@ -114,11 +120,35 @@ def pool_results(spec: GoldSpec, full: GoldSet, sample: GoldSet, config: TagConf
         for size in sizes:
             n = min(len(train), max(MIN_INDEX, round(size * len(train))))
             part = train if n >= len(train) else np.sort(rng.choice(train, n, replace=False))
-            with tempfile.TemporaryDirectory(dir=work) as folder:
+            with tempfile.TemporaryDirectory(prefix=f"{INDEX_PREFIX}{os.getpid()}-", dir=work) as folder:
                 index = build_exemplar_index([records[i] for i in part], folder)
                 for i in test:
                     out.setdefault(kept[i].id, []).append(tag(kept[i], index))
     return out
+
+
+def clear_stale_indexes(work: Path) -> list[Path]:
+    """Remove the temporary pool indexes a killed fit left in ``work`` (``INDEX_PREFIX<pid>-...``
+    folders whose process is gone; a live one, another fit's, is kept) and return them. A kill -9
+    skips TemporaryDirectory's cleanup, so each killed fit left an index (MBs at the dev split's
+    size) under FUSION_DIR/runs/ that no rerun removed."""
+    gone = []
+    for folder in work.glob(f"{INDEX_PREFIX}*"):
+        pid = folder.name[len(INDEX_PREFIX):].partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            gone.append(folder)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def pool_rounds(keys: np.ndarray, size: int, rng: np.random.Generator
