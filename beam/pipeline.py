@@ -42,10 +42,24 @@ def _line(rec: OutputRecord) -> str:
     return rec.model_dump_json(exclude_none=False)
 
 
+# The local DirectRunner's worker processes (--direct_running_mode=multi_processing) log at INFO
+# to the terminal: ~50 lines of harness chatter ('Logging handler created', 'Control channel
+# established', the pipeline options twice) around liner's summary, for a 23-row catalog. Their
+# errors still show; a user's own --default_sdk_harness_log_level wins. Remote runners keep Beam's
+# default (their workers log to the runner's own log service).
+LOCAL_WORKER_LOG_LEVEL = "--default_sdk_harness_log_level=ERROR"
+
+
 def pipeline_options(flags: list[str]) -> PipelineOptions:
-    """User flags (``--runner=DataflowRunner --project=...``); DirectRunner unless one is named."""
-    has_runner = any(f == "--runner" or f.startswith("--runner=") for f in flags)
-    return PipelineOptions(flags=list(flags) if has_runner else ["--runner=DirectRunner", *flags])
+    """User flags (``--runner=DataflowRunner --project=...``); DirectRunner unless one is named,
+    and then its workers log errors only (``LOCAL_WORKER_LOG_LEVEL``) unless the flags say."""
+    runner = next((f.split("=", 1)[1] for f in flags if f.startswith("--runner=")), None)
+    has_runner = runner is not None or "--runner" in flags
+    flags = list(flags) if has_runner else ["--runner=DirectRunner", *flags]
+    local = not has_runner or (runner or "").endswith("DirectRunner")
+    if local and not any(f.startswith("--default_sdk_harness_log_level") for f in flags):
+        flags.append(LOCAL_WORKER_LOG_LEVEL)
+    return PipelineOptions(flags=flags)
 
 
 def build_pipeline(p: beam.Pipeline, config: TagConfig, opts: RunOptions) -> None:
