@@ -98,7 +98,12 @@ def load_output(path: str | Path) -> Loaded:
         raise MonitorInputError(f"{p}: no such file or folder")
     if p.is_dir():
         parquet = sorted(p.glob("*.parquet"))
-        files = parquet or sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))
+        logs = sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))  # a dataset's _journal is not a log
+        if parquet and logs:  # read as Parquet, the logs were left out unsaid (QA: 3 records of 83)
+            raise MonitorInputError(f"{p}: holds both Parquet files ({len(parquet)}: {parquet[0].name}, ...) and "
+                                    f"JSONL logs ({len(logs)}: {logs[0].name}, ...); a run is one or the other: "
+                                    "move one kind to another folder")
+        files = parquet or logs
         if not files:
             raise MonitorInputError(f"{p}: a folder without .parquet parts or .jsonl logs")
         tables = [_parquet(f) for f in parquet] if parquet else [t for f in files for t in _jsonl(f, problems)]

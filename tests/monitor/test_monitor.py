@@ -208,3 +208,18 @@ def test_a_loaded_run_holds_only_the_columns_the_comparison_reads(runs, tmp_path
         assert loaded.table.nbytes < N * 2_000, (source.name, loaded.table.nbytes)  # 20 kB of evidence each not kept
         same = compare(load_output(runs["a"]).table, loaded.table, load_thresholds())
         assert same.exit_code == 0 and all(s.js_divergence == 0 for s in same.labels if s.js_divergence is not None)
+
+
+def test_a_folder_with_both_parquet_and_jsonl_logs_is_refused_naming_both(runs, tmp_path):
+    """QA: a log folder with one stray .parquet (an export of one log file) was read as that Parquet
+    alone: 3 records of 83 compared, the logs left out without a word."""
+    from linernotes.sinks.export import export_parquet
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = runs["a"].read_text().splitlines()
+    (logs / "records-2026-11-29.0001.jsonl").write_text("\n".join(lines[:30]) + "\n")
+    (logs / "records-2026-11-29.0002.jsonl").write_text("\n".join(lines[30:]) + "\n")
+    export_parquet(logs / "records-2026-11-29.0002.jsonl", logs / "part.parquet")
+    with pytest.raises(MonitorInputError, match=r"holds both Parquet files \(1: part.parquet, \.\.\.\) and JSONL logs \(2: "):
+        load_output(logs)
