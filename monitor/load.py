@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.monitor.columns import COLUMNS
 from linernotes.schema import OutputRecord
+from linernotes.sinks.parquet import unfinished_parquet_hint
 from linernotes.sinks.table import SCHEMA, to_table
 
 BATCH = 5_000
@@ -95,7 +96,7 @@ def load_output(path: str | Path) -> Loaded:
     p = Path(path)
     problems: list[Problem] = []
     if not p.exists():
-        raise MonitorInputError(f"{p}: no such file or folder")
+        raise MonitorInputError(f"{p}: no such file or folder{unfinished_parquet_hint(p)}")
     if p.is_dir():
         parquet = sorted(p.glob("*.parquet"))
         logs = sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))  # a dataset's _journal is not a log

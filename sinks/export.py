@@ -15,7 +15,13 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.schema import OutputRecord
-from linernotes.sinks.parquet import ParquetSink, is_dataset, is_parquet_output, refuse_foreign
+from linernotes.sinks.parquet import (
+    ParquetSink,
+    is_dataset,
+    is_parquet_output,
+    refuse_foreign,
+    unfinished_parquet_hint,
+)
 from linernotes.store.records import OutputError
 
 # problems printed one per line before the rest are counted
@@ -131,7 +137,7 @@ def _check_source(source: Path) -> None:
         raise OutputError(f"{source}: a folder; liner export converts one JSONL output: give one of its files "
                           f"(a liner serve log folder: {source}/records-<date>.<n>.jsonl)")
     if not source.is_file():
-        raise OutputError(f"{source}: no such file")
+        raise OutputError(f"{source}: no such file{unfinished_parquet_hint(source)}")
 
 
 def _place(staging: Path, output: Path) -> int:

@@ -85,6 +85,17 @@ def journal_path(output: str | Path) -> Path:
     return p.with_name(p.name + ".journal.jsonl")
 
 
+def unfinished_parquet_hint(output: Path) -> str:
+    """``'; ...'`` naming the journal of a ``-o out.parquet`` run that has not finished (killed, or
+    still running: ``out.parquet`` is written when the run ends) when ``output`` is missing but
+    its journal holds records, else ``''``: 'no such file' alone sent users looking for lost work."""
+    journal = journal_path(output)
+    if output.suffix.lower() != ".parquet" or not journal.is_file() or journal.stat().st_size == 0:
+        return ""
+    return (f" (its run has not finished: the records so far are in {journal}; rerun the same liner tag "
+            "command to finish it, or give that file)")
+
+
 def _journal(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(record index, record) for every whole line; a cut or unparsable last line ends the journal."""
     if not path.exists():

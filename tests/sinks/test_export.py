@@ -148,3 +148,21 @@ def test_export_of_a_folder_says_so_and_names_what_to_give(tmp_path, liner_in_pr
     logs.mkdir()
     res = liner_in_process(["export", str(logs), "-o", str(tmp_path / "o.parquet")])
     assert res.returncode == 2 and f"{logs}: a folder; liner export converts one JSONL output" in res.stderr, res.stderr
+
+
+def test_an_unfinished_parquet_run_is_named_with_its_journal(tmp_path, liner_in_process):
+    """QA: after a kill of 'liner tag -o run.parquet' (the file is written when the run ends) both
+    'liner export run.parquet' and 'liner monitor BASE run.parquet' said 'run.parquet: no such
+    file' while 342 records sat in run.parquet.journal.jsonl."""
+    from linernotes.sinks.parquet import journal_path
+
+    run = tmp_path / "run.parquet"
+    journal_path(run).write_text("\n".join(_lines(3)) + "\n")
+    base = tmp_path / "base.jsonl"
+    base.write_text("\n".join(_lines(3)) + "\n")
+    for args in (["export", str(run), "-o", str(tmp_path / "x.parquet")], ["monitor", str(base), str(run)]):
+        r = liner_in_process(args)
+        assert r.returncode == 2, r.stderr
+        assert f"{run}: no such file" in r.stderr and f"the records so far are in {journal_path(run)}" in r.stderr
+    missing = liner_in_process(["export", str(tmp_path / "nope.parquet"), "-o", str(tmp_path / "y.parquet")])
+    assert missing.returncode == 2 and "no such file\n" in missing.stderr  # no journal: no hint
