@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp
 
-from linernotes.monitor.columns import LABEL_FIELDS
+from linernotes.monitor.columns import LABEL_FIELDS, VERSION_COLUMNS
 from linernotes.monitor.thresholds import Thresholds
 from linernotes.sinks.table import CONFIDENCE_FIELDS
 
@@ -81,6 +81,8 @@ class Side(BaseModel):
     cost_per_item: float | None
     latency_p50_s: float | None
     latency_p95_s: float | None
+    # per version column (model, prompt_hash, schema_version): ok records per value
+    versions: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @property
     def error_rate(self) -> float:
@@ -209,7 +211,23 @@ def side(t: pa.Table) -> Side:
         cost_per_item=float(np.mean([r["cost_usd"] or 0.0 for r in paid])) if paid else None,
         latency_p50_s=float(np.percentile(lat, 50)) if lat else None,
         latency_p95_s=float(np.percentile(lat, 95)) if lat else None,
+        versions={c: dict(Counter(str(v) for v in _col(ok, c) if v is not None)) for c in VERSION_COLUMNS
+                  if c in ok.column_names},
     )
+
+
+def version_notes(b: Side, c: Side) -> list[str]:
+    """One line per version column that a run mixes, or that differs between the runs."""
+    out = []
+    for col in VERSION_COLUMNS:
+        bv, cv = b.versions.get(col, {}), c.versions.get(col, {})
+        for name, v in (("baseline", bv), ("current", cv)):
+            if len(v) > 1:
+                shown = ", ".join(f"{k} ({n})" for k, n in sorted(v.items(), key=lambda kv: -kv[1]))
+                out.append(f"the {name} run mixes {len(v)} values of {col}: {shown}")
+        if bv and cv and len(bv) == len(cv) == 1 and bv.keys() != cv.keys():
+            out.append(f"{col} changed: {next(iter(bv))} -> {next(iter(cv))}")
+    return out
 
 
 def _ratio_check(name: str, base: float | None, cur: float | None, limit: float) -> Check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from linernotes.monitor.compare import Comparison
+from linernotes.monitor.compare import Comparison, version_notes
 from linernotes.monitor.load import Loaded
 
 
@@ -31,6 +31,8 @@ def markdown(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
             ("cost / item USD (paid)", b.cost_per_item, c.cost_per_item),
             ("LLM latency p50 s", b.latency_p50_s, c.latency_p50_s), ("LLM latency p95 s", b.latency_p95_s, c.latency_p95_s)]
     out += [f"| {k} | {_f(x)} | {_f(y)} |" for k, x, y in rows]
+    if notes := version_notes(b, c):
+        out += ["", "## Versions", ""] + [f"- {n}" for n in notes]
     kinds = sorted(set(b.error_kinds) | set(c.error_kinds))
     if kinds:
         out += ["", "## Error kinds", "", "| kind | baseline | current |", "|---|---|---|"]

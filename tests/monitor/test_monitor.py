@@ -223,3 +223,28 @@ def test_a_folder_with_both_parquet_and_jsonl_logs_is_refused_naming_both(runs, 
     export_parquet(logs / "records-2026-11-29.0002.jsonl", logs / "part.parquet")
     with pytest.raises(MonitorInputError, match=r"holds both Parquet files \(1: part.parquet, \.\.\.\) and JSONL logs \(2: "):
         load_output(logs)
+
+
+def test_a_run_that_mixes_models_or_changed_prompt_is_named_in_the_report(runs, tmp_path):
+    """QA: a current run whose half came from another model and prompt (a service restarted with
+    new options between two log files) was compared without a word about it, though that is the
+    likeliest cause of any alert it raises."""
+    from linernotes.monitor.run import monitor
+
+    def rewrite(name: str, every: int) -> object:
+        out = []
+        for n, line in enumerate(runs["a"].read_text().splitlines()):
+            rec = json.loads(line)
+            if rec["enrichment"] and n % every == 0:
+                rec["enrichment"]["provenance"].update(model="openai/other", prompt_hash="ffff0000")
+            out.append(json.dumps(rec))
+        (tmp_path / name).write_text("\n".join(out) + "\n")
+        return tmp_path / name
+
+    mixed = monitor(runs["a"], rewrite("mixed.jsonl", 2)).markdown
+    assert "## Versions" in mixed
+    assert f"the current run mixes 2 values of model: openai/other ({N // 2})" in mixed
+    assert "the current run mixes 2 values of prompt_hash" in mixed
+    moved = monitor(runs["a"], rewrite("moved.jsonl", 1)).markdown
+    assert "prompt_hash changed: " in moved and " -> ffff0000" in moved
+    assert "## Versions" not in monitor(runs["a"], runs["b"]).markdown
