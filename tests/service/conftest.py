@@ -34,3 +34,33 @@ def stub_config(base_url: str, cache_path: Path | None = None) -> TagConfig:
 def write_catalog(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+def start_liner_serve(args: list[str], preexec_fn=None, ready_s: float = 120):
+    """A real ``liner serve`` process on a free port with ``args`` (stderr piped), once /healthz
+    answers 200: ``(proc, base_url)``. The caller stops it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from linernotes.llm.embedded import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port), *args],
+                            env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+    deadline = time.monotonic() + ready_s
+    while True:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc, f"http://127.0.0.1:{port}"
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("liner serve did not become ready")
+        time.sleep(0.2)

@@ -16,7 +16,7 @@ from linernotes.service.app import ServiceOptions, create_app
 from linernotes.service.server import BackgroundService, BindError, build
 from linernotes.testing.openai_stub import StubServer
 
-from .conftest import ITEMS, stub_config, write_catalog
+from .conftest import ITEMS, start_liner_serve, stub_config, write_catalog
 
 SUBJECT_SIGNAL = Path(__file__).resolve().parents[2] / "examples" / "signals" / "subject.yaml"
 
@@ -220,33 +220,13 @@ def test_serve_llm_option_reaches_the_real_service(tmp_path, stub):
     """``liner serve --llm never`` (the option ``liner tag`` has, through the same config builder,
     ``config_from_options``): a real ``liner serve`` process answers from the evidence alone and
     sends the endpoint nothing; the same builder's --llm always asks it for every item."""
-    import os
-    import subprocess
-    import sys
-    import time
-
     from linernotes.config import config_from_options
-    from linernotes.llm.embedded import free_port
 
-    port = free_port()
     before = stub.count
-    proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port),
-                             "--model", "openai/stub", "--api-base", stub.base_url, "--retries", "0",
-                             "--no-cache", "--llm", "never", "--signals", str(SUBJECT_SIGNAL)],
-                            env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc, url = start_liner_serve(["--model", "openai/stub", "--api-base", stub.base_url, "--retries", "0",
+                                   "--no-cache", "--llm", "never", "--signals", str(SUBJECT_SIGNAL)])
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "liner serve did not become ready"
-            time.sleep(0.2)
-        r = httpx.post(f"http://127.0.0.1:{port}/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)
+        r = httpx.post(url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)
     finally:
         proc.terminate()
         proc.wait(30)

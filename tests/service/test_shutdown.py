@@ -6,20 +6,16 @@ linernotes.run.stopping interrupts the loop)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
 
-from linernotes.llm.embedded import free_port
 from linernotes.testing.openai_stub import StubServer
 
-from .conftest import ITEMS
+from .conftest import ITEMS, start_liner_serve
 
 
 def _ignore_sigint() -> None:
@@ -33,27 +29,13 @@ def test_a_stop_signal_answers_requests_in_flight_then_exits_without_a_traceback
     """SIGINT ignored: a background job of a script, nohup (where the tracebacks were seen);
     with it not ignored the signal was swallowed (asyncio's SIGINT handler got it): exit 0."""
     with StubServer(latency_ms=1500) as slow:
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "serve", "--port", str(port),
-                                 "--model", "openai/stub", "--api-base", slow.base_url, "--retries", "0",
-                                 "--no-cache", "--llm", "always", "--log-dir", str(tmp_path / "logs")],
-                                env={**os.environ, "OPENAI_API_KEY": "sk-test-dummy"},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=_ignore_sigint if sigint_ignored else None)
+        proc, url = start_liner_serve(["--model", "openai/stub", "--api-base", slow.base_url, "--retries", "0",
+                                       "--no-cache", "--llm", "always", "--log-dir", str(tmp_path / "logs")],
+                                      preexec_fn=_ignore_sigint if sigint_ignored else None)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, proc.stderr.read()
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "liner serve did not become ready"
-                time.sleep(0.2)
             answers: list[httpx.Response] = []
             request = threading.Thread(target=lambda: answers.append(httpx.post(
-                f"http://127.0.0.1:{port}/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)))
+                url + "/v1/enrich", json={"items": ITEMS[:2]}, timeout=60)))
             request.start()
             while slow.count == 0:  # the items reached the model: the request is in flight
                 time.sleep(0.05)
