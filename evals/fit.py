@@ -380,6 +380,8 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     started = time.monotonic()
     specs = [(name, load_spec(name)) for name in opts.specs]
     datas = [resolve_data(spec, opts.data) for _, spec in specs]
+    for text in opts.negatives:
+        NegativesSource.parse(text).check(text)
     for (_, spec), data in zip(specs, datas, strict=True):
         check_classes(spec, data, opts.negatives)
     created = not opts.output.exists()
@@ -830,7 +832,21 @@ class NegativesSource(BaseModel):
         name, _, groups = rest.partition(":")
         if not name or (n and not n.isdigit()):
             raise SpecError(f"--negatives {text!r}: expected SPEC[:GROUP,GROUP...][@N]")
+        if n and int(n) < 1:  # pydantic's own words named the fit's --limit
+            raise SpecError(f"--negatives {text!r}: @N is how many items to draw, at least 1")
         return cls(spec=name, groups=[g for g in groups.split(",") if g], limit=int(n) if n else None)
+
+    def check(self, text: str) -> None:
+        """SpecError when a group is not one of the spec's gold's (a typo left no negative at all,
+        and the policy fit failed after tagging: "12 coefficient rows ... (must hold 'none')")."""
+        spec = load_spec(self.spec)
+        data = resolve_data(spec)
+        have = {g.group for g in load_gold(spec, data).items}
+        unknown = [g for g in self.groups if g not in have]
+        if unknown:
+            shown = ", ".join(sorted(str(g) for g in have if g is not None)[:12]) or "none: the spec has no group_field"
+            raise SpecError(f"--negatives {text!r}: no item of {data.name} is in group {', '.join(map(repr, unknown))} "
+                            f"(its {spec.group_field or 'group'} values: {shown})")
 
 
 async def _negatives(opts: FitOptions, config: TagConfig, work: Path

@@ -117,3 +117,16 @@ def test_a_refused_resume_of_the_fits_sample_names_the_fits_remedy(world: Path) 
     assert "--fresh" not in r.output
     assert f"or delete {world / 'rfus' / 'runs' / 'tiny-valence.json.d'} to tag the sample again, or fit into " \
            "another -o" in r.output
+
+
+@pytest.mark.parametrize(("negatives", "said"), [
+    ("{v}:tweet@30", "no item of vader.jsonl is in group 'tweet' (its source values: "),
+    ("{v}@0", "@N is how many items to draw, at least 1"),  # it said "--limit: Input should be ... >= 1"
+])
+def test_a_negatives_typo_is_refused_before_tagging(world: Path, negatives: str, said: str) -> None:
+    text = negatives.format(v=world / "v.yaml")
+    r = _liner(["fit", world / "p.yaml", "--negatives", text, "--limit", 20, "--folds", 3, "--model", "openai/x",
+                "--api-base", "http://127.0.0.1:9/v1", "-o", world / "nfus"])
+    assert r.exit_code == 2, r.output
+    assert f"--negatives {text!r}: {said}" in r.output
+    assert not (world / "nfus").exists()
