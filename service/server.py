@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,7 +44,8 @@ def _check_access(host: str, options: ServiceOptions) -> None:
 
 def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
           options: ServiceOptions | None = None, announce: Callable[[], None] | None = None) -> None:
-    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token,
+    """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token or
+    an address that cannot be bound (in use, not this machine's),
     ``OutputError`` for a ``log_dir`` that cannot be made or written, and
     whatever building the graph raises (a fusion folder, signal model, exemplar index, prompt or
     pack that cannot load: ``ValueError`` / ``OSError`` naming it) before the port is bound, so a
@@ -53,19 +55,43 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
     _check_access(host, options)
     if options.log_dir is not None:
         prepare_folder(options.log_dir)  # an impossible --log-dir is an error line, before the model loads
-    enricher = Enricher(service_config(config, options.audio_root, options.concurrency))
+    sock = listen_socket(host, port)  # a port in use is an error line, before the model loads
     try:
-        app = build(config, host, options, enricher)
-        if announce is not None:
-            announce()
-        server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
-        server.run()
+        enricher = Enricher(service_config(config, options.audio_root, options.concurrency))
+        try:
+            app = build(config, host, options, enricher)
+            if announce is not None:
+                announce()
+            server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+            server.run(sockets=[sock])
+        finally:
+            enricher.close()
     finally:
-        enricher.close()
+        sock.close()
     # the signal that stopped the server (requests in flight answered, log closed) now reaches
     # liner's own handling, outside the event loop: 'liner: stopped by SIGTERM', exit 143
     for sig in reversed(server.stop_signals):
         signal.raise_signal(sig)
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (uvicorn listens on it); raises ``BindError`` naming the
+    address and the reason. uvicorn bound it itself after the model had loaded and 'liner serve:
+    http://...' was printed, then logged '[Errno 98] error while attempting to bind ...' and
+    exited 3."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as e:
+        raise BindError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart reuses the port at once
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        raise BindError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    return sock
 
 
 class _Server(uvicorn.Server):

@@ -280,3 +280,18 @@ def test_an_item_without_an_id_is_told_to_send_one_not_to_use_a_cli_flag(service
     assert "--map" not in first + second
     assert "no key 'id' (keys: track_id, title)" in first and "rename 'track_id' to 'id'" in first
     assert "key 'id' is empty" in second
+
+
+def test_serve_on_a_port_in_use_is_an_error_line_before_anything_loads(liner_in_process):
+    """QA: 'liner serve --port P' with P taken printed 'liner serve: http://127.0.0.1:P/ ...' once
+    the model had loaded, then uvicorn's '[Errno 98] error while attempting to bind ...', exit 3."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = liner_in_process(["serve", "--port", str(port), "--llm", "never"])
+    assert r.returncode == 2, r.stderr
+    assert f"liner serve: error: cannot listen on 127.0.0.1:{port}: Address already in use" in r.stderr, r.stderr
+    assert "http://" not in r.stderr and "Traceback" not in r.stderr
