@@ -223,6 +223,23 @@ def check_run_gold(record: RunRecord, path: Path, spec: GoldSpec, data: Path) ->
                     "with --data, or evaluate the spec's gold again")
 
 
+def check_runs(paths: list[Path], names: list[str]) -> None:
+    """SpecError for a ``--run`` record of a spec this fit does not read (its specs and negatives):
+    it was skipped, and the fit tagged the whole sample again with the LLM (hours with the embedded
+    model) instead of reading the run the user meant. A run still in progress (no record) is
+    matched by its sample when it is read."""
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8")).get("spec")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            raise SpecError(f"--run {path}: not a run record of liner eval") from None
+        if spec not in names:
+            raise SpecError(f"--run {path}: a run of spec {spec!r}, which this fit does not read (its specs: "
+                            f"{', '.join(dict.fromkeys(names))}); pass the run of the spec you fit")
+
+
 def sample_note(spec: GoldSpec, data: Path, sample: RunRecord) -> str:
     """What a combiner's sample was, for its card: the gold file and the ``--limit``/``--seed`` the
     LLM-tagged sample was drawn with (a ``--run`` record's own, not the fit's options)."""
@@ -382,6 +399,8 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     datas = [resolve_data(spec, opts.data) for _, spec in specs]
     for text in opts.negatives:
         NegativesSource.parse(text).check(text)
+    check_runs(opts.runs, [spec.name for _, spec in specs]
+               + [load_spec(NegativesSource.parse(t).spec).name for t in opts.negatives])
     for (_, spec), data in zip(specs, datas, strict=True):
         check_classes(spec, data, opts.negatives)
     created = not opts.output.exists()

@@ -130,3 +130,17 @@ def test_a_negatives_typo_is_refused_before_tagging(world: Path, negatives: str,
     assert r.exit_code == 2, r.output
     assert f"--negatives {text!r}: {said}" in r.output
     assert not (world / "nfus").exists()
+
+
+def test_a_run_of_a_spec_the_fit_does_not_read_is_refused_before_tagging(world: Path) -> None:
+    r = _liner(["eval", world / "p.yaml", "-o", world / "pol.json", "--llm", "never", "--fusion", "none",
+                "--resamples", 0, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    # it was skipped: the fit tagged the valence sample with the LLM (here an unreachable one) and said
+    # "only 0 answered items carry valence gold"
+    r = _liner(["fit", world / "v.yaml", "--run", world / "pol.json", "--limit", 20, "--folds", 3, "--model",
+                "openai/x", "--api-base", "http://127.0.0.1:9/v1", "-o", world / "wfus"])
+    assert r.exit_code == 2, r.output
+    assert (f"--run {world / 'pol.json'}: a run of spec 'tiny-policy', which this fit does not read (its specs: "
+            "tiny-valence)") in r.output
+    assert not (world / "wfus").exists()
