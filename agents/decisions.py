@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering
-from linernotes.fusion.decide import Decision, fused
-from linernotes.fusion.observation import observation
+from linernotes.fusion.decide import Decision, fused, reads_draft
+from linernotes.fusion.observation import Observation, observation
 from linernotes.vocabulary import VALENCE_SCALE
 
 
@@ -76,16 +76,29 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
     item, ev, cfg = state["item"], state["evidence"], rt.config
     draft: Draft | None = state.get("draft")
     tax = rt.taxonomy_for(item)
-    obs = observation(item, ev, draft)
-    decisions: dict[str, Decision] = {}
+    earlier = state.get("evidence_decisions") or {} if draft is not None else {}
+    obs: list[Observation] = []  # built on first use: reused decisions need none
 
-    genres = fused(rt.fusion, "genres", obs, fusion_vocabulary("genres", item, rt))
-    if genres is not None:  # the combiner's own cap (fitted from how many labels gold items carry)
-        genres.value = [g for g in genres.value if g in tax]
+    def combined(field: str) -> Decision | None:
+        vocabulary = fusion_vocabulary(field, item, rt)
+        d = earlier.get(field)
+        if d is not None and d.calibrated and not reads_draft(rt.fusion, field, vocabulary):
+            # triage's evidence-only decision: a combiner that ignores drafts decides the same
+            # with one (the same evidence, the same draftless observation), so the cascade's
+            # asked items paid for fusion twice (~0.5 ms of CPU an item)
+            return d
+        if not obs:
+            obs.append(observation(item, ev, draft))
+        fitted = fused(rt.fusion, field, obs[0], vocabulary)
+        if fitted is not None and field == "genres":  # the combiner's own cap (fitted from how many labels gold items carry)
+            fitted.value = [g for g in fitted.value if g in tax]
+        return fitted
+
+    decisions: dict[str, Decision] = {}
     # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
-    decisions["genres"] = genres or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
-    decisions["valence"] = fused(rt.fusion, "valence", obs) or heuristic_valence(answering(draft, "valence"), ev)
-    policy = fused(rt.fusion, "policy", obs, fusion_vocabulary("policy", item, rt))
+    decisions["genres"] = combined("genres") or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
+    decisions["valence"] = combined("valence") or heuristic_valence(answering(draft, "valence"), ev)
+    policy = combined("policy")
     if policy is not None:
         decisions["policy"] = policy
     return decisions

@@ -85,6 +85,9 @@ class GraphState(TypedDict, total=False):
     draft: Draft | None
     ask: list[str]
     decisions: dict[str, Decision]
+    # triage's evidence-only decisions of an item it sends to the LLM (--llm auto): fuse reuses
+    # those of combiners that do not read drafts instead of computing them again
+    evidence_decisions: dict[str, Decision]
     attempts: int
     problems: list[str]
     usage: Usage

@@ -51,7 +51,9 @@ def undecided(state: GraphState, rt: AgentRuntime, decisions: dict[str, Decision
 def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
     """The built-in fields to ask, in answer order, restricted to those whose shipped signal spec
     (``linernotes.signals.builtin``) applies to the item's type. When none is asked, also the
-    evidence-only decisions: they are the record's, and ``fuse`` need not compute them again."""
+    evidence-only decisions: they are the record's, and ``fuse`` need not compute them again;
+    when some are asked, the same as ``evidence_decisions`` (``decide`` reuses those of combiners
+    that do not read drafts)."""
     mode = rt.config.llm_mode
     if mode == "always":
         ask = builtin.applicable(builtin.fields(), state["item"].type)
@@ -65,7 +67,8 @@ def triage(state: GraphState, rt: AgentRuntime) -> GraphState:
         ask = [f for f in builtin.fields() if f in ask or f in builtin.advisory()
                or (f == "explicit" and "policy" in ask)]
         ask = builtin.applicable(ask, state["item"].type)
-    return {"ask": ask} if ask else {"ask": [], "decisions": decisions}
+    # asked: fuse decides again with the draft, and reuses the decisions no draft can change
+    return {"ask": ask, "evidence_decisions": decisions} if ask else {"ask": [], "decisions": decisions}
 
 
 def after_triage(state: GraphState, rt: AgentRuntime) -> str:
