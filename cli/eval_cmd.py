@@ -59,6 +59,7 @@ def eval_cmd(
     evidence-only baselines (record minus baseline, paired CI) and a risk-coverage table."""
     from linernotes.cli.render import Progress
     from linernotes.config import TagConfig
+    from linernotes.evals.record import check_report_targets
     from linernotes.evals.report import summary_markdown
     from linernotes.evals.run import EvalOptions, evaluate
     from linernotes.evals.spec import SpecError
@@ -69,6 +70,8 @@ def eval_cmd(
     from linernotes.store.records import OutputError
 
     try:
+        check_report_targets({"--report": report, "--html": html},
+                             {"-o": output, "--data": data, "spec": Path(spec) if Path(spec).is_file() else None})
         llm = LLMConfig(model=model, api_base=api_base, threads=threads,
                         use_cache=cache, seed=seed)
         from linernotes.signals.spec import load_signals
@@ -109,12 +112,15 @@ def gate_cmd(
     """Re-score BASELINE and CANDIDATE from the baseline's gold and tasks, compare them item by item
     (paired bootstrap); exit 0 pass, 1 regression, 2 unusable or incomparable input."""
     from linernotes.evals.gate import GateError, load_rules, run_gate
+    from linernotes.evals.record import check_report_targets
     from linernotes.evals.report import gate_markdown, write_html
 
     try:
+        check_report_targets({"--report": report, "--html": html},
+                             {"BASELINE": baseline, "CANDIDATE": candidate, "--config": config})
         rules = load_rules(config)
         result = run_gate(baseline, candidate, rules, resamples=resamples, seed=seed)
-    except GateError as e:
+    except (GateError, ValueError) as e:
         _fail(str(e))
     typer.echo(gate_markdown(result, plain=True))  # the terminal gets text; the .md report markdown
     try:

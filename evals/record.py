@@ -117,3 +117,32 @@ class RunRecord(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def is_run_record(path: Path) -> bool:
+    """Whether ``path`` is a file holding a run record (a JSON object with its version and gold
+    fingerprint; not validated further)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and "record_version" in data and "gold_fingerprint" in data
+
+
+def check_report_targets(targets: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """Raise ValueError, before anything is computed, for a report option (``{"--report": path}``)
+    whose path is one of the command's own files (``inputs``: ``{"-o": path, "BASELINE": path}``),
+    an existing run record, or a folder: ``liner gate base.json cand.json --report base.json``
+    replaced the baseline with markdown, exit 0; ``liner eval -o run.json --report run.json`` the
+    record the gate then could not read."""
+    own = {p.resolve(): name for name, p in inputs.items() if p is not None}
+    for option, target in targets.items():
+        if target is None:
+            continue
+        if target.is_dir():
+            raise ValueError(f"{option} {target}: is a folder; a report is a file")
+        name = own.get(target.resolve())
+        if name is not None:
+            raise ValueError(f"{option} {target}: is this command's {name}; the report would replace it")
+        if is_run_record(target):
+            raise ValueError(f"{option} {target}: is a run record; the report would replace it")

@@ -29,7 +29,7 @@ from linernotes.evals.gold import (
     tagger_id,
     write_tagger_input,
 )
-from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord
+from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord, is_run_record
 from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
@@ -89,13 +89,7 @@ def check_output(output: Path) -> None:
     whole eval with "IsADirectoryError: 'run.tmp' -> 'run'". A run record (a rerun) is replaced."""
     if output.is_dir():
         raise SpecError(f"-o {output}: is a folder; the run record is a file (e.g. {output / 'run.json'})")
-    if not output.exists():
-        return
-    try:
-        head = json.loads(output.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        head = None
-    if not (isinstance(head, dict) and "record_version" in head and "gold_fingerprint" in head):
+    if output.exists() and not is_run_record(output):
         raise SpecError(f"-o {output}: exists and is not a run record of liner eval, which would replace it; "
                         "choose another -o (or delete the file)")
 
