@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from linernotes.config import TagConfig
 from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
@@ -115,6 +115,23 @@ class FitOptions(BaseModel):
             shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
             raise ValueError(f"{v} holds other files ({shown}) and no fusion artifact; fit into a new or empty folder, "
                              "or one a fit wrote")
+        return v
+
+    @field_validator("specs")
+    @classmethod
+    def _once_each(cls, v: list[str]) -> list[str]:
+        twice = sorted({s for s in v if v.count(s) > 1})
+        if twice:  # it fitted the spec twice, the second replacing the first, and listed its record twice
+            raise ValueError(f"spec {', '.join(twice)} is given more than once")
+        return v
+
+    @field_validator("data")
+    @classmethod
+    def _data_for_one_spec(cls, v: Path | None, info: ValidationInfo) -> Path | None:
+        specs = info.data.get("specs") or []
+        if v is not None and len(specs) > 1:  # it was read as every spec's gold
+            raise ValueError(f"{v} replaces one spec's gold file; this fit has {len(specs)} specs "
+                             f"({', '.join(specs)}): fit them one at a time, or set each spec's data:")
         return v
 
     @field_validator("runs")

@@ -144,3 +144,14 @@ def test_a_run_of_a_spec_the_fit_does_not_read_is_refused_before_tagging(world: 
     assert (f"--run {world / 'pol.json'}: a run of spec 'tiny-policy', which this fit does not read (its specs: "
             "tiny-valence)") in r.output
     assert not (world / "wfus").exists()
+
+
+def test_data_with_several_specs_and_a_spec_twice_are_refused(world: Path) -> None:
+    # --data was read as every spec's gold ("v.jsonl:1: none of the gold columns ['label'] of spec
+    # tiny-policy"); a spec given twice was fitted twice and its record listed twice
+    r = _liner(["fit", world / "v.yaml", world / "p.yaml", "--data", world / "vader.jsonl", "-o", world / "dfus"])
+    assert r.exit_code == 2, r.output
+    assert f"--data: {world / 'vader.jsonl'} replaces one spec's gold file; this fit has 2 specs" in r.output
+    r = _liner(["fit", world / "v.yaml", world / "v.yaml", "-o", world / "dfus"])
+    assert r.exit_code == 2 and f"spec {world / 'v.yaml'} is given more than once" in r.output, r.output
+    assert not (world / "dfus").exists()
