@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from linernotes.schema import OutputRecord
 from linernotes.sinks.parquet import (
     ParquetSink,
+    input_row_key,
     is_dataset,
     is_parquet_output,
     refuse_foreign,
@@ -94,7 +95,7 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         staging = Path(tmp) / (output.name if not is_dataset(output) else "dataset")
         if is_dataset(output):
             staging.mkdir()
-        sink = ParquetSink(staging, sync="batch", part_rows=part_rows)
+        sink = ParquetSink(staging, sync="batch", part_rows=part_rows, key=_row_key)
         written = 0
         try:
             with open(source, "rb") as fh:
@@ -129,6 +130,16 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         except OSError as e:
             raise OutputError(f"{output}: cannot write there ({e.strerror or e})") from None
     return result
+
+
+def _row_key(rec: dict, index: int) -> str:
+    """One row per input row, as a run's output (a retried row's last record wins), except a bad
+    item of a ``liner serve`` request: its ``line:N`` is its place in that request, so a log's bad
+    first items of different requests all read ``line:1`` (QA: 20 of them exported as one row)."""
+    err = rec.get("error") or {}
+    if rec.get("status") == "error" and err.get("source") == "request":
+        return f"request-record:{index}"
+    return input_row_key(rec, index)
 
 
 def _check_source(source: Path) -> None:

@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,10 +115,19 @@ def _journal(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             i += 1
 
 
-def last_index_by_key(journal: Path) -> dict[str, int]:
+# the key a journal record (with its index) is deduplicated by: one row per key, the last wins
+RowKey = Callable[[dict[str, Any], int], str]
+
+
+def input_row_key(rec: dict[str, Any], index: int) -> str:
+    """A run's key: the input row the record answers (``store.records.record_key``)."""
+    return record_key(rec)
+
+
+def last_index_by_key(journal: Path, key: RowKey = input_row_key) -> dict[str, int]:
     last: dict[str, int] = {}
     for i, rec in _journal(journal):
-        last[record_key(rec)] = i
+        last[key(rec, i)] = i
     return last
 
 
@@ -152,11 +161,12 @@ def _batched(records: Iterator[dict[str, Any]], size: int = BATCH_ROWS) -> Itera
     yield to_table(buf)
 
 
-def materialise_file(journal: Path, dest: Path, drop: set[str] | frozenset[str] = frozenset()) -> int:
+def materialise_file(journal: Path, dest: Path, drop: set[str] | frozenset[str] = frozenset(),
+                     key: RowKey = input_row_key) -> int:
     """The journal, one row per key (last record wins, in journal order) except the keys in
     ``drop``, as one Parquet file."""
-    last = last_index_by_key(journal)
-    keep = (rec for i, rec in _journal(journal) if last.get(record_key(rec)) == i and record_key(rec) not in drop)
+    last = last_index_by_key(journal, key)
+    keep = (rec for i, rec in _journal(journal) if last.get(k := key(rec, i)) == i and k not in drop)
     return _write_atomic(_batched(keep), dest)
 
 
@@ -198,8 +208,9 @@ class ParquetSink:
     when ``output`` holds Parquet another program wrote (``refuse_foreign``).
     """
 
-    def __init__(self, output: Path, sync: str = "line", part_rows: int | None = None):
+    def __init__(self, output: Path, sync: str = "line", part_rows: int | None = None, key: RowKey = input_row_key):
         self.output = Path(output)
+        self.key = key
         self.dataset = is_dataset(output)
         self.part_rows = part_rows or part_rows_setting()
         self.journal_path = journal_path(output)
@@ -248,12 +259,12 @@ class ParquetSink:
 
     def _dedupe_parts(self) -> None:
         """Rewrite the parts that hold a record a later journal record superseded."""
-        last = last_index_by_key(self.journal_path)
+        last = last_index_by_key(self.journal_path, self.key)
         if len(last) == self._count and not self._forget:
             return  # every key has one record: nothing superseded
         for first, end, path in _parts(self.output):
             table = pq.read_table(path, schema=SCHEMA)
-            keys = _row_keys(table)
+            keys = _row_keys(table, self.key, first)
             winners = {k for k, i in last.items() if first <= i < end and k not in self._forget}
             seen: set[str] = set()
             keep = [False] * len(keys)
@@ -271,14 +282,16 @@ class ParquetSink:
             self._flush_part()
             self._dedupe_parts()
         else:
-            materialise_file(self.journal_path, self.output, self._forget)
+            materialise_file(self.journal_path, self.output, self._forget, self.key)
 
 
-def _row_keys(table: pa.Table) -> list[str]:
-    """``record_key`` of each row of a materialised table (id, or ``line:N`` for input errors)."""
-    cols = table.select(["id", "status", "error_kind", "error_line"]).to_pylist()
-    return [record_key({"id": r["id"], "status": r["status"],
-                        "error": {"kind": r["error_kind"] or "", "line": r["error_line"]}}) for r in cols]
+def _row_keys(table: pa.Table, key: RowKey, first: int) -> list[str]:
+    """``key`` of each row of a part (id, or ``line:N`` for input errors) whose first row is journal
+    record ``first`` (a key that reads the index sees it before the part is first rewritten)."""
+    cols = table.select(["id", "status", "error_kind", "error_line", "error_source"]).to_pylist()
+    return [key({"id": r["id"], "status": r["status"],
+                 "error": {"kind": r["error_kind"] or "", "line": r["error_line"], "source": r["error_source"]}},
+                first + n) for n, r in enumerate(cols)]
 
 
 def open_sink(output: Path, sync: str = "line") -> OutputWriter | ParquetSink:

@@ -166,3 +166,27 @@ def test_an_unfinished_parquet_run_is_named_with_its_journal(tmp_path, liner_in_
         assert f"{run}: no such file" in r.stderr and f"the records so far are in {journal_path(run)}" in r.stderr
     missing = liner_in_process(["export", str(tmp_path / "nope.parquet"), "-o", str(tmp_path / "y.parquet")])
     assert missing.returncode == 2 and "no such file\n" in missing.stderr  # no journal: no hint
+
+
+def test_a_service_logs_bad_items_of_different_requests_are_all_exported(tmp_path):
+    """QA: in a liner serve log every request's bad first item is an input error at 'line 1' of
+    source 'request' (its place in that request), so export merged them as one input row: 207
+    log lines -> 180 rows, exit 0. Each is its own row now, as a file and as part files; a
+    repeated id still keeps its last record, as for a run's output."""
+    def bad(n: int) -> str:
+        return OutputRecord(id="line:1", status="error", error=ErrorInfo(
+            kind="input.missing_id", message=f"request {n}: no id", line=1, source="request")).model_dump_json()
+
+    again = OutputRecord(id="i1", status="error", error=ErrorInfo(kind="llm.rate_limit", message="429")).model_dump_json()
+    src = tmp_path / "records-2026-12-01.0001.jsonl"
+    src.write_text("\n".join([bad(1), *_lines(3), bad(2), bad(3), again]) + "\n")
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    for out, part_rows in ((tmp_path / "log.parquet", 100_000), (ds, 2)):
+        res = export_parquet(src, out, part_rows=part_rows)
+        t = pq.read_table(out)
+        assert res.rows == t.num_rows == 6, (out.name, res.rows)
+        messages = sorted(m for m in t.column("error_message").to_pylist() if m and m.startswith("request"))
+        assert messages == ["request 1: no id", "request 2: no id", "request 3: no id"]
+        kinds = dict(zip(t.column("id").to_pylist(), t.column("error_kind").to_pylist(), strict=False))
+        assert kinds["i1"] == "llm.rate_limit"  # the repeated id: its last record
