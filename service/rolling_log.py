@@ -31,6 +31,18 @@ def prepare_folder(folder: Path) -> Path:
     return folder
 
 
+def _cut_short(path: Path) -> bool:
+    """Whether ``path`` ends inside a line (the service was killed mid-write). Appending to it
+    glued the next record onto that partial line: both were one 'not JSON' line to the monitor
+    and to export, so the new record was lost with the cut one."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) != b"\n"
+    except OSError:  # missing or empty
+        return False
+
+
 class RollingLog:
     def __init__(self, folder: Path, max_bytes: int = 64 * 1024 * 1024):
         self.folder = prepare_folder(folder)
@@ -57,7 +69,8 @@ class RollingLog:
         """Append one record; raises ``OutputError`` when the disk refuses it."""
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         if self._writer is None or day != self._day:
-            self._open(day, max(1, self._latest(day)))
+            latest = max(1, self._latest(day))
+            self._open(day, latest + 1 if _cut_short(self.folder / f"records-{day}.{latest:04d}.jsonl") else latest)
         if self._writer.path.exists() and self._writer.path.stat().st_size >= self.max_bytes:
             self._open(day, self._seq + 1)
         self._writer.write(rec)
