@@ -95,6 +95,8 @@ def problem_message(err: dict[str, Any], content_type: str | None) -> str:
         return f"the request body is not JSON: {reason}{at}"
     field = ".".join(loc[1:]) if loc[:1] == ["body"] else ".".join(loc)
     if not field:
+        if err.get("type") == "missing":
+            return "the request body is empty: send a JSON object with 'item' or 'items'"
         if isinstance(err.get("input"), str | bytes):  # FastAPI parses JSON only when the type says so
             return (f"the request body was sent as {content_type or 'no Content-Type'}: send a JSON object "
                     "with 'item' or 'items' as application/json")

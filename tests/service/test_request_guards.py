@@ -82,7 +82,8 @@ def test_a_422_names_the_field_and_never_echoes_a_large_value() -> None:
         wrong_type = client.post("/v1/enrich", json={"items": "x" * 3000})
         unknown_key = client.post("/v1/enrich", json={"item": {"id": "a"}, "options": {"k": "v" * 3000}})
         as_text = client.post("/v1/enrich", content=b'{"item": {"id": "a"}}', headers={"content-type": "text/plain"})
-    for r in (wrong_type, unknown_key, as_text):
+        empty = client.post("/v1/enrich", content=b"", headers={"content-type": "application/json"})
+    for r in (wrong_type, unknown_key, as_text, empty):
         assert r.status_code == 422 and len(r.content) < 1000, (r.status_code, len(r.content))
     [p] = wrong_type.json()["detail"]
     assert p["loc"] == ["body", "items"] and p["msg"] == "items: Input should be a valid list"
@@ -91,6 +92,8 @@ def test_a_422_names_the_field_and_never_echoes_a_large_value() -> None:
     assert p["msg"] == "options: not a field of the request (send 'item' or 'items')"
     [p] = as_text.json()["detail"]
     assert "sent as text/plain" in p["msg"] and "application/json" in p["msg"]
+    [p] = empty.json()["detail"]
+    assert p["msg"] == "the request body is empty: send a JSON object with 'item' or 'items'"
 
 
 def test_a_client_gone_while_its_body_arrives_is_counted_not_raised() -> None:
