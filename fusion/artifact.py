@@ -78,12 +78,28 @@ class FieldFusion(BaseModel):
         return self
 
 
+# the combiner kind each record field takes (what ``liner fit`` fits for it): a combiner of another
+# kind under a field (a hand-merged file, one field's entry copied under another's key) failed
+# every item ("internal.TypeError: float() argument must be ... 'NoneType'") or was used silently
+FIELD_KINDS = {"genres": "multilabel", "valence": "scalar", "policy": "single_label"}
+
+
 class FusionArtifact(BaseModel):
     format: int = FORMAT
     fit_command: str = ""
     created: str = ""
     fields: dict[str, FieldFusion] = Field(default_factory=dict)
     content_hash: str = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _each_field_its_own(self) -> FusionArtifact:
+        for name, entry in self.fields.items():
+            if entry.field != name:
+                raise ValueError(f"fields.{name}: holds the combiner of field {entry.field!r}")
+            want = FIELD_KINDS.get(name)
+            if want is not None and entry.kind != want:
+                raise ValueError(f"fields.{name}: a {entry.kind} combiner; the {name} field takes a {want} one")
+        return self
 
     def get(self, field: str, vocabulary: str = "") -> FieldFusion | None:
         """The combiner for ``field`` when it was fitted on this vocabulary (a genre model fitted on
