@@ -32,7 +32,7 @@ from linernotes.run.prepare import resolve_config, with_slots
 from linernotes.run.runner import Enricher
 from linernotes.schema import OutputRecord
 from linernotes.service.admission import Admission, Overloaded, TooLarge
-from linernotes.service.errors import ReasonedJSONRoute, validation_problem
+from linernotes.service.errors import CLIENT_CLOSED, ReasonedJSONRoute, validation_problem
 from linernotes.service.graph_loop import GraphLoop
 from linernotes.service.metrics import CONTENT_TYPE, ServiceMetrics
 from linernotes.service.rolling_log import RollingLog
@@ -40,9 +40,6 @@ from linernotes.store.catalog import _RowBuilder
 from linernotes.store.records import OutputError, error_record
 
 API_VERSION = "1"
-# the status counted for a request whose client disconnected before its body arrived (nginx's
-# convention; no client reads it)
-CLIENT_CLOSED = 499
 log = logging.getLogger("linernotes.service")
 
 

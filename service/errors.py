@@ -17,13 +17,17 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
 
 # an input longer than this (as JSON text) is described, not echoed
 PREVIEW_CHARS = 120
+# the status counted for a request whose client disconnected before its body arrived (nginx's
+# convention; no client reads it)
+CLIENT_CLOSED = 499
 
 
 def parse_json_body(body: bytes) -> Any:
@@ -46,6 +50,12 @@ def parse_json_body(body: bytes) -> Any:
 
 
 class ReasonedJSONRequest(Request):
+    async def body(self) -> bytes:
+        try:
+            return await super().body()
+        except ClientDisconnect:  # FastAPI answered (and counted) it as a 400 "error parsing the body"
+            raise HTTPException(CLIENT_CLOSED, "the client disconnected before its body arrived") from None
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = parse_json_body(await self.body())

@@ -98,26 +98,33 @@ def test_a_422_names_the_field_and_never_echoes_a_large_value() -> None:
 
 def test_a_client_gone_while_its_body_arrives_is_counted_not_raised() -> None:
     """QA: a chunked upload cut off mid-body raised ClientDisconnect out of the size guard: a
-    traceback in the server's log and an uncounted request."""
+    traceback in the server's log and an uncounted request; one with a Content-Length was counted
+    as a 400 'There was an error parsing the body'. Both are 499 now."""
     import asyncio
 
     app = create_app(TagConfig(), ServiceOptions(max_body_bytes=4096), enricher=Echo())
-    messages = iter([{"type": "http.request", "body": b'{"ite', "more_body": True}, {"type": "http.disconnect"}])
-    sent: list[dict] = []
 
-    async def receive() -> dict:
-        return next(messages)
+    def cut_off(length: bytes | None) -> dict:
+        messages = iter([{"type": "http.request", "body": b'{"ite', "more_body": True}, {"type": "http.disconnect"}])
+        sent: list[dict] = []
 
-    async def send(message: dict) -> None:
-        sent.append(message)
+        async def receive() -> dict:
+            return next(messages)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/v1/enrich", "raw_path": b"/v1/enrich", "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
-                         (b"transfer-encoding", b"chunked")],
-             "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 80)}
-    asyncio.run(app(scope, receive, send))
-    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 499
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        size = [(b"content-length", length)] if length else [(b"transfer-encoding", b"chunked")]
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/v1/enrich", "raw_path": b"/v1/enrich", "query_string": b"",
+                 "root_path": "", "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), *size],
+                 "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 80)}
+        asyncio.run(app(scope, receive, send))
+        return sent[0]
+
+    for length in (None, b"100"):
+        start = cut_off(length)
+        assert start["type"] == "http.response.start" and start["status"] == 499, (length, start)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         metrics = client.get("/metrics").text
-    assert 'liner_requests_total{code="499",route="/v1/enrich"} 1.0' in metrics
+    assert 'liner_requests_total{code="499",route="/v1/enrich"} 2.0' in metrics
