@@ -20,6 +20,7 @@ from linernotes.sinks.parquet import (
     input_row_key,
     is_dataset,
     is_parquet_output,
+    journal_path,
     refuse_foreign,
     unfinished_parquet_hint,
 )
@@ -81,6 +82,9 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         raise OutputError(f"{output}: liner export writes Parquet: name the output .parquet, or DIR/ for a "
                           "folder of part files")
     refuse_foreign(output, is_dataset(output))  # an existing file or folder holding another program's data
+    if journal_path(output).exists():  # QA: a tag run's 63-row dataset replaced by 3 exported rows, exit 0
+        raise OutputError(f"{output}: is the Parquet output of a liner tag run (its records are in "
+                          f"{journal_path(output)}); export to another -o")
     result = ExportResult(source=source, output=output)
     home = output if is_dataset(output) else output.parent
     if home.exists() and not home.is_dir():

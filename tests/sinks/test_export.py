@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from linernotes.schema import ErrorInfo, OutputRecord
 from linernotes.sinks.export import export_parquet
+from linernotes.sinks.parquet import ParquetSink
 
 
 def _lines(n: int) -> list[str]:
@@ -190,3 +191,26 @@ def test_a_service_logs_bad_items_of_different_requests_are_all_exported(tmp_pat
         assert messages == ["request 1: no id", "request 2: no id", "request 3: no id"]
         kinds = dict(zip(t.column("id").to_pylist(), t.column("error_kind").to_pylist(), strict=False))
         assert kinds["i1"] == "llm.rate_limit"  # the repeated id: its last record
+
+
+def test_export_never_writes_over_a_liner_tag_runs_parquet_output(tmp_path, liner_in_process):
+    """QA: 'liner export e5.jsonl -o tagds/' (tagds/ the -o of a liner tag run: parts + _journal.jsonl)
+    replaced the run's 63-row part with 3 unrelated rows, exit 0; rerunning the tag command then
+    mixed them in. A run's .parquet file (its journal beside it) alike. Refused, exit 2, untouched."""
+    from linernotes.sinks.parquet import journal_path
+
+    src = tmp_path / "run.jsonl"
+    src.write_text("\n".join(_lines(2)) + "\n")
+    ds = tmp_path / "tagds"
+    ds.mkdir()
+    single = tmp_path / "tag.parquet"
+    for out in (ds, single):
+        sink = ParquetSink(out)
+        for line in _lines(3):
+            sink.write(OutputRecord.model_validate_json(line))
+        sink.close()
+        before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+        r = liner_in_process(["export", str(src), "-o", str(out) + ("/" if out == ds else "")])
+        assert r.returncode == 2, r.stderr
+        assert f"is the Parquet output of a liner tag run (its records are in {journal_path(out)})" in r.stderr
+        assert {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
