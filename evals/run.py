@@ -289,7 +289,11 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     gold = load_gold(spec, data, opts.limit, opts.seed)
     from linernotes.evals.gold import check_labels
 
-    label_checks = check_labels(spec, gold)  # gold labels outside the taxonomy: warned, and kept in the record
+    try:  # gold labels outside the taxonomy: warned, and kept in the record
+        label_checks = check_labels(spec, gold)
+    except (FileNotFoundError, ValueError) as e:  # it said "no shipped taxonomy named 'x'", naming no spec
+        bad = next((i for i, t in enumerate(spec.tasks) if t.kind == "multilabel" and t.taxonomy), 0)
+        raise SpecError(f"{spec.origin or spec.name}: tasks[{bad}].taxonomy: {str(e).splitlines()[0]}") from None
     for check in label_checks:
         if check.unknown:
             log.warning("liner: warning: %s", check.message())

@@ -34,6 +34,8 @@ class SpecError(ValueError):
     """A spec or its data cannot be used (exit code 2)."""
 
 
+# metric name prefixes that are not tasks: run-wide figures, the judge's, evidence-only baselines
+METRIC_NAMESPACES = ("run", "rationale", "baseline")
 # a --seed seeds numpy and scikit-learn (folds), which take 0 .. 2**32 - 1
 SEED_MAX = 2**32 - 1
 DEFAULT_TOLERANCE_SHARE = 0.125  # valence's 0.25 on its [-1, 1] range; a scalar signal's default, of its range
@@ -110,6 +112,18 @@ class GoldSpec(BaseModel):
             raise KeyedError("group_field", f"spec {self.name}: group field cannot be a gold column")
         if not self.tasks:
             raise KeyedError("tasks", f"spec {self.name}: needs at least one task")
+        seen: dict[str, int] = {}
+        for i, task in enumerate(self.tasks):
+            # metrics are named <task>.<metric>: a second task of one name overwrote the first's gold
+            # and scores; a namespace's name mixed its metrics with the run's (run.mae beside
+            # run.failure_rate) and the gate read its rules as run-wide metrics
+            if task.name in seen:
+                raise KeyedError(("tasks", i, "name"), f"spec {self.name}: task name {task.name!r} is used twice "
+                                 f"(tasks[{seen[task.name]}] and tasks[{i}]); each task's metrics are <name>.<metric>")
+            if task.name in METRIC_NAMESPACES:
+                raise KeyedError(("tasks", i, "name"), f"spec {self.name}: task name {task.name!r} is a metric "
+                                 f"namespace ({', '.join(METRIC_NAMESPACES)}); name the task after its field")
+            seen[task.name] = i
         if self.exemplars is not None:
             self._check_exemplars(self.exemplars)
         return self
