@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.evals.vader_slice import vader_spec
+
 
 def _liner(args: list) -> object:
     from linernotes.cli.app import app
@@ -22,13 +24,9 @@ def _liner(args: list) -> object:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, shared_data) -> Path:
     d = tmp_path_factory.mktemp("fitin")
+    vader_spec(d, shared_data, 120, name="tiny-valence")
     rows = (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines()
-    (d / "vader.jsonl").write_text("\n".join(rows[:120]) + "\n", encoding="utf-8")
     (d / "other.jsonl").write_text("\n".join(rows[200:320]) + "\n", encoding="utf-8")
-    (d / "v.yaml").write_text(f"name: tiny-valence\ndata: {d / 'vader.jsonl'}\ngroup_field: source\n"
-                              "inputs: {description: text}\n"
-                              "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n",
-                              encoding="utf-8")
     pol = (shared_data / "gold" / "policy-prompts.dev.jsonl").read_text(encoding="utf-8").splitlines()
     (d / "policy.jsonl").write_text("\n".join(pol[:40]) + "\n", encoding="utf-8")
     (d / "p.yaml").write_text(f"name: tiny-policy\ndata: {d / 'policy.jsonl'}\ngroup_field: source\n"

@@ -12,14 +12,11 @@ from pathlib import Path
 
 from linernotes.fusion.artifact import default_fusion_dir, load_fusion, save_fusion
 from tests.conftest import run_liner_in_process
+from tests.evals.vader_slice import vader_spec
 
 
 def test_a_refitted_artifact_does_not_resume_the_old_ones_predictions(tmp_path: Path, shared_data: Path) -> None:
-    rows = (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines()[:30]
-    (tmp_path / "v.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    spec = tmp_path / "v.yaml"
-    spec.write_text(f"name: v\ndata: {tmp_path / 'v.jsonl'}\ngroup_field: source\ninputs: {{description: text}}\n"
-                    "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n", encoding="utf-8")
+    spec = vader_spec(tmp_path, shared_data, 30)
     fus = tmp_path / "fus"
     shutil.copytree(default_fusion_dir(), fus)
     old = load_fusion(fus).content_hash

@@ -13,16 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_liner_in_process
+from tests.evals.vader_slice import vader_spec
 
 
 @pytest.fixture()
 def world(tmp_path: Path, shared_data: Path) -> Path:
-    rows = (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
-    (tmp_path / "v.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    (tmp_path / "v.yaml").write_text(f"name: v\ndata: {tmp_path / 'v.jsonl'}\ngroup_field: source\n"
-                                     "inputs: {description: text}\n"
-                                     "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n",
-                                     encoding="utf-8")
+    vader_spec(tmp_path, shared_data, 40)
     return tmp_path
 
 
@@ -31,7 +27,7 @@ def _eval(d: Path, out: Path) -> object:
                                  "12", "--resamples", "0", "--no-progress"])
 
 
-@pytest.mark.parametrize("target", ["v.jsonl", "v.yaml", "notes.txt"])
+@pytest.mark.parametrize("target", ["vader.jsonl", "v.yaml", "notes.txt"])
 def test_eval_never_replaces_a_file_that_is_not_a_run_record(world: Path, target: str) -> None:
     (world / "notes.txt").write_text("mine\n", encoding="utf-8")
     before = (world / target).read_bytes()

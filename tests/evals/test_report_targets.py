@@ -13,6 +13,7 @@ import pytest
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import score_record
 from tests.conftest import run_liner_in_process
+from tests.evals.vader_slice import vader_spec
 
 
 def _record(path: Path) -> Path:
@@ -44,11 +45,7 @@ def test_gate_never_writes_a_report_over_its_own_files(tmp_path: Path, option: s
 
 
 def test_eval_never_writes_a_report_over_its_record_or_spec(tmp_path: Path, shared_data: Path) -> None:
-    rows = (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines()[:20]
-    (tmp_path / "v.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    spec = tmp_path / "v.yaml"
-    spec.write_text(f"name: v\ndata: {tmp_path / 'v.jsonl'}\ngroup_field: source\ninputs: {{description: text}}\n"
-                    "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n", encoding="utf-8")
+    spec = vader_spec(tmp_path, shared_data, 20)
     args = ["eval", spec, "-o", tmp_path / "run.json", "--llm", "never", "--fusion", "none", "--resamples", "0",
             "--no-progress"]
     for option, target, said in (("--report", "run.json", "is this command's -o"),
