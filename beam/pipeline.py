@@ -24,7 +24,7 @@ from linernotes.config import TagConfig
 from linernotes.run.prepare import RunOptions, manifest_path, prepare_run
 from linernotes.run.runner import RunSummary
 from linernotes.schema import OutputRecord
-from linernotes.sinks.beam_io import WriteRecords
+from linernotes.sinks.beam_io import WriteRecords, refuse_other_output
 from linernotes.store.catalog import Row, estimate_rows, read_catalog
 from linernotes.store.records import OutputLock, write_manifest
 
@@ -119,6 +119,7 @@ def first_messages(path: Path, kinds: set[str], most_lines: int = 100_000) -> di
 def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None) -> RunSummary:
     """Run the whole job as one Beam pipeline and wait for it. Raises CatalogError for a bad input."""
     run = prepare_run(config, opts, "beam")  # the local runner's defaults (audio sandbox) and redaction
+    refuse_other_output(opts.output)  # Beam rewrites OUT: never another file or another run's parts
     options = pipeline_options(flags or [])
     manifest = run.manifest(dead_letter=str(dead_letter_path(opts.output)),
                             pipeline_options=options.get_all_options(drop_default=True))

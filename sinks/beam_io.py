@@ -9,14 +9,56 @@ cheap), so give a dataset run a fresh or emptied folder.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 
 from linernotes.schema import OutputRecord
-from linernotes.sinks.parquet import is_dataset, is_parquet_output
+from linernotes.sinks.parquet import is_dataset, is_parquet_output, journal_path, refuse_foreign
 from linernotes.sinks.table import SCHEMA, flatten
+from linernotes.store.records import OutputError, is_record
+
+# the part files WriteRecords writes into a dataset folder (Beam's default shard names)
+BEAM_PART_RE = re.compile(r"^part-\d{5}-of-\d{5}\.parquet$")
+
+
+def refuse_other_output(output: Path) -> None:
+    """Raise ``OutputError``, before the pipeline runs, when Beam's rewrite of ``output`` would
+    destroy or join what is not an earlier Beam output of liner: a file that is not a liner output
+    (another catalog: the local runner refuses it too; Beam replaced it, exit 1), the Parquet output
+    of a local run (its journal beside it), or a folder with Parquet files Beam did not write (a
+    local run's parts: Beam's part joined them, 86 rows for 65 ids). A local path only: a remote
+    one (``gs://``) is the runner's to check."""
+    if "://" in str(output):
+        return
+    if not is_parquet_output(output):
+        if output.is_file() and not _starts_with_a_record(output):
+            raise OutputError(f"{output}: exists and is not a liner output (its first line is not an output "
+                              "record): the run would replace it; write to another -o")
+        return
+    if journal_path(output).exists():
+        raise OutputError(f"{output}: is the output of a local liner tag run (its records are in "
+                          f"{journal_path(output)}); Beam would replace or join it: write to another -o")
+    if is_dataset(output):
+        other = sorted(p.name for p in output.glob("*.parquet") if not BEAM_PART_RE.match(p.name))
+        if other:
+            raise OutputError(f"{output}: holds Parquet files Beam did not write ({', '.join(other[:3])}); its "
+                              "part files would join them: use a fresh or emptied folder")
+        return
+    refuse_foreign(output, dataset=False)
+
+
+def _starts_with_a_record(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                try:
+                    return is_record(json.loads(raw))
+                except ValueError:
+                    return False
+    return True  # empty
 
 
 def _row(rec: OutputRecord) -> dict[str, Any]:
