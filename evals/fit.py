@@ -106,15 +106,7 @@ class FitOptions(BaseModel):
     @field_validator("output")
     @classmethod
     def _a_folder(cls, v: Path) -> Path:
-        if v.exists() and not v.is_dir():
-            raise ValueError(f"{v} exists and is not a folder (the fit writes a fusion folder there)")
-        # a fit writes fusion.json, MODEL_CARD.md, cv/ and runs/ into it: into a folder of other files
-        # (`-o .`, `-o fusion/`, the package's own folder) they mixed with those
-        if v.is_dir() and any(v.iterdir()) and not any((v / name).exists() for name in ("fusion.json", "runs", "cv")):
-            names = sorted(p.name for p in v.iterdir())
-            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-            raise ValueError(f"{v} holds other files ({shown}) and no fusion artifact; fit into a new or empty folder, "
-                             "or one a fit wrote")
+        check_fusion_folder(v)
         return v
 
     @field_validator("specs")
@@ -143,6 +135,21 @@ class FitOptions(BaseModel):
         if missing:
             raise ValueError(f"no such run record (nor its .d folder): {', '.join(missing)}")
         return v
+
+
+def check_fusion_folder(path: Path) -> None:
+    """Raise ValueError for a fit's ``-o`` that is a file, or a folder holding other files than a
+    fit writes (fusion.json, MODEL_CARD.md, cv/, runs/, signals/): into ``-o .`` or a package's own
+    folder they mixed with those, and ``liner fit --signals -o FILE`` ended in a traceback
+    ("NotADirectoryError: ... 'FILE/signals'") after the whole fit."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} exists and is not a folder (the fit writes a fusion folder there)")
+    if path.is_dir() and any(path.iterdir()) and not any(
+            (path / name).exists() for name in ("fusion.json", "runs", "cv", "signals")):
+        names = sorted(p.name for p in path.iterdir())
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise ValueError(f"{path} holds other files ({shown}) and no fusion artifact; fit into a new or empty folder, "
+                         "or one a fit wrote")
 
 
 class FitSummary(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.config import TagConfig
-from linernotes.evals.fit import MIN_DRAFTS
+from linernotes.evals.fit import MIN_DRAFTS, check_fusion_folder
 from linernotes.evals.gold import GoldItem, to_tagger_item
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
@@ -35,7 +35,12 @@ class SignalFitSummary(BaseModel):
 
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
                       seed: int = 0, resamples: int = 1000, concurrency: int = 4) -> SignalFitSummary:
-    """Fit every fittable signal task of one gold spec (raises SpecError when none can be)."""
+    """Fit every fittable signal task of one gold spec (raises SpecError when none can be, or for
+    an ``output`` that is not a fusion folder: ``evals.fit.check_fusion_folder``)."""
+    try:
+        check_fusion_folder(output)
+    except ValueError as e:
+        raise SpecError(f"-o {e}") from None
     spec = load_spec(spec_name)
     check_signal_tasks(spec, config.signals)
     if run is not None:

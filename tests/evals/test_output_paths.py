@@ -58,3 +58,18 @@ def test_fit_into_a_folder_of_other_files_is_refused(world: Path) -> None:
     assert sorted(p.name for p in (world / "mine").iterdir()) == ["notes.txt"]
     assert run_liner_in_process([*args, "-o", world / "fus"]).returncode == 0
     assert run_liner_in_process([*args, "-o", world / "fus"]).returncode == 0  # a folder a fit wrote
+
+
+def test_a_signals_fit_onto_a_file_or_a_folder_of_other_files_is_refused(tmp_path: Path) -> None:
+    # it ended in a traceback after the whole fit: "NotADirectoryError: ... 'FILE/signals'"
+    examples = Path(__file__).resolve().parents[2] / "examples" / "signals"
+    (tmp_path / "afile").write_text("mine\n", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    for target, said in (("afile", "exists and is not a folder"), ("mine", "holds other files (notes.txt)")):
+        r = run_liner_in_process(["fit", examples / "subject.gold.yaml", "--signals", examples / "subject.yaml",
+                                  "-o", tmp_path / target, "--folds", "3"])
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert f"-o {tmp_path / target} {said}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (tmp_path / "afile").read_text() == "mine\n" and sorted(p.name for p in (tmp_path / "mine").iterdir()) == [
+        "notes.txt"]
