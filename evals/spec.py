@@ -101,6 +101,9 @@ class GoldSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> GoldSpec:
+        if not self.inputs:  # the tagger would see each item's type and nothing else
+            raise KeyedError("inputs", f"spec {self.name}: inputs names no column; the tagger would see nothing "
+                             f"(map at least one of {', '.join(ITEM_FIELDS)} to a column)")
         bad = [k for k in self.inputs if k not in ITEM_FIELDS]
         if bad:
             raise KeyedError(("inputs", bad[0]), f"spec {self.name}: inputs {bad} are not Item fields ({', '.join(ITEM_FIELDS)})")

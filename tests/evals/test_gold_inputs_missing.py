@@ -48,3 +48,11 @@ def test_some_input_columns_missing_are_warned_about(tmp_path: Path, caplog: pyt
     assert r.returncode == 0, r.stderr
     assert (f"{tmp_path / 'g.jsonl'}: no row has the input column(s) 'titel' (inputs.title) of spec g: the tagger "
             "never sees them") in caplog.text, caplog.text
+
+
+def test_a_spec_with_no_inputs_is_refused_at_its_line(tmp_path: Path) -> None:
+    spec = _world(tmp_path, "")
+    spec.write_text(spec.read_text(encoding="utf-8").replace("inputs:\n", "inputs: {}\n"), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"g.yaml:4: inputs: spec g: inputs names no column; the tagger would see "
+                                        r"nothing"):
+        load_spec(spec)
