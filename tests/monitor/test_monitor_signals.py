@@ -63,3 +63,14 @@ def test_a_threshold_can_name_a_declared_signal(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text("labels:\n  signals.mood_tags: 0.5\n", encoding="utf-8")
     assert load_thresholds(path).label("signals.mood_tags") == 0.5
+
+
+def test_plots_draw_labels_with_dollar_signs_as_text():
+    """QA: a declared signal labelled '$$' (a price tier) stopped 'liner monitor --html' with
+    matplotlib's mathtext ValueError ('$x^$', '$\\\\undefined$' alike): text between two '$' was
+    read as a formula ('$10-$20' was drawn as '10-')."""
+    from linernotes.monitor.plots import distributions, label_shares
+
+    labels = {"$$": 3, "$x^$": 2, "$\\undefined$": 1, "$10-$20": 4}
+    assert label_shares("signals.price$$", labels, {"$$": 1}).lstrip().startswith("<")
+    assert distributions("confidence: signals.$x^$", [0.2, 0.4], [0.3], "$$").lstrip().startswith("<")
