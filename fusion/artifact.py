@@ -221,8 +221,13 @@ def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
 
 
 def model_card(art: FusionArtifact) -> str:
+    # a fit into an existing folder keeps the fields it does not cover: each field's own command is
+    # named, or the card said every field was fitted by the last command
+    commands = {f.card.get("command") or art.fit_command for f in art.fields.values()}
+    mixed = len(commands) > 1
     lines = [f"# Fusion model card ({art.content_hash})", "",
-             f"Fitted {art.created} with: `{art.fit_command}`", "",
+             f"{'Last fitted' if mixed else 'Fitted'} {art.created} with: `{art.fit_command}`"
+             + (" (fields fitted by other commands name theirs below)" if mixed else ""), "",
              "Every figure is cross-fitted: each item was scored by models that never saw it.", "",
              "A field's confidence is the calibrated probability that it is right: genres when at least one "
              "genre is chosen and none of them is wrong (`precise`), valence when within the spec's tolerance "
@@ -235,6 +240,7 @@ def model_card(art: FusionArtifact) -> str:
                   f"- items: {card.get('items', '?')} ({card.get('with_draft', '?')} with an LLM draft)"
                   + (f"; {card['rows']} training rows (an item tagged in several regimes or index sizes is "
                      "several rows)" if card.get("rows", card.get("items")) != card.get("items") else ""),
+                  *([f"- fitted with: `{card.get('command') or art.fit_command}`"] if mixed else []),
                   f"- folds: {card.get('folds', '')}",
                   f"- features: {', '.join(f.model.features)}",
                   (f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"
