@@ -154,7 +154,8 @@ def config_digest(config: TagConfig, folder: Path) -> str:
     return config.digest(lambda data: located(data, folder))
 
 
-def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str) -> dict[str, Any]:
+def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, prompt_hash: str,
+                    contents: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything that decides an output line, flattened to ``{"llm.model": ..., ...}``; a resume
     must match it exactly, or one file would mix two configurations' records.
 
@@ -165,7 +166,11 @@ def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, pr
 
     ``input`` is the catalog's absolute path (as given, symlinks not followed): a rerun on
     another catalog would skip its rows under ids the first one answered, keeping the other
-    catalog's records; the same path with rows added or fixed resumes."""
+    catalog's records; the same path with rows added or fixed resumes.
+
+    ``contents`` (``content_identity``): the content digests of the fitted models and packs the
+    settings name by path, under ``content.*`` keys: a fusion refitted into the same folder, or a
+    taxonomy YAML edited in place, is another configuration though its path is the same."""
     data = redacted_config(config)
     flat: dict[str, Any] = {f"llm.{k}": v for k, v in data.pop("llm").items() if k not in _RUNTIME_LLM_FIELDS}
     flat.update(data)
@@ -173,7 +178,22 @@ def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, pr
                  "map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
                  "prompt_hash": prompt_hash,
                  "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
+    flat.update(contents or {})
     return located(flat, run_folder_of(opts.output))
+
+
+CONTENT = "content."
+# the runtime's tool versions that are content digests of what a setting names by path
+_CONTENT_VERSIONS = ("fusion", "taxonomy.genres", "taxonomy.podcasts", "taxonomy.moods", "policy")
+
+
+def content_identity(rt: Any) -> dict[str, str]:
+    """``{"content.fusion": <artifact hash>, "content.taxonomy.genres": "<ref>#<digest>", ...,
+    "content.signal_model.<name>": <model file hash>}`` of a built runtime (``agents.runtime``)."""
+    out = {CONTENT + k: str(v) for k, v in (getattr(rt, "tool_versions", None) or {}).items() if k in _CONTENT_VERSIONS}
+    for name, model in sorted((getattr(rt, "signal_models", None) or {}).items()):
+        out[f"{CONTENT}signal_model.{name}"] = str(getattr(model, "content_hash", "") or "")
+    return out
 
 
 # identity keys added after manifests first recorded identities: an output whose identity lacks
@@ -204,6 +224,10 @@ def check_resume(output: Path, identity: dict[str, Any], has_records: bool, igno
     then = manifest.get("run_folder") or run_folder_of(Path(str(manifest.get("output") or output)))
     old = located(old, Path(then))
     ignore = ignore | (_ADDED_KEYS - set(old))
+    if not any(k.startswith(CONTENT) for k in old) or not any(k.startswith(CONTENT) for k in identity):
+        # an identity from before content digests were recorded, or a check made before the
+        # runtime is built (eval's early check): the settings alone are compared
+        ignore = ignore | {k for k in set(old) | set(identity) if k.startswith(CONTENT)}
     diff = [k for k in sorted(set(old) | set(identity)) if k not in ignore and old.get(k) != identity.get(k)]
     if diff:
         raise ResumeMismatch(mismatch_message(output, old, identity, diff, remedy))
@@ -248,7 +272,8 @@ class PreparedRun:
     redact: Redactor
 
     def identity(self, runtime: Any) -> dict[str, Any]:
-        return resume_identity(self.requested, self.opts, model_identity(runtime), runtime.prompt.hash)
+        return resume_identity(self.requested, self.opts, model_identity(runtime), runtime.prompt.hash,
+                               content_identity(runtime))
 
     def check_resume(self, runtime: Any, has_records: bool) -> dict[str, Any]:
         """The resume identity, after refusing an output started under another one (when

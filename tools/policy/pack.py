@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from linernotes.tools.yaml_text import load_pack_yaml
+from linernotes.tools.yaml_text import file_stamp, load_pack_yaml
 
 
 class Clause(BaseModel):
@@ -53,10 +53,17 @@ class PolicyPack(BaseModel):
         return f"{self.id}@{self.version}"
 
 
-@lru_cache(maxsize=8)
 def load_policy_pack(name_or_path: str = "content-policy") -> PolicyPack:
+    """A shipped pack by name or a YAML path; parsed once per process per file version (a pack
+    edited in place is read again, as its digest must be: ``yaml_text.file_stamp``)."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml"):
+    return _policy_pack(name_or_path, file_stamp(p) if p.suffix in (".yaml", ".yml") else None)
+
+
+@lru_cache(maxsize=8)
+def _policy_pack(name_or_path: str, stamp: tuple[int, int, int] | None) -> PolicyPack:
+    p = Path(name_or_path)
+    if stamp is not None:
         text = p.read_text(encoding="utf-8")
     else:
         res = resources.files("linernotes.packs").joinpath("policy", f"{name_or_path}.yaml")

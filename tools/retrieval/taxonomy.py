@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from linernotes.tools.yaml_text import load_pack_yaml
+from linernotes.tools.yaml_text import file_stamp, load_pack_yaml
 
 
 def _strippable_base(ch: str) -> bool:
@@ -191,14 +191,25 @@ def _load(text: str, origin: str) -> Taxonomy:
     return tax
 
 
-@lru_cache(maxsize=32)
 def load_taxonomy(name_or_path: str) -> Taxonomy:
-    """A shipped pack by name (``music-genres``, ``podcast-categories``, ``moods``) or a YAML path."""
+    """A shipped pack by name (``music-genres``, ``podcast-categories``, ``moods``) or a YAML path.
+    Parsed once per process per file version (``file_stamp``): a file edited in place is read
+    again by a long-lived process (``liner serve``, an in-process rerun), as its digest must be."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.is_file():
             raise FileNotFoundError(f"taxonomy file {p} not found")
-        return _load(p.read_text(encoding="utf-8"), str(p))
+        return _taxonomy_file(str(p), file_stamp(p))
+    return _shipped_taxonomy(name_or_path)
+
+
+@lru_cache(maxsize=32)
+def _taxonomy_file(path: str, stamp: tuple[int, int, int]) -> Taxonomy:
+    return _load(Path(path).read_text(encoding="utf-8"), path)
+
+
+@lru_cache(maxsize=32)
+def _shipped_taxonomy(name_or_path: str) -> Taxonomy:
     res = resources.files("linernotes.packs").joinpath(f"{name_or_path}.yaml")
     if not res.is_file():
         raise FileNotFoundError(f"no shipped taxonomy named {name_or_path!r}")
