@@ -7,16 +7,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from linernotes.evals.plots import svg  # noqa: E402
+from linernotes.evals.plots import plain, svg  # noqa: E402
 
 BASE, CUR = "#999999", "#1f77b4"
-
-
-def _text(s: str) -> str:
-    """``s`` shown as written: matplotlib reads text between two ``$`` as math, so a declared
-    signal's label '$$' (a price tier) stopped ``liner monitor --html`` with a mathtext ValueError
-    and '$10-$20' was drawn as the formula '10-'."""
-    return s.replace("$", r"\$")
 
 
 def label_shares(field: str, base: dict[str, int], cur: dict[str, int], top: int = 15) -> str:
@@ -27,10 +20,10 @@ def label_shares(field: str, base: dict[str, int], cur: dict[str, int], top: int
     y = range(len(labels))
     ax.barh([i + 0.2 for i in y], [base.get(k, 0) / tb for k in labels], height=0.4, color=BASE, label="baseline")
     ax.barh([i - 0.2 for i in y], [cur.get(k, 0) / tc for k in labels], height=0.4, color=CUR, label="current")
-    ax.set_yticks(list(y), [_text(k) for k in labels], fontsize=8)
+    ax.set_yticks(list(y), [plain(k) for k in labels], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("share of labels")
-    ax.set_title(_text(f"{field}: label shares"))
+    ax.set_title(plain(f"{field}: label shares"))
     ax.legend(fontsize=8, loc="lower right")
     return svg(fig)
 
@@ -43,7 +36,7 @@ def distributions(title: str, base: list[float], cur: list[float], xlabel: str, 
         ax.hist(base, bins=bins, range=value_range, density=True, alpha=0.5, color=BASE, label="baseline")
     if cur:
         ax.hist(cur, bins=bins, range=value_range, density=True, alpha=0.5, color=CUR, label="current")
-    ax.set_xlabel(_text(xlabel))
-    ax.set_title(_text(title))
+    ax.set_xlabel(plain(xlabel))
+    ax.set_title(plain(title))
     ax.legend(fontsize=8)
     return svg(fig)
