@@ -105,7 +105,7 @@ def _fail(msg: str, code: int = 2) -> None:
 _OPTION_OF = {"llm_mode": "--llm", "audio_max_seconds": "--max-audio-seconds", "audio_root": "--audio-root",
               "timeout_s": "--timeout", "max_retries": "--retries", "use_cache": "--cache",
               "cache_path": "--cache-path", "genre_taxonomy": "--taxonomy", "pool_sizes": "--pool-size",
-              "runs": "--run"}
+              "runs": "--run", "specs": "SPEC"}  # SPEC: `liner fit`'s positional argument, not an option
 
 
 def _error_line(e: BaseException) -> str:

@@ -151,5 +151,5 @@ def test_data_with_several_specs_and_a_spec_twice_are_refused(world: Path) -> No
     assert r.exit_code == 2, r.output
     assert f"--data: {world / 'vader.jsonl'} replaces one spec's gold file; this fit has 2 specs" in r.output
     r = _liner(["fit", world / "v.yaml", world / "v.yaml", "-o", world / "dfus"])
-    assert r.exit_code == 2 and f"spec {world / 'v.yaml'} is given more than once" in r.output, r.output
+    assert r.exit_code == 2 and f"SPEC: spec {world / 'v.yaml'} is given more than once" in r.output, r.output
     assert not (world / "dfus").exists()
