@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering
-from linernotes.fusion.decide import Decision, fused, reads_draft
+from linernotes.fusion.decide import Decision, fused, fused_many, reads_draft
 from linernotes.fusion.observation import Observation, observation
 from linernotes.vocabulary import VALENCE_SCALE
 
@@ -67,6 +67,37 @@ def fusion_vocabulary(field: str, item, rt: AgentRuntime) -> str:
     if field == "genres":
         return rt.taxonomy_for(item).id
     return rt.policy.id if field == "policy" else ""
+
+
+def draftless_ahead(states: list[GraphState], rt: AgentRuntime) -> None:
+    """Decide, for a micro-batch's items that the LLM is asked about and that have no evidence-only
+    decisions yet (``--llm always``: triage computes none), the fields whose combiner reads no
+    draft (the shipped policy and valence ones), in one product per field for them all, into each
+    state's ``evidence_decisions``: ``decide`` reuses them as it reuses triage's (no answer can
+    change them). The same bits as one item at a time (``fusion.decide.fused_many``); ~0.25 ms
+    of CPU less per item (batches of 16). Only a saving: if it fails, each item decides alone
+    (its own error)."""
+    ready = [s for s in states if s.get("ask") and "evidence" in s and "evidence_decisions" not in s
+             and "decisions" not in s]
+    try:
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, state in enumerate(ready):
+            for field in ("valence", "policy"):  # genres' combiner reads the draft
+                vocabulary = fusion_vocabulary(field, state["item"], rt)
+                if not reads_draft(rt.fusion, field, vocabulary):
+                    groups.setdefault((field, vocabulary), []).append(i)
+        if not groups:
+            return
+        obs = [observation(s["item"], s["evidence"], None) for s in ready]
+        found: list[dict[str, Decision]] = [{} for _ in ready]
+        for (field, vocabulary), rows in groups.items():
+            for i, d in zip(rows, fused_many(rt.fusion, field, [obs[i] for i in rows], vocabulary), strict=True):
+                if d is not None:
+                    found[i][field] = d
+    except Exception:  # noqa: BLE001 (the items' own fuse decides, and reports what fails)
+        return
+    for state, decisions in zip(ready, found, strict=True):
+        state["evidence_decisions"] = decisions
 
 
 def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:

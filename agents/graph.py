@@ -33,6 +33,7 @@ from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from linernotes.agents.decisions import draftless_ahead
 from linernotes.agents.nodes.extract import extract
 from linernotes.agents.nodes.fuse import fuse
 from linernotes.agents.nodes.gather import gather
@@ -117,7 +118,7 @@ def build_graph(rt: AgentRuntime) -> Graph:
     if declared:
         from linernotes.agents.nodes.signals import declared_signals
 
-    async def path(slot: Slot) -> None:
+    async def path(slot: Slot, batch: list[Slot]) -> None:
         """One item's whole path, as its edges decide: evidence (gather, tools, triage), then ask
         (again while verify finds problems and attempts are left), then record (or route alone),
         then the declared signals; its ``done`` hears of it at once (a finished item never waits
@@ -132,6 +133,10 @@ def build_graph(rt: AgentRuntime) -> Graph:
             await _step(slot, ask, rt)
             if slot.exception is None:
                 slot.next = after_ask(slot.state, rt)
+        if slot.next == "record":
+            # the batch's draftless combiners in one product, for every item asked so far (the
+            # first to come back pays for the others; no call waits for it)
+            draftless_ahead([s.state for s in batch if s.exception is None], rt)
         if slot.next in ("record", "route"):
             await _step(slot, record if slot.next == "record" else route_only, rt)
             if slot.exception is None:
@@ -147,7 +152,7 @@ def build_graph(rt: AgentRuntime) -> Graph:
         """Every item's path concurrently (tools, LLM calls, records, signals)."""
         if len(batch["items"]) > 1:
             embed_ahead([s.state for s in batch["items"]], rt)
-        await asyncio.gather(*(path(s) for s in batch["items"]))
+        await asyncio.gather(*(path(s, batch["items"]) for s in batch["items"]))
         return batch
 
     g = StateGraph(BatchState)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -27,25 +28,40 @@ class Decision(BaseModel):
 
 def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> Decision | None:
     """The fitted combiner's decision for ``field``, or None when the artifact has none for it."""
+    return fused_many(art, field, [obs], vocabulary)[0]
+
+
+def fused_many(art: FusionArtifact | None, field: str, observations: Sequence[Observation],
+               vocabulary: str = "") -> list[Decision | None]:
+    """``fused`` for each observation (one item each, the same ``vocabulary``): the scalar and
+    single-label combiners decide the items inside their fitted domain in one product (the same
+    bits as one at a time); None for an item outside it, or for all when the artifact has no
+    combiner for ``field``."""
     entry = art.get(field, vocabulary) if art is not None else None
+    out: list[Decision | None] = [None] * len(observations)
     if entry is None:
-        return None
+        return out
     model = entry.model
-    if not model.applies(obs):
-        # outside the fitted domain (multilabel: no labeled neighbours; single label: too few
-        # words to classify; scalar: no text): the hand-set rules decide, and say they are
-        # uncalibrated
-        return None
+    # outside the fitted domain (multilabel: no labeled neighbours; single label: too few words
+    # to classify; scalar: no text): the hand-set rules decide, and say they are uncalibrated
+    inside = [i for i, obs in enumerate(observations) if model.applies(obs)]
+    if not inside:
+        return out
     if model.kind == "multilabel":
-        labels, conf, probs = model.decide(obs)
-        return Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
-                        scores=probs)
-    if model.kind == "scalar":
-        value, conf = model.decide(obs)
-        return Decision(value=round(value, 4), confidence=round(conf, 4), calibrated=True, threshold=entry.threshold)
-    label, clause, conf, probs = model.decide(obs)
-    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True,
-                    threshold=answer_threshold(entry, label), scores=probs)
+        for i in inside:
+            labels, conf, probs = model.decide(observations[i])
+            out[i] = Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
+                              scores=probs)
+    elif model.kind == "scalar":
+        for i, (value, conf) in zip(inside, model.decide_many([observations[i] for i in inside]), strict=True):
+            out[i] = Decision(value=round(value, 4), confidence=round(conf, 4), calibrated=True,
+                              threshold=entry.threshold)
+    else:
+        for i, (label, clause, conf, probs) in zip(inside, model.decide_many([observations[i] for i in inside]),
+                                                   strict=True):
+            out[i] = Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True,
+                              threshold=answer_threshold(entry, label), scores=probs)
+    return out
 
 
 def answer_threshold(entry: FieldFusion, label: str | None) -> float | None:

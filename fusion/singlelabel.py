@@ -4,6 +4,7 @@ isotonic-calibrated probability that the top class is right."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -16,6 +17,7 @@ from linernotes.fusion.features import (
     embed,
     policy_dense,
     policy_dense_names,
+    stack_rows,
     word_count,
 )
 from linernotes.fusion.neighbours import LabeledIndex
@@ -90,20 +92,31 @@ class SingleLabelModel(BaseModel):
     def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
         """(class, the policy clause it flags or None, calibrated P(class is right), every class's
         probability)."""
-        obs = obs if self.uses_draft else obs.without_draft()
-        dense = policy_dense(obs, self.clauses)[None, :]
-        emb = embed([obs.prose])
-        if self.neighbours is not None:
-            dense = np.hstack([dense, self.neighbours.vote(emb)])
-        X = design_row(self.terms(obs.prose), emb, self.scaler.transform(dense))
-        probs = self.classifier.predict_proba(X)[0]
+        return self.decide_many([obs])[0]
+
+    def decide_many(self, observations: Sequence[Observation]) -> list[tuple[str, str | None, float, dict[str, float]]]:
+        """``decide`` for each observation, one classifier product for them all: the same bits as
+        one at a time (each row's sums are its own; the neighbours' vote stays per row, since a
+        matrix product of several rows sums in another order)."""
+        obs = [o if self.uses_draft else o.without_draft() for o in observations]
+        rows = []
+        for o in obs:
+            dense = policy_dense(o, self.clauses)[None, :]
+            emb = embed([o.prose])
+            if self.neighbours is not None:
+                dense = np.hstack([dense, self.neighbours.vote(emb)])
+            rows.append(design_row(self.terms(o.prose), emb, self.scaler.transform(dense)))
+        probs = self.classifier.predict_proba(stack_rows(rows))
         classes = self.classifier.classes or []
-        best = int(choose(probs, classes, self.none_label, self.none_threshold)[0])
-        label = classes[best]
-        calibrator = self.calibrator_none if label == self.none_label else self.calibrator
-        conf = float(calibrator(np.array([probs[best]]))[0])
-        clause = None if label == self.none_label else self.clause_for.get(label)
-        return label, clause, conf, {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}
+        best = choose(probs, classes, self.none_label, self.none_threshold)
+        out = []
+        for p, b in zip(probs, best, strict=True):
+            label = classes[int(b)]
+            calibrator = self.calibrator_none if label == self.none_label else self.calibrator
+            conf = float(calibrator(np.array([p[b]]))[0])
+            clause = None if label == self.none_label else self.clause_for.get(label)
+            out.append((label, clause, conf, {c: round(float(q), 4) for c, q in zip(classes, p, strict=True)}))
+        return out
 
     def terms(self, text: str) -> list:
         """The text's TF-IDF rows, in column order: word terms, then character n-grams when
