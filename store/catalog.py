@@ -508,12 +508,14 @@ def _open_binary(path: Path) -> IO[bytes]:
         fh: IO[bytes] = gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
     else:
         fh = open(path, "rb")  # noqa: SIM115 (returned open; the caller's with-block closes it)
-    head, broken = b"", None
     try:
         head = fh.read(CR_SNIFF_BYTES)
-    except (EOFError, zlib.error, OSError) as e:  # raised at the first read, where readers name it
-        broken = e
-    return io.BufferedReader(_CROnly(head, fh, b"\r" in head and b"\n" not in head, broken), 1 << 20)
+    except (EOFError, zlib.error, OSError):  # raised again at the reader's own read, where it is named
+        head = b""
+    fh.seek(0)  # read from the start as before (a .gz decompresses its first 64 KiB again)
+    if b"\r" not in head or b"\n" in head:
+        return fh  # the stream itself: a .gz cut short still yields every line before the cut
+    return io.BufferedReader(_CROnly(fh))
 
 
 # How much of a file decides whether its lines end in a bare CR (no LF anywhere in it).
@@ -521,26 +523,18 @@ CR_SNIFF_BYTES = 1 << 16
 
 
 class _CROnly(io.RawIOBase):
-    """``head`` then the rest of ``fh``, CR turned into LF when ``translate`` (a JSON string
-    cannot hold a raw CR and a CSV field's line break stays one, so nothing else changes)."""
+    """``fh`` with CR turned into LF (a JSON string cannot hold a raw CR and a CSV field's line
+    break stays one, so nothing else changes)."""
 
-    def __init__(self, head: bytes, fh: IO[bytes], translate: bool, broken: BaseException | None = None):
-        self._head, self._fh, self._translate, self._broken = head, fh, translate, broken
+    def __init__(self, fh: IO[bytes]):
+        self._fh = fh
         self.name = getattr(fh, "name", None)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        if self._broken is not None:
-            broken, self._broken = self._broken, None
-            raise broken
-        if self._head:
-            data, self._head = self._head[:len(buffer)], self._head[len(buffer):]
-        else:
-            data = self._fh.read(len(buffer))
-        if self._translate:
-            data = data.replace(b"\r", b"\n")
+        data = self._fh.read(len(buffer)).replace(b"\r", b"\n")
         buffer[:len(data)] = data
         return len(data)
 
