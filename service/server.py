@@ -71,6 +71,11 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
     # the signal that stopped the server (requests in flight answered, log closed) now reaches
     # liner's own handling, outside the event loop: 'liner: stopped by SIGTERM', exit 143
     for sig in reversed(server.stop_signals):
+        if sig == signal.SIGINT and signal.getsignal(sig) is signal.SIG_IGN:
+            # SIGINT was ignored when liner started (a background job of a script): raising it
+            # again did nothing and the server stopped by it exited 0, silently; uvicorn still
+            # caught it and stopped, so it ends as the interrupt it was (exit 130)
+            raise KeyboardInterrupt
         signal.raise_signal(sig)
 
 
