@@ -94,6 +94,7 @@ async def _measure(base_url: str, rounds: int, workers: tuple[int, ...], work: P
         return catalog if n <= max(LEVELS) * rounds else write_catalog(work / f"catalog-{n}.jsonl", n)
 
     out: dict[str, Any] = {"latency_ms": LATENCY_S * 1000, "rounds": rounds, "workers": workers}
+    await stub_floor(base_url, rounds, out)
     for transport in ("litellm", "fast"):  # fast: the HTTP transport (the default for openai/ + api_base)
         cfg = TagConfig(llm=LLMConfig(model="openai/stub", api_base=base_url, use_cache=False, max_retries=0,
                                       transport=transport), audio_base=str(work), llm_mode="always")
@@ -165,6 +166,27 @@ async def default_configuration(out: dict[str, Any], base_url: str, work: Path, 
         per = {k: round((after[k] - before[k]) * 1000 / n, 2) for k in pids}
         out.update({f"default_C{c}_cpu_ms_per_item_{k}": v for k, v in per.items()})
         out[f"default_C{c}_cpu_ms_per_item_total"] = round(sum(per.values()), 2)
+
+
+async def stub_floor(base_url: str, rounds: int, out: dict[str, Any]) -> None:
+    """What the STUB and loopback HTTP alone allow: a bare aiohttp client (no toolkit) sending a
+    request of the extract call's size, C at a time, C x rounds in all; ``stub_floor_C{c}`` is its
+    items/s over C/L. The toolkit's ratio cannot pass it (2026-12-01, quiet box: 0.990 / 0.982 /
+    0.944 at C = 1 / 8 / 64: the STUB's own answers take ~208 ms at C = 64 on 2 cores)."""
+    import aiohttp
+
+    body = {"model": "stub", "temperature": 0, "max_tokens": 200,
+            "messages": [{"role": "system", "content": "x" * 2000}, {"role": "user", "content": "y" * 550}]}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async def caller(n: int) -> None:
+            for _ in range(n):
+                async with session.post(base_url + "/chat/completions", json=body) as r:
+                    await r.read()
+
+        for c in LEVELS:
+            t = time.perf_counter()
+            await asyncio.gather(*(caller(rounds) for _ in range(c)))
+            out[f"stub_floor_C{c}"] = round(c * rounds / (time.perf_counter() - t) / (c / LATENCY_S), 3)
 
 
 def default_items(c: int, rounds: int) -> int:
