@@ -20,6 +20,7 @@ from linernotes.config import TagConfig
 from linernotes.fusion.artifact import FILE, FusionArtifact, default_fusion_dir, load_fusion
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
+from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.policy.pack import PolicyPack, load_policy_pack
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER
 from linernotes.tools.retrieval.taxonomy import Taxonomy, load_taxonomy
@@ -231,10 +232,9 @@ def _load_fusion_once(path: str | Path) -> FusionArtifact:
     p = Path(path)
     f = p / FILE if p.is_dir() else p
     try:
-        st = f.stat()
+        key = (str(f.resolve()), *file_stamp(f))
     except OSError:
         return load_fusion(path)
-    key = (str(f.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
     art = _FUSIONS.get(key)
     if art is None:
         art = load_fusion(path)

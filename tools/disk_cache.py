@@ -24,6 +24,14 @@ from typing import IO, Any
 from linernotes.llm.cache import cache_root
 
 
+def file_stamp(path: str | Path) -> tuple[int, int, int]:
+    """(inode, size, mtime in ns) of a file: a per-process cache key for what is parsed from it,
+    which changes when the file is replaced or edited in place (``OSError`` when it is missing).
+    ``llm.cache.file_digest`` keys the same way below this layer."""
+    st = Path(path).stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def build_cache_root() -> Path:
     """$LINER_BUILD_CACHE_DIR, else ``cache_root()`` (read at each call)."""
     return Path(os.environ.get("LINER_BUILD_CACHE_DIR") or cache_root())

@@ -11,7 +11,6 @@ A miss, a damaged file or an unwritable folder: parsed as before, silently.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -39,10 +38,3 @@ def _parse(text: str, origin: str) -> Any:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ValueError(f"{origin}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
-
-
-def file_stamp(path: Path) -> tuple[int, int, int]:
-    """(inode, size, mtime in ns) of a pack file: a per-process cache key that changes when the
-    file is replaced or edited in place (``FileNotFoundError`` when it is missing)."""
-    st = Path(path).stat()
-    return st.st_ino, st.st_size, st.st_mtime_ns

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from linernotes.tools.yaml_text import file_stamp, load_pack_yaml
+from linernotes.tools.disk_cache import file_stamp
+from linernotes.tools.yaml_text import load_pack_yaml
 
 
 class Clause(BaseModel):
@@ -55,7 +56,7 @@ class PolicyPack(BaseModel):
 
 def load_policy_pack(name_or_path: str = "content-policy") -> PolicyPack:
     """A shipped pack by name or a YAML path; parsed once per process per file version (a pack
-    edited in place is read again, as its digest must be: ``yaml_text.file_stamp``)."""
+    edited in place is read again, as its digest must be: ``disk_cache.file_stamp``)."""
     p = Path(name_or_path)
     return _policy_pack(name_or_path, file_stamp(p) if p.suffix in (".yaml", ".yml") else None)
 

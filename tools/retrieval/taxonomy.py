@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from linernotes.tools.yaml_text import file_stamp, load_pack_yaml
+from linernotes.tools.disk_cache import file_stamp
+from linernotes.tools.yaml_text import load_pack_yaml
 
 
 def _strippable_base(ch: str) -> bool:
