@@ -97,12 +97,13 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
         state = store.get(summary.id)
         if state.status == "skipped":
             skipped += 1
+        latest = latest_labels(state.history) if overlap > 1 else {}  # field -> annotator -> label
         for name, value in state.decision.items():
             spec = specs[name]
             before = state.entry.gold.get(name)
             if spec.distance(before, value) == 0 and before is not None:
                 continue
-            if overlap > 1 and spec.tied(list(latest_labels(state.history).get(name, {}).values())):
+            if overlap > 1 and spec.tied(list(latest.get(name, {}).values())):
                 tied.add(summary.id)  # no majority yet: not gold until another annotator breaks the tie
                 continue
             last = next(h for h in reversed(state.history) if name in h.new)
@@ -111,8 +112,7 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
             final.setdefault(summary.id, {})[spec.gold_key] = spec.to_gold(value)
             extra: dict[str, Any] = {}
             if overlap > 1:  # the value is the annotators' consensus, not the last one's label
-                labels = {h.annotator: spec.to_gold(h.new[name]) for h in state.history
-                          if h.action != "skip" and name in h.new}
+                labels = {who: spec.to_gold(v) for who, v in latest.get(name, {}).items()}
                 extra = {"labels": labels, "below_overlap": len(labels) < overlap,
                          "agreed": len({json.dumps(v, sort_keys=True, default=str) for v in labels.values()}) <= 1}
                 if len(labels) > 1:
