@@ -99,6 +99,8 @@ def run_folder(output: Path) -> Path:
 
 
 EVAL_REMEDY = "rerun with the options it was started with, or --fresh to start over, or another -o"
+# what a run folder holding another exemplar set tells the user (liner fit passes its own remedy)
+EXEMPLAR_REMEDY = "use another -o or --fresh to start over"
 
 
 def _tag_options(folder: Path, concurrency: int = 1) -> RunOptions:
@@ -178,7 +180,7 @@ def _read_info(path: Path) -> ExemplarInfo | None:
 
 
 def prepare_exemplars(spec: GoldSpec, data: Path, sample: GoldSet, folder: Path,
-                      remedy: str = "use another -o or --fresh to start over") -> ExemplarInfo:
+                      remedy: str = EXEMPLAR_REMEDY) -> ExemplarInfo:
     """Build the run's exemplar index from the gold items NOT evaluated (spec ``exemplars``), or
     reuse the one a previous run of the same command built. Selection and records are
     deterministic, so a rebuild holds the same content; an index of another set next to
@@ -321,7 +323,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     remedy = opts.remedy or EVAL_REMEDY
     _check_resume(folder, config, prompt.hash, remedy)
     _check_fusion_resume(folder, config, remedy)
-    exemplars = (prepare_exemplars(spec, data, gold, folder, *([opts.remedy] if opts.remedy else []))
+    exemplars = (prepare_exemplars(spec, data, gold, folder, opts.remedy or EXEMPLAR_REMEDY)
                  if spec.exemplars is not None else None)
     enricher = Enricher(config)
     try:
