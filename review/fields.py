@@ -126,6 +126,9 @@ class FieldSpec(BaseModel):
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {type(text).__name__}")
             try:
                 v = float(text)
+            except OverflowError:  # a JSON integer beyond any float (10**400): out of range, not a 500
+                raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not an integer of "
+                                 f"{text.bit_length()} bits") from None
             except ValueError:
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {str(text)!r:.40}") \
                     from None

@@ -1,0 +1,84 @@
+"""A real ``liner review serve`` on a real store answers a number no float can hold with 422, never 500.
+
+``json.loads`` reads ``1000...0`` (400 digits) as a Python int; ``float()`` of it raises
+OverflowError, not ValueError, so the edit reached the client as a bare 500 with a traceback in
+the server's log. The value is out of the field's range like any other: 422 naming the field,
+nothing saved, the server still up.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.review.conftest import GOLD_ROWS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """``liner review serve`` as its own process over a store built on disk by ``liner review build``."""
+    tmp: Path = tmp_path_factory.mktemp("hostile-numbers")
+    gold = tmp / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in GOLD_ROWS), encoding="utf-8")
+    store = tmp / "review.sqlite"
+    cli = [sys.executable, "-m", "linernotes.cli.app", "review"]
+    subprocess.run([*cli, "build", "-o", str(store), "--gold", str(gold)], check=True, capture_output=True)
+    port = _free_port()
+    log = (tmp / "serve.log").open("w+")
+    proc = subprocess.Popen([*cli, "serve", "--store", str(store), "--port", str(port)], stdout=log,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, Path(log.name).read_text()
+        try:
+            httpx.get(url + "/healthz", timeout=2)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.3)
+    try:
+        yield url, Path(log.name)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _queued(url: str) -> str:
+    return httpx.get(url + "/api/queue", timeout=10).json()[0]["id"]
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "-" + "9" * 400, "1" + "0" * 309])
+def test_an_integer_beyond_any_float_is_422_naming_the_field(server, number):
+    url, log = server
+    item = _queued(url)
+    with httpx.Client(base_url=url, timeout=10) as c:
+        token = c.get("/api/session").json()["csrf_token"]
+        version = c.get(f"/api/items/{item}").json()["version"]
+        # raw JSON: the digits reach json.loads as an int
+        body = f'{{"annotator": "ann", "action": "edit", "version": {version}, "values": {{"valence": {number}}}}}'
+        r = c.post(f"/api/adjudicate/{item}", content=body,
+                   headers={"X-CSRF-Token": token, "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "invalid" and "valence" in r.json()["detail"]
+        assert c.get(f"/api/items/{item}").json()["version"] == version  # nothing saved
+    assert httpx.get(url + "/healthz", timeout=5).status_code == 200
+    assert "Traceback" not in log.read_text()
