@@ -35,6 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
+from linernotes.evals.gate_predictions import prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
@@ -171,15 +172,23 @@ def load_rules(path: str | Path | None = None) -> Rules:
     return rules
 
 
-def _load(path: str | Path) -> RunRecord:
+def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRecord:
+    """The run record at ``path``; ``GateError`` naming the file (and the item) when it cannot be
+    read or a prediction cannot be scored under ``tasks`` (default: the record's own)."""
     try:
-        return RunRecord.load(path)
+        record = RunRecord.load(path)
     except OSError as e:
         raise GateError(f"{path}: cannot read run record ({e.strerror})") from None
     except ValidationError as e:  # its first line is only "N validation errors for RunRecord"
         raise GateError(f"{path}: not a run record of `liner eval` ({_reasons(e)})") from None
     except ValueError as e:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
+    # a prediction the scorer cannot read (a string where flags belong, an integer no float holds)
+    # stopped the gate half-way with a traceback and exit 1, a regression's code
+    for it in record.items:
+        if (why := prediction_problem(it.id, it.prediction, record.tasks if tasks is None else tasks)) is not None:
+            raise GateError(f"{path}: not a run record of `liner eval`: {why}")
+    return record
 
 
 def _reasons(e: ValidationError, most: int = 3) -> str:
@@ -381,7 +390,17 @@ def rescore_pair(base: RunRecord, cand: RunRecord, resamples: int, seed: int
     c_rec = cand.model_copy(update={**clean, "items": c_items, "judge": None, "data_path": base.data_path,
                                     "config": {**cand.config, "review_threshold": threshold},
                                     "extras": in_sample_claim(cand)})
-    return score_with_stats(b_rec, seed, resamples), score_with_stats(c_rec, seed, resamples)
+    return _scored(b_rec, "baseline", seed, resamples), _scored(c_rec, "candidate", seed, resamples)
+
+
+def _scored(record: RunRecord, which: str, seed: int, resamples: int) -> tuple[RunRecord, Scored]:
+    """``score_with_stats``; a value of a shape ``gate_predictions`` does not foresee is a
+    ``GateError`` naming the record, never a traceback with exit 1 (a regression's code)."""
+    try:
+        return score_with_stats(record, seed, resamples)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        raise GateError(f"the {which} record cannot be scored ({type(e).__name__}: {str(e)[:200]}); it holds a "
+                        "value `liner eval` does not write") from None
 
 
 def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples: int, seed: int) -> RuleOutcome:
@@ -441,7 +460,8 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
              seed: int = 0) -> GateResult:
     base_record = _load(baseline)
     check_rules(rules, base_record)
-    (base, b_scored), (cand, c_scored) = rescore_pair(base_record, _load(candidate), resamples, seed)
+    (base, b_scored), (cand, c_scored) = rescore_pair(base_record, _load(candidate, base_record.tasks), resamples,
+                                                      seed)
     codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
     wanted = {r.metric for r in rules.rules if r.kind == "no_regression"}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},

@@ -1,0 +1,123 @@
+"""A candidate whose predictions hold values ``liner eval`` never writes is refused by ``liner gate``
+with exit 2, naming the file, the item and the key; before, the scorer stopped half-way with a
+traceback and exit 1, the code of a regression (``'str' object has no attribute 'get'``,
+``int too large to convert to float``, ``'<' not supported between instances of 'int' and 'str'``).
+
+The candidates are the committed CI-slice baseline with one kind of value replaced in every
+prediction; a partial prediction (a field left out) and a candidate only slightly off still go
+through to a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from linernotes.evals.record import ItemResult, RunRecord
+
+BASELINE = Path(__file__).resolve().parents[2] / "evals" / "baselines" / "ci-slice.json"
+
+
+@pytest.fixture
+def liner():
+    from linernotes.cli.app import app
+
+    def run(args):
+        r = CliRunner().invoke(app, [str(a) for a in args])
+        return SimpleNamespace(returncode=r.exit_code, stdout=r.stdout, stderr=r.stderr, exception=r.exception)
+    return run
+
+
+def _candidate(tmp_path: Path, key: str, value) -> Path:
+    """The baseline with prediction[key] = value in every item (keys with dots go one level down)."""
+    data = json.loads(BASELINE.read_text(encoding="utf-8"))
+    for it in data["items"]:
+        if it["prediction"] is not None:
+            target = it["prediction"]
+            *parents, last = key.split(".")
+            for p in parents:
+                target = target[p]
+            target[last] = value
+    path = tmp_path / "cand.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("key", "value", "where"), [
+    ("policy_flags", "x", "prediction.policy_flags"),                   # AttributeError before
+    ("policy_flags", ["x"], "prediction.policy_flags.0"),
+    ("policy_flags", [{"clause_id": None, "severity": 4}], "prediction.policy_flags.0.clause_id"),
+    ("genres", [1, 2], "prediction.genres.0"),                          # TypeError before
+    ("genres", [["dance"]], "prediction.genres.0"),
+    ("valence", [0.5], "prediction.valence"),
+    ("valence", 10 ** 400, "prediction.valence"),                       # OverflowError before
+    ("confidence", "x", "prediction.confidence"),
+    ("confidence.genres", "high", "prediction.confidence.genres"),      # ValueError: exit 2 but no item
+    ("provenance", "x", "prediction.provenance"),
+    ("provenance.tokens_out", "many", "prediction.provenance.tokens_out"),
+    ("review", "x", "prediction.review"),
+    ("evidence.genres", [{"label": "dance"}], "prediction.evidence.genres.0.id"),
+], ids=lambda v: repr(v)[:24])
+def test_an_unscorable_prediction_is_exit_2_naming_file_item_and_key(liner, tmp_path, key, value, where):
+    cand = _candidate(tmp_path, key, value)
+    r = liner(["gate", BASELINE, cand, "--resamples", 100])
+    assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    first = json.loads(BASELINE.read_text(encoding="utf-8"))["items"][0]["id"]
+    assert f"{cand}: not a run record of `liner eval`: item {first!r}: {where}" in r.stderr, r.stderr
+
+
+def _signal_record(path: Path, kind: str, gold, value) -> Path:
+    tasks = [{"name": "s", "kind": kind, "gold_field": "s", "signal": "s"}]
+    items = [ItemResult(id=f"i{n}", group=f"g{n % 5}", gold={"s": gold},
+                        prediction={"signals": {"s": {"value": value, "confidence": 0.8}},
+                                    "provenance": {"latency_s": 1.0}}) for n in range(20)]
+    RunRecord(spec="sig", gold_fingerprint="f" * 16, tasks=tasks, items=items).save(path)
+    return path
+
+
+@pytest.mark.parametrize(("kind", "gold", "value"), [
+    ("multilabel", ["a"], [1]), ("multilabel", ["a"], [None]), ("multilabel", ["a"], [["a"]]),  # TypeError before
+    ("multilabel", ["a"], "a"),
+    ("scalar", 0.5, 10 ** 400),                                                                 # TypeError before
+    ("scalar", 0.5, [0.5]), ("single_label", "love", ["love"]), ("single_label", "love", {"a": 1}),
+], ids=lambda v: repr(v)[:24])
+def test_a_signal_value_of_another_kind_is_exit_2(liner, tmp_path, kind, gold, value):
+    base = _signal_record(tmp_path / "b.json", kind, gold, gold)
+    cand = _signal_record(tmp_path / "c.json", kind, gold, value)
+    rules = tmp_path / "g.yaml"
+    rules.write_text("rules:\n  - metric: run.failure_rate\n", encoding="utf-8")
+    r = liner(["gate", base, cand, "--config", rules, "--resamples", 100])
+    assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
+    assert f"{cand}: not a run record of `liner eval`: item 'i0': prediction.signals.s.value: a {kind} signal's " \
+           "value is " in r.stderr, r.stderr
+
+
+def test_partial_and_slightly_off_predictions_still_get_a_verdict(liner, tmp_path):
+    data = json.loads(BASELINE.read_text(encoding="utf-8"))
+    for it in data["items"]:
+        if it["prediction"] is not None:
+            for key in ("moods", "explicit", "rationale", "evidence"):  # fields a test double leaves out
+                it["prediction"].pop(key, None)
+            it["prediction"]["valence"] = min(1.0, (it["prediction"].get("valence") or 0.0) + 0.01)
+    cand = tmp_path / "partial.json"
+    cand.write_text(json.dumps(data), encoding="utf-8")
+    r = liner(["gate", BASELINE, cand, "--resamples", 100])
+    assert r.returncode in (0, 1), (r.stdout + r.stderr)[-2000:]
+    assert "not a run record" not in r.stderr
+
+
+def test_a_record_the_checks_do_not_foresee_is_still_exit_2_not_a_traceback(liner, tmp_path):
+    """Gold as a JSON boolean where ``liner eval`` writes "true"/"false" (a hand-made baseline):
+    the scorer cannot sort True beside "false"; the gate names the record instead of a TypeError."""
+    base = _signal_record(tmp_path / "b.json", "boolean", True, "true")
+    cand = _signal_record(tmp_path / "c.json", "boolean", True, "false")
+    rules = tmp_path / "g.yaml"
+    rules.write_text("rules:\n  - metric: s.accuracy\n", encoding="utf-8")
+    r = liner(["gate", base, cand, "--config", rules, "--resamples", 100])
+    assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
+    assert "the baseline record cannot be scored (TypeError: " in r.stderr, r.stderr
