@@ -5,8 +5,40 @@ review inputs), with errors that name the file and line a person would open.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+
+class JSONLineError(ValueError):
+    """One line that is not a JSON value; ``str()`` is the reason, without file or line."""
+
+
+def _int(digits: str) -> int:
+    # json turns an integer literal into int(); past sys.get_int_max_str_digits() (4,300) digits
+    # that raised a bare ValueError ("use sys.set_int_max_str_digits()") that no reader caught as
+    # a bad line, so one such number in one row aborted a whole run without naming file or line
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        raise JSONLineError(f"a number with {len(digits.lstrip('-')):,} digits (at most {limit:,})")
+    return int(digits)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """One JSON value from ``text``. Raises ``JSONLineError`` for every reason it is not one:
+    ``<json's message> at column N`` (``json`` numbers lines within the one text it is given, so
+    only its column is kept), ``nested too deeply``, ``a number with N digits (at most 4,300)``."""
+    try:
+        return json.loads(text, parse_int=_int)
+    except JSONLineError:
+        raise
+    except json.JSONDecodeError as e:
+        raise JSONLineError(f"{e.msg} at column {e.colno}") from None
+    except RecursionError:
+        raise JSONLineError("nested too deeply") from None
+    except ValueError as e:  # any other refusal of the parser's: a reason, never an abort
+        raise JSONLineError(str(e).split(";")[0]) from None
 
 
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
@@ -26,9 +58,9 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise error(f"{path}:{n}: not JSON ({e.msg} at column {e.colno})") from None
+                row = parse_json(line)
+            except JSONLineError as e:
+                raise error(f"{path}:{n}: not JSON ({e})") from None
             if not isinstance(row, dict):
                 raise error(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
             yield n, row

@@ -7,11 +7,11 @@ not a datasets folder, an unknown format, empty) raises ``CatalogError``.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
 import itertools
-import json
 import math
 import os
 import zlib
@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.schema import ErrorInfo, Item, is_line_key, validation_reasons
 
 MAX_FIELD_CHARS = 100_000
@@ -409,6 +410,8 @@ def line_limit() -> int:
 def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes)`` for each physical line of a binary stream, ``bytes`` None for a line
     longer than ``limit`` bytes, which is read past in ``limit``-sized pieces and never held whole.
+    LF, CRLF and a bare CR each end a line, as in an editor, also mixed in one file (a bare CR in
+    an LF file joined two JSONL rows into one invalid line and two CSV rows into one error).
 
     Raises CatalogError naming the file and the last whole line when the stream breaks (a .gz
     cut short or corrupt: gzip's EOFError/zlib.error escaped as click's bare 'Aborted!')."""
@@ -425,6 +428,13 @@ def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None
                                "file cut short or corrupt? (the rows before it were read)") from None
         if not got:
             return
+        if not too_long and b"\r" in raw:
+            pieces = raw.splitlines(keepends=True)
+            if len(pieces) > 1:  # a bare CR in an LF file (files joined from a Mac and a Unix source)
+                for piece in pieces:
+                    n += 1
+                    yield n, piece
+                continue
         n += 1
         yield n, None if too_long else raw
 
@@ -488,20 +498,20 @@ def jsonl_records(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
             try:
                 # without its line break: a line cut short was reported at "column 1" of the
                 # line after it (the parser's position past the newline), not where it ended
-                record = json.loads(text.rstrip("\r\n"))
-            except RecursionError:
-                yield n, None, ("input.invalid_json", "JSON is nested too deeply")
-                continue
-            except json.JSONDecodeError as e:
-                yield n, None, ("input.invalid_json", f"invalid JSON: {e.msg} at column {e.colno}")
+                record = parse_json(text.rstrip("\r\n"))
+            except JSONLineError as e:
+                yield n, None, ("input.invalid_json", f"invalid JSON: {e}")
                 continue
             yield n, record, None
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes (``.gz`` decompressed), with classic Mac line endings (a bare CR, as
-    Excel for Mac's "CSV (Macintosh)" writes) read as LF: such a file was one physical line, its
-    CSV refused as 'new-line character seen in unquoted field', its JSONL one invalid line."""
+    """The file's bytes as UTF-8 (``.gz`` decompressed; a UTF-16/32 file, as Excel's "Unicode
+    Text" and PowerShell write, transcoded), with classic Mac line endings (a bare CR, as Excel
+    for Mac's "CSV (Macintosh)" writes) read as LF: such a file was one physical line, its CSV
+    refused as 'new-line character seen in unquoted field', its JSONL one invalid line; a UTF-16
+    JSONL was an error per line ('not valid UTF-8 (byte 0...)', 'Expecting value') and a UTF-16
+    CSV refused as 'the header line is not valid UTF-8'."""
     if path.name.lower().endswith(".gz"):
         import gzip
 
@@ -513,30 +523,80 @@ def _open_binary(path: Path) -> IO[bytes]:
     except (EOFError, zlib.error, OSError):  # raised again at the reader's own read, where it is named
         head = b""
     fh.seek(0)  # read from the start as before (a .gz decompresses its first 64 KiB again)
-    if b"\r" not in head or b"\n" in head:
+    encoding = wide_encoding(head)
+    if encoding is not None:
+        head = head.decode(encoding, ESCAPE).encode("utf-8", "surrogatepass")
+    cr_only = b"\r" in head and b"\n" not in head
+    if encoding is None and not cr_only:
         return fh  # the stream itself: a .gz cut short still yields every line before the cut
-    return io.BufferedReader(_CROnly(fh))
+    return io.BufferedReader(_Recoded(fh, encoding, cr_only))
 
 
-# How much of a file decides whether its lines end in a bare CR (no LF anywhere in it).
+# How much of a file decides its encoding and whether its lines end in a bare CR (no LF in it).
 CR_SNIFF_BYTES = 1 << 16
 
+# Byte-order marks of the Unicode encodings other than UTF-8 (UTF-32 LE's starts with UTF-16 LE's,
+# so it is tried first).
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
-class _CROnly(io.RawIOBase):
-    """``fh`` with CR turned into LF (a JSON string cannot hold a raw CR and a CSV field's line
-    break stays one, so nothing else changes)."""
 
-    def __init__(self, fh: IO[bytes]):
+def wide_encoding(head: bytes) -> str | None:
+    """``utf-16-le|be`` / ``utf-32-le|be`` for a file that starts with ``head`` and is in one of
+    them (by its BOM, or, without one, its first two characters being ASCII with the other bytes
+    NUL, as a header or a ``{`` is), else None: UTF-8 (the readers' own encoding)."""
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return name
+    if len(head) >= 4 and head[0] and head[2] and not head[1] and not head[3] and head[:4].isascii():
+        return "utf-16-le"
+    if len(head) >= 4 and head[1] and head[3] and not head[0] and not head[2] and head[:4].isascii():
+        return "utf-16-be"
+    return None
+
+
+def _escape(e: UnicodeError) -> tuple[str, int]:
+    """Each byte that is not valid in the encoding as a lone surrogate (``surrogateescape`` does
+    only bytes >= 0x80; UTF-16's are often 0x00), which UTF-8 (``surrogatepass``) writes as bytes
+    that are not valid UTF-8."""
+    bad = e.object[e.start:e.end]  # type: ignore[attr-defined]
+    return "".join(chr(0xDC00 + b) for b in bad), e.end  # type: ignore[attr-defined]
+
+
+ESCAPE = "linernotes.catalog.escape"
+codecs.register_error(ESCAPE, _escape)
+
+
+class _Recoded(io.RawIOBase):
+    """``fh`` decoded from ``encoding`` (None: already UTF-8) and written as UTF-8, and with CR
+    turned into LF when ``cr_as_lf`` (a JSON string cannot hold a raw CR and a CSV field's line
+    break stays one, so nothing else changes). Bytes that are not valid ``encoding`` come out as
+    bytes that are not valid UTF-8, so their own line is refused ('not valid UTF-8') and no other."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, fh: IO[bytes], encoding: str | None, cr_as_lf: bool):
         self._fh = fh
+        self._decoder = codecs.getincrementaldecoder(encoding)(ESCAPE) if encoding else None
+        self._cr_as_lf = cr_as_lf
+        self._out = b""
+        self._eof = False
         self.name = getattr(fh, "name", None)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self._fh.read(len(buffer)).replace(b"\r", b"\n")
-        buffer[:len(data)] = data
-        return len(data)
+        while not self._out and not self._eof:
+            data = self._fh.read(self.PIECE)
+            self._eof = not data
+            if self._decoder is not None:
+                data = self._decoder.decode(data, final=self._eof).encode("utf-8", "surrogatepass")
+            self._out = data.replace(b"\r", b"\n") if self._cr_as_lf else data
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
 
     def close(self) -> None:
         if not self.closed:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from linernotes.json_lines import json_objects
+from linernotes.json_lines import JSONLineError, json_objects, parse_json
 
 
 def test_objects_come_with_their_file_line_and_blank_lines_are_skipped(tmp_path):
@@ -38,3 +40,24 @@ def test_rows_stream_before_a_later_bad_line(tmp_path):
     assert next(rows) == (1, {"id": 1})
     with pytest.raises(ValueError, match="a.jsonl:2: not JSON"):
         next(rows)
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('{"id": 1' + "0" * 5000 + "}", "a number with 5,001 digits (at most 4,300)"),
+    ('{"id": "a", "x": [-' + "9" * 4301 + "]}", "a number with 4,301 digits (at most 4,300)"),
+    ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+])
+def test_a_value_the_parser_refuses_names_its_line_instead_of_escaping(tmp_path, line, reason):
+    # json raised a bare ValueError ('Exceeds the limit (4300 digits) ... use sys.set_int_max_str_digits()')
+    # or RecursionError: with the default error type a caller caught it unnamed, and the catalog
+    # reader's caller not at all (the whole run aborted, exit 2, without file or line)
+    p = tmp_path / "a.jsonl"
+    p.write_text('{"id": 1}\n' + line + "\n")
+    with pytest.raises(ValueError, match=r"a\.jsonl:2: not JSON \(" + re.escape(reason) + r"\)"):
+        list(json_objects(p))
+
+
+def test_numbers_up_to_the_limit_still_parse():
+    assert parse_json('{"n": ' + "9" * 4300 + ', "m": -1.5e400}') == {"n": int("9" * 4300), "m": float("-inf")}
+    with pytest.raises(JSONLineError, match="at column 9"):
+        parse_json('{"n": 1,}')

@@ -36,6 +36,12 @@ ROW_CASES: dict[str, tuple[set[str], dict[int, str]]] = {
     "no-id.parquet": (set(), {1: "input.missing_id", 2: "input.missing_id"}),
     "id-struct.parquet": (set(), {1: "input.invalid", 2: "input.invalid"}),
     "mixed-types.parquet": ({"p1"}, {2: "input.invalid"}),
+    # a number past json's 4,300-digit limit aborted the run (exit 2, no file or line)
+    "big-number.jsonl": ({"bn-1", "bn-3"}, {2: "input.invalid_json", 4: "input.invalid_json"}),
+    # UTF-16 was an error per line; a bare CR in an LF file joined two rows into one error
+    "utf16-le-bom.jsonl": ({"w-1", "w-2"}, {}),
+    "utf16-be-mixed-eol.tsv": ({"x-1", "x-2", "x-3"}, {}),
+    "mixed-eol.jsonl": ({"e-1", "e-2", "e-3"}, {4: "input.invalid_json"}),
 }
 
 # file -> a phrase the one-line error must contain
@@ -69,6 +75,15 @@ def corpus(tmp_path_factory) -> Path:
     pq.write_table(pa.table({"id": [{"a": 1}, {"a": 2}], "title": ["a", "b"]}), d / "id-struct.parquet")
     pq.write_table(pa.table({"id": ["p1", "p2"], "title": ["fine", None], "language": [None, "x" * 200_000]}),
                    d / "mixed-types.parquet")
+    (d / "big-number.jsonl").write_text(json.dumps({"id": "bn-1", **ok}) + "\n" + '{"id": 1' + "0" * 5000 + "}\n"
+                                        + json.dumps({"id": "bn-3", **ok}) + "\n"
+                                        + '{"id": "bn-4", "extra": {"n": [-' + "9" * 4301 + "]}}\n")
+    (d / "utf16-le-bom.jsonl").write_bytes("\ufeff".encode("utf-16-le") + "".join(
+        json.dumps({"id": f"w-{i}", "title": "Forró", **ok}, ensure_ascii=False) + "\r\n" for i in (1, 2)).encode("utf-16-le"))
+    (d / "utf16-be-mixed-eol.tsv").write_bytes("id\ttitle\tdescription\rx-1\tA\tcalm ambient\nx-2\tB\tcalm ambient\r\n"
+                                               "x-3\tC\tcalm ambient\r".encode("utf-16-be"))
+    (d / "mixed-eol.jsonl").write_text(json.dumps({"id": "e-1", **ok}) + "\r" + json.dumps({"id": "e-2", **ok}) + "\n"
+                                       + json.dumps({"id": "e-3", **ok}) + "\r\n" + '{"id": "e-4",\r\n', newline="")
     (d / "empty.jsonl").write_bytes(b"")
     (d / "a-directory.jsonl").mkdir()
     (d / "not-parquet.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 4)
