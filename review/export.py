@@ -76,7 +76,9 @@ class ExportResult(BaseModel):
 
 
 def next_version(gold_dir: Path) -> int:
-    taken = [int(d.name[1:]) for d in gold_dir.glob("v*") if d.is_dir() and d.name[1:].isdigit()]
+    """One past the highest ``vN`` name in ``gold_dir``; a file of that name takes its number too
+    (publishing renames the new folder onto the name, which a file there refused with a traceback)."""
+    taken = [int(d.name[1:]) for d in gold_dir.glob("v*") if d.name[1:].isdigit()]
     return max(taken, default=0) + 1
 
 
@@ -132,7 +134,10 @@ def export_lock(root: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
 
     ``flock`` is released by the kernel when its holder dies, so a killed export never wedges the dir.
     """
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:  # a folder (or an unreadable file) under the lock's name
+        raise ExportError(f"{root / LOCK}: cannot open the export lock ({e.strerror or e})") from None
     try:
         deadline = time.monotonic() + wait_s
         while True:
@@ -248,7 +253,11 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     if problems := disallowed(store):
         raise ExportError(f"{store.path}: {summary(problems)}")
     root = Path(gold_dir)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # -o naming an existing file (or a path through one) was a FileExistsError traceback
+        raise ExportError(f"{root}: cannot be the gold directory ({e.strerror or e}"
+                          f"{'; it is a file' if root.is_file() else ''}); give a folder to write vN into") from None
     final, changes, skipped, tied = _changes(store)
     final = _as_column(store, final)
     undecided = sorted(s.id for s in store.list_items() if s.status == "open")
@@ -285,6 +294,9 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                                           encoding="utf-8")
             _fsync_tree(tmp)
             tmp.rename(target)
+        except OSError as e:  # a full disk, a name taken meanwhile: nothing is published, and no traceback
+            raise ExportError(f"{target}: cannot publish this version ({e.strerror or e}); nothing was "
+                              "written") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),

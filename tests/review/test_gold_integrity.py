@@ -155,7 +155,7 @@ def test_failed_and_killed_exports_leave_no_version_and_no_temp(store, tmp_path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Dataset, "save_to_disk", fail_midway)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(ExportError, match="No space"):  # exit 2 naming the version (was an OSError traceback)
         export_gold(store, gold)
     assert [d.name for d in gold.iterdir()] == [".export.lock"]
     monkeypatch.setattr(Dataset, "save_to_disk", real)
