@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from linernotes.json_lines import json_objects
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
 
+MAX_NOTES = 5  # per kind of note: the first few items named
+
 
 class SourceError(Exception):
     """A source file is missing or not in a shape review understands (exit code 2)."""
@@ -193,16 +195,39 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
             raise SourceError(f"{path}: items[{n}] repeats id {str(it['id'])!r:.80} of items[{seen[str(it['id'])]}]")
         seen[str(it["id"])] = n
         gold = dict(it.get("gold") or {})
-        items.append(SourceItem(id=str(it["id"]), inputs=dict(it.get("inputs") or {}),
-                                gold_row={"id": str(it["id"]), **dict(it.get("inputs") or {}), **gold},
-                                prediction=it.get("prediction"), status=it.get("status", "ok"),
-                                error=it.get("error"), in_run=True))
+        # unvalidated: a prediction or error of the wrong shape is named per item by
+        # ``_unreadable_predictions`` (a ValidationError here ended the build with a traceback)
+        items.append(SourceItem.model_construct(id=str(it["id"]), inputs=dict(it.get("inputs") or {}),
+                                                gold_row={"id": str(it["id"]), **dict(it.get("inputs") or {}), **gold},
+                                                prediction=it.get("prediction"), status=it.get("status", "ok"),
+                                                error=it.get("error"), in_run=True))
     meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
     meta["run_signals"] = [t["signal"] for t in data.get("tasks") or [] if isinstance(t, dict) and t.get("signal")]
     item_type = _spec_item_type(data.get("spec"))
     if item_type:
         meta["item_type"] = item_type
     return items, meta
+
+
+def _unreadable_predictions(items: list[SourceItem], fields: list[FieldSpec], run: str | Path | None) -> list[str]:
+    """Queue an item whose prediction (or error record) review cannot read as a model error, with
+    the reason, instead of stopping the build at it with a traceback; one note per item."""
+    from linernotes.review.predictions import problem
+
+    notes = []
+    for item in items:
+        why = problem(item.prediction, fields)
+        if item.error is not None and not isinstance(item.error, dict):
+            item.error = {"kind": "error", "message": str(item.error)[:300]}
+        if why is None:
+            continue
+        item.prediction, item.status = None, "error"
+        item.error = {"kind": "prediction.invalid", "message": why}
+        notes.append(f"{run}: id {item.id!r:.80}: {why}; queued as a model error without its prediction")
+    if len(notes) > MAX_NOTES:  # a run broken throughout: name a few, count the rest
+        notes[MAX_NOTES:] = [f"{run}: {len(notes) - MAX_NOTES} more item(s) with a prediction review cannot "
+                             "read, queued as model errors"]
+    return notes
 
 
 def _spec_item_type(name: Any) -> str | None:
@@ -315,6 +340,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
                           f"language, explicit){hint}")
     meta.pop("run_signals", None)
     meta["fields"] = [f.name for f in fields]
+    notes = notes + _unreadable_predictions(items, fields, run)
     if not meta.get("model"):
         models = {((i.prediction or {}).get("provenance") or {}).get("model") for i in items if i.prediction}
         meta["model"] = next(iter(sorted(m for m in models if m)), "") if models else ""
