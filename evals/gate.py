@@ -152,6 +152,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
             text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
+    except UnicodeDecodeError as e:  # reached the user as "'utf-8' codec can't decode byte 0xff", no file named
+        raise GateError(f"{path}: not a valid gates file: not UTF-8 text (byte {e.start})") from None
     try:  # "while parsing a flow node" alone says neither where nor what
         data, lines = load_with_lines(text)
     except YamlSyntaxError as e:

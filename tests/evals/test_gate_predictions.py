@@ -121,3 +121,13 @@ def test_a_record_the_checks_do_not_foresee_is_still_exit_2_not_a_traceback(line
     r = liner(["gate", base, cand, "--config", rules, "--resamples", 100])
     assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
     assert "the baseline record cannot be scored (TypeError: " in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00rules", b"rules:\n  - metric: genres.micro_f1\n    # caf\xe9\n"],
+                         ids=["utf16-bom", "latin-1-comment"])
+def test_a_gates_file_that_is_not_utf8_is_named(liner, tmp_path, content):
+    rules = tmp_path / "gates.yaml"
+    rules.write_bytes(content)
+    r = liner(["gate", BASELINE, BASELINE, "--config", rules, "--resamples", 100])
+    assert r.returncode == 2
+    assert f"{rules}: not a valid gates file: not UTF-8 text" in r.stderr, r.stderr
