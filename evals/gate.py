@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from linernotes.evals.bootstrap import group_codes, paired_bootstrap
-from linernotes.evals.gate_predictions import prediction_problem
+from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
@@ -188,7 +188,9 @@ def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRec
     # a prediction the scorer cannot read (a string where flags belong, an integer no float holds)
     # stopped the gate half-way with a traceback and exit 1, a regression's code
     for it in record.items:
-        if (why := prediction_problem(it.id, it.prediction, record.tasks if tasks is None else tasks)) is not None:
+        why = gold_problem(it.id, it.gold) or prediction_problem(it.id, it.prediction,
+                                                                  record.tasks if tasks is None else tasks)
+        if why is not None:
             raise GateError(f"{path}: not a run record of `liner eval`: {why}")
     return record
 

@@ -14,6 +14,7 @@ should be a finite number"`` or None.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from pydantic import (
@@ -139,4 +140,23 @@ def prediction_problem(item_id: str, prediction: dict[str, Any] | None,
         except ValidationError:
             return (f"item {item_id!r:.80}: prediction.signals.{name}.value: a {kind} signal's value is {expected}, "
                     f"not {type(value).__name__} {str(value)[:40]!r}")
+    return None
+
+
+def gold_problem(item_id: str, gold: dict[str, Any]) -> str | None:
+    """The first non-finite number in an item's gold (``gold.valence: nan``), or None.
+
+    ``liner eval`` never writes one (a missing value is left out); a NaN in a baseline's gold made
+    that task's metrics NaN, the gate read them as "baseline lacks this metric" and skipped the
+    rule as not applicable, so a candidate could lose any amount on it and pass.
+    """
+    stack: list[tuple[str, Any]] = [(f"gold.{k}", v) for k, v in gold.items()]
+    while stack:
+        where, value = stack.pop(0)
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"item {item_id!r:.80}: {where}: {value} is not a finite number"
+        if isinstance(value, dict):
+            stack += [(f"{where}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(f"{where}.{n}", v) for n, v in enumerate(value)]
     return None

@@ -131,3 +131,26 @@ def test_a_gates_file_that_is_not_utf8_is_named(liner, tmp_path, content):
     r = liner(["gate", BASELINE, BASELINE, "--config", rules, "--resamples", 100])
     assert r.returncode == 2
     assert f"{rules}: not a valid gates file: not UTF-8 text" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("spoil", ["valence-nan", "ratings-inf"])
+def test_a_baseline_whose_gold_holds_nan_is_exit_2_not_a_skipped_rule(liner, tmp_path, spoil):
+    """Before: a NaN gold valence made valence.mae/pearson NaN, read as "baseline lacks this
+    metric", so the valence rules were skipped and a candidate ruined on valence passed (exit 0)."""
+    data = json.loads(BASELINE.read_text(encoding="utf-8"))
+    item = next(it for it in data["items"] if "valence" in it["gold"])
+    if spoil == "valence-nan":
+        item["gold"]["valence"] = float("nan")
+    else:
+        item["gold"]["valence_ratings"][0] = float("inf")
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(data), encoding="utf-8")  # NaN / Infinity, as Python's json writes them
+    for it in data["items"]:
+        if it["prediction"] is not None:
+            it["prediction"]["valence"] = -it["prediction"]["valence"] if it["prediction"]["valence"] else 1.0
+    cand = tmp_path / "cand.json"
+    cand.write_text(json.dumps(data), encoding="utf-8")
+    r = liner(["gate", base, cand, "--resamples", 100])
+    assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
+    key = "gold.valence" if spoil == "valence-nan" else "gold.valence_ratings.0"
+    assert f"{base}: not a run record of `liner eval`: item {item['id']!r}: {key}: " in r.stderr, r.stderr
