@@ -60,7 +60,7 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
         meta["audio_root"] = str(Path(audio_root).resolve())
     store = ReviewStore(store_path, create=True)
     new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
-    if signals and (problems := disallowed(store)):  # export refuses them: say so while it is cheap to fix
+    if problems := disallowed(store):  # export refuses them: say so while it is cheap to fix
         notes.append(summary(problems))
     by_reason: dict[str, int] = {}
     for e in entries:
