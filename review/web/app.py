@@ -193,7 +193,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
         html = env.get_template(name).render(csrf=csrf_token(request),
-                                             annotator=request.cookies.get(sec.ANNOTATOR_COOKIE, ""), **ctx)
+                                             annotator=sec.annotator_of(request), **ctx)
         return Response(html, status_code=status, media_type="text/html; charset=utf-8")
 
     def forbidden(msg: str) -> Response:
@@ -264,7 +264,7 @@ def create_app(settings: Settings) -> FastAPI:
         (with overlap > 1 only their own, so one annotator never sees another's answer)."""
         if not any(s.signal for s in specs):
             return {"signal_mode": False}
-        who = request.cookies.get(sec.ANNOTATOR_COOKIE, "")
+        who = sec.annotator_of(request)
         progress = store.progress(who or None)
         if progress["overlap"] > 1:
             chosen: dict[str, Any] = {}
@@ -298,7 +298,7 @@ def create_app(settings: Settings) -> FastAPI:
         return decide_reload(id)
 
     def save_form(request: Request, item_id: str, form: Any) -> Response:
-        who = str(form.get("annotator", "")).strip() or request.cookies.get(sec.ANNOTATOR_COOKIE, "")
+        who = str(form.get("annotator", "")).strip() or sec.annotator_of(request)
         action = str(form.get("action", ""))
         try:
             shown = item_fields(store.fields(), store.get(item_id).entry.fields)
@@ -321,7 +321,8 @@ def create_app(settings: Settings) -> FastAPI:
             if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",) and not who:
                 msg = "enter your annotator name before deciding"
             return render_item(request, item_id, status=422, error=msg)
-        nxt = store.next_open(after=item_id, annotator=who if int(store.meta().get("overlap") or 1) > 1 else None)
+        nxt = store.next_open(after=item_id, annotator=adj.annotator if int(store.meta().get("overlap") or 1) > 1
+                              else None)  # the name as stored (NFKC), which the history holds
         saved = quote(item_id, safe="")
         if nxt:
             url = item_url(nxt)
@@ -329,7 +330,7 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             target = f"/?saved={saved}"
         resp = RedirectResponse(target, status_code=303)
-        resp.set_cookie(sec.ANNOTATOR_COOKIE, who, httponly=True, samesite="lax")
+        sec.remember_annotator(resp, adj.annotator)
         return resp
 
     @app.get("/audio/{item_id:path}")

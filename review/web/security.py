@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
 
@@ -143,6 +143,17 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not token:
         raise BindError(f"refusing to listen on {host}: a non-loopback address needs --token or "
                         "--generate-token (annotators then open /login?token=...)")
+
+
+def annotator_of(request: Request) -> str:
+    """The annotator name the browser remembers (``remember_annotator``), "" when none."""
+    return unquote(request.cookies.get(ANNOTATOR_COOKIE, ""))
+
+
+def remember_annotator(response: Any, name: str) -> None:
+    """Keep ``name`` in the annotator cookie, percent-encoded: a header is Latin-1, so a name like
+    "田中" or "Łukasz" made the save's response a 500 after the decision was stored."""
+    response.set_cookie(ANNOTATOR_COOKIE, quote(name, safe=""), httponly=True, samesite="lax")
 
 
 def same(a: str | None, b: str | None) -> bool:

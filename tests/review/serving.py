@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
+
+import httpx
 
 
 def stop_server(server: subprocess.Popen[Any], log: IO[Any]) -> None:
@@ -15,3 +23,29 @@ def stop_server(server: subprocess.Popen[Any], log: IO[Any]) -> None:
         server.kill()
         server.wait()
     log.close()
+
+
+@contextmanager
+def review_server(store: Path, log_path: Path, *args: str) -> Iterator[str]:
+    """``liner review serve --store STORE`` as its own process on a free loopback port, its output in
+    ``log_path``; yields the base URL once ``/healthz`` answers, stops the server on exit."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "review", "serve", "--store", str(store),
+                             "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                httpx.get(url + "/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.3)
+        yield url
+    finally:
+        stop_server(proc, log)

@@ -9,22 +9,15 @@ nothing saved, the server still up.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.review.conftest import GOLD_ROWS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.review.serving import review_server
 
 
 @pytest.fixture(scope="module")
@@ -34,32 +27,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     gold = tmp / "gold.jsonl"
     gold.write_text("".join(json.dumps(r) + "\n" for r in GOLD_ROWS), encoding="utf-8")
     store = tmp / "review.sqlite"
-    cli = [sys.executable, "-m", "linernotes.cli.app", "review"]
-    subprocess.run([*cli, "build", "-o", str(store), "--gold", str(gold)], check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp / "serve.log").open("w+")
-    proc = subprocess.Popen([*cli, "serve", "--store", str(store), "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, Path(log.name).read_text()
-        try:
-            httpx.get(url + "/healthz", timeout=2)
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "server did not come up"
-            time.sleep(0.3)
-    try:
-        yield url, Path(log.name)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    subprocess.run([sys.executable, "-m", "linernotes.cli.app", "review", "build", "-o", str(store), "--gold",
+                    str(gold)], check=True, capture_output=True)
+    with review_server(store, tmp / "serve.log") as url:
+        yield url, tmp / "serve.log"
 
 
 def _queued(url: str) -> str:
