@@ -66,3 +66,33 @@ def test_runs_on_pull_request_without_write_secrets(workflow):
     for s in _steps(workflow):
         if s.get("uses", "").startswith("actions/checkout"):
             assert (s.get("with") or {}).get("persist-credentials") is False
+
+
+def test_no_step_of_the_gate_job_runs_the_pull_requests_code(workflow):
+    """The PR's code (its install.sh, its `liner eval`) ran in the gate's own job, before the gate:
+    it could rewrite ./base (the gate's code, rules, baseline: the base install ran after it) or put
+    PYTHONPATH into $GITHUB_ENV for the gate step. Only a run record may cross over."""
+    base = _base_path(workflow)
+    gate = workflow["jobs"]["gate"]
+    for s in gate["steps"]:
+        if s.get("uses", "").startswith("actions/checkout"):
+            assert (s.get("with") or {}).get("path", "").rstrip("/") == base, f"a checkout of the PR: {s}"
+        run = s.get("run", "")
+        if "install.sh" in run:
+            assert s.get("working-directory") == base, f"installs the PR's code: {s}"
+        assert "liner eval" not in run and not re.search(r"(^|\s)\.venv/", run), f"runs the PR's code: {s}"
+    assert gate.get("needs") == "candidate" or "candidate" in (gate.get("needs") or [])
+    fetched = [s for s in gate["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert len(fetched) == 1
+    argv = _gate_cmd(workflow)
+    assert argv[argv.index("gate") + 2].startswith(fetched[0]["with"]["path"].rstrip("/") + "/"), argv
+
+
+def test_the_pull_requests_job_can_only_read(workflow):
+    """The job that runs the PR's code holds no write permission (the comment is the gate job's)."""
+    assert "write" not in str(workflow.get("permissions") or {})
+    candidate = workflow["jobs"]["candidate"]
+    assert "write" not in str(candidate.get("permissions")), candidate.get("permissions")
+    assert candidate.get("permissions"), "without its own permissions it inherits the workflow's"
+    assert any("liner eval" in s.get("run", "") for s in candidate["steps"])
+    assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in candidate["steps"])
