@@ -89,6 +89,21 @@ class FieldSpec(BaseModel):
     def ratings(self, row: dict[str, Any]) -> list[Any]:
         return list(self.annotator_values(row).values())
 
+    def gold_problem(self, row: dict[str, Any]) -> str | None:
+        """Why review cannot read this field in a gold row (``column 'ratings': could not convert
+        string to float: 'a'``), or None: the gold value, every rating and every named
+        annotator's label go through the very reads the queue makes."""
+        try:
+            self.from_gold(row.get(self.gold_key))
+        except (TypeError, ValueError, OverflowError, AttributeError) as e:
+            return f"column {self.gold_key!r}: {str(e)[:120]}"
+        for key in (self.ratings_key, ANNOTATORS_KEY):  # one at a time, to name the column
+            try:
+                self.annotator_values({key: row.get(key)} if key else {})
+            except (TypeError, ValueError, OverflowError, AttributeError) as e:
+                return f"column {key!r}: {str(e)[:120]}"
+        return None
+
     def from_prediction(self, pred: dict[str, Any] | None) -> Any:
         if not pred:
             return None

@@ -209,6 +209,12 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
     return items, meta
 
 
+def _gold_problem(row: dict[str, Any], fields: list[FieldSpec]) -> str | None:
+    """The first reviewed field review cannot read in a gold row (a rating 'a', a mean of 400
+    digits, labels as an object), or None; such a row stopped the build with a traceback."""
+    return next((why for f in fields if (why := f.gold_problem(row))), None)
+
+
 def _unreadable_predictions(items: list[SourceItem], fields: list[FieldSpec], run: str | Path | None) -> list[str]:
     """Queue an item whose prediction (or error record) review cannot read as a model error, with
     the reason, instead of stopping the build at it with a traceback; one note per item."""
@@ -314,7 +320,11 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         fields = signal_fields or _fields_of(gold_rows)
         by_run = {it.id: it for it in run_items}
         items = []
-        for _, row in reviewable:
+        for where, row in reviewable:
+            if why := _gold_problem(row, fields):
+                notes.append(f"{where}: id {str(row.get('id'))!r:.80}: {why}; the row is kept in the gold set as it "
+                             "is but cannot be reviewed")
+                continue
             rid = str(row.get("id"))
             line = tag_lines.get(rid)
             prior = by_run.get(rid)
@@ -330,9 +340,14 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         if (run_items or tag_lines) and not any(i.in_run for i in items):
             raise SourceError("no id of the run appears in the gold set")
     else:
-        items = run_items
-        fields = signal_fields or _fields_of([i.gold_row for i in items])
-        gold_rows = [i.gold_row for i in items]
+        fields = signal_fields or _fields_of([i.gold_row for i in run_items])
+        gold_rows = [i.gold_row for i in run_items]
+        items = []
+        for item in run_items:
+            if why := _gold_problem(item.gold_row, fields):
+                notes.append(f"{run}: id {item.id!r:.80}: gold {why}; not reviewed")
+                continue
+            items.append(item)
     if not fields:
         hint = (f"; the run scores declared signals ({', '.join(meta['run_signals'])}): give their spec files "
                 "with --signals") if meta.get("run_signals") else ""

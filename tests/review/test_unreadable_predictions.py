@@ -73,3 +73,27 @@ def test_a_run_record_item_whose_prediction_is_not_an_object(tmp_path, predictio
     s = ReviewStore(store)
     assert s.get("a").entry.error["kind"] == "prediction.invalid"
     assert s.get("b").entry.prediction == PREDICTIONS["model-off"]
+
+
+@pytest.mark.parametrize(("patch", "column"), [
+    ({"ratings": ["a", "b"]}, "ratings"),             # ValueError traceback before
+    ({"ratings": [[1], [2]]}, "ratings"),             # TypeError
+    ({"ratings": [10 ** 400, 1]}, "ratings"),         # OverflowError
+    ({"mean": 10 ** 400}, "mean"),
+    ({"annotators": {"p": {"valence": "high"}}}, "annotators"),
+], ids=lambda v: repr(v)[:24])
+def test_a_gold_row_review_cannot_read_is_kept_and_named_not_a_traceback(tmp_path, patch, column):
+    """The same kind on the gold side: the row is kept verbatim for export, not queued, and named
+    (file:line, id, column); every other row is reviewed as before."""
+    rows = [{**GOLD_ROWS[2], **patch}, *GOLD_ROWS[:2], *GOLD_ROWS[3:]]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    store = tmp_path / "review.sqlite"
+    r = subprocess.run([*CLI, "-o", str(store), "--gold", str(gold)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"liner review: warning: {gold}:1: id {rows[0]['id']!r}: column {column!r}: " in r.stderr, r.stderr
+    s = ReviewStore(store)
+    queued = {i.id for i in s.list_items()}
+    assert rows[0]["id"] not in queued and "not-in-run" in queued  # another disagreeing row is still queued
+    assert s.gold_rows()[0] == rows[0]  # kept verbatim: export writes it as it is
