@@ -1,8 +1,14 @@
-"""Agreement reports as plain-text tables (what ``liner review stats`` prints)."""
+"""Agreement reports as plain-text tables (what ``liner review stats`` prints).
+
+Every cell, the source and each note go through ``shown_id``: annotator names come from the gold
+file's ``annotators`` keys unchecked, and one holding ``ESC ]0;...BEL`` retitled the terminal (an
+escape sequence printed raw); control characters now show as symbols, bidi controls as [U+XXXX].
+"""
 
 from __future__ import annotations
 
 from linernotes.review.agreement import AgreementReport
+from linernotes.review.web.views import shown_id
 
 
 def _f(v: float | None) -> str:
@@ -10,6 +16,7 @@ def _f(v: float | None) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    rows = [[shown_id(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     def fmt(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
@@ -20,7 +27,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render(reports: list[AgreementReport]) -> str:
     lines: list[str] = []
     for rep in reports:
-        lines.append(f"== agreement: {rep.source}")
+        lines.append(f"== agreement: {shown_id(rep.source)}")
         lines += _table(["field", "units", "values", "coders", "alpha_interval", "alpha_nominal", "fleiss_kappa",
                          "fleiss_on"],
                         [[f.field, str(f.units), str(f.values), str(f.coders), _f(f.alpha_interval),
@@ -36,6 +43,6 @@ def render(reports: list[AgreementReport]) -> str:
                             [[a.field, a.annotator, str(a.n), _f(a.mean_distance), _f(a.cohen_kappa), _f(a.quality)]
                              for a in rep.annotators])
         for note in rep.notes:
-            lines.append(f"note: {note}")
+            lines.append(f"note: {shown_id(note)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
