@@ -154,3 +154,23 @@ def test_a_baseline_whose_gold_holds_nan_is_exit_2_not_a_skipped_rule(liner, tmp
     assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
     key = "gold.valence" if spoil == "valence-nan" else "gold.valence_ratings.0"
     assert f"{base}: not a run record of `liner eval`: item {item['id']!r}: {key}: " in r.stderr, r.stderr
+
+
+BOMB = "".join(f"{k}: &{k} [" + ",".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
+               for k, p in zip("abcdefg", ["", *"abcdef"], strict=True)) + "rules: [{metric: genres.micro_f1, x: *g}]\n"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    (BOMB, 2),                                                                   # 9**7 strings: 37 s before
+    ("rules:\n  - &r {metric: genres.micro_f1, max_drop: 0.02}\n  - *r\n", 3),
+], ids=["billion-laughs", "plain-alias"])
+def test_a_yaml_alias_in_a_gates_file_is_refused_at_its_line(liner, tmp_path, text, line):
+    import time
+
+    rules = tmp_path / "gates.yaml"
+    rules.write_text(text, encoding="utf-8")
+    t = time.monotonic()
+    r = liner(["gate", BASELINE, BASELINE, "--config", rules, "--resamples", 100])
+    assert time.monotonic() - t < 15
+    assert r.returncode == 2
+    assert f"{rules}:{line}: not a valid gates file: a YAML alias (*name) is not allowed here" in r.stderr, r.stderr
