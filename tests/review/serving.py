@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -49,3 +50,16 @@ def review_server(store: Path, log_path: Path, *args: str) -> Iterator[str]:
         yield url
     finally:
         stop_server(proc, log)
+
+
+@contextmanager
+def gold_store_server(tmp: Path, rows: list[dict[str, Any]]) -> Iterator[tuple[str, Path]]:
+    """A store built by ``liner review build --gold`` from ``rows`` (written as JSONL in ``tmp``) and
+    served by ``review_server``; yields (base URL, the server's log file)."""
+    gold = tmp / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    store = tmp / "review.sqlite"
+    subprocess.run([sys.executable, "-m", "linernotes.cli.app", "review", "build", "-o", str(store), "--gold",
+                    str(gold)], check=True, capture_output=True)
+    with review_server(store, tmp / "serve.log") as url:
+        yield url, tmp / "serve.log"

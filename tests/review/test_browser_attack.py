@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.review.serving import stop_server
+from tests.review.serving import review_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 TOKEN = "e2e-Token-7fQ2xLp9Wm4RvB8"
@@ -49,27 +45,8 @@ def attack_site(tmp_path: Path, repo_root: Path):
     from linernotes.review.build import build_store
 
     build_store(store, gold=gold, audio_root=root)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "review", "serve", "--store", str(store),
-                               "--port", str(port), "--token", TOKEN, "--audio-root", str(root)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.3)
+    with review_server(store, tmp_path / "serve.log", "--token", TOKEN, "--audio-root", str(root)) as base:
         yield base
-    finally:
-        stop_server(server, log)
 
 
 def history(base: str, item: str) -> list[dict]:

@@ -8,29 +8,18 @@ nothing saved, the server still up.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.review.conftest import GOLD_ROWS
-from tests.review.serving import review_server
+from tests.review.serving import gold_store_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """``liner review serve`` as its own process over a store built on disk by ``liner review build``."""
-    tmp: Path = tmp_path_factory.mktemp("hostile-numbers")
-    gold = tmp / "gold.jsonl"
-    gold.write_text("".join(json.dumps(r) + "\n" for r in GOLD_ROWS), encoding="utf-8")
-    store = tmp / "review.sqlite"
-    subprocess.run([sys.executable, "-m", "linernotes.cli.app", "review", "build", "-o", str(store), "--gold",
-                    str(gold)], check=True, capture_output=True)
-    with review_server(store, tmp / "serve.log") as url:
-        yield url, tmp / "serve.log"
+    with gold_store_server(tmp_path_factory.mktemp("hostile-numbers"), GOLD_ROWS) as running:
+        yield running
 
 
 def _queued(url: str) -> str:
