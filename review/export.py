@@ -250,6 +250,9 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     """
     from linernotes.review.allowed import disallowed, summary
 
+    if not store.gold_rows() and not store.list_items():  # a build stopped between creating and filling it
+        raise ExportError(f"{store.path}: the store holds no gold rows and no items (a `liner review build` that "
+                          "did not finish?); build it again before exporting")
     if problems := disallowed(store):
         raise ExportError(f"{store.path}: {summary(problems)}")
     root = Path(gold_dir)

@@ -185,7 +185,7 @@ class ReviewStore:
         if not create and not exists:
             raise StoreError(f"review store not found: {self.path} (build one with `liner review build`)")
         if exists:
-            self._check_file()
+            self._check_file(create)
         try:
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
@@ -196,9 +196,11 @@ class ReviewStore:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a usable review store ({e})") from None
 
-    def _check_file(self) -> None:
+    def _check_file(self, create: bool = False) -> None:
         """Refuse what is not a review store before SQLite touches it (it would happily turn a
-        0-byte file into an empty database, and a damaged one fails only on the page it reads)."""
+        0-byte file into an empty database, and a damaged one fails only on the page it reads).
+        A SQLite database without any table becomes a store only for ``build`` (``create``):
+        opened to serve or export, it was given the schema and exported a ``v1`` of 0 rows."""
         if not self.path.is_file():
             raise StoreError(f"{self.path}: not a file, so not a review store")
         try:
@@ -221,6 +223,9 @@ class ReviewStore:
             raise StoreError(f"{self.path}: corrupt review store ({e})") from None
         if check != "ok":
             raise StoreError(f"{self.path}: corrupt review store (integrity check: {check})")
+        if not tables and not create:
+            raise StoreError(f"{self.path}: an empty SQLite database (no tables), not a review store; build one "
+                             "with `liner review build`")
         if tables and not tables >= REVIEW_TABLES:
             raise StoreError(f"{self.path}: a SQLite database of something else (no "
                              f"{', '.join(sorted(REVIEW_TABLES - tables))} table), not a review store")

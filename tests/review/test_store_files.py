@@ -89,3 +89,37 @@ def test_cli_exits_2_with_one_line(liner, liner_in_process, tmp_path, bad_store,
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("liner review: error:") and REASON[kind] in lines[0]
     assert "Traceback" not in r.stderr and not (tmp_path / "gold").exists()
+
+
+def _no_tables(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 3")  # a valid SQLite file of one page, no table
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("command", ["serve", "export"])
+def test_a_sqlite_file_without_tables_is_refused_not_made_a_store(liner_in_process, tmp_path, command):
+    """Another input of item 5's kind: it was given the review schema, and export wrote a v1 of
+    0 rows (exit 0). ``build`` may still create a store in it."""
+    path = tmp_path / "blank.sqlite"
+    _no_tables(path)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="an empty SQLite database \\(no tables\\), not a review store"):
+        ReviewStore(path)
+    assert path.read_bytes() == before
+    if command == "export":
+        r = liner_in_process(["review", "export", "--store", str(path), "-o", str(tmp_path / "gold")], timeout=120)
+        assert r.returncode == 2 and "no tables" in r.stderr and not (tmp_path / "gold").exists()
+    ReviewStore(path, create=True)  # what build does
+
+
+def test_a_store_a_build_left_unfilled_exports_nothing(liner_in_process, tmp_path):
+    """A build stopped after creating the store and before its one loading transaction leaves the
+    schema only: export said 'wrote v1: 0 rows', exit 0, an empty gold version."""
+    path = tmp_path / "unfinished.sqlite"
+    ReviewStore(path, create=True)
+    r = liner_in_process(["review", "export", "--store", str(path), "-o", str(tmp_path / "gold")], timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "holds no gold rows and no items" in r.stderr and "build it again" in r.stderr
+    assert not (tmp_path / "gold" / "v1").exists()
