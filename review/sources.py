@@ -225,6 +225,8 @@ def _unreadable_predictions(items: list[SourceItem], fields: list[FieldSpec], ru
         why = problem(item.prediction, fields)
         if item.error is not None and not isinstance(item.error, dict):
             item.error = {"kind": "error", "message": str(item.error)[:300]}
+        if item.status not in ("ok", "error"):  # a status 5 was a ValidationError traceback in the queue
+            why = why or f"status: 'ok' or 'error', not {item.status!r:.40}"
         if why is None:
             continue
         item.prediction, item.status = None, "error"

@@ -57,6 +57,18 @@ def test_a_tag_line_review_cannot_read_is_a_model_error_named_by_id(tmp_path, ke
     assert hostile.prediction == PREDICTIONS["hostile"]
 
 
+def test_a_tag_line_whose_status_is_neither_ok_nor_error_is_a_model_error(tmp_path):
+    lines = [{"id": k, "status": 5 if k == BAD else "ok", "enrichment": v, "error": None} for k, v in PREDICTIONS.items()]
+    out = tmp_path / "out.jsonl"
+    out.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    store = tmp_path / "review.sqlite"
+    r = subprocess.run([*CLI, "-o", str(store), "--run", str(out), "--gold", str(_gold(tmp_path))],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert f"{out}: id {BAD!r}: status: 'ok' or 'error', not 5" in r.stderr, r.stderr
+    assert ReviewStore(store).get(BAD).entry.error["kind"] == "prediction.invalid"
+
+
 @pytest.mark.parametrize("prediction", ["x", [1, 2], 5], ids=repr)
 def test_a_run_record_item_whose_prediction_is_not_an_object(tmp_path, prediction):
     items = [{"id": "a", "inputs": {"description": "fine"}, "gold": {"valence": 0.5, "valence_ratings": [0.5, -0.5]},
