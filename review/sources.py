@@ -194,6 +194,10 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
         if str(it["id"]) in seen:
             raise SourceError(f"{path}: items[{n}] repeats id {str(it['id'])!r:.80} of items[{seen[str(it['id'])]}]")
         seen[str(it["id"])] = n
+        for key in ("inputs", "gold"):  # dict() of a string or a list was a ValueError/TypeError traceback
+            if not isinstance(it.get(key) or {}, dict):
+                raise SourceError(f"{path}: items[{n}] (id {str(it['id'])!r:.80}): {key} must be an object, not "
+                                  f"{type(it[key]).__name__}")
         gold = dict(it.get("gold") or {})
         # unvalidated: a prediction or error of the wrong shape is named per item by
         # ``_unreadable_predictions`` (a ValidationError here ended the build with a traceback)

@@ -109,3 +109,17 @@ def test_a_gold_row_review_cannot_read_is_kept_and_named_not_a_traceback(tmp_pat
     queued = {i.id for i in s.list_items()}
     assert rows[0]["id"] not in queued and "not-in-run" in queued  # another disagreeing row is still queued
     assert s.gold_rows()[0] == rows[0]  # kept verbatim: export writes it as it is
+
+
+@pytest.mark.parametrize(("key", "value"), [("inputs", "abc"), ("inputs", [1, 2]), ("gold", "x"), ("inputs", 5)],
+                         ids=lambda v: repr(v)[:16])
+def test_a_run_record_item_whose_inputs_or_gold_is_not_an_object_is_exit_2(tmp_path, key, value):
+    items = [{"id": "a", "inputs": {"description": "fine"}, "gold": {"valence": 0.5, "valence_ratings": [0.5, -0.5]},
+              "prediction": PREDICTIONS["model-off"], "status": "ok", "error": None}]
+    items[0][key] = value
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"record_version": "1", "spec": "vader-valence", "gold_fingerprint": "f" * 16,
+                               "items": items}), encoding="utf-8")
+    r = subprocess.run([*CLI, "-o", str(tmp_path / "review.sqlite"), "--run", str(run)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"{run}: items[0] (id 'a'): {key} must be an object, not {type(value).__name__}" in r.stderr, r.stderr
