@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from linernotes.tools.yaml_text import alias_expansion
+
 Lines = dict[tuple[Any, ...], int]
 
 
@@ -74,7 +76,10 @@ def check_unique_keys(node: yaml.Node) -> None:
 def load_with_lines(text: str) -> tuple[Any, Lines]:
     """``(yaml.safe_load(text), key path -> line)``; ``(None, {})`` for an empty document. Raises
     ``YamlSyntaxError`` (with the parser's line) for text that is not YAML, and for a key given
-    twice in one mapping (``check_unique_keys``)."""
+    twice in one mapping (``check_unique_keys``), and for aliases that expand past
+    ``tools.yaml_text.MAX_ALIAS_NODES`` (the mapper below walks every alias's subtree again)."""
+    if (bomb := alias_expansion(text)) is not None:
+        raise YamlSyntaxError(bomb.line, bomb.reason())
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -11,7 +11,8 @@ A miss, a damaged file or an unwritable folder: parsed as before, silently.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -21,17 +22,74 @@ from linernotes.tools.disk_cache import cached_json
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FORMAT = 1
 
+# Nodes that aliases may add over the document's own before a YAML text is refused. Each alias
+# re-reads its anchor's whole subtree wherever the data is walked (line maps, duplicate-key checks,
+# validation, the JSON cache), so nested aliases grow exponentially: 8 levels of 9 ("billion
+# laughs", a few hundred bytes) are 43 million nodes, minutes of CPU and gigabytes. A legitimate
+# reuse (``<<: *defaults`` in a few places) adds tens of nodes.
+MAX_ALIAS_NODES = 100_000
+# An anchor (``&name`` after a space, a line start or a flow indicator); "R&B" and "drum & bass" are
+# not. Without one a text has no alias, so the shipped packs skip the composing below.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.MULTILINE)
+
+
+class AliasExpansion(NamedTuple):
+    """Where a YAML text's aliases first appear (1-based line) and how many nodes they add."""
+
+    line: int
+    added: int
+
+    def reason(self) -> str:
+        return (f"YAML aliases (*name) here expand to {self.added:,} more nodes (at most {MAX_ALIAS_NODES:,}): "
+                "nested aliases grow exponentially; write the values out")
+
+
+def alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> AliasExpansion | None:
+    """Non-None when ``text``'s aliases add more than ``limit`` nodes to its data (``line``: the
+    first alias's). Counts without expanding: each distinct node once, memoised by identity.
+    None for text that is not YAML (its loader names that) or has no anchor."""
+    if not _ANCHOR.search(text):
+        return None
+    try:
+        root = yaml.compose(text, Loader=YAML_LOADER)
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    sizes: dict[int, int] = {}
+    distinct = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal distinct
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a recursive alias (an anchor inside itself) counts once
+        distinct += 1
+        children = ([n for kv in node.value for n in kv] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        sizes[id(node)] = 1 + sum(size(c) for c in children)
+        return sizes[id(node)]
+
+    added = size(root) - distinct
+    if added <= limit:
+        return None
+    line = next((tok.start_mark.line + 1 for tok in yaml.scan(text, Loader=yaml.SafeLoader)
+                 if isinstance(tok, yaml.AliasToken)), 1)
+    return AliasExpansion(line, added)
+
 
 def load_pack_yaml(text: str, origin: str) -> Any:
     """``yaml.load`` with the safe (C when available) loader. Raises ``ValueError`` as
     ``ORIGIN:LINE: not valid YAML (reason)`` (the parser's line, when it gives one): a user pack's
-    typo is a user error, not a traceback. Only a text that parsed is ever cached, so a typo is
+    typo is a user error, not a traceback; so are aliases that expand past ``MAX_ALIAS_NODES``. Only a text that parsed is ever cached, so a typo is
     reported the same way every time."""
     return cached_json("yaml", [_FORMAT, yaml.__version__, YAML_LOADER.__name__,
                                 hashlib.sha256(text.encode("utf-8")).hexdigest()], lambda: _parse(text, origin))
 
 
 def _parse(text: str, origin: str) -> Any:
+    if (bomb := alias_expansion(text)) is not None:
+        raise ValueError(f"{origin}:{bomb.line}: not valid YAML ({bomb.reason()})")
     try:
         return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
