@@ -13,6 +13,9 @@ import typer
 # no evals code: a negative --seed failed after the whole eval with "liner: error: expected
 # non-negative integer" (gate: a traceback), one above it in fit's folds
 SEED_MAX = 2**32 - 1
+# evals.bootstrap.MAX_RESAMPLES, spelt here for the same reason (tests/evals/test_resamples_bound.py
+# checks the two agree)
+MAX_RESAMPLES = 100_000
 
 eval_app = typer.Typer(no_args_is_help=True, help="Score runs against gold sets and gate regressions.")
 
@@ -41,7 +44,7 @@ def eval_cmd(
                                               "model (with --judge-api-base); default: skipped")] = None,
     judge_items: Annotated[int | None, typer.Option(min=1, help="Judge at most N items")] = None,
     judge_api_base: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of the judge")] = None,
-    resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples")] = 1000,
+    resamples: Annotated[int, typer.Option(min=0, max=MAX_RESAMPLES, help="Bootstrap resamples")] = 1000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run folder instead of resuming")] = False,
     llm_mode: Annotated[str, typer.Option("--llm", help="auto: the LLM only for fields the evidence leaves "
                                           "undecided; always: every field of every item; never: tools and "
@@ -106,7 +109,7 @@ def gate_cmd(
     config: Annotated[Path | None, typer.Option("--config", help="Gate rules YAML (default: shipped gates.yaml)")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the markdown summary here")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report with plots here")] = None,
-    resamples: Annotated[int, typer.Option(min=100, help="Paired bootstrap resamples")] = 1000,
+    resamples: Annotated[int, typer.Option(min=100, max=MAX_RESAMPLES, help="Paired bootstrap resamples")] = 1000,
     seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Bootstrap seed")] = 0,
 ) -> None:
     """Re-score BASELINE and CANDIDATE from the baseline's gold and tasks, compare them item by item

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from linernotes.cli.eval_cmd import SEED_MAX
+from linernotes.cli.eval_cmd import MAX_RESAMPLES, SEED_MAX
 
 
 def _command(specs, output, limit, seed, pool, negatives, run, folds, model, pool_size=None, data=None,
@@ -83,7 +83,7 @@ def fit(
     api_base: Annotated[str | None, typer.Option(help="Base URL for the provider")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="In-flight LLM calls")] = 4,
     threads: Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")] = 1,
-    resamples: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the cross-fitted report")] = 1000,
+    resamples: Annotated[int, typer.Option(min=0, max=MAX_RESAMPLES, help="Bootstrap resamples for the cross-fitted report")] = 1000,
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable): fit the spec's signal tasks instead of the "
         "built-in fusion (one spec; --run: its eval record)")] = None,

@@ -23,6 +23,12 @@ Totals = Callable[[np.ndarray], np.ndarray]
 # reasoning and source are in ``plan_resampling``.
 MIN_CLUSTERS = 5
 MIN_ITEMS = 5
+# Cells (float64) of one chunk's draw counts or totals: 4 million, 32 MB each, whatever --resamples
+CHUNK_CELLS = 4_000_000
+# Most resamples an interval is drawn from (liner eval, fit, gate). Memory is no longer the bound
+# (chunks above; each metric keeps its b draws, ~0.4 GB at 100,000 for a gate of two runs): time
+# is (16 s on 40 items), and 1,000-10,000 already give stable 95% percentile bounds.
+MAX_RESAMPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,10 @@ def group_codes(groups: list[str | None], ids: list[str]) -> np.ndarray:
 
 
 def cluster_counts(n_groups: int, resamples: int, seed: int, chunk: int = 0) -> Iterator[np.ndarray]:
-    """Yield (b, G) draw counts: how often each cluster appears in each resample."""
+    """Yield (b, G) draw counts: how often each cluster appears in each resample, ``chunk``
+    resamples at a time (default: ``CHUNK_CELLS`` counts). The same draws for any ``chunk``."""
     rng = np.random.default_rng(seed)
-    chunk = chunk or max(1, min(resamples, 4_000_000 // max(1, n_groups)))
+    chunk = chunk or max(1, min(resamples, CHUNK_CELLS // max(1, n_groups)))
     done = 0
     while done < resamples:
         b = min(chunk, resamples - done)
@@ -166,7 +173,11 @@ def resample_totals(stats: dict[str, SumStat], codes: np.ndarray, resamples: int
     dense = n_groups * s.shape[1] <= 20_000_000
     s_dense = s.toarray() if dense else None
     s_t = s.T.tocsr()
-    for counts in cluster_counts(n_groups, resamples, seed):
+    # A chunk's draw counts are (b, G) and its totals (b, columns): bound both, not only the
+    # counts; with few clusters and many columns (per-label statistics) one chunk of 20,000
+    # resamples took 2.1 GB. The draws do not depend on the chunk size (one generator stream).
+    chunk = max(1, min(resamples, CHUNK_CELLS // max(1, n_groups, s.shape[1])))
+    for counts in cluster_counts(n_groups, resamples, seed, chunk):
         t = counts @ s_dense if dense else np.asarray((s_t @ counts.T).T)
         yield {k: np.asarray(stats[k].f(t[:, offsets[j]:offsets[j + 1]]), dtype=np.float64)
                for j, k in enumerate(names)}

@@ -42,6 +42,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from linernotes.config import TagConfig
+from linernotes.evals.bootstrap import MAX_RESAMPLES
 from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
 from linernotes.evals.metrics.calibration import plugin_ece
 from linernotes.evals.record import ItemResult, RunRecord
@@ -100,7 +101,7 @@ class FitOptions(BaseModel):
     runs: list[Path] = Field(default_factory=list)
     folds: int = Field(5, ge=2, le=20)
     concurrency: int = Field(4, ge=1)
-    resamples: int = Field(1000, ge=0)
+    resamples: int = Field(1000, ge=0, le=MAX_RESAMPLES)
     command: str = ""
 
     @field_validator("output")

@@ -35,7 +35,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from linernotes.evals.bootstrap import group_codes, paired_bootstrap
+from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
 from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
@@ -57,12 +57,6 @@ def item_scores(tasks: list[dict[str, Any]]) -> dict[str, bool]:
         if score is not None:
             out[f"{t.get('name')}.{score}"] = higher
     return out
-
-
-# The paired bootstrap keeps every metric's draws (one column per item-level statistic) in memory
-# at once: ~48 KB per resample on the 12-item CI slice, ~93 KB on 400 items; --resamples 100000
-# asked numpy for a 4.5 GB array and more, a MemoryError traceback or an OOM kill of the box.
-MAX_RESAMPLES = 20_000
 
 
 class GateError(Exception):
@@ -483,10 +477,8 @@ def _no_task(rule: Rule, record: RunRecord) -> str | None:
 
 def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resamples: int = 1000,
              seed: int = 0) -> GateResult:
-    if resamples > MAX_RESAMPLES:  # before loading anything: the draws are held in memory at once
-        raise GateError(f"--resamples {resamples:,}: at most {MAX_RESAMPLES:,} (every metric's draws are held in "
-                        f"memory together, about 50-100 KB per resample: {resamples:,} would need about "
-                        f"{resamples * 75 / 1e6:,.0f} GB); 1,000 to 10,000 give stable 95% bounds")
+    if resamples > MAX_RESAMPLES:  # before loading anything
+        raise GateError(f"--resamples {resamples:,}: at most {MAX_RESAMPLES:,} (1,000 to 10,000 give stable 95% bounds)")
     base_record = _load(baseline)
     check_rules(rules, base_record)
     (base, b_scored), (cand, c_scored) = rescore_pair(base_record, _load(candidate, base_record.tasks), resamples,

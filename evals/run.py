@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
+from linernotes.evals.bootstrap import MAX_RESAMPLES
 from linernotes.evals.gold import (
     GoldSet,
     check_gold_values,
@@ -67,7 +68,7 @@ class EvalOptions(BaseModel):
     judge: str | None = None
     judge_items: int | None = Field(None, ge=1, description="judge at most this many items (cost bound)")
     judge_api_base: str | None = None
-    resamples: int = Field(1000, ge=0)
+    resamples: int = Field(1000, ge=0, le=MAX_RESAMPLES)
     fresh: bool = False
     remedy: str = Field("", description="what a refused resume tells the user to do (default EVAL_REMEDY; "
                         "liner fit has no --fresh and says its own)")
