@@ -74,6 +74,11 @@ def signal_value(pred: dict[str, Any] | None, name: str) -> Any:
     return (((pred or {}).get("signals") or {}).get(name) or {}).get("value")
 
 
+def _label(v: Any) -> str:
+    """A single-label/boolean value as the class it is scored as: ``true``/``false`` for booleans."""
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
 def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] | None]) -> Scored:
     """Metrics of a declared signal's task, by kind: multilabel as genres are scored (F1s, no
     hierarchy), single_label/boolean as policy categories (accuracy, macro-F1), scalar as valence
@@ -106,9 +111,10 @@ def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] 
         out.item_scores[f"{task.name}.within_tol"] = [None if not g else float(w)
                                                       for g, w in zip(has_gold, ok_all, strict=True)]
     else:
-        shown = [(str(v).lower() if isinstance(v, bool) else str(v)) if ok else None
-                 for v, ok in zip(values, present, strict=True)]
-        out = score_singlelabel(task.name, golds, shown)
+        shown = [_label(v) if ok else None for v, ok in zip(values, present, strict=True)]
+        # gold the same way: a run record's gold may hold JSON true next to "false" (hand-made or
+        # older), and the class list is sorted (TypeError: '<' between bool and str)
+        out = score_singlelabel(task.name, [None if g is None else _label(g) for g in golds], shown)
     out.stats[f"{task.name}.coverage"] = ratio_stat(covered, has_gold)
     out.n[f"{task.name}.coverage"] = int(has_gold.sum())
     return out

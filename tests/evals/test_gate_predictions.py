@@ -111,14 +111,29 @@ def test_partial_and_slightly_off_predictions_still_get_a_verdict(liner, tmp_pat
     assert "not a run record" not in r.stderr
 
 
-def test_a_record_the_checks_do_not_foresee_is_still_exit_2_not_a_traceback(liner, tmp_path):
+def test_a_boolean_gold_written_as_json_true_is_scored_like_true(liner, tmp_path):
     """Gold as a JSON boolean where ``liner eval`` writes "true"/"false" (a hand-made baseline):
-    the scorer cannot sort True beside "false"; the gate names the record instead of a TypeError."""
+    the scorer sorted True beside "false" (TypeError, so the gate said the record cannot be
+    scored); it is now the class "true", and a candidate answering "false" is a regression."""
     base = _signal_record(tmp_path / "b.json", "boolean", True, "true")
     cand = _signal_record(tmp_path / "c.json", "boolean", True, "false")
     rules = tmp_path / "g.yaml"
     rules.write_text("rules:\n  - metric: s.accuracy\n", encoding="utf-8")
     r = liner(["gate", base, cand, "--config", rules, "--resamples", 100])
+    assert r.returncode == 1, (r.stdout + r.stderr)[-2000:]
+    assert "s.accuracy" in r.stdout and "cannot be scored" not in r.stderr
+
+
+def test_a_record_the_checks_do_not_foresee_is_still_exit_2_not_a_traceback(liner, tmp_path, monkeypatch):
+    """Whatever the scorer trips on that ``gate_predictions`` did not foresee is exit 2 naming the
+    record (a test double raising inside the scorer stands for the next such shape)."""
+    import linernotes.evals.gate as gate
+
+    def scorer_that_trips(*_args, **_kwargs):
+        raise TypeError("'<' not supported between instances of 'bool' and 'str'")
+
+    monkeypatch.setattr(gate, "score_with_stats", scorer_that_trips)
+    r = liner(["gate", BASELINE, BASELINE, "--resamples", 100])
     assert r.returncode == 2, (r.stdout + r.stderr)[-2000:]
     assert "the baseline record cannot be scored (TypeError: " in r.stderr, r.stderr
 

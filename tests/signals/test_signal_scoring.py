@@ -93,3 +93,14 @@ def test_items_without_a_value_have_no_confidence_to_calibrate() -> None:
     some = task_scores(task, [*none, item(9, "decade", "1970s", "1970s", conf=0.8)])
     assert some.n["decade.ece"] == 1 and some.stats["decade.ece"].point() == pytest.approx(0.2)
     assert some.stats["decade.auto_accept_share"].point() == pytest.approx(1 / 5)
+
+
+def test_gold_of_another_json_type_is_scored_as_the_class_it_names() -> None:
+    """A run record's gold may be JSON true or 1970 where the prediction says "true" / "1970"
+    (hand-made or older records): the same class, not a sort TypeError or a miss."""
+    task = TaskSpec(name="vocal", kind="boolean", gold_field="vocal", signal="vocal")
+    items = [item(0, "vocal", True, True), item(1, "vocal", False, "false"), item(2, "vocal", "true", False)]
+    assert points(task, items)["vocal.accuracy"] == pytest.approx(2 / 3)
+    task = TaskSpec(name="decade", kind="single_label", gold_field="d", signal="decade")
+    items = [item(0, "decade", 1970, "1970"), item(1, "decade", "1980", "1970")]
+    assert points(task, items)["decade.accuracy"] == pytest.approx(0.5)
