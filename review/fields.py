@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.labels import label_list
 from linernotes.review import vocab
+from linernotes.signals.answer import TEXT_LIMIT
 
 FieldKind = Literal["interval", "set", "nominal"]
 Control = Literal["multiselect", "radio", "slider", "toggle", "text"]
@@ -188,6 +189,9 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.name} must be one of {', '.join(sorted(allowed)[:10])}, not {s!r:.60}")
         if self.name == "language" and not vocab.is_language_tag(s):
             raise ValueError(f"{self.name} must be a BCP-47 language tag like 'en' or 'pt-BR', not {s!r:.60}")
+        if len(s) > TEXT_LIMIT:  # the item page's box holds 200; the API must not take more than the tagger writes
+            raise ValueError(f"{self.name} must be at most {TEXT_LIMIT} characters (a text signal's limit), "
+                             f"not {len(s):,}")
         return s
 
     def distance(self, a: Any, b: Any) -> float:
