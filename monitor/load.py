@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationError
 
+from linernotes.files import require_regular
 from linernotes.monitor.columns import COLUMNS
 from linernotes.schema import OutputRecord
 from linernotes.sinks.parquet import unfinished_parquet_hint
@@ -97,6 +98,7 @@ def load_output(path: str | Path) -> Loaded:
     problems: list[Problem] = []
     if not p.exists():
         raise MonitorInputError(f"{p}: no such file or folder{unfinished_parquet_hint(p)}")
+    require_regular(p, MonitorInputError, ": give a run's output file or folder")
     if p.is_dir():
         parquet = sorted(p.glob("*.parquet"))
         logs = sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))  # a dataset's _journal is not a log

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from linernotes.files import require_regular
 from linernotes.monitor.load import MonitorInputError
 from linernotes.signals.yaml_lines import (
     KeyedError,
@@ -55,6 +56,7 @@ class Thresholds(BaseModel):
 
 
 def _read(path: Path) -> tuple[dict[str, Any], Lines]:
+    require_regular(path, MonitorInputError, ": give a YAML file")
     try:
         data, lines = load_with_lines(path.read_text(encoding="utf-8"))
     except OSError as e:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from linernotes.files import require_regular
 from linernotes.schema import OutputRecord
 from linernotes.sinks.parquet import (
     ParquetSink,
@@ -151,6 +152,7 @@ def _check_source(source: Path) -> None:
     if source.is_dir():
         raise OutputError(f"{source}: a folder; liner export converts one JSONL output: give one of its files "
                           f"(a liner serve log folder: {source}/records-<date>.<n>.jsonl)")
+    require_regular(source, OutputError, ": liner export converts one JSONL output file")
     if not source.is_file():
         raise OutputError(f"{source}: no such file{unfinished_parquet_hint(source)}")
 

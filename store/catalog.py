@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from linernotes.files import require_regular, special_kind
 from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.schema import ErrorInfo, Item, is_line_key, validation_reasons
 
@@ -371,6 +372,7 @@ def read_catalog(
         raise CatalogError(f"{p}: no such file or directory")
     fmt = detect_format(p)
     if fmt != "hf-disk":
+        require_regular(p, CatalogError)
         if not p.is_file():
             raise CatalogError(f"{p}: not a regular file")
         if p.stat().st_size == 0:
@@ -448,6 +450,8 @@ def _too_long(b: _RowBuilder, line: int) -> Row:
 def estimate_rows(path: str | Path) -> int | None:
     """A cheap row count for progress/ETA (line count for text formats), or None."""
     p = Path(path)
+    if special_kind(p) is not None:  # a FIFO would block here for good, before read_catalog refuses it
+        return None
     try:
         fmt = detect_format(p)
         if fmt in ("jsonl", "csv"):

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from linernotes.files import require_regular
 from linernotes.schema import ErrorInfo, OutputRecord
 
 
@@ -183,6 +184,9 @@ class OutputLock:
         self.fd: int | None = None
 
     def acquire(self) -> OutputLock:
+        # before the lock file is made beside it (/dev/full.lock) and the output read back for resume
+        require_regular(self.output, OutputError, ": a run appends its records to -o and reads them back to resume; "
+                        "write to a file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
