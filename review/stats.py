@@ -18,8 +18,10 @@ def agreement_stats(gold: str | Path | None = None, run: str | Path | None = Non
     if gold is not None or run is not None:
         source = load_source(run=run, gold=gold)
         predictions = {i.id: i.prediction for i in source.items if i.prediction}
-        reports.append(gold_agreement([i.gold_row for i in source.items], source.fields, predictions,
-                                      source=str(gold or run)))
+        report = gold_agreement([i.gold_row for i in source.items], source.fields, predictions,
+                                source=str(gold or run))
+        report.notes = source.notes + report.notes  # rows left out (unreadable, repeated ids) are named, not dropped unseen
+        reports.append(report)
     if store is not None:
         reports.append(store_agreement(ReviewStore(store)))
     return reports

@@ -37,6 +37,22 @@ def test_stats_reproduces_hand_checked_alpha(liner_in_process, tmp_path):
     assert "0.7000" in text and "raters are anonymous" in text
 
 
+def test_stats_names_the_gold_rows_it_leaves_out(liner_in_process, tmp_path):
+    """A row whose ratings review cannot read is left out of the agreement; stats said nothing
+    (build names it since 55a2376), so alpha looked computed over every row."""
+    gold = tmp_path / "mixed.jsonl"
+    rows = [{"id": f"u{n}", "text": "t", "ratings": u, "mean": 2.0} for n, u in enumerate([[1, 2, 3], [2, 2], [4, 5]])]
+    rows.append({"id": "bad", "text": "t", "ratings": ["a", "b"], "mean": 2.0})
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = liner_in_process(["review", "stats", "--gold", str(gold), "--json"])
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)[0]
+    assert report["fields"][0]["alpha_interval"] == pytest.approx(0.7)  # over the 3 readable rows
+    assert any("id 'bad'" in n and "'ratings'" in n and "cannot be reviewed" in n for n in report["notes"]), report
+    text = liner_in_process(["review", "stats", "--gold", str(gold)]).stdout
+    assert "note: " in text and "id 'bad'" in text
+
+
 def test_usage_errors_exit_2(liner_in_process, tmp_path, tag_output):
     liner = liner_in_process
     r = liner(["review", "build", "--run", str(tag_output), "-o", str(tmp_path / "q.sqlite")])
