@@ -180,6 +180,9 @@ class OutputLock:
 
     def __init__(self, output: Path):
         self.output = Path(output)
+        if not self.output.name.strip():  # '', '.', './', '/', ' ': with_name raised "PosixPath('.') has an empty name"
+            raise OutputError(f"-o {str(output)!r}: names no file (an empty or blank name, '.' or '/'): give a file "
+                              "such as out.jsonl or out.parquet, or a folder by its name (parts/) for Parquet part files")
         self.path = lock_path(self.output)
         self.fd: int | None = None
 

@@ -36,3 +36,15 @@ def test_beam_writes_a_gz_output_compressed(tmp_path, catalog, liner_in_process)
                           "--pipeline-option", "--direct_num_workers=1"])
     assert r.returncode == 0, r.stderr[-1500:]
     assert [json.loads(x)["id"] for x in gzip.decompress(out.read_bytes()).splitlines()] == ["a"]
+
+
+@pytest.mark.parametrize("name", ["", ".", "./", " ", "sub/ "])
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]], ids=["local", "workers"])
+def test_an_output_that_names_no_file_is_refused_with_its_reason(tmp_path, catalog, liner_in_process, name, extra):
+    # '-o ""' (an unset variable), '-o .' read "liner: error: PosixPath('.') has an empty name";
+    # '-o " "' wrote records to a file named by a space
+    r = liner_in_process(["tag", catalog, "-o", name, *NEVER, *extra], cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "names no file" in r.stderr and "PosixPath" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["c.jsonl"], "nothing written"
