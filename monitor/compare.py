@@ -10,8 +10,9 @@
 - Routed share, error rate and error kinds, tokens and cost per item and per-item LLM latency
   (p50/p95) over items not served from the cache (a cache hit costs nothing and takes no time).
 
-A check alerts when its effect size crosses its threshold; the label and confidence checks also
-need p < alpha and at least ``min_items`` ok items on both sides.
+A check alerts when its effect size crosses its threshold and the difference is beyond sampling
+noise: p < alpha (Fisher's exact test for the routed share, error rate and a new error kind), and
+for the label and confidence checks also at least ``min_items`` ok items on both sides.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import chi2_contingency, ks_2samp
+from scipy.stats import chi2_contingency, fisher_exact, ks_2samp
 
 from linernotes.monitor.columns import LABEL_FIELDS, VERSION_COLUMNS
 from linernotes.monitor.thresholds import Thresholds
@@ -255,6 +256,29 @@ def _conf_check(s: ConfidenceShift, th: Thresholds, enough: bool, small: str) ->
                  crossed=crossed, note=_note(s.p_value, small))
 
 
+def share_p_value(base: tuple[int, int], cur: tuple[int, int]) -> float:
+    """Two-sided p-value of Fisher's exact test that ``k/n`` of BASE and of CUR are one share
+    (``scipy.stats.fisher_exact`` on the 2x2 table; exact, so it holds for a run of 1 item)."""
+    (kb, nb), (kc, nc) = base, cur
+    if not nb or not nc:
+        return 1.0
+    return float(fisher_exact([[kb, nb - kb], [kc, nc - kc]]).pvalue)
+
+
+def _significance(p: float, alpha: float) -> str:
+    return f"p={p:.2g}" if p < alpha else f"p={p:.2g}: within sampling noise, reported, not alerted"
+
+
+def _share_check(name: str, base: tuple[int, int], cur: tuple[int, int], delta: float, alpha: float) -> Check:
+    """|share of CUR - share of BASE| against ``delta``; it alerts only when the shares also differ
+    beyond sampling noise (p < alpha), as the label checks do: a 1-item run (routed share 0 vs
+    0.125 of 8, or its one error against a clean baseline of 8) paged as a crossed threshold."""
+    d = abs(cur[0] / cur[1] - base[0] / base[1]) if base[1] and cur[1] else 0.0
+    p = share_p_value(base, cur)
+    return Check(name=name, value=d, threshold=delta, crossed=d > delta and p < alpha,
+                 note=_significance(p, alpha) if d > delta else "")
+
+
 def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison:
     """All statistics and checks of CURRENT against BASELINE (tables of the sinks' schema)."""
     bo, co = _ok(baseline), _ok(current)
@@ -283,17 +307,16 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
         checks.append(_conf_check(confs[-1], th, enough, small))
     b, c = side(baseline), side(current)
     if b.routed_share is not None and c.routed_share is not None:
-        d = abs(c.routed_share - b.routed_share)
-        checks.append(Check(name="routed share (abs. change)", value=d, threshold=th.routed_share_delta,
-                            crossed=d > th.routed_share_delta))
-    d = abs(c.error_rate - b.error_rate)
-    checks.append(Check(name="error rate (abs. change)", value=d, threshold=th.error_rate_delta,
-                        crossed=d > th.error_rate_delta))
+        checks.append(_share_check("routed share (abs. change)", (b.routed, b.ok), (c.routed, c.ok),
+                                   th.routed_share_delta, th.alpha))
+    checks.append(_share_check("error rate (abs. change)", (b.errors, b.records), (c.errors, c.records),
+                               th.error_rate_delta, th.alpha))
     for kind, n in sorted(c.error_kinds.items()):
         share = n / c.records
         if kind not in b.error_kinds and share >= th.new_error_kind_share:
+            p = share_p_value((0, b.records), (n, c.records))
             checks.append(Check(name=f"new error kind: {kind}", value=share, threshold=th.new_error_kind_share,
-                                crossed=True))
+                                crossed=p < th.alpha, note=_significance(p, th.alpha)))
     checks.append(_ratio_check("tokens per item (ratio)", b.tokens_per_item, c.tokens_per_item, th.tokens_per_item_ratio))
     checks.append(_ratio_check("cost per item (ratio)", b.cost_per_item, c.cost_per_item, th.cost_per_item_ratio))
     lat = _ratio_check("LLM latency p95 (ratio)", b.latency_p95_s, c.latency_p95_s, th.latency_p95_ratio)
