@@ -25,12 +25,24 @@ def _int(digits: str) -> int:
     return int(digits)
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of a repeated key without a word: {"id": "a", ..., "id": "b"} was tagged
+    # as "b" (RFC 8259 leaves the meaning open; parsers differ), so a repeat is refused instead
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise JSONLineError(f"key {twice!r} appears twice in one object (which value is meant?)")
+    return obj
+
+
 def parse_json(text: str | bytes) -> Any:
     """One JSON value from ``text``. Raises ``JSONLineError`` for every reason it is not one:
     ``<json's message> at column N`` (``json`` numbers lines within the one text it is given, so
-    only its column is kept), ``nested too deeply``, ``a number with N digits (at most 4,300)``."""
+    only its column is kept), ``nested too deeply``, ``a number with N digits (at most 4,300)``,
+    ``key 'id' appears twice in one object (which value is meant?)``."""
     try:
-        return json.loads(text, parse_int=_int)
+        return json.loads(text, parse_int=_int, object_pairs_hook=_object)
     except JSONLineError:
         raise
     except json.JSONDecodeError as e:

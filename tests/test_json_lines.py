@@ -46,6 +46,9 @@ def test_rows_stream_before_a_later_bad_line(tmp_path):
     ('{"id": 1' + "0" * 5000 + "}", "a number with 5,001 digits (at most 4,300)"),
     ('{"id": "a", "x": [-' + "9" * 4301 + "]}", "a number with 4,301 digits (at most 4,300)"),
     ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+    # json kept the last of a repeated key without a word
+    ('{"id": "a", "gold": ["x"], "id": "b"}', "key 'id' appears twice in one object (which value is meant?)"),
+    ('{"id": "a", "x": [{"k": 1, "k": 1}]}', "key 'k' appears twice in one object (which value is meant?)"),
 ])
 def test_a_value_the_parser_refuses_names_its_line_instead_of_escaping(tmp_path, line, reason):
     # json raised a bare ValueError ('Exceeds the limit (4300 digits) ... use sys.set_int_max_str_digits()')

@@ -42,6 +42,8 @@ ROW_CASES: dict[str, tuple[set[str], dict[int, str]]] = {
     "utf16-le-bom.jsonl": ({"w-1", "w-2"}, {}),
     "utf16-be-mixed-eol.tsv": ({"x-1", "x-2", "x-3"}, {}),
     "mixed-eol.jsonl": ({"e-1", "e-2", "e-3"}, {4: "input.invalid_json"}),
+    # a key twice in one object: json kept the last without a word (the row was tagged as 'dk-x')
+    "duplicate-keys.jsonl": ({"dk-1", "dk-3"}, {2: "input.invalid_json", 4: "input.invalid_json"}),
 }
 
 # file -> a phrase the one-line error must contain
@@ -84,6 +86,10 @@ def corpus(tmp_path_factory) -> Path:
                                                "x-3\tC\tcalm ambient\r".encode("utf-16-be"))
     (d / "mixed-eol.jsonl").write_text(json.dumps({"id": "e-1", **ok}) + "\r" + json.dumps({"id": "e-2", **ok}) + "\n"
                                        + json.dumps({"id": "e-3", **ok}) + "\r\n" + '{"id": "e-4",\r\n', newline="")
+    (d / "duplicate-keys.jsonl").write_text(json.dumps({"id": "dk-1", **ok}) + "\n"
+                                            + '{"id": "dk-2", "title": "a", "id": "dk-x"}\n'
+                                            + json.dumps({"id": "dk-3", **ok}) + "\n"
+                                            + '{"id": "dk-4", "extra": {"n": 1, "n": 2}}\n')
     (d / "empty.jsonl").write_bytes(b"")
     (d / "a-directory.jsonl").mkdir()
     (d / "not-parquet.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 4)
