@@ -300,11 +300,8 @@ class LLMClient:
             self.calls += 1
             usage.calls += 1
             try:
-                # in this task, not a task of its own as wait_for makes one: each answer reaches its
-                # caller one pass of the event loop sooner (a pass can hold a whole micro-batch's
-                # tools, ~20 ms at C = 64, with the call's slot of the window held) and ~10 us less CPU
-                async with asyncio.timeout(c.timeout_s + 5):
-                    value, completion = await t.complete(messages, response_model, schema, params)
+                value, completion = await asyncio.wait_for(
+                    t.complete(messages, response_model, schema, params), timeout=c.timeout_s + 5)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout

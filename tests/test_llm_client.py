@@ -102,31 +102,3 @@ def test_an_endpoint_has_one_spelling(spelt):
     identity); a blank api_base is none."""
     assert LLMConfig(api_base=spelt).api_base == "http://127.0.0.1:8080/v1"
     assert LLMConfig(api_base="  ").api_base is None and LLMConfig().api_base is None
-
-
-def test_a_call_runs_in_its_callers_task(monkeypatch) -> None:
-    """The per-call time limit keeps the request in the caller's task: a task of its own (as
-    ``asyncio.wait_for`` makes) adds a pass of the event loop between the answer and its caller,
-    and at C = 64 a pass can hold a micro-batch's tools while the call's slot stays held."""
-    from linernotes.llm.fast import FastTransport
-
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    seen: list[bool] = []
-    original = FastTransport.create_with_completion
-
-    async def spy(self, **kwargs):
-        seen.append(asyncio.current_task() is caller[0])
-        return await original(self, **kwargs)
-
-    monkeypatch.setattr(FastTransport, "create_with_completion", spy)
-    caller: list[asyncio.Task | None] = [None]
-    with StubServer() as stub:
-        client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, timeout_s=5))
-
-        async def call() -> Answer:
-            caller[0] = asyncio.current_task()
-            value, _ = await client.structured([{"role": "user", "content": "hi"}], Answer)
-            return value
-
-        assert isinstance(asyncio.run(call()), Answer)
-    assert seen == [True]
