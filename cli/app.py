@@ -155,7 +155,8 @@ def tag(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count items, estimate tokens and cost, show a prompt")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="A live bar on a terminal, a log line "
                                            "every --progress-every seconds otherwise")] = True,
-    progress_every: Annotated[float, typer.Option(min=0.1, help="Seconds between progress log lines "
+    # at most an hour: inf or 1e308 ended a finished run in a traceback (the reporter thread's join timeout)
+    progress_every: Annotated[float, typer.Option(min=0.1, max=3600, help="Seconds between progress log lines "
                                                   "(when stderr is not a terminal)")] = 5.0,
     runner: Annotated[str, typer.Option(help="local (asyncio, resumable) or beam (Apache Beam pipeline)")] = "local",
     pipeline_option: Annotated[list[str] | None, typer.Option(

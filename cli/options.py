@@ -14,7 +14,9 @@ Model = Annotated[str, typer.Option("--model", "-m", help="LiteLLM model string,
                                     "or local:/path/to/model.gguf")]
 ApiBase = Annotated[str | None, typer.Option(help="Base URL for the provider")]
 Threads = Annotated[int, typer.Option(min=1, help="CPU threads of the embedded model")]
-Timeout = Annotated[float, typer.Option(help="Seconds per LLM call")]
+# at most a day: --timeout inf failed every call as 'llm.bad_response: OverflowError: cannot convert
+# float infinity to integer' (the HTTP client's timer); nan, 0 and negatives are the config's to refuse
+Timeout = Annotated[float, typer.Option(max=86_400, help="Seconds per LLM call")]
 Retries = Annotated[int, typer.Option(min=0, help="Transport retries per call")]
 Cache = Annotated[bool, typer.Option("--cache/--no-cache", help="Use the response cache")]
 CachePath = Annotated[Path | None, typer.Option(help="Response cache file (default ~/.cache/linernotes)")]

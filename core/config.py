@@ -13,6 +13,9 @@ from linernotes.llm.config import LLMConfig
 from linernotes.schema import without_empty
 from linernotes.signals.spec import SignalSpec
 
+# A day of audio per file (decoded at 22,050 Hz float32: 7.6 GB) is past any use; seconds.
+MAX_AUDIO_SECONDS = 86_400.0
+
 
 class TagConfig(BaseModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -39,7 +42,8 @@ class TagConfig(BaseModel):
     review_fields: list[str] = Field(default_factory=lambda: ["genres", "valence", "language", "explicit", "policy"],
                                      description="low confidence on these routes to review (moods are advisory)")
     review_severity: int = Field(3, ge=0, le=4)
-    audio_max_seconds: float = Field(180.0, gt=0)
+    # bounded: inf or 1e308 seconds overflowed the frame count (internal.OverflowError on every audio item)
+    audio_max_seconds: float = Field(180.0, gt=0, le=MAX_AUDIO_SECONDS)
     audio_root: str | None = None
     audio_base: str | None = Field(None, description="relative audio paths resolve here (the catalog's folder)")
     exemplars: str | None = None
