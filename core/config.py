@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
@@ -74,7 +75,11 @@ def config_from_options(*, model: str = "embedded", api_base: str | None = None,
     """The TagConfig of a command's options, one path for ``liner tag`` and ``liner serve`` (so an
     option means the same in both). ``signals``: paths of signal spec YAMLs, loaded here.
     Raises pydantic ValidationError naming the field (``llm_mode``: not auto/always/never ...),
-    and ValueError for an unreadable signal spec."""
+    and ValueError for an unreadable signal spec or an ``audio_root`` that is not a folder."""
+    if audio_root is not None and not Path(audio_root).expanduser().is_dir():
+        # every audio path was then 'outside the root': the run tagged without audio, exit 0
+        what = "not a folder" if Path(audio_root).expanduser().exists() else "no such folder"
+        raise ValueError(f"--audio-root {audio_root}: {what} (audio paths must resolve inside it)")
     llm = LLMConfig(model=model, api_base=api_base, threads=threads, transport=transport, timeout_s=timeout_s,
                     max_retries=retries, use_cache=use_cache, cache_path=cache_path)
     kwargs: dict[str, Any] = {"llm": llm, "prompt": prompt, "llm_mode": llm_mode, "fusion": fusion,

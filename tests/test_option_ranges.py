@@ -40,3 +40,13 @@ def test_values_within_the_bounds_run(tmp_path, catalog, liner_in_process):
                           "--timeout=86400", "--max-audio-seconds=86400", "--progress-every=3600"])
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "o.jsonl").read_text())["status"] == "ok"
+
+
+@pytest.mark.parametrize("root", ["missing-folder", "c.jsonl"])
+def test_an_audio_root_that_is_not_a_folder_exits_2(tmp_path, catalog, liner_in_process, root):
+    # it was accepted: every audio path then lay 'outside the root' and the run tagged without audio, exit 0
+    r = liner_in_process(["tag", catalog, "-o", tmp_path / "o.jsonl", "--llm", "never", "--no-progress",
+                          "--audio-root", tmp_path / root])
+    assert r.returncode == 2, r.stderr
+    assert f"--audio-root {tmp_path / root}: " in r.stderr and "folder" in r.stderr
+    assert not (tmp_path / "o.jsonl").exists()
