@@ -300,6 +300,22 @@ class _RowBuilder:
             raise CatalogError(f"{self.source}: {'; '.join(wrong)}: no such column (its columns: "
                                f"{', '.join(columns)})")
 
+    def field_names(self, columns: list[str]) -> list[str]:
+        """The header with each column named as an input field up to case and surrounding spaces
+        ('Title', 'DESCRIPTION ', 'Id') read as that field, when no column has the field's exact
+        name and ``--map``/``--drop`` do not name it: such columns were extra context, and a row
+        was tagged without its title or text, exit 0. (Checked against the header as written.)"""
+        taken = set(columns) | set(self.mapping.values())
+        out = []
+        for c in columns:
+            field = c.strip().lower()
+            if (c not in KNOWN_FIELDS and field in KNOWN_FIELDS and field not in taken and c not in self.mapping
+                    and c not in self.drop):
+                taken.add(field)
+                c = field
+            out.append(c)
+        return out
+
     def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
         return Row(
             line=line,
@@ -563,16 +579,25 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
 
 def wide_encoding(head: bytes) -> str | None:
     """``utf-16-le|be`` / ``utf-32-le|be`` for a file that starts with ``head`` and is in one of
-    them (by its BOM, or, without one, its first two characters being ASCII with the other bytes
-    NUL, as a header or a ``{`` is), else None: UTF-8 (the readers' own encoding)."""
+    them (by its BOM, or, without one, its first two characters being visible ASCII with the other
+    bytes NUL, as a header's or a ``{"`` are), else None: UTF-8 (the readers' own encoding)."""
     for bom, name in BOMS:
         if head.startswith(bom):
             return name
-    if len(head) >= 4 and head[0] and head[2] and not head[1] and not head[3] and head[:4].isascii():
+    if len(head) < 4:
+        return None
+    lo, hi = head[0:4:2], head[1:4:2]  # the first two characters' low and high bytes (LE order)
+    if hi == b"\0\0" and _visible_ascii(lo):
         return "utf-16-le"
-    if len(head) >= 4 and head[1] and head[3] and not head[0] and not head[2] and head[:4].isascii():
+    if lo == b"\0\0" and _visible_ascii(hi):
         return "utf-16-be"
     return None
+
+
+def _visible_ascii(pair: bytes) -> bool:
+    # a header's or a JSON line's first characters ('id', '{"'); whitespace and controls are not
+    # evidence of UTF-16 (a binary file's b'\x00\t\x00\n' read as UTF-16 was one blank line)
+    return all(0x21 <= c <= 0x7E for c in pair)
 
 
 def _escape(e: UnicodeError) -> tuple[str, int]:
@@ -661,7 +686,9 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
         first = next(physical, None)
         if first is None:
             return
-        reader = csv.reader(itertools.chain([first], physical), delimiter=csv_delimiter(path, first))
+        delimiter = csv_delimiter(path, first)
+        reader = csv.reader(itertools.chain([first], physical), delimiter=delimiter,
+                            skipinitialspace=_space_after_delimiter(first, delimiter))
         try:
             header = next(reader)
         except StopIteration:
@@ -673,6 +700,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
         if any(_has_surrogate(h) for h in header):
             raise CatalogError(f"{path}: the header line is not valid UTF-8")
         b.check_columns(header)
+        header = b.field_names(header)
         width = len(header)
         while True:
             start = reader.line_num + 1  # the physical line this row starts on
@@ -699,6 +727,15 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 yield b.error(line, "input.encoding", "row is not valid UTF-8")
                 continue
             yield b.build(line, dict(zip(header, values, strict=True)))
+
+
+def _space_after_delimiter(header_line: str, delimiter: str) -> bool:
+    """True for a file written 'a, b, c' (a space after every delimiter of its header): its cells
+    are read without that space (csv's ``skipinitialspace``), so ' title' is the column 'title' and
+    ' "a, b"' one quoted value. Such a header's ' title' and ' description' were extra columns:
+    every row was tagged without its text, exit 0."""
+    cells = next(csv.reader([header_line], delimiter=delimiter), [])
+    return len(cells) > 1 and all(c.startswith(" ") and c.strip() for c in cells[1:])
 
 
 def _ragged(fields: int, width: int, start: int, end: int) -> str:

@@ -123,3 +123,32 @@ def test_a_long_csv_field_is_named_under_its_id_like_a_jsonl_one(tmp_path):
     assert [(r.line, r.raw_id, r.error.message) for r in rows if r.error] == [
         (3, "b", "field 'description' has 150,000 characters (limit 100,000)"),
         (4, "c", "field 'description' has 140,000 characters (limit 100,000)")]
+
+
+def _fields(path, **kw):
+    return [(r.key, r.item.title, r.item.description, r.item.extra) if r.item else (r.key, r.error.kind)
+            for r in read_catalog(path, **kw)]
+
+
+def test_a_comma_space_csv_reads_its_fields(tmp_path):
+    # 'id, title, description' made ' title' and ' description' extra columns: every row was tagged
+    # without its text, exit 0
+    p = tmp_path / "c.csv"
+    p.write_text('id, title, description\nx1, Song, calm piano\nx2, "A, B", loud\n')
+    assert _fields(p) == [("x1", "Song", "calm piano", {}), ("x2", "A, B", "loud", {})]
+
+
+def test_columns_named_as_fields_up_to_case_and_spaces_read_as_the_fields(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("ID,Title,DESCRIPTION ,Mood\nx1,Song,calm piano,m\nx1,Again,x,m\n")
+    got = _fields(p)
+    assert got[0] == ("x1", "Song", "calm piano", {"Mood": "m"})
+    assert got[1] == ("line:3", "input.duplicate_id"), "the id read from 'ID' still catches repeats"
+
+
+def test_an_exact_column_a_map_or_a_drop_keeps_its_own_name(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("id,Title,title,Description\nx1,A,B,text\n")
+    assert _fields(p) == [("x1", "B", "text", {"Title": "A"})]
+    assert _fields(p, mapping={"Title": "artist"}) == [("x1", "B", "text", {})]
+    assert _fields(p, drop=["Description"]) == [("x1", "B", None, {"Title": "A"})]
