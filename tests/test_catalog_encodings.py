@@ -26,11 +26,7 @@ def _encode(text: str, encoding: str) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> Path:
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wb") as fh:
-            fh.write(data)
-    else:
-        path.write_bytes(data)
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
     return path
 
 
