@@ -36,6 +36,8 @@ T = TypeVar("T", bound=BaseModel)
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
 # kinds where no request left this process: never billed, never worth a retry
 NOT_SENT = {"config"}
+# The first 4 bytes of every GGUF file (the format's magic; ggml's gguf.h GGUF_MAGIC "GGUF")
+GGUF_MAGIC = b"GGUF"
 
 
 def classify(exc: BaseException) -> str:
@@ -196,10 +198,19 @@ class LLMClient:
             return default_gguf()
         if m.startswith("local:"):
             p = Path(m.removeprefix("local:")).expanduser()
-            if not p.is_file():
-                from linernotes.llm.embedded import EmbeddedModelError
+            from linernotes.llm.embedded import EmbeddedModelError
 
+            if not p.is_file():
                 raise EmbeddedModelError(f"--model {m}: {p} is not a file")
+            # llama.cpp only says so in the model server's traceback, once per item: check up front
+            try:
+                with p.open("rb") as f:
+                    head = f.read(4)
+            except OSError as e:
+                raise EmbeddedModelError(f"--model {m}: {p} cannot be read ({e.strerror})") from None
+            if head != GGUF_MAGIC:
+                raise EmbeddedModelError(f"--model {m}: {p} is not a GGUF model file (it starts with {head!r}, "
+                                         f"not {GGUF_MAGIC!r}); llama.cpp loads .gguf files only")
             return p
         return None
 

@@ -233,3 +233,35 @@ def test_cost_is_priced_on_both_wires_and_unknown_without_a_price(monkeypatch, t
                                        prompt_tokens=1, completion_tokens=3)  # the stub's usage for MSGS
     assert costs["openai/gpt-4o-mini"] == pytest.approx(pin + pout) and pin + pout > 0
     assert costs["openai/no-price-model-xyz"] is None
+
+
+@pytest.mark.parametrize("content", [b"", b"GGU", b"PK\x03\x04 a zip", b"\x00" * 64, b"ggml"],
+                         ids=["empty", "short", "zip", "zeros", "old-ggml"])
+def test_a_local_model_that_is_not_gguf_is_named_before_any_item(tmp_path: Path, content: bytes) -> None:
+    """``--model local:FILE`` with a file llama.cpp cannot load failed every item with the model
+    server's traceback inside the record (exit 1); now one error up front naming the file and why."""
+    from linernotes.llm.client import GGUF_MAGIC
+    from linernotes.llm.embedded import EmbeddedModelError
+
+    path = tmp_path / "weights.gguf"
+    path.write_bytes(content)
+    with pytest.raises(EmbeddedModelError, match=r"weights.gguf is not a GGUF model file \(it starts with"):
+        _ = LLMClient(LLMConfig(model=f"local:{path}", use_cache=False)).model_label
+    path.write_bytes(GGUF_MAGIC + content)
+    assert LLMClient(LLMConfig(model=f"local:{path}", use_cache=False)).model_label == "local:weights.gguf"
+
+
+def test_liner_tag_with_a_local_model_that_is_not_gguf_exits_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from linernotes.cli.app import app
+
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(os.urandom(512).replace(b"GGUF", b"xxxx"))
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text('{"id": "a", "title": "x"}\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["tag", str(catalog), "-o", str(tmp_path / "o.jsonl"), "--model", f"local:{bad}",
+                                 "--llm", "always"])
+    assert r.exit_code == 2, r.output
+    assert "bad.gguf is not a GGUF model file" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o.jsonl").exists() or (tmp_path / "o.jsonl").read_text() == ""
