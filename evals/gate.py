@@ -40,6 +40,7 @@ from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
+from linernotes.files import require_regular
 from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
 
@@ -150,6 +151,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         if path is None:
             text = resources.files("linernotes.evals").joinpath("gates.yaml").read_text(encoding="utf-8")
         else:
+            require_regular(path, GateError, ": give a gates YAML file")  # /dev/zero: MemoryError; a FIFO: a hang
             text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None

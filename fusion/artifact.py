@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from linernotes.files import require_regular
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
@@ -141,6 +142,8 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     """From a fusion folder (or its fusion.json). Raises FusionError with a one-line reason."""
     p = Path(path)
     f = p / FILE if p.is_dir() else p
+    # a device reads without end (MemoryError) and a FIFO blocks for good: refused before opening
+    require_regular(f, FusionError, ": give a fusion folder or its fusion.json")
     try:
         raw = f.read_bytes()
     except OSError as e:

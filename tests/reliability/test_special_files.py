@@ -102,3 +102,24 @@ def test_regular_files_and_folders_pass(tmp_path):
     (tmp_path / "f").write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "f")
     assert [special_kind(tmp_path / n) for n in ("f", "link", ".", "missing")] == [None, None, None, None]
+
+
+def test_a_fusion_a_gates_file_and_a_taxonomy_that_are_special_files_are_refused(special):
+    """The same kind in three more readers: ``--fusion /dev/zero`` and ``liner gate --config
+    /dev/zero`` died of MemoryError (exit 1), ``--taxonomy /dev/zero`` said 'not found'; a FIFO
+    blocked them for good. In process: the loaders raise before opening."""
+    from linernotes.evals.gate import GateError, load_rules
+    from linernotes.fusion.artifact import FusionError, load_fusion
+    from linernotes.tools.retrieval.taxonomy import load_taxonomy
+
+    path, kind = special
+    for load, error in ((load_fusion, FusionError), (load_rules, GateError), (load_taxonomy, ValueError)):
+        with pytest.raises(error, match=re.escape(f"{path}: is {kind}, not a regular file")):
+            load(str(path))
+
+
+def test_liner_tag_with_a_special_fusion_exits_2(tmp_path):
+    (tmp_path / "c.jsonl").write_text(ROW, encoding="utf-8")
+    r = _liner(["tag", "c.jsonl", "-o", "o.jsonl", "--llm", "never", "--fusion", "/dev/zero"], tmp_path)
+    assert r.returncode == 2, r.stderr[-1500:]
+    assert "/dev/zero: is a character device, not a regular file" in r.stderr and "Traceback" not in r.stderr

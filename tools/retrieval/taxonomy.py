@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from linernotes.files import special_kind
 from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.yaml_text import load_pack_yaml
 
@@ -199,6 +200,9 @@ def load_taxonomy(name_or_path: str) -> Taxonomy:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.is_file():
+            kind = special_kind(p) or ("a folder" if p.is_dir() else None)
+            if kind is not None:
+                raise ValueError(f"taxonomy file {p}: is {kind}, not a regular file (give a taxonomy YAML file)")
             raise FileNotFoundError(f"taxonomy file {p} not found")
         return _taxonomy_file(str(p), file_stamp(p))
     return _shipped_taxonomy(name_or_path)
