@@ -114,13 +114,37 @@ class FastTransport:
         if not isinstance(data, dict):  # an HTML error page from a proxy, say: the server's fault
             raise InvalidCompletion(f"HTTP {resp.status} with a body that is not a chat completion: "
                                     f"{raw[:200].decode('utf-8', 'replace')}")
-        completion = FastCompletion(usage=data.get("usage") or {}, model=str(data.get("model", "")))
-        content = data["choices"][0]["message"].get("content") or ""
+        usage = data.get("usage")
+        completion = FastCompletion(usage=usage if isinstance(usage, dict) else {}, model=str(data.get("model", "")))
+        content = _content(data, resp.status)
         try:
             value = response_model.model_validate_json(content)
         except ValueError as e:  # pydantic's ValidationError: an answer that breaks the schema, billed
             raise ResponseParsingError(str(e), completion) from e
         return value, completion
+
+
+def _content(data: dict[str, Any], status: int) -> str:
+    """``choices[0].message.content`` ("" for null), or ``InvalidCompletion`` saying which part of
+    the body is missing or of the wrong type (a server's bug, not the model's answer): a reply
+    whose ``choices`` was a string surfaced as "TypeError: string indices must be integers"."""
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices' is "
+                                f"{_shape(choices)}, not a non-empty list")
+    message = choices[0].get("message") if isinstance(choices[0], dict) else None
+    if not isinstance(message, dict):
+        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message' is "
+                                f"{_shape(message)}, not an object")
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message.content' is "
+                                f"{_shape(content)}, not text")
+    return content or ""
+
+
+def _shape(value: Any) -> str:
+    return "missing" if value is None else f"{type(value).__name__} {json.dumps(value)[:60]}"
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession):

@@ -265,3 +265,32 @@ def test_liner_tag_with_a_local_model_that_is_not_gguf_exits_2(tmp_path: Path) -
     assert r.exit_code == 2, r.output
     assert "bad.gguf is not a GGUF model file" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o.jsonl").exists() or (tmp_path / "o.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"choices": "oops"}, "'choices' is str \"oops\""),
+    ({"choices": []}, "'choices' is list [], not a non-empty list"),
+    ({"object": "chat.completion"}, "'choices' is missing"),
+    ({"choices": [{"message": "hi"}]}, "'choices[0].message' is str"),
+    ({"choices": ["x"]}, "'choices[0].message' is missing"),
+    ({"choices": [{"message": {"content": {"label": "a"}}}], "usage": "lots"}, "'choices[0].message.content' is dict"),
+], ids=["choices-str", "choices-empty", "no-choices", "message-str", "choice-str", "content-object"])
+def test_a_reply_that_is_json_but_not_a_chat_completion_is_a_server_error_naming_the_part(monkeypatch, body,
+                                                                                         named) -> None:
+    """The HTTP transport read ``data["choices"][0]["message"]`` blindly: a reply whose choices was
+    a string failed as "TypeError: string indices must be integers" (qa-faults). Now the item's
+    error says which part of the body is wrong, classified as the server's fault and retried."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+
+    async def garbage(_body: dict):
+        return web.json_response(body)
+
+    with StubServer(intercept=garbage) as stub:
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False,
+                                     backoff_base_s=0.01, max_retries=1, transport="auto"))
+        with pytest.raises(LLMError) as e:
+            _call(client)
+        sent = len(stub.requests)
+    assert e.value.kind == "server_error" and sent == 2, (e.value.kind, str(e.value))
+    assert "not a chat completion" in str(e.value) and named in str(e.value), str(e.value)
+    assert "TypeError" not in str(e.value) and "KeyError" not in str(e.value)
