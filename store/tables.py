@@ -31,15 +31,17 @@ def load_table(path: str | Path) -> Any:
                     raise ValueError(f"{p}: holds splits {list(ds)}; point at one split's folder")
                 ds = next(iter(ds.values()))
             return ds
+        encoding = text_encoding(p)
         if name.endswith((".jsonl", ".json", ".jsonl.gz")):
-            return datasets.load_dataset("json", data_files=str(p), split="train")
+            return datasets.load_dataset("json", data_files=str(p), split="train",
+                                         **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
         if name.endswith(".parquet"):
             return datasets.load_dataset("parquet", data_files=str(p), split="train")
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
-            return datasets.load_dataset("csv", data_files=str(p), split="train", encoding="utf-8-sig",
-                                         delimiter=csv_delimiter(p, _first_line(p)))
+            return datasets.load_dataset("csv", data_files=str(p), split="train", encoding=encoding,
+                                         delimiter=csv_delimiter(p, _first_line(p, encoding)))
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
             raise
@@ -49,8 +51,28 @@ def load_table(path: str | Path) -> Any:
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
 
 
-def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
+def text_encoding(path: Path) -> str:
+    """The codec a text table at ``path`` is read with: ``utf-16``/``utf-32`` (BOM consumed) or
+    ``utf-16-le``... without a BOM, as the catalog reader detects them (``catalog.wide_encoding``);
+    else ``utf-8-sig``. A UTF-16 gold CSV failed in datasets with "DatasetGenerationError: An error
+    occurred while generating the dataset" and no reason, while the same catalog was read."""
+    from linernotes.store.catalog import BOMS, wide_encoding
+
+    if path.suffix.lower() == ".gz" or not path.is_file():
+        return "utf-8-sig"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return "utf-8-sig"
+    wide = wide_encoding(head)
+    if wide is None:
+        return "utf-8-sig"
+    return wide[:6] if any(head.startswith(bom) for bom, _ in BOMS) else wide
+
+
+def _first_line(path: Path, encoding: str = "utf-8-sig") -> str:
+    with open(path, encoding=encoding, errors="replace") as f:
         return f.readline()
 
 

@@ -3,6 +3,8 @@ exemplar sources for ``liner index build``)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from linernotes.store.tables import load_table
@@ -59,3 +61,23 @@ def test_a_semicolon_separated_csv_reads_like_a_comma_one(tmp_path):
     comma, semi = load_table(tmp_path / "c.csv"), load_table(tmp_path / "s.csv")
     assert semi.column_names == comma.column_names == ["id", "text", "label"]
     assert semi.to_list() == comma.to_list()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig", "utf-8"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".tsv"])
+def test_a_wide_unicode_table_is_read_like_the_catalog_reads_it(tmp_path, encoding, suffix):
+    """A UTF-16/32 gold or exemplar file (Excel's "Unicode text", PowerShell's default) was
+    "datasets could not load it (DatasetGenerationError: An error occurred while generating the
+    dataset)" while the same file as a catalog was read (catalog.wide_encoding): now read as text
+    in its encoding, BOM or not."""
+    rows = [{"id": "a", "title": "Forró é", "genres": "techno"}, {"id": "b", "title": "x, y", "genres": "house"}]
+    if suffix == ".jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    else:
+        sep = "," if suffix == ".csv" else "\t"
+        text = sep.join(rows[0]) + "\n" + "".join(sep.join(f'"{v}"' if sep in v else v for v in r.values()) + "\n"
+                                                  for r in rows)
+    path = tmp_path / f"gold{suffix}"
+    path.write_bytes(text.encode(encoding))
+    ds = load_table(path)
+    assert ds.column_names == ["id", "title", "genres"] and [dict(r) for r in ds] == rows
