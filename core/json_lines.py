@@ -12,7 +12,14 @@ from typing import Any
 
 
 class JSONLineError(ValueError):
-    """One line that is not a JSON value; ``str()`` is the reason, without file or line."""
+    """One line that is not a JSON value; ``str()`` is the reason, without file or line. For a
+    syntax error ``msg`` is json's own message and ``pos`` its character offset (else ``msg`` is the
+    reason and ``pos`` None): a caller that reports positions its own way (the service) uses them."""
+
+    def __init__(self, reason: str, msg: str | None = None, pos: int | None = None) -> None:
+        super().__init__(reason)
+        self.msg = msg or reason
+        self.pos = pos
 
 
 def _int(digits: str) -> int:
@@ -46,7 +53,7 @@ def parse_json(text: str | bytes) -> Any:
     except JSONLineError:
         raise
     except json.JSONDecodeError as e:
-        raise JSONLineError(f"{e.msg} at column {e.colno}") from None
+        raise JSONLineError(f"{e.msg} at column {e.colno}", e.msg, e.pos) from None
     except RecursionError:
         raise JSONLineError("nested too deeply") from None
     except ValueError as e:  # any other refusal of the parser's: a reason, never an abort

@@ -23,6 +23,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
+from linernotes.json_lines import JSONLineError, parse_json
+
 # an input longer than this (as JSON text) is described, not echoed
 PREVIEW_CHARS = 120
 # the status counted for a request whose client disconnected before its body arrived (nginx's
@@ -31,22 +33,20 @@ CLIENT_CLOSED = 499
 
 
 def parse_json_body(body: bytes) -> Any:
-    """``body`` as JSON. Raises ``json.JSONDecodeError`` for every reason a body cannot be
-    parsed, with a message naming it and the byte/character position where known (FastAPI turns
-    that error, and only that one, into a 422 naming the problem)."""
+    """``body`` as JSON, by the catalog's rules (``json_lines.parse_json``: a key given twice in one
+    object, a number past 4,300 digits, nesting too deep are each refused with their reason).
+    Raises ``json.JSONDecodeError`` for every reason a body cannot be parsed, naming it and the
+    position where known (FastAPI turns that error, and only that one, into a 422 naming the
+    problem). ``{"id": "a", ..., "id": "b"}`` was item "b": the last value silently won."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
         raise json.JSONDecodeError(f"not UTF-8 text (byte {e.start}: {e.reason})",
                                    body.decode("utf-8", "replace"), e.start) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except RecursionError:
-        raise json.JSONDecodeError("arrays/objects nested too deeply to parse", text, 0) from None
-    except ValueError as e:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
-        raise json.JSONDecodeError(f"a value the parser refuses ({str(e).split(';')[0]})", text, 0) from None
+        return parse_json(text)
+    except JSONLineError as e:
+        raise json.JSONDecodeError(e.msg, text, e.pos or 0) from None
 
 
 class ReasonedJSONRequest(Request):

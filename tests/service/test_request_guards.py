@@ -66,7 +66,9 @@ def test_a_body_that_cannot_be_parsed_is_a_422_saying_why_and_the_service_goes_o
     bodies = {b'{"item": {"id": "a", "title": "\xff\xfe"}}': "not UTF-8 text (byte 31: invalid start byte)",
               b'{"item": {"id": "a", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}": "nested too deeply",
               b'{"item": {"id": "a", "x": ' + b"9" * 5_000 + b"}}": "digits",
-              b'{"item": {"id": "a",}}': "Expecting property name enclosed in double quotes (at character 20)"}
+              b'{"item": {"id": "a",}}': "Expecting property name enclosed in double quotes (at character 20)",
+              # the catalog's rule (json_lines.parse_json): a repeated key is refused, not the last value kept
+              b'{"item": {"id": "a", "title": "x", "id": "b"}}': "key 'id' appears twice in one object"}
     with _client(max_body_bytes=1 << 20) as client:
         for body, reason in bodies.items():
             r = client.post("/v1/enrich", content=body, headers={"content-type": "application/json"})
