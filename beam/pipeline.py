@@ -59,7 +59,35 @@ def pipeline_options(flags: list[str]) -> PipelineOptions:
     local = not has_runner or (runner or "").endswith("DirectRunner")
     if local and not any(f.startswith("--default_sdk_harness_log_level") for f in flags):
         flags.append(LOCAL_WORKER_LOG_LEVEL)
-    return PipelineOptions(flags=flags)
+    options = PipelineOptions(flags=flags)
+    _refuse_unknown(options, flags)
+    return options
+
+
+def _refuse_unknown(options: PipelineOptions, flags: list[str]) -> None:
+    """``ValueError`` naming flags no Beam option class parses: Beam only logs 'Discarding
+    unparseable args' and runs without them, so ``--runer=DataflowRunner`` (or
+    ``--temp-location``) ran locally, or without the setting, exit 0."""
+    import difflib
+    import logging
+
+    logger = logging.getLogger("apache_beam.options.pipeline_options")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its own warning about them would repeat ours
+    try:
+        known = options.get_all_options(retain_unknown_options=False)
+        unknown = sorted(set(options.get_all_options(retain_unknown_options=True)) - set(known))
+    finally:
+        logger.setLevel(level)
+    if unknown:
+        written = {f.lstrip("-").split("=", 1)[0].replace("-", "_"): f.split("=", 1)[0] for f in flags}
+
+        def hint(name: str) -> str:  # the flag as the user wrote it, and the option it is closest to
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+            return written.get(name, f"--{name}") + (f" (did you mean --{close[0]}?)" if close else "")
+
+        raise ValueError(f"--pipeline-option: not a Beam pipeline option: {', '.join(map(hint, unknown))}; "
+                         "Beam would run without it")
 
 
 def build_pipeline(p: beam.Pipeline, config: TagConfig, opts: RunOptions) -> None:
@@ -118,9 +146,9 @@ def first_messages(path: Path, kinds: set[str], most_lines: int = 100_000) -> di
 
 def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None) -> RunSummary:
     """Run the whole job as one Beam pipeline and wait for it. Raises CatalogError for a bad input."""
+    options = pipeline_options(flags or [])  # a flag Beam would drop is refused before anything starts
     run = prepare_run(config, opts, "beam")  # the local runner's defaults (audio sandbox) and redaction
     refuse_other_output(opts.output)  # Beam rewrites OUT: never another file or another run's parts
-    options = pipeline_options(flags or [])
     manifest = run.manifest(dead_letter=str(dead_letter_path(opts.output)),
                             pipeline_options=options.get_all_options(drop_default=True))
     manifest["packages"] = {**manifest["packages"], "apache-beam": beam.__version__}
