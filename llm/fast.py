@@ -41,6 +41,12 @@ class InvalidCompletion(Exception):
     reports such a body ("Empty or invalid response")."""
 
 
+class MalformedCompletion(ValueError):
+    """A 2xx JSON body without the chat completion's parts (``choices`` empty, missing or not a
+    list; a message that is not an object): ``bad_response``, as the contract has it for an empty
+    ``choices`` list (``testing.fault_server``'s ``nochoices``), not the server's HTML error page."""
+
+
 class ResponseParsingError(ValueError):
     """An answer that does not parse into the response model; ``last_completion`` carries its
     usage, which the client counts as billed (as it does Instructor's failed attempts)."""
@@ -125,20 +131,20 @@ class FastTransport:
 
 
 def _content(data: dict[str, Any], status: int) -> str:
-    """``choices[0].message.content`` ("" for null), or ``InvalidCompletion`` saying which part of
-    the body is missing or of the wrong type (a server's bug, not the model's answer): a reply
-    whose ``choices`` was a string surfaced as "TypeError: string indices must be integers"."""
+    """``choices[0].message.content`` ("" for null), or ``MalformedCompletion`` saying which part
+    of the body is missing or of the wrong type: a reply whose ``choices`` was a string surfaced as
+    "TypeError: string indices must be integers", an empty list as "IndexError: list index out of range"."""
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices:
-        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices' is "
+        raise MalformedCompletion(f"HTTP {status}: not a chat completion: 'choices' is "
                                 f"{_shape(choices)}, not a non-empty list")
     message = choices[0].get("message") if isinstance(choices[0], dict) else None
     if not isinstance(message, dict):
-        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message' is "
+        raise MalformedCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message' is "
                                 f"{_shape(message)}, not an object")
     content = message.get("content")
     if content is not None and not isinstance(content, str):
-        raise InvalidCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message.content' is "
+        raise MalformedCompletion(f"HTTP {status}: not a chat completion: 'choices[0].message.content' is "
                                 f"{_shape(content)}, not text")
     return content or ""
 

@@ -279,7 +279,8 @@ def test_a_reply_that_is_json_but_not_a_chat_completion_is_a_server_error_naming
                                                                                          named) -> None:
     """The HTTP transport read ``data["choices"][0]["message"]`` blindly: a reply whose choices was
     a string failed as "TypeError: string indices must be integers" (qa-faults). Now the item's
-    error says which part of the body is wrong, classified as the server's fault and retried."""
+    error says which part of the body is wrong, classified bad_response (as an empty choices list
+    is: testing.fault_server's nochoices) and retried."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
 
     async def garbage(_body: dict):
@@ -291,6 +292,6 @@ def test_a_reply_that_is_json_but_not_a_chat_completion_is_a_server_error_naming
         with pytest.raises(LLMError) as e:
             _call(client)
         sent = len(stub.requests)
-    assert e.value.kind == "server_error" and sent == 2, (e.value.kind, str(e.value))
+    assert e.value.kind == "bad_response" and sent == 2, (e.value.kind, str(e.value))
     assert "not a chat completion" in str(e.value) and named in str(e.value), str(e.value)
     assert "TypeError" not in str(e.value) and "KeyError" not in str(e.value)
