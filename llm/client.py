@@ -36,6 +36,7 @@ T = TypeVar("T", bound=BaseModel)
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
 # kinds where no request left this process: never billed, never worth a retry
 NOT_SENT = {"config"}
+_UNCHECKED = object()  # LLMClient._gguf not yet resolved (None is a resolved answer: no local model)
 # The first 4 bytes of every GGUF file (the format's magic; ggml's gguf.h GGUF_MAGIC "GGUF")
 GGUF_MAGIC = b"GGUF"
 
@@ -187,12 +188,19 @@ class LLMClient:
         self.redact = Redactor(config.api_base)  # every message this client raises goes through it
         self._transport: Transport | None = None
         self._identity: str | None = None
+        self._local: Path | None | object = _UNCHECKED
         # calls in flight in this process (``llm.window``): unbounded until a run sets its
         # share of ``--concurrency`` (``run.runner``)
         self.window = CallWindow()
 
     # -- endpoint -------------------------------------------------------------------------
     def _gguf(self) -> Path | None:
+        """The local model file (checked once per client: provenance asks for it per item)."""
+        if self._local is _UNCHECKED:
+            self._local = self._local_model()
+        return self._local  # type: ignore[return-value]
+
+    def _local_model(self) -> Path | None:
         m = self.config.model
         if m in (EMBEDDED, "local"):
             return default_gguf()

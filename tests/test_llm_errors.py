@@ -295,3 +295,22 @@ def test_a_reply_that_is_json_but_not_a_chat_completion_is_a_server_error_naming
     assert e.value.kind == "bad_response" and sent == 2, (e.value.kind, str(e.value))
     assert "not a chat completion" in str(e.value) and named in str(e.value), str(e.value)
     assert "TypeError" not in str(e.value) and "KeyError" not in str(e.value)
+
+
+def test_a_local_model_file_is_checked_once_per_client_not_per_item(tmp_path: Path, monkeypatch) -> None:
+    """Provenance asks for the model's name once per item (agents/nodes/route.py): the GGUF check
+    reads the file's first bytes once per client, not once per item."""
+    path = tmp_path / "weights.gguf"
+    path.write_bytes(b"GGUF" + b"\0" * 64)
+    opened: list[Path] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args, **kwargs):
+        if self == path:
+            opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    client = LLMClient(LLMConfig(model=f"local:{path}", use_cache=False))
+    assert {client.model_label for _ in range(100)} == {"local:weights.gguf"}
+    assert len(opened) == 1
