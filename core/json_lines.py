@@ -5,6 +5,7 @@ review inputs), with errors that name the file and line a person would open.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,20 @@ def parse_json(text: str | bytes) -> Any:
         raise JSONLineError("nested too deeply") from None
     except ValueError as e:  # any other refusal of the parser's: a reason, never an abort
         raise JSONLineError(str(e).split(";")[0]) from None
+
+
+def first_non_finite(value: Any, path: str = "") -> tuple[str, float] | None:
+    """``(key path, number)`` of the first NaN or infinity in parsed JSON (``json`` reads ``NaN``
+    and ``Infinity``), depth first, e.g. ``("fields.valence.model.range.1", nan)`` (``path``
+    prefixes it: ``"gold"`` -> ``gold.valence``); None when every number is finite."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, sub in items:
+        found = first_non_finite(sub, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:

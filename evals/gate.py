@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
@@ -43,6 +42,7 @@ from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, sc
 from linernotes.files import require_regular
 from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
+from linernotes.tools.yaml_text import first_alias_line
 
 # per task kind: the per-item score that best shows a regression for one item, and whether higher
 # is better (a declared signal's task gets its kind's, so its regressions are listed too)
@@ -157,7 +157,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
     except UnicodeDecodeError as e:  # reached the user as "'utf-8' codec can't decode byte 0xff", no file named
         raise GateError(f"{path}: not a valid gates file: not UTF-8 text (byte {e.start})") from None
-    if (line := _alias_line(text)) is not None:
+    if (line := first_alias_line(text)) is not None:
         raise GateError(f"{path}:{line}: not a valid gates file: a YAML alias (*name) is not allowed here; write "
                         "each rule out (nested aliases expand exponentially: 7 levels took 37 s to read)")
     try:  # "while parsing a flow node" alone says neither where nor what
@@ -178,17 +178,6 @@ def load_rules(path: str | Path | None = None) -> Rules:
     if path is not None:
         rules._origin = str(path)
     return rules
-
-
-def _alias_line(text: str) -> int | None:
-    """The 1-based line of the first YAML alias in ``text``, None without one (or when the text is
-    not YAML: ``load_with_lines`` names that). The line mapper and duplicate-key check walk the
-    composed document with every alias expanded, so a "billion laughs" gates file ran for minutes."""
-    try:
-        return next((tok.start_mark.line + 1 for tok in yaml.scan(text, Loader=yaml.SafeLoader)
-                     if isinstance(tok, yaml.AliasToken)), None)
-    except yaml.YAMLError:
-        return None
 
 
 def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRecord:

@@ -14,7 +14,6 @@ should be a finite number"`` or None.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import (
@@ -27,6 +26,8 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+
+from linernotes.json_lines import first_non_finite
 
 # float() of it must not raise and must give a number a metric can use (NaN, inf, 10**400 cannot)
 Num = Annotated[float, Field(allow_inf_nan=False)]
@@ -150,13 +151,5 @@ def gold_problem(item_id: str, gold: dict[str, Any]) -> str | None:
     that task's metrics NaN, the gate read them as "baseline lacks this metric" and skipped the
     rule as not applicable, so a candidate could lose any amount on it and pass.
     """
-    stack: list[tuple[str, Any]] = [(f"gold.{k}", v) for k, v in gold.items()]
-    while stack:
-        where, value = stack.pop(0)
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"item {item_id!r:.80}: {where}: {value} is not a finite number"
-        if isinstance(value, dict):
-            stack += [(f"{where}.{k}", v) for k, v in value.items()]
-        elif isinstance(value, list):
-            stack += [(f"{where}.{n}", v) for n, v in enumerate(value)]
-    return None
+    found = first_non_finite(gold, "gold")
+    return None if found is None else f"item {item_id!r:.80}: {found[0]}: {found[1]} is not a finite number"

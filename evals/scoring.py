@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
+from linernotes.evals.gold import signal_gold
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
 from linernotes.evals.metrics.calibration import RISK_THRESHOLDS, risk_coverage, score_calibration
 from linernotes.evals.metrics.core import Scored
@@ -75,7 +76,7 @@ def signal_value(pred: dict[str, Any] | None, name: str) -> Any:
 
 
 def _label(v: Any) -> str:
-    """A single-label/boolean value as the class it is scored as: ``true``/``false`` for booleans."""
+    """A single-label/boolean prediction as the class it is scored as: ``true``/``false`` for booleans."""
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
@@ -112,9 +113,9 @@ def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] 
                                                       for g, w in zip(has_gold, ok_all, strict=True)]
     else:
         shown = [_label(v) if ok else None for v, ok in zip(values, present, strict=True)]
-        # gold the same way: a run record's gold may hold JSON true next to "false" (hand-made or
-        # older), and the class list is sorted (TypeError: '<' between bool and str)
-        out = score_singlelabel(task.name, [None if g is None else _label(g) for g in golds], shown)
+        # gold as liner eval reads it (evals.gold.signal_gold): a run record's gold may hold JSON true
+        # next to "false" (hand-made or older), and the class list is sorted (bool beside str: TypeError)
+        out = score_singlelabel(task.name, [None if g is None else signal_gold(task.kind, g) for g in golds], shown)
     out.stats[f"{task.name}.coverage"] = ratio_stat(covered, has_gold)
     out.n[f"{task.name}.coverage"] = int(has_gold.sum())
     return out

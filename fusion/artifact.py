@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 from importlib import resources
@@ -28,6 +27,7 @@ from linernotes.files import require_regular
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
+from linernotes.json_lines import first_non_finite
 
 # 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
 # ignore them and misread the columns, so it must refuse. Format 1 files read as before.
@@ -159,27 +159,14 @@ def load_fusion(path: str | Path) -> FusionArtifact:
                           "field kind it fitted)")
     # pydantic's float lists take NaN from JSON, and a NaN coefficient fails every item; the
     # tokens are searched first because parsing and walking the 12 MB default costs ~1 s
-    where = _non_finite(json.loads(raw)) if _NON_FINITE.search(raw) else None
-    if where is not None:
-        raise FusionError(f"{f}: not a valid fusion artifact: {where}: not a finite number")
+    found = first_non_finite(json.loads(raw)) if _NON_FINITE.search(raw) else None
+    if found is not None:
+        raise FusionError(f"{f}: not a valid fusion artifact: {found[0]}: not a finite number")
     art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
     return art
 
 
 _NON_FINITE = re.compile(rb"NaN|Infinity")
-
-
-def _non_finite(value: Any, path: str = "") -> str | None:
-    """The key path (``fields.valence.model.range.1``) of the first NaN or infinity in parsed
-    JSON, or None."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, sub in items:
-        found = _non_finite(sub, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
-    return None
 
 
 def _reason(err: Any, raw: bytes) -> str:

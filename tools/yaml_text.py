@@ -44,45 +44,50 @@ class AliasExpansion(NamedTuple):
                 "nested aliases grow exponentially; write the values out")
 
 
-def alias_expansion(text: str, limit: int = MAX_ALIAS_NODES) -> AliasExpansion | None:
+def alias_expansion(text: str, limit: int = MAX_ALIAS_NODES, root: yaml.Node | None = None) -> AliasExpansion | None:
     """Non-None when ``text``'s aliases add more than ``limit`` nodes to its data (``line``: the
     first alias's). Counts without expanding: each distinct node once, memoised by identity.
-    None for text that is not YAML (its loader names that) or has no anchor."""
+    ``root``: ``text`` already composed (the caller's own ``yaml.compose``), so it is not parsed
+    again. None for text that is not YAML (its loader names that) or has no anchor."""
     if not _ANCHOR.search(text):
         return None
-    try:
-        root = yaml.compose(text, Loader=YAML_LOADER)
-    except yaml.YAMLError:
-        return None
+    if root is None:
+        try:
+            root = yaml.compose(text, Loader=YAML_LOADER)
+        except yaml.YAMLError:
+            return None
     if root is None:
         return None
-    sizes: dict[int, int] = {}
-    distinct = 0
+    sizes: dict[int, int] = {}  # id(node) -> nodes under it, expanded
 
     def size(node: yaml.Node) -> int:
-        nonlocal distinct
         if id(node) in sizes:
             return sizes[id(node)]
         sizes[id(node)] = 1  # a recursive alias (an anchor inside itself) counts once
-        distinct += 1
         children = ([n for kv in node.value for n in kv] if isinstance(node, yaml.MappingNode)
                     else node.value if isinstance(node, yaml.SequenceNode) else [])
         sizes[id(node)] = 1 + sum(size(c) for c in children)
         return sizes[id(node)]
 
-    added = size(root) - distinct
-    if added <= limit:
+    added = size(root) - len(sizes)
+    return AliasExpansion(first_alias_line(text) or 1, added) if added > limit else None
+
+
+def first_alias_line(text: str) -> int | None:
+    """The 1-based line of ``text``'s first YAML alias (``*name``), None without one or when the
+    text is not YAML (its loader names that)."""
+    try:
+        return next((tok.start_mark.line + 1 for tok in yaml.scan(text, Loader=yaml.SafeLoader)
+                     if isinstance(tok, yaml.AliasToken)), None)
+    except yaml.YAMLError:
         return None
-    line = next((tok.start_mark.line + 1 for tok in yaml.scan(text, Loader=yaml.SafeLoader)
-                 if isinstance(tok, yaml.AliasToken)), 1)
-    return AliasExpansion(line, added)
 
 
 def load_pack_yaml(text: str, origin: str) -> Any:
     """``yaml.load`` with the safe (C when available) loader. Raises ``ValueError`` as
     ``ORIGIN:LINE: not valid YAML (reason)`` (the parser's line, when it gives one): a user pack's
-    typo is a user error, not a traceback; so are aliases that expand past ``MAX_ALIAS_NODES``. Only a text that parsed is ever cached, so a typo is
-    reported the same way every time."""
+    typo is a user error, not a traceback; so are aliases that expand past ``MAX_ALIAS_NODES``.
+    Only a text that parsed is ever cached, so a typo is reported the same way every time."""
     return cached_json("yaml", [_FORMAT, yaml.__version__, YAML_LOADER.__name__,
                                 hashlib.sha256(text.encode("utf-8")).hexdigest()], lambda: _parse(text, origin))
 

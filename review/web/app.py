@@ -26,6 +26,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.review.agreement import store_agreement
 from linernotes.review.store import (
     SERVER_BUSY_TIMEOUT_S,
@@ -381,11 +382,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def api_adjudicate(request: Request, item_id: str) -> Response:
         if not sec.csrf_ok(request, request.headers.get(sec.CSRF_HEADER)):
             return forbidden("missing or wrong X-CSRF-Token, or a cross-site request")
-        try:
-            body = await request.json()
-        except (ValueError, RecursionError):  # json.loads raises RecursionError on deep nesting
-            return JSONResponse({"error": "invalid", "detail": "the body is not JSON (or nested too deeply)"},
-                                status_code=422)
+        try:  # the catalog's JSON rules (json_lines.parse_json): a key given twice is refused, not last-wins
+            body = parse_json(await request.body())
+        except JSONLineError as e:
+            return JSONResponse({"error": "invalid", "detail": f"the body is not JSON ({e})"}, status_code=422)
         return await run_in_threadpool(save_json, item_id, body)
 
     @app.post("/api/adjudicate")

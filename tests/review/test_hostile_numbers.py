@@ -42,3 +42,23 @@ def test_an_integer_beyond_any_float_is_422_naming_the_field(server, number):
         assert c.get(f"/api/items/{item}").json()["version"] == version  # nothing saved
     assert httpx.get(url + "/healthz", timeout=5).status_code == 200
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("body", ['{"annotator": "ann", "action": "edit", "version": VERSION, '
+                                  '"values": {"valence": 0.5, "valence": -0.9}}',
+                                  '{"annotator": "ann", "action": "edit", "action": "accept", "version": VERSION, '
+                                  '"values": {"valence": 0.5}}'], ids=["value-twice", "action-twice"])
+def test_a_key_given_twice_is_422_naming_it_and_nothing_is_saved(server, body):
+    """The catalog's and the service's JSON rule (json_lines.parse_json): which of two values an
+    annotator meant is unknown, so the decision is refused instead of the last value winning."""
+    url, log = server
+    item = _queued(url)
+    with httpx.Client(base_url=url, timeout=10) as c:
+        token = c.get("/api/session").json()["csrf_token"]
+        version = c.get(f"/api/items/{item}").json()["version"]
+        r = c.post(f"/api/adjudicate/{item}", content=body.replace("VERSION", str(version)),
+                   headers={"X-CSRF-Token": token, "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert "appears twice in one object" in r.json()["detail"], r.json()
+        assert c.get(f"/api/items/{item}").json()["version"] == version
+    assert "Traceback" not in log.read_text()
