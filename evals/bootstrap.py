@@ -73,11 +73,10 @@ def group_codes(groups: list[str | None], ids: list[str]) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def cluster_counts(n_groups: int, resamples: int, seed: int, chunk: int = 0) -> Iterator[np.ndarray]:
+def cluster_counts(n_groups: int, resamples: int, seed: int, chunk: int) -> Iterator[np.ndarray]:
     """Yield (b, G) draw counts: how often each cluster appears in each resample, ``chunk``
-    resamples at a time (default: ``CHUNK_CELLS`` counts). The same draws for any ``chunk``."""
+    resamples at a time (``resample_totals`` sizes it). The same draws for any ``chunk``."""
     rng = np.random.default_rng(seed)
-    chunk = chunk or max(1, min(resamples, CHUNK_CELLS // max(1, n_groups)))
     done = 0
     while done < resamples:
         b = min(chunk, resamples - done)

@@ -78,10 +78,11 @@ def load_with_lines(text: str) -> tuple[Any, Lines]:
     ``YamlSyntaxError`` (with the parser's line) for text that is not YAML, and for a key given
     twice in one mapping (``check_unique_keys``), and for aliases that expand past
     ``tools.yaml_text.MAX_ALIAS_NODES`` (the mapper below walks every alias's subtree again)."""
-    if (bomb := alias_expansion(text)) is not None:
-        raise YamlSyntaxError(bomb.line, bomb.reason())
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # on the composed nodes (aliases shared, not expanded), before the walks below expand them
+        if (bomb := alias_expansion(text, root=root)) is not None:
+            raise YamlSyntaxError(bomb.line, bomb.reason())
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

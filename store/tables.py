@@ -68,10 +68,12 @@ def text_encoding(path: Path) -> str:
     wide = wide_encoding(head)
     if wide is None:
         return "utf-8-sig"
-    return wide[:6] if any(head.startswith(bom) for bom, _ in BOMS) else wide
+    # with a BOM, Python's utf-16 / utf-32 codecs read it and drop it ('utf-16-le' would keep it
+    # as the first column's first character); without one, the byte order wide_encoding found
+    return wide.removesuffix("-le").removesuffix("-be") if any(head.startswith(bom) for bom, _ in BOMS) else wide
 
 
-def _first_line(path: Path, encoding: str = "utf-8-sig") -> str:
+def _first_line(path: Path, encoding: str) -> str:
     with open(path, encoding=encoding, errors="replace") as f:
         return f.readline()
 
