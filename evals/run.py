@@ -28,6 +28,7 @@ from linernotes.evals.gold import (
     exemplar_records,
     load_gold,
     tagger_id,
+    tagger_record,
     write_tagger_input,
 )
 from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord, is_run_record
@@ -257,9 +258,17 @@ def item_results(gold: GoldSet, predictions: dict[str, OutputRecord]) -> list[It
 
 async def tag_gold(spec: GoldSpec, gold: GoldSet, config: TagConfig, folder: Path, concurrency: int,
                    enricher: Any = None, on_record: Callable[..., None] | None = None) -> dict[str, OutputRecord]:
+    from linernotes.evals.input_digests import retag_changed
     from linernotes.run.runner import run_batch
 
     opts = _tag_options(folder, concurrency)
+    # a resume skips every item with a prediction: one tagged from other inputs (an edited gold row,
+    # another spec's inputs) would be scored under the new ones
+    retagged = retag_changed(folder, [tagger_record(spec, g) for g in gold.items], opts.output)
+    if retagged:
+        by_tagger = {tagger_id(g.id): g.id for g in gold.items}
+        log.warning("liner: warning: %s: the inputs of %d item(s) changed since they were tagged (e.g. %s); "
+                    "tagging them again", folder, len(retagged), ", ".join(repr(by_tagger[k]) for k in retagged[:3]))
     write_tagger_input(spec, gold.items, opts.input)
     summary = await run_batch(config, opts, enricher=enricher, on_record=on_record)
     if summary.skipped:  # a resume: say what was reused, as liner tag's summary does
