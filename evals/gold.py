@@ -257,7 +257,22 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     if isinstance(value, list | dict):  # str() made "['insult']", a category nothing predicts
         raise SpecError(f"{task.gold_field}: {task.kind} gold is one category, got {_json_type(value)} "
                         f"{json.dumps(value, default=str)[:60]}")
-    return {task.name: str(value)}
+    return {task.name: policy_category(task, str(value))}
+
+
+def policy_category(task: TaskSpec, label: str) -> str:
+    """A policy gold label as the category a prediction has (a ``clause_map`` value or
+    ``none_label``) when it names one up to case, surrounding space and Unicode form, as declared
+    signals' gold is read (``signals.spec.label_key``): a hand-made gold file's 'Profanity' or
+    ' insult ' was scored wrong on every run. A label naming none is kept (``check_gold_values``
+    warns about it)."""
+    from linernotes.signals.spec import label_key
+
+    known: dict[str, set[str]] = {}
+    for category in (*task.clause_map.values(), task.none_label):
+        known.setdefault(label_key(category), set()).add(category)
+    match = known.get(label_key(label), set())
+    return next(iter(match)) if len(match) == 1 else label
 
 
 def _ratings(value: Any) -> list[float]:

@@ -48,3 +48,18 @@ def test_a_list_as_single_label_gold_is_refused_naming_the_item(tmp_path: Path) 
         load_gold(load_spec(spec), tmp_path / "g.jsonl")
     r = run_liner_in_process(["eval", spec, "-o", tmp_path / "run.json", "--llm", "never", "--resamples", "0"])
     assert r.returncode == 2 and "id 'p1': label: policy gold is one category" in r.stderr, r.stderr
+
+
+def test_a_category_spelt_with_other_case_space_or_unicode_form_is_that_category(tmp_path: Path) -> None:
+    """'Profanity', ' insult ', 'NONE' and fullwidth 'ｉｎｓｕｌｔ' are the categories a prediction has
+    (as a declared signal's gold is read); before, each was scored wrong on every run."""
+    spec = _world(tmp_path, ["Profanity", " insult ", "NONE", "ｉｎｓｕｌｔ", "threat"])
+    gold = load_gold(load_spec(spec), tmp_path / "g.jsonl")
+    assert [g.gold["policy"] for g in gold.items] == ["profanity", "insult", "none", "insult", "threat"]
+    (message,) = check_gold_values(load_spec(spec), gold.items)
+    assert "on 1 items" in message and "'p4': 'threat'" in message
+    r = run_liner_in_process(["eval", spec, "-o", tmp_path / "run.json", "--llm", "never", "--resamples", "0",
+                              "--fusion", "none"])
+    assert r.returncode == 0, r.stderr
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert [it["gold"]["policy"] for it in record["items"]] == ["profanity", "insult", "none", "insult", "threat"]
