@@ -107,9 +107,12 @@ def redactor(config: TagConfig) -> Redactor:
     return Redactor(config.llm.api_base)
 
 
-def exception_record(item_id: str | None, line: int | None, exc: BaseException, redact: Redactor) -> OutputRecord:
-    """An unexpected exception as the item's error record (``internal.<Type>``), message redacted."""
-    info = ErrorInfo(kind=f"internal.{type(exc).__name__}", message=redact(str(exc))[:500], line=line)
+def exception_record(item_id: str | None, line: int | None, exc: BaseException, redact: Redactor,
+                     source: str | None = None) -> OutputRecord:
+    """An unexpected exception as the item's error record (``internal.<Type>``), message redacted;
+    ``line`` and ``source`` (the catalog's name) say where the item came from."""
+    info = ErrorInfo(kind=f"internal.{type(exc).__name__}", message=redact(str(exc))[:500], line=line,
+                     source=source)
     return error_record(item_id, info)
 
 

@@ -191,9 +191,10 @@ class Enricher:
             return error_record(row.raw_id, row.error)
         item, state = row.item, slot.state
         if slot.exception is not None:  # one bad item never kills the batch
-            return exception_record(item.id, row.line, slot.exception, self.redact)
-        if state.get("error") is not None:
-            info = state["error"].model_copy(update={"line": row.line, "usage": state.get("usage")})
+            return exception_record(item.id, row.line, slot.exception, self.redact, row.source)
+        if state.get("error") is not None:  # an LLM or tool failure: named by catalog, line and id like a bad row
+            info = state["error"].model_copy(update={"line": row.line, "source": row.source,
+                                                     "usage": state.get("usage")})
             return error_record(item.id, info)
         return OutputRecord(id=item.id, status="ok", enrichment=state["enrichment"])
 

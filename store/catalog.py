@@ -77,6 +77,7 @@ class Row:
     error: ErrorInfo | None = None
     raw_id: str | None = None
     first_line: int | None = None
+    source: str | None = None  # the catalog it was read from, named by a later error of its item
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
@@ -353,7 +354,7 @@ class _RowBuilder:
             # name another row's good id ({"id": "1.0"}) and give that id two records
             return self.error(line, kind, message, row_id)
         self.seen[item.id] = line
-        return Row(line=line, key=item.id, item=item, raw_id=item.id)
+        return Row(line=line, key=item.id, item=item, raw_id=item.id, source=self.source)
 
     def duplicate(self, line: int, item_id: str, first: int) -> Row:
         """A row whose id an earlier row (line ``first``) has: an input error keyed and written

@@ -48,6 +48,7 @@ def test_each_fault_kind_ends_as_an_error_record_after_bounded_retries(tmp_path,
     assert "Traceback" not in res.stderr + res.stdout
     records = {r["id"]: r for r in helpers.read_output(out)}
     assert set(records) == set(expected), "every input row has exactly one output line"
+    lines = {json.loads(text)["id"]: n for n, text in enumerate(catalog.read_text().splitlines(), start=1)}
     got = {i: (r["status"] if r["status"] == "ok" else r["error"]["kind"]) for i, r in records.items()}
     assert got == expected
 
@@ -68,6 +69,9 @@ def test_each_fault_kind_ends_as_an_error_record_after_bounded_retries(tmp_path,
             if name != "429ra" and len(times) == want:
                 assert g[1] >= 0.5 - 0.02, f"{name}: backoff did not grow ({g})"
         assert records[f"fault-{name}"]["error"]["message"], "an error record says what happened"
+        # and where the item came from, as a bad row's record does: the catalog (as given) and its line
+        assert (records[f"fault-{name}"]["error"]["source"], records[f"fault-{name}"]["error"]["line"]) == (
+            str(catalog), lines[f"fault-{name}"])
 
     for name, fails in (("503", 1), ("reset", 2), ("truncated", 1)):
         rec = records[f"transient-{name}x{fails}"]

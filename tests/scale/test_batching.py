@@ -99,6 +99,9 @@ def test_a_crashing_tool_and_a_failing_call_fail_only_their_items(marked_catalog
     assert batched[2]["error"]["kind"] == "internal.InjectedFault"
     assert batched[5]["error"]["kind"] == "llm.server_error"
     assert [r["id"] for r in batched] == [r.item.id for r in rows]
+    # an item that fails in the graph is named like a bad row: the catalog it came from and its line
+    catalog = str(marked_catalog({}))
+    assert [(batched[i]["error"]["source"], batched[i]["error"]["line"]) for i in (2, 5)] == [(catalog, 3), (catalog, 6)]
 
 
 def test_items_that_need_the_llm_and_items_that_do_not_share_a_batch() -> None:
