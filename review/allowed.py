@@ -5,7 +5,9 @@ every decision made so far, and ``accept model`` takes the model's value from a 
 been tagged with an older spec. Such a value must not become gold: the eval would score it as a
 label that can never be predicted. A store rebuilt from a gold set without a decided field (valence
 decided, then rebuilt with a genres-only gold set) has no column or scale to write that decision
-into either. ``disallowed`` lists them (build warns, export refuses).
+into either. ``disallowed`` lists them (build warns, export refuses). A gold set's own values
+labelled under an older spec are no labels either: ``refused_gold`` lists them (build warns and
+queues those items again).
 """
 
 from __future__ import annotations
@@ -28,19 +30,41 @@ def disallowed(store: Any) -> list[str]:
                 out.append(f"{summary.id!r}: {name} {value!r:.80}: the store has no field {name!r} any more "
                            f"(rebuilt without it; its fields: {', '.join(fields) or 'none'})")
                 continue
-            if name not in specs or value is None:
-                continue
-            try:
-                specs[name].parse(value)
-            except ValueError as e:
-                out.append(f"{summary.id!r}: {name} {value!r:.80}: {e}")
+            if name in specs and (why := specs[name].refused(value)):
+                out.append(f"{summary.id!r}: {name} {value!r:.80}: {why}")
     return out
+
+
+def refused_gold(source: Any) -> list[str]:
+    """``["<id>: <field> <gold>: <reason>", ...]`` for each gold value of a declared signal that
+    the signal's current definition refuses (labelled under an older spec: a dropped label, a
+    narrower range, another kind); the queue asks for those labels again (``queue._reasons``)."""
+    from linernotes.review.queue import fields_for
+
+    out = []
+    for item in source.items:
+        for f in fields_for(source, item):
+            gold = f.from_gold(item.gold_row.get(f.gold_key))
+            if why := f.refused(gold):
+                out.append(f"{item.id!r}: {f.name} {gold!r:.80}: {why}")
+    return out
+
+
+def _first(problems: list[str]) -> str:
+    return "; ".join(problems[:MAX_SHOWN]) + (f"; ... ({len(problems) - MAX_SHOWN} more)"
+                                              if len(problems) > MAX_SHOWN else "")
+
+
+def gold_summary(origin: str, problems: list[str]) -> str:
+    """One line for ``refused_gold``: how many, the first few, and what happens to them."""
+    return (f"{origin}: {len(problems)} gold value(s) are not allowed by the signal definitions (labelled under "
+            f"an older spec?): {_first(problems)}; those items are queued to be labelled again (an item left "
+            "out by --sample keeps its gold as it is)")
 
 
 def summary(problems: list[str]) -> str:
     """One line: how many, the first few, and what to do."""
-    shown = "; ".join(problems[:MAX_SHOWN]) + (f"; ... ({len(problems) - MAX_SHOWN} more)"
-                                                if len(problems) > MAX_SHOWN else "")
+    shown = _first(problems)
     return (f"{len(problems)} decided value(s) are not allowed by the store's field or signal definitions (the "
             f"gold set or spec changed since they were decided, or the model's value came from an older spec): "
             f"{shown}; relabel those items in the review UI (/item/<id>), or build with the gold set or spec they "

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from linernotes.review.allowed import disallowed, summary
+from linernotes.review.allowed import disallowed, gold_summary, refused_gold, summary
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
 from linernotes.review.sources import Source, load_source
@@ -52,6 +52,8 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
                 skipped[t] = skipped.get(t, 0) + 1
         notes += [f"{n} item(s) of type {t} not queued: no declared signal applies to {t}"
                   for t, n in sorted(skipped.items())]
+        if refused := refused_gold(source):
+            notes.append(gold_summary(str(gold or run), refused))
     meta = dict(source.meta)
     meta["overlap"] = overlap
     if signals:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from linernotes.labels import label_list
 from linernotes.review import vocab
 from linernotes.signals.answer import TEXT_LIMIT
+from linernotes.signals.spec import boolean_id
 
 FieldKind = Literal["interval", "set", "nominal"]
 Control = Literal["multiselect", "radio", "slider", "toggle", "text"]
@@ -51,14 +52,39 @@ class FieldSpec(BaseModel):
         return self.applies_to is None or item_type in self.applies_to
 
     def from_gold(self, raw: Any) -> Any:
-        """Native gold value -> enrichment scale."""
+        """Native gold value -> enrichment scale (a declared signal's: in its ids, ``as_id``)."""
         if raw is None:
             return None
         if self.kind == "interval":
             return float(raw) / self.scale
         if self.kind == "set":  # a CSV/TSV cell 'happy, sad' is two labels, as eval and index build read it
-            return sorted(set(label_list(raw)))
-        return str(raw)
+            value: Any = sorted(set(label_list(raw)))
+        else:
+            value = str(raw)
+        return self.as_id(raw, value) if self.signal is not None else value
+
+    def as_id(self, raw: Any, value: Any) -> Any:
+        """A declared signal's gold ``value`` (read from the cell ``raw``) spelt as the signal's
+        values are, as eval reads gold: 'Old' is 'old', a taxonomy label its id, JSON true, 1 or
+        'yes' is 'true'. Compared as written, gold True sat beside the model's 'true' as a
+        disagreement. A value the signal does not allow stays as written (``refused`` names it)."""
+        if self.control == "toggle" and (b := boolean_id(raw)) is not None:
+            value = b
+        try:
+            return self.parse(value)
+        except ValueError:
+            return value
+
+    def refused(self, value: Any) -> str | None:
+        """Why a declared signal's current definition does not allow ``value`` (a gold value
+        labelled under an older spec: a dropped label, a narrower range, another kind), or None."""
+        if self.signal is None or value is None or value == []:
+            return None
+        try:
+            self.parse(value)
+        except ValueError as e:
+            return str(e)
+        return None
 
     def to_gold(self, value: Any) -> Any:
         """Enrichment scale -> native gold value (what export writes back)."""

@@ -82,9 +82,15 @@ def _annotations(item: SourceItem, fields: list[FieldSpec], model_name: str) -> 
 def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> list[Reason]:
     reasons = []
     if opts.label_all:
-        missing = [f.name for f in fields if f.from_gold(item.gold_row.get(f.gold_key)) is None]
-        if missing:
-            reasons.append(Reason(kind="to_label", size=1.0, detail=f"no label yet: {', '.join(missing)}"))
+        golds = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
+        missing = [n for n, g in golds.items() if g is None]
+        # gold labelled under an older spec (a dropped label, another kind) is no label: the
+        # item was left out of the queue as done and its gold exported as it was
+        refused = [why for f in fields if (why := f.refused(golds[f.name]))]
+        parts = ([f"no label yet: {', '.join(missing)}"] if missing else []) + \
+            [f"gold not allowed by the signal now ({why})" for why in refused]
+        if parts:
+            reasons.append(Reason(kind="to_label", size=1.0, detail="; ".join(parts)[:300]))
     if item.in_run and item.status == "error":
         err = item.error or {}
         reasons.append(Reason(kind="model_error", size=1.0, detail=f"{err.get('kind', 'error')}: "

@@ -489,6 +489,10 @@ class ReviewStore:
             # with no label at all
             raise ValueError(f"this item has no gold value to keep for {', '.join(kept) or 'its fields'}: "
                              "label it (edit) or skip it")
+        refused = [f"{f} {v!r:.80} ({why})" for f, v in kept.items() if (why := specs[f].refused(v))]
+        if refused:  # gold labelled under an older spec is no label now: keeping it would export it
+            raise ValueError(f"the gold value of {'; '.join(refused)} is not allowed by the signal now: "
+                             "label it (edit)")
         return kept
 
     def _consensus(self, state: ItemState, who: str, new_values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -553,9 +557,12 @@ def _unlabelled(entry: QueueEntry, decision: dict[str, Any], fields: list[FieldS
     neither gold nor a decided value: an edit that sets only some fields leaves the item open (it
     was counted done and left the queue, and e.g. an unmoved slider's signal was never labelled).
     A multi-select or a text may rightly stay empty; built-in fields are adjudicated against gold,
-    so an unedited one keeps its gold."""
-    signals = {f.name for f in fields if f.signal is not None and f.control in ("slider", "toggle", "radio")}
-    return [n for n in entry.fields if n in signals and entry.gold.get(n) is None and decision.get(n) is None]
+    so an unedited one keeps its gold. A gold value the signal refuses now holds the item open too."""
+    signals = {f.name: f for f in fields if f.signal is not None}
+    always = {n for n, f in signals.items() if f.control in ("slider", "toggle", "radio")}
+    # a gold value the signal refuses now (labelled under an older spec) is no answer, whatever the control
+    return [n for n in entry.fields if n in signals and decision.get(n) is None and
+            ((n in always and entry.gold.get(n) is None) or signals[n].refused(entry.gold.get(n)))]
 
 
 def _independent(state: ItemState, adj: Adjudication, overlap: int) -> bool:

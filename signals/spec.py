@@ -49,6 +49,18 @@ def label_key(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).casefold().strip()
 
 
+BOOLEAN_SPELLINGS = {"true": "true", "1": "true", "yes": "true", "y": "true",
+                     "false": "false", "0": "false", "no": "false", "n": "false"}
+
+
+def boolean_id(value: Any) -> str | None:
+    """A boolean signal's gold cell as its id: JSON true, 1, 'Yes', 'y' -> 'true' (and the false
+    spellings -> 'false'), as a hand-made gold column writes it; None when it names neither."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return BOOLEAN_SPELLINGS.get(str(value).strip().lower())
+
+
 def reserved_names() -> dict[str, str]:
     """Names a declared signal may not take, and why: the catalog's item fields (``Item``: id, type,
     title, ...), the built-in record fields (their values live in ``Enrichment.<field>``, and eval
