@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sys
 import unicodedata
 from functools import cached_property
 from pathlib import Path
@@ -154,6 +156,16 @@ class SignalSpec(BaseModel):
                 raise KeyedError("kind", "a scalar signal needs range: [lo, hi]")
             if not self.range[0] < self.range[1]:
                 raise KeyedError("range", f"lo must be below hi, got {list(self.range)}")
+            # the width is divided everywhere (eval's default tolerance is an eighth of it, the
+            # review slider's step a hundredth, the fit scales by it): [-1e308, 1e308] spans inf and
+            # eval failed after tagging with 'validation error for TaskSpec', naming no file
+            width = self.range[1] - self.range[0]
+            if not math.isfinite(width):
+                raise KeyedError("range", f"hi - lo of {list(self.range)} is beyond the largest number (inf); "
+                                          "give ends whose difference is finite")
+            if width / 100 < sys.float_info.min:
+                raise KeyedError("range", f"hi - lo of {list(self.range)} is {width:g}, too narrow to divide "
+                                          "(review's slider steps by a hundredth of it); widen it")
         elif self.range is not None:
             raise KeyedError("range", f"only scalar signals have a range (this one is {self.kind})")
         if "shortlist" in self.evidence and not vocab:

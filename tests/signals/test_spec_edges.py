@@ -1,5 +1,5 @@
 """Signal spec edge cases found by QA: a name with a trailing newline (a YAML block scalar) and a
-scalar range with an infinite end are refused with the file, the line and the key."""
+scalar range with an infinite end (or an infinite or vanishing width) are refused with the file, the line and the key."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     # an infinite end cannot be mapped onto [-1, 1] for the fit or the annotator's slider
     ("name: x\nkind: scalar\nrange: [0, .inf]\ninstructions: x\n", 3, "range.1: Input should be a finite number"),
     ("name: x\nkind: scalar\nrange: [-.inf, 1]\ninstructions: x\n", 3, "range.0: Input should be a finite number"),
+    # finite ends whose width is not a usable number: eval's default tolerance (an eighth of it)
+    # became inf and eval stopped after tagging with 'validation error for TaskSpec' (session 16)
+    ("name: x\nkind: scalar\nrange: [-1e308, 1e308]\ninstructions: x\n", 3, "range: hi - lo of [-1e+308, 1e+308] "
+     "is beyond the largest number"),
+    ("name: x\nkind: scalar\nrange: [0, 5e-324]\ninstructions: x\n", 3, "range: hi - lo of [0.0, 5e-324] is 4.94066e-324, "
+     "too narrow"),
     # labels that differ only by case were two labels (a new user's probe)
     ("name: x\nkind: multilabel\nlabels: [Rock, pop, rock]\ninstructions: x\n", 3,
      "duplicate labels ['Rock', 'rock'] (labels are compared ignoring case)"),
