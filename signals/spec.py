@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linernotes.labels import SEPARATORS
 from linernotes.signals.yaml_lines import (
     KeyedError,
     YamlSyntaxError,
@@ -79,6 +80,18 @@ def reserved_names() -> dict[str, str]:
     out.update({n: "a built-in signal" for n in LLM_FIELDS})
     out.update({n: "a metric namespace of eval reports" for n in ("run", "baseline", "rationale")})
     return out
+
+
+def separator_in(ids: list[str]) -> str | None:
+    """Why a multilabel vocabulary cannot be written in a text cell, or None: an id holding ',', ';'
+    or '|' (``linernotes.labels.SEPARATORS``) is read back from a CSV gold cell, or the text cell
+    review export writes there, as several labels ('jazz, rock, pop' for ['jazz', 'rock, pop'])."""
+    bad = [x for x in ids if SEPARATORS.search(x)]
+    if not bad:
+        return None
+    return (f"label {bad[0]!r} holds {SEPARATORS.search(bad[0]).group().strip()!r}, which separates the labels of a "
+            "multilabel cell (a CSV gold set's 'calm, happy', the text cell review export writes): it would be read "
+            "back as several labels; write it without ',', ';' or '|' (e.g. 'rock/pop')")
 
 
 class SignalSpecError(ValueError):
@@ -146,6 +159,8 @@ class SignalSpec(BaseModel):
         vocab = self.labels is not None or self.taxonomy is not None
         if self.labels is not None and self.taxonomy is not None:
             raise KeyedError("taxonomy", "give labels or taxonomy, not both")
+        if self.kind == "multilabel" and (why := separator_in(self.labels or [])):
+            raise KeyedError("labels", why)
         if self.kind in ("multilabel", "single_label") and not vocab:
             raise KeyedError("kind", f"a {self.kind} signal needs labels: [...] or taxonomy: <pack>")
         if self.kind not in ("multilabel", "single_label") and vocab:
@@ -260,11 +275,13 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
                 ref, taxonomy_text = _taxonomy_text(spec.taxonomy, Path(origin).parent)
                 from linernotes.tools.retrieval.taxonomy import load_taxonomy
 
-                load_taxonomy(ref)
+                entries = load_taxonomy(ref).entries
             except (ValueError, OSError) as e:
                 raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
                                       f"{str(e).splitlines()[0]}") from None
             update["taxonomy"] = ref
+            if spec.kind == "multilabel" and (why := separator_in([e.id for e in entries])):
+                raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: an entry's id: {why}")
         update["content_hash"] = _hash(spec.model_dump(mode="json", exclude={"content_hash", "origin", "taxonomy"})
                                        | {"taxonomy": spec.taxonomy}, taxonomy_text)
         if spec.name in seen:

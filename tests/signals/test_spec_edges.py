@@ -35,6 +35,11 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ('name: x\nkind: single_label\nlabels: ["a\\nb", c]\ninstructions: x\n', 3, "control or invisible character"),
     ('name: x\nkind: single_label\nlabels: ["ro\u200bck", pop]\ninstructions: x\n', 3,
      "control or invisible character"),
+    # a multilabel label holding a cell separator: review export wrote ['jazz', 'rock, pop'] into a
+    # CSV gold set's text column as 'jazz, rock, pop', read back as three labels (session 16)
+    ('name: x\nkind: multilabel\nlabels: [jazz, "rock, pop"]\ninstructions: x\n', 3,
+     "labels: label 'rock, pop' holds ',', which separates the labels of a multilabel cell"),
+    ('name: x\nkind: multilabel\nlabels: [jazz, "a;b", "c | d"]\ninstructions: x\n', 3, "label 'a;b' holds ';'"),
 ])
 def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = tmp_path / "spec.yaml"
@@ -68,3 +73,16 @@ def test_a_folder_or_a_device_is_not_called_a_missing_file(tmp_path: Path) -> No
         load_signals(["/dev/null"])
     with pytest.raises(SignalSpecError, match=r"no such signal spec file"):
         load_signals([tmp_path / "missing.yaml"])
+
+
+def test_a_multilabel_taxonomy_whose_id_holds_a_separator_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "tax.yaml").write_text(
+        "id: t\nversion: '1'\nentries:\n  - {id: 'folk, world', label: Folk}\n  - {id: rock, label: Rock}\n",
+        encoding="utf-8")
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: x\nkind: multilabel\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
+    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: an entry's id: label 'folk, world' holds ','"):
+        load_signals([path])
+    # one label a cell never splits: a single-label signal may keep it
+    path.write_text("name: x\nkind: single_label\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
+    assert load_signals([path])[0].ids == ["folk, world", "rock"]
