@@ -39,6 +39,7 @@ from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
+from linernotes.evals.spec import Number
 from linernotes.files import require_regular
 from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
@@ -78,9 +79,9 @@ class Rule(BaseModel):
 
     metric: str
     kind: Literal["no_regression", "beats_baseline"] = "no_regression"
-    margin: float = Field(0.0, description="beats_baseline: least record minus best baseline, metric units")
-    max_drop: float = Field(0.0, ge=0)
-    confidence: float = Field(0.95, gt=0.5, lt=1)
+    margin: Number = Field(0.0, description="beats_baseline: least record minus best baseline, metric units")
+    max_drop: Number = Field(0.0, ge=0)
+    confidence: Number = Field(0.95, gt=0.5, lt=1)
     mode: Literal["non_inferior", "significant"] = "non_inferior"
     direction: Literal["higher", "lower"] = Field("higher", description="which way is better; default: the "
                                                   "metric's own (lower for MAE, ECE, failure rates, latency, "
@@ -170,7 +171,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as e:  # name the rule and key (pydantic's first line is only "1 validation error")
         err = e.errors()[0]
-        loc, msg = tuple(err["loc"]), err["msg"]
+        loc, msg = tuple(err["loc"]), str(err["msg"]).removeprefix("Value error, ")
         if isinstance(keyed := (err.get("ctx") or {}).get("error"), KeyedError):  # a rule's own check: at its key
             loc, msg = (*loc, *keyed.loc), str(keyed)
         where = ".".join(map(str, loc)) or "rules"

@@ -11,9 +11,9 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from linernotes.signals.yaml_lines import (
     KeyedError,
@@ -41,6 +41,20 @@ SEED_MAX = 2**32 - 1
 DEFAULT_TOLERANCE_SHARE = 0.125  # valence's 0.25 on its [-1, 1] range; a scalar signal's default, of its range
 
 
+def not_a_boolean(value: Any) -> Any:
+    """Refuse a YAML boolean where a number belongs: ``tolerance: on`` or ``max_drop: yes`` were read
+    as 1.0 (pydantic takes true as 1), a tolerance that counted almost every valence within it and a
+    gate allowance that passed any drop, exit 0."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number (YAML reads yes/no/on/off/true/false as true or "
+                         "false): write the number")
+    return value
+
+
+# a number in a YAML file a person writes (specs, gates.yaml): any int or float, never a boolean
+Number = Annotated[float, BeforeValidator(not_a_boolean)]
+
+
 class TaskSpec(BaseModel):
     """One scored field. Items with no value in ``gold_field`` are not scored for this task."""
 
@@ -50,8 +64,8 @@ class TaskSpec(BaseModel):
     kind: TaskKind
     gold_field: str
     taxonomy: str | None = Field(None, description="multilabel: taxonomy pack for ids and ancestors")
-    scale: float = Field(4.0, gt=0, description="valence: gold ratings are divided by this to reach [-1, 1]")
-    tolerance: float = Field(0.25, gt=0, description="valence, scalar signals: |pred - gold| within this counts as "
+    scale: Number = Field(4.0, gt=0, description="valence: gold ratings are divided by this to reach [-1, 1]")
+    tolerance: Number = Field(0.25, gt=0, description="valence, scalar signals: |pred - gold| within this counts as "
                              "correct (a scalar signal's default: 1/8 of its range)")
     clause_map: dict[str, str] = Field(default_factory=dict,
                                        description="policy: predicted clause id -> gold category")
