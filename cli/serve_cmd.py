@@ -21,6 +21,8 @@ def serve(
     max_queue: Annotated[int, typer.Option(min=0, help="Items that may wait; beyond it requests get 429")] = 64,
     max_batch: Annotated[int, typer.Option(min=1, help="Items per request")] = 256,
     max_body_mb: Annotated[float, typer.Option(min=0.001, help="Request body size; beyond it requests get 413")] = 64.0,
+    body_timeout: Annotated[float, typer.Option(min=0.1, max=3600, help="Seconds a request body may pause; "
+                                                "beyond it requests get 408")] = 30.0,
     threads: opt.Threads = 1,
     timeout: opt.Timeout = 120.0,
     retries: opt.Retries = 4,
@@ -56,7 +58,7 @@ def serve(
                                      exemplars=str(exemplars) if exemplars else None, taxonomy=taxonomy,
                                      signals=signals)
         options = ServiceOptions(concurrency=concurrency, max_queue=max_queue, max_batch=max_batch, token=token,
-                                 max_body_bytes=int(max_body_mb * 1024 * 1024),
+                                 max_body_bytes=int(max_body_mb * 1024 * 1024), body_timeout_s=body_timeout,
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
         run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
             f"liner serve: http://{host}:{port}/ (docs at /docs, Ctrl-C to stop)", err=True))
