@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,8 +28,10 @@ def build(
         "--map", help="Column mapping dst=src,... (the gold file's, or the catalog's with --catalog)")] = None,
     genres_field: Annotated[str, typer.Option(help="Gold column with the genre labels")] = "gold_genres",
     include_routed: Annotated[bool, typer.Option(help="From a run: also items routed to review")] = False,
-    embedder: Annotated[str, typer.Option(help="wordllama[:64|128|256] or st:<model>")] = "wordllama:128",
-    ann_threshold: Annotated[int, typer.Option(min=1, help="HNSW graph from this many items on")] = 50_000,
+    embedder: Annotated[str | None, typer.Option(
+        help="wordllama[:64|128|256] or st:<model> (default: wordllama:128, or an existing index's own)")] = None,
+    ann_threshold: Annotated[int | None, typer.Option(
+        min=1, help="HNSW graph from this many items on (default: 50000, or an existing index's own)")] = None,
     taxonomy: Annotated[str, typer.Option(
         help="Taxonomy the labels should belong to (warns about the others)")] = "music-genres",
 ) -> None:
@@ -46,6 +48,7 @@ def build(
         _fail("--catalog goes with a liner tag output given as SOURCE, not with --gold")
     if out.exists() and not out.is_dir():
         _fail(f"{out}: is a file; -o/--out is the index folder (a new folder, or an index to extend)")
+    embedder, ann_threshold = _settings(out, embedder, ann_threshold)
     try:
         mapping = parse_mapping(map_spec)
         records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
@@ -66,7 +69,35 @@ def build(
                            "embedder": index.meta.embedder, "ann": index.store.uses_ann}, indent=2))
 
 
-def _fail(msg: str) -> None:
+def _settings(out: Path, embedder: str | None, ann_threshold: int | None) -> tuple[str, int]:
+    """--embedder and --ann-threshold, checked before anything is read: an embedder that cannot load
+    is named with the option, and one an existing index at ``out`` was not built with is refused
+    (an index is extended with its own settings: --embedder wordllama:64 on a wordllama:128 index
+    was ignored without a word, and the items it added were 128-d)."""
+    from linernotes.tools.retrieval.embedding import load_embedder
+    from linernotes.tools.retrieval.exemplars import DEFAULT_EXEMPLAR_EMBEDDER, META, IndexMeta
+
+    try:
+        meta = IndexMeta.model_validate_json((out / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no index there yet (an unreadable one is the build's error to name)
+        meta = None
+    if embedder is not None:
+        try:
+            name = load_embedder(embedder).name
+        except (ValueError, ImportError, OSError) as e:
+            _fail(f"--embedder {embedder}: cannot load it ({str(e).splitlines()[0] if str(e) else type(e).__name__}); "
+                  "give wordllama, wordllama:<64|128|256> or st:<model>")
+        if meta is not None and name != meta.embedder:
+            _fail(f"--embedder {embedder}: {out} is an index of {meta.embedder} vectors, and items added to it are "
+                  "embedded as it was built; build into a new -o for another embedder, or leave --embedder out")
+    if meta is not None and ann_threshold is not None and ann_threshold != meta.ann_threshold:
+        _fail(f"--ann-threshold {ann_threshold}: {out} was built with {meta.ann_threshold}, which it keeps when "
+              "extended; build into a new -o for another, or leave --ann-threshold out")
+    return (embedder or (meta.embedder if meta else DEFAULT_EXEMPLAR_EMBEDDER),
+            ann_threshold or (meta.ann_threshold if meta else 50_000))
+
+
+def _fail(msg: str) -> NoReturn:
     typer.echo(f"liner: error: {msg}", err=True)
     raise typer.Exit(2)
 

@@ -102,3 +102,38 @@ def test_ann_threshold_below_one_is_refused(tmp_path, liner_in_process):
     r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x"), "--ann-threshold", "-5"])
     assert r.returncode == 2 and "--ann-threshold" in r.stderr, r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_extending_an_index_with_another_embedder_or_ann_threshold_is_refused(tmp_path, liner_in_process):
+    # the index kept its own settings and the option was ignored without a word, exit 0: the items
+    # added under --embedder wordllama:64 were 128-d (QA qa-fit16)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n')
+    more = tmp_path / "more.jsonl"
+    more.write_text('{"id": "b", "title": "Slow Bloom", "gold_genres": ["ambient"]}\n')
+    out = tmp_path / "idx"
+    assert liner_in_process(["index", "build", "--gold", str(gold), "-o", str(out)]).returncode == 0
+    meta = (out / "meta.json").read_text()
+    r = liner_in_process(["index", "build", "--gold", str(more), "-o", str(out), "--embedder", "wordllama:64"])
+    assert r.returncode == 2, r.stdout
+    assert (f"liner: error: --embedder wordllama:64: {out} is an index of wordllama:128 vectors, and items added "
+            "to it are embedded as it was built") in r.stderr, r.stderr
+    r = liner_in_process(["index", "build", "--gold", str(more), "-o", str(out), "--ann-threshold", "5"])
+    assert r.returncode == 2 and f"--ann-threshold 5: {out} was built with 50000" in r.stderr, r.stderr
+    assert (out / "meta.json").read_text() == meta  # nothing added
+    same = liner_in_process(["index", "build", "--gold", str(more), "-o", str(out), "--embedder", "wordllama:128"])
+    assert same.returncode == 0 and '"total": 2' in same.stdout, same.stdout + same.stderr
+    new = liner_in_process(["index", "build", "--gold", str(more), "-o", str(tmp_path / "idx64"),
+                            "--embedder", "wordllama:64"])
+    assert new.returncode == 0 and '"embedder": "wordllama:64"' in new.stdout, new.stdout + new.stderr
+
+
+def test_an_embedder_that_cannot_load_is_named_with_its_option(tmp_path, liner_in_process):
+    # it said 'liner: error: invalid literal for int() with base 10: 'abc'' (QA qa-fit16)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "a", "title": "Night Drive", "gold_genres": ["techno"]}\n')
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(tmp_path / "x"), "--embedder",
+                          "wordllama:abc"])
+    assert r.returncode == 2
+    assert r.stderr.startswith("liner: error: --embedder wordllama:abc: cannot load it (invalid literal"), r.stderr
+    assert not (tmp_path / "x").exists()
