@@ -87,3 +87,27 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        """Close this thread's connection (another thread's stays open until that thread ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def cache_problem(path: str | Path) -> str | None:
+    """Why a run cannot use the response cache at ``path`` ("PATH: reason"), None when it can.
+
+    Opens (and creates, as a run does) the cache once. A client that cannot open its cache runs
+    without one and loses nothing (``LLMClient``), but silently: a run told ``--cache-path
+    garbage.bin`` reported "served from cache 0" with no word why, and its rerun paid again."""
+    try:
+        cache = ResponseCache(path)
+        try:
+            len(cache)  # a file that opens but is not a cache fails here ('file is not a database')
+        finally:
+            cache.close()
+    except (sqlite3.Error, OSError) as e:
+        return f"{path}: {e}"
+    return None

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
+from linernotes.llm.cache import cache_problem, default_cache_path
 from linernotes.llm.transports import preflight
 from linernotes.run.batching import Batcher, batch_size, item_window
 from linernotes.run.gc_pace import run_pace
@@ -66,6 +67,7 @@ class RunSummary(BaseModel):
     audio_errors_by_kind: dict[str, int] = Field(
         default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
     llm_mode: str = Field("auto", description="--llm of the run: a summary with 0 calls says why")
+    cache_problem: str | None = Field(None, description="why the response cache was not used (llm.cache.cache_problem)")
 
     @property
     def processed(self) -> int:
@@ -127,6 +129,9 @@ class RunSummary(BaseModel):
         for kind in sorted(self.errors_by_kind):
             msg = self.error_examples.get(kind)
             out.append(f"{kind} ({self.errors_by_kind[kind]})" + (f": {msg}"[:300] if msg else ""))
+        if self.cache_problem:
+            out.append(f"response cache not used ({self.cache_problem}): no answer was read from it or stored "
+                       "in it; a rerun calls the LLM again")
         if "llm.config" in self.errors_by_kind:
             out.append("llm.config: no request left this process; check --model, --api-base and the "
                        "provider's API key variable")
@@ -219,14 +224,18 @@ async def run_batch(
     if config.llm_mode != "never":
         # a missing API key fails every call alike: one clear error (exit 2), not one error record per item
         preflight(config.llm)
+    cache = None
+    if config.llm_mode != "never" and config.llm.use_cache:
+        cache = cache_problem(config.llm.cache_path or default_cache_path())
     with OutputLock(opts.output), run_pace():
-        return await _run_locked(prepared or prepare_run(config, opts), rows, enricher, on_record)
+        return await _run_locked(prepared or prepare_run(config, opts), rows, enricher, on_record, cache)
 
 
 async def _run_locked(run: PreparedRun, rows: Any, enricher: Enricher | None,
-                      on_record: Callable[[OutputRecord, RunSummary], None] | None) -> RunSummary:
+                      on_record: Callable[[OutputRecord, RunSummary], None] | None,
+                      cache: str | None = None) -> RunSummary:
     opts = run.opts
-    summary = RunSummary(expected_rows=estimate_rows(opts.input), llm_mode=run.config.llm_mode)
+    summary = RunSummary(expected_rows=estimate_rows(opts.input), llm_mode=run.config.llm_mode, cache_problem=cache)
     if opts.limit is not None and summary.expected_rows is not None:
         summary.expected_rows = min(summary.expected_rows, opts.limit)
     owned = enricher is None  # a run that built its enricher closes it (its model server stops with the run)
