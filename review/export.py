@@ -250,23 +250,25 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     """
     from linernotes.review.allowed import disallowed, summary
 
-    if not store.gold_rows() and not store.list_items():  # a build stopped between creating and filling it
-        raise ExportError(f"{store.path}: the store holds no gold rows and no items (a `liner review build` that "
-                          "did not finish?); build it again before exporting")
-    if problems := disallowed(store):
-        raise ExportError(f"{store.path}: {summary(problems)}")
     root = Path(gold_dir)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as e:  # -o naming an existing file (or a path through one) was a FileExistsError traceback
-        raise ExportError(f"{root}: cannot be the gold directory ({e.strerror or e}"
-                          f"{'; it is a file' if root.is_file() else ''}); give a folder to write vN into") from None
-    final, changes, skipped, tied = _changes(store)
-    final = _as_column(store, final)
-    undecided = sorted(s.id for s in store.list_items() if s.status == "open")
-    rows, notes = _gold_rows(store, final)
-    dataset = _dataset(rows)
-    meta = store.meta()
+    with store.snapshot():  # one moment of the store: annotators may be saving while it is read
+        if not store.gold_rows() and not store.list_items():  # a build stopped between creating and filling it
+            raise ExportError(f"{store.path}: the store holds no gold rows and no items (a `liner review build` "
+                              "that did not finish?); build it again before exporting")
+        if problems := disallowed(store):
+            raise ExportError(f"{store.path}: {summary(problems)}")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # -o naming an existing file (or a path through one) was a FileExistsError traceback
+            raise ExportError(f"{root}: cannot be the gold directory ({e.strerror or e}"
+                              f"{'; it is a file' if root.is_file() else ''}); give a folder to write vN into") \
+                from None
+        final, changes, skipped, tied = _changes(store)
+        final = _as_column(store, final)
+        undecided = sorted(s.id for s in store.list_items() if s.status == "open")
+        rows, notes = _gold_rows(store, final)
+        dataset = _dataset(rows)
+        meta = store.meta()
     with export_lock(root, lock_wait_s):
         _clean_stale_tmp(root)
         version = next_version(root)

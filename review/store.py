@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -181,6 +182,7 @@ class ReviewStore:
         """
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self._pin = threading.local()  # snapshot(): this thread's read connection, inside its block
         exists = self.path.exists()
         if not create and not exists:
             raise StoreError(f"review store not found: {self.path} (build one with `liner review build`)")
@@ -246,12 +248,16 @@ class ReviewStore:
             con.execute("ALTER TABLE adjudications ADD COLUMN gold TEXT")
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-        con.row_factory = sqlite3.Row
+    def _connect(self, *, fresh: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection: inside ``snapshot`` (this thread) its read transaction's, unless ``fresh``."""
+        pinned = None if fresh else getattr(self._pin, "con", None)
+        con = pinned or sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                                        check_same_thread=False)
         try:
-            con.execute("PRAGMA foreign_keys=ON")
-            con.execute("PRAGMA synchronous=FULL")
+            if pinned is None:
+                con.row_factory = sqlite3.Row
+                con.execute("PRAGMA foreign_keys=ON")
+                con.execute("PRAGMA synchronous=FULL")
             yield con
         except sqlite3.OperationalError as e:
             if _is_busy(e):
@@ -259,12 +265,32 @@ class ReviewStore:
                                 f"over {self.busy_timeout:g} s)") from None
             raise
         finally:
-            con.close()
+            if pinned is None:
+                con.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[ReviewStore]:
+        """Inside the block, this thread's reads see the store as it was when the block began: one
+        SQLite read transaction (WAL: annotators' saves go on meanwhile, unseen until it ends).
+        Export reads through it: in separate reads, an item decided between export's read of it
+        and its 'undecided' list was in neither, and a change was listed without its history."""
+        if getattr(self._pin, "con", None) is not None:  # already in one: the same moment
+            yield self
+            return
+        with self._connect() as con:
+            con.execute("BEGIN")
+            con.execute("SELECT COUNT(*) FROM items").fetchone()  # a deferred transaction's snapshot starts here
+            self._pin.con = con
+            try:
+                yield self
+            finally:
+                self._pin.con = None
+                con.execute("ROLLBACK")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: takes the write lock up front so the version check can't race."""
-        with self._connect() as con:
+        with self._connect(fresh=True) as con:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
