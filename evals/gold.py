@@ -110,6 +110,26 @@ def check_gold_values(spec: GoldSpec, items: Iterable[Any]) -> list[str]:
     return out
 
 
+def check_groups(spec: GoldSpec, items: Iterable[Any]) -> list[str]:
+    """Warnings for a ``group_field`` the rows leave empty. The bootstrap resamples groups, and an
+    item without one is a cluster of its own: a misspelt ``group_field`` (no row has the column)
+    made every interval an item-level one, with nothing said, while reports counted the items as
+    clusters. ``items``: objects with ``id`` and ``group`` (GoldItem, ItemResult)."""
+    if not spec.group_field:
+        return []
+    items = list(items)
+    missing = [i.id for i in items if i.group is None]
+    if not missing:
+        return []
+    column = f"column {spec.group_field!r} (the spec's group_field)"
+    if len(missing) == len(items):
+        return [f"no item has a value in {column}: each item is its own cluster in the bootstrap, so the intervals "
+                "ignore how the items are grouped; is the column name right?"]
+    shown = ", ".join(repr(i) for i in missing[:3])
+    return [f"{len(missing)} of {len(items)} items have no value in {column}, e.g. {shown}: each of them is its own "
+            "cluster in the bootstrap"]
+
+
 def canonical_signal_gold(spec: GoldSpec, items: Iterable[Any], signals: Iterable[Any]) -> None:
     """Write each declared signal's gold labels as its ids, in place: a spec's labels are compared
     ignoring case and Unicode form (``signals.spec.label_key``), as review matches typed labels, so
@@ -327,7 +347,9 @@ def split_row(spec: GoldSpec, row: dict[str, Any]) -> GoldItem:
     for task in spec.tasks:
         gold.update(gold_for(task, row.get(task.gold_field)))
     group = row.get(spec.group_field) if spec.group_field else None
-    return GoldItem(id=str(raw_id), group=None if group is None else str(group), inputs=inputs, gold=gold)
+    # an empty or blank cell (or a NaN) is no group, not one group of every such row
+    group = str(group) if _present(group) and str(group).strip() else None
+    return GoldItem(id=str(raw_id), group=group, inputs=inputs, gold=gold)
 
 
 def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 0) -> GoldSet:

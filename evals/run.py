@@ -24,6 +24,7 @@ from linernotes.evals.bootstrap import MAX_RESAMPLES
 from linernotes.evals.gold import (
     GoldSet,
     check_gold_values,
+    check_groups,
     exemplar_items,
     exemplar_records,
     load_gold,
@@ -310,7 +311,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         if check.unknown:
             log.warning("liner: warning: %s", check.message())
     warn_signal_gold(spec, gold.items, config.signals, data)
-    for message in check_gold_values(spec, gold.items):
+    for message in [*check_gold_values(spec, gold.items), *check_groups(spec, gold.items)]:
         log.warning("liner: warning: %s: %s", data, message)
     if gold.missing_inputs:  # a column typo hides that field from the tagger; a gold set may rightly lack one
         log.warning("liner: warning: %s: no row has the input column(s) %s of spec %s: the tagger never sees "
