@@ -50,6 +50,34 @@ def refused_gold(source: Any) -> list[str]:
     return out
 
 
+def older_spec_runs(source: Any, signals: list[Any], run: str) -> list[str]:
+    """One note per declared signal whose values in the run were tagged under another version of its
+    spec (``provenance.spec_hash`` != the spec's ``content_hash``): review shows them as the model's
+    answers, so say which definition they came from and how many of them it refuses now."""
+    notes = []
+    for spec in signals:
+        field = next(f for f in source.fields if f.name == spec.name)
+        hashes: dict[str, int] = {}
+        refused = []
+        for item in source.items:
+            value = ((item.prediction or {}).get("signals") or {}).get(spec.name)
+            prov = value.get("provenance") if isinstance(value, dict) else None
+            tagged = prov.get("spec_hash") if isinstance(prov, dict) else None
+            if tagged is None or tagged == spec.content_hash:
+                continue
+            hashes[str(tagged)] = hashes.get(str(tagged), 0) + 1
+            if why := field.refused(field.from_prediction(item.prediction)):
+                refused.append(f"{item.id!r}: {why}")
+        if hashes:
+            seen = ", ".join(f"{h} on {n} item(s)" for h, n in sorted(hashes.items()))
+            notes.append(f"{run}: signal {spec.name} was tagged with another version of its spec ({seen}; "
+                         f"{spec.origin or 'the spec'} is {spec.content_hash} now): "
+                         + (f"{len(refused)} of the model's values are not allowed now ({_first(refused)}) and "
+                            "'accept model' refuses them; " if refused else "")
+                         + f"retag with this spec (liner tag --signals {spec.origin or 'SPEC'}) to review its own values")
+    return notes
+
+
 def _first(problems: list[str]) -> str:
     return "; ".join(problems[:MAX_SHOWN]) + (f"; ... ({len(problems) - MAX_SHOWN} more)"
                                               if len(problems) > MAX_SHOWN else "")

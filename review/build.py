@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from linernotes.review.allowed import disallowed, gold_summary, refused_gold, summary
+from linernotes.review.allowed import disallowed, gold_summary, older_spec_runs, refused_gold, summary
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
 from linernotes.review.sources import Source, load_source
@@ -54,6 +54,8 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
                   for t, n in sorted(skipped.items())]
         if refused := refused_gold(source):
             notes.append(gold_summary(str(gold or run), refused))
+        if run is not None:
+            notes += older_spec_runs(source, signals or [], str(run))
     meta = dict(source.meta)
     meta["overlap"] = overlap
     if signals:

@@ -55,8 +55,8 @@ def test_a_label_the_new_spec_dropped_never_reaches_the_gold(tmp_path: Path) -> 
     assert gold == {"a": ["energetic"], "b": ["happy"]}
 
 
-def test_accept_model_refuses_a_value_of_an_older_spec(tmp_path: Path) -> None:
-    v1, v2, catalog = _files(tmp_path)
+def _older_run(tmp_path: Path) -> Path:
+    """A liner tag output whose mood_tags value came from another version of the spec."""
     run = tmp_path / "tagged.jsonl"
     signal = {"value": ["angry"], "confidence": 0.3, "evidence": {},
               "provenance": {"spec_hash": "old", "kind": "multilabel", "source": "evidence", "calibrated": False}}
@@ -64,6 +64,12 @@ def test_accept_model_refuses_a_value_of_an_older_spec(tmp_path: Path) -> None:
         "genres": [], "moods": [], "valence": 0.0, "language": "en", "explicit": {"value": False, "evidence": []},
         "policy_flags": [], "confidence": {}, "review": {"routed": True, "reasons": []},
         "signals": {"mood_tags": signal}}}) + "\n", encoding="utf-8")
+    return run
+
+
+def test_accept_model_refuses_a_value_of_an_older_spec(tmp_path: Path) -> None:
+    v1, v2, catalog = _files(tmp_path)
+    run = _older_run(tmp_path)
     store_path = tmp_path / "s.sqlite"
     build_store(store_path, run=run, gold=catalog, signals=load_signals([v2]))
     store = ReviewStore(store_path)
@@ -81,3 +87,23 @@ def test_liner_review_export_exits_2_naming_the_item(tmp_path: Path) -> None:
     r = run_liner_in_process(["review", "export", "--store", store_path, "-o", tmp_path / "gold"])
     assert r.returncode == 2, r.stderr
     assert "'a': mood_tags ['angry']" in r.stderr and "relabel those items" in r.stderr
+
+
+def test_build_names_a_run_tagged_with_another_version_of_the_spec(tmp_path: Path) -> None:
+    """Session 16: build was silent; the page then showed the model's 'angry' and 'accept model'
+    answered 422, with nothing saying the run came from another definition of the signal."""
+    v1, v2, catalog = _files(tmp_path)
+    run = _older_run(tmp_path)
+    (spec,) = load_signals([v2])
+    result = build_store(tmp_path / "s.sqlite", run=run, gold=catalog, signals=[spec])
+    (note,) = [n for n in result.notes if "another version of its spec" in n]
+    assert note.startswith(f"{run}: signal mood_tags was tagged with another version of its spec (old on 1 item(s); "
+                           f"{v2} is {spec.content_hash} now): 1 of the model's values are not allowed now "
+                           "('a': mood_tags: 'angry' not in the vocabulary"), note
+    assert "'accept model' refuses them" in note
+    # tagged with this very spec: nothing to say
+    same = json.loads(run.read_text(encoding="utf-8"))
+    same["enrichment"]["signals"]["mood_tags"]["provenance"]["spec_hash"] = spec.content_hash
+    run.write_text(json.dumps(same) + "\n", encoding="utf-8")
+    result = build_store(tmp_path / "t.sqlite", run=run, gold=catalog, signals=[spec])
+    assert not [n for n in result.notes if "another version" in n]
