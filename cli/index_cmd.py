@@ -37,7 +37,12 @@ def build(
 ) -> None:
     """Add labeled items to an exemplar index; prints what it holds now as JSON."""
     from linernotes.store.catalog import CatalogError, parse_mapping
-    from linernotes.tools.retrieval.exemplar_sources import LabelTally, records_from_file, records_from_run
+    from linernotes.tools.retrieval.exemplar_sources import (
+        LabelTally,
+        SkippedRows,
+        records_from_file,
+        records_from_run,
+    )
     from linernotes.tools.retrieval.exemplars import build_exemplar_index
 
     if source is None and gold is None:
@@ -51,8 +56,9 @@ def build(
     embedder, ann_threshold = _settings(out, embedder, ann_threshold)
     try:
         mapping = parse_mapping(map_spec)
+        skipped = SkippedRows()
         records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
-                   if catalog else records_from_file(gold or source, genres_field, mapping=mapping))
+                   if catalog else records_from_file(gold or source, genres_field, mapping=mapping, skipped=skipped))
         tally = LabelTally(taxonomy)
         before = _count(out)
         index = build_exemplar_index(tally.pass_through(records), out, embedder=embedder, ann_threshold=ann_threshold)
@@ -65,7 +71,13 @@ def build(
         typer.echo(f"liner: warning: {len(outside)} of {len(tally.counts)} labels added are not in taxonomy "
                    f"{taxonomy}: {shown}; a label cell lists labels separated by ',', ';' or '|' (or as a JSON "
                    "list)", err=True)
-    typer.echo(json.dumps({"folder": str(out), "added": len(index) - before, "total": len(index),
+    added = len(index) - before
+    if tally.records > added:  # extending: an id the index holds keeps its record
+        skipped.note("id already in the index (its record there is kept)", f"index {out}", tally.records - added)
+    for line in skipped.lines():
+        typer.echo(f"liner: warning: not added, {line}", err=True)
+    typer.echo(json.dumps({"folder": str(out), "added": added, "total": len(index),
+                           "skipped": sum(skipped.counts.values()),
                            "embedder": index.meta.embedder, "ann": index.store.uses_ann}, indent=2))
 
 

@@ -137,3 +137,37 @@ def test_an_embedder_that_cannot_load_is_named_with_its_option(tmp_path, liner_i
     assert r.returncode == 2
     assert r.stderr.startswith("liner: error: --embedder wordllama:abc: cannot load it (invalid literal"), r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_rows_that_add_no_exemplar_are_counted_and_named_by_reason(tmp_path, liner_in_process):
+    # 10 rows, '"added": 6' and nothing about the other 4: a row repeating an id with other labels
+    # vanished without a word (session 16)
+    import json
+
+    rows = [{"id": "a", "title": "Dark techno roller", "g": ["techno"]},
+            {"id": "b", "title": "Sunny reggae tune", "g": "reggae"},
+            {"id": "c", "title": "No labels", "g": []},
+            {"id": "d", "title": "Null labels", "g": None},
+            {"id": "a", "title": "Same id, other labels", "g": ["house"]},
+            {"id": "e", "g": ["house"]},
+            {"title": "No id", "g": ["house"]},
+            {"id": "f", "title": "Kept", "g": ["TECHNO", " House "]}]
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "ix"
+    r = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(out), "--genres-field", "g"])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["added"] == 3 and json.loads(r.stdout)["skipped"] == 5
+    assert f"not added, 2 row(s): no genre labels in 'g' (first: {gold}:3 (id 'c'))" in r.stderr
+    assert f"not added, 1 row(s): repeats an earlier row's id (that row's labels are kept) (first: {gold}:5 (id 'a') " \
+           f"repeats {gold}:1)" in r.stderr
+    assert f"not added, 1 row(s): no text a tagger reads (title, description, lyrics ...) (first: {gold}:6 (id 'e'))" \
+           in r.stderr
+    assert f"not added, 1 row(s): no id (first: {gold}:7)" in r.stderr
+    kept = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    assert [(k["id"], k["genres"]) for k in kept] == [("a", ["techno"]), ("b", ["reggae"]), ("f", ["techno", "house"])]
+
+    again = liner_in_process(["index", "build", "--gold", str(gold), "-o", str(out), "--genres-field", "g"])
+    assert again.returncode == 0 and json.loads(again.stdout)["added"] == 0, again.stderr
+    assert f"not added, 3 row(s): id already in the index (its record there is kept) (first: index {out})" \
+           in again.stderr

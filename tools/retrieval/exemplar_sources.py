@@ -58,37 +58,72 @@ def exemplar_fields(row: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+class SkippedRows:
+    """Rows of a labeled file that became no exemplar, by reason, each reason with its first row's
+    place ("FILE:LINE (id 'x')"): an index build that added 6 of 10 rows said nothing of the other 4."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.first: dict[str, str] = {}
+
+    def note(self, reason: str, where: str, n: int = 1) -> None:
+        self.counts[reason] += n
+        self.first.setdefault(reason, where)
+
+    def lines(self) -> list[str]:
+        """One line per reason, most frequent first: 'N row(s): REASON (first: WHERE)'."""
+        return [f"{n} row(s): {reason} (first: {self.first[reason]})" for reason, n in self.counts.most_common()]
+
+
 def records_from_rows(rows: Iterable[Mapping[str, Any]], genres_field: str = "gold_genres",
-                      to_id: Callable[[str], str] = slugify, source: str = "gold") -> Iterator[ExemplarRecord]:
+                      to_id: Callable[[str], str] = slugify, source: str = "gold",
+                      skipped: SkippedRows | None = None) -> Iterator[ExemplarRecord]:
     """Rows with an ``id`` and a list of genre labels (or ids) become records; rows without
-    text or genres are skipped (they can neither be found nor vote). A label cell that cannot be
-    read (an object) is a ``ValueError`` naming ``source``, the row (1-based) and its id."""
-    return _records(((f"{source}: row {n}", row) for n, row in enumerate(rows, start=1)), genres_field, to_id, source)
+    text or genres are skipped (they can neither be found nor vote), and so is a row repeating an
+    earlier row's id (the first keeps it, as an index keeps the first record of an id): each is
+    counted in ``skipped`` when given. A label cell that cannot be read (an object) is a
+    ``ValueError`` naming ``source``, the row (1-based) and its id."""
+    return _records(((f"{source}: row {n}", row) for n, row in enumerate(rows, start=1)), genres_field, to_id, source,
+                    skipped)
 
 
 def _records(rows: Iterable[tuple[str, Mapping[str, Any]]], genres_field: str, to_id: Callable[[str], str],
-             source: str) -> Iterator[ExemplarRecord]:
+             source: str, skipped: SkippedRows | None = None) -> Iterator[ExemplarRecord]:
     """``records_from_rows`` over ``(where, row)`` pairs: ``where`` ("FILE:LINE", "FILE: row N")
-    leads the message of a row whose label cell cannot be read."""
+    leads the message of a row whose label cell cannot be read, and names a skipped row."""
+    seen: dict[str, str] = {}
+    skipped = skipped if skipped is not None else SkippedRows()
     for where, row in rows:
+        shown = f" (id {row['id']!r:.60})" if row.get("id") is not None else ""
         try:
             genres = label_list(row.get(genres_field))
         except ValueError as e:
-            shown = f" (id {row['id']!r:.60})" if row.get("id") is not None else ""
             raise ValueError(f"{where}{shown}: {genres_field}: {e}") from None
         text = exemplar_text(row)
-        if text and genres and row.get("id") is not None:
-            yield ExemplarRecord(id=str(row["id"]), text=text, genres=list(dict.fromkeys(map(to_id, genres))),
+        if row.get("id") is None:
+            skipped.note("no id", where)
+        elif not genres:
+            skipped.note(f"no genre labels in {genres_field!r}", where + shown)
+        elif not text:
+            skipped.note("no text a tagger reads (title, description, lyrics ...)", where + shown)
+        elif (key := str(row["id"])) in seen:
+            skipped.note("repeats an earlier row's id (that row's labels are kept)", f"{where}{shown} repeats "
+                         f"{seen[key]}")
+        else:
+            seen[key] = where
+            yield ExemplarRecord(id=key, text=text, genres=list(dict.fromkeys(map(to_id, genres))),
                                  source=source, fields=exemplar_fields(row))
 
 
 def records_from_file(path: str | Path, genres_field: str = "gold_genres",
                       to_id: Callable[[str], str] = slugify,
-                      mapping: Mapping[str, str] | None = None) -> Iterator[ExemplarRecord]:
+                      mapping: Mapping[str, str] | None = None,
+                      skipped: SkippedRows | None = None) -> Iterator[ExemplarRecord]:
     """A gold file: JSONL, or anything ``datasets`` can open (CSV, Parquet, a save_to_disk folder).
     ``mapping`` renames columns like ``liner tag --map`` (``catalog.parse_mapping``: src -> dst).
     A bad line (JSONL) or label cell is a ``ValueError`` naming ``FILE:LINE`` (JSONL) or
-    ``FILE: row N`` (the others, 1-based data rows) and the row's id."""
+    ``FILE: row N`` (the others, 1-based data rows) and the row's id. Rows that add no record are
+    counted in ``skipped`` (see ``records_from_rows``)."""
     p = Path(path)
     if p.suffix == ".jsonl":
         rows: Iterable[tuple[str, Mapping[str, Any]]] = ((f"{p}:{n}", row) for n, row in json_objects(p))
@@ -107,7 +142,7 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
                 columns.extend(map(str, row))
             yield where, row
 
-    yield from _records(watched(rows), genres_field, to_id, source=p.name)
+    yield from _records(watched(rows), genres_field, to_id, source=p.name, skipped=skipped)
     if not found:  # a misspelt --genres-field built an empty index and said "added": 0
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
         raise ValueError(f"{p}: no row has the column {genres_field!r} (columns: {shown or 'none, the file has no rows'}); "
@@ -169,9 +204,11 @@ class LabelTally:
 
         self.taxonomy = load_taxonomy(taxonomy)
         self.counts: Counter[str] = Counter()
+        self.records = 0
 
     def pass_through(self, records: Iterable[ExemplarRecord]) -> Iterator[ExemplarRecord]:
         for r in records:
+            self.records += 1
             self.counts.update(r.genres)
             yield r
 
