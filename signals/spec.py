@@ -82,14 +82,23 @@ def reserved_names() -> dict[str, str]:
     return out
 
 
-def separator_in(ids: list[str]) -> str | None:
-    """Why a multilabel vocabulary cannot be written in a text cell, or None: an id holding ',', ';'
-    or '|' (``linernotes.labels.SEPARATORS``) is read back from a CSV gold cell, or the text cell
-    review export writes there, as several labels ('jazz, rock, pop' for ['jazz', 'rock, pop'])."""
-    bad = [x for x in ids if SEPARATORS.search(x)]
-    if not bad:
+def cell_problem(ids: list[str], kind: str) -> str | None:
+    """Why a vocabulary cannot be written in a gold table's cell and read back, or None.
+
+    A label a CSV/TSV reader takes for no value ('NA', 'None', 'null': pandas' ``na_values``,
+    ``store.catalog.NA_MARKERS``) was read as missing: review queued the item as unlabelled and
+    export wrote null over it. In a multilabel cell ',', ';' and '|' separate labels
+    (``linernotes.labels.SEPARATORS``): ['jazz', 'rock, pop'] came back as three labels."""
+    from linernotes.store.catalog import NA_MARKERS
+
+    if marker := next((x for x in ids if x.strip() in NA_MARKERS), None):
+        return (f"label {marker!r} is what a CSV/TSV gold set writes for no value (as pandas and R read it): "
+                "its items would be read as unlabelled and exported as null; spell it out (e.g. 'North America', "
+                "'no region')")
+    bad = next((x for x in ids if SEPARATORS.search(x)), None) if kind == "multilabel" else None
+    if bad is None:
         return None
-    return (f"label {bad[0]!r} holds {SEPARATORS.search(bad[0]).group().strip()!r}, which separates the labels of a "
+    return (f"label {bad!r} holds {SEPARATORS.search(bad).group().strip()!r}, which separates the labels of a "
             "multilabel cell (a CSV gold set's 'calm, happy', the text cell review export writes): it would be read "
             "back as several labels; write it without ',', ';' or '|' (e.g. 'rock/pop')")
 
@@ -159,7 +168,7 @@ class SignalSpec(BaseModel):
         vocab = self.labels is not None or self.taxonomy is not None
         if self.labels is not None and self.taxonomy is not None:
             raise KeyedError("taxonomy", "give labels or taxonomy, not both")
-        if self.kind == "multilabel" and (why := separator_in(self.labels or [])):
+        if self.labels is not None and (why := cell_problem(self.labels, self.kind)):
             raise KeyedError("labels", why)
         if self.kind in ("multilabel", "single_label") and not vocab:
             raise KeyedError("kind", f"a {self.kind} signal needs labels: [...] or taxonomy: <pack>")
@@ -280,7 +289,7 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
                 raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
                                       f"{str(e).splitlines()[0]}") from None
             update["taxonomy"] = ref
-            if spec.kind == "multilabel" and (why := separator_in([e.id for e in entries])):
+            if why := cell_problem([e.id for e in entries], spec.kind):
                 raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: an entry's id: {why}")
         update["content_hash"] = _hash(spec.model_dump(mode="json", exclude={"content_hash", "origin", "taxonomy"})
                                        | {"taxonomy": spec.taxonomy}, taxonomy_text)

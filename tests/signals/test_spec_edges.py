@@ -40,6 +40,12 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ('name: x\nkind: multilabel\nlabels: [jazz, "rock, pop"]\ninstructions: x\n', 3,
      "labels: label 'rock, pop' holds ',', which separates the labels of a multilabel cell"),
     ('name: x\nkind: multilabel\nlabels: [jazz, "a;b", "c | d"]\ninstructions: x\n', 3, "label 'a;b' holds ';'"),
+    # a label a CSV/TSV gold set reads as no value: review queued 'NA' (North America) as unlabelled
+    # and export wrote null over it (session 16)
+    ("name: x\nkind: single_label\nlabels: [EU, NA, APAC]\ninstructions: x\n", 3,
+     "labels: label 'NA' is what a CSV/TSV gold set writes for no value"),
+    ("name: x\nkind: multilabel\nlabels: [calm, None]\ninstructions: x\n", 3, "label 'None' is what a CSV/TSV"),
+    ('name: x\nkind: single_label\nlabels: [a, "null"]\ninstructions: x\n', 3, "label 'null' is what"),
 ])
 def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = tmp_path / "spec.yaml"
@@ -86,3 +92,13 @@ def test_a_multilabel_taxonomy_whose_id_holds_a_separator_is_refused(tmp_path: P
     # one label a cell never splits: a single-label signal may keep it
     path.write_text("name: x\nkind: single_label\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
     assert load_signals([path])[0].ids == ["folk, world", "rock"]
+
+
+def test_a_taxonomy_whose_id_reads_as_no_value_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "tax.yaml").write_text(
+        "id: t\nversion: '1'\nentries:\n  - {id: 'N/A', label: Unknown}\n  - {id: rock, label: Rock}\n",
+        encoding="utf-8")
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: x\nkind: single_label\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
+    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: an entry's id: label 'N/A' is what a CSV"):
+        load_signals([path])
