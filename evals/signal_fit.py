@@ -20,7 +20,7 @@ from linernotes.evals.gold import GoldItem, to_tagger_item
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
-from linernotes.evals.spec import SpecError, check_signal_tasks, load_spec
+from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec
 from linernotes.fusion.artifact import id_digest
 from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
 
@@ -31,6 +31,24 @@ class SignalFitSummary(BaseModel):
     cv_record: str
     figures: dict[str, dict[str, Any]]
     skipped: dict[str, str]
+
+
+def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any], run: Path) -> None:
+    """Refuse (SpecError) a ``--run`` record whose predictions of a signal the spec's tasks score
+    were made under another definition of it than ``--signals`` gives now (the ``spec_hash`` in
+    each value's provenance): the model learned from evidence of the old labels/instructions and
+    was stamped with the new hash, so ``liner tag`` applied it to the new signal, exit 0."""
+    now = {s.name: s.content_hash for s in signals}
+    for task in spec.tasks:
+        if task.signal is None or task.signal not in now:
+            continue
+        made = sorted({str(h) for it in record.items if it.prediction
+                       for h in [(((it.prediction.get("signals") or {}).get(task.signal) or {}).get("provenance")
+                                  or {}).get("spec_hash")] if h is not None} - {now[task.signal]})
+        if made:
+            raise SpecError(f"--run {run}: its values of signal {task.signal} were made with signal spec "
+                            f"{', '.join(made)}; --signals defines it as {now[task.signal]} now (changed since the "
+                            "eval?): evaluate the spec again with these --signals, then fit on that run")
 
 
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
@@ -53,6 +71,7 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
                                             resamples=resamples), config)
         record.save(sample)
     if run is not None:  # evaluate() warned for a fresh sample
+        check_signal_versions(record, spec, config.signals, run)
         warn_signal_gold(spec, record.items, config.signals, run)
     specs = {s.name: s for s in config.signals}
     patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
