@@ -62,6 +62,8 @@ def stats(
     gold: Annotated[Path | None, typer.Option(help="Gold set with per-rater values (JSONL or datasets folder)")] = None,
     run: Annotated[Path | None, typer.Option(help="Add the model as an annotator (run record or tag output)")] = None,
     store: Annotated[Path | None, typer.Option("--store", "-s", help="Agreement among the store's annotators")] = None,
+    signals: Annotated[list[Path] | None, typer.Option(
+        "--signals", help="Declared signal spec YAML (repeatable): --gold/--run agreement on these signals' columns")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
 ) -> None:
     """Krippendorff's alpha, Fleiss' and Cohen's kappa, per-annotator quality."""
@@ -69,10 +71,11 @@ def stats(
     from linernotes.review.sources import SourceError
     from linernotes.review.stats import agreement_stats
     from linernotes.review.store import StoreError
+    from linernotes.signals.spec import SignalSpecError, load_signals
 
     try:
-        reports = agreement_stats(gold=gold, run=run, store=store)
-    except (SourceError, StoreError) as e:
+        reports = agreement_stats(gold=gold, run=run, store=store, signals=load_signals(signals or []))
+    except (SourceError, StoreError, SignalSpecError) as e:
         _fail(str(e))
     if as_json:
         typer.echo(json.dumps([r.model_dump() for r in reports], indent=2))

@@ -356,7 +356,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
             items.append(item)
     if not fields:
         hint = (f"; the run scores declared signals ({', '.join(meta['run_signals'])}): give their spec files "
-                "with --signals") if meta.get("run_signals") else ""
+                "with --signals") if meta.get("run_signals") else "; a declared signal's column: give its spec file with --signals"
         raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "
                           f"language, explicit){hint}")
     meta.pop("run_signals", None)
