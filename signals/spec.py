@@ -149,8 +149,12 @@ class SignalSpec(BaseModel):
         # NFC: review matches typed text NFC-normalised, so a label written decomposed ('Gru' +
         # U+0308, as macOS file names and some editors store it) could never be chosen there
         labels = [unicodedata.normalize("NFC", str(x)).strip() for x in v]
-        if not labels or any(not x for x in labels):
-            raise ValueError("needs at least one non-empty label")
+        if not labels:
+            raise ValueError("needs at least one label")
+        if (blank := next((i for i, x in enumerate(labels) if not x), None)) is not None:
+            # at the item's own line: 'needs at least one non-empty label' beside [a, " "] read as wrong
+            raise KeyedError((blank,), f"label {blank + 1} of {len(labels)} is {'blank' if v[blank] else 'empty'}; "
+                                       "remove it or give it a name")
         hidden = [x for x in labels if any(unicodedata.category(c) in ("Cc", "Cf") for c in x)]
         if hidden:  # a newline, tab or zero-width character: an annotator cannot see or type it
             raise ValueError(f"label {hidden[0]!r} holds a control or invisible character")

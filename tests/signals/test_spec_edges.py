@@ -42,6 +42,12 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ('name: x\nkind: multilabel\nlabels: [jazz, "a;b", "c | d"]\ninstructions: x\n', 3, "label 'a;b' holds ';'"),
     # a label a CSV/TSV gold set reads as no value: review queued 'NA' (North America) as unlabelled
     # and export wrote null over it (session 16)
+    # an empty or blank label is named at its own line ('needs at least one non-empty label' beside
+    # [a, " "] read as wrong: there is one; session 16)
+    ('name: x\nkind: single_label\nlabels:\n  - a\n  - "  "\n  - c\ninstructions: x\n', 5,
+     "labels.1: label 2 of 3 is blank; remove it or give it a name"),
+    ('name: x\nkind: multilabel\nlabels: [a, ""]\ninstructions: x\n', 3, "labels.1: label 2 of 2 is empty"),
+    ("name: x\nkind: multilabel\nlabels: []\ninstructions: x\n", 3, "labels: needs at least one label"),
     ("name: x\nkind: single_label\nlabels: [EU, NA, APAC]\ninstructions: x\n", 3,
      "labels: label 'NA' is what a CSV/TSV gold set writes for no value"),
     ("name: x\nkind: multilabel\nlabels: [calm, None]\ninstructions: x\n", 3, "label 'None' is what a CSV/TSV"),
