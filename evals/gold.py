@@ -262,7 +262,13 @@ def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     if not _present(value):
         return {}
     if task.signal is not None:  # a declared signal's vocabulary ids are its own (never slugified)
-        return {task.name: signal_gold(task.kind, value)}
+        try:
+            gold = signal_gold(task.kind, value)
+        except ValueError as e:
+            raise SpecError(f"{task.gold_field}: {e}") from None
+        if isinstance(gold, float) and math.isnan(gold):  # a 'nan' cell is an empty one, as a NaN number is
+            return {}
+        return {task.name: gold}
     if task.kind == "multilabel":
         labels = label_list(value)
         return {task.name: sorted({slugify(v) for v in labels}), f"{task.name}_labels": labels}
@@ -323,8 +329,26 @@ def signal_gold(kind: str, value: Any) -> Any:
     if kind == "boolean":
         return _bool_text(value)
     if kind == "scalar":
-        return float(value)
+        return _number(value)
+    if isinstance(value, list | dict):  # str() made "['sad']", a label nothing predicts (as policy gold, gold_for)
+        raise ValueError(f"{kind} gold is one label, got {_json_type(value)} {json.dumps(value, default=str)[:60]}")
     return str(value)
+
+
+def _number(value: Any) -> float:
+    """A scalar gold cell as a float (NaN, including the text 'nan', is returned for the caller to
+    treat as missing). Raises ValueError for true/false, a list or object, text that is not a
+    number, or an infinity: one 'inf' cell made MAE and Pearson unscorable for the whole run
+    ("no items to compute it on"), and JSON true was read as 1.0."""
+    if isinstance(value, bool | list | dict):
+        raise ValueError(f"scalar gold is a number, got {_json_type(value)} {json.dumps(value, default=str)[:40]}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"scalar gold is a number, got {str(value)[:40]!r}") from None
+    if math.isinf(number):
+        raise ValueError(f"scalar gold is a finite number, got {str(value)[:40]!r}")
+    return number
 
 
 def _bool_text(value: Any) -> str:
