@@ -38,6 +38,9 @@ class Evidence(BaseModel):
     genres: list[Candidate] = Field(default_factory=list)
     moods: list[Candidate] = Field(default_factory=list)
     exemplars: list[Exemplar] = Field(default_factory=list)
+    exemplar_index_size: int | None = Field(
+        None, ge=0, description="how many labeled items the exemplar index the item was tagged against holds "
+        "(the shortlist's neighbour votes and the few-shot exemplars come from it); None: no index")
     audio: AudioFeatures | None = None
     audio_error: dict[str, str] | None = None
     policy_hits: list[PolicyHit] = Field(default_factory=list)

@@ -185,7 +185,7 @@ class Tagger:
         text = item_text(item)
         found = {"shortlist": shortlist(text, self.taxonomy, self.config.shortlist_k, DEFAULT_GENRES.get(item.type),
                                         index),
-                 "exemplars": index.search(text, 3)}
+                 "exemplars": index.search(text, 3), "exemplar_index_size": len(index)}
         ev = collect(found, self.taxonomy.id, self.pack)
         return ItemResult(id=g.id, group=g.group, inputs=g.inputs, gold=g.gold,
                           prediction={"evidence": ev.model_dump(mode="json", exclude_none=True), "draft": None})

@@ -62,7 +62,13 @@ from linernotes.fusion.artifact import (
 )
 from linernotes.fusion.decide import Decision, answer_threshold
 from linernotes.fusion.features import candidate_rows
-from linernotes.fusion.fitting import OutOfFold, fit_multilabel, fit_scalar, fit_single_label
+from linernotes.fusion.fitting import (
+    OutOfFold,
+    calibration_rows,
+    fit_multilabel,
+    fit_scalar,
+    fit_single_label,
+)
 from linernotes.fusion.multilabel import precise
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
@@ -694,6 +700,12 @@ async def _fit_pooled(opts: FitOptions, parts: list[tuple[SpecSample, TaskSpec]]
     conf = [oof.confidence[i] for i in range(len(obs))]
     cohort = ["sample"] * scored + [f"{spec}@{size:.3g}" for spec, size in row_size]
     threshold, metrics = _release_threshold(conf, right, [same_release(o) for o in obs], cohort)
+    # every out-of-fold chosen set as the calibrator saw it, so calibration variants can be
+    # re-analysed without a re-run (fusion.fitting.calibration_rows)
+    rows_path = opts.output / "cv" / f"{KIND_FIELD[task.kind]}.calibration.jsonl"
+    rows_path.parent.mkdir(parents=True, exist_ok=True)
+    rows_path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in
+                                 calibration_rows(oof, [g.id for g in items], cohort, right)), encoding="utf-8")
     if row_size:
         metrics.update(_by_index_size(row_size, conf[scored:], right[scored:], threshold))
     names = [p.spec.name for p, _ in parts]

@@ -34,9 +34,12 @@ from linernotes.json_lines import first_non_finite
 # 3: a multilabel model may carry ``calibrator_context``, which replaces its isotonic calibrators;
 # a format-2 reader would drop the unknown key and give the isotonic confidence, so an artifact
 # that uses it is written as 3 (one that does not stays 2, readable by older linernotes).
+# 4: a multilabel model may carry ``calibrator_by_size`` (isotonic maps by exemplar-index size,
+# ``fusion.index_size``); an older reader would drop it and give the size-free confidence.
 FORMAT = 2
 FORMAT_CONTEXT_CALIBRATOR = 3
-READS = (1, 2, 3)
+FORMAT_SIZE_CALIBRATOR = 4
+READS = (1, 2, 3, 4)
 FILE = "fusion.json"
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
@@ -192,8 +195,11 @@ def _reason(err: Any, raw: bytes) -> str:
 
 def format_of(art: FusionArtifact) -> int:
     """The oldest format that holds everything ``art`` uses (see FORMAT)."""
-    context = any(getattr(f.model, "calibrator_context", None) is not None for f in art.fields.values())
-    return FORMAT_CONTEXT_CALIBRATOR if context else FORMAT
+    def uses(key: str) -> bool:
+        return any(getattr(f.model, key, None) is not None for f in art.fields.values())
+    if uses("calibrator_by_size"):
+        return FORMAT_SIZE_CALIBRATOR
+    return FORMAT_CONTEXT_CALIBRATOR if uses("calibrator_context") else FORMAT
 
 
 def save_fusion(art: FusionArtifact, folder: str | Path) -> str:

@@ -25,6 +25,7 @@ from linernotes.fusion.features import (
     policy_dense_names,
     scalar_dense,
 )
+from linernotes.fusion.index_size import SizeCalibration, fit_size_calibration
 from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.scalar import ScalarModel, confidence_rows
@@ -88,16 +89,34 @@ class OutOfFold:
     values: dict[int, Any] = field(default_factory=dict)
     confidence: dict[int, float] = field(default_factory=dict)
     scheme: str = ""
+    # multilabel: per item with a chosen set, what its confidence was calibrated from
+    # (``CalibrationRow``), so calibration variants can be re-analysed without refitting
+    rows: dict[int, CalibrationRow] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One out-of-fold chosen set as the calibrator saw it: the outer ``fold`` that scored it,
+    its probability product ``score``, whether a neighbour is from the item's album, the item's
+    exemplar-index size (None: not in its evidence) and its ``ml.CONTEXT_FEATURES`` row."""
+
+    fold: int
+    score: float
+    same_album: bool
+    index_size: int | None
+    context: list[float]
 
 
 def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strata: Sequence[Any] | None,
            run_fold: Any, audit: Audit, inner_folds: int = INNER_FOLDS) -> OutOfFold:
     plan = plan_folds(n, groups, k, seed, strata)
     oof = OutOfFold(scheme=plan.scheme)
-    for train, test in plan.folds:
+    for fold, (train, test) in enumerate(plan.folds):
         inner = subplan(train, groups, inner_folds, seed, strata)
-        for i, (value, conf) in run_fold(train, test, inner).items():
+        for i, (value, conf, *row) in run_fold(train, test, inner).items():
             oof.values[i], oof.confidence[i] = value, conf
+            if row and row[0] is not None:  # multilabel: (score, same_album, index size, context)
+                oof.rows[i] = CalibrationRow(fold, *row[0])
     audit.check()
     return oof
 
@@ -107,7 +126,8 @@ def _outer(n: int, groups: Sequence[str | None] | None, k: int, seed: int, strat
 def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], groups: Sequence[str | None] | None,
                    prior: dict[str, float], max_labels: int = 3, k: int = 5, seed: int = 0,
                    audit: Audit | None = None, train_only: int = 0, keys: Sequence[Any] | None = None,
-                   by_release: bool = False, calibration: str = ml.CALIBRATION) -> tuple[ml.MultilabelModel, OutOfFold]:
+                   by_release: bool = False, calibration: str = ml.CALIBRATION, by_size: bool = True,
+                   min_size_class: int | None = None) -> tuple[ml.MultilabelModel, OutOfFold]:
     """Per-candidate classifier (``ml.FAMILY``); inside each outer training part, inner
     out-of-fold predictions choose the threshold/fallback and fit the calibrator.
 
@@ -129,7 +149,13 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     isotonic pair and a contextual logistic (``ml.CONTEXT_FEATURES``, with or without an isotonic
     map on top) by Brier score (``ml.fit_calibration``); "isotonic" (default, ``ml.CALIBRATION``:
     why there) keeps the pair. Every calibrator (and every CV fit inside the choice) is in the
-    audit."""
+    audit.
+
+    ``by_size``: also isotonic maps per side and exemplar-index size class (``fusion.index_size``,
+    classes of at least ``min_size_class`` chosen sets, default ``MIN_CLASS_ROWS``), fitted on
+    the same chosen sets; they give the confidence of an item whose evidence carries its index
+    size (unless the contextual map was chosen). The out-of-fold ``rows`` record each scored
+    chosen set (``CalibrationRow``)."""
     audit = audit or Audit()
     table = ml.Table(obs, gold, prior)
     n = len(obs) - train_only
@@ -145,7 +171,7 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     def tune(items: np.ndarray, oof: dict[int, Any], track: bool = True) -> tuple[float, bool, Calibration]:
         probs = [oof[int(i)] for i in items]
         t, fb, _ = ml.tune_decision(table, items, probs, max_labels)
-        scores, hits, same, context, owners = [], [], [], [], []
+        scores, hits, same, context, owners, sizes = [], [], [], [], [], []
         for i, p in zip(items, probs, strict=True):
             chosen = ml.chosen_indices(p, t, fb, max_labels)
             if chosen:
@@ -155,13 +181,19 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
                 same.append(table.same_album(int(i)))
                 context.append(ml.context_row(p, chosen, table.X[table.owner == i]))
                 owners.append(int(i))
+                sizes.append(table.size[i])
         width = len(ml.CONTEXT_FEATURES)
         cal, new, ctx, figures = ml.fit_calibration(
             np.array(scores), np.array(hits), np.array(same, dtype=bool),
             np.array(context) if context else np.zeros((0, width)),
             [groups[i] if groups is not None else i for i in owners], by_release, MIN_CALIBRATION,
             calibration, seed, audit if track else None, np.array(owners, dtype=np.int64))
-        return t, fb, Calibration(cal, new, ctx, figures)
+        size_cal = (fit_size_calibration(np.array(scores), np.array(hits), np.array(same, dtype=bool),
+                                         np.array(sizes, dtype=np.float64), by_release, **size_rows)
+                    if by_size and scores else None)
+        return t, fb, Calibration(cal, new, ctx, figures, size_cal)
+
+    size_rows = {} if min_size_class is None else {"min_rows": min_size_class}
 
     def fit(items: np.ndarray) -> Any:
         return ml.fit_classifier(table, np.concatenate([items, extra]) if len(extra) else items, seed)
@@ -174,7 +206,11 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
         for i, p in zip(test, predict(model, test), strict=True):
             chosen = ml.chosen_indices(p, t, fb, max_labels)
             labels = [table.ids[i][j] for j in chosen]
-            out[int(i)] = (labels, cal(p, chosen, table.X[table.owner == i]) if labels else 0.0)
+            X = table.X[table.owner == i]
+            size = None if np.isnan(table.size[i]) else int(table.size[i])
+            row = ((float(np.prod(p[chosen])), bool(X[0, ml.ALBUM_MATCH]), size,
+                    [round(float(v), 6) for v in ml.context_row(p, chosen, X)]) if labels else None)
+            out[int(i)] = (labels, cal(p, chosen, X, size) if labels else 0.0, row)
         audit.scored(handle, test)
         audit.scored(calibrator_handle, test)
         return out
@@ -186,7 +222,8 @@ def fit_multilabel(obs: Sequence[Observation], gold: Sequence[Sequence[str]], gr
     with_neighbours = sum(bool(o.evidence.get("exemplars")) for o in obs)
     model = ml.MultilabelModel(scaler=scaler, classifier=clf, threshold=t, fallback_top1=fb, max_labels=max_labels,
                                calibrator=cal.isotonic, calibrator_new_release=cal.new_release,
-                               calibrator_context=cal.context, calibration=cal.figures, prior=prior,
+                               calibrator_context=cal.context, calibrator_by_size=cal.by_size,
+                               calibration=cal.figures, prior=prior,
                                requires_exemplars=with_neighbours >= 0.9 * len(obs), regularisation=ml.C)
     return model, oof
 
@@ -200,15 +237,33 @@ class Calibration:
     new_release: Isotonic | None
     context: Any  # ml.ContextLogistic | None
     figures: dict[str, Any]
+    by_size: SizeCalibration | None = None
 
-    def __call__(self, p: np.ndarray, chosen: list[int], X: np.ndarray) -> float:
+    def __call__(self, p: np.ndarray, chosen: list[int], X: np.ndarray, index_size: int | None = None) -> float:
         """Calibrated P(hit) of one item's chosen set (``p`` its candidates' probabilities,
-        ``X`` their rows of every candidate feature)."""
+        ``X`` their rows of every candidate feature, ``index_size`` its exemplar index's items
+        or None), as ``MultilabelModel.decide`` computes it."""
         if self.context is not None:
             return float(self.context(ml.context_row(p, chosen, X)[None, :])[0])
-        same = bool(X[0, ml.ALBUM_MATCH])
-        c = self.isotonic if self.new_release is None or same else self.new_release
-        return float(c(np.array([float(np.prod(p[chosen]))]))[0])
+        return ml.isotonic_confidence(float(np.prod(p[chosen])), bool(X[0, ml.ALBUM_MATCH]), index_size,
+                                      self.isotonic, self.new_release, self.by_size)
+
+
+def calibration_rows(oof: OutOfFold, keys: Sequence[str], cohort: Sequence[str], right: Sequence[bool]
+                     ) -> list[dict[str, Any]]:
+    """A multilabel fit's out-of-fold calibration rows as JSON objects, one per observation with a
+    chosen set, in order: ``item`` (its key, e.g. gold id), ``cohort`` (the sample, or the pool's
+    regime and index-size fraction), ``fold``, ``index_size``, ``same_album``, ``score`` (the chosen
+    set's probability product), ``hit`` (``right``), ``confidence`` (as calibrated) and ``context``
+    (``ml.CONTEXT_FEATURES`` by name). Enough to refit a calibrator variant per outer fold on the
+    other folds' rows without re-running the fit."""
+    out = []
+    for i, row in sorted(oof.rows.items()):
+        out.append({"item": keys[i], "cohort": cohort[i], "fold": row.fold, "index_size": row.index_size,
+                    "same_album": row.same_album, "score": round(row.score, 6), "hit": bool(right[i]),
+                    "confidence": round(float(oof.confidence[i]), 6),
+                    "context": dict(zip(ml.CONTEXT_FEATURES, row.context, strict=True))})
+    return out
 
 
 # -- text representation shared by scalar and single-label kinds --------------------------------

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from linernotes.fusion.estimators import ContextLogistic, Isotonic, Linear, Standardizer, Trees, logit
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
+from linernotes.fusion.index_size import SizeCalibration
 from linernotes.fusion.observation import Observation
 
 ALBUM_MATCH = CANDIDATE_FEATURES.index("album_match")  # item-level: the same in every candidate row
@@ -26,9 +27,9 @@ BEST_SIMILARITY = CANDIDATE_FEATURES.index("neighbour_best_similarity")  # item-
 MEAN_SIMILARITY = CANDIDATE_FEATURES.index("neighbour_mean_similarity")  # item-level too
 VOTE_SHARE = CANDIDATE_FEATURES.index("vote_share")
 # What the contextual calibrator reads about a chosen set, all known at tag time: the log-odds of
-# its probability product, how close the nearest and the average labeled neighbour are (the
-# evidence carries no index size; a sparser index has farther neighbours, so the similarities
-# stand in for it), the weakest chosen label's 40-neighbour vote share, the gap between the
+# its probability product, how close the nearest and the average labeled neighbour are (a
+# sparser index has farther neighbours; artifacts fitted before the evidence carried the index
+# size had only these to stand in for it: the size now keys the isotonic maps, ``index_size``), the weakest chosen label's 40-neighbour vote share, the gap between the
 # weakest chosen label's probability and the best unchosen one's, and whether a neighbour is from
 # the item's own album (the exemplar regime).
 CONTEXT_FEATURES = ["score_logit", "best_similarity", "mean_similarity", "chosen_vote_share", "probability_gap",
@@ -82,6 +83,10 @@ class MultilabelModel(BaseModel):
         None, description="a calibrator told the chosen set's context (``CONTEXT_FEATURES``); when set, it gives "
         "the field's confidence instead of ``calibrator`` / ``calibrator_new_release``; None in artifacts fitted "
         "before it or when inner cross-validation preferred the isotonic pair")
+    calibrator_by_size: SizeCalibration | None = Field(
+        None, description="per side, isotonic maps by exemplar-index size (``fusion.index_size``): an item whose "
+        "evidence gives the size is calibrated by its side's class; None (artifacts fitted before it, or a fit "
+        "whose rows had one size) or no size in the evidence: ``calibrator`` / ``calibrator_new_release``")
     calibration: dict[str, Any] = Field(default_factory=dict, description="which calibrator inner CV chose "
                                         "(``chosen``) and each candidate's cross-validated Brier score and log loss")
     prior: dict[str, float]
@@ -126,10 +131,11 @@ class MultilabelModel(BaseModel):
             return [], np.zeros(0), X
         return ids, self.classifier.predict_proba(self.scaler.transform(X[:, self._columns()]))[:, 1], X
 
-    def calibrate(self, score: float, same_album: bool) -> float:
-        """The calibrated P(hit) of a chosen set whose probability product is ``score``."""
-        cal = self.calibrator if same_album or self.calibrator_new_release is None else self.calibrator_new_release
-        return float(cal(np.array([score]))[0])
+    def calibrate(self, score: float, same_album: bool, index_size: int | None = None) -> float:
+        """The calibrated P(hit) of a chosen set whose probability product is ``score``, of an
+        item tagged against an exemplar index of ``index_size`` items (None: unknown)."""
+        return isotonic_confidence(score, same_album, index_size, self.calibrator, self.calibrator_new_release,
+                                   self.calibrator_by_size)
 
     def _columns(self) -> list[int]:
         """The feature columns this model was fitted on, by name (an artifact fitted before a
@@ -146,8 +152,20 @@ class MultilabelModel(BaseModel):
         elif self.calibrator_context is not None:
             conf = float(self.calibrator_context(context_row(p, chosen, X)[None, :])[0])
         else:
-            conf = self.calibrate(float(np.prod(p[chosen])), bool(X[0, ALBUM_MATCH]))
+            conf = self.calibrate(float(np.prod(p[chosen])), bool(X[0, ALBUM_MATCH]), obs.index_size)
         return labels, conf, {i: round(float(x), 4) for i, x in zip(ids, p, strict=True)}
+
+
+def isotonic_confidence(score: float, same_album: bool, index_size: int | None, pooled: Isotonic,
+                        new_release: Isotonic | None, by_size: SizeCalibration | None) -> float:
+    """P(hit) of a chosen set with probability product ``score`` from the isotonic calibrators: its
+    side's map by index size when there is one and the size is known, else the side's size-free
+    map (``new_release`` for an item without a same-album neighbour when fitted, else ``pooled``)."""
+    side = by_size.side(same_album) if by_size is not None else None
+    if side is not None and index_size is not None:
+        return side(score, index_size)
+    cal = pooled if same_album or new_release is None else new_release
+    return float(cal(np.array([score]))[0])
 
 
 def choose(ids: Sequence[str], p: np.ndarray, threshold: float, fallback: bool, max_labels: int
@@ -298,6 +316,8 @@ class Table:
         self.owner = np.asarray(owners, dtype=np.int64)
         self.y = np.asarray(targets)
         self.gold = [list(g) for g in gold]
+        # each item's exemplar-index size (NaN: not in its evidence), for the calibrator by size
+        self.size = np.array([np.nan if o.index_size is None else float(o.index_size) for o in obs])
 
     def same_album(self, item: int) -> bool:
         """Whether any of the item's neighbours is from its album (its rows' album_match)."""

@@ -29,6 +29,14 @@ class Observation:
         return " \n".join(self.item.text_fields().values())
 
     @property
+    def index_size(self) -> int | None:
+        """How many labeled items the exemplar index the item was tagged against holds (tag-time
+        evidence, ``Evidence.exemplar_index_size``); None: not recorded (no index, or a record
+        made before it was)."""
+        size = self.evidence.get("exemplar_index_size")
+        return int(size) if isinstance(size, int | float) and not isinstance(size, bool) and size >= 0 else None
+
+    @property
     def has_draft(self) -> bool:
         return self.draft is not None
 

@@ -50,6 +50,8 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
         results["moods"] = shortlist(text, rt.moods, cfg.mood_k, None)
         if "policy" in plan:
             results.update(text_tools(item, rt.policy))
+        if rt.exemplars is not None:  # the votes' catalog size: fusion calibrates by it
+            results["exemplar_index_size"] = len(rt.exemplars)
     finally:  # a failing text tool must not leave a thread's result unawaited
         done = await asyncio.gather(*threaded.values(), return_exceptions=True)
     results.update(zip(threaded, done, strict=True))
@@ -104,6 +106,8 @@ def collect(results: dict[str, Any], taxonomy_id: str, policy: PolicyPack) -> Ev
             ev.audio = res
         elif name == "exemplars":
             ev.exemplars = [Exemplar.model_validate(x, from_attributes=True) for x in res]
+        elif name == "exemplar_index_size":
+            ev.exemplar_index_size = res
     index = policy.clause_index()
     cited = {h.clause_id for h in ev.policy_hits} | {c.id for c in results.get("clauses", [])}
     ev.clauses = [ClauseRef(id=c.id, policy_id=p.id, severity=c.severity, text=c.text)

@@ -6,7 +6,7 @@ evaluated item."""
 from __future__ import annotations
 
 from linernotes.config import TagConfig
-from linernotes.evals.exemplar_pool import exclusion_keys, pool_results
+from linernotes.evals.exemplar_pool import MIN_INDEX, exclusion_keys, pool_results
 from linernotes.evals.gold import GoldSet, exemplar_items, load_gold, norm_key, tagger_id
 from linernotes.evals.spec import load_spec, resolve_data
 
@@ -58,6 +58,9 @@ def test_each_pool_size_is_its_own_row_against_a_smaller_index(shared_data):
                 for r in rows]
         assert best[1] <= best[0] + 1e-9
         closer += best[1] < best[0] - 1e-9
+        # each row's evidence names the size of the index it was tagged against (fusion calibrates by it)
+        big, small = (r.prediction["evidence"]["exemplar_index_size"] for r in rows)
+        assert small == max(MIN_INDEX, round(0.25 * big)) and big > small
     assert closer > len(pool) // 4 and n_records > 40
     # seeded: the same subsets again
     again = pool_results(spec, full, sample, TagConfig(), sizes=sizes, seed=3)

@@ -149,6 +149,18 @@ tasks: [{name: genres, kind: multilabel, gold_field: gold_genres, taxonomy: musi
                     assert 0 <= metrics[f"pool.{name}@{size}.ece"] <= 1
             assert "at 1, 0.333, 0.111 of its size" in genres.card["data"] and "in the folds" in genres.card["data"]
             assert len(genres.trained_on) == len(set(genres.trained_on))
+            # the out-of-fold calibration rows next to the cv records: every cohort, with the size of
+            # the index each row was tagged against (the sample's is the eval's index)
+            rows = [json.loads(x) for x in (out / "cv" / "genres.calibration.jsonl").open()]
+            assert {r["cohort"] for r in rows} == {"sample"} | {f"{n}@{z}" for n in ("tiny-random", "tiny-album")
+                                                               for z in ("1", "0.333", "0.111")}
+            assert all(isinstance(r["index_size"], int) and r["index_size"] > 0 and 0 <= r["confidence"] <= 1
+                       for r in rows)
+            for name in ("tiny-random", "tiny-album"):
+                cv = json.loads((out / "cv" / f"{name}.json").read_text())
+                sizes = {it["prediction"]["evidence"]["exemplar_index_size"] for it in cv["items"]}
+                assert len(sizes) == 1 and sizes <= {r["index_size"] for r in rows if r["cohort"] == "sample"}
+                assert max(r["index_size"] for r in rows if r["cohort"] == f"{name}@0.111") < min(sizes)
             r = _liner(["tag", tmp_path / "catalog.jsonl", "-o", tmp_path / "out.jsonl", "--fusion", out,
                         "--exemplars", out / "runs" / "tiny-random.json.d" / "exemplars", "--no-progress", *llm])
             assert r.exit_code == 0, r.output

@@ -11,6 +11,7 @@ from linernotes.agents.nodes.run_tools import run_tools
 from linernotes.agents.runtime import build_runtime
 from linernotes.cli.tools_cmd import tools_app
 from linernotes.config import TagConfig
+from linernotes.fusion.observation import Observation
 from linernotes.schema import Item
 from linernotes.tools.retrieval.exemplars import build_exemplar_index
 
@@ -56,6 +57,10 @@ async def test_tools_node_uses_exemplar_votes_and_few_shots(tmp_path):
     ev = state["evidence"]
     assert ev.genres[0].id in {"psytrance", "goa-trance"} and ev.genres[0].score > 0.5
     assert len(ev.exemplars) == 3 and all(e.genres for e in ev.exemplars)
+    # the index's size is tag-time evidence (fusion calibrates the genres confidence by it)
+    assert ev.exemplar_index_size == len(EXEMPLARS) and Observation(item, ev.model_dump(), None).index_size == len(EXEMPLARS)
+    without = await run_tools({"item": item, "plan": ["shortlist", "moods"]}, build_runtime(TagConfig(), llm=object()))
+    assert without["evidence"].exemplar_index_size is None
 
 
 def test_index_build_command_from_gold_then_from_a_run(tmp_path):
