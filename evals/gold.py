@@ -259,6 +259,11 @@ def _present(value: Any) -> bool:
 
 def gold_for(task: TaskSpec, value: Any) -> dict[str, Any]:
     """The canonical gold of one task for one row (empty when the row has none)."""
+    if task.signal is not None and task.kind == "multilabel" and isinstance(value, list) and not value:
+        # an explicit empty list: none of the signal's labels applies (review export writes a decision
+        # of none so). Left out as "no gold", every label predicted on such items went uncounted:
+        # precision was measured only where some label applied
+        return {task.name: []}
     if not _present(value):
         return {}
     if task.signal is not None:  # a declared signal's vocabulary ids are its own (never slugified)

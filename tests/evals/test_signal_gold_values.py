@@ -59,3 +59,19 @@ def test_liner_eval_refuses_an_infinite_scalar_gold_before_tagging(tmp_path: Pat
     assert r.returncode == 2, r.stdout
     assert f"liner: error: {tmp_path / 'g.jsonl'}: id 's1': gold: scalar gold is a finite number, got 'inf'" in r.stderr
     assert not (tmp_path / "run.json").exists() and not (tmp_path / "run.json.d").exists()
+
+
+def test_an_empty_list_as_multilabel_signal_gold_means_no_label_applies_and_is_scored(tmp_path: Path) -> None:
+    """Review export writes a decision of "none of these" as []; it was read as no gold, so labels
+    predicted on such items never counted against precision (64 subject items, 12 of them []:
+    micro precision 0.404 over 52 items, 0.328 over all 64)."""
+    from linernotes.evals.scoring import signal_quality
+
+    spec = _world(tmp_path, "multilabel", [["film"], [], None, ["news", "film"]])
+    gold = load_gold(load_spec(spec), tmp_path / "g.jsonl")
+    assert [g.gold.get("sig") for g in gold.items] == [["film"], [], None, ["film", "news"]]
+    golds = [g.gold.get("sig") for g in gold.items]
+    preds = [{"signals": {"sig": {"value": v}}} for v in (["film"], ["news"], ["film"], ["news", "film"])]
+    q = signal_quality(load_spec(spec).tasks[0], golds, preds)
+    assert q.stats["sig.micro_precision"].point() == pytest.approx(3 / 4)  # the [] item's 'news' is wrong
+    assert q.n["sig.micro_precision"] == 3  # the item without gold is not scored
