@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from linernotes.review.fields import label_text
 from linernotes.review.store import ReviewStore, latest_labels
 
 PROVENANCE = "provenance.json"
@@ -175,29 +176,47 @@ def _fsync_tree(path: Path) -> None:
 def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Decided values written in the type their gold column already holds, so a gold set labelled
     in part and finished in review can be exported: a declared boolean signal's 'true'/'false' as
-    JSON booleans or 0/1 when the column holds those, and a set field's labels as one text cell
+    JSON booleans or 0/1 when the column holds those, a set field's labels as one text cell
     ('calm, happy', read back by ``linernotes.labels.label_list``) when the column holds text (a
-    CSV/TSV gold set). A column with no value yet takes the decisions as they are. Without this
-    export refused the whole set: "column 'rude' holds string 'true' but gold row 1 (id 't1')
-    holds boolean False"."""
+    CSV/TSV gold set), a number as its text in a text column (a CSV column holding one unreadable
+    'high' is read as text), and a label that is a number's text ('2') as that number in a numeric
+    column, when it reads back exactly. A column with no value yet takes the decisions as they are.
+    Without this export refused the whole set: "column 'rude' holds string 'true' but gold row 1
+    (id 't1') holds boolean False"; what still cannot be written so is refused by ``_dataset``."""
     fields = store.fields()
     toggles = {f.gold_key for f in fields if f.signal is not None and f.control == "toggle"}
-    sets = {f.gold_key for f in fields if f.kind == "set"}
-    held: dict[str, set[type]] = {k: set() for k in toggles | sets}
-    for row in store.gold_rows() if held else []:
+    held: dict[str, set[type]] = {f.gold_key: set() for f in fields}
+    for row in store.gold_rows():
         for k in held:
             if row.get(k) is not None:
                 held[k].add(type(row[k]))
 
     def cast(key: str, value: Any) -> Any:
         types = held.get(key) or set()
+        if not types or type(value) in types:
+            return value
         if key in toggles and isinstance(value, str) and types & {bool, int, float}:
             return (bool if bool in types else int)(value == "true")
-        if key in sets and isinstance(value, list) and types == {str}:
+        if types == {str} and isinstance(value, list):
             return ", ".join(str(v) for v in value)
+        if types == {str} and isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        if types <= {int, float} and isinstance(value, str):
+            return _number(value, float if float in types else int)
         return value
 
     return {rid: {k: cast(k, v) for k, v in values.items()} for rid, values in final.items()}
+
+
+def _number(text: str, kind: type) -> Any:
+    """``text`` as a ``kind`` number when review reads it back as the same label
+    (``fields.label_text``: '2' -> 2 or 2.0, '2.5' -> 2.5), else ``text`` unchanged ('01' or '1e3'
+    would come back as another label)."""
+    try:
+        number = kind(text)
+    except ValueError:
+        return text
+    return number if label_text(number) == text else text
 
 
 def _gold_rows(store: ReviewStore, final: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:

@@ -60,7 +60,7 @@ class FieldSpec(BaseModel):
         if self.kind == "set":  # a CSV/TSV cell 'happy, sad' is two labels, as eval and index build read it
             value: Any = sorted(set(label_list(raw)))
         else:
-            value = str(raw)
+            value = label_text(raw)
         return self.as_id(raw, value) if self.signal is not None else value
 
     def as_id(self, raw: Any, value: Any) -> Any:
@@ -287,6 +287,14 @@ def signal_field(spec: Any) -> FieldSpec:
                      vocabulary_source=f"signal {spec.name} ({spec.content_hash})" if vocab else "",
                      signal=spec.name, control=control, instructions=spec.instructions, labels_shown=shown,
                      applies_to=list(spec.applies_to))
+
+
+def label_text(raw: Any) -> str:
+    """A one-label cell as text: a whole float is its integer ('3', not '3.0': pandas reads a CSV
+    column of numbers with a blank cell as floats), anything else ``str``."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
 
 
 ANNOTATORS_KEY = "annotators"
