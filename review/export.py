@@ -197,8 +197,8 @@ def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str
             return value
         if key in toggles and isinstance(value, str) and types & {bool, int, float}:
             return (bool if bool in types else int)(value == "true")
-        if types == {str} and isinstance(value, list):
-            return ", ".join(str(v) for v in value)
+        if types == {str} and isinstance(value, list):  # none applies: '[]' (label_list reads a JSON array), as '' is no value
+            return ", ".join(str(v) for v in value) if value else "[]"
         if types == {str} and isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
         if types <= {int, float} and isinstance(value, str):

@@ -159,7 +159,8 @@ class FieldSpec(BaseModel):
         """An annotator's edited value (form text or JSON) -> a validated value on the enrichment scale.
 
         Numbers: a finite number (or its text) in [lo, hi], never a bool. Sets: a non-empty list of
-        strings (or comma-separated text), each in the field's vocabulary (``review.vocab``).
+        strings (or comma-separated text), each in the field's vocabulary (``review.vocab``); a
+        declared signal's ``[]``: none of its labels applies.
         Nominal: one non-empty string from the vocabulary (explicit: true/false; language: a BCP-47
         tag). Raises ``ValueError`` naming the field and the refused value.
         """
@@ -189,6 +190,8 @@ class FieldSpec(BaseModel):
                 raise ValueError(f"{self.name} must be a list of labels or comma-separated text, "
                                  f"not {type(text).__name__}")
             labels = [vocab.normalise(x) for x in items if vocab.normalise(x)]
+            if not labels and self.signal is not None and text == []:
+                return []  # a declared signal's explicit empty list: none of its labels applies (eval scores it)
             if not labels:
                 raise ValueError(f"{self.name} needs at least one label")
             if allowed is None:

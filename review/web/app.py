@@ -105,14 +105,19 @@ def item_fields(specs: list[Any], queued: list[str]) -> list[Any]:
 
 
 def form_values(specs: list[Any], form: Any) -> dict[str, Any]:
-    """An edit's values per field: every checked box of a multi-select, a slider only once moved
-    (``set_<name>``), any other control's non-empty text."""
+    """An edit's values per field: every checked box of a multi-select (``none_<name>``: none of its
+    labels applies, []), a slider only once moved (``set_<name>``), any other control's non-empty
+    text. Raises ValueError for 'none of these' checked beside a label."""
     values: dict[str, Any] = {}
     for s in specs:
         key = f"value_{s.name}"
         if s.control == "multiselect":
             picked = [str(v) for v in form.getlist(key) if str(v).strip()]
-            if picked:
+            none = bool(str(form.get(f"none_{s.name}", "")).strip())
+            if none and picked:  # ValueError: the page answers 422 naming both
+                raise ValueError(f"{s.name}: 'none of these' is checked together with {', '.join(picked)[:120]}; "
+                                 "uncheck one")
+            if picked or none:  # none: the empty set, which eval scores (the model's labels there are wrong)
                 values[s.name] = picked
         elif s.control == "slider":
             if str(form.get(f"set_{s.name}", "")).strip() and str(form.get(key, "")).strip():
@@ -305,11 +310,11 @@ def create_app(settings: Settings) -> FastAPI:
             shown = item_fields(store.fields(), store.get(item_id).entry.fields)
         except KeyError:
             shown = store.fields()  # adjudicate below answers the unknown id
-        values = form_values(shown, form) if action == "edit" else {}
         spans = [f"{s.name} evidence: {form[f'span_{s.name}']}" for s in store.fields()
                  if s.control == "toggle" and str(form.get(f"span_{s.name}", "")).strip()]
         comment = "\n".join([str(form.get("comment", "")), *spans]).strip()
         try:
+            values = form_values(shown, form) if action == "edit" else {}
             adj = Adjudication(annotator=who, action=action, version=int(str(form.get("version", "-1"))),
                                values=values, comment=comment)
             store.adjudicate(item_id, adj)
