@@ -135,9 +135,12 @@ class FieldSpec(BaseModel):
         if not pred:
             return None
         if self.signal is not None:
-            value = ((pred.get("signals") or {}).get(self.signal) or {}).get("value")
+            answer = (pred.get("signals") or {}).get(self.signal) or {}
+            value = answer.get("value")
             if isinstance(value, bool):
                 return str(value).lower()
+            if value == [] and (answer.get("provenance") or {}).get("source") in ("llm", "fitted"):
+                return []  # the model's "none of these applies"; [] from nowhere (--llm never) is no answer
             if value is None or value == []:
                 return None
             return self.from_gold(value) if self.kind != "interval" else float(value)

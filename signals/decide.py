@@ -1,9 +1,10 @@
 """Verify and decide one declared signal per item, by kind.
 
 Verify: a vocabulary id the spec does not have is dropped (and named in ``problems``), a scalar is
-clipped into ``range``, a text is trimmed to 200 characters. Decide: the LLM's verified answer, or
-without one (``--llm never``, or the call failed) what the evidence alone supports (the best
-shortlist entry for a vocabulary signal; nothing for the other kinds).
+clipped into ``range``, a text is trimmed to 200 characters. Decide: the LLM's verified answer (a
+multilabel ``[]``: none of the labels applies), or without one (``--llm never``, the call failed,
+or every label it gave was dropped) what the evidence alone supports (the best shortlist entry for
+a vocabulary signal; nothing for the other kinds).
 
 Confidence is never the model's say-so. Without a fitted model (``signals.fit``) it is a hand-set
 score marked uncalibrated: for vocabulary signals retrieval support of the chosen labels; for the
@@ -88,6 +89,12 @@ def decide(spec: SignalSpec, raw: Any, answered: bool, evidence: dict[str, Any])
     if not answered:
         return from_evidence(spec, evidence)
     value, problems = verify(spec, raw)
+    if spec.kind == "multilabel" and raw == []:
+        # the model's "none of these labels applies" is an answer (eval scores gold [] so), not a
+        # missing one: the shortlist's best label put in its place was wrong on every such item
+        best = _support([c["id"] for c in evidence.get("shortlist") or []], evidence)
+        conf = 0.55 if best is None else 0.35 + 0.55 * (1.0 - best)
+        return SignalDecision(value=[], confidence=_clip(conf), source="llm", problems=problems)
     if value is None or value == []:
         fallback = from_evidence(spec, evidence)
         fallback.problems = problems
