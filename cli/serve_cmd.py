@@ -9,6 +9,10 @@ import typer
 
 from linernotes.cli import options as opt
 
+# sizes in MB become whole bytes: 'inf' or 1e308 ended in 'OverflowError: cannot convert float
+# infinity to integer' (a traceback); 1 PiB is past any request body or log file
+MAX_MB = 1024.0 ** 3
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token")] = "127.0.0.1",
@@ -20,7 +24,7 @@ def serve(
     concurrency: Annotated[int, typer.Option(min=1, help="Items enriched at once")] = 8,
     max_queue: Annotated[int, typer.Option(min=0, help="Items that may wait; beyond it requests get 429")] = 64,
     max_batch: Annotated[int, typer.Option(min=1, help="Items per request")] = 256,
-    max_body_mb: Annotated[float, typer.Option(min=0.001, help="Request body size; beyond it requests get 413")] = 64.0,
+    max_body_mb: Annotated[float, typer.Option(min=0.001, max=MAX_MB, help="Request body size; beyond it requests get 413")] = 64.0,
     body_timeout: Annotated[float, typer.Option(min=0.1, max=3600, help="Seconds a request body may pause; "
                                                 "beyond it requests get 408")] = 30.0,
     threads: opt.Threads = 1,
@@ -39,13 +43,13 @@ def serve(
     audio_root: Annotated[Path | None, typer.Option(help="audio_path values resolve inside this folder (default: cwd)")] = None,
     max_audio_seconds: opt.MaxAudioSeconds = 180.0,
     log_dir: Annotated[Path | None, typer.Option(help="Write every record to rolling JSONL files here")] = None,
-    log_max_mb: Annotated[float, typer.Option(min=0.001, help="Start a new log file past this size")] = 64.0,
+    log_max_mb: Annotated[float, typer.Option(min=0.001, max=MAX_MB, help="Start a new log file past this size")] = 64.0,
 ) -> None:
     """Serve the enrichment graph over HTTP: POST /v1/enrich, GET /healthz, GET /metrics, /docs."""
     from linernotes.cli.app import _error_line
     from linernotes.config import config_from_options
     from linernotes.service.app import ServiceOptions
-    from linernotes.service.server import BindError
+    from linernotes.service.server import BindError, base_url
     from linernotes.service.server import serve as run_service
     from linernotes.store.records import OutputError
 
@@ -61,7 +65,7 @@ def serve(
                                  max_body_bytes=int(max_body_mb * 1024 * 1024), body_timeout_s=body_timeout,
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
         run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
-            f"liner serve: http://{host}:{port}/ (docs at /docs, Ctrl-C to stop)", err=True))
+            f"liner serve: {base_url(host, port)} (docs at /docs, Ctrl-C to stop)", err=True))
     except (BindError, OutputError, ValueError, OSError) as e:
         typer.echo(f"liner serve: error: {_error_line(e)}", err=True)
         raise typer.Exit(2) from None

@@ -23,7 +23,7 @@ from linernotes.run.runner import Enricher
 from linernotes.service.app import ServiceOptions, create_app, service_config
 from linernotes.service.rolling_log import prepare_folder
 
-__all__ = ["BackgroundService", "BindError", "build", "serve"]
+__all__ = ["BackgroundService", "BindError", "base_url", "build", "serve"]
 
 
 def build(config: TagConfig, host: str, options: ServiceOptions, enricher: Enricher | None = None) -> FastAPI:
@@ -77,6 +77,12 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
             # caught it and stopped, so it ends as the interrupt it was (exit 130)
             raise KeyboardInterrupt
         signal.raise_signal(sig)
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL a client uses for ``host:port``: an IPv6 address in brackets (RFC 3986), as
+    'http://::1:8780/' is no URL a browser or curl can open."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

@@ -1,0 +1,27 @@
+"""``liner serve``'s own options at their edges: refused before anything loads (exit 2, the option
+named, no traceback), and the address it announces is one a client can open."""
+
+from __future__ import annotations
+
+import pytest
+
+from linernotes.service.server import base_url
+
+
+@pytest.mark.parametrize("value", ["inf", "1e308"])
+@pytest.mark.parametrize("option", ["--max-body-mb", "--log-max-mb"])
+def test_a_size_past_any_use_is_refused_naming_the_option(liner_in_process, tmp_path, option, value):
+    """QA: '--max-body-mb inf' and '--log-max-mb 1e308' ended in 'OverflowError: cannot convert
+    float infinity to integer' (a traceback from the MB-to-bytes conversion)."""
+    r = liner_in_process(["serve", "--port", "9", "--llm", "never", "--log-dir", str(tmp_path / "logs"), option, value])
+    assert r.returncode == 2, r.stderr
+    assert option in r.stderr and "Traceback" not in r.stderr and "OverflowError" not in r.stderr, r.stderr
+
+
+def test_an_ipv6_address_is_announced_in_brackets():
+    """QA: 'liner serve --host ::1' announced 'http://::1:8780/', which curl and browsers cannot open."""
+    import httpx
+
+    for host in ("::1", "2001:db8::5", "127.0.0.1", "localhost"):
+        url = httpx.URL(base_url(host, 8780))
+        assert (url.host, url.port, url.path) == (host, 8780, "/"), url
