@@ -24,6 +24,10 @@ class RaisingExemplars:
     def __init__(self, marker: str):
         self.marker = marker
 
+    def __len__(self) -> int:
+        """An exemplar index tells its size (the tools node records it as evidence): this one holds none."""
+        return 0
+
     def _check(self, text: str) -> None:
         if self.marker in text:
             raise InjectedFault(f"injected tool fault for a text containing {self.marker!r}")
