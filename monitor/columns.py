@@ -14,8 +14,9 @@ from linernotes.sinks.table import CONFIDENCE_FIELDS
 
 LABEL_COLUMN = {"policy": "policy_ids"}
 # what made a run's answers: a run that mixes several (a service restarted with another model) is
-# named in the report, as is a change between the runs: often the cause of an alert
-VERSION_COLUMNS = ("model", "prompt_hash", "schema_version")
+# named in the report, as is a change between the runs: often the cause of an alert. ``fusion`` (the
+# artifact's content hash) decides most fields without the model: a refit moves labels as a new model does
+VERSION_COLUMNS = ("model", "prompt_hash", "fusion", "schema_version")
 LABEL_FIELDS = tuple(LABEL_COLUMN.get(f, f) for f in builtin.fields() if builtin.kind_of(f) != "scalar")
 COLUMNS = ("id", "status", *LABEL_FIELDS, *(f"confidence_{f}" for f in CONFIDENCE_FIELDS), "review_routed",
            "cache_hit", "tokens_in", "tokens_out", "cost_usd", "latency_s", "llm_calls", "signals_json", "error_kind",

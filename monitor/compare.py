@@ -82,7 +82,7 @@ class Side(BaseModel):
     cost_per_item: float | None
     latency_p50_s: float | None
     latency_p95_s: float | None
-    # per version column (model, prompt_hash, schema_version): ok records per value
+    # per version column (model, prompt_hash, fusion, schema_version): ok records per value
     versions: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @property

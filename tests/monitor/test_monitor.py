@@ -236,7 +236,8 @@ def test_a_run_that_mixes_models_or_changed_prompt_is_named_in_the_report(runs, 
         for n, line in enumerate(runs["a"].read_text().splitlines()):
             rec = json.loads(line)
             if rec["enrichment"] and n % every == 0:
-                rec["enrichment"]["provenance"].update(model="openai/other", prompt_hash="ffff0000")
+                # QA: a fusion refitted between two log files (same model and prompt) was not named
+                rec["enrichment"]["provenance"].update(model="openai/other", prompt_hash="ffff0000", fusion="f00d")
             out.append(json.dumps(rec))
         (tmp_path / name).write_text("\n".join(out) + "\n")
         return tmp_path / name
@@ -245,6 +246,8 @@ def test_a_run_that_mixes_models_or_changed_prompt_is_named_in_the_report(runs, 
     assert "## Versions" in mixed
     assert f"the current run mixes 2 values of model: openai/other ({N // 2})" in mixed
     assert "the current run mixes 2 values of prompt_hash" in mixed
+    assert f"the current run mixes 2 values of fusion: f00d ({N // 2})" in mixed
     moved = monitor(runs["a"], rewrite("moved.jsonl", 1)).markdown
     assert "prompt_hash changed: " in moved and " -> ffff0000" in moved
+    assert "fusion changed: " in moved and " -> f00d" in moved
     assert "## Versions" not in monitor(runs["a"], runs["b"]).markdown
