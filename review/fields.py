@@ -199,7 +199,7 @@ class FieldSpec(BaseModel):
                 raise ValueError(f"{self.name} needs at least one label")
             if allowed is None:
                 return sorted(set(labels))
-            by_fold = {a.casefold(): a for a in allowed} if self.signal is not None else {}
+            by_fold = self._spellings(allowed)
             ids = {x: by_fold.get(x.casefold()) or vocab.match(x, allowed) for x in labels}
             unknown = [x for x, i in ids.items() if i is None]
             if unknown:
@@ -213,7 +213,7 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.name} must not be empty")
         if allowed is not None:
             if self.signal is not None:  # a declared vocabulary keeps its ids' case ("True Crime")
-                by_fold = {a.casefold(): a for a in allowed}
+                by_fold = self._spellings(allowed)
                 if s.casefold() in by_fold:
                     return by_fold[s.casefold()]
             if s.lower() in allowed:
@@ -225,6 +225,19 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.name} must be at most {TEXT_LIMIT} characters (a text signal's limit), "
                              f"not {len(s):,}")
         return s
+
+    def _spellings(self, allowed: frozenset[str]) -> dict[str, str]:
+        """A declared signal's ids by their case-folded spellings: the id, and a taxonomy entry's label
+        ('Calm' for the id m1, as the page shows it and eval reads gold); a label two entries share
+        names neither. {} for a built-in field (its ids are matched by ``vocab.match``)."""
+        if self.signal is None:
+            return {}
+        by_label: dict[str, set[str]] = {}
+        for i, label in self.labels_shown.items():
+            if i in allowed:
+                by_label.setdefault(label.casefold(), set()).add(i)
+        return {**{k: next(iter(v)) for k, v in by_label.items() if len(v) == 1},
+                **{a.casefold(): a for a in allowed}}
 
     def distance(self, a: Any, b: Any) -> float:
         """Disagreement between two values on [0, 1]: 0 identical, 1 as far apart as the field allows."""

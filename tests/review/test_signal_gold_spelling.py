@@ -121,3 +121,21 @@ def test_liner_review_build_names_the_refused_gold(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "'a': mood ['tense']: mood: 'tense' not in the vocabulary" in r.stderr
     assert "queued 1 of 1 items" in r.stdout
+
+
+def test_a_taxonomy_signals_gold_may_name_an_entry_by_its_label(tmp_path: Path) -> None:
+    """As eval reads it (8dc3134): 'Sad' is the entry m2 of a taxonomy whose ids are not its labels'
+    slugs; a label two entries share names neither. Typed labels map the same way."""
+    (tmp_path / "tax.yaml").write_text("id: t\nversion: '1'\nentries:\n  - {id: m1, label: Calm}\n"
+                                       "  - {id: m2, label: Sad}\n  - {id: m3, label: Blue}\n  - {id: m4, label: Blue}\n",
+                                       encoding="utf-8")
+    specs = _spec(tmp_path, "feel.yaml", "name: feel\nkind: multilabel\ntaxonomy: tax.yaml\ninstructions: x\n")
+    catalog = _write(tmp_path / "c.jsonl", [{"id": "a", "type": "track", "feel": ["Sad"]},
+                                           {"id": "b", "type": "track", "feel": ["blue"]}])
+    result = build_store(tmp_path / "s.sqlite", gold=catalog, signals=specs)
+    store = ReviewStore(tmp_path / "s.sqlite")
+    assert [i.id for i in store.list_items()] == ["b"]  # a's gold is m2; 'blue' names two entries
+    assert "'b': feel ['blue']" in " ".join(result.notes)
+    state = store.adjudicate("b", Adjudication(annotator="ann", action="edit", version=store.get("b").version,
+                                               values={"feel": ["calm", "M3"]}))
+    assert state.decision == {"feel": ["m1", "m3"]}
