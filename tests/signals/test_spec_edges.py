@@ -87,24 +87,26 @@ def test_a_folder_or_a_device_is_not_called_a_missing_file(tmp_path: Path) -> No
         load_signals([tmp_path / "missing.yaml"])
 
 
-def test_a_multilabel_taxonomy_whose_id_holds_a_separator_is_refused(tmp_path: Path) -> None:
+def _taxonomy_spec(tmp_path: Path, first_id: str, kind: str) -> Path:
     (tmp_path / "tax.yaml").write_text(
-        "id: t\nversion: '1'\nentries:\n  - {id: 'folk, world', label: Folk}\n  - {id: rock, label: Rock}\n",
+        f"id: t\nversion: '1'\nentries:\n  - {{id: '{first_id}', label: First}}\n  - {{id: rock, label: Rock}}\n",
         encoding="utf-8")
     path = tmp_path / "spec.yaml"
-    path.write_text("name: x\nkind: multilabel\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
-    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: an entry's id: label 'folk, world' holds ','"):
-        load_signals([path])
-    # one label a cell never splits: a single-label signal may keep it
-    path.write_text("name: x\nkind: single_label\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
-    assert load_signals([path])[0].ids == ["folk, world", "rock"]
+    path.write_text(f"name: x\nkind: {kind}\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
+    return path
 
 
-def test_a_taxonomy_whose_id_reads_as_no_value_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "tax.yaml").write_text(
-        "id: t\nversion: '1'\nentries:\n  - {id: 'N/A', label: Unknown}\n  - {id: rock, label: Rock}\n",
-        encoding="utf-8")
-    path = tmp_path / "spec.yaml"
-    path.write_text("name: x\nkind: single_label\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
-    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: an entry's id: label 'N/A' is what a CSV"):
+@pytest.mark.parametrize(("first_id", "kind", "reason"), [
+    ("folk, world", "multilabel", "label 'folk, world' holds ','"),  # a multilabel cell would split it
+    ("N/A", "single_label", "label 'N/A' is what a CSV"),  # a CSV cell reads it as no value
+])
+def test_a_taxonomy_id_a_gold_cell_cannot_hold_is_refused(tmp_path: Path, first_id: str, kind: str,
+                                                          reason: str) -> None:
+    path = _taxonomy_spec(tmp_path, first_id, kind)
+    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: an entry's id: {reason}"):
         load_signals([path])
+
+
+def test_a_single_label_taxonomy_keeps_an_id_holding_a_separator(tmp_path: Path) -> None:
+    """One label a cell never splits: a single-label signal may keep 'folk, world'."""
+    assert load_signals([_taxonomy_spec(tmp_path, "folk, world", "single_label")])[0].ids == ["folk, world", "rock"]
