@@ -28,25 +28,33 @@ _TAXONOMIES: dict[tuple[str, str], Any] = {}
 
 def vocabulary_taxonomy(spec: SignalSpec) -> Any:
     """The spec's vocabulary as a taxonomy the retriever can index (a pack as loaded; labels as
-    flat entries, keyed by the spec's content hash so each definition gets its own index)."""
+    flat entries, keyed by the spec's content hash so each definition gets its own index).
+
+    Declared labels are entries by position ('0', '1', ...; ``shortlist_for`` maps them back): a
+    taxonomy id is stored accent-folded (``canonical_id``), so 'Grün' came back from the shortlist
+    as 'Grun', a value outside the spec, and 'Café' beside 'Cafe' made one duplicate id that failed
+    every item of the run."""
     from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry, load_taxonomy
 
     if spec.taxonomy is not None:
         return load_taxonomy(spec.taxonomy)
     key = (spec.name, spec.content_hash)
     if key not in _TAXONOMIES:
-        entries = [TaxonomyEntry(id=i, label=label) for i, label in spec.vocabulary]
+        entries = [TaxonomyEntry(id=str(n), label=label) for n, (_, label) in enumerate(spec.vocabulary)]
         _TAXONOMIES[key] = Taxonomy(id=f"signal-{spec.name}", version=spec.content_hash or "0", kind="signal",
                                     entries=entries, digest=spec.content_hash or spec.name)
     return _TAXONOMIES[key]
 
 
 def shortlist_for(spec: SignalSpec, text: str, k: int = SHORTLIST_K) -> list[dict[str, Any]]:
-    """The top-k vocabulary entries for ``text`` (score > 0 first; padded to k by order)."""
+    """The top-k vocabulary entries for ``text`` (score > 0 first; padded to k by order), by the
+    spec's own ids."""
     from linernotes.tools.retrieval.shortlist import shortlist
 
     tax = vocabulary_taxonomy(spec)
-    return [{"id": c.id, "label": c.label, "score": round(float(c.score), 4)}
+    ids = spec.ids
+    own = (lambda i: i) if spec.taxonomy is not None else (lambda i: ids[int(i)])
+    return [{"id": own(c.id), "label": c.label, "score": round(float(c.score), 4)}
             for c in shortlist(text, tax, min(k, len(tax.entries)), None)]
 
 
