@@ -3,7 +3,8 @@ format — JSONL lines, one Parquet file (``.parquet``), or a folder of Parquet 
 existing folder) — and the same flat table (``linernotes.sinks.table``).
 
 Beam writes the whole output afresh (it does not resume; the response cache makes a rerun
-cheap), so give a dataset run a fresh or emptied folder.
+cheap); a rerun into its own dataset folder removes the earlier run's part files it did not
+rewrite once it has finished (``remove_earlier_parts``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,31 @@ def refuse_other_output(output: Path) -> None:
                               "part files would join them: use a fresh or emptied folder")
         return
     refuse_foreign(output, dataset=False)
+
+
+def beam_parts(output: str | Path) -> dict[str, tuple[int, int]]:
+    """The Beam part files in a local dataset folder ``output``, by name: (inode, mtime in ns);
+    empty for any other output (a file, a remote path)."""
+    folder = Path(output)
+    if "://" in str(output) or not is_dataset(folder) or not folder.is_dir():
+        return {}
+    out = {}
+    for p in folder.glob("part-*.parquet"):
+        if BEAM_PART_RE.match(p.name):
+            st = p.stat()
+            out[p.name] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def remove_earlier_parts(output: str | Path, before: dict[str, tuple[int, int]]) -> list[str]:
+    """After a run into a dataset folder, remove the part files that were there before it
+    (``before``: ``beam_parts`` then) and that it did not rewrite: Beam names its parts by the
+    shard count (part-00000-of-00002), so a rerun with another count left the earlier run's parts
+    beside its own and the folder read every row twice. Returns the names removed."""
+    stale = [name for name, ident in beam_parts(output).items() if before.get(name) == ident]
+    for name in stale:
+        (Path(output) / name).unlink(missing_ok=True)
+    return stale
 
 
 def _starts_with_a_record(path: Path) -> bool:
