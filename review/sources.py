@@ -262,7 +262,23 @@ def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
     path = _records_file(path)
     if not path.is_file():
         raise SourceError(f"run output not found: {path}")
-    return {str(r["id"]): r for r in _read_jsonl(path) if r.get("id") is not None}
+    rows = _read_jsonl(path)
+    if rows and not any(TAG_RECORD_KEYS & set(r) for r in rows):
+        # a catalog given as --run: every item was queued 'to label' with no prediction, unseen
+        raise SourceError(f"{path}: not a liner tag output (no line has {' or '.join(sorted(TAG_RECORD_KEYS))}: a "
+                          "catalog or gold set?); give the output of liner tag as --run and the catalog as --gold")
+    return {str(r["id"]): r for r in rows if r.get("id") is not None}
+
+
+TAG_RECORD_KEYS = {"status", "enrichment"}
+
+
+def _tag_output_as_gold(gold: str | Path, rows: list[dict[str, Any]]) -> None:
+    """A ``liner tag`` output given as --gold: its items were queued with no content to read
+    (inputs: status, enrichment, error) and export would write the records back as the gold set."""
+    if rows and all(set(r) >= TAG_RECORD_KEYS for r in rows):
+        raise SourceError(f"{gold}: a liner tag output (every line has status and enrichment), not a gold set or "
+                          "catalog; give it as --run and the catalog it was tagged from as --gold")
 
 
 def _records_file(path: Path) -> Path:
@@ -315,6 +331,8 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         raise SourceError(f"{gold}: the gold set has no rows")
     check_columns(gold_lines)
     gold_rows = [row for _, row in gold_lines]
+    if gold is not None:
+        _tag_output_as_gold(gold, gold_rows)
     reviewable, notes = gold_items(gold_lines)
     if gold is not None:
         meta.update(gold=str(gold), gold_rows_fingerprint=fingerprint(gold_rows))
