@@ -152,16 +152,21 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
     async def _read_body(request: Request) -> tuple[int, str] | None:
         """Read the body here, before any route, and say why it is refused: ``(413, reason)`` for a
         declared Content-Length over the limit (nothing read) or more bytes received than the
-        limit, ``(408, reason)`` for a body that paused longer than ``body_timeout_s``. The bytes
-        received are counted whatever the headers say: a Content-Length beside a chunked body
-        (the parser reads the chunks) passed any size when a declared length under the limit
-        skipped the count. A body read whole is kept for the route."""
+        limit, ``(408, reason)`` for a body that paused longer than ``body_timeout_s``, ``(415,
+        reason)`` for a compressed body (never decoded). The bytes received are counted whatever
+        the headers say: a Content-Length beside a chunked body (the parser reads the chunks)
+        passed any size when a declared length under the limit skipped the count. A body read
+        whole is kept for the route."""
         limit = opts.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return 413, f"request body of {int(declared):,} bytes; the limit is {limit:,}"
         if request.method not in ("POST", "PUT", "PATCH"):
             return None
+        coding = request.headers.get("content-encoding", "").strip()
+        if coding.lower() not in ("", "identity"):  # read as text: 'not UTF-8 text (byte 1: ...)', as if bad JSON
+            return 415, (f"the request body is sent with Content-Encoding {coding}, which the service does not "
+                         "decode: send it uncompressed (Content-Encoding identity or none)")
         body = bytearray()
         chunks = request.stream().__aiter__()
         while True:
@@ -206,7 +211,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
               summary="Enrich one item or a batch",
               responses={429: {"description": "queue full; retry after the Retry-After seconds"},
                          413: {"description": "batch larger than max_batch or the service's capacity"},
-                         408: {"description": "the body paused longer than body_timeout_s"}})
+                         408: {"description": "the body paused longer than body_timeout_s"},
+                         415: {"description": "a compressed body (Content-Encoding): send it uncompressed"}})
     async def enrich(body: EnrichRequest) -> Any:
         raw = body.rows()
         if len(raw) > opts.max_batch:

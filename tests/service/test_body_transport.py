@@ -79,3 +79,19 @@ def test_a_body_that_stops_arriving_is_answered_408_and_does_not_hold_the_servic
     assert status == 408 and waited < 5, (status, waited)
     assert b"0.5 s" in body
     assert stopped
+
+
+def test_a_compressed_body_is_415_naming_its_content_encoding() -> None:
+    """QA: a gzip body sent with 'Content-Encoding: gzip' (a client with compression on) was 422
+    'the request body is not JSON: not UTF-8 text (byte 1: invalid start byte)', as if its JSON
+    were broken; the service never decodes a content coding."""
+    import gzip
+
+    body = json.dumps({"item": {"id": "z"}}).encode()
+    with _service() as svc:
+        for coding in (b"gzip", b"br", b"deflate, gzip"):
+            status, answer = _exchange(svc.port, _post(b"Content-Encoding: %s\r\nContent-Length: %d\r\n"
+                                                       % (coding, len(gzip.compress(body)))), gzip.compress(body))
+            assert status == 415 and coding in answer and b"uncompressed" in answer, (coding, status, answer)
+        plain, _ = _exchange(svc.port, _post(b"Content-Encoding: identity\r\nContent-Length: %d\r\n" % len(body)), body)
+    assert plain == 200
