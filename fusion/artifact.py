@@ -242,6 +242,13 @@ def model_card(art: FusionArtifact) -> str:
                   (f"- review threshold: {f.threshold:.3f} (target precision of auto-accepted: {f.target_precision})"
                    if f.threshold is not None else
                    f"- review threshold: none (advisory: no confidence level reached {f.target_precision} precision)")]
+        by_size = getattr(f.model, "calibrator_by_size", None)
+        if by_size is not None:
+            lines.append("- confidence by exemplar-index size (isotonic map per class; an index with no size in "
+                         "the evidence: the size-free map): " + "; ".join(
+                             f"{side.replace('_', ' ')} up to {', '.join(f'{e:,.0f}' for e in c.edges)} items and above"
+                             for side, c in (("same_album", by_size.same_album), ("new_release", by_size.new_release))
+                             if c is not None))
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
                          f"flag answers alone; target precision {f.target_precision}"

@@ -97,7 +97,10 @@ def test_an_artifact_without_a_size_key_decides_exactly_as_before(fitted):
     raw = model.model_dump(mode="json")
     del raw["calibrator_by_size"]
     old = ml.MultilabelModel.model_validate(raw)
+    # the shipped combiner as an artifact fitted before the maps by size holds it: the same model without the key
     shipped = load_fusion(default_fusion_dir()).fields["genres"].model
+    shipped = ml.MultilabelModel.model_validate({k: v for k, v in shipped.model_dump(mode="json").items()
+                                                 if k != "calibrator_by_size"})
     for m in (old, shipped):
         assert m.calibrator_by_size is None
         for i in range(12):

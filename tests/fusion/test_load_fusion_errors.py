@@ -105,8 +105,10 @@ def test_a_context_calibrator_is_written_as_format_3_so_older_readers_refuse_it(
     context = rng.normal(size=(60, len(ml.CONTEXT_FEATURES)))
     cal = ContextLogistic.fit(ml.CONTEXT_FEATURES, context, (context[:, 0] > 0).astype(float))
     plain = artifact.model_copy(deep=True)
+    # without the maps by index size (format 4, test_index_size_calibration), as artifacts before them
+    plain.fields["genres"].model = plain.fields["genres"].model.model_copy(update={"calibrator_by_size": None})
     save_fusion(plain, tmp_path / "plain")
-    with_ctx = artifact.model_copy(deep=True)
+    with_ctx = plain.model_copy(deep=True)
     genres = with_ctx.fields["genres"]
     genres.model = genres.model.model_copy(update={"calibrator_context": cal})
     save_fusion(with_ctx, tmp_path / "ctx")
