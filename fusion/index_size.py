@@ -130,9 +130,10 @@ def fit_size_calibration(scores: np.ndarray, hits: np.ndarray, same: np.ndarray,
                          by_release: bool, classes: int = SIZE_CLASSES, min_rows: int = MIN_CLASS_ROWS
                          ) -> SizeCalibration | None:
     """The maps by index size from chosen sets (``sizes``: shape (n,), NaN where the evidence
-    carried none; those sets are left out). ``by_release``: one set of classes per side, else
-    one over both sides (stored for both). None when no side has two classes."""
-    known = np.isfinite(sizes)
+    carried none, or 0: an empty index, whose log size is no class's; those sets are left out).
+    ``by_release``: one set of classes per side, else one over both sides (stored for both). None
+    when no side has two classes."""
+    known = np.isfinite(sizes) & (sizes > 0)
     if by_release:
         sides = {f: fit_size_classes(scores[known & (same == f)], hits[known & (same == f)],
                                      sizes[known & (same == f)], classes, min_rows) for f in (True, False)}

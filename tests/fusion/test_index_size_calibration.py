@@ -21,7 +21,7 @@ from linernotes.fusion.artifact import (
 from linernotes.fusion.crossfit import Audit
 from linernotes.fusion.estimators import Isotonic
 from linernotes.fusion.fitting import calibration_rows, fit_multilabel
-from linernotes.fusion.index_size import SizeCalibration, SizeClasses, size_edges
+from linernotes.fusion.index_size import SizeCalibration, SizeClasses, fit_size_calibration, size_edges
 from linernotes.fusion.observation import Observation
 from linernotes.schema import Item
 
@@ -116,6 +116,11 @@ def test_size_classes_cover_an_index_of_any_size():
     cal = SizeClasses(edges=edges, maps=[Isotonic(x=[0, 1], y=[v, v]) for v in (0.1, 0.5, 0.9)])
     assert [cal(0.5, s) for s in (1, 140, 419, 421, 10**7)] == [0.1, 0.1, 0.5, 0.5, 0.9]
     assert size_edges([1279] * 1000) == []  # one size: nothing to key by
+    # an empty index (size 0) has no log size: its sets are left out of the classes, not a NaN edge
+    n = len(sizes) + 100
+    scores, hits = np.linspace(0.1, 0.9, n), np.tile([0.0, 1.0], n // 2)
+    cal = fit_size_calibration(scores, hits, np.zeros(n, bool), np.array([0.0] * 100 + sizes), True, 3, 200)
+    assert cal.same_album is None and cal.new_release.edges == pytest.approx(edges)
     assert size_edges([1000 + i % 50 for i in range(1000)], 3, 100) == []  # a few percent apart: one size
     assert size_edges([100] * 50 + [1000] * 500, 3, 200) == []  # too few sets for a second class
 
