@@ -186,6 +186,10 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
         raise SourceError(f"{path}: not a JSON run record ({e.msg})") from e
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError(f"{path}: a run record needs an 'items' list")
+    # a record's gold is keyed by task name; review reads a declared signal's gold under the
+    # signal's name (a task 'feelings' scoring signal mood: every item was queued 'to label')
+    by_signal = {t["name"]: t["signal"] for t in data.get("tasks") or []
+                 if isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("signal"), str)}
     items = []
     seen: dict[str, int] = {}
     for n, it in enumerate(data["items"]):
@@ -198,7 +202,9 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
             if not isinstance(it.get(key) or {}, dict):
                 raise SourceError(f"{path}: items[{n}] (id {str(it['id'])!r:.80}): {key} must be an object, not "
                                   f"{type(it[key]).__name__}")
-        gold = dict(it.get("gold") or {})
+        gold: dict[str, Any] = {}
+        for key, value in dict(it.get("gold") or {}).items():
+            gold.setdefault(by_signal.get(key, key), value)
         # unvalidated: a prediction or error of the wrong shape is named per item by
         # ``_unreadable_predictions`` (a ValidationError here ended the build with a traceback)
         items.append(SourceItem.model_construct(id=str(it["id"]), inputs=dict(it.get("inputs") or {}),
