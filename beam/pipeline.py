@@ -24,7 +24,7 @@ from linernotes.config import TagConfig
 from linernotes.run.prepare import RunOptions, manifest_path, prepare_run
 from linernotes.run.runner import RunSummary
 from linernotes.schema import OutputRecord
-from linernotes.sinks.beam_io import WriteRecords, beam_parts, refuse_other_output, remove_earlier_parts
+from linernotes.sinks.beam_io import WriteRecords, earlier_output, refuse_other_output, remove_earlier_output
 from linernotes.store.catalog import Row, estimate_rows, read_catalog
 from linernotes.store.records import OutputLock, write_manifest
 
@@ -157,10 +157,10 @@ def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None
     p = beam.Pipeline(options=options)
     build_pipeline(p, run.config, opts)
     with OutputLock(opts.output):  # one writer per output, whichever runner (raises OutputLocked)
-        earlier = beam_parts(opts.output)
+        earlier = earlier_output(opts.output)
         result = p.run()
         result.wait_until_finish()
-        remove_earlier_parts(opts.output, earlier)  # only once the new parts are all in place
+        remove_earlier_output(opts.output, earlier)  # only once the new output is all in place
     summary = summary_from_metrics(result)
     summary.error_examples = first_messages(dead_letter_path(opts.output), set(summary.errors_by_kind))
     summary.elapsed_s = time.monotonic() - start

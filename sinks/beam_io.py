@@ -4,13 +4,14 @@ existing folder) — and the same flat table (``linernotes.sinks.table``).
 
 Beam writes the whole output afresh (it does not resume; the response cache makes a rerun
 cheap); a rerun into its own dataset folder removes the earlier run's part files it did not
-rewrite once it has finished (``remove_earlier_parts``).
+rewrite, and a killed run's temporary folder, once it has finished (``remove_earlier_output``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +52,38 @@ def refuse_other_output(output: Path) -> None:
     refuse_foreign(output, dataset=False)
 
 
-def beam_parts(output: str | Path) -> dict[str, tuple[int, int]]:
-    """The Beam part files in a local dataset folder ``output``, by name: (inode, mtime in ns);
-    empty for any other output (a file, a remote path)."""
-    folder = Path(output)
-    if "://" in str(output) or not is_dataset(folder) or not folder.is_dir():
+def earlier_output(output: str | Path) -> dict[Path, tuple[int, int]]:
+    """What earlier Beam runs into a local ``output`` left that a rerun replaces, by path: (inode,
+    mtime in ns). Their part files (a dataset folder), and the temporary folders of a run killed
+    before Beam finalised its write (``beam-temp-<name>-<uuid>``: inside a dataset folder, beside
+    a file), which hold that run's rows as parquet files: pyarrow, pandas and ``datasets`` read a
+    folder recursively, so a killed run's folder read as complete, and after a rerun as every row
+    twice. Empty for a remote path."""
+    if "://" in str(output):
         return {}
-    out = {}
-    for p in folder.glob("part-*.parquet"):
-        if BEAM_PART_RE.match(p.name):
-            st = p.stat()
-            out[p.name] = (st.st_ino, st.st_mtime_ns)
-    return out
+    out = Path(output)
+    if is_dataset(out):
+        home, temp = out, re.compile(r"^beam-temp-part-[0-9a-f]{32}$")
+        found = [p for p in out.glob("part-*.parquet") if BEAM_PART_RE.match(p.name)] if out.is_dir() else []
+    else:  # the records file and its dead-letter file (beam.pipeline.dead_letter_path) each get one
+        home, temp = out.parent, re.compile(rf"^beam-temp-{re.escape(out.name)}(\.dead-letter\.jsonl)?-[0-9a-f]{{32}}$")
+        found = []
+    if home.is_dir():
+        found += [p for p in home.glob("beam-temp-*") if temp.match(p.name) and p.is_dir()]
+    return {p: (st.st_ino, st.st_mtime_ns) for p in found if (st := p.stat())}
 
 
-def remove_earlier_parts(output: str | Path, before: dict[str, tuple[int, int]]) -> list[str]:
-    """After a run into a dataset folder, remove the part files that were there before it
-    (``before``: ``beam_parts`` then) and that it did not rewrite: Beam names its parts by the
-    shard count (part-00000-of-00002), so a rerun with another count left the earlier run's parts
-    beside its own and the folder read every row twice. Returns the names removed."""
-    stale = [name for name, ident in beam_parts(output).items() if before.get(name) == ident]
-    for name in stale:
-        (Path(output) / name).unlink(missing_ok=True)
+def remove_earlier_output(output: str | Path, before: dict[Path, tuple[int, int]]) -> list[Path]:
+    """After a run into ``output``, remove what ``earlier_output`` found before it and the run did
+    not rewrite (unchanged inode and mtime): Beam names its parts by the shard count
+    (part-00000-of-00002), so a rerun with another count left the earlier run's parts beside its
+    own; and a killed run's temporary folder stayed for good. Returns the paths removed."""
+    stale = [p for p, ident in earlier_output(output).items() if before.get(p) == ident]
+    for p in stale:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
     return stale
 
 

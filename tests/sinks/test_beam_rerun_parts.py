@@ -30,3 +30,32 @@ def test_a_rerun_with_fewer_shards_leaves_no_part_of_the_earlier_run(tmp_path):
     assert len(first) == 2, first  # the setting under test: the first run wrote two shards
     assert second == ["part-00000-of-00001.parquet"], second
     assert len(ids) == len(set(ids)) == 16
+
+
+def test_a_rerun_after_a_killed_run_removes_its_temporary_parts(tmp_path):
+    """QA: a run SIGKILLed while Beam wrote left DIR/beam-temp-part-<uuid>/<uuid>.part.parquet (3,000
+    rows, every row of the catalog), which pyarrow reads as part of DIR (it reads folders
+    recursively): after the rerun the folder read 6,000 rows for 3,000 ids. A JSONL output's
+    temporary folder (beside it) stayed likewise."""
+    import shutil
+
+    catalog = write_catalog(tmp_path / "c.jsonl", 15, bad_lines=1)
+    cfg = TagConfig(llm_mode="never")
+    ds, out = tmp_path / "ds", tmp_path / "out.jsonl"
+    ds.mkdir()
+    run_beam(cfg, RunOptions(input=catalog, output=ds))
+    # what a kill during the write leaves: Beam's temporary folder with the run's unfinalised part
+    killed = ds / ("beam-temp-part-" + "ab" * 16)
+    killed.mkdir()
+    shutil.copy(next(ds.glob("part-*.parquet")), killed / "1f2e.part.parquet")
+    beside = tmp_path / ("beam-temp-out.jsonl-" + "cd" * 16)
+    beside.mkdir()
+    (beside / "1f2e.jsonl").write_text("{}\n")
+    other = tmp_path / ("beam-temp-other.jsonl-" + "ef" * 16)  # another output's: not this run's to remove
+    other.mkdir()
+    assert pq.read_table(ds).num_rows == 32  # the fault as a reader meets it
+    run_beam(cfg, RunOptions(input=catalog, output=ds))
+    run_beam(cfg, RunOptions(input=catalog, output=out))
+    ids = pq.read_table(ds).column("id").to_pylist()
+    assert len(ids) == len(set(ids)) == 16
+    assert not killed.exists() and not beside.exists() and other.exists()
