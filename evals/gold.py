@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
+from linernotes.files import require_regular
 from linernotes.labels import label_list
 from linernotes.schema import Item
 
@@ -385,6 +386,7 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     """All rows, or a seeded random sample of ``limit`` rows (gold files are often sorted by label,
     so the first N rows would be one class). Bad input raises SpecError naming the file and the
     line (JSONL) or row / id: ``gold.jsonl:7: not JSON (...)``, ``gold.jsonl:3: no 'id' ...``."""
+    require_regular(path, SpecError, ": a gold set is a file or a datasets folder")  # a FIFO blocked for good
     if _is_jsonl(path):
         check_jsonl(spec, path)
     elif path.is_file() and path.name.lower().endswith((".csv", ".tsv")):

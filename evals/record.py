@@ -38,6 +38,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from linernotes.files import require_regular, special_kind
+
 RECORD_VERSION = "1"
 
 
@@ -116,12 +118,17 @@ class RunRecord(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
+        """Raises ValueError for a FIFO or device before opening it (a FIFO blocked for good,
+        /dev/zero died of MemoryError, exit 1), OSError when it cannot be read."""
+        require_regular(path, ValueError, ": a run record is a JSON file")
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
 def is_run_record(path: Path) -> bool:
     """Whether ``path`` is a file holding a run record (a JSON object with its version and gold
-    fingerprint; not validated further)."""
+    fingerprint; not validated further). A FIFO or device is not one, and is not read."""
+    if special_kind(path) is not None:
+        return False
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from linernotes.files import require_regular
 from linernotes.signals.yaml_lines import (
     KeyedError,
     YamlSyntaxError,
@@ -206,6 +207,7 @@ def load_spec(name_or_path: str | Path) -> GoldSpec:
     """A shipped spec by name (``bandcamp-genres``) or a YAML file path."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
+        require_regular(p, SpecError, ": a gold spec is a YAML file")
         if not p.is_file():
             raise SpecError(f"{p}: no such spec file")
         text, origin = p.read_text(encoding="utf-8"), str(p.resolve())
