@@ -24,7 +24,7 @@ def monitor(
     except (MonitorInputError, OSError) as e:
         typer.echo(f"liner monitor: error: {e}", err=True)
         raise typer.Exit(2) from None
-    for p in [*result.baseline.problems, *result.current.problems]:
-        typer.echo(f"liner monitor: {p.file}:{p.line}: skipped: {p.reason}", err=True)
+    for line in result.problem_lines():
+        typer.echo(f"liner monitor: {line}", err=True)
     typer.echo(result.markdown, nl=False)
     raise typer.Exit(result.exit_code)

@@ -19,6 +19,11 @@ def _f(v: Any, digits: int = 3) -> str:
 
 def markdown(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
     verdict = f"**ALERT**: {len(cmp.alerts)} threshold(s) crossed" if cmp.alerts else "**OK**: no threshold crossed"
+    # what was compared is what could be read: a run mostly skipped is said with the verdict, not under it
+    left_out = [f"{len(run.problems):,} of {len(run.problems) + run.table.num_rows:,} lines of the {name} run"
+                for name, run in (("baseline", baseline), ("current", current)) if run.problems]
+    if left_out:
+        verdict += f" (left out, not output records: {'; '.join(left_out)}; see Skipped lines)"
     b, c = cmp.baseline, cmp.current
     out = [f"# liner monitor: {current.source} vs {baseline.source}", "", verdict, ""]
     out += ["| check | value | threshold | alert | note |", "|---|---|---|---|---|"]

@@ -20,6 +20,12 @@ class MonitorResult(BaseModel):
     comparison: Comparison
     markdown: str
 
+    def problem_lines(self) -> list[str]:
+        """The skipped lines of both runs: the first ones named, the rest counted per file."""
+        from linernotes.sinks.export import skipped_lines
+
+        return skipped_lines([(p.file, p.line, p.reason) for p in [*self.baseline.problems, *self.current.problems]])
+
     @property
     def exit_code(self) -> int:
         """0 no threshold crossed, 1 at least one crossed (bad input raises ``MonitorInputError``: 2)."""

@@ -50,12 +50,20 @@ class ExportResult(BaseModel):
 
     def problem_lines(self, limit: int = SHOWN_PROBLEMS) -> list[str]:
         """``SOURCE:LINE: skipped: REASON`` for the first ``limit`` problems, then one line
-        counting the rest: a file with thousands of bad lines is named, not printed whole."""
-        shown = [f"{self.source}:{p.line}: skipped: {p.reason}" for p in self.problems[:limit]]
-        rest = len(self.problems) - len(shown)
-        if rest > 0:
-            shown.append(f"{self.source}: {rest:,} more lines skipped (the first {limit} are above)")
-        return shown
+        counting the rest (``skipped_lines``)."""
+        return skipped_lines([(str(self.source), p.line, p.reason) for p in self.problems], limit)
+
+
+def skipped_lines(problems: list[tuple[str, int, str]], limit: int = SHOWN_PROBLEMS) -> list[str]:
+    """``FILE:LINE: skipped: REASON`` for the first ``limit`` of ``problems`` (file, line, reason),
+    then one line per file counting the rest: a file with thousands of bad lines is named, not
+    printed whole (liner export and liner monitor)."""
+    shown = [f"{f}:{line}: skipped: {reason}" for f, line, reason in problems[:limit]]
+    rest: dict[str, int] = {}
+    for f, _, _ in problems[limit:]:
+        rest[f] = rest.get(f, 0) + 1
+    shown += [f"{f}: {n:,} more lines skipped (the first {limit} are above)" for f, n in rest.items()]
+    return shown
 
 
 def _reason(e: Exception) -> str:
