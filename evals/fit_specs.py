@@ -9,7 +9,10 @@ loops over the specs' tasks and stores each task's combiner under its field, so:
 - two valence or policy tasks (two specs, or one spec) each fitted a combiner, and the second
   replaced the first without a word, exit 0, while the first spec's cross-fitted record stayed
   in ``cv/``. Multilabel tasks of several specs are fitted as one pooled combiner; two in one
-  spec are not.
+  spec are not;
+- a ``--negatives`` spec with a policy task of its own (``--negatives policy-prompts``) added
+  every labelled unsafe prompt as a clean ``none`` item too: contradictory rows, and a policy
+  combiner with out-of-fold accuracy 0.25 (0.44 without them), exit 0.
 """
 
 from __future__ import annotations
@@ -38,3 +41,20 @@ def check_fit_specs(specs: list[GoldSpec]) -> None:
                             f"{first[0]} task {first[1]} is the first): an artifact holds one {field} combiner, "
                             "and the second would replace the first; fit them into separate -o folders, or "
                             "merge their gold into one spec")
+
+
+def check_negatives(negatives: list[str]) -> None:
+    """Raise SpecError for a ``--negatives`` source whose spec has a policy task: its items carry
+    policy categories of their own, so they are not clean text (its ``none`` items already are
+    negatives when it is fitted as a spec)."""
+    from linernotes.evals.fit import NegativesSource
+    from linernotes.evals.spec import load_spec
+
+    for text in negatives:
+        spec = load_spec(NegativesSource.parse(text).spec)
+        task = next((t for t in spec.tasks if t.kind == "policy"), None)
+        if task is not None:
+            raise SpecError(f"--negatives {text}: spec {spec.name} has a policy task ({task.name}, gold column "
+                            f"{task.gold_field!r}): its items are labelled prompts, not clean text, and each would "
+                            "also be a 'none' item; fit it as a spec (its 'none' items are negatives already), or "
+                            "give a spec of clean items such as bandcamp-genres")

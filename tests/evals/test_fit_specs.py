@@ -57,3 +57,24 @@ def test_one_spec_with_two_tasks_of_a_kind_is_refused_and_shipped_combinations_p
     check_fit_specs([load_spec(n) for n in ("bandcamp-genres", "bandcamp-genres-album", "vader-valence",
                                             "policy-prompts")])
     check_fit_specs([load_spec("ci-slice")])
+
+
+def test_negatives_from_a_spec_with_a_policy_task_are_refused(tmp_path: Path, shared_data: Path) -> None:
+    """--negatives naming a labelled policy spec (the fitted one, here) added each unsafe prompt as a
+    clean 'none' item too: out-of-fold accuracy 0.25 instead of 0.44, exit 0."""
+    lines = (shared_data / "gold" / "policy-prompts.dev.jsonl").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "p.jsonl"
+    data.write_text("\n".join(lines[::25]) + "\n", encoding="utf-8")  # 40 prompts across the categories
+    spec = tmp_path / "p.yaml"
+    shipped = Path(load_spec("policy-prompts").origin).read_text(encoding="utf-8")
+    spec.write_text(shipped.replace("name: policy-prompts", "name: p")
+                    .replace("../shared/data/gold/policy-prompts.dev.jsonl", str(data)), encoding="utf-8")
+    run = tmp_path / "p.json"
+    r = run_liner_in_process(["eval", spec, "-o", run, "--llm", "never", "--resamples", "0", "--no-progress"])
+    assert r.returncode == 0, r.stderr
+    r = run_liner_in_process(["fit", spec, "--run", run, "--negatives", f"{spec}@30", "-o", tmp_path / "fit",
+                              "--resamples", "0"])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert (f"liner: error: --negatives {spec}@30: spec p has a policy task (policy, gold column 'label'): its items "
+            "are labelled prompts, not clean text") in r.stderr, r.stderr
+    assert not (tmp_path / "fit").exists()
