@@ -95,7 +95,7 @@ def serve(
     audio_root: Annotated[Path | None, typer.Option(help="Serve audio from this folder")] = None,
 ) -> None:
     """Run the review web app until interrupted."""
-    from linernotes.review.server import BindError, prepare
+    from linernotes.review.server import BindError, listen, prepare
     from linernotes.review.server import serve as run_server
     from linernotes.review.store import StoreError
     from linernotes.review.web.security import generate_token as make_token
@@ -105,6 +105,7 @@ def serve(
     token = make_token() if generate_token else token
     try:
         app = prepare(store, host=host, token=token, audio_root=audio_root)
+        sock = listen(host, port)
     except (BindError, StoreError) as e:
         _fail(str(e))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
@@ -112,7 +113,7 @@ def serve(
                                                           if token else ""), err=True)
     if generate_token:
         typer.echo(f"access token (shown once): {token}", err=True)
-    run_server(app, host=host, port=port)
+    run_server(app, sock)
 
 
 @review_app.command()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Any
 
 from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
 
-__all__ = ["BindError", "prepare", "serve"]
+__all__ = ["BindError", "listen", "prepare", "serve"]
 
 
 def prepare(store: str | Path, host: str = "127.0.0.1", token: str | None = None,
@@ -24,8 +26,26 @@ def prepare(store: str | Path, host: str = "127.0.0.1", token: str | None = None
                                audio_root=Path(root) if root else None))
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8765, log_level: str = "warning") -> None:
-    """Blocks until interrupted."""
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed: ``BindError`` naming the address when
+    it cannot be had. uvicorn bound it after 'review UI on http://...' was printed, then logged
+    '[Errno 98] ... address already in use' and exited 3."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-stopped server's port, as uvicorn does
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        why = ("; another program (another liner review serve?) listens there: choose another --port"
+               if e.errno == errno.EADDRINUSE else "")
+        raise BindError(f"cannot listen on {host}:{port} ({e.strerror or e}){why}") from None
+    return sock
+
+
+def serve(app: Any, sock: socket.socket, log_level: str = "warning") -> None:
+    """Serve ``app`` on the socket ``listen`` bound; blocks until interrupted."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
