@@ -184,7 +184,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         request._body = bytes(body)  # starlette replays a body the middleware read to the route
         return None
 
-    @app.get("/healthz", summary="Liveness and readiness")
+    @app.get("/healthz", summary="Liveness and readiness (HEAD too)")
+    @app.head("/healthz", include_in_schema=False)  # several uptime checks probe with HEAD: a 405 read as 'down'
     async def healthz() -> JSONResponse:
         enricher = state["enricher"]
         if not (state["ready"] and enricher is not None):

@@ -90,3 +90,15 @@ def test_healthz_answers_while_an_item_is_being_worked_on() -> None:
         item.join(60)
     assert probe.status_code == 200 and waited < 1.0, waited
     assert done and done[0].json()["records"][0]["error"]["kind"] == "test.busy"
+
+
+def test_healthz_answers_head_as_get_without_a_body() -> None:
+    """QA: 'HEAD /healthz' was 405 Method Not Allowed, so an uptime check that probes with HEAD
+    (the default of several) saw a healthy service as down. GET and HEAD now share the answer."""
+    from linernotes.config import TagConfig
+    from tests.service.test_request_guards import Echo
+
+    with TestClient(create_app(TagConfig(), ServiceOptions(), enricher=Echo()), base_url="http://127.0.0.1") as client:
+        get, head = client.get("/healthz"), client.head("/healthz")
+    assert get.status_code == head.status_code == 200
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
