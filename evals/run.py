@@ -36,6 +36,7 @@ from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord, is_run_
 from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
+from linernotes.files import special_kind
 from linernotes.fusion.artifact import in_sample
 from linernotes.run.prepare import (
     ResumeMismatch,
@@ -95,6 +96,15 @@ def check_output(output: Path) -> None:
     if output.exists() and not is_run_record(output):
         raise SpecError(f"-o {output}: exists and is not a run record of liner eval, which would replace it; "
                         "choose another -o (or delete the file)")
+    # the run folder beside it: a file there, or a folder where its input/predictions files go,
+    # ended the eval in a traceback (FileExistsError, IsADirectoryError), exit 1
+    folder = run_folder(output)
+    odd = [p for p in (folder, folder / "inputs.jsonl", folder / "predictions.jsonl")
+           if p.exists() and (p.is_dir() != (p == folder) or special_kind(p) is not None)]
+    if odd:
+        what = "a folder" if odd[0] == folder else "a regular file"
+        raise SpecError(f"-o {output}: {odd[0]} is in the way: it should be {what} (the eval keeps the tagger's "
+                        f"input and predictions in {folder}); move it away or choose another -o")
 
 
 def run_folder(output: Path) -> Path:

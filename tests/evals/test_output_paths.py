@@ -73,3 +73,21 @@ def test_a_signals_fit_onto_a_file_or_a_folder_of_other_files_is_refused(tmp_pat
         assert f"-o {tmp_path / target} {said}" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert (tmp_path / "afile").read_text() == "mine\n" and sorted(p.name for p in (tmp_path / "mine").iterdir()) == [
         "notes.txt"]
+
+
+@pytest.mark.parametrize("odd", ["file-as-folder", "folder-as-predictions", "folder-as-inputs"])
+def test_eval_refuses_a_run_folder_in_the_way_before_tagging(world: Path, odd: str) -> None:
+    """A file where RUN.json.d goes, or a folder where its inputs/predictions go, ended the eval in
+    a traceback (FileExistsError, IsADirectoryError), exit 1 (QA qa-fit16)."""
+    folder = world / "run.json.d"
+    if odd == "file-as-folder":
+        folder.write_text("mine\n", encoding="utf-8")
+        where, what = folder, "a folder"
+    else:
+        where = folder / ("predictions.jsonl" if odd == "folder-as-predictions" else "inputs.jsonl")
+        where.mkdir(parents=True)
+        what = "a regular file"
+    r = _eval(world, world / "run.json")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"liner: error: -o {world / 'run.json'}: {where} is in the way: it should be {what}" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not (world / "run.json").exists()
