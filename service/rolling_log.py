@@ -71,9 +71,22 @@ class RollingLog:
         if self._writer is None or day != self._day:
             latest = max(1, self._latest(day))
             self._open(day, latest + 1 if _cut_short(self.folder / f"records-{day}.{latest:04d}.jsonl") else latest)
-        if self._writer.path.exists() and self._writer.path.stat().st_size >= self.max_bytes:
+        elif not self._at_its_path():
+            self._open(day, self._seq)  # a new file under the name: the folder is where the records are read
+        if os.fstat(self._writer.fd).st_size >= self.max_bytes:
             self._open(day, self._seq + 1)
         self._writer.write(rec)
+
+    def _at_its_path(self) -> bool:
+        """Whether the open file is still the one at its name in the folder. One deleted (by hand,
+        a cleanup job) took every later record with it, lost until the next UTC day, with no write
+        failing; one moved away (logrotate, an archive) kept receiving them outside the folder."""
+        try:
+            st = os.stat(self._writer.path)
+        except OSError:
+            return False
+        own = os.fstat(self._writer.fd)
+        return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
 
     def close(self) -> None:
         if self._writer is not None:

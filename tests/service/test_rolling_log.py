@@ -37,3 +37,21 @@ def test_a_restart_after_a_clean_stop_appends_to_the_latest_file(tmp_path):
     log.write(_rec("after"))
     log.close()
     assert latest.read_text().count("\n") == 2 and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_log_file_deleted_or_moved_while_the_service_runs_is_started_again(tmp_path):
+    """QA: the active log file removed by hand (or a cleanup job) while liner serve ran: every
+    later record was appended to the deleted file, lost until the next UTC day, and no write
+    failed. A file moved away (rotated by logrotate, archived) kept receiving records likewise,
+    outside the log folder. A new file is started in the folder instead."""
+    log = RollingLog(tmp_path)
+    log.write(_rec("first"))
+    log.path.unlink()
+    log.write(_rec("after-delete"))
+    archive = tmp_path.parent / "archive.jsonl"
+    log.path.rename(archive)
+    log.write(_rec("after-move"))
+    log.close()
+    assert load_output(tmp_path).table.column("id").to_pylist() == ["after-move"]
+    # the record written after the delete went to a new file in the folder, the one then moved away
+    assert load_output(archive).table.column("id").to_pylist() == ["after-delete"]
