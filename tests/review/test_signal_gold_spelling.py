@@ -139,3 +139,18 @@ def test_a_taxonomy_signals_gold_may_name_an_entry_by_its_label(tmp_path: Path) 
     state = store.adjudicate("b", Adjudication(annotator="ann", action="edit", version=store.get("b").version,
                                                values={"feel": ["calm", "M3"]}))
     assert state.decision == {"feel": ["m1", "m3"]}
+
+
+def test_reading_gold_of_a_large_taxonomy_signal_stays_fast(tmp_path: Path) -> None:
+    """Each gold value is read through parse since e8723d7; its vocabulary set and spellings were
+    rebuilt per value: 2,000 values of a 1,804-entry taxonomy signal took 3.3 s (now ~0.1 s)."""
+    import time
+
+    from linernotes.review.fields import signal_field
+
+    (spec,) = _spec(tmp_path, "g.yaml", "name: g\nkind: multilabel\ntaxonomy: music-genres\ninstructions: x\n")
+    field = signal_field(spec)
+    start = time.process_time()
+    for _ in range(2000):
+        assert field.from_gold(["techno", "House"]) == ["house", "techno"]
+    assert time.process_time() - start < 1.5
