@@ -87,7 +87,11 @@ def load_with_lines(text: str) -> tuple[Any, Lines]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise YamlSyntaxError(line, str(getattr(e, "problem", None) or e)) from None
+        reason = str(getattr(e, "problem", None) or e)
+        if "another document" in reason:  # yaml's 'expected a single document ... but found another document'
+            reason = ("a second YAML document ('---') starts here; a file holds one document (several signals: "
+                      "a list, each item starting '- name:')")
+        raise YamlSyntaxError(line, reason) from None
     if root is None:
         return data, {}
     check_unique_keys(root)

@@ -42,6 +42,9 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     ('name: x\nkind: multilabel\nlabels: [jazz, "a;b", "c | d"]\ninstructions: x\n', 3, "label 'a;b' holds ';'"),
     # a label a CSV/TSV gold set reads as no value: review queued 'NA' (North America) as unlabelled
     # and export wrote null over it (session 16)
+    # two YAML documents in one file read 'not valid YAML: but found another document' (session 16)
+    ("name: a\nkind: boolean\ninstructions: x\n---\nname: b\nkind: boolean\ninstructions: y\n", 4,
+     "not valid YAML: a second YAML document ('---') starts here; a file holds one document"),
     # an empty or blank label is named at its own line ('needs at least one non-empty label' beside
     # [a, " "] read as wrong: there is one; session 16)
     ('name: x\nkind: single_label\nlabels:\n  - a\n  - "  "\n  - c\ninstructions: x\n', 5,
