@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from linernotes.labels import SEPARATORS
 from linernotes.signals.yaml_lines import (
+    SECOND_DOCUMENT,
     KeyedError,
     YamlSyntaxError,
     line_of,
@@ -259,7 +260,8 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
     try:
         data, lines = load_with_lines(text)
     except YamlSyntaxError as e:
-        raise SignalSpecError(f"{where}:{e.line}: not valid YAML: {e.reason}") from None
+        hint = " (several signals: a list, each item starting '- name:')" if e.reason == SECOND_DOCUMENT else ""
+        raise SignalSpecError(f"{where}:{e.line}: not valid YAML: {e.reason}{hint}") from None
     if not lines or data is None:
         raise SignalSpecError(f"{where}:1: empty signal spec (needs name and kind)")
     docs = data if isinstance(data, list) else [data]

@@ -19,6 +19,9 @@ from linernotes.tools.yaml_text import alias_expansion
 Lines = dict[tuple[Any, ...], int]
 
 
+SECOND_DOCUMENT = "a second YAML document ('---') starts here; a file holds one document"
+
+
 class YamlSyntaxError(ValueError):
     """The text is not YAML: ``line`` (1-based) and ``reason`` say where and why."""
 
@@ -89,8 +92,7 @@ def load_with_lines(text: str) -> tuple[Any, Lines]:
         line = mark.line + 1 if mark is not None else 1
         reason = str(getattr(e, "problem", None) or e)
         if "another document" in reason:  # yaml's 'expected a single document ... but found another document'
-            reason = ("a second YAML document ('---') starts here; a file holds one document (several signals: "
-                      "a list, each item starting '- name:')")
+            reason = SECOND_DOCUMENT
         raise YamlSyntaxError(line, reason) from None
     if root is None:
         return data, {}

@@ -44,7 +44,8 @@ from linernotes.signals.spec import SignalSpecError, load_signals
     # and export wrote null over it (session 16)
     # two YAML documents in one file read 'not valid YAML: but found another document' (session 16)
     ("name: a\nkind: boolean\ninstructions: x\n---\nname: b\nkind: boolean\ninstructions: y\n", 4,
-     "not valid YAML: a second YAML document ('---') starts here; a file holds one document"),
+     "not valid YAML: a second YAML document ('---') starts here; a file holds one document (several signals: "
+     "a list, each item starting '- name:')"),
     # an empty or blank label is named at its own line ('needs at least one non-empty label' beside
     # [a, " "] read as wrong: there is one; session 16)
     ('name: x\nkind: single_label\nlabels:\n  - a\n  - "  "\n  - c\ninstructions: x\n', 5,
