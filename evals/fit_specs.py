@@ -12,7 +12,9 @@ loops over the specs' tasks and stores each task's combiner under its field, so:
   spec are not;
 - a ``--negatives`` spec with a policy task of its own (``--negatives policy-prompts``) added
   every labelled unsafe prompt as a clean ``none`` item too: contradictory rows, and a policy
-  combiner with out-of-fold accuracy 0.25 (0.44 without them), exit 0.
+  combiner with out-of-fold accuracy 0.25 (0.44 without them), exit 0;
+- a ``--limit`` below two items per fold tagged the whole sample with the LLM and was then
+  refused ("only 4 answered items carry valence gold; fitting needs at least 10").
 """
 
 from __future__ import annotations
@@ -58,3 +60,14 @@ def check_negatives(negatives: list[str]) -> None:
                             f"{task.gold_field!r}): its items are labelled prompts, not clean text, and each would "
                             "also be a 'none' item; fit it as a spec (its 'none' items are negatives already), or "
                             "give a spec of clean items such as bandcamp-genres")
+
+
+def check_sample_size(limit: int | None, folds: int, runs: list[object]) -> None:
+    """Raise SpecError when ``--limit`` LLM-tagged items cannot reach the two per fold each combiner
+    needs (``evals.fit``), so nothing is tagged for a fit that must be refused afterwards. With
+    ``--run`` records the sample is theirs (read, not tagged), and its size is checked by the fit."""
+    if runs or limit is None or limit >= 2 * folds:
+        return
+    raise SpecError(f"--limit {limit}: each combiner is fitted on at least {2 * folds} LLM-tagged items of the "
+                    f"sample (two per fold, --folds {folds}), so the sample would be tagged and the fit then "
+                    f"refused; give --limit {2 * folds} or more, or fewer --folds")

@@ -78,3 +78,15 @@ def test_negatives_from_a_spec_with_a_policy_task_are_refused(tmp_path: Path, sh
     assert (f"liner: error: --negatives {spec}@30: spec p has a policy task (policy, gold column 'label'): its items "
             "are labelled prompts, not clean text") in r.stderr, r.stderr
     assert not (tmp_path / "fit").exists()
+
+
+def test_a_limit_below_two_items_per_fold_is_refused_before_tagging(tmp_path: Path, shared_data: Path) -> None:
+    """`liner fit SPEC --limit 4` tagged the 4 items with the LLM, then said 'only 4 answered items carry
+    valence gold; fitting needs at least 10'. The model here is unreachable: nothing may be asked."""
+    spec = vader_spec(tmp_path, shared_data, 30)
+    r = run_liner_in_process(["fit", spec, "--limit", "4", "-o", tmp_path / "fit", "--model", "openai/none",
+                              "--api-base", "http://127.0.0.1:9/v1"], env={"OPENAI_API_KEY": "none"})
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert ("liner: error: --limit 4: each combiner is fitted on at least 10 LLM-tagged items of the sample (two per "
+            "fold, --folds 5)") in r.stderr, r.stderr
+    assert not (tmp_path / "fit").exists()
