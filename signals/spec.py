@@ -295,6 +295,9 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
                 raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: "
                                       f"{str(e).splitlines()[0]}") from None
             update["taxonomy"] = ref
+            if not entries:  # as labels: [] is refused; the run failed every item ('max() arg is an empty sequence')
+                raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: {spec.taxonomy} has no "
+                                      f"entries; a {spec.kind} signal needs at least one label")
             if why := cell_problem([e.id for e in entries], spec.kind):
                 raise SignalSpecError(f"{where}:{line_of(lines, (*base, 'taxonomy'))}: taxonomy: an entry's id: {why}")
         update["content_hash"] = _hash(spec.model_dump(mode="json", exclude={"content_hash", "origin", "taxonomy"})

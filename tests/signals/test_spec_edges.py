@@ -114,3 +114,13 @@ def test_a_taxonomy_id_a_gold_cell_cannot_hold_is_refused(tmp_path: Path, first_
 def test_a_single_label_taxonomy_keeps_an_id_holding_a_separator(tmp_path: Path) -> None:
     """One label a cell never splits: a single-label signal may keep 'folk, world'."""
     assert load_signals([_taxonomy_spec(tmp_path, "folk, world", "single_label")])[0].ids == ["folk, world", "rock"]
+
+
+def test_a_taxonomy_without_entries_is_refused(tmp_path: Path) -> None:
+    """It loaded, and liner tag failed every item with 'internal.ValueError: max() arg is an empty
+    sequence' while review queued items with nothing to choose (session 16)."""
+    (tmp_path / "tax.yaml").write_text("id: t\nversion: '1'\nentries: []\n", encoding="utf-8")
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: x\nkind: multilabel\ntaxonomy: tax.yaml\ninstructions: x\n", encoding="utf-8")
+    with pytest.raises(SignalSpecError, match=rf"^{path}:3: taxonomy: tax.yaml has no entries; a multilabel signal"):
+        load_signals([path])
