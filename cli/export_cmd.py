@@ -9,7 +9,7 @@ import typer
 
 
 def export(
-    source: Annotated[Path, typer.Argument(help="A liner tag (or liner serve log) JSONL output")],
+    source: Annotated[Path, typer.Argument(help="A liner tag (or liner serve log) JSONL output, .jsonl.gz too")],
     output: Annotated[str, typer.Option("--output", "-o", help="out.parquet, or DIR/ (a folder) for part files")],
 ) -> None:
     """Convert a JSONL output to Parquet (exit 0 all lines, 1 some lines were not records, 2 unreadable or not an output)."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from linernotes.files import require_regular
 from linernotes.monitor.columns import COLUMNS
 from linernotes.schema import OutputRecord
+from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import unfinished_parquet_hint
 from linernotes.sinks.table import SCHEMA, to_table
 
@@ -51,22 +52,23 @@ class Loaded(BaseModel):
 def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
     tables, buf = [], []
     try:
-        with open(path, "rb") as fh:
-            for n, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    rec = OutputRecord.model_validate_json(raw)
-                except ValidationError as e:
-                    err = e.errors()[0]
-                    where = ".".join(str(x) for x in err["loc"]) or "record"
-                    reason = "not JSON" if err["type"] == "json_invalid" else f"not an output record: {where}: {err['msg']}"
-                    problems.append(Problem(file=str(path), line=n, reason=reason))
-                    continue
-                buf.append(rec.model_dump(mode="json"))
-                if len(buf) >= BATCH:
-                    tables.append(_table(buf))
-                    buf = []
+        for n, raw in numbered_lines(path):
+            if not raw.strip():
+                continue
+            try:
+                rec = OutputRecord.model_validate_json(raw)
+            except ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(x) for x in err["loc"]) or "record"
+                reason = "not JSON" if err["type"] == "json_invalid" else f"not an output record: {where}: {err['msg']}"
+                problems.append(Problem(file=str(path), line=n, reason=reason))
+                continue
+            buf.append(rec.model_dump(mode="json"))
+            if len(buf) >= BATCH:
+                tables.append(_table(buf))
+                buf = []
+    except CutShort as e:  # the records before the break are compared; the break is named
+        problems.append(Problem(file=str(path), line=e.after_line + 1, reason=e.reason))
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot read ({e.strerror or e})") from None
     tables.append(_table(buf))
@@ -101,7 +103,8 @@ def load_output(path: str | Path) -> Loaded:
     require_regular(p, MonitorInputError, ": give a run's output file or folder")
     if p.is_dir():
         parquet = sorted(p.glob("*.parquet"))
-        logs = sorted(x for x in p.glob("*.jsonl") if not x.name.startswith("_"))  # a dataset's _journal is not a log
+        logs = sorted(x for pattern in ("*.jsonl", "*.jsonl.gz") for x in p.glob(pattern)
+                      if not x.name.startswith("_"))  # a dataset's _journal is not a log; older logs may be gzipped
         if parquet and logs:  # read as Parquet, the logs were left out unsaid (QA: 3 records of 83)
             raise MonitorInputError(f"{p}: holds both Parquet files ({len(parquet)}: {parquet[0].name}, ...) and "
                                     f"JSONL logs ({len(logs)}: {logs[0].name}, ...); a run is one or the other: "

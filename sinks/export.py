@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import require_regular
 from linernotes.schema import OutputRecord
+from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import (
     ParquetSink,
     input_row_key,
@@ -111,24 +112,25 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         sink = ParquetSink(staging, sync="batch", part_rows=part_rows, key=_row_key)
         written = 0
         try:
-            with open(source, "rb") as fh:
-                for n, raw in enumerate(fh, start=1):
-                    if not raw.strip():
-                        continue
-                    result.lines += 1
-                    try:
-                        # without its line break: a line cut short would be reported at "line 2
-                        # column 0", the parser's position past the newline
-                        rec = OutputRecord.model_validate_json(raw.rstrip(b"\r\n"))
-                    except (ValidationError, ValueError) as e:
-                        if not raw.endswith(b"\n"):
-                            json_err = "the last line is cut short (a killed run?)"
-                            result.problems.append(ExportProblem(line=n, reason=json_err))
-                        else:
-                            result.problems.append(ExportProblem(line=n, reason=_reason(e)))
-                        continue
-                    sink.write(rec)
-                    written += 1
+            for n, raw in numbered_lines(source):
+                if not raw.strip():
+                    continue
+                result.lines += 1
+                try:
+                    # without its line break: a line cut short would be reported at "line 2
+                    # column 0", the parser's position past the newline
+                    rec = OutputRecord.model_validate_json(raw.rstrip(b"\r\n"))
+                except (ValidationError, ValueError) as e:
+                    if not raw.endswith(b"\n"):
+                        json_err = "the last line is cut short (a killed run?)"
+                        result.problems.append(ExportProblem(line=n, reason=json_err))
+                    else:
+                        result.problems.append(ExportProblem(line=n, reason=_reason(e)))
+                    continue
+                sink.write(rec)
+                written += 1
+        except CutShort as e:  # the records before the break are converted; the break is named
+            result.problems.append(ExportProblem(line=e.after_line + 1, reason=e.reason))
         except OSError as e:
             raise OutputError(f"{source}: cannot read ({e.strerror or e})") from None
         finally:
