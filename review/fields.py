@@ -293,8 +293,12 @@ class FieldSpec(BaseModel):
         """Whether annotators' labels for a one-label field have no majority to decide: the most
         given label shares its count with another (alice 1970s, bob 1980s). ``consensus`` would
         then pick whichever came first, so an overlap store keeps such an item open for another
-        annotator instead (numbers have a mean and sets a half rule: never tied)."""
-        if self.kind in ("interval", "set") or len(values) < 2:
+        annotator instead (numbers have a mean and sets a half rule: never tied). A declared text
+        signal is never tied either: free text rarely matches word for word, so with overlap 2 its
+        items stayed open through any number of annotators and export kept the gold unchanged; its
+        decision is the most given text (the first saved among equals), and export lists each
+        annotator's text with ``agreed: false``."""
+        if self.kind in ("interval", "set") or self.control == "text" or len(values) < 2:
             return False
         top = Counter(map(str, values)).most_common(2)
         return len(top) == 2 and top[0][1] == top[1][1]
