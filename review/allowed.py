@@ -19,12 +19,19 @@ MAX_SHOWN = 5
 
 def disallowed(store: Any) -> list[str]:
     """``["<id>: <field> <value>: <reason>", ...]`` for each decided value of a declared signal
-    that its field (vocabulary, range) refuses now; [] when every one is allowed."""
+    that its field (vocabulary, range) refuses now, of a field the store no longer has, or of an
+    item no gold row holds any more; [] when every one can be exported."""
     fields = {f.name: f for f in store.fields()}
     specs = {n: f for n, f in fields.items() if f.signal is not None}
+    rows = {str(r["id"]) for r in store.gold_rows() if r.get("id") is not None}
     out = []
     for summary in store.list_items():
         for name, value in store.get(summary.id).decision.items():
+            if summary.id not in rows:  # rebuilt from a gold set without the item: export wrote no row for
+                # it and still listed it under changed_items
+                out.append(f"{summary.id!r}: {name} {value!r:.80}: no gold row has this id any more (rebuilt from "
+                           "a gold set without it), so no row to write it into")
+                continue
             if name not in fields:  # a rebuild from a gold set (or signals) without this field: export
                 # had no column or scale to write it into and stopped with a KeyError traceback
                 out.append(f"{summary.id!r}: {name} {value!r:.80}: the store has no field {name!r} any more "
