@@ -57,7 +57,7 @@ def build(
     try:
         mapping = parse_mapping(map_spec)
         skipped = SkippedRows()
-        records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed)
+        records = (records_from_run(source, catalog, mapping, accepted_only=not include_routed, skipped=skipped)
                    if catalog else records_from_file(gold or source, genres_field, mapping=mapping, skipped=skipped))
         tally = LabelTally(taxonomy)
         before = _count(out)

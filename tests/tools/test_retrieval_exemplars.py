@@ -179,3 +179,51 @@ def test_records_from_run_takes_accepted_items_with_catalog_text(tmp_path):
     recs = list(records_from_run(out, catalog))
     assert [(r.id, r.text, r.genres) for r in recs] == [("a", "Alpha \nX", ["techno"])]
     assert {r.id for r in records_from_run(out, catalog, accepted_only=False)} == {"a", "b"}
+
+
+def test_records_from_run_counts_what_it_leaves_out_and_refuses_the_wrong_catalog(tmp_path):
+    from linernotes.tools.retrieval.exemplar_sources import SkippedRows
+
+    catalog = tmp_path / "cat.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "a", "title": "Alpha"}, {"id": "b", "title": "Beta"}, {"id": "c", "title": "Gamma"},
+        {"id": "e", "year": 1999}]))
+    out = tmp_path / "out.jsonl"
+    lines = [
+        {"id": "a", "status": "ok", "enrichment": {"genres": ["techno"], "review": {"routed": False}}},
+        {"id": "b", "status": "ok", "enrichment": {"genres": ["house"], "review": {"routed": True}}},
+        {"id": "c", "status": "error", "enrichment": None},
+        {"id": "z", "status": "ok", "enrichment": {"genres": ["dub"], "review": {"routed": False}}},
+        {"id": "e", "status": "ok", "enrichment": {"genres": ["dub"], "review": {"routed": False}}},
+        {"id": "f", "status": "ok", "enrichment": {"genres": [], "review": {"routed": False}}},
+    ]
+    out.write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"id": "d", "stat')
+    skipped = SkippedRows()
+    assert [r.id for r in records_from_run(out, catalog, skipped=skipped)] == ["a"]
+    assert dict(skipped.counts) == {"routed to review (--include-routed adds these)": 1,
+                                    "not ok in the run (an error record)": 1, "its id is not in the catalog": 1,
+                                    "no text a tagger reads in the catalog (title, description, lyrics ...)": 1,
+                                    "no genres in its record": 1,
+                                    "not a JSON record (a line cut short by a kill?)": 1}
+    assert skipped.first["its id is not in the catalog"] == f"{out}:4"
+
+    other = tmp_path / "other.jsonl"  # a catalog the run never tagged: was an empty index, exit 0
+    other.write_text(json.dumps({"id": "q", "title": "Q"}) + "\n")
+    with pytest.raises(ValueError, match=r"none of the 3 labeled items of .*out.jsonl is in it \(e.g. id 'a'\)"):
+        list(records_from_run(out, other))
+
+
+def test_index_build_from_a_run_with_the_wrong_catalog_exits_2_and_leaves_no_index(tmp_path):
+    from typer.testing import CliRunner
+
+    from linernotes.cli.index_cmd import index_app
+
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps({"id": "a", "status": "ok", "enrichment": {"genres": ["techno"],
+                                                                          "review": {"routed": False}}}) + "\n")
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "q", "title": "Q"}) + "\n")
+    r = CliRunner().invoke(index_app, ["build", str(out), "--catalog", str(other), "-o", str(tmp_path / "ix")])
+    assert r.exit_code == 2, r.output
+    assert "none of the 1 labeled items" in r.stderr and "give the catalog that run tagged" in r.stderr
+    assert not (tmp_path / "ix").exists()

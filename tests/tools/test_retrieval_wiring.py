@@ -72,7 +72,7 @@ def test_index_build_command_from_gold_then_from_a_run(tmp_path):
     runner = CliRunner()
     first = runner.invoke(index_app, ["build", str(gold), "-o", str(tmp_path / "ix")])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout) | {"folder": ""} == {"folder": "", "added": 3, "total": 3,
+    assert json.loads(first.stdout) | {"folder": ""} == {"folder": "", "added": 3, "total": 3, "skipped": 0,
                                                           "embedder": "wordllama:128", "ann": False}
     catalog = tmp_path / "cat.jsonl"
     catalog.write_text(json.dumps({"id": "n1", "title": "New", "artist": "B"}) + "\n")

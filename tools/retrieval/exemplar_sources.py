@@ -164,30 +164,55 @@ def _dataset_rows(p: Path) -> Iterable[Mapping[str, Any]]:
 
 
 def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str, str] | None = None,
-                     accepted_only: bool = True) -> Iterator[ExemplarRecord]:
+                     accepted_only: bool = True, skipped: SkippedRows | None = None) -> Iterator[ExemplarRecord]:
     """Items of a previous run that came out ok (and, by default, were not routed to review),
-    with their text read again from the catalog the run tagged (the output holds no text)."""
+    with their text read again from the catalog the run tagged (the output holds no text).
+    Records that add no exemplar are counted in ``skipped`` by reason; a run none of whose
+    labeled items is in ``catalog`` is a ``ValueError`` (the wrong catalog, most likely: it built
+    an empty index, exit 0, '"added": 0')."""
+    skipped = skipped if skipped is not None else SkippedRows()
     labels: dict[str, list[str]] = {}
+    where: dict[str, str] = {}
     with open(output, encoding="utf-8") as f:
-        for line in f:
+        for n, line in enumerate(f, start=1):
+            at = f"{output}:{n}"
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                continue  # a line cut short by a kill
+                skipped.note("not a JSON record (a line cut short by a kill?)", at)
+                continue
+            if not isinstance(rec, dict):
+                skipped.note("not a JSON record (a line cut short by a kill?)", at)
+                continue
             enr = rec.get("enrichment") or {}
-            if rec.get("status") != "ok" or not enr.get("genres"):
-                continue
-            if accepted_only and (enr.get("review") or {}).get("routed"):
-                continue
-            labels[str(rec["id"])] = list(enr["genres"])
+            if rec.get("status") != "ok":
+                skipped.note("not ok in the run (an error record)", at)
+            elif not enr.get("genres"):
+                skipped.note("no genres in its record", at)
+            elif accepted_only and (enr.get("review") or {}).get("routed"):
+                skipped.note("routed to review (--include-routed adds these)", at)
+            else:
+                labels[str(rec["id"])] = list(enr["genres"])
+                where[str(rec["id"])] = at
+    found = 0
     for row in read_catalog(catalog, mapping=mapping):
         if row.item is None or row.item.id not in labels:
             continue
+        found += 1
+        item_id = row.item.id
+        genres = labels.pop(item_id)
         fields = row.item.model_dump()
         text = exemplar_text(fields)
-        if text:
-            yield ExemplarRecord(id=row.item.id, text=text, genres=labels[row.item.id], source=f"run:{Path(output).name}",
-                                 fields=exemplar_fields(fields))
+        if not text:
+            skipped.note("no text a tagger reads in the catalog (title, description, lyrics ...)", where[item_id])
+            continue
+        yield ExemplarRecord(id=item_id, text=text, genres=genres, source=f"run:{Path(output).name}",
+                             fields=exemplar_fields(fields))
+    if labels and not found:
+        raise ValueError(f"{catalog}: none of the {len(labels)} labeled items of {output} is in it (e.g. id "
+                         f"{next(iter(labels))!r}); give the catalog that run tagged with --catalog")
+    for item_id in labels:  # left: ids the catalog does not have
+        skipped.note("its id is not in the catalog", where[item_id])
 
 
 class LabelTally:
