@@ -175,8 +175,8 @@ def _fsync_tree(path: Path) -> None:
 
 def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Decided values written in the type their gold column already holds, so a gold set labelled
-    in part and finished in review can be exported: a declared boolean signal's 'true'/'false' as
-    JSON booleans or 0/1 when the column holds those, a set field's labels as one text cell
+    in part and finished in review can be exported: a yes/no field's 'true'/'false' (a declared
+    boolean signal, or explicit) as JSON booleans or 0/1 when the column holds those, a set field's labels as one text cell
     ('calm, happy', read back by ``linernotes.labels.label_list``) when the column holds text (a
     CSV/TSV gold set), a number as its text in a text column (a CSV column holding one unreadable
     'high' is read as text), and a label that is a number's text ('2') as that number in a numeric
@@ -184,7 +184,7 @@ def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str
     Without this export refused the whole set: "column 'rude' holds string 'true' but gold row 1
     (id 't1') holds boolean False"; what still cannot be written so is refused by ``_dataset``."""
     fields = store.fields()
-    toggles = {f.gold_key for f in fields if f.signal is not None and f.control == "toggle"}
+    toggles = {f.gold_key for f in fields if f.boolean}
     held: dict[str, set[type]] = {f.gold_key: set() for f in fields}
     for row in store.gold_rows():
         for k in held:

@@ -60,17 +60,22 @@ class FieldSpec(BaseModel):
             return float(raw) / self.scale
         if self.kind == "set":  # a CSV/TSV cell 'happy, sad' is two labels, as eval and index build read it
             value: Any = sorted(set(label_list(raw)))
+        elif self.boolean and (b := boolean_id(raw)) is not None:
+            value = b  # JSON true, 1, 'Yes' -> 'true', as the model's value is spelt (it sat beside 'True')
         else:
             value = label_text(raw)
-        return self.as_id(raw, value) if self.signal is not None else value
+        return self.as_id(value) if self.signal is not None else value
 
-    def as_id(self, raw: Any, value: Any) -> Any:
-        """A declared signal's gold ``value`` (read from the cell ``raw``) spelt as the signal's
-        values are, as eval reads gold: 'Old' is 'old', a taxonomy label its id, JSON true, 1 or
-        'yes' is 'true'. Compared as written, gold True sat beside the model's 'true' as a
-        disagreement. A value the signal does not allow stays as written (``refused`` names it)."""
-        if self.control == "toggle" and (b := boolean_id(raw)) is not None:
-            value = b
+    @property
+    def boolean(self) -> bool:
+        """A yes/no field: a declared boolean signal (its toggle), or a built-in one (explicit:
+        vocabulary true/false)."""
+        return self.control == "toggle" or (self.signal is None and self.allowed() == {"true", "false"})
+
+    def as_id(self, value: Any) -> Any:
+        """A declared signal's gold ``value`` spelt as the signal's values are, as eval reads gold:
+        'Old' is 'old', a taxonomy label its id. A value the signal does not allow stays as written
+        (``refused`` names it)."""
         try:
             return self.parse(value)
         except ValueError:
