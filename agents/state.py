@@ -44,6 +44,9 @@ class Evidence(BaseModel):
     audio: AudioFeatures | None = None
     audio_error: dict[str, str] | None = None
     policy_hits: list[PolicyHit] = Field(default_factory=list)
+    policy_hits_total: int | None = Field(
+        None, description="lexicon hits found before the per-clause cap (tools.policy.lookup.MAX_HITS_PER_CLAUSE) "
+        "when some were left out of policy_hits; None: policy_hits are all of them")
     clauses: list[ClauseRef] = Field(default_factory=list)
     lexical_valence: float | None = None
     afinn_valence: float | None = None

@@ -95,7 +95,7 @@ def collect(results: dict[str, Any], taxonomy_id: str, policy: PolicyPack) -> Ev
         elif name == "moods":
             ev.moods = res
         elif name == "policy":
-            ev.policy_hits = res.hits
+            ev.policy_hits, ev.policy_hits_total = res.hits, res.total
         elif name == "valence":
             ev.lexical_valence = res
         elif name == "afinn":
