@@ -60,7 +60,7 @@ def serve(
                                      llm_mode=llm_mode, fusion=fusion, rationale=rationale,
                                      audio_max_seconds=max_audio_seconds,
                                      exemplars=str(exemplars) if exemplars else None, taxonomy=taxonomy,
-                                     signals=signals)
+                                     signals=signals, audio_root=str(audio_root) if audio_root else None)
         options = ServiceOptions(concurrency=concurrency, max_queue=max_queue, max_batch=max_batch, token=token,
                                  max_body_bytes=int(max_body_mb * 1024 * 1024), body_timeout_s=body_timeout,
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)

@@ -25,3 +25,18 @@ def test_an_ipv6_address_is_announced_in_brackets():
     for host in ("::1", "2001:db8::5", "127.0.0.1", "localhost"):
         url = httpx.URL(base_url(host, 8780))
         assert (url.host, url.port, url.path) == (host, 8780, "/"), url
+
+
+def test_an_audio_root_that_is_not_a_folder_is_refused_as_liner_tag_refuses_it(liner, tmp_path):
+    """QA: 'liner serve --audio-root /etc/passwd' (or a missing folder) started and served; every
+    request's audio path then lay outside the root and items were tagged without their audio.
+    liner tag refuses both (2314e65); serve passed the option around that check."""
+    from linernotes.llm.embedded import free_port
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for root, says in ((afile, "not a folder"), (tmp_path / "nope", "no such folder")):
+        # a real process, bounded: before the fix it served (for good) instead of refusing
+        r = liner(["serve", "--port", str(free_port()), "--llm", "never", "--audio-root", str(root)], timeout=90)
+        assert r.returncode == 2, r.stderr
+        assert f"--audio-root {root}: {says}" in r.stderr and "http://" not in r.stderr, r.stderr
