@@ -172,7 +172,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         while True:
             try:  # per chunk, as nginx's client_body_timeout: a stalled client held its connection (and
                 # a stopping service, which waits for requests in flight) for good
-                chunk = await asyncio.wait_for(chunks.__anext__(), opts.body_timeout_s)
+                async with asyncio.timeout(opts.body_timeout_s):  # no task per chunk, as wait_for makes
+                    chunk = await chunks.__anext__()
             except StopAsyncIteration:
                 break
             except TimeoutError:
