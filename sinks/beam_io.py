@@ -62,14 +62,16 @@ def earlier_output(output: str | Path) -> dict[Path, tuple[int, int]]:
     if "://" in str(output):
         return {}
     out = Path(output)
-    if is_dataset(out):
-        home, temp = out, re.compile(r"^beam-temp-part-[0-9a-f]{32}$")
-        found = [p for p in out.glob("part-*.parquet") if BEAM_PART_RE.match(p.name)] if out.is_dir() else []
-    else:  # the records file and its dead-letter file (beam.pipeline.dead_letter_path) each get one
-        home, temp = out.parent, re.compile(rf"^beam-temp-{re.escape(out.name)}(\.dead-letter\.jsonl)?-[0-9a-f]{{32}}$")
-        found = []
-    if home.is_dir():
-        found += [p for p in home.glob("beam-temp-*") if temp.match(p.name) and p.is_dir()]
+    found: list[Path] = []
+    # beside OUT: a file output's temporary folder and, for every output, its dead-letter file's
+    # (beam.pipeline.dead_letter_path: OUT.dead-letter.jsonl, written by its own sink)
+    temps = [(out.parent, re.compile(rf"^beam-temp-{re.escape(out.name)}(\.dead-letter\.jsonl)?-[0-9a-f]{{32}}$"))]
+    if is_dataset(out) and out.is_dir():  # inside a dataset folder: the parts and their temporary folder
+        found += [p for p in out.glob("part-*.parquet") if BEAM_PART_RE.match(p.name)]
+        temps.append((out, re.compile(r"^beam-temp-part-[0-9a-f]{32}$")))
+    for home, temp in temps:
+        if home.is_dir():
+            found += [p for p in home.glob("beam-temp-*") if temp.match(p.name) and p.is_dir()]
     return {p: (st.st_ino, st.st_mtime_ns) for p in found if (st := p.stat())}
 
 

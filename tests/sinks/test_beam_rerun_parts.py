@@ -51,6 +51,8 @@ def test_a_rerun_after_a_killed_run_removes_its_temporary_parts(tmp_path):
     beside = tmp_path / ("beam-temp-out.jsonl-" + "cd" * 16)
     beside.mkdir()
     (beside / "1f2e.jsonl").write_text("{}\n")
+    dead = tmp_path / ("beam-temp-ds.dead-letter.jsonl-" + "12" * 16)  # ds's dead-letter file's, beside it
+    dead.mkdir()
     other = tmp_path / ("beam-temp-other.jsonl-" + "ef" * 16)  # another output's: not this run's to remove
     other.mkdir()
     assert pq.read_table(ds).num_rows == 32  # the fault as a reader meets it
@@ -58,4 +60,4 @@ def test_a_rerun_after_a_killed_run_removes_its_temporary_parts(tmp_path):
     run_beam(cfg, RunOptions(input=catalog, output=out))
     ids = pq.read_table(ds).column("id").to_pylist()
     assert len(ids) == len(set(ids)) == 16
-    assert not killed.exists() and not beside.exists() and other.exists()
+    assert not killed.exists() and not beside.exists() and not dead.exists() and other.exists()
