@@ -24,7 +24,7 @@ from linernotes.schema import Review, SignalValue, Usage, add_cost, round_cost
 from linernotes.signals import answer as ans
 from linernotes.signals.decide import SignalDecision, decide
 from linernotes.signals.evidence import gather
-from linernotes.signals.spec import signals_for
+from linernotes.signals.spec import SignalSpec, signals_for
 
 
 async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
@@ -71,10 +71,7 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
                         "calibrated": calibrated, "threshold": threshold, "prompt_hash": ans.load_prompt().hash,
                         **fit_note, **({"problems": d.problems} if d.problems else {})})
         if d.confidence < threshold:
-            kind = "calibrated" if calibrated else "uncalibrated"
-            # nothing decided: the reviewer has a value to give, not a confidence to check
-            reasons.append(f"no value: signal {spec.name}" if d.value in (None, [], "") else
-                           f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})")
+            reasons.append(review_reason(spec, d, threshold, calibrated))
     prov = enrichment.provenance
     if answer is not None:
         # the item's answers all came from the cache when this one did and the record's did too
@@ -91,3 +88,15 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
     all_reasons = list(dict.fromkeys([*enrichment.review.reasons, *reasons]))
     return {"enrichment": enrichment.model_copy(update={
         "signals": values, "provenance": prov, "review": Review(routed=bool(all_reasons), reasons=all_reasons)})}
+
+
+def review_reason(spec: SignalSpec, d: SignalDecision, threshold: float, calibrated: bool) -> str:
+    """Why a signal below its review threshold is routed: "no value" when nothing was decided (the
+    reviewer has a value to give), else "low confidence" (a value to check). A multilabel signal's
+    [] from the model or a fitted combiner is a value, "none of its labels applies" (an answer since
+    6263469), so a doubtful [] reads as low confidence; [] from the evidence alone is no value."""
+    answered_none = spec.kind == "multilabel" and d.value == [] and d.source in ("llm", "fitted")
+    if d.value in (None, [], "") and not answered_none:
+        return f"no value: signal {spec.name}"
+    kind = "calibrated" if calibrated else "uncalibrated"
+    return f"low confidence: signal {spec.name} {d.confidence:.2f} < {threshold:.2f} ({kind})"

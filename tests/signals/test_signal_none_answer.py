@@ -64,3 +64,18 @@ def test_review_reads_the_models_none_as_its_answer(tmp_path: Path, spec) -> Non
     run.write_text(record("a", "none") + record("b", "none"), encoding="utf-8")
     build_store(tmp_path / "t.sqlite", run=run, gold=catalog, signals=[spec])
     assert [i.id for i in ReviewStore(tmp_path / "t.sqlite").list_items()] == ["b"]  # a has gold and no disagreement
+
+
+def test_a_doubtful_none_answer_is_routed_as_low_confidence_not_as_no_value(spec) -> None:
+    # the model's [] below the threshold was routed 'no value: signal warnings' (QA, session 16):
+    # the reviewer is asked to check an answer, not to give a missing one
+    from linernotes.agents.nodes.signals import review_reason
+    from linernotes.signals.decide import SignalDecision
+
+    said_none = decide(spec, [], True, {"shortlist": [{"id": "drugs", "score": 0.8}]})
+    assert review_reason(spec, said_none, 0.9, False) == "low confidence: signal warnings 0.46 < 0.90 (uncalibrated)"
+    fitted_none = SignalDecision(value=[], confidence=0.4, source="fitted")
+    assert review_reason(spec, fitted_none, 0.8, True).startswith("low confidence: signal warnings 0.40")
+    found_nothing = decide(spec, None, False, {})  # no answer, no evidence: nothing decided
+    assert found_nothing.value in (None, [])
+    assert review_reason(spec, found_nothing, 0.5, False) == "no value: signal warnings"
