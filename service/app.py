@@ -233,20 +233,26 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
             records = await asyncio.gather(*(_one(row) for row in rows))
         finally:
             adm.release(len(raw))
-        for rec in records:
-            metrics.record(rec)
-            if state["log"] is not None:
-                try:
-                    state["log"].write(rec)
-                except OutputError as e:  # the caller still gets its records; the gap is counted and logged
-                    metrics.log_failures.inc()
-                    log.warning("record %s not logged: %s", rec.id, e)
         return EnrichResponse(records=records)
 
     async def _one(row: Any) -> OutputRecord:
         if row.item is None:
-            return error_record(row.raw_id, row.error)
-        async with admission[0].slot():
-            return await state["graph"].run(state["enricher"].enrich(row))
+            rec = error_record(row.raw_id, row.error)
+        else:
+            async with admission[0].slot():
+                rec = await state["graph"].run(state["enricher"].enrich(row))
+        _account(rec)
+        return rec
+
+    def _account(rec: OutputRecord) -> None:
+        """Count and log one record as its item ends: logged when the whole batch was done, a
+        service killed while one slow item held its batch lost the others' paid answers."""
+        metrics.record(rec)
+        if state["log"] is not None:
+            try:
+                state["log"].write(rec)
+            except OutputError as e:  # the caller still gets its records; the gap is counted and logged
+                metrics.log_failures.inc()
+                log.warning("record %s not logged: %s", rec.id, e)
 
     return app

@@ -55,3 +55,51 @@ def test_a_log_file_deleted_or_moved_while_the_service_runs_is_started_again(tmp
     assert load_output(tmp_path).table.column("id").to_pylist() == ["after-move"]
     # the record written after the delete went to a new file in the folder, the one then moved away
     assert load_output(archive).table.column("id").to_pylist() == ["after-delete"]
+
+
+def test_each_record_is_logged_when_its_item_is_done_not_when_its_whole_batch_is(tmp_path):
+    """QA: a batch's records reached --log-dir only once every item of it was done, so a service
+    killed (OOM, SIGKILL, a node lost) while one slow item held its batch lost the others' answers,
+    paid for, from the log; a record is logged as its item ends now, and counted in the metrics."""
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    from linernotes.config import TagConfig
+    from linernotes.service.app import ServiceOptions, create_app
+    from linernotes.service.server import BackgroundService
+
+    release = threading.Event()
+
+    class HeldEnricher:  # a TEST DOUBLE: answers at once, except the item 'held' until released
+        runtime = None
+
+        async def enrich(self, row):
+            while row.item.id == "held" and not release.is_set():
+                await asyncio.sleep(0.02)
+            return _rec(row.item.id)
+
+        def close(self) -> None:
+            pass
+
+    logs = tmp_path / "logs"
+    app = create_app(TagConfig(), ServiceOptions(log_dir=logs), enricher=HeldEnricher())
+    with BackgroundService(app) as svc:
+        answer: list[httpx.Response] = []
+        sender = threading.Thread(target=lambda: answer.append(httpx.post(
+            svc.base_url + "/v1/enrich", json={"items": [{"id": "quick-1"}, {"id": "held"}, {"id": "quick-2"}]},
+            timeout=30)))
+        sender.start()
+        deadline, logged = time.monotonic() + 10, []
+        while time.monotonic() < deadline and len(logged) < 2:
+            time.sleep(0.05)
+            logged = [line for f in logs.glob("*.jsonl") for line in f.read_text().splitlines()]
+        metrics = httpx.get(svc.base_url + "/metrics").text
+        release.set()
+        sender.join(30)
+    assert sorted(OutputRecord.model_validate_json(x).id for x in logged) == ["quick-1", "quick-2"]
+    assert 'liner_items_total{status="error"} 2.0' in metrics  # the test double's records are errors
+    assert [r["id"] for r in answer[0].json()["records"]] == ["quick-1", "held", "quick-2"]
+    assert sorted(load_output(logs).table.column("id").to_pylist()) == ["held", "quick-1", "quick-2"]
