@@ -13,6 +13,14 @@ from typing import Any
 SEPARATORS = re.compile(r"\s*[,;|]\s*")
 
 
+def label_text(raw: Any) -> str:
+    """A one-label cell as text: a whole float is its integer ('3', not '3.0': pandas reads a CSV
+    column of numbers with a blank cell as floats), anything else ``str``."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
 def label_list(value: Any) -> list[str]:
     """The labels in one cell, in order, stripped, blanks dropped (duplicates kept: callers dedupe
     after mapping labels to ids).
@@ -41,4 +49,4 @@ def label_list(value: Any) -> list[str]:
         items = list(value)
     except TypeError:
         items = [value]
-    return [s for s in (str(v).strip() for v in items if v is not None) if s]
+    return [s for s in (label_text(v).strip() for v in items if v is not None) if s]

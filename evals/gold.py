@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
 from linernotes.files import require_regular
-from linernotes.labels import label_list
+from linernotes.labels import label_list, label_text
 from linernotes.schema import Item
 
 if TYPE_CHECKING:
@@ -338,7 +338,7 @@ def signal_gold(kind: str, value: Any) -> Any:
         return _number(value)
     if isinstance(value, list | dict):  # str() made "['sad']", a label nothing predicts (as policy gold, gold_for)
         raise ValueError(f"{kind} gold is one label, got {_json_type(value)} {json.dumps(value, default=str)[:60]}")
-    return str(value)
+    return label_text(value)  # a whole float is its integer label: a CSV column of numbers with a blank cell
 
 
 def _number(value: Any) -> float:

@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.review.fields import label_text
+from linernotes.labels import label_text
 from linernotes.review.store import ReviewStore, latest_labels
 
 PROVENANCE = "provenance.json"
@@ -210,7 +210,7 @@ def _as_column(store: ReviewStore, final: dict[str, dict[str, Any]]) -> dict[str
 
 def _number(text: str, kind: type) -> Any:
     """``text`` as a ``kind`` number when review reads it back as the same label
-    (``fields.label_text``: '2' -> 2 or 2.0, '2.5' -> 2.5), else ``text`` unchanged ('01' or '1e3'
+    (``linernotes.labels.label_text``: '2' -> 2 or 2.0, '2.5' -> 2.5), else ``text`` unchanged ('01' or '1e3'
     would come back as another label)."""
     try:
         number = kind(text)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from linernotes.labels import label_list
+from linernotes.labels import label_list, label_text
 from linernotes.review import vocab
 from linernotes.signals.answer import TEXT_LIMIT
 from linernotes.signals.spec import boolean_id
@@ -330,14 +330,6 @@ def signal_field(spec: Any) -> FieldSpec:
                      vocabulary_source=f"signal {spec.name} ({spec.content_hash})" if vocab else "",
                      signal=spec.name, control=control, instructions=spec.instructions, labels_shown=shown,
                      applies_to=list(spec.applies_to))
-
-
-def label_text(raw: Any) -> str:
-    """A one-label cell as text: a whole float is its integer ('3', not '3.0': pandas reads a CSV
-    column of numbers with a blank cell as floats), anything else ``str``."""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw)
 
 
 ANNOTATORS_KEY = "annotators"

@@ -75,3 +75,17 @@ def test_an_empty_list_as_multilabel_signal_gold_means_no_label_applies_and_is_s
     q = signal_quality(load_spec(spec).tasks[0], golds, preds)
     assert q.stats["sig.micro_precision"].point() == pytest.approx(3 / 4)  # the [] item's 'news' is wrong
     assert q.n["sig.micro_precision"] == 3  # the item without gold is not scored
+
+
+@pytest.mark.parametrize("kind", ["single_label", "multilabel"])
+def test_a_csv_rating_column_with_a_blank_cell_keeps_its_labels(tmp_path: Path, kind: str) -> None:
+    # pandas reads a CSV column of numbers with a blank cell as floats: gold 3 was the label '3.0',
+    # warned 'can never be predicted' and scored wrong on every run (QA qa-signals16)
+    data = tmp_path / "g.csv"
+    data.write_text("id,text,stars\ns0,a,3\ns1,b,\ns2,c,2\n", encoding="utf-8")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"name: s\ndata: {data}\ninputs: {{description: text}}\n"
+                    f"tasks: [{{name: stars, kind: {kind}, gold_field: stars, signal: stars}}]\n", encoding="utf-8")
+    gold = load_gold(load_spec(spec), data)
+    want = {"single_label": ["3", None, "2"], "multilabel": [["3"], None, ["2"]]}[kind]
+    assert [g.gold.get("stars") for g in gold.items] == want
