@@ -40,3 +40,20 @@ def test_an_audio_root_that_is_not_a_folder_is_refused_as_liner_tag_refuses_it(l
         r = liner(["serve", "--port", str(free_port()), "--llm", "never", "--audio-root", str(root)], timeout=90)
         assert r.returncode == 2, r.stderr
         assert f"--audio-root {root}: {says}" in r.stderr and "http://" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize(("host", "says"), [
+    ("", "cannot listen on '': no address given"),
+    ("256.1.1.1", "cannot listen on 256.1.1.1: not an IPv4 address"),
+    ("127.0.0.1:8780", "cannot listen on 127.0.0.1:8780: an address with a port: give the address alone and "
+                       "the port with --port"),
+    ("[::1]", "cannot listen on [::1]: give an IPv6 address without its brackets (::1)"),
+])
+def test_a_host_that_is_no_address_is_named_as_such_not_told_to_get_a_token(liner_in_process, host, says):
+    """QA: '--host 256.1.1.1', '--host 127.0.0.1:8780' and '--host ""' were each 'refusing to listen
+    on ...: a non-loopback address needs --token'; with a token the first two then failed on the
+    name ('Name or service not known', as '[::1]' did at once), and the blank one listened on every
+    interface (getaddrinfo's wildcard)."""
+    for token in ([], ["--token", "k3Yq9vT2mXa7LpR4wZ8cN6"]):
+        r = liner_in_process(["serve", "--host", host, "--port", "9", "--llm", "never", *token])
+        assert r.returncode == 2 and says in r.stderr and "needs --token" not in r.stderr, r.stderr
