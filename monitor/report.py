@@ -8,6 +8,10 @@ from typing import Any
 from linernotes.monitor.compare import Comparison, version_notes
 from linernotes.monitor.load import Loaded
 
+# how a report begins: an existing file that begins otherwise is never replaced by one (monitor.run)
+MARKDOWN_START = "# liner monitor: "
+HTML_START = "<!doctype html><html><head><meta charset='utf-8'><title>liner monitor</title>"
+
 
 def _f(v: Any, digits: int = 3) -> str:
     if v is None:
@@ -25,7 +29,7 @@ def markdown(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
     if left_out:
         verdict += f" (left out, not output records: {'; '.join(left_out)}; see Skipped lines)"
     b, c = cmp.baseline, cmp.current
-    out = [f"# liner monitor: {current.source} vs {baseline.source}", "", verdict, ""]
+    out = [f"{MARKDOWN_START}{current.source} vs {baseline.source}", "", verdict, ""]
     out += ["| check | value | threshold | alert | note |", "|---|---|---|---|---|"]
     for ch in cmp.checks:
         out.append(f"| {ch.name} | {_f(ch.value)} | {_f(ch.threshold)} | {'**yes**' if ch.crossed else 'no'} | {ch.note} |")
@@ -64,7 +68,7 @@ def html_page(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
     figs += [distributions(f"confidence: {s.field}", s.baseline, s.current, "confidence") for s in cmp.confidence
              if s.baseline or s.current]
     colour = "#b00020" if cmp.alerts else "#1b5e20"
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>liner monitor</title>"
+    return (f"{HTML_START}"
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}"
             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}figure{margin:1em 0}</style></head><body>"
             f"<h1 style='color:{colour}'>{'ALERT' if cmp.alerts else 'OK'}: liner monitor</h1>"

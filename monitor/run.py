@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from linernotes.monitor.compare import Comparison, compare
 from linernotes.monitor.load import Loaded, MonitorInputError, load_output
-from linernotes.monitor.report import html_page, markdown
+from linernotes.monitor.report import HTML_START, MARKDOWN_START, html_page, markdown
 from linernotes.monitor.thresholds import load_thresholds
 
 
@@ -37,6 +37,8 @@ def monitor(baseline: Path, current: Path, thresholds: Path | None = None, html_
     for out in (markdown_out, html_out):  # before loading two runs that may take a while
         if out is not None and not Path(out).parent.is_dir():
             raise MonitorInputError(f"{out}: cannot write the report: its folder {Path(out).parent} does not exist")
+        if out is not None:
+            _refuse_to_replace(Path(out))
     th = load_thresholds(thresholds)
     b, c = load_output(baseline), load_output(current)
     cmp = compare(b.table, c.table, th)
@@ -46,6 +48,23 @@ def monitor(baseline: Path, current: Path, thresholds: Path | None = None, html_
     if html_out is not None:
         _write(html_out, html_page(cmp, b, c))
     return MonitorResult(baseline=b, current=c, comparison=cmp, markdown=md)
+
+
+def _refuse_to_replace(out: Path) -> None:
+    """Raise ``MonitorInputError`` for a report path holding a file that is not empty and not an
+    earlier report (``--report cur.jsonl`` replaced the run just compared with the markdown, exit
+    0; a Parquet run, a log inside the folder compared and a catalog alike). A device such as
+    /dev/null is written as before; a folder fails at the write, named."""
+    if not out.is_file() or out.stat().st_size == 0:
+        return
+    try:
+        with open(out, "rb") as fh:
+            head = fh.read(len(HTML_START.encode()))
+    except OSError:
+        return  # unreadable: the write names it
+    if not any(head.startswith(start.encode()) for start in (MARKDOWN_START, HTML_START)):
+        raise MonitorInputError(f"{out}: exists and is not a liner monitor report (it starts {head[:20]!r}): the "
+                                "report would replace it; write the report to another path")
 
 
 def _write(path: Path, text: str) -> None:
