@@ -95,8 +95,7 @@ def fit(
     from linernotes.config import TagConfig
     from linernotes.evals.fit import FitOptions
     from linernotes.evals.fit import fit as run_fit
-    from linernotes.evals.fit_specs import check_fit_specs, check_negatives, check_sample_size
-    from linernotes.evals.spec import SpecError, load_spec
+    from linernotes.evals.spec import SpecError
     from linernotes.llm.client import LLMConfig
     from linernotes.llm.embedded import EmbeddedModelError
     from linernotes.llm.errors import LLMError
@@ -107,9 +106,6 @@ def fit(
         _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads)
         return
     try:
-        check_fit_specs([load_spec(name) for name in specs])  # before anything is tagged
-        check_negatives(negatives or [])
-        check_sample_size(limit, folds, run or [])
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)
         config = TagConfig(llm=llm, fusion=None, llm_mode="always")  # drafts of every field to learn from
         sizes = {"pool_sizes": pool_size} if pool_size else {}

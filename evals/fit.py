@@ -151,6 +151,14 @@ def check_fusion_folder(path: Path) -> None:
     ("NotADirectoryError: ... 'FILE/signals'") after the whole fit."""
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} exists and is not a folder (the fit writes a fusion folder there)")
+    # what the fit writes inside it, checked before anything is tagged: a file named cv (or runs,
+    # signals) ended the fit in a FileExistsError traceback after the whole fit (QA, session 16)
+    for name, folder in (("cv", True), ("runs", True), ("signals", True), ("fusion.json", False),
+                         ("MODEL_CARD.md", False)):
+        inside = path / name
+        if inside.exists() and inside.is_dir() != folder:
+            what = "a folder" if folder else "a file"
+            raise ValueError(f"{inside} is in the way: the fit writes {what} there; move it or fit into a new folder")
     if path.is_dir() and any(path.iterdir()) and not any(
             (path / name).exists() for name in ("fusion.json", "runs", "cv", "signals")):
         names = sorted(p.name for p in path.iterdir())
@@ -421,12 +429,33 @@ def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_not
     return sample.model_copy(update={"items": items, "config": config, "metrics": {}, "extras": {}})
 
 
+def previous_artifact(folder: Path) -> FusionArtifact:
+    """The artifact a fit into ``folder`` extends: the one already there (its other fields are
+    kept), else an empty one. Raises ValueError for a ``fusion.json`` that cannot be read (a newer
+    format, a damaged file): it was replaced by an empty artifact, and the fields fitted before
+    were dropped without a word."""
+    if not (folder / "fusion.json").exists():
+        return FusionArtifact()
+    try:
+        return load_fusion(folder)
+    except FusionError as e:
+        raise ValueError(f"{folder}: its fusion artifact cannot be read, so fitting into it would drop the fields it "
+                         f"holds ({e}); fit into a new folder, or remove {folder / 'fusion.json'}") from None
+
+
 async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     """Fit every task of every spec; returns where the artifact went and its figures. Specs, gold
-    files and classes are checked before the output folder is made; a fit that fails leaves no
-    folder it made and left empty (a tagged sample in ``runs/`` is kept: a rerun resumes it)."""
+    files, classes, the sample size and an artifact already in the output folder are checked
+    before anything is tagged or the output folder is made; a fit that fails leaves no folder it
+    made and left empty (a tagged sample in ``runs/`` is kept: a rerun resumes it)."""
+    from linernotes.evals.fit_specs import check_fit_specs, check_negatives, check_sample_size
+
     started = time.monotonic()
     specs = [(name, load_spec(name)) for name in opts.specs]
+    check_fit_specs([spec for _, spec in specs])  # a library caller gets the CLI's refusals too
+    check_negatives(opts.negatives)
+    check_sample_size(opts.limit, opts.folds, opts.runs)
+    previous_artifact(opts.output)
     datas = [resolve_data(spec, opts.data) for _, spec in specs]
     for text in opts.negatives:
         NegativesSource.parse(text).check(text)
@@ -449,10 +478,7 @@ async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldS
     from linernotes.tools.policy.pack import load_policy_pack
 
     work = opts.output / "runs"
-    try:
-        art = load_fusion(opts.output) if (opts.output / "fusion.json").exists() else FusionArtifact()
-    except FusionError:
-        art = FusionArtifact()
+    art = previous_artifact(opts.output)
     pack = load_policy_pack(config.policy_pack)
     summary: dict[str, dict[str, Any]] = {}
     cv_paths: list[str] = []
