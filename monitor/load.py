@@ -103,8 +103,10 @@ def load_output(path: str | Path) -> Loaded:
     require_regular(p, MonitorInputError, ": give a run's output file or folder")
     if p.is_dir():
         parquet = sorted(p.glob("*.parquet"))
+        # a dataset's _journal is not a log, nor is a Beam run's OUT.dead-letter.jsonl (its error records
+        # again: a folder holding a Beam run counted each error twice); older logs may be gzipped
         logs = sorted(x for pattern in ("*.jsonl", "*.jsonl.gz") for x in p.glob(pattern)
-                      if not x.name.startswith("_"))  # a dataset's _journal is not a log; older logs may be gzipped
+                      if not x.name.startswith("_") and ".dead-letter.jsonl" not in x.name)
         if parquet and logs:  # read as Parquet, the logs were left out unsaid (QA: 3 records of 83)
             raise MonitorInputError(f"{p}: holds both Parquet files ({len(parquet)}: {parquet[0].name}, ...) and "
                                     f"JSONL logs ({len(logs)}: {logs[0].name}, ...); a run is one or the other: "

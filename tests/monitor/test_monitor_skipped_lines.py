@@ -30,3 +30,18 @@ def test_thousands_of_bad_lines_are_named_then_counted_not_printed_whole(tmp_pat
     assert f"{cur}: 2,980 more lines skipped" in r.stderr
     verdict = r.stdout.splitlines()[2]
     assert "not output records: 3,000 of 3,022 lines of the current run" in verdict, verdict
+
+
+def test_a_folder_holding_a_beam_run_counts_its_error_records_once(tmp_path):
+    """QA: 'liner monitor BASE out/' where out/ held a --runner beam run (run.jsonl and
+    run.jsonl.dead-letter.jsonl, which repeats its error records) read 20 records for 16 rows and
+    an error rate of 0.40 for 0.25: every error counted twice."""
+    from linernotes.monitor.load import load_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    records = _records(16)
+    (out / "run.jsonl").write_text("\n".join(records) + "\n")
+    (out / "run.jsonl.dead-letter.jsonl").write_text("\n".join(records[:4]) + "\n")  # its error records again
+    loaded = load_output(out)
+    assert loaded.table.num_rows == 16 and [f.rsplit("/", 1)[-1] for f in loaded.files] == ["run.jsonl"]
