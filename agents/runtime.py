@@ -139,6 +139,25 @@ class AgentRuntime:
         return self.genre_taxonomies[item.type]
 
 
+def _versions(music: Taxonomy, podcasts: Taxonomy, moods: Taxonomy, policy: PolicyPack) -> dict[str, str]:
+    return {
+        "linernotes": __version__,
+        "taxonomy.genres": f"{music.ref}#{music.digest}",
+        "taxonomy.podcasts": f"{podcasts.ref}#{podcasts.digest}",
+        "taxonomy.moods": f"{moods.ref}#{moods.digest}",
+        "policy": f"{policy.ref}#{policy.digest}",
+        "retrieval": f"bm25s+{DEFAULT_EMBEDDER}",
+    }
+
+
+def tool_versions_of(config: TagConfig) -> dict[str, str]:
+    """The pack and tool versions a runtime built from ``config`` records in provenance
+    (``tool_versions``, before the exemplar index and fusion are added), without building it:
+    the packs are loaded, no index or model is."""
+    return _versions(load_taxonomy(config.genre_taxonomy), load_taxonomy(config.podcast_taxonomy),
+                     load_taxonomy(config.mood_taxonomy), load_policy_pack(config.policy_pack))
+
+
 def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRuntime:
     music = load_taxonomy(config.genre_taxonomy)
     podcasts = load_taxonomy(config.podcast_taxonomy)
@@ -151,14 +170,7 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         exemplars = open_exemplar_index(config.exemplars)
     for tax in (music, podcasts, moods):
         taxonomy_index(tax)  # BM25 + embeddings built once per process, before the first item
-    versions = {
-        "linernotes": __version__,
-        "taxonomy.genres": f"{music.ref}#{music.digest}",
-        "taxonomy.podcasts": f"{podcasts.ref}#{podcasts.digest}",
-        "taxonomy.moods": f"{moods.ref}#{moods.digest}",
-        "policy": f"{policy.ref}#{policy.digest}",
-        "retrieval": f"bm25s+{DEFAULT_EMBEDDER}",
-    }
+    versions = _versions(music, podcasts, moods, policy)
     if exemplars is not None:
         versions["exemplars"] = f"{len(exemplars)} items, {exemplars.meta.embedder}"
     fusion = open_fusion(config.fusion)

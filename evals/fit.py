@@ -28,11 +28,13 @@ columns never do).
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from linernotes.agents.runtime import tool_versions_of
 from linernotes.config import TagConfig
 from linernotes.evals.bootstrap import MAX_RESAMPLES
 from linernotes.evals.gold import GoldItem, GoldSet, load_gold, norm_key, tagger_id, to_tagger_item
@@ -73,6 +76,8 @@ from linernotes.fusion.multilabel import precise
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import PolicyFlag
 from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task kind -> the field it fits
+
+log = logging.getLogger("linernotes.eval")
 
 # Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
 # weight learned from a few dozen drafts would be noise applied to every tagged item.
@@ -207,11 +212,14 @@ def _partial(path: Path, spec: GoldSpec, opts: FitOptions) -> list[ItemResult]:
     return [r for r in item_results(sample, preds) if r.prediction is not None]
 
 
-def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
+def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None,
+               check: Callable[[RunRecord, Path], None] | None = None
                ) -> tuple[RunRecord | None, Path | None, dict[str, ItemResult]]:
     """Items of existing eval runs of ``spec`` by gold id; a record with an LLM draft wins. A run
     still in progress (no record yet) contributes the items it has answered. Also returns the
-    first finished record of the spec and its path (each record is read once)."""
+    first finished record of the spec and its path (each record is read once). ``check(record,
+    path)`` is called on every finished record of the spec before its items are taken (it raises
+    to refuse one): the items of all of them are merged, not only the first's."""
     best: dict[str, ItemResult] = {}
     first: RunRecord | None = None
     first_path: Path | None = None
@@ -222,6 +230,8 @@ def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None
             rec = RunRecord.load(p)
             if rec.spec != spec.name:
                 continue
+            if check is not None:
+                check(rec, p)
             if first is None:
                 first, first_path = rec, p
             items = rec.items
@@ -238,9 +248,14 @@ async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig
     """The spec's LLM-tagged sample: from ``--run`` records when given (SpecError when one was
     scored on other gold than ``data``'s, ``check_run_gold``), else a (resumable) eval. Returns the
     record, its run folder and its items by gold id."""
-    record, path, items = _read_runs(opts.runs, spec, opts)
+    current = tool_versions_of(config)
+
+    def check(rec: RunRecord, p: Path) -> None:
+        check_run_gold(rec, p, spec, data)
+        warn_tool_versions(rec, p, current)
+
+    record, path, items = _read_runs(opts.runs, spec, opts, check)
     if record is not None and path is not None:
-        check_run_gold(record, path, spec, data)
         return record, run_folder(path), items
     out = work / f"{spec.name}.json"
     remedy = (f"rerun with the options it was started with, or delete {run_folder(out)} to tag the sample again, "
@@ -260,6 +275,23 @@ def check_run_gold(record: RunRecord, path: Path, spec: GoldSpec, data: Path) ->
     raise SpecError(f"--run {path}: its sample was scored on other gold than this fit reads ({data}, --limit "
                     f"{record.limit}, --seed {record.seed}): it was made from {record.data_path}; pass that file "
                     "with --data, or evaluate the spec's gold again")
+
+
+# the versions a run's evidence depends on: the combiner's features come from that evidence
+EVIDENCE_TOOLS = ("taxonomy.genres", "taxonomy.podcasts", "taxonomy.moods", "policy", "retrieval")
+
+
+def warn_tool_versions(record: RunRecord, path: Path, current: dict[str, str]) -> None:
+    """Warn when a ``--run`` record's evidence came from other taxonomy, policy or retrieval
+    versions than this linernotes tags with: the combiner would learn features its tags never show
+    (a record without versions, from before they were kept, is not warned about)."""
+    had = record.tool_versions or {}
+    changed = [f"{k} {had[k]} (now {current[k]})" for k in EVIDENCE_TOOLS if k in had and k in current
+               and had[k] != current[k]]
+    if changed:
+        log.warning("liner: warning: --run %s was tagged with other tools than this fit's tag time: %s; the "
+                    "combiner learns features from that evidence. Evaluate the spec again to fit on today's tools",
+                    path, "; ".join(changed))
 
 
 def check_runs(paths: list[Path], names: list[str]) -> None:
