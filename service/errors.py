@@ -95,6 +95,14 @@ def preview(value: Any) -> Any:
     return f"{text[:PREVIEW_CHARS]}…"
 
 
+def _says_json(content_type: str | None) -> bool:
+    """Whether FastAPI parses a body of this Content-Type as JSON (application/json or a +json
+    type); it leaves any other body as text, which then fails the object check as a string."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    main, _, sub = mime.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
 def problem_message(err: dict[str, Any], content_type: str | None) -> str:
     """One line naming the field (``items``, ``item.id``, or the body) and the reason."""
     loc = [str(x) for x in err.get("loc", ())]
@@ -107,7 +115,9 @@ def problem_message(err: dict[str, Any], content_type: str | None) -> str:
     if not field:
         if err.get("type") == "missing":
             return "the request body is empty: send a JSON object with 'item' or 'items'"
-        if isinstance(err.get("input"), str | bytes):  # FastAPI parses JSON only when the type says so
+        if isinstance(err.get("input"), str | bytes):
+            if _says_json(content_type):  # parsed, and a JSON string: '"x"' was told to send JSON
+                return "the request body is a JSON string, not an object: send a JSON object with 'item' or 'items'"
             return (f"the request body was sent as {content_type or 'no Content-Type'}: send a JSON object "
                     "with 'item' or 'items' as application/json")
         return f"the request body: {err.get('msg', '')}; send a JSON object with 'item' or 'items'"

@@ -130,3 +130,16 @@ def test_a_client_gone_while_its_body_arrives_is_counted_not_raised() -> None:
     with TestClient(app, base_url="http://127.0.0.1") as client:
         metrics = client.get("/metrics").text
     assert 'liner_requests_total{code="499",route="/v1/enrich"} 2.0' in metrics
+
+
+def test_a_json_string_body_sent_as_json_is_told_so_not_to_send_json() -> None:
+    """QA: the body '"x"' sent as application/json was told 'the request body was sent as
+    application/json: send ... as application/json' (the branch for a body FastAPI did not parse)."""
+    with _client() as client:
+        for ctype in ("application/json", "application/json; charset=utf-8", "application/vnd.api+json"):
+            r = client.post("/v1/enrich", content=b'"x"', headers={"content-type": ctype})
+            [p] = r.json()["detail"]
+            assert r.status_code == 422 and "sent as" not in p["msg"], (ctype, p)
+            assert p["msg"] == "the request body is a JSON string, not an object: send a JSON object with 'item' or 'items'"
+        as_text = client.post("/v1/enrich", content=b'{"item": {"id": "a"}}', headers={"content-type": "text/plain"})
+    assert "sent as text/plain" in as_text.json()["detail"][0]["msg"]
