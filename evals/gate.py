@@ -19,8 +19,9 @@ the candidate's predictions; point values, intervals, per-item scores, failures 
 come from that one re-scoring, never from the ``metrics``/``tasks``/``extras`` a record stores
 (one exception, never in a verdict: a run's statement that it is in-sample for its fusion
 combiners, shown as a caution line).
-Records whose spec (name or digest), seed, limit, exemplar set, sample ids, inputs or gold
-rows differ (the gate fingerprints the rows itself) are incomparable: exit 2 with one line.
+Records whose spec (name or digest), exemplar set, sample ids, inputs or gold rows differ (the
+gate fingerprints the rows itself) are incomparable: exit 2 with one line. --seed and --limit are
+compared through the sample they picked, not by value.
 """
 
 from __future__ import annotations
@@ -246,8 +247,10 @@ def check_comparable(base: RunRecord, cand: RunRecord) -> None:
     """Refuse (GateError, exit 2) unless both records scored the same spec, sample and gold."""
     if not base.tasks:
         raise GateError("baseline record lists no tasks: nothing to score; re-make the baseline")
+    # --seed and --limit are not compared by value: they pick the sample, which is compared below
+    # (ids, then each row); a --limit of the whole gold set (or more) picks every item, as no
+    # --limit does, and was refused as 'limit differs (baseline None, candidate 50)'
     for what, b, c in (("spec", base.spec, cand.spec), ("spec digest", base.spec_digest, cand.spec_digest),
-                       ("seed", base.seed, cand.seed), ("limit", base.limit, cand.limit),
                        ("gold fingerprint", base.gold_fingerprint, cand.gold_fingerprint),
                        ("exemplar set", base.exemplars.digest if base.exemplars else None,
                         cand.exemplars.digest if cand.exemplars else None)):
@@ -260,8 +263,10 @@ def check_comparable(base: RunRecord, cand: RunRecord) -> None:
     b_ids, c_ids = {it.id for it in base.items}, {it.id for it in cand.items}
     if b_ids != c_ids:
         extra, missing = sorted(c_ids - b_ids)[:3], sorted(b_ids - c_ids)[:3]
+        why = "".join(f"; {what} differs (baseline {b!r}, candidate {c!r})" for what, b, c in
+                      (("seed", base.seed, cand.seed), ("limit", base.limit, cand.limit)) if b != c)
         raise GateError(f"incomparable runs: the sample differs ({len(b_ids ^ c_ids)} ids; e.g. only in candidate "
-                        f"{extra}, only in baseline {missing}); evaluate with the baseline's --limit and --seed")
+                        f"{extra}, only in baseline {missing}){why}; evaluate with the baseline's --limit and --seed")
     if rows_fingerprint(base.items) != rows_fingerprint(cand.items):
         by_id = {it.id: it for it in cand.items}
         bad = [it.id for it in base.items if _row(it) != _row(by_id[it.id])]
