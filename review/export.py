@@ -239,8 +239,13 @@ def _gold_rows(store: ReviewStore, final: dict[str, dict[str, Any]]) -> tuple[li
 
 
 def _dataset(rows: list[dict[str, Any]]):
-    """``datasets.Dataset`` of the rows; a column Arrow cannot type is an ``ExportError`` naming the row."""
+    """``datasets.Dataset`` of the rows; a column Arrow cannot type is an ``ExportError`` naming the row.
+    ``datasets``' progress bars are turned off (as ``store.tables`` does): ``save_to_disk`` otherwise
+    prints a shard bar on stderr before export's own summary line."""
+    import datasets
     from datasets import Dataset
+
+    datasets.disable_progress_bars()
 
     from linernotes.review.sources import SourceError, check_columns
 
