@@ -635,8 +635,9 @@ def same_release(obs: Observation) -> bool:
 
 def _auto_accept(conf: list[float], right: list[bool], idx: Any, threshold: float | None) -> tuple[float | None, float]:
     """(precision of the answers of ``idx`` at or above ``threshold``, None when there are none;
-    their share of ``idx``), both rounded to 4 places. No threshold accepts nothing."""
-    acc = [i for i in idx if threshold is not None and conf[i] >= threshold]
+    their share of ``idx``), both rounded to 4 places. No threshold (an advisory field) accepts
+    every answer: route never sends such a field to review (``agents.fields.low_confidence``)."""
+    acc = [i for i in idx if threshold is None or conf[i] >= threshold]
     precision = round(sum(right[i] for i in acc) / len(acc), 4) if acc else None
     return precision, round(len(acc) / max(1, len(idx)), 4)
 
@@ -878,10 +879,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         # genres: never auto-accept an answer its calibrated confidence calls more likely wrong than
         # right. The lowest level reaching 95% accepts everything when the whole sample is precise
         # enough (random split: 97.9%), down to answers calibrated at 0.0 (5 of 1,000, all wrong).
-        floor = MULTILABEL_FLOOR if task.kind == "multilabel" else 0.0
-        threshold, precision, coverage = choose_threshold(conf, right, floor=floor)
-        metrics = {"auto_accept_precision": round(precision, 4) if precision == precision else None,
-                   "auto_accept_coverage": round(coverage, 4)}
+        threshold, metrics = _threshold_metrics(conf, right, MULTILABEL_FLOOR if task.kind == "multilabel" else 0.0)
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
     card = {"data": sample_note(spec, data, sample)
@@ -898,6 +896,15 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                         threshold=threshold, flag_threshold=flag_threshold, card=card,
                         trained_on=sorted({id_digest(g.id) for g in items}))
     return entry, oof, items, {**metrics, **extra}
+
+
+def _threshold_metrics(conf: list[float], right: list[bool], floor: float) -> tuple[float | None, dict[str, Any]]:
+    """The review threshold (``choose_threshold``: the lowest level, at least ``floor``, whose
+    auto-accepted answers are 95% precise; None when none is) and the auto-accept precision and
+    share it gives, as route applies it: an advisory field (None) auto-accepts every answer."""
+    threshold, _, _ = choose_threshold(conf, right, floor=floor)
+    precision, coverage = _auto_accept(conf, right, range(len(conf)), threshold)
+    return threshold, {"auto_accept_precision": precision, "auto_accept_coverage": coverage}
 
 
 def _answer_thresholds(conf: list[float], right: list[bool], flagged: list[bool]

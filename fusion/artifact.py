@@ -228,7 +228,8 @@ def model_card(art: FusionArtifact) -> str:
              "A field's confidence is the calibrated probability that it is right: genres when at least one "
              "genre is chosen and none of them is wrong (`precise`), valence when within the spec's tolerance "
              "of gold (`within_tol`), policy when the category is the gold one (`correct`). "
-             "`auto_accept_*` figures are at the field's review threshold.", ""]
+             "`auto_accept_*` figures are at the field's review threshold (an advisory field, with none, is "
+             "never sent to review: every answer is auto-accepted).", ""]
     for name, f in sorted(art.fields.items()):
         card = f.card
         lines += [f"## {name} ({f.kind}{', ' + f.vocabulary if f.vocabulary else ''})", "",
