@@ -329,13 +329,18 @@ def _ratings(value: Any) -> list[float]:
 
 
 def signal_gold(kind: str, value: Any) -> Any:
-    """A declared signal's gold as scoring compares it: sorted ids, an id, "true"/"false", a float."""
+    """A declared signal's gold as scoring compares it: sorted ids, an id, "true"/"false", a float,
+    a text (stripped; scoring normalises it further, ``evals.metrics.text``)."""
     if kind == "multilabel":
         return sorted(set(label_list(value)))
     if kind == "boolean":
         return _bool_text(value)
     if kind == "scalar":
         return _number(value)
+    if kind == "text":
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ValueError(f"text gold is text, got {_json_type(value)} {json.dumps(value, default=str)[:60]}")
+        return label_text(value).strip()
     if isinstance(value, list | dict):  # str() made "['sad']", a label nothing predicts (as policy gold, gold_for)
         raise ValueError(f"{kind} gold is one label, got {_json_type(value)} {json.dumps(value, default=str)[:60]}")
     return label_text(value)  # a whole float is its integer label: a CSV column of numbers with a blank cell

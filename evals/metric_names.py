@@ -37,6 +37,8 @@ def _gold_and_value(task: TaskSpec, right: bool) -> tuple[Any, Any]:
     if task.kind == "policy":
         cats = sorted(set(task.clause_map.values())) or ["x"]
         return cats[0], (cats[0] if right else task.none_label)
+    if task.kind == "text":
+        return "a calm song", ("a calm song" if right else "loud")
     return "a", ("a" if right else "b")
 
 

@@ -23,6 +23,7 @@ from linernotes.evals.metrics.core import Scored
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.retrieval import score_retrieval
 from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
+from linernotes.evals.metrics.text import score_text
 from linernotes.evals.metrics.usage import score_usage
 from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
@@ -31,7 +32,7 @@ from linernotes.schema import Usage
 from linernotes.signals.builtin import field_for_task
 
 CORRECTNESS = {"multilabel": "precise", "valence": "within_tol", "policy": "correct", "single_label": "correct",
-               "boolean": "correct", "scalar": "within_tol"}
+               "boolean": "correct", "scalar": "within_tol", "text": "exact_match"}
 
 
 @dataclass
@@ -67,7 +68,8 @@ HEADLINE = {"multilabel": {"micro_f1": True, "macro_f1": True, "hier_f1": True},
             "policy": {"accuracy": True, "macro_f1": True, "flag_recall": True},
             "single_label": {"accuracy": True, "macro_f1": True},
             "boolean": {"accuracy": True, "macro_f1": True},
-            "scalar": {"pearson": True, "mae": False, "within_tol": True}}
+            "scalar": {"pearson": True, "mae": False, "within_tol": True},
+            "text": {"exact_match": True, "token_f1": True}}
 
 
 def signal_value(pred: dict[str, Any] | None, name: str) -> Any:
@@ -111,6 +113,9 @@ def signal_quality(task: TaskSpec, golds: list[Any], preds: list[dict[str, Any] 
         out.n[f"{task.name}.within_tol"] = int(has_gold.sum())
         out.item_scores[f"{task.name}.within_tol"] = [None if not g else float(w)
                                                       for g, w in zip(has_gold, ok_all, strict=True)]
+    elif task.kind == "text":
+        out = score_text(task.name, [None if g is None else signal_gold("text", g) for g in golds],
+                         [str(v) if ok else None for v, ok in zip(values, present, strict=True)])
     else:
         shown = [_label(v) if ok else None for v, ok in zip(values, present, strict=True)]
         # gold as liner eval reads it (evals.gold.signal_gold): a run record's gold may hold JSON true

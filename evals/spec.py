@@ -25,8 +25,8 @@ from linernotes.signals.yaml_lines import (
     load_with_lines,
 )
 
-TaskKind = Literal["multilabel", "valence", "policy", "single_label", "boolean", "scalar"]
-SIGNAL_KINDS = ("multilabel", "single_label", "boolean", "scalar")  # kinds a declared signal's task may have
+TaskKind = Literal["multilabel", "valence", "policy", "single_label", "boolean", "scalar", "text"]
+SIGNAL_KINDS = ("multilabel", "single_label", "boolean", "scalar", "text")  # kinds a declared signal's task may have
 ITEM_FIELDS = ("title", "artist", "album", "label", "year", "description", "lyrics", "transcript", "language",
                "audio_path")
 
@@ -76,7 +76,7 @@ class TaskSpec(BaseModel):
 
     @model_validator(mode="after")
     def _signal_kind(self) -> TaskSpec:
-        if self.signal is None and self.kind in ("single_label", "boolean", "scalar"):
+        if self.signal is None and self.kind in ("single_label", "boolean", "scalar", "text"):
             raise KeyedError("signal", f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
         if self.signal is not None and self.kind not in SIGNAL_KINDS:
             raise KeyedError("kind", f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
