@@ -61,22 +61,26 @@ def _register_subcommands() -> None:
     _attach_examples()
 
 
+def _command_name(info: typer.models.CommandInfo) -> str:
+    return info.name or info.callback.__name__.replace("_", "-")
+
+
 def _command_paths() -> list[tuple[str, typer.models.CommandInfo]]:
     """Every registered command as (path after ``liner``, its CommandInfo)."""
-    def name(info: typer.models.CommandInfo) -> str:
-        return info.name or info.callback.__name__.replace("_", "-")
-
-    out = [(name(c), c) for c in app.registered_commands]
+    out = [(_command_name(c), c) for c in app.registered_commands]
     for group in app.registered_groups:
-        out += [(f"{group.name} {name(c)}", c) for c in group.typer_instance.registered_commands]
+        out += [(f"{group.name} {_command_name(c)}", c) for c in group.typer_instance.registered_commands]
     return out
 
 
 def _attach_examples() -> None:
-    from linernotes.cli.examples import epilog
+    from linernotes.cli.examples import epilog, group_epilog
 
     for path, info in _command_paths():
         info.epilog = info.epilog or epilog(path)
+    for group in app.registered_groups:
+        commands = [_command_name(c) for c in group.typer_instance.registered_commands]
+        group.epilog = group.epilog or group_epilog(group.name, commands)
 
 
 def _print_version(value: bool) -> None:

@@ -1,4 +1,5 @@
-"""Examples shown at the end of every command's ``--help`` (text only; ``app.py`` attaches them).
+"""Examples shown at the end of every command's and command group's ``--help`` (text only;
+``app.py`` attaches them; a group shows the first example of each of its commands).
 
 Keys are command paths as typed after ``liner``; a test checks that every registered command has
 an entry, so a new command cannot ship without examples.
@@ -71,7 +72,17 @@ EXAMPLES: dict[str, list[str]] = {
 
 def epilog(path: str) -> str | None:
     """The help epilog for a command path, or None when there are no examples for it."""
-    lines = EXAMPLES.get(path)
+    return epilog_of(EXAMPLES.get(path) or [])
+
+
+def group_epilog(group: str, commands: list[str]) -> str | None:
+    """The help epilog of a command group (``liner review --help``): the first example of each of
+    its ``commands`` (their names after the group), or None when none has one."""
+    return epilog_of([EXAMPLES[f"{group} {c}"][0] for c in commands if EXAMPLES.get(f"{group} {c}")])
+
+
+def epilog_of(lines: list[str]) -> str | None:
+    """``lines`` (whole ``liner ...`` commands) as a help epilog, or None when there are none."""
     if not lines:
         return None
     # Typer's help keeps a paragraph per blank-line-separated block
