@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import multiprocessing
 import re
@@ -17,6 +16,7 @@ import jinja2.meta
 
 from linernotes import __version__
 from linernotes.config import TagConfig
+from linernotes.digest import short_digest
 from linernotes.fusion.artifact import FILE, FusionArtifact, default_fusion_dir, load_fusion
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
@@ -86,7 +86,7 @@ def _parse_prompt(name: str, origin: str, text: str) -> Prompt:
     checks and jinja2's compile cost ~0.1 s of CPU, paid by every runtime a process builds (each
     ``--workers`` process, and the run's own process again when it starts them) although the
     workers' forkserver already built the same prompt (``run.warm``)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    digest = short_digest(text)
     answer, skipped = "verbose", 0
     if text.startswith("<!-- answer:"):  # the answer format the prompt's instructions describe
         head, _, text = text.partition("\n")

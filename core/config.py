@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
 
+from linernotes.digest import short_digest
 from linernotes.llm.config import LLMConfig
 from linernotes.schema import without_empty
 from linernotes.signals.spec import SignalSpec
@@ -62,7 +62,7 @@ class TagConfig(BaseModel):
         dump first (``run.prepare.config_digest`` makes paths in a run's folder relative to it)."""
         data = self.model_dump(mode="json")
         blob = json.dumps(relocate(data) if relocate else data, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return short_digest(blob)
 
 
 def config_from_options(*, model: str = "embedded", api_base: str | None = None, threads: int = 1,

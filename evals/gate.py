@@ -26,7 +26,6 @@ compared through the sample they picked, not by value.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from linernotes.digest import short_digest
 from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
 from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
@@ -235,7 +235,7 @@ def rows_fingerprint(items: list[ItemResult]) -> str:
     ``_canonical`` form), sorted by id: computed here, never read from a record, so rewritten gold
     or another sample shows."""
     blob = "\n".join(sorted(_row(it) for it in items))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return short_digest(blob)
 
 
 def _differs(what: str, b: Any, c: Any) -> GateError:

@@ -7,7 +7,6 @@ it must never see.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from linernotes.digest import short_digest
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
 from linernotes.files import require_regular
 from linernotes.labels import label_list, label_text
@@ -510,7 +510,7 @@ def _json_type(value: Any) -> str:
 
 def tagger_id(item_id: str) -> str:
     """An opaque id for the tagger: gold ids can spell the answer (``dna-human_chatbox-070``)."""
-    return "item-" + hashlib.sha256(item_id.encode()).hexdigest()[:16]
+    return "item-" + short_digest(item_id)
 
 
 def tagger_record(spec: GoldSpec, item: GoldItem) -> dict[str, Any]:

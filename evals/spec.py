@@ -7,7 +7,6 @@ reach the tagger by accident (``tests/evals/test_gold_isolation.py`` proves it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from linernotes.digest import short_digest
 from linernotes.files import require_regular
 from linernotes.signals.yaml_lines import (
     KeyedError,
@@ -169,7 +169,7 @@ class GoldSpec(BaseModel):
             if task.get("signal") is None:  # likewise for tasks that score no declared signal
                 task.pop("signal", None)
         blob = json.dumps(data, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return short_digest(blob)
 
 
 def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from linernotes.digest import short_digest
 from linernotes.files import require_regular
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
@@ -165,7 +166,7 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     found = first_non_finite(json.loads(raw)) if _NON_FINITE.search(raw) else None
     if found is not None:
         raise FusionError(f"{f}: not a valid fusion artifact: {found[0]}: not a finite number")
-    art.content_hash = hashlib.sha256(raw).hexdigest()[:16]
+    art.content_hash = short_digest(raw)
     return art
 
 
@@ -211,7 +212,7 @@ def save_fusion(art: FusionArtifact, folder: str | Path) -> str:
     tmp = folder / (FILE + ".tmp")
     tmp.write_bytes(blob)
     os.replace(tmp, folder / FILE)
-    art.content_hash = hashlib.sha256(blob).hexdigest()[:16]
+    art.content_hash = short_digest(blob)
     (folder / CARD).write_text(model_card(art), encoding="utf-8")
     return art.content_hash
 

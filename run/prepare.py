@@ -14,7 +14,6 @@ What is decided here, once, so a runner only schedules items:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -28,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from linernotes import __version__
 from linernotes.config import TagConfig
+from linernotes.digest import short_digest
 from linernotes.llm.redact import Redactor, redact_url
 from linernotes.schema import SCHEMA_VERSION, ErrorInfo, OutputRecord
 from linernotes.store.records import OutputError, error_record
@@ -180,7 +180,7 @@ def resume_identity(config: TagConfig, opts: RunOptions, model_identity: str, pr
     flat.update({"input": os.path.abspath(opts.input),
                  "map": opts.mapping, "drop": sorted(opts.drop), "keep_extra": opts.keep_extra,
                  "prompt_hash": prompt_hash,
-                 "model_identity": hashlib.sha256(model_identity.encode()).hexdigest()[:16]})
+                 "model_identity": short_digest(model_identity)})
     flat.update(contents or {})
     return located(flat, run_folder_of(opts.output))
 

@@ -10,7 +10,6 @@ shortlist (what the genre taxonomy does), so the prompt and the grammar stay sma
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ConfigDict, create_model
 
+from linernotes.digest import short_digest
 from linernotes.signals.spec import SignalSpec
 
 ENUM_LIMIT = 40
@@ -89,7 +89,7 @@ def load_prompt() -> SignalPrompt:
     system, _, user = text.partition("\n---\n")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return SignalPrompt(system=system.strip(), user=env.from_string(user),
-                        hash=hashlib.sha256(text.encode()).hexdigest()[:16])
+                        hash=short_digest(text))
 
 
 def render_messages(item_type: str, content: dict[str, str], specs: list[SignalSpec],

@@ -32,7 +32,6 @@ another version of the spec is not applied (its calibration says nothing about t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr
 
+from linernotes.digest import short_digest
 from linernotes.signals.decide import SignalDecision
 from linernotes.signals.evidence import AUDIO_KEYS
 from linernotes.signals.spec import SignalSpec
@@ -298,7 +298,7 @@ def _check_enough(spec: SignalSpec, groups: list[Any], folds: int, seed: int) ->
 
 
 def _digest(blob: bytes) -> str:
-    return hashlib.sha256(blob).hexdigest()[:16]
+    return short_digest(blob)
 
 
 @dataclass(frozen=True)
