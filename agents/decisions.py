@@ -22,11 +22,15 @@ def clip(x: float) -> float:
 
 
 def genre_confidence(chosen: list[str], ev: Evidence) -> float:
-    """Retrieval support and exemplar agreement, not the model's say-so (uncalibrated)."""
+    """Retrieval support and exemplar agreement, not the model's say-so (uncalibrated). The support
+    is the weakest chosen genre's shortlist score: one wrong genre makes the field wrong (as the
+    combiner's ``precise``), so a weakly supported genre the model adds beside a well-supported
+    one lowers the field's confidence (it was the best one's: 'film history' beside 'history' for a
+    polar expedition podcast was auto-accepted)."""
     if not chosen:
         return 0.0
     scores = {c.id: c.score for c in ev.genres}
-    support = max(scores.get(g, 0.0) for g in chosen)
+    support = min(scores.get(g, 0.0) for g in chosen)
     top = ev.genres[0].id if ev.genres and ev.genres[0].score > 0 else None
     votes: dict[str, float] = {}
     for ex in ev.exemplars:
