@@ -23,7 +23,9 @@ def serve(
     api_base: opt.ApiBase = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Items enriched at once")] = 8,
     max_queue: Annotated[int, typer.Option(min=0, help="Items that may wait; beyond it requests get 429")] = 64,
-    max_batch: Annotated[int, typer.Option(min=1, help="Items per request")] = 256,
+    max_batch: Annotated[int | None, typer.Option(min=1, help=(
+        "Items per request (default: --concurrency + --max-queue, at most 256; more is refused: a batch is "
+        "admitted whole)"))] = None,
     max_body_mb: Annotated[float, typer.Option(min=0.001, max=MAX_MB, help="Request body size; beyond it requests get 413")] = 64.0,
     body_timeout: Annotated[float, typer.Option(min=0.1, max=3600, help="Seconds a request body may pause; "
                                                 "beyond it requests get 408")] = 30.0,

@@ -43,10 +43,14 @@ API_VERSION = "1"
 log = logging.getLogger("linernotes.service")
 
 
+MAX_BATCH = 256  # items per request at most by default, whatever the capacity
+
+
 class ServiceOptions(BaseModel):
     concurrency: int = Field(8, ge=1, le=1024, description="items enriched at once")
     max_queue: int = Field(64, ge=0, description="items that may wait for a slot; beyond it: 429")
-    max_batch: int = Field(256, ge=1, description="items per request")
+    max_batch: int | None = Field(None, ge=1, description="items per request (None: concurrency + max_queue, at "
+                                  "most MAX_BATCH)")
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="request body size; beyond it: 413 "
                                 "(the body is read whole before any item is checked)")
     body_timeout_s: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False,
@@ -56,6 +60,19 @@ class ServiceOptions(BaseModel):
     log_dir: Path | None = Field(None, description="write every record to rolling JSONL files here")
     log_max_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     audio_root: Path | None = Field(None, description="audio_path values resolve and must stay inside here")
+
+    @model_validator(mode="after")
+    def _batch_fits(self) -> ServiceOptions:
+        # a batch is admitted whole (service.admission): with the old defaults (--max-batch 256,
+        # capacity 8 + 64) every batch of 73-256 items was a 413 that no retry could pass
+        capacity = self.concurrency + self.max_queue
+        if self.max_batch is None:
+            self.max_batch = min(MAX_BATCH, capacity)
+        elif self.max_batch > capacity:
+            raise ValueError(f"--max-batch {self.max_batch} is more than the service admits at once (--concurrency "
+                             f"{self.concurrency} + --max-queue {self.max_queue} = {capacity}): such a batch could "
+                             f"never be served; raise --max-queue or give --max-batch {capacity} or less")
+        return self
 
 
 class EnrichRequest(BaseModel):
@@ -217,7 +234,7 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
                          415: {"description": "a compressed body (Content-Encoding): send it uncompressed"}})
     async def enrich(body: EnrichRequest) -> Any:
         raw = body.rows()
-        if len(raw) > opts.max_batch:
+        if len(raw) > (opts.max_batch or MAX_BATCH):
             raise HTTPException(413, f"{len(raw)} items in one request; the limit is {opts.max_batch}")
         adm = admission[0]
         try:

@@ -192,7 +192,8 @@ def test_overfull_queue_sheds_load_with_429_and_retry_after():
             m = _metrics(httpx.get(svc.base_url + "/metrics", timeout=60).text)
     assert codes.count(200) == 3 and codes.count(429) == 5, codes
     assert shed and all(int(r.headers["Retry-After"]) >= 1 for r in shed)
-    assert big.status_code == 413 and "capacity of 3" in big.json()["detail"]
+    # --max-batch defaults to the capacity (concurrency 1 + queue 2): the batch of 4 is refused by it
+    assert big.status_code == 413 and "4 items in one request; the limit is 3" in big.json()["detail"]
     assert m["liner_rejected_total"] >= 10
 
 
