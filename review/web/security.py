@@ -197,11 +197,15 @@ def _is_ipv6(text: str) -> bool:
 
 
 def _loopback_ip(name: str) -> bool:
-    """A literal loopback address (127.0.0.0/8, ::1); a DNS name never is, whatever it resolves to."""
+    """A literal loopback address (127.0.0.0/8, ::1, and 127.0.0.0/8 written IPv4-mapped as
+    ::ffff:127.0.0.1, which Python's ``is_loopback`` says False of); a DNS name never is, whatever
+    it resolves to."""
     try:
-        return ipaddress.ip_address(name.strip("[]")).is_loopback
+        address = ipaddress.ip_address(name.strip("[]"))
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def origin_ok(request: Request) -> bool:

@@ -51,6 +51,9 @@ def test_strong_token_passes_and_loopback_needs_none(built_store):
     check_token(STRONG)
     check_bind("0.0.0.0", STRONG)
     check_bind("127.0.0.1", None)
+    check_bind("::ffff:127.0.0.1", None)  # the IPv4 loopback written IPv4-mapped (QA qa-serve16: needed a token)
+    with pytest.raises(BindError, match="--token"):
+        check_bind("::ffff:10.0.0.1", None)
     assert prepare(built_store, host="0.0.0.0", token=STRONG) is not None
 
 
@@ -121,14 +124,15 @@ def test_session_cookie_is_not_the_token_and_the_token_as_cookie_is_refused(toke
         assert c.get("/api/queue").status_code == 401
 
 
-@pytest.mark.parametrize("host", ["127.0.0.2:8765", "127.0.0.2", "127.8.9.10:1", "[::1]:8765", "localhost:1"])
+@pytest.mark.parametrize("host", ["127.0.0.2:8765", "127.0.0.2", "127.8.9.10:1", "[::1]:8765", "localhost:1",
+                                  "[::ffff:127.0.0.1]:8765"])
 def test_loopback_aliases_pass_the_host_allowlist(built_store, host):
     with TestClient(create_app(Settings(store=built_store)), base_url=f"http://{host}") as c:
         assert c.get("/healthz").status_code == 200 and c.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("host", ["127.0.0.2.nip.io", "localhost.attacker.example", "attacker.example:8765",
-                                  "10.0.0.1"])
+                                  "10.0.0.1", "[::ffff:10.0.0.1]:8765"])
 def test_other_host_names_are_still_refused(built_store, host):
     with TestClient(create_app(Settings(store=built_store)), base_url=f"http://{host}") as c:
         assert c.get("/healthz").status_code == 421
