@@ -487,7 +487,7 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     check_fit_specs([spec for _, spec in specs])  # a library caller gets the CLI's refusals too
     check_negatives(opts.negatives)
     check_sample_size(opts.limit, opts.folds, opts.runs)
-    previous_artifact(opts.output)
+    art = previous_artifact(opts.output)  # the fit extends it: read once, here, before anything is tagged
     datas = [resolve_data(spec, opts.data) for _, spec in specs]
     for text in opts.negatives:
         NegativesSource.parse(text).check(text)
@@ -498,7 +498,7 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
     created = not opts.output.exists()
     opts.output.mkdir(parents=True, exist_ok=True)
     try:
-        return await _fit(opts, config, specs, datas, started)
+        return await _fit(opts, config, specs, datas, art, started)
     except BaseException:
         if created and not any(p.is_file() for p in opts.output.rglob("*")):
             shutil.rmtree(opts.output, ignore_errors=True)  # a refused fit leaves no empty folder behind
@@ -506,11 +506,11 @@ async def fit(opts: FitOptions, config: TagConfig) -> FitSummary:
 
 
 async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldSpec]], datas: list[Path],
-               started: float) -> FitSummary:
+               art: FusionArtifact, started: float) -> FitSummary:
+    """``fit``'s work once its inputs are checked; ``art`` is the artifact it extends."""
     from linernotes.tools.policy.pack import load_policy_pack
 
     work = opts.output / "runs"
-    art = previous_artifact(opts.output)
     pack = load_policy_pack(config.policy_pack)
     summary: dict[str, dict[str, Any]] = {}
     cv_paths: list[str] = []

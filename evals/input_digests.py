@@ -10,18 +10,18 @@ tagged again. A folder from before the digests is compared with the ``inputs.jso
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from linernotes.digest import short_digest
 
 DIGESTS = "inputs.digests.json"
 
 
 def row_digest(row: dict[str, Any]) -> str:
-    """16 hex digits of sha256 over the tagger row as canonical JSON (key order does not count)."""
-    blob = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    """``short_digest`` of the tagger row as canonical JSON (key order does not count)."""
+    return short_digest(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def _read_lines(path: Path) -> dict[str, str]:

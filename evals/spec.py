@@ -76,7 +76,7 @@ class TaskSpec(BaseModel):
 
     @model_validator(mode="after")
     def _signal_kind(self) -> TaskSpec:
-        if self.signal is None and self.kind in ("single_label", "boolean", "scalar", "text"):
+        if self.signal is None and self.kind in SIGNAL_KINDS and self.kind != "multilabel":  # only signals have them
             raise KeyedError("signal", f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
         if self.signal is not None and self.kind not in SIGNAL_KINDS:
             raise KeyedError("kind", f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")

@@ -17,6 +17,7 @@ from linernotes.json_lines import json_objects
 from linernotes.labels import label_list
 from linernotes.schema import TEXT_FIELDS
 from linernotes.store.catalog import read_catalog
+from linernotes.store.records import is_record
 from linernotes.tools.retrieval.exemplars import STRUCTURED_FIELDS, ExemplarRecord
 from linernotes.tools.retrieval.taxonomy import slugify
 
@@ -179,10 +180,9 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                skipped.note("not a JSON record (a line cut short by a kill?)", at)
-                continue
-            if not isinstance(rec, dict):
-                skipped.note("not a JSON record (a line cut short by a kill?)", at)
+                rec = None
+            if not is_record(rec):
+                skipped.note("not an output record (a line cut short by a kill?)", at)
                 continue
             enr = rec.get("enrichment") or {}
             if rec.get("status") != "ok":
@@ -194,11 +194,9 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
             else:
                 labels[str(rec["id"])] = list(enr["genres"])
                 where[str(rec["id"])] = at
-    found = 0
     for row in read_catalog(catalog, mapping=mapping):
         if row.item is None or row.item.id not in labels:
             continue
-        found += 1
         item_id = row.item.id
         genres = labels.pop(item_id)
         fields = row.item.model_dump()
@@ -208,7 +206,7 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
             continue
         yield ExemplarRecord(id=item_id, text=text, genres=genres, source=f"run:{Path(output).name}",
                              fields=exemplar_fields(fields))
-    if labels and not found:
+    if labels and len(labels) == len(where):  # every labeled id is left: the catalog matched none
         raise ValueError(f"{catalog}: none of the {len(labels)} labeled items of {output} is in it (e.g. id "
                          f"{next(iter(labels))!r}); give the catalog that run tagged with --catalog")
     for item_id in labels:  # left: ids the catalog does not have
