@@ -196,6 +196,7 @@ def test_records_from_run_counts_what_it_leaves_out_and_refuses_the_wrong_catalo
         {"id": "z", "status": "ok", "enrichment": {"genres": ["dub"], "review": {"routed": False}}},
         {"id": "e", "status": "ok", "enrichment": {"genres": ["dub"], "review": {"routed": False}}},
         {"id": "f", "status": "ok", "enrichment": {"genres": [], "review": {"routed": False}}},
+        {"status": "ok", "enrichment": {"genres": ["dub"], "review": {"routed": False}}},  # no id: not a record
     ]
     out.write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"id": "d", "stat')
     skipped = SkippedRows()
@@ -204,7 +205,7 @@ def test_records_from_run_counts_what_it_leaves_out_and_refuses_the_wrong_catalo
                                     "not ok in the run (an error record)": 1, "its id is not in the catalog": 1,
                                     "no text a tagger reads in the catalog (title, description, lyrics ...)": 1,
                                     "no genres in its record": 1,
-                                    "not an output record (a line cut short by a kill?)": 1}
+                                    "not an output record (a line cut short by a kill?)": 2}
     assert skipped.first["its id is not in the catalog"] == f"{out}:4"
 
     other = tmp_path / "other.jsonl"  # a catalog the run never tagged: was an empty index, exit 0
