@@ -869,6 +869,11 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             extra["ece_with_negatives"] = round(plugin_ece(conf, right), 4)
         elif task.kind == "valence":  # the sample's 300 items are a noisy look at the pool's calibration
             extra["ece_all_items"] = round(plugin_ece(conf, right), 4)
+            extra["text_columns"] = (f"{len(model.tfidf.idf)} word terms (negation scopes marked), "
+                                     f"{len(model.char_tfidf.idf) if model.char_tfidf else 0} character n-grams, "
+                                     "the 256-d WordLlama embedding")
+            extra["ridge_alpha"] = model.regularisation  # chosen by inner cross-validation (fitting.SCALAR_ALPHAS)
+            extra.update(_pearson_all_items([oof.values[i] for i in range(len(obs))], gold, groups))
         vocab = config.policy_pack if task.kind == "policy" else ""
     model.uses_draft = uses_draft
     flag_threshold = None
@@ -896,6 +901,24 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
                         threshold=threshold, flag_threshold=flag_threshold, card=card,
                         trained_on=sorted({id_digest(g.id) for g in items}))
     return entry, oof, items, {**metrics, **extra}
+
+
+def _pearson_all_items(pred: list[float], gold: list[float], groups: list[str | None]) -> dict[str, Any]:
+    """Out-of-fold Pearson r over every fitted item, and its mean over the groups (the spec's
+    sources) with at least 3 items and some spread: the sample's 300 items are a noisy look at it."""
+    from scipy.stats import pearsonr
+
+    def r(idx: list[int]) -> float | None:
+        p, g = np.asarray(pred)[idx], np.asarray(gold)[idx]
+        return float(pearsonr(p, g)[0]) if len(idx) >= 3 and p.std() > 0 and g.std() > 0 else None
+
+    out: dict[str, Any] = {"pearson_all_items": r(list(range(len(pred))))}
+    per = {str(grp): r([i for i, x in enumerate(groups) if x == grp]) for grp in dict.fromkeys(groups) if grp}
+    per = {k: v for k, v in per.items() if v is not None}
+    if per:
+        out["pearson_sources_mean_all_items"] = float(np.mean(list(per.values())))
+        out.update({f"pearson_all_items.{k}": v for k, v in per.items()})
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
 def _threshold_metrics(conf: list[float], right: list[bool], floor: float) -> tuple[float | None, dict[str, Any]]:

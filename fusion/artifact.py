@@ -37,10 +37,14 @@ from linernotes.json_lines import first_non_finite
 # that uses it is written as 3 (one that does not stays 2, readable by older linernotes).
 # 4: a multilabel model may carry ``calibrator_by_size`` (isotonic maps by exemplar-index size,
 # ``fusion.index_size``); an older reader would drop it and give the size-free confidence.
+# 5: a scalar model may carry character n-grams (char_tfidf) and word terms with negation scopes
+# marked (``negation`` in its TF-IDF parameters); an older reader would drop the first and misread
+# the columns, or hand the second to scikit-learn, which refuses it.
 FORMAT = 2
 FORMAT_CONTEXT_CALIBRATOR = 3
 FORMAT_SIZE_CALIBRATOR = 4
-READS = (1, 2, 3, 4)
+FORMAT_SCALAR_TEXT = 5
+READS = (1, 2, 3, 4, 5)
 FILE = "fusion.json"
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
@@ -198,6 +202,9 @@ def format_of(art: FusionArtifact) -> int:
     """The oldest format that holds everything ``art`` uses (see FORMAT)."""
     def uses(key: str) -> bool:
         return any(getattr(f.model, key, None) is not None for f in art.fields.values())
+    if any(isinstance(f.model, ScalarModel) and (f.model.char_tfidf is not None or f.model.tfidf.params.get("negation"))
+           for f in art.fields.values()):
+        return FORMAT_SCALAR_TEXT
     if uses("calibrator_by_size"):
         return FORMAT_SIZE_CALIBRATOR
     return FORMAT_CONTEXT_CALIBRATOR if uses("calibrator_context") else FORMAT

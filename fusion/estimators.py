@@ -225,10 +225,14 @@ class Tfidf(BaseModel):
 
     @classmethod
     def fit(cls, texts: list[str], **params: Any) -> tuple[Tfidf, Any]:
+        """Fit on ``texts``. ``params``: ``TfidfVectorizer``'s (defaults: word 1-2 grams, min_df 2,
+        sublinear tf, 30,000 terms), plus ``negation=True``: words in a negation scope become
+        their own terms (``tools.text.negation.mark_negation`` as the preprocessor; stored as the
+        flag, so the artifact stays plain JSON)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         params = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "max_features": 30000, **params}
-        vec = TfidfVectorizer(**params)
+        vec = TfidfVectorizer(**_vectorizer_params(params))
         matrix = vec.fit_transform(texts)
         keep = {k: v for k, v in params.items() if k != "max_features"}
         keep["ngram_range"] = list(keep["ngram_range"])
@@ -239,7 +243,7 @@ class Tfidf(BaseModel):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         params = {**self.params, "ngram_range": tuple(self.params["ngram_range"])}
-        vec = TfidfVectorizer(vocabulary=self.vocabulary, **params)
+        vec = TfidfVectorizer(vocabulary=self.vocabulary, **_vectorizer_params(params))
         vec.idf_ = np.asarray(self.idf)
         return vec
 
@@ -253,6 +257,25 @@ class Tfidf(BaseModel):
             if row is not None:
                 return row
         return _tfidf_rows(self._vectorizer, texts)
+
+
+def text_rows(text: str, word: Tfidf, char: Tfidf | None = None) -> list:
+    """A text's TF-IDF rows in design-row column order: word terms, then character n-grams when
+    the model was fitted with them (``features.design_row`` joins them with the rest)."""
+    return [word.transform([text])] if char is None else [word.transform([text]), char.transform([text])]
+
+
+def _vectorizer_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``TfidfVectorizer``'s keyword arguments for stored ``params``: ``negation`` (a flag) becomes
+    the negation-marking preprocessor, which lowercases itself."""
+    params = dict(params)
+    if params.pop("negation", False):
+        from linernotes.tools.text.negation import mark_negation
+
+        if params.get("analyzer", "word") != "word" or "preprocessor" in params:
+            raise ValueError("TF-IDF negation marking needs the word analyzer and no other preprocessor")
+        params["preprocessor"] = mark_negation
+    return params
 
 
 def _tfidf_one(vec: Any, text: str) -> Any:

@@ -1,5 +1,6 @@
-"""Scalar fusion (valence-like fields): ridge regression over the text (TF-IDF terms and the
-WordLlama embedding), lexicon scores and the LLM's level; its confidence is P(|error| <=
+"""Scalar fusion (valence-like fields): ridge regression over the text (TF-IDF word terms with
+negation scopes marked, character n-grams, the WordLlama embedding), lexicon scores and the LLM's
+level; its confidence is P(|error| <=
 tolerance) from a small logistic model of how hard the item looks."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
-from linernotes.fusion.estimators import Linear, Standardizer, Tfidf
+from linernotes.fusion.estimators import Linear, Standardizer, Tfidf, text_rows
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
     check_design,
@@ -42,8 +43,12 @@ class ScalarModel(BaseModel):
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str]
     tfidf: Tfidf
+    char_tfidf: Tfidf | None = Field(None, description="character n-grams, columns after the word terms "
+                                     "(None in artifacts before format 5)")
     scaler: Standardizer
     regressor: Linear
+    regularisation: float | None = Field(None, description="the ridge's alpha, chosen by inner cross-validation "
+                                         "among fitting.SCALAR_ALPHAS (None in older artifacts)")
     tolerance: float
     range: list[float]
     confidence_scaler: Standardizer
@@ -53,7 +58,8 @@ class ScalarModel(BaseModel):
     def _shapes(self) -> ScalarModel:
         if self.features != SCALAR_FEATURES:  # scalar_dense computes exactly these columns
             raise ValueError(f"features {self.features} are not the {len(SCALAR_FEATURES)} this linernotes computes")
-        check_design("valence regressor", self.features, self.scaler, self.regressor, len(self.tfidf.idf))
+        text = len(self.tfidf.idf) + (len(self.char_tfidf.idf) if self.char_tfidf else 0)
+        check_design("valence regressor", self.features, self.scaler, self.regressor, text)
         check_design("valence confidence model", CONFIDENCE_FEATURES, self.confidence_scaler, self.confidence,
                      text_columns=0, embedding=0)  # its rows are confidence_rows: dense columns only
         if len(self.range) != 2 or not self.range[0] < self.range[1] or not self.tolerance > 0:
@@ -79,6 +85,10 @@ class ScalarModel(BaseModel):
 
         return obs.evidence.get("lexical_valence") is not None or bool(afinn_terms(prose))
 
+    def terms(self, text: str) -> list:
+        """The text's TF-IDF rows (``estimators.text_rows``)."""
+        return text_rows(text, self.tfidf, self.char_tfidf)
+
     def decide(self, obs: Observation) -> tuple[float, float]:
         """(value in ``range``, calibrated P(|value - truth| <= tolerance))."""
         return self.decide_many([obs])[0]
@@ -89,7 +99,7 @@ class ScalarModel(BaseModel):
         obs = [o if self.uses_draft else o.without_draft() for o in observations]
         dense = np.vstack([scalar_dense(o) for o in obs])
         scaled = self.scaler.transform(dense)
-        X = stack_rows([design_row([self.tfidf.transform([o.prose])], embed([o.prose]), scaled[i:i + 1])
+        X = stack_rows([design_row(self.terms(o.prose), embed([o.prose]), scaled[i:i + 1])
                         for i, o in enumerate(obs)])
         values = np.clip(self.regressor.predict(X), *self.range)
         z = self.confidence_scaler.transform(confidence_rows(values, dense))

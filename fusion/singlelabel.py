@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
-from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf
+from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, text_rows
 from linernotes.fusion.features import (
     check_design,
     design_row,
@@ -119,8 +119,5 @@ class SingleLabelModel(BaseModel):
         return out
 
     def terms(self, text: str) -> list:
-        """The text's TF-IDF rows, in column order: word terms, then character n-grams when
-        fitted with them (``design_row`` joins them with the rest of the design row)."""
-        if self.char_tfidf is None:
-            return [self.tfidf.transform([text])]
-        return [self.tfidf.transform([text]), self.char_tfidf.transform([text])]
+        """The text's TF-IDF rows (``estimators.text_rows``)."""
+        return text_rows(text, self.tfidf, self.char_tfidf)

@@ -106,13 +106,15 @@ def test_one_text_tfidf_rows_are_sklearns_bit_for_bit(shared_data):
     from linernotes.fusion.artifact import default_fusion_dir, load_fusion
 
     art = load_fusion(default_fusion_dir())
-    shipped = [art.fields["policy"].model.tfidf, art.fields["policy"].model.char_tfidf, art.fields["valence"].model.tfidf]
+    valence = art.fields["valence"].model
+    shipped = [art.fields["policy"].model.tfidf, art.fields["policy"].model.char_tfidf, valence.tfidf,
+               *([valence.char_tfidf] if valence.char_tfidf is not None else [])]
     texts = ["", "zzqx vvkj", "Ünïcödé CAFÉ fête!!", "the the the the"]
     for name in ("bandcamp-tracks.dev.jsonl", "policy-prompts.dev.jsonl", "vader-multirater.dev.jsonl"):
         for line in (shared_data / "gold" / name).read_text().splitlines()[:150]:
             d = json.loads(line)
             texts.append(" \n".join(v for v in (d.get("item") or d).values() if isinstance(v, str)))
-    fresh = [_roundtrip(t) for t in (*shipped, Tfidf.fit(TEXTS, min_df=1)[0])]
+    fresh = [_roundtrip(t) for t in (*shipped, Tfidf.fit(TEXTS, min_df=1)[0], Tfidf.fit(TEXTS, min_df=1, negation=True)[0])]
     sklearn_own = [t.vectorizer() for t in fresh]
     for text in texts:
         for ours, vec in zip(fresh, sklearn_own, strict=True):  # alternating vocabularies, as an item does
