@@ -13,7 +13,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,12 +25,13 @@ from linernotes.llm.embedded import default_gguf
 from linernotes.llm.errors import LLMError
 from linernotes.llm.redact import Redactor, redact
 from linernotes.llm.transports import Transport, import_litellm, schema_of, select
-from linernotes.llm.window import CallWindow
+from linernotes.llm.window import CallWindow, Held
 from linernotes.schema import Usage, add_cost
 
 __all__ = ["EMBEDDED", "LLMClient", "LLMConfig", "LLMError", "classify", "redact", "retry_after_s", "schema_of"]
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
@@ -287,8 +288,8 @@ class LLMClient:
                     return value, usage
                 except Exception:  # noqa: BLE001 (a stale entry is a miss, never a failure)
                     pass
-        async with self.window.slot():  # one slot per call, its retries and backoff included
-            value, usage = await self._call_with_retries(messages, response_model, schema)
+        async with self.window.slot() as held:  # one slot per call, its retries and backoff included
+            value, usage = await self._call_with_retries(messages, response_model, schema, held)
         if self.cache is not None:
             # the cache is an optimisation: failing to store (disk full) must not fail the item,
             # whose error record resume would then skip
@@ -298,7 +299,10 @@ class LLMClient:
         return value, usage
 
     async def _call_with_retries(self, messages: list[dict[str, Any]], response_model: type[T],
-                                 schema: dict[str, Any] | None = None) -> tuple[T, Usage]:
+                                 schema: dict[str, Any] | None = None, held: Held | None = None
+                                 ) -> tuple[T, Usage]:
+        """``held``: the call's window slot, released as soon as an answer is parsed (in the
+        task that read it, ``llm.window.Held``) and taken again before a retry."""
         c = self.config
         usage = Usage()
         start = time.monotonic()
@@ -316,11 +320,13 @@ class LLMClient:
                                       **c.extra_params}
             if seed is not None:
                 params["seed"] = seed
+            if held is not None:
+                await held.reacquire()  # a retry after an answer that failed below: a slot again
             self.calls += 1
             usage.calls += 1
             try:
                 value, completion = await asyncio.wait_for(
-                    t.complete(messages, response_model, schema, params), timeout=c.timeout_s + 5)
+                    _answered(t.complete(messages, response_model, schema, params), held), timeout=c.timeout_s + 5)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout
@@ -359,6 +365,14 @@ class LLMClient:
         usage.latency_s = time.monotonic() - start
         usage.retries = max(0, usage.calls - 1)
         raise LLMError(last[0], self.redact(last[1]), usage)
+
+
+async def _answered(call: Awaitable[R], held: Held | None) -> R:
+    """``await call``, then free the call's slot there and then (``llm.window.Held``)."""
+    out = await call
+    if held is not None:
+        held.release()
+    return out
 
 
 def _env_api_base(model: str) -> str | None:

@@ -102,3 +102,48 @@ def test_an_endpoint_has_one_spelling(spelt):
     identity); a blank api_base is none."""
     assert LLMConfig(api_base=spelt).api_base == "http://127.0.0.1:8080/v1"
     assert LLMConfig(api_base="  ").api_base is None and LLMConfig().api_base is None
+
+
+def test_the_call_slot_is_freed_where_the_answer_is_read_not_when_the_caller_resumes(monkeypatch) -> None:
+    """``--concurrency`` bounds requests at the endpoint: a call's slot is freed by the task that
+    read its answer (``asyncio.wait_for``'s), a loop pass before the caller itself resumes, and
+    exactly once per call, a retried one included (the slot is kept through the retry)."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    calls: list[dict] = []
+
+    async def truncate_third(body: dict):
+        calls.append(body)
+        if len(calls) == 3:  # one broken answer: that call retries, holding its slot
+            return web.json_response({"id": "x", "object": "chat.completion", "created": 0, "model": "stub",
+                                      "choices": [{"index": 0, "finish_reason": "stop",
+                                                   "message": {"role": "assistant", "content": '{"label": "o'}}],
+                                      "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}})
+        return None
+
+    with StubServer(latency_ms=10, intercept=truncate_third) as stub:
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=stub.base_url, use_cache=False, transport="fast",
+                                     backoff_base_s=0.01, max_retries=2))
+        client.window.resize(2)
+        released_by: list[bool] = []
+        callers: set = set()
+        release = client.window._release
+
+        def spy() -> None:
+            released_by.append(asyncio.current_task() in callers)
+            assert 0 <= client.window.in_flight - 1 < 2
+            release()
+
+        monkeypatch.setattr(client.window, "_release", spy)
+
+        async def one(i: int) -> Answer:
+            callers.add(asyncio.current_task())
+            value, _ = await client.structured([{"role": "user", "content": f"q{i}"}], Answer)
+            return value
+
+        async def go() -> list:
+            return await asyncio.gather(*(one(i) for i in range(6)))
+
+        assert all(isinstance(v, Answer) for v in asyncio.run(go()))
+    assert len(calls) == 7  # six calls, one of them retried once
+    assert released_by == [False] * 6  # six releases, each by the task that read the answer
+    assert client.window.in_flight == 0 and client.window.peak == 2

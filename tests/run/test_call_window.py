@@ -188,3 +188,43 @@ def test_kill_mid_run_then_resume_gives_one_record_per_id(tmp_path: Path, forkcl
     got = ids(out)
     assert sorted(got) == sorted(set(got)) and len(got) == n
     assert any(killed)
+
+
+def test_a_slot_released_early_lets_the_next_call_in_once_and_a_retry_takes_one_again() -> None:
+    """``Held.release`` frees the slot where the answer is read (``llm.client._answered``), before
+    its caller resumes: the next waiter goes in while the first body still runs, the body's end
+    does not free it twice, and ``reacquire`` (a retry) waits for a slot like any call."""
+    async def go() -> list[tuple[str, int]]:
+        window, seen = CallWindow(1), []
+        answered, second_in, retry_in = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def first() -> None:
+            async with window.slot() as held:
+                held.release()
+                held.release()  # idempotent
+                seen.append(("released", window.in_flight))
+                answered.set()
+                await second_in.wait()  # the next call is in while this body still runs
+                seen.append(("second in", window.in_flight))
+                retry = asyncio.ensure_future(held.reacquire())
+                await asyncio.sleep(0.01)
+                seen.append(("retry waits", int(retry.done())))
+                await retry
+                retry_in.set()
+                seen.append(("retry in", window.in_flight))
+            seen.append(("first out", window.in_flight))
+
+        async def second() -> None:
+            await answered.wait()
+            async with window.slot():
+                second_in.set()
+                await asyncio.sleep(0.02)
+            await retry_in.wait()
+
+        await asyncio.gather(first(), second())
+        seen.append(("end", window.in_flight))
+        assert window.peak == 1
+        return seen
+
+    assert asyncio.run(go()) == [("released", 0), ("second in", 1), ("retry waits", 0), ("retry in", 1),
+                                 ("first out", 0), ("end", 0)]
