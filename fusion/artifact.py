@@ -162,6 +162,10 @@ def load_fusion(path: str | Path) -> FusionArtifact:
         raise FusionError(f"{f}: not a valid fusion artifact: {_reason(e.errors()[0], raw)}") from None
     if art.format not in READS:
         raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))}")
+    need, key = _needs(art)
+    if key and art.format < need:  # an older reader would take the file and drop or misread ``key``
+        raise FusionError(f"{f}: not a valid fusion artifact: {key}: needs format {need}, the file says "
+                          f"format {art.format}")
     if not art.fields:
         raise FusionError(f"{f}: not a valid fusion artifact: fields: no fitted field (a fit writes one per "
                           "field kind it fitted)")
@@ -200,14 +204,25 @@ def _reason(err: Any, raw: bytes) -> str:
 
 def format_of(art: FusionArtifact) -> int:
     """The oldest format that holds everything ``art`` uses (see FORMAT)."""
-    def uses(key: str) -> bool:
-        return any(getattr(f.model, key, None) is not None for f in art.fields.values())
-    if any(isinstance(f.model, ScalarModel) and (f.model.char_tfidf is not None or f.model.tfidf.params.get("negation"))
-           for f in art.fields.values()):
-        return FORMAT_SCALAR_TEXT
-    if uses("calibrator_by_size"):
-        return FORMAT_SIZE_CALIBRATOR
-    return FORMAT_CONTEXT_CALIBRATOR if uses("calibrator_context") else FORMAT
+    return _needs(art)[0]
+
+
+def _needs(art: FusionArtifact) -> tuple[int, str]:
+    """(the oldest format that holds everything ``art`` uses, the first key that needs it; "" for
+    ``FORMAT``)."""
+    def first(key: str) -> str:
+        return next((f"fields.{n}.model.{key}" for n, f in art.fields.items()
+                     if getattr(f.model, key, None) is not None), "")
+    for name, f in art.fields.items():
+        if isinstance(f.model, ScalarModel):
+            if f.model.char_tfidf is not None:
+                return FORMAT_SCALAR_TEXT, f"fields.{name}.model.char_tfidf"
+            if f.model.tfidf.params.get("negation"):
+                return FORMAT_SCALAR_TEXT, f"fields.{name}.model.tfidf.params.negation"
+    for fmt, key in ((FORMAT_SIZE_CALIBRATOR, "calibrator_by_size"), (FORMAT_CONTEXT_CALIBRATOR, "calibrator_context")):
+        if first(key):
+            return fmt, first(key)
+    return FORMAT, ""
 
 
 def save_fusion(art: FusionArtifact, folder: str | Path) -> str:

@@ -221,6 +221,7 @@ class Tfidf(BaseModel):
         if len(self.vocabulary) != n or set(self.vocabulary.values()) != set(range(n)):
             raise ValueError(f"TF-IDF vocabulary: {len(self.vocabulary)} n-grams for {n} idf columns; each column "
                              f"0..{n - 1} must be exactly one n-gram's")
+        _check_params(self.params)
         return self
 
     @classmethod
@@ -273,9 +274,41 @@ def _vectorizer_params(params: dict[str, Any]) -> dict[str, Any]:
         from linernotes.tools.text.negation import mark_negation
 
         if params.get("analyzer", "word") != "word" or "preprocessor" in params:
-            raise ValueError("TF-IDF negation marking needs the word analyzer and no other preprocessor")
+            raise ValueError("TF-IDF params.negation: marking needs the word analyzer and no other preprocessor")
         params["preprocessor"] = mark_negation
     return params
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    """Raise ValueError naming the key when stored ``params`` would not make the vectorizer that
+    ``Tfidf.fit`` made. Why at load: a hand-edited artifact's ``"negation": "false"`` (a true
+    string) marked negation silently, ``"negation": 1`` loaded, and an unknown key, a bad analyzer
+    or ``negation`` on the character n-grams loaded and then failed every item at tag time
+    (``internal.ValueError``/``TypeError`` records); scikit-learn checks its own parameters only
+    when it fits, not when it transforms with a given vocabulary."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if "negation" in params and not isinstance(params["negation"], bool):
+        raise ValueError(f"TF-IDF params.negation: {params['negation']!r} is not true or false")
+    if params.get("input", "content") != "content":  # the prose is the text, never a file name to open
+        raise ValueError(f"TF-IDF params.input: {params['input']!r}; only 'content' is read")
+    if "ngram_range" not in params:
+        raise ValueError("TF-IDF params.ngram_range: missing")
+    known = set(TfidfVectorizer().get_params()) - {"vocabulary"}
+    unknown = sorted(set(params) - known - {"negation"})
+    if unknown:
+        raise ValueError(f"TF-IDF params.{unknown[0]}: not a TfidfVectorizer parameter")
+    ngrams = params["ngram_range"]
+    if not (isinstance(ngrams, list | tuple) and len(ngrams) == 2):
+        raise ValueError(f"TF-IDF params.ngram_range: {ngrams!r} is not [low, high]")
+    kwargs = _vectorizer_params({**params, "ngram_range": tuple(ngrams)})  # names params.negation itself
+    try:
+        vec = TfidfVectorizer(**kwargs)
+        vec._validate_params()  # scikit-learn's own constraints (types, choices), as fit checks them
+        vec._validate_ngram_range()
+        vec.build_analyzer()
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"TF-IDF params: {e}") from None
 
 
 def _tfidf_one(vec: Any, text: str) -> Any:
