@@ -17,9 +17,13 @@ CUES = frozenset({"not", "no", "never", "none", "nothing", "nobody", "nowhere", 
                   "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt", "wont", "wouldnt", "shouldnt",
                   "couldnt", "aint", "hardly", "barely"})
 PREFIX = "neg_"
-# tokens: words (with an inner apostrophe) or the punctuation that ends a clause
-_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[.,;:!?()\[\]\"]")
+# tokens: words (with an inner apostrophe), the punctuation that ends a clause, or a line break
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[.,;:!?()\[\]\"]|[\n\r\v\f\x85\u2028\u2029]")
 _ENDS = frozenset(".,;:!?()[]\"")
+# a line break ends a scope too: an item's prose is its fields joined by " \n" (fusion.observation),
+# and a title such as "No Surprises" or "Don't Stop Me Now" has no punctuation to end its scope,
+# which ran on into the artist and the description ("no neg_surprises neg_band neg_a neg_gentle")
+_BREAKS = frozenset("\n\r\v\f\x85\u2028\u2029")
 
 
 def is_cue(word: str) -> bool:
@@ -30,12 +34,15 @@ def is_cue(word: str) -> bool:
 def mark_negation(text: str) -> str:
     """``text`` lowercased and re-spaced as tokens, with ``PREFIX`` before every word in a
     negation scope: from the word after a cue (``is_cue``) to the next clause punctuation
-    (``. , ; : ! ? ( ) [ ] "``) or the end. Cues themselves are not prefixed; a cue inside a
+    (``. , ; : ! ? ( ) [ ] "``), line break or the end. Cues themselves are not prefixed; a cue inside a
     scope keeps the scope open. Characters outside words and that punctuation are dropped
     (the TF-IDF tokenizer ignores them too). Pure; "" for ""."""
     out: list[str] = []
     scope = False
     for tok in _TOKEN.findall(text.lower()):
+        if tok in _BREAKS:  # ends the scope, and is dropped as whitespace is
+            scope = False
+            continue
         if tok in _ENDS:
             scope = False
             out.append(tok)
