@@ -107,7 +107,9 @@ def test_an_endpoint_has_one_spelling(spelt):
 def test_the_call_slot_is_freed_where_the_answer_is_read_not_when_the_caller_resumes(monkeypatch) -> None:
     """``--concurrency`` bounds requests at the endpoint: a call's slot is freed by the task that
     read its answer (``asyncio.wait_for``'s), a loop pass before the caller itself resumes, and
-    exactly once per call, a retried one included (the slot is kept through the retry)."""
+    exactly once per call, a retried one included (the slot is kept through the retry). On Python
+    3.12+ ``wait_for`` awaits the call in the caller's own task, so there the caller reads the
+    answer and frees the slot (before, this test failed there: six releases by the caller)."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     calls: list[dict] = []
 
@@ -140,10 +142,20 @@ def test_the_call_slot_is_freed_where_the_answer_is_read_not_when_the_caller_res
             value, _ = await client.structured([{"role": "user", "content": f"q{i}"}], Answer)
             return value
 
-        async def go() -> list:
-            return await asyncio.gather(*(one(i) for i in range(6)))
+        async def go() -> tuple[list, bool]:
+            return await asyncio.gather(*(one(i) for i in range(6))), await _wait_for_runs_in_caller()
 
-        assert all(isinstance(v, Answer) for v in asyncio.run(go()))
+        answers, in_caller = asyncio.run(go())
+        assert all(isinstance(v, Answer) for v in answers)
     assert len(calls) == 7  # six calls, one of them retried once
-    assert released_by == [False] * 6  # six releases, each by the task that read the answer
+    assert released_by == [in_caller] * 6  # six releases, each by the task that read the answer
     assert client.window.in_flight == 0 and client.window.peak == 2
+
+
+async def _wait_for_runs_in_caller() -> bool:
+    """Whether ``asyncio.wait_for`` awaits a coroutine in the calling task (Python 3.12+) rather
+    than in a task of its own (3.11)."""
+    async def which() -> asyncio.Task | None:
+        return asyncio.current_task()
+
+    return await asyncio.wait_for(which(), timeout=5) is asyncio.current_task()
