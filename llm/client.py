@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import random
 import sqlite3
@@ -156,11 +157,26 @@ def _part(obj: Any, key: str) -> Any:
     return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 
 
+def _count(value: Any) -> int:
+    """A reported token count; 0 (not reported) for what is not a finite number >= 0 or its
+    text. Why lenient: the count is accounting, read after the answer. ``"prompt_tokens": "many"``
+    (or ``"12.0"``) raised here, so a call whose answer had been parsed was retried, paid again,
+    and failed (QA qa-valence17); a negative count made the run's tokens negative."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return 0
+    return int(value)
+
+
 def _usage_of(obj: Any) -> tuple[int, int]:
     u = getattr(obj, "usage", None)
     if u is None:
         return 0, 0
-    return int(_part(u, "prompt_tokens") or 0), int(_part(u, "completion_tokens") or 0)
+    return _count(_part(u, "prompt_tokens")), _count(_part(u, "completion_tokens"))
 
 
 def _cached_of(obj: Any) -> int:
@@ -168,8 +184,7 @@ def _cached_of(obj: Any) -> int:
     cached_tokens``: OpenAI's field, which llama.cpp's server and LiteLLM report too); 0 if absent."""
     u = getattr(obj, "usage", None)
     details = _part(u, "prompt_tokens_details") if u is not None else None
-    value = _part(details, "cached_tokens") if details is not None else None
-    return int(value or 0) if isinstance(value, int | float) else 0
+    return _count(_part(details, "cached_tokens")) if details is not None else 0
 
 
 class LLMClient:
@@ -341,7 +356,7 @@ class LLMClient:
                 partial = getattr(e, "total_usage", None) or getattr(e, "last_completion", None)
                 if partial is not None:
                     tin, tout = _usage_of(partial) if not hasattr(partial, "prompt_tokens") else (
-                        int(partial.prompt_tokens or 0), int(partial.completion_tokens or 0))
+                        _count(partial.prompt_tokens), _count(partial.completion_tokens))
                     usage.tokens_in += tin
                     usage.tokens_out += tout
                 last = (kind, _short(cause, self.redact))
