@@ -47,7 +47,7 @@ class ScalarModel(BaseModel):
                                      "(None in artifacts before format 5)")
     scaler: Standardizer
     regressor: Linear
-    regularisation: float | None = Field(None, description="the ridge's alpha, chosen by inner cross-validation "
+    regularisation: float | None = Field(None, gt=0, description="the ridge's alpha, chosen by inner cross-validation "
                                          "among fitting.SCALAR_ALPHAS (None in older artifacts)")
     tolerance: float
     range: list[float]

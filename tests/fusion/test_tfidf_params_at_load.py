@@ -93,3 +93,13 @@ def test_liner_tag_refuses_it_with_exit_2(tmp_path, valence_text_doc, liner_in_p
     assert r.returncode == 2, r.stderr
     assert "needs format 5, the file says format 4" in r.stderr and "fusion.json" in r.stderr
     assert not (tmp_path / "out.jsonl").exists() or not (tmp_path / "out.jsonl").read_text().strip()
+
+
+@pytest.mark.parametrize("alpha", [0, -1.0])
+def test_a_ridge_alpha_that_is_no_penalty_is_refused_naming_the_key(tmp_path, valence_text_doc, alpha):
+    """``regularisation`` records the alpha the fit chose (> 0 by ridge's definition); a hand-edited
+    0 or negative value loaded as if fitted (before)."""
+    folder = _write(tmp_path, valence_text_doc, lambda d: d["fields"]["valence"]["model"].update(regularisation=alpha))
+    with pytest.raises(FusionError, match=r"fields\.valence\.model\.scalar\.regularisation: Input should be greater "
+                                          r"than 0"):
+        load_fusion(folder)
