@@ -197,19 +197,23 @@ def test_overfull_queue_sheds_load_with_429_and_retry_after():
     assert m["liner_rejected_total"] >= 10
 
 
-def test_monitor_reads_the_services_rolling_log(tmp_path, stub):
+def test_monitor_reads_the_services_rolling_log(tmp_path):
     """The service's log folder is a run the monitor compares with a liner tag output of the same items."""
     from linernotes.monitor.run import monitor
     from linernotes.testing.synthetic import synthetic_rows
 
     rows = list(synthetic_rows(40))
     catalog = write_catalog(tmp_path / "c.jsonl", rows)
-    asyncio.run(run_batch(stub_config(stub.base_url), RunOptions(input=catalog, output=tmp_path / "tag.jsonl")))
     logs = tmp_path / "logs"
-    app = create_app(stub_config(stub.base_url), ServiceOptions(log_dir=logs, log_max_bytes=20_000))
-    with BackgroundService(app) as svc:
-        for i in range(0, 40, 10):
-            assert httpx.post(svc.base_url + "/v1/enrich", json={"items": rows[i:i + 10]}, timeout=60).status_code == 200
+    # a STUB that takes 50 ms: against an instant one each run's LLM latency is event-loop noise
+    # (under a loaded CI box the two runs' p95 differed 20x and the monitor rightly alerted)
+    with StubServer(latency_ms=50) as stub:
+        asyncio.run(run_batch(stub_config(stub.base_url), RunOptions(input=catalog, output=tmp_path / "tag.jsonl")))
+        app = create_app(stub_config(stub.base_url), ServiceOptions(log_dir=logs, log_max_bytes=20_000))
+        with BackgroundService(app) as svc:
+            for i in range(0, 40, 10):
+                assert httpx.post(svc.base_url + "/v1/enrich", json={"items": rows[i:i + 10]},
+                                  timeout=60).status_code == 200
     assert len(list(logs.glob("records-*.jsonl"))) >= 2  # rolled over past 20 kB
     result = monitor(tmp_path / "tag.jsonl", logs)
     assert result.current.table.num_rows == 40
