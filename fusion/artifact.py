@@ -220,8 +220,9 @@ def _needs(art: FusionArtifact) -> tuple[int, str]:
             if f.model.tfidf.params.get("negation"):
                 return FORMAT_SCALAR_TEXT, f"fields.{name}.model.tfidf.params.negation"
     for fmt, key in ((FORMAT_SIZE_CALIBRATOR, "calibrator_by_size"), (FORMAT_CONTEXT_CALIBRATOR, "calibrator_context")):
-        if first(key):
-            return fmt, first(key)
+        found = first(key)
+        if found:
+            return fmt, found
     return FORMAT, ""
 
 

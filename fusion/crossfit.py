@@ -131,3 +131,28 @@ def nested(train: np.ndarray, inner: FoldPlan, fit: Callable[[np.ndarray], Any],
     oof = out_of_fold(inner, fit, predict, audit, f"{name}/inner")
     params = tune(train, oof)
     return fit(train), params
+
+
+def nested_choice(train: np.ndarray, inner: FoldPlan, options: Sequence[Any],
+                  fit: Callable[[np.ndarray, Any], Any], predict: Callable[[Any, np.ndarray], Sequence[Any]],
+                  tune: Callable[[np.ndarray, dict[int, Any]], Any],
+                  score: Callable[[np.ndarray, dict[int, Any]], Any], audit: Audit | None = None,
+                  name: str = "model") -> tuple[Any, Any]:
+    """``nested`` with one setting (a regularisation strength, say) chosen among ``options`` on the
+    same inner folds: each option's inner out-of-fold predictions get ``score(train, oof)``
+    (higher is better; an earlier option keeps a tie), then ``fit(train, best)`` and the
+    parameters tuned on the best option's out-of-fold predictions. One option: nothing is scored.
+    Returns (model, params)."""
+    best: tuple[Any, Any, dict[int, Any]] | None = None
+    for option in options:
+        oof = out_of_fold(inner, lambda items, o=option: fit(items, o), predict, audit, f"{name}/inner")
+        if len(options) == 1:
+            best = (None, option, oof)
+            break
+        value = score(train, oof)
+        if best is None or value > best[0]:
+            best = (value, option, oof)
+    if best is None:
+        raise ValueError("nested_choice: no option to choose from")
+    _, option, oof = best
+    return fit(train, option), tune(train, oof)

@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 
 from linernotes.fusion import multilabel as ml
-from linernotes.fusion.crossfit import Audit, FoldPlan, nested, out_of_fold, plan_folds, subplan
+from linernotes.fusion.crossfit import (
+    Audit,
+    FoldPlan,
+    nested,
+    nested_choice,
+    plan_folds,
+    subplan,
+)
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, calibrator
 from linernotes.fusion.features import (
     SCALAR_FEATURES,
@@ -355,18 +362,14 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
         clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(rows), ok)
         return scaler, Linear.from_sklearn(clf)
 
+    def minus_squared_error(train: np.ndarray, oof: dict[int, Any]) -> float:
+        return -float(sum((oof[int(i)] - target[int(i)]) ** 2 for i in train))
+
     def selected(train: np.ndarray, inner: FoldPlan, name: str | None) -> tuple[Any, Any]:
-        """``nested`` with the ridge's alpha chosen on the inner folds (see the docstring)."""
-        best: tuple[float, float, dict[int, Any]] | None = None
-        for alpha in sorted(alphas, reverse=True):  # the larger first: it keeps a tie
-            oof = out_of_fold(inner, lambda items, a=alpha: fit(items, a), predict, audit if name else None,
-                              f"{name}/inner")
-            err = float(sum((oof[int(i)] - target[int(i)]) ** 2 for i in train))
-            if best is None or err < best[0]:
-                best = (err, alpha, oof)
-        assert best is not None
-        _, alpha, oof = best
-        return fit(train, alpha), tune(train, oof)
+        """``nested`` with the ridge's alpha chosen on the inner folds (see the docstring); the
+        larger alpha first, so it keeps a tie."""
+        return nested_choice(train, inner, sorted(alphas, reverse=True), fit, predict, tune, minus_squared_error,
+                             audit if name else None, name or "model")
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[float, float]]:
         model, (cscaler, cclf) = selected(train, inner, "scalar")
@@ -505,24 +508,17 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
             rows.append((float(t), right, max((float(flagged[js].mean()) for js in checked), default=0.0)))
         return rows
 
+    def within_budget_then_right(train: np.ndarray, oof: dict[int, Any]) -> tuple[bool, int]:
+        """(the false-flag budget holds at the best P(none) threshold, right unsafe answers there)."""
+        rows = threshold_rows(train, oof)
+        t = pick_none_threshold(rows)
+        row = next(r for r in rows if r[0] == t)
+        return row[2] <= MAX_FALSE_FLAGS, row[1]
+
     def selected(train: np.ndarray, inner: FoldPlan, name: str | None) -> tuple[Any, Any]:
         """``nested`` with the regularisation chosen on the inner folds (see the docstring)."""
-        best: tuple[tuple[bool, int], float, dict[int, Any]] | None = None
-        for c in Cs:
-            oof = out_of_fold(inner, lambda items, c=c: fit(items, c), predict_tracked,
-                              audit if name else None, f"{name}/inner")
-            if len(Cs) == 1:
-                best = ((True, 0), c, oof)
-                break
-            rows = threshold_rows(train, oof)
-            t = pick_none_threshold(rows)
-            row = next(r for r in rows if r[0] == t)
-            score = (row[2] <= MAX_FALSE_FLAGS, row[1])
-            if best is None or score > best[0]:
-                best = (score, c, oof)
-        assert best is not None
-        _, c, oof = best
-        return fit(train, c), tune(train, oof)
+        return nested_choice(train, inner, Cs, fit, predict_tracked, tune, within_budget_then_right,
+                             audit if name else None, name or "model")
 
     inner_classes: dict[int, np.ndarray] = {}
 

@@ -1,7 +1,7 @@
 """Scalar fusion (valence-like fields): ridge regression over the text (TF-IDF word terms with
 negation scopes marked, character n-grams, the WordLlama embedding), lexicon scores and the LLM's
-level; its confidence is P(|error| <=
-tolerance) from a small logistic model of how hard the item looks."""
+level; its confidence is P(|error| <= tolerance) from a small logistic model of how hard the item
+looks."""
 
 from __future__ import annotations
 
