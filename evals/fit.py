@@ -64,7 +64,7 @@ from linernotes.fusion.artifact import (
     save_fusion,
 )
 from linernotes.fusion.decide import Decision, answer_threshold
-from linernotes.fusion.features import candidate_rows
+from linernotes.fusion.features import EMBED_DIM, candidate_rows
 from linernotes.fusion.fitting import (
     OutOfFold,
     calibration_rows,
@@ -869,9 +869,10 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             extra["ece_with_negatives"] = round(plugin_ece(conf, right), 4)
         elif task.kind == "valence":  # the sample's 300 items are a noisy look at the pool's calibration
             extra["ece_all_items"] = round(plugin_ece(conf, right), 4)
-            extra["text_columns"] = (f"{len(model.tfidf.idf)} word terms (negation scopes marked), "
+            marked = " (negation scopes marked)" if model.tfidf.params.get("negation") else ""
+            extra["text_columns"] = (f"{len(model.tfidf.idf)} word terms{marked}, "
                                      f"{len(model.char_tfidf.idf) if model.char_tfidf else 0} character n-grams, "
-                                     "the 256-d WordLlama embedding")
+                                     f"the {EMBED_DIM}-d WordLlama embedding")
             extra["ridge_alpha"] = model.regularisation  # chosen by inner cross-validation (fitting.SCALAR_ALPHAS)
             extra.update(_pearson_all_items([oof.values[i] for i in range(len(obs))], gold, groups))
         vocab = config.policy_pack if task.kind == "policy" else ""
