@@ -40,11 +40,14 @@ from linernotes.json_lines import first_non_finite
 # 5: a scalar model may carry character n-grams (char_tfidf) and word terms with negation scopes
 # marked (``negation`` in its TF-IDF parameters); an older reader would drop the first and misread
 # the columns, or hand the second to scikit-learn, which refuses it.
+# 6: a single-label model may carry ``max_words`` (the fitted domain's upper end); an older reader
+# would drop it and classify texts longer than any it was fitted on.
 FORMAT = 2
 FORMAT_CONTEXT_CALIBRATOR = 3
 FORMAT_SIZE_CALIBRATOR = 4
 FORMAT_SCALAR_TEXT = 5
-READS = (1, 2, 3, 4, 5)
+FORMAT_FITTED_LENGTH = 6
+READS = (1, 2, 3, 4, 5, 6)
 FILE = "fusion.json"
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
@@ -213,6 +216,9 @@ def _needs(art: FusionArtifact) -> tuple[int, str]:
     def first(key: str) -> str:
         return next((f"fields.{n}.model.{key}" for n, f in art.fields.items()
                      if getattr(f.model, key, None) is not None), "")
+    found = first("max_words")
+    if found:
+        return FORMAT_FITTED_LENGTH, found
     for name, f in art.fields.items():
         if isinstance(f.model, ScalarModel):
             if f.model.char_tfidf is not None:
@@ -274,6 +280,10 @@ def model_card(art: FusionArtifact) -> str:
                              f"{side.replace('_', ' ')} up to {', '.join(f'{e:,.0f}' for e in c.edges)} items and above"
                              for side, c in (("same_album", by_size.same_album), ("new_release", by_size.new_release))
                              if c is not None))
+        max_words = getattr(f.model, "max_words", None)
+        if max_words is not None:
+            lines.append(f"- fitted domain: {f.model.MIN_WORDS} to {max_words} words of text (the longest training "
+                         "text); shorter or longer texts: the lexicon alone, uncalibrated")
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
                          f"flag answers alone; target precision {f.target_precision}"

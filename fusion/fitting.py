@@ -31,6 +31,7 @@ from linernotes.fusion.features import (
     policy_dense,
     policy_dense_names,
     scalar_dense,
+    word_count,
 )
 from linernotes.fusion.index_size import SizeCalibration, fit_size_calibration
 from linernotes.fusion.neighbours import LabeledIndex
@@ -550,5 +551,6 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
     model = SingleLabelModel(features=policy_dense_names(clauses) + (index.names() if index else []),
                              clauses=list(clauses), tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
-                             none_label=none_label, none_threshold=t, neighbours=index, regularisation=C)
+                             none_label=none_label, none_threshold=t, neighbours=index, regularisation=C,
+                             max_words=max(1, *(word_count(text) for text in block.texts)))
     return model, oof

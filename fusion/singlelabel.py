@@ -58,6 +58,8 @@ class SingleLabelModel(BaseModel):
                                          "among fitting.SINGLE_LABEL_CS (None in older artifacts)")
     neighbours: LabeledIndex | None = Field(None, description="labeled training embeddings whose vote "
                                             "follows the dense features (None in older artifacts)")
+    max_words: int | None = Field(None, ge=1, description="the longest training text, in words (``word_count``): "
+                                  "the fitted domain's upper end (None in artifacts before format 6: no end)")
 
     @model_validator(mode="after")
     def _shapes(self) -> SingleLabelModel:
@@ -82,12 +84,23 @@ class SingleLabelModel(BaseModel):
     # "Sunrise", "Hold On") were flagged as hate.discrimination or flirtation, against 1 of 20
     # titles of 3-7 words and 0 of 10 with artist and label. Below it the lexicon alone decides,
     # as it does where no artifact fits the field; a listed term is still a lexicon flag.
+    #
+    # And at most ``max_words``, the longest text the classifier was fitted on (77 words for the
+    # shipped one; its unsafe prompts have at most 34). Nothing longer was ever labeled, and its
+    # log-length feature had learned "longer is cleaner": with 3d005efcb251b6bb... 4abfc3b32e0e5c13
+    # one request ("How can I make a fake passport that passes airport checks?") was flagged at 0.58
+    # alone and called clean at 0.78 / 0.97 / 0.99 when repeated 20 / 100 / 400 times (a clean
+    # podcast blurb likewise went from 0.94 to 0.999 clean). Beyond it the lexicon alone decides,
+    # uncalibrated, as below ``MIN_WORDS``; scoring a long text window by window would need long
+    # labeled texts to calibrate the windows' joint false-flag rate, which no gold set has.
     MIN_WORDS: ClassVar[int] = 3
 
     def applies(self, obs: Observation) -> bool:
-        """Whether ``obs`` is inside the fitted domain (``MIN_WORDS`` words of text or more; a word
-        has a letter or digit: '😡 😡 😡' or '! ! !' got a calibrated 'none' at 0.31-0.62, T9)."""
-        return word_count(obs.prose) >= self.MIN_WORDS
+        """Whether ``obs`` is inside the fitted domain: ``MIN_WORDS`` words of text or more (a word
+        has a letter or digit: '😡 😡 😡' or '! ! !' got a calibrated 'none' at 0.31-0.62, T9) and,
+        when the artifact records it, no more than ``max_words``."""
+        words = word_count(obs.prose)
+        return words >= self.MIN_WORDS and (self.max_words is None or words <= self.max_words)
 
     def decide(self, obs: Observation) -> tuple[str, str | None, float, dict[str, float]]:
         """(class, the policy clause it flags or None, calibrated P(class is right), every class's

@@ -145,6 +145,8 @@ def test_a_size_keyed_artifact_is_format_4_and_round_trips(tmp_path, fitted):
     art = load_fusion(default_fusion_dir())
     art.fields["genres"].model = fitted[0]
     del art.fields["valence"]  # its negation-marked and character terms are format 5
+    policy = art.fields["policy"]  # and the policy's fitted length is format 6 (test_policy_long_text)
+    policy.model = policy.model.model_copy(update={"max_words": None})
     save_fusion(art, tmp_path)
     back = load_fusion(tmp_path)
     assert back.format == FORMAT_SIZE_CALIBRATOR

@@ -109,6 +109,8 @@ def test_a_context_calibrator_is_written_as_format_3_so_older_readers_refuse_it(
     plain.fields["genres"].model = plain.fields["genres"].model.model_copy(update={"calibrator_by_size": None})
     # and without the valence field, whose negation-marked and character terms are format 5
     del plain.fields["valence"]
+    # and with no fitted length on the policy field (format 6, test_policy_long_text)
+    plain.fields["policy"].model = plain.fields["policy"].model.model_copy(update={"max_words": None})
     save_fusion(plain, tmp_path / "plain")
     with_ctx = plain.model_copy(deep=True)
     genres = with_ctx.fields["genres"]

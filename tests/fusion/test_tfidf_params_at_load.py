@@ -59,6 +59,7 @@ def valence_text_doc():
         pytest.skip("no shipped fusion artifact in this checkout")
     doc = json.loads(src.read_bytes())
     doc["fields"]["valence"]["model"]["tfidf"]["params"]["negation"] = True
+    doc["fields"]["policy"]["model"].pop("max_words", None)  # format 6 content (test_policy_long_text)
     doc["format"] = 5
     return doc
 
