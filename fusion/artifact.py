@@ -164,11 +164,16 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     except ValidationError as e:
         raise FusionError(f"{f}: not a valid fusion artifact: {_reason(e.errors()[0], raw)}") from None
     if art.format not in READS:
-        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))}")
+        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))} "
+                          "(a newer linernotes wrote it: upgrade linernotes, or refit with this one: liner fit)")
     need, key = _needs(art)
     if key and art.format < need:  # an older reader would take the file and drop or misread ``key``
         raise FusionError(f"{f}: not a valid fusion artifact: {key}: needs format {need}, the file says "
                           f"format {art.format}")
+    if missing := _missing_end(art):
+        raise FusionError(f"{f}: not a valid fusion artifact: {missing}: none in a format-{art.format} file (every "
+                          "single-label fit records its longest training text; without it the combiner would "
+                          "classify text of any length): restore the number or refit")
     if not art.fields:
         raise FusionError(f"{f}: not a valid fusion artifact: fields: no fitted field (a fit writes one per "
                           "field kind it fitted)")
@@ -203,6 +208,17 @@ def _reason(err: Any, raw: bytes) -> str:
         return f"line {m[2]} column {m[3]}: {m[1]}" if m else detail
     loc = ".".join(map(str, err["loc"]))
     return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+
+def _missing_end(art: FusionArtifact) -> str:
+    """The first single-label model without ``max_words`` in a file of format 6 or later, "" for
+    none. A fit since format 6 always records it and no later key needs format 6, so a null there
+    is a hand edit that would drop the fitted domain's end (the classifier's 'longer is cleaner'
+    length feature is unbounded beyond it); older formats have no end, as they were fitted."""
+    if art.format < FORMAT_FITTED_LENGTH:
+        return ""
+    return next((f"fields.{n}.model.max_words" for n, f in art.fields.items()
+                 if isinstance(f.model, SingleLabelModel) and f.model.max_words is None), "")
 
 
 def format_of(art: FusionArtifact) -> int:

@@ -59,8 +59,11 @@ class SingleLabelModel(BaseModel):
                                          "among fitting.SINGLE_LABEL_CS (None in older artifacts)")
     neighbours: LabeledIndex | None = Field(None, description="labeled training embeddings whose vote "
                                             "follows the dense features (None in older artifacts)")
-    max_words: int | None = Field(None, ge=1, description="the longest training text, in words (``word_count``): "
-                                  "the fitted domain's upper end (None in artifacts before format 6: no end)")
+    # strict: a hand-edited true read as 1 (below MIN_WORDS: the combiner silently never applied)
+    # and "77" or 77.0 as 77, where every other fitted count refuses what a fit never writes
+    max_words: int | None = Field(None, ge=1, strict=True, description="the longest training text, in words "
+                                  "(``word_count``): the fitted domain's upper end (None in artifacts before "
+                                  "format 6: no end)")
 
     @model_validator(mode="after")
     def _shapes(self) -> SingleLabelModel:
