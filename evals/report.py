@@ -177,6 +177,18 @@ def consistency_note(record: RunRecord, task: str) -> str:
             + (f"p = {c['p_value']:.3f}" if c["p_value"] > 0 else f"p < {1 / CONSISTENCY_DRAWS:g}"))
 
 
+def hand_set_note(record: RunRecord, task: str) -> str:
+    """One line when some of the task's scored confidences are hand-set, not calibrated
+    probabilities (``metrics.calibration.hand_set_share``), else ""."""
+    h = record.extras.get(f"{task}.hand_set")
+    if not h:
+        return ""
+    alone = (f"ECE of the {h['n'] - h['hand_set']} calibrated ones alone: {h['ece_calibrated']:.4f}"
+             if h["ece_calibrated"] is not None else "none is calibrated")
+    return (f"hand-set confidences: {h['hand_set']} of {h['n']} (no fitted combiner decided them: outside its "
+            f"fitted domain, or none for the field) are pooled in the ECE and the table; {alone}")
+
+
 def _fusion_of(record: RunRecord) -> str:
     """", fusion <content hash>" when the run's fields were decided by a fusion artifact (a
     prompt can stay the same while the fusion changes), else ""."""
@@ -215,8 +227,8 @@ def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text)
         rows = record.extras[key] or []
         ece = record.metrics.get(f"{task}.ece")
         out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text)]
-        note = consistency_note(record, task)
-        out += (["", t(note)] if note else []) + ["",
+        notes = [n for n in (consistency_note(record, task), hand_set_note(record, task)) if n]
+        out += [line for n in notes for line in ("", t(n))] + ["",
                 "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r['threshold']:.2f} | {_pct(r['coverage'])} | {_pct(r['precision'])} | {r['accepted']} |")
@@ -327,7 +339,8 @@ def _html_tables(record: RunRecord, title: str) -> list[str]:
         task = key.removesuffix(".risk_coverage")
         ece = record.metrics.get(f"{task}.ece")
         parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
-                     + (f"<p>{_esc(note)}</p>" if (note := consistency_note(record, task)) else "")
+                     + "".join(f"<p>{_esc(n)}</p>" for n in (consistency_note(record, task), hand_set_note(record, task))
+                               if n)
                      + "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
                      "<th>n accepted</th></tr>")
         for r in record.extras[key] or []:

@@ -18,7 +18,12 @@ import numpy as np
 from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
 from linernotes.evals.gold import signal_gold
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
-from linernotes.evals.metrics.calibration import RISK_THRESHOLDS, risk_coverage, score_calibration
+from linernotes.evals.metrics.calibration import (
+    RISK_THRESHOLDS,
+    hand_set_share,
+    risk_coverage,
+    score_calibration,
+)
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.retrieval import score_retrieval
@@ -170,6 +175,11 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         None if p is None else accept_level(p, field, threshold) for p in preds]
     accepted = [None if f is None else f >= t for f, t in zip(field_conf, limits, strict=True)]
     out.merge(score_calibration(task.name, conf, correct, accepted))
+    if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
+        calibrated = [None if p is None else field in ((p.get("confidence") or {}).get("calibrated") or [])
+                      for p in preds]
+        if (mixed := hand_set_share(conf, correct, calibrated)) is not None:
+            out.extras[f"{task.name}.hand_set"] = mixed
     # the grid plus the levels the run auto-accepted at, so its operating points are rows
     used = {round(float(t), 4) for t in limits if t is not None and t > 0}
     out.extras[f"{task.name}.risk_coverage"] = risk_coverage(

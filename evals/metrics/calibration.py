@@ -95,6 +95,26 @@ def ece_consistency(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS,
             "p_value": round(float((sims >= observed - 1e-12).mean()), 4), "n": n}
 
 
+def hand_set_share(conf: list[float | None], correct: list[float | None],
+                   calibrated: list[bool | None]) -> dict[str, float | int | None] | None:
+    """Over the items scored for calibration (a confidence and a correctness): how many of their
+    confidences are hand-set rather than calibrated probabilities (``calibrated`` False: no fitted
+    combiner decided the field, e.g. a policy text outside the combiner's fitted length) and the
+    plug-in ECE of the calibrated ones alone. The task's ECE, reliability and risk-coverage pool
+    both kinds, as route does; a reader must know how many are not probabilities at all (QA
+    qa-policy18: 20 of 40 long-text policy items at a hand-set 0.9 made the ECE 0.52, p < 0.001).
+
+    Returns ``{"n", "hand_set", "ece_calibrated" (None when none is calibrated)}``, or None when
+    every scored confidence is calibrated."""
+    rows = [(c, k, bool(h)) for c, k, h in zip(conf, correct, calibrated, strict=True)
+            if c is not None and k is not None]
+    cal = [(c, k) for c, k, h in rows if h]
+    if len(cal) == len(rows):
+        return None
+    ece = round(plugin_ece(np.array([c for c, _ in cal]), np.array([k for _, k in cal])), 4) if cal else None
+    return {"n": len(rows), "hand_set": len(rows) - len(cal), "ece_calibrated": ece}
+
+
 def auroc_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, max_levels: int = 1001) -> SumStat:
     """Columns: positive and negative weight per distinct confidence level. Confidences are
     route's 4-decimal numbers; beyond ``max_levels`` distinct values they are rounded to a
