@@ -40,6 +40,7 @@ from linernotes.review.web import security as sec
 from linernotes.review.web.media import servable_audio
 from linernotes.review.web.views import (
     annotator_rows,
+    confidence_notes,
     display,
     edit_default,
     evidence_spans,
@@ -260,6 +261,7 @@ def create_app(settings: Settings) -> FastAPI:
         audio = bool(settings.audio_root and state.entry.inputs.get("audio_path"))
         return page(request, "item.html", status=status, state=state, e=state.entry, specs=specs, texts=texts,
                     others=others, spans=spans, pred=pred, evidence=pred.get("evidence") or {},
+                    confidences=confidence_notes(pred),
                     rows=annotator_rows(state, specs), raters=annotator_rows(state, specs, raters=True),
                     rater_summary=rater_summary(state, specs), nav=nav, audio=audio,
                     edit={s.name: edit_default(state, s) for s in specs}, **signal_context(request, state, specs),

@@ -72,6 +72,35 @@ def display(value: Any, spec: FieldSpec | None = None) -> str:
     return str(value)
 
 
+def confidence_notes(prediction: dict[str, Any] | None) -> list[str]:
+    """Each field's confidence as a reviewer reads it, the record's numbers as written: 'policy
+    0.9 hand-set', 'policy 0.6132 calibrated, always reviewed', 'valence 0.6417 calibrated,
+    reviewed below 0.5'. The record lists the calibrated fields and their thresholds apart
+    (``schema.Confidence``); the page printed that list and dict as Python literals beside the
+    numbers, so a hand-set 0.9 (a policy text beyond the combiner's fitted length, QA
+    qa-policy18) read like a calibrated one."""
+    conf = (prediction or {}).get("confidence")
+    conf = conf if isinstance(conf, dict) else {}
+    # a store's predictions come from any file: only a list names fields ("policy" in "policy,x" is a substring)
+    calibrated = conf.get("calibrated") if isinstance(conf.get("calibrated"), list) else []
+    limits = conf.get("thresholds") if isinstance(conf.get("thresholds"), dict) else {}
+    out = []
+    for name, value in conf.items():
+        if name in ("calibrated", "thresholds") or not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        limit = limits.get(name)
+        if name not in calibrated:
+            kind = "hand-set"
+        elif not isinstance(limit, int | float) or isinstance(limit, bool):
+            kind = "calibrated, advisory (never routed)"
+        elif limit >= 1.0:  # as route says it: no level of this answer reached the target precision
+            kind = "calibrated, always reviewed"
+        else:
+            kind = f"calibrated, reviewed below {limit}"
+        out.append(f"{name} {value} {kind}")
+    return out
+
+
 def rater_summary(state: ItemState, specs: list[FieldSpec]) -> dict[str, str]:
     """Anonymous raters per field as a histogram ("-1.00 ×17 · -2.00 ×3"): up to 99 rows otherwise."""
     out = {}
