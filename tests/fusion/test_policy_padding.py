@@ -48,3 +48,11 @@ def test_texts_up_to_the_end_in_tokens_decide_as_before(artifact) -> None:
         d = fused(artifact, "policy", obs, "content-policy")
         label, _, conf, _ = model.decide(obs)
         assert d is not None and d.calibrated and (d.label, d.confidence) == (label, round(conf, 4))
+
+
+def test_the_model_card_says_how_the_end_is_counted(artifact) -> None:
+    from linernotes.fusion.artifact import default_fusion_dir, model_card
+
+    line = next(x for x in model_card(artifact).splitlines() if x.startswith("- fitted domain:"))
+    assert f"emoji and punctuation tokens count toward the {artifact.get('policy').model.max_words}, not toward the 3" in line
+    assert line in (default_fusion_dir() / "MODEL_CARD.md").read_text(encoding="utf-8").splitlines()
