@@ -5,12 +5,12 @@ MIN_WORDS, so the combiner silently never applied), ``"77"`` and ``77.0`` loaded
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 
 from linernotes.fusion.artifact import FusionError, default_fusion_dir, load_fusion
+from tests.fusion.test_tfidf_params_at_load import _write  # a damaged copy of an artifact document
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +21,6 @@ def shipped_doc():
     doc = json.loads(src.read_bytes())
     assert doc["format"] == 6 and isinstance(doc["fields"]["policy"]["model"]["max_words"], int)
     return doc
-
-
-def _write(folder, doc, damage):
-    folder.mkdir(exist_ok=True)
-    doc = copy.deepcopy(doc)
-    damage(doc)
-    (folder / "fusion.json").write_text(json.dumps(doc))
-    return folder
 
 
 def _set(value):
