@@ -79,6 +79,10 @@ class SingleLabelModel(BaseModel):
                              f"{self.none_label!r})")
         if not set(self.clause_for) <= set(classes):
             raise ValueError(f"clause_for names classes the classifier lacks: {sorted(set(self.clause_for) - set(classes))}")
+        if self.max_words is not None and self.max_words < self.MIN_WORDS:
+            # no text is both at least MIN_WORDS and at most this: the combiner would silently never apply
+            raise ValueError(f"max_words {self.max_words} is below MIN_WORDS {self.MIN_WORDS}: the fitted domain is "
+                             "empty (a fit on texts this short classifies nothing at tag time)")
         return self
 
     # The fitted domain: items with at least this many words of text. The training items (policy

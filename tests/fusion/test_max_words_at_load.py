@@ -1,7 +1,7 @@
 """A hand-edited policy ``max_words`` (the fitted domain's end, format 6) is refused at load naming
 the key, and ``liner tag --fusion`` exits 2. Before (QA qa-policy18): ``true`` loaded as 1 (below
-MIN_WORDS, so the combiner silently never applied), ``"77"`` and ``77.0`` loaded as 77, and
-``null`` or no key in a format-6 file loaded as "no end" (any length classified again)."""
+MIN_WORDS, so the combiner silently never applied; so did 2), ``"77"`` and ``77.0`` loaded as 77,
+and ``null`` or no key in a format-6 file loaded as "no end" (any length classified again)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def _set(value):
     (_set(77.5), r"single_label\.max_words: Input should be a valid integer"),
     (_set(0), r"single_label\.max_words: Input should be greater than or equal to 1"),
     (_set(-5), r"single_label\.max_words: Input should be greater than or equal to 1"),
+    (_set(2), r"single_label: Value error, max_words 2 is below MIN_WORDS 3: the fitted domain is empty"),
     (_set(None), r"fields\.policy\.model\.max_words: none in a format-6 file .*restore the number or refit"),
     (lambda d: d["fields"]["policy"]["model"].pop("max_words"),
      r"fields\.policy\.model\.max_words: none in a format-6 file"),
-], ids=["true", "string", "float-integral", "float", "zero", "negative", "null", "no-key"])
+], ids=["true", "string", "float-integral", "float", "zero", "negative", "below-min-words", "null", "no-key"])
 def test_a_hand_edited_end_is_refused_naming_the_key(tmp_path, shipped_doc, damage, reason):
     folder = _write(tmp_path, shipped_doc, damage)
     with pytest.raises(FusionError, match=rf"^{json.dumps(str(folder / 'fusion.json'))[1:-1]}: not a valid fusion "
