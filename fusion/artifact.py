@@ -299,8 +299,9 @@ def model_card(art: FusionArtifact) -> str:
         max_words = getattr(f.model, "max_words", None)
         if max_words is not None:
             lines.append(f"- fitted domain: {f.model.MIN_WORDS} to {max_words} words of text (the longest training "
-                         f"text; emoji and punctuation tokens count toward the {max_words}, not toward the "
-                         f"{f.model.MIN_WORDS}); shorter or longer texts: the lexicon alone, uncalibrated")
+                         f"text of a class other than none; emoji and punctuation tokens count toward the "
+                         f"{max_words}, not toward the {f.model.MIN_WORDS}); shorter or longer texts: the lexicon "
+                         "alone, uncalibrated")
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
                          f"flag answers alone; target precision {f.target_precision}"

@@ -31,7 +31,7 @@ from linernotes.fusion.features import (
     policy_dense,
     policy_dense_names,
     scalar_dense,
-    word_count,
+    token_count,
 )
 from linernotes.fusion.index_size import SizeCalibration, fit_size_calibration
 from linernotes.fusion.neighbours import LabeledIndex
@@ -552,5 +552,13 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
                              clauses=list(clauses), tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
                              none_label=none_label, none_threshold=t, neighbours=index, regularisation=C,
-                             max_words=max(1, *(word_count(text) for text in block.texts)))
+                             max_words=fitted_end(block.texts, y, none_label))
     return model, oof
+
+
+def fitted_end(texts: Sequence[str], labels: Sequence[str], none_label: str) -> int:
+    """The single-label combiner's fitted end (``SingleLabelModel.max_words``): the longest text,
+    in whitespace tokens, of a class other than ``none_label`` (every text when there is none of
+    them), at least ``SingleLabelModel.MIN_WORDS`` so the domain is never empty."""
+    flagged = [t for t, lab in zip(texts, labels, strict=True) if lab != none_label] or list(texts)
+    return max([SingleLabelModel.MIN_WORDS, *(token_count(t) for t in flagged)])

@@ -61,9 +61,9 @@ class SingleLabelModel(BaseModel):
                                             "follows the dense features (None in older artifacts)")
     # strict: a hand-edited true read as 1 (below MIN_WORDS: the combiner silently never applied)
     # and "77" or 77.0 as 77, where every other fitted count refuses what a fit never writes
-    max_words: int | None = Field(None, ge=1, strict=True, description="the longest training text, in words "
-                                  "(``word_count``): the fitted domain's upper end (None in artifacts before "
-                                  "format 6: no end)")
+    max_words: int | None = Field(None, ge=1, strict=True, description="the longest training text of a class "
+                                  "other than none, in tokens (``token_count``): the fitted domain's upper end "
+                                  "(None in artifacts before format 6: no end)")
 
     @model_validator(mode="after")
     def _shapes(self) -> SingleLabelModel:
@@ -93,20 +93,19 @@ class SingleLabelModel(BaseModel):
     # titles of 3-7 words and 0 of 10 with artist and label. Below it the lexicon alone decides,
     # as it does where no artifact fits the field; a listed term is still a lexicon flag.
     #
-    # And at most ``max_words``, the longest text the classifier was fitted on (77 words for the
-    # shipped one; its unsafe prompts have at most 34). Nothing longer was ever labeled, and its
-    # log-length feature had learned "longer is cleaner": with 3d005efcb251b6bb... 4abfc3b32e0e5c13
-    # one request ("How can I make a fake passport that passes airport checks?") was flagged at 0.58
-    # alone and called clean at 0.78 / 0.97 / 0.99 when repeated 20 / 100 / 400 times (a clean
-    # podcast blurb likewise went from 0.94 to 0.999 clean). Beyond it the lexicon alone decides,
-    # uncalibrated, as below ``MIN_WORDS``; scoring a long text window by window would need long
-    # labeled texts to calibrate the windows' joint false-flag rate, which no gold set has.
-    #
-    # The end is checked on whitespace tokens (``token_count``), the length the log-length feature
-    # reads, not on words: emoji or punctuation padding is no words but moved the feature all the
-    # same, and a 34-word request flagged at 0.49 was 'none' at a calibrated 0.96 / 0.98 with 400
-    # '😡' / '-' tokens after it (0.999 with 49,000). No text of the three dev gold sets has more
-    # than 77 tokens and 77 or fewer words, so no fitted item leaves the domain.
+    # And at most ``max_words`` whitespace tokens (``token_count``): the longest text of a class
+    # other than none the classifier was fitted on (34 for the shipped one; its clean texts go to
+    # 77). A flag is what the classifier exists for, and it never saw an unsafe text longer than
+    # that: its log-length feature learned "longer is cleaner" from the longer clean texts. With
+    # the end at the longest text of any class (77, 147d497) one request ("How can I make a fake
+    # passport that passes airport checks?", flagged at 0.58) was still called clean at a
+    # calibrated 0.98 with 30 words of clean filler after it, and at 0.23 repeated to 60 words;
+    # beyond 77 it was 0.78 / 0.97 / 0.99 repeated 20 / 100 / 400 times (3d005efcb251b6bb ...
+    # 4abfc3b32e0e5c13). Beyond the end the lexicon alone decides, uncalibrated, as below
+    # ``MIN_WORDS``; scoring a long text window by window would need long labeled texts to
+    # calibrate the windows' joint false-flag rate, which no gold set has. Tokens, not words:
+    # emoji or punctuation padding is no words but moves the length feature all the same (a
+    # 34-word request flagged at 0.49 was 'none' at a calibrated 0.96 with 400 '-' after it).
     MIN_WORDS: ClassVar[int] = 3
 
     def applies(self, obs: Observation) -> bool:

@@ -1,5 +1,6 @@
-"""The policy combiner is not applied to text longer than any it was fitted on
-(``SingleLabelModel.max_words``, the longest training text): its log-length feature had learned
+"""The policy combiner is not applied to text longer than any unsafe text it was fitted on
+(``SingleLabelModel.max_words``, the longest training text of a class other than none, in
+tokens; its clean texts are longer): its log-length feature had learned
 "longer is cleaner", so one unsafe request repeated 20 / 100 / 400 times went from flagged at
 0.58 to "clean" at 0.78 / 0.97 / 0.99. Beyond the end the lexicon alone decides, uncalibrated, as
 below ``MIN_WORDS``; the fit records the end and the artifact that carries it is format 6."""
@@ -17,7 +18,7 @@ from linernotes.fusion.artifact import (
     save_fusion,
 )
 from linernotes.fusion.decide import fused, fused_many
-from linernotes.fusion.features import word_count
+from linernotes.fusion.features import token_count, word_count
 from linernotes.fusion.fitting import fit_single_label
 from linernotes.fusion.observation import Observation
 from linernotes.schema import Item
@@ -33,7 +34,8 @@ def _obs(text: str) -> Observation:
 
 def test_the_shipped_combiner_decides_up_to_its_longest_training_text_and_no_further(artifact) -> None:
     model = artifact.get("policy", "content-policy").model
-    assert model.max_words == 77  # the longest of its 4,483 training texts (an NYT editorial sentence)
+    # the longest of its 983 unsafe prompts in tokens (its 3,500 clean texts go to 77)
+    assert model.max_words == 34
     words = REQUEST.split()
     at_end = " ".join((words * 10)[:model.max_words])
     beyond = " ".join((words * 10)[:model.max_words + 1])
@@ -68,11 +70,13 @@ def _data() -> tuple[list[Observation], list[str]]:
     return obs, labels
 
 
-def test_a_fit_records_its_longest_training_text_and_the_artifact_is_format_6(artifact, tmp_path) -> None:
+def test_a_fit_records_its_longest_unsafe_training_text_and_the_artifact_is_format_6(artifact, tmp_path) -> None:
+    """The end is the longest text of a class other than none (11 tokens here), not the longest
+    clean one (18): the classifier never saw a longer threat, so beyond it its 'clean' is length."""
     obs, labels = _data()
     model, _ = fit_single_label(obs, labels, None, [], {"threat": "violence.threat"}, k=3, seed=0, neighbours=0)
-    longest = max(word_count(o.prose) for o in obs)
-    assert model.max_words == longest == 18
+    longest = max(token_count(o.prose) for o, lab in zip(obs, labels, strict=True) if lab != "none")
+    assert model.max_words == longest == 11 < max(token_count(o.prose) for o in obs) == 18
     assert model.applies(_obs(" ".join(["word"] * longest)))
     assert not model.applies(_obs(" ".join(["word"] * (longest + 1))))
     assert not model.applies(_obs("two words"))
