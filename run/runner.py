@@ -47,6 +47,12 @@ from linernotes.store.records import (
 )
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1 ("1 LLM answer", "7 items"): the summary's notes
+    read "1 LLM answers came from the cache and 7 items needed none" on the bundled example."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class RunSummary(BaseModel):
     rows: int = 0
     skipped: int = 0
@@ -119,11 +125,12 @@ class RunSummary(BaseModel):
             elif self.cache_hits == self.ok:
                 out.append("all LLM answers came from the cache: 0 LLM calls made")
             elif self.cache_hits:
-                out.append(f"{self.cache_hits} LLM answers came from the cache and {self.ok - self.cache_hits} "
-                           "items needed none (every field decided from the evidence): 0 LLM calls made")
+                rest = self.ok - self.cache_hits
+                out.append(f"{counted(self.cache_hits, 'LLM answer')} came from the cache and {counted(rest, 'item')} "
+                           f"needed none (every field decided from the evidence): 0 LLM calls made")
             elif self.failed:  # a failed item may have needed the LLM (llm.config: no request left)
-                out.append(f"the {self.ok} items that succeeded needed no LLM call (every field decided from the "
-                           f"evidence); {self.failed} failed (below): 0 LLM calls made")
+                out.append(f"the {counted(self.ok, 'item')} that succeeded needed no LLM call (every field decided "
+                           f"from the evidence); {self.failed} failed (below): 0 LLM calls made")
             else:
                 out.append("no item needed the LLM (every field decided from the evidence): 0 LLM calls made")
         for kind in sorted(self.errors_by_kind):

@@ -24,3 +24,19 @@ def test_a_failed_item_is_not_counted_among_those_the_evidence_decided() -> None
                         "1 failed (below): 0 LLM calls made")
     assert not any("no item needed" in n for n in notes)
     assert notes[1].startswith("llm.config (1): Missing credentials")
+
+
+def test_one_cached_answer_reads_in_the_singular() -> None:
+    """The bundled example's first run on a warm cache said '1 LLM answers came from the cache and 7
+    items needed none'."""
+    assert RunSummary(ok=8, cache_hits=1, llm_mode="auto").notes()[0].startswith(
+        "1 LLM answer came from the cache and 7 items needed none")
+    assert RunSummary(ok=2, cache_hits=1, llm_mode="auto").notes()[0].startswith(
+        "1 LLM answer came from the cache and 1 item needed none")
+    assert RunSummary(ok=5, cache_hits=3, llm_mode="auto").notes()[0].startswith(
+        "3 LLM answers came from the cache and 2 items needed none")
+
+
+def test_one_item_that_succeeded_reads_in_the_singular() -> None:
+    notes = RunSummary(ok=1, failed=2, llm_mode="auto").notes()
+    assert notes[0].startswith("the 1 item that succeeded needed no LLM call")
