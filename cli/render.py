@@ -66,7 +66,7 @@ def print_summary(s: Any, output: Path) -> None:
         ("routed to review", s.review), ("LLM calls", s.llm_calls), ("served from cache", s.cache_hits),
         ("tokens in / out", f"{s.tokens_in} / {s.tokens_out}"),
         ("cost (USD)", "unknown (no price)" if s.cost_usd is None else f"{s.cost_usd:.6f}"),
-        ("elapsed (s)", f"{s.elapsed_s:.2f}"), ("items/s", f"{s.items_per_s:.3f}"),
+        ("tagging (s, after tool loading)", f"{s.elapsed_s:.2f}"), ("items/s", f"{s.items_per_s:.3f}"),
         ("s/item", f"{(s.elapsed_s / s.processed) if s.processed else 0:.3f}"),
     ]
     for k, v in rows:
