@@ -3,8 +3,9 @@
 - disagreement: the largest reason size on the item — ``FieldSpec.distance`` between model and
   gold (|Δvalence|/2, 1 − Jaccard for label sets, 0/1 for nominal) or the raters' spread
   (sd / largest possible sd). An item queued only because the graph routed it gets ``ROUTED_FLOOR``.
-- uncertainty: 1 − the model's own confidence for the fields in question (lowest one wins); no
-  prediction (error item, gold-only review) counts as fully uncertain.
+- uncertainty: 1 − the model's own confidence for the fields in question and the fields its
+  record was routed for (``queue.routed_fields``; lowest one wins); no prediction (error item,
+  gold-only review) counts as fully uncertain.
 - severity: the worst policy flag's severity / 4, floored at ``SEVERITY_FLOOR`` so items without a
   policy flag still rank among themselves by the other two factors.
 Floors keep a single zero factor from hiding an item that was queued for a real reason.

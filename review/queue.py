@@ -8,6 +8,7 @@ the agreement metrics treat it like anyone else.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -116,6 +117,18 @@ def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> l
     return reasons
 
 
+# the routed reasons that name a field (``agents.fields.low_confidence``): "low confidence: genres
+# 0.39 < 0.50 (uncalibrated)", "to confirm: policy 0.61 (...)"
+ROUTED_FIELD = re.compile(r"(?:low confidence|to confirm): ([a-z_][a-z0-9_.-]*) ")
+
+
+def routed_fields(reasons: list[Reason]) -> list[str]:
+    """The fields the record's review reasons were routed for, in order, each once (reasons of an
+    older or foreign record that name none: [])."""
+    found = (ROUTED_FIELD.match(r.detail) for r in reasons if r.kind == "routed")
+    return list(dict.fromkeys(m.group(1) for m in found if m))
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:+.2f}"
@@ -131,7 +144,9 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
         return None
     involved = sorted({r.field for r in reasons if r.field}) or [f.name for f in fields]
     disagreement = max(r.size for r in reasons)
-    unc = uncertainty(item.prediction, involved)
+    # a routed item is uncertain about the field the graph routed it for, which the gold set may
+    # not hold: routed at genres 0.39 with language (0.95) the only gold field read "uncertainty 0.10"
+    unc = uncertainty(item.prediction, involved + routed_fields(reasons))
     sev = severity(item.prediction)
     gold = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
     consensus = {f.name: f.consensus(r) for f in fields if (r := f.ratings(item.gold_row))}
