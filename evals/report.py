@@ -185,8 +185,11 @@ def hand_set_note(record: RunRecord, task: str) -> str:
         return ""
     alone = (f"ECE of the {h['n'] - h['hand_set']} calibrated ones alone: {h['ece_calibrated']:.4f}"
              if h["ece_calibrated"] is not None else "none is calibrated")
+    took = ("" if h.get("hand_set_accepted") is None else
+            f"; {h['hand_set_accepted']} of them auto-accepted, {h['hand_set_accepted_right']} of those right")
     return (f"hand-set confidences: {h['hand_set']} of {h['n']} (no fitted combiner decided them: outside its "
-            f"fitted domain, or none for the field) are pooled in the ECE and the table; {alone}")
+            f"fitted domain, or none for the field) are pooled in the ECE, AUROC, auto-accept figures and the "
+            f"table{took}; {alone}")
 
 
 def _fusion_of(record: RunRecord) -> str:

@@ -178,7 +178,7 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
         calibrated = [None if p is None else field in ((p.get("confidence") or {}).get("calibrated") or [])
                       for p in preds]
-        if (mixed := hand_set_share(conf, correct, calibrated)) is not None:
+        if (mixed := hand_set_share(conf, correct, calibrated, accepted)) is not None:
             out.extras[f"{task.name}.hand_set"] = mixed
     # the grid plus the levels the run auto-accepted at, so its operating points are rows
     used = {round(float(t), 4) for t in limits if t is not None and t > 0}

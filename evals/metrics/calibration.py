@@ -95,8 +95,8 @@ def ece_consistency(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS,
             "p_value": round(float((sims >= observed - 1e-12).mean()), 4), "n": n}
 
 
-def hand_set_share(conf: list[float | None], correct: list[float | None],
-                   calibrated: list[bool | None]) -> dict[str, float | int | None] | None:
+def hand_set_share(conf: list[float | None], correct: list[float | None], calibrated: list[bool | None],
+                   accepted: list[bool | None] | None = None) -> dict[str, float | int | None] | None:
     """Over the items scored for calibration (a confidence and a correctness): how many of their
     confidences are hand-set rather than calibrated probabilities (``calibrated`` False: no fitted
     combiner decided the field, e.g. a policy text outside the combiner's fitted length) and the
@@ -104,15 +104,26 @@ def hand_set_share(conf: list[float | None], correct: list[float | None],
     both kinds, as route does; a reader must know how many are not probabilities at all (QA
     qa-policy18: 20 of 40 long-text policy items at a hand-set 0.9 made the ECE 0.52, p < 0.001).
 
-    Returns ``{"n", "hand_set", "ece_calibrated" (None when none is calibrated)}``, or None when
-    every scored confidence is calibrated."""
-    rows = [(c, k, bool(h)) for c, k, h in zip(conf, correct, calibrated, strict=True)
+    With ``accepted`` (per item: auto-accepted at the level route used) also how many hand-set
+    answers were auto-accepted and how many of those were right: the task's auto-accept figures
+    pool them too, and a hand-set 0.9 above the run's 0.5 is never reviewed (newuser18: 12 unsafe
+    prompts padded past the policy combiner's fitted length, all auto-accepted as clean, 0 right).
+
+    Returns ``{"n", "hand_set", "ece_calibrated" (None when none is calibrated)}`` plus, with
+    ``accepted``, ``"hand_set_accepted"`` and ``"hand_set_accepted_right"``; None when every
+    scored confidence is calibrated."""
+    took = accepted if accepted is not None else [None] * len(conf)
+    rows = [(c, k, bool(h), bool(a)) for c, k, h, a in zip(conf, correct, calibrated, took, strict=True)
             if c is not None and k is not None]
-    cal = [(c, k) for c, k, h in rows if h]
+    cal = [(c, k) for c, k, h, _ in rows if h]
     if len(cal) == len(rows):
         return None
     ece = round(plugin_ece(np.array([c for c, _ in cal]), np.array([k for _, k in cal])), 4) if cal else None
-    return {"n": len(rows), "hand_set": len(rows) - len(cal), "ece_calibrated": ece}
+    out: dict[str, float | int | None] = {"n": len(rows), "hand_set": len(rows) - len(cal), "ece_calibrated": ece}
+    if accepted is not None:
+        hand_accepted = [k for _, k, h, a in rows if not h and a]
+        out |= {"hand_set_accepted": len(hand_accepted), "hand_set_accepted_right": int(sum(k >= 0.5 for k in hand_accepted))}
+    return out
 
 
 def auroc_stat(conf: np.ndarray, correct: np.ndarray, member: np.ndarray, max_levels: int = 1001) -> SumStat:

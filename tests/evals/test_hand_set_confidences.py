@@ -58,3 +58,10 @@ def test_liner_eval_reports_how_many_are_hand_set(tmp_path: Path, liner_in_proce
     assert line in r.stdout
     assert line.replace("(", "\\(") in report.read_text(encoding="utf-8")  # markdown escapes the parenthesis
     assert "ECE of the 4 calibrated ones alone: " in r.stdout
+    # the hand-set 0.9 is above the run's 0.5: every long request was auto-accepted, and the report
+    # says how many of those were right (each one's own correctness, as the record scored it)
+    took = [it for it in record.items if it.id.startswith("long-")]
+    right = sum(bool(it.scores.get("policy.correct")) for it in took)
+    assert record.extras["policy.hand_set"]["hand_set_accepted"] == 4
+    assert record.extras["policy.hand_set"]["hand_set_accepted_right"] == right
+    assert f"; 4 of them auto-accepted, {right} of those right; " in r.stdout
