@@ -213,6 +213,7 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
                                                 error=it.get("error"), in_run=True))
     meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
     meta["run_signals"] = [t["signal"] for t in data.get("tasks") or [] if isinstance(t, dict) and t.get("signal")]
+    meta["run_policy"] = any(isinstance(t, dict) and t.get("kind") == "policy" for t in data.get("tasks") or [])
     item_type = _spec_item_type(data.get("spec"))
     if item_type:
         meta["item_type"] = item_type
@@ -381,9 +382,13 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     if not fields:
         hint = (f"; the run scores declared signals ({', '.join(meta['run_signals'])}): give their spec files "
                 "with --signals") if meta.get("run_signals") else "; a declared signal's column: give its spec file with --signals"
+        if meta.get("run_policy"):  # a policy-prompts eval: the README's first review command on it ended here
+            hint += ("; the run scores policy, which review does not adjudicate (a record's policy flags and "
+                     "review reasons show on its item page in a store built for one of the fields above)")
         raise SourceError("the gold rows carry no reviewable field (valence/mean, genres/gold_genres, moods, "
                           f"language, explicit){hint}")
     meta.pop("run_signals", None)
+    meta.pop("run_policy", None)
     meta["fields"] = [f.name for f in fields]
     notes = notes + _unreadable_predictions(items, fields, run)
     if not meta.get("model"):
