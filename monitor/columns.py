@@ -18,6 +18,7 @@ LABEL_COLUMN = {"policy": "policy_ids"}
 # artifact's content hash) decides most fields without the model: a refit moves labels as a new model does
 VERSION_COLUMNS = ("model", "prompt_hash", "fusion", "schema_version")
 LABEL_FIELDS = tuple(LABEL_COLUMN.get(f, f) for f in builtin.fields() if builtin.kind_of(f) != "scalar")
-COLUMNS = ("id", "status", *LABEL_FIELDS, *(f"confidence_{f}" for f in CONFIDENCE_FIELDS), "review_routed",
+COLUMNS = ("id", "status", *LABEL_FIELDS, *(f"confidence_{f}" for f in CONFIDENCE_FIELDS), "confidence_calibrated",
+           "review_routed",
            "cache_hit", "tokens_in", "tokens_out", "cost_usd", "latency_s", "llm_calls", "signals_json", "error_kind",
            *VERSION_COLUMNS)

@@ -186,6 +186,16 @@ def label_shift(field: str, base: Counter[str], cur: Counter[str], n_base: int, 
                       top_movers=movers, baseline_counts=dict(base), current_counts=dict(cur))
 
 
+def field_confidences(ok: pa.Table, field: str) -> tuple[list[float], list[bool]]:
+    """The ok rows' confidences of ``field`` (rows without one left out) and, per value, whether
+    it is a calibrated probability (the row lists the field in ``confidence_calibrated``) or a
+    hand-set score. A table written before that column existed counts every value hand-set."""
+    values = _col(ok, f"confidence_{field}")
+    listed = _col(ok, "confidence_calibrated") if "confidence_calibrated" in ok.column_names else [None] * len(values)
+    pairs = [(float(v), field in (cal or [])) for v, cal in zip(values, listed, strict=True) if v is not None]
+    return [v for v, _ in pairs], [k for _, k in pairs]
+
+
 def confidence_shift(field: str, base: list[float], cur: list[float]) -> ConfidenceShift:
     if not base or not cur:
         return ConfidenceShift(field=field, baseline_mean=None, current_mean=None, ks_statistic=None, p_value=None)
@@ -292,10 +302,22 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
         checks.append(_label_check(s, th, enough, small))
     confs = []
     for f in CONFIDENCE_FIELDS:
-        col = f"confidence_{f}"
-        s = confidence_shift(f, [v for v in _col(bo, col) if v is not None], [v for v in _col(co, col) if v is not None])
-        confs.append(s)
-        checks.append(_conf_check(s, th, enough, small))
+        (bv, bk), (cv, ck) = field_confidences(bo, f), field_confidences(co, f)
+        if any(bk) or any(ck):
+            # a fitted combiner decides this field on some rows: its calibrated probabilities are
+            # compared with each other, and how many rows got a hand-set score instead is its own
+            # check (a catalog with more long texts moves that share, not the combiner's confidence)
+            s = confidence_shift(f, [v for v, k in zip(bv, bk, strict=True) if k],
+                                 [v for v, k in zip(cv, ck, strict=True) if k])
+            confs.append(s)
+            checks.append(_conf_check(s, th, enough, small))
+            checks.append(_share_check(f"confidence: {f} hand-set share (abs. change)",
+                                       (bk.count(False), len(bk)), (ck.count(False), len(ck)),
+                                       th.hand_set_share_delta, th.alpha))
+        else:
+            s = confidence_shift(f, bv, cv)
+            confs.append(s)
+            checks.append(_conf_check(s, th, enough, small))
     bs, cs = signal_values(bo), signal_values(co)
     for name in sorted(set(bs) | set(cs)):  # declared signals, checked like the built-in fields
         f, bv, cv = f"{SIGNAL_PREFIX}{name}", bs.get(name, []), cs.get(name, [])

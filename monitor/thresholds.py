@@ -30,6 +30,7 @@ class Thresholds(BaseModel):
     labels: dict[str, Annotated[float, Field(ge=0, le=1)]]  # a divergence / KS statistic: both in [0, 1]
     confidence: dict[str, Annotated[float, Field(ge=0, le=1)]]
     routed_share_delta: float = Field(ge=0)
+    hand_set_share_delta: float = Field(ge=0)
     error_rate_delta: float = Field(ge=0)
     new_error_kind_share: float = Field(ge=0)
     tokens_per_item_ratio: float = Field(gt=0)
