@@ -159,6 +159,14 @@ class Confidence(BaseModel):
         ``thresholds``, which describe them)."""
         return tuple(n for n in cls.model_fields if n not in ("calibrated", "thresholds"))
 
+    @staticmethod
+    def calibrated_in(confidence: Any) -> list[str]:
+        """The fields a record's ``confidence`` object, as written (JSON), lists as calibrated; []
+        when it lists none or is malformed: only a list names fields ("policy" is a substring of
+        a string "policy,x", which a membership test would have taken for a list)."""
+        listed = confidence.get("calibrated") if isinstance(confidence, dict) else None
+        return [f for f in listed if isinstance(f, str)] if isinstance(listed, list) else []
+
 
 class Review(BaseModel):
     routed: bool

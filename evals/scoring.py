@@ -33,7 +33,7 @@ from linernotes.evals.metrics.usage import score_usage
 from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
 from linernotes.evals.spec import TaskSpec
-from linernotes.schema import Usage
+from linernotes.schema import Confidence, Usage
 from linernotes.signals.builtin import field_for_task
 
 CORRECTNESS = {"multilabel": "precise", "valence": "within_tol", "policy": "correct", "single_label": "correct",
@@ -176,8 +176,7 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     accepted = [None if f is None else f >= t for f, t in zip(field_conf, limits, strict=True)]
     out.merge(score_calibration(task.name, conf, correct, accepted))
     if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
-        calibrated = [None if p is None else field in ((p.get("confidence") or {}).get("calibrated") or [])
-                      for p in preds]
+        calibrated = [None if p is None else field in Confidence.calibrated_in(p.get("confidence")) for p in preds]
         if (mixed := hand_set_share(conf, correct, calibrated, accepted)) is not None:
             out.extras[f"{task.name}.hand_set"] = mixed
     # the grid plus the levels the run auto-accepted at, so its operating points are rows
@@ -196,7 +195,7 @@ def accept_level(pred: dict[str, Any], field: str, review_threshold: float) -> f
     limits = conf.get("thresholds") or {}
     if field in limits:
         return float(limits[field])
-    return 0.0 if field in (conf.get("calibrated") or []) else review_threshold
+    return 0.0 if field in Confidence.calibrated_in(conf) else review_threshold
 
 
 def baseline_scores(task: TaskSpec, items: list[ItemResult], label_prior: dict[str, list[str]] | None

@@ -190,9 +190,9 @@ def token_count(text: str) -> int:
 
 
 def word_count(text: str) -> int:
-    """Whitespace tokens with a letter or digit: what the combiners' fitted domains count. Emoji
-    and punctuation alone are not words: no gold item is made of them, and every text feature is
-    zero there. A token that is all letters and digits (``str.isalnum``, most words) is counted
+    """Whitespace tokens with a letter or digit: what the combiners' fitted domains count at their
+    lower end (the policy combiner's upper end counts ``token_count``). Emoji and punctuation
+    alone are not words: no gold item is made of them, and every text feature is zero there. A token that is all letters and digits (``str.isalnum``, most words) is counted
     without looking at its characters one by one."""
     return sum(1 for token in text.split() if token.isalnum() or any(ch.isalnum() for ch in token))
 

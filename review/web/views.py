@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from linernotes.review.fields import FieldSpec
 from linernotes.review.store import ItemState
+from linernotes.schema import Confidence
 
 
 class Segment(BaseModel):
@@ -81,8 +82,7 @@ def confidence_notes(prediction: dict[str, Any] | None) -> list[str]:
     qa-policy18) read like a calibrated one."""
     conf = (prediction or {}).get("confidence")
     conf = conf if isinstance(conf, dict) else {}
-    # a store's predictions come from any file: only a list names fields ("policy" in "policy,x" is a substring)
-    calibrated = conf.get("calibrated") if isinstance(conf.get("calibrated"), list) else []
+    calibrated = Confidence.calibrated_in(conf)  # a store's predictions come from any file
     limits = conf.get("thresholds") if isinstance(conf.get("thresholds"), dict) else {}
     out = []
     for name, value in conf.items():
