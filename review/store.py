@@ -499,10 +499,20 @@ class ReviewStore:
             if not e.prediction:
                 raise ValueError("this item has no model prediction to accept")
             values = {f: specs[f].from_prediction(e.prediction) for f in e.fields if f in specs}
-            # a declared signal's value from a run tagged with an older spec may be one this spec
-            # no longer allows (a dropped label): refused like a typed one, never saved as gold
-            return {f: specs[f].parse(v) if specs[f].signal is not None and v is not None else v
-                    for f, v in values.items()}
+            # the model's value is checked as a typed one, built-in fields too: a declared signal's
+            # from a run tagged with an older spec (a dropped label), and any field of a hand-edited
+            # or foreign run ('valence': 9.0 exported as gold 36.0 on a -4..4 scale; a genre outside
+            # the taxonomy) would otherwise be saved as gold on one key press
+            out = {}
+            for f, v in values.items():
+                if v is None or (v == [] and specs[f].signal is None):  # a built-in's empty set: the model's answer
+                    out[f] = v
+                    continue
+                try:
+                    out[f] = specs[f].parse(v)
+                except ValueError as why:
+                    raise ValueError(f"the model's value cannot be accepted ({why}): edit it") from None
+            return out
         if adj.action == "accept_consensus":
             values = {f: e.consensus[f] for f in e.fields if f in e.consensus}
             if not values:
