@@ -31,9 +31,18 @@ def mood_confidence(chosen: list[str], ev: Evidence) -> float:
     return clip(0.3 + 0.5 * max(scores.get(m, 0.0) for m in chosen))
 
 
+NO_LINGUISTIC_CONTENT = "zxx"  # ISO 639-2 (and BCP-47): an instrumental has no lyrics language
+
+
 def language_of(item, ev: Evidence, draft: Draft | None) -> tuple[str, float]:
+    """The record's language and its hand-set confidence: the catalog's tag; else ``zxx`` for a
+    track whose own words say it has no vocals (``ev.no_vocals``: a guess from its description
+    would name the description's language, not a lyrics language); else language id on the text;
+    else the LLM's tag (0.3: never auto-accepted); else ``und``."""
     if item.language and BCP47.match(item.language.strip()):
         return item.language.strip(), 0.95
+    if ev.no_vocals is not None and not item.lyrics:
+        return NO_LINGUISTIC_CONTENT, 0.9
     if ev.language_guess:
         agrees = draft is None or draft.language == ev.language_guess
         return ev.language_guess, 0.85 if agrees else 0.65

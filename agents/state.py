@@ -11,6 +11,7 @@ from linernotes.schema import Enrichment, ErrorInfo, Item, Usage
 from linernotes.tools.audio.features import AudioFeatures
 from linernotes.tools.policy.lookup import PolicyHit
 from linernotes.tools.retrieval.shortlist import Candidate
+from linernotes.tools.text.vocals import NoVocalsCue
 from linernotes.vocabulary import DRAFT_KEYS, LLM_FIELDS
 
 
@@ -51,6 +52,9 @@ class Evidence(BaseModel):
     lexical_valence: float | None = None
     afinn_valence: float | None = None
     language_guess: str | None = None
+    no_vocals: NoVocalsCue | None = Field(
+        None, description="a track's own words saying it has no vocals (tools.text.vocals): its language is "
+        "'zxx', never a guess from its description; None: no such words (or not a track)")
 
 
 class Draft(BaseModel):

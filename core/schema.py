@@ -256,7 +256,8 @@ class Enrichment(BaseModel):
     genres: list[str] = Field(default_factory=list, description="taxonomy ids")
     moods: list[str] = Field(default_factory=list, description="mood vocabulary ids")
     valence: float = Field(ge=-1, le=1)
-    language: str = Field(description="BCP-47 tag, 'und' when unknown")
+    language: str = Field(description="BCP-47 tag, 'und' when unknown, 'zxx' for a track with no vocals "
+                          "(ISO 639-2: no linguistic content)")
     explicit: Explicit
     policy_flags: list[PolicyFlag] = Field(default_factory=list)
     confidence: Confidence

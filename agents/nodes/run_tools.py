@@ -26,6 +26,7 @@ from linernotes.tools.retrieval.shortlist import shortlist
 from linernotes.tools.retrieval.taxonomy_index import query_vectors_ahead, taxonomy_index
 from linernotes.tools.text.language import guess_language
 from linernotes.tools.text.valence import afinn_valence, lexical_valence
+from linernotes.tools.text.vocals import no_vocals_cue
 
 
 def audio_location(path: str, base: str | None) -> str:
@@ -50,6 +51,8 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
         results["moods"] = shortlist(text, rt.moods, cfg.mood_k, None)
         if "policy" in plan:
             results.update(text_tools(item, rt.policy))
+        if item.type == "track":  # a track's language is its lyrics' (episodes and chapters are spoken)
+            results["no_vocals"] = no_vocals_cue(item.text_fields(), item.extra)
         if rt.exemplars is not None:  # the votes' catalog size: fusion calibrates by it
             results["exemplar_index_size"] = len(rt.exemplars)
     finally:  # a failing text tool must not leave a thread's result unawaited
@@ -102,6 +105,8 @@ def collect(results: dict[str, Any], taxonomy_id: str, policy: PolicyPack) -> Ev
             ev.afinn_valence = res
         elif name == "language":
             ev.language_guess = res
+        elif name == "no_vocals":
+            ev.no_vocals = res
         elif name == "audio":
             ev.audio = res
         elif name == "exemplars":
