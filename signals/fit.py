@@ -81,6 +81,15 @@ def features(spec: SignalSpec, evidence: dict[str, Any], answer: Any) -> tuple[l
     return names, values
 
 
+def threshold_problem(threshold: float | None) -> str | None:
+    """Why a stored review threshold cannot be a confidence level, or None. A fit writes a level in
+    [0, 1] or none; a NaN (JSON takes it), -3 or 5 read from a stranger's fusion folder silently
+    stopped routing the signal to review (nothing is below NaN or -3) or routed every item."""
+    if threshold is None or (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
+        return None
+    return f"threshold {threshold} is not a confidence level in [0, 1] (or null: the spec's review_threshold)"
+
+
 class SignalModel(BaseModel):
     """A fitted signal model as stored (JSON); ``apply`` needs no sklearn."""
 
@@ -114,7 +123,9 @@ class SignalModel(BaseModel):
             return f"coef/intercept are not {rows} x {len(names)} / {rows}"
         if not all(math.isfinite(v) for v in [*self.mean, *self.scale, *self.intercept, *sum(self.coef, [])]):
             return "a coefficient is not a finite number"
-        return None
+        if any(v <= 0 for v in self.scale):  # features are divided by it: a 0 made every item's confidence NaN
+            return f"scale {self.scale} holds a value that is not above 0 (a fit's scale is positive)"
+        return threshold_problem(self.threshold)
 
     def proba(self, x: list[float]) -> np.ndarray:
         z = (np.asarray(x) - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -210,7 +221,7 @@ class FusedSignalModel(BaseModel):
         if self.kind != spec.kind:
             return f"kind {self.kind!r}, the spec's is {spec.kind!r}"
         self.combiner()
-        return None
+        return threshold_problem(self.threshold)
 
     def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any], item: Any = None
                  ) -> SignalDecision:
