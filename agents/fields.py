@@ -24,10 +24,29 @@ from linernotes.tools.policy.pack import PolicyPack
 EXPLICIT_POLICY = "explicit-language"
 
 
+# A mood the shortlist found named in the item's text ("name in text: 'melancholic'") scores >= 0.5;
+# a "weak similarity" candidate scores ~0.01: no tool found it in the item.
+MOOD_SUPPORT = 0.5
+# The hand-set confidence of a value only the LLM gave (no tool supports it): a flat level, not a
+# score derived from anything, and below every review threshold.
+LLM_ONLY = 0.3
+
+
+def supported_moods(chosen: list[str], ev: Evidence) -> list[str]:
+    """Those of ``chosen`` the mood shortlist found in the item's text (score >= MOOD_SUPPORT)."""
+    scores = {c.id: c.score for c in ev.moods}
+    return [m for m in chosen if scores.get(m, 0.0) >= MOOD_SUPPORT]
+
+
 def mood_confidence(chosen: list[str], ev: Evidence) -> float:
+    """0 without moods; ``LLM_ONLY`` when no chosen mood has tool support (the LLM's alone: a
+    weak-similarity score of ~0.01 would make 0.3061, a number that reads as measured); else
+    0.3 + half the best supported mood's shortlist score."""
     if not chosen:
         return 0.0
     scores = {c.id: c.score for c in ev.moods}
+    if not supported_moods(chosen, ev):
+        return LLM_ONLY
     return clip(0.3 + 0.5 * max(scores.get(m, 0.0) for m in chosen))
 
 
@@ -47,7 +66,7 @@ def language_of(item, ev: Evidence, draft: Draft | None) -> tuple[str, float]:
         agrees = draft is None or draft.language == ev.language_guess
         return ev.language_guess, 0.85 if agrees else 0.65
     if draft is not None and BCP47.match(draft.language or ""):
-        return draft.language, 0.3
+        return draft.language, LLM_ONLY
     return "und", 0.3
 
 
@@ -141,6 +160,12 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
     else:
         moods = evidence_moods(ev, cfg.max_moods)
     language, lang_conf = language_of(item, ev, answering(draft, "language"))
+    # what the record marks as the LLM's alone: moods none of which a tool found in the item, a
+    # language no tool named (the catalog gave none, language id abstained)
+    llm_only = [name for name, alone in (
+        ("moods", answering(draft, "moods") is not None and bool(moods) and not supported_moods(moods, ev)),
+        ("language", answering(draft, "language") is not None and language != "und" and lang_conf == LLM_ONLY))
+        if alone]
 
     explicit_hits = [h for h in ev.policy_hits if h.policy_id == EXPLICIT_POLICY]
     exp_conf = 0.95 if explicit_hits else (0.85 if item.text_fields() else 0.5)
@@ -154,7 +179,7 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
     # 4 decimals, as the confidences: the record shows the level route compared with
     thresholds = {name: round(d.threshold, 4) for name, d in fitted.items() if d.threshold is not None}
     conf = Confidence(**{name: clip(scores[name]) for name in builtin.fields()}, calibrated=list(fitted),
-                      thresholds=thresholds)
+                      thresholds=thresholds, llm_only=llm_only)
     return FieldView(decisions=decisions, moods=moods, language=language, explicit_hits=explicit_hits, flags=flags,
                      conf=conf, thresholds=thresholds)
 

@@ -152,12 +152,18 @@ class Confidence(BaseModel):
                                          "confidence it needed to be auto-accepted (the fusion artifact's threshold "
                                          "for the answer given); a calibrated field absent here is advisory (never "
                                          "routed), the others are routed below the run's review_threshold")
+    # left out of the dump when empty (as Enrichment.signals): records without such a field are unchanged
+    llm_only: list[str] = Field(default_factory=list, exclude_if=lambda v: not v,
+                                description="fields whose value only the LLM gave, no tool supporting it (moods "
+                                "none of which the mood shortlist found in the item's text; a language no catalog "
+                                "tag or language id named); their confidence is the flat hand-set 0.3, not a "
+                                "measure of anything")
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        """The per-field confidences, in schema order (every attribute but ``calibrated`` and
-        ``thresholds``, which describe them)."""
-        return tuple(n for n in cls.model_fields if n not in ("calibrated", "thresholds"))
+        """The per-field confidences, in schema order (every attribute but ``calibrated``,
+        ``thresholds`` and ``llm_only``, which describe them)."""
+        return tuple(n for n in cls.model_fields if n not in ("calibrated", "thresholds", "llm_only"))
 
     @staticmethod
     def calibrated_in(confidence: Any) -> list[str]:

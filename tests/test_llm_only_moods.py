@@ -1,0 +1,73 @@
+"""Moods (and a language) only the LLM gave, no tool supporting them, are marked as such in the
+record (``confidence.llm_only``) with the flat hand-set confidence ``LLM_ONLY``, not a number
+derived from a weak-similarity score; they never route an item by themselves (moods are advisory).
+
+The packs, the tools and the shipped fusion artifact are real; the LLM is the recording test double
+of ``test_cascade`` (it answers each list with its first handle: the mood shortlist's top candidate,
+a weak similarity for a bare title line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from linernotes.agents.fields import LLM_ONLY
+from linernotes.agents.graph import build_graph
+from linernotes.agents.runtime import build_runtime
+from linernotes.config import TagConfig
+from linernotes.schema import Confidence, Item
+
+from .test_cascade import RecordingLLM
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "catalog.jsonl"
+
+
+def _example(item_id: str) -> Item:
+    rows = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
+    row = next(r for r in rows if r["id"] == item_id)
+    return Item.model_validate({k: v for k, v in row.items() if k != "audio_path"})
+
+
+def _record(item: Item, mode: str) -> Any:
+    rt = build_runtime(TagConfig(llm_mode=mode), llm=RecordingLLM())
+    return asyncio.run(build_graph(rt).ainvoke({"item": item}))["enrichment"]
+
+
+BARE = _example("trk-004")  # title, artist, album, label, year: no mood word, no language id
+SAD = _example("trk-002")  # "Melancholic ambient piano piece, calm and reflective": tool-found moods
+
+
+def test_moods_only_the_llm_gave_are_marked_and_get_the_flat_level() -> None:
+    e = _record(BARE, "auto")
+    assert "moods" in e.provenance.llm_fields and e.moods, "the cascade asked; moods rode along"
+    scores = {c["id"]: c["score"] for c in e.evidence["moods"]}
+    assert all(scores[m] < 0.5 for m in e.moods), "no tool found these moods in the item"
+    assert "moods" in e.confidence.llm_only
+    assert e.confidence.moods == LLM_ONLY, "not 0.3 + half a weak-similarity score (0.3061)"
+    assert "moods" not in e.confidence.calibrated
+    assert not any("mood" in r for r in e.review.reasons), "moods are advisory: they route nothing"
+    assert json.loads(e.model_dump_json())["confidence"]["llm_only"] == e.confidence.llm_only
+
+
+def test_a_language_only_the_llm_named_is_marked_and_routed_for_it() -> None:
+    e = _record(BARE, "always")
+    assert e.draft["language"] == e.language != "und"
+    assert "language" in e.confidence.llm_only and e.confidence.language == LLM_ONLY
+    assert any(r.startswith("low confidence: language") for r in e.review.reasons)
+
+
+def test_tool_supported_moods_are_not_marked() -> None:
+    e = _record(SAD, "always")
+    assert e.moods and "moods" not in e.confidence.llm_only
+    assert e.confidence.moods > LLM_ONLY
+
+
+def test_a_record_without_llm_only_fields_does_not_carry_the_key() -> None:
+    """Records the LLM took no part in are written exactly as before the field existed."""
+    e = _record(SAD, "never")
+    dumped = json.loads(e.model_dump_json())["confidence"]
+    assert "llm_only" not in dumped
+    assert "llm_only" not in Confidence.field_names(), "not a per-field confidence (the Parquet columns)"
