@@ -169,6 +169,9 @@ def tag(
                                                 "(default: chosen from cores, memory and the run; printed)")] = None,
     transport: opt.Transport = "auto",
     signals: opt.Signals = None,
+    sort: Annotated[bool, typer.Option("--sorted", help=(
+        "When the run completes, rewrite the JSONL output in input order (records are written as "
+        "they are done, so two runs' files differ in order; one rewrite of the file at the end)"))] = False,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.config import config_from_options
@@ -189,7 +192,7 @@ def tag(
 
         opts = RunOptions(input=input, output=output_target(output, create=not dry_run), mapping=parse_mapping(mapping),
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
-                          limit=limit, concurrency=concurrency)
+                          limit=limit, concurrency=concurrency, sorted=sort)
         if dry_run:
             from linernotes.run.plan import dry_run as plan
 

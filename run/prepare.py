@@ -44,6 +44,8 @@ class RunOptions(BaseModel):
     limit: int | None = Field(None, ge=1)
     concurrency: int = Field(4, ge=1, le=1024)
     sync: str = "line"
+    sorted: bool = Field(False, description="rewrite a complete run's JSONL output in input order (run.ordering); "
+                         "records are written as they are done either way")
 
 
 def package_versions() -> dict[str, str]:
@@ -346,15 +348,31 @@ def refuse_misnamed_output(output: Path, runner: str) -> None:
                           ".parquet (compressed)")
 
 
+def refuse_unsortable(opts: RunOptions, runner: str) -> None:
+    """Raise OutputError for ``--sorted`` where there is no JSONL output to rewrite in place: a
+    Parquet table (sort it on read, by ``id``) or a Beam run (its sink writes shards)."""
+    from linernotes.sinks import is_parquet_output
+
+    if not opts.sorted:
+        return
+    if runner == "beam":
+        raise OutputError(f"{opts.output}: --sorted rewrites a local run's JSONL output; Beam writes shards: sort "
+                          "them after the pipeline, or run with --runner local")
+    if is_parquet_output(opts.output):
+        raise OutputError(f"{opts.output}: --sorted rewrites a JSONL output in input order; a Parquet table is "
+                          "sorted on read (by id), or write .jsonl")
+
+
 def prepare_run(config: TagConfig, opts: RunOptions, runner: str = "local", workers: int = 1,
                 folder: str | Path | None = None) -> PreparedRun:
     """Prepare a run of ``config`` over ``opts.input`` in ``workers`` processes: audio defaults
     against ``folder`` (the catalog's folder unless given), the embedded engine's slots per process
     (``opts.concurrency`` shared by the workers), and the run's redaction. The same arguments give
-    the same run; raises OutputError when ``-o`` is the catalog (``refuse_overwriting_input``) or
-    is named as another format (``refuse_misnamed_output``)."""
+    the same run; raises OutputError when ``-o`` is the catalog (``refuse_overwriting_input``),
+    is named as another format (``refuse_misnamed_output``) or cannot be sorted (``refuse_unsortable``)."""
     refuse_overwriting_input(opts)
     refuse_misnamed_output(Path(opts.output), runner)
+    refuse_unsortable(opts, runner)
     resolved = resolve_config(config, folder if folder is not None else Path(opts.input).resolve().parent)
     resolved = with_slots(resolved, opts.concurrency, workers)
     return PreparedRun(requested=config, config=resolved, opts=opts, runner=runner, redact=redactor(config))

@@ -20,6 +20,7 @@ from linernotes.llm.cache import cache_problem, default_cache_path
 from linernotes.llm.transports import preflight
 from linernotes.run.batching import Batcher, batch_size, item_window
 from linernotes.run.gc_pace import run_pace
+from linernotes.run.ordering import sort_output
 from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old home)
     PreparedRun,
     ResumeMismatch,
@@ -74,6 +75,9 @@ class RunSummary(BaseModel):
         default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
     llm_mode: str = Field("auto", description="--llm of the run: a summary with 0 calls says why")
     cache_problem: str | None = Field(None, description="why the response cache was not used (llm.cache.cache_problem)")
+    reordered: int | None = Field(None, description="--sorted: records moved into input order at the end (0: "
+                                  "already in order); None: not asked, or the run did not complete")
+    sort_problem: str | None = Field(None, description="--sorted: why the output could not be sorted")
 
     @property
     def processed(self) -> int:
@@ -142,6 +146,11 @@ class RunSummary(BaseModel):
         if "llm.config" in self.errors_by_kind:
             out.append("llm.config: no request left this process; check --model, --api-base and the "
                        "provider's API key variable")
+        if self.reordered is not None:
+            out.append(f"--sorted: {counted(self.reordered, 'record')} moved into input order" if self.reordered
+                       else "--sorted: the records were already in input order")
+        if self.sort_problem:
+            out.append(f"--sorted: {self.sort_problem}")
         if self.orphans:
             out.append(f"{self.orphans} error record(s) of rows no longer in the catalog removed from the output")
         if self.replaced > self.orphans:
@@ -287,6 +296,8 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     # (a bad line deleted, a row removed) and its record would outlive it; ok records stay
     orphans = {k for k, st in state.last_status.items() if st == "error"}
     retried = False  # a key that already has a line gets a new one: the old line goes at the end
+    # --sorted: each key's input position, for the rewrite when the run completes (run.ordering)
+    order: dict[str, int] | None = {} if opts.sorted else None
     interrupted = False
 
     def emit(rec: OutputRecord) -> None:
@@ -313,6 +324,8 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
             if opts.limit is not None and n > opts.limit:
                 break
             summary.rows += 1
+            if order is not None:
+                order.setdefault(row.key, n)
             orphans.discard(row.key)
             orphans.discard(f"line:{row.line}")  # left to the stale rule below
             if row.key != f"line:{row.line}" and f"line:{row.line}" in state.last_status:
@@ -362,6 +375,11 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
         if journal == opts.output and (retried or stale or state.superseded):
             with contextlib.suppress(OutputError):  # a failed compaction is redone by the next run
                 summary.replaced = compact(journal, stale)
+        if order is not None and status == "complete":
+            try:
+                summary.reordered = sort_output(opts.output, order)
+            except OutputError as e:  # the records stand as written; a rerun sorts them
+                summary.sort_problem = str(e)
         with contextlib.suppress(OSError):
             write_manifest(mpath, {**manifest, "status": status, "finished": datetime.now(UTC).isoformat(),
                                    "summary": {**summary.model_dump(), "items_per_s": summary.items_per_s,
