@@ -43,9 +43,14 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Any, sock: socket.socket, log_level: str = "warning") -> None:
-    """Serve ``app`` on the socket ``listen`` bound; blocks until interrupted."""
+def serve(app: Any, sock: socket.socket, log_level: str = "warning", header_timeout_s: float | None = None) -> None:
+    """Serve ``app`` on the socket ``listen`` bound; blocks until interrupted. A connection whose
+    request headers take longer than ``header_timeout_s`` (default ``HEADER_TIMEOUT_S``) is closed
+    (``web.slow_clients``)."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, server_header=False)
+    from linernotes.review.web.slow_clients import HEADER_TIMEOUT_S, header_deadline_protocol
+
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, server_header=False,
+                            http=header_deadline_protocol(header_timeout_s or HEADER_TIMEOUT_S))
     uvicorn.Server(config).run(sockets=[sock])

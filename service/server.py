@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from linernotes.config import TagConfig
 from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
+from linernotes.review.web.slow_clients import HEADER_TIMEOUT_S, header_deadline_protocol
 from linernotes.run.runner import Enricher
 from linernotes.service.app import ServiceOptions, create_app, service_config
 from linernotes.service.rolling_log import prepare_folder
@@ -65,7 +66,8 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
             app = build(config, host, options, enricher)
             if announce is not None:
                 announce()
-            server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+            server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                            http=header_deadline_protocol()))
             server.run(sockets=[sock])
         finally:
             enricher.close()
@@ -150,11 +152,12 @@ class BackgroundService:
     """``with BackgroundService(app) as svc: httpx.get(svc.base_url + "/healthz")`` — 127.0.0.1, a
     free port, ready (startup done) on enter, stopped on exit."""
 
-    def __init__(self, app: FastAPI, startup_timeout_s: float = 120):
+    def __init__(self, app: FastAPI, startup_timeout_s: float = 120, header_timeout_s: float = HEADER_TIMEOUT_S):
         self.app = app
         self.timeout = startup_timeout_s
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    access_log=False, lifespan="on"))
+                                                    access_log=False, lifespan="on",
+                                                    http=header_deadline_protocol(header_timeout_s)))
         self.thread = threading.Thread(target=self.server.run, name="liner-service", daemon=True)
         self.port = 0
 
