@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 from linernotes.agents.fields import LLM_ONLY
@@ -21,14 +20,7 @@ from linernotes.config import TagConfig
 from linernotes.schema import Confidence, Item
 
 from .test_cascade import RecordingLLM
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "catalog.jsonl"
-
-
-def _example(item_id: str) -> Item:
-    rows = [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
-    row = next(r for r in rows if r["id"] == item_id)
-    return Item.model_validate({k: v for k, v in row.items() if k != "audio_path"})
+from .test_instrumental_language import _example
 
 
 def _record(item: Item, mode: str) -> Any:
