@@ -39,15 +39,17 @@ def supported_moods(chosen: list[str], ev: Evidence) -> list[str]:
 
 
 def mood_confidence(chosen: list[str], ev: Evidence) -> float:
-    """0 without moods; ``LLM_ONLY`` when no chosen mood has tool support (the LLM's alone: a
-    weak-similarity score of ~0.01 would make 0.3061, a number that reads as measured); else
-    0.3 + half the best supported mood's shortlist score."""
+    """0 without moods; ``LLM_ONLY`` when a chosen mood has no tool support (the LLM's alone: a
+    weak-similarity score of ~0.01 would make 0.3061, a number that reads as measured; and the
+    field is as good as its weakest mood, as genres: 'calm' beside a supported 'energetic' for a
+    driving synthwave track had the supported one's 0.60); else 0.3 + half the best chosen mood's
+    shortlist score."""
     if not chosen:
         return 0.0
-    scores = {c.id: c.score for c in ev.moods}
-    if not supported_moods(chosen, ev):
+    if len(supported_moods(chosen, ev)) < len(chosen):
         return LLM_ONLY
-    return clip(0.3 + 0.5 * max(scores.get(m, 0.0) for m in chosen))
+    scores = {c.id: c.score for c in ev.moods}
+    return clip(0.3 + 0.5 * max(scores[m] for m in chosen))
 
 
 NO_LINGUISTIC_CONTENT = "zxx"  # ISO 639-2 (and BCP-47): an instrumental has no lyrics language
@@ -119,7 +121,7 @@ def policy_flags(state: GraphState, rt: AgentRuntime, decision: Decision | None)
 
 def evidence_moods(ev: Evidence, limit: int) -> list[str]:
     """Without the LLM's answer: the mood candidates the lexical match found (score >= 0.5)."""
-    return [c.id for c in ev.moods if c.score >= 0.5][:limit]
+    return [c.id for c in ev.moods if c.score >= MOOD_SUPPORT][:limit]
 
 
 @dataclass
@@ -160,10 +162,10 @@ def field_view(state: GraphState, rt: AgentRuntime) -> FieldView:
     else:
         moods = evidence_moods(ev, cfg.max_moods)
     language, lang_conf = language_of(item, ev, answering(draft, "language"))
-    # what the record marks as the LLM's alone: moods none of which a tool found in the item, a
+    # what the record marks as holding a value the LLM's alone: a mood no tool found in the item, a
     # language no tool named (the catalog gave none, language id abstained)
     llm_only = [name for name, alone in (
-        ("moods", answering(draft, "moods") is not None and bool(moods) and not supported_moods(moods, ev)),
+        ("moods", len(supported_moods(moods, ev)) < len(moods)),
         ("language", answering(draft, "language") is not None and language != "und" and lang_conf == LLM_ONLY))
         if alone]
 

@@ -154,8 +154,8 @@ class Confidence(BaseModel):
                                          "routed), the others are routed below the run's review_threshold")
     # left out of the dump when empty (as Enrichment.signals): records without such a field are unchanged
     llm_only: list[str] = Field(default_factory=list, exclude_if=lambda v: not v,
-                                description="fields whose value only the LLM gave, no tool supporting it (moods "
-                                "none of which the mood shortlist found in the item's text; a language no catalog "
+                                description="fields holding a value only the LLM gave, no tool supporting it (a "
+                                "mood the mood shortlist did not find in the item's text; a language no catalog "
                                 "tag or language id named); their confidence is the flat hand-set 0.3, not a "
                                 "measure of anything")
 

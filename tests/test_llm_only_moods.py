@@ -51,6 +51,27 @@ def test_a_language_only_the_llm_named_is_marked_and_routed_for_it() -> None:
     assert any(r.startswith("low confidence: language") for r in e.review.reasons)
 
 
+class TopThreeLLM(RecordingLLM):
+    """Test double: answers each list with its first three handles (what the embedded model does
+    with the mood candidates: the shortlist's top three, supported or not)."""
+
+    async def structured(self, messages, response_model, schema=None):
+        for prop in (schema or {}).get("properties", {}).values():
+            if prop.get("type") == "array" and (prop.get("items") or {}).get("enum"):
+                prop["minItems"] = min(3, len(prop["items"]["enum"]), prop.get("maxItems", 3))
+        return await super().structured(messages, response_model, schema)
+
+
+def test_one_unsupported_mood_beside_supported_ones_marks_the_field() -> None:
+    """'calm' and 'playful' beside a supported 'energetic' (a driving synthwave track): the field
+    is as good as its weakest mood, not the supported one's 0.60."""
+    rt = build_runtime(TagConfig(llm_mode="always"), llm=TopThreeLLM())
+    e = asyncio.run(build_graph(rt).ainvoke({"item": _example("trk-001")}))["enrichment"]
+    scores = {c["id"]: c["score"] for c in e.evidence["moods"]}
+    assert len(e.moods) == 3 and any(scores[m] >= 0.5 for m in e.moods) and any(scores[m] < 0.5 for m in e.moods)
+    assert "moods" in e.confidence.llm_only and e.confidence.moods == LLM_ONLY
+
+
 def test_tool_supported_moods_are_not_marked() -> None:
     e = _record(SAD, "always")
     assert e.moods and "moods" not in e.confidence.llm_only
