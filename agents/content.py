@@ -9,10 +9,23 @@ from linernotes.schema import Item
 DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
 
 
+def extra_text(value: object) -> str | None:
+    """An extra column's value as context text: a string as it is, a list of strings or numbers
+    joined with ", " (a JSONL ``tags: ["synthwave", "instrumental"]`` is the catalog's words as
+    much as a CSV ``tags`` cell "synthwave, instrumental"); None for anything else (a bool, a
+    nested object, an empty list)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        words = [str(v) for v in value if isinstance(v, str | int | float) and not isinstance(v, bool) and str(v)]
+        return ", ".join(words) or None
+    return None
+
+
 def item_text(item: Item) -> str:
-    """The text retrieval sees: every free-text field plus string-valued extra context."""
+    """The text retrieval sees: every free-text field plus extra context as text (``extra_text``)."""
     parts = list(item.text_fields().values())
-    parts += [str(v) for v in item.extra.values() if isinstance(v, str)]
+    parts += [t for v in item.extra.values() if (t := extra_text(v))]
     return " \n".join(parts)
 
 
@@ -27,7 +40,8 @@ def content_of(item: Item, limit: int) -> dict[str, str]:
     if item.year:
         out["year"] = str(item.year)
     for k, v in item.extra.items():
-        if isinstance(v, str | int | float) and not isinstance(v, bool) and len(out) < 16:
+        text = str(v) if isinstance(v, int | float) and not isinstance(v, bool) else extra_text(v)
+        if text is not None and len(out) < 16:
             # column names are catalog content too: a name like "DATA>>>" must not close the block
-            out[" ".join(sanitize(str(k), 60).split())] = sanitize(str(v), 200)
+            out[" ".join(sanitize(str(k), 60).split())] = sanitize(text, 200)
     return out
