@@ -27,6 +27,7 @@ compared through the sample they picked, not by value.
 from __future__ import annotations
 
 import json
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -452,14 +453,49 @@ def check_rules(rules: Rules, record: RunRecord) -> None:
     """Refuse (GateError, exit 2) a rule whose metric cannot exist for its task on this run (a
     misspelt ``subject.acuracy`` would otherwise be "not applicable" and pass), naming the rule and
     the metric names that task's kind has (``evals.metric_names``)."""
-    from linernotes.evals.metric_names import unknown_metric
+    from linernotes.evals.metric_names import RUN_PREFIXES, metric_task, unknown_metric
     from linernotes.evals.spec import TaskSpec
 
     tasks = [TaskSpec.model_validate(t) for t in record.tasks]
+    names = [t.name for t in tasks]
     for n, rule in enumerate(rules.rules, 1):
         why = unknown_metric(rule.metric, tasks)
         if why is not None:
             raise GateError(f"{rules._origin}: rule {n} (metric: {rule.metric}): {why}")
+        prefix = metric_task(rule.metric)
+        if prefix not in names and prefix not in RUN_PREFIXES and (near := misspelt_task(prefix, names)):
+            # a rule naming no task of the run is not applicable (one gates file may serve several
+            # specs), so 'genre.micro_f1', 'Genres.micro_f1' or ' genres...' beside any rule that
+            # applied let a run whose genres collapsed pass
+            raise GateError(f"{rules._origin}: rule {n} (metric: {rule.metric!r}): task {prefix!r} is no task of "
+                            f"this run but reads as its task {near!r} (its tasks: {', '.join(names)}); as written "
+                            f"the rule would not apply and {near} would go unguarded: write {near}")
+
+
+def misspelt_task(prefix: str, names: list[str]) -> str | None:
+    """The task (or run-wide prefix) of ``names`` that ``prefix`` misspells, or None: the same
+    name in another case, Unicode form (fullwidth letters) or with spaces, or one edit away
+    (a letter added, dropped, changed or two swapped) when the name has 4+ letters. Another
+    spec's task ('subject' on a genres run) is no misspelling."""
+    from linernotes.evals.metric_names import RUN_PREFIXES
+
+    folded = unicodedata.normalize("NFKC", prefix).strip().casefold()
+    for name in (*names, *RUN_PREFIXES):
+        if folded == name.casefold() or (len(name) >= 4 and _one_edit(folded, name.casefold())):
+            return name
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by exactly one insertion, deletion, substitution or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _no_task(rule: Rule, record: RunRecord) -> str | None:

@@ -153,11 +153,12 @@ def test_a_misspelt_metric_is_an_error_naming_the_rule_and_the_known_names(liner
         assert r.returncode == 2 and f"{rules}: rule 1 (metric: {bad}):" in r.stderr, (bad, r.stdout, r.stderr)
 
 
-@pytest.mark.parametrize("text", ["rules:\n  - metric: subjct.accuracy\n  - metric: valence.pearson\n",
+@pytest.mark.parametrize("text", ["rules:\n  - metric: topic.accuracy\n  - metric: valence.pearson\n",
                                   "rules: []\n"])
 def test_a_gate_where_no_rule_applies_is_an_error_not_a_pass(liner, tmp_path, text):
-    """A misspelt task name makes its rule not applicable; when no rule applies at all the gate
-    checked nothing and must not pass (it printed PASS, exit 0)."""
+    """A task name the run lacks makes its rule not applicable; when no rule applies at all the
+    gate checked nothing and must not pass (it printed PASS, exit 0). (A near-miss of a task of the
+    run, 'subjct', is refused by name first: test_gate_rule_task_spelling.py.)"""
     run = _signal_record(tmp_path / "run.json")
     rules = tmp_path / "gates.yaml"
     rules.write_text(text)
