@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from linernotes.files import require_regular
 from linernotes.json_lines import json_objects
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
 
@@ -143,6 +144,7 @@ def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
         except (FileNotFoundError, ValueError, OSError) as e:
             raise SourceError(f"{folder}: not a datasets folder ({str(e).splitlines()[0] if str(e) else e})") from None
         return [(f"{folder} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
+    require_regular(p, SourceError, ": give a gold file, folder or gold spec")  # it said 'not found'
     if not p.is_file():
         raise SourceError(f"gold file not found: {p}")
     if p.name.lower().endswith(TABLE_SUFFIXES):  # a catalog liner tag reads, or an eval's CSV/Parquet gold
@@ -184,6 +186,10 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise SourceError(f"{path}: not a JSON run record ({e.msg})") from e
+    except UnicodeDecodeError as e:  # was a traceback, exit 1
+        raise SourceError(f"{path}: not a JSON run record (not UTF-8 text: byte {e.start})") from None
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read the run record ({e.strerror or e})") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError(f"{path}: a run record needs an 'items' list")
     # a record's gold is keyed by task name; review reads a declared signal's gold under the
@@ -324,6 +330,8 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     tag_lines: dict[str, dict[str, Any]] = {}
     if run is not None:
         rp = Path(run)
+        # a FIFO named .json blocked the build for good; a device read without end
+        require_regular(rp, SourceError, ": give a liner tag output or an eval run record")
         if not rp.exists():
             raise SourceError(f"run not found: {rp}")
         if rp.suffix == ".json":
