@@ -31,6 +31,12 @@ from linernotes.json_lines import first_non_finite
 
 # float() of it must not raise and must give a number a metric can use (NaN, inf, 10**400 cannot)
 Num = Annotated[float, Field(allow_inf_nan=False)]
+# a confidence or review level is a probability; usage figures are counts and durations. The
+# tagger writes no other (``schema.Confidence``): a hand-edited latency of -1e9 s or -10**6
+# tokens moved the run's p50 latency / mean tokens and passed a usage rule the run had failed
+Unit = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1)]
+NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0)]
+Count = Annotated[int, Field(ge=0)]
 
 
 class _Open(BaseModel):
@@ -64,16 +70,16 @@ class _Evidence(_Open):
 
 
 class _Confidence(_Open):
-    __pydantic_extra__: dict[str, Num]  # one confidence per field
+    __pydantic_extra__: dict[str, Unit]  # one confidence per field
     calibrated: list[str] = Field(default_factory=list)
-    thresholds: dict[str, Num] = Field(default_factory=dict)
+    thresholds: dict[str, Unit] = Field(default_factory=dict)
 
 
 class _Provenance(_Open):
-    latency_s: Num = 0.0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: Num | None = 0.0
+    latency_s: NonNegative = 0.0
+    tokens_in: Count = 0
+    tokens_out: Count = 0
+    cost_usd: NonNegative | None = 0.0
 
 
 class _Review(_Open):
@@ -85,7 +91,7 @@ class _SignalEvidence(_Open):
 
 
 class _Signal(_Open):
-    confidence: Num | None = None
+    confidence: Unit | None = None
     evidence: _SignalEvidence | None = None
 
 
