@@ -8,8 +8,6 @@ other address; ``linernotes.review.web.security``), then uvicorn.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import re
 import signal
 import socket
 import threading
@@ -20,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from linernotes.config import TagConfig
-from linernotes.review.web.security import BindError, check_bind, check_token, is_loopback
+from linernotes.review.web.security import BindError, check_bind, check_host, check_token, is_loopback
 from linernotes.review.web.slow_clients import HEADER_TIMEOUT_S, header_deadline_protocol
 from linernotes.run.runner import Enricher
 from linernotes.service.app import ServiceOptions, create_app, service_config
@@ -82,26 +80,6 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
             # caught it and stopped, so it ends as the interrupt it was (exit 130)
             raise KeyboardInterrupt
         signal.raise_signal(sig)
-
-
-def check_host(host: str) -> None:
-    """Raise ``BindError`` for a ``host`` that is plainly no address, without asking DNS: blank
-    (getaddrinfo reads it as the wildcard: every interface), an address with its port
-    ('127.0.0.1:8780'), in brackets ('[::1]') or with a part past 255 ('256.1.1.1'). Each was told
-    'a non-loopback address needs --token'."""
-    if not host.strip():
-        raise BindError(f"cannot listen on {host!r}: no address given: give one (127.0.0.1 or ::1; 0.0.0.0 "
-                        "for every interface, with --token)")
-    if re.fullmatch(r"[^:\[\]]+:\d+", host):
-        raise BindError(f"cannot listen on {host}: an address with a port: give the address alone and the port "
-                        "with --port")
-    if host.startswith("[") and host.endswith("]"):
-        raise BindError(f"cannot listen on {host}: give an IPv6 address without its brackets ({host[1:-1]})")
-    if re.fullmatch(r"[\d.]+", host):
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError as e:
-            raise BindError(f"cannot listen on {host}: not an IPv4 address ({e})") from None
 
 
 def base_url(host: str, port: int) -> str:

@@ -137,6 +137,27 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK_NAMES or _loopback_ip(host)
 
 
+def check_host(host: str) -> None:
+    """Raise ``BindError`` for a ``host`` that is plainly no address, without asking DNS: blank
+    (getaddrinfo reads it as the wildcard: every interface), an address with its port
+    ('127.0.0.1:8780'), in brackets ('[::1]') or with a part past 255 ('256.1.1.1'). Each was told
+    'a non-loopback address needs --token' (``liner serve`` and ``liner review serve``; the
+    review server bound a blank host to every interface with a token and printed 'http://:8765/')."""
+    if not host.strip():
+        raise BindError(f"cannot listen on {host!r}: no address given: give one (127.0.0.1 or ::1; 0.0.0.0 "
+                        "for every interface, with --token)")
+    if re.fullmatch(r"[^:\[\]]+:\d+", host):
+        raise BindError(f"cannot listen on {host}: an address with a port: give the address alone and the port "
+                        "with --port")
+    if host.startswith("[") and host.endswith("]"):
+        raise BindError(f"cannot listen on {host}: give an IPv6 address without its brackets ({host[1:-1]})")
+    if re.fullmatch(r"[\d.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError as e:
+            raise BindError(f"cannot listen on {host}: not an IPv4 address ({e})") from None
+
+
 def check_bind(host: str, token: str | None) -> None:
     """``BindError`` for a non-loopback address without a token (``check_token`` judges its strength;
     ``linernotes.service`` shares this rule)."""
