@@ -33,6 +33,7 @@ from linernotes.labels import SEPARATORS
 from linernotes.signals.yaml_lines import (
     SECOND_DOCUMENT,
     KeyedError,
+    YamlNumber,
     YamlSyntaxError,
     line_of,
     load_with_lines,
@@ -43,6 +44,7 @@ SignalKind = Literal["multilabel", "single_label", "scalar", "boolean", "text"]
 EvidenceKind = Literal["shortlist", "exemplars", "audio", "lexicon", "signals"]
 ITEM_TYPES = ("track", "episode", "chapter")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+LABEL_LIMIT = 200  # characters of one label (review's text box holds 200)
 KEYS = ("name", "kind", "labels", "taxonomy", "range", "applies_to", "instructions", "evidence",
         "review_threshold")
 
@@ -118,11 +120,11 @@ class SignalSpec(BaseModel):
     kind: SignalKind
     labels: list[str] | None = Field(None, description="the vocabulary (multilabel, single_label)")
     taxonomy: str | None = Field(None, description="a taxonomy pack name or YAML path as vocabulary")
-    range: tuple[float, float] | None = Field(None, description="scalar: [lo, hi]")
+    range: tuple[YamlNumber, YamlNumber] | None = Field(None, description="scalar: [lo, hi]")
     applies_to: list[Literal["track", "episode", "chapter"]] = Field(default_factory=lambda: list(ITEM_TYPES))
     instructions: str = Field("", max_length=4000, description="what the LLM (and the annotator) is told")
     evidence: list[EvidenceKind] = Field(default_factory=list)
-    review_threshold: float = Field(0.5, ge=0, le=1)
+    review_threshold: YamlNumber = Field(0.5, ge=0, le=1)
     content_hash: str = ""
     origin: str = Field("", exclude=True, description="the file it came from (not part of its identity)")
 
@@ -152,6 +154,11 @@ class SignalSpec(BaseModel):
         labels = [unicodedata.normalize("NFC", str(x)).strip() for x in v]
         if not labels:
             raise ValueError("needs at least one label")
+        if (long := next((i for i, x in enumerate(labels) if len(x) > LABEL_LIMIT), None)) is not None:
+            # every label is in each item's prompt and answer grammar, and a review control: a
+            # 100,000-character label was taken and sent with every item
+            raise KeyedError((long,), f"label {long + 1} is {len(labels[long]):,} characters; a label is at most "
+                                      f"{LABEL_LIMIT} (say more in instructions)")
         if (blank := next((i for i, x in enumerate(labels) if not x), None)) is not None:
             # at the item's own line: 'needs at least one non-empty label' beside [a, " "] read as wrong
             raise KeyedError((blank,), f"label {blank + 1} of {len(labels)} is {'blank' if v[blank] else 'empty'}; "
@@ -264,6 +271,8 @@ def _parse(text: str, origin: str) -> list[tuple[SignalSpec, int]]:
         raise SignalSpecError(f"{where}:{e.line}: not valid YAML: {e.reason}{hint}") from None
     if not lines or data is None:
         raise SignalSpecError(f"{where}:1: empty signal spec (needs name and kind)")
+    if data == []:  # '[]' (or 'signals: []' trimmed) declared nothing: --signals then added no signal, silently
+        raise SignalSpecError(f"{where}:1: an empty list declares no signal (each item: a mapping starting '- name:')")
     docs = data if isinstance(data, list) else [data]
     prefix: tuple[Any, ...] = () if isinstance(data, dict) else ()
     out: list[tuple[SignalSpec, int]] = []

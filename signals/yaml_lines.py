@@ -10,9 +10,10 @@ mapping that lacks it). ``pydantic_reason`` turns one pydantic error into ``(loc
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BeforeValidator
 
 from linernotes.tools.yaml_text import alias_expansion
 
@@ -149,3 +150,17 @@ def first_reason(errors: list[dict[str, Any]]) -> tuple[tuple[Any, ...], str]:
     elif missing:
         msg += f" (missing: {', '.join(map(str, missing))})"
     return loc, msg
+
+
+def not_a_boolean(value: Any) -> Any:
+    """Refuse a YAML boolean where a number belongs: pydantic takes true as 1 and false as 0, so a
+    signal's ``review_threshold: no`` ('do not review it') became 0.0 and nothing was ever routed,
+    and ``range: [false, true]`` became [0, 1] (as ``evals.spec`` refuses it in gold specs)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number (YAML reads yes/no/on/off/true/false as true or "
+                         "false): write the number")
+    return value
+
+
+# a number in a YAML file a person writes: any int or float, never a boolean
+YamlNumber = Annotated[float, BeforeValidator(not_a_boolean)]
