@@ -290,6 +290,11 @@ def create_app(settings: Settings) -> FastAPI:
         form = await request.form()
         if not sec.csrf_ok(request, str(form.get(sec.CSRF_FIELD, ""))):
             return forbidden("missing or wrong CSRF token, or a cross-site request")
+        if uploads := sorted({k for k, v in form.multi_items() if not isinstance(v, str)}):
+            # the page has no file input; a multipart upload's repr ('UploadFile(filename=...') was
+            # saved as the comment, annotator or value text
+            return Response(f"form field(s) {', '.join(uploads)[:200]} hold a file; a decision is text fields only",
+                            status_code=422, media_type="text/plain")
         return await run_in_threadpool(save_form, request, item_id, form)
 
     @app.post("/decide")
