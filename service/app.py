@@ -143,6 +143,13 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
     app.add_exception_handler(RequestValidationError, validation_problem)  # field + reason, no echo
     bearer = HTTPBearer(auto_error=False, description="required when the service was started with --token")
 
+    def bearer_ok(request: Request) -> bool:
+        """False for a /v1 or /metrics request without the service's token (when it has one)."""
+        if not opts.token or not request.url.path.startswith(("/v1/", "/metrics")):
+            return True
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and same(credentials.strip(), opts.token)
+
     def authorised(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
         if opts.token and not (creds and same(creds.credentials, opts.token)):
             raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
@@ -153,6 +160,11 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         t = time.perf_counter()
         if not host_allowed(request, opts.loopback_only):  # DNS rebinding: see review/web/security.py
             response: Response = JSONResponse({"detail": "host not allowed"}, status_code=421)
+        elif not bearer_ok(request):
+            # before the body is read: a client without the token held a connection for as long as it
+            # trickled a body (a byte within each --body-timeout), and the token was only checked after
+            response = JSONResponse({"detail": "missing or wrong bearer token"}, status_code=401,
+                                    headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
         else:
             try:
                 refused = await _read_body(request)
