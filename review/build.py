@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.review.allowed import disallowed, gold_summary, older_spec_runs, refused_gold, summary
+from linernotes.review.export import unwritable_row
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
 from linernotes.review.sources import Source, load_source
@@ -66,6 +67,9 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
     if problems := disallowed(store):  # export refuses them: say so while it is cheap to fix
         notes.append(summary(problems))
+    if source.gold_rows and (where := unwritable_row(source.gold_rows, list(dict.fromkeys(
+            k for r in source.gold_rows for k in r)))):  # export would refuse every decision made here
+        notes.append(f"{gold}: {where}: liner review export cannot write this gold set until the row is fixed")
     by_reason: dict[str, int] = {}
     for e in entries:
         for kind in {r.kind for r in e.reasons}:

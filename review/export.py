@@ -261,7 +261,37 @@ def _dataset(rows: list[dict[str, Any]]):
     try:
         return Dataset.from_list(rows)
     except Exception as e:  # noqa: BLE001 - pyarrow raises several unrelated types; all mean "cannot write"
-        raise ExportError(f"the gold rows cannot be written as a dataset: {str(e).splitlines()[0][:300]}") from None
+        where = unwritable_row(rows, columns)
+        raise ExportError(f"the gold rows cannot be written as a dataset: {where or str(e).splitlines()[0][:300]}"
+                          + ("; fix that row in the gold file and rebuild" if where else "")) from None
+
+
+def unwritable_row(rows: list[dict[str, Any]], columns: list[str]) -> str | None:
+    """'gold row N (id ...): column C holds V, which no Arrow column typed by the rows before it
+    holds', for the first column and row Arrow cannot store (it said only "Could not convert 'bad'
+    with type str: tried to convert to int64", naming neither); None when none is found. The row
+    is found by bisection: a prefix of rows that cannot be stored stays so when it grows."""
+    import pyarrow as pa
+
+    def fits(values: list[Any]) -> bool:
+        try:
+            pa.array(values)
+        except Exception:  # noqa: BLE001 - ArrowInvalid, ArrowTypeError, OverflowError ...: all "cannot"
+            return False
+        return True
+
+    for col in columns:
+        values = [r.get(col) for r in rows]
+        if fits(values):
+            continue
+        lo, hi = 1, len(values)  # the shortest failing prefix has hi rows
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if not fits(values[:mid]) else (mid + 1, hi)
+        row = rows[hi - 1]
+        return (f"gold row {hi} (id {row.get('id')!r:.80}): column {col!r} holds {values[hi - 1]!r:.120}, which does "
+                "not fit the type the rows before it give that column")
+    return None
 
 
 def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = LOCK_WAIT_S) -> ExportResult:
