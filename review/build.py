@@ -11,9 +11,10 @@ from linernotes.review.allowed import disallowed, gold_summary, older_spec_runs,
 from linernotes.review.export import unwritable_row
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
-from linernotes.review.sources import Source, load_source
+from linernotes.review.sources import Source, SourceError, load_source
 from linernotes.review.store import ReviewStore
 from linernotes.review.vocab import vocabulary
+from linernotes.review.web.media import audio_root_problem
 
 
 class BuildResult(BaseModel):
@@ -35,6 +36,8 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     ``signals`` (declared ``SignalSpec``s): queue those signals for labelling, every item in scope
     (or ``options.sample`` of them), with the control and guideline of each signal's kind.
     ``overlap``: each item stays open until this many different annotators labelled it."""
+    if why := audio_root_problem(audio_root):
+        raise SourceError(why)
     fields = [signal_field(s) for s in signals] if signals else None
     source = load_source(run=run, gold=gold, signal_fields=fields)
     if fields:

@@ -19,14 +19,13 @@ def prepare(store: str | Path, host: str = "127.0.0.1", token: str | None = None
     before anything listens or is printed."""
     from linernotes.review.store import ReviewStore
     from linernotes.review.web.app import Settings, create_app
+    from linernotes.review.web.media import audio_root_problem
 
     check_host(host)  # blank: every interface (printed as 'http://:8765/'); '127.0.0.1:80', '[::1]': a wrong reason
     check_bind(host, token)
     check_token(token)
-    if audio_root is not None and not Path(audio_root).is_dir():  # else every item's audio was a silent 404
-        # (liner serve and liner tag refuse it in core.config.config_from_options)
-        what = "not a folder" if Path(audio_root).exists() else "no such folder"
-        raise BindError(f"--audio-root {audio_root}: {what} (audio paths must resolve inside it)")
+    if why := audio_root_problem(audio_root):  # else every item's audio was a silent 404
+        raise BindError(why)
     root = audio_root or ReviewStore(store).meta().get("audio_root")
     return create_app(Settings(store=Path(store), token=token, loopback_only=is_loopback(host),
                                audio_root=Path(root) if root else None))

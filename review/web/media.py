@@ -25,6 +25,16 @@ AUDIO_TYPES: dict[str, tuple[frozenset[str], str]] = {
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
+def audio_root_problem(root: str | Path | None) -> str | None:
+    """Why ``--audio-root`` cannot be the folder audio is served from ('--audio-root X: no such
+    folder ...'), or None (none given, or a folder). ``liner review build`` keeps it in the store
+    and ``serve`` uses it: a missing one made every item's audio a silent 404."""
+    if root is None or Path(root).is_dir():
+        return None
+    what = "not a folder" if Path(root).exists() else "no such folder"
+    return f"--audio-root {root}: {what} (audio paths must resolve inside it)"
+
+
 @lru_cache(maxsize=4096)
 def _decodes_as(path: str, mtime_ns: int, size: int, formats: frozenset[str]) -> bool:
     """libsndfile opens the file as one of ``formats`` and finds frames (cached per file version)."""

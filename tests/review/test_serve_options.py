@@ -53,3 +53,15 @@ def test_a_good_audio_root_and_host_prepare_the_app(store: Path, tmp_path: Path)
     from linernotes.review.server import prepare
 
     assert prepare(store, host="::1", audio_root=tmp_path) is not None
+
+
+def test_review_build_refuses_an_audio_root_that_is_no_folder(tmp_path: Path) -> None:
+    """build keeps --audio-root in the store and serve uses it: a missing one made every item's
+    audio a silent 404 at serve time, with nothing said at build."""
+    import json
+
+    (tmp_path / "g.jsonl").write_text(json.dumps(vader_row("a", [1, 2, 1, 2])) + "\n", encoding="utf-8")
+    r = run_liner_in_process(["review", "build", "-o", tmp_path / "s.sqlite", "--gold", tmp_path / "g.jsonl",
+                              "--audio-root", tmp_path / "nope"])
+    assert r.returncode == 2 and f"--audio-root {tmp_path / 'nope'}: no such folder" in r.stderr, r.stderr
+    assert not (tmp_path / "s.sqlite").exists()
