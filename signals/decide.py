@@ -14,6 +14,7 @@ model replaces value and confidence with its calibrated ones (``provenance.calib
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -58,9 +59,11 @@ def verify(spec: SignalSpec, raw: Any) -> tuple[Any, list[str]]:
     if spec.kind == "scalar":
         lo, hi = spec.range or (0.0, 1.0)
         try:
-            v = float(raw)
-        except (TypeError, ValueError):
-            return None, [f"{spec.name}: {raw!r} is not a number"]
+            v = float(raw) if not isinstance(raw, bool) else math.nan  # true is no level of anything
+        except (TypeError, ValueError, OverflowError):
+            return None, [f"{spec.name}: {raw!r:.60} is not a number"]
+        if not math.isfinite(v):  # NaN and inf were 'clipped' into the range: an answer 'NaN' became hi
+            return None, [f"{spec.name}: {raw!r:.60} is not a finite number"]
         if not lo <= v <= hi:
             problems.append(f"{spec.name}: {v} outside [{lo}, {hi}], clipped")
         return round(max(lo, min(hi, v)), 6), problems
