@@ -71,6 +71,8 @@ def verify(spec: SignalSpec, raw: Any) -> tuple[Any, list[str]]:
         if isinstance(raw, bool):
             return raw, problems
         return None, [f"{spec.name}: {raw!r} is not true/false"]
+    if isinstance(raw, dict | list | bool):  # its Python repr ("{'a': 1}", 'True') was kept as the text
+        return None, [f"{spec.name}: a {type(raw).__name__} is not text"]
     text = " ".join(str(raw or "").split())[:TEXT_LIMIT]
     return (text or None), problems
 

@@ -1,4 +1,4 @@
-"""A scalar signal's answer that is no finite number is no value, not the top of the range.
+"""A scalar answer that is no finite number, or a text answer that is no text, is no value.
 
 Found by QA: ``verify`` clipped NaN and infinity into the spec's range (``min(hi, nan)`` is hi), so
 an answer 'NaN', 'inf' or '1e400' (text a model echoes from the item, or JSON's NaN) became the
@@ -28,3 +28,18 @@ def test_an_answer_that_is_no_finite_number_is_dropped(raw) -> None:
 def test_numbers_are_kept_or_clipped_as_before(raw, value: float, clipped: bool) -> None:
     got, problems = verify(ENERGY, raw)
     assert got == value and bool(problems) == clipped, (got, problems)
+
+
+TOPIC = SignalSpec(name="topic", kind="text", instructions="The episode's topic.")
+
+
+@pytest.mark.parametrize("raw", [{"a": 1}, ["x", "y"], True])
+def test_a_text_answer_that_is_no_text_is_dropped(raw) -> None:
+    """Its Python repr ("{'a': 1}", "['x', 'y']", 'True') was kept as the signal's text."""
+    value, problems = verify(TOPIC, raw)
+    assert value is None and problems == [f"topic: a {type(raw).__name__} is not text"], (value, problems)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("  true   crime ", "true crime"), (1984, "1984"), ("", None)])
+def test_text_answers_are_kept_as_before(raw, value) -> None:
+    assert verify(TOPIC, raw) == (value, [])
