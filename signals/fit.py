@@ -113,8 +113,9 @@ class SignalModel(BaseModel):
         rows = 1 if len(self.classes) == 2 else len(self.classes)
         if self.kind != spec.kind:
             return f"kind {self.kind!r}, the spec's is {spec.kind!r}"
-        if not set(self.classes) <= set(spec.ids) or len(self.classes) < 2:
-            return f"classes {self.classes} are not two or more of the spec's {spec.ids}"
+        if not set(self.classes) <= set(spec.ids) or len(set(self.classes)) < 2 or \
+                len(set(self.classes)) != len(self.classes):  # ['true', 'true'] answered true for every item
+            return f"classes {self.classes} are not two or more different ones of the spec's {spec.ids}"
         if self.feature_names != names:
             return f"features {self.feature_names} are not the spec's {names}"
         if len(self.mean) != len(names) or len(self.scale) != len(names):

@@ -27,6 +27,8 @@ DAMAGE = {
     "rude threshold 5": ("rude", _json_edit(lambda r: r.update(threshold=5)), r"threshold 5.0 is not"),
     "rude scale 0": ("rude", _json_edit(lambda r: r.update(scale=[0.0, *r["scale"][1:]])),
                      r"scale \[0.0, .*\] holds a value that is not above 0"),
+    "rude classes repeated": ("rude", _json_edit(lambda r: r.update(classes=["true", "true"])),
+                              r"classes \['true', 'true'\] are not two or more different ones"),
     "energy threshold Infinity": ("energy", lambda t: json.dumps({**json.loads(t), "threshold": float("inf")}),
                                   r"threshold inf is not a confidence level"),
 }
