@@ -97,12 +97,18 @@ def test_a_damaged_model_file_is_named_with_the_reason(fitted: tuple[Path, Path,
     assert f"refit it: liner fit GOLD.yaml --signals ... -o {folder}" in msg, msg
 
 
-def test_liner_tag_refuses_it_before_any_item(fitted: tuple[Path, Path, list[Any]], tmp_path: Path) -> None:
-    folder = _damaged(fitted, tmp_path, "rude", DAMAGE["coef shape"][1])
+def tag_refused(fitted: tuple[Path, Path, list[Any]], tmp_path: Path, folder: Path) -> str:
+    """``liner tag`` of one item with ``--fusion folder``: asserts exit 2 with no record written;
+    its stderr."""
     catalog = tmp_path / "catalog.jsonl"
     catalog.write_text(json.dumps({"id": "a", "type": "track", "title": "x", "lyrics": "damn"}) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     r = run_liner_in_process(["tag", catalog, "-o", out, "--signals", fitted[0], "--fusion", folder, "--llm", "never"])
     assert r.returncode == 2, r.stderr
-    assert "rude.json: not a usable model of signal rude (coef/intercept" in r.stderr
     assert not out.exists() or out.read_text(encoding="utf-8") == ""
+    return r.stderr
+
+
+def test_liner_tag_refuses_it_before_any_item(fitted: tuple[Path, Path, list[Any]], tmp_path: Path) -> None:
+    folder = _damaged(fitted, tmp_path, "rude", DAMAGE["coef shape"][1])
+    assert "rude.json: not a usable model of signal rude (coef/intercept" in tag_refused(fitted, tmp_path, folder)

@@ -17,8 +17,12 @@ import pytest
 
 from linernotes.fusion.artifact import FusionError
 from linernotes.signals.fit import open_models
-from tests.conftest import run_liner_in_process
-from tests.signals.test_signal_model_file import _damaged, _json_edit, fitted  # noqa: F401  (fitted: a fixture)
+from tests.signals.test_signal_model_file import (  # noqa: F401  (fitted: a fixture)
+    _damaged,
+    _json_edit,
+    fitted,
+    tag_refused,
+)
 
 DAMAGE = {
     "rude threshold NaN": ("rude", lambda t: json.dumps({**json.loads(t), "threshold": float("nan")}),
@@ -55,10 +59,4 @@ def test_a_threshold_a_fit_writes_loads(fitted: tuple[Path, Path, list[Any]], tm
 def test_liner_tag_refuses_a_zero_scale_before_any_item(fitted: tuple[Path, Path, list[Any]],  # noqa: F811
                                                         tmp_path: Path) -> None:
     folder = _damaged(fitted, tmp_path, "rude", DAMAGE["rude scale 0"][1])
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text(json.dumps({"id": "a", "type": "track", "title": "x", "lyrics": "damn"}) + "\n", encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    r = run_liner_in_process(["tag", catalog, "-o", out, "--signals", fitted[0], "--fusion", folder, "--llm", "never"])
-    assert r.returncode == 2, r.stderr
-    assert "rude.json: not a usable model of signal rude (scale" in r.stderr
-    assert not out.exists() or out.read_text(encoding="utf-8") == ""
+    assert "rude.json: not a usable model of signal rude (scale" in tag_refused(fitted, tmp_path, folder)
