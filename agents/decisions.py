@@ -10,10 +10,12 @@ cascade's evidence-only decisions), so both decide with the same code.
 
 from __future__ import annotations
 
+from linernotes.agents.evidence import passage_evidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering
-from linernotes.fusion.decide import Decision, fused, fused_many, reads_draft
+from linernotes.fusion.decide import Decision, fused, fused_many, fused_passages, passages_of, reads_draft
 from linernotes.fusion.observation import Observation, observation
+from linernotes.schema import Item
 from linernotes.vocabulary import VALENCE_SCALE
 
 
@@ -133,7 +135,23 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
     # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
     decisions["genres"] = combined("genres") or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
     decisions["valence"] = combined("valence") or heuristic_valence(answering(draft, "valence"), ev)
-    policy = combined("policy")
+    policy = combined("policy") or passage_flag(item, obs, ev, draft, rt)
     if policy is not None:
         decisions["policy"] = policy
     return decisions
+
+
+def passage_flag(item: Item, obs: list[Observation], ev: Evidence, draft: Draft | None, rt: AgentRuntime
+                 ) -> Decision | None:
+    """A text too long for the policy combiner, read passage by passage (``fusion.windows``): the
+    flag of a passage that reads as unsafe, to be confirmed by a person; None when none does, or
+    the combiner cannot read passages (the lexicon's flags stand alone, as before)."""
+    vocabulary = fusion_vocabulary("policy", item, rt)
+    whole = obs[0] if obs else observation(item, ev, draft)
+    spans = passages_of(rt.fusion, "policy", whole, vocabulary)
+    if not spans:
+        return None
+    fields = item.text_fields()
+    passages = [observation(Item(id=item.id, type=item.type, description=fields[name][a:b]),
+                            passage_evidence(fields[name][a:b], rt.policy), None) for name, a, b in spans]
+    return fused_passages(rt.fusion, "policy", whole, passages, spans, vocabulary)

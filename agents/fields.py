@@ -84,7 +84,8 @@ def fused_flags(flags: list[PolicyFlag], decision: Decision, pack: PolicyPack) -
         by_id[cid].confidence = decision.confidence
     elif cid in index:
         pol, clause = index[cid]
-        by_id[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity, spans=[], source="fusion",
+        by_id[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity,
+                                spans=[decision.passage] if decision.passage is not None else [], source="fusion",
                                 confidence=decision.confidence)
     fused_first = ("fusion", "lexicon+fusion")
     return sorted(by_id.values(), key=lambda f: (f.source not in fused_first, -f.severity, f.clause_id))
@@ -199,6 +200,8 @@ def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:
             # text was too short or too mixed for language id (a title/artist line), which is all a
             # reviewer would see too
             continue
+        if name == "policy" and view.policy is not None and view.policy.note:
+            continue  # routed with its own reason whatever its confidence (``Decision.note``, route)
         value = getattr(view.conf, name, None)
         limit = view.thresholds.get(name, rt.config.review_threshold)
         if value is not None and value < limit:

@@ -177,7 +177,7 @@ class Tagger:
 
     def __call__(self, g: GoldItem, index: Any) -> ItemResult:
         from linernotes.agents.content import item_text
-        from linernotes.agents.nodes.run_tools import collect
+        from linernotes.agents.evidence import collect
         from linernotes.agents.runtime import DEFAULT_GENRES
         from linernotes.tools.retrieval.shortlist import shortlist
 

@@ -341,7 +341,7 @@ def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: 
     """Gold items outside ``exclude`` with the text tools' evidence and no draft: what the graph's
     tools node computes for these fields (``run_tools.text_tools``), without the graph and the
     runner around it (thousands of items in seconds). Items the tagger would refuse are skipped."""
-    from linernotes.agents.nodes.run_tools import collect, text_tools
+    from linernotes.agents.evidence import collect, text_tools
     from linernotes.tools.policy.pack import load_policy_pack
 
     pack = load_policy_pack(config.policy_pack)

@@ -28,6 +28,7 @@ from linernotes.files import require_regular
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
+from linernotes.fusion.windows import MAX_WINDOWS
 from linernotes.json_lines import first_non_finite
 
 # 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
@@ -300,8 +301,18 @@ def model_card(art: FusionArtifact) -> str:
         if max_words is not None:
             lines.append(f"- fitted domain: {f.model.MIN_WORDS} to {max_words} words of text (the longest training "
                          f"text of a class other than none; emoji and punctuation tokens count toward the "
-                         f"{max_words}, not toward the {f.model.MIN_WORDS}); shorter or longer texts: the lexicon "
-                         "alone, uncalibrated")
+                         f"{max_words}, not toward the {f.model.MIN_WORDS}); "
+                         + ("shorter texts: the lexicon alone, uncalibrated; longer ones: passage by passage (below)"
+                            if getattr(f.model, "window_rule", None) is not None else
+                            "shorter or longer texts: the lexicon alone, uncalibrated"))
+        rule = getattr(f.model, "window_rule", None)
+        if rule is not None:
+            lines.append(f"- long texts: read as passages (sentences of at most {max_words} tokens, up to "
+                         f"{MAX_WINDOWS} of them); flagged when a passage's P(none) is below the level at which at most "
+                         f"1 - (1 - {rule.budget})^(1/passages) of the fit's clean texts fell (Sidak, inner out of fold; "
+                         "lowest scores kept of " + ", ".join(f"{t.count:,} {t.source}" for t in rule.tails)
+                         + "): at most a " + f"{rule.budget:.0%}" + " false-flag rate per clean text; such a flag is "
+                         "uncalibrated and always routed to review")
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "
                          f"flag answers alone; target precision {f.target_precision}"

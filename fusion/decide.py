@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from linernotes.fusion.artifact import FieldFusion, FusionArtifact
 from linernotes.fusion.observation import Observation
+from linernotes.fusion.singlelabel import SingleLabelModel
+from linernotes.schema import EvidenceSpan
 
 
 class Decision(BaseModel):
@@ -24,6 +26,9 @@ class Decision(BaseModel):
     threshold: float | None = None
     label: str | None = None
     scores: dict[str, float] = Field(default_factory=dict)
+    passage: EvidenceSpan | None = Field(None, description="single label, a long text: the passage the flag was "
+                                         "read in (``fused_passages``)")
+    note: str | None = Field(None, description="why a person must confirm this answer whatever its confidence")
 
 
 def fused(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> Decision | None:
@@ -62,6 +67,34 @@ def fused_many(art: FusionArtifact | None, field: str, observations: Sequence[Ob
             out[i] = Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True,
                               threshold=answer_threshold(entry, label), scores=probs)
     return out
+
+
+def passages_of(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> list[tuple[str, int, int]]:
+    """The passages a single-label combiner reads ``obs`` as (``SingleLabelModel.passages``): [] for
+    a text within its fitted domain, too long, or no such combiner."""
+    entry = art.get(field, vocabulary) if art is not None else None
+    model = entry.model if entry is not None else None
+    return model.passages(obs) if isinstance(model, SingleLabelModel) else []
+
+
+def fused_passages(art: FusionArtifact, field: str, obs: Observation, passages: Sequence[Observation],
+                   spans: Sequence[tuple[str, int, int]], vocabulary: str = "") -> Decision | None:
+    """A long text's flag read passage by passage (``passages``: one observation per span of
+    ``passages_of``, in order): the flagged passage's class and clause, uncalibrated (the
+    calibrators saw short texts alone), with a note that sends it to a person; None when no
+    passage is flagged."""
+    entry = art.get(field, vocabulary)
+    found = entry.model.decide_passages(passages) if entry is not None else None
+    if found is None:
+        return None
+    j, label, clause, conf, p_none, limit = found
+    name, start, end = spans[j]
+    text = obs.item.text_fields()[name][start:end]
+    note = (f"to confirm: policy {label} read in one passage of a long text ({name} characters {start}-{end}: "
+            f"P(none) {p_none:.3f} < {limit:.3f}, the threshold for {len(spans)} passages; the combiner is fitted on "
+            f"texts of up to {entry.model.max_words} tokens)")
+    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=False,
+                    passage=EvidenceSpan(field=name, start=start, end=end, text=text), note=note)
 
 
 def answer_threshold(entry: FieldFusion, label: str | None) -> float | None:

@@ -39,6 +39,7 @@ from linernotes.fusion.observation import Observation
 from linernotes.fusion.scalar import ScalarModel, confidence_rows
 from linernotes.fusion.singlelabel import SingleLabelModel
 from linernotes.fusion.singlelabel import choose as choose_label
+from linernotes.fusion.windows import WindowRule, clean_tail
 
 # Inner folds (threshold and calibrator tuning inside each outer training part). The calibrators
 # learn how wrong an inner model is, then apply that to a model trained on the whole outer part:
@@ -472,7 +473,7 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         best = choose_label(probs, classes, none_label, t)
         return np.asarray(classes)[best], probs[np.arange(len(probs)), best]
 
-    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, Isotonic, Isotonic]:
+    def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[float, Isotonic, Isotonic, WindowRule | None]:
         """The P(none) threshold, then two calibrators: for a flag (top class not ``none``) and for
         ``none``. The threshold is the one with the most right answers on unsafe items whose
         false-flag rate stays within ``MAX_FALSE_FLAGS`` on every source of clean items (inner
@@ -480,7 +481,8 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         outnumber flagged ones, so one calibrator would be fitted mostly on confident ``none``
         answers and miscalibrate the flags. Both calibrators weigh clean and unsafe items
         equally in total: how many negatives a fit adds is the fitter's choice (800 or 3000
-        sentences of prose), and a confidence should not move with it."""
+        sentences of prose), and a confidence should not move with it. Last, the clean texts'
+        lowest scores for long texts read passage by passage (``window_rule``)."""
         best_t = pick_none_threshold(threshold_rows(items, oof))
         probs = [oof[int(i)] for i in items]
         clean = np.array([y[i] == none_label for i in items])
@@ -494,7 +496,18 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
         def fit_or_empty(m):  # isotonic or Platt, whichever cross-validates better on these pairs
             return calibrator(best[m], right[m], seed=seed, weights=weight[m])[0] if m.any() else Isotonic()
-        return best_t, fit_or_empty(~none), fit_or_empty(none)
+        return best_t, fit_or_empty(~none), fit_or_empty(none), window_rule(items, oof)
+
+    def window_rule(items: np.ndarray, oof: dict[int, Any]) -> WindowRule | None:
+        """How unseen clean texts score: per clean source checked for the budget, the lowest inner
+        out-of-fold P(none) (``fusion.windows``: a long text's passages are held to the budget
+        with them); None without clean items."""
+        clean = np.array([y[i] == none_label for i in items])
+        names = [str(by_source[i]) if by_source is not None else "" for i in items]
+        p_none = np.array([oof[int(i)][list(inner_classes[int(i)]).index(none_label)] for i in items])
+        tails = [clean_tail(names[js[0]] if len(set(names[j] for j in js)) == 1 else "clean", p_none[js],
+                            MAX_FALSE_FLAGS) for js in checked_sources(clean, names if by_source is not None else None)]
+        return WindowRule(budget=MAX_FALSE_FLAGS, tails=tails) if tails else None
 
     def threshold_rows(items: np.ndarray, oof: dict[int, Any]) -> list[tuple[float, int, float]]:
         """(P(none) threshold, right answers on unsafe items, worst false-flag rate over the clean
@@ -537,7 +550,7 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         return out
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[str, float]]:
-        model, (t, cal_flag, cal_none) = selected(train, inner, "single_label")
+        model, (t, cal_flag, cal_none, _) = selected(train, inner, "single_label")
         handle = audit.fitted("single_label", train)
         lab, p = top(model, predict(model, test), t)
         audit.scored(handle, test)
@@ -546,13 +559,13 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (terms, scaler, clf, index, _, C), (t, cal_flag, cal_none) = selected(
+    (terms, scaler, clf, index, _, C), (t, cal_flag, cal_none, rule) = selected(
         everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y), None)
     model = SingleLabelModel(features=policy_dense_names(clauses) + (index.names() if index else []),
                              clauses=list(clauses), tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
                              none_label=none_label, none_threshold=t, neighbours=index, regularisation=C,
-                             max_words=fitted_end(block.texts, y, none_label))
+                             max_words=fitted_end(block.texts, y, none_label), window_rule=rule)
     return model, oof
 
 

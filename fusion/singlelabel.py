@@ -23,6 +23,7 @@ from linernotes.fusion.features import (
 )
 from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
+from linernotes.fusion.windows import MAX_WINDOWS, WindowRule, window_threshold, windows
 
 
 def choose(probs: np.ndarray, classes: list[str], none_label: str, none_threshold: float = 0.5) -> np.ndarray:
@@ -64,6 +65,10 @@ class SingleLabelModel(BaseModel):
     max_words: int | None = Field(None, ge=1, strict=True, description="the longest training text of a class "
                                   "other than none, in tokens (``token_count``): the fitted domain's upper end "
                                   "(None in artifacts before format 6: no end)")
+
+    window_rule: WindowRule | None = Field(None, description="how a text longer than max_words is flagged from its "
+                                           "passages (``fusion.windows``; None in older artifacts: the lexicon "
+                                           "alone decides there)")
 
     @model_validator(mode="after")
     def _shapes(self) -> SingleLabelModel:
@@ -125,14 +130,7 @@ class SingleLabelModel(BaseModel):
         one at a time (each row's sums are its own; the neighbours' vote stays per row, since a
         matrix product of several rows sums in another order)."""
         obs = [o if self.uses_draft else o.without_draft() for o in observations]
-        rows = []
-        for o in obs:
-            dense = policy_dense(o, self.clauses)[None, :]
-            emb = embed([o.prose])
-            if self.neighbours is not None:
-                dense = np.hstack([dense, self.neighbours.vote(emb)])
-            rows.append(design_row(self.terms(o.prose), emb, self.scaler.transform(dense)))
-        probs = self.classifier.predict_proba(stack_rows(rows))
+        probs = self.classifier.predict_proba(stack_rows([self._row(o) for o in obs]))
         classes = self.classifier.classes or []
         best = choose(probs, classes, self.none_label, self.none_threshold)
         out = []
@@ -143,6 +141,46 @@ class SingleLabelModel(BaseModel):
             clause = None if label == self.none_label else self.clause_for.get(label)
             out.append((label, clause, conf, {c: round(float(q), 4) for c, q in zip(classes, p, strict=True)}))
         return out
+
+    def passages(self, obs: Observation) -> list[tuple[str, int, int]]:
+        """A text beyond the fitted domain's upper end as the passages ``decide_passages`` reads:
+        (item field, start, end) per passage, each within the fitted domain (``fusion.windows``);
+        [] when the artifact has no window rule, the text is within the domain, or it has more
+        than ``MAX_WINDOWS`` passages."""
+        if self.window_rule is None or self.max_words is None or token_count(obs.prose) <= self.max_words:
+            return []
+        out = [(name, a, b) for name, text in obs.item.text_fields().items()
+               for a, b in windows(text, self.max_words, self.MIN_WORDS)]
+        fields = obs.item.text_fields()
+        out = [(name, a, b) for name, a, b in out if word_count(fields[name][a:b]) >= self.MIN_WORDS]
+        return out if 0 < len(out) <= MAX_WINDOWS else []
+
+    def decide_passages(self, passages: Sequence[Observation]) -> tuple[int, str, str | None, float, float, float] | None:
+        """A long text's flag from its passages (each an observation of one passage, ``passages``'
+        order): (the passage that flags it, class, clause, the flag calibrator's P(right) for that
+        passage alone, its P(none), the threshold it fell below); None when no passage's P(none)
+        is below ``window_threshold`` for this many passages (the text is not flagged here)."""
+        if self.window_rule is None or not passages:
+            return None
+        obs = [o if self.uses_draft else o.without_draft() for o in passages]
+        probs = self.classifier.predict_proba(stack_rows([self._row(o) for o in obs]))
+        classes = self.classifier.classes or []
+        k = classes.index(self.none_label)
+        j = int(np.argmin(probs[:, k]))
+        limit = window_threshold(self.window_rule, len(obs), self.none_threshold)
+        if not probs[j, k] < limit:
+            return None
+        best = int(choose(probs[j:j + 1], classes, self.none_label, 1.0)[0])  # its likeliest class other than none
+        label = classes[best]
+        conf = float(self.calibrator(np.array([probs[j, best]]))[0])
+        return j, label, self.clause_for.get(label), conf, float(probs[j, k]), float(limit)
+
+    def _row(self, o: Observation):
+        dense = policy_dense(o, self.clauses)[None, :]
+        emb = embed([o.prose])
+        if self.neighbours is not None:
+            dense = np.hstack([dense, self.neighbours.vote(emb)])
+        return design_row(self.terms(o.prose), emb, self.scaler.transform(dense))
 
     def terms(self, text: str) -> list:
         """The text's TF-IDF rows (``estimators.text_rows``)."""

@@ -22,6 +22,8 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     reasons: list[str] = [f"unresolved: {p}" for p in state.get("problems") or [] if needs_reask(p)]
     view = field_view(state, rt)
     reasons += low_confidence(view, rt).values()
+    if view.policy is not None and view.policy.note:  # a flag read in one passage of a long text
+        reasons.append(view.policy.note)
     max_sev = max((f.severity for f in view.flags), default=0)
     if max_sev >= cfg.review_severity:
         reasons.append(f"policy severity {max_sev}")

@@ -14,18 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from linernotes.agents.content import item_text
+from linernotes.agents.evidence import collect, text_tools
 from linernotes.agents.runtime import DEFAULT_GENRES, AgentRuntime
-from linernotes.agents.state import ClauseRef, Evidence, Exemplar, GraphState
-from linernotes.schema import Item
-from linernotes.tools.audio.errors import AudioError
+from linernotes.agents.state import GraphState
 from linernotes.tools.audio.features import analyze
-from linernotes.tools.policy.clauses import relevant_clauses
-from linernotes.tools.policy.lookup import lookup
-from linernotes.tools.policy.pack import PolicyPack
 from linernotes.tools.retrieval.shortlist import shortlist
 from linernotes.tools.retrieval.taxonomy_index import query_vectors_ahead, taxonomy_index
-from linernotes.tools.text.language import guess_language
-from linernotes.tools.text.valence import afinn_valence, lexical_valence
 from linernotes.tools.text.vocals import no_vocals_cue
 
 
@@ -74,47 +68,3 @@ def embed_ahead(states: list[GraphState], rt: AgentRuntime) -> None:
             continue
     for embedder, group in texts.items():
         query_vectors_ahead(embedder, group)
-
-
-def text_tools(item: Item, policy: PolicyPack) -> dict[str, Any]:
-    """The tools that read the item's prose: policy lexicon and clause retrieval, lexical valence
-    (TextBlob, AFINN), language id. Pure and fast (~1-2 ms), so ``liner fit`` also runs them
-    alone over thousands of gold items."""
-    prose = " \n".join(item.text_fields().values())
-    return {"policy": lookup(item.text_fields(), policy), "clauses": relevant_clauses(prose, policy, 3),
-            "valence": lexical_valence(prose), "afinn": afinn_valence(prose), "language": guess_language(prose)}
-
-
-def collect(results: dict[str, Any], taxonomy_id: str, policy: PolicyPack) -> Evidence:
-    """The tools' results as one Evidence (an audio failure is kept as evidence, not raised)."""
-    ev = Evidence(genre_taxonomy=taxonomy_id)
-    for name, res in results.items():
-        if isinstance(res, AudioError):
-            ev.audio_error = {"kind": res.kind, "message": str(res)}
-        elif isinstance(res, BaseException):
-            raise res
-        elif name == "shortlist":
-            ev.genres = res
-        elif name == "moods":
-            ev.moods = res
-        elif name == "policy":
-            ev.policy_hits, ev.policy_hits_total = res.hits, res.total
-        elif name == "valence":
-            ev.lexical_valence = res
-        elif name == "afinn":
-            ev.afinn_valence = res
-        elif name == "language":
-            ev.language_guess = res
-        elif name == "no_vocals":
-            ev.no_vocals = res
-        elif name == "audio":
-            ev.audio = res
-        elif name == "exemplars":
-            ev.exemplars = [Exemplar.model_validate(x, from_attributes=True) for x in res]
-        elif name == "exemplar_index_size":
-            ev.exemplar_index_size = res
-    index = policy.clause_index()
-    cited = {h.clause_id for h in ev.policy_hits} | {c.id for c in results.get("clauses", [])}
-    ev.clauses = [ClauseRef(id=c.id, policy_id=p.id, severity=c.severity, text=c.text)
-                  for cid, (p, c) in index.items() if cid in cited]
-    return ev

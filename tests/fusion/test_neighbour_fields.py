@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from linernotes.agents.nodes.run_tools import collect
+from linernotes.agents.evidence import collect
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
 from linernotes.fusion.observation import observation
 from linernotes.schema import Item

@@ -52,7 +52,7 @@ def preload() -> None:
     lookup({"title": "warm up"}, rt.policy)
     # the prose tools import NLTK, TextBlob, AFINN and the language model on first use (~5 s of
     # CPU); warmed here, every forked run inherits them instead of importing them again
-    from linernotes.agents.nodes.run_tools import text_tools
+    from linernotes.agents.evidence import text_tools
     from linernotes.schema import Item
 
     text_tools(Item(id="warm-up", title="warm up", description="a calm warm up song, slow and reflective"), rt.policy)
