@@ -11,6 +11,18 @@ import typer
 tools_app = typer.Typer(no_args_is_help=True, help="Run one evidence tool on its own (JSON output).")
 
 
+def _utf8(text: str) -> str:
+    """TEXT as given, or ``BadParameter`` (exit 2) when it holds bytes that are not UTF-8: Python
+    keeps them as lone surrogates (PEP 383), which the retrieval tokenizer met with a TypeError
+    traceback (exit 1); the policy tool quoted them back."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise typer.BadParameter(f"TEXT is not UTF-8 text (character {e.start + 1} is the byte "
+                                 f"0x{ord(text[e.start]) & 0xFF:02x}); pass UTF-8 text") from None
+    return text
+
+
 def _print(model: object) -> None:
     data = model.model_dump(mode="json") if hasattr(model, "model_dump") else model
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -18,7 +30,7 @@ def _print(model: object) -> None:
 
 @tools_app.command("retrieve")
 def retrieve(
-    text: Annotated[str, typer.Argument(help="Item text to find taxonomy entries for")],
+    text: Annotated[str, typer.Argument(help="Item text to find taxonomy entries for", callback=_utf8)],
     taxonomy: Annotated[str, typer.Option(help="Pack name or YAML path")] = "music-genres",
     k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10,
     exemplars: Annotated[Path | None, typer.Option(help="Exemplar index folder: add similar items' genres")] = None,
@@ -63,7 +75,7 @@ def audio(
 
 @tools_app.command("policy")
 def policy(
-    text: Annotated[str, typer.Argument(help="Text to check against the policy pack")],
+    text: Annotated[str, typer.Argument(help="Text to check against the policy pack", callback=_utf8)],
     pack: Annotated[str, typer.Option(help="Policy pack name or YAML path")] = "content-policy",
     k: Annotated[int, typer.Option("-k", min=0, max=20, help="Relevant clauses to list")] = 3,
 ) -> None:
