@@ -73,6 +73,7 @@ class _Confidence(_Open):
     __pydantic_extra__: dict[str, Unit]  # one confidence per field
     calibrated: list[str] = Field(default_factory=list)
     thresholds: dict[str, Unit] = Field(default_factory=dict)
+    llm_only: list[str] = Field(default_factory=list)  # the fields only the LLM's answer supports (schema.Confidence)
 
 
 class _Provenance(_Open):
