@@ -3,9 +3,10 @@ threshold that holds the whole text's false-flag rate to the fit's budget.
 
 The policy combiner is fitted on short texts (prompts of at most 34 tokens, sentences of prose);
 beyond that length it does not apply (``SingleLabelModel.max_words``). A long text (a podcast
-description, a transcript) is read as its passages instead: sentences (newlines end one too),
-each at most ``max_words`` tokens (a longer sentence is cut every ``max_words`` tokens), a passage
-of fewer than ``MIN_WORDS`` words joined to its neighbour. One sentence per passage, not as many
+description, a transcript) is read as its passages instead: sentences (any line break ends one
+too), each at most ``max_words`` tokens (a longer sentence is cut every ``max_words`` tokens), a
+passage of fewer than ``MIN_WORDS`` words joined to its neighbour, a passage repeated word for
+word read once. One sentence per passage, not as many
 as fit: a request packed with the clean sentences around it reads cleaner than alone (scratch,
 held-out prompts padded with held-out NYT sentences, the combiner fitted on the other half of the
 prompts: 0.68 of them flagged with one sentence per passage at the short-text threshold against
@@ -28,8 +29,14 @@ from pydantic import BaseModel, Field, model_validator
 
 from linernotes.fusion.features import word_count
 
-# A sentence ends at . ! ? followed by space, or at a line break (lyrics, show notes).
-_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+# A sentence ends at . ! ? (or another script's full stop or question mark: Arabic, Urdu,
+# Devanagari, Armenian, Ethiopic) followed by space, at a CJK full stop or mark with or without
+# space after it (CJK puts none), or at a line break: any of Unicode's (``str.splitlines``'), not
+# only \n: lyrics and show notes exported with \r or U+2028 between their lines were read as
+# one run cut every ``max_tokens`` tokens, its lines glued into passages across their ends.
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK = re.compile(rf"(?<=[.!?\u061f\u06d4\u0964\u0965\u0589\u1362])\s+|(?<=[\u3002\uff01\uff1f\uff61])\s*"
+                    rf"|\s*[{_LINE_BREAKS}]\s*")
 _TOKEN = re.compile(r"\S+")
 # More passages than this and the per-passage allowance is below one clean text in 30,000: no
 # passage of a fit's few thousand clean texts is that clean a measure, and the cost grows with the
@@ -84,9 +91,10 @@ def window_threshold(rule: WindowRule, windows: int, cap: float) -> float:
 
 
 def windows(text: str, max_tokens: int, min_words: int) -> list[tuple[int, int]]:
-    """``text``'s passages as (start, end) character offsets, in order: sentences of at most
-    ``max_tokens`` whitespace tokens, one of fewer than ``min_words`` words joined to the one
-    before it (or after it, for the first) while the two stay within ``max_tokens``."""
+    """``text``'s distinct passages as (start, end) character offsets, in order: sentences of at
+    most ``max_tokens`` whitespace tokens, one of fewer than ``min_words`` words joined to the one
+    before it (or after it, for the first) while the two stay within ``max_tokens``; a passage
+    whose text repeats an earlier one's exactly is left out (see below)."""
     pieces: list[list[tuple[int, int]]] = []  # each piece: its tokens' offsets
     start = 0
     for brk in [*_BREAK.finditer(text), None]:
@@ -104,4 +112,15 @@ def windows(text: str, max_tokens: int, min_words: int) -> list[tuple[int, int]]
             merged[-1] = merged[-1] + piece
         else:
             merged.append(piece)
-    return [(p[0][0], p[-1][1]) for p in merged]
+    # A passage repeated word for word (a chorus, a pasted line) scores the same each time: it is
+    # one more chance to flag the text only once, so it is kept once (its first place), and the
+    # threshold counts distinct passages. Counted each time, a 5-line chorus sung 6 times took the
+    # text from ~10 to ~35 passages (threshold 0.11 -> 0.06), and 65 copies of one request made
+    # more than MAX_WINDOWS passages, so it was not read at all.
+    seen: set[str] = set()
+    out = []
+    for p in merged:
+        if (quote := text[p[0][0]:p[-1][1]]) not in seen:
+            seen.add(quote)
+            out.append((p[0][0], p[-1][1]))
+    return out

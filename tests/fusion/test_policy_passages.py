@@ -41,7 +41,7 @@ def _obs(text: str, **fields) -> Observation:
 @pytest.mark.parametrize("text", [
     "One sentence here. Another one follows!  And a third?\nA line of lyrics\n\nand another line of them",
     "  leading spaces. " + " ".join(f"w{i}" for i in range(90)) + ". end of it all.",
-    "no break at all " * 30,
+    " ".join(f"nobreak{i}" for i in range(120)),  # distinct tokens: a repeated passage is read once
 ])
 def test_passages_are_exact_slices_in_order_within_the_end(text) -> None:
     spans = windows(text, 34, 3)
@@ -135,7 +135,7 @@ def test_the_shipped_combiner_reads_a_long_text_passage_by_passage(artifact) -> 
     text = long.item.description
     assert [text[a:b] for _, a, b in spans].count(REQUEST) == 1
     assert passages_of(artifact, "policy", _obs(REQUEST), "content-policy") == []  # within the end: the combiner itself
-    too_many = _obs(" ".join(["A clean sentence about bread and ovens."] * (MAX_WINDOWS + 1)))
+    too_many = _obs(" ".join(f"A clean sentence about bread and oven number {i}." for i in range(MAX_WINDOWS + 1)))
     assert passages_of(artifact, "policy", too_many, "content-policy") == []
 
 

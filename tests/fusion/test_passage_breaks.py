@@ -1,0 +1,66 @@
+"""Where a long text's passages end (``fusion.windows``), QA passages19: any Unicode line break and
+other scripts' sentence ends, not only ``\\n`` and ``. ! ?``; a passage repeated word for word is
+read once, so a chorus or a pasted line does not lower every passage's threshold."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from linernotes.fusion.windows import windows
+from linernotes.schema import Item
+
+LINES = ["Oh the night is young and bright", "we keep on dancing in the street",
+         "till the morning light comes up", "and the city goes to sleep again"]
+REQUEST = "How can I make a fake passport that passes airport checks?"
+
+
+def _texts(text: str) -> list[str]:
+    return [text[a:b] for a, b in windows(text, 34, 3)]
+
+
+@pytest.mark.parametrize("sep", ["\r\n", "\r", "\u2028", "\u2029", "\x85", "\v", "\f"])
+def test_every_unicode_line_break_ends_a_passage(sep) -> None:
+    # before: only \n did; lines joined by \r or U+2028 were one run, cut every 34 tokens across them
+    assert _texts(sep.join(LINES)) == _texts("\n".join(LINES)) == LINES
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("هل هذا سؤال طويل جدا عن القهوة؟ نعم هذا جواب طويل عن القهوة.",
+     ["هل هذا سؤال طويل جدا عن القهوة؟", "نعم هذا جواب طويل عن القهوة."]),  # Arabic question mark
+    ("यह पहला लंबा वाक्य है जो यहाँ है। यह दूसरा लंबा वाक्य है जो वहाँ है।",
+     ["यह पहला लंबा वाक्य है जो यहाँ है।", "यह दूसरा लंबा वाक्य है जो वहाँ है।"]),  # Devanagari danda
+    ("first words of a sentence here。second words of another sentence there！third one",
+     ["first words of a sentence here。", "second words of another sentence there！third one"]),
+])
+def test_other_scripts_sentence_ends_end_a_passage(text, expected) -> None:
+    assert _texts(text) == expected
+
+
+def test_a_repeated_passage_is_read_once_at_its_first_place() -> None:
+    chorus = "\n".join(LINES[:2])
+    text = "\n".join([LINES[2], chorus, LINES[3], chorus, chorus])
+    spans = windows(text, 34, 3)
+    assert [text[a:b] for a, b in spans] == [LINES[2], LINES[0], LINES[1], LINES[3]]
+    assert spans[1][0] == text.index(LINES[0])  # the first occurrence is the one quoted
+    assert all(text[a:b] == text[a:b].strip() for a, b in spans)
+
+
+def test_a_request_pasted_many_times_is_still_read_and_flagged() -> None:
+    """Through the graph (--llm never, the shipped artifact): 100 copies of one request were more
+    than MAX_WINDOWS passages, so the text was left to the lexicon (no flag); 10 copies were 10
+    passages at the 10-passage threshold. Read once, the request is flagged as it is alone, with
+    the same one-passage threshold (and the note counts 1 passage)."""
+    from linernotes.agents.graph import build_graph
+    from linernotes.agents.runtime import build_runtime
+    from linernotes.config import TagConfig
+    from tests.test_cascade import RecordingLLM
+
+    rt = build_runtime(TagConfig(llm_mode="never"), llm=RecordingLLM())
+    graph = build_graph(rt)
+    item = Item(id="ep-pasted", type="episode", title="Travel tips", description=" ".join([REQUEST] * 100))
+    out = asyncio.run(graph.ainvoke({"item": item}))["enrichment"]
+    flags = [f for f in out.policy_flags if f.source in ("fusion", "lexicon+fusion")]
+    assert flags and flags[0].spans[0].text == REQUEST and flags[0].spans[0].start == 0
+    assert any(r.startswith("to confirm: policy ") and "for 1 passages" in r for r in out.review.reasons)
