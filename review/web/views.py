@@ -41,24 +41,37 @@ def evidence_spans(prediction: dict[str, Any] | None) -> list[Span]:
 
 def segments(text: str, field: str, spans: list[Span]) -> list[Segment]:
     """Split ``text`` around the spans that quote it (by offsets, or by finding the quote when the
-    run named the field differently, e.g. VADER's ``text`` mapped to ``description``)."""
+    run named the field differently, e.g. VADER's ``text`` mapped to ``description``). Spans may
+    nest or overlap (a policy flag read in one passage of a long text quotes the whole passage,
+    and the lexicon's words inside it are quoted too): each piece is marked with every span that
+    covers it, so no quote hides another (before, the first span in order was shown and a span
+    starting inside it was dropped: a passage hid its lexicon words, or a word at its start hid
+    the passage)."""
     marks: list[tuple[int, int, str]] = []
     for s in spans:
         if s.field == field and text[s.start:s.end] == s.text:
             marks.append((s.start, s.end, s.why))
         elif s.text and (at := text.find(s.text)) >= 0:
             marks.append((at, at + len(s.text), s.why))
-    out, pos = [], 0
-    for start, end, why in sorted(set(marks)):
-        if start < pos:
-            continue
-        if start > pos:
-            out.append(Segment(text=text[pos:start]))
-        out.append(Segment(text=text[start:end], mark=why))
-        pos = end
-    if pos < len(text) or not out:
-        out.append(Segment(text=text[pos:]))
-    return out
+    # by start, the outer span first; spans of one range in the order the record gives them
+    marks = sorted(dict.fromkeys(m for m in marks if m[0] < m[1]), key=lambda m: (m[0], -m[1]))
+    cuts = sorted({0, len(text), *(a for a, _, _ in marks), *(b for _, b, _ in marks)})
+    out: list[Segment] = []
+    active: dict[tuple[int, int, str], None] = {}  # the marks covering the piece, by start (a sweep: many lexicon hits stay linear)
+    nxt = 0
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        while nxt < len(marks) and marks[nxt][0] <= start:
+            active[marks[nxt]] = None
+            nxt += 1
+        for m in [m for m in active if m[1] <= start]:
+            del active[m]
+        whys = list(dict.fromkeys(why for _, _, why in active))
+        piece = Segment(text=text[start:end], mark="; ".join(whys) or None)
+        if out and out[-1].mark is None and piece.mark is None:
+            out[-1] = Segment(text=out[-1].text + piece.text)
+        else:
+            out.append(piece)
+    return out or [Segment(text=text)]
 
 
 def display(value: Any, spec: FieldSpec | None = None) -> str:
