@@ -82,6 +82,10 @@ def fused_flags(flags: list[PolicyFlag], decision: Decision, pack: PolicyPack) -
     if cid in by_id:
         by_id[cid].source = "lexicon+fusion"
         by_id[cid].confidence = decision.confidence
+        if decision.passage is not None and decision.passage not in by_id[cid].spans:
+            # the passage the flag was read in (a long text): quoted beside the lexicon's words, as
+            # the routing note names it; a new list, the copy is shallow
+            by_id[cid].spans = [*by_id[cid].spans, decision.passage]
     elif cid in index:
         pol, clause = index[cid]
         by_id[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity,
