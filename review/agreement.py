@@ -239,10 +239,10 @@ def store_agreement(store: Any) -> AgreementReport:
         for s in store.list_items():
             e = store.get(s.id).entry
             per = {a.annotator: a.value for a in e.annotations
-                   if a.field == spec.name and not a.annotator.startswith("rater:")}
+                   if a.field == spec.name and not a.annotator.startswith("rater:") and a.value is not None}
             table[s.id] = per
-        for h in history:
-            if spec.name in h.new and h.item_id in table:
+        for h in history:  # a None (an 'accept model' of a model without a value, saved before 0.1) is no label
+            if h.new.get(spec.name) is not None and h.item_id in table:
                 table[h.item_id][f"annotator:{h.annotator}"] = h.new[spec.name]
         fa, pairs, people = coder_agreement(table, spec, report.source)
         report.fields.append(fa)

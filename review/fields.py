@@ -8,6 +8,7 @@ on export (VADER's ``mean`` is on -4..4, so ``scale=4``).
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from functools import lru_cache
 from typing import Any, Literal
@@ -135,6 +136,21 @@ class FieldSpec(BaseModel):
                 self.annotator_values({key: row.get(key)} if key else {})
             except (TypeError, ValueError, OverflowError, AttributeError) as e:
                 return f"column {key!r}: {str(e)[:120]}"
+        return self._out_of_range(row) if self.kind == "interval" else None
+
+    def _out_of_range(self, row: dict[str, Any]) -> str | None:
+        """An interval field's gold value or rating that is not a finite number (NaN, inf: no
+        rating of anything), named with its column; None when all are. A scale other than the
+        layout's (ratings 1..5 read with VADER's) is kept: agreement is still defined on it."""
+        values = [(self.gold_key, self.scale, self.from_gold(row.get(self.gold_key)))]
+        raw = row.get(self.ratings_key) if self.ratings_key else None
+        values += [(self.ratings_key, self.ratings_scale, float(r) / self.ratings_scale)
+                   for r in (raw if isinstance(raw, list) else []) if r is not None]
+        named = self.annotator_values({ANNOTATORS_KEY: row.get(ANNOTATORS_KEY)})
+        values += [(ANNOTATORS_KEY, self.scale, v) for v in named.values()]
+        for key, scale, v in values:
+            if v is not None and not math.isfinite(v):
+                return f"column {key!r}: {v * scale:g} is not a finite number"
         return None
 
     def from_prediction(self, pred: dict[str, Any] | None) -> Any:
@@ -279,8 +295,11 @@ class FieldSpec(BaseModel):
         if self.kind != "interval":
             pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1:]]
             return sum(self.distance(a, b) for a, b in pairs) / len(pairs)
-        mean = sum(values) / len(values)
-        sd = math.sqrt(sum((r - mean) ** 2 for r in values) / len(values))
+        try:
+            mean = sum(values) / len(values)
+            sd = math.sqrt(sum((r - mean) ** 2 for r in values) / len(values))
+        except OverflowError:  # ratings like 1e308: their squares overflow; exact arithmetic does not
+            sd = statistics.pstdev(values)
         return min(1.0, sd / ((self.hi - self.lo) / 2))
 
     def consensus(self, values: list[Any]) -> Any:

@@ -505,13 +505,18 @@ class ReviewStore:
             # the taxonomy) would otherwise be saved as gold on one key press
             out = {}
             for f, v in values.items():
-                if v is None or (v == [] and specs[f].signal is None):  # a built-in's empty set: the model's answer
+                if v is None:  # no value from the model: nothing to accept (it was saved as a None decision)
+                    continue
+                if v == [] and specs[f].signal is None:  # a built-in's empty set: the model's answer
                     out[f] = v
                     continue
                 try:
                     out[f] = specs[f].parse(v)
                 except ValueError as why:
                     raise ValueError(f"the model's value cannot be accepted ({why}): edit it") from None
+            if not out:
+                raise ValueError(f"the model gave no value for {', '.join(values) or 'this item'}: edit it or "
+                                 "keep gold")
             return out
         if adj.action == "accept_consensus":
             values = {f: e.consensus[f] for f in e.fields if f in e.consensus}

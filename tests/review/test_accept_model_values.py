@@ -66,3 +66,24 @@ def test_a_model_value_in_range_is_still_accepted(tmp_path: Path, row, change, f
         r = _accept(c, row["id"])
         assert r.status_code == 200, r.text
         assert r.json()["decision"][field] == saved
+
+
+def test_a_model_without_a_value_is_refused_and_stats_read_old_none_decisions(tmp_path: Path) -> None:
+    """A run whose valence was NaN (read as null) was 'accepted' as a None decision; /api/stats and
+    ``liner review stats`` then failed on it (500; 'float() argument must be ... not NoneType').
+    Now the accept is a 422, and a None decision already in a store is no label to the stats."""
+    import sqlite3
+
+    from linernotes.review.store import Adjudication, ReviewStore
+
+    split = {**VADER, "ratings": [-4, 4, -4, 4], "mean": 0.0, "sd": 4.0}  # queued for its raters, with no model value
+    with _client(tmp_path, split, make_prediction(0.2, conf=0.1) | {"valence": None}) as c:
+        r = _accept(c, "v1")
+        assert r.status_code == 422 and "the model gave no value for valence" in r.json()["detail"], r.text
+        assert c.get("/api/items/v1").json()["history"] == []
+        # a store saved before this check: the same decision, written as the old code wrote it
+        store = ReviewStore(tmp_path / "s.sqlite")
+        store.adjudicate("v1", Adjudication(annotator="ann", action="edit", version=0, values={"valence": 0.5}))
+        with sqlite3.connect(tmp_path / "s.sqlite") as con:
+            con.execute("UPDATE adjudications SET new = ?", ('{"valence": null}',))
+        assert c.get("/api/stats").status_code == 200
