@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,10 +136,15 @@ def export_lock(root: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
 
     ``flock`` is released by the kernel when its holder dies, so a killed export never wedges the dir.
     """
-    try:
-        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as e:  # a folder (or an unreadable file) under the lock's name
-        raise ExportError(f"{root / LOCK}: cannot open the export lock ({e.strerror or e})") from None
+    try:  # O_NOFOLLOW: a symlink planted under the lock's name (a gold dir from someone else) had its
+        # target truncated and overwritten with our pid; O_NONBLOCK: a FIFO there must not block the open
+        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as e:  # a symlink (ELOOP), a folder or an unreadable file under the lock's name
+        why = "a symlink; remove it" if (root / LOCK).is_symlink() else (e.strerror or str(e))
+        raise ExportError(f"{root / LOCK}: cannot open the export lock ({why})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ExportError(f"{root / LOCK}: the export lock is not a regular file; remove it")
     try:
         deadline = time.monotonic() + wait_s
         while True:
