@@ -64,3 +64,45 @@ def test_a_request_pasted_many_times_is_still_read_and_flagged() -> None:
     flags = [f for f in out.policy_flags if f.source in ("fusion", "lexicon+fusion")]
     assert flags and flags[0].spans[0].text == REQUEST and flags[0].spans[0].start == 0
     assert any(r.startswith("to confirm: policy ") and "for 1 passages" in r for r in out.review.reasons)
+
+
+NOTES_HEAD = "• 00:00 Intro and listener mail from a farm in Ohio\n"
+NOTES_TAIL = ("• 10:40 Our producer reviews five budget headphones for the car\n"
+              "Links: https://example.com/rika https://example.com/foam-guide")
+
+
+def test_show_notes_markup_is_left_out_of_the_passages() -> None:
+    """Links end a passage and are in none; a line's leading bullets, emoji, numbers and
+    timestamps are not part of its passage; a passage is never joined across left-out markup."""
+    text = ("Show notes 🎙️\n" + NOTES_HEAD + f"- 02:15 {REQUEST}\n1. Ranking the best tea shops here\n"
+            "[00:12:30] Listener questions about cold brew\nSee https://x.example/a for details.\n"
+            "Mail hello@example.org or visit patreon.com/example today. The score was 8.5/10 overall tonight.")
+    assert _texts(text) == [
+        "Show notes 🎙️", "Intro and listener mail from a farm in Ohio", REQUEST, "Ranking the best tea shops here",
+        "Listener questions about cold brew\nSee", "for details.\nMail", "or visit",
+        "today. The score was 8.5/10 overall tonight."]  # short pieces still join a neighbour across plain text
+
+
+def test_a_request_in_show_notes_is_flagged_and_their_links_are_not() -> None:
+    """Through the graph (--llm never, the shipped artifact). Before: the links line read as
+    prose scored P(none) 0.141 below the 4-passage threshold 0.308, so clean show notes were
+    flagged malicious_uses quoting two URLs, and "• 02:15 " before the request raised its P(none)
+    from 0.310 to 0.494 (not flagged; the flag quoted the links instead)."""
+    from linernotes.agents.graph import build_graph
+    from linernotes.agents.runtime import build_runtime
+    from linernotes.config import TagConfig
+    from tests.test_cascade import RecordingLLM
+
+    graph = build_graph(build_runtime(TagConfig(llm_mode="never"), llm=RecordingLLM()))
+
+    def tagged(line: str):
+        item = Item(id="ep-notes", type="episode", title="Episode 12", description=f"{NOTES_HEAD}• 02:15 {line}\n{NOTES_TAIL}")
+        out = asyncio.run(graph.ainvoke({"item": item}))["enrichment"]
+        return item, [f for f in out.policy_flags if f.source == "fusion"], out.review.reasons
+
+    clean, flags, reasons = tagged("Why the new bridge downtown is now two years late")
+    assert not flags and not any("passage" in r for r in reasons)
+    unsafe, flags, reasons = tagged(REQUEST)
+    [span] = flags[0].spans
+    assert span.text == REQUEST and unsafe.description[span.start:span.end] == REQUEST
+    assert any(r.startswith("to confirm: policy ") and "for 3 passages" in r for r in reasons)
