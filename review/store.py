@@ -446,6 +446,7 @@ class ReviewStore:
         ``annotator``, one that annotator has not labelled yet (overlap: others may have)."""
         with self._connect() as con:
             if annotator:
+                annotator = _spelling_on_file(con, annotator)
                 r = con.execute("SELECT id FROM items WHERE status = 'open' AND id != ? AND id NOT IN (SELECT "
                                 "item_id FROM adjudications WHERE annotator = ? AND action != 'skip') ORDER BY "
                                 "priority DESC, id LIMIT 1", (after or "", annotator)).fetchone()
@@ -463,7 +464,8 @@ class ReviewStore:
             total = con.execute("SELECT COUNT(*) FROM items").fetchone()[0]
             complete = con.execute("SELECT COUNT(*) FROM items WHERE status = 'adjudicated'").fetchone()[0]
             mine = con.execute("SELECT COUNT(DISTINCT item_id) FROM adjudications WHERE annotator = ? AND "
-                               "action != 'skip'", (annotator or "",)).fetchone()[0] if annotator else 0
+                               "action != 'skip'", (_spelling_on_file(con, annotator),)).fetchone()[0] \
+                if annotator else 0
         return {"total": total, "complete": complete, "mine": mine, "overlap": k}
 
     def gold_rows(self) -> list[dict[str, Any]]:
@@ -552,6 +554,7 @@ class ReviewStore:
         """Apply one decision atomically; ``VersionConflict`` if someone saved since ``adj.version``."""
         with self._write() as con:
             state = self._state(con, item_id)
+            adj = adj.model_copy(update={"annotator": _spelling_on_file(con, adj.annotator)})
             overlap = con.execute("SELECT value FROM meta WHERE key = 'overlap'").fetchone()
             k = int(json.loads(overlap[0]) or 1) if overlap else 1
             if state.version != adj.version and not _independent(state, adj, k):
@@ -581,6 +584,17 @@ class ReviewStore:
                         "updated_by = ? WHERE id = ? AND version = ?",
                         (status, _dump(decision), at, adj.annotator, item_id, state.version))
             return self._state(con, item_id)
+
+
+def _spelling_on_file(con: sqlite3.Connection, name: str) -> str:
+    """``name`` as the store already spells that annotator (the first spelling saved), else as
+    given. Names differing only in case ('alice', 'Alice') are one person: with --overlap 2 one
+    annotator saving under both completed an item alone, and the agreement counted them twice."""
+    folded = name.casefold()
+    for (known,) in con.execute("SELECT annotator FROM adjudications GROUP BY annotator ORDER BY MIN(seq)"):
+        if known.casefold() == folded:
+            return known
+    return name
 
 
 def latest_labels(history: list[Any]) -> dict[str, dict[str, Any]]:

@@ -324,7 +324,7 @@ def create_app(settings: Settings) -> FastAPI:
             values = form_values(shown, form) if action == "edit" else {}
             adj = Adjudication(annotator=who, action=action, version=int(str(form.get("version", "-1"))),
                                values=values, comment=comment)
-            store.adjudicate(item_id, adj)
+            saved_by = store.adjudicate(item_id, adj).updated_by or adj.annotator  # as the store spells the name
         except KeyError:
             return page(request, "error.html", status=404, message=f"no item {item_id!r} in the queue")
         except VersionConflict as c:
@@ -334,8 +334,8 @@ def create_app(settings: Settings) -> FastAPI:
             if isinstance(e, ValidationError) and e.errors()[0]["loc"] == ("annotator",) and not who:
                 msg = "enter your annotator name before deciding"
             return render_item(request, item_id, status=422, error=msg)
-        nxt = store.next_open(after=item_id, annotator=adj.annotator if int(store.meta().get("overlap") or 1) > 1
-                              else None)  # the name as stored (NFKC), which the history holds
+        nxt = store.next_open(after=item_id, annotator=saved_by if int(store.meta().get("overlap") or 1) > 1
+                              else None)  # the name as stored (NFKC, first spelling), which the history holds
         saved = quote(item_id, safe="")
         if nxt:
             url = item_url(nxt)
@@ -343,7 +343,7 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             target = f"/?saved={saved}"
         resp = RedirectResponse(target, status_code=303)
-        sec.remember_annotator(resp, adj.annotator)
+        sec.remember_annotator(resp, saved_by)
         return resp
 
     @app.get("/audio/{item_id:path}")
