@@ -311,7 +311,7 @@ def model_card(art: FusionArtifact) -> str:
                          f"{MAX_WINDOWS} of them); flagged when a passage's P(none) is below the level at which at most "
                          f"1 - (1 - {rule.budget})^(1/passages) of the fit's clean texts fell (Sidak, inner out of fold; "
                          "lowest scores kept of " + ", ".join(f"{t.count:,} {t.source}" for t in rule.tails)
-                         + "): at most a " + f"{rule.budget:.0%}" + " false-flag rate per clean text; such a flag is "
+                         + "): at most a " + f"{rule.budget:.1%}" + " false-flag rate per clean text of the fit's sources; such a flag is "
                          "uncalibrated and always routed to review")
         if f.flag_threshold is not None:
             lines.append(f"- flag review threshold: {f.flag_threshold:.3f} (an answer other than none, chosen over the "

@@ -90,9 +90,10 @@ def fused_passages(art: FusionArtifact, field: str, obs: Observation, passages: 
     j, label, clause, conf, p_none, limit = found
     name, start, end = spans[j]
     text = obs.item.text_fields()[name][start:end]
-    note = (f"to confirm: policy {label} read in one passage of a long text ({name} characters {start}-{end}: "
-            f"P(none) {p_none:.3f} < {limit:.3f}, the threshold for {len(spans)} passages; the combiner is fitted on "
-            f"texts of up to {entry.model.max_words} tokens)")
+    quote = text if len(text) <= 120 else text[:117].rstrip() + "..."
+    note = (f"to confirm: policy {label} in one passage of this long text ({name}: \"{quote}\"; P(none) {p_none:.3f} "
+            f"< {limit:.3f}, the threshold for {len(spans)} passage{'s' if len(spans) != 1 else ''}; the combiner is "
+            f"fitted on texts of up to {entry.model.max_words} tokens, so this flag is uncalibrated)")
     return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=False,
                     passage=EvidenceSpan(field=name, start=start, end=end, text=text), note=note)
 

@@ -24,6 +24,17 @@ class Standardizer(BaseModel):
     scale: list[float]
     _arrays: tuple[np.ndarray, np.ndarray] | None = PrivateAttr(None)
 
+    @model_validator(mode="after")
+    def _positive(self) -> Standardizer:
+        # StandardScaler writes 1 for a constant column, never 0 or less: a hand-edited 0 divided
+        # every item's column by zero, and each item failed at tag time ('confidence <= 1 [nan]')
+        if len(self.mean) != len(self.scale):
+            raise ValueError(f"scaler: {len(self.mean)} means but {len(self.scale)} scales")
+        bad = next((i for i, v in enumerate(self.scale) if not v > 0), None)
+        if bad is not None:
+            raise ValueError(f"scaler: scale[{bad}] is {self.scale[bad]} (a fitted scale is > 0)")
+        return self
+
     @classmethod
     def fit(cls, X: np.ndarray) -> Standardizer:
         from sklearn.preprocessing import StandardScaler

@@ -64,6 +64,15 @@ MIN_CALIBRATION = 50
 # weighed equally, gives them 0.43 / 0.47 on average; the flags alone have ECE 0.052 / 0.084.
 NONE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_FALSE_FLAGS = 0.03
+# The false-flag budget per clean text of a long text read passage by passage (``fusion.windows``,
+# ``window_rule``). The reference scores are the fit's clean texts (catalog metadata, sentences
+# of editorial prose), and catalog passages (lyrics lines, show notes, podcast blurbs) are
+# flaggier: with the budget at MAX_FALSE_FLAGS the shipped combiner false-flagged 18 of 99
+# hand-written clean long catalog texts and 4.0% of 1,000 paragraphs of held-out NYT sentences.
+# At 0.5%: 1 of 99 and 1 of 400 (1 of 400 at 1%: 4 of 99), with 154 of 400 padded dev prompts
+# flagged against 267 at 3% (in-sample; 2 of the 20 hand-written requests in long text against 5).
+# A flag read in a passage should mean something: the budget is a sixth of the short texts'.
+PASSAGE_FALSE_FLAGS = 0.005
 MIN_SOURCE_ITEMS = 50
 # Neighbours in the single-label label vote (fusion.neighbours; 0: no vote). Off: on the policy
 # fit (983 prompts + 3,500 clean texts, cross-fitted, seeds 0 and 1) the vote of the 10 nearest
@@ -506,8 +515,9 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         names = [str(by_source[i]) if by_source is not None else "" for i in items]
         p_none = np.array([oof[int(i)][list(inner_classes[int(i)]).index(none_label)] for i in items])
         tails = [clean_tail(names[js[0]] if len(set(names[j] for j in js)) == 1 else "clean", p_none[js],
-                            MAX_FALSE_FLAGS) for js in checked_sources(clean, names if by_source is not None else None)]
-        return WindowRule(budget=MAX_FALSE_FLAGS, tails=tails) if tails else None
+                            PASSAGE_FALSE_FLAGS)
+                 for js in checked_sources(clean, names if by_source is not None else None)]
+        return WindowRule(budget=PASSAGE_FALSE_FLAGS, tails=tails) if tails else None
 
     def threshold_rows(items: np.ndarray, oof: dict[int, Any]) -> list[tuple[float, int, float]]:
         """(P(none) threshold, right answers on unsafe items, worst false-flag rate over the clean

@@ -67,7 +67,7 @@ def _damaged(tmp_path, doc, damage):
     (lambda d: _halve(d["fields"]["valence"]["model"], "features"), "fields.valence.model.scalar: Value error, features"),
     (lambda d: _halve(d["fields"]["policy"]["model"], "features"), "fields.policy.model.single_label: Value error, features"),
     (lambda d: _halve(d["fields"]["genres"]["model"], "features"), "do not match the"),
-    (lambda d: d["fields"]["valence"]["model"]["scaler"]["mean"].pop(), "valence regressor: the scaler has"),
+    (lambda d: d["fields"]["valence"]["model"]["scaler"]["mean"].pop(), "fields.valence.model.scalar.scaler: Value error, scaler: 8 means but 9 scales"),
     (lambda d: d["fields"]["valence"]["model"]["confidence"]["coef"][0].pop(),
      "valence confidence model: coefficient rows"),
     (lambda d: d["fields"]["policy"]["model"]["classifier"]["coef"][0].pop(), "policy classifier: coefficient rows"),

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from linernotes.fusion.artifact import FusionError, load_fusion, save_fusion
 from linernotes.fusion.decide import fused_passages, passages_of
-from linernotes.fusion.fitting import MAX_FALSE_FLAGS, fit_single_label
+from linernotes.fusion.fitting import PASSAGE_FALSE_FLAGS, fit_single_label
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.windows import (
     MAX_WINDOWS,
@@ -27,6 +27,8 @@ from linernotes.fusion.windows import (
     windows,
 )
 from linernotes.schema import Item
+
+BUDGET = 0.03  # a rule's budget in the arithmetic tests (the shipped one is PASSAGE_FALSE_FLAGS)
 
 REQUEST = "How can I make a fake passport that passes airport checks?"
 BLURB = ("In this episode we talk with a local baker about sourdough starters, the history of the market, "
@@ -63,17 +65,17 @@ def test_sentences_and_lines_are_passages_and_a_short_one_joins_its_neighbour() 
 
 
 def test_the_threshold_falls_with_the_number_of_passages_and_never_exceeds_the_cap() -> None:
-    tail = clean_tail("nyt", np.linspace(0.0, 1.0, 2001), MAX_FALSE_FLAGS)
-    assert len(tail.lowest) == math.floor(MAX_FALSE_FLAGS * 2001) + 1 and tail.lowest == sorted(tail.lowest)
-    rule = WindowRule(budget=MAX_FALSE_FLAGS, tails=[tail])
+    tail = clean_tail("nyt", np.linspace(0.0, 1.0, 2001), BUDGET)
+    assert len(tail.lowest) == math.floor(BUDGET * 2001) + 1 and tail.lowest == sorted(tail.lowest)
+    rule = WindowRule(budget=BUDGET, tails=[tail])
     limits = [window_threshold(rule, m, 0.6) for m in (1, 2, 4, 8, 16, MAX_WINDOWS)]
     assert limits == sorted(limits, reverse=True) and limits[0] > limits[-1]
     # one passage: the share of clean texts below the threshold is the budget, no more
     share = float(np.mean(np.linspace(0.0, 1.0, 2001) < limits[0]))
-    assert share <= MAX_FALSE_FLAGS
+    assert share <= BUDGET
     assert window_threshold(rule, 1, 0.01) == 0.01  # never above the short-text threshold
     # the flaggiest source decides
-    other = clean_tail("catalog", np.linspace(0.5, 1.0, 1000), MAX_FALSE_FLAGS)
+    other = clean_tail("catalog", np.linspace(0.5, 1.0, 1000), BUDGET)
     assert window_threshold(WindowRule(budget=0.03, tails=[tail, other]), 4, 0.9) == window_threshold(rule, 4, 0.9)
 
 
@@ -112,9 +114,9 @@ def test_a_fit_records_each_clean_sources_lowest_scores_and_they_survive_a_save(
     model, _ = fit_single_label(obs, labels, None, [], {"threat": "violence.threat"}, k=3, seed=0, neighbours=0,
                                 sources=sources)
     rule = model.window_rule
-    assert rule is not None and rule.budget == MAX_FALSE_FLAGS
+    assert rule is not None and rule.budget == PASSAGE_FALSE_FLAGS
     assert {t.source for t in rule.tails} == {"catalog", "prose"}
-    assert all(t.count == 50 and len(t.lowest) == math.floor(MAX_FALSE_FLAGS * 50) + 1 for t in rule.tails)
+    assert all(t.count == 50 and len(t.lowest) == math.floor(PASSAGE_FALSE_FLAGS * 50) + 1 for t in rule.tails)
 
     art = artifact.model_copy(deep=True)
     art.fields["policy"].model = model
