@@ -5,7 +5,7 @@ isotonic-calibrated probability that the top class is right."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -38,6 +38,17 @@ def choose(probs: np.ndarray, classes: list[str], none_label: str, none_threshol
     others = probs.copy()
     others[:, k] = -1.0
     return np.where(probs[:, k] >= none_threshold, k, others.argmax(axis=1))
+
+
+class PassageFlag(NamedTuple):
+    """A long text flagged from one of its passages (``SingleLabelModel.decide_passages``)."""
+
+    index: int  # the passage that flags it, in the order given
+    label: str
+    clause: str | None
+    confidence: float  # the flag calibrator's P(right) for that passage alone (short texts': uncalibrated here)
+    p_none: float
+    threshold: float  # the P(none) it fell below (``window_threshold`` for the number of passages)
 
 
 class SingleLabelModel(BaseModel):
@@ -150,16 +161,13 @@ class SingleLabelModel(BaseModel):
         if self.window_rule is None or self.max_words is None or token_count(obs.prose) <= self.max_words:
             return []
         out = [(name, a, b) for name, text in obs.item.text_fields().items()
-               for a, b in windows(text, self.max_words, self.MIN_WORDS)]
-        fields = obs.item.text_fields()
-        out = [(name, a, b) for name, a, b in out if word_count(fields[name][a:b]) >= self.MIN_WORDS]
+               for a, b in windows(text, self.max_words, self.MIN_WORDS) if word_count(text[a:b]) >= self.MIN_WORDS]
         return out if 0 < len(out) <= MAX_WINDOWS else []
 
-    def decide_passages(self, passages: Sequence[Observation]) -> tuple[int, str, str | None, float, float, float] | None:
+    def decide_passages(self, passages: Sequence[Observation]) -> PassageFlag | None:
         """A long text's flag from its passages (each an observation of one passage, ``passages``'
-        order): (the passage that flags it, class, clause, the flag calibrator's P(right) for that
-        passage alone, its P(none), the threshold it fell below); None when no passage's P(none)
-        is below ``window_threshold`` for this many passages (the text is not flagged here)."""
+        order); None when no passage's P(none) is below ``window_threshold`` for this many
+        passages (the text is not flagged here)."""
         if self.window_rule is None or not passages:
             return None
         obs = [o if self.uses_draft else o.without_draft() for o in passages]
@@ -173,7 +181,7 @@ class SingleLabelModel(BaseModel):
         best = int(choose(probs[j:j + 1], classes, self.none_label, 1.0)[0])  # its likeliest class other than none
         label = classes[best]
         conf = float(self.calibrator(np.array([probs[j, best]]))[0])
-        return j, label, self.clause_for.get(label), conf, float(probs[j, k]), float(limit)
+        return PassageFlag(j, label, self.clause_for.get(label), conf, float(probs[j, k]), float(limit))
 
     def _row(self, o: Observation):
         dense = policy_dense(o, self.clauses)[None, :]
