@@ -37,10 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from linernotes.digest import short_digest
 from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
+from linernotes.evals.gate_evidence import evidence_gaps, gap_reason
 from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
-from linernotes.evals.scoring import BASELINE_PREFIX, compare_with_baselines, score_with_stats
+from linernotes.evals.scoring import BASELINE_PREFIX, baseline_pairs, compare_with_baselines, score_with_stats
 from linernotes.evals.spec import Number
 from linernotes.files import require_regular
 from linernotes.schema import validation_reasons
@@ -421,6 +422,24 @@ def _scored(record: RunRecord, which: str, seed: int, resamples: int) -> tuple[R
                         "value `liner eval` does not write") from None
 
 
+def evidence_outcome(rule: Rule, base: RunRecord, cand: RunRecord, b_scored: Any, c_scored: Any
+                     ) -> RuleOutcome | None:
+    """A failing outcome when the candidate cannot be compared with every evidence-only baseline
+    the baseline run had for ``rule.metric`` (its evidence stripped on some or all items), else
+    None. Without it a record without evidence was compared with the label prior alone."""
+    gaps = evidence_gaps(rule.metric, base.tasks, base.items, cand.items)
+    had = {b for b, names in baseline_pairs(b_scored, {rule.metric}).items() if rule.metric in names}
+    has = {b for b, names in baseline_pairs(c_scored, {rule.metric}).items() if rule.metric in names}
+    missing = sorted(had - has - {g.baseline for g in gaps})
+    if not gaps and not missing:
+        return None
+    reason = gap_reason(gaps) if gaps else ""
+    if missing:
+        reason += ("; " if reason else "") + (f"the baseline run has the baseline(s) {', '.join(missing)} on "
+                                              f"{rule.metric} and the candidate does not")
+    return RuleOutcome(rule=rule, status="fail", candidate=_point(c_scored.stats, rule.metric), reason=reason)
+
+
 def decide_beats_baseline(rule: Rule, scored: Any, codes: np.ndarray, resamples: int, seed: int) -> RuleOutcome:
     """``scored``: the candidate's re-scored statistics (record and baselines)."""
     per = compare_with_baselines(scored, codes, {rule.metric}, resamples, seed, rule.confidence).get(rule.metric, {})
@@ -524,7 +543,8 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
     outcomes = []
     for rule in rules.rules:
         if rule.kind == "beats_baseline":
-            outcomes.append(decide_beats_baseline(rule, c_scored, codes, resamples, seed))
+            outcomes.append(evidence_outcome(rule, base, cand, b_scored, c_scored)
+                            or decide_beats_baseline(rule, c_scored, codes, resamples, seed))
             continue
         d = diffs.get(rule.metric)
         outcomes.append(decide(rule, _point(b_scored.stats, rule.metric), _point(c_scored.stats, rule.metric),
