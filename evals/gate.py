@@ -9,7 +9,8 @@ must be:
   worse by more than ``max_drop`` (one-sided lower bound of the improvement >= -max_drop). An
   unchanged run passes (its difference is exactly 0); a noisy change on a tiny slice may not.
 - ``mode: significant``: fail only if we are ``confidence`` sure it got worse by more than
-  ``max_drop``.
+  ``max_drop``. When no interval can be formed (too few items or clusters) it fails any drop of
+  the point value, saying so, unless the rule sets ``on_no_interval: pass``.
 
 ``direction: lower`` marks metrics where smaller is better (MAE, ECE, latency, failure rate).
 
@@ -90,6 +91,10 @@ class Rule(BaseModel):
                                                   "metric's own (lower for MAE, ECE, failure rates, latency, "
                                                   "tokens, cost; ``metric_names.direction_of``)")
     required: bool = Field(True, description="fail when the baseline has the metric but the candidate lacks it")
+    on_no_interval: Literal["fail", "pass"] = Field(
+        "fail", description="mode: significant, when no interval can be formed (too few items or clusters) and "
+        "the point value got worse: fail (default; a gate that cannot measure must not pass a drop) or pass "
+        "(opt in to the old 'cannot tell, not failed')")
 
     @model_validator(mode="after")
     def _metric_direction(self) -> Rule:
@@ -106,6 +111,14 @@ class Rule(BaseModel):
             raise KeyedError("direction", f"{self.direction} contradicts the metric: a {better} {self.metric} is "
                              f"better, so the rule would pass a worse run and fail a better one (leave direction "
                              f"out: it follows the metric)")
+        return self
+
+    @model_validator(mode="after")
+    def _no_interval_is_for_significant(self) -> Rule:
+        # a non_inferior rule already fails a drop it cannot measure; a pass there would be a hole
+        if "on_no_interval" in self.model_fields_set and self.mode != "significant":
+            raise KeyedError("on_no_interval", "applies to mode: significant only (a non_inferior rule without "
+                             "an interval passes only if the point value did not get worse)")
         return self
 
 
@@ -301,9 +314,9 @@ def _outcome(it: ItemResult) -> dict[str, Any]:
 def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarray | None,
            note: str = "") -> RuleOutcome:
     """``samples``: bootstrap draws of ``cand - base``; None = no interval could be formed (too
-    few items to resample, ``note`` says why). Then nothing is certain: a non-inferiority rule
-    passes only if the point value did not get worse at all (no tolerance without an interval)
-    and a significance rule cannot fail."""
+    few items to resample, ``note`` says why). Then nothing is certain: a rule passes only if the
+    point value did not get worse at all (no tolerance without an interval); a significance rule
+    with ``on_no_interval: pass`` passes any drop (it cannot establish one)."""
     if base is None:
         return RuleOutcome(rule=rule, status="not_applicable", candidate=cand, reason="baseline lacks this metric")
     if cand is None:
@@ -314,13 +327,17 @@ def decide(rule: Rule, base: float | None, cand: float | None, samples: np.ndarr
     improvement = sign * delta
     s = samples[np.isfinite(samples)] * sign if samples is not None else np.array([])
     if s.size == 0:
-        # no interval: the tolerance max_drop is a statistical allowance and cannot be granted;
-        # non-inferiority passes only if the point value did not get worse at all, and a
-        # significance rule cannot establish a regression
-        why = f"no interval, too few items or clusters ({note or 'no finite resample'})"
-        ok = rule.mode == "significant" or improvement >= -1e-12
-        reason = (f"cannot tell, not failed: {why}" if rule.mode == "significant" else
-                  f"did not get worse (point value; {why})" if ok else f"got worse and {why}")
+        # no interval: the tolerance max_drop is a statistical allowance and cannot be granted, so
+        # a rule passes only if the point value did not get worse at all. A significance rule used
+        # to pass any drop here ("cannot tell, not failed"): a CI gate that passes what it cannot
+        # measure let a collapse on a small slice through; that is now an explicit opt-in
+        why = f"no interval could be formed: too few items or clusters ({note or 'no finite resample'})"
+        lenient = rule.mode == "significant" and rule.on_no_interval == "pass"
+        ok = lenient or improvement >= -1e-12
+        reason = (f"did not get worse (point value; {why})" if improvement >= -1e-12 else
+                  f"cannot tell, passed by on_no_interval: pass: {why}" if lenient else
+                  f"got worse by {abs(delta):.4g} and {why}; without an interval no drop is allowed"
+                  + (" (set on_no_interval: pass on the rule to pass it)" if rule.mode == "significant" else ""))
         return RuleOutcome(rule=rule, status="pass" if ok else "fail", baseline=base, candidate=cand, delta=delta,
                            reason=reason)
     tail = (1 - rule.confidence) * 100

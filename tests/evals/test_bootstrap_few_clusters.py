@@ -74,8 +74,8 @@ def test_paired_difference_on_one_cluster_is_not_certain_and_the_gate_says_so():
 
 def test_withheld_difference_is_inconclusive_not_certain():
     """Three items in one cluster: no interval. non_inferior grants no tolerance (a drop within
-    max_drop still fails; only 'not worse at all' passes) and significant cannot establish a
-    regression, whatever the point difference."""
+    max_drop still fails; only 'not worse at all' passes); significant fails the drop too unless
+    the rule opts in with on_no_interval: pass (gate19: it used to pass any drop)."""
     codes = group_codes(["g"] * 3, ["a", "b", "c"])
     b, c = np.array([1.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0])
     d = paired_bootstrap({"m": ratio_stat(b, np.ones(3))}, {"m": ratio_stat(c, np.ones(3))}, codes, 200)["m"]
@@ -83,7 +83,9 @@ def test_withheld_difference_is_inconclusive_not_certain():
     strict = decide(Rule(metric="m", max_drop=0.5), 2 / 3, 1 / 3, d.samples)
     lax = decide(Rule(metric="m", max_drop=0.0, mode="significant"), 2 / 3, 1 / 3, d.samples)
     assert strict.status == "fail" and "too few" in strict.reason
-    assert lax.status == "pass" and "too few" in lax.reason
+    assert lax.status == "fail" and "too few" in lax.reason
+    opted = decide(Rule(metric="m", mode="significant", on_no_interval="pass"), 2 / 3, 1 / 3, d.samples)
+    assert opted.status == "pass" and "too few" in opted.reason
     better = decide(Rule(metric="m", max_drop=0.0), 1 / 3, 2 / 3, None, "3 items")
     assert better.status == "pass" and "point value" in better.reason and better.ci_low is None
     same = paired_bootstrap({"m": ratio_stat(b, np.ones(3))}, {"m": ratio_stat(b, np.ones(3))}, codes, 200)["m"]
