@@ -9,7 +9,7 @@ the candidate.
 
 ``evidence_gaps(metric, tasks, base_items, cand_items)`` returns one ``EvidenceGap`` per
 baseline with items lacking evidence (empty when none do). Items are aligned (same order, same
-ids; ``gate.align``). An item the candidate failed on (no prediction) is not counted: the record
+ids; ``gate.align``); only items with gold for the rule's task count. An item the candidate failed on (no prediction) is not counted: the record
 and every baseline score it as empty alike, and ``run.failure_rate`` guards failures.
 """
 
@@ -67,8 +67,10 @@ def evidence_gaps(metric: str, tasks: list[dict[str, Any]], base_items: list[Any
         return []
     gaps = []
     for baseline, (path, get) in needed(task).items():
+        # only items with gold for the task: the baseline is scored on no other
         had = [(b, c) for b, c in zip(base_items, cand_items, strict=True)
-               if b.prediction is not None and _present(get(b.prediction))]
+               if b.gold.get(task.get("name")) is not None and b.prediction is not None
+               and _present(get(b.prediction))]
         lacking = sum(1 for _, c in had if c.prediction is not None and not _present(get(c.prediction)))
         if lacking:
             gaps.append(EvidenceGap(baseline=baseline, task=str(task.get("name")), evidence=path, lacking=lacking,

@@ -79,3 +79,18 @@ def test_unchanged_candidate_and_error_items_still_pass(tmp_path):
     failed.write_text(json.dumps(data))
     o = run_gate(base, failed, _rules(), resamples=200).outcomes[0]
     assert "lack it in the candidate" not in o.reason
+
+
+def test_only_items_with_gold_for_the_task_are_counted():
+    """Evidence stripped from an item without gold for the task cannot change its baseline."""
+    from linernotes.evals.gate_evidence import evidence_gaps
+    from tests.evals.test_baselines_scoring import TASKS, ItemResult
+
+    def item(i, gold, ev):
+        return ItemResult(id=f"i{i}", gold=gold, prediction={"valence": 0.0, "evidence": ev})
+
+    base = [item(0, {"valence": 0.5}, {"lexical_valence": 0.4}), item(1, {"genres": ["a"]}, {"lexical_valence": 0.1})]
+    cand = [item(0, {"valence": 0.5}, {"lexical_valence": 0.4}), item(1, {"genres": ["a"]}, {})]
+    assert evidence_gaps("valence.mae", [TASKS[1]], base, cand) == []
+    gaps = evidence_gaps("valence.mae", [TASKS[1]], base, [cand[1].model_copy(update={"id": "i0"}), cand[1]])
+    assert [(g.baseline, g.task, g.lacking, g.of) for g in gaps] == [("lexical", "valence", 1, 1)]
