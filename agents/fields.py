@@ -19,6 +19,7 @@ from linernotes.agents.state import Draft, Evidence, GraphState, answering
 from linernotes.fusion.decide import Decision
 from linernotes.schema import Confidence, PolicyFlag
 from linernotes.signals import builtin
+from linernotes.tools.policy.lookup import MAX_HITS_PER_CLAUSE
 from linernotes.tools.policy.pack import PolicyPack
 
 EXPLICIT_POLICY = "explicit-language"
@@ -84,8 +85,9 @@ def fused_flags(flags: list[PolicyFlag], decision: Decision, pack: PolicyPack) -
         by_id[cid].confidence = decision.confidence
         if decision.passage is not None and decision.passage not in by_id[cid].spans:
             # the passage the flag was read in (a long text): quoted beside the lexicon's words, as
-            # the routing note names it; a new list, the copy is shallow
-            by_id[cid].spans = [*by_id[cid].spans, decision.passage]
+            # the routing note names it; a new list (the copy is shallow), held to the record's cap
+            # on quotes per clause (a long profane text fills it with lexicon hits)
+            by_id[cid].spans = [*by_id[cid].spans[:MAX_HITS_PER_CLAUSE - 1], decision.passage]
     elif cid in index:
         pol, clause = index[cid]
         by_id[cid] = PolicyFlag(policy_id=pol.id, clause_id=cid, severity=clause.severity,

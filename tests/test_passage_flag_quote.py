@@ -36,3 +36,21 @@ def test_the_passage_is_quoted_beside_the_lexicons_words() -> None:
     # a short text's decision has no passage: the lexicon's words stay the only quote
     [short] = fused_flags([lexicon], decision.model_copy(update={"passage": None}), pack)
     assert short.spans == [word]
+
+
+def test_the_passage_keeps_the_flag_within_the_records_cap_on_quotes() -> None:
+    """A long profane text fills a clause's quotes with lexicon hits (MAX_HITS_PER_CLAUSE); the
+    passage replaces the last of them instead of going over the cap (the CI run of 609d714:
+    test_a_long_profane_item_makes_a_small_record_that_says_what_was_left_out failed)."""
+    from linernotes.tools.policy.lookup import MAX_HITS_PER_CLAUSE
+
+    pack = load_policy_pack()
+    pol, clause = pack.clause_index()["drugs.reference"]
+    word = _span("opioid")
+    full = PolicyFlag(policy_id=pol.id, clause_id=clause.id, severity=clause.severity,
+                      spans=[word] * MAX_HITS_PER_CLAUSE)
+    passage = _span("Our guest", TEXT.index("crisis.") + len("crisis."))
+    decision = Decision(value="drugs.reference", label="malicious_uses", confidence=0.79, calibrated=False,
+                        passage=passage, note="to confirm")
+    [flag] = fused_flags([full], decision, pack)
+    assert len(flag.spans) == MAX_HITS_PER_CLAUSE and flag.spans[-1] == passage
