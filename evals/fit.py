@@ -34,7 +34,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -417,12 +417,23 @@ def fold_groups(spec: GoldSpec, items: list[GoldItem]) -> list[str | None]:
     return [g.group for g in items]
 
 
-def _clause_for(task: TaskSpec) -> dict[str, str]:
-    """Gold category -> the clause a fused flag uses: the first clause the spec maps to it."""
-    out: dict[str, str] = {}
+def _clause_for(task: TaskSpec, obs: Sequence[Observation] = (), labels: Sequence[str] = ()) -> dict[str, str]:
+    """Gold category -> the clause a fused flag uses. Of the clauses the spec maps to a category,
+    the one the training items of that category's evidence names most often (lexicon hits and
+    clause retrieval, at tag time); ties, or no evidence: the first in the spec. By spec order
+    alone, malicious_uses (fraud, hacking, weapons) was flagged as drugs.reference (severity 1)
+    and human_chatbox (treating the assistant as a person) as self-harm (severity 4, routed)."""
+    named: dict[str, Counter[str]] = {}
+    for o, label in zip(obs, labels, strict=True):
+        ev = o.evidence
+        cited = {h.get("clause_id") for h in ev.get("policy_hits") or []} | {c.get("id") for c in ev.get("clauses") or []}
+        named.setdefault(label, Counter()).update(cited)
+    candidates: dict[str, list[str]] = {}
     for clause, category in task.clause_map.items():
-        out.setdefault(category, clause)
-    return out
+        candidates.setdefault(category, []).append(clause)
+    counts = {category: named.get(category, Counter()) for category in candidates}
+    # max keeps the first of equals: spec order breaks ties
+    return {category: max(clauses, key=lambda c, n=counts[category]: n[c]) for category, clauses in candidates.items()}
 
 
 def _correct(kind: str, value: Any, gold: Any, task: TaskSpec) -> bool:
@@ -847,7 +858,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
             # only the categories the training rows hold: a class the classifier never saw has no
             # column, and one mapped anyway failed the fit after the whole sample was tagged
             # ("clause_for names classes the classifier lacks") when the gold held one category
-            clause_for = {c: cl for c, cl in _clause_for(task).items() if c in set(labels)}
+            clause_for = {c: cl for c, cl in _clause_for(task, obs, labels).items() if c in set(labels)}
             model, oof = fit_single_label(obs, labels, groups, [c for c in pack_clauses(config)], clause_for,
                                           task.none_label, k=opts.folds, seed=opts.seed,
                                           sources=[None] * (len(obs) - len(neg_obs)) + list(neg_sources))
