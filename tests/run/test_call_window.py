@@ -53,7 +53,11 @@ def test_the_window_never_lets_more_than_its_size_in_and_serves_waiters_in_order
     window, order = asyncio.run(go())
     assert (window.peak, window.in_flight) == (3, 0)
     assert order == list(range(20))  # first come, first served
-    assert window.busy_s == pytest.approx(20 * 0.01, rel=0.5)
+    # the slots' summed hold time: each call holds its slot about its 10 ms sleep at least (the loop
+    # may wake a timer a clock tick early), and on a busy machine longer (the fresh-clone CI of 1584a87 measured 0.32 s
+    # against the 0.2 +- 0.1 this asserted, under load); a wrong sum (0, or wall time x 20) is far
+    # outside either bound
+    assert 20 * 0.01 * 0.9 <= window.busy_s < 20 * 0.01 * 5
 
 
 def test_a_cancelled_waiter_gives_its_turn_on_and_a_resize_lets_waiters_in() -> None:
