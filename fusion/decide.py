@@ -87,14 +87,14 @@ def fused_passages(art: FusionArtifact, field: str, obs: Observation, passages: 
     found = entry.model.decide_passages(passages) if entry is not None else None
     if found is None:
         return None
-    j, label, clause, conf, p_none, limit = found
-    name, start, end = spans[j]
+    name, start, end = spans[found.index]
     text = obs.item.text_fields()[name][start:end]
     quote = text if len(text) <= 120 else text[:117].rstrip() + "..."
-    note = (f"to confirm: policy {label} in one passage of this long text ({name}: \"{quote}\"; P(none) {p_none:.3f} "
-            f"< {limit:.3f}, the threshold for {len(spans)} passage{'s' if len(spans) != 1 else ''}; the combiner is "
-            f"fitted on texts of up to {entry.model.max_words} tokens, so this flag is uncalibrated)")
-    return Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=False,
+    note = (f"to confirm: policy {found.label} in one passage of this long text ({name}: \"{quote}\"; P(none) "
+            f"{found.p_none:.3f} < {found.threshold:.3f}, the threshold for {len(spans)} "
+            f"passage{'s' if len(spans) != 1 else ''}; the combiner is fitted on texts of up to "
+            f"{entry.model.max_words} tokens, so this flag is uncalibrated)")
+    return Decision(value=found.clause, label=found.label, confidence=round(found.confidence, 4), calibrated=False,
                     passage=EvidenceSpan(field=name, start=start, end=end, text=text), note=note)
 
 
