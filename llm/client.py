@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from linernotes.llm.cache import ResponseCache, cache_key, file_digest
 from linernotes.llm.config import EMBEDDED, LLMConfig
 from linernotes.llm.embedded import default_gguf
-from linernotes.llm.errors import LLMError
+from linernotes.llm.errors import LLMError, RelayedError
 from linernotes.llm.redact import Redactor, redact
 from linernotes.llm.transports import Transport, import_litellm, schema_of, select
 from linernotes.llm.window import CallWindow, Held
@@ -52,6 +52,8 @@ def classify(exc: BaseException) -> str:
     ``server_error``, ``bad_request``, ``bad_response`` (an answer that does not parse)."""
     from linernotes.llm.fast import InvalidCompletion
 
+    if isinstance(exc, RelayedError):  # classified in the run's process, from the original exception
+        return exc.kind
     litellm = import_litellm()
     if _client_side(exc):
         return "config"
@@ -203,6 +205,7 @@ class LLMClient:
         self.calls = 0  # real network calls made (cache hits excluded)
         self.redact = Redactor(config.api_base)  # every message this client raises goes through it
         self._transport: Transport | None = None
+        self._relay: Callable[[Transport], Transport] | None = None
         self._identity: str | None = None
         self._local: Path | None | object = _UNCHECKED
         # calls in flight in this process (``llm.window``): unbounded until a run sets its
@@ -266,7 +269,16 @@ class LLMClient:
         """The transport the config chose (built once; raises EmbeddedModelError for a bad GGUF)."""
         if self._transport is None:
             self._transport = select(self.config, self._gguf())
+            if self._relay is not None:
+                self._transport = self._relay(self._transport)
         return self._transport
+
+    def relay_through(self, wrap: Callable[[Transport], Transport]) -> Transport:
+        """Send this client's calls through ``wrap(transport)`` from now on (``llm.relay``: a
+        worker's exchanges made by the run's process); the wrapped transport, for its answers."""
+        self.close()
+        self._relay = wrap
+        return self.transport()
 
     def close(self) -> None:
         """Give back the transport's resources (the embedded server stops when no client holds
@@ -400,12 +412,21 @@ def _env_api_base(model: str) -> str | None:
     return None
 
 
-def _short(e: BaseException, redact: Callable[[str], str] = redact) -> str:
-    """One line naming the exception, redacted (before it is cut, so no secret is half kept)."""
+def describe(e: BaseException) -> tuple[str, str]:
+    """(class name, text) of an exception as an error record names it; a relayed failure
+    (``llm.relay``) gives its original exception's."""
+    if isinstance(e, RelayedError):
+        return e.relayed_name, str(e)
     detail = str(e)
     if not detail and isinstance(e, TimeoutError):
         detail = "no complete response within the time limit"
-    text = f"{type(e).__name__}: {detail}".replace("\n", " ")
+    return type(e).__name__, detail
+
+
+def _short(e: BaseException, redact: Callable[[str], str] = redact) -> str:
+    """One line naming the exception, redacted (before it is cut, so no secret is half kept)."""
+    name, detail = describe(e)
+    text = f"{name}: {detail}".replace("\n", " ")
     return redact(text)[:400]
 
 

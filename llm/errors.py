@@ -14,3 +14,13 @@ class LLMError(Exception):
         super().__init__(message)
         self.kind = kind
         self.usage = usage or Usage()
+
+
+class RelayedError(Exception):
+    """An HTTP exchange the run's process made for a worker and could not complete
+    (``llm.relay``). ``kind``: ``client.classify``'s kind for the original exception;
+    ``relayed_name``: its class name, which the error record names."""
+
+    def __init__(self, kind: str, name: str, detail: str):
+        super().__init__(detail)
+        self.kind, self.relayed_name = kind, name

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -99,35 +99,80 @@ class FastTransport:
                                      response_model: type[BaseModel], api_base: str, api_key: str | None = None,
                                      schema: dict[str, Any] | None = None, timeout: float = 120.0,
                                      **params: Any) -> tuple[BaseModel, FastCompletion]:
-        body: dict[str, Any] = {
-            "model": model.removeprefix("openai/"), "messages": messages,
-            "response_format": {"type": "json_schema", "json_schema": {
-                "name": response_model.__name__, "schema": schema or response_model.model_json_schema()}},
-            **{k: v for k, v in params.items() if k in ("temperature", "max_tokens", "seed", "top_p", "stop")},
-        }
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        url = chat_url(api_base)
+        """One call: ``request``, ``exchange``, ``parse`` (raises as ``parse`` does, or the wire's
+        aiohttp / timeout exceptions)."""
+        req = request(model=model, messages=messages, response_model=response_model, api_base=api_base,
+                      api_key=api_key, schema=schema, timeout=timeout, **params)
+        return parse(*await self.exchange(req), response_model)
+
+    async def exchange(self, req: Request) -> Answer:
+        """POST ``req`` and read the whole answer, whatever its status (raises the wire's aiohttp
+        and timeout exceptions only: what the status and body mean is ``parse``'s)."""
         session = await self._session()
-        async with session.post(url, json=body, headers=headers,
-                                        timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
-            raw = await resp.read()
-            if resp.status >= 400:
-                raise FastHTTPError(resp.status, raw.decode("utf-8", "replace"), dict(resp.headers))
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):  # an HTML error page from a proxy, say: the server's fault
-            raise InvalidCompletion(f"HTTP {resp.status} with a body that is not a chat completion: "
-                                    f"{raw[:200].decode('utf-8', 'replace')}")
-        usage = data.get("usage")
-        completion = FastCompletion(usage=usage if isinstance(usage, dict) else {}, model=str(data.get("model", "")))
-        content = _content(data, resp.status)
-        try:
-            value = response_model.model_validate_json(content)
-        except ValueError as e:  # pydantic's ValidationError: an answer that breaks the schema, billed
-            raise ResponseParsingError(str(e), completion) from e
-        return value, completion
+        async with session.post(req.url, data=req.body, headers=req.headers,
+                                timeout=aiohttp.ClientTimeout(total=req.timeout)) as resp:
+            return Answer(resp.status, await resp.read(), dict(resp.headers))
+
+
+class Request(NamedTuple):
+    """One chat completion request as it goes on the wire (the body already JSON: it crosses
+    processes as bytes, ``llm.relay``)."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    timeout: float
+
+
+class Answer(NamedTuple):
+    """The endpoint's whole answer: HTTP status, body bytes, headers."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def request(*, model: str, messages: list[dict[str, Any]], response_model: type[BaseModel], api_base: str,
+            api_key: str | None = None, schema: dict[str, Any] | None = None, timeout: float = 120.0,
+            **params: Any) -> Request:
+    """The request Instructor's JSON_SCHEMA mode sends for ``model`` (``openai/`` prefix dropped):
+    the messages, ``response_format`` json_schema named after ``response_model`` (``schema`` when
+    given, else the model's own), and the sampling ``params`` an OpenAI-compatible server reads."""
+    body: dict[str, Any] = {
+        "model": model.removeprefix("openai/"), "messages": messages,
+        "response_format": {"type": "json_schema", "json_schema": {
+            "name": response_model.__name__, "schema": schema or response_model.model_json_schema()}},
+        **{k: v for k, v in params.items() if k in ("temperature", "max_tokens", "seed", "top_p", "stop")},
+    }
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    # json.dumps as aiohttp's json= argument serialises: the same bytes on the wire as before
+    return Request(chat_url(api_base), json.dumps(body).encode(), headers, timeout)
+
+
+def parse(status: int, raw: bytes, headers: dict[str, str],
+          response_model: type[BaseModel]) -> tuple[BaseModel, FastCompletion]:
+    """The parsed answer and its usage. Raises ``FastHTTPError`` (status >= 400),
+    ``InvalidCompletion`` (a body that is not JSON), ``MalformedCompletion`` (JSON without a
+    completion's parts), ``ResponseParsingError`` (content that breaks ``response_model``)."""
+    if status >= 400:
+        raise FastHTTPError(status, raw.decode("utf-8", "replace"), headers)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):  # an HTML error page from a proxy, say: the server's fault
+        raise InvalidCompletion(f"HTTP {status} with a body that is not a chat completion: "
+                                f"{raw[:200].decode('utf-8', 'replace')}")
+    usage = data.get("usage")
+    completion = FastCompletion(usage=usage if isinstance(usage, dict) else {}, model=str(data.get("model", "")))
+    content = _content(data, status)
+    try:
+        value = response_model.model_validate_json(content)
+    except ValueError as e:  # pydantic's ValidationError: an answer that breaks the schema, billed
+        raise ResponseParsingError(str(e), completion) from e
+    return value, completion
 
 
 def _content(data: dict[str, Any], status: int) -> str:

@@ -187,7 +187,7 @@ def select(config: LLMConfig, gguf: Path | None) -> Transport:
     if gguf is not None:
         wire: Wire = "http" if config.transport in ("http", "fast") else "litellm"
         return EmbeddedTransport(gguf, config.threads, config.parallel or 1, wire, config.mode)
-    if config.transport != "litellm" and http_applies(config):
+    if uses_http(config):
         return HTTPTransport(config.model, config.api_base or "")
     return LiteLLMTransport(config.model, config.api_base, None, config.mode)
 
@@ -203,10 +203,15 @@ def preflight(config: LLMConfig) -> None:
     local = config.model in (EMBEDDED, "local") or config.model.startswith("local:")
     if local:
         return
-    if config.transport != "litellm" and http_applies(config):
+    if uses_http(config):
         HTTPTransport(config.model, config.api_base or "").ready()
     else:
         _preflight(config.model, config.api_base)
+
+
+def uses_http(config: LLMConfig) -> bool:
+    """True when ``select`` gives a provider model (not the embedded one) the HTTP transport."""
+    return config.transport != "litellm" and http_applies(config)
 
 
 def http_applies(config: LLMConfig) -> bool:

@@ -23,21 +23,25 @@ RECORDS_WAIT_S = 0.005
 
 
 class Outbox:
-    """``add(task_id, position, record)`` as each item is done; ``put(("records", None, [...]))``
-    once ``wait_s`` (default ``RECORDS_WAIT_S``) after the first record waiting (0: at the loop's
-    next turn), or at ``flush()``."""
+    """``add(*entry)`` as each item is done (a record: ``task_id, position, record``);
+    ``put((tag, sender, [entry, ...]))`` once ``wait_s`` (default ``RECORDS_WAIT_S``) after the
+    first entry waiting (0: at the loop's next turn), or at ``flush()``. ``tag`` and ``sender``
+    (default ``"records"``, None) say what the entries are and whose (``llm.relay``'s calls and
+    answers go the same way)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, put: Callable[[Any], None], wait_s: float | None = None):
+    def __init__(self, loop: asyncio.AbstractEventLoop, put: Callable[[Any], None], wait_s: float | None = None,
+                 tag: str = "records", sender: Any = None):
         self._loop, self._put = loop, put
         self.wait_s = RECORDS_WAIT_S if wait_s is None else wait_s
-        self._records: list[tuple[int, int, Any]] = []
+        self.tag, self.sender = tag, sender
+        self._records: list[tuple[Any, ...]] = []
         self._timer: asyncio.Handle | None = None
 
-    def add(self, task_id: int, i: int, record: Any) -> None:
+    def add(self, *entry: Any) -> None:
         if not self._records:
             self._timer = (self._loop.call_later(self.wait_s, self.flush) if self.wait_s > 0
                            else self._loop.call_soon(self.flush))
-        self._records.append((task_id, i, record))
+        self._records.append(entry)
 
     def flush(self) -> None:
         """Send what waits now (nothing: no message)."""
@@ -46,4 +50,4 @@ class Outbox:
             self._timer = None
         if self._records:
             sent, self._records = self._records, []
-            self._put(("records", None, sent))
+            self._put((self.tag, self.sender, sent))

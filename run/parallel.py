@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from linernotes.config import TagConfig
+from linernotes.llm.transports import uses_http
+from linernotes.llm.window import CallWindow
 from linernotes.run.gc_pace import pace_for_good
 from linernotes.run.outbox import Outbox
 from linernotes.run.prepare import prepare_run
@@ -64,21 +66,24 @@ def _next_task(tasks: Any) -> Any:
                 os._exit(0)
 
 
-def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
+def _worker(config: TagConfig, env: dict[str, str], tasks: Any, results: Any, index: int = 0,
+            relay: bool = False) -> None:
     """Worker main: take ("batch", id, rows) from ``tasks`` (a batch: ``run.batching``), enrich
     batches concurrently, put (id, position, record) on ``results`` as each item is done;
     ("window", n) sets this worker's share of the run's LLM calls in flight (``llm.window``).
     Ctrl-C reaches the whole process group: a worker then exits quietly (the parent reports the
     interruption once and the run resumes), not with a traceback per worker; so does a SIGTERM or
-    SIGHUP to the group (``run.stopping``), and the SIGTERM the pool sends when the run stops early."""
+    SIGHUP to the group (``run.stopping``), and the SIGTERM the pool sends when the run stops early.
+    ``relay``: the run's process makes this worker's HTTP exchanges (``llm.relay``): requests go
+    out as ("calls", index, [...]), answers come in as ("answers", None, [...])."""
     try:
         stop_like_ctrl_c()
-        _serve(config, env, tasks, results)
+        _serve(config, env, tasks, results, index, relay)
     except KeyboardInterrupt:
         return
 
 
-def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> None:
+def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any, index: int, relay: bool) -> None:
     os.environ.clear()  # the forkserver's environment may be older than the parent's (keys, cache dir)
     os.environ.update(env)
     loop = asyncio.new_event_loop()
@@ -97,6 +102,7 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
     # within a few ms of each other as one message (run.outbox). 2 workers, C = 64, 200 ms STUB:
     # one message per record -> per turn of the loop, the parent's CPU 0.77 -> 0.50 ms per item
     outbox = Outbox(loop, results.put)
+    relayed = _relayed(enricher, loop, results.put, index) if relay else None
 
     async def one(task_id: int, rows: list[Row]) -> None:
         await enricher.enrich_many(rows, on_record=lambda i, rec: outbox.add(task_id, i, rec))
@@ -108,6 +114,9 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
                 loop.call_soon_threadsafe(done.set)
                 loop.call_soon_threadsafe(loop.stop)
                 return
+            if item[0] == "answers" and relayed is not None:
+                loop.call_soon_threadsafe(_resolve_all, relayed, item[2])
+                continue
             if item[0] == "window":  # on the loop, in order with the batches queued before and after it
                 loop.call_soon_threadsafe(enricher.set_call_window, item[1])
                 continue
@@ -120,6 +129,27 @@ def _serve(config: TagConfig, env: dict[str, str], tasks: Any, results: Any) -> 
         loop.run_until_complete(asyncio.gather(*pending))
     outbox.flush()  # records still waiting when the loop stopped
     loop.run_until_complete(loop.shutdown_asyncgens())
+
+
+def _relayed(enricher: Enricher, loop: asyncio.AbstractEventLoop, put: Callable[[Any], None], index: int) -> Any:
+    """The worker's HTTP transport, relayed (``llm.relay``): the requests one turn of the loop
+    makes go to the run as one message."""
+    from linernotes.llm.relay import Relayed
+    from linernotes.llm.transports import HTTPTransport
+
+    calls = Outbox(loop, put, wait_s=0, tag="calls", sender=index)
+
+    def wrap(t: Any) -> Any:
+        if not isinstance(t, HTTPTransport):  # the run decides from the same config (uses_http)
+            raise RuntimeError(f"relay asked for a {t.name} transport; only HTTP exchanges are relayed")
+        return Relayed(t, calls.add)
+
+    return enricher.runtime.llm.relay_through(wrap)
+
+
+def _resolve_all(relayed: Any, answers: list[tuple[int, Any]]) -> None:
+    for call_id, outcome in answers:
+        relayed.resolve(call_id, outcome)
 
 
 # the last one warms the default packs' caches (lexicon regex, clause index, taxonomy indexes,
@@ -162,7 +192,12 @@ class WorkerPool:
 
     Each worker has its own task queue: a batch goes to the worker with the fewest items in hand
     for its share of the calls (``set_call_window``), so no worker queues calls behind its share
-    while another's slots idle (a shared queue let whichever worker read first take it)."""
+    while another's slots idle (a shared queue let whichever worker read first take it).
+
+    On the HTTP transport the pool relays the workers' calls (``llm.relay``): this process makes
+    every exchange under one call window of the run's ``--concurrency`` (``window``), so a slot is
+    freed and the next call sent as soon as an answer arrives, not when the worker that asked
+    finishes its current pass; each worker's own window is then the whole run's bound."""
 
     def __init__(self, config: TagConfig, workers: int):
         self.config = config
@@ -180,6 +215,10 @@ class WorkerPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reader: threading.Thread | None = None
         self._closing = False
+        self.relay = config.llm_mode != "never" and uses_http(config.llm)
+        self.window = CallWindow()  # the run's calls in flight, when relayed
+        self._exchanges: set[asyncio.Task[None]] = set()
+        self._answers: list[Outbox] = []
 
     async def __aenter__(self) -> WorkerPool:
         from linernotes.agents.runtime import build_runtime
@@ -187,8 +226,10 @@ class WorkerPool:
         self._loop = asyncio.get_running_loop()
         self._tasks = [self._ctx.Queue() for _ in range(self.workers)]
         self._results = self._ctx.Queue()
-        self._procs = [self._ctx.Process(target=_worker, args=(self.config, dict(os.environ), tasks, self._results),
-                                         daemon=True) for tasks in self._tasks]
+        self._procs = [self._ctx.Process(target=_worker, daemon=True,
+                                         args=(self.config, dict(os.environ), tasks, self._results, i, self.relay))
+                       for i, tasks in enumerate(self._tasks)]
+        self._answers = [Outbox(self._loop, tasks.put, wait_s=0, tag="answers") for tasks in self._tasks]
         for p in self._procs:
             p.start()
         self.runtime = await asyncio.to_thread(build_runtime, self.config)
@@ -216,7 +257,7 @@ class WorkerPool:
     def _read_results(self) -> None:
         while True:
             try:
-                _, _, records = self._results.get(timeout=0.5)
+                tag, sender, entries = self._results.get(timeout=0.5)
             except queue.Empty:
                 if self._closing:
                     return
@@ -224,7 +265,21 @@ class WorkerPool:
                     self._loop.call_soon_threadsafe(self._fail_all)
                     return
                 continue
-            self._loop.call_soon_threadsafe(self._resolve_many, records)
+            if tag == "calls":
+                self._loop.call_soon_threadsafe(self._relay_calls, sender, entries)
+            else:
+                self._loop.call_soon_threadsafe(self._resolve_many, entries)
+
+    def _relay_calls(self, worker: int, calls: list[tuple[int, Any]]) -> None:
+        for call_id, req in calls:
+            task = self._loop.create_task(self._exchange(worker, call_id, req))
+            self._exchanges.add(task)
+            task.add_done_callback(self._exchanges.discard)
+
+    async def _exchange(self, worker: int, call_id: int, req: Any) -> None:
+        from linernotes.llm.relay import exchange
+
+        self._answers[worker].add(call_id, await exchange(self.window, req))
 
     def _resolve_many(self, records: list[tuple[int, int, OutputRecord]]) -> None:
         for task_id, i, rec in records:
@@ -257,9 +312,11 @@ class WorkerPool:
         """At most ``calls`` LLM calls in flight over all workers (None: no bound): each worker's
         share (``shares``) goes to it ahead of the batches sent after this."""
         self._shares = None if calls is None else shares(calls, self.workers)
+        if self.relay:
+            self.window.resize(calls)
         for i, tasks in enumerate(self._tasks):
             if self._shares is None or self._shares[i] > 0:
-                tasks.put(("window", None if self._shares is None else self._shares[i]))
+                tasks.put(("window", calls if self.relay or self._shares is None else self._shares[i]))
 
     def _pick(self) -> int:
         """The worker for the next batch: the fewest items in hand per call slot (per worker
@@ -299,6 +356,8 @@ class WorkerPool:
                 if p.is_alive():
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(p.pid, signal.SIGTERM)
+        for task in list(self._exchanges):  # a worker that died left its calls here: nobody reads them
+            task.cancel()
         for tasks in self._tasks:
             tasks.put(None)
         for p in self._procs:
@@ -310,6 +369,7 @@ class WorkerPool:
         for q in (*self._tasks, self._results):
             with contextlib.suppress(Exception):
                 q.close()
+                q.cancel_join_thread()  # answers left for a dead worker must not hold this process's exit
 
 
 async def run_parallel(config: TagConfig, opts: RunOptions, workers: int,

@@ -76,10 +76,9 @@ def is_embedded(config: TagConfig) -> bool:
 
 def worker_mb(config: TagConfig) -> int:
     """The memory one worker needs on ``config``'s transport (``llm.transports.select``)."""
-    from linernotes.llm.transports import http_applies
+    from linernotes.llm.transports import uses_http
 
-    http = config.llm.transport != "litellm" and http_applies(config.llm)
-    return WORKER_MB_HTTP if http else WORKER_MB_LITELLM
+    return WORKER_MB_HTTP if uses_http(config.llm) else WORKER_MB_LITELLM
 
 
 def choose_workers(config: TagConfig, items: int | None, concurrency: int, cores: int,

@@ -145,7 +145,7 @@ def test_a_pool_left_early_stops_its_workers_at_once() -> None:
     from linernotes.run.parallel import WorkerPool
 
     pool = WorkerPool.__new__(WorkerPool)  # the exit path alone: no worker needs the graph here
-    pool._closing, pool._tasks, pool._results, pool._reader = False, [], None, None
+    pool._closing, pool._tasks, pool._results, pool._reader, pool._exchanges = False, [], None, None, set()
     pool._procs = [mp.get_context("fork").Process(target=_worker_like, daemon=True) for _ in range(2)]
     for p in pool._procs:
         p.start()

@@ -38,7 +38,8 @@ def test_a_workers_records_done_a_millisecond_apart_go_back_as_one_message(monke
     monkeypatch.setattr(outbox_module, "RECORDS_WAIT_S", 0.2)  # far above the 1 ms, on a loaded box too
     tasks: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
-    worker = threading.Thread(target=parallel._serve, args=(None, dict(os.environ), tasks, results), daemon=True)
+    worker = threading.Thread(target=parallel._serve, args=(None, dict(os.environ), tasks, results, 0, False),
+                              daemon=True)
     worker.start()
     assert results.get(timeout=10)[0] == "ready"
     tasks.put(("batch", 7, ["a", "b"]))

@@ -1,0 +1,149 @@
+"""The call relay (``llm.relay``): with the graph in worker processes on the HTTP transport, the
+run's process makes every HTTP exchange under the run's one call window. What a user sees must
+not change: the same records, the same error records (kind and text) for an endpoint that
+refuses, times out or answers 4xx/5xx, never more than C calls at the endpoint. The endpoint is
+the STUB (a test double); graph, tools, client, pool and writer are the real ones."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from linernotes.config import TagConfig
+from linernotes.llm import fast
+from linernotes.llm.client import LLMClient, LLMConfig, classify
+from linernotes.llm.errors import LLMError, RelayedError
+from linernotes.llm.relay import Relayed, exchange
+from linernotes.llm.transports import HTTPTransport
+from linernotes.llm.window import CallWindow
+from linernotes.run.parallel import WorkerPool, run_parallel
+from linernotes.run.runner import RunOptions, run_batch
+from linernotes.testing.openai_stub import StubServer
+from linernotes.testing.synthetic import write_catalog
+
+
+@pytest.fixture(autouse=True)
+def stub_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP transport wants a key even for the STUB (it is sent as the Bearer token)."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-key")
+
+
+def cfg(api_base: str, **llm: object) -> TagConfig:
+    return TagConfig(llm=LLMConfig(model="openai/stub", api_base=api_base, use_cache=False, max_retries=0, **llm),
+                     llm_mode="always")
+
+
+def errors(path: Path) -> dict[str, tuple[str, str]]:
+    out = {}
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        assert r["status"] == "error", r
+        out[r["id"]] = (r["error"]["kind"], r["error"]["message"])
+    return out
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed when the socket is: a connect is refused
+
+
+def test_only_http_runs_with_calls_are_relayed() -> None:
+    assert WorkerPool(cfg("http://127.0.0.1:9/v1"), 2).relay
+    assert not WorkerPool(cfg("http://127.0.0.1:9/v1", transport="litellm"), 2).relay
+    never = cfg("http://127.0.0.1:9/v1").model_copy(update={"llm_mode": "never"})
+    assert not WorkerPool(never, 2).relay
+    assert not WorkerPool(TagConfig(), 2).relay  # the embedded model: each worker its own engine
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["refused", "timeout", "http500", "http401"])
+def test_relayed_failures_read_as_in_one_process(tmp_path: Path, fault: str) -> None:
+    """Each item's error record under 2 relayed workers has the kind and text one process gives."""
+    from aiohttp import web
+
+    async def status(body: dict):
+        code = 500 if fault == "http500" else 401
+        return web.json_response({"error": {"message": f"injected {code}"}}, status=code)
+
+    catalog = write_catalog(tmp_path / "c.jsonl", 6)
+    with StubServer(latency_ms=3000 if fault == "timeout" else 0,
+                    intercept=status if fault.startswith("http") else None) as stub:
+        base = f"http://127.0.0.1:{closed_port()}/v1" if fault == "refused" else stub.base_url
+        c = cfg(base, timeout_s=0.5)
+        one = asyncio.run(run_batch(c, RunOptions(input=catalog, output=tmp_path / "one.jsonl", concurrency=4)))
+        two = asyncio.run(run_parallel(c, RunOptions(input=catalog, output=tmp_path / "two.jsonl", concurrency=4), 2))
+    assert one.failed == two.failed == 6
+    got, want = errors(tmp_path / "two.jsonl"), errors(tmp_path / "one.jsonl")
+    assert got == want
+    kind = {"refused": "llm.connection", "timeout": "llm.timeout", "http500": "llm.server_error",
+            "http401": "llm.auth"}[fault]
+    assert {k for k, _ in got.values()} == {kind}, got
+
+
+def test_a_relayed_call_parses_its_answer_and_drops_a_late_one() -> None:
+    """In the worker: an answer comes back as the request's parsed value; a call cancelled while
+    its answer was on its way leaves nothing behind when the answer arrives."""
+    from pydantic import BaseModel
+
+    class Out(BaseModel):
+        value: int
+
+    sent: list[tuple[int, fast.Request]] = []
+    relayed = Relayed(HTTPTransport("openai/stub", "http://127.0.0.1:9/v1", "sk-x"), lambda i, r: sent.append((i, r)))
+
+    async def go() -> tuple[object, int]:
+        call = asyncio.ensure_future(relayed.complete([{"role": "user", "content": "hi"}], Out, None, {}))
+        await asyncio.sleep(0)
+        body = {"choices": [{"message": {"content": '{"value": 7}'}}], "usage": {"prompt_tokens": 3}}
+        relayed.resolve(sent[0][0], fast.Answer(200, json.dumps(body).encode(), {}))
+        value, completion = await call
+        late = asyncio.ensure_future(relayed.complete([{"role": "user", "content": "again"}], Out, None, {}))
+        await asyncio.sleep(0)
+        late.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await late
+        relayed.resolve(sent[1][0], fast.Answer(200, b"{}", {}))  # nobody waits: dropped
+        return value, completion.usage["prompt_tokens"]
+
+    value, tokens = asyncio.run(go())
+    assert (value, tokens) == (Out(value=7), 3)
+    assert json.loads(sent[0][1].body)["messages"][0]["content"] == "hi"
+    assert sent[0][1].headers["Authorization"] == "Bearer sk-x"
+    assert relayed._waiting == {}
+
+
+def test_a_failed_exchange_keeps_its_kind_and_name_and_frees_its_slot() -> None:
+    """In the run's process: a refused connection comes back as (kind, class name, text) and the
+    slot is free again; a client raising the relayed failure reports the original's kind."""
+    window = CallWindow(1)
+    req = fast.Request(f"http://127.0.0.1:{closed_port()}/v1/chat/completions", b"{}", {}, 2.0)
+    kind, name, detail = asyncio.run(exchange(window, req))
+    assert (kind, window.in_flight) == ("connection", 0)
+    assert name == "ClientConnectorError" and "127.0.0.1" in detail
+    assert classify(RelayedError(kind, name, detail)) == "connection"
+
+
+def test_the_error_record_names_the_original_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An LLMError raised for a relayed failure names the original exception's class, as the
+    same failure in one process does (``llm.client.describe``)."""
+    client = LLMClient(LLMConfig(model="openai/stub", api_base="http://127.0.0.1:9/v1", use_cache=False,
+                                 max_retries=0))
+
+    async def refuse(self, messages, response_model, schema, params):  # noqa: ANN001 (fault injection)
+        raise RelayedError("timeout", "TimeoutError", "no complete response within the time limit")
+
+    monkeypatch.setattr(HTTPTransport, "complete", refuse)
+    from pydantic import BaseModel
+
+    class Out(BaseModel):
+        value: int
+
+    with pytest.raises(LLMError) as e:
+        asyncio.run(client.structured([{"role": "user", "content": "x"}], Out))
+    assert e.value.kind == "timeout"
+    assert str(e.value) == "TimeoutError: no complete response within the time limit"
