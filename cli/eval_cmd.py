@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from linernotes.files import write_output_text
+
 # evals.spec.SEED_MAX (numpy's and scikit-learn's seed range), spelt here so parsing options imports
 # no evals code: a negative --seed failed after the whole eval with "liner: error: expected
 # non-negative integer" (gate: a traceback), one above it in fit's folds
@@ -92,11 +94,11 @@ def eval_cmd(
     typer.echo(summary_markdown(record, plain=True))  # the terminal gets text; the .md report markdown
     try:
         if report:
-            report.write_text(summary_markdown(record), encoding="utf-8")
+            write_output_text(report, summary_markdown(record), OSError)
         if html:
             from linernotes.evals.report import render_run_html
 
-            html.write_text(render_run_html(record), encoding="utf-8")
+            write_output_text(html, render_run_html(record), OSError)
     except OSError as e:
         _fail(f"cannot write report: {e}")
     typer.echo(f"run record: {output}", err=True)
@@ -128,7 +130,7 @@ def gate_cmd(
     typer.echo(gate_markdown(result, plain=True))  # the terminal gets text; the .md report markdown
     try:
         if report:
-            report.write_text(gate_markdown(result), encoding="utf-8")
+            write_output_text(report, gate_markdown(result), OSError)
         if html:
             write_html(result, html)
     except OSError as e:

@@ -87,10 +87,10 @@ def _settings(out: Path, embedder: str | None, ann_threshold: int | None) -> tup
     (an index is extended with its own settings: --embedder wordllama:64 on a wordllama:128 index
     was ignored without a word, and the items it added were 128-d)."""
     from linernotes.tools.retrieval.embedding import load_embedder
-    from linernotes.tools.retrieval.exemplars import DEFAULT_EXEMPLAR_EMBEDDER, META, IndexMeta
+    from linernotes.tools.retrieval.exemplars import DEFAULT_EXEMPLAR_EMBEDDER, open_exemplar_meta
 
     try:
-        meta = IndexMeta.model_validate_json((out / META).read_text(encoding="utf-8"))
+        meta = open_exemplar_meta(out)
     except (OSError, ValueError):  # no index there yet (an unreadable one is the build's error to name)
         meta = None
     if embedder is not None:

@@ -8,9 +8,11 @@ for good, and ``liner monitor RUN /dev/zero`` died of MemoryError. Checked befor
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
@@ -32,3 +34,70 @@ def require_regular(path: str | os.PathLike[str], error: type[Exception], why: s
     kind = special_kind(path)
     if kind is not None:
         raise error(f"{path}: is {kind}, not a regular file{why}")
+
+
+def _kind_of(mode: int) -> str:
+    return "a folder" if stat.S_ISDIR(mode) else next((name for test, name in _KINDS if test(mode)), "not a file")
+
+
+def open_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> BinaryIO:
+    """``path`` opened for binary reading when it is a regular file (symlinks followed); else
+    ``error("PATH: is <kind>, not a regular file<why>")`` for a FIFO, device, socket or folder.
+
+    Opened with O_NONBLOCK and checked on the open descriptor, so a FIFO is refused without waiting
+    for a writer and the file checked is the file read (a check by name, then ``open()``, can be
+    raced). ``FileNotFoundError`` / ``PermissionError`` pass through unchanged."""
+    fd = os.open(Path(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise error(f"{path}: is {_kind_of(mode)}, not a regular file{why}")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "",
+                 limit: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path`` (``open_regular``'s refusals), at most ``limit``
+    bytes: a larger file is ``error("PATH: N bytes, more than the M this reads<why>")``, raised from
+    its size before any is read (and again if it grew past ``limit`` while read)."""
+    with open_regular(path, error, why) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if limit is not None and size > limit:
+            raise error(f"{path}: {size:,} bytes, more than the {limit:,} this reads{why}")
+        raw = fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and len(raw) > limit:
+        raise error(f"{path}: more than the {limit:,} bytes this reads (it grew while read){why}")
+    return raw
+
+
+def read_regular_text(path: str | os.PathLike[str], error: type[Exception], why: str = "",
+                      limit: int | None = None, encoding: str = "utf-8") -> str:
+    """``read_regular`` decoded; bytes that are not ``encoding`` raise ``UnicodeDecodeError`` (a
+    ``ValueError``) as ``Path.read_text`` did."""
+    return read_regular(path, error, why, limit).decode(encoding)
+
+
+def open_output(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> BinaryIO:
+    """``path`` opened for writing (created or truncated) without blocking on a FIFO: a FIFO no
+    process reads is ``error("PATH: is a FIFO (named pipe) that no process reads<why>")`` (opening
+    it waited for a reader for good: ``liner gate --report FIFO`` hung). A FIFO with a reader
+    (``--report >(less)``) and devices (``/dev/stdout``) are written as before."""
+    try:
+        fd = os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK
+                     | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as e:
+        if e.errno == errno.ENXIO:  # POSIX: a non-blocking write open of a FIFO with no reader
+            raise error(f"{path}: is a FIFO (named pipe) that no process reads{why}") from None
+        raise
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "wb")
+
+
+def write_output_text(path: str | os.PathLike[str], text: str, error: type[Exception], why: str = "") -> None:
+    """``text`` as UTF-8 into ``path`` through ``open_output`` (a report, a plot page)."""
+    with open_output(path, error, why) as fh:
+        fh.write(text.encode("utf-8"))

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from linernotes.files import open_regular
+
 
 class JSONLineError(ValueError):
     """One line that is not a JSON value; ``str()`` is the reason, without file or line. For a
@@ -81,9 +83,10 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
     Raises ``error`` (default ``ValueError``) at the first line that cannot be one, as
     ``PATH:LINE: reason``: ``not UTF-8 text (byte N: ...)``, ``not JSON (<json's message> at
     column N)`` (``json`` numbers lines within the one line it is given, so only its column is
-    kept), ``not a JSON object (a list)``. ``FileNotFoundError`` / ``IsADirectoryError`` pass
-    through unchanged."""
-    with open(path, "rb") as f:
+    kept), ``not a JSON object (a list)``; a FIFO, device or folder is ``error("PATH: is a FIFO
+    (named pipe), not a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one
+    endless line: ``liner index build --gold FIFO`` hung). ``FileNotFoundError`` passes through."""
+    with open_regular(path, error, ": JSON lines are read from a file") as f:
         for n, raw in enumerate(f, start=1):
             try:
                 line = raw.decode("utf-8")

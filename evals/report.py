@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from linernotes.evals.metrics.calibration import CONSISTENCY_DRAWS
 from linernotes.evals.record import MetricValue, RunRecord
+from linernotes.files import write_output_text
 
 if TYPE_CHECKING:
     from linernotes.evals.gate import GateResult
@@ -434,4 +435,4 @@ def render_run_html(record: RunRecord) -> str:
 
 
 def write_html(result: GateResult, path: Path) -> None:
-    path.write_text(render_html(result), encoding="utf-8")
+    write_output_text(path, render_html(result), OSError)  # a FIFO no process reads: refused, not a hang

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from linernotes.files import write_output_text
 from linernotes.monitor.compare import Comparison, compare
 from linernotes.monitor.load import Loaded, MonitorInputError, load_output
 from linernotes.monitor.report import HTML_START, MARKDOWN_START, html_page, markdown
@@ -69,6 +70,6 @@ def _refuse_to_replace(out: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_output_text(path, text, OSError)  # a FIFO no process reads: refused, not a hang
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot write the report ({e.strerror or e})") from None

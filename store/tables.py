@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from linernotes.files import require_regular
+
 FORMATS = "use .jsonl, .json, .parquet, .csv, .tsv or a datasets save_to_disk folder"
 
 
@@ -23,6 +25,8 @@ def load_table(path: str | Path) -> Any:
     datasets.disable_progress_bars()
     p = Path(path)
     name = p.name.lower()
+    if not p.is_dir():  # a FIFO blocked datasets (and the encoding sniff) for good; /dev/zero read without end
+        require_regular(p, ValueError, ": a labeled table is a file or a datasets folder")
     try:
         if p.is_dir():
             ds = datasets.load_from_disk(str(p))

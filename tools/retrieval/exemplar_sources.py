@@ -7,12 +7,14 @@ item's text, so a query and its neighbours are written alike.
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from linernotes.files import open_regular
 from linernotes.json_lines import json_objects
 from linernotes.labels import label_list
 from linernotes.schema import TEXT_FIELDS
@@ -174,7 +176,7 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
     skipped = skipped if skipped is not None else SkippedRows()
     labels: dict[str, list[str]] = {}
     where: dict[str, str] = {}
-    with open(output, encoding="utf-8") as f:
+    with io.TextIOWrapper(open_regular(output, ValueError, ": give a liner tag output"), encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
             at = f"{output}:{n}"
             try:

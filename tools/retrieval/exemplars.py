@@ -7,6 +7,7 @@ output (``exemplar_sources``); adding to an existing folder appends only unseen 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
+from linernotes.files import open_regular, read_regular
 from linernotes.schema import validation_reasons
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
@@ -169,7 +171,7 @@ def _read_records(path: Path) -> list[ExemplarRecord]:
     if not path.exists():
         return []
     out = []
-    with open(path, encoding="utf-8") as f:
+    with io.TextIOWrapper(open_regular(path, ValueError, ": an index's records are a file"), encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if line.strip():
                 try:
@@ -188,14 +190,20 @@ def _write_meta(folder: Path, meta: IndexMeta) -> None:
 
 def open_exemplar_index(folder: str | Path) -> ExemplarIndex:
     """An index built before (``build_exemplar_index``); loads its embedder once."""
+    return ExemplarIndex(folder, open_exemplar_meta(folder))
+
+
+def open_exemplar_meta(folder: str | Path) -> IndexMeta:
+    """The ``meta.json`` of the index in ``folder``. Raises ``FileNotFoundError`` (no index there)
+    or ``ValueError`` naming the file: not a regular file (a FIFO there blocked for good, and was
+    called "no meta.json"), or not an index's meta."""
     path = Path(folder) / META
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{folder}: not an exemplar index (no {META})")
     try:
-        meta = IndexMeta.model_validate_json(path.read_text(encoding="utf-8"))
+        return IndexMeta.model_validate_json(read_regular(path, ValueError, ": an index's meta is a file"))
     except ValidationError as e:
         raise ValueError(f"{path}: not an exemplar index's {META} ({validation_reasons(e, 1)}); rebuild the index") from None
-    return ExemplarIndex(folder, meta)
 
 
 def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: str | Path, *,
@@ -205,7 +213,7 @@ def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: st
 
     Exact search below ``ann_threshold`` items (fast enough and exact); an HNSW graph above it."""
     folder = Path(folder)
-    if (folder / META).is_file():
+    if (folder / META).exists():  # a FIFO or folder named meta.json is refused by the open, not overwritten
         index = open_exemplar_index(folder)
         index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
         return index
