@@ -59,26 +59,32 @@ def open_regular(path: str | os.PathLike[str], error: type[Exception], why: str 
         raise
 
 
+# Hand-written YAML read whole and parsed (gold and signal specs, policy packs, taxonomies, gate
+# rules, monitor thresholds): the largest shipped one is ~270 KB (content-policy.yaml), so 64 MB
+# leaves a user's own taxonomy or pack 200x room, while a multi-GB file given by mistake is named
+# from its size instead of being read into memory (and then parsed, at several times its size).
+MAX_CONFIG_BYTES = 64 << 20
+
+
 def read_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "",
-                 limit: int | None = None) -> bytes:
+                 limit: int | None = None, what: str = "this file") -> bytes:
     """The bytes of the regular file at ``path`` (``open_regular``'s refusals), at most ``limit``
-    bytes: a larger file is ``error("PATH: N bytes, more than the M this reads<why>")``, raised from
-    its size before any is read (and again if it grew past ``limit`` while read)."""
+    bytes: a larger file is ``error("PATH: N bytes, more than the M (K MB) <what> may hold")``,
+    raised from its size before any is read (or once ``limit + 1`` bytes were read, if it grew)."""
     with open_regular(path, error, why) as fh:
         size = os.fstat(fh.fileno()).st_size
-        if limit is not None and size > limit:
-            raise error(f"{path}: {size:,} bytes, more than the {limit:,} this reads{why}")
-        raw = fh.read() if limit is None else fh.read(limit + 1)
-    if limit is not None and len(raw) > limit:
-        raise error(f"{path}: more than the {limit:,} bytes this reads (it grew while read){why}")
+        raw = b"" if limit is not None and size > limit else fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and max(size, len(raw)) > limit:
+        raise error(f"{path}: {max(size, len(raw)):,} bytes, more than the {limit:,} ({limit >> 20} MB) {what} "
+                    "may hold")
     return raw
 
 
 def read_regular_text(path: str | os.PathLike[str], error: type[Exception], why: str = "",
-                      limit: int | None = None, encoding: str = "utf-8") -> str:
+                      limit: int | None = None, what: str = "this file", encoding: str = "utf-8") -> str:
     """``read_regular`` decoded; bytes that are not ``encoding`` raise ``UnicodeDecodeError`` (a
     ``ValueError``) as ``Path.read_text`` did."""
-    return read_regular(path, error, why, limit).decode(encoding)
+    return read_regular(path, error, why, limit, what).decode(encoding)
 
 
 def open_output(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> BinaryIO:

@@ -44,7 +44,7 @@ from linernotes.evals.metrics.core import Scored
 from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, baseline_pairs, compare_with_baselines, score_with_stats
 from linernotes.evals.spec import Number
-from linernotes.files import require_regular
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, require_regular
 from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
 from linernotes.tools.yaml_text import first_alias_line
@@ -168,8 +168,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
         if path is None:
             text = resources.files("linernotes.evals").joinpath("gates.yaml").read_text(encoding="utf-8")
         else:
-            require_regular(path, GateError, ": give a gates YAML file")  # /dev/zero: MemoryError; a FIFO: a hang
-            text = Path(path).read_text(encoding="utf-8")
+            # /dev/zero: MemoryError; a FIFO: a hang; a huge file: read whole, then parsed
+            text = read_regular_text(path, GateError, ": give a gates YAML file", limit=MAX_CONFIG_BYTES,
+                                     what="a gates file")
     except OSError as e:
         raise GateError(f"{path}: cannot read gate rules ({e.strerror})") from None
     except UnicodeDecodeError as e:  # reached the user as "'utf-8' codec can't decode byte 0xff", no file named

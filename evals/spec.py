@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from linernotes.digest import short_digest
-from linernotes.files import require_regular
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, require_regular
 from linernotes.signals.yaml_lines import (
     KeyedError,
     YamlSyntaxError,
@@ -210,7 +210,9 @@ def load_spec(name_or_path: str | Path) -> GoldSpec:
         require_regular(p, SpecError, ": a gold spec is a YAML file")
         if not p.is_file():
             raise SpecError(f"{p}: no such spec file")
-        text, origin = p.read_text(encoding="utf-8"), str(p.resolve())
+        text = read_regular_text(p, SpecError, ": a gold spec is a YAML file", limit=MAX_CONFIG_BYTES,
+                                 what="a gold spec")
+        origin = str(p.resolve())
     else:
         res = resources.files("linernotes.evals").joinpath("specs", f"{name_or_path}.yaml")
         if not res.is_file():

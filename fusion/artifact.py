@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from linernotes.digest import short_digest
-from linernotes.files import require_regular
+from linernotes.files import read_regular
 from linernotes.fusion.multilabel import MultilabelModel
 from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
@@ -50,6 +50,11 @@ FORMAT_SCALAR_TEXT = 5
 FORMAT_FITTED_LENGTH = 6
 READS = (1, 2, 3, 4, 5, 6)
 FILE = "fusion.json"
+# Read whole and parsed (pydantic, then json for the finite check: a few times its size in memory):
+# the shipped artifact is ~12 MB, and a fit on a catalog many times the dev sets' size stays well
+# under this; a bigger file is not an artifact liner fit wrote (a data dump named fusion.json, a
+# disk image), refused from its size before it is read.
+MAX_FUSION_BYTES = 256 << 20
 CARD = "MODEL_CARD.md"
 TARGET_PRECISION = 0.95
 
@@ -155,9 +160,9 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     p = Path(path)
     f = p / FILE if p.is_dir() else p
     # a device reads without end (MemoryError) and a FIFO blocks for good: refused before opening
-    require_regular(f, FusionError, ": give a fusion folder or its fusion.json")
     try:
-        raw = f.read_bytes()
+        raw = read_regular(f, FusionError, ": give a fusion folder or its fusion.json", limit=MAX_FUSION_BYTES,
+                           what="a fusion artifact")
     except OSError as e:
         raise FusionError(f"{f}: cannot read fusion artifact ({e.strerror or e})") from None
     try:

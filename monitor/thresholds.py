@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from linernotes.files import require_regular
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, require_regular
 from linernotes.monitor.load import MonitorInputError
 from linernotes.signals.yaml_lines import (
     KeyedError,
@@ -59,7 +59,8 @@ class Thresholds(BaseModel):
 def _read(path: Path) -> tuple[dict[str, Any], Lines]:
     require_regular(path, MonitorInputError, ": give a YAML file")
     try:
-        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+        data, lines = load_with_lines(read_regular_text(path, MonitorInputError, ": give a YAML file",
+                                                        limit=MAX_CONFIG_BYTES, what="a thresholds file"))
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot read ({e.strerror})") from None
     except YamlSyntaxError as e:

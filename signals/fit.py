@@ -42,6 +42,7 @@ import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr
 
 from linernotes.digest import short_digest
+from linernotes.files import read_regular
 from linernotes.signals.decide import SignalDecision
 from linernotes.signals.evidence import AUDIO_KEYS
 from linernotes.signals.spec import SignalSpec
@@ -338,13 +339,16 @@ def open_models(folder: Path, specs: list[SignalSpec]) -> tuple[dict[str, Any], 
     """(``{name: SignalModel | FusedSignalModel}`` for the specs whose fitted model in
     ``folder/signals/`` has the same content hash, ``{name: StaleModel}`` for those whose model
     was fitted on another spec hash). Each model's ``content_hash`` is its file's."""
+    from linernotes.fusion.artifact import MAX_FUSION_BYTES, FusionError
+
     models: dict[str, Any] = {}
     stale: dict[str, StaleModel] = {}
     for spec in specs:
         path = Path(folder) / "signals" / f"{spec.name}.json"
-        if not path.is_file():
+        if not path.exists():
             continue
-        blob = path.read_bytes()
+        blob = read_regular(path, FusionError, ": a fitted signal model is a JSON file", limit=MAX_FUSION_BYTES,
+                            what="a fitted signal model")
         model = _read_model(path, blob, spec)
         model.content_hash = _digest(blob)
         if model.spec_hash == spec.content_hash:

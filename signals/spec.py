@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, special_kind
 from linernotes.labels import SEPARATORS
 from linernotes.signals.yaml_lines import (
     SECOND_DOCUMENT,
@@ -332,12 +333,14 @@ def load_signals(paths: list[str | Path]) -> list[SignalSpec]:
         if path.is_dir():  # "no such file" for a folder that exists sends the user looking for a typo
             raise SignalSpecError(f"{path}: is a folder; --signals takes spec files (repeat it per file)")
         if not path.is_file():
-            raise SignalSpecError(f"{path}: " + ("not a regular file" if path.exists() else "no such signal spec file"))
+            kind = special_kind(path)  # "not a regular file" did not say what it is
+            raise SignalSpecError(f"{path}: " + (f"is {kind}, not a regular file" if kind else "not a regular file"
+                                                 if path.exists() else "no such signal spec file"))
         if path.resolve() in given:  # else: "declared at <this same file>", which reads as a bug
             raise SignalSpecError(f"{path}: given twice (each spec file once)")
         given.add(path.resolve())
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular_text(path, SignalSpecError, limit=MAX_CONFIG_BYTES, what="a signal spec")
         except (OSError, UnicodeDecodeError) as e:
             raise SignalSpecError(f"{path}: cannot read it ({e})") from None
         for spec, line in _parse(text, str(path)):

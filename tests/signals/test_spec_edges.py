@@ -85,7 +85,7 @@ def test_a_folder_or_a_device_is_not_called_a_missing_file(tmp_path: Path) -> No
     """``--signals specs/`` named an existing folder 'no such signal spec file' (found by QA)."""
     with pytest.raises(SignalSpecError, match=r"is a folder; --signals takes spec files"):
         load_signals([tmp_path])
-    with pytest.raises(SignalSpecError, match=r"/dev/null: not a regular file"):
+    with pytest.raises(SignalSpecError, match=r"/dev/null: is a character device, not a regular file"):
         load_signals(["/dev/null"])
     with pytest.raises(SignalSpecError, match=r"no such signal spec file"):
         load_signals([tmp_path / "missing.yaml"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from linernotes.files import read_regular_text
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text
 from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.yaml_text import load_pack_yaml
 
@@ -66,7 +66,8 @@ def load_policy_pack(name_or_path: str = "content-policy") -> PolicyPack:
 def _policy_pack(name_or_path: str, stamp: tuple[int, int, int] | None) -> PolicyPack:
     p = Path(name_or_path)
     if stamp is not None:  # a FIFO blocked for good, /dev/zero ran out of memory
-        text = read_regular_text(p, ValueError, ": a policy pack is a YAML file")
+        text = read_regular_text(p, ValueError, ": a policy pack is a YAML file", limit=MAX_CONFIG_BYTES,
+                                 what="a policy pack")
     else:
         res = resources.files("linernotes.packs").joinpath("policy", f"{name_or_path}.yaml")
         if not res.is_file():

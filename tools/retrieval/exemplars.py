@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from linernotes.files import open_regular, read_regular
+from linernotes.files import MAX_CONFIG_BYTES, open_regular, read_regular
 from linernotes.schema import validation_reasons
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
@@ -201,7 +201,8 @@ def open_exemplar_meta(folder: str | Path) -> IndexMeta:
     if not path.exists():
         raise FileNotFoundError(f"{folder}: not an exemplar index (no {META})")
     try:
-        return IndexMeta.model_validate_json(read_regular(path, ValueError, ": an index's meta is a file"))
+        return IndexMeta.model_validate_json(read_regular(path, ValueError, ": an index's meta is a file",
+                                                          limit=MAX_CONFIG_BYTES, what="an index's meta.json"))
     except ValidationError as e:
         raise ValueError(f"{path}: not an exemplar index's {META} ({validation_reasons(e, 1)}); rebuild the index") from None
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from linernotes.files import special_kind
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, special_kind
 from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.yaml_text import load_pack_yaml
 
@@ -210,7 +210,7 @@ def load_taxonomy(name_or_path: str) -> Taxonomy:
 
 @lru_cache(maxsize=32)
 def _taxonomy_file(path: str, stamp: tuple[int, int, int]) -> Taxonomy:
-    return _load(Path(path).read_text(encoding="utf-8"), path)
+    return _load(read_regular_text(path, ValueError, limit=MAX_CONFIG_BYTES, what="a taxonomy file"), path)
 
 
 @lru_cache(maxsize=32)
