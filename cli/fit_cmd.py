@@ -31,7 +31,8 @@ def _command(specs, output, limit, seed, pool, negatives, run, folds, model, poo
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads) -> None:
+def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
+                 overwrite_shipped=False) -> None:
     from linernotes.config import TagConfig
     from linernotes.evals.signal_fit import fit_signals
     from linernotes.evals.spec import SpecError
@@ -44,7 +45,7 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
         config = TagConfig(llm=llm, fusion=None, signals=load_signals(signals))
         summary = asyncio.run(fit_signals(specs[0], config, output, (run or [None])[0], folds, seed, resamples,
-                                          concurrency))
+                                          concurrency, overwrite_shipped))
     except (SpecError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None
@@ -87,6 +88,8 @@ def fit(
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable): fit the spec's signal tasks instead of the "
         "built-in fusion (one spec; --run: its eval record)")] = None,
+    overwrite_shipped: Annotated[bool, typer.Option(
+        "--overwrite-shipped", help="Allow -o to be the fusion folder linernotes ships (replaces it for this install)")] = False,
 ) -> None:
     """Fit the fusion (evidence + LLM draft -> value, calibrated confidence) on gold, cross-fitted.
 
@@ -103,7 +106,8 @@ def fit(
     from linernotes.store.records import OutputError
 
     if signals:
-        _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads)
+        _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
+                     overwrite_shipped)
         return
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)
@@ -113,7 +117,8 @@ def fit(
                           negatives=negatives or [], runs=run or [], folds=folds, concurrency=concurrency,
                           resamples=resamples, command=_command(specs, output, limit, seed, pool, negatives, run,
                                                                 folds, model, pool_size, data, api_base,
-                                                                resamples), **sizes)
+                                                                resamples),
+                          overwrite_shipped=overwrite_shipped, **sizes)
         summary = asyncio.run(run_fit(opts, config))
     except (SpecError, CatalogError, OutputError, EmbeddedModelError, LLMError, FileNotFoundError, ValueError) as e:
         # a bad option's value under its name, not pydantic's "1 validation error for FitOptions"

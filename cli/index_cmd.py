@@ -34,6 +34,8 @@ def build(
         min=1, help="HNSW graph from this many items on (default: 50000, or an existing index's own)")] = None,
     taxonomy: Annotated[str, typer.Option(
         help="Taxonomy the labels should belong to (warns about the others)")] = "music-genres",
+    overwrite_shipped: Annotated[bool, typer.Option(
+        "--overwrite-shipped", help="Allow -o inside a folder linernotes ships (its packs, fusion, specs)")] = False,
 ) -> None:
     """Add labeled items to an exemplar index; prints what it holds now as JSON."""
     from linernotes.store.catalog import CatalogError, parse_mapping
@@ -61,7 +63,8 @@ def build(
                    if catalog else records_from_file(gold or source, genres_field, mapping=mapping, skipped=skipped))
         tally = LabelTally(taxonomy)
         before = _count(out)
-        index = build_exemplar_index(tally.pass_through(records), out, embedder=embedder, ann_threshold=ann_threshold)
+        index = build_exemplar_index(tally.pass_through(records), out, embedder=embedder, ann_threshold=ann_threshold,
+                                     overwrite_shipped=overwrite_shipped)
         outside = tally.outside()
     except (FileNotFoundError, ValueError, CatalogError) as e:
         typer.echo(f"liner: error: {e}", err=True)

@@ -107,3 +107,39 @@ def write_output_text(path: str | os.PathLike[str], text: str, error: type[Excep
     """``text`` as UTF-8 into ``path`` through ``open_output`` (a report, a plot page)."""
     with open_output(path, error, why) as fh:
         fh.write(text.encode("utf-8"))
+
+
+# Data linernotes ships inside its package, as (package, folder): a fit, signal model or exemplar
+# index written there replaces what every user of the install reads (fusion/default is the
+# default --fusion of tag, eval and serve; `liner fit -o <that folder>` overwrote it, no question).
+SHIPPED = (("linernotes.fusion", "default"), ("linernotes.packs", ""), ("linernotes.evals", "specs"),
+           ("linernotes.evals", "baselines"), ("linernotes.signals", "builtin"))
+OVERWRITE_SHIPPED = "--overwrite-shipped"
+
+
+def shipped_dirs() -> list[Path]:
+    """The real paths (symlinks resolved) of the ``SHIPPED`` folders of this install. Found
+    without importing the packages (``find_spec`` imports only ``linernotes`` itself)."""
+    import importlib.util
+
+    out = []
+    for package, folder in SHIPPED:
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            out.append((Path(root) / folder).resolve())
+    return out
+
+
+def refuse_shipped(path: str | os.PathLike[str], error: type[Exception], option: str = "-o",
+                   overwrite: bool = False) -> None:
+    """Raise ``error`` when ``path`` is, or is inside, a folder of data the package ships
+    (``shipped_dirs``), compared as real paths: a symlink to it, ``..`` or a relative path
+    through it is caught alike. ``overwrite`` (the user's ``--overwrite-shipped``) allows it."""
+    if overwrite:
+        return
+    real = Path(path).resolve()
+    for shipped in shipped_dirs():
+        if real == shipped or shipped in real.parents:
+            raise error(f"{option} {path}: is inside {shipped}, which linernotes ships with the package and every "
+                        "command of this install reads; writing there replaces it: write to another folder, or pass "
+                        f"{OVERWRITE_SHIPPED} to replace it on purpose")

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from linernotes.agents.runtime import tool_versions_of
 from linernotes.config import TagConfig
@@ -52,6 +52,7 @@ from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, item_results, run_folder
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, TaskSpec, load_spec, resolve_data
+from linernotes.files import refuse_shipped
 from linernotes.fusion.artifact import (
     MIN_ACCEPTED,
     TARGET_PRECISION,
@@ -114,12 +115,18 @@ class FitOptions(BaseModel):
     concurrency: int = Field(4, ge=1)
     resamples: int = Field(1000, ge=0, le=MAX_RESAMPLES)
     command: str = ""
+    overwrite_shipped: bool = Field(False, description="allow -o in the fusion folder the package ships")
 
     @field_validator("output")
     @classmethod
     def _a_folder(cls, v: Path) -> Path:
         check_fusion_folder(v)
         return v
+
+    @model_validator(mode="after")
+    def _not_shipped(self) -> FitOptions:
+        refuse_shipped(self.output, ValueError, "-o", self.overwrite_shipped)
+        return self
 
     @field_validator("specs")
     @classmethod

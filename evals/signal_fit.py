@@ -21,6 +21,7 @@ from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec
+from linernotes.files import refuse_shipped
 from linernotes.fusion.artifact import id_digest
 from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
 
@@ -52,9 +53,12 @@ def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any],
 
 
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
-                      seed: int = 0, resamples: int = 1000, concurrency: int = 4) -> SignalFitSummary:
+                      seed: int = 0, resamples: int = 1000, concurrency: int = 4,
+                      overwrite_shipped: bool = False) -> SignalFitSummary:
     """Fit every fittable signal task of one gold spec (raises SpecError when none can be, or for
-    an ``output`` that is not a fusion folder: ``evals.fit.check_fusion_folder``)."""
+    an ``output`` that is not a fusion folder: ``evals.fit.check_fusion_folder``, or is inside a
+    folder the package ships without ``overwrite_shipped``: ``files.refuse_shipped``)."""
+    refuse_shipped(output, SpecError, "-o", overwrite_shipped)
     try:
         check_fusion_folder(output)
     except ValueError as e:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from linernotes.files import MAX_CONFIG_BYTES, open_regular, read_regular
+from linernotes.files import MAX_CONFIG_BYTES, open_regular, read_regular, refuse_shipped
 from linernotes.schema import validation_reasons
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
@@ -209,11 +209,14 @@ def open_exemplar_meta(folder: str | Path) -> IndexMeta:
 
 def build_exemplar_index(records: Iterable[ExemplarRecord | Mapping], folder: str | Path, *,
                          embedder: str = DEFAULT_EXEMPLAR_EMBEDDER, ann_threshold: int = 50_000,
-                         hnsw: HnswParams | None = None) -> ExemplarIndex:
+                         hnsw: HnswParams | None = None, overwrite_shipped: bool = False) -> ExemplarIndex:
     """Create the index in ``folder``, or add to the one already there (unseen ids only).
 
-    Exact search below ``ann_threshold`` items (fast enough and exact); an HNSW graph above it."""
+    Exact search below ``ann_threshold`` items (fast enough and exact); an HNSW graph above it.
+    A ``folder`` inside data the package ships (``files.refuse_shipped``) is a ``ValueError``
+    unless ``overwrite_shipped``."""
     folder = Path(folder)
+    refuse_shipped(folder, ValueError, "-o", overwrite_shipped)
     if (folder / META).exists():  # a FIFO or folder named meta.json is refused by the open, not overwritten
         index = open_exemplar_index(folder)
         index.add(r if isinstance(r, ExemplarRecord) else ExemplarRecord.model_validate(r) for r in records)
