@@ -29,6 +29,8 @@ def serve(
     max_body_mb: Annotated[float, typer.Option(min=0.001, max=MAX_MB, help="Request body size; beyond it requests get 413")] = 64.0,
     body_timeout: Annotated[float, typer.Option(min=0.1, max=3600, help="Seconds a request body may pause; "
                                                 "beyond it requests get 408")] = 30.0,
+    body_deadline: Annotated[float, typer.Option(min=0.1, max=86400, help="Seconds the whole request body may "
+                                                 "take; beyond it requests get 408")] = 120.0,
     threads: opt.Threads = 1,
     timeout: opt.Timeout = 120.0,
     retries: opt.Retries = 4,
@@ -65,6 +67,7 @@ def serve(
                                      signals=signals, audio_root=str(audio_root) if audio_root else None)
         options = ServiceOptions(concurrency=concurrency, max_queue=max_queue, max_batch=max_batch, token=token,
                                  max_body_bytes=int(max_body_mb * 1024 * 1024), body_timeout_s=body_timeout,
+                                 body_deadline_s=body_deadline,
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
         run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
             f"liner serve: {base_url(host, port)} (docs at /docs, Ctrl-C to stop)", err=True))

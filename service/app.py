@@ -55,6 +55,11 @@ class ServiceOptions(BaseModel):
                                 "(the body is read whole before any item is checked)")
     body_timeout_s: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False,
                                   description="seconds a request body may pause; beyond it: 408")
+    # the pause limit alone let a client with the token trickle a byte every 29 s for as long as
+    # it liked (64 MB at that pace: two years), holding a connection; 120 s takes a 64 MB body at
+    # ~0.5 MB/s, and a batch of a few hundred items (a few MB) on any link
+    body_deadline_s: float = Field(120.0, gt=0, le=86400, allow_inf_nan=False,
+                                   description="seconds the whole request body may take; beyond it: 408")
     token: str | None = Field(None, description="bearer token required on /v1 and /metrics when set")
     loopback_only: bool = Field(True, description="bound to loopback: only loopback Host headers are served")
     log_dir: Path | None = Field(None, description="write every record to rolling JSONL files here")
@@ -181,7 +186,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
     async def _read_body(request: Request) -> tuple[int, str] | None:
         """Read the body here, before any route, and say why it is refused: ``(413, reason)`` for a
         declared Content-Length over the limit (nothing read) or more bytes received than the
-        limit, ``(408, reason)`` for a body that paused longer than ``body_timeout_s``, ``(415,
+        limit, ``(408, reason)`` for a body that paused longer than ``body_timeout_s`` or was not
+        all in within ``body_deadline_s`` of the headers (on every path, with or without a token), ``(415,
         reason)`` for a compressed body (never decoded). The bytes received are counted whatever
         the headers say: a Content-Length beside a chunked body (the parser reads the chunks)
         passed any size when a declared length under the limit skipped the count. A body read
@@ -190,22 +196,28 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return 413, f"request body of {int(declared):,} bytes; the limit is {limit:,}"
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return None
+        # every method's body is read under the same limits: a GET /healthz (no token needed) that
+        # announced a body was answered, then its connection held while the body trickled in
         coding = request.headers.get("content-encoding", "").strip()
-        if coding.lower() not in ("", "identity"):  # read as text: 'not UTF-8 text (byte 1: ...)', as if bad JSON
+        if request.method in ("POST", "PUT", "PATCH") and coding.lower() not in ("", "identity"):  # read as text: 'not UTF-8 text (byte 1: ...)', as if bad JSON
             return 415, (f"the request body is sent with Content-Encoding {coding}, which the service does not "
                          "decode: send it uncompressed (Content-Encoding identity or none)")
         body = bytearray()
         chunks = request.stream().__aiter__()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + opts.body_deadline_s
         while True:
             try:  # per chunk, as nginx's client_body_timeout: a stalled client held its connection (and
-                # a stopping service, which waits for requests in flight) for good
-                async with asyncio.timeout(opts.body_timeout_s):  # no task per chunk, as wait_for makes
-                    chunk = await chunks.__anext__()
+                # a stopping service, which waits for requests in flight) for good; and the whole body
+                # by the deadline, or a byte within each pause limit held it as long
+                async with asyncio.timeout_at(min(deadline, loop.time() + opts.body_timeout_s)):
+                    chunk = await chunks.__anext__()  # no task per chunk, as wait_for makes
             except StopAsyncIteration:
                 break
             except TimeoutError:
+                if loop.time() >= deadline:
+                    return 408, (f"the request body was not all in within {opts.body_deadline_s:g} s "
+                                 f"({len(body):,} bytes received); send it again, faster")
                 return 408, (f"the request body stopped arriving ({len(body):,} bytes received, then nothing "
                              f"for {opts.body_timeout_s:g} s); send it again")
             body += chunk
@@ -242,7 +254,8 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
               summary="Enrich one item or a batch",
               responses={429: {"description": "queue full; retry after the Retry-After seconds"},
                          413: {"description": "batch larger than max_batch or the service's capacity"},
-                         408: {"description": "the body paused longer than body_timeout_s"},
+                         408: {"description": "the body paused longer than body_timeout_s, or took longer "
+                                              "than body_deadline_s in all"},
                          415: {"description": "a compressed body (Content-Encoding): send it uncompressed"}})
     async def enrich(body: EnrichRequest) -> Any:
         raw = body.rows()
