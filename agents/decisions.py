@@ -13,7 +13,16 @@ from __future__ import annotations
 from linernotes.agents.evidence import passage_evidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering
-from linernotes.fusion.decide import Decision, fused, fused_many, fused_passages, passages_of, reads_draft
+from linernotes.fusion.decide import (
+    Decision,
+    fused,
+    fused_many,
+    fused_passages,
+    passages_of,
+    reads_draft,
+    unread_note,
+    unread_passages,
+)
 from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import Item
 from linernotes.vocabulary import VALENCE_SCALE
@@ -155,3 +164,14 @@ def passage_flag(item: Item, obs: list[Observation], ev: Evidence, draft: Draft 
     passages = [observation(Item(id=item.id, type=item.type, description=fields[name][a:b]),
                             passage_evidence(fields[name][a:b], rt.policy), None) for name, a, b in spans]
     return fused_passages(rt.fusion, "policy", whole, passages, spans, vocabulary)
+
+
+def unread_policy_note(state: GraphState, rt: AgentRuntime) -> str | None:
+    """The review reason for an item whose text has more passages than the policy combiner reads
+    one by one (``fusion.windows.MAX_WINDOWS``): its policy answer is the lexicon's (and the LLM's,
+    when it answered policy), which the record said nowhere; None for any other item."""
+    item = state["item"]
+    # the passages are read from the item's text alone: no evidence dump for every routed item
+    n = unread_passages(rt.fusion, "policy", Observation(item=item, evidence={}, draft=None),
+                        fusion_vocabulary("policy", item, rt))
+    return unread_note("policy", n, answering(state.get("draft"), "policy") is not None) if n else None

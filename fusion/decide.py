@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from linernotes.fusion.artifact import FieldFusion, FusionArtifact
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.singlelabel import SingleLabelModel
+from linernotes.fusion.windows import MAX_WINDOWS
 from linernotes.schema import EvidenceSpan
 
 
@@ -75,6 +76,23 @@ def passages_of(art: FusionArtifact | None, field: str, obs: Observation, vocabu
     entry = art.get(field, vocabulary) if art is not None else None
     model = entry.model if entry is not None else None
     return model.passages(obs) if isinstance(model, SingleLabelModel) else []
+
+
+def unread_passages(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> int:
+    """How many passages ``obs``'s text has when it has more than ``MAX_WINDOWS``, so that the
+    single-label combiner reads none of them (``passages_of`` is []), and the hand-set rules decide
+    from the lexicon alone; 0 for any other text, or no such combiner."""
+    entry = art.get(field, vocabulary) if art is not None else None
+    model = entry.model if entry is not None else None
+    n = len(model.passages(obs, most=None)) if isinstance(model, SingleLabelModel) else 0
+    return n if n > MAX_WINDOWS else 0
+
+
+def unread_note(field: str, passages: int, llm: bool) -> str:
+    """The review reason for a text ``unread_passages`` counted: the record's answer for ``field``
+    is not the combiner's, and nothing says so otherwise (its hand-set confidence reads as any)."""
+    return (f"to confirm: {field}: the text is longer than {MAX_WINDOWS} passages ({passages}), so the {field} "
+            f"combiner did not read it; only the lexicon{' and the LLM' if llm else ''} read it")
 
 
 def fused_passages(art: FusionArtifact, field: str, obs: Observation, passages: Sequence[Observation],

@@ -153,16 +153,16 @@ class SingleLabelModel(BaseModel):
             out.append((label, clause, conf, {c: round(float(q), 4) for c, q in zip(classes, p, strict=True)}))
         return out
 
-    def passages(self, obs: Observation) -> list[tuple[str, int, int]]:
+    def passages(self, obs: Observation, most: int | None = MAX_WINDOWS) -> list[tuple[str, int, int]]:
         """A text beyond the fitted domain's upper end as the passages ``decide_passages`` reads:
         (item field, start, end) per passage, each within the fitted domain (``fusion.windows``);
         [] when the artifact has no window rule, the text is within the domain, or it has more
-        than ``MAX_WINDOWS`` passages."""
+        than ``most`` passages (None: all of them, however many: ``decide.unread_passages``)."""
         if self.window_rule is None or self.max_words is None or token_count(obs.prose) <= self.max_words:
             return []
         out = [(name, a, b) for name, text in obs.item.text_fields().items()
                for a, b in windows(text, self.max_words, self.MIN_WORDS) if word_count(text[a:b]) >= self.MIN_WORDS]
-        return out if 0 < len(out) <= MAX_WINDOWS else []
+        return out if most is None or len(out) <= most else []
 
     def decide_passages(self, passages: Sequence[Observation]) -> PassageFlag | None:
         """A long text's flag from its passages (each an observation of one passage, ``passages``'

@@ -9,6 +9,7 @@ review reasons too.
 from __future__ import annotations
 
 from linernotes.agents.checks import needs_reask
+from linernotes.agents.decisions import unread_policy_note
 from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, GraphState
@@ -24,6 +25,8 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
     reasons += low_confidence(view, rt).values()
     if view.policy is not None and view.policy.note:  # a flag read in one passage of a long text
         reasons.append(view.policy.note)
+    elif view.policy is None and (unread := unread_policy_note(state, rt)):  # too long to read passage by passage
+        reasons.append(unread)
     max_sev = max((f.severity for f in view.flags), default=0)
     if max_sev >= cfg.review_severity:
         reasons.append(f"policy severity {max_sev}")
