@@ -11,6 +11,12 @@ One slot per logical call: its retries and their backoff keep the slot (a rate-l
 is not sent new requests while the earlier ones back off; a retry never waits behind fresh calls
 for a second slot). Cache hits take none. Waiters are served first come, first served.
 
+With the graph in worker processes on the HTTP transport (``llm.relay``) the run's process holds
+the window that bounds the endpoint, one slot per exchange: there a retry's backoff holds its
+worker's slot (the worker's window is the whole run's bound) but not an endpoint slot, and the
+retry queues behind the calls already waiting (at most ``run.batching.item_window(C) - C`` of
+them). Only this case differs: one process, LiteLLM and the embedded engine keep the rule above.
+
 Not bound to an event loop (a runtime may serve several ``asyncio.run`` calls): a waiter's future
 belongs to the loop it waits on.
 """

@@ -161,8 +161,9 @@ def test_llm_never_makes_no_call_and_keeps_its_item_window(tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_workers_share_c_calls(tmp_path: Path) -> None:
-    """2 workers at C = 5: 3 + 2 call slots, never more than 5 calls at the endpoint; at C = 1
-    one worker's slot is the run's only one."""
+    """2 workers at C = 5 on the HTTP transport: one window of 5 slots in the run's process, which
+    makes the workers' exchanges (``llm.relay``), never more than 5 calls at the endpoint and 5
+    reached; at C = 1 one slot for the run."""
     catalog = write_catalog(tmp_path / "c.jsonl", 60)
     with StubServer(latency_ms=100) as stub:
         peaks = []
