@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect
 
 from linernotes.config import TagConfig
 from linernotes.review.web.security import host_allowed, same
+from linernotes.review.web.slow_clients import read_body
 from linernotes.run.prepare import resolve_config, with_slots
 from linernotes.run.runner import Enricher
 from linernotes.schema import OutputRecord
@@ -202,29 +203,7 @@ def create_app(config: TagConfig, options: ServiceOptions | None = None, enriche
         if request.method in ("POST", "PUT", "PATCH") and coding.lower() not in ("", "identity"):  # read as text: 'not UTF-8 text (byte 1: ...)', as if bad JSON
             return 415, (f"the request body is sent with Content-Encoding {coding}, which the service does not "
                          "decode: send it uncompressed (Content-Encoding identity or none)")
-        body = bytearray()
-        chunks = request.stream().__aiter__()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + opts.body_deadline_s
-        while True:
-            try:  # per chunk, as nginx's client_body_timeout: a stalled client held its connection (and
-                # a stopping service, which waits for requests in flight) for good; and the whole body
-                # by the deadline, or a byte within each pause limit held it as long
-                async with asyncio.timeout_at(min(deadline, loop.time() + opts.body_timeout_s)):
-                    chunk = await chunks.__anext__()  # no task per chunk, as wait_for makes
-            except StopAsyncIteration:
-                break
-            except TimeoutError:
-                if loop.time() >= deadline:
-                    return 408, (f"the request body was not all in within {opts.body_deadline_s:g} s "
-                                 f"({len(body):,} bytes received); send it again, faster")
-                return 408, (f"the request body stopped arriving ({len(body):,} bytes received, then nothing "
-                             f"for {opts.body_timeout_s:g} s); send it again")
-            body += chunk
-            if len(body) > limit:
-                return 413, f"request body over {limit:,} bytes (the limit)"
-        request._body = bytes(body)  # starlette replays a body the middleware read to the route
-        return None
+        return await read_body(request, limit, opts.body_timeout_s, opts.body_deadline_s)
 
     @app.get("/healthz", summary="Liveness and readiness (HEAD too)")
     @app.head("/healthz", include_in_schema=False)  # several uptime checks probe with HEAD: a 405 read as 'down'

@@ -23,8 +23,9 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.review.agreement import store_agreement
@@ -38,6 +39,7 @@ from linernotes.review.store import (
 )
 from linernotes.review.web import security as sec
 from linernotes.review.web.media import servable_audio
+from linernotes.review.web.slow_clients import read_body
 from linernotes.review.web.views import (
     annotator_rows,
     confidence_notes,
@@ -56,6 +58,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+CLOSE = {"Connection": "close"}
+# A request body (a decision, a sign-in: at most MAX_BODY_BYTES) may pause this long, and must be
+# all in within the deadline: without either, POST /decide with its body announced and then
+# trickled (or never sent) held its connection for good; 1 MB in 60 s is ~17 KB/s
+BODY_PAUSE_S = 30.0
+BODY_DEADLINE_S = 60.0
 AUDIO_CSP = "default-src 'none'; sandbox"  # an audio response is never a document that runs anything
 DOT_IDS = {".", ".."}
 
@@ -66,6 +74,8 @@ class Settings(BaseModel):
     loopback_only: bool = True
     audio_root: Path | None = None
     busy_timeout: float = SERVER_BUSY_TIMEOUT_S
+    body_pause_s: float = Field(BODY_PAUSE_S, gt=0)
+    body_deadline_s: float = Field(BODY_DEADLINE_S, gt=0)
 
 
 def item_url(item_id: str, kind: str = "item") -> str:
@@ -174,13 +184,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        # an answer given before the body is read closes the connection: kept open, it was held for
+        # as long as the client trickled the body nobody reads (GET /healthz, a 401, a 403 alike)
         if not sec.host_allowed(request, settings.loopback_only):
-            return Response("unknown host", status_code=421, media_type="text/plain")
+            return Response("unknown host", status_code=421, media_type="text/plain", headers=CLOSE)
         if (refused := sec.body_refused(request.method, request.headers)) is not None:
             status, why = refused
-            return Response(why, status_code=status, media_type="text/plain")
+            return Response(why, status_code=status, media_type="text/plain", headers=CLOSE)
         if (refused := check_access(request)) is not None:
+            refused.headers["Connection"] = "close"
             return refused
+        try:  # every method's body, whole, under the size, pause and total limits, before any route
+            refused = await read_body(request, sec.MAX_BODY_BYTES, settings.body_pause_s, settings.body_deadline_s)
+        except ClientDisconnect:  # gone while its body arrived: nothing to answer
+            return Response(status_code=499)
+        if refused is not None:
+            return Response(refused[1], status_code=refused[0], media_type="text/plain", headers=CLOSE)
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -7,8 +7,9 @@ are in, so anyone who can reach the port could hold every file descriptor (20,00
 few bytes each and no token; the server then accepts nobody (slowloris). Here the headers of each
 request on a connection must arrive within ``seconds`` of the connection opening or of the
 previous response; a connection still without them gets 408 (nothing, when it sent nothing) and
-is closed, as nginx's ``client_header_timeout``. A body that stalls is the app's concern (``liner serve``: 408 after
-``--body-timeout``; the review server's bodies are capped at 1 MB).
+is closed, as nginx's ``client_header_timeout``. A body is read by the app's middleware under a size
+limit, a pause limit and a total deadline (``read_body``; ``liner serve``: --max-body-mb,
+--body-timeout, --body-deadline; the review server: 1 MB, 30 s, 60 s).
 """
 
 from __future__ import annotations
@@ -65,3 +66,35 @@ def header_deadline_protocol(seconds: float = HEADER_TIMEOUT_S) -> type[H11Proto
             self.transport.close()
 
     return HeaderDeadline
+
+
+async def read_body(request: Any, limit: int, pause_s: float, deadline_s: float) -> tuple[int, str] | None:
+    """Read ``request``'s body whole (any method), keep it for the route (starlette replays a body
+    a middleware read), and say why it is refused: ``(413, reason)`` past ``limit`` bytes received
+    (whatever the headers claim), ``(408, reason)`` when it paused longer than ``pause_s`` (as
+    nginx's ``client_body_timeout``: a stalled client held its connection, and a stopping server,
+    for good) or was not all in within ``deadline_s`` (a byte within each pause held it as long as
+    the client liked: a 64 MB body at one byte per 29 s, two years); None when it is in. The
+    answer to a refusal must close the connection: the rest of the body is never read.
+    ``starlette.requests.ClientDisconnect`` passes through (the client left while sending)."""
+    body = bytearray()
+    chunks = request.stream().__aiter__()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    while True:
+        try:  # no task per chunk, as wait_for makes
+            async with asyncio.timeout_at(min(deadline, loop.time() + pause_s)):
+                chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            if loop.time() >= deadline:
+                return 408, (f"the request body was not all in within {deadline_s:g} s ({len(body):,} bytes "
+                             "received); send it again, faster")
+            return 408, (f"the request body stopped arriving ({len(body):,} bytes received, then nothing for "
+                         f"{pause_s:g} s); send it again")
+        body += chunk
+        if len(body) > limit:
+            return 413, f"request body over {limit:,} bytes (the limit)"
+    request._body = bytes(body)
+    return None
