@@ -126,10 +126,15 @@ class RunRecord(BaseModel):
 
 def is_run_record(path: Path) -> bool:
     """Whether ``path`` is a file holding a run record (a JSON object with its version and gold
-    fingerprint; not validated further). A FIFO or device is not one, and is not read."""
+    fingerprint; not validated further). A FIFO or device is not one, and is not read; nor is a
+    file whose first bytes are not a JSON object's (``liner gate --report big.bin`` read a 3 GB
+    file whole into memory to say it was not a record)."""
     if special_kind(path) is not None:
         return False
     try:
+        with open(path, "rb") as fh:
+            if fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+                return False
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return False
