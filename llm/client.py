@@ -36,6 +36,9 @@ R = TypeVar("R")
 
 
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection", "bad_response"}
+# an attempt's deadline past its transport's own timeout (``timeout_s``): a safety net for a
+# transport that does not enforce it
+DEADLINE_MARGIN_S = 5.0
 # kinds where no request left this process: never billed, never worth a retry
 NOT_SENT = {"config"}
 _UNCHECKED = object()  # LLMClient._gguf not yet resolved (None is a resolved answer: no local model)
@@ -352,8 +355,11 @@ class LLMClient:
             self.calls += 1
             usage.calls += 1
             try:
+                # a relayed call (llm.relay) is timed where it is sent, from when the run's process
+                # sends it: here it would also count its wait for one of the run's slots
+                deadline = None if getattr(t, "times_itself", False) else c.timeout_s + DEADLINE_MARGIN_S
                 value, completion = await asyncio.wait_for(
-                    _answered(t.complete(messages, response_model, schema, params), held), timeout=c.timeout_s + 5)
+                    _answered(t.complete(messages, response_model, schema, params), held), timeout=deadline)
                 tin, tout = _usage_of(completion)
                 usage.tokens_in += tin
                 usage.tokens_out += tout

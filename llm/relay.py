@@ -46,6 +46,10 @@ class Relayed(Transport):
     when its answer or failure is back. ``ready`` and the request are ``inner``'s."""
 
     name = "http"
+    # the run's process times each exchange from when it sends it (``exchange``), as the client
+    # does a call in one process; a deadline in the worker would also count the wait for one of
+    # the run's slots, which the other workers' calls hold (``llm.client``)
+    times_itself = True
 
     def __init__(self, inner: HTTPTransport, send: Callable[[int, fast.Request], None]):
         self.inner, self._send = inner, send
@@ -80,10 +84,14 @@ class Relayed(Transport):
 
 async def exchange(window: CallWindow, req: fast.Request) -> fast.Answer | tuple[str, str, str]:
     """In the run's process: ``req``'s answer, under one of ``window``'s slots (the run's
-    ``--concurrency``), or ``(kind, name, detail)`` for an exchange that failed."""
+    ``--concurrency``), or ``(kind, name, detail)`` for an exchange that failed. Timed from the
+    slot: the request's timeout, and the client's margin past it (``llm.client``)."""
+    from linernotes.llm.client import DEADLINE_MARGIN_S
+
     try:
         async with window.slot():
-            return await fast.transport().exchange(req)
+            async with asyncio.timeout(req.timeout + DEADLINE_MARGIN_S):
+                return await fast.transport().exchange(req)
     except asyncio.CancelledError:
         raise
     except Exception as e:  # noqa: BLE001 (classified as the client would in one process)

@@ -147,3 +147,46 @@ def test_the_error_record_names_the_original_exception(monkeypatch: pytest.Monke
         asyncio.run(client.structured([{"role": "user", "content": "x"}], Out))
     assert e.value.kind == "timeout"
     assert str(e.value) == "TimeoutError: no complete response within the time limit"
+
+
+def test_a_relayed_calls_time_limit_starts_when_the_run_sends_it() -> None:
+    """A call that waits for one of the run's slots (the other workers' calls hold them) is not
+    timed out for the wait: in one process the wait for a slot does not count against
+    ``--timeout`` either. Before: the worker's deadline (timeout + 5 s) ran from when it asked,
+    so with the run's slots busy for longer the call failed ``llm.timeout`` while the endpoint
+    answered it within the limit (and, sent anyway, it was paid for and its answer dropped)."""
+    from pydantic import BaseModel
+
+    class Out(BaseModel):
+        value: int
+
+    async def go(base: str) -> tuple[object, float]:
+        window = CallWindow(1)
+        loop = asyncio.get_running_loop()
+        held = asyncio.Event()
+
+        async def busy() -> None:  # another worker's long call holds the run's only slot
+            async with window.slot():
+                held.set()
+                await asyncio.sleep(6.5)
+
+        async def run_side(call_id: int, req: fast.Request) -> None:
+            relayed.resolve(call_id, await exchange(window, req))
+
+        relayed = Relayed(HTTPTransport("openai/stub", base, "sk-x"),
+                          lambda i, r: loop.create_task(run_side(i, r)))
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=base, use_cache=False, max_retries=0,
+                                     timeout_s=1.0))
+        client.relay_through(lambda t: relayed)
+        other = loop.create_task(busy())
+        await held.wait()
+        start = loop.time()
+        value, usage = await client.structured([{"role": "user", "content": "x"}], Out)
+        await other
+        return value, loop.time() - start
+
+    with StubServer() as stub:
+        value, took = asyncio.run(go(stub.base_url))
+        assert stub.count == 1
+    assert value == Out(value=0)
+    assert took > 6.0  # it waited for the slot, then was answered
