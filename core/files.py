@@ -29,9 +29,11 @@ def special_kind(path: str | os.PathLike[str]) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), None)
 
 
-def require_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> None:
-    """Raise ``error("PATH: is <kind>, not a regular file<why>")`` for a FIFO, device or socket."""
-    kind = special_kind(path)
+def require_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "",
+                    folder_ok: bool = True) -> None:
+    """Raise ``error("PATH: is <kind>, not a regular file<why>")`` for a FIFO, device or socket
+    (and a folder, unless ``folder_ok``)."""
+    kind = special_kind(path) or (None if folder_ok or not Path(path).is_dir() else "a folder")
     if kind is not None:
         raise error(f"{path}: is {kind}, not a regular file{why}")
 

@@ -201,7 +201,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
 def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRecord:
     """The run record at ``path``; ``GateError`` naming the file (and the item) when it cannot be
     read or a prediction cannot be scored under ``tasks`` (default: the record's own)."""
-    require_regular(path, GateError, ": a run record is a JSON file")  # a FIFO hung; /dev/zero: MemoryError, exit 1
+    # a FIFO hung; /dev/zero: MemoryError, exit 1; a folder: 'cannot read run record (Is a directory)'
+    require_regular(path, GateError, ": a run record is a JSON file", folder_ok=False)
     try:
         record = RunRecord.load(path)
     except OSError as e:

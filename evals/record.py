@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from linernotes.files import require_regular, special_kind
+from linernotes.files import read_regular_text, special_kind
 
 RECORD_VERSION = "1"
 
@@ -118,10 +118,10 @@ class RunRecord(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
-        """Raises ValueError for a FIFO or device before opening it (a FIFO blocked for good,
-        /dev/zero died of MemoryError, exit 1), OSError when it cannot be read."""
-        require_regular(path, ValueError, ": a run record is a JSON file")
-        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        """Raises ValueError for a FIFO, device or folder without waiting on it (a FIFO blocked for
+        good, /dev/zero died of MemoryError, exit 1; a folder given as ``liner fit --run`` ended in an
+        IsADirectoryError traceback), OSError when it cannot be read."""
+        return cls.model_validate_json(read_regular_text(path, ValueError, ": a run record is a JSON file"))
 
 
 def is_run_record(path: Path) -> bool:
