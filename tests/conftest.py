@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -120,3 +121,20 @@ def liner():
 @pytest.fixture(scope="session")
 def liner_in_process():
     return run_liner_in_process
+
+
+@contextlib.contextmanager
+def address_space_capped(headroom: int) -> Iterator[None]:
+    """This process's address space capped at its size now + ``headroom`` bytes while inside: a
+    reader of /dev/zero or of a huge file that regresses dies of MemoryError instead of taking
+    the shared box's memory."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
+                    if line.startswith("VmSize:"))) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size + headroom, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

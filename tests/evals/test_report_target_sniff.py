@@ -6,12 +6,12 @@ The test caps this process's address space so a regression fails with MemoryErro
 
 from __future__ import annotations
 
-import resource
 from pathlib import Path
 
 import pytest
 
 from linernotes.evals.record import check_report_targets, is_run_record
+from tests.conftest import address_space_capped
 
 pytestmark = pytest.mark.timeout(60)
 REPO = Path(__file__).resolve().parents[2]
@@ -19,12 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def memory_cap():
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    size = int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
-                    if line.startswith("VmSize:"))) * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (size + (200 << 20), hard))
-    yield
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    with address_space_capped(200 << 20):
+        yield
 
 
 def test_a_large_file_that_is_no_json_object_is_not_read_whole(tmp_path, memory_cap):

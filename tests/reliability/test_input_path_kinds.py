@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_liner_in_process
+from tests.conftest import REPO, address_space_capped, run_liner_in_process
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -26,15 +25,10 @@ GOLD = '{"id": "a", "title": "Song", "description": "calm piano", "gold_genres":
 
 @pytest.fixture
 def memory_cap():
-    """This process's address space capped at its size now + 1 GB for the test: a reader of
-    /dev/zero that regresses dies of MemoryError instead of taking the box's memory (before the
-    fix, one test of this file was OOM-killed)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    size = int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
-                    if line.startswith("VmSize:"))) * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (size + (1 << 30), hard))
-    yield
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    """1 GB of address space over this process's size for the test (before the fix, one test of
+    this file was OOM-killed reading /dev/zero)."""
+    with address_space_capped(1 << 30):
+        yield
 
 
 @pytest.fixture(params=["fifo", "dev-zero"])
