@@ -70,6 +70,7 @@ def _refuse_to_replace(out: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     try:
-        write_output_text(path, text, OSError)  # a FIFO no process reads: refused, not a hang
+        # a FIFO no process reads: refused (MonitorInputError naming it once), not a hang
+        write_output_text(path, text, MonitorInputError, ": write the report to a file")
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot write the report ({e.strerror or e})") from None
