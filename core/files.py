@@ -49,7 +49,12 @@ def open_regular(path: str | os.PathLike[str], error: type[Exception], why: str 
     Opened with O_NONBLOCK and checked on the open descriptor, so a FIFO is refused without waiting
     for a writer and the file checked is the file read (a check by name, then ``open()``, can be
     raced). ``FileNotFoundError`` / ``PermissionError`` pass through unchanged."""
-    fd = os.open(Path(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(Path(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:  # a Unix socket cannot be opened at all (ENXIO): say what it is
+        if e.errno == errno.ENXIO and (kind := special_kind(path)) is not None:
+            raise error(f"{path}: is {kind}, not a regular file{why}") from None
+        raise
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

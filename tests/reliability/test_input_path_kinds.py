@@ -148,3 +148,15 @@ def test_monitor_report_into_a_fifo_no_process_reads_is_refused(tmp_path):
     with pytest.raises(MonitorInputError) as e:
         _write(fifo, "# report\n")
     assert str(e.value) == f"{fifo}: is a FIFO (named pipe) that no process reads: write the report to a file"
+
+
+def test_a_unix_socket_is_named_as_one(tmp_path):
+    import socket
+
+    from linernotes.json_lines import json_objects
+
+    path = tmp_path / "s.jsonl"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(path))
+        with pytest.raises(ValueError, match=re.escape(f"{path}: is a socket, not a regular file")):
+            list(json_objects(path))
