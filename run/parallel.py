@@ -18,6 +18,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,10 @@ class WorkerDied(RuntimeError):
 # with SIGKILL (OOM killer, kill -9) cannot stop its pool: the workers would wait on the task
 # queue forever, and the forkserver with them (each worker holds its alive pipe), ~0.4 GB each.
 PARENT_CHECK_S = 1.0
+
+
+# How often the run checks that its workers are alive (a dead one fails the run: ``WorkerDied``).
+DEAD_CHECK_S = 0.5
 
 
 def _parent_alive(pid: int) -> bool:
@@ -255,15 +260,23 @@ class WorkerPool:
             ready += tag == "ready"
 
     def _read_results(self) -> None:
+        # the workers are checked every DEAD_CHECK_S whatever comes in: checked only when no message
+        # came for that long, a dead worker went unnoticed while another sent calls and records,
+        # and the run went on without its items until the living ones ran out of work
+        checked = time.monotonic()
         while True:
             try:
-                tag, sender, entries = self._results.get(timeout=0.5)
+                tag, sender, entries = self._results.get(timeout=DEAD_CHECK_S)
             except queue.Empty:
                 if self._closing:
                     return
-                if any(not p.is_alive() for p in self._procs):
+                tag = None
+            if time.monotonic() - checked >= DEAD_CHECK_S or tag is None:
+                checked = time.monotonic()
+                if not self._closing and any(not p.is_alive() for p in self._procs):
                     self._loop.call_soon_threadsafe(self._fail_all)
                     return
+            if tag is None:
                 continue
             if tag == "calls":
                 self._loop.call_soon_threadsafe(self._relay_calls, sender, entries)
