@@ -49,25 +49,21 @@ PARENT_CHECK_S = 1.0
 DEAD_CHECK_S = 0.5
 
 
-def _parent_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a process we may not signal: it exists
-        return True
-    return True
-
-
 def _next_task(tasks: Any) -> Any:
     """The next message from the run, waiting as long as the run's process exists; when it is
-    gone the worker exits at once (nobody reads its results; a resume redoes its items)."""
+    gone the worker exits at once (nobody reads its results; a resume redoes its items).
+
+    Gone: the pipe end the run holds for this worker (``parent_process().sentinel``) is closed,
+    which the kernel does as the run dies. Not its pid: a killed run that whatever started it has
+    not yet reaped is a zombie, which kill(pid, 0) finds, so the workers and the forkserver lived
+    on holding the run's stdout and stderr, and a caller reading those to their end (then reaping)
+    waited forever."""
     parent = mp.parent_process()
     while True:
         try:
             return tasks.get(timeout=PARENT_CHECK_S)
         except queue.Empty:
-            if parent is not None and not _parent_alive(parent.pid):
+            if parent is not None and not parent.is_alive():
                 os._exit(0)
 
 

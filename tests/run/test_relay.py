@@ -7,6 +7,7 @@ the STUB (a test double); graph, tools, client, pool and writer are the real one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from pathlib import Path
@@ -221,3 +222,56 @@ def test_a_worker_killed_mid_run_fails_it_at_once_while_the_other_works(tmp_path
         took = asyncio.run(asyncio.wait_for(go(), 120))
     assert took < 3.0, took
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) < 200
+
+
+RUN_THEN_WAIT = """
+import asyncio, sys, time
+from linernotes.config import TagConfig
+from linernotes.run.parallel import WorkerPool
+
+async def main():
+    async with WorkerPool(TagConfig(llm_mode="never"), 2) as pool:
+        print(" ".join(str(p.pid) for p in pool.processes), flush=True)
+        time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (/proc: Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_exit_when_the_run_is_killed_and_not_yet_reaped() -> None:
+    """The run's process killed with SIGKILL (the OOM killer) and not reaped by whatever started it
+    (``subprocess.run(..., capture_output=True)`` reads the pipes to their end first): the workers
+    exit within seconds. Before: they checked the run's pid with kill(pid, 0), which a zombie
+    passes, so they (and the forkserver) lived on holding the pipes, and the caller waited for the
+    pipes' end forever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = subprocess.Popen([sys.executable, "-c", RUN_THEN_WAIT], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           text=True, start_new_session=True)
+    try:
+        workers = [int(p) for p in run.stdout.readline().split()]
+        assert len(workers) == 2
+        os.kill(run.pid, signal.SIGKILL)  # not reaped until the end of the test: a zombie
+        deadline = time.monotonic() + 10
+        while any(_running(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [w for w in workers if _running(w)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)  # this test's own process group only
+        run.wait()
