@@ -17,6 +17,7 @@ import jinja2.meta
 from linernotes import __version__
 from linernotes.config import TagConfig
 from linernotes.digest import short_digest
+from linernotes.files import MAX_CONFIG_BYTES, read_regular_text
 from linernotes.fusion.artifact import FILE, FusionArtifact, default_fusion_dir, load_fusion
 from linernotes.llm.client import LLMClient
 from linernotes.schema import Item
@@ -66,9 +67,12 @@ def load_prompt(name: str) -> Prompt:
     shipped = resources.files("linernotes.agents").joinpath("prompts")
     if name.endswith(".md"):
         origin = name
-        if not Path(name).is_file():
+        if not Path(name).exists():
             raise PromptError(f"{name}: no such prompt file")
-        text = Path(name).read_text(encoding="utf-8")
+        try:  # a FIFO, device or folder is named as one (not waited on, not read without end)
+            text = read_regular_text(name, PromptError, limit=MAX_CONFIG_BYTES, what="a prompt file")
+        except UnicodeDecodeError as e:
+            raise PromptError(f"{name}: not UTF-8 text (byte {e.start}: {e.reason})") from None
     else:
         origin = f"agents/prompts/{name}.md"
         if not shipped.joinpath(f"{name}.md").is_file():

@@ -63,3 +63,33 @@ def test_an_unknown_prompt_name_or_missing_file_is_named_with_what_ships(tmp_pat
     r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--prompt", "nosuch", "--llm", "never"])
     assert r.returncode == 2 and "no shipped prompt of that name" in r.stderr and "Errno" not in r.stderr, r.stderr
     assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "latin1"])
+def test_a_prompt_path_that_is_not_a_utf8_file_is_named_for_what_it_is(tmp_path: Path, liner_in_process,
+                                                                       kind: str) -> None:
+    """``--prompt p.md`` naming a FIFO, a folder or a file that is not UTF-8: one line saying so,
+    exit 2, no wait. Before: 'no such prompt file' for the FIFO and the folder (they exist), and a
+    UnicodeDecodeError for the Latin-1 file."""
+    import os
+    import threading
+
+    p = tmp_path / "p.md"
+    if kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "folder":
+        p.mkdir()
+    else:
+        p.write_bytes("Tu es un tagueur. Caf\xe9\n---\n{{ content }}\n".encode("latin-1"))
+    want = {"fifo": "is a FIFO", "folder": "is a folder", "latin1": "not UTF-8 text"}[kind]
+    got: list[BaseException] = []
+    reader = threading.Thread(target=lambda: got.append(pytest.raises(PromptError, load_prompt, str(p)).value),
+                              daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "load_prompt waited on the path"
+    assert want in str(got[0]) and str(p) in str(got[0]), got
+    cat = tmp_path / "c.jsonl"
+    cat.write_text(json.dumps({"id": "a", "title": "x"}) + "\n")
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--prompt", str(p), "--llm", "never"])
+    assert r.returncode == 2 and want in r.stderr and "Traceback" not in r.stderr, r.stderr
