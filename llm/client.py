@@ -336,6 +336,9 @@ class LLMClient:
         c = self.config
         usage = Usage()
         start = time.monotonic()
+        # a relayed call's waits for one of the run's slots (``llm.relay``): not the call's latency,
+        # as the wait for this window's slot (before ``start``) is not in one process
+        queued = 0.0
         last: tuple[str, str] = ("unknown", "")
         temperature, seed = c.temperature, c.seed
         for attempt in range(c.max_retries + 1):
@@ -365,11 +368,13 @@ class LLMClient:
                 usage.tokens_out += tout
                 usage.tokens_cached += _cached_of(completion)
                 usage.cost_usd = add_cost(usage.cost_usd, _cost(t, completion, c.model))
-                usage.latency_s = time.monotonic() - start
+                queued += getattr(completion, "queued_s", 0.0)
+                usage.latency_s = time.monotonic() - start - queued
                 usage.retries = attempt
                 return value, usage
             except Exception as e:  # noqa: BLE001 (classified below)
                 cause = e.__cause__ if type(e).__name__ == "InstructorRetryException" and e.__cause__ else e
+                queued += getattr(e, "queued_s", 0.0)
                 kind = classify(cause)
                 partial = getattr(e, "total_usage", None) or getattr(e, "last_completion", None)
                 if partial is not None:
@@ -395,7 +400,7 @@ class LLMClient:
                 if delay is None:
                     delay = min(c.backoff_max_s, c.backoff_base_s * (2**attempt)) * (0.5 + random.random() / 2)
                 await asyncio.sleep(min(delay, c.backoff_max_s))
-        usage.latency_s = time.monotonic() - start
+        usage.latency_s = time.monotonic() - start - queued
         usage.retries = max(0, usage.calls - 1)
         raise LLMError(last[0], self.redact(last[1]), usage)
 

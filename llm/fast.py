@@ -67,6 +67,8 @@ class FastCompletion:
 
     usage: dict[str, int] = field(default_factory=dict)
     model: str = ""
+    # seconds a relayed call waited for a slot of the run's window before it was sent (``llm.relay``)
+    queued_s: float = 0.0
 
 
 def chat_url(api_base: str) -> str:

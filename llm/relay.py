@@ -18,13 +18,15 @@ exception's name and text, so an error record reads as it would in one process.
 
 Messages (plain tuples, pickled by ``multiprocessing`` queues): worker -> run
 ``("calls", worker, [(call_id, Request), ...])``; run -> worker ``("answers", None,
-[(call_id, Answer | (kind, name, detail)), ...])``.
+[(call_id, (Answer | (kind, name, detail), queued_s)), ...])``, ``queued_s`` the exchange's wait
+for a slot of the run's window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -69,33 +71,44 @@ class Relayed(Transport):
         self._waiting[call_id] = fut
         try:
             self._send(call_id, req)
-            outcome = await fut
+            outcome, queued_s = await fut
         finally:
             self._waiting.pop(call_id, None)  # a call cancelled here: its late answer is dropped
-        if isinstance(outcome, fast.Answer):
-            return fast.parse(*outcome, response_model)
-        raise RelayedError(*outcome)
+        # ``queued_s``: the wait for one of the run's slots, which the client leaves out of the
+        # call's latency as it does the wait for its own window's in one process (``llm.client``)
+        try:
+            if isinstance(outcome, fast.Answer):
+                value, completion = fast.parse(*outcome, response_model)
+                completion.queued_s = queued_s
+                return value, completion
+            raise RelayedError(*outcome)
+        except Exception as e:
+            e.queued_s = queued_s  # type: ignore[attr-defined]
+            raise
 
-    def resolve(self, call_id: int, outcome: Any) -> None:
+    def resolve(self, call_id: int, outcome: tuple[Any, float]) -> None:
         fut = self._waiting.get(call_id)
         if fut is not None and not fut.done():
             fut.set_result(outcome)
 
 
-async def exchange(window: CallWindow, req: fast.Request) -> fast.Answer | tuple[str, str, str]:
+async def exchange(window: CallWindow, req: fast.Request) -> tuple[fast.Answer | tuple[str, str, str], float]:
     """In the run's process: ``req``'s answer, under one of ``window``'s slots (the run's
-    ``--concurrency``), or ``(kind, name, detail)`` for an exchange that failed. Timed from the
-    slot: the request's timeout, and the client's margin past it (``llm.client``)."""
+    ``--concurrency``), or ``(kind, name, detail)`` for an exchange that failed; with the seconds
+    it waited for the slot. Timed from the slot: the request's timeout, and the client's margin
+    past it (``llm.client``)."""
     from linernotes.llm.client import DEADLINE_MARGIN_S
 
+    asked, queued_s = time.monotonic(), 0.0
     try:
         async with window.slot():
+            queued_s = time.monotonic() - asked
             async with asyncio.timeout(req.timeout + DEADLINE_MARGIN_S):
-                return await fast.transport().exchange(req)
+                return await fast.transport().exchange(req), queued_s
     except asyncio.CancelledError:
         raise
     except Exception as e:  # noqa: BLE001 (classified as the client would in one process)
         from linernotes.llm.client import classify, describe
 
         name, detail = describe(e)
-        return classify(e), name, detail[:MAX_DETAIL]
+        return (classify(e), name, detail[:MAX_DETAIL]), queued_s

@@ -101,14 +101,14 @@ def test_a_relayed_call_parses_its_answer_and_drops_a_late_one() -> None:
         call = asyncio.ensure_future(relayed.complete([{"role": "user", "content": "hi"}], Out, None, {}))
         await asyncio.sleep(0)
         body = {"choices": [{"message": {"content": '{"value": 7}'}}], "usage": {"prompt_tokens": 3}}
-        relayed.resolve(sent[0][0], fast.Answer(200, json.dumps(body).encode(), {}))
+        relayed.resolve(sent[0][0], (fast.Answer(200, json.dumps(body).encode(), {}), 0.0))
         value, completion = await call
         late = asyncio.ensure_future(relayed.complete([{"role": "user", "content": "again"}], Out, None, {}))
         await asyncio.sleep(0)
         late.cancel()
         with pytest.raises(asyncio.CancelledError):
             await late
-        relayed.resolve(sent[1][0], fast.Answer(200, b"{}", {}))  # nobody waits: dropped
+        relayed.resolve(sent[1][0], (fast.Answer(200, b"{}", {}), 0.0))  # nobody waits: dropped
         return value, completion.usage["prompt_tokens"]
 
     value, tokens = asyncio.run(go())
@@ -123,8 +123,8 @@ def test_a_failed_exchange_keeps_its_kind_and_name_and_frees_its_slot() -> None:
     slot is free again; a client raising the relayed failure reports the original's kind."""
     window = CallWindow(1)
     req = fast.Request(f"http://127.0.0.1:{closed_port()}/v1/chat/completions", b"{}", {}, 2.0)
-    kind, name, detail = asyncio.run(exchange(window, req))
-    assert (kind, window.in_flight) == ("connection", 0)
+    (kind, name, detail), queued_s = asyncio.run(exchange(window, req))
+    assert (kind, window.in_flight, queued_s < 1.0) == ("connection", 0, True)
     assert name == "ClientConnectorError" and "127.0.0.1" in detail
     assert classify(RelayedError(kind, name, detail)) == "connection"
 
@@ -275,3 +275,49 @@ def test_workers_exit_when_the_run_is_killed_and_not_yet_reaped() -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(run.pid, signal.SIGKILL)  # this test's own process group only
         run.wait()
+
+
+@pytest.mark.parametrize("answer", ["ok", "http500"])
+def test_a_relayed_calls_latency_leaves_out_its_wait_for_a_slot(answer: str) -> None:
+    """The usage's ``latency_s`` (the record's provenance) is the call's own time, as in one
+    process, where the wait for a window slot comes before the call's clock starts; a failed
+    call's too. Before: a relayed call's latency counted its wait for one of the run's slots
+    (2 workers, C = 2, 5.8 s STUB: 5.8 s for the first calls, 11.6-11.8 s for the next)."""
+    from aiohttp import web
+    from pydantic import BaseModel
+
+    class Out(BaseModel):
+        value: int
+
+    async def fail(body: dict):
+        return web.json_response({"error": {"message": "injected"}}, status=500)
+
+    async def go(base: str) -> float:
+        window = CallWindow(1)
+        loop = asyncio.get_running_loop()
+        held = asyncio.Event()
+
+        async def busy() -> None:  # another worker's call holds the run's only slot
+            async with window.slot():
+                held.set()
+                await asyncio.sleep(1.0)
+
+        async def run_side(call_id: int, req: fast.Request) -> None:
+            relayed.resolve(call_id, await exchange(window, req))
+
+        relayed = Relayed(HTTPTransport("openai/stub", base, "sk-x"), lambda i, r: loop.create_task(run_side(i, r)))
+        client = LLMClient(LLMConfig(model="openai/stub", api_base=base, use_cache=False, max_retries=0))
+        client.relay_through(lambda t: relayed)
+        other = loop.create_task(busy())
+        await held.wait()
+        try:
+            _, usage = await client.structured([{"role": "user", "content": "x"}], Out)
+        except LLMError as e:
+            usage = e.usage
+        await other
+        return usage.latency_s
+
+    classify(RuntimeError())  # LiteLLM's import (classify's, in one process too) is not the call's time
+    with StubServer(latency_ms=200, intercept=fail if answer == "http500" else None) as stub:
+        latency = asyncio.run(go(stub.base_url))
+    assert 0.2 <= latency < 0.7, latency
