@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from linernotes.config import TagConfig
 from linernotes.llm import fast
@@ -23,6 +24,7 @@ from linernotes.llm.transports import HTTPTransport
 from linernotes.llm.window import CallWindow
 from linernotes.run.parallel import WorkerPool, run_parallel
 from linernotes.run.runner import RunOptions, run_batch
+from linernotes.schema import Usage
 from linernotes.testing.openai_stub import StubServer
 from linernotes.testing.synthetic import write_catalog
 
@@ -150,44 +152,50 @@ def test_the_error_record_names_the_original_exception(monkeypatch: pytest.Monke
     assert str(e.value) == "TimeoutError: no complete response within the time limit"
 
 
+class Out(BaseModel):
+    value: int
+
+
+async def behind_a_busy_slot(base: str, hold_s: float, timeout_s: float = 120.0) -> tuple[Out | None, Usage, float]:
+    """One relayed call (a real ``Relayed`` and client in, the run's ``exchange`` out) while
+    another worker's call holds the run's only slot for ``hold_s``: (value or None for an
+    LLMError, the call's usage, its wall seconds)."""
+    window = CallWindow(1)
+    loop = asyncio.get_running_loop()
+    held = asyncio.Event()
+
+    async def busy() -> None:
+        async with window.slot():
+            held.set()
+            await asyncio.sleep(hold_s)
+
+    async def run_side(call_id: int, req: fast.Request) -> None:
+        relayed.resolve(call_id, await exchange(window, req))
+
+    relayed = Relayed(HTTPTransport("openai/stub", base, "sk-x"), lambda i, r: loop.create_task(run_side(i, r)))
+    client = LLMClient(LLMConfig(model="openai/stub", api_base=base, use_cache=False, max_retries=0,
+                                 timeout_s=timeout_s))
+    client.relay_through(lambda t: relayed)
+    other = loop.create_task(busy())
+    await held.wait()
+    start = loop.time()
+    try:
+        value, usage = await client.structured([{"role": "user", "content": "x"}], Out)
+    except LLMError as e:
+        value, usage = None, e.usage
+    took = loop.time() - start
+    await other
+    return value, usage, took
+
+
 def test_a_relayed_calls_time_limit_starts_when_the_run_sends_it() -> None:
     """A call that waits for one of the run's slots (the other workers' calls hold them) is not
     timed out for the wait: in one process the wait for a slot does not count against
     ``--timeout`` either. Before: the worker's deadline (timeout + 5 s) ran from when it asked,
     so with the run's slots busy for longer the call failed ``llm.timeout`` while the endpoint
     answered it within the limit (and, sent anyway, it was paid for and its answer dropped)."""
-    from pydantic import BaseModel
-
-    class Out(BaseModel):
-        value: int
-
-    async def go(base: str) -> tuple[object, float]:
-        window = CallWindow(1)
-        loop = asyncio.get_running_loop()
-        held = asyncio.Event()
-
-        async def busy() -> None:  # another worker's long call holds the run's only slot
-            async with window.slot():
-                held.set()
-                await asyncio.sleep(6.5)
-
-        async def run_side(call_id: int, req: fast.Request) -> None:
-            relayed.resolve(call_id, await exchange(window, req))
-
-        relayed = Relayed(HTTPTransport("openai/stub", base, "sk-x"),
-                          lambda i, r: loop.create_task(run_side(i, r)))
-        client = LLMClient(LLMConfig(model="openai/stub", api_base=base, use_cache=False, max_retries=0,
-                                     timeout_s=1.0))
-        client.relay_through(lambda t: relayed)
-        other = loop.create_task(busy())
-        await held.wait()
-        start = loop.time()
-        value, usage = await client.structured([{"role": "user", "content": "x"}], Out)
-        await other
-        return value, loop.time() - start
-
     with StubServer() as stub:
-        value, took = asyncio.run(go(stub.base_url))
+        value, _, took = asyncio.run(behind_a_busy_slot(stub.base_url, hold_s=6.5, timeout_s=1.0))
         assert stub.count == 1
     assert value == Out(value=0)
     assert took > 6.0  # it waited for the slot, then was answered
@@ -284,40 +292,12 @@ def test_a_relayed_calls_latency_leaves_out_its_wait_for_a_slot(answer: str) -> 
     call's too. Before: a relayed call's latency counted its wait for one of the run's slots
     (2 workers, C = 2, 5.8 s STUB: 5.8 s for the first calls, 11.6-11.8 s for the next)."""
     from aiohttp import web
-    from pydantic import BaseModel
-
-    class Out(BaseModel):
-        value: int
 
     async def fail(body: dict):
         return web.json_response({"error": {"message": "injected"}}, status=500)
 
-    async def go(base: str) -> float:
-        window = CallWindow(1)
-        loop = asyncio.get_running_loop()
-        held = asyncio.Event()
-
-        async def busy() -> None:  # another worker's call holds the run's only slot
-            async with window.slot():
-                held.set()
-                await asyncio.sleep(1.0)
-
-        async def run_side(call_id: int, req: fast.Request) -> None:
-            relayed.resolve(call_id, await exchange(window, req))
-
-        relayed = Relayed(HTTPTransport("openai/stub", base, "sk-x"), lambda i, r: loop.create_task(run_side(i, r)))
-        client = LLMClient(LLMConfig(model="openai/stub", api_base=base, use_cache=False, max_retries=0))
-        client.relay_through(lambda t: relayed)
-        other = loop.create_task(busy())
-        await held.wait()
-        try:
-            _, usage = await client.structured([{"role": "user", "content": "x"}], Out)
-        except LLMError as e:
-            usage = e.usage
-        await other
-        return usage.latency_s
-
     classify(RuntimeError())  # LiteLLM's import (classify's, in one process too) is not the call's time
     with StubServer(latency_ms=200, intercept=fail if answer == "http500" else None) as stub:
-        latency = asyncio.run(go(stub.base_url))
-    assert 0.2 <= latency < 0.7, latency
+        value, usage, _ = asyncio.run(behind_a_busy_slot(stub.base_url, hold_s=1.0))
+    assert (value is None) == (answer == "http500")
+    assert 0.2 <= usage.latency_s < 0.7, usage.latency_s
