@@ -205,7 +205,7 @@ def tag(
         elif runner != "local":
             _fail(f"--runner {runner!r}: choose local or beam")
         else:
-            from linernotes.run.parallel import run_parallel
+            from linernotes.run.parallel import WorkerDied, run_parallel
             from linernotes.store.catalog import estimate_rows
 
             total = estimate_rows(input)
@@ -217,8 +217,11 @@ def tag(
                 workers = choice.workers
                 if workers > 1:  # one process is what a run always was: no line for it (nor before an input error)
                     typer.echo(f"liner: --workers {workers} ({choice.reason}); --workers N to choose", err=True)
-            with progress_reporter(progress, total, progress_every) as bar:
-                summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
+            try:
+                with progress_reporter(progress, total, progress_every) as bar:
+                    summary = asyncio.run(run_parallel(config, opts, workers, on_record=bar.update))
+            except WorkerDied as e:  # not bad input (exit 1, not 2); the records written so far stay
+                _fail(str(e), code=1)
     except (CatalogError, OutputError, EmbeddedModelError, LLMError, OSError, ValueError) as e:
         _fail(_error_line(e))
     print_summary(summary, output)

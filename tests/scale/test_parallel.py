@@ -66,3 +66,42 @@ def test_a_dead_worker_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
         with pytest.raises(WorkerDied):
             asyncio.run(asyncio.wait_for(go(), 300))
+
+
+@pytest.mark.slow
+def test_liner_tag_says_in_one_line_that_a_worker_died(tmp_path: Path) -> None:
+    """``liner tag --workers 2`` with one worker killed (SIGKILL) mid-run: one line naming what
+    happened and what to do, exit 1 (not bad input), no traceback. Before: a 70-line traceback
+    ending in WorkerDied (QA relay20)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    catalog = write_catalog(tmp_path / "c.jsonl", 400)
+    with StubServer(latency_ms=100) as stub:
+        env = {**os.environ, "OPENAI_API_KEY": "sk-stub-not-a-key", "LINER_CACHE_DIR": str(tmp_path / "cache")}
+        proc = subprocess.Popen([sys.executable, "-m", "linernotes.cli.app", "tag", str(catalog), "-o",
+                                 str(tmp_path / "o.jsonl"), "--model", "openai/stub", "--api-base", stub.base_url,
+                                 "--llm", "always", "--workers", "2", "--concurrency", "4", "--no-progress"],
+                                stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            deadline = time.monotonic() + 120
+            while stub.count < 8:
+                assert time.monotonic() < deadline and proc.poll() is None, "the run never reached the STUB"
+                time.sleep(0.05)
+            # the workers: the children of the run's forkserver (forks of it, so the same command line)
+            servers = [p for p in psutil.Process(proc.pid).children() if "forkserver" in " ".join(p.cmdline())]
+            workers = [w for s in servers for w in s.children()]
+            assert workers, "no worker process found"
+            os.kill(workers[0].pid, signal.SIGKILL)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "liner: error: a worker process died; rerun the same command to resume"
