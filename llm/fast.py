@@ -41,6 +41,16 @@ class InvalidCompletion(Exception):
     reports such a body ("Empty or invalid response")."""
 
 
+class AnswerTooLarge(InvalidCompletion):
+    """An answer body over ``MAX_ANSWER_BYTES`` (any status): not read further, ``server_error``."""
+
+
+# A chat completion of the few hundred tokens an extract call asks for is a few KB; 16 MB is far
+# beyond any answer of max_tokens, and bounds what C calls in flight can make a process hold (a
+# misrouted endpoint streaming a file, a proxy's huge error page: C x its size, read whole)
+MAX_ANSWER_BYTES = 16 << 20
+
+
 class MalformedCompletion(ValueError):
     """A 2xx JSON body without the chat completion's parts (``choices`` empty, missing or not a
     list; a message that is not an object): ``bad_response``, as the contract has it for an empty
@@ -113,7 +123,28 @@ class FastTransport:
         session = await self._session()
         async with session.post(req.url, data=req.body, headers=req.headers,
                                 timeout=aiohttp.ClientTimeout(total=req.timeout)) as resp:
-            return Answer(resp.status, await resp.read(), dict(resp.headers))
+            return Answer(resp.status, await _bounded_body(resp), dict(resp.headers))
+
+
+async def _bounded_body(resp: aiohttp.ClientResponse, limit: int | None = None) -> bytes:
+    """The whole body, or ``AnswerTooLarge`` as soon as it is announced or found to be over
+    ``limit`` (default ``MAX_ANSWER_BYTES``) bytes (the connection is then dropped, not drained)."""
+    limit = MAX_ANSWER_BYTES if limit is None else limit
+    if resp.content_length is not None and resp.content_length > limit:
+        resp.close()
+        raise AnswerTooLarge(f"HTTP {resp.status}: an answer of {resp.content_length:,} bytes, over the "
+                             f"{limit:,} ({limit >> 20} MB) a chat completion may be")
+    body = await resp.content.read(limit + 1)
+    while len(body) <= limit and not resp.content.at_eof():
+        more = await resp.content.read(limit + 1 - len(body))
+        if not more:
+            break
+        body += more
+    if len(body) > limit:
+        resp.close()
+        raise AnswerTooLarge(f"HTTP {resp.status}: an answer of more than {limit:,} bytes ({limit >> 20} MB), "
+                             "over what a chat completion may be")
+    return body
 
 
 class Request(NamedTuple):
