@@ -26,6 +26,10 @@ def special_kind(path: str | os.PathLike[str]) -> str | None:
         mode = os.stat(Path(path)).st_mode
     except (OSError, ValueError):  # missing, no permission, a NUL in the name
         return None
+    return _special(mode)
+
+
+def _special(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), None)
 
 
@@ -39,7 +43,7 @@ def require_regular(path: str | os.PathLike[str], error: type[Exception], why: s
 
 
 def _kind_of(mode: int) -> str:
-    return "a folder" if stat.S_ISDIR(mode) else next((name for test, name in _KINDS if test(mode)), "not a file")
+    return "a folder" if stat.S_ISDIR(mode) else _special(mode) or "not a file"
 
 
 def open_regular(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> BinaryIO:

@@ -360,7 +360,7 @@ class LLMClient:
             try:
                 # a relayed call (llm.relay) is timed where it is sent, from when the run's process
                 # sends it: here it would also count its wait for one of the run's slots
-                deadline = None if getattr(t, "times_itself", False) else c.timeout_s + DEADLINE_MARGIN_S
+                deadline = None if t.times_itself else c.timeout_s + DEADLINE_MARGIN_S
                 value, completion = await asyncio.wait_for(
                     _answered(t.complete(messages, response_model, schema, params), held), timeout=deadline)
                 tin, tout = _usage_of(completion)

@@ -47,6 +47,9 @@ class Transport:
 
     name: str = "transport"
     blocking: bool = False
+    # True when ``complete`` enforces the call's time limit itself, from when the request is
+    # actually sent (``llm.relay``): the client then sets no deadline of its own around it
+    times_itself: bool = False
 
     def ready(self) -> None:
         """Raise (``LLMError`` kind ``config``, ``EmbeddedModelError``) when no request can be sent."""
