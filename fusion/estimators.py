@@ -273,7 +273,12 @@ class Tfidf(BaseModel):
 
 def text_rows(text: str, word: Tfidf, char: Tfidf | None = None) -> list:
     """A text's TF-IDF rows in design-row column order: word terms, then character n-grams when
-    the model was fitted with them (``features.design_row`` joins them with the rest)."""
+    the model was fitted with them (``features.design_row`` joins them with the rest). The text is
+    read through ``tools.text.plain`` as the evidence tools read it: a soft hyphen or fullwidth letters
+    inside a word hid it from the vocabularies (ASCII text is passed as it is)."""
+    from linernotes.tools.text.plain import plain
+
+    text = plain(text)
     return [word.transform([text])] if char is None else [word.transform([text]), char.transform([text])]
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from linernotes.tools.policy.pack import PolicyPack
 from linernotes.tools.policy.snowball_en import EnglishStemmer
+from linernotes.tools.text.plain import plain
 
 _WORD = re.compile(r"[^\W\d_]+")
 _STOP = frozenset(STOPWORDS_EN_PLUS)
@@ -39,7 +40,9 @@ def _stemmer() -> EnglishStemmer:
 
 
 def tokens(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
+    """Stemmed content words of ``text`` read through ``plain`` (a soft hyphen or fullwidth letters
+    inside "threatening" split or hid it)."""
+    return [_stem(w) for w in _WORD.findall(plain(text).lower()) if len(w) > 2 and w not in _STOP]
 
 
 @lru_cache(maxsize=65536)

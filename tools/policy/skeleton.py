@@ -27,8 +27,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Default-ignorable letters that are not category Cf (UTS #39 / DerivedCoreProperties).
-_IGNORABLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+from linernotes.tools.text.plain import is_invisible
+
 _LETTERS = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W_]+")
 # The prototype "l" also stands for capital I (confusables.txt maps both to l): "|" matches either
@@ -56,8 +56,7 @@ def _fold_char(ch: str, cross_script: bool) -> str:
     """What one original character becomes in the matching copy ("" when it is dropped)."""
     if ch.isascii():
         return ch
-    cat = unicodedata.category(ch)
-    if cat == "Cf" or ch in _IGNORABLE_LETTERS:
+    if is_invisible(ch):  # the same invisibles the other word-list tools drop (tools.text.plain)
         return ""
     out = []
     for part in unicodedata.normalize("NFKD", ch):

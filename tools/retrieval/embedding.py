@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from linernotes.tools.text.plain import plain
+
 DEFAULT_EMBEDDER = "wordllama"
 
 
@@ -60,6 +62,7 @@ class WordLlamaEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [plain(t) for t in texts]  # its tokenizer's vocabulary is a word list too (tools.text.plain)
         with np.errstate(invalid="ignore", divide="ignore"):
             raw = np.nan_to_num(self._model.embed([t if t.strip() else " " for t in texts], norm=False))
         raw[[not t.strip() for t in texts]] = 0.0
@@ -81,6 +84,7 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [plain(t) for t in texts]
         return unit_rows(self._model.encode(texts, batch_size=64, convert_to_numpy=True))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from linernotes.tools.retrieval.embedding import DEFAULT_EMBEDDER, Embedder, load_embedder, similarities
 from linernotes.tools.retrieval.taxonomy import Taxonomy, TaxonomyEntry
+from linernotes.tools.text.plain import plain
 
 # bm25s sets its logger to DEBUG at import: any root handler (Beam installs one, so does a user's
 # logging.basicConfig) then printed 'DEBUG:bm25s:Building index from tokens' per index built
@@ -27,7 +28,8 @@ STOPWORDS = frozenset({"and", "n", "the", "of", "a", "an", "in", "on", "to", "fo
 
 
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("&", " and "))
+    """Lower-case word tokens of ``text`` read through ``plain`` (``tech\\u00adno`` and ``ｔｅｃｈｎｏ`` are techno)."""
+    return _WORD.findall(plain(text).lower().replace("&", " and "))
 
 
 def entry_names(entry: TaxonomyEntry) -> list[str]:

@@ -8,6 +8,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from linernotes.tools.text.plain import plain
+
 MIN_LETTERS = 12  # below this (a one-word title) byte n-grams guess near randomly: better no guess
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -21,7 +23,9 @@ def _identifier() -> Any:
 
 def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, float] | None:
     """(ISO 639-1 code, which is a valid BCP-47 primary tag; posterior probability in [0, 1]),
-    or None when the text has fewer than ``min_letters`` letters."""
+    or None when the text has fewer than ``min_letters`` letters. Read through ``plain``: fullwidth
+    letters are other bytes to the n-gram model (fullwidth French read as Cantonese)."""
+    text = plain(text)
     if not text or len(_LETTER.findall(text)) < min_letters:
         return None
     code, prob = _identifier().classify(text)

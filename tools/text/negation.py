@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from linernotes.tools.text.plain import plain
+
 # cue words (lowercase); also any word ending in n't ("don't", "isn't", "wouldn't")
 CUES = frozenset({"not", "no", "never", "none", "nothing", "nobody", "nowhere", "neither", "nor", "without",
                   "cannot", "cant", "dont", "doesnt", "didnt", "isnt", "wasnt", "wont", "wouldnt", "shouldnt",
@@ -36,10 +38,11 @@ def mark_negation(text: str) -> str:
     negation scope: from the word after a cue (``is_cue``) to the next clause punctuation
     (``. , ; : ! ? ( ) [ ] "``), line break or the end. Cues themselves are not prefixed; a cue inside a
     scope keeps the scope open. Characters outside words and that punctuation are dropped
-    (the TF-IDF tokenizer ignores them too). Pure; "" for ""."""
+    (the TF-IDF tokenizer ignores them too). Read through ``plain`` (invisible characters dropped,
+    NFKC), so a soft hyphen does not split a word into two unknown terms. Pure; "" for ""."""
     out: list[str] = []
     scope = False
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(plain(text).lower()):
         if tok in _BREAKS:  # ends the scope, and is dropped as whitespace is
             scope = False
             continue

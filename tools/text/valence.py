@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from linernotes.tools.regex_cache import compile_cached
+from linernotes.tools.text.plain import plain
 
 _LOAD = threading.Lock()
 
@@ -33,10 +34,11 @@ def _sentiment() -> Any:
 
 
 def lexical_valence(text: str) -> float | None:
-    """Polarity in [-1, 1], or None when no lexicon word occurs (silence is not neutrality)."""
+    """Polarity in [-1, 1], or None when no lexicon word occurs (silence is not neutrality). The
+    text is read through ``plain`` (invisible characters dropped, NFKC), as every word-list tool."""
     if not text or not text.strip():
         return None
-    scored = _sentiment()(text)
+    scored = _sentiment()(plain(text))
     if not scored.assessments:
         return None
     polarity, _subjectivity = scored
@@ -113,7 +115,7 @@ def _afinn_terms(text: str) -> tuple[float, ...]:
     item (~0.2 ms each time)."""
     if not text or not text.strip():
         return ()
-    return tuple(float(s) for s in _afinn_scores(text))
+    return tuple(float(s) for s in _afinn_scores(plain(text)))  # h\u00adate is hate
 
 
 def afinn_valence(text: str) -> float | None:
