@@ -56,7 +56,10 @@ def parse_json(text: str | bytes) -> Any:
     except JSONLineError:
         raise
     except json.JSONDecodeError as e:
-        raise JSONLineError(f"{e.msg} at column {e.colno}", e.msg, e.pos) from None
+        # some of json's messages end in their own "at" ("Unterminated string starting at",
+        # "Invalid control character at"): "... starting at at column 46" was shown
+        at = "" if e.msg.endswith(" at") else " at"
+        raise JSONLineError(f"{e.msg}{at} column {e.colno}", e.msg, e.pos) from None
     except RecursionError:
         raise JSONLineError("nested too deeply") from None
     except ValueError as e:  # any other refusal of the parser's: a reason, never an abort

@@ -64,3 +64,16 @@ def test_numbers_up_to_the_limit_still_parse():
     assert parse_json('{"n": ' + "9" * 4300 + ', "m": -1.5e400}') == {"n": int("9" * 4300), "m": float("-inf")}
     with pytest.raises(JSONLineError, match="at column 9"):
         parse_json('{"n": 1,}')
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('{"id": "a", "title": "broken', "Unterminated string starting at column 22"),
+    ('{"id": "a\tb"}', "Invalid control character at column 10"),
+    ('{"id": 1,}', "Expecting property name enclosed in double quotes at column 10"),
+])
+def test_a_syntax_error_says_at_column_once(line, reason):
+    # json's own message already ends in "at" for some errors: "Unterminated string starting at
+    # at column 46" was every catalog's record and the run summary for an unclosed quote
+    with pytest.raises(JSONLineError) as e:
+        parse_json(line)
+    assert str(e.value) == reason
