@@ -348,5 +348,21 @@ def validation_reasons(e: ValidationError, most: int = 3, root: str = "") -> str
     parts = []
     for err in e.errors()[:most]:
         loc = ".".join(map(str, err["loc"])) or root
-        parts.append(f"{loc}: {err['msg']}" if loc else str(err["msg"]))
+        msg = error_message(err)
+        parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts)
+
+
+# pydantic's messages for a value outside a fixed set list the allowed values but not the one given
+NAMES_NO_INPUT = ("literal_error", "enum")
+
+
+def error_message(err: dict[str, Any]) -> str:
+    """One ``ValidationError.errors()`` entry's message, with the value given when pydantic leaves
+    it out of a choice error: ``Input should be 'track', 'episode' or 'chapter', not 'video'``
+    (the value's repr cut to 60 characters: a cell may hold a whole transcript)."""
+    msg = str(err["msg"])
+    if err.get("type") in NAMES_NO_INPUT and "input" in err:
+        given = repr(err["input"])
+        msg += f", not {given if len(given) <= 60 else given[:57] + '...'}"
+    return msg

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BeforeValidator
 
+from linernotes.schema import error_message
 from linernotes.tools.yaml_text import alias_expansion
 
 Lines = dict[tuple[Any, ...], int]
@@ -124,7 +125,7 @@ def pydantic_reason(err: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
     loc = tuple(err["loc"])
     if isinstance(ctx, KeyedError):
         loc = (*loc, *ctx.loc)
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    msg = error_message(err).removeprefix("Value error, ")
     if err["type"] == "missing":
         msg = "required key is missing"
     elif err["type"] == "extra_forbidden":

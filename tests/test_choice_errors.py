@@ -1,0 +1,42 @@
+"""A value outside a fixed set of choices is named in the error beside the allowed ones: pydantic's
+own message ("type: Input should be 'track', 'episode' or 'chapter'") listed what is allowed but
+not what the row or spec said, so a user with 5,000 rows had to find the offending value by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linernotes.signals.spec import SignalSpecError, load_signals
+from linernotes.store.catalog import read_catalog
+
+
+def test_a_catalog_row_with_an_unknown_type_names_the_type_it_gave(tmp_path: Path) -> None:
+    p = tmp_path / "cat.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "type": "track"},
+        {"id": "b", "type": "video"},
+        {"id": "c", "type": "x" * 500},  # a cell may hold anything: the echo is cut
+    ]) + "\n")
+    errs = {r.line: r.error for r in read_catalog(p) if r.error}
+    assert errs[2].kind == "input.invalid"
+    assert errs[2].message == "type: Input should be 'track', 'episode' or 'chapter', not 'video'"
+    assert errs[3].message.endswith(", not '" + "x" * 56 + "...")
+
+
+@pytest.mark.parametrize(("text", "line", "reason"), [
+    ("name: s\nkind: single_labels\nlabels: [a, b]\ninstructions: x\n", 2,
+     "kind: Input should be 'multilabel', 'single_label', 'scalar', 'boolean' or 'text', not 'single_labels'"),
+    ("name: s\nkind: boolean\ninstructions: x\nevidence: [shortlst]\n", 4, ", not 'shortlst'"),
+    ("name: s\nkind: boolean\ninstructions: x\napplies_to: [tracks]\n", 4, ", not 'tracks'"),
+])
+def test_a_signal_spec_with_an_unknown_choice_names_it(tmp_path: Path, text: str, line: int, reason: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SignalSpecError) as err:
+        load_signals([path])
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:{line}: "), msg
+    assert reason in msg, msg
