@@ -172,6 +172,7 @@ def tag(
     sort: Annotated[bool, typer.Option("--sorted", help=(
         "When the run completes, rewrite the JSONL output in input order (records are written as "
         "they are done, so two runs' files differ in order; one rewrite of the file at the end)"))] = False,
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Enrich every item of INPUT into one JSON line each in OUTPUT."""
     from linernotes.config import config_from_options
@@ -190,7 +191,8 @@ def tag(
             taxonomy=taxonomy, signals=signals)
         from linernotes.sinks import output_target
 
-        opts = RunOptions(input=input, output=output_target(output, create=not dry_run), mapping=parse_mapping(mapping),
+        opts = RunOptions(input=input, output=output_target(output, create=not dry_run,
+                                                                    overwrite_shipped=overwrite_shipped), mapping=parse_mapping(mapping),
                           drop=[d.strip() for d in (drop or "").split(",") if d.strip()], keep_extra=not no_extra,
                           limit=limit, concurrency=concurrency, sorted=sort)
         if dry_run:

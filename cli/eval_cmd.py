@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from linernotes.cli import options as opt
 from linernotes.files import write_output_text
 
 # evals.spec.SEED_MAX (numpy's and scikit-learn's seed range), spelt here so parsing options imports
@@ -59,6 +60,7 @@ def eval_cmd(
                                               "baselines, risk-coverage) here")] = None,
     signals: Annotated[list[Path] | None, typer.Option(
         "--signals", help="Declared signal spec YAML (repeatable), scored by the gold spec's signal tasks")] = None,
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Tag a gold set with the tagging graph (resumable, cached) and score it with 95% CIs, next to
     evidence-only baselines (record minus baseline, paired CI) and a risk-coverage table."""
@@ -76,7 +78,8 @@ def eval_cmd(
 
     try:
         check_report_targets({"--report": report, "--html": html},
-                             {"-o": output, "--data": data, "spec": Path(spec) if Path(spec).is_file() else None})
+                             {"-o": output, "--data": data, "spec": Path(spec) if Path(spec).is_file() else None},
+                             overwrite_shipped)
         llm = LLMConfig(model=model, api_base=api_base, threads=threads,
                         use_cache=cache, seed=seed)
         from linernotes.signals.spec import load_signals
@@ -85,7 +88,7 @@ def eval_cmd(
                            signals=load_signals(signals or []))
         opts = EvalOptions(spec=spec, output=output, data=data, limit=limit, seed=seed, concurrency=concurrency,
                            repeat=repeat, judge=judge, judge_items=judge_items, judge_api_base=judge_api_base,
-                           resamples=resamples, fresh=fresh)
+                           resamples=resamples, fresh=fresh, overwrite_shipped=overwrite_shipped)
         with Progress(enabled=progress and sys.stderr.isatty()) as bar:
             record = asyncio.run(evaluate(opts, config, on_record=bar.update))
         record.save(output)
@@ -113,6 +116,7 @@ def gate_cmd(
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report with plots here")] = None,
     resamples: Annotated[int, typer.Option(min=100, max=MAX_RESAMPLES, help="Paired bootstrap resamples")] = 1000,
     seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Bootstrap seed")] = 0,
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Re-score BASELINE and CANDIDATE from the baseline's gold and tasks, compare them item by item
     (paired bootstrap); exit 0 pass, 1 regression, 2 unusable or incomparable input."""
@@ -122,7 +126,7 @@ def gate_cmd(
 
     try:
         check_report_targets({"--report": report, "--html": html},
-                             {"BASELINE": baseline, "CANDIDATE": candidate, "--config": config})
+                             {"BASELINE": baseline, "CANDIDATE": candidate, "--config": config}, overwrite_shipped)
         rules = load_rules(config)
         result = run_gate(baseline, candidate, rules, resamples=resamples, seed=seed)
     except (GateError, ValueError) as e:

@@ -33,5 +33,9 @@ Rationale = Annotated[bool, typer.Option("--rationale", help="Ask the LLM for a 
 Transport = Annotated[str, typer.Option(help="auto: http for openai/... models with --api-base, litellm "
                                         "for the rest; litellm (any provider); http (one aiohttp POST to an "
                                         "OpenAI-compatible --api-base: ~10x less CPU per call)")]
+# every command that writes a file or folder: refused inside data the package ships (files.refuse_shipped)
+OverwriteShipped = Annotated[bool, typer.Option(
+    "--overwrite-shipped", help="Allow the output inside a folder linernotes ships (its packs, fusion, specs, "
+    "baselines): replaces it for every user of this install")]
 Signals = Annotated[list[Path] | None, typer.Option(
     "--signals", help="Declared signal spec YAML (repeatable): adds enrichment.signals.<name>")]

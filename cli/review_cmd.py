@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from linernotes.cli import options as opt
+
 review_app = typer.Typer(no_args_is_help=True, help="Annotator review of disagreements.")
 
 StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="Review store (SQLite)")]
@@ -34,6 +36,7 @@ def build(
     seed: Annotated[int, typer.Option(help="Seed of --sample and of the labelling order")] = 0,
     overlap: Annotated[int, typer.Option(min=1, max=20, help="Each item stays open until K annotators "
                                          "labelled it (agreement on new signals)")] = 1,
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Collect disagreements (model vs gold, rater spread, routed items) into a prioritised queue;
     with --signals, queue declared signals for labelling with a control per kind."""
@@ -46,6 +49,7 @@ def build(
     try:
         specs = load_signals(signals or [])
         result = build_store(output, run=run, gold=gold, audio_root=audio_root, signals=specs, overlap=overlap,
+                             overwrite_shipped=overwrite_shipped,
                              options=QueueOptions(min_model_gap=min_model_gap, min_rater_spread=min_rater_spread,
                                                   include_routed=routed, sample=sample, seed=seed))
     except (SourceError, StoreError, SignalSpecError) as e:
@@ -120,13 +124,14 @@ def serve(
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="Gold directory; writes the next vN inside")],
     store: StoreOpt = Path("review.sqlite"),
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Write the adjudicated gold set as a new datasets version with provenance.json."""
     from linernotes.review.export import ExportError, export_gold
     from linernotes.review.store import ReviewStore, StoreError
 
     try:
-        result = export_gold(ReviewStore(store), output)
+        result = export_gold(ReviewStore(store), output, overwrite_shipped=overwrite_shipped)
     except (StoreError, ExportError) as e:
         _fail(str(e))
     extra = "".join(f", {n} {what}" for n, what in ((result.decided_on_older_gold, "decided on older gold"),

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from linernotes.files import read_regular_text, special_kind
+from linernotes.files import read_regular_text, refuse_shipped, special_kind
 
 RECORD_VERSION = "1"
 
@@ -141,16 +141,19 @@ def is_run_record(path: Path) -> bool:
     return isinstance(data, dict) and "record_version" in data and "gold_fingerprint" in data
 
 
-def check_report_targets(targets: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+def check_report_targets(targets: dict[str, Path | None], inputs: dict[str, Path | None],
+                         overwrite_shipped: bool = False) -> None:
     """Raise ValueError, before anything is computed, for a report option (``{"--report": path}``)
     whose path is one of the command's own files (``inputs``: ``{"-o": path, "BASELINE": path}``),
     an existing run record, or a folder: ``liner gate base.json cand.json --report base.json``
     replaced the baseline with markdown, exit 0; ``liner eval -o run.json --report run.json`` the
-    record the gate then could not read."""
+    record the gate then could not read. A path inside data the package ships is refused unless
+    ``overwrite_shipped`` (``files.refuse_shipped``)."""
     own = {p.resolve(): name for name, p in inputs.items() if p is not None}
     for option, target in targets.items():
         if target is None:
             continue
+        refuse_shipped(target, ValueError, option, overwrite_shipped)
         if target.is_dir():
             raise ValueError(f"{option} {target}: is a folder; a report is a file")
         name = own.get(target.resolve())

@@ -36,7 +36,7 @@ from linernotes.evals.record import ExemplarInfo, ItemResult, RunRecord, is_run_
 from linernotes.evals.report import in_sample_message
 from linernotes.evals.scoring import repeat_spread, score_record
 from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
-from linernotes.files import special_kind
+from linernotes.files import refuse_shipped, special_kind
 from linernotes.fusion.artifact import in_sample
 from linernotes.run.prepare import (
     ResumeMismatch,
@@ -75,6 +75,7 @@ class EvalOptions(BaseModel):
     fresh: bool = False
     remedy: str = Field("", description="what a refused resume tells the user to do (default EVAL_REMEDY; "
                         "liner fit has no --fresh and says its own)")
+    overwrite_shipped: bool = Field(False, description="allow -o inside data the package ships (its baselines)")
 
 
 def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
@@ -86,11 +87,14 @@ def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
     return located(data, folder)
 
 
-def check_output(output: Path) -> None:
+def check_output(output: Path, overwrite_shipped: bool = False) -> None:
     """Refuse (SpecError), before anything is read or tagged, an ``-o`` that is a folder or an
     existing file that is not a run record: the record replaced it whole, so ``--data gold.jsonl
     -o gold.jsonl`` (or the spec's own path) destroyed the gold set, and a folder failed after the
-    whole eval with "IsADirectoryError: 'run.tmp' -> 'run'". A run record (a rerun) is replaced."""
+    whole eval with "IsADirectoryError: 'run.tmp' -> 'run'". A run record (a rerun) is replaced,
+    except inside data the package ships without ``overwrite_shipped`` (``files.refuse_shipped``):
+    ``-o evals/baselines/ci-slice.json`` replaced the baseline the CI gate compares against."""
+    refuse_shipped(output, SpecError, "-o", overwrite_shipped)
     if output.is_dir():
         raise SpecError(f"-o {output}: is a folder; the run record is a file (e.g. {output / 'run.json'})")
     if output.exists() and not is_run_record(output):
@@ -305,7 +309,7 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
     from linernotes.agents.runtime import load_prompt
     from linernotes.run.runner import Enricher
 
-    check_output(opts.output)
+    check_output(opts.output, opts.overwrite_shipped)
     spec = load_spec(opts.spec)
     check_signal_tasks(spec, config.signals)
     data = resolve_data(spec, opts.data)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from linernotes.files import write_output_text
+from linernotes.files import refuse_shipped, write_output_text
 from linernotes.monitor.compare import Comparison, compare
 from linernotes.monitor.load import Loaded, MonitorInputError, load_output
 from linernotes.monitor.report import HTML_START, MARKDOWN_START, html_page, markdown
@@ -34,7 +34,13 @@ class MonitorResult(BaseModel):
 
 
 def monitor(baseline: Path, current: Path, thresholds: Path | None = None, html_out: Path | None = None,
-            markdown_out: Path | None = None) -> MonitorResult:
+            markdown_out: Path | None = None, overwrite_shipped: bool = False) -> MonitorResult:
+    """Compare two runs; the reports are refused before anything is loaded when their folder is
+    missing, they would replace a file that is not a report, or they lie inside data the package
+    ships (``files.refuse_shipped``, unless ``overwrite_shipped``). Raises MonitorInputError."""
+    for option, out in (("--report", markdown_out), ("--html", html_out)):
+        if out is not None:
+            refuse_shipped(out, MonitorInputError, option, overwrite_shipped)
     for out in (markdown_out, html_out):  # before loading two runs that may take a while
         if out is not None and not Path(out).parent.is_dir():
             raise MonitorInputError(f"{out}: cannot write the report: its folder {Path(out).parent} does not exist")

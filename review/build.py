@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from linernotes.files import refuse_shipped
 from linernotes.review.allowed import disallowed, gold_summary, older_spec_runs, refused_gold, summary
 from linernotes.review.export import unwritable_row
 from linernotes.review.fields import FieldSpec, signal_field
@@ -30,12 +31,14 @@ class BuildResult(BaseModel):
 
 def build_store(store_path: str | Path, run: str | Path | None = None, gold: str | Path | None = None,
                 options: QueueOptions | None = None, audio_root: str | Path | None = None,
-                signals: list[Any] | None = None, overlap: int = 1) -> BuildResult:
+                signals: list[Any] | None = None, overlap: int = 1, overwrite_shipped: bool = False) -> BuildResult:
     """Queue what needs a person; rebuilding into an existing store keeps every decision made so far.
 
     ``signals`` (declared ``SignalSpec``s): queue those signals for labelling, every item in scope
     (or ``options.sample`` of them), with the control and guideline of each signal's kind.
-    ``overlap``: each item stays open until this many different annotators labelled it."""
+    ``overlap``: each item stays open until this many different annotators labelled it. A store
+    inside data the package ships is a ``SourceError`` unless ``overwrite_shipped``."""
+    refuse_shipped(store_path, SourceError, "-o", overwrite_shipped)
     if why := audio_root_problem(audio_root):
         raise SourceError(why)
     fields = [signal_field(s) for s in signals] if signals else None

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from linernotes.files import refuse_shipped
 from linernotes.labels import label_text
 from linernotes.review.store import ReviewStore, latest_labels
 
@@ -300,17 +301,20 @@ def unwritable_row(rows: list[dict[str, Any]], columns: list[str]) -> str | None
     return None
 
 
-def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = LOCK_WAIT_S) -> ExportResult:
+def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = LOCK_WAIT_S,
+                overwrite_shipped: bool = False) -> ExportResult:
     """Write ``gold_dir/v<N+1>`` and return what was written.
 
     Under the gold dir's lock: the rows go to a private temp folder, then one ``rename`` publishes
     it, so a failed or killed export leaves no version and concurrent exports get v1, v2, ... in
     turn. Raises ``ExportError`` (a row a column cannot hold, the lock held too long, a decided
-    value the store's signal definitions no longer allow: ``review.allowed``).
+    value the store's signal definitions no longer allow: ``review.allowed``; a gold dir inside data
+    the package ships, unless ``overwrite_shipped``: ``files.refuse_shipped``).
     """
     from linernotes.review.allowed import disallowed, summary
 
     root = Path(gold_dir)
+    refuse_shipped(root, ExportError, "-o", overwrite_shipped)
     with store.snapshot():  # one moment of the store: annotators may be saving while it is read
         if not store.gold_rows() and not store.list_items():  # a build stopped between creating and filling it
             raise ExportError(f"{store.path}: the store holds no gold rows and no items (a `liner review build` "

@@ -33,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from linernotes.files import refuse_shipped
 from linernotes.schema import OutputRecord
 from linernotes.sinks.table import SCHEMA, to_table
 from linernotes.store.records import OutputError, OutputWriter, record_key
@@ -62,11 +63,14 @@ def is_dataset(path: str | Path) -> bool:
     return s.endswith(("/", os.sep)) or Path(s).is_dir()
 
 
-def output_target(raw: str | Path, create: bool = True) -> Path:
+def output_target(raw: str | Path, create: bool = True, overwrite_shipped: bool = False) -> Path:
     """The output path a user wrote. One ending in a path separator names a Parquet dataset
     folder, but ``Path`` drops the separator that alone said so (a JSONL file named like the
-    folder was written): with ``create`` the folder is made when missing. Raises OutputError."""
+    folder was written): with ``create`` the folder is made when missing. Raises OutputError, also
+    for a path inside data the package ships unless ``overwrite_shipped`` (``files.refuse_shipped``:
+    ``liner tag -o packs/x.jsonl`` added a file to what every user of the install reads)."""
     text, path = str(raw), Path(raw)
+    refuse_shipped(path, OutputError, "-o", overwrite_shipped)
     if create and text.endswith(("/", os.sep)) and not path.is_dir():
         try:
             path.mkdir(parents=True)
