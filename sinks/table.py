@@ -35,6 +35,8 @@ _SPAN = pa.struct([pa.field("field", pa.string()), pa.field("start", pa.int64())
 _FLAG = pa.struct([pa.field("policy_id", pa.string()), pa.field("clause_id", pa.string()),
                    pa.field("severity", pa.int64()), pa.field("source", pa.string()),
                    pa.field("spans", pa.list_(_SPAN)), pa.field("confidence", pa.float64())])
+# Confidence.thresholds (field -> the confidence it needed to be auto-accepted) as a list, not a map
+_THRESHOLD = pa.struct([pa.field("field", pa.string()), pa.field("threshold", pa.float64())])
 
 SCHEMA = pa.schema(
     [
@@ -52,6 +54,8 @@ SCHEMA = pa.schema(
         pa.field("policy_max_severity", pa.int64()),
         *[pa.field(f"confidence_{f}", pa.float64()) for f in CONFIDENCE_FIELDS],
         pa.field("confidence_calibrated", pa.list_(pa.string())),
+        pa.field("confidence_thresholds", pa.list_(_THRESHOLD)),
+        pa.field("confidence_llm_only", pa.list_(pa.string())),
         pa.field("rationale", pa.string()),
         pa.field("review_routed", pa.bool_()),
         pa.field("review_reasons", pa.list_(pa.string())),
@@ -111,6 +115,11 @@ def flatten(rec: dict[str, Any]) -> dict[str, Any]:
             "policy_max_severity": max((int(f.get("severity") or 0) for f in flags), default=0),
             **{f"confidence_{f}": conf.get(f) for f in CONFIDENCE_FIELDS},
             "confidence_calibrated": list(conf.get("calibrated") or []),
+            # which review level applied and which values only the LLM gave: without them a Parquet
+            # reader could not tell a flat hand-set 0.3 mood from a measured one
+            "confidence_thresholds": [{"field": f, "threshold": t}
+                                      for f, t in sorted((conf.get("thresholds") or {}).items())],
+            "confidence_llm_only": list(conf.get("llm_only") or []),
             "rationale": e.get("rationale"), "review_routed": (e.get("review") or {}).get("routed"),
             "review_reasons": list((e.get("review") or {}).get("reasons") or []),
             "model": p.get("model"), "prompt_hash": p.get("prompt_hash"),

@@ -68,6 +68,27 @@ def test_declared_signals_and_cached_tokens_reach_the_table():
     assert to_table([{"id": "b", "status": "ok", "enrichment": bare}]).to_pylist()[0]["signals_json"] == "{}"
 
 
+def test_review_thresholds_and_llm_only_fields_reach_the_table():
+    """A new user's find: the record's ``confidence.thresholds`` (which review level applied) and
+    ``confidence.llm_only`` (a value only the LLM gave: its confidence is the flat hand-set 0.3)
+    were dropped on the way to Parquet, so a table reader could not tell trk-004's guessed moods
+    from measured ones. A record without them (no fitted field, no LLM-only value) gives []."""
+    from linernotes.testing.stub_enricher import sample_enrichment
+
+    e = json.loads(sample_enrichment().model_dump_json())
+    e["confidence"].update(calibrated=["genres", "policy"], thresholds={"policy": 0.0154, "genres": 0.8806},
+                           llm_only=["moods"])
+    bare = json.loads(sample_enrichment().model_dump_json())
+    bare["confidence"].pop("thresholds", None)
+    bare["confidence"].pop("llm_only", None)
+    row, plain = to_table([{"id": "a", "status": "ok", "enrichment": e},
+                           {"id": "b", "status": "ok", "enrichment": bare}]).to_pylist()
+    assert row["confidence_thresholds"] == [{"field": "genres", "threshold": 0.8806},
+                                            {"field": "policy", "threshold": 0.0154}]
+    assert row["confidence_llm_only"] == ["moods"]
+    assert plain["confidence_thresholds"] == [] and plain["confidence_llm_only"] == []
+
+
 def test_an_error_rows_billed_llm_attempts_reach_the_table():
     """QA: an item whose LLM calls all failed (timeouts after retries) carries what they were billed
     in ``error.usage``; the table dropped it, so a Parquet output's summed cost_usd/tokens were
