@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.files import require_regular
+from linernotes.files import read_regular_text, require_regular
 from linernotes.json_lines import json_objects
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
 
@@ -181,9 +181,11 @@ def _fields_of(rows: list[dict[str, Any]]) -> list[FieldSpec]:
 
 
 def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
-    """An eval run record (``linernotes.evals.record.RunRecord`` JSON); extra fields are ignored."""
+    """An eval run record (``linernotes.evals.record.RunRecord`` JSON); extra fields are ignored.
+    Read through ``files.read_regular_text``: a folder named ``RUN.json`` said "cannot read the run
+    record (Is a directory)"; it is named as a folder, as ``liner gate`` and ``liner fit`` name it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_text(path, SourceError, ": a run record is a JSON file"))
     except json.JSONDecodeError as e:
         raise SourceError(f"{path}: not a JSON run record ({e.msg})") from e
     except UnicodeDecodeError as e:  # was a traceback, exit 1
@@ -304,8 +306,9 @@ def _records_file(path: Path) -> Path:
     else:
         return path
     if not journal.is_file():
-        raise SourceError(f"{path}: a Parquet output without its journal {journal.name} (the records review "
-                          "reads); give the JSONL output of liner tag, or an eval run record (.json)")
+        what = (f"is a folder, and not a Parquet output folder of liner tag (no {journal.name} in it)"
+                if path.is_dir() else f"a Parquet output without its journal {journal.name} (the records review reads)")
+        raise SourceError(f"{path}: {what}; give the JSONL output of liner tag, or an eval run record (.json)")
     return journal
 
 
