@@ -257,6 +257,14 @@ def _unreadable_predictions(items: list[SourceItem], fields: list[FieldSpec], ru
     return notes
 
 
+def _provenance_value(items: list[SourceItem], key: str) -> str:
+    """What the records' ``provenance.<key>`` (model, prompt_hash) says: the first in sorted order
+    when the run mixed several, "" when no record names one. A tag output's prompt hash was never
+    read, so the export's provenance said ``prompt_hash: null`` for a run whose every record had one."""
+    values = {((i.prediction or {}).get("provenance") or {}).get(key) for i in items if i.prediction}
+    return next(iter(sorted(v for v in values if isinstance(v, str) and v)), "")
+
+
 def _spec_item_type(name: Any) -> str | None:
     """The item type an eval run's items were tagged as (its gold spec's ``item_type``), when the
     spec is a shipped one; None otherwise (the rows' own ``type`` or track then)."""
@@ -402,7 +410,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     meta.pop("run_policy", None)
     meta["fields"] = [f.name for f in fields]
     notes = notes + _unreadable_predictions(items, fields, run)
-    if not meta.get("model"):
-        models = {((i.prediction or {}).get("provenance") or {}).get("model") for i in items if i.prediction}
-        meta["model"] = next(iter(sorted(m for m in models if m)), "") if models else ""
+    for key in ("model", "prompt_hash"):  # a liner tag output has no run-level header: read its records'
+        if not meta.get(key):
+            meta[key] = _provenance_value(items, key)
     return Source(items=items, fields=fields, meta=meta, gold_rows=gold_rows, notes=notes)

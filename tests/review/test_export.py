@@ -53,3 +53,13 @@ def test_export_names_the_queued_items_nobody_decided(store, tmp_path):
     open_ids = [i for i in queued if i not in ("model-off", "raters-split")]
     assert open_ids and res.undecided == len(open_ids)
     assert json.loads((tmp_path / "gold/v1/provenance.json").read_text())["undecided"] == open_ids
+
+
+def test_export_of_a_tag_output_names_its_prompt_hash(store, tmp_path):
+    """A store built from a ``liner tag`` output (no run header) named the records' model in the
+    export's provenance but not their prompt hash (``based_on.prompt_hash: null``): which prompt
+    the model answered under, for the labels accepted from it, was lost."""
+    store.adjudicate("model-off", Adjudication(annotator="ann", action="accept_model", version=0))
+    export_gold(store, tmp_path / "gold")
+    prov = json.loads((tmp_path / "gold/v1/provenance.json").read_text())
+    assert (prov["based_on"]["model"], prov["based_on"]["prompt_hash"]) == ("test-model", "abc123")
