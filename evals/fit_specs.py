@@ -13,13 +13,16 @@ loops over the specs' tasks and stores each task's combiner under its field, so:
 - a ``--negatives`` spec with a policy task of its own (``--negatives policy-prompts``) added
   every labelled unsafe prompt as a clean ``none`` item too: contradictory rows, and a policy
   combiner with out-of-fold accuracy 0.25 (0.44 without them), exit 0;
+- a ``--negatives`` spec whose gold data is not there (a fresh clone: the shipped specs' data lives
+  in ``../shared/data``, outside the repository) said "pass --data PATH", but ``--data`` replaces
+  the fitted spec's gold, not the negatives';
 - a ``--limit`` below two items per fold tagged the whole sample with the LLM and was then
   refused ("only 4 answered items carry valence gold; fitting needs at least 10").
 """
 
 from __future__ import annotations
 
-from linernotes.evals.spec import GoldSpec, SpecError
+from linernotes.evals.spec import GoldSpec, SpecError, resolve_data
 from linernotes.signals.builtin import TASK_FIELD
 
 
@@ -48,7 +51,8 @@ def check_fit_specs(specs: list[GoldSpec]) -> None:
 def check_negatives(negatives: list[str]) -> None:
     """Raise SpecError for a ``--negatives`` source whose spec has a policy task: its items carry
     policy categories of their own, so they are not clean text (its ``none`` items already are
-    negatives when it is fitted as a spec)."""
+    negatives when it is fitted as a spec); or whose gold data is missing, naming the file, where
+    it was looked for and how to give clean items instead."""
     from linernotes.evals.fit import NegativesSource
     from linernotes.evals.spec import load_spec
 
@@ -60,6 +64,14 @@ def check_negatives(negatives: list[str]) -> None:
                             f"{task.gold_field!r}): its items are labelled prompts, not clean text, and each would "
                             "also be a 'none' item; fit it as a spec (its 'none' items are negatives already), or "
                             "give a spec of clean items such as bandcamp-genres")
+        where = f"{spec.origin}" if spec.origin else f"the spec {spec.name}"
+        try:
+            resolve_data(spec, remedy="the negatives are read from that file"
+                         f"{' (' + spec.attribution + ')' if spec.attribution else ''}: put it there, or give "
+                         f"--negatives a spec YAML of your own whose data: is a catalog of clean items you have "
+                         f"(a copy of {where} with data: changed)")
+        except SpecError as e:
+            raise SpecError(f"--negatives {text}: {e}") from None
 
 
 def check_sample_size(limit: int | None, folds: int, runs: list[object]) -> None:

@@ -243,8 +243,9 @@ def parse_spec(text: str, origin: str) -> GoldSpec:
         raise SpecError(f"{origin}:{line_of(lines, loc)}: {key}: {msg}") from None
 
 
-def resolve_data(spec: GoldSpec, override: str | Path | None = None) -> Path:
-    """``--data`` wins; else the spec's path against cwd, the spec's folder, then the repo root."""
+def resolve_data(spec: GoldSpec, override: str | Path | None = None, remedy: str = "pass --data PATH") -> Path:
+    """``--data`` wins; else the spec's path against cwd, the spec's folder, then the repo root.
+    SpecError when none exists: where it looked, then ``remedy`` (what the user can pass instead)."""
     if override is not None:
         p = Path(override)
         if not p.exists():
@@ -260,4 +261,4 @@ def resolve_data(spec: GoldSpec, override: str | Path | None = None) -> Path:
         if c.exists():
             return c.resolve()
     raise SpecError(f"spec {spec.name}: gold data {spec.data!r} not found (looked in {', '.join(map(str, candidates[:3]))}); "
-                    "pass --data PATH")
+                    f"{remedy}")
