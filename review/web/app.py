@@ -44,6 +44,7 @@ from linernotes.review.web.views import (
     annotator_rows,
     confidence_notes,
     display,
+    display_values,
     edit_default,
     evidence_spans,
     rater_summary,
@@ -98,6 +99,7 @@ def _env() -> Environment:
     env.filters["shown_id"] = shown_id
     env.filters["shorten"] = shorten
     env.globals["display"] = display
+    env.globals["display_values"] = display_values
     env.globals["item_url"] = item_url
     return env
 

@@ -86,6 +86,15 @@ def display(value: Any, spec: FieldSpec | None = None) -> str:
     return str(value)
 
 
+def display_values(values: Any) -> str:
+    """A decision's values (``{field: value}``, a history row's ``previous`` or ``new``) as an
+    annotator reads them: ``decade: 2000s; genres: jazz, soul``, each value through ``display``
+    ("—" when unset). The page showed the Python dict (``{'decade': None}``)."""
+    if not isinstance(values, dict):
+        return display(values)
+    return "; ".join(f"{k}: {display(v)}" for k, v in values.items()) or "—"
+
+
 def confidence_notes(prediction: dict[str, Any] | None) -> list[str]:
     """Each field's confidence as a reviewer reads it, the record's numbers as written: 'policy
     0.9 hand-set', 'policy 0.6132 calibrated, always reviewed', 'valence 0.6417 calibrated,

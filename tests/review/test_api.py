@@ -220,3 +220,16 @@ def test_a_body_over_the_cap_or_without_a_length_is_refused_unread(client):
                        ).status_code == 400
     ok = post_json(client, "model-off", {"version": 0, "action": "accept_gold", "annotator": "ann"})
     assert ok.status_code == 200, ok.text
+
+
+def test_history_shows_values_as_an_annotator_reads_them(client):
+    """A new user's find: the item page's history printed each decision's from/to as a Python dict
+    (``{'valence': None}`` -> ``{'valence': 0.5}``, HTML-escaped quotes and all)."""
+    r = post_json(client, "model-off", {"annotator": "ann", "action": "edit", "version": 0, "values": {"valence": 0.5}})
+    assert r.status_code == 200, r.text
+    html = client.get("/item/model-off").text
+    history = html[html.index('id="history"'):]
+    history = history[:history.index("</table>")]
+    cells = re.findall(r"<td>([^<]*)</td>", history)
+    assert cells[-2:] == ["valence: +0.750", "valence: +0.500"], cells  # from the gold's value to the edit
+    assert "{" not in history and "&#39;" not in history
