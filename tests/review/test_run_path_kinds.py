@@ -23,23 +23,18 @@ def _one_line_error(r) -> str:
     return lines[0]
 
 
+@pytest.mark.parametrize(("name", "said"), [
+    ("RUN.json", "is a folder, not a regular file: a run record is a JSON file"),
+    ("out.jsonl", "is a folder, and not a Parquet output folder of liner tag"),
+], ids=["run-record-name", "tag-output-name"])
 @pytest.mark.parametrize("command", [["review", "build", "-o", "store.sqlite"], ["review", "stats"]],
                          ids=["build", "stats"])
-def test_a_folder_named_like_a_run_record_is_named_a_folder(tmp_path, command):
-    folder = tmp_path / "RUN.json"
+def test_a_folder_given_as_run_is_named_a_folder(tmp_path, command, name, said):
+    folder = tmp_path / name
     folder.mkdir()
     line = _one_line_error(run_liner_in_process([*command, "--run", str(folder)], cwd=tmp_path))
-    assert f"{folder}: is a folder, not a regular file: a run record is a JSON file" in line
+    assert f"{folder}: {said}" in line
     assert not (tmp_path / "store.sqlite").exists()
-
-
-@pytest.mark.parametrize("command", [["review", "build", "-o", "store.sqlite"], ["review", "stats"]],
-                         ids=["build", "stats"])
-def test_a_folder_named_like_a_tag_output_is_named_a_folder(tmp_path, command):
-    folder = tmp_path / "out.jsonl"
-    folder.mkdir()
-    line = _one_line_error(run_liner_in_process([*command, "--run", str(folder)], cwd=tmp_path))
-    assert f"{folder}: is a folder, and not a Parquet output folder of liner tag" in line
 
 
 def test_a_fifo_named_like_a_run_record_is_refused_without_waiting(tmp_path):
