@@ -28,3 +28,13 @@ def test_a_garbled_meta_file_is_named(index_folder):
     path.write_text("{garbage\n")
     with pytest.raises(ValueError, match=rf"^{path}: not an exemplar index's meta.json \(Invalid JSON: .*\); rebuild"):
         open_exemplar_index(index_folder)
+
+
+def test_a_missing_folder_is_told_apart_from_a_folder_without_an_index(tmp_path):
+    # a new user's misspelt --exemplars read "exemplars: not an exemplar index (no meta.json)", as if
+    # a folder were there and broken
+    with pytest.raises(FileNotFoundError, match=rf"^{tmp_path / 'nope'}: not an exemplar index: no such folder "
+                                                r"\(build one with `liner index build"):
+        open_exemplar_index(tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match=rf"^{tmp_path}: not an exemplar index \(no meta.json\)$"):
+        open_exemplar_index(tmp_path)

@@ -198,6 +198,9 @@ def open_exemplar_meta(folder: str | Path) -> IndexMeta:
     or ``ValueError`` naming the file: not a regular file (a FIFO there blocked for good, and was
     called "no meta.json"), or not an index's meta."""
     path = Path(folder) / META
+    if not Path(folder).exists():  # "not an exemplar index (no meta.json)" read as a broken index
+        raise FileNotFoundError(f"{folder}: not an exemplar index: no such folder (build one with "
+                                f"`liner index build --gold LABELED -o {folder}`)")
     if not path.exists():
         raise FileNotFoundError(f"{folder}: not an exemplar index (no {META})")
     try:
