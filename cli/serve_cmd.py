@@ -48,6 +48,7 @@ def serve(
     max_audio_seconds: opt.MaxAudioSeconds = 180.0,
     log_dir: Annotated[Path | None, typer.Option(help="Write every record to rolling JSONL files here")] = None,
     log_max_mb: Annotated[float, typer.Option(min=0.001, max=MAX_MB, help="Start a new log file past this size")] = 64.0,
+    overwrite_shipped: opt.OverwriteShipped = False,
 ) -> None:
     """Serve the enrichment graph over HTTP: POST /v1/enrich, GET /healthz, GET /metrics, /docs."""
     from linernotes.cli.app import _error_line
@@ -68,7 +69,8 @@ def serve(
         options = ServiceOptions(concurrency=concurrency, max_queue=max_queue, max_batch=max_batch, token=token,
                                  max_body_bytes=int(max_body_mb * 1024 * 1024), body_timeout_s=body_timeout,
                                  body_deadline_s=body_deadline,
-                                 log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root)
+                                 log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root,
+                                 overwrite_shipped=overwrite_shipped)
         run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
             f"liner serve: {base_url(host, port)} (docs at /docs, Ctrl-C to stop)", err=True))
     except (BindError, OutputError, ValueError, OSError) as e:

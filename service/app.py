@@ -65,6 +65,7 @@ class ServiceOptions(BaseModel):
     loopback_only: bool = Field(True, description="bound to loopback: only loopback Host headers are served")
     log_dir: Path | None = Field(None, description="write every record to rolling JSONL files here")
     log_max_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    overwrite_shipped: bool = Field(False, description="allow log_dir inside data the package ships")
     audio_root: Path | None = Field(None, description="audio_path values resolve and must stay inside here")
 
     @model_validator(mode="after")

@@ -11,17 +11,20 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from linernotes.files import refuse_shipped
 from linernotes.schema import OutputRecord
 from linernotes.store.records import OutputError, OutputWriter
 
 NAME_RE = re.compile(r"^records-(\d{4}-\d{2}-\d{2})\.(\d{4})\.jsonl$")
 
 
-def prepare_folder(folder: Path) -> Path:
+def prepare_folder(folder: Path, overwrite_shipped: bool = False) -> Path:
     """Make ``folder`` (and its parents) if missing; raise ``OutputError`` naming it when it cannot
     be made or written to (``liner serve`` checks this before it loads anything or binds: it was
-    an 'Application startup failed' traceback after the 'liner serve: http://...' line)."""
+    an 'Application startup failed' traceback after the 'liner serve: http://...' line), or when it
+    lies inside data the package ships, unless ``overwrite_shipped`` (``files.refuse_shipped``)."""
     folder = Path(folder)
+    refuse_shipped(folder, OutputError, "--log-dir", overwrite_shipped)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -56,7 +56,7 @@ def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
     options = options or ServiceOptions()
     _check_access(host, options)
     if options.log_dir is not None:
-        prepare_folder(options.log_dir)  # an impossible --log-dir is an error line, before the model loads
+        prepare_folder(options.log_dir, options.overwrite_shipped)  # an impossible --log-dir is an error line, before the model loads
     sock = listen_socket(host, port)  # a port in use is an error line, before the model loads
     try:
         enricher = Enricher(service_config(config, options.audio_root, options.concurrency))

@@ -109,3 +109,26 @@ def test_review_build_and_export_inside_shipped_data_are_refused(shipped, tmp_pa
     target = shipped / "gold"
     r = run_liner_in_process(["review", "export", "-o", str(target), "-s", str(store)], cwd=tmp_path)
     _refused(r, "-o", target, shipped)
+
+
+class _NotListening(Exception):
+    """Fault injection: raised where liner serve would bind its port, so a check that should come
+    first shows by coming first, and a missing one cannot start a server in the test."""
+
+
+def test_serve_log_dir_inside_shipped_data_is_refused_before_binding(shipped, monkeypatch):
+    import linernotes.service.server as server
+    from linernotes.config import TagConfig
+    from linernotes.service.app import ServiceOptions
+    from linernotes.store.records import OutputError
+
+    def not_listening(*_args, **_kwargs):
+        raise _NotListening
+
+    monkeypatch.setattr(server, "listen_socket", not_listening)
+    target = shipped / "logs"
+    with pytest.raises(OutputError, match=rf"--log-dir {target}: is inside .*--overwrite-shipped"):
+        server.serve(TagConfig(), options=ServiceOptions(log_dir=target))
+    assert not target.exists()
+    with pytest.raises(_NotListening):  # the flag lets it through to the bind
+        server.serve(TagConfig(), options=ServiceOptions(log_dir=target, overwrite_shipped=True))
