@@ -387,6 +387,11 @@ def create_app(settings: Settings) -> FastAPI:
         return audio(id)
 
     # -- JSON API -----------------------------------------------------------------------------------
+    def not_in_queue(item_id: str) -> JSONResponse:
+        """404 naming the id asked for (a script labelling many items read a bare "not found")."""
+        return JSONResponse({"error": "not found", "detail": f"no item {item_id!r:.200} in the queue"},
+                            status_code=404)
+
     @app.get("/api/queue")
     def api_queue(reason: str | None = None, field: str | None = None, label: str | None = None,
                   annotator: str | None = None, status: str | None = None, sort: str = "priority") -> Response:
@@ -405,7 +410,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             return JSONResponse(store.get(item_id).model_dump(mode="json"))
         except KeyError:
-            return JSONResponse({"error": "not found"}, status_code=404)
+            return not_in_queue(item_id)
 
     @app.get("/api/items")
     def api_item_q(id: str = "") -> Response:  # noqa: A002
@@ -430,7 +435,7 @@ def create_app(settings: Settings) -> FastAPI:
             adj = Adjudication.model_validate(body)
             state = store.adjudicate(item_id, adj)
         except KeyError:
-            return JSONResponse({"error": "not found"}, status_code=404)
+            return not_in_queue(item_id)
         except VersionConflict as c:
             return JSONResponse({"error": "conflict", "detail": str(c), "current": c.current.model_dump(mode="json")},
                                 status_code=409)

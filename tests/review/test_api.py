@@ -233,3 +233,9 @@ def test_history_shows_values_as_an_annotator_reads_them(client):
     cells = re.findall(r"<td>([^<]*)</td>", history)
     assert cells[-2:] == ["valence: +0.750", "valence: +0.500"], cells  # from the gold's value to the edit
     assert "{" not in history and "&#39;" not in history
+
+
+def test_an_unknown_id_in_the_json_api_is_named(client):
+    missing = post_json(client, "nope", {"annotator": "a", "action": "skip", "version": 0})
+    assert missing.status_code == 404 and missing.json() == {"error": "not found", "detail": "no item 'nope' in the queue"}
+    assert client.get("/api/items/no%20such").json()["detail"] == "no item 'no such' in the queue"
