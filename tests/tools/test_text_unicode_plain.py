@@ -153,3 +153,19 @@ def test_tagged_records_of_disguised_and_plain_lyrics_agree(tmp_path, liner_in_p
     assert seen["clean"][2] is True and seen["clean"][3]
     for name in ("shy", "wide", "bidi"):
         assert seen[name] == seen["clean"], name
+
+
+@pytest.mark.parametrize(("fields", "cue"), [
+    ({"description": "An instru\u00admental piano track for rainy days"}, "instrumental"),
+    ({"description": _fullwidth("An instrumental piano track")}, "instrumental"),
+    ({"title": "Night \u2066Instrumental\u2069 Mix"}, "Instrumental"),
+    ({"description": "Instrumental break, then vo\u00adcals by her"}, None),  # the vocals cue seen
+    ({"description": "Instrumental intro, then " + _math_bold("sung") + " by her"}, None),
+])
+def test_no_vocals_cue_sees_through_disguises(fields, cue) -> None:
+    """The instrumental cue (language ``zxx`` for a track whose words say it has no vocals) is a word
+    list too: a hidden vocals cue called a song instrumental, a hidden cue left it a lyrics language."""
+    from linernotes.tools.text.vocals import no_vocals_cue
+
+    found = no_vocals_cue(fields)
+    assert (found.text if found else None) == cue

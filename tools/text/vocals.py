@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from linernotes.tools.text.plain import plain
+
 # Words that say the whole recording has no vocals. A solo instrument's "piece"/"solo"/étude names an
 # instrumental composition ("an ambient piano piece"); "wordless" vocals carry no language either.
 _INSTRUMENTS = r"piano|guitar|cello|violin|viola|organ|harp|harpsichord|synth|synthesizer|string|strings|flute|sax"
@@ -37,7 +39,8 @@ FIELDS = ("title", "album", "description")
 
 
 class NoVocalsCue(BaseModel):
-    """``text``, found in ``field`` (an item field or an extra column's name), says the item has no vocals."""
+    """``text``, found in ``field`` (an item field or an extra column's name), says the item has no vocals
+    (the words as read through ``tools.text.plain``: without invisible characters, plain letters)."""
 
     field: str
     text: str
@@ -55,11 +58,12 @@ def no_vocals_cue(fields: dict[str, str], extra: dict[str, Any] | None = None) -
     """The first words of ``fields`` (an item's text fields; only title, album and description
     are read) or of ``extra``'s string or list-of-string values that say the recording has no
     vocals; None when none does, when ``fields`` hold lyrics, or when any of those texts names
-    vocals."""
+    vocals. Read through ``plain``, as every word-list tool: "vo\u00adcals" hid the vocals cue and
+    called a song instrumental (language zxx), "ｉｎｓｔｒｕｍｅｎｔａｌ" hid the cue itself."""
     if fields.get("lyrics"):
         return None
-    texts = [(name, fields[name]) for name in FIELDS if fields.get(name)]
-    texts += [(str(k), s) for k, v in (extra or {}).items() for s in _strings(v)]
+    texts = [(name, plain(fields[name])) for name in FIELDS if fields.get(name)]
+    texts += [(str(k), plain(s)) for k, v in (extra or {}).items() for s in _strings(v)]
     if any(VOCALS.search(_DENIED.sub(" ", text)) for _, text in texts):
         return None
     for name, text in texts:
