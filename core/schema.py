@@ -7,7 +7,8 @@ so a consumer can validate a file with ``OutputRecord.model_validate_json`` line
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+import re
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,6 +36,26 @@ def without_empty(data: Any, key: str) -> Any:
 
 # The years an item may carry (recorded music and spoken word; 0 is read as unknown).
 YEARS = (1000, 2999)
+
+
+# A BCP-47 language tag's shape in any case, subtags joined by "-" or a POSIX locale's "_"
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def canonical_language_tag(tag: str) -> str:
+    """``tag`` (matching ``LANGUAGE_TAG``) in BCP-47's conventional casing: the language lower
+    case, a 4-letter script title case, a 2-letter region upper case, other subtags lower case;
+    ``_`` becomes ``-``."""
+    first, *rest = re.split(r"[-_]", tag)
+    out = [first.lower()]
+    for sub in rest:
+        if len(sub) == 4 and sub.isalpha():
+            out.append(sub.title())
+        elif len(sub) == 2 and sub.isalpha():
+            out.append(sub.upper())
+        else:
+            out.append(sub.lower())
+    return "-".join(out)
 
 
 class Item(BaseModel):
@@ -70,6 +91,26 @@ class Item(BaseModel):
             raise ValueError("id must not be blank")
         if isinstance(v, str) and is_line_key(v):
             raise ValueError(f"id {v!r} is reserved: liner keys a row without a usable id as line:N; rename it")
+        return v
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, v: Any) -> Any:
+        """``Track`` or `` episode `` (a spreadsheet's capital, a stray space) is the type it names;
+        anything else is left for the choice error to name."""
+        if isinstance(v, str) and (t := v.strip().lower()) in get_args(ItemType):
+            return t
+        return v
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, v: Any) -> Any:
+        """A language tag in any case or with ``_`` (``EN``, ``en_us``, ``PT-br``) in BCP-47's own
+        casing (``en``, ``en-US``, ``pt-BR``): tags are case-insensitive, but the tagger took only
+        lower-case ones as the catalog's and answered ``und`` for a catalog saying ``EN``. A value
+        that is no tag (``English``) is kept as given."""
+        if isinstance(v, str) and LANGUAGE_TAG.match(v.strip()):
+            return canonical_language_tag(v.strip())
         return v
 
     @field_validator("year", mode="before")
