@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from linernotes.files import require_regular
 from linernotes.review.fields import FieldSpec
 from linernotes.review.queue import QueueEntry
 
@@ -202,7 +203,9 @@ class ReviewStore:
         """Refuse what is not a review store before SQLite touches it (it would happily turn a
         0-byte file into an empty database, and a damaged one fails only on the page it reads).
         A SQLite database without any table becomes a store only for ``build`` (``create``):
-        opened to serve or export, it was given the schema and exported a ``v1`` of 0 rows."""
+        opened to serve or export, it was given the schema and exported a ``v1`` of 0 rows. A folder,
+        FIFO or device is named as what it is (it was "not a file, so not a review store")."""
+        require_regular(self.path, StoreError, ": a review store is a SQLite file", folder_ok=False)
         if not self.path.is_file():
             raise StoreError(f"{self.path}: not a file, so not a review store")
         try:

@@ -49,3 +49,17 @@ def test_a_run_record_file_still_builds(tmp_path):
                               str(REPO / "evals" / "baselines" / "ci-slice.json")], cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert Path(tmp_path / "store.sqlite").is_file()
+
+
+@pytest.mark.parametrize("command", [["review", "stats", "-s"], ["review", "export", "-o", "gold", "-s"],
+                                     ["review", "build", "--run", str(REPO / "evals" / "baselines" / "ci-slice.json"),
+                                      "-o"]], ids=["stats", "export", "build"])
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_store_path_that_is_not_a_file_is_named_for_what_it_is(tmp_path, command, kind):
+    """--store/-s (and build's -o): a folder or FIFO said 'not a file, so not a review store'."""
+    store = tmp_path / "review.sqlite"
+    store.mkdir() if kind == "folder" else os.mkfifo(store)
+    line = _one_line_error(run_liner_in_process([*command, str(store)], cwd=tmp_path))
+    said = "is a folder" if kind == "folder" else "is a FIFO (named pipe)"
+    assert f"{store}: {said}, not a regular file: a review store is a SQLite file" in line
+    assert not (tmp_path / "gold").exists()
