@@ -62,11 +62,15 @@ def scan_output(path: Path) -> set[str]:
     with open(path, "rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
+                _check_cut_line(path, n, raw, keys)
                 break
             if raw.strip():
                 try:
                     rec = json.loads(raw)
                 except ValueError:
+                    if not keys:  # no record before it: a SQLite store, a YAML spec, notes (not an edit to fix)
+                        raise OutputError(f"{path}: not a liner output (line {n} is not JSON): the file is not "
+                                          "an output of liner tag; write to another -o") from None
                     if fh.read(1 << 16).strip():
                         raise OutputError(f"{path}:{n}: not JSON, and lines follow it (a kill cuts only the last "
                                           "line): fix or remove that line, or write to another -o") from None
@@ -82,6 +86,21 @@ def scan_output(path: Path) -> set[str]:
             fh.truncate(good_end)
             os.fsync(fh.fileno())
     return keys
+
+
+# How every record line starts (``OutputRecord.model_dump_json``: ``id`` is its first field, no spaces)
+RECORD_START = b'{"id":"'
+
+
+def _check_cut_line(path: Path, n: int, raw: bytes, keys: set[str]) -> None:
+    """Raise OutputError when the last, newline-less line ``raw`` (line ``n``) of ``path`` is not
+    what a kill leaves: the start of a record after records, or of the first one. A file of one
+    line without a newline (notes, a one-line JSON config) was taken for a cut record and
+    truncated to nothing, then overwritten with the run's records."""
+    if keys or RECORD_START.startswith(raw[:len(RECORD_START)]):
+        return
+    raise OutputError(f"{path}: not a liner output (line {n} is neither an output record nor the start of one "
+                      "a kill cut short): the file is not an output of liner tag; write to another -o")
 
 
 @dataclass

@@ -79,3 +79,25 @@ def test_a_parquet_catalog_given_as_its_own_output_is_refused(tmp_path, liner_in
     assert "is the catalog being read" in " ".join(r.stderr.split()), r.stderr
     assert catalog.read_bytes() == before
     assert sorted(x.name for x in tmp_path.iterdir()) == ["c.parquet"], "nothing written beside it"
+
+
+@pytest.mark.parametrize("text", [
+    "my notes, no newline at the end",          # truncated to nothing, then overwritten with records
+    '{"name": "config", "x": 1}',               # a one-line JSON file as editors save it
+    '{"id": 5, "title": "a row, not a record"}',  # a record line never has a space after '{"id":'
+    "hello\n",                                  # one whole line, not JSON
+    "SQLite format 3\x00\x10\x00\n\x01\x02 binary\n",  # -o review.sqlite: was told to 'fix or remove that line'
+])
+def test_a_file_that_never_held_a_record_is_refused_untouched(tmp_path, text):
+    out = tmp_path / "o.jsonl"
+    out.write_bytes(text.encode("latin-1"))
+    with pytest.raises(OutputError, match=r"not a liner output \(line 1 is .*write to another -o"):
+        scan_state(out)
+    assert out.read_bytes() == text.encode("latin-1")
+
+
+@pytest.mark.parametrize("cut", ['{', '{"i', '{"id":"a","sta'])
+def test_a_first_record_cut_by_a_kill_is_still_repaired(tmp_path, cut):
+    out = tmp_path / "o.jsonl"
+    out.write_text(cut)
+    assert scan_state(out).done == set() and out.read_text() == ""
