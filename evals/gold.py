@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,6 +207,9 @@ class GoldSet(BaseModel):
     items: list[GoldItem]
     missing_inputs: dict[str, str] = Field(default_factory=dict, description="Item field -> the input column "
                                            "of the spec that no row of the data has (the tagger never sees it)")
+    other_types: dict[str, int] = Field(default_factory=dict, description="item type -> how many rows a 'type' "
+                                        "column gives it, for types other than the spec's item_type (every item is "
+                                        "tagged as item_type all the same)")
 
 
 def _load_dataset(path: Path) -> Any:
@@ -428,7 +432,17 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
         except (SpecError, ValueError, TypeError) as e:  # a gold value of the wrong shape: name the row
             raise SpecError(f"{path}: id {str(r.get(spec.id_field))!r}: {e}") from None
     return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items,
-                   missing_inputs=absent)
+                   missing_inputs=absent, other_types=other_types(spec, rows))
+
+
+def other_types(spec: GoldSpec, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """``{type: rows}`` of the rows whose ``type`` column names another item type than the spec's
+    ``item_type`` (sorted by type). A gold set made from a mixed catalog (``liner review export``
+    keeps the catalog's ``type``) was tagged as tracks throughout, podcast episodes given music
+    genres, without a word: a spec tags one type, and ``inputs`` cannot map ``type``."""
+    counts = Counter(t for r in rows if isinstance(r.get("type"), str)
+                     and (t := r["type"].strip().lower()) and t != spec.item_type)
+    return dict(sorted(counts.items()))
 
 
 def _repeat(raw_id: Any, unit: str, first: int) -> str:

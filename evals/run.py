@@ -331,6 +331,10 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         log.warning("liner: warning: %s: no row has the input column(s) %s of spec %s: the tagger never sees "
                     "them", data, ", ".join(f"{v!r} (inputs.{k})" for k, v in gold.missing_inputs.items()),
                     spec.name)
+    if gold.other_types:
+        log.warning("liner: warning: %s: the 'type' column gives %s, but spec %s tags every item as %s (its "
+                    "item_type): write one spec per type (item_type: episode ...) or leave those rows out", data,
+                    ", ".join(f"{n} {t}" for t, n in gold.other_types.items()), spec.name, spec.item_type)
     for task in spec.tasks:  # a gold_field typo left the task unscored with exit 0; a slice may rightly lack one
         if not any(task.name in g.gold for g in gold.items):
             log.warning("liner: warning: %s: no item has a value in column %r (the gold_field of task %s): the task "

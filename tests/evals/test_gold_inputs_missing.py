@@ -56,3 +56,21 @@ def test_a_spec_with_no_inputs_is_refused_at_its_line(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"g.yaml:4: inputs: spec g: inputs names no column; the tagger would see "
                                         r"nothing"):
         load_spec(spec)
+
+
+def test_rows_of_other_item_types_are_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A new user's gold set from ``liner review export`` of a mixed catalog keeps its ``type``
+    column; a spec tags every item as its ``item_type`` (``inputs`` cannot map ``type``), so
+    podcast episodes were tagged as tracks, music genres and all, without a word."""
+    spec = _world(tmp_path, "  description: text\n")
+    data = tmp_path / "g.jsonl"
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    for n, r in enumerate(rows):
+        r["type"] = ["track", "Episode", "chapter", "episode"][n % 4]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    gold = load_gold(load_spec(spec), data)
+    assert gold.other_types == {"chapter": 3, "episode": 6}
+    r = run_liner_in_process(["eval", spec, "-o", tmp_path / "run.json", "--llm", "never", "--resamples", "0"])
+    assert r.returncode == 0, r.stderr
+    assert (f"{data}: the 'type' column gives 3 chapter, 6 episode, but spec g tags every item as track (its "
+            "item_type)") in caplog.text, caplog.text
