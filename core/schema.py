@@ -399,10 +399,11 @@ NAMES_NO_INPUT = ("literal_error", "enum")
 
 
 def error_message(err: dict[str, Any]) -> str:
-    """One ``ValidationError.errors()`` entry's message, with the value given when pydantic leaves
-    it out of a choice error: ``Input should be 'track', 'episode' or 'chapter', not 'video'``
+    """One ``ValidationError.errors()`` entry's message, without pydantic's "Value error, " before
+    a validator's own reason (``year: year 'nineteen' is not a number``), with the value given
+    when pydantic leaves it out of a choice error: ``Input should be 'track', 'episode' or 'chapter', not 'video'``
     (the value's repr cut to 60 characters: a cell may hold a whole transcript)."""
-    msg = str(err["msg"])
+    msg = str(err["msg"]).removeprefix("Value error, ")  # pydantic's wrapper of a validator's own reason
     if err.get("type") in NAMES_NO_INPUT and "input" in err:
         given = repr(err["input"])
         msg += f", not {given if len(given) <= 60 else given[:57] + '...'}"

@@ -125,7 +125,7 @@ def pydantic_reason(err: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
     loc = tuple(err["loc"])
     if isinstance(ctx, KeyedError):
         loc = (*loc, *ctx.loc)
-    msg = error_message(err).removeprefix("Value error, ")
+    msg = error_message(err)
     if err["type"] == "missing":
         msg = "required key is missing"
     elif err["type"] == "extra_forbidden":

@@ -19,11 +19,14 @@ def test_a_catalog_row_with_an_unknown_type_names_the_type_it_gave(tmp_path: Pat
         {"id": "a", "type": "track"},
         {"id": "b", "type": "video"},
         {"id": "c", "type": "x" * 500},  # a cell may hold anything: the echo is cut
+        {"id": "d", "year": "nineteen"},
     ]) + "\n")
     errs = {r.line: r.error for r in read_catalog(p) if r.error}
     assert errs[2].kind == "input.invalid"
     assert errs[2].message == "type: Input should be 'track', 'episode' or 'chapter', not 'video'"
     assert errs[3].message.endswith(", not '" + "x" * 56 + "...")
+    # a validator's own reason, without pydantic's "Value error, " before it
+    assert errs[4].message == "year: year 'nineteen' is not a number"
 
 
 @pytest.mark.parametrize(("text", "line", "reason"), [

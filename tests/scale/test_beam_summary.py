@@ -19,7 +19,7 @@ def test_the_beam_summary_shows_each_error_kinds_first_message(tmp_path: Path, l
                           "--no-progress", "--pipeline-option", "--direct_num_workers=1"])
     assert r.returncode == 1, r.stderr[-2000:]
     said = " ".join(r.stderr.split())
-    assert "input.invalid (2): year: Value error, year " in said, said[-1500:]
+    assert "input.invalid (2): year: year 'nineteen' is not a number" in said, said[-1500:]
     assert "input.missing_id (1): missing required field 'id'" in said, said[-1500:]
 
 
