@@ -117,7 +117,31 @@ def _parse_prompt(name: str, origin: str, text: str) -> Prompt:
                               f"write {{{{ {m.group(1)} }}}}")
     if not used & {"content", "item"}:
         raise PromptError(f"{origin}: the user template never shows the item (use {{{{ content }}}} or {{{{ item }}}})")
+    if bad := _unknown_attribute(env.parse(user)):
+        var, attr, lineno, known = bad
+        raise PromptError(f"{origin}:{first + lineno - 1}: {var}.{attr}: the {var} has no attribute {attr!r} (it has: "
+                          f"{', '.join(known)})")
     return Prompt(name, system.strip(), env.from_string(user), digest, answer)
+
+
+def _unknown_attribute(tree: jinja2.nodes.Template) -> tuple[str, str, int, list[str]] | None:
+    """The first ``item.<name>`` or ``evidence.<name>`` in a parsed template that an Item or an
+    Evidence does not have: (variable, attribute, template line, the public names it has); None
+    when every one exists. ``{{ item.nosuch }}`` passed the load checks (the variable is known) and
+    failed on every item at render, each an ``internal.UndefinedError`` record, and ``--dry-run``
+    ended in a traceback."""
+    from linernotes.agents.state import Evidence
+
+    models = {"item": Item, "evidence": Evidence}
+    for node in tree.find_all(jinja2.nodes.Getattr):
+        target = node.node
+        if isinstance(target, jinja2.nodes.Name) and target.name in models:
+            model = models[target.name]
+            known = sorted({*model.model_fields, *(n for n in vars(model) if not n.startswith("_")
+                                                     and callable(getattr(model, n)))} - {"model_config"})
+            if node.attr not in known and not hasattr(model, node.attr):
+                return target.name, node.attr, node.lineno, known
+    return None
 
 
 def _without_jinja2(line: str) -> str:

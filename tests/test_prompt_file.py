@@ -23,6 +23,12 @@ SHIPPED = (Path(__file__).resolve().parents[1] / "agents" / "prompts" / "extract
     ("You tag.\n---\n{{ content }} {{ nosuch }}\n", "p.md:", "uses nosuch, which the tagger does not provide"),
     ("You tag.\n---\n{{ content }}\nTitle: {title}\n", "p.md:4:", "{title} is not a placeholder here"),
     ("You tag.\n---\nAnswer in JSON.\n", "p.md:", "never shows the item"),
+    # a known variable's unknown attribute failed on every item at render (internal.UndefinedError
+    # records) and --dry-run ended in a traceback (a new user's probe)
+    ("You tag.\n---\n{{ content }}\nYear: {{ item.nosuch.deeper }}\n", "p.md:4:",
+     "item.nosuch: the item has no attribute 'nosuch' (it has: album, artist,"),
+    ("You tag.\n---\n{{ content }}{% for c in evidence.genress %}{{ c.id }}{% endfor %}\n", "p.md:3:",
+     "evidence.genress: the evidence has no attribute 'genress'"),
 ])
 def test_a_prompt_that_cannot_work_is_refused_naming_the_file(tmp_path: Path, text: str, where: str, reason: str) -> None:
     p = tmp_path / "p.md"
@@ -93,3 +99,15 @@ def test_a_prompt_path_that_is_not_a_utf8_file_is_named_for_what_it_is(tmp_path:
     cat.write_text(json.dumps({"id": "a", "title": "x"}) + "\n")
     r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--prompt", str(p), "--llm", "never"])
     assert r.returncode == 2 and want in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_prompt_naming_an_unknown_item_attribute_is_refused_before_a_dry_run(tmp_path: Path, liner_in_process) -> None:
+    cat = tmp_path / "c.jsonl"
+    cat.write_text(json.dumps({"id": "a", "title": "Night Drive"}) + "\n")
+    bad = tmp_path / "bad.md"
+    bad.write_text("Tag it.\n---\n{{ content }} {{ item.nosuch }}\n", encoding="utf-8")
+    r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--llm", "always", "--dry-run",
+                          "--prompt", str(bad)])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{bad}:3: item.nosuch: the item has no attribute 'nosuch'" in " ".join(r.stderr.split()), r.stderr
+    assert "Traceback" not in r.stderr
