@@ -56,6 +56,11 @@ from linernotes.signals.spec import SignalSpecError, load_signals
      "labels: label 'NA' is what a CSV/TSV gold set writes for no value"),
     ("name: x\nkind: multilabel\nlabels: [calm, None]\ninstructions: x\n", 3, "label 'None' is what a CSV/TSV"),
     ('name: x\nkind: single_label\nlabels: [a, "null"]\ninstructions: x\n', 3, "label 'null' is what"),
+    # a value outside a fixed set is named beside the allowed ones (pydantic lists only the allowed)
+    ("name: s\nkind: single_labels\nlabels: [a, b]\ninstructions: x\n", 2,
+     "kind: Input should be 'multilabel', 'single_label', 'scalar', 'boolean' or 'text', not 'single_labels'"),
+    ("name: s\nkind: boolean\ninstructions: x\nevidence: [shortlst]\n", 4, ", not 'shortlst'"),
+    ("name: s\nkind: boolean\ninstructions: x\napplies_to: [tracks]\n", 4, ", not 'tracks'"),
 ])
 def test_edge_spec_is_refused_with_file_line_and_key(tmp_path: Path, text: str, line: int, key: str) -> None:
     path = tmp_path / "spec.yaml"
