@@ -42,6 +42,15 @@ class Standardizer(BaseModel):
         s = StandardScaler().fit(X)
         return cls(mean=s.mean_.tolist(), scale=s.scale_.tolist())
 
+    def weighted(self, weight: float) -> Standardizer:
+        """The same centring with every column then multiplied by ``weight`` (> 0): the scale
+        divided by it. How a fit weighs a block of standardized columns against the others (an
+        L2-penalised model's columns compete for one penalty) without a new artifact field: the
+        weight lives in the stored scale, so tag time applies it unchanged."""
+        if not weight > 0:
+            raise ValueError(f"scaler weight {weight} (must be > 0)")
+        return Standardizer(mean=list(self.mean), scale=[v / weight for v in self.scale])
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         if self._arrays is None:  # converted once: a tag-time call is per item
             self._arrays = (np.asarray(self.mean), np.asarray(self.scale))

@@ -90,7 +90,17 @@ NEIGHBOURS_K = 0
 # 0.068. A two-stage model (P(flagged), then the category among unsafe items, each a logistic
 # regression at C=4) lost: accuracy 0.543 / 0.540, ECE 0.071 / 0.066; inner CV kept the
 # multinomial in 10 of 10 folds.
-SINGLE_LABEL_CS = (4.0,)
+# (C, dense weight) options of the single-label classifier, chosen per fit by that inner CV.
+# The dense weight multiplies the standardized clause-evidence columns (lexicon hits, clause
+# retrieval, LLM citations; ``Standardizer.weighted``) against the text columns. Our reading
+# (not tested further): standardized, a rare lexicon column reaches ~10 and takes the L2
+# penalty's budget from the text columns, which are what separates the categories (Do-Not-
+# Answer's risk areas, RealToxicityPrompts' attributes). Scratch comparison (session 21, /work/scratch/me21/pol/joint.py: 983 prompts + 3,500
+# negatives, 5-fold out of fold, the threshold with the most right unsafe answers within 3% false
+# flags per clean source; seeds 0 / 1): category accuracy on all 983 prompts 0.547 / 0.553 at
+# (4, 1) -> 0.576 / 0.574 at (4, 0.1), 0.588 / 0.596 at (16, 0.05); weight 0 (no clause evidence)
+# 0.583 / 0.580, so the evidence still adds a little at a small weight.
+SINGLE_LABEL_OPTIONS = ((4.0, 1.0), (16.0, 0.05))
 # The scalar's confidence model learns from inner models' errors. 10 inner folds instead of 5
 # (inner models on 9/10 of the part, closer to the model they stand in for) were tried on the
 # dev fit: ECE 0.0528 vs 0.0525 at twice the fit time (36 min on a loaded box), so 5 stay. Part
@@ -102,6 +112,7 @@ SCALAR_INNER_FOLDS = INNER_FOLDS
 # as the mean over the four sources; seeds 0 / 1): alpha 1 with plain word terms 0.680 / 0.681;
 # negation-marked words + character n-grams at alpha 1 / 3 / 10: 0.684 / 0.695 / 0.690 (seed 1).
 SCALAR_ALPHAS = (1.0, 3.0, 10.0)
+# (SCALAR_OPTIONS, below BlockWeights: these alphas unweighted, and one weighted design.)
 
 
 @dataclass
@@ -297,10 +308,51 @@ def calibration_rows(oof: OutOfFold, keys: Sequence[str], cohort: Sequence[str],
 CHAR_TFIDF = {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 3, "max_features": 20000}
 
 
+@dataclass(frozen=True)
+class BlockWeights:
+    """How much each block of a text combiner's design row weighs against the others (all > 0).
+    An L2-penalised linear model's columns compete for one penalty, so a block's weight is how
+    cheaply the model can use it. ``dense`` goes into the stored scaler
+    (``Standardizer.weighted``); the text blocks' weights are folded into the fitted coefficients
+    (``fold``), so an artifact is applied at tag time exactly as before, with no new field."""
+
+    words: float = 1.0
+    chars: float = 1.0
+    embedding: float = 1.0
+    dense: float = 1.0
+
+    def fold(self, model: Linear, terms: list[Tfidf]) -> Linear:
+        """``model``, fitted on rows weighted by these weights, as a model of unweighted text
+        columns: each text column's coefficients times its block's weight (the dense columns'
+        weight is already in the scaler). Columns: [word terms, char terms, embedding, dense]."""
+        coef = np.array(model.coef, dtype=np.float64)
+        widths = [len(t.idf) for t in terms]
+        scale = np.ones(coef.shape[1])
+        at = 0
+        for width, w in zip(widths, (self.words, self.chars), strict=False):
+            scale[at:at + width] = w
+            at += width
+        from linernotes.fusion.features import EMBED_DIM
+
+        scale[at:at + EMBED_DIM] = self.embedding
+        return Linear(coef=(coef * scale).tolist(), intercept=list(model.intercept), classes=model.classes)
+
+
+UNWEIGHTED = BlockWeights()
+# The scalar's (ridge alpha, block weights) options, chosen per fit by inner CV (least squared
+# error): SCALAR_ALPHAS with every block at 1, and word terms at 1.5 with the embedding at 0.5 and
+# alpha 5. Scratch comparison of block weights (session 19, /work/scratch/me19/val/blocks2.py: the
+# VADER dev gold, 14,221 sentences, 5-fold out of fold, Pearson as the mean over the four sources,
+# seeds 0 / 1): alpha 3 all 1 0.6955 / 0.6950; words 1.5, embedding 0.5, alpha 5 0.7015 / 0.7008;
+# the embedding at 0 0.6967 / 0.6950, the dense block at 0 0.6567 / 0.6545, words at 2 0.6936.
+SCALAR_OPTIONS: tuple[tuple[float, BlockWeights], ...] = (
+    *((a, UNWEIGHTED) for a in SCALAR_ALPHAS), (5.0, BlockWeights(words=1.5, embedding=0.5)))
+
+
 class TextBlock:
     """Dense features + WordLlama embedding + TF-IDF for a fixed list of observations: word
     terms, plus character n-grams when ``char``. Columns: [word terms, char terms, embedding,
-    standardized dense]."""
+    standardized dense], each block times its ``BlockWeights`` weight."""
 
     def __init__(self, obs: Sequence[Observation], dense: np.ndarray, char: bool = False,
                  negation: bool = False) -> None:
@@ -310,56 +362,63 @@ class TextBlock:
         self.char = char
         self.negation = negation  # word terms in a negation scope marked (tools.text.negation)
 
-    def fit(self, items: np.ndarray, dense: np.ndarray | None = None) -> tuple[list[Tfidf], Standardizer, Any]:
+    def fit(self, items: np.ndarray, dense: np.ndarray | None = None,
+            weights: BlockWeights = UNWEIGHTED) -> tuple[list[Tfidf], Standardizer, Any]:
         """``dense``: these items' dense rows when they depend on the fit (neighbour votes), else
-        the block's own."""
-        from scipy import sparse
-
+        the block's own. The returned scaler carries ``weights.dense``."""
         texts = [self.texts[i] for i in items]
         dense = self.dense[items] if dense is None else dense
         fitted = ([Tfidf.fit(texts, **({"negation": True} if self.negation else {}))]
                   + ([Tfidf.fit(texts, **CHAR_TFIDF)] if self.char else []))
-        scaler = Standardizer.fit(dense)
-        X = sparse.hstack([m for _, m in fitted] + [self.emb[items], scaler.transform(dense)]).tocsr()
-        return [t for t, _ in fitted], scaler, X
+        scaler = Standardizer.fit(dense).weighted(weights.dense)
+        terms = [t for t, _ in fitted]
+        return terms, scaler, self._stack([m for _, m in fitted], items, scaler, dense, weights)
 
     def transform(self, terms: list[Tfidf], scaler: Standardizer, items: np.ndarray,
-                  dense: np.ndarray | None = None) -> Any:
-        from scipy import sparse
-
+                  dense: np.ndarray | None = None, weights: BlockWeights = UNWEIGHTED) -> Any:
         texts = [self.texts[i] for i in items]
         dense = self.dense[items] if dense is None else dense
-        return sparse.hstack([t.transform(texts) for t in terms]
-                             + [self.emb[items], scaler.transform(dense)]).tocsr()
+        return self._stack([t.transform(texts) for t in terms], items, scaler, dense, weights)
+
+    def _stack(self, text: list[Any], items: np.ndarray, scaler: Standardizer, dense: np.ndarray,
+               weights: BlockWeights) -> Any:
+        from scipy import sparse
+
+        text = [m * w if w != 1.0 else m for m, w in zip(text, (weights.words, weights.chars), strict=False)]
+        emb = self.emb[items] if weights.embedding == 1.0 else self.emb[items] * weights.embedding
+        return sparse.hstack(text + [emb, scaler.transform(dense)]).tocsr()
 
 
 # -- scalar -----------------------------------------------------------------------------------
 
 def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[str | None] | None,
                tolerance: float, value_range: tuple[float, float] = (-1.0, 1.0),
-               alphas: Sequence[float] = SCALAR_ALPHAS, k: int = 5, seed: int = 0,
+               options: Sequence[tuple[float, BlockWeights]] = SCALAR_OPTIONS, k: int = 5, seed: int = 0,
                audit: Audit | None = None) -> tuple[ScalarModel, OutOfFold]:
     """Ridge regression on text (word terms with negation scopes marked, character n-grams, the
     embedding) + lexicon + LLM features; confidence = P(|error| <= tolerance) from a logistic
     regression on how hard the item looks, fitted on inner out-of-fold errors.
 
-    ``alphas``: the ridge strengths tried; with more than one, each fit (outer and final) takes
-    the one whose inner out-of-fold predictions have the least squared error (ties: the larger
-    alpha), and the model stores it (``ScalarModel.regularisation``)."""
+    ``options``: the (ridge alpha, block weights) pairs tried (``SCALAR_OPTIONS``); with more than
+    one, each fit (outer and final) takes the one whose inner out-of-fold predictions have the
+    least squared error (ties: the earlier option), and the model stores the alpha
+    (``ScalarModel.regularisation``) and the weights (``block_weights``; folded into its
+    coefficients, ``BlockWeights.fold``)."""
     from sklearn.linear_model import LogisticRegression, Ridge
 
     audit = audit or Audit()
     block = TextBlock(obs, np.vstack([scalar_dense(o) for o in obs]), char=True, negation=True)
     lo, hi = value_range
 
-    def fit(items: np.ndarray, alpha: float = alphas[0]) -> Any:
-        terms, scaler, X = block.fit(items)
+    def fit(items: np.ndarray, option: tuple[float, BlockWeights] = options[0]) -> Any:
+        alpha, weights = option
+        terms, scaler, X = block.fit(items, weights=weights)
         reg = Ridge(alpha=alpha).fit(X, target[items])
-        return terms, scaler, Linear.from_sklearn(reg), alpha
+        return terms, scaler, Linear.from_sklearn(reg), option
 
     def predict(model: Any, items: np.ndarray) -> np.ndarray:
-        terms, scaler, reg, _ = model
-        return np.clip(reg.predict(block.transform(terms, scaler, items)), lo, hi)
+        terms, scaler, reg, (_, weights) = model
+        return np.clip(reg.predict(block.transform(terms, scaler, items, weights=weights)), lo, hi)
 
     def tune(items: np.ndarray, oof: dict[int, Any]) -> tuple[Standardizer, Linear]:
         pred = np.array([oof[int(i)] for i in items])
@@ -377,9 +436,9 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
         return -float(sum((oof[int(i)] - target[int(i)]) ** 2 for i in train))
 
     def selected(train: np.ndarray, inner: FoldPlan, name: str | None) -> tuple[Any, Any]:
-        """``nested`` with the ridge's alpha chosen on the inner folds (see the docstring); the
-        larger alpha first, so it keeps a tie."""
-        return nested_choice(train, inner, sorted(alphas, reverse=True), fit, predict, tune, minus_squared_error,
+        """``nested`` with the ridge's alpha and block weights chosen on the inner folds (see the
+        docstring)."""
+        return nested_choice(train, inner, options, fit, predict, tune, minus_squared_error,
                              audit if name else None, name or "model")
 
     def run_fold(train: np.ndarray, test: np.ndarray, inner: FoldPlan) -> dict[int, tuple[float, float]]:
@@ -392,11 +451,12 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
 
     oof = _outer(len(obs), groups, k, seed, None, run_fold, audit, SCALAR_INNER_FOLDS)
     everyone = np.arange(len(obs))
-    (terms, scaler, reg, alpha), (cscaler, cclf) = selected(
+    (terms, scaler, reg, (alpha, weights)), (cscaler, cclf) = selected(
         everyone, plan_folds(len(obs), groups, SCALAR_INNER_FOLDS, seed), None)
-    model = ScalarModel(features=SCALAR_FEATURES, tfidf=terms[0], char_tfidf=terms[1], scaler=scaler, regressor=reg,
-                        regularisation=alpha, tolerance=tolerance, range=[lo, hi], confidence_scaler=cscaler,
-                        confidence=cclf)
+    model = ScalarModel(features=SCALAR_FEATURES, tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
+                        regressor=weights.fold(reg, terms), regularisation=alpha,
+                        block_weights=[weights.words, weights.chars, weights.embedding, weights.dense],
+                        tolerance=tolerance, range=[lo, hi], confidence_scaler=cscaler, confidence=cclf)
     return model, oof
 
 
@@ -425,7 +485,8 @@ def checked_sources(clean: np.ndarray, source: Sequence[str | None] | None) -> l
 
 def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: Sequence[str | None] | None,
                      clauses: Sequence[str], clause_for: dict[str, str], none_label: str = "none",
-                     Cs: Sequence[float] = SINGLE_LABEL_CS, k: int = 5, seed: int = 0, audit: Audit | None = None,
+                     options: Sequence[tuple[float, float]] = SINGLE_LABEL_OPTIONS, k: int = 5, seed: int = 0,
+                     audit: Audit | None = None,
                      neighbours: int = NEIGHBOURS_K,
                      sources: Sequence[str | None] | None = None) -> tuple[SingleLabelModel, OutOfFold]:
     """Multinomial logistic regression over text + clause evidence (+ the label vote of the
@@ -433,10 +494,11 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
     none); confidence = isotonic- calibrated P(the top class is right) from its probability,
     tuned on inner out-of-fold predictions.
 
-    ``Cs``: the regularisation strengths tried; with more than one, each fit (outer and final)
-    takes the one whose inner out-of-fold answers are right on the most unsafe items at their own
-    best P(none) threshold within the false-flag budget (``pick_none_threshold``; ties: the
-    smaller C), and the model stores it (``SingleLabelModel.regularisation``).
+    ``options``: the (regularisation C, dense-block weight) pairs tried (``SINGLE_LABEL_OPTIONS``);
+    with more than one, each fit (outer and final) takes the one whose inner out-of-fold answers
+    are right on the most unsafe items at their own best P(none) threshold within the false-flag
+    budget (``pick_none_threshold``; ties: the earlier option), and the model stores it
+    (``SingleLabelModel.regularisation`` and ``dense_weight``; the weight is in its scaler).
 
     ``sources``: per row, the clean source a ``none`` row comes from (e.g. catalog metadata,
     editorial prose): the false-flag budget must hold on each source of ``MIN_SOURCE_ITEMS`` rows
@@ -467,11 +529,12 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         exclude = [row.get(int(i), -1) for i in items]
         return np.hstack([block.dense[items], index.vote(block.emb[items], exclude)])
 
-    def fit(items: np.ndarray, C: float = Cs[0]) -> Any:
+    def fit(items: np.ndarray, option: tuple[float, float] = options[0]) -> Any:
+        C, weight = option
         index = index_of(items)
-        terms, scaler, X = block.fit(items, dense_of(index, items, items))
+        terms, scaler, X = block.fit(items, dense_of(index, items, items), BlockWeights(dense=weight))
         clf = LogisticRegression(C=C, max_iter=3000).fit(X, y[items])
-        return terms, scaler, Linear.from_sklearn(clf), index, items, C
+        return terms, scaler, Linear.from_sklearn(clf), index, items, option
 
     def predict(model: Any, items: np.ndarray) -> np.ndarray:
         terms, scaler, clf, index, train, _ = model
@@ -541,7 +604,7 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
     def selected(train: np.ndarray, inner: FoldPlan, name: str | None) -> tuple[Any, Any]:
         """``nested`` with the regularisation chosen on the inner folds (see the docstring)."""
-        return nested_choice(train, inner, Cs, fit, predict_tracked, tune, within_budget_then_right,
+        return nested_choice(train, inner, options, fit, predict_tracked, tune, within_budget_then_right,
                              audit if name else None, name or "model")
 
     inner_classes: dict[int, np.ndarray] = {}
@@ -569,12 +632,13 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
 
     oof = _outer(len(obs), groups, k, seed, y, run_fold, audit)
     everyone = np.arange(len(obs))
-    (terms, scaler, clf, index, _, C), (t, cal_flag, cal_none, rule) = selected(
+    (terms, scaler, clf, index, _, (C, weight)), (t, cal_flag, cal_none, rule) = selected(
         everyone, plan_folds(len(obs), groups, INNER_FOLDS, seed, y), None)
     model = SingleLabelModel(features=policy_dense_names(clauses) + (index.names() if index else []),
                              clauses=list(clauses), tfidf=terms[0], char_tfidf=terms[1], scaler=scaler,
                              classifier=clf, calibrator=cal_flag, calibrator_none=cal_none, clause_for=clause_for,
                              none_label=none_label, none_threshold=t, neighbours=index, regularisation=C,
+                             dense_weight=weight,
                              max_words=fitted_end(block.texts, y, none_label), window_rule=rule)
     return model, oof
 

@@ -48,7 +48,13 @@ class ScalarModel(BaseModel):
     scaler: Standardizer
     regressor: Linear
     regularisation: float | None = Field(None, gt=0, description="the ridge's alpha, chosen by inner cross-validation "
-                                         "among fitting.SCALAR_ALPHAS (None in older artifacts)")
+                                         "among fitting.SCALAR_OPTIONS (None in older artifacts)")
+    block_weights: list[float] | None = Field(None, min_length=4, max_length=4, description="the weights of the "
+                                              "word, character, embedding and dense blocks the regressor was fitted "
+                                              "with, chosen with the alpha (fitting.BlockWeights): already folded "
+                                              "into the regressor's coefficients and the scaler, so this records "
+                                              "them for the model card and changes nothing at tag time (None in "
+                                              "older artifacts: all 1)")
     tolerance: float
     range: list[float]
     confidence_scaler: Standardizer

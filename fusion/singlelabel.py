@@ -68,7 +68,11 @@ class SingleLabelModel(BaseModel):
     none_threshold: float = Field(0.5, ge=0, le=1, description="P(none) at or above which the item is clean; "
                                   "chosen by inner cross-validation (see fitting.NONE_THRESHOLDS)")
     regularisation: float | None = Field(None, description="the classifier's C, chosen by inner cross-validation "
-                                         "among fitting.SINGLE_LABEL_CS (None in older artifacts)")
+                                         "among fitting.SINGLE_LABEL_OPTIONS (None in older artifacts)")
+    dense_weight: float | None = Field(None, gt=0, description="the weight of the standardized dense columns against "
+                                       "the text columns, chosen with C; already in scaler.scale (scale / weight), "
+                                       "so this records it for the model card and changes nothing at tag time "
+                                       "(None in older artifacts: 1)")
     neighbours: LabeledIndex | None = Field(None, description="labeled training embeddings whose vote "
                                             "follows the dense features (None in older artifacts)")
     # strict: a hand-edited true read as 1 (below MIN_WORDS: the combiner silently never applied)

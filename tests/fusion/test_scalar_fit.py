@@ -1,5 +1,6 @@
 """The scalar combiner's text: negated words as their own terms, character n-grams, and the ridge's
-alpha chosen by inner cross-validation; the artifact that carries them is format 5."""
+alpha and block weights chosen by inner cross-validation (the weights folded into the stored
+coefficients); the artifact that carries them is format 5."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from linernotes.fusion.artifact import (
     save_fusion,
 )
 from linernotes.fusion.crossfit import Audit
-from linernotes.fusion.fitting import fit_scalar
+from linernotes.fusion.fitting import UNWEIGHTED, BlockWeights, fit_scalar
 from linernotes.fusion.observation import Observation
 from linernotes.schema import Item
 
@@ -39,7 +40,8 @@ def _data(n: int = 160):
 def fitted():
     obs, target = _data()
     audit = Audit()
-    model, oof = fit_scalar(obs, target, None, 0.25, alphas=(1e6, 1.0), k=4, seed=0, audit=audit)
+    model, oof = fit_scalar(obs, target, None, 0.25, options=((1e6, UNWEIGHTED), (1.0, UNWEIGHTED)), k=4, seed=0,
+                            audit=audit)
     return obs, target, model, oof, audit
 
 
@@ -65,9 +67,9 @@ def test_the_alpha_is_chosen_by_inner_cross_validation_stored_and_used(fitted):
     folds must see its error and pick the usable one, and the final regressor is fitted with it."""
     obs, target, model, _, _ = fitted
     assert model.regularisation == 1.0
-    only, _ = fit_scalar(obs, target, None, 0.25, alphas=(1.0,), k=4, seed=0)
+    only, _ = fit_scalar(obs, target, None, 0.25, options=((1.0, UNWEIGHTED),), k=4, seed=0)
     assert np.allclose(model.regressor.coef, only.regressor.coef)
-    flat, _ = fit_scalar(obs, target, None, 0.25, alphas=(1e6,), k=4, seed=0)
+    flat, _ = fit_scalar(obs, target, None, 0.25, options=((1e6, UNWEIGHTED),), k=4, seed=0)
     assert flat.regularisation == 1e6 and np.abs(np.asarray(flat.regressor.coef)).max() < 1e-3
 
 
@@ -79,3 +81,30 @@ def test_an_artifact_with_the_new_text_features_is_format_5_and_round_trips(fitt
     back = load_fusion(tmp_path)
     assert back.format == FORMAT_SCALAR_TEXT
     assert back.fields["valence"].model.decide_many(obs[:6]) == model.decide_many(obs[:6])
+
+
+def test_block_weights_are_folded_into_the_stored_regressor(fitted):
+    """Weighted blocks (words 1.5, characters 0.5, embedding 0.25, dense 2) are fitted on the
+    weighted design, and the artifact applies the same function to the unweighted tag-time row:
+    its predictions equal a ridge fitted on the weighted design by scikit-learn, and differ from
+    the unweighted fit's."""
+    from scipy import sparse
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    from linernotes.fusion.features import embed, scalar_dense
+
+    obs, target, _, _, _ = fitted
+    w = BlockWeights(words=1.5, chars=0.5, embedding=0.25, dense=2.0)
+    model, _ = fit_scalar(obs, target, None, 0.25, options=((1.0, w),), k=4, seed=0)
+    plain, _ = fit_scalar(obs, target, None, 0.25, options=((1.0, UNWEIGHTED),), k=4, seed=0)
+    assert model.block_weights == [1.5, 0.5, 0.25, 2.0] and plain.block_weights == [1.0, 1.0, 1.0, 1.0]
+    texts = [o.prose for o in obs]
+    X = sparse.hstack([model.tfidf.transform(texts) * 1.5, model.char_tfidf.transform(texts) * 0.5,
+                       embed(texts) * 0.25,
+                       StandardScaler().fit_transform(np.vstack([scalar_dense(o) for o in obs])) * 2.0]).tocsr()
+    reference = np.clip(Ridge(alpha=1.0).fit(X, target).predict(X), -1, 1)
+    got = np.array([v for v, _ in model.decide_many(obs)])
+    assert np.allclose(got, reference, atol=1e-6)
+    other = np.array([v for v, _ in plain.decide_many(obs)])
+    assert not np.allclose(got, other, atol=1e-3)

@@ -78,11 +78,11 @@ def test_the_regularisation_is_chosen_by_inner_cross_validation_stored_and_used(
     ``none`` (or one class); the inner folds must see that and pick the usable C, and the final
     classifier must be the one fitted with it."""
     obs, labels = _data()
-    model, oof = fit_single_label(obs, labels, None, [], CLAUSE_FOR, Cs=(1e-6, 4.0), k=3, seed=0)
-    assert model.regularisation == 4.0
-    only, _ = fit_single_label(obs, labels, None, [], CLAUSE_FOR, Cs=(4.0,), k=3, seed=0)
+    model, oof = fit_single_label(obs, labels, None, [], CLAUSE_FOR, options=((1e-6, 1.0), (4.0, 1.0)), k=3, seed=0)
+    assert model.regularisation == 4.0 and model.dense_weight == 1.0
+    only, _ = fit_single_label(obs, labels, None, [], CLAUSE_FOR, options=((4.0, 1.0),), k=3, seed=0)
     assert np.allclose(model.classifier.coef, only.classifier.coef)
-    weak, _ = fit_single_label(obs, labels, None, [], CLAUSE_FOR, Cs=(1e-6,), k=3, seed=0)
+    weak, _ = fit_single_label(obs, labels, None, [], CLAUSE_FOR, options=((1e-6, 1.0),), k=3, seed=0)
     assert weak.regularisation == 1e-6 and not np.allclose(weak.classifier.coef, only.classifier.coef)
     assert np.mean([oof.values[i] == lab for i, lab in enumerate(labels)]) > 0.8
 
@@ -134,3 +134,44 @@ def test_the_false_flag_budget_is_checked_per_clean_source_not_per_fold_group():
     assert sorted(len(a) for a in checked) == [n_prose, n_meta]
     assert all(clean[a].all() for a in checked)
     assert [len(a) for a in checked_sources(clean, None)] == [n_meta + n_prose]
+
+
+def test_the_dense_weight_is_in_the_stored_scaler_and_tag_time_applies_it():
+    """A (C, dense weight) option scales the standardized clause-evidence columns against the
+    text columns; the artifact carries the weight in its scaler, so the stored classifier's
+    probabilities at tag time are those of a logistic regression fitted on the weighted design.
+    Checked against scikit-learn directly, and against a weight-1 fit of the same data."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from linernotes.fusion.features import policy_dense
+
+    obs, labels = _data()
+    clauses = ["violence.threat", "profanity.insult"]
+    weighted, _ = fit_single_label(obs, labels, None, clauses, CLAUSE_FOR, options=((16.0, 0.05),), k=3, seed=0)
+    plain, _ = fit_single_label(obs, labels, None, clauses, CLAUSE_FOR, options=((16.0, 1.0),), k=3, seed=0)
+    assert weighted.dense_weight == 0.05 and weighted.regularisation == 16.0 and plain.dense_weight == 1.0
+    assert np.allclose(np.array(weighted.scaler.scale), np.array(plain.scaler.scale) / 0.05)
+    assert np.allclose(weighted.scaler.mean, plain.scaler.mean)
+
+    dense = np.vstack([policy_dense(o, clauses) for o in obs])
+    texts = [o.prose for o in obs]
+    X = sparse.hstack([weighted.tfidf.transform(texts), weighted.char_tfidf.transform(texts), embed(texts),
+                       StandardScaler().fit_transform(dense) * 0.05]).tocsr()
+    reference = LogisticRegression(C=16.0, max_iter=3000).fit(X, labels)
+    probs = np.array([[d[3][c] for c in weighted.classifier.classes] for d in weighted.decide_many(obs)])
+    assert list(reference.classes_) == weighted.classifier.classes
+    assert np.allclose(probs, reference.predict_proba(X), atol=2e-4)  # decide_many rounds to 4 decimals
+    other = np.array([[d[3][c] for c in plain.classifier.classes] for d in plain.decide_many(obs)])
+    assert not np.allclose(probs, other, atol=1e-3)
+
+
+def test_a_scaler_weight_multiplies_the_standardized_columns():
+    from linernotes.fusion.estimators import Standardizer
+
+    X = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 8.0]])
+    s = Standardizer.fit(X)
+    assert np.allclose(s.weighted(0.25).transform(X), 0.25 * s.transform(X))
+    with pytest.raises(ValueError, match="must be > 0"):
+        s.weighted(0.0)
