@@ -266,6 +266,19 @@ def _conf_check(s: ConfidenceShift, th: Thresholds, enough: bool, small: str) ->
                  crossed=crossed, note=_note(s.p_value, small))
 
 
+def _signal_sample(field: str, n_base: int, n_cur: int, min_items: int) -> tuple[bool, str]:
+    """Whether a declared signal's shifts may alert, and the note when not: it is held only by the
+    items its ``applies_to`` covers, so 40 ok items of which 5 tracks hold it alerted on those 5
+    (the run-wide ``min_items`` counted every ok item), and a signal one run was not tagged with
+    read 'n/a' without a word."""
+    if not n_base or not n_cur:
+        run = "baseline" if not n_base else "current run"
+        return False, f"no item of the {run} holds {field} (tagged without its --signals spec?)"
+    if n_base < min_items or n_cur < min_items:
+        return False, f"fewer than {min_items} items hold it on a side ({n_base}, {n_cur}): reported, not alerted"
+    return True, ""
+
+
 def share_p_value(base: tuple[int, int], cur: tuple[int, int]) -> float:
     """Two-sided p-value of Fisher's exact test that ``k/n`` of BASE and of CUR are one share
     (``scipy.stats.fisher_exact`` on the 2x2 table; exact, so it holds for a run of 1 item)."""
@@ -321,12 +334,13 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
     bs, cs = signal_values(bo), signal_values(co)
     for name in sorted(set(bs) | set(cs)):  # declared signals, checked like the built-in fields
         f, bv, cv = f"{SIGNAL_PREFIX}{name}", bs.get(name, []), cs.get(name, [])
+        held, why = _signal_sample(f, len(bv), len(cv), th.min_items)
         bc, cc = signal_label_counts(bv), signal_label_counts(cv)
         if bc is not None and cc is not None:
             labels.append(label_shift(f, bc, cc, len(bv), len(cv)))
-            checks.append(_label_check(labels[-1], th, enough, small))
+            checks.append(_label_check(labels[-1], th, held, why))
         confs.append(confidence_shift(f, [x for _, x, _ in bv if x is not None], [x for _, x, _ in cv if x is not None]))
-        checks.append(_conf_check(confs[-1], th, enough, small))
+        checks.append(_conf_check(confs[-1], th, held, why))
     b, c = side(baseline), side(current)
     if b.routed_share is not None and c.routed_share is not None:
         checks.append(_share_check("routed share (abs. change)", (b.routed, b.ok), (c.routed, c.ok),
