@@ -268,7 +268,7 @@ def _conf_check(s: ConfidenceShift, th: Thresholds, enough: bool, small: str) ->
 
 def _signal_sample(field: str, n_base: int, n_cur: int, min_items: int) -> tuple[bool, str]:
     """Whether a declared signal's shifts may alert, and the note when not: it is held only by the
-    items its ``applies_to`` covers, so 40 ok items of which 5 tracks hold it alerted on those 5
+    items its ``applies_to`` covers, so 40 ok items of which 8 tracks hold it alerted on those 8
     (the run-wide ``min_items`` counted every ok item), and a signal one run was not tagged with
     read 'n/a' without a word."""
     if not n_base or not n_cur:
