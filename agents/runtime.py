@@ -204,6 +204,9 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
     fusion = open_fusion(config.fusion)
     if fusion is not None:
         versions["fusion"] = fusion.content_hash
+    if exemplars is not None and multiprocessing.parent_process() is None and (
+            note := foreign_index_note(config.exemplars, exemplars, fusion)):
+        log.warning("liner: warning: %s", note)
     models, stale = signal_models(config)
     return AgentRuntime(
         config=config,
@@ -218,6 +221,29 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
         signal_models=models,
         stale_signal_models=stale,
     )
+
+
+def foreign_index_note(folder: Any, exemplars: Any, fusion: FusionArtifact | None) -> str | None:
+    """A warning when most of an exemplar index's items carry no genre the fitted genres
+    combiner's training index used, else None. The combiner reads each candidate's share of *its
+    training* index (``label_prior``: 0 for every other label), not of the index given, so on a
+    catalog of other genres it leans to the training set's labels: 6 tracks against a 4-item
+    index of grunge, jungle and jazz got drum-and-bass for grunge, punk and smooth-jazz tracks
+    (their text and same-artist neighbour said otherwise), with no word. Run once per process
+    that builds the runtime; the run's own process warns (not each ``--workers`` process)."""
+    field = fusion.fields.get("genres") if fusion is not None else None
+    prior = getattr(getattr(field, "model", None), "prior", None) or {}
+    known = {g for g, share in prior.items() if share > 0}
+    records = getattr(exemplars, "records", None) or []
+    if not known or not records:
+        return None
+    outside = sum(1 for r in records if not known & set(r.genres))
+    if outside * 2 <= len(records):
+        return None
+    common = ", ".join(sorted(known, key=lambda g: -prior[g])[:3])
+    return (f"--exemplars {folder}: {outside} of {len(records)} items carry no genre the genres combiner's "
+            f"training index used (its most common: {common}); it scores a label by its share of that index, "
+            "so on this one its genres lean to those labels: compare a few records with --fusion none")
 
 
 def signal_models(config: TagConfig) -> tuple[dict[str, Any], dict[str, Any]]:
