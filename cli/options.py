@@ -23,7 +23,7 @@ CachePath = Annotated[Path | None, typer.Option(help="Response cache file (defau
 Taxonomy = Annotated[str | None, typer.Option(help="Genre taxonomy pack name or YAML path")]
 Exemplars = Annotated[Path | None, typer.Option(help="Exemplar index folder for few-shot examples")]
 MaxAudioSeconds = Annotated[float, typer.Option(help="Analyse at most this much of each file")]
-Prompt = Annotated[str, typer.Option(help="Prompt template name")]
+Prompt = Annotated[str, typer.Option(help="Prompt: a shipped name (extract.v1, extract.v2) or a .md file's path")]
 LlmMode = Annotated[str, typer.Option("--llm", help="auto: the LLM only for fields the evidence leaves "
                                       "undecided; always: every field of every item; never: tools and "
                                       "fusion only")]
