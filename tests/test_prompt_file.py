@@ -49,6 +49,9 @@ def test_a_copy_of_the_shipped_prompt_loads_and_renders_like_it(tmp_path: Path) 
     ("Tag {title} {nosuch} {{", ": no line '---'"),
     # an unknown attribute of a known variable ended --dry-run in a traceback (a new user's probe)
     ("Tag it.\n---\n{{ content }} {{ item.nosuch }}\n", ":3: item.nosuch: the item has no attribute 'nosuch'"),
+    # an expression that fails at render: jinja2's traceback, naming neither the prompt nor the item
+    ("Tag it.\n---\n{{ content }} {{ evidence.genres[50].id }}\n",
+     ": the user template cannot be rendered for item 'a': UndefinedError: list object has no element 50"),
 ])
 def test_liner_tag_with_a_broken_prompt_exits_2_before_any_item(tmp_path: Path, liner_in_process, text: str,
                                                                 said: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from linernotes.agents.content import content_of
-from linernotes.agents.runtime import AgentRuntime
+from linernotes.agents.runtime import AgentRuntime, PromptError
 from linernotes.agents.state import Draft, Evidence, GraphState
 from linernotes.llm.client import LLMError, schema_of
 from linernotes.schema import ErrorInfo, Usage
@@ -130,10 +130,16 @@ def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]
     item, ev = state["item"], state["evidence"]
     genre_handle = {cid: h for h, cid in handles(ev)["genres"].items()}
     ask = asked(state, rt)
-    user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
-                                 feedback=state.get("problems") or [], handles=genre_handle,
-                                 rationale=rt.config.rationale, ask=ask,
-                                 restricted=list(ask) if ask != builtin.fields() else [])
+    try:
+        user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
+                                     feedback=state.get("problems") or [], handles=genre_handle,
+                                     rationale=rt.config.rationale, ask=ask,
+                                     restricted=list(ask) if ask != builtin.fields() else [])
+    except Exception as e:  # a custom template's expression may raise anything
+        # jinja2's own error ('list object has no element 50', "unsupported operand type(s) for +")
+        # named neither the prompt nor the item, and ended --dry-run in a traceback
+        raise PromptError(f"--prompt {rt.prompt.name}: the user template cannot be rendered for item "
+                          f"{item.id!r:.80}: {type(e).__name__}: {e}") from None
     return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
 
 
