@@ -95,8 +95,11 @@ def test_user_taxonomy_file_loads_and_bad_parents_are_refused(tmp_path):
     assert tax.ancestors("b") == ["a"] and tax.digest
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"id": "bad", "version": "0.1", "entries": [{"id": "b", "label": "B", "parent": "x"}]}))
-    with pytest.raises(ValueError, match="unknown parent"):
-        load_taxonomy(str(bad))
+    with pytest.raises(ValueError, match=r"taxonomy bad: unknown parent: 'b' names parent 'x', which is no entry's id$"):
+        load_taxonomy(str(bad))  # it said "unknown parent for ['b']", not which parent
+    numbered = tmp_path / "numbered.yaml"  # YAML reads `version: 1` as a number: a new user's pack was refused
+    numbered.write_text("id: n\nversion: 1\nentries:\n- id: a\n  label: A\n")
+    assert load_taxonomy(str(numbered)).version == "1"
 
 
 @pytest.mark.parametrize(("entries", "loop"), [

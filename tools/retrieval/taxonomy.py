@@ -94,6 +94,13 @@ class Taxonomy(BaseModel):
     entries: list[TaxonomyEntry]
     digest: str = ""
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, v: object) -> object:
+        """``version: 1`` or ``1.2`` is what YAML reads as a number: the version it spells ('version:
+        Input should be a valid string' refused a hand-written pack over it)."""
+        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
     @model_validator(mode="before")
     @classmethod
     def _merge_accent_variants(cls, data: object) -> object:
@@ -136,9 +143,10 @@ class Taxonomy(BaseModel):
             dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
             raise ValueError(f"taxonomy {self.id}: duplicate ids {dup}")
         known = set(ids)
-        bad = [e.id for e in self.entries if e.parent is not None and e.parent not in known]
-        if bad:
-            raise ValueError(f"taxonomy {self.id}: unknown parent for {bad[:5]}")
+        bad = [f"{e.id!r} names parent {e.parent!r}" for e in self.entries if e.parent is not None
+               and e.parent not in known]
+        if bad:  # 'unknown parent for ['rock']' left the user to find which parent was meant
+            raise ValueError(f"taxonomy {self.id}: unknown parent: {'; '.join(bad[:5])}, which is no entry's id")
         parent = {e.id: e.parent for e in self.entries}
         for start in ids:  # a parent cycle would make every walk up the tree loop forever
             seen, cur = [start], parent[start]
