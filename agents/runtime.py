@@ -205,7 +205,7 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
     if fusion is not None:
         versions["fusion"] = fusion.content_hash
     if exemplars is not None and multiprocessing.parent_process() is None and (
-            note := foreign_index_note(config.exemplars, exemplars, fusion)):
+            note := foreign_index_note(config.exemplars, exemplars, fusion, music.id)):
         log.warning("liner: warning: %s", note)
     models, stale = signal_models(config)
     return AgentRuntime(
@@ -223,15 +223,16 @@ def build_runtime(config: TagConfig, llm: LLMClient | None = None) -> AgentRunti
     )
 
 
-def foreign_index_note(folder: Any, exemplars: Any, fusion: FusionArtifact | None) -> str | None:
+def foreign_index_note(folder: Any, exemplars: Any, fusion: FusionArtifact | None, vocabulary: str) -> str | None:
     """A warning when most of an exemplar index's items carry no genre the fitted genres
     combiner's training index used, else None. The combiner reads each candidate's share of *its
     training* index (``label_prior``: 0 for every other label), not of the index given, so on a
     catalog of other genres it leans to the training set's labels: 6 tracks against a 4-item
     index of grunge, jungle and jazz got drum-and-bass for grunge, punk and smooth-jazz tracks
     (their text and same-artist neighbour said otherwise), with no word. Run once per process
-    that builds the runtime; the run's own process warns (not each ``--workers`` process)."""
-    field = fusion.fields.get("genres") if fusion is not None else None
+    that builds the runtime; the run's own process warns (not each ``--workers`` process).
+    ``vocabulary``: the run's music taxonomy id (a combiner fitted on another is not used)."""
+    field = fusion.get("genres", vocabulary) if fusion is not None else None
     prior = getattr(getattr(field, "model", None), "prior", None) or {}
     known = {g for g, share in prior.items() if share > 0}
     records = getattr(exemplars, "records", None) or []

@@ -26,7 +26,7 @@ def shipped():
 
 def test_an_index_of_other_genres_is_warned_about(tmp_path, shipped):
     index = _index(tmp_path, [["grunge"], ["jazz", "smooth-jazz"], ["drum-and-bass", "jungle"], ["folk"]])
-    note = foreign_index_note("ex/", index, shipped)
+    note = foreign_index_note("ex/", index, shipped, "music-genres")
     assert note is not None and note.startswith("--exemplars ex/: 3 of 4 items carry no genre the genres "
                                                 "combiner's training index used (its most common: electronic, ")
     assert note.endswith("compare a few records with --fusion none")
@@ -34,5 +34,11 @@ def test_an_index_of_other_genres_is_warned_about(tmp_path, shipped):
 
 def test_an_index_like_the_training_one_or_no_fitted_combiner_is_not(tmp_path, shipped):
     index = _index(tmp_path, [["electronic", "techno"], ["house"], ["jazz"]])
-    assert foreign_index_note("ex/", index, shipped) is None  # 1 of 3 outside: most share a label
-    assert foreign_index_note("ex/", index, None) is None  # --fusion none: no prior to lean on
+    assert foreign_index_note("ex/", index, shipped, "music-genres") is None  # 1 of 3 outside: most share one
+    assert foreign_index_note("ex/", index, None, "music-genres") is None  # --fusion none: no prior to lean on
+
+
+def test_an_index_tagged_with_another_taxonomy_is_not(tmp_path, shipped):
+    # --taxonomy mine.yaml: the combiner fitted on music-genres is not used, so nothing leans
+    index = _index(tmp_path, [["grunge"], ["jazz"]])
+    assert foreign_index_note("ex/", index, shipped, "my-genres") is None
