@@ -40,6 +40,8 @@ YEARS = (1000, 2999)
 
 # A BCP-47 language tag's shape in any case, subtags joined by "-" or a POSIX locale's "_"
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+# The tags the tagger always took as the catalog's language (``agents.checks.BCP47``)
+TAKEN_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def canonical_language_tag(tag: str) -> str:
@@ -105,12 +107,13 @@ class Item(BaseModel):
     @field_validator("language", mode="before")
     @classmethod
     def _language(cls, v: Any) -> Any:
-        """A language tag in any case or with ``_`` (``EN``, ``en_us``, ``PT-br``) in BCP-47's own
-        casing (``en``, ``en-US``, ``pt-BR``): tags are case-insensitive, but the tagger took only
-        lower-case ones as the catalog's and answered ``und`` for a catalog saying ``EN``. A value
+        """A language tag the tagger did not take as one (a capital or ``_`` in its language:
+        ``EN``, ``en_us``, ``PT-br``) in BCP-47's own casing (``en``, ``en-US``, ``pt-BR``): tags
+        are case-insensitive, but the tagger answered ``und`` for a catalog saying ``EN``. A tag it
+        took (``en``, ``en-us``) is kept as written, so no record that was right changes; a value
         that is no tag (``English``) is kept as given."""
-        if isinstance(v, str) and LANGUAGE_TAG.match(v.strip()):
-            return canonical_language_tag(v.strip())
+        if isinstance(v, str) and LANGUAGE_TAG.match(t := v.strip()) and not TAKEN_TAG.match(t):
+            return canonical_language_tag(t)
         return v
 
     @field_validator("year", mode="before")
