@@ -106,12 +106,15 @@ def confidence_notes(prediction: dict[str, Any] | None) -> list[str]:
     conf = conf if isinstance(conf, dict) else {}
     calibrated = Confidence.calibrated_in(conf)  # a store's predictions come from any file
     limits = conf.get("thresholds") if isinstance(conf.get("thresholds"), dict) else {}
+    alone = conf.get("llm_only") if isinstance(conf.get("llm_only"), list) else []
     out = []
     for name, value in conf.items():
         if name in ("calibrated", "thresholds") or not isinstance(value, int | float) or isinstance(value, bool):
             continue
         limit = limits.get(name)
-        if name not in calibrated:
+        if name not in calibrated and name in alone:  # the record's llm_only: no tool found the value
+            kind = "hand-set, the LLM's alone (no tool supports it)"
+        elif name not in calibrated:
             kind = "hand-set"
         elif not isinstance(limit, int | float) or isinstance(limit, bool):
             kind = "calibrated, advisory (never routed)"

@@ -31,6 +31,13 @@ def test_each_confidence_says_its_kind() -> None:
     flagged["confidence"].update(policy=0.6132, calibrated=["policy"], thresholds={"policy": 1.0})
     assert "policy 0.6132 calibrated, always reviewed" in confidence_notes(flagged)
     assert not any(n.startswith(("calibrated", "thresholds")) for n in notes)  # they describe the others
+    # a new user's find: the record's llm_only (trk-004's moods, a flat 0.3 no tool supports) read
+    # 'moods 0.3 hand-set' like any rule's score
+    guessed = _prediction()
+    guessed["confidence"].update(moods=0.3, llm_only=["moods"])
+    notes = confidence_notes(guessed)
+    assert "moods 0.3 hand-set, the LLM's alone (no tool supports it)" in notes
+    assert not any(n.startswith("llm_only") for n in notes)
 
 
 def test_a_malformed_record_is_shown_as_hand_set_never_as_calibrated() -> None:
