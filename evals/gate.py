@@ -208,6 +208,9 @@ def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRec
     except OSError as e:
         raise GateError(f"{path}: cannot read run record ({e.strerror})") from None
     except ValidationError as e:  # its first line is only "N validation errors for RunRecord"
+        if _is_tag_output(path):  # 'Invalid JSON: trailing characters at line 2 column 1' said nothing of it
+            raise GateError(f"{path}: is a liner tag output (one record per line), not a run record of `liner "
+                            "eval`: the gate compares two eval runs (liner eval SPEC -o RUN.json)") from None
         raise GateError(f"{path}: not a run record of `liner eval` ({_reasons(e)})") from None
     except ValueError as e:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
@@ -219,6 +222,18 @@ def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRec
         if why is not None:
             raise GateError(f"{path}: not a run record of `liner eval`: {why}")
     return record
+
+
+def _is_tag_output(path: str | Path) -> bool:
+    """Whether the file's first line (at most 1 MiB of it) is a ``liner tag`` output record."""
+    from linernotes.store.records import is_record
+
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1 << 20)
+        return is_record(json.loads(first))
+    except (OSError, ValueError):
+        return False
 
 
 def _reasons(e: ValidationError, most: int = 3) -> str:
