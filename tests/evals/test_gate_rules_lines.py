@@ -46,7 +46,7 @@ def test_a_failed_rule_names_its_one_sided_bound_for_either_direction() -> None:
 @pytest.mark.parametrize(("text", "expect"), [
     ('{"x":\n', "Invalid JSON: EOF while parsing"),
     ('{"schema": 1}', "spec: Field required; gold_fingerprint: Field required"),
-    ('{"id": "a", "status": "ok"}\n{"id": "b", "status": "ok"}\n', "Invalid JSON: trailing characters"),
+    ('{"x": 1}\n{"x": 2}\n', "Invalid JSON: trailing characters"),
 ])
 def test_a_bad_run_record_says_why(tmp_path: Path, text: str, expect: str) -> None:
     """A run record that is not one said only "not a run record (1 validation error for
@@ -60,3 +60,16 @@ def test_a_bad_run_record_says_why(tmp_path: Path, text: str, expect: str) -> No
         run_gate(bad, bad, Rules(rules=[]))
     assert str(err.value).startswith(f"{bad}: not a run record of `liner eval` (") and expect in str(err.value), \
         str(err.value)
+
+
+def test_a_tag_output_given_as_a_run_record_is_named_as_one(tmp_path: Path) -> None:
+    """A `liner tag` output read 'not a run record of `liner eval` (Invalid JSON: trailing characters
+    at line 2 column 1)' (a new user's probe): now it is named for what it is."""
+    from linernotes.evals.gate import Rules, run_gate
+
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "a", "status": "ok"}\n{"id": "b", "status": "ok"}\n', encoding="utf-8")
+    with pytest.raises(GateError) as err:
+        run_gate(out, out, Rules(rules=[]))
+    assert str(err.value) == (f"{out}: is a liner tag output (one record per line), not a run record of `liner "
+                              "eval`: the gate compares two eval runs (liner eval SPEC -o RUN.json)")
