@@ -92,7 +92,8 @@ def print_dry_run(r: Any) -> None:
     if r.bad_rows:
         out.print("[bold]why rows are bad[/bold] (first example of each kind):")
         for x in r.bad_row_examples:
-            out.print(f"  line {x.line}: {x.kind} ({r.bad_rows_by_kind.get(x.kind, 0)} rows): {x.message}",
+            n = r.bad_rows_by_kind.get(x.kind, 0)
+            out.print(f"  line {x.line}: {x.kind} ({n} {'row' if n == 1 else 'rows'}): {x.message}",
                       markup=False, highlight=False)
     if r.sample_prompt:
         out.print(f"[bold]sample prompt for item {r.sample_id}:[/bold]")

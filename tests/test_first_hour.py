@@ -59,8 +59,8 @@ def test_dry_run_lists_one_example_per_bad_row_kind(tmp_path: Path, liner_in_pro
     cat.write_text('{"id": "a", "title": "ok"}\n{"id": "b", "year": "soon"}\n{oops\n{"id": "c", "year": "later"}\n')
     r = liner_in_process(["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--dry-run"], env=_stub_env(tmp_path))
     text = " ".join(r.stdout.split())
-    assert "line 2: input.invalid (2 rows): year: Value error, year 'soon' is not a number" in text
-    assert "line 3: input.invalid_json (1 rows)" in text
+    assert "line 2: input.invalid (2 rows): year: year 'soon' is not a number" in text
+    assert "line 3: input.invalid_json (1 row)" in text
     assert "line 4:" not in text, "one example per kind"
 
 
