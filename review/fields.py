@@ -200,8 +200,8 @@ class FieldSpec(BaseModel):
             except ValueError:
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {str(text)!r:.40}") \
                     from None
-            if not math.isfinite(v) or not self.lo <= v <= self.hi:
-                raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}]")
+            if not math.isfinite(v) or not self.lo <= v <= self.hi:  # the docstring's promise: name the value
+                raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {v:g}")
             return v
         allowed = self.allowed()
         if self.kind == "set":

@@ -94,6 +94,7 @@ def test_form_needs_annotator_and_valid_value(client):
     r = client.post("/decide/model-off", data={"csrf_token": token, "version": "0", "action": "edit",
                                                "annotator": "a", "value_valence": "7"})
     assert r.status_code == 422 and "must be a number in" in r.text
+    assert "not 7" in r.text  # the refused value is named (it was left out of an out-of-range number)
     assert client.post("/decide/nope", data={"csrf_token": token, "version": "0", "action": "skip",
                                              "annotator": "a"}).status_code == 404
 
