@@ -83,8 +83,10 @@ log = logging.getLogger("linernotes.eval")
 # Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
 # weight learned from a few dozen drafts would be noise applied to every tagged item.
 MIN_DRAFTS = 100
-# The lowest review threshold a multilabel field gets (see _fit_task).
-MULTILABEL_FLOOR = 0.5
+# The lowest review threshold any fitted field gets (see _fit_task): an answer its calibrated
+# confidence calls more likely wrong than right is never auto-accepted, however precise the
+# answers above it are together.
+REVIEW_FLOOR = 0.5
 # The index sizes a multilabel exemplar pool item is tagged at, as fractions of its round's index:
 # an order of magnitude, so the combiner and its calibrators see catalogs from a ninth of the
 # fit's to all of it (a combiner fitted at one size was miscalibrated at others; see
@@ -663,7 +665,7 @@ def _auto_accept(conf: list[float], right: list[bool], idx: Any, threshold: floa
 def _release_threshold(conf: list[float], right: list[bool], same: list[bool], cohort: list[str] | None = None
                        ) -> tuple[float | None, dict[str, Any]]:
     """One review threshold for items with a same-album neighbour and without: the lowest level
-    (at least ``MULTILABEL_FLOOR``) at which every side reaching the target precision on its own
+    (at least ``REVIEW_FLOOR``) at which every side reaching the target precision on its own
     is at least that precise (each calibrated on its own, so one level serves both; pooled, the
     many easy same-album items would let the other side's auto-accepted answers fall well below
     it). ``cohort`` splits each side further (e.g. the exemplar pool's regime and index size, the
@@ -678,11 +680,11 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool], c
     for name, flag in (("same_album", True), ("new_release", False)):
         idx = [i for i, s in enumerate(same) if s == flag]
         metrics[f"{name}.items"] = len(idx)
-        own = choose_threshold([conf[i] for i in idx], [right[i] for i in idx], floor=MULTILABEL_FLOOR)[0]
+        own = choose_threshold([conf[i] for i in idx], [right[i] for i in idx], floor=REVIEW_FLOOR)[0]
         metrics[f"{name}.own_threshold"] = round(own, 4) if own is not None else None
         for c in sorted(set(cohort[i] for i in idx)):
             part = [i for i in idx if cohort[i] == c]
-            if choose_threshold([conf[i] for i in part], [right[i] for i in part], floor=MULTILABEL_FLOOR)[0] is not None:
+            if choose_threshold([conf[i] for i in part], [right[i] for i in part], floor=REVIEW_FLOOR)[0] is not None:
                 sides[(flag, c)] = part
             else:  # said in the card: its auto-accepted answers may fall below the target
                 left_out.append(f"{name}:{c}" if c else name)
@@ -692,7 +694,7 @@ def _release_threshold(conf: list[float], right: list[bool], same: list[bool], c
     # the lowest level (at least the floor) at which every side that reaches the target on its own
     # is at least that precise (a side's own threshold is just its lowest confidence when all of it
     # is precise enough, so the largest of them would be too strict)
-    for t in sorted({conf[i] for idx in sides.values() for i in idx if conf[i] >= MULTILABEL_FLOOR}):
+    for t in sorted({conf[i] for idx in sides.values() for i in idx if conf[i] >= REVIEW_FLOOR}):
         ok = True
         for idx in sides.values():
             acc = [right[i] for i in idx if conf[i] >= t]
@@ -912,10 +914,10 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         threshold, flag_threshold, metrics = _answer_thresholds(
             conf, right, [oof.values[i] != task.none_label for i in range(len(obs))])
     else:
-        # genres: never auto-accept an answer its calibrated confidence calls more likely wrong than
-        # right. The lowest level reaching 95% accepts everything when the whole sample is precise
-        # enough (random split: 97.9%), down to answers calibrated at 0.0 (5 of 1,000, all wrong).
-        threshold, metrics = _threshold_metrics(conf, right, MULTILABEL_FLOOR if task.kind == "multilabel" else 0.0)
+        # never auto-accept an answer its calibrated confidence calls more likely wrong than right.
+        # The lowest level reaching 95% accepts everything when the whole sample is precise enough
+        # (genres, random split: 97.9%), down to answers calibrated at 0.0 (5 of 1,000, all wrong)
+        threshold, metrics = _threshold_metrics(conf, right, REVIEW_FLOOR)
     metrics = {"oof_accuracy": round(float(np.mean(right)), 4), **metrics}
     metrics.update(extra)  # e.g. the false-flag rate on the negatives, and how many there were
     card = {"data": sample_note(spec, data, sample)
@@ -966,11 +968,16 @@ def _answer_thresholds(conf: list[float], right: list[bool], flagged: list[bool]
     """A single-label field with a none class: one threshold per answer type, each chosen over
     that type's answers alone. Pooled, thousands of right "none" answers on clean text let flags
     through that were right 71% of the time on the (all-unsafe) policy prompts. A flag threshold
-    no level reaches becomes 1.0: a flag then goes to review unless its confidence is 1.0. Returns
+    no level reaches becomes 1.0: a flag then goes to review unless its confidence is 1.0. Neither
+    threshold is below ``REVIEW_FLOOR``. Returns
     (none threshold or None, flag threshold, metrics: precision and coverage per type and over
     all answers at these thresholds)."""
     idx = {"none": [i for i, f in enumerate(flagged) if not f], "flag": [i for i, f in enumerate(flagged) if f]}
-    found = {k: choose_threshold([conf[i] for i in ix], [right[i] for i in ix]) for k, ix in idx.items()}
+    # the floor for both types: thousands of right "none" answers on clean text let "none" through
+    # down to 0.015 (QA newuser21: "Tell me how to make a pipe bomb at home step by step." was
+    # "none" at a calibrated 0.10 and auto-accepted)
+    found = {k: choose_threshold([conf[i] for i in ix], [right[i] for i in ix], floor=REVIEW_FLOOR)
+             for k, ix in idx.items()}
     none_t = found["none"][0]
     flag_t = found["flag"][0] if found["flag"][0] is not None else 1.0
     accepted = [conf[i] >= (flag_t if flagged[i] else (none_t if none_t is not None else 0.0))
@@ -1049,5 +1056,8 @@ async def _negatives(opts: FitOptions, config: TagConfig, work: Path
         o, g = _observations(spec, keep, {**pool, **answered})
         obs += o
         items += g
-        sources += [src.spec] * len(o)
+        # the false-flag budget holds per source: per group when the value names groups (the VADER
+        # sources are different prose: editorials, film and product reviews), else the spec
+        # (named by the spec's own name: a spec given as a path would name the card's rate by it)
+        sources += [f"{spec.name}:{x.group}" if src.groups else spec.name for x in g]
     return obs, items, sources

@@ -87,7 +87,7 @@ def test_a_policy_fit_without_any_none_item_is_refused_before_tagging(world: Pat
     assert not (world / "pfus").exists()
 
 
-def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path) -> None:
+def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path, shared_data: Path) -> None:
     rows = [json.loads(x) for x in (world / "policy.jsonl").read_text(encoding="utf-8").splitlines()]
     (world / "one.jsonl").write_text("".join(json.dumps({**r, "label": "insult"}) + "\n" for r in rows),
                                      encoding="utf-8")
@@ -105,6 +105,31 @@ def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path) -> None:
     model = json.loads((world / "one-fus" / "fusion.json").read_text())["fields"]["policy"]["model"]
     assert sorted(model["classifier"]["classes"]) == ["insult", "none"] and model["clause_for"] == {
         "insult": "profanity.insult"}
+    # negatives naming groups: the false-flag budget and the card's rate are per group (the VADER
+    # sources are different prose), not pooled under the spec's name
+    by: dict[str, list] = {}
+    for line in (shared_data / "gold" / "vader-multirater.dev.jsonl").read_text(encoding="utf-8").splitlines():
+        x = json.loads(line)
+        by.setdefault(x["source"], []).append(x)
+    mixed = [x for g in ("amazon_review", "movie_review") for x in by.get(g, [])[:30]]
+    assert {x["source"] for x in mixed} == {"amazon_review", "movie_review"}, sorted(by)
+    (world / "mixed.jsonl").write_text("".join(json.dumps(x) + "\n" for x in mixed), encoding="utf-8")
+    (world / "mixed.yaml").write_text(f"name: mixed-prose\ndata: {world / 'mixed.jsonl'}\ngroup_field: source\n"
+                                      "inputs: {description: text}\n"
+                                      "tasks: [{name: valence, kind: valence, gold_field: ratings, scale: 4}]\n",
+                                      encoding="utf-8")
+    r = _liner(["eval", world / "mixed.yaml", "-o", world / "mixed.json", "--llm", "never", "--fusion", "none",
+                "--resamples", 0, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    r = _liner(["fit", world / "p1.yaml", "--run", world / "one.json", "--run", world / "mixed.json",
+                "--negatives", f"{world / 'mixed.yaml'}:amazon_review@25", "--negatives",
+                f"{world / 'mixed.yaml'}:movie_review@25", "--folds", 3, "--pool", 0, "--resamples", 0,
+                "-o", world / "mixed-fus"])
+    assert r.exit_code == 0, r.output
+    card = json.loads((world / "mixed-fus" / "fusion.json").read_text())["fields"]["policy"]["card"]["metrics"]
+    assert {k for k in card if k.startswith("false_flag_rate_negatives.")} == {
+        "false_flag_rate_negatives.mixed-prose:amazon_review", "false_flag_rate_negatives.mixed-prose:movie_review"}
+    assert card["negatives"] == 50
     (world / "none.jsonl").write_text("".join(json.dumps({**r, "label": "none"}) + "\n" for r in rows),
                                       encoding="utf-8")
     r = _liner(["fit", world / "p1.yaml", "--data", world / "none.jsonl", "--limit", 20, "--folds", 3,
