@@ -75,11 +75,16 @@ def test_reports_show_record_vs_baselines_and_risk_coverage(evaluated):
             assert f in conf["calibrated"] and t in allowed[f], (it.id, f, t)
             seen.setdefault(f, set()).add(t)
     assert seen.get("policy"), "the policy combiner decided items of the slice"
-    # a flag (threshold 1.0: no level made flags 95% precise) is always confirmed by a person
+    # a flag is answered at the flag threshold (chosen over flags alone; 1.0 when no level made
+    # flags 95% precise): below it a person confirms it, at or above it it is auto-accepted
+    flag_t = round(art.fields["policy"].flag_threshold, 4)
     flagged = [it for it in rec.items if (it.prediction or {}).get("confidence", {}).get("thresholds", {}).get("policy")
-               == 1.0]
-    assert flagged and all(any(r.startswith("to confirm: policy") for r in it.prediction["review"]["reasons"])
-                           for it in flagged)
+               == flag_t]
+    assert flagged
+    for it in flagged:
+        reviewed = any(r.startswith(("to confirm: policy", "low confidence: policy"))
+                       for r in it.prediction["review"]["reasons"])
+        assert reviewed == (it.prediction["confidence"]["policy"] < flag_t), (it.id, it.prediction["review"])
     # the CI slice is drawn from the dev sets the shipped combiners were fitted on: the run says so
     from linernotes.fusion.artifact import in_sample
 
