@@ -218,9 +218,39 @@ class Confidence(BaseModel):
         return [f for f in listed if isinstance(f, str)] if isinstance(listed, list) else []
 
 
+# The review reasons that name what they send to a person, first thing after their kind: a built-in
+# field's ("low confidence: genres 0.26 < 0.50 (uncalibrated)", "to confirm: policy 0.91 (...)":
+# agents.fields.low_confidence; "to confirm: policy malicious_uses in one passage ..." and "to
+# confirm: policy: the text is longer ...": fusion.decide's notes), a declared signal's ("low
+# confidence: signal mood 0.40 < 0.50 (...)", "no value: signal mood": agents.nodes.signals) and
+# the policy flags' ("policy severity 3": agents.nodes.route)
+_FIELD_REASON = re.compile(r"(?:low confidence|to confirm): ([a-z][a-z0-9_]*)[ :]")
+_SIGNAL_REASON = re.compile(r"(?:low confidence|no value): signal ([a-z][a-z0-9_]*)(?: |$)")
+_SEVERITY_REASON = re.compile(r"policy severity \d")
+
+
 class Review(BaseModel):
     routed: bool
     reasons: list[str] = Field(default_factory=list)
+
+    @staticmethod
+    def fields_in(review: Any) -> set[str]:
+        """The fields a record's ``review`` object, as written (JSON), sends to a person, read from
+        its reasons: a built-in field by name (``"policy"``), a declared signal as
+        ``"signals.<name>"``. A reason that names no field (``"unresolved: ..."``, ``"audio: ..."``)
+        adds none; a malformed object gives the empty set."""
+        reasons = review.get("reasons") if isinstance(review, dict) else None
+        out: set[str] = set()
+        for r in reasons if isinstance(reasons, list) else []:
+            if not isinstance(r, str):
+                continue
+            if m := _SIGNAL_REASON.match(r):
+                out.add(f"signals.{m.group(1)}")
+            elif m := _FIELD_REASON.match(r):
+                out.add(m.group(1))
+            elif _SEVERITY_REASON.match(r):
+                out.add("policy")
+        return out
 
 
 def add_cost(a: float | None, b: float | None) -> float | None:

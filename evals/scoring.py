@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from linernotes.evals.metrics.usage import score_usage
 from linernotes.evals.metrics.valence import score_valence
 from linernotes.evals.record import ItemResult, MetricValue, RunRecord
 from linernotes.evals.spec import TaskSpec
-from linernotes.schema import Confidence, Usage
+from linernotes.schema import Confidence, Review, Usage
 from linernotes.signals.builtin import field_for_task
 
 CORRECTNESS = {"multilabel": "precise", "valence": "within_tol", "policy": "correct", "single_label": "correct",
@@ -152,9 +153,11 @@ def quality_scores(task: TaskSpec, items: list[ItemResult], preds: list[dict[str
 
 
 def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5) -> Scored:
-    """``threshold``: the run's review threshold; a field whose confidence reaches it counts as
-    auto-accepted for that field (an item as a whole is routed if any review field falls short,
-    so on a valence-only gold set item-level routing would say nothing about valence)."""
+    """``threshold``: the run's review threshold. A field counts as auto-accepted as route decided
+    it for that field: its confidence reaches the level the record names (``accept_level``,
+    ``signal_accept_level``) and no review reason names the field (``Review.fields_in``). Per
+    field, not per item: an item as a whole is routed if any review field falls short, so on a
+    valence-only gold set item-level routing would say nothing about valence."""
     preds = [it.prediction for it in items]
     out = quality_scores(task, items, preds)
     if task.kind == "multilabel" and task.signal is None:
@@ -171,9 +174,17 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
         field = field_for_task(task.kind)  # a built-in task's confidence is its field's
         field_conf = [None if p is None else float((p.get("confidence") or {}).get(field, 0.0)) for p in preds]
     conf = [None if c is None else f for f, c in zip(field_conf, correct, strict=True)]
-    limits = [threshold] * len(preds) if task.signal is not None else [
-        None if p is None else accept_level(p, field, threshold) for p in preds]
-    accepted = [None if f is None else f >= t for f, t in zip(field_conf, limits, strict=True)]
+    if task.signal is not None:
+        limits = [None if p is None else signal_accept_level(p, task.signal, threshold) for p in preds]
+    else:
+        limits = [None if p is None else accept_level(p, field, threshold) for p in preds]
+    # auto-accepted: the decision route made, not the confidence alone: a reason of the record may
+    # send the field to a person whatever its confidence (a policy flag read in one passage of a
+    # long text, a text too long to read, a flag of high severity), and such a field was counted
+    # as accepted (QA: 3 of 4 long requests at a hand-set 0.9 'auto-accepted', 2 of them routed)
+    name = f"signals.{task.signal}" if task.signal is not None else field
+    accepted = [None if f is None else f >= t and name not in Review.fields_in(p.get("review"))
+                for f, t, p in zip(field_conf, limits, preds, strict=True)]
     out.merge(score_calibration(task.name, conf, correct, accepted))
     if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
         calibrated = [None if p is None else field in Confidence.calibrated_in(p.get("confidence")) for p in preds]
@@ -184,6 +195,16 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     out.extras[f"{task.name}.risk_coverage"] = risk_coverage(
         conf, correct, tuple(sorted(set(RISK_THRESHOLDS) | used)))
     return out
+
+
+def signal_accept_level(pred: dict[str, Any], signal: str, review_threshold: float) -> float:
+    """The confidence a declared ``signal`` needed to be auto-accepted, as the signals node decided
+    it: the threshold its record names (``provenance.threshold``: a fitted model's, else the spec's
+    ``review_threshold``), else the run's ``review_threshold`` (a record written without one)."""
+    value = ((pred.get("signals") or {}).get(signal) or {})
+    limit = (value.get("provenance") or {}).get("threshold") if isinstance(value, dict) else None
+    ok = isinstance(limit, int | float) and not isinstance(limit, bool) and math.isfinite(limit)
+    return float(limit) if ok else review_threshold
 
 
 def accept_level(pred: dict[str, Any], field: str, review_threshold: float) -> float:

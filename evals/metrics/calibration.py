@@ -104,7 +104,7 @@ def hand_set_share(conf: list[float | None], correct: list[float | None], calibr
     both kinds, as route does; a reader must know how many are not probabilities at all (QA
     qa-policy18: 20 of 40 long-text policy items at a hand-set 0.9 made the ECE 0.52, p < 0.001).
 
-    With ``accepted`` (per item: auto-accepted at the level route used) also how many hand-set
+    With ``accepted`` (per item: route auto-accepted the field, ``scoring.task_scores``) also how many hand-set
     answers were auto-accepted and how many of those were right: the task's auto-accept figures
     pool them too, and a hand-set 0.9 above the run's 0.5 is never reviewed (newuser18: 12 unsafe
     prompts padded past the policy combiner's fitted length, all auto-accepted as clean, 0 right).

@@ -59,12 +59,16 @@ def test_liner_eval_reports_how_many_are_hand_set(tmp_path: Path, liner_in_proce
     assert line.replace("(", "\\(") in report.read_text(encoding="utf-8")  # markdown escapes the parenthesis
     assert "ECE of the 4 calibrated ones alone: " in r.stdout
     # the hand-set 0.9 is above the run's 0.5: a long request is auto-accepted unless a passage
-    # flagged it (such a flag is always routed), and the report says how many were accepted and
-    # how many of those were right (each one's own correctness, as the record scored it)
-    took = [it for it in record.items if it.id.startswith("long-")
-            and not any("policy" in x for x in it.prediction["review"]["reasons"])]
+    # flagged it (such a flag is always routed) or another policy reason routed it, and the report
+    # says how many route accepted and how many of those were right (each one's own correctness,
+    # as the record scored it); before, the passage-flagged ones counted as accepted too (3, not 1)
+    routed = [any("policy" in x for x in it.prediction["review"]["reasons"]) for it in record.items]
+    took = [it for it, r in zip(record.items, routed, strict=True) if it.id.startswith("long-") and not r]
     right = sum(bool(it.scores.get("policy.correct")) for it in took)
     hs = record.extras["policy.hand_set"]
-    assert took and len(took) <= hs["hand_set_accepted"] <= 4 and right <= hs["hand_set_accepted_right"]
+    assert took and len(took) < 4  # both kinds occur: the check below can tell them apart
+    assert (hs["hand_set_accepted"], hs["hand_set_accepted_right"]) == (len(took), right)
+    # the task's own auto-accept share is route's decision too, over all 8 requests
+    assert record.metrics["policy.auto_accept_share"].value == pytest.approx(routed.count(False) / 8)
     assert f"; {hs['hand_set_accepted']} of them auto-accepted, {hs['hand_set_accepted_right']} of those right; " \
         in r.stdout
