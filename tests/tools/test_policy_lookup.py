@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -176,3 +179,36 @@ def test_allowed_phrases_hide_the_term_inside(text: str) -> None:
 
 def test_allowed_phrase_does_not_hide_the_same_word_elsewhere() -> None:
     assert hits("Moby Dick, you dick") == [("dick", "dick")]
+
+
+def test_the_unambiguous_tries_are_built_ahead_and_read_from_the_build_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``prepare`` builds every letter's trie of unambiguous terms (a context-only hit reads
+    them); a later process reads them from the build cache instead of running re's parser on
+    them again (1.5 s of CPU per process for the 26 letters when each was compiled)."""
+    from linernotes.tools.policy import lookup as module
+
+    monkeypatch.setenv("LINER_BUILD_CACHE_DIR", str(tmp_path / "build"))
+    monkeypatch.setattr(module, "_MATCHERS", {})
+    module.prepare(PACK)
+    letters = {e.term[0] for e in module._matcher(PACK).ranked if not e.context_only}
+    first = module._matcher(PACK).strict
+    assert letters <= set(first)
+    expected = hits("suck it, you stupid bitch")
+
+    parse = re._parser.parse
+
+    def no_large_parse(pattern: object, *args: object, **kwargs: object) -> object:
+        # fault injection: a trie (thousands of characters) may not go through re's parser again
+        assert not (isinstance(pattern, str) and len(pattern) > 1000), "a trie was parsed again"
+        return parse(pattern, *args, **kwargs)
+
+    monkeypatch.setattr(re._parser, "parse", no_large_parse)
+    monkeypatch.setattr(module, "_MATCHERS", {})  # as a new process: nothing built in memory
+    module.prepare(PACK)
+    again = module._matcher(PACK).strict
+    for letter in letters:
+        a, b = first[letter][0], again[letter][0]
+        assert (a.pattern, a.flags, a.groups) == (b.pattern, b.flags, b.groups)
+        assert first[letter][1] == again[letter][1]
+    assert hits("suck it, you stupid bitch") == expected

@@ -116,7 +116,8 @@ def test_policy_lookup_hits_are_the_same_from_the_file(cache_dir: Path, tmp_path
     texts = {"t": "What the f*ck, this sh1t is d4mn good", "d": "Moby Dick and a f u c k i n g  mess",
              "l": "kill yourself, you b!tch; a bonk on the head", "x": "perfectly clean prose about rain"}
     found = []
-    for pack in (load_policy_pack("content-policy"), load_policy_pack(str(other))):
+    packs = (load_policy_pack("content-policy"), load_policy_pack(str(other)))
+    for pack in packs:
         runs = []
         for compiler in (re.compile, compile_cached, compile_cached):  # plain, then a miss, then a hit
             monkeypatch.setattr(lookup_mod, "_MATCHERS", {})
@@ -125,4 +126,7 @@ def test_policy_lookup_hits_are_the_same_from_the_file(cache_dir: Path, tmp_path
         assert runs[0] == runs[1] == runs[2]
         found.append(runs[0])
     assert found[0].hits and found[0] != found[1]  # the allowed phrase hides two hits in the copy
-    assert len(list((cache_dir / "regex").glob("*.npy"))) == 2
+    # the per-letter tries of unambiguous terms ("bonk" is context-only) are cached too, one file
+    # per letter for both packs: they hold no allowed phrase
+    tries = {cache_file(lookup_mod._matcher(pack).pattern.pattern, re.IGNORECASE) for pack in packs}
+    assert len(tries) == 2 and tries <= set((cache_dir / "regex").glob("*.npy"))
