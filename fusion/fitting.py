@@ -51,19 +51,25 @@ MIN_CALIBRATION = 50
 # P(none) thresholds tried for the clean/flag decision, and the false-flag rate a threshold may
 # cost on every source of clean text (each group of clean items with at least MIN_SOURCE_ITEMS of
 # them, inner out of fold). Per source: pooled, thousands of metadata rows that are never flagged
-# hid 8.5% false flags on edited prose. 3% leaves room under the 5% the product promises for the
-# sampling error of a few hundred items.
-# The issue's own 5% as the budget was measured (scripts/policy_lab retune.py, the shipped
-# recipe's cached probabilities, 300-item samples, seeds 0 / 1): every fold's threshold moved
-# 0.5-0.6 -> 0.7, sample accuracy 0.583 / 0.563 -> 0.593 / 0.570, flag recall 0.85 / 0.82 ->
-# 0.89 / 0.85, editorial-prose false flags 2.0% / 2.6% -> 4.2% / 4.0%, but ECE 0.060 / 0.063 ->
-# 0.080 / 0.055: not adopted. Even never answering none reaches only 0.627 / 0.607: the 0.6
-# goal needs better categories (RealToxicityPrompts), not a looser budget.
-# The sample's ECE mixes two answer types: its prompts are all unsafe, so its none answers
-# (46 / 54 of 300 at 3%) are all wrong while the none calibrator, fitted with clean and unsafe
-# weighed equally, gives them 0.43 / 0.47 on average; the flags alone have ECE 0.052 / 0.084.
-NONE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-MAX_FALSE_FLAGS = 0.03
+# hid 8.5% false flags on edited prose. The limit is the issue's 5%, held by the one-sided 95%
+# Wilson upper bound of each source's rate (``false_flag_bound``), not by the point rate: a fit's
+# clean sources are samples of a few hundred to a few thousand texts, and a point rate just
+# under 5% on 800 of them is above 5% on the next sample about half the time. The margin this
+# buys scales with the source's size (at 1,600 texts a point rate of 4.06% is the most that
+# passes, at 800 3.6%), where the fixed 3% point budget before it (sessions 9-21) was
+# stricter than the data needed on large sources and looser on small ones.
+# Measured (scripts/policy_lab, the shipped recipe at C = 16 / dense weight 0.05, 983 prompts +
+# 6,000 negatives of 4 sources, 5-fold nested cross-fit, seeds 0 / 1; session 22): 3% point
+# budget on the 0.1 grid -> this rule on the 0.05 grid: every fold's threshold 0.8 -> 0.85,
+# category accuracy on all 983 prompts 0.579 / 0.591 -> 0.592 / 0.601 (300-item samples 0.587 /
+# 0.573 -> 0.610 / 0.587), flag recall 0.851 / 0.852 -> 0.875 / 0.877, out-of-fold false flags on
+# NYT editorial prose 2.5% / 2.1% -> 3.4% / 3.1%, Amazon reviews 1.9% / 1.6% -> 2.3% / 1.9%, film
+# reviews 0.7% / 0.8% -> 1.0% / 0.9%, Bandcamp metadata 0% / 0% -> 0% / 0.07%; ECE on the samples
+# 0.074 / 0.085 -> 0.070 / 0.075. The 0.05 grid alone (3% point budget) changed no threshold; a
+# 5% point budget took 0.9 in most folds (NYT 4.0% / 4.4%: no margin left).
+NONE_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))  # 0.05, 0.1, ..., 0.95
+MAX_FALSE_FLAGS = 0.05
+FALSE_FLAG_CONFIDENCE = 0.95  # one-sided, of the Wilson upper bound MAX_FALSE_FLAGS is held to
 # The false-flag budget per clean text of a long text read passage by passage (``fusion.windows``,
 # ``window_rule``). The reference scores are the fit's clean texts (catalog metadata, sentences
 # of editorial prose), and catalog passages (lyrics lines, show notes, podcast blurbs) are
@@ -73,7 +79,9 @@ MAX_FALSE_FLAGS = 0.03
 # flagged against 267 at 3% (in-sample; 2 of the 20 hand-written requests in long text against 5).
 # A flag read in a passage should mean something: the budget is a sixth of the short texts'.
 PASSAGE_FALSE_FLAGS = 0.005
-MIN_SOURCE_ITEMS = 50
+# A source is checked on its own from this many clean texts: below 52 even no false flag at all
+# has a Wilson bound above MAX_FALSE_FLAGS (0 of 50: 5.1%), so no threshold could pass on it.
+MIN_SOURCE_ITEMS = 60
 # Neighbours in the single-label label vote (fusion.neighbours; 0: no vote). Off: on the policy
 # fit (983 prompts + 3,500 clean texts, cross-fitted, seeds 0 and 1) the vote of the 10 nearest
 # unsafe training prompts, leave-one-out for training rows, lowered category accuracy on all 983
@@ -462,10 +470,23 @@ def fit_scalar(obs: Sequence[Observation], target: np.ndarray, groups: Sequence[
 
 # -- single label -----------------------------------------------------------------------------
 
+def false_flag_bound(flagged: int, clean: int, confidence: float = FALSE_FLAG_CONFIDENCE) -> float:
+    """The one-sided ``confidence`` upper bound of a false-flag rate, ``flagged`` of ``clean``
+    texts: Wilson's score interval (Wilson 1927; ``statsmodels.stats.proportion.proportion_confint``,
+    two-sided at 2 x (1 - confidence)). 1.0 for no clean text. Why Wilson: it stays inside [0, 1]
+    and is not degenerate at 0 flags, where the normal approximation's bound is 0."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    if clean <= 0:
+        return 1.0
+    return float(proportion_confint(flagged, clean, alpha=2 * (1 - confidence), method="wilson")[1])
+
+
 def pick_none_threshold(rows: Sequence[tuple[float, int, float]], budget: float = MAX_FALSE_FLAGS) -> float:
-    """From (P(none) threshold, right answers on unsafe items, worst false-flag rate over the
-    clean sources) rows: the threshold with the most right answers among those within ``budget``
-    (ties: the lower threshold, fewer flags); when none is, the one with the lowest worst rate."""
+    """From (P(none) threshold, right answers on unsafe items, worst false-flag bound over the
+    clean sources, ``false_flag_bound``) rows: the threshold with the most right answers among
+    those within ``budget`` (ties: the lower threshold, fewer flags); when none is, the one with
+    the lowest worst bound."""
     within = [r for r in rows if r[2] <= budget]
     if within:
         return max(within, key=lambda r: (r[1], -r[0]))[0]
@@ -549,7 +570,8 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         """The P(none) threshold, then two calibrators: for a flag (top class not ``none``) and for
         ``none``. The threshold is the one with the most right answers on unsafe items whose
         false-flag rate stays within ``MAX_FALSE_FLAGS`` on every source of clean items (inner
-        out-of-fold); when none does, the one with the lowest worst rate. Clean items far
+        out-of-fold, by its upper bound ``false_flag_bound``); when none does, the one with the
+        lowest worst bound. Clean items far
         outnumber flagged ones, so one calibrator would be fitted mostly on confident ``none``
         answers and miscalibrate the flags. Both calibrators weigh clean and unsafe items
         equally in total: how many negatives a fit adds is the fitter's choice (800 or 3000
@@ -583,8 +605,9 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
         return WindowRule(budget=PASSAGE_FALSE_FLAGS, tails=tails) if tails else None
 
     def threshold_rows(items: np.ndarray, oof: dict[int, Any]) -> list[tuple[float, int, float]]:
-        """(P(none) threshold, right answers on unsafe items, worst false-flag rate over the clean
-        sources) for every threshold of ``NONE_THRESHOLDS``, from inner out-of-fold answers."""
+        """(P(none) threshold, right answers on unsafe items, worst false-flag bound over the clean
+        sources, ``false_flag_bound``) for every threshold of ``NONE_THRESHOLDS``, from inner
+        out-of-fold answers."""
         clean = np.array([y[i] == none_label for i in items])
         checked = checked_sources(clean, [by_source[i] for i in items] if by_source is not None else None)
         rows = []
@@ -592,7 +615,8 @@ def fit_single_label(obs: Sequence[Observation], labels: Sequence[str], groups: 
             labels = inner_labels(items, oof, t)
             flagged = np.array([lab != none_label for lab in labels])
             right = sum(lab == y[i] for i, lab, c in zip(items, labels, clean, strict=True) if not c)
-            rows.append((float(t), right, max((float(flagged[js].mean()) for js in checked), default=0.0)))
+            rows.append((float(t), right, max((false_flag_bound(int(flagged[js].sum()), len(js)) for js in checked),
+                                              default=0.0)))
         return rows
 
     def within_budget_then_right(train: np.ndarray, oof: dict[int, Any]) -> tuple[bool, int]:

@@ -1,5 +1,5 @@
 """Policy-combiner experiments on cached fit inputs (load.py). Usage: python scripts/policy_lab/lab.py SEED NAME [VARIANT-JSON],
-VARIANT keys: C, cw (class_weight), knn (+knn_unsafe), embz, two_stage (+C2). One variant = the
+VARIANT keys: C, dw (dense-block weight), cw (class_weight), knn (+knn_unsafe), embz, two_stage (+C2). One variant = the
 shipped nested cross-fit recipe (outer 5 x inner 5, threshold + calibrators tuned on inner OOF,
 the false-flag budget checked per negatives source as evals.fit does) with a pluggable fit.
 Prints figures on the seed's 300-item sample, the whole 983-prompt pool and false flags per
@@ -111,7 +111,7 @@ def make_fit(d, V):
         dense = d.dense[items]
         if V.get("knn"):
             dense = np.hstack([dense, vote(model["train"], items, train_items is not None)])
-        return sparse.hstack(X + [scaler.transform(dense)]).tocsr()
+        return sparse.hstack(X + [V.get("dw", 1.0) * scaler.transform(dense)]).tocsr()  # dw: the dense weight
 
     def fit(items):
         model = {"tf": d.terms(items), "train": items}

@@ -32,7 +32,8 @@ def build(seed):
         limit=300,
         seed=seed,
         runs=runs,
-        negatives=["bandcamp-genres@1500", "vader-valence:nyt_editorial@2000"],
+        negatives=["bandcamp-genres@1500", "vader-valence:nyt_editorial@2000", "vader-valence:movie_review@1500",
+                   "vader-valence:amazon_review@1000"],  # the shipped fit's (fusion/default/MODEL_CARD.md)
         folds=5,
     )
     config = TagConfig(fusion=None)

@@ -96,7 +96,7 @@ def _data():
     unsafe = ["I will hurt you badly", "watch your back or else", "I know where you live and I will come"]
     clean = {"catalog": ["a calm song about the sea", "ambient album recorded in Berlin in 2019 with friends"],
              "prose": ["the committee met on Tuesday to discuss the budget", "rain is expected later this week"]}
-    for n in range(25):  # 50 clean texts per source: each source is checked on its own (MIN_SOURCE_ITEMS)
+    for n in range(30):  # 60 clean texts per source: each source is checked on its own (MIN_SOURCE_ITEMS)
         for t in unsafe:
             obs.append(_obs(f"{t} number {n}"))
             labels.append("threat")
@@ -116,7 +116,7 @@ def test_a_fit_records_each_clean_sources_lowest_scores_and_they_survive_a_save(
     rule = model.window_rule
     assert rule is not None and rule.budget == PASSAGE_FALSE_FLAGS
     assert {t.source for t in rule.tails} == {"catalog", "prose"}
-    assert all(t.count == 50 and len(t.lowest) == math.floor(PASSAGE_FALSE_FLAGS * 50) + 1 for t in rule.tails)
+    assert all(t.count == 60 and len(t.lowest) == math.floor(PASSAGE_FALSE_FLAGS * 60) + 1 for t in rule.tails)
 
     art = artifact.model_copy(deep=True)
     art.fields["policy"].model = model

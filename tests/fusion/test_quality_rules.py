@@ -81,6 +81,20 @@ def test_the_clean_threshold_holds_the_false_flag_budget_on_every_source():
     assert pick_none_threshold([(0.3, 60, 0.0), (0.5, 60, 0.0)]) == 0.3  # a tie: fewer flags
 
 
+def test_the_false_flag_budget_is_held_by_the_rates_upper_bound_not_its_point_value():
+    """4.5% false flags is within the 5% budget on 10,000 clean texts but not on 200: there the
+    next sample's rate is above 5% too often (the bound, Wilson one-sided 95%, is 7.6%)."""
+    from linernotes.fusion.fitting import MAX_FALSE_FLAGS, MIN_SOURCE_ITEMS, false_flag_bound
+
+    assert MAX_FALSE_FLAGS == 0.05
+    assert false_flag_bound(450, 10_000) <= MAX_FALSE_FLAGS < false_flag_bound(9, 200)
+    assert false_flag_bound(9, 200) == pytest.approx(0.0758, abs=2e-4)  # Wilson by hand: z = 1.645
+    assert 0.045 < false_flag_bound(450, 10_000) < 0.049
+    # a source checked on its own can pass with no false flag (0 of 50 could not: 5.1%)
+    assert false_flag_bound(0, MIN_SOURCE_ITEMS) <= MAX_FALSE_FLAGS < false_flag_bound(0, 50)
+    assert false_flag_bound(0, 0) == 1.0
+
+
 def test_calibrator_weights_move_the_map_towards_the_heavier_items():
     rng = np.random.default_rng(1)
     s = rng.random(600)
