@@ -22,7 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from linernotes.beam.transforms import DEAD_LETTER, NAMESPACE, OK, EnrichItems
 from linernotes.config import TagConfig
 from linernotes.run.prepare import RunOptions, manifest_path, prepare_run
-from linernotes.run.runner import RunSummary
+from linernotes.run.runner import WHERE_MOST, RunSummary, where
 from linernotes.schema import OutputRecord
 from linernotes.sinks.beam_io import WriteRecords, earlier_output, refuse_other_output, remove_earlier_output
 from linernotes.store.catalog import Row, estimate_rows, read_catalog
@@ -116,32 +116,42 @@ def summary_from_metrics(result: beam.runners.runner.PipelineResult) -> RunSumma
                       errors_by_kind={k.removeprefix("error."): v for k, v in totals.items() if k.startswith("error.")})
 
 
-def first_messages(path: Path, kinds: set[str], most_lines: int = 100_000) -> dict[str, str]:
-    """``{kind: message}``: the first error record's message per kind in the dead-letter file at
-    ``path`` (any Beam filesystem), which the local runner's summary shows and Beam's counters
-    cannot carry. Reading stops once every kind in ``kinds`` has one, or after ``most_lines``; an
-    unreadable file gives what was read (the counts are printed either way)."""
+def first_errors(path: Path, counts: dict[str, int],
+                 most_lines: int = 100_000) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``({kind: message}, {kind: [where, ...]})``: per error kind, the first error record's message
+    and where its first ``WHERE_MOST`` items came from (``run.runner.where``: catalog:line and id)
+    in the dead-letter file at ``path`` (any Beam filesystem), which the local runner's summary
+    shows and Beam's counters cannot carry. ``counts``: the records per kind (the counters);
+    reading stops once every kind has its places, or after ``most_lines``; an unreadable file
+    gives what was read (the counts are printed either way)."""
     from apache_beam.io.filesystems import FileSystems
 
-    out: dict[str, str] = {}
-    if not kinds:
-        return out
+    messages: dict[str, str] = {}
+    places: dict[str, list[str]] = {}
+    wanted = {k: min(n, WHERE_MOST) for k, n in counts.items() if n > 0}
+    if not wanted:
+        return messages, places
     try:
         with FileSystems.open(str(path)) as fh:
             for _ in range(most_lines):
                 raw = fh.readline()
-                if not raw or len(out) == len(kinds):
+                if not raw or all(len(places.get(k, [])) >= n for k, n in wanted.items()):
                     break
                 try:
-                    err = json.loads(raw).get("error") or {}
+                    rec = json.loads(raw)
+                    err = rec.get("error") or {}
+                    kind = err.get("kind")
                 except (ValueError, AttributeError):
                     continue
-                kind = err.get("kind")
-                if kind in kinds and kind not in out:
-                    out[kind] = str(err.get("message") or "")
+                if kind not in wanted or len(places.get(kind, [])) >= wanted[kind]:
+                    continue
+                messages.setdefault(kind, str(err.get("message") or ""))
+                line = err.get("line")
+                places.setdefault(kind, []).append(where(str(rec.get("id")), err.get("source"),
+                                                         line if isinstance(line, int) else None))
     except (OSError, ValueError):  # a remote filesystem's own errors are OSError/IOError subclasses
         pass
-    return out
+    return messages, places
 
 
 def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None) -> RunSummary:
@@ -162,7 +172,7 @@ def run_beam(config: TagConfig, opts: RunOptions, flags: list[str] | None = None
         result.wait_until_finish()
         remove_earlier_output(opts.output, earlier)  # only once the new output is all in place
     summary = summary_from_metrics(result)
-    summary.error_examples = first_messages(dead_letter_path(opts.output), set(summary.errors_by_kind))
+    summary.error_examples, summary.error_where = first_errors(dead_letter_path(opts.output), summary.errors_by_kind)
     summary.elapsed_s = time.monotonic() - start
     summary.expected_rows = estimate_rows(opts.input)
     summary.llm_mode = run.config.llm_mode  # the 0-calls note says why, as in the local runner

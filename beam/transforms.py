@@ -84,7 +84,7 @@ class EnrichBatchFn(beam.DoFn):
             try:
                 return await self._enricher.enrich(row)
             except Exception as e:  # noqa: BLE001 (a poisoned item goes to the dead letter, never fails the bundle)
-                return exception_record(row.raw_id, row.line, e, self._enricher.redact)
+                return exception_record(row.raw_id, row.line, e, self._enricher.redact, row.source)
 
     async def _all(self, rows: list[Row]) -> list[OutputRecord]:
         sem = asyncio.Semaphore(self.concurrency)

@@ -54,6 +54,28 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+WHERE_MOST = 3  # items a summary line names per kind; the output's records name every one
+
+
+def where(item_id: str, source: str | None, line: int | None) -> str:
+    """Where an item came from, as a summary line names it: ``cat.jsonl:3 id 'bad-year'`` (the
+    catalog as given, the input line, the id of its record: ``line:2`` for a row whose own id was
+    not read or was taken, as its record in the output has); ``line 3 ...`` without a catalog name."""
+    place = f"{source}:{line}" if source and line is not None else f"line {line}" if line is not None else ""
+    return f"{place} id {item_id!r}".strip()
+
+
+def _per_kind(kind: str, n: int, places: list[str], message: str | None) -> str:
+    """``kind (n): FIRST: message; also SECOND, THIRD and 7 more`` (the message cut at 300)."""
+    out = f"{kind} ({n})" + (f": {places[0]}" if places else "") + (f": {message[:300]}" if message else "")
+    more = n - len(places)
+    if places and (len(places) > 1 or more > 0):
+        also = ", ".join(places[1:])
+        rest = f"{more} more (the output's records name each)" if more > 0 else ""
+        out += "; also " + (f"{also} and {rest}" if also and rest else also or rest)
+    return out
+
+
 class RunSummary(BaseModel):
     rows: int = 0
     skipped: int = 0
@@ -69,10 +91,16 @@ class RunSummary(BaseModel):
     elapsed_s: float = 0.0
     expected_rows: int | None = None
     error_examples: dict[str, str] = Field(default_factory=dict, description="first message per error kind")
+    error_where: dict[str, list[str]] = Field(
+        default_factory=dict, description=f"per error kind, where its first {WHERE_MOST} items came from "
+        "(``where``: catalog:line and id), the first one that of error_examples' message")
     replaced: int = Field(0, description="older lines (retried error records) removed from the output")
     orphans: int = Field(0, description="error records of rows no longer in the catalog, removed")
     audio_errors_by_kind: dict[str, int] = Field(
         default_factory=dict, description="ok items whose audio could not be used (missing, outside the root ...)")
+    audio_examples: dict[str, str] = Field(default_factory=dict, description="first message per audio error kind")
+    audio_where: dict[str, list[str]] = Field(
+        default_factory=dict, description=f"per audio error kind, where its first {WHERE_MOST} items came from")
     llm_mode: str = Field("auto", description="--llm of the run: a summary with 0 calls says why")
     cache_problem: str | None = Field(None, description="why the response cache was not used (llm.cache.cache_problem)")
     reordered: int | None = Field(None, description="--sorted: records moved into input order at the end (0: "
@@ -91,7 +119,10 @@ class RunSummary(BaseModel):
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-    def count(self, rec: OutputRecord) -> None:
+    def count(self, rec: OutputRecord, source: str | None = None, line: int | None = None) -> None:
+        """Add ``rec`` to the figures. ``source``/``line``: the catalog and input line of an ok
+        record's row (an error record names its own), so that a line about an item tagged without
+        its audio says where the item is."""
         if rec.status == "ok" and rec.enrichment is not None:
             self.ok += 1
             p = rec.enrichment.provenance
@@ -106,12 +137,17 @@ class RunSummary(BaseModel):
             if isinstance(audio_error, dict):  # the item is tagged without audio: say so in the summary
                 kind = str(audio_error.get("kind", "audio.unknown"))
                 self.audio_errors_by_kind[kind] = self.audio_errors_by_kind.get(kind, 0) + 1
+                self.audio_examples.setdefault(kind, str(audio_error.get("message") or ""))
+                if len(places := self.audio_where.setdefault(kind, [])) < WHERE_MOST:
+                    places.append(where(rec.id, source, line))
         else:
             self.failed += 1
             kind = rec.error.kind if rec.error else "unknown"
             self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
             if rec.error is not None:
                 self.error_examples.setdefault(kind, rec.error.message)
+                if len(places := self.error_where.setdefault(kind, [])) < WHERE_MOST:
+                    places.append(where(rec.id, rec.error.source, rec.error.line))
                 if rec.error.usage is not None:  # a failed item's attempts were billed too
                     u = rec.error.usage
                     self.llm_calls += u.calls
@@ -137,9 +173,13 @@ class RunSummary(BaseModel):
                            f"from the evidence); {self.failed} failed (below): 0 LLM calls made")
             else:
                 out.append("no item needed the LLM (every field decided from the evidence): 0 LLM calls made")
-        for kind in sorted(self.errors_by_kind):
-            msg = self.error_examples.get(kind)
-            out.append(f"{kind} ({self.errors_by_kind[kind]})" + (f": {msg}"[:300] if msg else ""))
+        for kind in sorted(self.errors_by_kind):  # each kind's first items by catalog, line and id
+            out.append(_per_kind(kind, self.errors_by_kind[kind], self.error_where.get(kind, []),
+                                 self.error_examples.get(kind)))
+        for kind in sorted(self.audio_errors_by_kind):
+            if places := self.audio_where.get(kind):
+                out.append("tagged without audio: " + _per_kind(kind, self.audio_errors_by_kind[kind], places,
+                                                                self.audio_examples.get(kind)))
         if self.cache_problem:
             out.append(f"response cache not used ({self.cache_problem}): no answer was read from it or stored "
                        "in it; a rerun calls the LLM again")
@@ -300,9 +340,9 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
     order: dict[str, int] | None = {} if opts.sorted else None
     interrupted = False
 
-    def emit(rec: OutputRecord) -> None:
+    def emit(rec: OutputRecord, row: Row | None = None) -> None:
         writer.write(rec)
-        summary.count(rec)
+        summary.count(rec, *((row.source, row.line) if row is not None else (None, None)))
         summary.elapsed_s = time.monotonic() - start
         if on_record:
             on_record(rec, summary)
@@ -313,7 +353,7 @@ async def _schedule(run: PreparedRun, rows: Any, enricher: Enricher,
         try:
             rec = await batcher.enrich(row)
             if not failure:
-                emit(rec)
+                emit(rec, row)
         except BaseException as e:  # noqa: BLE001 (an OutputError stops the run)
             failure.append(e)
         finally:

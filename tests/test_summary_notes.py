@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from linernotes.run.runner import RunSummary
+from linernotes.schema import ErrorInfo, OutputRecord
 
 
 def test_llm_never_does_not_claim_the_evidence_decided_everything() -> None:
@@ -40,3 +41,23 @@ def test_one_cached_answer_reads_in_the_singular() -> None:
 def test_one_item_that_succeeded_reads_in_the_singular() -> None:
     notes = RunSummary(ok=1, failed=2, llm_mode="auto").notes()
     assert notes[0].startswith("the 1 item that succeeded needed no LLM call")
+
+
+def _error(item_id: str, line: int, kind: str, message: str) -> OutputRecord:
+    return OutputRecord(id=item_id, status="error", error=ErrorInfo(kind=kind, message=message, line=line,
+                                                                    source="cat.jsonl"))
+
+
+def test_each_failed_kind_names_its_items_by_catalog_line_and_id() -> None:
+    """QA: 'input.invalid (1): year: year 'soon' is not a number' said neither the line nor the id;
+    a kind of several items named none of the others."""
+    s = RunSummary(llm_mode="auto")
+    s.count(_error("line:2", 2, "input.invalid_json", "invalid JSON: Expecting value at column 27"))
+    s.count(_error("bad-year", 3, "input.invalid", "year: year 'soon' is not a number"))
+    for n in range(6):
+        s.count(_error(f"f{n}", 10 + n, "llm.server_error", "500 internal server error"))
+    notes = s.notes()
+    assert "input.invalid (1): cat.jsonl:3 id 'bad-year': year: year 'soon' is not a number" in notes
+    assert "input.invalid_json (1): cat.jsonl:2 id 'line:2': invalid JSON: Expecting value at column 27" in notes
+    assert ("llm.server_error (6): cat.jsonl:10 id 'f0': 500 internal server error; also cat.jsonl:11 id 'f1', "
+            "cat.jsonl:12 id 'f2' and 3 more (the output's records name each)") in notes
