@@ -12,7 +12,9 @@
 
 A check alerts when its effect size crosses its threshold and the difference is beyond sampling
 noise: p < alpha (Fisher's exact test for the routed share, error rate and a new error kind), and
-for the label and confidence checks also at least ``min_items`` ok items on both sides.
+for the label and confidence checks also at least ``min_items`` ok items on both sides; a per-item
+ratio (tokens, cost, latency p95) alerts only with at least ``min_items`` items behind it on both
+sides (those it is over: not cache hits; for latency, those that called the LLM).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Side(BaseModel):
     cost_per_item: float | None
     latency_p50_s: float | None
     latency_p95_s: float | None
+    paid: int = Field(0, description="ok items not served from the cache: what tokens and cost per item are over")
+    timed: int = Field(0, description="of those, the items that called the LLM: what the latency figures are over")
     # per version column (model, prompt_hash, fusion, schema_version): ok records per value
     versions: dict[str, dict[str, int]] = Field(default_factory=dict)
 
@@ -222,6 +226,7 @@ def side(t: pa.Table) -> Side:
         cost_per_item=float(np.mean([r["cost_usd"] or 0.0 for r in paid])) if paid else None,
         latency_p50_s=float(np.percentile(lat, 50)) if lat else None,
         latency_p95_s=float(np.percentile(lat, 95)) if lat else None,
+        paid=len(paid), timed=len(lat),
         versions={c: dict(Counter(str(v) for v in _col(ok, c) if v is not None)) for c in VERSION_COLUMNS
                   if c in ok.column_names},
     )
@@ -241,10 +246,17 @@ def version_notes(b: Side, c: Side) -> list[str]:
     return out
 
 
-def _ratio_check(name: str, base: float | None, cur: float | None, limit: float) -> Check:
+def _ratio_check(name: str, base: float | None, cur: float | None, limit: float, counts: tuple[int, int],
+                 min_items: int) -> Check:
+    """CUR / BASE against ``limit``; ``counts``: the items each figure is over. Below ``min_items``
+    on a side the ratio is reported, never alerted (the label and confidence checks' rule): the
+    one paid item of a quiet window made 'tokens per item 3.0 > 1.5' page."""
     if base is None or cur is None or base <= 0:
         return Check(name=name, value=None, threshold=limit, crossed=False, note="not measurable on both runs")
     r = cur / base
+    if min(counts) < min_items:
+        return Check(name=name, value=r, threshold=limit, crossed=False,
+                     note=f"fewer than {min_items} items on a side ({counts[0]}, {counts[1]}): reported, not alerted")
     return Check(name=name, value=r, threshold=limit, crossed=r > limit)
 
 
@@ -353,9 +365,13 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
             p = share_p_value((0, b.records), (n, c.records))
             checks.append(Check(name=f"new error kind: {kind}", value=share, threshold=th.new_error_kind_share,
                                 crossed=p < th.alpha, note=_significance(p, th.alpha)))
-    checks.append(_ratio_check("tokens per item (ratio)", b.tokens_per_item, c.tokens_per_item, th.tokens_per_item_ratio))
-    checks.append(_ratio_check("cost per item (ratio)", b.cost_per_item, c.cost_per_item, th.cost_per_item_ratio))
-    lat = _ratio_check("LLM latency p95 (ratio)", b.latency_p95_s, c.latency_p95_s, th.latency_p95_ratio)
+    paid, timed = (b.paid, c.paid), (b.timed, c.timed)
+    checks.append(_ratio_check("tokens per item (ratio)", b.tokens_per_item, c.tokens_per_item, th.tokens_per_item_ratio,
+                               paid, th.min_items))
+    checks.append(_ratio_check("cost per item (ratio)", b.cost_per_item, c.cost_per_item, th.cost_per_item_ratio,
+                               paid, th.min_items))
+    lat = _ratio_check("LLM latency p95 (ratio)", b.latency_p95_s, c.latency_p95_s, th.latency_p95_ratio,
+                       timed, th.min_items)
     if lat.crossed and (c.latency_p95_s or 0) - (b.latency_p95_s or 0) < th.latency_p95_min_delta_s:
         lat = lat.model_copy(update={"crossed": False, "note": f"less than {th.latency_p95_min_delta_s} s slower"})
     checks.append(lat)

@@ -36,8 +36,10 @@ def markdown(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
     out += ["", "## Runs", "", "| figure | baseline | current |", "|---|---|---|"]
     rows = [("records", b.records, c.records), ("ok", b.ok, c.ok), ("errors", b.errors, c.errors),
             ("error rate", b.error_rate, c.error_rate), ("routed share", b.routed_share, c.routed_share),
-            ("cache hits", b.cache_hits, c.cache_hits), ("tokens / item (paid)", b.tokens_per_item, c.tokens_per_item),
+            ("cache hits", b.cache_hits, c.cache_hits), ("paid items (not cache hits)", b.paid, c.paid),
+            ("tokens / item (paid)", b.tokens_per_item, c.tokens_per_item),
             ("cost / item USD (paid)", b.cost_per_item, c.cost_per_item),
+            ("items that called the LLM", b.timed, c.timed),
             ("LLM latency p50 s", b.latency_p50_s, c.latency_p50_s), ("LLM latency p95 s", b.latency_p95_s, c.latency_p95_s)]
     out += [f"| {k} | {_f(x)} | {_f(y)} |" for k, x, y in rows]
     if notes := version_notes(b, c):
