@@ -178,6 +178,18 @@ def consistency_note(record: RunRecord, task: str) -> str:
             + (f"p = {c['p_value']:.3f}" if c["p_value"] > 0 else f"p < {1 / CONSISTENCY_DRAWS:g}"))
 
 
+def answer_note(record: RunRecord, task: str) -> str:
+    """One line for a policy task: ECE, mean confidence and accuracy of its flags and of its
+    ``none`` answers apart (``metrics.calibration.ece_by_answer``), or "" when the run has none."""
+    by = record.extras.get(f"{task}.ece_by_answer")
+    if not by:
+        return ""
+    names = {"flag": "flags", "none": "'none' answers"}
+    parts = [f"{names[k]} ({v['n']}): ECE {v['ece']:.4f} (if calibrated {v['if_calibrated']:.4f}), mean confidence "
+             f"{v['mean_confidence']:.2f}, right {v['accuracy']:.0%}" for k, v in by.items() if k in names]
+    return "by answer: " + "; ".join(parts)
+
+
 def hand_set_note(record: RunRecord, task: str) -> str:
     """One line when some of the task's scored confidences are hand-set, not calibrated
     probabilities (``metrics.calibration.hand_set_share``), else ""."""
@@ -231,7 +243,7 @@ def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text)
         rows = record.extras[key] or []
         ece = record.metrics.get(f"{task}.ece")
         out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text)]
-        notes = [n for n in (consistency_note(record, task), hand_set_note(record, task)) if n]
+        notes = [n for n in (consistency_note(record, task), answer_note(record, task), hand_set_note(record, task)) if n]
         out += [line for n in notes for line in ("", t(n))] + ["",
                 "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
         for r in rows:
@@ -343,8 +355,8 @@ def _html_tables(record: RunRecord, title: str) -> list[str]:
         task = key.removesuffix(".risk_coverage")
         ece = record.metrics.get(f"{task}.ece")
         parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
-                     + "".join(f"<p>{_esc(n)}</p>" for n in (consistency_note(record, task), hand_set_note(record, task))
-                               if n)
+                     + "".join(f"<p>{_esc(n)}</p>" for n in (consistency_note(record, task), answer_note(record, task),
+                                                             hand_set_note(record, task)) if n)
                      + "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
                      "<th>n accepted</th></tr>")
         for r in record.extras[key] or []:

@@ -21,6 +21,7 @@ from linernotes.evals.gold import signal_gold
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
 from linernotes.evals.metrics.calibration import (
     RISK_THRESHOLDS,
+    ece_by_answer,
     hand_set_share,
     risk_coverage,
     score_calibration,
@@ -186,6 +187,9 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     accepted = [None if f is None else f >= t and name not in Review.fields_in(p.get("review"))
                 for f, t, p in zip(field_conf, limits, preds, strict=True)]
     out.merge(score_calibration(task.name, conf, correct, accepted))
+    if task.kind == "policy" and task.signal is None:
+        flagged = [None if p is None else predicted_category(p, task)[1] for p in preds]
+        out.extras[f"{task.name}.ece_by_answer"] = ece_by_answer(conf, correct, flagged)
     if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
         calibrated = [None if p is None else field in Confidence.calibrated_in(p.get("confidence")) for p in preds]
         if (mixed := hand_set_share(conf, correct, calibrated, accepted)) is not None:

@@ -95,6 +95,30 @@ def ece_consistency(conf: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS,
             "p_value": round(float((sims >= observed - 1e-12).mean()), 4), "n": n}
 
 
+def ece_by_answer(conf: list[float | None], correct: list[float | None], flagged: list[bool | None]
+                  ) -> dict[str, dict[str, float | int]]:
+    """A policy field's calibration per answer type: ``"flag"`` (the record flags the item) and
+    ``"none"`` (it does not), each ``ece_consistency`` of the scored items giving that answer plus
+    their ``"mean_confidence"`` and ``"accuracy"``; a type no scored item gave is left out.
+
+    Why apart: the pooled ECE depends on the evaluated set's share of clean items. The policy
+    combiner's confidence of a ``none`` answer is calibrated on its fit's clean and unsafe texts
+    weighed equally, so on a gold set of unsafe prompts alone every ``none`` answer is wrong while
+    its confidence says about 0.44 (the shipped fit, session 22): that part of the pooled ECE is
+    the set's prior, not the flags' calibration, and this tells the two apart. ``conf``,
+    ``correct``, ``flagged``: per item, None = not scored (error item or not in the task)."""
+    out: dict[str, dict[str, float | int]] = {}
+    for name, want in (("flag", True), ("none", False)):
+        rows = [(c, k) for c, k, f in zip(conf, correct, flagged, strict=True)
+                if c is not None and k is not None and f is not None and bool(f) == want]
+        if rows:
+            c = np.array([r[0] for r in rows], dtype=np.float64)
+            k = np.array([r[1] for r in rows], dtype=np.float64)
+            out[name] = {**ece_consistency(c, k), "mean_confidence": round(float(c.mean()), 4),
+                         "accuracy": round(float(k.mean()), 4)}
+    return out
+
+
 def hand_set_share(conf: list[float | None], correct: list[float | None], calibrated: list[bool | None],
                    accepted: list[bool | None] | None = None) -> dict[str, float | int | None] | None:
     """Over the items scored for calibration (a confidence and a correctness): how many of their

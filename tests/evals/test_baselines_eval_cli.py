@@ -62,6 +62,17 @@ def test_reports_show_record_vs_baselines_and_risk_coverage(evaluated):
         c = rec.extras[f"{task}.ece_consistency"]
         assert c["ece"] == pytest.approx(rec.metrics[f"{task}.ece"].value, abs=1e-4) and 0 <= c["p_value"] <= 1
     assert md.count("ECE if perfectly calibrated") >= 3 and html.count("ECE if perfectly calibrated") >= 3
+    # the policy field's flags and 'none' answers are calibrated apart too: together the items scored
+    by = rec.extras["policy.ece_by_answer"]
+    assert by and sum(v["n"] for v in by.values()) == rec.extras["policy.ece_consistency"]["n"]
+    from linernotes.evals.metrics.baselines import predicted_category
+    from linernotes.evals.spec import load_spec
+
+    task = next(t for t in load_spec("ci-slice").tasks if t.name == "policy")
+    flags = [it for it in rec.items if it.gold.get("policy") is not None and it.prediction
+             and predicted_category(it.prediction, task)[1]]
+    assert by.get("flag", {}).get("n", 0) == len(flags)
+    assert "by answer: " in md and "by answer: " in html
     # each calibrated field says the level it was auto-accepted at (the shipped artifact's, per
     # answer) and the risk-coverage table has a row at it
     from linernotes.fusion.artifact import default_fusion_dir, load_fusion

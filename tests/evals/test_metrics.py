@@ -16,7 +16,13 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from linernotes.evals.metrics.calibration import auroc_stat, ece_consistency, ece_stat, score_calibration
+from linernotes.evals.metrics.calibration import (
+    auroc_stat,
+    ece_by_answer,
+    ece_consistency,
+    ece_stat,
+    score_calibration,
+)
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
 from linernotes.evals.metrics.usage import quantile_stat
@@ -218,3 +224,23 @@ def test_quantile_point_is_exact_and_bootstrap_close():
     st = quantile_stat(lat, np.ones(500), 0.9)
     assert st.point() == pytest.approx(np.quantile(lat, 0.9, method="inverted_cdf"))
     assert st.at(np.ones(500))[0] == pytest.approx(st.point(), rel=0.01)
+
+
+def test_ece_by_answer_tells_calibrated_flags_from_none_answers_a_set_of_unsafe_items_makes_wrong():
+    """All items unsafe: the flags are calibrated (right as often as they say), the 'none' answers
+    all wrong at 0.45: the pooled ECE is large, the flags' alone is sampling noise."""
+    rng = np.random.default_rng(3)
+    conf_f = rng.uniform(0.5, 0.95, 2000)
+    right_f = (rng.random(2000) < conf_f).astype(float)
+    conf_n = np.full(400, 0.45)
+    conf = list(conf_f) + list(conf_n) + [None]
+    correct = list(right_f) + [0.0] * 400 + [None]
+    flagged = [True] * 2000 + [False] * 400 + [None]
+    by = ece_by_answer(conf, correct, flagged)
+    assert set(by) == {"flag", "none"} and by["flag"]["n"] == 2000 and by["none"]["n"] == 400
+    assert by["flag"]["ece"] < 0.03 and by["flag"]["p_value"] > 0.01
+    assert by["none"]["ece"] == pytest.approx(0.45) and by["none"]["accuracy"] == 0.0
+    assert by["none"]["mean_confidence"] == pytest.approx(0.45)
+    pooled = ece_consistency(np.array(conf[:-1]), np.array(correct[:-1]))
+    assert pooled["ece"] > by["flag"]["ece"] + 0.02
+    assert ece_by_answer([0.9], [1.0], [True]).keys() == {"flag"}  # a type no item gave is left out
