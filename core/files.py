@@ -91,11 +91,37 @@ def read_regular(path: str | os.PathLike[str], error: type[Exception], why: str 
     return raw
 
 
+class NotTextError(UnicodeDecodeError):
+    """A file read as text that is not in its encoding: a ``UnicodeDecodeError`` (a ``ValueError``;
+    ``start`` is the byte offset in the file) whose message names the file and the line,
+    ``PATH:LINE: not UTF-8 text (byte N: reason)``, as ``json_lines`` names a JSON-lines file's.
+    The codec's own message ("'utf-8' codec can't decode byte 0xe9 in position 9") named neither:
+    a Latin-1 gold spec, taxonomy or policy pack said only that, and a thresholds file ended
+    ``liner monitor`` in a traceback."""
+
+    path: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        raw = self.object if isinstance(self.object, bytes) else b""
+        # a UTF-16/32 file (Notepad's "Unicode", PowerShell's Out-File) fails at byte 0 or 1
+        bom = " (it starts with a UTF-16/32 byte-order mark)" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ""
+        return (f"{self.path}:{self.line}: not {self.encoding.upper()} text (byte {self.start}: {self.reason})"
+                f"{bom}; save it as {self.encoding.upper()}")
+
+
 def read_regular_text(path: str | os.PathLike[str], error: type[Exception], why: str = "",
                       limit: int | None = None, what: str = "this file", encoding: str = "utf-8") -> str:
-    """``read_regular`` decoded; bytes that are not ``encoding`` raise ``UnicodeDecodeError`` (a
-    ``ValueError``) as ``Path.read_text`` did."""
-    return read_regular(path, error, why, limit, what).decode(encoding)
+    """``read_regular`` decoded; bytes that are not ``encoding`` raise ``NotTextError`` (a
+    ``UnicodeDecodeError``, so a ``ValueError``, as ``Path.read_text`` raised) naming the file and
+    the line of the first bad byte."""
+    raw = read_regular(path, error, why, limit, what)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        err = NotTextError(e.encoding, e.object, e.start, e.end, e.reason)
+        err.path, err.line = str(path), raw.count(b"\n", 0, e.start) + 1
+        raise err from None
 
 
 def open_output(path: str | os.PathLike[str], error: type[Exception], why: str = "") -> BinaryIO:

@@ -63,6 +63,8 @@ def _read(path: Path) -> tuple[dict[str, Any], Lines]:
                                                         limit=MAX_CONFIG_BYTES, what="a thresholds file"))
     except OSError as e:
         raise MonitorInputError(f"{path}: cannot read ({e.strerror})") from None
+    except UnicodeDecodeError as e:  # files.NotTextError names the file and line; it was a traceback
+        raise MonitorInputError(str(e)) from None
     except YamlSyntaxError as e:
         raise MonitorInputError(f"{path}:{e.line}: not YAML ({e.reason})") from None
     if data is None:
