@@ -214,6 +214,13 @@ def _load(path: str | Path, tasks: list[dict[str, Any]] | None = None) -> RunRec
         raise GateError(f"{path}: not a run record of `liner eval` ({_reasons(e)})") from None
     except ValueError as e:
         raise GateError(f"{path}: not a run record ({str(e).splitlines()[0]})") from None
+    # two items of one id are two answers for one gold item: said as 'candidate record holds
+    # duplicate item ids', no file, no id (a record merged by hand, or two runs concatenated)
+    first: dict[str, int] = {}
+    for i, it in enumerate(record.items):
+        if (j := first.setdefault(it.id, i)) != i:
+            raise GateError(f"{path}: not a run record of one sample: duplicate item ids: {it.id!r} is items[{j}] "
+                            f"and items[{i}]")
     # a prediction the scorer cannot read (a string where flags belong, an integer no float holds)
     # stopped the gate half-way with a traceback and exit 1, a regression's code
     for it in record.items:
