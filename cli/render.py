@@ -93,7 +93,7 @@ def print_dry_run(r: Any) -> None:
         out.print("[bold]why rows are bad[/bold] (first example of each kind):")
         for x in r.bad_row_examples:
             n = r.bad_rows_by_kind.get(x.kind, 0)
-            out.print(f"  line {x.line}: {x.kind} ({n} {'row' if n == 1 else 'rows'}): {x.message}",
+            out.print(f"  {x.where or f'line {x.line}'}: {x.kind} ({n} {'row' if n == 1 else 'rows'}): {x.message}",
                       markup=False, highlight=False)
     if r.sample_prompt:
         out.print(f"[bold]sample prompt for item {r.sample_id}:[/bold]")

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.config import TagConfig
-from linernotes.run.prepare import RunOptions, prepare_run
+from linernotes.run.prepare import RunOptions, prepare_run, where
 from linernotes.store.catalog import read_catalog
 
 
@@ -17,6 +17,7 @@ class BadRowExample(BaseModel):
     line: int
     kind: str
     message: str
+    where: str = Field("", description="the row by catalog, line and its record's id (run.prepare.where)")
 
 
 class DryRunReport(BaseModel):
@@ -160,7 +161,9 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
             kind = row.error.kind if row.error else "unknown"
             by_kind[kind] = by_kind.get(kind, 0) + 1
             if row.error and len(examples) < MAX_EXAMPLES and kind not in {x.kind for x in examples}:
-                examples.append(BadRowExample(line=row.line, kind=kind, message=row.error.message))
+                rec_id = row.key if row.raw_id is None else row.raw_id  # the id its error record gets
+                examples.append(BadRowExample(line=row.line, kind=kind, message=row.error.message,
+                                              where=where(rec_id, row.error.source, row.line)))
             continue
         items += 1
         if tried < SAMPLE_ITEMS:

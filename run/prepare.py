@@ -109,6 +109,14 @@ def redactor(config: TagConfig) -> Redactor:
     return Redactor(config.llm.api_base)
 
 
+def where(item_id: str, source: str | None, line: int | None) -> str:
+    """Where an item came from, as a summary line names it: ``cat.jsonl:3 id 'bad-year'`` (the
+    catalog as given, the input line, the id of its record: ``line:2`` for a row whose own id was
+    not read or was taken, as its record in the output has); ``line 3 ...`` without a catalog name."""
+    place = f"{source}:{line}" if source and line is not None else f"line {line}" if line is not None else ""
+    return f"{place} id {item_id!r}".strip()
+
+
 def exception_record(item_id: str | None, line: int | None, exc: BaseException, redact: Redactor,
                      source: str | None = None) -> OutputRecord:
     """An unexpected exception as the item's error record (``internal.<Type>``), message redacted;

@@ -32,6 +32,7 @@ from linernotes.run.prepare import (  # noqa: F401 (re-exported: the names' old 
     prepare_run,
     redactor,
     resume_identity,
+    where,
     with_catalog_defaults,
 )
 from linernotes.run.stopping import retrieve_stop
@@ -55,14 +56,6 @@ def counted(n: int, noun: str) -> str:
 
 
 WHERE_MOST = 3  # items a summary line names per kind; the output's records name every one
-
-
-def where(item_id: str, source: str | None, line: int | None) -> str:
-    """Where an item came from, as a summary line names it: ``cat.jsonl:3 id 'bad-year'`` (the
-    catalog as given, the input line, the id of its record: ``line:2`` for a row whose own id was
-    not read or was taken, as its record in the output has); ``line 3 ...`` without a catalog name."""
-    place = f"{source}:{line}" if source and line is not None else f"line {line}" if line is not None else ""
-    return f"{place} id {item_id!r}".strip()
 
 
 def _per_kind(kind: str, n: int, places: list[str], message: str | None) -> str:
