@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from linernotes.agents.evidence import passage_evidence
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, Evidence, GraphState, answering
+from linernotes.agents.state import Draft, Evidence, GraphState, answering, evidence_json
 from linernotes.fusion.decide import (
     Decision,
     fused,
@@ -103,7 +103,7 @@ def draftless_ahead(states: list[GraphState], rt: AgentRuntime) -> None:
                     groups.setdefault((field, vocabulary), []).append(i)
         if not groups:
             return
-        obs = [observation(s["item"], s["evidence"], None) for s in ready]
+        obs = [observation(s["item"], evidence_json(s), None) for s in ready]
         found: list[dict[str, Decision]] = [{} for _ in ready]
         for (field, vocabulary), rows in groups.items():
             for i, d in zip(rows, fused_many(rt.fusion, field, [obs[i] for i in rows], vocabulary), strict=True):
@@ -134,7 +134,7 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
             # asked items paid for fusion twice (~0.5 ms of CPU an item)
             return d
         if not obs:
-            obs.append(observation(item, ev, draft))
+            obs.append(observation(item, evidence_json(state), draft))
         fitted = fused(rt.fusion, field, obs[0], vocabulary)
         if fitted is not None and field == "genres":  # the combiner's own cap (fitted from how many labels gold items carry)
             fitted.value = [g for g in fitted.value if g in tax]

@@ -12,7 +12,7 @@ from linernotes.agents.checks import needs_reask
 from linernotes.agents.decisions import unread_policy_note
 from linernotes.agents.fields import field_view, low_confidence
 from linernotes.agents.runtime import AgentRuntime
-from linernotes.agents.state import Draft, GraphState
+from linernotes.agents.state import Draft, GraphState, evidence_json
 from linernotes.schema import Enrichment, Explicit, Provenance, Review, Usage, round_cost
 
 
@@ -46,7 +46,7 @@ def route(state: GraphState, rt: AgentRuntime) -> GraphState:
         explicit=Explicit(value=bool(view.explicit_hits), evidence=[h.span for h in view.explicit_hits]),
         policy_flags=view.flags, confidence=view.conf, rationale=(draft.rationale if draft else "")[:500],
         review=Review(routed=bool(reasons), reasons=list(dict.fromkeys(reasons))),
-        provenance=prov, evidence=ev.model_dump(mode="json", exclude_none=True),
+        provenance=prov, evidence=evidence_json(state),
         draft=draft.answer() if draft is not None else None,
     )
     return {"enrichment": enrichment}

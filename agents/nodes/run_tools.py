@@ -16,7 +16,7 @@ from typing import Any
 from linernotes.agents.content import item_text
 from linernotes.agents.evidence import collect, text_tools
 from linernotes.agents.runtime import DEFAULT_GENRES, AgentRuntime
-from linernotes.agents.state import GraphState
+from linernotes.agents.state import GraphState, dump_evidence
 from linernotes.tools.audio.features import analyze
 from linernotes.tools.retrieval.shortlist import shortlist
 from linernotes.tools.retrieval.taxonomy_index import query_vectors_ahead, taxonomy_index
@@ -52,7 +52,8 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
     finally:  # a failing text tool must not leave a thread's result unawaited
         done = await asyncio.gather(*threaded.values(), return_exceptions=True)
     results.update(zip(threaded, done, strict=True))
-    return {"evidence": collect(results, tax.id, rt.policy)}
+    ev = collect(results, tax.id, rt.policy)
+    return {"evidence": ev, "evidence_json": dump_evidence(ev)}
 
 
 def embed_ahead(states: list[GraphState], rt: AgentRuntime) -> None:
