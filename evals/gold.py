@@ -417,6 +417,8 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
     for i, raw_id in enumerate(ds[spec.id_field]):  # every row, before sampling: the row number is still known
         if not _has_id(raw_id):
             raise SpecError(f"{path}: row {i + 1}: no {spec.id_field!r} (the spec's id_field)")
+        if (why := id_type_problem(raw_id)) is not None:
+            raise SpecError(f"{path}: row {i + 1}: {spec.id_field}: {why}")
         first = first_row.setdefault(str(raw_id), i + 1)
         if first != i + 1:
             raise SpecError(f"{path}: row {i + 1}: {_repeat(raw_id, 'row', first)}")
@@ -460,6 +462,22 @@ def _has_id(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def id_type_problem(value: Any) -> str | None:
+    """Why a gold row's id cell is not an id (the catalog's rule, ``Item.id``: a string or an
+    integer), or None. ``str()`` of anything else was the id, exit 0: ``5.5`` became ``'5.5'``,
+    ``true`` ``'True'`` and ``{"a": 1}`` Python's ``"{'a': 1}"`` in the run record, and ``1`` and
+    ``1.0`` (pandas' integer column with a missing value) were two ids, where a catalog refuses
+    all of these (``liner tag``'s ``input.invalid``)."""
+    if isinstance(value, bool):
+        return f"id {json.dumps(value)} is true/false; ids are strings or integers"
+    if isinstance(value, float):
+        return (f"id {value!r} is a float; ids are strings or integers (an integer column with a missing "
+                "value is stored as float by pandas: write it as Int64 or text)")
+    if not isinstance(value, str | int):
+        return f"id {json.dumps(value, default=str)[:60]} is {_json_type(value)}; ids are strings or integers"
+    return None
+
+
 def check_jsonl(spec: GoldSpec, path: Path) -> None:
     """Check a JSONL gold file line by line with the catalog's JSONL reader (same line numbers, same
     parse rules), so a bad line is named: ``path:LINE: reason`` (SpecError). Each line must be a
@@ -482,6 +500,8 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
                                 "object of columns")
             if not _has_id(record.get(spec.id_field)):
                 raise SpecError(f"{path}:{n}: no {spec.id_field!r} (the id column spec {spec.name} names)")
+            if (why := id_type_problem(record[spec.id_field])) is not None:
+                raise SpecError(f"{path}:{n}: {spec.id_field}: {why}")
             first = first_line.setdefault(str(record[spec.id_field]), n)
             if first != n:
                 raise SpecError(f"{path}:{n}: {_repeat(record[spec.id_field], 'line', first)}")
