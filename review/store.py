@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from linernotes.files import require_regular
 from linernotes.review.fields import FieldSpec
@@ -76,7 +76,11 @@ def _is_busy(e: sqlite3.OperationalError) -> bool:
 
 
 class Adjudication(BaseModel):
-    """What an annotator submits: an action, the version they saw, and for ``edit`` the new values."""
+    """What an annotator submits: an action, the version they saw, and for ``edit`` the new values.
+    A key it does not have is refused (422 naming it): ``"coment": "..."`` or ``"value": {...}`` from a
+    script was dropped without a word and the decision saved without them."""
+
+    model_config = ConfigDict(extra="forbid")
 
     annotator: str = Field(min_length=1, max_length=100)
     action: Action
