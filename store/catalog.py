@@ -488,10 +488,14 @@ def estimate_rows(path: str | Path) -> int | None:
     try:
         fmt = detect_format(p)
         if fmt in ("jsonl", "csv"):
-            n = 0
+            n, last = 0, b"\n"
             with _open_binary(p) as fh:  # a .gz counted as its lines, not its compressed bytes' newlines
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     n += block.count(b"\n")
+                    last = block[-1:]
+            # a last line without its line break is a row too: a 6-line file with none at its end
+            # was counted 5, and the progress line read '7/6 done (117%)'
+            n += last != b"\n"
             return max(0, n - (1 if fmt == "csv" else 0))
         if fmt == "parquet":
             import pyarrow.parquet as pq
