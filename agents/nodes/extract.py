@@ -126,9 +126,11 @@ def asked(state: GraphState, rt: AgentRuntime) -> tuple[str, ...]:
     return every if ask is None else tuple(f for f in every if f in ask)
 
 
-def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]:
+def render_messages(state: GraphState, rt: AgentRuntime,
+                    by_list: dict[str, dict[str, str]] | None = None) -> list[dict[str, str]]:
+    """The extract call's messages; ``by_list``: ``handles(evidence)`` when the caller has it."""
     item, ev = state["item"], state["evidence"]
-    genre_handle = {cid: h for h, cid in handles(ev)["genres"].items()}
+    genre_handle = {cid: h for h, cid in (handles(ev) if by_list is None else by_list)["genres"].items()}
     ask = asked(state, rt)
     try:
         user = rt.prompt.user.render(item=item, content=content_of(item, rt.config.content_chars), evidence=ev,
@@ -143,11 +145,13 @@ def render_messages(state: GraphState, rt: AgentRuntime) -> list[dict[str, str]]
     return [{"role": "system", "content": rt.prompt.system}, {"role": "user", "content": user}]
 
 
-def response_for(state: GraphState, rt: AgentRuntime) -> tuple[type[BaseModel], dict[str, Any]]:
-    """The parse class and the item's schema for the extract call."""
+def response_for(state: GraphState, rt: AgentRuntime, by_list: dict[str, dict[str, str]] | None = None
+                 ) -> tuple[type[BaseModel], dict[str, Any]]:
+    """The parse class and the item's schema for the extract call; ``by_list``: ``handles(evidence)``
+    when the caller has it."""
     ev, c = state["evidence"], rt.config
     if rt.prompt.answer == "compact":
-        h = handles(ev)
+        h = handles(ev) if by_list is None else by_list
         model = compact_model(asked(state, rt), c.max_genres, c.max_moods, bool(h["clauses"]), c.rationale)
         return model, _with_enums(schema_of(model), {k: tuple(v) for k, v in h.items()})
     genres, moods, clauses = (tuple(x.id for x in ev.genres), tuple(x.id for x in ev.moods),
@@ -156,12 +160,12 @@ def response_for(state: GraphState, rt: AgentRuntime) -> tuple[type[BaseModel], 
             draft_schema(genres, moods, clauses, c.max_genres, c.max_moods))
 
 
-def to_draft(answer: BaseModel, ev: Evidence) -> Draft:
+def to_draft(answer: BaseModel, ev: Evidence, by_list: dict[str, dict[str, str]] | None = None) -> Draft:
     """The answer as ids. A handle that names no candidate is kept as written, so verify reports
-    it and the re-ask can correct it."""
+    it and the re-ask can correct it. ``by_list``: ``handles(ev)`` when the caller has it."""
     if not isinstance(answer, CompactAnswer):
         return Draft.model_validate(answer.model_dump())
-    h, a = handles(ev), answer.model_dump()
+    h, a = handles(ev) if by_list is None else by_list, answer.model_dump()
     fields = [f for f in builtin.fields() if answer_key(f) in a]
     out: dict[str, Any] = {"fields": fields, "rationale": str(a.get("rationale", ""))}
     for f in fields:  # by kind: handles -> ids, a level -> its word, the rest as answered
@@ -175,14 +179,16 @@ def to_draft(answer: BaseModel, ev: Evidence) -> Draft:
 
 
 async def extract(state: GraphState, rt: AgentRuntime) -> GraphState:
-    messages = render_messages(state, rt)
+    # the candidates' handles once for the prompt, the schema and the answer (each built them)
+    by_list = handles(state["evidence"])
+    messages = render_messages(state, rt, by_list)
     usage = state.get("usage") or Usage(cache_hit=True)
     try:
-        model, schema = response_for(state, rt)
+        model, schema = response_for(state, rt, by_list)
         answer, call_usage = await rt.llm.structured(messages, model, schema)
     except LLMError as e:
         total = usage.add(e.usage)
         return {"usage": total, "error": ErrorInfo(kind=f"llm.{e.kind}", message=str(e)),
                 "attempts": state.get("attempts", 0) + 1}
-    return {"draft": to_draft(answer, state["evidence"]), "usage": usage.add(call_usage),
+    return {"draft": to_draft(answer, state["evidence"], by_list), "usage": usage.add(call_usage),
             "attempts": state.get("attempts", 0) + 1}
