@@ -60,12 +60,17 @@ def canonical_language_tag(tag: str) -> str:
     return "-".join(out)
 
 
+# an id longer than this is refused (``Item``) and is no key for its row's error record either
+# (``store.catalog.usable_id``)
+MAX_ID_CHARS = 512
+
+
 class Item(BaseModel):
     """One catalog row after reading and column mapping; unknown columns land in ``extra``."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    id: str = Field(min_length=1, max_length=512)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     type: ItemType = "track"
     title: str | None = None
     artist: str | None = None

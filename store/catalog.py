@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from linernotes.files import require_regular, special_kind
 from linernotes.json_lines import JSONLineError, parse_json
-from linernotes.schema import ErrorInfo, Item, is_line_key, validation_reasons
+from linernotes.schema import MAX_ID_CHARS, ErrorInfo, Item, is_line_key, validation_reasons
 
 MAX_FIELD_CHARS = 100_000
 # One JSONL line or CSV physical line is read into memory whole, so it is bounded: 16 MiB holds a
@@ -199,12 +199,14 @@ def _check_extra_text(extra: dict[str, Any]) -> None:
 def usable_id(raw: Any) -> str | None:
     """The id a raw id cell gives an item (an integer as its text, a string as it is), or None
     when it gives none (missing, a missing-value marker, blank, a float, a bool, a list, a NUL,
-    a lone surrogate or a ``line:N`` key); ``Item`` refuses the same values."""
+    a lone surrogate, a ``line:N`` key, or longer than ``MAX_ID_CHARS``); ``Item`` refuses the same
+    values. A 5,000-character id was refused ('at most 512 characters') and yet its row's error
+    record was written under it."""
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, int):
-        return str(raw)
-    if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw):
+        return str(raw) if len(str(raw)) <= MAX_ID_CHARS else None
+    if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw) or len(raw) > MAX_ID_CHARS:
         return None
     if "\x00" in raw or _has_surrogate(raw) or is_line_key(raw):
         return None
