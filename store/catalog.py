@@ -152,6 +152,8 @@ def to_item(
         dst = mapping.get(key, key)
         if isinstance(value, float) and math.isnan(value):
             value = None
+        if isinstance(value, bytes | bytearray):
+            value = _bytes_text(dst, bytes(value))
         if isinstance(value, str):
             if "\x00" in value:
                 raise ValueError(f"field {dst!r} contains a NUL byte")
@@ -184,6 +186,19 @@ def to_item(
         raise ValueError(validation_reasons(e, root="record")) from None
 
 
+def _bytes_text(name: str, raw: bytes) -> str:
+    """A binary cell as the UTF-8 text it holds: Parquet strings written without the UTF8
+    annotation (Spark and Hive unless ``binaryAsString``) and a ``datasets`` Binary column read
+    as bytes, whose ``str()`` the tagger was given ("b'Night Drive'", "b'\\xff\\xfe'"). Raises
+    ValueError naming the field for bytes that are not UTF-8 (an image, an embedding)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        hint = "" if name == "id" else "; leave the column out with --drop"
+        raise ValueError(f"field {name!r} holds bytes that are not UTF-8 text (byte {e.start}: {e.reason}){hint}") \
+            from None
+
+
 def _check_extra_text(extra: dict[str, Any]) -> None:
     """Raise ValueError when the extra columns' text values hold more than ``MAX_FIELD_CHARS``
     characters altogether: the tools read them joined as one more text field, so the field
@@ -206,6 +221,11 @@ def usable_id(raw: Any) -> str | None:
         return None
     if isinstance(raw, int):
         return str(raw) if len(str(raw)) <= MAX_ID_CHARS else None
+    if isinstance(raw, bytes | bytearray):  # a binary id column: its text, as to_item reads it
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw) or len(raw) > MAX_ID_CHARS:
         return None
     if "\x00" in raw or _has_surrogate(raw) or is_line_key(raw):
