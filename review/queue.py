@@ -8,7 +8,6 @@ the agreement metrics treat it like anyone else.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field
 from linernotes.review.fields import FieldSpec
 from linernotes.review.priority import ROUTED_FLOOR, priority, severity, uncertainty
 from linernotes.review.sources import Source, SourceItem
+from linernotes.schema import Review
 
 ReasonKind = Literal["model_disagrees", "annotators_disagree", "routed", "model_error", "to_label"]
 
@@ -117,16 +117,13 @@ def _reasons(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions) -> l
     return reasons
 
 
-# the routed reasons that name a field (``agents.fields.low_confidence``): "low confidence: genres
-# 0.39 < 0.50 (uncalibrated)", "to confirm: policy 0.61 (...)"
-ROUTED_FIELD = re.compile(r"(?:low confidence|to confirm): ([a-z_][a-z0-9_.-]*) ")
-
-
 def routed_fields(reasons: list[Reason]) -> list[str]:
-    """The fields the record's review reasons were routed for, in order, each once (reasons of an
-    older or foreign record that name none: [])."""
-    found = (ROUTED_FIELD.match(r.detail) for r in reasons if r.kind == "routed")
-    return list(dict.fromkeys(m.group(1) for m in found if m))
+    """The fields the routed reasons send to a person, sorted: a built-in field by name
+    (``"policy"``), a declared signal as ``"signals.<name>"``; reasons that name none (an older or
+    foreign record's, ``"audio: ..."``): []. Read by ``Review.fields_in``, the reader ``liner eval``
+    uses too: route's and the signals node's reasons have one reader, so the queue cannot miss
+    one that the eval reads (a passage or unread-text note, "policy severity N", a signal's)."""
+    return sorted(Review.fields_in({"reasons": [r.detail for r in reasons if r.kind == "routed"]}))
 
 
 def _fmt(v: Any) -> str:
@@ -145,8 +142,10 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
     involved = sorted({r.field for r in reasons if r.field}) or [f.name for f in fields]
     disagreement = max(r.size for r in reasons)
     # a routed item is uncertain about the field the graph routed it for, which the gold set may
-    # not hold: routed at genres 0.39 with language (0.95) the only gold field read "uncertainty 0.10"
-    unc = uncertainty(item.prediction, involved + routed_fields(reasons))
+    # not hold: routed at genres 0.39 with language (0.95) the only gold field read "uncertainty 0.10";
+    # a declared signal's confidence is in the record's signals, read under "signals.<name>"
+    keys = {f.name: f"signals.{f.signal}" if f.signal is not None else f.name for f in fields}
+    unc = uncertainty(item.prediction, [keys.get(n, n) for n in involved] + routed_fields(reasons))
     sev = severity(item.prediction)
     gold = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
     consensus = {f.name: f.consensus(r) for f in fields if (r := f.ratings(item.gold_row))}
