@@ -517,7 +517,8 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
 
 # what makes a CSV/TSV row unreadable as a row (the catalog reader's kinds); its other kinds are
 # about catalog fields, which a gold row need not have
-_CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding", "input.line_too_long"})
+_CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding", "input.line_too_long",
+                        "input.repeated_header"})
 
 
 def check_csv(spec: GoldSpec, path: Path) -> None:

@@ -727,6 +727,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
         if any(_has_surrogate(h) for h in header):
             raise CatalogError(f"{path}: the header line is not valid UTF-8")
         b.check_columns(header)
+        written = [h.removeprefix("\ufeff") for h in header]
         header = b.field_names(header)
         width = len(header)
         while True:
@@ -752,6 +753,12 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 continue
             if any(_has_surrogate(v) for v in values):
                 yield b.error(line, "input.encoding", "row is not valid UTF-8")
+                continue
+            if [values[0].removeprefix("\ufeff"), *values[1:]] == written:
+                # files joined with their headers (cat a.csv b.csv, or Excel's "append"): the second
+                # header was tagged as an item whose id is 'id' and whose title is 'title'
+                yield b.error(line, "input.repeated_header", f"line {line} repeats the header line (were two "
+                              "files joined with their headers?); it is not a row")
                 continue
             yield b.build(line, dict(zip(header, values, strict=True)))
 
