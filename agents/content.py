@@ -4,22 +4,9 @@ fields as delimited, bounded data for a prompt. Shared by the tools, extract and
 
 from __future__ import annotations
 
-from linernotes.schema import Item
+from linernotes.schema import Item, extra_text
 
 DELIM_OPEN, DELIM_CLOSE = "<<<DATA", "DATA>>>"
-
-
-def extra_text(value: object) -> str | None:
-    """An extra column's value as context text: a string as it is, a list of strings or numbers
-    joined with ", " (a JSONL ``tags: ["synthwave", "instrumental"]`` is the catalog's words as
-    much as a CSV ``tags`` cell "synthwave, instrumental"); None for anything else (a bool, a
-    nested object, an empty list)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        words = [str(v) for v in value if isinstance(v, str | int | float) and not isinstance(v, bool) and str(v)]
-        return ", ".join(words) or None
-    return None
 
 
 def item_text(item: Item) -> str:

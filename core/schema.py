@@ -60,6 +60,20 @@ def canonical_language_tag(tag: str) -> str:
     return "-".join(out)
 
 
+def extra_text(value: object) -> str | None:
+    """An extra column's value as context text: a string as it is, a list of strings or numbers
+    joined with ", " (a JSONL ``tags: ["synthwave", "instrumental"]`` is the catalog's words as
+    much as a CSV ``tags`` cell "synthwave, instrumental"); None for anything else (a bool, a
+    nested object, an empty list). The tools read it (``agents.content.item_text``), so the
+    catalog reader bounds it (``store.catalog``: at most ``MAX_FIELD_CHARS`` of it per row)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        words = [str(v) for v in value if isinstance(v, str | int | float) and not isinstance(v, bool) and str(v)]
+        return ", ".join(words) or None
+    return None
+
+
 # an id longer than this is refused (``Item``) and is no key for its row's error record either
 # (``store.catalog.usable_id``)
 MAX_ID_CHARS = 512
