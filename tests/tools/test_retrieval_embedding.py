@@ -79,3 +79,21 @@ def test_a_batch_encoded_ahead_gives_the_bits_of_one_text_at_a_time(shared_data)
         for t, ref in zip(texts[i:i + 16], alone[i:i + 16], strict=True):
             assert np.array_equal(query_vector(emb, t).view(np.uint32), ref.view(np.uint32)), t[:60]
     assert not _AHEAD  # each row encoded ahead was used once
+
+
+def test_wordllama_turns_tokenizers_thread_pool_off_unless_the_user_set_it(monkeypatch):
+    """Its thread pool cost more CPU than it saved on a micro-batch of short texts; the rows are
+    the same with it on or off, and a user's own TOKENIZERS_PARALLELISM is kept."""
+    import os
+
+    from linernotes.tools.retrieval.embedding import WordLlamaEmbedder
+
+    monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
+    emb = WordLlamaEmbedder()
+    assert os.environ.get("TOKENIZERS_PARALLELISM") == "false"
+    texts = ["deep techno from Berlin", "a sad song about rain", "", "punk rock and jazz"] * 4
+    off = emb.encode(texts)
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "true")
+    WordLlamaEmbedder()
+    assert os.environ["TOKENIZERS_PARALLELISM"] == "true"
+    assert emb.encode(texts).tobytes() == off.tobytes()
