@@ -75,7 +75,7 @@ from linernotes.fusion.fitting import (
 )
 from linernotes.fusion.multilabel import precise
 from linernotes.fusion.observation import Observation, observation
-from linernotes.schema import PolicyFlag
+from linernotes.schema import PolicyFlag, Review
 from linernotes.signals.builtin import TASK_FIELD as KIND_FIELD  # built-in task kind -> the field it fits
 
 log = logging.getLogger("linernotes.eval")
@@ -454,8 +454,20 @@ def _correct(kind: str, value: Any, gold: Any, task: TaskSpec) -> bool:
 
 
 def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str, Any]:
-    """A prediction as the graph would have written it with this decision (see agents route)."""
+    """A prediction as the graph would have written it with this decision (see agents route).
+
+    The sample's records may come from a run that had a fusion artifact of its own (``--run`` of a
+    ``liner eval`` made without ``--fusion none``: the shipped one, fitted on these very items).
+    Nothing of its decision on ``field`` survives: its policy flag (a ``fusion`` flag is dropped, a
+    ``lexicon+fusion`` one is the lexicon's again) and its review reasons naming the field. Before,
+    a run tagged with the shipped artifact kept its in-sample flag beside the out-of-fold one, and
+    the cross-fitted record said policy accuracy 0.81 and flag recall 1.0 where the out-of-fold
+    answers alone were 0.59 and 0.88 (session 22)."""
     pred = {**pred, "confidence": {**pred["confidence"]}}
+    review = pred.get("review")
+    if isinstance(review, dict) and isinstance(review.get("reasons"), list):
+        kept = [r for r in review["reasons"] if field not in Review.fields_in({"reasons": [r]})]
+        pred["review"] = {**review, "reasons": kept, "routed": bool(kept)}
     pred["confidence"][field] = d.confidence
     pred["confidence"]["calibrated"] = sorted({*pred["confidence"].get("calibrated", []), field})
     thresholds = {k: v for k, v in (pred["confidence"].get("thresholds") or {}).items() if k != field}
@@ -467,7 +479,9 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
     elif field == "policy":
         from linernotes.agents.fields import fused_flags
 
-        flags = [PolicyFlag.model_validate(f) for f in pred.get("policy_flags") or [] if f.get("source") != "model"]
+        flags = [PolicyFlag.model_validate({**f, "source": "lexicon", "confidence": None}
+                                           if f.get("source") == "lexicon+fusion" else f)
+                 for f in pred.get("policy_flags") or [] if f.get("source") not in ("model", "fusion")]
         pred["policy_flags"] = [f.model_dump(mode="json") for f in fused_flags(flags, d, pack)]
     return pred
 
