@@ -717,7 +717,13 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
         if first is None:
             return
         delimiter = csv_delimiter(path, first)
-        reader = csv.reader(itertools.chain([first], physical), delimiter=delimiter,
+        ended: list[bool] = []  # set once csv asked for a line past the last one
+
+        def to_the_end(rows: Iterator[str]) -> Iterator[str]:
+            yield from rows
+            ended.append(True)
+
+        reader = csv.reader(to_the_end(itertools.chain([first], physical)), delimiter=delimiter,
                             skipinitialspace=_space_after_delimiter(first, delimiter))
         try:
             header = next(reader)
@@ -741,7 +747,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 break
             except csv.Error as e:
                 overlong.clear()
-                yield b.error(reader.line_num, "input.invalid_csv", str(e))
+                yield b.error(reader.line_num, "input.invalid_csv", _csv_error(str(e), start, reader.line_num))
                 continue
             line = reader.line_num
             if overlong:  # the row (which may span lines) holds a line that was skipped
@@ -753,6 +759,14 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 continue
             if len(values) != width:
                 yield b.error(line, "input.ragged_row", _ragged(len(values), width, start, line))
+                continue
+            if ended and line > start:
+                # csv ends a row at the end of its last line unless a quoted field is still open,
+                # and then reads on to the end of the file, where it keeps the field without a word:
+                # a stray '"' in a last column took every row after it into that field (the row
+                # had the header's width, so it was tagged, and the rows after it were lost, exit 0).
+                # Open on the file's last line, it took no other line: that row is read as before.
+                yield b.error(line, "input.invalid_csv", _unclosed(start, line))
                 continue
             if any(_has_surrogate(v) for v in values):
                 yield b.error(line, "input.encoding", "row is not valid UTF-8")
@@ -783,6 +797,24 @@ def _ragged(fields: int, width: int, start: int, end: int) -> str:
     return (f"row of lines {start}-{end} has {fields} fields, header has {width}: a quoted field "
             f"runs across lines, likely an unclosed '\"' on line {start} (the lines after it were "
             "read into that field)")
+
+
+def _unclosed(start: int, end: int) -> str:
+    """The message for a row of lines ``start``-``end`` whose quoted field is still open at the end
+    of the file."""
+    return (f"row of lines {start}-{end}: a quoted field is never closed: likely an unclosed '\"' on line {start} "
+            "(every line after it, to the end of the file, was read into that field)")
+
+
+def _csv_error(reason: str, start: int, end: int) -> str:
+    """csv's reason for a row it could not read. A field over csv's field limit whose row spans
+    lines is an unclosed quote's, as ``_ragged`` says of a shorter one: 'field larger than field
+    limit (16777216)' at line 331,147 named neither where the row began nor why the 331,143 lines
+    before were no rows."""
+    if "field limit" in reason and end > start:
+        return (f"row of lines {start}-{end}: {reason}: a quoted field runs across lines, likely an unclosed '\"' "
+                f"on line {start} (the lines after it were read into that field)")
+    return reason
 
 
 def _has_surrogate(s: str) -> bool:
