@@ -141,9 +141,17 @@ def open_output(path: str | os.PathLike[str], error: type[Exception], why: str =
 
 
 def write_output_text(path: str | os.PathLike[str], text: str, error: type[Exception], why: str = "") -> None:
-    """``text`` as UTF-8 into ``path`` through ``open_output`` (a report, a plot page)."""
-    with open_output(path, error, why) as fh:
-        fh.write(text.encode("utf-8"))
+    """``text`` as UTF-8 into ``path`` through ``open_output`` (a report, a plot page). An
+    ``OSError`` while writing names ``path`` (a write's own, a full disk's ENOSPC, named no file:
+    ``liner gate --report /dev/full`` said 'cannot write report: [Errno 28] No space left on
+    device')."""
+    try:
+        with open_output(path, error, why) as fh:
+            fh.write(text.encode("utf-8"))
+    except OSError as e:
+        if e.filename is not None or e.errno is None:
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from None
 
 
 # Data linernotes ships inside its package, as (package, folder): a fit, signal model or exemplar
