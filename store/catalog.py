@@ -769,7 +769,7 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 yield b.error(line, "input.invalid_csv", _unclosed(start, line))
                 continue
             if any(_has_surrogate(v) for v in values):
-                yield b.error(line, "input.encoding", "row is not valid UTF-8")
+                yield b.error(line, "input.encoding", _not_utf8(header, values))
                 continue
             if [values[0].removeprefix("\ufeff"), *values[1:]] == written:
                 # files joined with their headers (cat a.csv b.csv, or Excel's "append"): the second
@@ -815,6 +815,17 @@ def _csv_error(reason: str, start: int, end: int) -> str:
         return (f"row of lines {start}-{end}: {reason}: a quoted field runs across lines, likely an unclosed '\"' "
                 f"on line {start} (the lines after it were read into that field)")
     return reason
+
+
+def _not_utf8(header: list[str], values: list[str]) -> str:
+    """Which field of a CSV row is not UTF-8, its first bad byte and the words before it (the row
+    was read with ``surrogateescape``: byte 0xE9 is U+DCE9). 'row is not valid UTF-8' named no
+    field, and a Latin-1 export made an error of every row with an accent, with nothing saying so."""
+    name, value = next((h, v) for h, v in zip(header, values, strict=True) if _has_surrogate(v))
+    at = next(i for i, c in enumerate(value) if "\udc80" <= c <= "\udcff")
+    before = value[max(0, at - 20):at]  # the first bad byte's: no surrogate in it
+    return (f"field {name!r} is not valid UTF-8 (byte 0x{ord(value[at]) - 0xDC00:02X} after {before!r}): the file "
+            "may be Latin-1 or Windows-1252; save it as UTF-8")
 
 
 def _has_surrogate(s: str) -> bool:
