@@ -515,25 +515,17 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
         raise SpecError(f"{path}: empty gold file (no JSON lines)")
 
 
-# what makes a CSV/TSV row unreadable as a row (the catalog reader's kinds); its other kinds are
-# about catalog fields, which a gold row need not have
-_CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding", "input.line_too_long",
-                        "input.repeated_header"})
-
-
 def check_csv(spec: GoldSpec, path: Path) -> None:
-    """Check a CSV/TSV gold file row by row with the catalog's CSV reader (same rules, same line
-    numbers): the first row it cannot read as a row is a SpecError ``path:LINE: reason``. datasets'
-    reader said "DatasetGenerationError: An error occurred while generating the dataset" for a row
-    with extra cells, and read an unclosed quote's following rows into one field without a word
-    (22 of 40 items scored)."""
-    from linernotes.store.catalog import CatalogError, read_catalog
+    """Check a CSV/TSV gold file row by row with the catalog's CSV reader (``tables.check_csv_rows``:
+    same rules, same line numbers): the first row it cannot read as a row is a SpecError
+    ``path:LINE: reason``. datasets' reader said "DatasetGenerationError: An error occurred while
+    generating the dataset" for a row with extra cells, and read an unclosed quote's following rows
+    into one field without a word (22 of 40 items scored)."""
+    from linernotes.store.tables import check_csv_rows
 
     try:
-        for row in read_catalog(path, mapping={} if spec.id_field == "id" else {spec.id_field: "id"}):
-            if row.error is not None and row.error.kind in _CSV_SHAPE:
-                raise SpecError(f"{path}:{row.line}: {row.error.message}")
-    except CatalogError as e:
+        check_csv_rows(path, mapping={} if spec.id_field == "id" else {spec.id_field: "id"})
+    except ValueError as e:
         raise SpecError(str(e)) from None
 
 

@@ -10,6 +10,10 @@ from typing import Any
 from linernotes.files import require_regular
 
 FORMATS = "use .jsonl, .json, .parquet, .csv, .tsv or a datasets save_to_disk folder"
+# what makes a CSV/TSV row unreadable as a row (the catalog reader's kinds); its other kinds are
+# about catalog fields, which a labeled table's row need not have
+CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding", "input.line_too_long",
+                       "input.repeated_header"})
 
 
 def load_table(path: str | Path) -> Any:
@@ -44,6 +48,7 @@ def load_table(path: str | Path) -> Any:
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
+            check_csv_rows(p)
             return datasets.load_dataset("csv", data_files=str(p), split="train", encoding=encoding,
                                          delimiter=csv_delimiter(p, _first_line(p, encoding)))
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
@@ -53,6 +58,25 @@ def load_table(path: str | Path) -> Any:
             raise ValueError(f"{p}: no rows" + (" (a header line only)" if p.stat().st_size else " (an empty file)")) from None
         raise ValueError(f"{p}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
+
+
+def check_csv_rows(path: Path, mapping: dict[str, str] | None = None) -> None:
+    """Read a CSV/TSV table row by row with the catalog's reader (same rules, same line numbers):
+    the first row it cannot read as a row (``CSV_SHAPE``) is ``ValueError("PATH:LINE: reason")``,
+    and so is a header it refuses. datasets said "DatasetGenerationError: An error occurred while
+    generating the dataset" for a row with extra cells or a quoted field never closed (``liner
+    index build --gold``), and read a repeated header line as a row. ``mapping``: the
+    ``--map``-style renaming whose ``id`` names the table's id column."""
+    from linernotes.store.catalog import CatalogError, read_catalog
+
+    if path.stat().st_size == 0:  # load_table names it: 'no rows (an empty file)'
+        return
+    try:
+        for row in read_catalog(path, mapping=mapping or {}):
+            if row.error is not None and row.error.kind in CSV_SHAPE:
+                raise ValueError(f"{path}:{row.line}: {row.error.message}")
+    except CatalogError as e:
+        raise ValueError(str(e)) from None
 
 
 def text_encoding(path: Path) -> str:
