@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.evals.gold import load_gold
-from linernotes.evals.spec import SpecError, load_spec
+from linernotes.evals.spec import SpecError
 from linernotes.store.catalog import read_catalog
+from tests.gold_csv import load_policy_csv
 
 WANT = "line 3 repeats the header line (were two files joined with their headers?); it is not a row"
 
@@ -41,10 +41,5 @@ def test_a_row_that_differs_from_the_header_is_read(tmp_path: Path) -> None:
 
 def test_a_gold_csv_with_a_repeated_header_is_refused_naming_the_line(tmp_path: Path) -> None:
     data = tmp_path / "g.csv"
-    data.write_text("id,text,label\np0,a,none\nid,text,label\np1,b,insult\n", encoding="utf-8")
-    spec = tmp_path / "p.yaml"
-    spec.write_text(f"name: p\ndata: {data}\ninputs: {{description: text}}\n"
-                    "tasks: [{name: policy, kind: policy, gold_field: label, clause_map: {profanity.insult: insult}}]\n",
-                    encoding="utf-8")
     with pytest.raises(SpecError, match="^" + re.escape(f"{data}:3: {WANT}") + "$"):
-        load_gold(load_spec(spec), data)
+        load_policy_csv(tmp_path, "id,text,label\np0,a,none\nid,text,label\np1,b,insult\n")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from linernotes.evals.gold import load_gold
-from linernotes.evals.spec import SpecError, load_spec
+from linernotes.evals.spec import SpecError
 from linernotes.store.catalog import read_catalog
+from tests.gold_csv import load_policy_csv
 
 
 def _read(p: Path) -> list[tuple[str, str | None, str | None]]:
@@ -56,10 +56,5 @@ def test_a_field_over_the_field_limit_names_the_line_its_row_began_on(tmp_path: 
 
 def test_a_gold_csv_with_a_quote_open_at_its_end_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "g.csv"
-    data.write_text('id,text,label\np0,a,none\np1,b,"insult\np2,c,none\n', encoding="utf-8")
-    spec = tmp_path / "p.yaml"
-    spec.write_text(f"name: p\ndata: {data}\ninputs: {{description: text}}\n"
-                    "tasks: [{name: policy, kind: policy, gold_field: label, clause_map: {profanity.insult: insult}}]\n",
-                    encoding="utf-8")
     with pytest.raises(SpecError, match=re.escape(f"{data}:4: row of lines 3-4: a quoted field is never closed")):
-        load_gold(load_spec(spec), data)
+        load_policy_csv(tmp_path, 'id,text,label\np0,a,none\np1,b,"insult\np2,c,none\n')

@@ -5,34 +5,17 @@ likewise dropped."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
-from linernotes.review.build import build_store
-from linernotes.review.web.app import Settings, create_app
-
-BASE = "http://127.0.0.1"
+from tests.review.inprocess import adjudicate as _post
+from tests.review.inprocess import store_client
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
-    tmp: Path = tmp_path_factory.mktemp("unknown-keys")
     rows = [{"id": "t1", "text": "a fine day", "ratings": [-4, 4, -4, 4], "mean": 0.0}]
-    gold = tmp / "g.jsonl"
-    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    store = tmp / "s.sqlite"
-    build_store(store, gold=gold)
-    with TestClient(create_app(Settings(store=store)), base_url=BASE) as c:
+    with store_client(tmp_path_factory.mktemp("unknown-keys"), rows) as c:
         yield c
-
-
-def _post(c: TestClient, body: dict):
-    token = c.get("/api/session").json()["csrf_token"]
-    version = c.get("/api/items/t1").json()["version"]
-    return c.post("/api/adjudicate/t1", json={"version": version, **body}, headers={"X-CSRF-Token": token})
 
 
 @pytest.mark.parametrize(("body", "key"), [

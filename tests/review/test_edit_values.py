@@ -4,36 +4,21 @@ and refuses annotator names that already mean gold, the model or the raters."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from linernotes.review.build import build_store
-from linernotes.review.web.app import Settings, create_app
-
-BASE = "http://127.0.0.1"
+from tests.review.inprocess import adjudicate as post
+from tests.review.inprocess import store_client
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
     """A genres + valence store built from gold rows whose annotators disagree on both."""
-    tmp: Path = tmp_path_factory.mktemp("edit-values")
     rows = [{"id": "t1", "artist": "A", "track": "B", "gold_genres": ["techno", "made-up-gold-label"],
              "ratings": [-4, 4, -4, 4], "mean": 0.0,
              "annotators": {"ann": {"genres": ["techno"]}, "bob": {"genres": ["ambient"]}}}]
-    gold = tmp / "g.jsonl"
-    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    store = tmp / "s.sqlite"
-    build_store(store, gold=gold)
-    with TestClient(create_app(Settings(store=store)), base_url=BASE) as c:
+    with store_client(tmp_path_factory.mktemp("edit-values"), rows) as c:
         yield c
-
-
-def post(c: TestClient, body: dict):
-    token = c.get("/api/session").json()["csrf_token"]
-    version = c.get("/api/items/t1").json()["version"]
-    return c.post("/api/adjudicate/t1", json={"version": version, **body}, headers={"X-CSRF-Token": token})
 
 
 @pytest.mark.parametrize("values", [
