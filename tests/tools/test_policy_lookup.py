@@ -172,13 +172,17 @@ def test_every_lexicon_term_is_canonical_and_finds_itself() -> None:
 
 
 @pytest.mark.parametrize("text", ["Moby Dick (audiobook)", "Homo Sapiens Extraterrestrials", "Philip K. Dick",
-                                  "Joey Negro Live And Direct", "a great tit in the garden"])
+                                  "Joey Negro Live And Direct", "a great tit in the garden",
+                                  # music styles (QA session 22: hate.identity at severity 3, explicit.sexual)
+                                  "Honky-tonk country waltz", "Honky Tonk Heart", "Saturday night honky tonks",
+                                  "Laid-back reggae with offbeat skank guitar", "a ska skank at 150 bpm"])
 def test_allowed_phrases_hide_the_term_inside(text: str) -> None:
     assert hits(text) == []
 
 
 def test_allowed_phrase_does_not_hide_the_same_word_elsewhere() -> None:
     assert hits("Moby Dick, you dick") == [("dick", "dick")]
+    assert [t for t, _ in hits("a honky tonk song for you, dirty honky and you skank")] == ["honky", "skank"]
 
 
 def test_the_unambiguous_tries_are_built_ahead_and_read_from_the_build_cache(
