@@ -217,4 +217,23 @@ def low_confidence(view: FieldView, rt: AgentRuntime) -> dict[str, str]:
             out[name] = (f"to confirm: {name} {value:.2f} (no confidence level of this answer reached the target "
                          "precision out of fold)" if limit >= 1.0 else
                          f"low confidence: {name} {value:.2f} < {limit:.2f} ({kind})")
+            if name == "policy" and (alt := likeliest_flag(view.policy)) is not None:
+                # the class alone: its raw probability is below the none cutoff by construction
+                # (0.07 for a threat called clean at a calibrated 0.20) and reads as a contradiction
+                out[name] += f"; answered none, likeliest flag: {alt[0]}"
     return out
+
+
+def likeliest_flag(decision: Decision | None) -> tuple[str, float] | None:
+    """A combiner's ``none`` policy answer: (the likeliest class other than none, its probability
+    from ``decision.scores``), so a reviewer of an item routed for a doubtful 'none' sees what it
+    might be (QA session 22: "Bring a gun to Lincoln High... shoot every teacher" was routed as
+    "low confidence: policy 0.14 < 0.50 (calibrated)", naming nothing). None for a flag, a
+    hand-set decision or one without class probabilities."""
+    if decision is None or decision.value is not None or not decision.label or not decision.scores:
+        return None
+    others = {c: p for c, p in decision.scores.items() if c != decision.label}
+    if not others:
+        return None
+    best = max(others, key=lambda c: (others[c], c))
+    return best, others[best]

@@ -76,7 +76,13 @@ def test_each_reason_kind_names_its_field_as_the_eval_reads_it(run) -> None:
     out, gold = run
     records = {r["id"]: r["enrichment"] for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     for rid, start in WHY.items():  # the real route wrote each reason kind, and only it
-        assert [r[:len(start)] for r in records[rid]["review"]["reasons"]] == [start], records[rid]["review"]
+        reasons = records[rid]["review"]["reasons"]
+        if rid == "severe":
+            # an artifact whose flags reached 95% precision at no level (the shipped one since
+            # session 22: flag threshold 1.0) has every combiner flag confirmed as well: a second
+            # reason for the same field, read the same way
+            reasons = [r for r in reasons if not (r.startswith("to confirm: policy ") and "no confidence level" in r)]
+        assert [r[:len(start)] for r in reasons] == [start], records[rid]["review"]
     q = {e.id: e for e in build_queue(load_source(run=out, gold=gold))}
     assert set(q) == set(WHY)
     got = {rid: routed_fields(e.reasons) for rid, e in q.items()}
