@@ -1032,6 +1032,20 @@ class NegativesSource(BaseModel):
             raise SpecError(f"--negatives {text!r}: @N is how many items to draw, at least 1")
         return cls(spec=name, groups=[g for g in groups.split(",") if g], limit=int(n) if n else None)
 
+    def members(self, items: list[GoldItem]) -> list[GoldItem]:
+        """The gold ``items`` this source takes from (its ``groups``; every item when it names none)."""
+        return [x for x in items if not self.groups or x.group in self.groups]
+
+    def draw(self, items: list[GoldItem], seed: int) -> list[GoldItem]:
+        """The clean items a fit seeded ``seed`` takes from ``items`` (the spec's gold set):
+        ``members``, at most ``limit`` of them drawn without replacement, in the gold set's order.
+        Held-out checks read the same draw (``scripts/heldout_false_flags.py``)."""
+        keep = self.members(items)
+        if self.limit is not None and self.limit < len(keep):
+            rng = np.random.default_rng(seed)
+            keep = [keep[i] for i in sorted(rng.choice(len(keep), self.limit, replace=False))]
+        return keep
+
     def check(self, text: str) -> None:
         """SpecError when a group is not one of the spec's gold's (a typo left no negative at all,
         and the policy fit failed after tagging: "12 coefficient rows ... (must hold 'none')")."""
@@ -1059,10 +1073,7 @@ async def _negatives(opts: FitOptions, config: TagConfig, work: Path
         data = resolve_data(spec)
         _, _, results = await _sample(opts, src.spec, spec, config, work, data)
         full = load_gold(spec, data)
-        keep = [x for x in full.items if not src.groups or x.group in src.groups]
-        if src.limit is not None and src.limit < len(keep):
-            rng = np.random.default_rng(opts.seed)
-            keep = [keep[i] for i in sorted(rng.choice(len(keep), src.limit, replace=False))]
+        keep = src.draw(full.items, opts.seed)
         wanted = {x.id for x in keep}
         answered = {k: v for k, v in results.items() if k in wanted}
         outside = {x.id for x in full.items if x.id not in wanted}

@@ -37,14 +37,9 @@ def held_out(source: str, seed: int, most: int) -> list[dict]:
     src = NegativesSource.parse(source)
     spec = load_spec(src.spec)
     full = load_gold(spec, resolve_data(spec))
-    keep = [x for x in full.items if not src.groups or x.group in src.groups]
-    drawn: set[str] = set()
-    if src.limit is not None and src.limit < len(keep):  # evals.fit._negatives' draw, exactly
-        rng = np.random.default_rng(seed)
-        drawn = {keep[i].id for i in rng.choice(len(keep), src.limit, replace=False)}
-    elif src.limit is not None:
-        drawn = {x.id for x in keep}
-    rest = [x for x in keep if x.id not in drawn]
+    # the fit's own draw (NegativesSource.draw); a source without @N was not in the fit at all
+    drawn = {x.id for x in src.draw(full.items, seed)} if src.limit is not None else set()
+    rest = [x for x in src.members(full.items) if x.id not in drawn]
     if len(rest) > most:
         rng = np.random.default_rng(seed + 1)
         rest = [rest[i] for i in sorted(rng.choice(len(rest), most, replace=False))]
