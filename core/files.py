@@ -14,6 +14,20 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+# A UTF-8 byte-order mark. Files joined with ``cat`` (or Excel's "append"), each saved with one,
+# carry it at the start of a line in the middle of the file, not only at byte 0.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(line: bytes) -> bytes:
+    """``line`` (one physical line of a text file, as bytes) without a UTF-8 byte-order mark at its
+    start. The mark is an encoding signature, never content: at the start of line 1 it was dropped,
+    at the start of a later line (two files each starting with one, joined) it was read as text:
+    that JSON line failed ('Unexpected UTF-8 BOM') and that CSV row's first cell began with U+FEFF
+    (an id ``'\ufeffb'`` that matches no other file's ``b``)."""
+    return line[3:] if line.startswith(UTF8_BOM) else line
+
+
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 

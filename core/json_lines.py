@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from linernotes.files import open_regular
+from linernotes.files import open_regular, without_bom
 
 
 class JSONLineError(ValueError):
@@ -86,13 +86,14 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
     Raises ``error`` (default ``ValueError``) at the first line that cannot be one, as
     ``PATH:LINE: reason``: ``not UTF-8 text (byte N: ...)``, ``not JSON (<json's message> at
     column N)`` (``json`` numbers lines within the one line it is given, so only its column is
-    kept), ``not a JSON object (a list)``; a FIFO, device or folder is ``error("PATH: is a FIFO
+    kept), ``not a JSON object (a list)``. A UTF-8 byte-order mark at the start of any line is
+    dropped (files each saved with one, joined: json refused it as 'Unexpected UTF-8 BOM'); a FIFO, device or folder is ``error("PATH: is a FIFO
     (named pipe), not a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one
     endless line: ``liner index build --gold FIFO`` hung). ``FileNotFoundError`` passes through."""
     with open_regular(path, error, ": JSON lines are read from a file") as f:
         for n, raw in enumerate(f, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = without_bom(raw).decode("utf-8")
             except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL
                 raise error(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
             if not line.strip():

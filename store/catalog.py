@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from linernotes.files import require_regular, special_kind
+from linernotes.files import require_regular, special_kind, without_bom
 from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.schema import MAX_ID_CHARS, ErrorInfo, Item, extra_text, is_line_key, validation_reasons
 
@@ -546,14 +546,14 @@ def jsonl_records(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
     """``(line, record, None)`` for each non-blank line of a JSONL file (``.gz`` too) that parses,
     ``(line, None, (kind, reason))`` for one that does not (``input.line_too_long``,
     ``input.encoding``, ``input.invalid_json``). ``record`` may be any JSON value; lines are
-    1-based physical lines. Shared by the catalog and the gold-set readers."""
+    1-based physical lines; a UTF-8 byte-order mark at the start of a line is dropped (json refused
+    a joined file's second mark, 'Unexpected UTF-8 BOM', and the line was lost). Shared by the catalog and the gold-set readers."""
     with _open_binary(path) as fh:
         for n, raw in bounded_lines(fh, max_line_bytes):
             if raw is None:
                 yield n, None, ("input.line_too_long", f"line {n} is longer than {max_line_bytes:,} bytes")
                 continue
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
+            raw = without_bom(raw)  # on any line: files each saved with a mark, joined (cat a.jsonl b.jsonl)
             if not raw.strip():
                 continue
             try:
@@ -707,9 +707,9 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 overlong.append(n)
                 yield "\n"  # an empty line keeps csv's line count in step with the file's
                 continue
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            yield raw.decode("utf-8", errors="surrogateescape")
+            # a byte-order mark at the start of any line, not only line 1: files joined with
+            # their marks (cat a.csv b.csv) gave a row whose id began with U+FEFF
+            yield without_bom(raw).decode("utf-8", errors="surrogateescape")
 
     with _open_binary(path) as fh:
         physical = lines(fh)

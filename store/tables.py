@@ -4,6 +4,9 @@ every command that takes a labeled file reads the same formats the same way.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,8 @@ CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding"
 def load_table(path: str | Path) -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
     order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
-    (``catalog.csv_delimiter``); a UTF-8 byte-order mark dropped from a CSV/TSV header).
+    (``catalog.csv_delimiter``); a byte-order mark dropped from the start of any line of a CSV/TSV
+    or JSON file: ``_without_inner_boms``).
 
     Raises ``ValueError`` naming ``path``: an unknown suffix, a folder holding several splits, or
     anything ``datasets`` fails on (its exception's type and message, cut to 200 characters).
@@ -39,18 +43,19 @@ def load_table(path: str | Path) -> Any:
                     raise ValueError(f"{p}: holds splits {list(ds)}; point at one split's folder")
                 ds = next(iter(ds.values()))
             return ds
-        encoding = text_encoding(p)
-        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
-            return datasets.load_dataset("json", data_files=str(p), split="train",
-                                         **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
         if name.endswith(".parquet"):
             return datasets.load_dataset("parquet", data_files=str(p), split="train")
+        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
+            with _without_inner_boms(p) as (text, encoding):
+                return datasets.load_dataset("json", data_files=str(text), split="train",
+                                             **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
             check_csv_rows(p)
-            return datasets.load_dataset("csv", data_files=str(p), split="train", encoding=encoding,
-                                         delimiter=csv_delimiter(p, _first_line(p, encoding)))
+            with _without_inner_boms(p) as (text, encoding):
+                return datasets.load_dataset("csv", data_files=str(text), split="train", encoding=encoding,
+                                             delimiter=csv_delimiter(p, _first_line(text, encoding)))
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
             raise
@@ -99,6 +104,37 @@ def text_encoding(path: Path) -> str:
     # with a BOM, Python's utf-16 / utf-32 codecs read it and drop it ('utf-16-le' would keep it
     # as the first column's first character); without one, the byte order wide_encoding found
     return wide.removesuffix("-le").removesuffix("-be") if any(head.startswith(bom) for bom, _ in BOMS) else wide
+
+
+@contextlib.contextmanager
+def _without_inner_boms(path: Path) -> Iterator[tuple[Path, str]]:
+    """``(file, encoding)`` to give ``datasets`` for the text table at ``path``: the file itself and
+    its ``text_encoding``, or, when a line after the first starts with a byte-order mark (files each
+    saved with one, joined: ``cat a.csv b.csv``), a UTF-8 copy without the marks in a temporary
+    folder, removed on exit. datasets read such a JSONL as 'DatasetGenerationError' (pyarrow: 'JSON
+    parse error: Invalid value') and such a CSV row's first cell with U+FEFF in front (the id
+    ``'\ufeffb'``), as the catalog reader does no longer (``files.without_bom``). A ``.gz`` or a
+    file that is not text in its encoding is given as it is (its reader names the problem)."""
+    encoding = text_encoding(path)
+    if path.name.lower().endswith(".gz") or not _inner_bom(path, encoding):
+        yield path, encoding
+        return
+    with tempfile.TemporaryDirectory(prefix="liner-table-") as folder:
+        copy = Path(folder) / path.name
+        with open(path, encoding=encoding, newline="") as src, open(copy, "w", encoding="utf-8", newline="") as dst:
+            for line in src:
+                dst.write(line.removeprefix("\ufeff"))
+        yield copy, "utf-8"
+
+
+def _inner_bom(path: Path, encoding: str) -> bool:
+    """True when a line of the text file at ``path`` other than its first starts with U+FEFF."""
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            next(f, None)
+            return any(line.startswith("\ufeff") for line in f)
+    except (UnicodeDecodeError, OSError):
+        return False
 
 
 def _first_line(path: Path, encoding: str) -> str:
