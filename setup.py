@@ -54,7 +54,8 @@ setup(
     packages=packages,
     package_data={p: DATA + ["**/*.yaml", "**/*.json", "**/*.html", "**/*.css", "**/*.js", "**/*.md"] for p in packages},
     # the CI slice's rows were never shipped: the data patterns reached evals/slices/ only through
-    # evals' recursive ones (**/*.md and the like, no **/*.jsonl); kept so while that is an open question
-    exclude_package_data={"linernotes.evals.slices": ["*.jsonl"]},
+    # evals' recursive ones (**/*.md and the like, no **/*.jsonl); kept so while that is an open question.
+    # policy-clean.jsonl ships: the shipped policy spec scores it (spec clean:, evals/clean.py)
+    exclude_package_data={"linernotes.evals.slices": ["ci-slice.jsonl", "ci-exemplars.jsonl"]},
     include_package_data=True,
 )

@@ -270,7 +270,7 @@ async def _sample(opts: FitOptions, name: str, spec: GoldSpec, config: TagConfig
     remedy = (f"rerun with the options it was started with, or delete {run_folder(out)} to tag the sample again, "
               "or fit into another -o")  # fit has no --fresh
     rec = await evaluate(EvalOptions(spec=name, output=out, data=opts.data, limit=opts.limit, seed=opts.seed,
-                                     concurrency=opts.concurrency, resamples=0, remedy=remedy), config)
+                                     concurrency=opts.concurrency, resamples=0, remedy=remedy, clean=False), config)
     rec.save(out)
     return rec, run_folder(out), {it.id: it for it in rec.items}
 
@@ -487,8 +487,15 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
 
 
 def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_note: dict[str, Any]) -> RunRecord:
+    """The sample's record with the out-of-fold decisions. A ``--run`` record's clean texts (spec
+    ``clean``) are left out: no fold decided them, so their flags would be the run's own artifact's."""
+    from linernotes.evals.clean import clean_key
+
+    marks = {clean_key(str(t.get("name"))) for t in sample.tasks}
     items = []
     for it in sample.items:
+        if marks & it.gold.keys():
+            continue
         p = patched.get(it.id)
         items.append(it.model_copy(update={"prediction": p}) if p is not None else it)
     config = {**sample.config, "fusion": "cross-fitted", "fusion_fit": fusion_note}

@@ -18,8 +18,9 @@ from linernotes.evals.spec import TaskSpec
 RUN_PREFIXES = ("run", "rationale")
 # metric names (the part after ``<task>.`` / ``run.``) where smaller is better; every other metric
 # the scoring code gives is better larger. A gate rule's direction defaults to its metric's.
-LOWER_IS_BETTER = frozenset({"mae", "human_mae", "ece", "failure_rate", "validation_failure_rate", "latency_p50_s",
-                             "latency_p90_s", "latency_p99_s", "tokens_in_mean", "tokens_out_mean", "cost_usd_mean"})
+LOWER_IS_BETTER = frozenset({"mae", "human_mae", "ece", "ece_with_clean", "false_flag_rate", "failure_rate",
+                             "validation_failure_rate", "latency_p50_s", "latency_p90_s", "latency_p99_s",
+                             "tokens_in_mean", "tokens_out_mean", "cost_usd_mean"})
 # metrics a rule may sensibly want to move either way: a larger auto-accepted share means less
 # review, but may come from overconfidence (its precision is auto_accept_accuracy's rule)
 EITHER_WAY = frozenset({"auto_accept_share"})
@@ -69,6 +70,12 @@ def probe_items(task: TaskSpec) -> list[ItemResult]:
         if task.kind == "valence":
             row[f"{task.name}_ratings"] = [0.25, 0.5, 0.75]
         items.append(ItemResult(id=f"probe{n}", group=f"g{n}", gold=row, prediction=_prediction(task, value, conf)))
+    if task.kind == "policy" and task.signal is None:  # a clean text, flagged (false_flag_rate, ece_with_clean)
+        from linernotes.evals.clean import clean_key
+
+        cats = sorted(set(task.clause_map.values())) or ["x"]
+        items.append(ItemResult(id="probe-clean", group="g-clean", gold={clean_key(task.name): "probe"},
+                                prediction=_prediction(task, cats[0], 0.9)))
     return items
 
 

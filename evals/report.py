@@ -190,6 +190,21 @@ def answer_note(record: RunRecord, task: str) -> str:
     return "by answer: " + "; ".join(parts)
 
 
+def clean_note(record: RunRecord, task: str) -> str:
+    """One line for a policy task scored on clean texts too (spec ``clean``,
+    ``metrics.false_flags``): false flags per source with the 95% Wilson upper bound, and the ECE
+    over gold and clean items pooled; "" when the run has none."""
+    per = record.extras.get(f"{task}.false_flags")
+    if not per:
+        return ""
+    n, k = sum(v["items"] for v in per.values()), sum(v["flagged"] for v in per.values())
+    each = ", ".join(f"{name} {v['flagged']}/{v['items']} (95% upper {v['wilson_95_upper']:.1%})"
+                     for name, v in per.items())
+    pooled = record.metrics.get(f"{task}.ece_with_clean")
+    return (f"clean text (spec clean:; texts the fusion was fitted on left out): {k} of {n} flagged ({k / n:.1%}): {each}"
+            + (f"; ECE over gold and clean items {pooled.value:.4f}" if pooled else ""))
+
+
 def hand_set_note(record: RunRecord, task: str) -> str:
     """One line when some of the task's scored confidences are hand-set, not calibrated
     probabilities (``metrics.calibration.hand_set_share``), else ""."""
@@ -243,7 +258,8 @@ def risk_coverage_lines(record: RunRecord, t: Callable[[object], str] = md_text)
         rows = record.extras[key] or []
         ece = record.metrics.get(f"{task}.ece")
         out += ["", _heading(4, f"risk-coverage: {t(task)} (ECE {fmt(ece) if ece else '—'})", t is plain_text)]
-        notes = [n for n in (consistency_note(record, task), answer_note(record, task), hand_set_note(record, task)) if n]
+        notes = [n for n in (consistency_note(record, task), answer_note(record, task), clean_note(record, task),
+                             hand_set_note(record, task)) if n]
         out += [line for n in notes for line in ("", t(n))] + ["",
                 "| confidence ≥ | auto-accepted | precision of accepted | n accepted |", "|---|---|---|---|"]
         for r in rows:
@@ -356,7 +372,7 @@ def _html_tables(record: RunRecord, title: str) -> list[str]:
         ece = record.metrics.get(f"{task}.ece")
         parts.append(f"<h3>{_esc(title)} risk-coverage: {_esc(task)} (ECE {_esc(fmt(ece)) if ece else '—'})</h3>"
                      + "".join(f"<p>{_esc(n)}</p>" for n in (consistency_note(record, task), answer_note(record, task),
-                                                             hand_set_note(record, task)) if n)
+                                                             clean_note(record, task), hand_set_note(record, task)) if n)
                      + "<table><tr><th>confidence ≥</th><th>auto-accepted</th><th>precision of accepted</th>"
                      "<th>n accepted</th></tr>")
         for r in record.extras[key] or []:

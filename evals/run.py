@@ -76,6 +76,8 @@ class EvalOptions(BaseModel):
     remedy: str = Field("", description="what a refused resume tells the user to do (default EVAL_REMEDY; "
                         "liner fit has no --fresh and says its own)")
     overwrite_shipped: bool = Field(False, description="allow -o inside data the package ships (its baselines)")
+    clean: bool = Field(True, description="also score the spec's clean catalog texts (spec clean:), if it has "
+                        "any; liner fit's own evals leave them out (its record is cross-fitted on gold items)")
 
 
 def _record_config(config: TagConfig, folder: Path) -> dict[str, Any]:
@@ -303,6 +305,23 @@ def warn_signal_gold(spec: GoldSpec, items: list[Any], signals: list[Any], sourc
         log.warning("liner: warning: %s: %s", source, message)
 
 
+def with_clean(spec: GoldSpec, gold: GoldSet, config: TagConfig, opts: EvalOptions) -> GoldSet:
+    """``gold`` plus the spec's clean texts (``evals.clean.load_clean``) that the run's fusion
+    artifact was not fitted on: their false-flag rate is then a held-out figure for it."""
+    from linernotes.agents.runtime import open_fusion
+    from linernotes.evals.clean import load_clean
+    from linernotes.signals.builtin import TASK_FIELD
+
+    art = open_fusion(config.fusion)
+    entry = art.fields.get(TASK_FIELD["policy"]) if art is not None else None
+    clean = load_clean(spec, opts.seed, opts.limit, frozenset(g.id for g in gold.items),
+                       frozenset(entry.trained_on) if entry is not None else frozenset())
+    if not clean:
+        log.warning("liner: warning: spec %s: no clean text left to score (clean.data %s; those the fusion artifact "
+                    "was fitted on are left out)", spec.name, spec.clean.data if spec.clean else "")
+    return gold.model_copy(update={"items": [*gold.items, *clean]})
+
+
 async def evaluate(opts: EvalOptions, config: TagConfig,
                    on_record: Callable[..., None] | None = None) -> RunRecord:
     """Tag (or resume), score, and return the record; the caller saves it."""
@@ -339,6 +358,8 @@ async def evaluate(opts: EvalOptions, config: TagConfig,
         if not any(task.name in g.gold for g in gold.items):
             log.warning("liner: warning: %s: no item has a value in column %r (the gold_field of task %s): the task "
                         "is not scored and a gate rule on its metrics cannot hold", data, task.gold_field, task.name)
+    if spec.clean is not None and opts.clean:
+        gold = with_clean(spec, gold, config, opts)
     folder = run_folder(opts.output)
     if opts.fresh and folder.exists():
         shutil.rmtree(folder)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
+from linernotes.evals.clean import clean_key
 from linernotes.evals.gold import signal_gold
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
 from linernotes.evals.metrics.calibration import (
@@ -27,6 +28,7 @@ from linernotes.evals.metrics.calibration import (
     score_calibration,
 )
 from linernotes.evals.metrics.core import Scored
+from linernotes.evals.metrics.false_flags import score_false_flags
 from linernotes.evals.metrics.multilabel import score_multilabel
 from linernotes.evals.metrics.retrieval import score_retrieval
 from linernotes.evals.metrics.singlelabel import score_flag_recall, score_singlelabel
@@ -190,6 +192,9 @@ def task_scores(task: TaskSpec, items: list[ItemResult], threshold: float = 0.5)
     if task.kind == "policy" and task.signal is None:
         flagged = [None if p is None else predicted_category(p, task)[1] for p in preds]
         out.extras[f"{task.name}.ece_by_answer"] = ece_by_answer(conf, correct, flagged)
+        sources = [it.gold.get(clean_key(task.name)) for it in items]
+        if any(s is not None for s in sources):  # the spec's clean texts (spec clean:, evals.clean)
+            out.merge(score_false_flags(task.name, sources, flagged, conf, correct, field_conf))
     if task.signal is None:  # a built-in field's record lists the fields a fitted combiner decided
         calibrated = [None if p is None else field in Confidence.calibrated_in(p.get("confidence")) for p in preds]
         if (mixed := hand_set_share(conf, correct, calibrated, accepted)) is not None:

@@ -99,6 +99,26 @@ class ExemplarSpec(BaseModel):
                              "(same columns; relative to the spec's folder); the exclusion rules still apply")
 
 
+class CleanSpec(BaseModel):
+    """Clean catalog text scored beside a policy gold set (issue 11: "a false-flag rate <= 5% on
+    clean catalog text"). A policy gold set of unsafe prompts alone can show neither how often the
+    field flags text it should leave alone nor how its confidence of a 'none' answer holds (every
+    such answer is wrong there), so ``liner eval`` also tags these texts and reports
+    ``<task>.false_flag_rate`` (share with any policy flag), per source, and
+    ``<task>.ece_with_clean`` (calibration over the gold and clean items pooled). The headline
+    metrics (accuracy, flag recall, ECE) stay on the gold items alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: str = Field(description="a catalog file as liner tag reads it (JSONL, CSV, Parquet), every row clean "
+                      "text; relative paths resolve against the spec's folder")
+    limit: int | None = Field(None, ge=1, description="score at most this many (a seeded draw); liner eval's "
+                              "--limit caps it too")
+    source_field: str = Field("source", description="the column naming each text's source (false flags are "
+                              "reported per source); rows without it count under 'clean'")
+    task: str | None = Field(None, description="the policy task scored on them (default: the spec's policy task)")
+
+
 class GoldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -112,6 +132,7 @@ class GoldSpec(BaseModel):
     inputs: dict[str, str] = Field(description="Item field -> source column; the ONLY columns the tagger sees")
     tasks: list[TaskSpec]
     exemplars: ExemplarSpec | None = Field(None, description="few-shot index from the gold items not evaluated")
+    clean: CleanSpec | None = Field(None, description="clean catalog text scored beside a policy task (false flags)")
     origin: str = Field("", exclude=True)
 
     @model_validator(mode="after")
@@ -144,7 +165,23 @@ class GoldSpec(BaseModel):
             seen[task.name] = i
         if self.exemplars is not None:
             self._check_exemplars(self.exemplars)
+        if self.clean is not None:
+            self.clean.task = self._clean_task(self.clean)
         return self
+
+    def _clean_task(self, clean: CleanSpec) -> str:
+        """The built-in policy task the clean texts are scored on (KeyedError when there is none
+        or, with several, none is named)."""
+        policy = [t.name for t in self.tasks if t.kind == "policy" and t.signal is None]
+        if clean.task is not None:
+            if clean.task not in policy:
+                raise KeyedError(("clean", "task"), f"spec {self.name}: clean.task {clean.task!r} is not a policy "
+                                 f"task ({', '.join(policy) or 'the spec has none'})")
+            return clean.task
+        if len(policy) != 1:
+            raise KeyedError("clean", f"spec {self.name}: clean texts are scored on a policy task; "
+                             + ("the spec has none" if not policy else f"name one as clean.task ({', '.join(policy)})"))
+        return policy[0]
 
     def _check_exemplars(self, ex: ExemplarSpec) -> None:
         kinds = {t.name: t.kind for t in self.tasks}
@@ -164,6 +201,8 @@ class GoldSpec(BaseModel):
     def digest(self) -> str:
         # without exemplars the digest is what it was before the option existed (baselines match)
         skip = {"exemplars"} if self.exemplars is None else set()
+        if self.clean is None:  # and without clean texts (added in session 23)
+            skip.add("clean")
         data = self.model_dump(mode="json", exclude=skip)
         for task in data.get("tasks", []):
             if task.get("signal") is None:  # likewise for tasks that score no declared signal

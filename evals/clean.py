@@ -1,0 +1,81 @@
+"""Clean catalog texts an eval scores beside a policy gold set (spec ``clean``, ``CleanSpec``).
+
+Each text becomes a gold item with no gold value of any task and the marker
+``gold["<policy task>_clean"] = <its source>``: the task's accuracy, flag recall and ECE skip it
+(they score items with a gold value), and ``evals.metrics.false_flags`` counts its flags. Items
+the run's fusion artifact was fitted on are left out (``FieldFusion.trained_on``), so the
+false-flag rate is a held-out figure for whatever artifact the eval runs with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from linernotes.evals.gold import GoldItem
+from linernotes.evals.spec import GoldSpec, SpecError
+
+CLEAN_SOURCE = "clean"  # the source of a row without the spec's source_field
+
+
+def clean_key(task: str) -> str:
+    """The gold key that marks a clean text of ``task`` (its value: the text's source)."""
+    return f"{task}_clean"
+
+
+def clean_path(spec: GoldSpec) -> Path:
+    """``clean.data`` against the spec's folder, the current folder, then the shipped specs'
+    folder (a copy of a shipped spec edited elsewhere still finds the shipped clean texts);
+    SpecError when absent."""
+    from importlib import resources
+
+    if spec.clean is None:
+        raise SpecError(f"spec {spec.name}: has no clean setting")
+    raw = Path(spec.clean.data)
+    here = Path(spec.origin).parent if spec.origin else Path.cwd()
+    shipped = Path(str(resources.files("linernotes.evals").joinpath("specs")))
+    for path in ([raw] if raw.is_absolute() else [here / raw, Path.cwd() / raw, shipped / raw]):
+        if path.exists():
+            return path
+    raise SpecError(f"spec {spec.name}: clean.data {spec.clean.data!r} not found ({here / raw})")
+
+
+def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude: frozenset[str] = frozenset(),
+               trained_on: frozenset[str] = frozenset()) -> list[GoldItem]:
+    """The spec's clean texts as gold items, read as ``liner tag`` reads a catalog (its errors:
+    SpecError naming file and line). ``exclude``: ids of the evaluated gold items (a clean row
+    with one of them is refused: the two would share a prediction); ``trained_on``: id digests
+    (``fusion.artifact.id_digest``) a fusion artifact was fitted on, left out. Then at most
+    ``min(clean.limit, limit)`` of the rest, a seeded draw (``seed``) in file order."""
+    from linernotes.fusion.artifact import id_digest
+    from linernotes.store.catalog import CatalogError, read_catalog
+
+    if spec.clean is None:
+        return []
+    rule = spec.clean
+    path = clean_path(spec)
+    task = rule.task or ""
+    items: list[GoldItem] = []
+    try:
+        for row in read_catalog(path, keep_extra=True):
+            if row.item is None:
+                why = row.error.message if row.error is not None else "not readable"
+                raise SpecError(f"{path}:{row.line}: clean text: {why}")
+            item = row.item
+            if item.id in exclude:
+                raise SpecError(f"{path}:{row.line}: clean text id {item.id!r} is also a gold item's id of spec "
+                                f"{spec.name}; give the clean texts ids of their own")
+            if id_digest(item.id) in trained_on:
+                continue
+            source = (item.extra or {}).get(rule.source_field)
+            inputs = item.model_dump(mode="json", exclude={"id", "type", "extra"}, exclude_none=True)
+            items.append(GoldItem(id=item.id, group=None, inputs=inputs,
+                                  gold={clean_key(task): str(source) if source not in (None, "") else CLEAN_SOURCE}))
+    except CatalogError as e:
+        raise SpecError(f"spec {spec.name}: clean.data: {e}") from None
+    most = min(x for x in (rule.limit, limit, len(items)) if x is not None)
+    if most < len(items):
+        keep = np.sort(np.random.default_rng(seed).choice(len(items), most, replace=False))
+        items = [items[i] for i in keep]
+    return items
