@@ -163,7 +163,7 @@ async def dry_run(config: TagConfig, opts: RunOptions) -> DryRunReport:
             if row.error and len(examples) < MAX_EXAMPLES and kind not in {x.kind for x in examples}:
                 rec_id = row.key if row.raw_id is None else row.raw_id  # the id its error record gets
                 examples.append(BadRowExample(line=row.line, kind=kind, message=row.error.message,
-                                              where=where(rec_id, row.error.source, row.line)))
+                                              where=where(rec_id, row.error.source, row.line, row.end_line)))
             continue
         items += 1
         if tried < SAMPLE_ITEMS:

@@ -109,11 +109,13 @@ def redactor(config: TagConfig) -> Redactor:
     return Redactor(config.llm.api_base)
 
 
-def where(item_id: str, source: str | None, line: int | None) -> str:
+def where(item_id: str, source: str | None, line: int | None, end: int | None = None) -> str:
     """Where an item came from, as a summary line names it: ``cat.jsonl:3 id 'bad-year'`` (the
     catalog as given, the input line, the id of its record: ``line:2`` for a row whose own id was
-    not read or was taken, as its record in the output has); ``line 3 ...`` without a catalog name."""
-    place = f"{source}:{line}" if source and line is not None else f"line {line}" if line is not None else ""
+    not read or was taken, as its record in the output has); ``line 3 ...`` without a catalog name;
+    ``cat.csv:12-14 ...`` for a row on lines 12 to 14 (``end``: its last line)."""
+    lines = None if line is None else f"{line}-{end}" if end is not None and end != line else str(line)
+    place = f"{source}:{lines}" if source and lines is not None else f"line {lines}" if lines is not None else ""
     return f"{place} id {item_id!r}".strip()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import io
 import itertools
 import math
@@ -68,7 +69,9 @@ class Row:
     for a good row, ``line:N`` for a row that has no usable id of its own (or repeats one).
     ``raw_id`` is the id its error record is written under (None: ``line:N``); a row that repeats
     an earlier row's id has None there, so an output holds one record per id (the first
-    occurrence's), and ``first_line`` names that occurrence's line.
+    occurrence's), and ``first_line`` names that occurrence's line. ``line`` is the physical line
+    the row starts on; ``end_line`` the one it ends on when that is another (a CSV row whose quoted
+    field holds line breaks), else None: ``where`` names such a row ``file:12-14``.
     """
 
     line: int
@@ -78,6 +81,11 @@ class Row:
     raw_id: str | None = None
     first_line: int | None = None
     source: str | None = None  # the catalog it was read from, named by a later error of its item
+    end_line: int | None = None
+
+    def lines(self) -> str:
+        """``"12"``, or ``"12-14"`` for a row spanning lines 12 to 14."""
+        return f"{self.line}-{self.end_line}" if self.end_line is not None else str(self.line)
 
 
 def parse_mapping(spec: str | None) -> dict[str, str]:
@@ -342,15 +350,24 @@ class _RowBuilder:
             out.append(c)
         return out
 
-    def error(self, line: int, kind: str, message: str, raw_id: str | None = None) -> Row:
+    def error(self, line: int, kind: str, message: str, raw_id: str | None = None, end: int | None = None) -> Row:
+        """An error row for the row starting on ``line`` (and ending on ``end``, when it spans lines)."""
         return Row(
             line=line,
             key=f"line:{line}",
             error=ErrorInfo(kind=kind, message=message, line=line, source=self.source),
             raw_id=raw_id,
+            end_line=end if end is not None and end != line else None,
         )
 
-    def build(self, line: int, record: Any) -> Row:
+    def build(self, line: int, record: Any, end: int | None = None) -> Row:
+        """The row starting on ``line`` (ending on ``end``) as an item, or as its error."""
+        row = self._build(line, record)
+        if end is None or end == line:
+            return row
+        return dataclasses.replace(row, end_line=end)
+
+    def _build(self, line: int, record: Any) -> Row:
         if not isinstance(record, dict):
             return self.error(line, "input.not_an_object", f"expected an object, got {type(record).__name__}")
         # the id is settled before the rest of the row: the first row with an id holds it even
@@ -499,10 +516,13 @@ def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None
         yield n, None if too_long else raw
 
 
-def _too_long(b: _RowBuilder, line: int) -> Row:
-    return b.error(line, "input.line_too_long",
-                   f"line {line} is longer than {b.max_line_bytes:,} bytes (the line limit; "
-                   "raise it with LINER_MAX_LINE_BYTES)")
+def _too_long(b: _RowBuilder, line: int, start: int | None = None, end: int | None = None) -> Row:
+    """The error row for physical line ``line`` over the line limit; in a CSV row of lines
+    ``start``-``end`` the row is named by its first line and the message names the long one."""
+    span = f"row of lines {start}-{end}: " if start is not None and end is not None and end > start else ""
+    return b.error(line if start is None else start, "input.line_too_long",
+                   f"{span}line {line} is longer than {b.max_line_bytes:,} bytes (the line limit; "
+                   "raise it with LINER_MAX_LINE_BYTES)", end=end)
 
 
 def estimate_rows(path: str | Path) -> int | None:
@@ -747,18 +767,20 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 break
             except csv.Error as e:
                 overlong.clear()
-                yield b.error(reader.line_num, "input.invalid_csv", _csv_error(str(e), start, reader.line_num))
+                yield b.error(start, "input.invalid_csv", _csv_error(str(e), start, reader.line_num), end=reader.line_num)
                 continue
+            # a row is named by the line it starts on (its error record's line:N key and file:N);
+            # one spanning lines was named by its last, 'g.csv:14' for a row that began on 12
             line = reader.line_num
             if overlong:  # the row (which may span lines) holds a line that was skipped
                 first = overlong[0]
                 overlong.clear()
-                yield _too_long(b, first)
+                yield _too_long(b, first, start, line)
                 continue
             if not values or all(v == "" for v in values):
                 continue
             if len(values) != width:
-                yield b.error(line, "input.ragged_row", _ragged(len(values), width, start, line))
+                yield b.error(start, "input.ragged_row", _ragged(len(values), width, start, line), end=line)
                 continue
             if ended and line > start:
                 # csv ends a row at the end of its last line unless a quoted field is still open,
@@ -766,18 +788,18 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
                 # a stray '"' in a last column took every row after it into that field (the row
                 # had the header's width, so it was tagged, and the rows after it were lost, exit 0).
                 # Open on the file's last line, it took no other line: that row is read as before.
-                yield b.error(line, "input.invalid_csv", _unclosed(start, line))
+                yield b.error(start, "input.invalid_csv", _unclosed(start, line), end=line)
                 continue
             if any(_has_surrogate(v) for v in values):
-                yield b.error(line, "input.encoding", _not_utf8(header, values))
+                yield b.error(start, "input.encoding", _not_utf8(header, values), end=line)
                 continue
             if [values[0].removeprefix("\ufeff"), *values[1:]] == written:
                 # files joined with their headers (cat a.csv b.csv, or Excel's "append"): the second
                 # header was tagged as an item whose id is 'id' and whose title is 'title'
-                yield b.error(line, "input.repeated_header", f"line {line} repeats the header line (were two "
+                yield b.error(start, "input.repeated_header", f"line {start} repeats the header line (were two "
                               "files joined with their headers?); it is not a row")
                 continue
-            yield b.build(line, dict(zip(header, values, strict=True)))
+            yield b.build(start, dict(zip(header, values, strict=True)), end=line)
 
 
 def _space_after_delimiter(header_line: str, delimiter: str) -> bool:

@@ -67,7 +67,8 @@ def load_table(path: str | Path) -> Any:
 
 def check_csv_rows(path: Path, mapping: dict[str, str] | None = None) -> None:
     """Read a CSV/TSV table row by row with the catalog's reader (same rules, same line numbers):
-    the first row it cannot read as a row (``CSV_SHAPE``) is ``ValueError("PATH:LINE: reason")``,
+    the first row it cannot read as a row (``CSV_SHAPE``) is ``ValueError("PATH:LINE: reason")``
+    (``PATH:FIRST-LAST`` for a row spanning lines),
     and so is a header it refuses. datasets said "DatasetGenerationError: An error occurred while
     generating the dataset" for a row with extra cells or a quoted field never closed (``liner
     index build --gold``), and read a repeated header line as a row. ``mapping``: the
@@ -79,7 +80,7 @@ def check_csv_rows(path: Path, mapping: dict[str, str] | None = None) -> None:
     try:
         for row in read_catalog(path, mapping=mapping or {}):
             if row.error is not None and row.error.kind in CSV_SHAPE:
-                raise ValueError(f"{path}:{row.line}: {row.error.message}")
+                raise ValueError(f"{path}:{row.lines()}: {row.error.message}")
     except CatalogError as e:
         raise ValueError(str(e)) from None
 

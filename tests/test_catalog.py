@@ -132,7 +132,7 @@ def test_csv_unclosed_quote_names_the_line_it_opens_on(tmp_path: Path) -> None:
     rows = _rows(p)
     assert [r.item.id for r in rows if r.item] == ["1"]
     (err,) = [r.error for r in rows if r.error]
-    assert err.kind == "input.ragged_row" and err.line == 4
+    assert err.kind == "input.ragged_row" and err.line == 3  # the line the row starts on
     assert "lines 3-4" in err.message and "unclosed" in err.message and "line 3" in err.message
     (tmp_path / "x.csv").write_text("id,title\nb,two,extra\n")
     assert [r.error.message for r in _rows(tmp_path / "x.csv")] == ["row has 3 fields, header has 2"]

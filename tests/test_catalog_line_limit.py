@@ -45,7 +45,7 @@ def test_csv_line_over_the_limit_and_a_quoted_multiline_row(tmp_path: Path) -> N
     p = tmp_path / "c.csv"
     p.write_text('id,title\na,one\nb,' + "x" * 5000 + '\nc,"two\n' + "y" * 5000 + '\nlines"\nd,four\n')
     rows = list(read_catalog(p, max_line_bytes=1000))
-    assert _summary(rows) == [(2, "a"), (3, "input.line_too_long"), (5, "input.line_too_long"), (7, "d")]
+    assert _summary(rows) == [(2, "a"), (3, "input.line_too_long"), (4, "input.line_too_long"), (7, "d")]  # the row of lines 4-6
     assert "line 5" in rows[2].error.message, "names the physical line that was too long"
 
 

@@ -23,7 +23,7 @@ def _read(p: Path) -> list[tuple[str, str | None, str | None]]:
 def test_a_quote_open_at_the_end_of_the_file_is_named(tmp_path: Path) -> None:
     p = tmp_path / "c.csv"
     p.write_text('id,title,description\na,ok,fine\nb,bad,"a stray quote\nc,ok,fine\nd,ok,fine\n', encoding="utf-8")
-    assert _read(p) == [("a", None, None), ("line:5", "input.invalid_csv",
+    assert _read(p) == [("a", None, None), ("line:3", "input.invalid_csv",
                         "row of lines 3-5: a quoted field is never closed: likely an unclosed '\"' on line 3 (every "
                         "line after it, to the end of the file, was read into that field)")]
 
@@ -56,5 +56,5 @@ def test_a_field_over_the_field_limit_names_the_line_its_row_began_on(tmp_path: 
 
 def test_a_gold_csv_with_a_quote_open_at_its_end_is_refused(tmp_path: Path) -> None:
     data = tmp_path / "g.csv"
-    with pytest.raises(SpecError, match=re.escape(f"{data}:4: row of lines 3-4: a quoted field is never closed")):
+    with pytest.raises(SpecError, match=re.escape(f"{data}:3-4: row of lines 3-4: a quoted field is never closed")):
         load_policy_csv(tmp_path, 'id,text,label\np0,a,none\np1,b,"insult\np2,c,none\n')

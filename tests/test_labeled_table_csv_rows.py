@@ -20,7 +20,7 @@ HEAD = "id,title,gold_genres\na,Song,techno\n"
 
 @pytest.mark.parametrize(("body", "said"), [
     ("b,Other,house,extra\nc,Third,ambient\n", ":3: row has 4 fields, header has 3"),
-    ('b,Other,"house\nc,Third,ambient\n', ":4: row of lines 3-4: a quoted field is never closed"),
+    ('b,Other,"house\nc,Third,ambient\n', ":3-4: row of lines 3-4: a quoted field is never closed"),
     ("id,title,gold_genres\nc,Third,ambient\n", ":3: line 3 repeats the header line"),
 ])
 def test_a_row_that_is_not_a_row_is_named_at_its_line(tmp_path: Path, body: str, said: str) -> None:

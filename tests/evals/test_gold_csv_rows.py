@@ -36,7 +36,7 @@ def _world(tmp_path: Path, edit) -> tuple[Path, Path]:
 @pytest.mark.parametrize(("edit", "said"), [
     (lambda lines: lines.__setitem__(5, lines[5] + ",extra,cells"), ":6: row has 6 fields, header has 4"),
     (lambda lines: lines.__setitem__(4, 'p3,s0,"an unclosed quote,none'),
-     ":6: row of lines 5-6 has 5 fields, header has 4: a quoted field runs across lines, likely an unclosed '\"' "
+     ":5-6: row of lines 5-6 has 5 fields, header has 4: a quoted field runs across lines, likely an unclosed '\"' "
      "on line 5"),
 ])
 def test_a_row_that_is_not_a_row_is_refused_naming_its_line(tmp_path: Path, edit, said: str) -> None:
