@@ -80,6 +80,32 @@ def first_non_finite(value: Any, path: str = "") -> tuple[str, float] | None:
     return None
 
 
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _shown(text: str) -> str:
+    # the surrogate written as its escape, so the message itself can be encoded as UTF-8
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def first_surrogate(value: Any, path: str = "") -> str | None:
+    """Where the first lone UTF-16 surrogate of parsed JSON is (``json`` reads ``"\\ud800"``: valid
+    JSON, never valid Unicode, so it cannot be written to a UTF-8 response, file or store), depth
+    first: ``"values.note"`` for a string value, ``"values key 'note\\ud800'"`` for an object key
+    (escaped, printable); None when every string is valid Unicode. ``path`` prefixes it."""
+    if isinstance(value, str):
+        return (path or "the value") if _has_surrogate(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, sub in items:
+        if isinstance(key, str) and _has_surrogate(key):
+            return f"{path + ' ' if path else ''}key '{_shown(key)}'"
+        found = first_surrogate(sub, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` for each non-blank line of ``path``, 1-based, streamed.
 

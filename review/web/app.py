@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from linernotes.json_lines import JSONLineError, parse_json
+from linernotes.json_lines import JSONLineError, first_surrogate, parse_json
 from linernotes.review.agreement import store_agreement
 from linernotes.review.store import (
     SERVER_BUSY_TIMEOUT_S,
@@ -424,6 +424,11 @@ def create_app(settings: Settings) -> FastAPI:
             body = parse_json(await request.body())
         except JSONLineError as e:
             return JSONResponse({"error": "invalid", "detail": f"the body is not JSON ({e})"}, status_code=422)
+        if (where := first_surrogate(body)) is not None:
+            # JSON may escape one ("\ud800"); a key holding it made the 'unknown field' answer a
+            # 500 (it cannot be encoded), a text label's an encoder's message naming no field
+            return JSONResponse({"error": "invalid", "detail": f"{where} holds a lone UTF-16 surrogate "
+                                 "(not valid Unicode): send the text as UTF-8"}, status_code=422)
         return await run_in_threadpool(save_json, item_id, body)
 
     @app.post("/api/adjudicate")
