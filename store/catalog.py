@@ -738,10 +738,44 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
             return
         delimiter = csv_delimiter(path, first)
         ended: list[bool] = []  # set once csv asked for a line past the last one
+        fed = [0]  # physical lines given to csv: the file's line number (csv's line_num counts `pending` too)
+        last = [""]  # the last physical line given to csv
+        pending: list[str] = []  # a line csv reads before the next physical one (_past_the_field)
 
         def to_the_end(rows: Iterator[str]) -> Iterator[str]:
-            yield from rows
+            for text in rows:
+                while pending:
+                    yield pending.pop()
+                fed[0] += 1
+                last[0] = text
+                yield text
+            while pending:
+                yield pending.pop()
             ended.append(True)
+
+        def past_the_field() -> str | None:
+            """After csv refused a field over its field limit: read on to the '"' that closes the
+            field, as csv would have without the limit, and drop what was read (the row's rest).
+            csv refuses mid-line and starts its next row at the next line, inside the field: the
+            field's text was read as rows ('row has 1 field', or rows of the header's width, tagged).
+            The field is open at the start of the line csv refused (no field within one line
+            reaches the limit, which is at least the line limit): that line is read again behind a
+            '"' that reopens it. None when the field closed; else why the rest of the file is not
+            read ('never closed': the end of the file came first)."""
+            while True:
+                at = fed[0]
+                pending.append('"' + last[0])
+                try:
+                    next(reader)
+                except StopIteration:
+                    return "never closed"
+                except csv.Error as again:
+                    if "field limit" not in str(again):
+                        return None  # the field closed; the row's rest is bad anyway: csv reads on from the next line
+                    if fed[0] == at:  # no line read: a field limit below the line limit (set by another library)
+                        return "unreadable"
+                    continue
+                return "never closed" if ended else None
 
         reader = csv.reader(to_the_end(itertools.chain([first], physical)), delimiter=delimiter,
                             skipinitialspace=_space_after_delimiter(first, delimiter))
@@ -760,18 +794,25 @@ def _read_csv(path: Path, b: _RowBuilder) -> Iterator[Row]:
         header = b.field_names(header)
         width = len(header)
         while True:
-            start = reader.line_num + 1  # the physical line this row starts on
+            start = fed[0] + 1  # the physical line this row starts on
             try:
                 values = next(reader)
             except StopIteration:
                 break
             except csv.Error as e:
+                if "field limit" not in str(e):
+                    overlong.clear()
+                    yield b.error(start, "input.invalid_csv", _csv_error(str(e), start, fed[0]), end=fed[0])
+                    continue
+                stop = past_the_field()
                 overlong.clear()
-                yield b.error(start, "input.invalid_csv", _csv_error(str(e), start, reader.line_num), end=reader.line_num)
+                yield b.error(start, "input.invalid_csv", _over_the_limit(str(e), start, fed[0], stop), end=fed[0])
+                if stop is not None:
+                    return
                 continue
             # a row is named by the line it starts on (its error record's line:N key and file:N);
             # one spanning lines was named by its last, 'g.csv:14' for a row that began on 12
-            line = reader.line_num
+            line = fed[0]
             if overlong:  # the row (which may span lines) holds a line that was skipped
                 first = overlong[0]
                 overlong.clear()
@@ -829,14 +870,24 @@ def _unclosed(start: int, end: int) -> str:
 
 
 def _csv_error(reason: str, start: int, end: int) -> str:
-    """csv's reason for a row it could not read. A field over csv's field limit whose row spans
-    lines is an unclosed quote's, as ``_ragged`` says of a shorter one: 'field larger than field
-    limit (16777216)' at line 331,147 named neither where the row began nor why the 331,143 lines
-    before were no rows."""
-    if "field limit" in reason and end > start:
-        return (f"row of lines {start}-{end}: {reason}: a quoted field runs across lines, likely an unclosed '\"' "
-                f"on line {start} (the lines after it were read into that field)")
-    return reason
+    """csv's reason for a row it could not read (other than a field over its limit: ``_over_the_limit``)."""
+    return reason if end <= start else f"row of lines {start}-{end}: {reason}"
+
+
+def _over_the_limit(reason: str, start: int, end: int, stop: str | None) -> str:
+    """The message for a row of lines ``start``-``end`` whose quoted field passed csv's field
+    limit (``reason``: 'field larger than field limit (16777216)'), read to the '"' closing it on
+    line ``end`` (``stop`` None), to the end of the file (``"never closed"``), or not past line
+    ``end`` (``"unreadable"``). 'field larger than field limit (16777216)' at line 331,147 named
+    neither where the row began nor why the lines before were no rows, and the lines after it,
+    still inside the field, were read as rows."""
+    head = f"row of lines {start}-{end}: {reason}: a quoted field runs across lines, likely an unclosed '\"' on line {start}"
+    if stop is None:
+        return (f"{head}; lines {start}-{end} were read as that field, to the '\"' that closes it on line {end}, "
+                "and are not rows (the rows after it are read)")
+    if stop == "never closed":
+        return f"{head}; it is never closed: every line after it, to the end of the file, was read into that field"
+    return f"{head}; where that field ends cannot be told, so the lines after line {end} are not read"
 
 
 def _not_utf8(header: list[str], values: list[str]) -> str:

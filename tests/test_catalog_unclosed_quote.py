@@ -50,8 +50,10 @@ def test_a_field_over_the_field_limit_names_the_line_its_row_began_on(tmp_path: 
     assert rows[0] == ("a", None, None)
     key, kind, message = rows[1]
     assert kind == "input.invalid_csv" and re.fullmatch(
-        r"row of lines 3-\d+: field larger than field limit \(\d+\): a quoted field runs across lines, likely an "
-        r"unclosed '\"' on line 3 \(the lines after it were read into that field\)", message), message
+        r"row of lines 3-260003: field larger than field limit \(\d+\): a quoted field runs across lines, likely an "
+        r"unclosed '\"' on line 3; it is never closed: every line after it, to the end of the file, was read into "
+        r"that field", message), message
+    assert len(rows) == 2, "the lines after it, inside the field, are no rows"
 
 
 def test_a_gold_csv_with_a_quote_open_at_its_end_is_refused(tmp_path: Path) -> None:
