@@ -106,6 +106,18 @@ def first_surrogate(value: Any, path: str = "") -> str | None:
     return None
 
 
+def surrogate_problem(value: Any) -> str | None:
+    """``"not valid Unicode: <where> holds a lone UTF-16 surrogate ..."`` for parsed JSON holding one
+    (``first_surrogate``), None when it holds none: the reason a reader puts after ``PATH:LINE:``.
+    Such a line parses, and then fails wherever its text is written as UTF-8 (a fingerprint, an
+    index, a store) or in pyarrow ('The surrogate pair in string is invalid'), naming no line."""
+    where = first_surrogate(value)
+    if where is None:
+        return None
+    return (f"not valid Unicode: {where} holds a lone UTF-16 surrogate (a JSON escape in \\ud800-\\udfff "
+            "that is not half of a pair names no character); fix the text where the file was made")
+
+
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` for each non-blank line of ``path``, 1-based, streamed.
 
@@ -130,4 +142,6 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
                 raise error(f"{path}:{n}: not JSON ({e})") from None
             if not isinstance(row, dict):
                 raise error(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
+            if (why := surrogate_problem(row)) is not None:
+                raise error(f"{path}:{n}: {why}")
             yield n, row

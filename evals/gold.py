@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from linernotes.digest import short_digest
 from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
 from linernotes.files import require_regular
+from linernotes.json_lines import surrogate_problem
 from linernotes.labels import label_list, label_text
 from linernotes.schema import Item
 
@@ -229,8 +230,8 @@ def _json_error(path: Path) -> str | None:
     JSON lines), None when it parses."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        json.loads(text)
-        return None
+        why = surrogate_problem(json.loads(text))
+        return None if why is None else f"{path}: {why}"
     except UnicodeDecodeError as e:
         return f"{path}: not text (byte {e.start}: {e.reason})"
     except OSError:
@@ -240,9 +241,11 @@ def _json_error(path: Path) -> str | None:
             return f"{path}:{whole.lineno}: not JSON ({whole.msg} at column {whole.colno})"
     from linernotes.store.catalog import jsonl_records  # more than one document: JSON lines
 
-    for n, _, problem in jsonl_records(path):
+    for n, record, problem in jsonl_records(path):
         if problem is not None:
             return f"{path}:{n}: not JSON ({problem[1]})"
+        if (why := surrogate_problem(record)) is not None:
+            return f"{path}:{n}: {why}"
     return None
 
 
@@ -312,14 +315,19 @@ def policy_category(task: TaskSpec, label: str) -> str:
 
 
 def _ratings(value: Any) -> list[float]:
-    """A valence cell's ratings as numbers: a number or a list of them; a rater's null or NaN is a
-    missing rating and left out (one NaN made the item's gold NaN, and every mean-based metric of
-    the run, MAE, Pearson, the human ceiling, alpha, was skipped: "no items to compute it on").
-    Raises ValueError for text that is not a number, an infinity, or an object."""
+    """A valence cell's ratings as numbers: a number or a list of them; a rater's null is a missing
+    rating and left out. Raises ValueError for text that is not a number, a NaN or an infinity in
+    a list (``[NaN, 1]`` was read as ``[1]`` without a word: a NaN is no rating anyone wrote, and
+    the item's gold then rested on the other raters alone; one NaN kept in made the item's gold NaN
+    and skipped every mean-based metric of the run), or an object. A cell that is NaN as a whole
+    never gets here: it is an empty CSV cell (``gold_for``: no gold)."""
     out = []
     for r in value if isinstance(value, list) else [value]:
-        if r is None or (isinstance(r, float) and math.isnan(r)):
+        if r is None:
             continue
+        if isinstance(r, float) and math.isnan(r):
+            raise ValueError("a rating is NaN (not a number); write null for a rater without a rating, or leave "
+                             "the rater out")
         try:
             if isinstance(r, dict | list | bool):
                 raise TypeError
@@ -481,8 +489,9 @@ def id_type_problem(value: Any) -> str | None:
 def check_jsonl(spec: GoldSpec, path: Path) -> None:
     """Check a JSONL gold file line by line with the catalog's JSONL reader (same line numbers, same
     parse rules), so a bad line is named: ``path:LINE: reason`` (SpecError). Each line must be a
-    JSON object with a non-empty id and at least one of the spec's gold columns; the file must have
-    at least one line."""
+    JSON object with a non-empty id and at least one of the spec's gold columns, and a valence
+    task's column no NaN or Infinity; the file must have at least one line."""
+    from linernotes.json_lines import first_non_finite
     from linernotes.store.catalog import jsonl_records, line_limit
 
     reasons = {"input.invalid_json": "not JSON", "input.encoding": "not text",
@@ -498,6 +507,8 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
             if not isinstance(record, dict):
                 raise SpecError(f"{path}:{n}: not a JSON object (got {_json_type(record)}); each gold line is one "
                                 "object of columns")
+            if (why := surrogate_problem(record)) is not None:  # pyarrow refuses it naming no line
+                raise SpecError(f"{path}:{n}: {why}")
             if not _has_id(record.get(spec.id_field)):
                 raise SpecError(f"{path}:{n}: no {spec.id_field!r} (the id column spec {spec.name} names)")
             if (why := id_type_problem(record[spec.id_field])) is not None:
@@ -508,6 +519,10 @@ def check_jsonl(spec: GoldSpec, path: Path) -> None:
             if not any(c in record for c in gold):
                 raise SpecError(f"{path}:{n}: none of the gold columns {gold} of spec {spec.name} "
                                 f"(has {sorted(record)[:8]})")
+            for task in spec.tasks:  # JSON's NaN / Infinity: named at its line (past datasets a NaN is an empty cell)
+                if task.kind == "valence" and (bad := first_non_finite(record.get(task.gold_field), task.gold_field)):
+                    raise SpecError(f"{path}:{n}: {bad[0]}: a rating is {bad[1]!r}, not a finite number; write null "
+                                    "for a rater without a rating, or leave the rater out")
             seen += 1
     except (OSError, EOFError) as e:  # an unreadable or truncated .gz
         raise SpecError(f"{path}: cannot read it ({e})") from None
