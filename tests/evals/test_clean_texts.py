@@ -146,3 +146,30 @@ def test_eval_scores_clean_texts_apart_from_the_gold_items(tmp_path):
     from linernotes.evals.report import summary_markdown
 
     assert "clean text (spec clean:; texts the fusion was fitted on left out): " in summary_markdown(rec, plain=True)
+
+
+def test_flagging_clean_text_fails_the_shipped_gate_on_the_committed_baseline(repo_root, tmp_path):
+    """The committed CI baseline holds the slice's 8 clean texts; a candidate that flags two more
+    of them (everything else as the baseline) fails ``liner gate`` with the default rules, naming
+    policy.false_flag_rate; the baseline against itself passes."""
+    from typer.testing import CliRunner
+
+    from linernotes.cli.app import app
+    from linernotes.evals.scoring import score_record
+
+    base_path = repo_root / "evals" / "baselines" / "ci-slice.json"
+    base = RunRecord.load(base_path)
+    clean = [it for it in base.items if clean_key("policy") in it.gold and not it.prediction.get("policy_flags")]
+    assert len(clean) >= 2
+    flag = {"clause_id": "violence.threat", "severity": 2, "source": "lexicon", "evidence": "x"}
+    hit = {it.id for it in clean[:2]}
+    items = [it.model_copy(update={"prediction": {**it.prediction, "policy_flags": [flag]}}) if it.id in hit else it
+             for it in base.items]
+    cand = score_record(base.model_copy(update={"items": items, "metrics": {}}), resamples=200)
+    cand.save(tmp_path / "cand.json")
+    worse = CliRunner().invoke(app, ["gate", str(base_path), str(tmp_path / "cand.json")])
+    assert worse.exit_code == 1, worse.output
+    failed = [line for line in worse.output.splitlines() if line.startswith("| ") and "FAIL" in line]
+    assert len(failed) == 1 and failed[0].startswith("| policy.false_flag_rate") and "| 0.1250 | 0.3750 |" in failed[0]
+    same = CliRunner().invoke(app, ["gate", str(base_path), str(base_path)])
+    assert same.exit_code == 0, same.output

@@ -48,7 +48,7 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path,
     spec = load_spec("ci-slice")
     assert rec.gold_fingerprint == load_gold(spec, resolve_data(spec)).fingerprint
     assert rec.model == "openai/stub" and rec.prompt_hash and rec.packages["linernotes"]
-    assert len(rec.items) == 12 and all(it.status == "ok" for it in rec.items)
+    assert len(rec.items) == 20 and all(it.status == "ok" for it in rec.items)
     assert {"genres.micro_f1", "valence.mae", "valence.human_pearson", "policy.accuracy",
             "policy.flag_recall"} <= set(rec.metrics)
     assert (tmp_path / "run.json.d" / "predictions.jsonl").exists()
@@ -57,7 +57,7 @@ def test_eval_writes_a_complete_record_and_resumes_without_calls(stub, tmp_path,
     assert again.exit_code == 0, again.output
     assert stub.count == calls  # resumed from the run folder: no new calls
     # and says so, as liner tag's summary does (a resume that prints nothing looks like a new run)
-    assert "12 of 12 items were already tagged there, 0 tagged now" in caplog.text, caplog.text
+    assert "20 of 20 items were already tagged there, 0 tagged now" in caplog.text, caplog.text
     assert RunRecord.load(out).metrics == rec.metrics
     fresh_folder = run(*args[:-1], str(tmp_path / "again.json"))  # same inputs, same cache, new folder
     assert fresh_folder.exit_code == 0, fresh_folder.output

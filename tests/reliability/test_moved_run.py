@@ -26,7 +26,7 @@ def test_a_moved_eval_folder_resumes_and_a_changed_option_is_named(tmp_path, lin
     r = liner_in_process([*EVAL, "-o", first / "RUN.json"])
     assert r.returncode == 0, r.stderr
     done = _predictions(first / "RUN.json.d")
-    assert len(done) == 12
+    assert len(done) == 20  # 12 slice items, 8 clean texts
     manifest = json.loads(manifest_path(first / "RUN.json.d" / "predictions.jsonl").read_text())
     assert manifest["resume_identity"]["exemplars"] == f"{RUN_FOLDER}/exemplars"
     # a run killed after 8 records: its first 8 lines (what a SIGKILL leaves, the cut line repaired)
@@ -41,7 +41,7 @@ def test_a_moved_eval_folder_resumes_and_a_changed_option_is_named(tmp_path, lin
     records = _predictions(there / "RUN.json.d")
     assert sorted(x["id"] for x in records) == sorted(x["id"] for x in done), "one record per id"
     summary = json.loads(manifest_path(there / "RUN.json.d" / "predictions.jsonl").read_text())["summary"]
-    assert (summary["skipped"], summary["ok"]) == (8, 4), "only the 4 missing items were tagged"
+    assert (summary["skipped"], summary["ok"]) == (8, 12), "only the 12 missing items were tagged"
     assert not first.joinpath("RUN.json.d").exists(), "nothing was written at the old place"
 
     r = liner_in_process([*EVAL, "-o", there / "RUN.json", "--rationale", "--prompt", "extract.v1"])
