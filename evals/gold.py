@@ -213,11 +213,11 @@ class GoldSet(BaseModel):
                                         "tagged as item_type all the same)")
 
 
-def _load_dataset(path: Path) -> Any:
+def _load_dataset(path: Path, id_column: str = "id") -> Any:
     from linernotes.store.tables import load_table
 
     try:
-        return load_table(path)
+        return load_table(path, id_column)
     except ValueError as e:
         where = _json_error(path) if path.is_file() and path.name.lower().endswith(".json") else None
         if where:  # datasets reports a byte position in a chunk; say the line
@@ -408,7 +408,7 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
         check_jsonl(spec, path)
     elif path.is_file() and path.name.lower().endswith((".csv", ".tsv")):
         check_csv(spec, path)
-    ds = _load_dataset(path)
+    ds = _load_dataset(path, spec.id_field)
     if len(ds) == 0:
         raise SpecError(f"{path}: empty gold set (no rows)")
     missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]

@@ -93,12 +93,20 @@ def check_columns(rows: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def gold_items(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    """The rows that are reviewable items (an id, first use of it) and a note for every other row."""
+    """The rows that are reviewable items (an id, first use of it) and a note for every other row.
+    An id is a string or an integer, as ``liner tag`` and ``liner eval`` read one (``evals.gold.
+    id_type_problem``): a float id 123.0 was the review item '123.0', which no tagged or evaluated
+    item can be, and ``true`` 'True'."""
+    from linernotes.evals.gold import id_type_problem
+
     items, notes, seen = [], [], {}
     for where, row in rows:
         rid = row.get("id")
         if rid is None or (isinstance(rid, str) and not rid.strip()):
             notes.append(f"{where}: no id; the row is kept in the gold set as it is but cannot be reviewed")
+            continue
+        if (why := id_type_problem(rid)) is not None:
+            notes.append(f"{where}: {why}; the row is kept in the gold set as it is but cannot be reviewed")
             continue
         if str(rid) in seen:
             notes.append(f"{where}: id {str(rid)!r:.80} repeats {seen[str(rid)]}; the row is kept in the gold "

@@ -19,7 +19,7 @@ CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding"
                        "input.repeated_header"})
 
 
-def load_table(path: str | Path) -> Any:
+def load_table(path: str | Path, id_column: str = "id") -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
     order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
     (``catalog.csv_delimiter``); a byte-order mark dropped from the start of any line of a CSV/TSV
@@ -27,7 +27,12 @@ def load_table(path: str | Path) -> Any:
 
     Raises ``ValueError`` naming ``path``: an unknown suffix, a folder holding several splits, or
     anything ``datasets`` fails on (its exception's type and message, cut to 200 characters).
-    ``datasets``' progress bars are turned off: a command's stderr is for its own messages."""
+    ``datasets``' progress bars are turned off: a command's stderr is for its own messages.
+
+    A CSV/TSV's ``id_column`` is read as the text it holds, as ``liner tag`` reads a catalog's:
+    pandas made ``00123`` the integer 123 (and ``123`` of a column with a blank cell 123.0), so a
+    gold or review id was '123' where the tagged item's is '00123', and ``00123`` and ``123`` were
+    one id. A missing-value marker (blank, ``NA``) is still no id."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -55,7 +60,8 @@ def load_table(path: str | Path) -> Any:
             check_csv_rows(p)
             with _without_inner_boms(p) as (text, encoding):
                 return datasets.load_dataset("csv", data_files=str(text), split="train", encoding=encoding,
-                                             delimiter=csv_delimiter(p, _first_line(text, encoding)))
+                                             delimiter=csv_delimiter(p, _first_line(text, encoding)),
+                                             converters={id_column: str})
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
             raise

@@ -131,7 +131,8 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
     if p.suffix == ".jsonl":
         rows: Iterable[tuple[str, Mapping[str, Any]]] = ((f"{p}:{n}", row) for n, row in json_objects(p))
     else:
-        rows = ((f"{p}: row {n}", row) for n, row in enumerate(_dataset_rows(p), start=1))
+        id_src = next((src for src, dst in (mapping or {}).items() if dst == "id"), "id")
+        rows = ((f"{p}: row {n}", row) for n, row in enumerate(_dataset_rows(p, id_src), start=1))
     if mapping:
         rows = ((where, _renamed(row, mapping)) for where, row in rows)
     columns: list[str] = []
@@ -160,10 +161,10 @@ def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, An
     return out
 
 
-def _dataset_rows(p: Path) -> Iterable[Mapping[str, Any]]:
+def _dataset_rows(p: Path, id_column: str = "id") -> Iterable[Mapping[str, Any]]:
     from linernotes.store.tables import load_table
 
-    return iter(load_table(p))
+    return iter(load_table(p, id_column))
 
 
 def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str, str] | None = None,
