@@ -86,7 +86,8 @@ class Side(BaseModel):
     latency_p95_s: float | None
     paid: int = Field(0, description="ok items not served from the cache: what tokens and cost per item are over")
     timed: int = Field(0, description="of those, the items that called the LLM: what the latency figures are over")
-    # per version column (model, prompt_hash, fusion, schema_version): ok records per value
+    # per version column (model, prompt_hash, fusion, schema_version, and each declared signal's
+    # spec_hash and model_hash: ``signal_versions``): ok records per value
     versions: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @property
@@ -227,15 +228,35 @@ def side(t: pa.Table) -> Side:
         latency_p50_s=float(np.percentile(lat, 50)) if lat else None,
         latency_p95_s=float(np.percentile(lat, 95)) if lat else None,
         paid=len(paid), timed=len(lat),
-        versions={c: dict(Counter(str(v) for v in _col(ok, c) if v is not None)) for c in VERSION_COLUMNS
-                  if c in ok.column_names},
+        versions={**{c: dict(Counter(str(v) for v in _col(ok, c) if v is not None)) for c in VERSION_COLUMNS
+                     if c in ok.column_names}, **signal_versions(ok)},
     )
+
+
+def signal_versions(ok: pa.Table) -> dict[str, dict[str, int]]:
+    """What decided each declared signal, as version columns: ``signals.<name> spec_hash`` (the spec's
+    content hash) and ``signals.<name> model_hash`` (the fitted model's, ``none`` without one), ok
+    rows per value, over the rows that hold the signal. A spec edited or a signal model refitted,
+    added or dropped between two runs moves the signal's labels as a new model does, and the
+    built-in ``fusion`` hash does not show it (a signals-only fit leaves it as it was)."""
+    if "signals_json" not in ok.column_names:
+        return {}
+    out: dict[str, Counter[str]] = {}
+    for text in _col(ok, "signals_json"):
+        for name, v in (json.loads(text) if text else {}).items():
+            prov = (v.get("provenance") if isinstance(v, dict) else None) or {}
+            for key, default in (("spec_hash", None), ("model_hash", "none")):
+                value = prov.get(key, default)
+                if value is not None:
+                    out.setdefault(f"{SIGNAL_PREFIX}{name} {key}", Counter())[str(value)] += 1
+    return {k: dict(v) for k, v in sorted(out.items())}
 
 
 def version_notes(b: Side, c: Side) -> list[str]:
     """One line per version column that a run mixes, or that differs between the runs."""
     out = []
-    for col in VERSION_COLUMNS:
+    signal_cols = sorted((set(b.versions) | set(c.versions)) - set(VERSION_COLUMNS))  # signal_versions' keys
+    for col in (*VERSION_COLUMNS, *signal_cols):
         bv, cv = b.versions.get(col, {}), c.versions.get(col, {})
         for name, v in (("baseline", bv), ("current", cv)):
             if len(v) > 1:
