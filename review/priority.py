@@ -6,7 +6,11 @@
 - uncertainty: 1 − the model's own confidence for the fields in question and the fields its
   record was routed for (``queue.routed_fields``; lowest one wins; a declared signal's from its
   value in the record's ``signals``); no prediction (error item, gold-only review) counts as fully
-  uncertain.
+  uncertain. A record routed to confirm a policy flag ('policy severity 4', 'to confirm: policy
+  0.97 ...') with a flag in it counts at least as its policy confidence (``confirming``): the
+  surer the model is that a severe flag applies, the sooner a person should confirm it. Read as
+  uncertainty alone, a threat flagged at 0.97 and routed for confirmation had 0.03 (floored 0.1)
+  and ranked below every routine low-confidence genre item (0.010 vs 0.015-0.024).
 - severity: the worst policy flag's severity / 4, floored at ``SEVERITY_FLOOR`` so items without a
   policy flag still rank among themselves by the other two factors.
 Floors keep a single zero factor from hiding an item that was queued for a real reason.
@@ -42,6 +46,16 @@ def uncertainty(prediction: dict[str, Any] | None, fields: list[str]) -> float:
     if not values:
         return 1.0
     return max(UNCERTAINTY_FLOOR, 1.0 - min(values))
+
+
+def confirming(prediction: dict[str, Any] | None, routed: list[str], uncertainty_: float) -> float:
+    """``uncertainty_``, raised to the record's policy confidence when the record holds a policy
+    flag and was routed for the policy field (``routed``: ``queue.routed_fields``): a flag sent to a
+    person for confirmation is urgent for being likely, not for being unsure."""
+    if "policy" not in routed or not any(isinstance(f, dict) for f in (prediction or {}).get("policy_flags") or []):
+        return uncertainty_
+    conf = confidence_of(prediction or {}, "policy")
+    return uncertainty_ if conf is None else max(uncertainty_, min(1.0, conf))
 
 
 def severity(prediction: dict[str, Any] | None) -> float:

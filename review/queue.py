@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from linernotes.review.fields import FieldSpec
-from linernotes.review.priority import ROUTED_FLOOR, priority, severity, uncertainty
+from linernotes.review.priority import ROUTED_FLOOR, confirming, priority, severity, uncertainty
 from linernotes.review.sources import Source, SourceItem
 from linernotes.schema import Review
 
@@ -145,7 +145,8 @@ def build_entry(item: SourceItem, fields: list[FieldSpec], opts: QueueOptions, m
     # not hold: routed at genres 0.39 with language (0.95) the only gold field read "uncertainty 0.10";
     # a declared signal's confidence is in the record's signals, read under "signals.<name>"
     keys = {f.name: f"signals.{f.signal}" if f.signal is not None else f.name for f in fields}
-    unc = uncertainty(item.prediction, [keys.get(n, n) for n in involved] + routed_fields(reasons))
+    routed = routed_fields(reasons)
+    unc = confirming(item.prediction, routed, uncertainty(item.prediction, [keys.get(n, n) for n in involved] + routed))
     sev = severity(item.prediction)
     gold = {f.name: f.from_gold(item.gold_row.get(f.gold_key)) for f in fields}
     consensus = {f.name: f.consensus(r) for f in fields if (r := f.ratings(item.gold_row))}

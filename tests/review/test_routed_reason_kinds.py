@@ -103,17 +103,22 @@ def test_a_routed_items_uncertainty_is_that_of_the_field_it_was_routed_for(run) 
 
     for rid, e in q.items():
         lowest = min([conf(rid, "language"), *(conf(rid, f) for f in routed_fields(e.reasons))])
-        assert e.uncertainty == pytest.approx(max(0.1, 1 - lowest)), rid
+        # a flag routed for confirmation counts at least as its policy confidence (priority.confirming)
+        flagged = records[rid]["policy_flags"] and "policy" in routed_fields(e.reasons)
+        expected = max(0.1, 1 - lowest, conf(rid, "policy") if flagged else 0.0)
+        assert e.uncertainty == pytest.approx(expected), rid
     # the signal-routed items were at language's 0.15 before (its 0.85), tied with the unread text
     # at the end of the queue
     assert q["signal-low"].uncertainty == pytest.approx(1 - records["signal-low"]["signals"]["subject"]["confidence"])
     assert 0.45 < q["signal-low"].uncertainty < 0.55
     assert q["signal-none"].uncertainty == 1.0  # no value: confidence 0
-    # policy answers surer than the language (0.9 hand-set, 0.97) leave it the language's: their
-    # reason is not their confidence, and severity ranks the severe one
-    assert q["unread"].uncertainty == q["severe"].uncertainty == pytest.approx(1 - records["unread"]["confidence"]["language"])
+    # a policy answer surer than the language with no flag (0.9 hand-set) leaves it the language's;
+    # the severe flag confirmed at 0.97 counts its confidence (session 23: it had the language's
+    # 0.15 and ranked fourth, behind items routed for routine low confidence)
+    assert q["unread"].uncertainty == pytest.approx(1 - records["unread"]["confidence"]["language"])
+    assert q["severe"].uncertainty == pytest.approx(records["severe"]["confidence"]["policy"])
     order = [e.id for e in build_queue(load_source(run=out, gold=gold))]
-    assert order == ["passage", "signal-none", "signal-low", "severe", "unread"]  # was signal-low, signal-none, unread last
+    assert order == ["severe", "passage", "signal-none", "signal-low", "unread"]  # was passage, ..., severe, unread
     assert q["signal-none"].priority == pytest.approx(ROUTED_FLOOR * 1.0 * 0.25)
 
 
