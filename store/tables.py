@@ -42,6 +42,8 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
         require_regular(p, ValueError, ": a labeled table is a file or a datasets folder")
     try:
         if p.is_dir():
+            if why := _export_root(p):
+                raise ValueError(why)
             ds = datasets.load_from_disk(str(p))
             if isinstance(ds, datasets.DatasetDict):
                 if len(ds) != 1:
@@ -69,6 +71,22 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
             raise ValueError(f"{p}: no rows" + (" (a header line only)" if p.stat().st_size else " (an empty file)")) from None
         raise ValueError(f"{p}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
+
+
+def _export_root(p: Path) -> str | None:
+    """Why the folder ``p`` is not one table but a ``liner review export`` folder (``v1``, ``v2``, ...
+    each a datasets folder; it holds no dataset of its own), naming its versions and the latest;
+    None for any other folder. datasets said only "Directory ... is neither a `Dataset` directory
+    nor a `DatasetDict` directory" for ``data: gold/decade`` (the README's ``export -o``)."""
+    if (p / "dataset_info.json").exists() or (p / "dataset_dict.json").exists():
+        return None
+    versions = sorted((d for d in p.glob("v*") if d.is_dir() and d.name[1:].isdigit() and
+                       (d / "dataset_info.json").exists()), key=lambda d: int(d.name[1:]))
+    if not versions:
+        return None
+    shown = ", ".join(d.name for d in versions[:5]) + (", ..." if len(versions) > 5 else "")
+    return (f"{p}: a `liner review export` folder of {len(versions)} version{'s' if len(versions) > 1 else ''} "
+            f"({shown}); point at one of them, the latest: {versions[-1]}")
 
 
 def check_csv_rows(path: Path, mapping: dict[str, str] | None = None) -> None:
