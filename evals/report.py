@@ -231,9 +231,13 @@ def in_sample_message(overlap: dict[str, int], n: int) -> str:
     """Why a run's figures for fused fields are optimistic (the warning ``liner eval`` logs, and
     the report's line): the combiners saw ``overlap[field]`` of its ``n`` items."""
     fields = ", ".join(f"{f} {k} of {n}" for f, k in sorted(overlap.items()))
+    # a signals-only fit (liner fit --signals) writes cv/ and signals/, no MODEL_CARD.md
+    where = ("the artifact's cv/<spec>.signals.json record (liner fit --signals)"
+             if all(f.startswith("signals.") for f in overlap) else
+             "the artifact's MODEL_CARD.md (liner fit's cv/ records)")
     return (f"the fusion artifact's combiners were fitted on items of this gold set ({fields}): their figures "
-            "here are in-sample and optimistic; the cross-fitted ones are in the artifact's MODEL_CARD.md "
-            "(liner fit's cv/ records), or evaluate on items the artifact never saw")
+            f"here are in-sample and optimistic; the cross-fitted ones are in {where}, or evaluate on items the "
+            "artifact never saw")
 
 
 def in_sample_note(record: RunRecord, who: str = "") -> str:
