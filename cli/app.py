@@ -34,6 +34,9 @@ _quiet_litellm_warnings()
 import typer  # noqa: E402
 
 from linernotes.cli import options as opt  # noqa: E402
+from linernotes.numbers import strict_click_numbers  # noqa: E402
+
+strict_click_numbers()  # '--threshold 0.2_5' was 0.25 (Python's float() reads '_'); refused with the reason
 from linernotes.cli.render import print_dry_run, print_summary, progress_reporter  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,

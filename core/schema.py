@@ -12,6 +12,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from linernotes.numbers import NumberTextError, parse_float
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -150,7 +152,9 @@ class Item(BaseModel):
             v = int(v)
         elif isinstance(v, str):
             try:
-                f = float(v)
+                f = parse_float(v)
+            except NumberTextError as e:
+                raise ValueError(f"year {e}") from None
             except ValueError as e:
                 raise ValueError(f"year {v!r} is not a number") from e
             if not f.is_integer():

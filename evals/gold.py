@@ -21,6 +21,7 @@ from linernotes.evals.spec import GoldSpec, SpecError, TaskSpec
 from linernotes.files import require_regular
 from linernotes.json_lines import surrogate_problem
 from linernotes.labels import label_list, label_text
+from linernotes.numbers import NumberTextError, parse_float
 from linernotes.schema import Item
 
 if TYPE_CHECKING:
@@ -331,7 +332,9 @@ def _ratings(value: Any) -> list[float]:
         try:
             if isinstance(r, dict | list | bool):
                 raise TypeError
-            number = float(r)
+            number = parse_float(r)
+        except NumberTextError as e:
+            raise ValueError(f"a rating {e}") from None
         except (TypeError, ValueError):
             raise ValueError(f"a rating is {json.dumps(r, default=str)[:40]}, not a number") from None
         if not math.isfinite(number):
@@ -366,7 +369,9 @@ def _number(value: Any) -> float:
     if isinstance(value, bool | list | dict):
         raise ValueError(f"scalar gold is a number, got {_json_type(value)} {json.dumps(value, default=str)[:40]}")
     try:
-        number = float(value)
+        number = parse_float(value)
+    except NumberTextError as e:
+        raise ValueError(f"scalar gold {e}") from None
     except (TypeError, ValueError):
         raise ValueError(f"scalar gold is a number, got {str(value)[:40]!r}") from None
     if math.isinf(number):

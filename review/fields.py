@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from linernotes.labels import label_list, label_text
+from linernotes.numbers import parse_float
 from linernotes.review import vocab
 from linernotes.signals.answer import TEXT_LIMIT
 from linernotes.signals.spec import boolean_id
@@ -58,7 +59,7 @@ class FieldSpec(BaseModel):
         if raw is None:
             return None
         if self.kind == "interval":
-            return float(raw) / self.scale
+            return parse_float(raw) / self.scale
         if self.kind == "set":  # a CSV/TSV cell 'happy, sad' is two labels, as eval and index build read it
             value: Any = sorted(set(label_list(raw)))
         elif self.boolean and (b := boolean_id(raw)) is not None:
@@ -112,7 +113,8 @@ class FieldSpec(BaseModel):
         if isinstance(raw, list):
             for n, r in enumerate(raw, 1):
                 if r is not None:
-                    out[f"rater:{n}"] = float(r) / self.ratings_scale if self.kind == "interval" else self.from_gold(r)
+                    out[f"rater:{n}"] = (parse_float(r) / self.ratings_scale if self.kind == "interval"
+                                         else self.from_gold(r))
         named = row.get(ANNOTATORS_KEY)
         if isinstance(named, dict):
             for who, labels in named.items():
@@ -144,7 +146,7 @@ class FieldSpec(BaseModel):
         layout's (ratings 1..5 read with VADER's) is kept: agreement is still defined on it."""
         values = [(self.gold_key, self.scale, self.from_gold(row.get(self.gold_key)))]
         raw = row.get(self.ratings_key) if self.ratings_key else None
-        values += [(self.ratings_key, self.ratings_scale, float(r) / self.ratings_scale)
+        values += [(self.ratings_key, self.ratings_scale, parse_float(r) / self.ratings_scale)
                    for r in (raw if isinstance(raw, list) else []) if r is not None]
         named = self.annotator_values({ANNOTATORS_KEY: row.get(ANNOTATORS_KEY)})
         values += [(ANNOTATORS_KEY, self.scale, v) for v in named.values()]
@@ -193,7 +195,7 @@ class FieldSpec(BaseModel):
             if isinstance(text, bool) or not isinstance(text, int | float | str):
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not {type(text).__name__}")
             try:
-                v = float(text)
+                v = parse_float(text)
             except OverflowError:  # a JSON integer beyond any float (10**400): out of range, not a 500
                 raise ValueError(f"{self.name} must be a number in [{self.lo}, {self.hi}], not an integer of "
                                  f"{text.bit_length()} bits") from None

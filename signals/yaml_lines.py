@@ -16,7 +16,7 @@ import yaml
 from pydantic import BeforeValidator
 
 from linernotes.schema import error_message
-from linernotes.tools.yaml_text import alias_expansion
+from linernotes.tools.yaml_text import alias_expansion, underscore_number, underscore_reason
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -81,13 +81,16 @@ def check_unique_keys(node: yaml.Node) -> None:
 def load_with_lines(text: str) -> tuple[Any, Lines]:
     """``(yaml.safe_load(text), key path -> line)``; ``(None, {})`` for an empty document. Raises
     ``YamlSyntaxError`` (with the parser's line) for text that is not YAML, and for a key given
-    twice in one mapping (``check_unique_keys``), and for aliases that expand past
-    ``tools.yaml_text.MAX_ALIAS_NODES`` (the mapper below walks every alias's subtree again)."""
+    twice in one mapping (``check_unique_keys``), for aliases that expand past
+    ``tools.yaml_text.MAX_ALIAS_NODES`` (the mapper below walks every alias's subtree again), and
+    for an unquoted number with '_' in it (``tools.yaml_text.underscore_number``)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         # on the composed nodes (aliases shared, not expanded), before the walks below expand them
         if (bomb := alias_expansion(text, root=root)) is not None:
             raise YamlSyntaxError(bomb.line, bomb.reason())
+        if (odd := underscore_number(text, root)) is not None:  # 'review_threshold: 0.2_5' was 0.25
+            raise YamlSyntaxError(odd[0], underscore_reason(odd[1]))
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from linernotes.files import refuse_shipped
+from linernotes.numbers import parse_int
 from linernotes.schema import OutputRecord
 from linernotes.sinks.table import SCHEMA, to_table
 from linernotes.store.records import OutputError, OutputWriter, record_key
@@ -47,7 +48,7 @@ COMPRESSION = "zstd"
 def part_rows_setting() -> int:
     """Journal records per dataset part file: ``LINER_PARQUET_PART_ROWS`` (default 10,000)."""
     try:
-        return max(1, int(os.environ.get("LINER_PARQUET_PART_ROWS", "10000")))
+        return max(1, parse_int(os.environ.get("LINER_PARQUET_PART_ROWS", "10000")))
     except ValueError:
         raise OutputError(f"LINER_PARQUET_PART_ROWS={os.environ['LINER_PARQUET_PART_ROWS']!r} is not a whole number") from None
 

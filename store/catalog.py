@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from linernotes.files import require_regular, special_kind, without_bom
 from linernotes.json_lines import JSONLineError, parse_json
+from linernotes.numbers import parse_int
 from linernotes.schema import MAX_ID_CHARS, ErrorInfo, Item, extra_text, is_line_key, validation_reasons
 
 MAX_FIELD_CHARS = 100_000
@@ -476,8 +477,8 @@ def line_limit() -> int:
     if raw is None or raw.strip() == "":
         return MAX_LINE_BYTES
     try:
-        value = int(raw)
-    except ValueError:
+        value = parse_int(raw)
+    except ValueError:  # '16_000' too (int() reads it as 16000)
         value = 0
     if value <= 0:
         raise CatalogError(f"LINER_MAX_LINE_BYTES={raw!r}: expected a positive number of bytes")

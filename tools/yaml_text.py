@@ -20,7 +20,7 @@ from linernotes.tools.disk_cache import cached_json
 
 # libyaml is ~10x faster than the pure-Python loader on packs of thousands of entries
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_FORMAT = 1
+_FORMAT = 2  # 2: a text with an unquoted number holding "_" is refused (underscore_number), never cached
 
 # Nodes that aliases may add over the document's own before a YAML text is refused. Each alias
 # re-reads its anchor's whole subtree wherever the data is walked (line maps, duplicate-key checks,
@@ -83,6 +83,46 @@ def first_alias_line(text: str) -> int | None:
         return None
 
 
+# A digit beside '_': the only texts whose plain scalars YAML 1.1 (PyYAML) may read as a number
+# with '_' in it; the shipped packs have none, so they are never composed for this check.
+_DIGIT_UNDERSCORE = re.compile(r"[0-9]_|_[0-9]")
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def underscore_number(text: str, root: yaml.Node | None = None) -> tuple[int, str] | None:
+    """``(line, value)`` of the first unquoted value that PyYAML reads as a number although it has
+    ``_`` in it (``threshold: 0.2_5`` is 0.25 and ``limit: 1_000`` 1000 in YAML 1.1; YAML 1.2,
+    JSON and a spreadsheet read neither as that number), else None. ``root``: ``text`` already
+    composed. None for text that is not YAML (its loader names that)."""
+    if not _DIGIT_UNDERSCORE.search(text):
+        return None
+    if root is None:
+        try:
+            root = yaml.compose(text, Loader=YAML_LOADER)
+        except yaml.YAMLError:
+            return None
+    stack, seen = [root] if root is not None else [], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and node.tag in _NUMBER_TAGS and "_" in node.value:  # plain: None, or "" (libyaml)
+                return node.start_mark.line + 1, node.value
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for kv in reversed(node.value) for n in reversed(kv))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
+
+
+def underscore_reason(value: str) -> str:
+    """Why an ``underscore_number`` value is refused, for after ``ORIGIN:LINE: ``."""
+    return (f"{value!r} is read by YAML as a number with '_' dropped; '_' is not allowed in a number: write it "
+            "without '_' (or quote it if it is text)")
+
+
 def load_pack_yaml(text: str, origin: str) -> Any:
     """``yaml.load`` with the safe (C when available) loader. Raises ``ValueError`` as
     ``ORIGIN:LINE: not valid YAML (reason)`` (the parser's line, when it gives one): a user pack's
@@ -95,6 +135,8 @@ def load_pack_yaml(text: str, origin: str) -> Any:
 def _parse(text: str, origin: str) -> Any:
     if (bomb := alias_expansion(text)) is not None:
         raise ValueError(f"{origin}:{bomb.line}: not valid YAML ({bomb.reason()})")
+    if (odd := underscore_number(text)) is not None:  # severity: 1_0 was 10
+        raise ValueError(f"{origin}:{odd[0]}: not valid YAML ({underscore_reason(odd[1])})")
     try:
         return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
