@@ -95,6 +95,38 @@ def test_harmful_content_phrases(text: str, clause: str) -> None:
     assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
 
 
+# Session 23 phrases (curated.yaml): urging self-harm, instructions for weapons and drugs,
+# exterminationist and hate-movement phrases, school-attack threats. Written as a catalog would
+# carry them (descriptions, titles), not copied from the QA items that showed the gap.
+@pytest.mark.parametrize(("text", "clause"), [
+    ("Nobody cares. Go kill yourself.", "self-harm"),
+    ("kys loser", "self-harm"),
+    ("the song tells her to starve yourself thin", "self-harm"),
+    ("Episode 4: how to make a bomb from fertiliser", "illegal.malicious-use"),
+    ("We walk you through how to build a pipe bomb", "illegal.malicious-use"),
+    ("then file off the serial numbers", "illegal.malicious-use"),
+    ("Heil Hitler, sing it loud", "hate.identity"),
+    ("White power skinhead anthem", "hate.identity"),
+    ("Go back to your country, they chanted", "hate.identity"),
+    ("I'm going to shoot up a school on Friday", "violence.threat"),
+])
+def test_session_23_harm_phrases(text: str, clause: str) -> None:
+    assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
+
+
+@pytest.mark.parametrize("text", [
+    "A true-crime episode about the pipe bomb found at the park in 1996",
+    "Police found homemade explosives in the garage",
+    "Prisoners were held in subhuman conditions",
+    "Rats are vermin, the exterminator explains",
+    "Loneliness and isolation are a disease of modern life",
+    "We are going to shoot the video in Lisbon",
+    "A killer groove for the end of your life insurance ad",
+])
+def test_session_23_phrases_leave_the_ordinary_readings_alone(text: str) -> None:
+    assert lookup({"t": text}, PACK).hits == []
+
+
 def test_longest_term_wins() -> None:
     assert hits("you motherfucker") == [("motherfucker", "motherfucker")]
 

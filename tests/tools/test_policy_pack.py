@@ -29,8 +29,9 @@ def test_clause_ids_the_graph_relies_on_are_stable() -> None:
 
 
 # Clauses about what a request or claim does, not which words it uses: clause retrieval, the LLM
-# and the fused classifier find them; no lexicon term can (packs/policy/README.md).
-NO_LEXICON = {"illegal.malicious-use", "toxicity.severe", "privacy.sensitive-info", "misinformation",
+# and the fused classifier find them; no lexicon term can (packs/policy/README.md). Except
+# illegal.malicious-use, which has instruction phrases since session 23 ("build a pipe bomb").
+NO_LEXICON = {"toxicity.severe", "privacy.sensitive-info", "misinformation",
               "hate.discrimination", "sexual.flirtation", "chatbot.reliance"}
 
 
