@@ -4,14 +4,18 @@ review inputs), with errors that name the file and line a person would open.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from linernotes.files import open_regular, without_bom
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class JSONLineError(ValueError):
@@ -127,9 +131,24 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
     kept), ``not a JSON object (a list)``. A UTF-8 byte-order mark at the start of any line is
     dropped (files each saved with one, joined: json refused it as 'Unexpected UTF-8 BOM'); a FIFO, device or folder is ``error("PATH: is a FIFO
     (named pipe), not a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one
-    endless line: ``liner index build --gold FIFO`` hung). ``FileNotFoundError`` passes through."""
-    with open_regular(path, error, ": JSON lines are read from a file") as f:
-        for n, raw in enumerate(f, start=1):
+    endless line: ``liner index build --gold FIFO`` hung). ``FileNotFoundError`` passes through.
+    A gzipped file (``out.jsonl.gz`` as ``liner tag --runner beam`` writes it; told by its magic
+    bytes, whatever its name) is read decompressed; one cut short or damaged is ``error("PATH: not a
+    readable gzip file (...)")``: it was 'PATH:1: not UTF-8 text (byte 1: invalid start byte)'."""
+    with open_regular(path, error, ": JSON lines are read from a file") as raw_file:
+        gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC if hasattr(raw_file, "peek") else False
+        f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
+        lines = enumerate(f, start=1)
+        while True:
+            try:
+                n, raw = next(lines)
+            except StopIteration:
+                return
+            except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+                if not gzipped:
+                    raise
+                raise error(f"{path}: not a readable gzip file ({e or type(e).__name__}); write it again or "
+                            "give it uncompressed") from None
             try:
                 line = without_bom(raw).decode("utf-8")
             except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL
