@@ -216,9 +216,19 @@ def _partial(path: Path, spec: GoldSpec, opts: FitOptions) -> list[ItemResult]:
     sample = load_gold(spec, resolve_data(spec, opts.data), opts.limit, opts.seed)
     preds = read_predictions(run_folder(path) / "predictions.jsonl")
     ids = {json.loads(line)["id"] for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()}
-    if {tagger_id(g.id) for g in sample.items} != ids:
+    want = {tagger_id(g.id) for g in sample.items}
+    # a liner eval of a spec with clean texts (spec clean:) tags them beside the sample: extra ids
+    # that are clean texts of the spec do not make it another sample
+    if not want <= ids or not ids - want <= _clean_tagger_ids(spec):
         return []  # another sample: its items are not this spec's sample at this limit/seed
     return [r for r in item_results(sample, preds) if r.prediction is not None]
+
+
+def _clean_tagger_ids(spec: GoldSpec) -> set[str]:
+    """The tagger ids of every clean text the spec names (none without ``clean:``)."""
+    from linernotes.evals.clean import load_clean
+
+    return {tagger_id(g.id) for g in load_clean(spec)} if spec.clean is not None else set()
 
 
 def _read_runs(paths: list[Path], spec: GoldSpec, opts: FitOptions | None = None,

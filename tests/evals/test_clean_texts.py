@@ -173,3 +173,27 @@ def test_flagging_clean_text_fails_the_shipped_gate_on_the_committed_baseline(re
     assert len(failed) == 1 and failed[0].startswith("| policy.false_flag_rate") and "| 0.1250 | 0.3750 |" in failed[0]
     same = CliRunner().invoke(app, ["gate", str(base_path), str(base_path)])
     assert same.exit_code == 0, same.output
+
+
+@pytest.mark.slow  # the real tool runtime, --llm never
+def test_fit_reads_an_unfinished_eval_that_tagged_clean_texts_beside_its_sample(tmp_path):
+    """``liner fit --run RUN.json`` of an eval still in progress (no record yet) uses the items it
+    has answered; its clean texts beside the sample did not make it 'another sample' (before: the
+    fit ignored the folder and tagged everything again)."""
+    from linernotes.config import TagConfig
+    from linernotes.evals.fit import FitOptions, _partial
+    from linernotes.evals.run import EvalOptions, evaluate
+
+    _write(tmp_path / "gold.jsonl", [{"id": f"p{i}", "text": f"how do I hurt someone number {i}",
+                                      "label": "threat"} for i in range(6)])
+    _write(tmp_path / "clean.jsonl", [{"id": f"c{i}", "source": "review", "description": f"a fine lens {i}"}
+                                      for i in range(3)])
+    (tmp_path / "spec.yaml").write_text(_spec_text(), encoding="utf-8")
+    spec = _spec(tmp_path)
+    out = tmp_path / "run.json"
+    asyncio.run(evaluate(EvalOptions(spec=str(tmp_path / "spec.yaml"), output=out, limit=4, resamples=0),
+                         TagConfig(llm_mode="never")))
+    assert not out.exists()  # evaluate returns the record; the caller saves it: an unfinished run
+    opts = FitOptions(specs=[str(tmp_path / "spec.yaml")], output=tmp_path / "fit", limit=4)
+    got = _partial(out, spec, opts)
+    assert len(got) == 4 and all(r.id.startswith("p") for r in got)
