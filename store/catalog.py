@@ -217,10 +217,26 @@ def _check_extra_text(extra: dict[str, Any]) -> None:
     (a 13 MB line) took a 3-item run to 6.5 GB and 79 s."""
     total = sum(len(t) for v in extra.values() if (t := extra_text(v)))
     if total > MAX_FIELD_CHARS:
-        held = "the extra column holds" if len(extra) == 1 else f"the {len(extra):,} extra columns hold"
-        raise ValueError(f"{held} {total:,} characters of text (limit "
-                         f"{MAX_FIELD_CHARS:,} altogether: they are read as one more text field); leave them out "
-                         "with --drop or --no-extra")
+        raise ExtraTextError(len(extra), total)
+
+
+class ExtraTextError(ValueError):
+    """A row's extra columns hold more than ``MAX_FIELD_CHARS`` characters of text together.
+    ``str()`` gives a file row's remedy (``liner tag``'s ``--drop`` / ``--no-extra``);
+    ``for_request()`` a service item's: the service has neither flag (as ``MissingIdError``)."""
+
+    def __init__(self, columns: int, total: int) -> None:
+        self.held = "the extra column holds" if columns == 1 else f"the {columns:,} extra columns hold"
+        self.total = total
+        super().__init__(self._message("leave them out with --drop or --no-extra"))
+
+    def _message(self, remedy: str) -> str:
+        return (f"{self.held} {self.total:,} characters of text (limit {MAX_FIELD_CHARS:,} altogether: they are "
+                f"read as one more text field); {remedy}")
+
+    def for_request(self) -> str:
+        return self._message("send fewer extra keys, or shorter ones (keys other than the item fields id, type, "
+                             "title, ... are read as context)")
 
 
 def usable_id(raw: Any) -> str | None:
@@ -389,7 +405,8 @@ class _RowBuilder:
             message = (e.for_request() if self.source == "request"
                        else e.for_row() if self.id_column_seen else str(e))
         except ValueError as e:
-            item, kind, message = None, "input.invalid", str(e)
+            item, kind = None, "input.invalid"
+            message = e.for_request() if self.source == "request" and isinstance(e, ExtraTextError) else str(e)
         if item is None:
             if row_id is not None:
                 self.seen[row_id] = line
