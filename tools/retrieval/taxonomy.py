@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, special_kind
 from linernotes.tools.disk_cache import file_stamp
@@ -60,7 +60,10 @@ def slugify(label: str) -> str:
 
 
 class TaxonomyEntry(BaseModel):
-    """One entry; ``id`` and ``parent`` are stored as ``canonical_id``, text in NFC."""
+    """One entry; ``id`` and ``parent`` are stored as ``canonical_id``, text in NFC. A key it does
+    not have is refused: a misspelt ``alias:`` was dropped without a word (its synonyms unused)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     id: str
     label: str
@@ -86,6 +89,8 @@ class TaxonomyEntry(BaseModel):
 
 
 class Taxonomy(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as TaxonomyEntry: 'atribution:' was dropped silently
+
     id: str
     version: str
     kind: str = "genre"
@@ -195,10 +200,19 @@ def _load(text: str, origin: str) -> Taxonomy:
         tax = Taxonomy.model_validate(data)
     except ValidationError as e:  # named after the file: the CLI reads a bare field error as an option's
         raise ValueError(f"{origin}: " + "; ".join(
-            (".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + err["msg"].removeprefix("Value error, ")
+            (".".join(map(str, err["loc"])) + ": " if err["loc"] else "") + _reason(err)
             for err in e.errors()[:3])) from None
     tax.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return tax
+
+
+def _reason(err: dict) -> str:
+    """One validation error's reason; an unknown key's names the keys the format has."""
+    if err["type"] == "extra_forbidden":
+        model = TaxonomyEntry if len(err["loc"]) > 1 else Taxonomy
+        keys = ", ".join(k for k in model.model_fields if k != "digest")
+        return f"not a key of a taxonomy{' entry' if model is TaxonomyEntry else ''} (its keys: {keys})"
+    return err["msg"].removeprefix("Value error, ")
 
 
 def load_taxonomy(name_or_path: str) -> Taxonomy:
