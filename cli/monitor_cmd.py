@@ -30,5 +30,7 @@ def monitor(
         raise typer.Exit(2) from None
     for line in result.problem_lines():
         typer.echo(f"liner monitor: {line}", err=True)
+    for note in result.comparison.notes:
+        typer.echo(f"liner monitor: warning: {note}", err=True)
     typer.echo(result.markdown, nl=False)
     raise typer.Exit(result.exit_code)

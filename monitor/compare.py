@@ -113,6 +113,8 @@ class Comparison(BaseModel):
     labels: list[LabelShift]
     confidence: list[ConfidenceShift]
     checks: list[Check]
+    # what the comparison could not do as asked (a threshold for a signal neither run holds)
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def alerts(self) -> list[Check]:
@@ -365,6 +367,7 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
             confs.append(s)
             checks.append(_conf_check(s, th, enough, small))
     bs, cs = signal_values(bo), signal_values(co)
+    notes = unused_signal_thresholds(th, {f"{SIGNAL_PREFIX}{n}" for n in (*bs, *cs)})
     for name in sorted(set(bs) | set(cs)):  # declared signals, checked like the built-in fields
         f, bv, cv = f"{SIGNAL_PREFIX}{name}", bs.get(name, []), cs.get(name, [])
         held, why = _signal_sample(f, len(bv), len(cv), th.min_items)
@@ -399,4 +402,18 @@ def compare(baseline: pa.Table, current: pa.Table, th: Thresholds) -> Comparison
     for ch in checks:
         if ch.value is not None and not math.isfinite(ch.value):
             ch.value = None
-    return Comparison(baseline=b, current=c, labels=labels, confidence=confs, checks=checks)
+    return Comparison(baseline=b, current=c, labels=labels, confidence=confs, checks=checks, notes=notes)
+
+
+def unused_signal_thresholds(th: Thresholds, held: set[str]) -> list[str]:
+    """One note per ``signals.<name>`` threshold that names a signal neither run holds: the file
+    cannot be checked for it when read (the runs name the signals), and a misspelt name kept the
+    default threshold without a word."""
+    kinds: dict[str, list[str]] = {}
+    for kind, table in (("labels", th.labels), ("confidence", th.confidence)):
+        for key in table:
+            if key.startswith(SIGNAL_PREFIX) and key not in held:
+                kinds.setdefault(key, []).append(kind)
+    shown = ", ".join(sorted(held)) or "none"
+    return [f"thresholds name {key} ({', '.join(k)}), which neither run holds (their declared signals: {shown}): "
+            "a misspelt name keeps the default threshold" for key, k in sorted(kinds.items())]

@@ -44,6 +44,8 @@ def markdown(cmp: Comparison, baseline: Loaded, current: Loaded) -> str:
     out += [f"| {k} | {_f(x)} | {_f(y)} |" for k, x, y in rows]
     if notes := version_notes(b, c):
         out += ["", "## Versions", ""] + [f"- {n}" for n in notes]
+    if cmp.notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in cmp.notes]
     kinds = sorted(set(b.error_kinds) | set(c.error_kinds))
     if kinds:
         out += ["", "## Error kinds", "", "| kind | baseline | current |", "|---|---|---|"]
