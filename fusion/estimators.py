@@ -17,6 +17,17 @@ import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 
+def _private(model: BaseModel, name: str) -> Any:
+    """``model``'s private attribute ``name`` (None until first set), as ``model.<name>`` reads it.
+
+    Why not ``model.<name>``: pydantic resolves a private attribute in ``BaseModel.__getattr__``,
+    which probes the attribute's declaration with ``hasattr`` (an AttributeError raised and caught
+    each time): ~3.2 us a read against ~0.08 from the instance's ``__pydantic_private__`` dict
+    (pydantic 2.14). The estimators below read the arrays they converted once on every call, 12.5
+    reads an item at tag time (``--llm always``: Tfidf 8, Standardizer and Linear 2.25 each)."""
+    return model.__pydantic_private__[name]  # type: ignore[index]
+
+
 class Standardizer(BaseModel):
     """Per-column centring and scaling (sklearn ``StandardScaler`` semantics, zero scale -> 1)."""
 
@@ -52,9 +63,10 @@ class Standardizer(BaseModel):
         return Standardizer(mean=list(self.mean), scale=[v / weight for v in self.scale])
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        if self._arrays is None:  # converted once: a tag-time call is per item
-            self._arrays = (np.asarray(self.mean), np.asarray(self.scale))
-        mean, scale = self._arrays
+        arrays = _private(self, "_arrays")
+        if arrays is None:  # converted once: a tag-time call is per item
+            arrays = self._arrays = (np.asarray(self.mean), np.asarray(self.scale))
+        mean, scale = arrays
         return (np.asarray(X, dtype=np.float64) - mean) / scale
 
 
@@ -75,9 +87,10 @@ class Linear(BaseModel):
         return cls(coef=coef.tolist(), intercept=intercept.astype(float).tolist(), classes=classes)
 
     def decision(self, X: Any) -> np.ndarray:
-        if self._arrays is None:
-            self._arrays = (np.asarray(self.coef).T.copy(), np.asarray(self.intercept))
-        W_t, b = self._arrays
+        arrays = _private(self, "_arrays")
+        if arrays is None:
+            arrays = self._arrays = (np.asarray(self.coef).T.copy(), np.asarray(self.intercept))
+        W_t, b = arrays
         product = _csr_times_dense(X, W_t)
         return (np.asarray(X @ W_t) if product is None else product) + b
 
@@ -181,7 +194,8 @@ class Trees(BaseModel):
                    classes=[str(c) for c in model.classes_])
 
     def _packed(self) -> tuple[np.ndarray, ...]:
-        if self._arrays is None:  # all trees' nodes in one flat array, once: a tag-time call is per item
+        arrays = _private(self, "_arrays")
+        if arrays is None:  # all trees' nodes in one flat array, once: a tag-time call is per item
             sizes = [len(f) for f in self.feature]
             offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
@@ -191,10 +205,11 @@ class Trees(BaseModel):
                 return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
             # int32 node ids: half the bytes for the per-call where and gathers (~12% of a call)
-            self._arrays = (offset.astype(np.int32), flat(self.feature, np.intp), flat(self.threshold, np.float64),
-                            flat(self.missing_left, bool), flat(self.left, np.int32, True),
-                            flat(self.right, np.int32, True), flat(self.value, np.float64))
-        return self._arrays
+            arrays = self._arrays = (offset.astype(np.int32), flat(self.feature, np.intp),
+                                     flat(self.threshold, np.float64), flat(self.missing_left, bool),
+                                     flat(self.left, np.int32, True), flat(self.right, np.int32, True),
+                                     flat(self.value, np.float64))
+        return arrays
 
     def decision(self, X: Any) -> np.ndarray:
         """Raw scores (log-odds), shape (n,)."""
@@ -271,13 +286,14 @@ class Tfidf(BaseModel):
     def transform(self, texts: list[str]) -> Any:
         """The texts' TF-IDF rows, a CSR matrix of shape (len(texts), len(vocabulary)), as
         ``TfidfVectorizer.transform`` gives them (bit for bit)."""
-        if self._vectorizer is None:  # rebuilding it per item would cost milliseconds
-            self._vectorizer = self.vectorizer()
+        vec = _private(self, "_vectorizer")
+        if vec is None:  # rebuilding it per item would cost milliseconds
+            vec = self._vectorizer = self.vectorizer()
         if len(texts) == 1:  # tag time: one item's prose
-            row = _tfidf_one(self._vectorizer, texts[0])
+            row = _tfidf_one(vec, texts[0])
             if row is not None:
                 return row
-        return _tfidf_rows(self._vectorizer, texts)
+        return _tfidf_rows(vec, texts)
 
 
 def text_rows(text: str, word: Tfidf, char: Tfidf | None = None) -> list:
