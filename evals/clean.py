@@ -15,6 +15,7 @@ import numpy as np
 
 from linernotes.evals.gold import GoldItem
 from linernotes.evals.spec import GoldSpec, SpecError
+from linernotes.schema import TEXT_FIELDS, Item
 
 CLEAN_SOURCE = "clean"  # the source of a row without the spec's source_field
 
@@ -41,10 +42,24 @@ def clean_path(spec: GoldSpec) -> Path:
     raise SpecError(f"spec {spec.name}: clean.data {spec.clean.data!r} not found ({here / raw})")
 
 
+def _no_text(spec: GoldSpec, item: Item) -> str:
+    """Why a clean row with none of the catalog's text fields is refused, naming its columns and,
+    when one of them is a column the spec's ``inputs`` read from the gold set, the catalog field
+    to write instead (the clean texts are read as a catalog, not through ``inputs``)."""
+    columns = [k for k, v in item.model_dump(exclude={"id", "type", "extra"}, exclude_none=True).items() if v != ""]
+    columns += list(item.extra or {})
+    renames = [f"{dst} for {src}" for dst, src in spec.inputs.items() if src in (item.extra or {})]
+    return (f"no text to tag (none of the catalog fields {', '.join(TEXT_FIELDS)}; its columns: "
+            f"{', '.join(columns) or 'none but id'}); clean texts are read as liner tag reads a catalog, not "
+            "through the spec's inputs" + (f": write {', '.join(renames)}" if renames else ""))
+
+
 def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude: frozenset[str] = frozenset(),
                trained_on: frozenset[str] = frozenset()) -> list[GoldItem]:
     """The spec's clean texts as gold items, read as ``liner tag`` reads a catalog (its errors:
-    SpecError naming file and line). ``exclude``: ids of the evaluated gold items (a clean row
+    SpecError naming file and line: an unreadable row, or one with none of the catalog's text
+    fields, which would count as an unflagged clean text whatever the field does with text).
+    ``exclude``: ids of the evaluated gold items (a clean row
     with one of them is refused: the two would share a prediction); ``trained_on``: id digests
     (``fusion.artifact.id_digest``) a fusion artifact was fitted on, left out. Then at most
     ``min(clean.limit, limit)`` of the rest, a seeded draw (``seed``) in file order."""
@@ -63,6 +78,8 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
                 why = row.error.message if row.error is not None else "not readable"
                 raise SpecError(f"{path}:{row.line}: clean text: {why}")
             item = row.item
+            if not item.text_fields():  # scored as an unflagged clean text, it only lowers the rate
+                raise SpecError(f"{path}:{row.line}: clean text {item.id!r}: {_no_text(spec, item)}")
             if item.id in exclude:
                 raise SpecError(f"{path}:{row.line}: clean text id {item.id!r} is also a gold item's id of spec "
                                 f"{spec.name}; give the clean texts ids of their own")
