@@ -222,9 +222,19 @@ def hand_set_note(record: RunRecord, task: str) -> str:
 
 def _fusion_of(record: RunRecord) -> str:
     """", fusion <content hash>" when the run's fields were decided by a fusion artifact (a
-    prompt can stay the same while the fusion changes), else ""."""
+    prompt can stay the same while the fusion changes), and ", signal model <name> <hash>" per
+    declared signal a fitted model decided (its items' ``provenance.model_hash``): a signals-only
+    artifact keeps the built-in combiners, so the fusion hash alone showed no change; else ""."""
     h = (record.tool_versions or {}).get("fusion")
-    return f", fusion {h}" if h else ""
+    models: dict[str, set[str]] = {}
+    for item in record.items:
+        for name, sig in ((item.prediction or {}).get("signals") or {}).items():
+            prov = (sig.get("provenance") if isinstance(sig, dict) else None) or {}
+            if isinstance(prov.get("model_hash"), str):
+                models.setdefault(str(name), set()).add(prov["model_hash"])
+    parts = [f"fusion {h}"] if h else []
+    parts += [f"signal model {name} {' / '.join(sorted(hashes))}" for name, hashes in sorted(models.items())]
+    return "".join(f", {p}" for p in parts)
 
 
 def in_sample_message(overlap: dict[str, int], n: int) -> str:
