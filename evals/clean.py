@@ -59,7 +59,7 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
     """The spec's clean texts as gold items, read as ``liner tag`` reads a catalog (its errors:
     SpecError naming file and line: an unreadable row, or one with none of the catalog's text
     fields, which would count as an unflagged clean text whatever the field does with text).
-    ``exclude``: ids of the evaluated gold items (a clean row
+    ``exclude``: ids of the gold set's rows, drawn by --limit or not (a clean row
     with one of them is refused: the two would share a prediction); ``trained_on``: id digests
     (``fusion.artifact.id_digest``) a fusion artifact was fitted on, left out. Then at most
     ``min(clean.limit, limit)`` of the rest, a seeded draw (``seed``) in file order."""

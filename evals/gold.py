@@ -212,6 +212,8 @@ class GoldSet(BaseModel):
     other_types: dict[str, int] = Field(default_factory=dict, description="item type -> how many rows a 'type' "
                                         "column gives it, for types other than the spec's item_type (every item is "
                                         "tagged as item_type all the same)")
+    all_ids: list[str] = Field(default_factory=list, exclude=True, description="every row's id, before a --limit "
+                               "draw (a clean text may not take one: evals.clean)")
 
 
 def _load_dataset(path: Path, id_column: str = "id") -> Any:
@@ -447,7 +449,7 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
         except (SpecError, ValueError, TypeError) as e:  # a gold value of the wrong shape: name the row
             raise SpecError(f"{path}: id {str(r.get(spec.id_field))!r}: {e}") from None
     return GoldSet(spec=spec.name, data_path=str(path), fingerprint=fingerprint(rows), items=items,
-                   missing_inputs=absent, other_types=other_types(spec, rows))
+                   missing_inputs=absent, other_types=other_types(spec, rows), all_ids=list(first_row))
 
 
 def other_types(spec: GoldSpec, rows: list[dict[str, Any]]) -> dict[str, int]:

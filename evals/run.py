@@ -307,14 +307,16 @@ def warn_signal_gold(spec: GoldSpec, items: list[Any], signals: list[Any], sourc
 
 def with_clean(spec: GoldSpec, gold: GoldSet, config: TagConfig, opts: EvalOptions) -> GoldSet:
     """``gold`` plus the spec's clean texts (``evals.clean.load_clean``) that the run's fusion
-    artifact was not fitted on: their false-flag rate is then a held-out figure for it."""
+    artifact was not fitted on: their false-flag rate is then a held-out figure for it. A clean
+    text may not take any gold row's id, drawn by --limit or not (whether the file was refused
+    depended on the draw, and a gold id left out by it was scored as clean text)."""
     from linernotes.agents.runtime import open_fusion
     from linernotes.evals.clean import load_clean
     from linernotes.signals.builtin import TASK_FIELD
 
     art = open_fusion(config.fusion)
     entry = art.fields.get(TASK_FIELD["policy"]) if art is not None else None
-    clean = load_clean(spec, opts.seed, opts.limit, frozenset(g.id for g in gold.items),
+    clean = load_clean(spec, opts.seed, opts.limit, frozenset([*gold.all_ids, *(g.id for g in gold.items)]),
                        frozenset(entry.trained_on) if entry is not None else frozenset())
     if not clean:
         log.warning("liner: warning: spec %s: no clean text left to score (clean.data %s; those the fusion artifact "

@@ -42,3 +42,24 @@ def test_a_clean_row_without_catalog_text_is_refused_naming_the_field_to_write(t
         load_clean(_spec(tmp_path))
     _write(tmp_path / "clean.jsonl", [{"id": "c1", "description": "The lens is sharp."}, {"id": "c2", "title": "Slow"}])
     assert [g.id for g in load_clean(_spec(tmp_path))] == ["c1", "c2"]
+
+
+def test_a_clean_id_that_is_a_gold_id_is_refused_whatever_the_limit_draws(tmp_path):
+    """Whether a clean row taking a gold row's id was refused depended on --limit/--seed: with
+    --limit 1 --seed 0 the draw left gold 'p2' out and the clean row 'p2' was scored as clean
+    text under the gold item's id (with --limit 2 --seed 1 the same files were refused)."""
+    from linernotes.config import TagConfig
+    from linernotes.evals.gold import load_gold
+    from linernotes.evals.run import EvalOptions, with_clean
+
+    _write(tmp_path / "gold.jsonl", [{"id": f"p{i}", "text": f"prompt {i}", "label": "threat"} for i in (1, 2, 3)])
+    _write(tmp_path / "clean.jsonl", [{"id": "c1", "description": "fine"}, {"id": "p2", "description": "other"}])
+    spec = _spec(tmp_path)
+    opts = EvalOptions(spec=spec.origin, output=tmp_path / "run.json", limit=1, seed=0)
+    gold = load_gold(spec, tmp_path / "gold.jsonl", opts.limit, opts.seed)
+    assert [g.id for g in gold.items] != ["p2"]  # the draw leaves the colliding gold row out
+    with pytest.raises(SpecError, match=r"clean\.jsonl:2: clean text id 'p2' is also a gold item's id"):
+        with_clean(spec, gold, TagConfig(llm_mode="never"), opts)
+    _write(tmp_path / "clean.jsonl", [{"id": "c1", "description": "fine"}, {"id": "c2", "description": "other"}])
+    both = with_clean(spec, gold, TagConfig(llm_mode="never"), opts)  # no clash: one clean text drawn
+    assert len(both.items) == 2 and both.items[1].id in {"c1", "c2"}
