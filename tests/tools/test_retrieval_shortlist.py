@@ -248,3 +248,15 @@ def test_inherit_equals_the_sorted_scatter(genres):
                 got, want = _inherit(scores, index.parent_row, decay), _inherit_by_sorted_scatter(
                     scores, index.parent_row, decay)
                 assert got[0].tobytes() == want[0].tobytes() and np.array_equal(got[1], want[1])
+
+
+def test_signals_hold_what_they_are_given_without_validating_it():
+    """``signals`` builds two ``Signals`` per item from values it computed itself: they are held
+    as given (as a pydantic model each dict was copied key by key: 3.3-5.0 us a build against 0.6-1.0), and
+    each instance has empty dicts of its own."""
+    arr = np.zeros(3, dtype=np.float32)
+    why = {1: "name in text: 'techno'"}
+    sig = Signals(lexical=arr, embedding=arr, exemplars=arr, lexical_why=why)
+    assert sig.lexical is arr and sig.lexical_why is why
+    a, b = Signals(lexical=arr, embedding=arr, exemplars=arr), Signals(lexical=arr, embedding=arr, exemplars=arr)
+    assert a.exemplar_why == {} and a.exemplar_why is not b.exemplar_why
