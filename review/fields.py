@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from typing import Any, Literal
@@ -245,6 +246,11 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.name} must be one of {', '.join(sorted(allowed)[:10])}, not {s!r:.60}")
         if self.name == "language" and not vocab.is_language_tag(s):
             raise ValueError(f"{self.name} must be a BCP-47 language tag like 'en' or 'pt-BR', not {s!r:.60}")
+        bad = next((i for i, c in enumerate(s) if unicodedata.category(c) == "Cc" and not c.isspace()), None)
+        if bad is not None:  # the page's box cannot type one; the catalog reader refuses a NUL in a field
+            raise ValueError(f"{self.name} holds a control character (U+{ord(s[bad]):04X} at character {bad + 1}); "
+                             "a label is text a person can read")
+        s = " ".join(s.split())  # one line, as the tagger writes a text signal's value (signals.decide.verify)
         if len(s) > TEXT_LIMIT:  # the item page's box holds 200; the API must not take more than the tagger writes
             raise ValueError(f"{self.name} must be at most {TEXT_LIMIT} characters (a text signal's limit), "
                              f"not {len(s):,}")
