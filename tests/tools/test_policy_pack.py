@@ -79,3 +79,15 @@ def test_a_policy_pack_that_is_not_yaml_is_named_with_its_line(tmp_path):
     with pytest.raises(ValueError, match=rf"^{broken}:3: not valid YAML \(") as e:
         load_policy_pack(str(broken))
     assert not isinstance(e.value, yaml.YAMLError)
+
+
+def test_the_clause_index_is_built_once_per_pack_and_again_for_other_policies() -> None:
+    """Asked for 4 times an item (evidence, verify, the policy flags), the index is the same dict
+    each time (a build cost ~3.3 us); a pack whose ``policies`` is another list (a copy with an
+    update) gets its own, and the shipped pack's stays as it was."""
+    pack = load_policy_pack("content-policy").model_copy()
+    first = pack.clause_index()
+    assert pack.clause_index() is first and list(first) == [c.id for p in pack.policies for c in p.clauses]
+    narrow = pack.model_copy(update={"policies": pack.policies[:1]})
+    assert list(narrow.clause_index()) == [c.id for c in pack.policies[0].clauses]
+    assert pack.clause_index() is first

@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text
 from linernotes.tools.disk_cache import file_stamp
@@ -46,9 +46,20 @@ class PolicyPack(BaseModel):
     lexicon: list[LexiconTerm] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list, description="innocent phrases holding a lexicon term: Moby Dick")
     digest: str = ""
+    # clause_index's dict and the policies list it was built from
+    _clauses: tuple[list[Policy], dict[str, tuple[Policy, Clause]]] | None = PrivateAttr(None)
 
     def clause_index(self) -> dict[str, tuple[Policy, Clause]]:
-        return {c.id: (p, c) for p in self.policies for c in p.clauses}
+        """Clause id -> (its policy, the clause), in the pack's order. Built once per pack and
+        shared, so read it, do not change it: evidence, verify and the policy flags each ask for
+        it, 4 times an item, and a build cost ~3.3 us (14 clauses). Built again when ``policies``
+        is another list (``model_copy(update=...)``, an assignment); a pack's clauses are not
+        edited in place once it is loaded. Read from ``__pydantic_private__``: ``self._clauses``
+        goes through pydantic's ``__getattr__``, ~3 us a read (``fusion.estimators._private``)."""
+        held = self.__pydantic_private__["_clauses"]  # type: ignore[index]
+        if held is None or held[0] is not self.policies:
+            held = self._clauses = (self.policies, {c.id: (p, c) for p in self.policies for c in p.clauses})
+        return held[1]
 
     @property
     def ref(self) -> str:
