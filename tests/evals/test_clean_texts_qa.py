@@ -63,3 +63,29 @@ def test_a_clean_id_that_is_a_gold_id_is_refused_whatever_the_limit_draws(tmp_pa
     _write(tmp_path / "clean.jsonl", [{"id": "c1", "description": "fine"}, {"id": "c2", "description": "other"}])
     both = with_clean(spec, gold, TagConfig(llm_mode="never"), opts)  # no clash: one clean text drawn
     assert len(both.items) == 2 and both.items[1].id in {"c1", "c2"}
+
+
+def test_gate_names_the_clean_texts_when_only_they_differ(repo_root, tmp_path):
+    """A candidate whose fusion artifact was fitted on some of the spec's clean texts leaves them
+    out (and its --limit / clean.limit draw moves): the gate said 'the sample differs ...;
+    evaluate with the baseline's --limit and --seed', advice that cannot help (both were the
+    same). It names the clean texts and why they differ; a gold item missing still gets the old
+    message."""
+    from typer.testing import CliRunner
+
+    from linernotes.cli.app import app
+    from linernotes.evals.clean import clean_key
+    from linernotes.evals.record import RunRecord
+
+    base_path = repo_root / "evals" / "baselines" / "ci-slice.json"
+    base = RunRecord.load(base_path)
+    clean = [it.id for it in base.items if clean_key("policy") in it.gold]
+    gold = [it.id for it in base.items if clean_key("policy") not in it.gold]
+    for drop, want in ((clean[0], "the clean texts (spec clean:) differ (1 ids"), (gold[0], "the sample differs")):
+        cand = base.model_copy(update={"items": [it for it in base.items if it.id != drop]})
+        cand.save(tmp_path / "cand.json")
+        out = CliRunner().invoke(app, ["gate", str(base_path), str(tmp_path / "cand.json")])
+        assert out.exit_code == 2, out.output
+        text = " ".join(out.output.split())
+        assert want in text, text
+        assert ("fitted on" in text) == (drop == clean[0])
