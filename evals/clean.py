@@ -61,8 +61,9 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
     fields, which would count as an unflagged clean text whatever the field does with text).
     ``exclude``: ids of the gold set's rows, drawn by --limit or not (a clean row
     with one of them is refused: the two would share a prediction); ``trained_on``: id digests
-    (``fusion.artifact.id_digest``) a fusion artifact was fitted on, left out. Then at most
-    ``min(clean.limit, limit)`` of the rest, a seeded draw (``seed``) in file order."""
+    (``fusion.artifact.id_digest``) a fusion artifact was fitted on, left out. At most
+    ``min(clean.limit, limit)`` of the rest, a seeded draw (``seed``, ``_draw``: the texts left out
+    do not move the others) in file order."""
     from linernotes.fusion.artifact import id_digest
     from linernotes.store.catalog import CatalogError, read_catalog
 
@@ -83,16 +84,29 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
             if item.id in exclude:
                 raise SpecError(f"{path}:{row.line}: clean text id {item.id!r} is also a gold item's id of spec "
                                 f"{spec.name}; give the clean texts ids of their own")
-            if id_digest(item.id) in trained_on:
-                continue
             source = (item.extra or {}).get(rule.source_field)
             inputs = item.model_dump(mode="json", exclude={"id", "type", "extra"}, exclude_none=True)
             items.append(GoldItem(id=item.id, group=None, inputs=inputs,
                                   gold={clean_key(task): str(source) if source not in (None, "") else CLEAN_SOURCE}))
     except CatalogError as e:
         raise SpecError(f"spec {spec.name}: clean.data: {e}") from None
-    most = min(x for x in (rule.limit, limit, len(items)) if x is not None)
-    if most < len(items):
-        keep = np.sort(np.random.default_rng(seed).choice(len(items), most, replace=False))
-        items = [items[i] for i in keep]
-    return items
+    held = [id_digest(g.id) not in trained_on for g in items]
+    return [items[i] for i in _draw(held, min(x for x in (rule.limit, limit, len(items)) if x is not None), seed)]
+
+
+def _draw(held: list[bool], most: int, seed: int) -> list[int]:
+    """Positions (file order) of at most ``most`` rows among those ``held`` out of the fusion fit:
+    the seeded draw over every row, and for each drawn row the fit took, one more drawn from the
+    held rows not drawn. A fit that took rows outside the draw leaves it as it is (the draw over
+    the held rows alone moved wholesale when one of 400 texts was left out, so two fusion
+    artifacts' runs scored other clean texts; ``liner gate`` refuses such a pair)."""
+    n = len(held)
+    if most >= n:
+        return [i for i in range(n) if held[i]]
+    first = np.random.default_rng(seed).choice(n, most, replace=False)
+    keep, drawn = [int(i) for i in first if held[i]], set(first.tolist())
+    rest = [i for i in range(n) if held[i] and i not in drawn]
+    if len(keep) < most and rest:  # a second stream: the first draw stays what it was without exclusions
+        more = np.random.default_rng([seed, 1]).choice(len(rest), min(most - len(keep), len(rest)), replace=False)
+        keep += [rest[int(j)] for j in more]
+    return sorted(keep)

@@ -89,3 +89,22 @@ def test_gate_names_the_clean_texts_when_only_they_differ(repo_root, tmp_path):
         text = " ".join(out.output.split())
         assert want in text, text
         assert ("fitted on" in text) == (drop == clean[0])
+
+
+def test_texts_a_fit_took_outside_the_draw_do_not_move_it(tmp_path):
+    """The --limit / clean.limit draw was made over the texts left after those the fusion artifact
+    was fitted on: one of them, not drawn, moved the whole draw (here 3 of 4 texts changed), so
+    two artifacts' runs scored other clean texts. A drawn one the fit took is replaced by one
+    other text; without exclusions the draw is what it was (the committed baselines hold)."""
+    from linernotes.fusion.artifact import id_digest
+
+    _write(tmp_path / "clean.jsonl", [{"id": f"c{i}", "description": f"a quiet sentence {i}"} for i in range(40)])
+    spec = _spec(tmp_path)
+    drawn = [g.id for g in load_clean(spec, seed=3, limit=4)]
+    assert drawn == ["c3", "c6", "c9", "c30"]  # as before this change (numpy's seeded choice)
+    outside = next(f"c{i}" for i in range(40) if f"c{i}" not in drawn)
+    assert [g.id for g in load_clean(spec, seed=3, limit=4, trained_on=frozenset({id_digest(outside)}))] == drawn
+    inside = [g.id for g in load_clean(spec, seed=3, limit=4, trained_on=frozenset({id_digest(drawn[1])}))]
+    assert len(inside) == 4 and drawn[1] not in inside and len(set(inside) & set(drawn)) == 3
+    every = load_clean(spec, limit=50, trained_on=frozenset({id_digest("c0")}))
+    assert [g.id for g in every] == [f"c{i}" for i in range(1, 40)]
