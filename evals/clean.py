@@ -42,6 +42,14 @@ def clean_path(spec: GoldSpec) -> Path:
     raise SpecError(f"spec {spec.name}: clean.data {spec.clean.data!r} not found ({here / raw})")
 
 
+def _source(item: Item, column: str) -> object:
+    """The value of a clean row's ``column``: an extra column, or a catalog field (the record
+    ``label`` a catalog groups its rows by was never read: every text counted as 'clean')."""
+    if column in (item.extra or {}):
+        return item.extra[column]
+    return getattr(item, column, None) if column in Item.model_fields and column != "extra" else None
+
+
 def _no_text(spec: GoldSpec, item: Item) -> str:
     """Why a clean row with none of the catalog's text fields is refused, naming its columns and,
     when one of them is a column the spec's ``inputs`` read from the gold set, the catalog field
@@ -73,6 +81,7 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
     path = clean_path(spec)
     task = rule.task or ""
     items: list[GoldItem] = []
+    named, columns = False, set[str]()
     try:
         for row in read_catalog(path, keep_extra=True):
             if row.item is None:
@@ -84,12 +93,18 @@ def load_clean(spec: GoldSpec, seed: int = 0, limit: int | None = None, exclude:
             if item.id in exclude:
                 raise SpecError(f"{path}:{row.line}: clean text id {item.id!r} is also a gold item's id of spec "
                                 f"{spec.name}; give the clean texts ids of their own")
-            source = (item.extra or {}).get(rule.source_field)
+            source = _source(item, rule.source_field)
+            named = named or source not in (None, "")
+            columns.update(k for k, v in item.model_dump(exclude={"extra", "type"}, exclude_none=True).items() if v != "")
+            columns.update(item.extra or {})
             inputs = item.model_dump(mode="json", exclude={"id", "type", "extra"}, exclude_none=True)
             items.append(GoldItem(id=item.id, group=None, inputs=inputs,
                                   gold={clean_key(task): str(source) if source not in (None, "") else CLEAN_SOURCE}))
     except CatalogError as e:
         raise SpecError(f"spec {spec.name}: clean.data: {e}") from None
+    if items and not named and "source_field" in rule.model_fields_set:  # a typo counted every text as one source
+        raise SpecError(f"{path}: no clean text has a value in column {rule.source_field!r} (clean.source_field of "
+                        f"spec {spec.name}); its columns: {', '.join(sorted(columns))}")
     held = [id_digest(g.id) not in trained_on for g in items]
     return [items[i] for i in _draw(held, min(x for x in (rule.limit, limit, len(items)) if x is not None), seed)]
 

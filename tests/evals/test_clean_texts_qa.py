@@ -108,3 +108,24 @@ def test_texts_a_fit_took_outside_the_draw_do_not_move_it(tmp_path):
     assert len(inside) == 4 and drawn[1] not in inside and len(set(inside) & set(drawn)) == 3
     every = load_clean(spec, limit=50, trained_on=frozenset({id_digest("c0")}))
     assert [g.id for g in every] == [f"c{i}" for i in range(1, 40)]
+
+
+def test_source_field_reads_a_catalog_field_and_a_column_no_row_has_is_refused(tmp_path):
+    """clean.source_field: label (a catalog's record label, a field the catalog reader knows) was
+    looked up among the extra columns only, and a misspelt column likewise found nothing: every
+    text counted under 'clean' (QA: 'clean 0/3' for texts of two labels), without a word."""
+    _write(tmp_path / "clean.jsonl", [{"id": "c1", "label": "Warp", "title": "Windowlicker"},
+                                      {"id": "c2", "label": "Sub Pop", "title": "Smells"},
+                                      {"id": "c3", "title": "Xtal", "source": "web"}])
+    def spec(column):
+        (tmp_path / "spec.yaml").write_text(SPEC.replace("clean: {data: clean.jsonl}", "clean: {data: clean.jsonl, "
+                                                         f"source_field: {column}}}"), encoding="utf-8")
+        out = parse_spec((tmp_path / "spec.yaml").read_text(), str(tmp_path / "spec.yaml"))
+        out.origin = str(tmp_path / "spec.yaml")
+        return out
+
+    assert [g.gold["policy_clean"] for g in load_clean(spec("label"))] == ["Warp", "Sub Pop", "clean"]
+    with pytest.raises(SpecError, match=r"clean\.jsonl: no clean text has a value in column 'sorce' "
+                       r"\(clean\.source_field of spec mini-policy\); its columns: id, label, source, title"):
+        load_clean(spec("sorce"))
+    assert [g.gold["policy_clean"] for g in load_clean(_spec(tmp_path))] == ["clean", "clean", "web"]  # the default
