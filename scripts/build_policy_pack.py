@@ -55,8 +55,8 @@ CLAUSES = {
         ("violence.threat", 3, "Threats or incitement of violence.", ["I will hurt you"]),
         ("drugs.reference", 1, "References to drug use.", ["getting high"]),
         ("self-harm", 4, "Depiction or encouragement of self-harm or suicide.", ["wanting to end it all"]),
-        # illegal.malicious-use: a few instruction phrases since session 23 (curated.yaml); found
-        # mostly by clause retrieval, the LLM and the fused classifier
+        # illegal.malicious-use: a pipe bomb's making since session 23 (curated.yaml); found mostly
+        # by clause retrieval, the LLM and the fused classifier
         ("illegal.malicious-use", 3, "Help with crime, fraud, hacking, weapons or other illegal or dangerous acts.",
          ["how do I get into someone's account"]),
         ("toxicity.severe", 3, "Severely hostile, abusive or dehumanising language.", ["you are worthless scum"]),

@@ -95,33 +95,37 @@ def test_harmful_content_phrases(text: str, clause: str) -> None:
     assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
 
 
-# Session 23 phrases (curated.yaml): urging self-harm, instructions for weapons and drugs,
-# exterminationist and hate-movement phrases, school-attack threats. Written as a catalog would
-# carry them (descriptions, titles), not copied from the QA items that showed the gap.
+# Session 23 phrases (curated.yaml): urging self-harm, a pipe bomb's making, exterminationist
+# phrases, school-attack threats. Written as a catalog would carry them.
 @pytest.mark.parametrize(("text", "clause"), [
     ("Nobody cares. Go kill yourself.", "self-harm"),
-    ("kys loser", "self-harm"),
-    ("the song tells her to starve yourself thin", "self-harm"),
-    ("Episode 4: how to make a bomb from fertiliser", "illegal.malicious-use"),
+    ("slit your wrists, loser", "self-harm"),
     ("We walk you through how to build a pipe bomb", "illegal.malicious-use"),
-    ("then file off the serial numbers", "illegal.malicious-use"),
-    ("Heil Hitler, sing it loud", "hate.identity"),
-    ("White power skinhead anthem", "hate.identity"),
-    ("Go back to your country, they chanted", "hate.identity"),
+    ("assemble a pipe-bomb in the shed", "illegal.malicious-use"),
+    ("they are filthy vermin, every one of them", "hate.identity"),
+    ("gas all the jews", "hate.identity"),
     ("I'm going to shoot up a school on Friday", "violence.threat"),
 ])
 def test_session_23_harm_phrases(text: str, clause: str) -> None:
     assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
 
 
+# Everyday readings of words near those phrases; QA session 23 found the first version of the list
+# flagging these (42 of 44 such texts), so the list keeps phrases with no such reading only.
 @pytest.mark.parametrize("text", [
     "A true-crime episode about the pipe bomb found at the park in 1996",
     "Police found homemade explosives in the garage",
     "Prisoners were held in subhuman conditions",
     "Rats are vermin, the exterminator explains",
-    "Loneliness and isolation are a disease of modern life",
     "We are going to shoot the video in Lisbon",
-    "A killer groove for the end of your life insurance ad",
+    "White Power Cord Blues", "We test a phone charger with a white power adapter",
+    "Go Back Where You Came From, the SBS documentary series",
+    "How to make a bomb burrito", "How to build a bomb shelter in your basement",
+    "Ministers vowed to cut deeper into public spending", "Don't cut yourself on the mandoline",
+    "Read the fine print of your end your life insurance policy", "Fasting does not mean you starve yourself",
+    "Out now on KYS Records", "I Will Murder the Dancefloor", "In 1965 Dow agreed to make napalm",
+    "A history podcast on how the rallies staged the Sieg Heil salute",
+    "Why would a child bring a gun to school? Pediatricians on safe storage",
 ])
 def test_session_23_phrases_leave_the_ordinary_readings_alone(text: str) -> None:
     assert lookup({"t": text}, PACK).hits == []
