@@ -25,6 +25,11 @@ def clean_key(task: str) -> str:
     return f"{task}_clean"
 
 
+def is_clean(spec: GoldSpec, item: GoldItem) -> bool:
+    """Whether ``item`` is one of the spec's clean texts (it carries the clean task's marker)."""
+    return spec.clean is not None and clean_key(spec.clean.task or "") in item.gold
+
+
 def clean_path(spec: GoldSpec) -> Path:
     """``clean.data`` against the spec's folder, the current folder, then the shipped specs'
     folder (a copy of a shipped spec edited elsewhere still finds the shipped clean texts);

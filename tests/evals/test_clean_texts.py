@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,25 @@ def test_fit_reads_an_unfinished_eval_that_tagged_clean_texts_beside_its_sample(
     opts = FitOptions(specs=[str(tmp_path / "spec.yaml")], output=tmp_path / "fit", limit=4)
     got = _partial(out, spec, opts)
     assert len(got) == 4 and all(r.id.startswith("p") for r in got)
+
+
+@pytest.mark.slow  # the real tool runtime, --llm never
+def test_the_in_sample_warning_counts_gold_items_only(tmp_path):
+    """A clean text another field's combiner was fitted on (a Bandcamp track of the shipped genres
+    fit) is not an in-sample gold item: the spec scores no genres on it. Before, the shipped
+    policy-prompts eval warned 'genres 100 of 1383 ... in-sample'."""
+    from linernotes.config import TagConfig
+    from linernotes.evals.run import EvalOptions, evaluate
+    from linernotes.fusion.artifact import default_fusion_dir, load_fusion
+
+    genres = set(load_fusion(default_fusion_dir()).fields["genres"].trained_on)
+    shipped = [json.loads(line) for line in (Path(__file__).parents[2] / "evals" / "slices" / "policy-clean.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+    row = next(r for r in shipped if r["source"] == "bandcamp_metadata" and id_digest(r["id"]) in genres)
+    _write(tmp_path / "gold.jsonl", [{"id": "p1", "text": "I will kill you tonight", "label": "threat"}])
+    _write(tmp_path / "clean.jsonl", [row])
+    (tmp_path / "spec.yaml").write_text(_spec_text(), encoding="utf-8")
+    rec = asyncio.run(evaluate(EvalOptions(spec=str(tmp_path / "spec.yaml"), output=tmp_path / "run.json",
+                                           resamples=0), TagConfig(llm_mode="never")))
+    assert {it.id for it in rec.items} == {"p1", row["id"]}
+    assert "fusion_in_sample" not in rec.extras, rec.extras.get("fusion_in_sample")
