@@ -201,7 +201,12 @@ def clean_note(record: RunRecord, task: str) -> str:
     each = ", ".join(f"{name} {v['flagged']}/{v['items']} (95% upper {v['wilson_95_upper']:.1%})"
                      for name, v in per.items())
     pooled = record.metrics.get(f"{task}.ece_with_clean")
-    return (f"clean text (spec clean:; texts the fusion was fitted on left out): {k} of {n} flagged ({k / n:.1%}): {each}"
+    # a clean text that failed to tag is in no rate (it is among the run's failures): say how many
+    failed = sum(1 for it in record.items if f"{task}_clean" in it.gold and it.status != "ok")
+    held = ("texts the fusion was fitted on left out" if (record.tool_versions or {}).get("fusion")
+            else "no fusion artifact")
+    return (f"clean text (spec clean:; {held}): {k} of {n} flagged ({k / n:.1%}): {each}"
+            + (f"; {failed} more failed to tag and are not counted" if failed else "")
             + (f"; ECE over gold and clean items {pooled.value:.4f}" if pooled else ""))
 
 

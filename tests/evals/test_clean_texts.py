@@ -220,3 +220,19 @@ def test_the_in_sample_warning_counts_gold_items_only(tmp_path):
                                            resamples=0), TagConfig(llm_mode="never")))
     assert {it.id for it in rec.items} == {"p1", row["id"]}
     assert "fusion_in_sample" not in rec.extras, rec.extras.get("fusion_in_sample")
+
+
+def test_the_report_line_says_when_no_fusion_decided_and_how_many_clean_texts_failed():
+    from linernotes.evals.report import clean_note
+
+    task = {"name": "policy", "kind": "policy", "gold_field": "label"}
+    items = [ItemResult(id="c1", gold={clean_key("policy"): "nyt"}, status="ok"),
+             ItemResult(id="c2", gold={clean_key("policy"): "nyt"}, status="error")]
+    extras = {"policy.false_flags": {"nyt": {"items": 1, "flagged": 0, "rate": 0.0, "wilson_95_upper": 0.8}}}
+    rec = RunRecord(spec="s", spec_digest="d", data_path="x", gold_fingerprint="f", model="m", prompt="p",
+                    prompt_hash="h", schema_version="1", tasks=[task], items=items, extras=extras)
+    line = clean_note(rec, "policy")
+    assert "no fusion artifact" in line and "1 more failed to tag and are not counted" in line
+    fused = rec.model_copy(update={"tool_versions": {"fusion": "abc"}, "items": items[:1]})
+    line = clean_note(fused, "policy")
+    assert "texts the fusion was fitted on left out" in line and "failed" not in line
