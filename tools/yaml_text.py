@@ -44,6 +44,17 @@ class AliasExpansion(NamedTuple):
                 "nested aliases grow exponentially; write the values out")
 
 
+def _composed(text: str, root: yaml.Node | None) -> yaml.Node | None:
+    """``root`` when the caller composed ``text`` already, else ``text`` composed (None for text
+    that is not YAML, which its loader names, or holds no node)."""
+    if root is not None:
+        return root
+    try:
+        return yaml.compose(text, Loader=YAML_LOADER)
+    except yaml.YAMLError:
+        return None
+
+
 def alias_expansion(text: str, limit: int = MAX_ALIAS_NODES, root: yaml.Node | None = None) -> AliasExpansion | None:
     """Non-None when ``text``'s aliases add more than ``limit`` nodes to its data (``line``: the
     first alias's). Counts without expanding: each distinct node once, memoised by identity.
@@ -51,11 +62,7 @@ def alias_expansion(text: str, limit: int = MAX_ALIAS_NODES, root: yaml.Node | N
     again. None for text that is not YAML (its loader names that) or has no anchor."""
     if not _ANCHOR.search(text):
         return None
-    if root is None:
-        try:
-            root = yaml.compose(text, Loader=YAML_LOADER)
-        except yaml.YAMLError:
-            return None
+    root = _composed(text, root)
     if root is None:
         return None
     sizes: dict[int, int] = {}  # id(node) -> nodes under it, expanded
@@ -96,11 +103,7 @@ def underscore_number(text: str, root: yaml.Node | None = None) -> tuple[int, st
     composed. None for text that is not YAML (its loader names that)."""
     if not _DIGIT_UNDERSCORE.search(text):
         return None
-    if root is None:
-        try:
-            root = yaml.compose(text, Loader=YAML_LOADER)
-        except yaml.YAMLError:
-            return None
+    root = _composed(text, root)
     stack, seen = [root] if root is not None else [], set()
     while stack:
         node = stack.pop()
