@@ -43,6 +43,7 @@ def test_liner_eval_reports_how_many_are_hand_set(tmp_path: Path, liner_in_proce
     data = tmp_path / "gold.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     shipped = Path(load_spec("policy-prompts").origin).read_text(encoding="utf-8")
+    shipped = shipped.partition("\n# Clean catalog text")[0] + "\n"  # the 8 requests alone, no clean texts
     spec = tmp_path / "p.yaml"
     spec.write_text(shipped.replace("name: policy-prompts", "name: p")
                     .replace("../shared/data/gold/policy-prompts.dev.jsonl", str(data)), encoding="utf-8")
