@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -94,7 +95,10 @@ def test_busy_store_gives_503_quickly_and_healthz_stays_fast(built_store, how):
             assert r.status_code == 503 and r.headers["retry-after"] == "1"
         assert posts[0].json()["error"] == "busy" and "busy" in posts[0].json()["detail"]
         assert took < 4 * (BUSY_S + 1.0)  # four writes, each bounded by the busy timeout
-        assert len(times) >= 5 and max(times) < 0.5, times  # the event loop never waited on SQLite
+        # the event loop never waited on SQLite: had it, /healthz would wait out each write's 1 s busy
+        # timeout (a median near half of it); one slow answer on a loaded 2-core CI box (0.84 s once)
+        # is scheduling, not the loop
+        assert len(times) >= 5 and statistics.median(times) < 0.1 and max(times) < BUSY_S, times
         # the lock is gone: the same save goes through, nothing half-written
         ok = c.post("/api/adjudicate/model-off", headers={"X-CSRF-Token": token},
                     json={"annotator": "ann", "action": "accept_gold", "version": 0})
