@@ -122,6 +122,32 @@ def surrogate_problem(value: Any) -> str | None:
             "that is not half of a pair names no character); fix the text where the file was made")
 
 
+def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str = "") -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes with the line break)`` for each line of ``path``, 1-based, streamed,
+    decompressed when it is gzip (``out.jsonl.gz`` as ``liner tag --runner beam`` writes it; told
+    by its magic bytes, whatever its name). A FIFO, device or folder is ``error`` before any read
+    (``files.open_regular``, ``why`` its remedy); a gzip file cut short or damaged is
+    ``error("PATH: not a readable gzip file (...) after line N; ...")``: read as bytes it was
+    'PATH:1: not UTF-8 text (byte 1: invalid start byte)'. (``sinks.lines_in.numbered_lines``, for
+    ``liner export`` / ``monitor``, tells gzip by the name and reports a break as ``CutShort``.)"""
+    with open_regular(path, error, why) as raw_file:
+        gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC if hasattr(raw_file, "peek") else False
+        f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
+        n = 0
+        while True:
+            try:
+                raw = f.readline()
+            except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+                if not gzipped:
+                    raise
+                raise error(f"{path}: not a readable gzip file ({e or type(e).__name__}) after line {n}; write it "
+                            "again or give it uncompressed") from None
+            if not raw:
+                return
+            n += 1
+            yield n, raw
+
+
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` for each non-blank line of ``path``, 1-based, streamed.
 
@@ -129,38 +155,24 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
     ``PATH:LINE: reason``: ``not UTF-8 text (byte N: ...)``, ``not JSON (<json's message> at
     column N)`` (``json`` numbers lines within the one line it is given, so only its column is
     kept), ``not a JSON object (a list)``. A UTF-8 byte-order mark at the start of any line is
-    dropped (files each saved with one, joined: json refused it as 'Unexpected UTF-8 BOM'); a FIFO, device or folder is ``error("PATH: is a FIFO
-    (named pipe), not a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one
-    endless line: ``liner index build --gold FIFO`` hung). ``FileNotFoundError`` passes through.
-    A gzipped file (``out.jsonl.gz`` as ``liner tag --runner beam`` writes it; told by its magic
-    bytes, whatever its name) is read decompressed; one cut short or damaged is ``error("PATH: not a
-    readable gzip file (...)")``: it was 'PATH:1: not UTF-8 text (byte 1: invalid start byte)'."""
-    with open_regular(path, error, ": JSON lines are read from a file") as raw_file:
-        gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC if hasattr(raw_file, "peek") else False
-        f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
-        lines = enumerate(f, start=1)
-        while True:
-            try:
-                n, raw = next(lines)
-            except StopIteration:
-                return
-            except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
-                if not gzipped:
-                    raise
-                raise error(f"{path}: not a readable gzip file ({e or type(e).__name__}); write it again or "
-                            "give it uncompressed") from None
-            try:
-                line = without_bom(raw).decode("utf-8")
-            except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL
-                raise error(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
-            if not line.strip():
-                continue
-            try:
-                row = parse_json(line)
-            except JSONLineError as e:
-                raise error(f"{path}:{n}: not JSON ({e})") from None
-            if not isinstance(row, dict):
-                raise error(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
-            if (why := surrogate_problem(row)) is not None:
-                raise error(f"{path}:{n}: {why}")
-            yield n, row
+    dropped (files each saved with one, joined: json refused it as 'Unexpected UTF-8 BOM'). Lines
+    come from ``file_lines``: a FIFO, device or folder is ``error("PATH: is a FIFO (named pipe), not
+    a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one endless line:
+    ``liner index build --gold FIFO`` hung), a gzipped file is read decompressed and a damaged one
+    is ``error("PATH: not a readable gzip file (...)")``. ``FileNotFoundError`` passes through."""
+    for n, raw in file_lines(path, error, ": JSON lines are read from a file"):
+        try:
+            line = without_bom(raw).decode("utf-8")
+        except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL
+            raise error(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
+        if not line.strip():
+            continue
+        try:
+            row = parse_json(line)
+        except JSONLineError as e:
+            raise error(f"{path}:{n}: not JSON ({e})") from None
+        if not isinstance(row, dict):
+            raise error(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
+        if (why := surrogate_problem(row)) is not None:
+            raise error(f"{path}:{n}: {why}")
+        yield n, row

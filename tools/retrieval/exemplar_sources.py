@@ -7,16 +7,13 @@ item's text, so a query and its neighbours are written alike.
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from linernotes.files import open_regular
-from linernotes.json_lines import GZIP_MAGIC, json_objects
+from linernotes.json_lines import file_lines, json_objects
 from linernotes.labels import label_list
 from linernotes.schema import TEXT_FIELDS
 from linernotes.store.catalog import read_catalog
@@ -154,28 +151,6 @@ def records_from_file(path: str | Path, genres_field: str = "gold_genres",
                          "name the genre column with --genres-field")
 
 
-def _output_lines(output: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, bytes)`` of a liner tag output, decompressed when it is gzip (``out.jsonl.gz``
-    as ``liner tag --runner beam`` writes it; told by its magic bytes); a FIFO or device is refused
-    (``open_regular``), and a damaged .gz is ``ValueError("PATH: not a readable gzip file (...)")``."""
-    with open_regular(output, ValueError, ": give a liner tag output") as raw_file:
-        gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC
-        f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
-        n = 0
-        while True:
-            try:
-                raw = f.readline()
-            except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
-                if not gzipped:
-                    raise
-                raise ValueError(f"{output}: not a readable gzip file ({e or type(e).__name__}) after line {n}; "
-                                 "write it again or give it uncompressed") from None
-            if not raw:
-                return
-            n += 1
-            yield n, raw
-
-
 def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
     """A mapped column wins over a column that already has the target name."""
     targets = set(mapping.values())
@@ -200,7 +175,7 @@ def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str,
     skipped = skipped if skipped is not None else SkippedRows()
     labels: dict[str, list[str]] = {}
     where: dict[str, str] = {}
-    for n, raw in _output_lines(Path(output)):
+    for n, raw in file_lines(output, ValueError, ": give a liner tag output"):
         at = f"{output}:{n}"
         try:
             line = raw.decode("utf-8")
