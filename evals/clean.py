@@ -10,12 +10,16 @@ false-flag rate is a held-out figure for whatever artifact the eval runs with.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from linernotes.evals.gold import GoldItem
 from linernotes.evals.spec import GoldSpec, SpecError
 from linernotes.schema import TEXT_FIELDS, Item
+
+if TYPE_CHECKING:
+    from linernotes.evals.record import RunRecord
 
 CLEAN_SOURCE = "clean"  # the source of a row without the spec's source_field
 
@@ -28,6 +32,13 @@ def clean_key(task: str) -> str:
 def is_clean(spec: GoldSpec, item: GoldItem) -> bool:
     """Whether ``item`` is one of the spec's clean texts (it carries the clean task's marker)."""
     return spec.clean is not None and clean_key(spec.clean.task or "") in item.gold
+
+
+def clean_ids(record: RunRecord) -> set[str]:
+    """Ids of a run record's clean texts: its items marked with a policy task's clean key (the
+    record keeps its tasks, not its spec, so a stored record is read without the spec)."""
+    keys = {clean_key(str(t.get("name"))) for t in record.tasks if isinstance(t, dict) and t.get("kind") == "policy"}
+    return {it.id for it in record.items if keys & set(it.gold or {})}
 
 
 def clean_path(spec: GoldSpec) -> Path:

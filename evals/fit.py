@@ -499,12 +499,12 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
 def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_note: dict[str, Any]) -> RunRecord:
     """The sample's record with the out-of-fold decisions. A ``--run`` record's clean texts (spec
     ``clean``) are left out: no fold decided them, so their flags would be the run's own artifact's."""
-    from linernotes.evals.clean import clean_key
+    from linernotes.evals.clean import clean_ids
 
-    marks = {clean_key(str(t.get("name"))) for t in sample.tasks}
+    clean = clean_ids(sample)
     items = []
     for it in sample.items:
-        if marks & it.gold.keys():
+        if it.id in clean:
             continue
         p = patched.get(it.id)
         items.append(it.model_copy(update={"prediction": p}) if p is not None else it)

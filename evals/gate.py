@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from linernotes.digest import short_digest
 from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
+from linernotes.evals.clean import clean_ids
 from linernotes.evals.gate_evidence import evidence_gaps, gap_reason
 from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
@@ -282,15 +283,6 @@ def _differs(what: str, b: Any, c: Any) -> GateError:
                      "evaluate the candidate with the baseline's spec, data, --limit and --seed")
 
 
-def _clean_ids(record: RunRecord) -> set[str]:
-    """Ids of the record's clean texts (spec ``clean:``; ``evals.clean``): items marked with a
-    policy task's clean key."""
-    from linernotes.evals.clean import clean_key
-
-    keys = {clean_key(str(t.get("name"))) for t in record.tasks if isinstance(t, dict) and t.get("kind") == "policy"}
-    return {it.id for it in record.items if keys & set(it.gold or {})}
-
-
 def check_comparable(base: RunRecord, cand: RunRecord) -> None:
     """Refuse (GateError, exit 2) unless both records scored the same spec, sample and gold."""
     if not base.tasks:
@@ -313,7 +305,7 @@ def check_comparable(base: RunRecord, cand: RunRecord) -> None:
         extra, missing = sorted(c_ids - b_ids)[:3], sorted(b_ids - c_ids)[:3]
         why = "".join(f"; {what} differs (baseline {b!r}, candidate {c!r})" for what, b, c in
                       (("seed", base.seed, cand.seed), ("limit", base.limit, cand.limit)) if b != c)
-        if b_ids ^ c_ids <= _clean_ids(base) | _clean_ids(cand):
+        if b_ids ^ c_ids <= clean_ids(base) | clean_ids(cand):
             # same gold items, other clean texts: the advice to match --limit and --seed was wrong
             fusion = [(r.tool_versions or {}).get("fusion") for r in (base, cand)]
             raise GateError(f"incomparable runs: the clean texts (spec clean:) differ ({len(b_ids ^ c_ids)} ids; e.g. "
