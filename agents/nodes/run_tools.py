@@ -35,8 +35,11 @@ async def run_tools(state: GraphState, rt: AgentRuntime) -> GraphState:
     cfg = rt.config
     threaded: dict[str, Any] = {}
     if "audio" in plan:
+        # errors name the row's own audio_path: the resolved one would show liner serve's
+        # clients the server's folders (the summary and review name the catalog line anyway)
         threaded["audio"] = asyncio.ensure_future(asyncio.to_thread(
-            analyze, audio_location(item.audio_path, cfg.audio_base), cfg.audio_max_seconds, cfg.audio_root))
+            analyze, audio_location(item.audio_path, cfg.audio_base), cfg.audio_max_seconds, cfg.audio_root,
+            name=item.audio_path))
     if "exemplars" in plan:
         threaded["exemplars"] = asyncio.ensure_future(asyncio.to_thread(rt.exemplars.search, text, 3))
     results: dict[str, Any] = {}

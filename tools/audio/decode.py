@@ -73,48 +73,62 @@ def mix(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return data @ weights.astype(data.dtype, copy=False)
 
 
-def _read(f: sf.SoundFile, start: int, frames: int, path: Path) -> np.ndarray:
+def _said(e: BaseException, path: Path, name: str) -> str:
+    """libsndfile's first line about ``path``, naming it as the caller did (``Error opening
+    '/srv/audio/x.wav': ...`` quotes the real path, which may sit outside what the caller knows)."""
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return msg.replace(str(path), name)
+
+
+def _read(f: sf.SoundFile, start: int, frames: int, path: Path, name: str) -> np.ndarray:
     try:
         f.seek(start)
-        return f.read(frames, dtype="float32", always_2d=True)
+        data = f.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, ValueError) as e:
-        raise AudioCorrupt(str(path), f"cannot decode frames {start}..{start + frames}: {e}") from None
+        raise AudioCorrupt(name, f"cannot decode frames {start}..{start + frames}: {_said(e, path, name)}") from None
+    if data.size and not np.isfinite(data).all():
+        raise AudioCorrupt(name, "decoded samples include NaN or infinity")
+    return data
 
 
-def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURATION_S) -> Window:
-    """Decode at most ``max_seconds`` from the middle of ``path`` (plus short edges for silence)."""
+def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURATION_S,
+                name: str | None = None) -> Window:
+    """Decode at most ``max_seconds`` from the middle of ``path`` (plus short edges for silence).
+
+    ``name``: how errors name the file (default ``str(path)``); ``analyze`` passes the path as its
+    caller wrote it, so a message sent to a service's client never shows the server's folders.
+    Raises ``AudioUnreadable``, ``AudioEmpty``, ``AudioTooLong`` or ``AudioCorrupt`` (undecodable,
+    or NaN / infinite samples)."""
+    name = str(path) if name is None else name
     if max_seconds <= 0:
         raise ValueError(f"max_seconds must be > 0, got {max_seconds}")
     try:
         size = path.stat().st_size
     except OSError as e:
-        raise AudioUnreadable(str(path), e.strerror or str(e)) from None
+        raise AudioUnreadable(name, e.strerror or str(e)) from None
     if size == 0:
-        raise AudioEmpty(str(path), "file is 0 bytes")
+        raise AudioEmpty(name, "file is 0 bytes")
     try:
         f = sf.SoundFile(str(path))
     except PermissionError as e:
-        raise AudioUnreadable(str(path), e.strerror or str(e)) from None
+        raise AudioUnreadable(name, e.strerror or str(e)) from None
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise AudioCorrupt(str(path), f"not a readable WAV/FLAC/OGG/MP3 file: {msg}") from None
+        raise AudioCorrupt(name, f"not a readable WAV/FLAC/OGG/MP3 file: {_said(e, path, name)}") from None
     with f:
         sr, total, container = int(f.samplerate), int(f.frames), str(f.format)
         if total <= 0 or sr <= 0:
-            raise AudioEmpty(str(path), "no audio frames")
+            raise AudioEmpty(name, "no audio frames")
         duration = total / sr
         if duration > max_duration_s:
-            raise AudioTooLong(str(path), f"lasts {duration / 3600:.1f} h, over the {max_duration_s / 3600:.1f} h limit")
+            raise AudioTooLong(name, f"lasts {duration / 3600:.1f} h, over the {max_duration_s / 3600:.1f} h limit")
         want = min(total, max(1, int(round(max_seconds * sr))))
         start = (total - want) // 2
-        data = _read(f, start, want, path)
+        data = _read(f, start, want, path, name)
         if data.shape[0] == 0:
-            raise AudioEmpty(str(path), "no audio frames could be decoded")
-        if not np.isfinite(data).all():
-            raise AudioCorrupt(str(path), "decoded samples include NaN or infinity")
+            raise AudioEmpty(name, "no audio frames could be decoded")
         edge = int(EDGE_SECONDS * sr)
-        head = _read(f, 0, edge, path) if start > 0 else None
-        tail = _read(f, max(0, total - edge), edge, path) if start + want < total else None
+        head = _read(f, 0, edge, path, name) if start > 0 else None
+        tail = _read(f, max(0, total - edge), edge, path, name) if start + want < total else None
     layout = channel_layout(path, data.shape[1], container)
     mono = mix(data, analysis_weights(data))
     mono = soxr.resample(mono, sr, SR) if sr != SR else mono

@@ -54,8 +54,13 @@ def _edges(window: Window, levels: np.ndarray) -> tuple[float, float]:
 
 
 def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Path | None = None,
-            max_duration_s: float = MAX_DURATION_S) -> AudioFeatures:
-    """Features of ``path`` from at most ``max_seconds`` of it; typed ``AudioError`` on bad input."""
+            max_duration_s: float = MAX_DURATION_S, name: str | None = None) -> AudioFeatures:
+    """Features of ``path`` from at most ``max_seconds`` of it; typed ``AudioError`` on bad input.
+
+    ``name``: how an error names the file (default ``str(path)``, never the resolved path): the
+    tagger passes the catalog row's own ``audio_path``, so a record (and ``liner serve``'s answer
+    to a client) never shows the folders the path was resolved in."""
+    name = str(path) if name is None else name
     # scipy.signal, librosa and numba (~0.8 s and ~100 MB) load with the first audio item, so a
     # text-only catalog's workers never pay for them
     from linernotes.tools.audio.loudness import measure_loudness
@@ -65,13 +70,13 @@ def analyze(path: str | Path, max_seconds: float = 180.0, allowed_root: str | Pa
     from linernotes.tools.audio.tempo import estimate_tempo
     from linernotes.tools.audio.tonal import estimate_key
 
-    p = resolve_audio_path(path, allowed_root)
-    window = read_window(p, max_seconds, max_duration_s)
+    p = resolve_audio_path(path, allowed_root, name)
+    window = read_window(p, max_seconds, max_duration_s, name=name)
     mono = window.mono
     levels = frame_dbfs(window.channels, window.native_sr)  # per channel: a mix could cancel
     if levels.max() <= SILENCE_DBFS:
-        raise AudioSilent(str(path), f"no 50 ms frame of any channel of the analysed window rises above "
-                                     f"{SILENCE_DBFS:.0f} dBFS")
+        raise AudioSilent(name, f"no 50 ms frame of any channel of the analysed window rises above "
+                                f"{SILENCE_DBFS:.0f} dBFS")
     lufs, lra = measure_loudness(window.channels, window.native_sr, window.loudness_weights)  # before the spectrum exists: lower peak memory
     spec = power_spectrum(mono)
     active = spec.frame_dbfs() > SILENCE_DBFS

@@ -13,8 +13,10 @@ from pathlib import Path
 from linernotes.tools.audio.errors import AudioMissing, AudioOutsideRoot, AudioUnreadable
 
 
-def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None) -> Path:
-    """The real path of a regular file, or a typed error naming the file and the reason."""
+def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None, name: str | None = None) -> Path:
+    """The real path of a regular file, or a typed error naming the file (as ``name``, default
+    ``str(path)``) and the reason."""
+    name = str(path) if name is None else name
     p = Path(path).expanduser()
     try:
         if allowed_root is not None:
@@ -23,20 +25,20 @@ def resolve_audio_path(path: str | Path, allowed_root: str | Path | None = None)
             if not full.is_relative_to(root):
                 # relative to the root, never the absolute folders: the message reaches the
                 # service's HTTP clients, who must not learn the server's file layout
-                raise AudioOutsideRoot(str(path), f"resolves outside the allowed root, to {os.path.relpath(full, root)} "
-                                                  "from it (--audio-root sets the root; default: the catalog's folder)")
+                raise AudioOutsideRoot(name, f"resolves outside the allowed root, to {os.path.relpath(full, root)} "
+                                             "from it (--audio-root sets the root; default: the catalog's folder)")
             p = full
         else:
             p = p.resolve()
     except RuntimeError:  # Path.resolve() on a symlink loop (Python < 3.13)
-        raise AudioUnreadable(str(path), "symlink loop") from None
+        raise AudioUnreadable(name, "symlink loop") from None
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise AudioMissing(str(path), "no such file") from None
+        raise AudioMissing(name, "no such file") from None
     except OSError as e:  # permission denied on a parent folder, symlink loop, ...
-        raise AudioUnreadable(str(path), e.strerror or str(e)) from None
+        raise AudioUnreadable(name, e.strerror or str(e)) from None
     if not stat.S_ISREG(st.st_mode):
         what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (fifo, device or socket)"
-        raise AudioUnreadable(str(path), f"is {what}")
+        raise AudioUnreadable(name, f"is {what}")
     return p
