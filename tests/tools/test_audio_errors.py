@@ -166,3 +166,23 @@ def test_header_lying_about_length_is_clamped_to_the_data(tmp_path: Path) -> Non
 def test_bad_max_seconds_is_a_value_error(good: Path) -> None:
     with pytest.raises(ValueError, match="max_seconds"):
         analyze(good, max_seconds=0)
+
+
+@pytest.mark.parametrize("scale", [1e30, 32767.0])
+def test_corrupt_samples_far_over_full_scale(tmp_path: Path, scale: float) -> None:
+    """QA session 24: a float WAV of clicks times 1e30 was analysed as 583.54 LUFS with a NaN
+    centroid and an infinite rms_dbfs (the float32 spectrum overflowed); integer sample values
+    written as float (peak 32767 = +90 dBFS) as +54 LUFS. Both are refused, saying how far over."""
+    p = tmp_path / "unscaled.wav"
+    sf.write(p, (clicks(120, 3) * scale).astype(np.float32), SR, subtype="FLOAT")
+    reason = _raises(AudioCorrupt, p).reason
+    assert "dBFS" in reason and "full scale is 1.0" in reason
+
+
+def test_float_over_full_scale_but_plausible_is_analysed(tmp_path: Path) -> None:
+    p = tmp_path / "hot.wav"
+    y = clicks(120, 5)
+    sf.write(p, (y * 2.0 / np.abs(y).max()).astype(np.float32), SR, subtype="FLOAT")  # peak +6 dBFS
+    f = analyze(p)
+    values = [v for v in f.model_dump().values() if isinstance(v, float)]
+    assert f.loudness_lufs is not None and np.isfinite(values).all()

@@ -25,6 +25,10 @@ from linernotes.tools.audio.channels import bs1770_weights, channel_layout
 from linernotes.tools.audio.errors import AudioCorrupt, AudioEmpty, AudioTooLong, AudioUnreadable
 
 SR = 22050  # analysis rate of every feature but loudness (tempo, key and speech need < 11 kHz)
+# A float file may go over full scale (1.0); one 40 dB over it holds no audio a person mixed but
+# numbers written unscaled (integer sample values stored as float: 32767 is +90 dBFS) or garbage,
+# and its features would be nonsense (+583 LUFS, a spectrum overflowing float32 to NaN)
+MAX_PEAK = 100.0
 MAX_DURATION_S = 12 * 3600.0  # a "track" longer than this is not a catalog item we analyse
 EDGE_SECONDS = 30.0  # how much of each end is read to measure leading/trailing silence
 
@@ -88,6 +92,11 @@ def _read(f: sf.SoundFile, start: int, frames: int, path: Path, name: str) -> np
         raise AudioCorrupt(name, f"cannot decode frames {start}..{start + frames}: {_said(e, path, name)}") from None
     if data.size and not np.isfinite(data).all():
         raise AudioCorrupt(name, "decoded samples include NaN or infinity")
+    peak = float(np.abs(data).max()) if data.size else 0.0
+    if peak > MAX_PEAK:
+        raise AudioCorrupt(name, f"samples reach {peak:.6g} ({20 * np.log10(peak):+.0f} dBFS), over the "
+                                 f"{MAX_PEAK:g} (+{20 * np.log10(MAX_PEAK):.0f} dBFS) a float file can hold as audio "
+                                 "(full scale is 1.0: integer sample values written as float?)")
     return data
 
 
@@ -98,7 +107,7 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
     ``name``: how errors name the file (default ``str(path)``); ``analyze`` passes the path as its
     caller wrote it, so a message sent to a service's client never shows the server's folders.
     Raises ``AudioUnreadable``, ``AudioEmpty``, ``AudioTooLong`` or ``AudioCorrupt`` (undecodable,
-    or NaN / infinite samples)."""
+    NaN / infinite samples, or samples over ``MAX_PEAK``)."""
     name = str(path) if name is None else name
     if max_seconds <= 0:
         raise ValueError(f"max_seconds must be > 0, got {max_seconds}")
