@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_serializer
+from pydantic import Field, model_serializer
 
 from linernotes.digest import short_digest
 from linernotes.llm.config import LLMConfig
+from linernotes.numbers import TextNumbers
 from linernotes.schema import without_empty
 from linernotes.signals.spec import SignalSpec
 
@@ -18,7 +19,7 @@ from linernotes.signals.spec import SignalSpec
 MAX_AUDIO_SECONDS = 86_400.0
 
 
-class TagConfig(BaseModel):
+class TagConfig(TextNumbers):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     prompt: str = "extract.v2"
     rationale: bool = Field(False, description="ask the LLM for a one-sentence rationale (more output tokens)")

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from linernotes.digest import short_digest
 from linernotes.evals.bootstrap import MAX_RESAMPLES, group_codes, paired_bootstrap
-from linernotes.evals.clean import clean_ids
+from linernotes.evals.clean import clean_ids, cluster_keys
 from linernotes.evals.gate_evidence import evidence_gaps, gap_reason
 from linernotes.evals.gate_predictions import gold_problem, prediction_problem
 from linernotes.evals.metrics.core import Scored
@@ -46,6 +46,7 @@ from linernotes.evals.record import ItemResult, RunRecord
 from linernotes.evals.scoring import BASELINE_PREFIX, baseline_pairs, compare_with_baselines, score_with_stats
 from linernotes.evals.spec import Number
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, require_regular
+from linernotes.numbers import TextNumbers
 from linernotes.schema import validation_reasons
 from linernotes.signals.yaml_lines import KeyedError, YamlSyntaxError, line_of, load_with_lines
 from linernotes.tools.yaml_text import first_alias_line
@@ -70,7 +71,7 @@ class GateError(Exception):
     """Unreadable or incomparable inputs (exit code 2)."""
 
 
-class Rule(BaseModel):
+class Rule(TextNumbers):
     """``kind: no_regression`` (default) compares CANDIDATE with BASELINE on ``metric``;
     ``kind: beats_baseline`` checks the candidate alone: its record must beat the best
     evidence-only baseline (``evals.metrics.baselines``) on ``metric``, i.e. the lower bound of
@@ -123,7 +124,7 @@ class Rule(BaseModel):
         return self
 
 
-class Rules(BaseModel):
+class Rules(TextNumbers):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule]
@@ -587,7 +588,7 @@ def run_gate(baseline: str | Path, candidate: str | Path, rules: Rules, resample
     check_rules(rules, base_record)
     (base, b_scored), (cand, c_scored) = rescore_pair(base_record, _load(candidate, base_record.tasks), resamples,
                                                       seed)
-    codes = group_codes([it.group for it in base.items], [it.id for it in base.items])
+    codes = group_codes(cluster_keys(base), [it.id for it in base.items])
     wanted = {r.metric for r in rules.rules if r.kind == "no_regression"}
     diffs = paired_bootstrap({k: v for k, v in b_scored.stats.items() if k in wanted},
                              {k: v for k, v in c_scored.stats.items() if k in wanted}, codes, resamples, seed)

@@ -12,10 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from linernotes.digest import short_digest
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text
+from linernotes.numbers import TextNumbers
 from linernotes.signals.yaml_lines import (
     KeyedError,
     YamlSyntaxError,
@@ -56,7 +57,7 @@ def not_a_boolean(value: Any) -> Any:
 Number = Annotated[float, BeforeValidator(not_a_boolean)]
 
 
-class TaskSpec(BaseModel):
+class TaskSpec(TextNumbers):
     """One scored field. Items with no value in ``gold_field`` are not scored for this task."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -83,7 +84,7 @@ class TaskSpec(BaseModel):
         return self
 
 
-class ExemplarSpec(BaseModel):
+class ExemplarSpec(TextNumbers):
     """Labeled gold items that are NOT evaluated, given to the tagger as an exemplar index (the
     "already-labeled catalog" a user would have). ``sample``: every item but the evaluated ones;
     ``groups``: also drop items sharing a group with an evaluated one (leave-group-out);
@@ -99,7 +100,7 @@ class ExemplarSpec(BaseModel):
                              "(same columns; relative to the spec's folder); the exclusion rules still apply")
 
 
-class CleanSpec(BaseModel):
+class CleanSpec(TextNumbers):
     """Clean catalog text scored beside a policy gold set (issue 11: "a false-flag rate <= 5% on
     clean catalog text"). A policy gold set of unsafe prompts alone can show neither how often the
     field flags text it should leave alone nor how its confidence of a 'none' answer holds (every
@@ -119,7 +120,7 @@ class CleanSpec(BaseModel):
     task: str | None = Field(None, description="the policy task scored on them (default: the spec's policy task)")
 
 
-class GoldSpec(BaseModel):
+class GoldSpec(TextNumbers):
     model_config = ConfigDict(extra="forbid")
 
     name: str

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from linernotes.digest import short_digest
 from linernotes.files import read_regular
@@ -30,6 +30,7 @@ from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
 from linernotes.fusion.windows import MAX_WINDOWS
 from linernotes.json_lines import first_non_finite
+from linernotes.numbers import TextNumbers
 
 # 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
 # ignore them and misread the columns, so it must refuse. Format 1 files read as before.
@@ -65,7 +66,7 @@ class FusionError(ValueError):
     """A fusion artifact that cannot be used (missing, unreadable, invalid)."""
 
 
-class FieldFusion(BaseModel):
+class FieldFusion(TextNumbers):
     """The fitted combiner of one record field."""
 
     field: str
@@ -102,7 +103,7 @@ class FieldFusion(BaseModel):
 FIELD_KINDS = {"genres": "multilabel", "valence": "scalar", "policy": "single_label"}
 
 
-class FusionArtifact(BaseModel):
+class FusionArtifact(TextNumbers):
     format: int = FORMAT
     fit_command: str = ""
     created: str = ""

@@ -19,9 +19,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from linernotes.fusion.estimators import Isotonic
+from linernotes.numbers import TextNumbers
 
 # Three classes: the exemplar pool tags each item at three index sizes (1/9, 1/3, all of its
 # round's index, ``evals.fit.POOL_SIZES``), so a fit has about three sizes per regime to learn
@@ -35,7 +36,7 @@ MIN_CLASS_ROWS = 200
 MIN_RATIO = 1.5
 
 
-class SizeClasses(BaseModel):
+class SizeClasses(TextNumbers):
     """Isotonic maps of one side by index size: ``maps[j]`` for an index of more than
     ``edges[j-1]`` and at most ``edges[j]`` items (the first map from 0, the last without end)."""
 
@@ -58,7 +59,7 @@ class SizeClasses(BaseModel):
         return float(self.maps[self.class_of(size)](np.array([score]))[0])
 
 
-class SizeCalibration(BaseModel):
+class SizeCalibration(TextNumbers):
     """Per side (same-album neighbour or not), the maps by index size; None: that side keeps its
     size-free map."""
 

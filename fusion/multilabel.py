@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from linernotes.fusion.estimators import ContextLogistic, Isotonic, Linear, Standardizer, Trees, logit
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
 from linernotes.fusion.index_size import SizeCalibration
 from linernotes.fusion.observation import Observation
+from linernotes.numbers import TextNumbers
 
 ALBUM_MATCH = CANDIDATE_FEATURES.index("album_match")  # item-level: the same in every candidate row
 BEST_SIMILARITY = CANDIDATE_FEATURES.index("neighbour_best_similarity")  # item-level too
@@ -66,7 +67,7 @@ TREES = {"max_iter": 150, "max_leaf_nodes": 15, "learning_rate": 0.1, "l2_regula
          "min_samples_leaf": 20, "early_stopping": False}
 
 
-class MultilabelModel(BaseModel):
+class MultilabelModel(TextNumbers):
     kind: Literal["multilabel"] = "multilabel"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str] = Field(default_factory=lambda: list(CANDIDATE_FEATURES))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from linernotes.fusion.estimators import Linear, Standardizer, Tfidf, text_rows
 from linernotes.fusion.features import (
@@ -22,6 +22,7 @@ from linernotes.fusion.features import (
     word_count,
 )
 from linernotes.fusion.observation import Observation
+from linernotes.numbers import TextNumbers
 
 CONFIDENCE_FEATURES = ["value", "abs_value", "gap_textblob", "gap_afinn", "gap_llm", "log_words", "textblob_found",
                        "afinn_found", "has_draft"]
@@ -38,7 +39,7 @@ def confidence_rows(pred: np.ndarray, dense: np.ndarray) -> np.ndarray:
                             np.abs(pred - llm) * has_draft, dense[:, _F["log_words"]], tb_found, af_found, has_draft])
 
 
-class ScalarModel(BaseModel):
+class ScalarModel(TextNumbers):
     kind: Literal["scalar"] = "scalar"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str]

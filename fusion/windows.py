@@ -25,9 +25,10 @@ import math
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from linernotes.fusion.features import word_count
+from linernotes.numbers import TextNumbers
 
 # A sentence ends at . ! ? (or another script's full stop or question mark: Arabic, Urdu,
 # Devanagari, Armenian, Ethiopic) followed by space, at a CJK full stop or mark with or without
@@ -53,7 +54,7 @@ _MARKER = re.compile(r"\d{1,3}[.)]|[a-z]\)|[(\[]?\d{1,2}(?::\d{2}){1,2}[)\]]?[:.
 MAX_WINDOWS = 64
 
 
-class CleanTail(BaseModel):
+class CleanTail(TextNumbers):
     """The lowest inner-out-of-fold P(none) scores of one clean source's texts at fit time."""
 
     source: str
@@ -76,7 +77,7 @@ class CleanTail(BaseModel):
         return self.lowest[k] if k < len(self.lowest) else self.lowest[-1]
 
 
-class WindowRule(BaseModel):
+class WindowRule(TextNumbers):
     """How a long text is flagged from its passages (see the module docstring)."""
 
     budget: float = Field(gt=0, lt=1, description="the fit's false-flag budget per clean text")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+
+from linernotes.numbers import TextNumbers
 
 EMBEDDED = "embedded"
 
 
-class LLMConfig(BaseModel):
+class LLMConfig(TextNumbers):
     """Everything that decides how the model is reached. Keys never live here: LiteLLM reads them
     from the environment, so they cannot leak into manifests or caches."""
 

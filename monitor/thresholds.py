@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, require_regular
 from linernotes.monitor.load import MonitorInputError
+from linernotes.numbers import TextNumbers
 from linernotes.signals.yaml_lines import (
     KeyedError,
     Lines,
@@ -22,7 +23,7 @@ from linernotes.signals.yaml_lines import (
 DEFAULT = Path(__file__).with_name("thresholds.yaml")
 
 
-class Thresholds(BaseModel):
+class Thresholds(TextNumbers):
     model_config = {"extra": "forbid", "allow_inf_nan": False}
 
     alpha: float = Field(gt=0, lt=1)

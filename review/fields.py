@@ -14,10 +14,10 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from linernotes.labels import label_list, label_text
-from linernotes.numbers import parse_float
+from linernotes.numbers import TextNumbers, parse_float
 from linernotes.review import vocab
 from linernotes.signals.answer import TEXT_LIMIT
 from linernotes.signals.spec import boolean_id
@@ -30,7 +30,7 @@ SIGNAL_CONTROLS: dict[str, tuple[FieldKind, Control]] = {
     "boolean": ("nominal", "toggle"), "text": ("nominal", "text")}
 
 
-class FieldSpec(BaseModel):
+class FieldSpec(TextNumbers):
     """One gold column that maps onto one enrichment field."""
 
     name: str

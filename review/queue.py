@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from linernotes.numbers import TextNumbers
 from linernotes.review.fields import FieldSpec
 from linernotes.review.priority import ROUTED_FLOOR, confirming, priority, severity, uncertainty
 from linernotes.review.sources import Source, SourceItem
@@ -53,7 +54,7 @@ class QueueEntry(BaseModel):
     priority: float = 0.0
 
 
-class QueueOptions(BaseModel):
+class QueueOptions(TextNumbers):
     min_model_gap: float = Field(0.1, ge=0, le=1, description="queue when model-gold distance >= this")
     min_rater_spread: float = Field(0.3, ge=0, le=1, description="queue when raters' sd/max-sd >= this")
     include_routed: bool = True

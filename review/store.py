@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from linernotes.files import require_regular
+from linernotes.numbers import TextNumbers
 from linernotes.review.fields import FieldSpec
 from linernotes.review.queue import QueueEntry
 
@@ -75,7 +76,7 @@ def _is_busy(e: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
-class Adjudication(BaseModel):
+class Adjudication(TextNumbers):
     """What an annotator submits: an action, the version they saw, and for ``edit`` the new values.
     A key it does not have is refused (422 naming it): ``"coment": "..."`` or ``"value": {...}`` from a
     script was dropped without a word and the decision saved without them."""

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import ClientDisconnect
 
 from linernotes.config import TagConfig
+from linernotes.numbers import TextNumbers
 from linernotes.review.web.security import host_allowed, same
 from linernotes.review.web.slow_clients import read_body
 from linernotes.run.prepare import resolve_config, with_slots
@@ -47,7 +48,7 @@ log = logging.getLogger("linernotes.service")
 MAX_BATCH = 256  # items per request at most by default, whatever the capacity
 
 
-class ServiceOptions(BaseModel):
+class ServiceOptions(TextNumbers):
     concurrency: int = Field(8, ge=1, le=1024, description="items enriched at once")
     max_queue: int = Field(64, ge=0, description="items that may wait for a slot; beyond it: 429")
     max_batch: int | None = Field(None, ge=1, description="items per request (None: concurrency + max_queue, at "
@@ -82,7 +83,7 @@ class ServiceOptions(BaseModel):
         return self
 
 
-class EnrichRequest(BaseModel):
+class EnrichRequest(TextNumbers):
     """Either one ``item`` or a batch of ``items``: catalog rows (``id`` required; see README). Any
     other top-level key is a 422 naming it (a misspelt or unsupported option is never ignored)."""
 

@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from linernotes.digest import short_digest
 from linernotes.files import read_regular
+from linernotes.numbers import TextNumbers
 from linernotes.signals.decide import SignalDecision
 from linernotes.signals.evidence import AUDIO_KEYS
 from linernotes.signals.spec import SignalSpec
@@ -91,7 +92,7 @@ def threshold_problem(threshold: float | None) -> str | None:
     return f"threshold {threshold} is not a confidence level in [0, 1] (or null: the spec's review_threshold)"
 
 
-class SignalModel(BaseModel):
+class SignalModel(TextNumbers):
     """A fitted signal model as stored (JSON); ``apply`` needs no sklearn."""
 
     name: str
@@ -188,7 +189,7 @@ def signal_observation(spec: SignalSpec, item: Any, evidence: dict[str, Any], an
     raise ValueError(f"signal {spec.name}: {spec.kind} signals have no built-in combiner")
 
 
-class FusedSignalModel(BaseModel):
+class FusedSignalModel(TextNumbers):
     """A declared multilabel or scalar signal fitted by the built-ins' per-kind combiner (JSON,
     no pickle): ``model`` is a ``fusion`` MultilabelModel or ScalarModel; a scalar's model works on
     the spec's range mapped to [-1, 1]."""

@@ -27,10 +27,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, special_kind
 from linernotes.labels import SEPARATORS
+from linernotes.numbers import TextNumbers
 from linernotes.signals.yaml_lines import (
     SECOND_DOCUMENT,
     KeyedError,
@@ -111,7 +112,7 @@ class SignalSpecError(ValueError):
     """A signal spec cannot be used: ``file:line: key: reason`` (exit code 2)."""
 
 
-class SignalSpec(BaseModel):
+class SignalSpec(TextNumbers):
     """One declared signal (the YAML keys, validated). ``content_hash`` and ``origin`` are set by
     the loader, never read from YAML."""
 

@@ -23,11 +23,12 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from linernotes.json_lines import JSONLineError, first_surrogate, parse_json
+from linernotes.numbers import TextNumbers, parse_int
 from linernotes.review.agreement import store_agreement
 from linernotes.review.store import (
     SERVER_BUSY_TIMEOUT_S,
@@ -69,7 +70,7 @@ AUDIO_CSP = "default-src 'none'; sandbox"  # an audio response is never a docume
 DOT_IDS = {".", ".."}
 
 
-class Settings(BaseModel):
+class Settings(TextNumbers):
     store: Path
     token: str | None = None
     loopback_only: bool = True
@@ -343,7 +344,7 @@ def create_app(settings: Settings) -> FastAPI:
         comment = "\n".join([str(form.get("comment", "")), *spans]).strip()
         try:
             values = form_values(shown, form) if action == "edit" else {}
-            adj = Adjudication(annotator=who, action=action, version=int(str(form.get("version", "-1"))),
+            adj = Adjudication(annotator=who, action=action, version=parse_int(str(form.get("version", "-1"))),
                                values=values, comment=comment)
             saved_by = store.adjudicate(item_id, adj).updated_by or adj.annotator  # as the store spells the name
         except KeyError:
