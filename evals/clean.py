@@ -34,11 +34,38 @@ def is_clean(spec: GoldSpec, item: GoldItem) -> bool:
     return spec.clean is not None and clean_key(spec.clean.task or "") in item.gold
 
 
+def _clean_keys(record: RunRecord) -> set[str]:
+    """The gold keys that mark a run record's clean texts: one per policy task (the record keeps
+    its tasks, not its spec, so a stored record is read without the spec)."""
+    return {clean_key(str(t.get("name"))) for t in record.tasks if isinstance(t, dict) and t.get("kind") == "policy"}
+
+
 def clean_ids(record: RunRecord) -> set[str]:
-    """Ids of a run record's clean texts: its items marked with a policy task's clean key (the
-    record keeps its tasks, not its spec, so a stored record is read without the spec)."""
-    keys = {clean_key(str(t.get("name"))) for t in record.tasks if isinstance(t, dict) and t.get("kind") == "policy"}
+    """Ids of a run record's clean texts: its items marked with a policy task's clean key."""
+    keys = _clean_keys(record)
     return {it.id for it in record.items if keys & set(it.gold or {})}
+
+
+def clean_group(source: str) -> str:
+    """A clean text's bootstrap cluster: its source. Texts of one source are alike (a source's
+    false-flag rate differs from another's: 3.1% NYT editorial against 0% Bandcamp metadata out of
+    fold), as a gold set's rows of one ``group_field`` value are, so they are resampled together.
+    The prefix keeps a clean source apart from a gold group of the same name."""
+    return f"\x00clean:{source}"
+
+
+def cluster_keys(record: RunRecord) -> list[str | None]:
+    """Each item's bootstrap cluster (``evals.bootstrap.group_codes``), in item order: its gold
+    group, and a clean text's source (``clean_group``). Each clean text was its own cluster before
+    (it has no group): with the policy prompts' 2 sources, the pooled ``ece_with_clean`` was
+    resampled over 402 "clusters", 2 of them holding every gold item. Read from the source marker,
+    not stored as the item's group, so records made before compare and re-score alike."""
+    keys = _clean_keys(record)
+    out: list[str | None] = []
+    for it in record.items:
+        source = next((it.gold[k] for k in keys if k in (it.gold or {})), None)
+        out.append(clean_group(str(source)) if source is not None else it.group)
+    return out
 
 
 def clean_path(spec: GoldSpec) -> Path:

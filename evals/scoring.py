@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from linernotes.evals.bootstrap import Estimate, bootstrap, group_codes, paired_bootstrap
-from linernotes.evals.clean import clean_key
+from linernotes.evals.clean import clean_key, cluster_keys
 from linernotes.evals.gold import signal_gold
 from linernotes.evals.metrics.baselines import baseline_predictions, label_prior_for, predicted_category
 from linernotes.evals.metrics.calibration import (
@@ -425,7 +425,7 @@ def _score_record(record: RunRecord, seed: int, resamples: int, judge: JudgeScor
                   confidence: float) -> tuple[RunRecord, Scored]:
     items = record.items
     scored = build_scored(record, judge)
-    codes = group_codes([it.group for it in items], [it.id for it in items])
+    codes = group_codes(cluster_keys(record), [it.id for it in items])
     est = bootstrap(scored.stats, codes, resamples, seed, confidence)
     metrics = {}
     scored.extras.setdefault("skipped", {}).update(scored.skipped)

@@ -144,6 +144,17 @@ def test_eval_scores_clean_texts_apart_from_the_gold_items(tmp_path):
     assert rec.metrics["policy.false_flag_rate"].n == 4
     assert rec.extras["policy.false_flags"]["review"]["flagged"] == flagged["c1"] + flagged["c2"]
     assert rec.metrics["policy.ece_with_clean"].n == 7
+    # resampled by source: 3 gold items (no group_field: each its own cluster) + 2 clean sources
+    # = 5 clusters for the pooled ECE (7 before: each clean text one); the rate's 2 sources are
+    # fewer than 5, so its interval is not a cluster one (4 texts: withheld; items from 5 on)
+    from linernotes.evals.clean import clean_group, cluster_keys
+
+    keys = dict(zip([it.id for it in rec.items], cluster_keys(rec), strict=True))
+    assert {keys[i] for i in ("c1", "c2", "c3", "c4")} == {clean_group("review"), clean_group("catalog")}
+    assert all(keys[i] is None for i in ("p1", "p2", "p3"))  # their gold group (none here)
+    pooled, rate = rec.metrics["policy.ece_with_clean"], rec.metrics["policy.false_flag_rate"]
+    assert (pooled.ci_method, pooled.clusters) == ("clusters", 5)
+    assert (rate.ci_method, rate.clusters) == ("withheld", 2)
     from linernotes.evals.report import summary_markdown
 
     assert "clean text (spec clean:; texts the fusion was fitted on left out): " in summary_markdown(rec, plain=True)
