@@ -10,6 +10,8 @@ cascade's evidence-only decisions), so both decide with the same code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from linernotes.agents.evidence import passage_evidence
 from linernotes.agents.runtime import AgentRuntime
 from linernotes.agents.state import Draft, Evidence, GraphState, answering, evidence_json
@@ -144,26 +146,29 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
     # a field the LLM was not asked about (the cascade decided it) is decided from the evidence
     decisions["genres"] = combined("genres") or heuristic_genres(answering(draft, "genres"), ev, tax, cfg.max_genres)
     decisions["valence"] = combined("valence") or heuristic_valence(answering(draft, "valence"), ev)
-    policy = lexicon_dissent(combined("policy"), ev) or passage_flag(item, obs, ev, draft, rt)
+    policy = (lexicon_dissent(combined("policy"), [(h.clause_id, h.span.text) for h in ev.policy_hits])
+              or passage_flag(item, obs, ev, draft, rt))
     if policy is not None:
         decisions["policy"] = policy
     return decisions
 
 
-def lexicon_dissent(policy: Decision | None, ev: Evidence) -> Decision | None:
+def lexicon_dissent(policy: Decision | None, hits: Sequence[tuple[str, str]]) -> Decision | None:
     """The combiner's ``none`` policy answer for an item the lexicon flags: the lexicon's flags
     stay in the record (``fields.policy_flags``), so its policy answer is the lexicon's most
     severe clause, and the calibrated P(none is right) is not that answer's confidence (it was
     0.98 beside the lexicon's ``drugs.reference`` for a Bandcamp title "LSD", auto-accepted). The
     confidence becomes the combiner's P(not none), 1 - P(none is right): an upper bound on any
     flag being right, so uncalibrated, and a note sends the disagreement to a person (1.3% of
-    the dev catalog items: 4 of 300 Bandcamp tracks, 1 of 300 VADER sentences). Any other
-    decision, or no lexicon hit: ``policy`` unchanged."""
-    if policy is None or policy.value is not None or not policy.calibrated or not ev.policy_hits:
+    the dev catalog items: 4 of 300 Bandcamp tracks, 1 of 300 VADER sentences). ``hits``: the
+    lexicon's (clause id, quoted words), in the evidence's order. Any other decision, or no
+    lexicon hit: ``policy`` unchanged. Used by ``decide`` and by ``liner fit``'s cross-fitted
+    record (``evals.fit``), which must show what the graph would have written."""
+    if policy is None or policy.value is not None or not policy.calibrated or not hits:
         return policy
     quotes: dict[str, list[str]] = {}
-    for h in ev.policy_hits:
-        quotes.setdefault(h.clause_id, []).append(h.span.text)
+    for clause_id, text in hits:
+        quotes.setdefault(clause_id, []).append(text)
     # a reviewer needs the words, not all 50 of a profane lyric's (the record quotes them)
     named = ", ".join(f"{cid} ({', '.join(repr(q[:40]) for q in list(dict.fromkeys(qs))[:3])})"
                       for cid, qs in quotes.items())

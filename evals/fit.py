@@ -474,12 +474,20 @@ def _patch(pred: dict[str, Any], field: str, d: Decision, pack: Any) -> dict[str
     the cross-fitted record said policy accuracy 0.81 and flag recall 1.0 where the out-of-fold
     answers alone were 0.59 and 0.88 (session 22)."""
     pred = {**pred, "confidence": {**pred["confidence"]}}
+    if field == "policy":  # a 'none' beside the lexicon's flags, as decide makes it (agents.decisions)
+        from linernotes.agents.decisions import lexicon_dissent
+
+        hits = [(f.get("clause_id"), s.get("text", "")) for f in pred.get("policy_flags") or []
+                if f.get("source") in ("lexicon", "lexicon+fusion") for s in f.get("spans") or []]
+        d = lexicon_dissent(d, hits) or d
     review = pred.get("review")
     if isinstance(review, dict) and isinstance(review.get("reasons"), list):
         kept = [r for r in review["reasons"] if field not in Review.fields_in({"reasons": [r]})]
+        kept += [d.note] if d.note else []
         pred["review"] = {**review, "reasons": kept, "routed": bool(kept)}
     pred["confidence"][field] = d.confidence
-    pred["confidence"]["calibrated"] = sorted({*pred["confidence"].get("calibrated", []), field})
+    calibrated = set(pred["confidence"].get("calibrated", [])) - {field}
+    pred["confidence"]["calibrated"] = sorted(calibrated | ({field} if d.calibrated else set()))
     thresholds = {k: v for k, v in (pred["confidence"].get("thresholds") or {}).items() if k != field}
     pred["confidence"]["thresholds"] = {**thresholds, **({field: d.threshold} if d.threshold is not None else {})}
     if field == "genres":

@@ -51,7 +51,6 @@ def test_a_none_answer_beside_a_lexicon_flag_is_not_that_flags_confidence() -> N
     flag): the confidence becomes P(not none), uncalibrated, with a note naming the words; a flag
     answer, a none without hits and a hand-set none are left alone."""
     from linernotes.agents.decisions import lexicon_dissent
-    from linernotes.agents.state import Evidence
     from linernotes.schema import EvidenceSpan
     from linernotes.tools.policy.lookup import PolicyHit
 
@@ -59,8 +58,8 @@ def test_a_none_answer_beside_a_lexicon_flag_is_not_that_flags_confidence() -> N
         return PolicyHit(policy_id="harmful-content", clause_id=cid, severity=1, term=text.lower(),
                          span=EvidenceSpan(field="title", start=0, end=len(text), text=text))
 
-    ev = Evidence(policy_hits=[hit("drugs.reference", "LSD"), hit("drugs.reference", "LSD"),
-                               hit("profanity.general", "Dick's")])
+    ev = [(h.clause_id, h.span.text) for h in (hit("drugs.reference", "LSD"), hit("drugs.reference", "LSD"),
+                                                hit("profanity.general", "Dick's"))]
     none = Decision(value=None, label="none", confidence=0.9756, calibrated=True, threshold=0.5005,
                     scores={"none": 0.97, "malicious_uses": 0.02})
     out = lexicon_dissent(none, ev)
@@ -72,7 +71,7 @@ def test_a_none_answer_beside_a_lexicon_flag_is_not_that_flags_confidence() -> N
     assert none.confidence == 0.9756 and none.calibrated  # the combiner's decision is not changed in place
     flag = Decision(value="drugs.reference", label="malicious_uses", confidence=0.7, calibrated=True)
     assert lexicon_dissent(flag, ev) is flag
-    assert lexicon_dissent(none, Evidence()) is none
+    assert lexicon_dissent(none, []) is none
     hand = Decision(value=None, confidence=0.9)
     assert lexicon_dissent(hand, ev) is hand
     assert lexicon_dissent(None, ev) is None

@@ -46,8 +46,22 @@ def test_an_out_of_fold_none_leaves_no_in_sample_fused_flag_and_no_routing_of_it
     assert set(flags) == {"profanity.insult", "profanity.general"}  # the lexicon's flags stay, the fused one goes
     assert flags["profanity.insult"]["source"] == "lexicon" and flags["profanity.insult"]["confidence"] is None
     assert flags["profanity.insult"]["spans"][0]["text"] == "idiot"
-    assert out["confidence"]["policy"] == 0.62 and out["confidence"]["thresholds"]["policy"] == 0.5
-    assert Review.fields_in(out["review"]) == {"genres"} and out["review"]["routed"] is True
+    # the record's policy answer is the lexicon's flag, so its confidence is the combiner's P(not
+    # none), uncalibrated, and the disagreement is routed as the graph routes it (agents.decisions.
+    # lexicon_dissent; before, 0.62 for 'none' stood as the flag's, calibrated, under threshold 0.5)
+    assert out["confidence"]["policy"] == 0.38 and "policy" not in out["confidence"]["thresholds"]
+    assert "policy" not in out["confidence"]["calibrated"]
+    assert Review.fields_in(out["review"]) == {"genres", "policy"} and out["review"]["routed"] is True
+    note = [r for r in out["review"]["reasons"] if r.startswith("to confirm: policy: the lexicon flags")]
+    assert len(note) == 1 and "profanity.insult ('idiot')" in note[0] and "profanity.general ('damn')" in note[0]
+    # no lexicon flag: the out-of-fold 'none' is the answer, with its calibrated confidence
+    rec = _run_record()
+    rec["policy_flags"] = rec["policy_flags"][:1]  # the in-sample fused flag alone
+    out = _patch(rec, "policy", Decision(value=None, label="none", confidence=0.62, calibrated=True, threshold=0.5),
+                 _pack())
+    assert out["policy_flags"] == [] and out["confidence"]["policy"] == 0.62
+    assert out["confidence"]["thresholds"]["policy"] == 0.5 and "policy" in out["confidence"]["calibrated"]
+    assert Review.fields_in(out["review"]) == {"genres"}
 
 
 def test_an_out_of_fold_flag_is_the_only_fused_one() -> None:
