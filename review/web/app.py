@@ -39,6 +39,7 @@ from linernotes.review.store import (
     VersionConflict,
 )
 from linernotes.review.web import security as sec
+from linernotes.review.web.form_text import FormTextError, read_form
 from linernotes.review.web.media import servable_audio
 from linernotes.review.web.slow_clients import read_body
 from linernotes.review.web.views import (
@@ -309,7 +310,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/decide/{item_id:path}")
     async def decide(request: Request, item_id: str) -> Response:
-        form = await request.form()
+        try:  # Starlette's own reading stores a field that is not UTF-8 as Latin-1 or U+FFFD (QA session 23)
+            form = await read_form(request)
+        except FormTextError as e:
+            return Response(str(e), status_code=422, media_type="text/plain; charset=utf-8")
         if not sec.csrf_ok(request, str(form.get(sec.CSRF_FIELD, ""))):
             return forbidden("missing or wrong CSRF token, or a cross-site request")
         if uploads := sorted({k for k, v in form.multi_items() if not isinstance(v, str)}):
