@@ -22,6 +22,13 @@ def is_line_key(text: str) -> bool:
     with that id and the input error at line N would share one record)."""
     return text.startswith("line:") and text[5:].isdigit() and text[5:].isascii()
 
+
+def float_id_reason(value: float) -> str:
+    """Why a float is no id (never its text: 1.0 and the id "1.0" would be one id)."""
+    return (f"id {value!r} is a float; ids are strings or integers (an integer column with a missing value is "
+            "stored as float by pandas: write it as Int64 or text)")
+
+
 ItemType = Literal["track", "episode", "chapter"]
 TextField = Literal["title", "artist", "album", "label", "description", "lyrics", "transcript"]
 TEXT_FIELDS: tuple[str, ...] = ("title", "artist", "album", "label", "description", "lyrics", "transcript")
@@ -106,8 +113,7 @@ class Item(BaseModel):
         if isinstance(v, bool) or v is None:
             raise ValueError("id must be a non-empty string or integer")
         if isinstance(v, float):  # never its text: 1.0 and the id "1.0" would be one id
-            raise ValueError(f"id {v!r} is a float; ids are strings or integers (an integer column "
-                             "with a missing value is stored as float by pandas: write it as Int64 or text)")
+            raise ValueError(float_id_reason(v))
         if isinstance(v, int):
             return str(v)
         if isinstance(v, str) and not v.strip():

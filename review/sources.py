@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from linernotes.files import read_regular_text, require_regular
 from linernotes.json_lines import json_objects
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
+from linernotes.store.catalog import id_problem
 
 MAX_NOTES = 5  # per kind of note: the first few items named
 
@@ -94,18 +95,16 @@ def check_columns(rows: list[tuple[str, dict[str, Any]]]) -> None:
 
 def gold_items(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """The rows that are reviewable items (an id, first use of it) and a note for every other row.
-    An id is a string or an integer, as ``liner tag`` and ``liner eval`` read one (``evals.gold.
-    id_type_problem``): a float id 123.0 was the review item '123.0', which no tagged or evaluated
-    item can be, and ``true`` 'True'."""
-    from linernotes.evals.gold import id_type_problem
-
+    An id is what ``liner tag``'s catalog reader takes as one (``store.catalog.id_problem``): a float
+    id 123.0 was the review item '123.0', which no tagged or evaluated item can be, ``true`` 'True',
+    and 'NA', 'line:3', a NUL or a 600-character id were queued where tag refuses the row."""
     items, notes, seen = [], [], {}
     for where, row in rows:
         rid = row.get("id")
         if rid is None or (isinstance(rid, str) and not rid.strip()):
             notes.append(f"{where}: no id; the row is kept in the gold set as it is but cannot be reviewed")
             continue
-        if (why := id_type_problem(rid)) is not None:
+        if (why := id_problem(rid)) is not None:
             notes.append(f"{where}: {why}; the row is kept in the gold set as it is but cannot be reviewed")
             continue
         if str(rid) in seen:
@@ -206,11 +205,14 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
     # signal's name (a task 'feelings' scoring signal mood: every item was queued 'to label')
     by_signal = {t["name"]: t["signal"] for t in data.get("tasks") or []
                  if isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("signal"), str)}
-    items = []
+    items, skipped = [], []
     seen: dict[str, int] = {}
     for n, it in enumerate(data["items"]):
         if not isinstance(it, dict) or it.get("id") is None:
             raise SourceError(f"{path}: items[{n}] has no id")
+        if (why := id_problem(it["id"])) is not None:  # as its text it could name another item's good id
+            skipped.append(f"{path}: items[{n}]: {why}; not reviewed")
+            continue
         if str(it["id"]) in seen:
             raise SourceError(f"{path}: items[{n}] repeats id {str(it['id'])!r:.80} of items[{seen[str(it['id'])]}]")
         seen[str(it["id"])] = n
@@ -228,6 +230,7 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
                                                 prediction=it.get("prediction"), status=it.get("status", "ok"),
                                                 error=it.get("error"), in_run=True))
     meta = {k: data.get(k) for k in ("model", "prompt_hash", "spec", "gold_fingerprint", "created")}
+    meta["id_notes"] = skipped
     meta["run_signals"] = [t["signal"] for t in data.get("tasks") or [] if isinstance(t, dict) and t.get("signal")]
     meta["run_policy"] = any(isinstance(t, dict) and t.get("kind") == "policy" for t in data.get("tasks") or [])
     item_type = _spec_item_type(data.get("spec"))
@@ -298,7 +301,8 @@ def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
         # a catalog given as --run: every item was queued 'to label' with no prediction, unseen
         raise SourceError(f"{path}: not a liner tag output (no line has {' or '.join(sorted(TAG_RECORD_KEYS))}: a "
                           "catalog or gold set?); give the output of liner tag as --run and the catalog as --gold")
-    return {str(r["id"]): r for r in rows if r.get("id") is not None}
+    # an error record's line:N key, or any id tag would refuse, names no item
+    return {str(r["id"]): r for r in rows if id_problem(r.get("id")) is None}
 
 
 TAG_RECORD_KEYS = {"status", "enrichment"}
@@ -368,6 +372,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     if gold is not None:
         _tag_output_as_gold(gold, gold_rows)
     reviewable, notes = gold_items(gold_lines)
+    notes = meta.pop("id_notes", []) + notes
     if gold is not None:
         meta.update(gold=str(gold), gold_rows_fingerprint=fingerprint(gold_rows))
     if run is not None and not run_items and not gold_rows:

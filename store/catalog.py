@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import io
 import itertools
+import json
 import math
 import os
 import zlib
@@ -27,7 +28,15 @@ from pydantic import ValidationError
 from linernotes.files import require_regular, special_kind, without_bom
 from linernotes.json_lines import JSONLineError, parse_json
 from linernotes.numbers import parse_int
-from linernotes.schema import MAX_ID_CHARS, ErrorInfo, Item, extra_text, is_line_key, validation_reasons
+from linernotes.schema import (
+    MAX_ID_CHARS,
+    ErrorInfo,
+    Item,
+    extra_text,
+    float_id_reason,
+    is_line_key,
+    validation_reasons,
+)
 
 MAX_FIELD_CHARS = 100_000
 # One JSONL line or CSV physical line is read into memory whole, so it is bounded: 16 MiB holds a
@@ -241,24 +250,44 @@ class ExtraTextError(ValueError):
 
 def usable_id(raw: Any) -> str | None:
     """The id a raw id cell gives an item (an integer as its text, a string as it is), or None
-    when it gives none (missing, a missing-value marker, blank, a float, a bool, a list, a NUL,
-    a lone surrogate, a ``line:N`` key, or longer than ``MAX_ID_CHARS``); ``Item`` refuses the same
-    values. A 5,000-character id was refused ('at most 512 characters') and yet its row's error
-    record was written under it."""
-    if isinstance(raw, bool) or raw is None:
+    when it gives none (``id_problem`` says why); ``Item`` refuses the same values. A 5,000-character
+    id was refused ('at most 512 characters') and yet its row's error record was written under it."""
+    if id_problem(raw) is not None:
         return None
-    if isinstance(raw, int):
-        return str(raw) if len(str(raw)) <= MAX_ID_CHARS else None
+    if isinstance(raw, bytes | bytearray):  # a binary id column: its text, as to_item reads it
+        return bytes(raw).decode("utf-8")
+    return str(raw)
+
+
+def id_problem(raw: Any) -> str | None:
+    """Why a raw id cell gives an item no id, or None when it gives one: missing, a missing-value
+    marker or blank, true/false, a float, a list or an object, bytes that are not UTF-8, a NUL, a
+    lone surrogate, a ``line:N`` key, or longer than ``MAX_ID_CHARS``. The one rule for an id
+    wherever rows are read (``liner tag``'s catalog reader, review's gold sets and runs), so review
+    never queues an item under an id that no tagged item can have."""
+    if raw is None or (isinstance(raw, str) and (not raw.strip() or is_missing_marker(raw))):
+        return "no id (the cell is empty or a missing-value marker)"
+    if isinstance(raw, bool):
+        return f"id {json.dumps(raw)} is true/false; ids are strings or integers"
+    if isinstance(raw, float):
+        return float_id_reason(raw)
     if isinstance(raw, bytes | bytearray):  # a binary id column: its text, as to_item reads it
         try:
             raw = bytes(raw).decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if not isinstance(raw, str) or not raw.strip() or is_missing_marker(raw) or len(raw) > MAX_ID_CHARS:
-        return None
-    if "\x00" in raw or _has_surrogate(raw) or is_line_key(raw):
-        return None
-    return raw
+        except UnicodeDecodeError as e:
+            return f"id is not UTF-8 text (byte {e.start})"
+    if not isinstance(raw, str | int):
+        return f"id {json.dumps(raw, default=str)[:60]} is a {type(raw).__name__}; ids are strings or integers"
+    text = str(raw)
+    if len(text) > MAX_ID_CHARS:
+        return f"id is {len(text):,} characters long, over {MAX_ID_CHARS}"
+    if "\x00" in text:
+        return "id contains a NUL byte"
+    if _has_surrogate(text):
+        return "id contains a lone UTF-16 surrogate (not valid Unicode)"
+    if is_line_key(text):
+        return f"id {text!r} is reserved: liner keys a row without a usable id as line:N; rename it"
+    return None
 
 
 def id_column(mapping: dict[str, str] | None) -> str:
