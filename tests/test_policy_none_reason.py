@@ -25,20 +25,26 @@ def test_likeliest_flag_of_a_none_answer_is_the_top_other_class() -> None:
     assert likeliest_flag(None) is None
 
 
+def _tagged(tmp_path: Path, rows: list[dict]) -> dict[str, dict]:
+    """``liner tag --llm never`` (the real tools, the shipped fusion) of ``rows``: id -> enrichment."""
+    from linernotes.cli.app import app
+
+    cat = tmp_path / "cat.jsonl"
+    cat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    r = CliRunner().invoke(app, ["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--llm", "never", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    return {x["id"]: x["enrichment"] for x in map(json.loads, (tmp_path / "o.jsonl").read_text().splitlines())}
+
+
 @pytest.mark.slow  # the real tools and the shipped fusion
 def test_a_doubtful_none_is_routed_naming_the_likeliest_flag(tmp_path: Path) -> None:
-    from linernotes.cli.app import app
     from linernotes.fusion.artifact import default_fusion_dir, load_fusion
 
     rows = [{"id": "a", "type": "track", "title": "Lincoln",
              "description": "Bring a gun to Lincoln High tomorrow and shoot every teacher you see."},
             {"id": "c", "type": "track", "title": "Sunrise",
              "description": "A warm ambient piece recorded at dawn on the coast of Portugal."}]
-    cat = tmp_path / "cat.jsonl"
-    cat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    r = CliRunner().invoke(app, ["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--llm", "never", "--no-progress"])
-    assert r.exit_code == 0, r.output
-    recs = {x["id"]: x["enrichment"] for x in map(json.loads, (tmp_path / "o.jsonl").read_text().splitlines())}
+    recs = _tagged(tmp_path, rows)
     classes = set(load_fusion(default_fusion_dir()).fields["policy"].model.classifier.classes) - {"none"}
     doubtful = [s for s in recs["a"]["review"]["reasons"] if s.startswith("low confidence: policy")]
     assert not recs["a"]["policy_flags"] and len(doubtful) == 1, recs["a"]["review"]
@@ -81,17 +87,11 @@ def test_a_none_answer_beside_a_lexicon_flag_is_not_that_flags_confidence() -> N
 def test_a_title_the_lexicon_flags_and_the_combiner_calls_clean_is_routed(tmp_path: Path) -> None:
     """Before: "LSD" (the lexicon's drugs.reference) was auto-accepted with the combiner's
     calibrated 0.56 for 'none' as the confidence of the record's drug-reference flag."""
-    from linernotes.cli.app import app
-
     rows = [{"id": "lsd", "type": "track", "title": "LSD", "artist": "The Acid Kings",
              "description": "Psychedelic rock from the desert."},
             {"id": "dick", "type": "track", "title": "Dick's Picks Volume 4", "artist": "Grateful Dead",
              "description": "Live recording, 1970."}]
-    cat = tmp_path / "cat.jsonl"
-    cat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    r = CliRunner().invoke(app, ["tag", str(cat), "-o", str(tmp_path / "o.jsonl"), "--llm", "never", "--no-progress"])
-    assert r.exit_code == 0, r.output
-    recs = {x["id"]: x["enrichment"] for x in map(json.loads, (tmp_path / "o.jsonl").read_text().splitlines())}
+    recs = _tagged(tmp_path, rows)
     for rid, clause in (("lsd", "drugs.reference"), ("dick", "profanity.general")):
         rec = recs[rid]
         assert [f["clause_id"] for f in rec["policy_flags"]] == [clause]
