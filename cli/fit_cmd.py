@@ -31,6 +31,19 @@ def _command(specs, output, limit, seed, pool, negatives, run, folds, model, poo
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def _signals_command(specs, output, signals, run, folds, seed, resamples, model, api_base) -> str:
+    """A signals fit as a command a reader can rerun (goes into the model card)."""
+    parts = ["liner", "fit", *specs, "-o", str(output), "--folds", str(folds), "--seed", str(seed)]
+    for s in signals:
+        parts += ["--signals", str(s)]
+    for r in run or []:
+        parts += ["--run", str(r)]
+    if not run:  # the sample is tagged by the fit: the model tags it
+        parts += ["--model", model] + (["--api-base", api_base] if api_base else [])
+    parts += ["--resamples", str(resamples)] if resamples != 1000 else []
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
                  overwrite_shipped=False) -> None:
     from linernotes.config import TagConfig
@@ -45,7 +58,9 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
         config = TagConfig(llm=llm, fusion=None, signals=load_signals(signals))
         summary = asyncio.run(fit_signals(specs[0], config, output, (run or [None])[0], folds, seed, resamples,
-                                          concurrency, overwrite_shipped))
+                                          concurrency, overwrite_shipped,
+                                          command=_signals_command(specs, output, signals, run, folds, seed,
+                                                                   resamples, model, api_base)))
     except (SpecError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None

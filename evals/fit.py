@@ -633,6 +633,10 @@ async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldS
     art.fit_command = opts.command or " ".join(shlex.quote(a) for a in sys.argv)
     art.created = datetime.now(UTC).isoformat(timespec="seconds")
     digest = save_fusion(art, opts.output)
+    if (opts.output / "signals").is_dir():  # the card names the signals fitted into the folder too
+        from linernotes.evals.model_card import write_card
+
+        write_card(opts.output, art)
     return FitSummary(output=str(opts.output), content_hash=digest, fields=summary, cv_records=cv_paths,
                       seconds=round(time.monotonic() - started, 1))
 

@@ -246,7 +246,7 @@ def in_sample_message(overlap: dict[str, int], n: int) -> str:
     """Why a run's figures for fused fields are optimistic (the warning ``liner eval`` logs, and
     the report's line): the combiners saw ``overlap[field]`` of its ``n`` items."""
     fields = ", ".join(f"{f} {k} of {n}" for f, k in sorted(overlap.items()))
-    # a signals-only fit (liner fit --signals) writes cv/ and signals/, no MODEL_CARD.md
+    # a signals-only fit (liner fit --signals): its figures are in its cv/ record (and its card)
     where = ("the artifact's cv/<spec>.signals.json record (liner fit --signals)"
              if all(f.startswith("signals.") for f in overlap) else
              "the artifact's MODEL_CARD.md (liner fit's cv/ records)")

@@ -9,6 +9,9 @@ fitted signal is gated like any other (``liner gate``).
 
 from __future__ import annotations
 
+import shlex
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from pydantic import BaseModel
 from linernotes.config import TagConfig
 from linernotes.evals.fit import MIN_DRAFTS, check_fusion_folder
 from linernotes.evals.gold import GoldItem, to_tagger_item
+from linernotes.evals.model_card import write_card
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
@@ -54,10 +58,12 @@ def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any],
 
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
                       seed: int = 0, resamples: int = 1000, concurrency: int = 4,
-                      overwrite_shipped: bool = False) -> SignalFitSummary:
+                      overwrite_shipped: bool = False, command: str = "") -> SignalFitSummary:
     """Fit every fittable signal task of one gold spec (raises SpecError when none can be, or for
     an ``output`` that is not a fusion folder: ``evals.fit.check_fusion_folder``, or is inside a
-    folder the package ships without ``overwrite_shipped``: ``files.refuse_shipped``)."""
+    folder the package ships without ``overwrite_shipped``: ``files.refuse_shipped``). Writes
+    ``output/signals/<name>.json``, ``output/cv/<spec>.signals.json`` and ``output/MODEL_CARD.md``
+    (``evals.model_card``; ``command``, default this process's arguments, is named in it)."""
     refuse_shipped(output, SpecError, "-o", overwrite_shipped)
     try:
         check_fusion_folder(output)
@@ -121,11 +127,14 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
     if not models:
         raise SpecError(f"spec {spec.name}: no signal task could be fitted ({skipped or 'none has a signal'})")
     items = [it.model_copy(update={"prediction": patched[it.id]}) for it in record.items]
-    cv = score_record(record.model_copy(update={"items": items, "metrics": {}, "extras": {
-        "signal_fit": {"models": models, "folds": folds}}}), seed=seed, resamples=resamples)
+    fit_info = {"models": models, "folds": folds, "command": command or " ".join(shlex.quote(a) for a in sys.argv),
+                "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    cv = score_record(record.model_copy(update={"items": items, "metrics": {}, "extras": {"signal_fit": fit_info}}),
+                      seed=seed, resamples=resamples)
     cv_path = output / "cv" / f"{spec.name}.signals.json"
     cv_path.parent.mkdir(parents=True, exist_ok=True)
     cv.save(cv_path)
+    write_card(output)  # every fit output carries its card: a signals-only folder had none
     figures = {name: {k: v.value for k, v in cv.metrics.items() if k.startswith(f"{name}.")} for name in models}
     return SignalFitSummary(output=str(output), models=models, cv_record=str(cv_path), figures=figures,
                             skipped=skipped)
