@@ -12,10 +12,10 @@ contains a right label (the eval's ``hit``), from the mean probability of the ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from linernotes.fusion.estimators import ContextLogistic, Isotonic, Linear, Standardizer, Trees, logit
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
@@ -67,12 +67,24 @@ TREES = {"max_iter": 150, "max_leaf_nodes": 15, "learning_rate": 0.1, "l2_regula
          "min_samples_leaf": 20, "early_stopping": False}
 
 
+def _classifier_family(value: Any) -> str:
+    """Which classifier a stored one is: trees say so (``kind``), a linear one (older artifacts)
+    has no kind. Told apart before validating, so a damaged tree is refused with the tree's own
+    reason ('depth ...', 'tree 3: a child index ...') rather than the linear model's missing keys."""
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "trees" if kind == "trees" else "linear"
+
+
+Classifier = Annotated[Annotated[Linear, Tag("linear")] | Annotated[Trees, Tag("trees")],
+                       Discriminator(_classifier_family)]
+
+
 class MultilabelModel(TextNumbers):
     kind: Literal["multilabel"] = "multilabel"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str] = Field(default_factory=lambda: list(CANDIDATE_FEATURES))
     scaler: Standardizer
-    classifier: Linear | Trees
+    classifier: Classifier
     threshold: float
     fallback_top1: bool
     max_labels: int

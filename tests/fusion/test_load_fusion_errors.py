@@ -74,6 +74,10 @@ def _damaged(tmp_path, doc, damage):
     (lambda d: d["fields"]["policy"]["model"]["classifier"]["classes"].remove("none"), "(must hold 'none')"),
     (lambda d: d["fields"]["policy"]["model"]["calibrator"]["y"].pop(), "isotonic map: x and y of one length"),
     (lambda d: d["fields"]["valence"]["model"].update(range=[1.0, -1.0]), "must be [low, high]"),
+    # QA session 24: a damaged tree was named by the linear model's missing key
+    # ('classifier.Linear.coef: Field required')
+    (lambda d: d["fields"]["genres"]["model"]["classifier"]["left"][0].__setitem__(0, 10**6),
+     "fields.genres.model.multilabel.classifier.trees: Value error, tree 0: a child index outside its"),
 ])
 def test_a_damaged_artifact_is_refused_naming_the_key(tmp_path, shipped_doc, damage, reason):
     """Found by a new user: with ``fields`` removed ``liner tag --fusion`` ran uncalibrated under
