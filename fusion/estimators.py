@@ -132,6 +132,21 @@ def _csr_times_dense(X: Any, W: np.ndarray) -> np.ndarray | None:
     return out
 
 
+def _tree_depth(t: int, left: list[int], right: list[int]) -> int:
+    """Steps from the root (node 0) of tree ``t`` to its deepest leaf (a node whose children are
+    itself); ValueError when a walk from the root can go round for ever."""
+    if not left:
+        return 0
+    level, steps = {0}, 0
+    while True:
+        level = {c for n in level if not left[n] == right[n] == n for c in (left[n], right[n])}
+        if not level:
+            return steps
+        steps += 1
+        if steps >= len(left):  # a path of n nodes has n - 1 steps: any more went round a loop
+            raise ValueError(f"tree {t}: its children form a loop (no leaf ends every walk from the root)")
+
+
 class Trees(BaseModel):
     """A binary gradient-boosted tree ensemble (scikit-learn ``HistGradientBoostingClassifier``)
     as plain arrays: per tree and node, the feature tested, its threshold (``x <= threshold`` goes
@@ -161,10 +176,17 @@ class Trees(BaseModel):
         if any(len(p) != n for p in parts) or any(
                 len(p[t]) != len(self.feature[t]) for p in parts for t in range(n)):
             raise ValueError("tree arrays differ in length")
+        deepest = 0
         for t, (lft, rgt) in enumerate(zip(self.left, self.right, strict=True)):
             size = len(lft)
             if any(not 0 <= c < size for c in (*lft, *rgt)):
                 raise ValueError(f"tree {t}: a child index outside its {size} nodes")
+            deepest = max(deepest, _tree_depth(t, lft, rgt))
+        # the walk takes exactly ``depth`` steps per item: a larger number (a hand edit: 10**9)
+        # spun every item's genres for hours, beyond SIGTERM's reach; a smaller one stops on a
+        # test node, whose value is 0, and gives a wrong probability without a word
+        if self.depth != deepest:
+            raise ValueError(f"depth {self.depth}: the trees' deepest leaf is {deepest} steps from its root")
         return self
 
     @classmethod

@@ -96,6 +96,26 @@ def test_trees_with_a_child_outside_the_tree_do_not_load():
         Trees.model_validate({**tree, "right": [[7, 1, 2]]})
 
 
+def test_trees_whose_depth_is_not_their_deepest_leafs_do_not_load():
+    """QA session 24: a hand-edited ``depth`` (10**9) loaded, and every item with exemplars then
+    walked its genre trees 10**9 steps: liner tag spun for 10 minutes and SIGTERM could not stop
+    it. A smaller depth stops the walk on a test node (value 0): a wrong probability, silently."""
+    import pytest
+    from pydantic import ValidationError
+
+    from linernotes.fusion.estimators import Trees
+
+    tree = {"baseline": 0.0, "feature": [[0, 0, 0, 0, 0]], "threshold": [[0.5, 0.2, 0.0, 0.0, 0.0]],
+            "missing_left": [[True] * 5], "left": [[1, 3, 2, 3, 4]], "right": [[2, 4, 2, 3, 4]],
+            "value": [[0.0, 0.0, 1.0, -1.0, -2.0]], "depth": 2}
+    assert Trees.model_validate(tree).depth == 2
+    for depth in (10**9, 3, 1):
+        with pytest.raises(ValidationError, match=f"depth {depth}: the trees' deepest leaf is 2 steps from its root"):
+            Trees.model_validate({**tree, "depth": depth})
+    with pytest.raises(ValidationError, match="tree 0: its children form a loop"):
+        Trees.model_validate({**tree, "left": [[1, 0, 2, 3, 4]]})  # node 1 sends its left child back to the root
+
+
 def test_one_text_tfidf_rows_are_sklearns_bit_for_bit(shared_data):
     """Tag time transforms one text at a time by its own path (``estimators._tfidf_one``): the
     same CSR row as scikit-learn's ``transform``, bit for bit, for the shipped word and character

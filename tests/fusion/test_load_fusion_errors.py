@@ -75,9 +75,11 @@ def _damaged(tmp_path, doc, damage):
     (lambda d: d["fields"]["policy"]["model"]["calibrator"]["y"].pop(), "isotonic map: x and y of one length"),
     (lambda d: d["fields"]["valence"]["model"].update(range=[1.0, -1.0]), "must be [low, high]"),
     # QA session 24: a damaged tree was named by the linear model's missing key
-    # ('classifier.Linear.coef: Field required')
+    # ('classifier.Linear.coef: Field required'), and a huge depth loaded and hung liner tag
     (lambda d: d["fields"]["genres"]["model"]["classifier"]["left"][0].__setitem__(0, 10**6),
      "fields.genres.model.multilabel.classifier.trees: Value error, tree 0: a child index outside its"),
+    (lambda d: d["fields"]["genres"]["model"]["classifier"].update(depth=10**9),
+     "classifier.trees: Value error, depth 1000000000: the trees' deepest leaf is 12 steps from its root"),
 ])
 def test_a_damaged_artifact_is_refused_naming_the_key(tmp_path, shipped_doc, damage, reason):
     """Found by a new user: with ``fields`` removed ``liner tag --fusion`` ran uncalibrated under
