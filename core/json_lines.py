@@ -9,7 +9,7 @@ import json
 import math
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,14 +122,17 @@ def surrogate_problem(value: Any) -> str | None:
             "that is not half of a pair names no character); fix the text where the file was made")
 
 
-def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str = "") -> Iterator[tuple[int, bytes]]:
+def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str = "",
+               broken: Callable[[int, str], Exception] | None = None) -> Iterator[tuple[int, bytes]]:
     """``(line number, bytes with the line break)`` for each line of ``path``, 1-based, streamed,
     decompressed when it is gzip (``out.jsonl.gz`` as ``liner tag --runner beam`` writes it; told
-    by its magic bytes, whatever its name). A FIFO, device or folder is ``error`` before any read
+    by its magic bytes, whatever its name: a gzipped run named .jsonl is read decompressed, a plain
+    file named .gz as it is). A FIFO, device or folder is ``error`` before any read
     (``files.open_regular``, ``why`` its remedy); a gzip file cut short or damaged is
     ``error("PATH: not a readable gzip file (...) after line N; ...")``: read as bytes it was
-    'PATH:1: not UTF-8 text (byte 1: invalid start byte)'. (``sinks.lines_in.numbered_lines``, for
-    ``liner export`` / ``monitor``, tells gzip by the name and reports a break as ``CutShort``.)"""
+    'PATH:1: not UTF-8 text (byte 1: invalid start byte)'. A caller that keeps the lines before
+    such a break and names it (``liner export`` / ``monitor``: ``sinks.lines_in``) gives
+    ``broken(lines read, gzip's reason)``, the exception raised instead."""
     with open_regular(path, error, why) as raw_file:
         gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC if hasattr(raw_file, "peek") else False
         f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
@@ -140,6 +143,8 @@ def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str =
             except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
                 if not gzipped:
                     raise
+                if broken is not None:
+                    raise broken(n, str(e) or type(e).__name__) from None
                 raise error(f"{path}: not a readable gzip file ({e or type(e).__name__}) after line {n}; write it "
                             "again or give it uncompressed") from None
             if not raw:

@@ -52,7 +52,7 @@ class Loaded(BaseModel):
 def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
     tables, buf = [], []
     try:
-        for n, raw in numbered_lines(path):
+        for n, raw in numbered_lines(path, MonitorInputError):
             if not raw.strip():
                 continue
             try:

@@ -112,7 +112,7 @@ def export_parquet(source: Path, output: Path, part_rows: int = 100_000) -> Expo
         sink = ParquetSink(staging, sync="batch", part_rows=part_rows, key=_row_key)
         written = 0
         try:
-            for n, raw in numbered_lines(source):
+            for n, raw in numbered_lines(source, OutputError):
                 if not raw.strip():
                     continue
                 result.lines += 1

@@ -1,14 +1,17 @@
 """Reading a liner output's JSON lines back (``liner export``, ``liner monitor``): plain, or
-gzip-compressed when its name ends in ``.gz`` (``liner tag --runner beam -o out.jsonl.gz`` writes
-one, Beam's text sink compressing by suffix; a service's older log files are often gzipped in
-place). Both commands read such a file as bytes and called every line 'not JSON'."""
+gzip-compressed (``liner tag --runner beam -o out.jsonl.gz`` writes one, Beam's text sink
+compressing by suffix; a service's older log files are often gzipped in place). Both commands read
+such a file as bytes and called every line 'not JSON'. Lines come from the one reader,
+``json_lines.file_lines``, which tells gzip by its magic bytes (this module told it by the name: a
+gzipped run named .jsonl was read as garbage, a plain file named .gz was 'unreadable after line 0')
+and refuses a FIFO or device before reading (a FIFO blocked for good)."""
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
+
+from linernotes.json_lines import file_lines
 
 
 class CutShort(Exception):
@@ -22,22 +25,9 @@ class CutShort(Exception):
                        "(the lines before it were read)")
 
 
-def is_compressed(path: Path) -> bool:
-    return path.name.lower().endswith(".gz")
-
-
-def numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, bytes with the line break)`` for each line of ``path``, decompressed when
-    it is ``.gz``. Raises ``OSError`` when the file cannot be opened or read, ``CutShort`` when a
+def numbered_lines(path: Path, error: type[Exception] = OSError) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes with the line break)`` for each line of ``path``, decompressed when it
+    is gzip. Raises ``error("PATH: is a FIFO (named pipe), not a regular file")`` for a FIFO,
+    device or folder, ``OSError`` when the file cannot be opened or read, ``CutShort`` when a
     compressed stream breaks."""
-    with (gzip.open(path, "rb") if is_compressed(path) else open(path, "rb")) as fh:
-        n = 0
-        while True:
-            try:
-                raw = fh.readline()
-            except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-                raise CutShort(n, str(e)) from None
-            if not raw:
-                return
-            n += 1
-            yield n, raw
+    yield from file_lines(path, error, ": give a liner output file", broken=CutShort)
