@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from linernotes.fusion.artifact import FieldFusion, FusionArtifact
+from linernotes.fusion.artifact import FieldFusion, FusionArtifact, FusionError
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.singlelabel import SingleLabelModel
 from linernotes.fusion.windows import MAX_WINDOWS
@@ -56,18 +57,34 @@ def fused_many(art: FusionArtifact | None, field: str, observations: Sequence[Ob
     if model.kind == "multilabel":
         for i in inside:
             labels, conf, probs = model.decide(observations[i])
-            out[i] = Decision(value=labels, confidence=round(conf, 4), calibrated=True, threshold=entry.threshold,
-                              scores=probs)
+            out[i] = _decision(art, field, value=labels, confidence=round(conf, 4), calibrated=True,
+                               threshold=entry.threshold, scores=probs)
     elif model.kind == "scalar":
         for i, (value, conf) in zip(inside, model.decide_many([observations[i] for i in inside]), strict=True):
-            out[i] = Decision(value=round(value, 4), confidence=round(conf, 4), calibrated=True,
-                              threshold=entry.threshold)
+            out[i] = _decision(art, field, value=round(value, 4), confidence=round(conf, 4), calibrated=True,
+                               threshold=entry.threshold)
     else:
         for i, (label, clause, conf, probs) in zip(inside, model.decide_many([observations[i] for i in inside]),
                                                    strict=True):
-            out[i] = Decision(value=clause, label=label, confidence=round(conf, 4), calibrated=True,
-                              threshold=answer_threshold(entry, label), scores=probs)
+            out[i] = _decision(art, field, value=clause, label=label, confidence=round(conf, 4), calibrated=True,
+                               threshold=answer_threshold(entry, label), scores=probs)
     return out
+
+
+def _decision(art: FusionArtifact, field: str, **kw: Any) -> Decision:
+    """A combiner's Decision, or FusionError naming the artifact when its numbers came out NaN or
+    infinite: finite coefficients far beyond any a fit writes (a hand edit: 1e308) overflow to
+    inf - inf = NaN on some items, which failed as 'internal.ValidationError: 1 validation error
+    for Decision ...' without naming the artifact."""
+    value = kw.get("value")
+    numbers = {"confidence": kw["confidence"], **({"value": value} if isinstance(value, float) else {}),
+               **{f"the score of {k!r}": v for k, v in kw.get("scores", {}).items()}}
+    bad = next(((k, v) for k, v in numbers.items() if not math.isfinite(v)), None)
+    if bad is not None:
+        raise FusionError(f"fusion artifact {art.content_hash}: the {field} combiner gave {bad[1]} as {bad[0]} for "
+                          "this item: its numbers are out of the range a fit writes (a hand edit?): restore its "
+                          "fusion.json or refit (liner fit)")
+    return Decision(**kw)
 
 
 def passages_of(art: FusionArtifact | None, field: str, obs: Observation, vocabulary: str = "") -> list[tuple[str, int, int]]:
