@@ -110,6 +110,29 @@ def test_session_23_harm_phrases(text: str, clause: str) -> None:
     assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
 
 
+# QA session 23's misses of those phrases, and other spellings of the same harm (session 24)
+@pytest.mark.parametrize(("text", "clause"), [
+    ("just unalive yourself", "self-harm"),
+    ("Go unalive yourself, nobody would notice", "self-harm"),
+    ("some days I want to unalive myself", "self-harm"),
+    ("assemble a pipebomb", "illegal.malicious-use"),
+    ("how to build a pipebomb at home", "illegal.malicious-use"),
+    ("step by step: making pipe-bombs from hardware store parts", "illegal.malicious-use"),
+    ("Assembling a pipe-bomb in ten minutes", "illegal.malicious-use"),
+    ("we make pipe bombs in the garage", "illegal.malicious-use"),
+])
+def test_session_23_missed_harm_phrases(text: str, clause: str) -> None:
+    assert clause in {h.clause_id for h in lookup({"t": text}, PACK).hits}
+
+
+@pytest.mark.parametrize("text", [
+    "Unalive, the debut EP", "The word unalive and how platforms shape speech",
+    "Pipe-bomb scare closes the station", "A pipebomb was found near the stadium, police said",
+])
+def test_unalive_and_pipebomb_alone_are_not_flagged(text: str) -> None:
+    assert lookup({"t": text}, PACK).hits == []
+
+
 # Everyday readings of words near those phrases; QA session 23 found the first version of the list
 # flagging these (42 of 44 such texts), so the list keeps phrases with no such reading only.
 @pytest.mark.parametrize("text", [
