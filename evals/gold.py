@@ -482,7 +482,11 @@ def id_type_problem(value: Any) -> str | None:
     integer), or None. ``str()`` of anything else was the id, exit 0: ``5.5`` became ``'5.5'``,
     ``true`` ``'True'`` and ``{"a": 1}`` Python's ``"{'a': 1}"`` in the run record, and ``1`` and
     ``1.0`` (pandas' integer column with a missing value) were two ids, where a catalog refuses
-    all of these (``liner tag``'s ``input.invalid``)."""
+    all of these (``liner tag``'s ``input.invalid``). A string or integer is then held to the rest
+    of the catalog's rule (``store.catalog.id_problem``): 'NA', 'line:3', a NUL or a 600-character
+    id were gold items no catalog row can be (review build refuses them too)."""
+    from linernotes.store.catalog import id_problem
+
     if isinstance(value, bool):
         return f"id {json.dumps(value)} is true/false; ids are strings or integers"
     if isinstance(value, float):
@@ -490,7 +494,7 @@ def id_type_problem(value: Any) -> str | None:
                 "value is stored as float by pandas: write it as Int64 or text)")
     if not isinstance(value, str | int):
         return f"id {json.dumps(value, default=str)[:60]} is {_json_type(value)}; ids are strings or integers"
-    return None
+    return id_problem(value)
 
 
 def check_jsonl(spec: GoldSpec, path: Path) -> None:

@@ -7,6 +7,7 @@ liner tag refuses the row, and a run record's float id 1.0, true or ["a"] became
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from linernotes.review.sources import load_source
@@ -61,3 +62,20 @@ def test_the_rule_names_each_reason() -> None:
         'id ["a"] is a list; ids are strings or integers', "no id (the cell is empty or a missing-value marker)"]
     assert id_problem(b"\xff") == "id is not UTF-8 text (byte 0)" and id_problem(b"ab") is None
     assert id_problem("a\ud800") == "id contains a lone UTF-16 surrogate (not valid Unicode)"
+
+
+def test_liner_evals_gold_reader_holds_ids_to_the_same_rule(tmp_path: Path) -> None:
+    """liner eval took 'NA' and 'line:3' as gold items where tag and review refuse them."""
+    import pytest
+
+    from linernotes.evals.gold import load_gold
+    from linernotes.evals.spec import SpecError, load_spec
+
+    for bad, reason in [("NA", "no id (the cell is empty or a missing-value marker)"),
+                        ("line:3", "id 'line:3' is reserved: liner keys a row without a usable id as line:N")]:
+        gold = _gold(tmp_path, ["ok", bad])
+        spec = tmp_path / "v.yaml"
+        spec.write_text(f"name: v\ndata: {gold}\ninputs: {{description: text}}\n"
+                        "tasks: [{name: valence, kind: valence, gold_field: mean}]\n", encoding="utf-8")
+        with pytest.raises(SpecError, match=f"^{re.escape(f'{gold}:2: id: {reason}')}"):
+            load_gold(load_spec(spec), gold)
