@@ -61,3 +61,28 @@ def test_each_failed_kind_names_its_items_by_catalog_line_and_id() -> None:
     assert "input.invalid_json (1): cat.jsonl:2 id 'line:2': invalid JSON: Expecting value at column 27" in notes
     assert ("llm.server_error (6): cat.jsonl:10 id 'f0': 500 internal server error; also cat.jsonl:11 id 'f1', "
             "cat.jsonl:12 id 'f2' and 3 more (the output's records name each)") in notes
+
+
+def test_a_rationale_run_says_why_records_lack_one(tmp_path) -> None:
+    """QA session 24: `liner tag --llm never --rationale` wrote no rationale and said nothing, and
+    under --llm auto 7 of the example's 8 records had none (only trk-004 reached the LLM)."""
+    import asyncio
+    import json
+
+    from linernotes.config import TagConfig
+    from linernotes.run.runner import RunOptions, run_batch
+
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text(json.dumps({"id": "a", "title": "Night Drive", "description": "driving synthwave"}) + "\n")
+    summary = asyncio.run(run_batch(TagConfig(llm_mode="never", rationale=True),
+                                    RunOptions(input=catalog, output=tmp_path / "out.jsonl")))
+    assert "--rationale: no record has one: only the LLM writes a rationale and --llm never makes no call" \
+        in summary.notes()
+    assert not any("--rationale" in n for n in RunSummary(ok=1, llm_mode="never").notes())
+
+    auto = RunSummary(ok=8, llm_mode="auto", rationale=True, llm_consulted=2, with_rationale=1, llm_calls=2)
+    assert auto.notes() == ["--rationale: 1 of 8 records have a rationale: 6 items made no LLM call (every field "
+                            "decided from the evidence; --llm always asks the LLM about every item); the LLM's "
+                            "answer for 1 item held none"]
+    assert RunSummary(ok=3, llm_mode="always", rationale=True, llm_consulted=3, with_rationale=3,
+                      llm_calls=3).notes() == []
