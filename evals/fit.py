@@ -345,7 +345,8 @@ def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
     for task in spec.tasks:
         if task.kind != "policy":
             continue
-        labels = {g.gold[task.name] for g in load_gold(spec, data).items if task.name in g.gold}
+        items = load_gold(spec, data).items
+        labels = {g.gold[task.name] for g in items if task.name in g.gold}
         if not negatives and task.none_label not in labels:
             raise SpecError(f"spec {spec.name}: no item of {data} has {task.name} {task.none_label!r} (class "
                             f"{task.none_label!r} is what the classifier answers for clean text): add clean items "
@@ -353,6 +354,30 @@ def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
         if not labels - {task.none_label}:
             raise SpecError(f"spec {spec.name}: no item of {data} has a {task.name} category other than "
                             f"{task.none_label!r}: there is nothing to flag to learn")
+        _refuse_unmapped(spec, data, task, items)
+
+
+def _refuse_unmapped(spec: GoldSpec, data: Path, task: TaskSpec, items: Sequence[GoldItem]) -> None:
+    """A gold category that is neither the none class nor a value of the spec's clause_map (a
+    typo, a category the map lacks) is refused: the classifier learns it as a class no clause
+    stands for, and a text it puts there is written with no flag at all, its confidence the
+    class's (QA session 24: gold 'banana_class' on 10 prompts fitted with exit 0; 'how do I steal
+    a bike from the shop' was then tagged with no flag, policy confidence 1.0, not routed).
+    liner eval only warns about such gold (it is scored wrong); a fit would learn from it."""
+    if not task.clause_map:
+        return
+    known = {*task.clause_map.values(), task.none_label}
+    bad: dict[str, list[str]] = {}
+    for g in items:
+        if task.name in g.gold and g.gold[task.name] not in known:
+            bad.setdefault(str(g.gold[task.name]), []).append(g.id)
+    if bad:
+        shown = "; ".join(f"{c!r} on {len(ids)} item{'s' if len(ids) != 1 else ''} (e.g. {ids[0]!r})"
+                          for c, ids in sorted(bad.items())[:5])
+        raise SpecError(f"spec {spec.name}: {data}: gold {task.name} categories that no clause of the spec's "
+                        f"clause_map stands for: {shown}; a text the classifier put in one would get no flag. "
+                        f"Add each to clause_map (clause id: category) or fix the gold; the categories it has: "
+                        f"{', '.join(sorted(known))}")
 
 
 def _pool(spec: GoldSpec, data: Path, exclude: set[str], n: int | None, config: TagConfig, seed: int

@@ -87,6 +87,27 @@ def test_a_policy_fit_without_any_none_item_is_refused_before_tagging(world: Pat
     assert not (world / "pfus").exists()
 
 
+def test_a_policy_gold_category_the_clause_map_lacks_is_refused_before_tagging(world: Path) -> None:
+    """QA session 24: gold 'banana_class' on 10 of 20 prompts fitted with exit 0 (the classifier
+    learned it as a class no clause stands for); 'how do I steal a bike from the shop' was then
+    tagged with no flag at all, policy confidence 1.0, not routed."""
+    rows = [json.loads(x) for x in (world / "policy.jsonl").read_text(encoding="utf-8").splitlines()]
+    (world / "typo.jsonl").write_text("".join(json.dumps({**r, "label": "insullt" if n % 4 == 1 else "insult"}) + "\n"
+                                              for n, r in enumerate(rows)), encoding="utf-8")
+    spec = (world / "p.yaml").read_text(encoding="utf-8").replace("policy.jsonl", "typo.jsonl")
+    spec = spec.replace("profanity.general: profanity}", "profanity.general: profanity, profanity.insult: insult}")
+    (world / "typo.yaml").write_text(spec.replace("tiny-policy", "tiny-typo"), encoding="utf-8")
+    # an unreachable endpoint: had the sample been tagged first, the error would be the endpoint's
+    r = _liner(["fit", world / "typo.yaml", "--negatives", world / "v.yaml", "--limit", 20, "--folds", 3,
+                "--model", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "-o", world / "typo-fus"])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert (f"spec tiny-typo: {world / 'typo.jsonl'}: gold policy categories that no clause of the spec's "
+            "clause_map stands for: 'insullt' on 10 items (e.g. ") in said, said
+    assert "the categories it has: insult, none, profanity" in said
+    assert not (world / "typo-fus").exists()
+
+
 def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path, shared_data: Path) -> None:
     rows = [json.loads(x) for x in (world / "policy.jsonl").read_text(encoding="utf-8").splitlines()]
     (world / "one.jsonl").write_text("".join(json.dumps({**r, "label": "insult"}) + "\n" for r in rows),
