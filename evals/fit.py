@@ -341,8 +341,12 @@ def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
     """Before anything is tagged: a policy task needs items of its ``none`` class, from its gold or
     ``--negatives`` (the classifier must be able to answer "no flag"); without any it failed after
     the whole sample was tagged, with "classifier: 12 coefficient rows for classes [...] (must
-    hold 'none')"."""
+    hold 'none')". A valence task's gold must be wider than twice its tolerance (``_refuse_narrow``)."""
     for task in spec.tasks:
+        if task.kind == "valence" and task.signal is None:
+            values = [float(g.gold[task.name]) for g in load_gold(spec, data).items if task.name in g.gold]
+            if values:  # none at all is refused, with the count, once the sample is read
+                _refuse_narrow(spec, task, np.array(values))
         if task.kind != "policy":
             continue
         items = load_gold(spec, data).items
@@ -355,6 +359,20 @@ def check_classes(spec: GoldSpec, data: Path, negatives: list[str]) -> None:
             raise SpecError(f"spec {spec.name}: no item of {data} has a {task.name} category other than "
                             f"{task.none_label!r}: there is nothing to flag to learn")
         _refuse_unmapped(spec, data, task, items)
+
+
+def _refuse_narrow(spec: GoldSpec, task: TaskSpec, target: np.ndarray) -> None:
+    """A valence gold set no wider than twice the spec's tolerance is refused: one value (its
+    middle) is within tolerance of every item, so 'right' (what the confidence is calibrated on)
+    says nothing and the fit learns a constant answered with full confidence (QA session 24: 30
+    items all rated 2 fitted with exit 0, oof accuracy 1.0; 'I hate the rain, it makes me sad and
+    lonely, awful' was then tagged valence 0.5, calibrated confidence 0.999, auto-accepted)."""
+    lo, hi = float(target.min()), float(target.max())
+    if hi - lo <= 2 * task.tolerance:
+        raise SpecError(f"spec {spec.name}: the {len(target)} items' {task.name} gold spans {lo:g} to {hi:g}, no "
+                        f"wider than twice the tolerance {task.tolerance:g}: answering {(lo + hi) / 2:g} for every "
+                        "item would be within tolerance of all of them, so there is nothing to learn and no way to "
+                        "tell a right answer from a wrong one; fit on gold that covers the scale")
 
 
 def _refuse_unmapped(spec: GoldSpec, data: Path, task: TaskSpec, items: Sequence[GoldItem]) -> None:
@@ -923,6 +941,7 @@ async def _fit_task(opts: FitOptions, spec: GoldSpec, task: TaskSpec, data: Path
         groups = [g.group for g in items]
         if task.kind == "valence":
             target = np.array([float(g.gold[task.name]) for g in items])
+            _refuse_narrow(spec, task, target)
             model, oof = fit_scalar(obs, target, groups, task.tolerance, k=opts.folds, seed=opts.seed)
             gold = list(target)
         else:

@@ -108,6 +108,24 @@ def test_a_policy_gold_category_the_clause_map_lacks_is_refused_before_tagging(w
     assert not (world / "typo-fus").exists()
 
 
+def test_a_valence_gold_no_wider_than_twice_the_tolerance_is_refused_before_tagging(world: Path) -> None:
+    """QA session 24: 30 items all rated 2 of 4 fitted with exit 0 (oof accuracy 1.0, every
+    answer 0.5 within tolerance); 'I hate the rain, it makes me sad and lonely, awful' was then
+    tagged valence 0.5 with calibrated confidence 0.999 and auto-accepted."""
+    rows = [json.loads(x) for x in (world / "vader.jsonl").read_text(encoding="utf-8").splitlines()]
+    (world / "narrow.jsonl").write_text("".join(json.dumps({**r, "ratings": [2, 2] if n % 3 else [3, 3]}) + "\n"
+                                                for n, r in enumerate(rows)), encoding="utf-8")
+    spec = (world / "v.yaml").read_text(encoding="utf-8").replace("vader.jsonl", "narrow.jsonl")
+    (world / "narrow.yaml").write_text(spec.replace("tiny-valence", "tiny-narrow"), encoding="utf-8")
+    r = _liner(["fit", world / "narrow.yaml", "--limit", 20, "--folds", 3, "--model", "openai/x", "--api-base",
+                "http://127.0.0.1:9/v1", "-o", world / "narrow-fus"])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert (f"spec tiny-narrow: the {len(rows)} items' valence gold spans 0.5 to 0.75, no wider than twice the "
+            "tolerance 0.25: answering 0.625 for every item would be within tolerance of all of them") in said, said
+    assert not (world / "narrow-fus").exists()
+
+
 def test_a_policy_gold_of_one_category_fits_with_negatives(world: Path, shared_data: Path) -> None:
     rows = [json.loads(x) for x in (world / "policy.jsonl").read_text(encoding="utf-8").splitlines()]
     (world / "one.jsonl").write_text("".join(json.dumps({**r, "label": "insult"}) + "\n" for r in rows),
