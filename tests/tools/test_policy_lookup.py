@@ -239,6 +239,24 @@ def test_allowed_phrases_hide_the_term_inside(text: str) -> None:
     assert hits(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    # idioms holding a threat phrase (QA session 23: "I will stab you in the back" flagged a threat)
+    "I will stab you in the back", "she stabbed you in the back and smiled", "We'll shoot you an email",
+    "I'll shoot you a text when the episode drops", "shoot you a DM", "It won't kill you to smile",
+    "it wouldn't kill you to call your mother",
+    # typographic apostrophes read as the ASCII one (phones and word processors write them)
+    "It won\u2019t kill you to smile", "it wouldn\u02bct kill you to call"])
+def test_idioms_holding_a_threat_phrase_are_not_threats(text: str) -> None:
+    assert hits(text) == []
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("I will stab you", "stab you"), ("I'm going to shoot you", "shoot you"), ("this won't kill you", "kill you"),
+    ("you\u2019re dead", "youre dead"), ("f\u2019ck you", "fck you")])
+def test_the_threats_and_terms_beside_those_idioms_stay(text: str, term: str) -> None:
+    assert term in [t for t, _ in hits(text)]
+
+
 def test_allowed_phrase_does_not_hide_the_same_word_elsewhere() -> None:
     assert hits("Moby Dick, you dick") == [("dick", "dick")]
     assert [t for t, _ in hits("a honky tonk song for you, dirty honky and you skank")] == ["honky", "skank"]

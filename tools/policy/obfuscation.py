@@ -33,7 +33,10 @@ LOOKALIKES: dict[str, str] = {
 _LEET_TO_LETTER = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "@": "a", "$": "s",
                    "+": "t", "!": "i", "|": "i", "€": "e"}
 MASKS = "*#"
-_INSERTED = r"[-.~*'_]??"  # lazy: "f**k" reads as two masked letters before one letter plus a dot
+# lazy: "f**k" reads as two masked letters before one letter plus a dot. The typographic apostrophes
+# (U+2019, U+02BC) are the ASCII one as word processors and phones write it: "it won’t kill you"
+# missed the allow phrase "it won't kill you" and flagged a threat
+_INSERTED = r"[-.~*'\u2019\u02bc_]??"
 _SPACED_SEP = r"[-\s.~*/_]{1,3}"
 _WORD_SEP = r"[-\s_.]{1,3}"
 BEFORE = r"(?<![^\W_])"
@@ -50,7 +53,7 @@ def canonical_term(raw: str) -> str | None:
         s = re.sub(r"[._/\-]", "", s)
     s = re.sub(r"\s*\+\s*", "+", s)  # "bi + ch" is "bi+ch"
     s = "".join(_LEET_TO_LETTER.get(ch, ch) for ch in s)
-    s = s.replace("'", "")
+    s = re.sub("['\u2019\u02bc]", "", s)
     s = re.sub(r"[\s\-_/]+", " ", s)
     s = re.sub(r"[^a-z ]", "", s).strip()
     return s or None
