@@ -138,8 +138,13 @@ def decide(state: GraphState, rt: AgentRuntime) -> dict[str, Decision]:
         if not obs:
             obs.append(observation(item, evidence_json(state), draft))
         fitted = fused(rt.fusion, field, obs[0], vocabulary)
-        if fitted is not None and field == "genres":  # the combiner's own cap (fitted from how many labels gold items carry)
-            fitted.value = [g for g in fitted.value if g in tax]
+        if fitted is not None and field == "genres" and any(g not in tax for g in fitted.value):
+            # the combiner chose a label outside the taxonomy (an exemplar index's own label: its
+            # votes make it a candidate), which no record may hold. Its confidence is that of the
+            # set it chose: kept beside what is left after the label is dropped, an empty answer
+            # was auto-accepted at 0.99 (QA session 24, the shipped artifact). The hand-set rules
+            # decide instead, uncalibrated
+            return None
         return fitted
 
     decisions: dict[str, Decision] = {}
