@@ -247,3 +247,25 @@ def test_the_report_line_says_when_no_fusion_decided_and_how_many_clean_texts_fa
     fused = rec.model_copy(update={"tool_versions": {"fusion": "abc"}, "items": items[:1]})
     line = clean_note(fused, "policy")
     assert "texts the fusion was fitted on left out" in line and "failed" not in line
+
+
+def test_clean_texts_without_a_source_are_each_their_own_cluster():
+    """A clean row without the spec's source_field is marked ``CLEAN_SOURCE`` ('clean'): a
+    placeholder, not a source, so it is resampled alone as a gold item without a group is. As one
+    cluster, 60 such texts beside 15 ungrouped gold items were absent from ~37% of resamples and
+    the pooled ECE's interval went from [0.049, 0.145] to [0.068, 0.365] (review session 24)."""
+    from linernotes.evals.bootstrap import group_codes
+    from linernotes.evals.clean import CLEAN_SOURCE, clean_group, cluster_keys
+
+    task = {"name": "policy", "kind": "policy", "gold_field": "label"}
+    items = [ItemResult(id="p1", group="g1", gold={"policy": "threat"}, prediction={"confidence": {}}),
+             ItemResult(id="p2", gold={"policy": "threat"}, prediction={"confidence": {}}),
+             *[ItemResult(id=f"u{i}", gold={clean_key("policy"): CLEAN_SOURCE}, prediction={"confidence": {}})
+               for i in range(3)],
+             *[ItemResult(id=f"n{i}", gold={clean_key("policy"): "nyt"}, prediction={"confidence": {}})
+               for i in range(2)]]
+    rec = RunRecord(spec="s", spec_digest="d", data_path="x", gold_fingerprint="f", model="m", prompt="p",
+                    prompt_hash="h", schema_version="1", tasks=[task], items=items)
+    keys = cluster_keys(rec)
+    assert keys == ["g1", None, None, None, None, clean_group("nyt"), clean_group("nyt")]
+    assert len(set(group_codes(keys, [it.id for it in items]).tolist())) == 6  # g1, p2, u0, u1, u2, nyt
