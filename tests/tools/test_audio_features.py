@@ -163,3 +163,13 @@ def test_speech_ratio_is_the_share_of_speech_stretches(tmp_path: Path) -> None:
     intro = drum_loop(120, 8) + np.tile(chords([("C", "major"), ("G", "major")], 2.0), 2)
     y = np.concatenate([intro, speech_like(16, seed=5)]).astype(np.float32)
     assert analyze(write(tmp_path, "pod.wav", y)).speech_ratio == pytest.approx(2 / 3, abs=0.17)
+
+
+@pytest.mark.parametrize("samples", [1, int(0.05 * SR), int(0.5 * SR)])
+def test_no_key_from_less_than_a_second(tmp_path: Path, samples: int) -> None:
+    """QA session 24: a one-sample WAV was 'C# minor' (key_confidence 0.32), 50 ms of a 220 Hz tone
+    'A' with a mode; a key needs notes. A second of chords still has one."""
+    y = np.tile(chords([("A", "minor"), ("D", "minor"), ("E", "major"), ("A", "minor")]), 3)
+    f = analyze(write(tmp_path, "short.wav", y[SR // 4:SR // 4 + samples]))
+    assert (f.key, f.mode, f.key_confidence) == (None, None, 0.0)
+    assert analyze(write(tmp_path, "second.wav", y[:int(1.2 * SR)])).key is not None
