@@ -186,3 +186,16 @@ def test_float_over_full_scale_but_plausible_is_analysed(tmp_path: Path) -> None
     f = analyze(p)
     values = [v for v in f.model_dump().values() if isinstance(v, float)]
     assert f.loudness_lufs is not None and np.isfinite(values).all()
+
+
+def test_a_constant_offset_is_silence(tmp_path: Path) -> None:
+    """QA session 24: a float WAV holding the constant 0.5 (a DC offset, nothing a listener hears)
+    was analysed as sound: speech_ratio 1.0, key 'F', -32 LUFS; and silence recorded with an offset
+    did not count as leading silence."""
+    p = tmp_path / "offset.wav"
+    sf.write(p, np.full(5 * SR, 0.5, dtype=np.float32), SR, subtype="FLOAT")
+    _raises(AudioSilent, p)
+    q = tmp_path / "offset-then-clicks.wav"
+    y = np.concatenate([np.zeros(2 * SR, dtype=np.float32), clicks(120, 4)]) + 0.2
+    sf.write(q, y.astype(np.float32), SR, subtype="FLOAT")
+    assert analyze(q).leading_silence_s == pytest.approx(2.0, abs=0.1)
