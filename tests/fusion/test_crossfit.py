@@ -97,3 +97,15 @@ def test_multilabel_confidence_is_the_chance_that_no_chosen_genre_is_wrong():
     precise = np.array([bool(oof.values[i]) and set(oof.values[i]) <= set(gold[i]) for i in range(200)])
     assert all(set(oof.values[i]) == {"techno", "ambient"} for i in range(200))
     assert precise.mean() == pytest.approx(0.5) and 0.35 < conf.mean() < 0.65
+
+
+def test_ungrouped_folds_say_the_figures_may_flatter_new_groups():
+    """QA session 24: a fit on 30 items of one source carried the card line 'KFold(k=5) (only 1
+    groups for grouped folds)': nothing said what that does to the figures."""
+    one = plan_folds(30, ["same"] * 30, k=5).scheme
+    assert one == ("KFold(k=5) (only 1 group, 5 needed for grouped folds; an item is scored by combiners fitted on "
+                   "other items of its group, so the figures may flatter new groups)")
+    assert plan_folds(30, None, k=5).scheme == "KFold(k=5) (no group field for grouped folds)"
+    confined = plan_folds(40, ["s1"] * 20 + ["s2"] * 20, k=5, strata=["a"] * 20 + ["b"] * 20).scheme
+    assert confined.startswith("StratifiedKFold(k=5) by label (labels a, b occur in one group only, so no grouped "
+                               "folds; an item is scored by combiners fitted on other items of its group")
