@@ -199,3 +199,16 @@ def test_a_constant_offset_is_silence(tmp_path: Path) -> None:
     y = np.concatenate([np.zeros(2 * SR, dtype=np.float32), clicks(120, 4)]) + 0.2
     sf.write(q, y.astype(np.float32), SR, subtype="FLOAT")
     assert analyze(q).leading_silence_s == pytest.approx(2.0, abs=0.1)
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), 1e308])
+def test_a_window_longer_than_any_file_reads_the_whole_file(good: Path, seconds: float) -> None:
+    """QA session 24: liner tools audio --max-seconds inf (or 1e308) ended in a traceback,
+    'OverflowError: cannot convert float infinity to integer'."""
+    f = analyze(good, seconds)
+    assert f.analysed_s == f.duration_s == pytest.approx(3.0)
+
+
+def test_a_nan_window_is_refused(good: Path) -> None:
+    with pytest.raises(ValueError, match="max_seconds must be > 0, got nan"):
+        analyze(good, float("nan"))

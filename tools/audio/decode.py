@@ -102,14 +102,15 @@ def _read(f: sf.SoundFile, start: int, frames: int, path: Path, name: str) -> np
 
 def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURATION_S,
                 name: str | None = None) -> Window:
-    """Decode at most ``max_seconds`` from the middle of ``path`` (plus short edges for silence).
+    """Decode at most ``max_seconds`` (> 0; inf: the whole file) from the middle of ``path`` (plus
+    short edges for silence).
 
     ``name``: how errors name the file (default ``str(path)``); ``analyze`` passes the path as its
     caller wrote it, so a message sent to a service's client never shows the server's folders.
     Raises ``AudioUnreadable``, ``AudioEmpty``, ``AudioTooLong`` or ``AudioCorrupt`` (undecodable,
     NaN / infinite samples, or samples over ``MAX_PEAK``)."""
     name = str(path) if name is None else name
-    if max_seconds <= 0:
+    if not max_seconds > 0:  # NaN too
         raise ValueError(f"max_seconds must be > 0, got {max_seconds}")
     try:
         size = path.stat().st_size
@@ -130,7 +131,10 @@ def read_window(path: Path, max_seconds: float, max_duration_s: float = MAX_DURA
         duration = total / sr
         if duration > max_duration_s:
             raise AudioTooLong(name, f"lasts {duration / 3600:.1f} h, over the {max_duration_s / 3600:.1f} h limit")
-        want = min(total, max(1, int(round(max_seconds * sr))))
+        # compared as floats first: inf or 1e308 s (the whole file) overflowed int() (QA session 24:
+        # liner tools audio --max-seconds inf ended in an OverflowError traceback)
+        frames = max_seconds * sr
+        want = total if frames >= total else max(1, int(round(frames)))
         start = (total - want) // 2
         data = _read(f, start, want, path, name)
         if data.shape[0] == 0:
