@@ -293,3 +293,20 @@ def test_the_unambiguous_tries_are_built_ahead_and_read_from_the_build_cache(
         assert (a.pattern, a.flags, a.groups) == (b.pattern, b.flags, b.groups)
         assert first[letter][1] == again[letter][1]
     assert hits("suck it, you stupid bitch") == expected
+
+
+# Apostrophe look-alikes (UTS #39 confusables of "'"): a left quote from autocorrect, a prime, an
+# acute accent from a European keyboard, a backtick, the modifier letters; U+2019 / U+02BC were
+# read as the ASCII one (1f8e90e), these were not: "it won`t kill you" flagged a threat and
+# "you‘re dead" / "f´ck you" were no hit (review session 24)
+APOSTROPHE_LIKES = ["\u2018", "\u201b", "\u2032", "\u2035", "\u00b4", "`", "\uff40", "\u02b9", "\u02bb", "\u02bd",
+                    "\u02c8", "\u02ca", "\u02cb", "\u0384", "\u1fbd", "\u1fbf", "\uff07", "\u2019", "\u02bc"]
+
+
+@pytest.mark.parametrize("apostrophe", APOSTROPHE_LIKES)
+def test_apostrophe_look_alikes_read_as_the_ascii_one_inside_terms(apostrophe: str) -> None:
+    assert hits(f"It won{apostrophe}t kill you to smile") == []  # the allow phrase
+    text = f"you{apostrophe}re dead, f{apostrophe}ck you"
+    found = [(h.term, h.span.text) for h in lookup({"lyrics": text}, PACK).hits]
+    # the terms, each span the original slice (the look-alike kept)
+    assert ("youre dead", f"you{apostrophe}re dead") in found and ("fck you", f"f{apostrophe}ck you") in found

@@ -7,7 +7,8 @@ Rules (documented in packs/policy/README.md):
 - leetspeak: each letter also matches its look-alikes (``a``: ``@ 4``, ``i``: ``1 ! |``, ``s``: ``$ 5`` …);
 - repeated letters: a single letter matches 1 or >= 3 copies (``fuuuck``), never exactly 2, so that
   ``assess`` is not read as ``asses`` stretched; a double letter matches 2 or more;
-- inserted punctuation: one of ``. - _ ~ * '`` may sit between letters (``f.u.c.k``, ``f-u-c-k``);
+- inserted punctuation: one of ``. - _ ~ * ' ` `` may sit between letters (``f.u.c.k``, ``f-u-c-k``);
+  an apostrophe's look-alikes (``’ ‘ ´ ʹ`` ...) are folded to ``'`` first (``skeleton.APOSTROPHES``);
 - masking: any letter but the first may be replaced by ``*`` or ``#`` (``f*ck``, ``a**hole``, ``f***``);
   where a masked spelling fits several terms the pack's ``prefer`` order decides;
 - spacing: a single word of >= 3 letters also matches with every letter separated by spaces
@@ -25,6 +26,8 @@ import unicodedata
 from functools import lru_cache
 from itertools import groupby
 
+from linernotes.tools.policy.skeleton import APOSTROPHES
+
 # look-alike characters a writer substitutes for a letter
 LOOKALIKES: dict[str, str] = {
     "a": "@4^", "b": "8", "e": "3€", "g": "9", "i": "1!|", "l": "1|", "o": "0", "s": "$5", "t": "7+", "u": "v",
@@ -33,10 +36,11 @@ LOOKALIKES: dict[str, str] = {
 _LEET_TO_LETTER = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g", "@": "a", "$": "s",
                    "+": "t", "!": "i", "|": "i", "€": "e"}
 MASKS = "*#"
-# lazy: "f**k" reads as two masked letters before one letter plus a dot. The typographic apostrophes
-# (U+2019, U+02BC) are the ASCII one as word processors and phones write it: "it won’t kill you"
-# missed the allow phrase "it won't kill you" and flagged a threat
-_INSERTED = r"[-.~*'\u2019\u02bc_]??"
+# lazy: "f**k" reads as two masked letters before one letter plus a dot. An apostrophe's look-alikes
+# (typographic, primes, accents, modifier letters) are folded to "'" before matching
+# (``skeleton.APOSTROPHES``); the backtick, ASCII, is taken here: "it won`t kill you" missed the
+# allow phrase "it won't kill you" and flagged a threat
+_INSERTED = r"[-.~*'`_]??"
 _SPACED_SEP = r"[-\s.~*/_]{1,3}"
 _WORD_SEP = r"[-\s_.]{1,3}"
 BEFORE = r"(?<![^\W_])"
@@ -46,14 +50,15 @@ AFTER = r"(?![^\W_])"
 def canonical_term(raw: str) -> str | None:
     """The plain spelling of a lexicon entry (``"@ssh0le"`` -> ``"asshole"``, ``"f_u_c_k"`` -> ``"fuck"``),
     or None when nothing word-like is left. Numbers (``"69"``) stay numbers."""
-    s = unicodedata.normalize("NFKC", raw).strip().lower()
+    # an apostrophe look-alike first: NFKC turns an acute accent into a space ("won´t": two words)
+    s = unicodedata.normalize("NFKC", re.sub(f"[`{APOSTROPHES}]", "'", raw)).strip().lower()
     if re.fullmatch(r"[\d\s]+", s):
         return re.sub(r"\s+", " ", s) or None
     if re.fullmatch(r"(?:[^\W_][._/\-]){2,}[^\W_]?[._/\-]?", s):  # letters one by one: s.o.b., f_u_c_k
         s = re.sub(r"[._/\-]", "", s)
     s = re.sub(r"\s*\+\s*", "+", s)  # "bi + ch" is "bi+ch"
     s = "".join(_LEET_TO_LETTER.get(ch, ch) for ch in s)
-    s = re.sub("['\u2019\u02bc]", "", s)
+    s = s.replace("'", "")
     s = re.sub(r"[\s\-_/]+", " ", s)
     s = re.sub(r"[^a-z ]", "", s).strip()
     return s or None

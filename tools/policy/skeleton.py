@@ -9,6 +9,8 @@ Unicode tricks that hide a word from a lexicon without changing how it reads:
   word joiner, BOM; Hangul fillers) are dropped;
 - compatibility forms become their plain letters (NFKD: fullwidth ``ｆ``, mathematical bold
   ``𝐟``, ligatures ``ﬀ``, circled letters), and combining marks are dropped (``fùck``, zalgo);
+- apostrophe look-alikes (``APOSTROPHES``: curly quotes, primes, accents, modifier letters)
+  become ``'``;
 - look-alike letters of other scripts (Cyrillic ``а``, Greek ``ο`` ...) become the Latin letter
   they imitate, using the Unicode confusables table (UTS #39, data from the
   ``confusable-homoglyphs`` package). This is the skeleton idea of UTS #39 §4, restricted to
@@ -29,6 +31,14 @@ from functools import lru_cache
 
 from linernotes.tools.text.plain import is_invisible
 
+# Characters written for an apostrophe (the UTS #39 confusables of "'" that are punctuation, accents
+# or modifier letters, not letters of a script): a left quote from autocorrect, a prime, an acute
+# accent from a European keyboard, the modifier letters. Folded to "'", so a lexicon term or allow
+# phrase with an apostrophe inside reads through any of them: "it won`t kill you" missed the allow
+# phrase "it won't kill you" and flagged a threat, "f´ck you" (NFKD: a space) was no hit. The ASCII
+# backtick is ASCII text, left as it is: ``obfuscation._INSERTED`` takes it between letters.
+APOSTROPHES = ("\u2018\u2019\u201b\u2032\u2035\u00b4\u0384\u1fbd\u1fbf\u1ffd\u02b9\u0374\u02bb\u02bc\u02bd"
+               "\u02c8\u02ca\u02cb\u02f4\u055a\uff07\uff40\u1fef")
 _LETTERS = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W_]+")
 # The prototype "l" also stands for capital I (confusables.txt maps both to l): "|" matches either
@@ -56,6 +66,8 @@ def _fold_char(ch: str, cross_script: bool) -> str:
     """What one original character becomes in the matching copy ("" when it is dropped)."""
     if ch.isascii():
         return ch
+    if ch in APOSTROPHES:
+        return "'"
     if is_invisible(ch):  # the same invisibles the other word-list tools drop (tools.text.plain)
         return ""
     out = []
