@@ -589,6 +589,17 @@ def _cv_record(sample: RunRecord, patched: dict[str, dict[str, Any]], fusion_not
     return sample.model_copy(update={"items": items, "config": config, "metrics": {}, "extras": {}})
 
 
+def _cv_fusion(digest: str, fields: list[str], sample_versions: dict[str, str] | None) -> str:
+    """What decided a cross-fitted record's fields, as its ``tool_versions["fusion"]`` (the name
+    ``liner gate`` and the reports print): the new artifact, out of fold, for the fitted fields,
+    and the sample run's own artifact for the rest. QA session 24: the record kept the sample's
+    '95e700f5cd7d16a4' (the shipped artifact of the --run eval), so a gate of that eval against
+    the fit's cv/ record said both were decided by the same fusion."""
+    own = f"{digest} cross-fitted ({', '.join(dict.fromkeys(fields))})"
+    before = (sample_versions or {}).get("fusion")
+    return f"{own}; other fields {before}" if before else own
+
+
 def previous_artifact(folder: Path) -> FusionArtifact:
     """The artifact a fit into ``folder`` extends: the one already there (its other fields are
     kept), else an empty one. Raises ValueError for a ``fusion.json`` that cannot be read (a newer
@@ -642,6 +653,7 @@ async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldS
     pack = load_policy_pack(config.policy_pack)
     summary: dict[str, dict[str, Any]] = {}
     cv_paths: list[str] = []
+    records: list[tuple[RunRecord, Path, list[str]]] = []
     loaded: list[SpecSample] = []
     for (name, spec), data in zip(specs, datas, strict=True):
         sample, folder, results = await _sample(opts, name, spec, config, work, data)
@@ -688,8 +700,7 @@ async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldS
                     patched[g.id] = _patch(base, field, d, pack)
         cv = score_record(_cv_record(sample, patched, notes), seed=opts.seed, resamples=opts.resamples)
         cv_path = opts.output / "cv" / f"{spec.name}.json"
-        cv_path.parent.mkdir(parents=True, exist_ok=True)
-        cv.save(cv_path)
+        records.append((cv, cv_path, [KIND_FIELD[task.kind] for task in spec.tasks]))
         cv_paths.append(str(cv_path))
         for task in spec.tasks:
             card = art.fields[KIND_FIELD[task.kind]].card.setdefault("metrics", {})
@@ -702,6 +713,10 @@ async def _fit(opts: FitOptions, config: TagConfig, specs: list[tuple[str, GoldS
     art.fit_command = opts.command or " ".join(shlex.quote(a) for a in sys.argv)
     art.created = datetime.now(UTC).isoformat(timespec="seconds")
     digest = save_fusion(art, opts.output)
+    for cv, cv_path, fields in records:  # written once the artifact's hash is known: the record names it
+        cv.tool_versions = {**(cv.tool_versions or {}), "fusion": _cv_fusion(digest, fields, cv.tool_versions)}
+        cv_path.parent.mkdir(parents=True, exist_ok=True)
+        cv.save(cv_path)
     if (opts.output / "signals").is_dir():  # the card names the signals fitted into the folder too
         from linernotes.evals.model_card import write_card
 

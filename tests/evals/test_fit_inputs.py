@@ -64,6 +64,23 @@ def test_the_card_names_the_run_records_sample_not_the_fits_defaults(world: Path
     assert m["pearson_sources_mean_all_items"] == pytest.approx(sum(per.values()) / len(per), abs=1e-3)
 
 
+def test_the_cross_fitted_record_names_the_fitted_artifact(world: Path) -> None:
+    """QA session 24: the fit's cv/ record kept its sample run's fusion (the shipped
+    '95e700f5cd7d16a4' of a --run eval), so liner gate of that eval against the cv/ record said
+    both were decided by the same fusion."""
+    run = _eval(world, "s5.json", "--limit", 24, "--seed", 5)
+    r = _liner(["fit", world / "v.yaml", "--run", run, "--folds", 3, "--pool", 0, "--resamples", 0,
+                "-o", world / "named"])
+    assert r.exit_code == 0, r.output
+    from linernotes.fusion.artifact import load_fusion
+
+    digest = load_fusion(world / "named").content_hash
+    cv = json.loads((world / "named" / "cv" / "tiny-valence.json").read_text())
+    assert cv["tool_versions"]["fusion"] == f"{digest} cross-fitted (valence)"  # the run had --fusion none
+    g = _liner(["gate", run, world / "named" / "cv" / "tiny-valence.json"])
+    assert f"fusion {digest} cross-fitted (valence)" in " ".join(g.output.split()), g.output
+
+
 def test_a_run_record_of_other_gold_is_refused_naming_it(world: Path) -> None:
     run = _eval(world, "other.json", "--limit", 24, "--data", world / "other.jsonl")
     r = _liner(["fit", world / "v.yaml", "--run", run, "--folds", 3, "--pool", 20, "-o", world / "fus2"])
