@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 from linernotes.schema import EvidenceSpan
-from linernotes.tools.policy.obfuscation import AFTER, BEFORE, LOOKALIKES, term_tokens
+from linernotes.tools.policy.obfuscation import AFTER, BEFORE, LOOKALIKES, MASKS, term_tokens
 from linernotes.tools.policy.pack import LexiconTerm, PolicyPack
 from linernotes.tools.policy.skeleton import fold, original_span
 from linernotes.tools.policy.trie import trie_regex
@@ -64,6 +64,51 @@ class _Matcher:
     entries: tuple[_Entry, ...]  # entries[i] belongs to capture group i + 1
     ranked: tuple[_Entry, ...]  # every entry, best reading first
     strict: dict[str, tuple[re.Pattern[str], tuple[_Entry, ...]]] = field(default_factory=dict)
+    terms_only: dict[str, tuple[re.Pattern[str], tuple[_Entry, ...]]] = field(default_factory=dict)
+
+    def masked_terms(self, text: str, start: int, end: int) -> list[re.Match[str]]:
+        """The lexicon terms (never an allowed phrase) read in ``text[start:end]``, an allowed
+        phrase's match spelled with a mask (``*`` or ``#`` in it): a writer masks a rude word, never
+        an innocent phrase, so 'skank.***' ('skanks' masked) is not the phrase 'skanking' masked
+        (it was hidden as one) and the 'D**k' of 'Moby D**k' is a hit. Tried at each word start."""
+        out: list[re.Match[str]] = []
+        at = start
+        while at < end:
+            hit = self._term_at(text, at) if _WORD_START.match(text, at) else None
+            if hit is not None:  # it may end past the phrase's match ('skank.****': four masks)
+                out.append(hit)
+                at = hit.end()
+            else:
+                at += 1
+        return out
+
+    def _term_at(self, text: str, at: int) -> re.Match[str] | None:
+        """The best-ranked term (never an allowed phrase) spelled at ``at``: an unambiguous one if
+        any fits (a writer who masks a word meant the rude one, as ``unambiguous_reading``), else a
+        context-only one."""
+        first = text[at].lower()
+        letters = {first} | {letter for letter, looks in LOOKALIKES.items() if first in looks}
+        for context_only in (False, True):
+            best: tuple[int, re.Match[str]] | None = None
+            for letter in sorted(letters):
+                pattern, entries = self._terms_trie(letter, context_only)
+                if (hit := pattern.match(text, at)) is not None:
+                    rank = self.ranked.index(entries[hit.lastindex - 1])
+                    if best is None or rank < best[0]:
+                        best = (rank, hit)
+            if best is not None:
+                return best[1]
+        return None
+
+    def _terms_trie(self, letter: str, context_only: bool) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
+        key = f"{letter}:{int(context_only)}"
+        if key not in self.terms_only:  # a race only builds the same small pattern twice
+            chosen = [(rank, e) for rank, e in enumerate(self.ranked)
+                      if not e.allow and e.context_only == context_only and e.term[:1] == letter]
+            body, ranks = trie_regex([(form, rank) for rank, e in chosen for form in term_tokens(e.term)])
+            pattern = compile_cached(f"{body}{AFTER}", re.IGNORECASE) if chosen else re.compile(r"(?!)")
+            self.terms_only[key] = (pattern, tuple(self.ranked[r] for r in ranks))
+        return self.terms_only[key]
 
     def unambiguous_reading(self, text: str, at: int) -> re.Match[str] | None:
         """A match of a non-context-only term at ``at``, if the spelling there allows one.
@@ -83,7 +128,7 @@ class _Matcher:
         return best[1] if best else None
 
     def entry_of(self, hit: re.Match[str]) -> _Entry:
-        for pattern, entries in self.strict.values():
+        for pattern, entries in (*self.strict.values(), *self.terms_only.values()):
             if hit.re is pattern:
                 return entries[hit.lastindex - 1]
         return self.entries[hit.lastindex - 1]
@@ -99,6 +144,7 @@ class _Matcher:
         return self.strict[letter]
 
 
+_WORD_START = re.compile(BEFORE + r"\S")  # a term may start with a look-alike ("$kank")
 _MATCHERS: dict[str, _Matcher] = {}
 _BUILD = threading.Lock()  # the graph runs lookups in worker threads: build the matcher once, not per thread
 
@@ -154,12 +200,19 @@ def lookup(fields: dict[str, str], pack: PolicyPack) -> PolicyReport:
     for name, text in fields.items():
         found = []
         copy, origin = fold(text)
+        read_to = 0  # the end of the terms read through an allowed phrase's masks
         for hit in m.pattern.finditer(copy):
+            if hit.start() < read_to:
+                continue
             if m.entries[hit.lastindex - 1].context_only:
                 hit = m.unambiguous_reading(copy, hit.start()) or hit
             entry = m.entry_of(hit)
             if not entry.allow:
                 found.append((entry, hit))
+            elif any(ch in hit.group() for ch in MASKS):
+                terms = m.masked_terms(copy, hit.start(), hit.end())
+                found += [(m.entry_of(h), h) for h in terms]
+                read_to = max((h.end() for h in terms), default=0)
         anchored = any(not e.context_only for e, _ in found)
         for e, hit in found:
             if e.context_only and not anchored:
