@@ -29,6 +29,10 @@ from linernotes.fusion.observation import Observation, observation
 from linernotes.schema import Item
 from linernotes.vocabulary import VALENCE_SCALE
 
+# How the review reason of a combiner's 'none' beside the lexicon's flag begins (``lexicon_dissent``):
+# liner eval's report counts such items among its uncalibrated confidences (``evals.report``)
+LEXICON_DISSENT = "to confirm: policy: the lexicon flags"
+
 
 def clip(x: float) -> float:
     return round(max(0.0, min(1.0, x)), 4)
@@ -178,7 +182,7 @@ def lexicon_dissent(policy: Decision | None, hits: Sequence[tuple[str, str]]) ->
     named = ", ".join(f"{cid} ({', '.join(repr(q[:40]) for q in list(dict.fromkeys(qs))[:3])})"
                       for cid, qs in quotes.items())
     unsafe = clip(1.0 - policy.confidence)
-    note = (f"to confirm: policy: the lexicon flags {named} where the combiner answers none at "
+    note = (f"{LEXICON_DISSENT} {named} where the combiner answers none at "
             f"{policy.confidence:.2f}; the flag's confidence is the combiner's P(not none) {unsafe:.2f}, uncalibrated")
     return policy.model_copy(update={"confidence": unsafe, "calibrated": False, "threshold": None, "note": note})
 

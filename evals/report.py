@@ -220,9 +220,29 @@ def hand_set_note(record: RunRecord, task: str) -> str:
              if h["ece_calibrated"] is not None else "none is calibrated")
     took = ("" if h.get("hand_set_accepted") is None else
             f"; {h['hand_set_accepted']} of them auto-accepted, {h['hand_set_accepted_right']} of those right")
-    return (f"hand-set confidences: {h['hand_set']} of {h['n']} (no fitted combiner decided them: outside its "
-            f"fitted domain, or none for the field) are pooled in the ECE, AUROC, auto-accept figures and the "
-            f"table{took}; {alone}")
+    overruled = _lexicon_dissents(record, task)
+    why = ("no fitted combiner decided them: outside its fitted domain, or none for the field"
+           + (f"; {overruled} of them a policy 'none' the combiner answered beside the lexicon's flag: its "
+              "P(not none), uncalibrated" if overruled else ""))
+    return (f"hand-set confidences: {h['hand_set']} of {h['n']} ({why}) are pooled in the ECE, AUROC, auto-accept "
+            f"figures and the table{took}; {alone}")
+
+
+def _lexicon_dissents(record: RunRecord, task: str) -> int:
+    """How many of a policy task's scored items carry a combiner's 'none' beside the lexicon's
+    flag (``agents.decisions.lexicon_dissent``): a combiner decided them, but their confidence is
+    uncalibrated, so they are among the hand-set ones the note counts, which it said no fitted
+    combiner decided."""
+    if not any(isinstance(t, dict) and t.get("name") == task and t.get("kind") == "policy" for t in record.tasks):
+        return 0
+    from linernotes.agents.decisions import LEXICON_DISSENT
+
+    def overruled(pred: dict | None) -> bool:
+        review = (pred or {}).get("review")
+        reasons = review.get("reasons") if isinstance(review, dict) else None
+        return isinstance(reasons, list) and any(isinstance(r, str) and r.startswith(LEXICON_DISSENT) for r in reasons)
+
+    return sum(1 for it in record.items if task in it.gold and it.status == "ok" and overruled(it.prediction))
 
 
 def _fusion_of(record: RunRecord) -> str:

@@ -73,3 +73,30 @@ def test_liner_eval_reports_how_many_are_hand_set(tmp_path: Path, liner_in_proce
     assert record.metrics["policy.auto_accept_share"].value == pytest.approx(routed.count(False) / 8)
     assert f"; {hs['hand_set_accepted']} of them auto-accepted, {hs['hand_set_accepted_right']} of those right; " \
         in r.stdout
+
+
+def test_the_note_names_the_policy_nones_the_lexicons_flag_overrules() -> None:
+    """A combiner's 'none' beside a lexicon flag (agents.decisions.lexicon_dissent) is uncalibrated
+    too, and is pooled with the hand-set ones: the note said 'no fitted combiner decided them'
+    of all of them (review session 24: 4 of 15, 2 of them such items, which a combiner did decide)."""
+    from linernotes.agents.decisions import LEXICON_DISSENT
+    from linernotes.evals.record import ItemResult
+    from linernotes.evals.report import hand_set_note
+
+    def item(i: int, reasons: list[str]) -> ItemResult:
+        return ItemResult(id=f"p{i}", gold={"policy": "none"},
+                          prediction={"confidence": {"policy": 0.9, "calibrated": []},
+                                      "review": {"routed": bool(reasons), "reasons": reasons}})
+
+    dissent = f"{LEXICON_DISSENT} profanity.general ('Damn') where the combiner answers none at 0.94; ..."
+    items = [item(0, [dissent]), item(1, []), item(2, ["low confidence: genres 0.26 < 0.50 (uncalibrated)", dissent])]
+    rec = RunRecord(spec="s", spec_digest="d", data_path="x", gold_fingerprint="f", model="m", prompt="p",
+                    prompt_hash="h", schema_version="1", items=items,
+                    tasks=[{"name": "policy", "kind": "policy", "gold_field": "label"}],
+                    extras={"policy.hand_set": {"n": 3, "hand_set": 3, "ece_calibrated": None}})
+    note = hand_set_note(rec, "policy")
+    assert note.startswith("hand-set confidences: 3 of 3 (no fitted combiner decided them")
+    assert ("2 of them a policy 'none' the combiner answered beside the lexicon's flag: its P(not none), "
+            "uncalibrated") in note
+    rec.items = [item(1, [])]
+    assert "lexicon" not in hand_set_note(rec, "policy")
