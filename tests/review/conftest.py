@@ -143,3 +143,19 @@ def chromium() -> Path:
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium")
     return CHROMIUM
+
+
+@pytest.fixture
+def one_item_client(tmp_path: Path):
+    """A review server (TestClient, its session cookie set by a first page) over a store of one
+    valence item 'a' whose raters disagree (-4, 4, -4, 4)."""
+    from fastapi.testclient import TestClient
+
+    from linernotes.review.build import build_store
+    from linernotes.review.web.app import Settings, create_app
+
+    (tmp_path / "g.jsonl").write_text(json.dumps(vader_row("a", [-4, 4, -4, 4])) + "\n", encoding="utf-8")
+    build_store(tmp_path / "s.sqlite", gold=tmp_path / "g.jsonl")
+    with TestClient(create_app(Settings(store=tmp_path / "s.sqlite")), base_url="http://127.0.0.1") as c:
+        c.get("/")
+        yield c

@@ -5,24 +5,13 @@ nothing saved; the same form as text fields is saved as before."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from linernotes.review.build import build_store
-from linernotes.review.web.app import Settings, create_app
-from tests.review.conftest import vader_row
-
 
 @pytest.fixture
-def client(tmp_path: Path):
-    (tmp_path / "g.jsonl").write_text(json.dumps(vader_row("a", [-4, 4, -4, 4])) + "\n", encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=tmp_path / "g.jsonl")
-    with TestClient(create_app(Settings(store=tmp_path / "s.sqlite")), base_url="http://127.0.0.1") as c:
-        c.get("/")
-        yield c
+def client(one_item_client: TestClient) -> TestClient:
+    return one_item_client
 
 
 @pytest.mark.parametrize("field", ["comment", "annotator", "value_valence"])
