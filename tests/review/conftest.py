@@ -159,3 +159,18 @@ def one_item_client(tmp_path: Path):
     with TestClient(create_app(Settings(store=tmp_path / "s.sqlite")), base_url="http://127.0.0.1") as c:
         c.get("/")
         yield c
+
+
+def signal_store(tmp_path: Path, spec_yaml: str, rows: list[dict[str, Any]], **build: Any) -> Path:
+    """A review store built from a declared-signal spec (``spec_yaml``, written to signals.yaml)
+    and a gold catalog of ``rows`` (catalog.jsonl); ``build``: more ``build_store`` arguments
+    (overlap, ...). Returns the store's path."""
+    from linernotes.review.build import build_store
+    from linernotes.signals.spec import load_signals
+
+    spec = tmp_path / "signals.yaml"
+    spec.write_text(spec_yaml, encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]), **build)
+    return tmp_path / "s.sqlite"

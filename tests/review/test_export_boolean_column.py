@@ -7,28 +7,21 @@ decision is written in the type the column holds; a column with no value yet kee
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from datasets import load_from_disk
 
-from linernotes.review.build import build_store
 from linernotes.review.export import export_gold
 from linernotes.review.store import Adjudication, ReviewStore
-from linernotes.signals.spec import load_signals
+from tests.review.conftest import signal_store
 
 
 def _export(tmp_path: Path, known: dict[str, object]) -> list[object]:
     """Gold rows a..d with ``known`` labels of ``rude``; the others labelled true in review."""
-    spec = tmp_path / "rude.yaml"
-    spec.write_text("name: rude\nkind: boolean\ninstructions: Profanity.\n", encoding="utf-8")
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text("".join(json.dumps({"id": i, "type": "track", "title": i,
-                                           **({"rude": known[i]} if i in known else {})}) + "\n"
-                               for i in "abcd"), encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]))
-    store = ReviewStore(tmp_path / "s.sqlite")
+    store = ReviewStore(signal_store(tmp_path, "name: rude\nkind: boolean\ninstructions: Profanity.\n",
+                                     [{"id": i, "type": "track", "title": i, **({"rude": known[i]} if i in known else {})}
+                                      for i in "abcd"]))
     for item in store.list_items():
         store.adjudicate(item.id, Adjudication(annotator="ann", action="edit", version=item.version,
                                                values={"rude": "true"}))

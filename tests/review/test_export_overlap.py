@@ -12,10 +12,9 @@ from pathlib import Path
 
 from datasets import load_from_disk
 
-from linernotes.review.build import build_store
 from linernotes.review.export import export_gold
 from linernotes.review.store import Adjudication, ReviewStore
-from linernotes.signals.spec import load_signals
+from tests.review.conftest import signal_store
 
 
 def _label(store: ReviewStore, item: str, who: str, value: str) -> None:
@@ -24,14 +23,10 @@ def _label(store: ReviewStore, item: str, who: str, value: str) -> None:
 
 
 def test_overlap_export_credits_the_consensus_and_names_disagreements(tmp_path: Path) -> None:
-    spec = tmp_path / "decade.yaml"
-    spec.write_text("name: decade\nkind: single_label\nlabels: [1970s, 1980s]\n"
-                    "instructions: The decade the recording sounds like.\n", encoding="utf-8")
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text("".join(json.dumps({"id": i, "type": "track", "title": i}) + "\n"
-                               for i in ("same", "split", "alone", "three")), encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]), overlap=2)
-    store = ReviewStore(tmp_path / "s.sqlite")
+    store = ReviewStore(signal_store(
+        tmp_path, "name: decade\nkind: single_label\nlabels: [1970s, 1980s]\n"
+        "instructions: The decade the recording sounds like.\n",
+        [{"id": i, "type": "track", "title": i} for i in ("same", "split", "alone", "three")], overlap=2))
     _label(store, "same", "alice", "1970s")
     _label(store, "same", "bob", "1970s")
     _label(store, "split", "alice", "1970s")
@@ -68,12 +63,8 @@ def test_overlap_export_credits_the_consensus_and_names_disagreements(tmp_path: 
 
 
 def test_a_store_without_overlap_keeps_the_last_annotator(tmp_path: Path) -> None:
-    spec = tmp_path / "decade.yaml"
-    spec.write_text("name: decade\nkind: single_label\nlabels: [1970s, 1980s]\ninstructions: x\n", encoding="utf-8")
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text(json.dumps({"id": "a", "type": "track", "title": "a"}) + "\n", encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]))
-    store = ReviewStore(tmp_path / "s.sqlite")
+    store = ReviewStore(signal_store(tmp_path, "name: decade\nkind: single_label\nlabels: [1970s, 1980s]\ninstructions: x\n",
+                                     [{"id": "a", "type": "track", "title": "a"}]))
     _label(store, "a", "alice", "1970s")
     _label(store, "a", "bob", "1980s")  # a reviewer's correction: the last word is the gold
     prov = json.loads((Path(export_gold(store, tmp_path / "gold").path) / "provenance.json").read_text())

@@ -6,27 +6,20 @@ open; where gold exists, keeping it still works."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from linernotes.review.build import build_store
 from linernotes.review.store import Adjudication, ReviewStore
 from linernotes.review.web.app import Settings, create_app
-from linernotes.signals.spec import load_signals
+from tests.review.conftest import signal_store
 
 
 def _store(tmp_path: Path, gold: dict[str, object]) -> Path:
-    spec = tmp_path / "energy.yaml"
-    spec.write_text("- name: energy\n  kind: scalar\n  range: [0, 10]\n  instructions: How energetic.\n"
-                    "- name: rude\n  kind: boolean\n  instructions: Profanity.\n", encoding="utf-8")
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text(json.dumps({"id": "a", "type": "track", "title": "Night Drive", **gold}) + "\n",
-                       encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]))
-    return tmp_path / "s.sqlite"
+    return signal_store(tmp_path, "- name: energy\n  kind: scalar\n  range: [0, 10]\n  instructions: How energetic.\n"
+                        "- name: rude\n  kind: boolean\n  instructions: Profanity.\n",
+                        [{"id": "a", "type": "track", "title": "Night Drive", **gold}])
 
 
 def test_keep_gold_without_gold_is_refused_and_the_item_stays_open(tmp_path: Path) -> None:

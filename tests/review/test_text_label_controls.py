@@ -6,25 +6,19 @@ a field), so exported gold held text no tagger answer has."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from linernotes.review.build import build_store
 from linernotes.review.store import Adjudication, ReviewStore
-from linernotes.signals.spec import load_signals
+from tests.review.conftest import signal_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> ReviewStore:
-    spec = tmp_path / "signals.yaml"
-    spec.write_text("- name: hook\n  kind: text\n  instructions: The catchiest phrase, quoted.\n", encoding="utf-8")
-    catalog = tmp_path / "catalog.jsonl"
-    catalog.write_text(json.dumps({"id": "i0", "title": "Song", "description": "la la la"}) + "\n", encoding="utf-8")
-    build_store(tmp_path / "s.sqlite", gold=catalog, signals=load_signals([spec]))
-    return ReviewStore(tmp_path / "s.sqlite")
+    return ReviewStore(signal_store(tmp_path, "- name: hook\n  kind: text\n  instructions: The catchiest phrase, quoted.\n",
+                                    [{"id": "i0", "title": "Song", "description": "la la la"}]))
 
 
 def _edit(store: ReviewStore, text: str):
