@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -86,29 +87,12 @@ class _Matcher:
         """The best-ranked term (never an allowed phrase) spelled at ``at``: an unambiguous one if
         any fits (a writer who masks a word meant the rude one, as ``unambiguous_reading``), else a
         context-only one."""
-        first = text[at].lower()
-        letters = {first} | {letter for letter, looks in LOOKALIKES.items() if first in looks}
-        for context_only in (False, True):
-            best: tuple[int, re.Match[str]] | None = None
-            for letter in sorted(letters):
-                pattern, entries = self._terms_trie(letter, context_only)
-                if (hit := pattern.match(text, at)) is not None:
-                    rank = self.ranked.index(entries[hit.lastindex - 1])
-                    if best is None or rank < best[0]:
-                        best = (rank, hit)
-            if best is not None:
-                return best[1]
-        return None
+        return (self._best_at(text, at, lambda letter: self._terms_trie(letter, False))
+                or self._best_at(text, at, lambda letter: self._terms_trie(letter, True)))
 
     def _terms_trie(self, letter: str, context_only: bool) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
-        key = f"{letter}:{int(context_only)}"
-        if key not in self.terms_only:  # a race only builds the same small pattern twice
-            chosen = [(rank, e) for rank, e in enumerate(self.ranked)
-                      if not e.allow and e.context_only == context_only and e.term[:1] == letter]
-            body, ranks = trie_regex([(form, rank) for rank, e in chosen for form in term_tokens(e.term)])
-            pattern = compile_cached(f"{body}{AFTER}", re.IGNORECASE) if chosen else re.compile(r"(?!)")
-            self.terms_only[key] = (pattern, tuple(self.ranked[r] for r in ranks))
-        return self.terms_only[key]
+        return self._trie(self.terms_only, f"{letter}:{int(context_only)}",
+                          lambda e: not e.allow and e.context_only == context_only and e.term[:1] == letter)
 
     def unambiguous_reading(self, text: str, at: int) -> re.Match[str] | None:
         """A match of a non-context-only term at ``at``, if the spelling there allows one.
@@ -116,11 +100,17 @@ class _Matcher:
         The trie picks the first reading its branch order reaches, so a masked or stretched
         spelling ("booo**") can land on a context-only word ("bonk") although an unambiguous term
         ("boobz") fits too; per first letter, a second trie of the unambiguous terms settles it."""
+        return self._best_at(text, at, self._strict)
+
+    def _best_at(self, text: str, at: int,
+                 trie: Callable[[str], tuple[re.Pattern[str], tuple[_Entry, ...]]]) -> re.Match[str] | None:
+        """The best-ranked match at ``at`` among the per-letter tries ``trie(letter)`` of the
+        letters the character there can stand for (itself and those it is a look-alike of)."""
         first = text[at].lower()
         letters = {first} | {letter for letter, looks in LOOKALIKES.items() if first in looks}
         best: tuple[int, re.Match[str]] | None = None
         for letter in sorted(letters):
-            pattern, entries = self._strict(letter)
+            pattern, entries = trie(letter)
             if (hit := pattern.match(text, at)) is not None:
                 rank = self.ranked.index(entries[hit.lastindex - 1])
                 if best is None or rank < best[0]:
@@ -134,14 +124,20 @@ class _Matcher:
         return self.entries[hit.lastindex - 1]
 
     def _strict(self, letter: str) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
-        if letter not in self.strict:  # a race only builds the same small pattern twice
-            chosen = [(rank, e) for rank, e in enumerate(self.ranked) if not e.context_only and e.term[0] == letter]
+        return self._trie(self.strict, letter, lambda e: not e.context_only and e.term[:1] == letter)
+
+    def _trie(self, cache: dict[str, tuple[re.Pattern[str], tuple[_Entry, ...]]], key: str,
+              keep: Callable[[_Entry], bool]) -> tuple[re.Pattern[str], tuple[_Entry, ...]]:
+        """The trie regex of the ranked entries ``keep`` takes, and those entries by capture
+        group, built once per ``key`` into ``cache``."""
+        if key not in cache:  # a race only builds the same small pattern twice
+            chosen = [(rank, e) for rank, e in enumerate(self.ranked) if keep(e)]
             body, ranks = trie_regex([(form, rank) for rank, e in chosen for form in term_tokens(e.term)])
             # compile_cached: re's parser took 1.5 s of CPU for the 26 letters (up to 0.19 s one),
             # paid again by every process (each worker) on the first context-only hit of a letter
             pattern = compile_cached(f"{body}{AFTER}", re.IGNORECASE) if chosen else re.compile(r"(?!)")
-            self.strict[letter] = (pattern, tuple(self.ranked[r] for r in ranks))
-        return self.strict[letter]
+            cache[key] = (pattern, tuple(self.ranked[r] for r in ranks))
+        return cache[key]
 
 
 _WORD_START = re.compile(BEFORE + r"\S")  # a term may start with a look-alike ("$kank")
