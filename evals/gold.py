@@ -487,12 +487,7 @@ def id_type_problem(value: Any) -> str | None:
     id were gold items no catalog row can be (review build refuses them too)."""
     from linernotes.store.catalog import id_problem
 
-    if isinstance(value, bool):
-        return f"id {json.dumps(value)} is true/false; ids are strings or integers"
-    if isinstance(value, float):
-        return (f"id {value!r} is a float; ids are strings or integers (an integer column with a missing "
-                "value is stored as float by pandas: write it as Int64 or text)")
-    if not isinstance(value, str | int):
+    if not isinstance(value, str | int | float):  # true/false (an int) and floats: id_problem's own reasons
         return f"id {json.dumps(value, default=str)[:60]} is {_json_type(value)}; ids are strings or integers"
     return id_problem(value)
 
