@@ -23,6 +23,27 @@ def is_line_key(text: str) -> bool:
     return text.startswith("line:") and text[5:].isdigit() and text[5:].isascii()
 
 
+# Characters no id may hold: Unicode's control characters (category Cc: U+0000-U+001F and
+# U+007F-U+009F, tab, newline, carriage return and ESC among them) and its line and paragraph
+# separators (Zl U+2028, Zp U+2029). An id is printed on one line in logs, error messages, the
+# progress line and the review page: a newline split it over two, and an ESC wrote terminal
+# escapes into liner's stderr. Other characters (spaces at either end, bidi controls, which the
+# review page shows as [U+202E]) are kept: ids compare as text, exactly.
+_ID_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def id_character_reason(text: str) -> str | None:
+    """Why ``text`` cannot be an id for a character it holds (see ``_ID_BREAKERS``), naming the
+    first such character's code point: ``id contains a control character U+001B``; None when it
+    holds none."""
+    m = _ID_BREAKERS.search(text)
+    if m is None:
+        return None
+    ch = m.group()
+    kind = {"\u2028": "a line separator", "\u2029": "a paragraph separator"}.get(ch, "a control character")
+    return f"id contains {kind} U+{ord(ch):04X} (at character {m.start() + 1})"
+
+
 def float_id_reason(value: float) -> str:
     """Why a float is no id (never its text: 1.0 and the id "1.0" would be one id)."""
     return (f"id {value!r} is a float; ids are strings or integers (an integer column with a missing value is "
@@ -118,6 +139,8 @@ class Item(BaseModel):
             return str(v)
         if isinstance(v, str) and not v.strip():
             raise ValueError("id must not be blank")
+        if isinstance(v, str) and (why := id_character_reason(v)) is not None:
+            raise ValueError(why)
         if isinstance(v, str) and is_line_key(v):
             raise ValueError(f"id {v!r} is reserved: liner keys a row without a usable id as line:N; rename it")
         return v

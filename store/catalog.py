@@ -34,6 +34,7 @@ from linernotes.schema import (
     Item,
     extra_text,
     float_id_reason,
+    id_character_reason,
     is_line_key,
     validation_reasons,
 )
@@ -262,8 +263,11 @@ def usable_id(raw: Any) -> str | None:
 def id_problem(raw: Any) -> str | None:
     """Why a raw id cell gives an item no id, or None when it gives one: missing, a missing-value
     marker or blank, true/false, a float, a list or an object, bytes that are not UTF-8, a NUL, a
-    lone surrogate, a ``line:N`` key, or longer than ``MAX_ID_CHARS``. The one rule for an id
-    wherever rows are read (``liner tag``'s catalog reader, review's gold sets and runs), so review
+    lone surrogate, another control character or a line/paragraph separator
+    (``schema.id_character_reason``: tab, newline, ESC ...), a ``line:N`` key, or longer than
+    ``MAX_ID_CHARS``. Spaces at either end are kept (``" a "`` and ``"a"`` are two ids, as
+    written). The one rule for an id wherever rows are read (``liner tag``'s catalog reader, the
+    service's items, review's gold sets and runs, ``liner eval``/``liner fit`` gold), so review
     never queues an item under an id that no tagged item can have."""
     if raw is None or (isinstance(raw, str) and (not raw.strip() or is_missing_marker(raw))):
         return "no id (the cell is empty or a missing-value marker)"
@@ -285,6 +289,8 @@ def id_problem(raw: Any) -> str | None:
         return "id contains a NUL byte"
     if _has_surrogate(text):
         return "id contains a lone UTF-16 surrogate (not valid Unicode)"
+    if (why := id_character_reason(text)) is not None:
+        return why
     if is_line_key(text):
         return f"id {text!r} is reserved: liner keys a row without a usable id as line:N; rename it"
     return None

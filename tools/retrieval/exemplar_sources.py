@@ -15,7 +15,7 @@ from typing import Any
 
 from linernotes.json_lines import file_lines, json_objects
 from linernotes.labels import label_list
-from linernotes.schema import TEXT_FIELDS
+from linernotes.schema import TEXT_FIELDS, id_character_reason
 from linernotes.store.catalog import read_catalog
 from linernotes.store.records import is_record
 from linernotes.tools.retrieval.exemplars import STRUCTURED_FIELDS, ExemplarRecord
@@ -103,6 +103,9 @@ def _records(rows: Iterable[tuple[str, Mapping[str, Any]]], genres_field: str, t
         text = exemplar_text(row)
         if row.get("id") is None:
             skipped.note("no id", where)
+        elif (why := id_character_reason(str(row["id"]))) is not None:
+            # an exemplar's id is shown in records' evidence and in logs, on one line
+            skipped.note(why.split(" (at character")[0], where + shown)
         elif not genres:
             skipped.note(f"no genre labels in {genres_field!r}", where + shown)
         elif not text:
