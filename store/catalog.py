@@ -18,7 +18,7 @@ import math
 import os
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -994,7 +994,9 @@ def _broken_after(path: Path, row: int) -> Iterator[None]:
                            "the rows before it were read") from None
 
 
-def _iter_dataset(ds: Any, b: _RowBuilder, path: Path) -> Iterator[Row]:
+def _iter_dataset(ds: Any, b: _RowBuilder, path: Path,
+                  own: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None) -> Iterator[Row]:
+    """Rows of ``ds``; ``own(n, record)``, when given, puts back values ``datasets`` changed."""
     rows = iter(ds)
     n = 0
     while True:
@@ -1003,7 +1005,7 @@ def _iter_dataset(ds: Any, b: _RowBuilder, path: Path) -> Iterator[Row]:
         if record is None:
             return
         n += 1
-        yield b.build(n, record)
+        yield b.build(n, record if own is None else own(n, record))
 
 
 def _read_hf_disk(path: Path, b: _RowBuilder) -> Iterator[Row]:
@@ -1028,4 +1030,29 @@ def _read_hf_file(path: Path, b: _RowBuilder) -> Iterator[Row]:
         ds = load_dataset(builder, data_files=str(path), split="train")
     except Exception as e:
         raise CatalogError(f"{path}: datasets could not load it ({type(e).__name__}: {e})") from None
-    yield from _iter_dataset(ds, b, path)
+    yield from _iter_dataset(ds, b, path, _as_written(ds, b, path) if builder == "json" else None)
+
+
+def _as_written(ds: Any, b: _RowBuilder, path: Path) -> Callable[[int, dict[str, Any]], dict[str, Any]] | None:
+    """For a JSON catalog, a function giving row ``n``'s record with the file's own values in the
+    columns ``datasets`` changed (``json_exact.changed_columns``: a column mixing ``"007"`` and
+    ``7`` read both as 7, a repeat; ``"1e5"`` as the float 100000.0; an id column of ``7`` and
+    ``7.5`` gave the id 7.0, refused), so an id is as written and no row is silently merged,
+    dropped or renumbered; None when every column is read as written (the common case)."""
+    from linernotes.store.json_exact import changed_columns, raw_rows
+
+    columns = changed_columns(ds.features, id_column(b.mapping))
+    if not columns:
+        return None
+    try:
+        raw = raw_rows(path)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if len(raw) != len(ds):  # not the rows datasets read (not expected): its values, as before
+        return None
+
+    def own(n: int, record: dict[str, Any]) -> dict[str, Any]:
+        row = raw[n - 1][1]
+        return {**record, **{c: row.get(c) for c in columns}} if isinstance(row, dict) else record
+
+    return own

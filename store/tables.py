@@ -54,8 +54,9 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
             return datasets.load_dataset("parquet", data_files=str(p), split="train")
         if name.endswith((".jsonl", ".json", ".jsonl.gz")):
             with _without_inner_boms(p) as (text, encoding):
-                return datasets.load_dataset("json", data_files=str(text), split="train",
-                                             **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
+                ds = datasets.load_dataset("json", data_files=str(text), split="train",
+                                           **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
+                return _ids_as_written(ds, p, text, encoding, id_column)
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
@@ -71,6 +72,34 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
             raise ValueError(f"{p}: no rows" + (" (a header line only)" if p.stat().st_size else " (an empty file)")) from None
         raise ValueError(f"{p}: datasets could not load it ({type(e).__name__}: {str(e)[:200]})") from None
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
+
+
+def _ids_as_written(ds: Any, path: Path, text: Path, encoding: str, id_column: str) -> Any:
+    """``ds`` with its ``id_column`` as the JSON file ``text`` (read for ``path``) writes it, when
+    ``datasets`` changed it (``json_exact``): a column mixing ``1`` and ``"007"`` gave 1 and 7, one
+    mixing ``7`` and ``7.5`` gave 7.0. Then an integer is its text and a string is kept as written;
+    a float, true/false, a list or an object is a ``ValueError`` naming the line (row) and the
+    catalog's reason (``store.catalog.id_problem``), as a column of text or integers holding
+    none of them loads as before."""
+    from linernotes.store.catalog import id_problem
+    from linernotes.store.json_exact import changed_columns, place, raw_rows
+
+    if id_column not in ds.column_names or id_column not in changed_columns(ds.features, id_column):
+        return ds
+    rows = raw_rows(text, encoding)
+    if len(rows) != len(ds):  # not the rows datasets read: leave them to the checks that follow
+        return ds
+    ids = []
+    for where, row in rows:
+        value = row.get(id_column) if isinstance(row, dict) else None
+        if value is not None and not isinstance(value, str) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{place(path, where)}: {id_column}: {id_problem(value)}")
+        ids.append(None if value is None else str(value))
+    import datasets
+
+    order = ds.column_names
+    out = ds.remove_columns([id_column]).add_column(id_column, ids, feature=datasets.Value("string"))
+    return out.select_columns(order)
 
 
 def _export_root(p: Path) -> str | None:
