@@ -31,21 +31,24 @@ def _command(specs, output, limit, seed, pool, negatives, run, folds, model, poo
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _signals_command(specs, output, signals, run, folds, seed, resamples, model, api_base) -> str:
+def _signals_command(specs, output, signals, run, folds, seed, resamples, model, api_base, data=None,
+                     limit=None) -> str:
     """A signals fit as a command a reader can rerun (goes into the model card)."""
     parts = ["liner", "fit", *specs, "-o", str(output), "--folds", str(folds), "--seed", str(seed)]
     for s in signals:
         parts += ["--signals", str(s)]
     for r in run or []:
         parts += ["--run", str(r)]
-    if not run:  # the sample is tagged by the fit: the model tags it
+    parts += ["--data", str(data)] if data is not None else []
+    if not run:  # the sample is tagged by the fit: the model tags it, --limit items of the gold
+        parts += ["--limit", str(limit)] if limit is not None else []
         parts += ["--model", model] + (["--api-base", api_base] if api_base else [])
     parts += ["--resamples", str(resamples)] if resamples != 1000 else []
     return " ".join(shlex.quote(p) for p in parts)
 
 
 def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
-                 overwrite_shipped=False) -> None:
+                 overwrite_shipped=False, data=None, limit=None, unused=()) -> None:
     from linernotes.config import TagConfig
     from linernotes.evals.signal_fit import fit_signals
     from linernotes.evals.spec import SpecError
@@ -55,12 +58,16 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
     try:
         if len(specs) != 1 or len(run or []) > 1:
             raise SpecError("--signals fits one gold spec (and at most one --run record) at a time")
+        if unused:  # they were ignored without a word: a fit the user did not ask for
+            raise SpecError(f"{', '.join(unused)} do not apply to --signals (the built-in fusion's options): a "
+                            "signal is fitted on its gold spec's items (--data, --limit, --seed) or on --run")
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, parallel=min(concurrency, 8), seed=seed)
         config = TagConfig(llm=llm, fusion=None, signals=load_signals(signals))
         summary = asyncio.run(fit_signals(specs[0], config, output, (run or [None])[0], folds, seed, resamples,
                                           concurrency, overwrite_shipped,
                                           command=_signals_command(specs, output, signals, run, folds, seed,
-                                                                   resamples, model, api_base)))
+                                                                   resamples, model, api_base, data, limit),
+                                          data=data, limit=limit))
     except (SpecError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None
@@ -121,8 +128,10 @@ def fit(
     from linernotes.store.records import OutputError
 
     if signals:
+        unused = [name for name, given in (("--pool", pool is not None), ("--pool-size", bool(pool_size)),
+                                           ("--negatives", bool(negatives))) if given]
         _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
-                     overwrite_shipped)
+                     overwrite_shipped, data=data, limit=limit, unused=unused)
         return
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)

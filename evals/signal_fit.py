@@ -18,16 +18,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.config import TagConfig
-from linernotes.evals.fit import MIN_DRAFTS, check_fusion_folder
-from linernotes.evals.gold import GoldItem, to_tagger_item
+from linernotes.evals.fit import MIN_DRAFTS, check_fusion_folder, check_run_gold
+from linernotes.evals.gold import GoldItem, canonical_signal_gold, load_gold, to_tagger_item
 from linernotes.evals.model_card import write_card
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
-from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec
+from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.files import refuse_shipped
 from linernotes.fusion.artifact import id_digest
-from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, save_model
+from linernotes.signals.fit import FITTABLE, FUSED, fit_fused, fit_signal, gold_problem, save_model
 
 
 class SignalFitSummary(BaseModel):
@@ -56,14 +56,36 @@ def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any],
                             "eval?): evaluate the spec again with these --signals, then fit on that run")
 
 
+def check_fittable_gold(spec: GoldSpec, items: list[Any], signals: list[Any], source: Path) -> None:
+    """Refuse (SpecError naming ``source``, the gold file or ``--run`` record, and the task) a
+    fittable signal task whose gold leaves nothing to learn (``signals.fit.gold_problem``: a scalar
+    gold no wider than twice the task's tolerance, a boolean / single_label gold of one class). Run
+    on the gold before anything is tagged: found after the sample, the LLM's work was for nothing,
+    and a narrow scalar gold was fitted with exit 0 into a constant answered at calibrated 0.999.
+    ``items``: objects with ``gold`` (GoldItem, ItemResult), their labels canonical."""
+    declared = {s.name: s for s in signals}
+    for task in spec.tasks:
+        sig = declared.get(task.signal) if task.signal else None
+        if sig is None or sig.kind not in FITTABLE:
+            continue
+        golds = [it.gold[task.name] for it in items if task.name in it.gold]
+        if (why := gold_problem(sig, golds, task.tolerance)) is not None:
+            raise SpecError(f"spec {spec.name}: {source}: task {task.name} (signal {sig.name}): {why}")
+
+
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
                       seed: int = 0, resamples: int = 1000, concurrency: int = 4,
-                      overwrite_shipped: bool = False, command: str = "") -> SignalFitSummary:
-    """Fit every fittable signal task of one gold spec (raises SpecError when none can be, or for
-    an ``output`` that is not a fusion folder: ``evals.fit.check_fusion_folder``, or is inside a
-    folder the package ships without ``overwrite_shipped``: ``files.refuse_shipped``). Writes
-    ``output/signals/<name>.json``, ``output/cv/<spec>.signals.json`` and ``output/MODEL_CARD.md``
-    (``evals.model_card``; ``command``, default this process's arguments, is named in it)."""
+                      overwrite_shipped: bool = False, command: str = "", data: Path | None = None,
+                      limit: int | None = None) -> SignalFitSummary:
+    """Fit every fittable signal task of one gold spec (raises SpecError when none can be, when a
+    task's gold leaves nothing to learn: ``check_fittable_gold``, or for an ``output`` that is not
+    a fusion folder: ``evals.fit.check_fusion_folder``, or is inside a folder the package ships
+    without ``overwrite_shipped``: ``files.refuse_shipped``). The sample is ``run``'s items, else
+    ``limit`` items (None: all) of ``data`` (None: the spec's ``data:``) drawn with ``seed`` and
+    tagged here; with both ``run`` and ``data``, the run must have been scored on that gold
+    (``evals.fit.check_run_gold``). Writes ``output/signals/<name>.json``,
+    ``output/cv/<spec>.signals.json`` and ``output/MODEL_CARD.md`` (``evals.model_card``;
+    ``command``, default this process's arguments, is named in it)."""
     refuse_shipped(output, SpecError, "-o", overwrite_shipped)
     try:
         check_fusion_folder(output)
@@ -75,14 +97,20 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
         record = RunRecord.load(run)
         if record.spec != spec.name:
             raise SpecError(f"--run {run} is a run of spec {record.spec!r}, not {spec.name!r}")
-    else:
-        sample = output / "cv" / f"{spec.name}.sample.json"
-        record = await evaluate(EvalOptions(spec=spec_name, output=sample, seed=seed, concurrency=concurrency,
-                                            resamples=resamples), config)
-        record.save(sample)
-    if run is not None:  # evaluate() warned for a fresh sample
+        if data is not None:  # --data then names the gold the run must have been scored on
+            check_run_gold(record, run, spec, resolve_data(spec, data))
         check_signal_versions(record, spec, config.signals, run)
-        warn_signal_gold(spec, record.items, config.signals, run)
+        warn_signal_gold(spec, record.items, config.signals, run)  # evaluate() warns for a fresh sample
+        check_fittable_gold(spec, [it for it in record.items if it.prediction], config.signals, run)
+    else:
+        path = resolve_data(spec, data)
+        gold = load_gold(spec, path, limit, seed)
+        canonical_signal_gold(spec, gold.items, config.signals)
+        check_fittable_gold(spec, gold.items, config.signals, path)
+        sample = output / "cv" / f"{spec.name}.sample.json"
+        record = await evaluate(EvalOptions(spec=spec_name, output=sample, data=data, limit=limit, seed=seed,
+                                            concurrency=concurrency, resamples=resamples), config)
+        record.save(sample)
     specs = {s.name: s for s in config.signals}
     patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
     models: dict[str, str] = {}

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from linernotes.digest import short_digest
 from linernotes.files import read_regular
@@ -94,6 +94,8 @@ def threshold_problem(threshold: float | None) -> str | None:
 
 class SignalModel(TextNumbers):
     """A fitted signal model as stored (JSON); ``apply`` needs no sklearn."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
 
     name: str
     kind: str
@@ -194,6 +196,8 @@ class FusedSignalModel(TextNumbers):
     no pickle): ``model`` is a ``fusion`` MultilabelModel or ScalarModel; a scalar's model works on
     the spec's range mapped to [-1, 1]."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     name: str
     kind: str
     spec_hash: str
@@ -239,6 +243,34 @@ class FusedSignalModel(TextNumbers):
                               problems=d.problems)
 
 
+def gold_problem(spec: SignalSpec, golds: list[Any], tolerance: float) -> str | None:
+    """Why the gold values ``golds`` (one per item with a value; a boolean's as its ids 'true' /
+    'false') leave a fit of ``spec`` nothing to learn, else None. A scalar gold no wider than twice
+    ``tolerance`` (the signal's units): its middle is within tolerance of every item, so 'right'
+    (what the confidence is calibrated on) says nothing and the fit learns a constant answered with
+    full confidence (QA session 25: tempo_feel 5.0 on all 15 items of a 0-10 signal fitted with
+    exit 0, within_tol 1.0; every track was then tagged 5.0 at calibrated 0.999, auto-accepted).
+    A boolean / single_label gold with fewer than two of the spec's labels: one class."""
+    if spec.kind == "scalar":
+        values = [float(g) for g in golds]
+        if not values:
+            return None
+        lo, hi = min(values), max(values)
+        if hi - lo <= 2 * tolerance:
+            return (f"the {len(values)} items' gold spans {lo:g} to {hi:g}, no wider than twice the tolerance "
+                    f"{tolerance:g}: answering {(lo + hi) / 2:g} for every item would be within tolerance of all "
+                    "of them, so there is nothing to learn and no way to tell a right answer from a wrong one; "
+                    f"label items across the range {spec.range[0]:g} to {spec.range[1]:g}")
+    elif spec.kind in ("boolean", "single_label") and golds:
+        ids = set(spec.ids)
+        classes = sorted({v for g in golds if (v := str(g).lower() if isinstance(g, bool) else str(g)) in ids})
+        if len(classes) < 2:
+            outside = sum((str(g).lower() if isinstance(g, bool) else str(g)) not in ids for g in golds)
+            return (f"gold has one class of its labels only ({classes}"
+                    f"{f'; {outside} gold value(s) outside its labels' if outside else ''}); nothing to learn")
+    return None
+
+
 def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, str]], tolerance: float,
               uses_draft: bool, folds: int = 5, seed: int = 0) -> tuple[FusedSignalModel, list[tuple[Any, float]]]:
     """Fit a multilabel/scalar signal with the built-ins' combiner on ``rows`` = [(tagger Item,
@@ -263,6 +295,8 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
                              "evidence: [shortlist] or tag the sample with the LLM")
     elif not any(o.prose.strip() for o in obs):
         raise ValueError(f"signal {spec.name}: the items carry no text; the scalar combiner reads text")
+    if (why := gold_problem(spec, [g for *_, g, _ in rows], tolerance)) is not None:
+        raise ValueError(f"signal {spec.name}: {why}")
     groups = [grp for *_, grp in rows]
     _check_enough(spec, groups, folds, seed)
     if spec.kind == "multilabel":
@@ -367,7 +401,7 @@ def _read_model(path: Path, blob: bytes, spec: SignalSpec) -> SignalModel | Fuse
     required', or failed every item with a numpy shape error)."""
     from pydantic import ValidationError
 
-    from linernotes.fusion.artifact import FusionError
+    from linernotes.fusion.artifact import FusionError, error_reason
 
     refit = f"refit it: liner fit GOLD.yaml --signals ... -o {path.parent.parent}"
     try:
@@ -385,7 +419,7 @@ def _read_model(path: Path, blob: bytes, spec: SignalSpec) -> SignalModel | Fuse
         why = model.mismatch(spec)
     except ValidationError as e:
         err = e.errors(include_url=False)[0]
-        why = f"{'.'.join(map(str, err['loc'])) or 'model'}: {err['msg']}"
+        why = error_reason(err, blob) if err["loc"] else f"model: {err['msg']}"  # an unknown key named as fusion.json's
     if why:
         raise FusionError(f"{path}: not a usable model of signal {spec.name} ({why}); {refit}")
     return model
@@ -441,11 +475,8 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
     # would answer it, a value the spec does not allow. Those rows are scored (out of fold, wrong).
     known = np.array([v in set(spec.ids) for v in y])
     kidx = np.flatnonzero(known)
-    classes = sorted({str(v) for v in y[kidx]})
-    if len(classes) < 2:
-        raise ValueError(f"signal {spec.name}: gold has one class of its labels only ({classes}"
-                         f"{f'; {int((~known).sum())} gold value(s) outside its labels' if not known.all() else ''})"
-                         "; nothing to learn")
+    if (why := gold_problem(spec, [g for _, _, g, _ in rows], 0.0)) is not None:
+        raise ValueError(f"signal {spec.name}: {why}")
     names = features(spec, rows[0][0], rows[0][1])[0]
 
     def train(idx: np.ndarray) -> SignalModel:
