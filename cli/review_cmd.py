@@ -125,13 +125,17 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="Gold directory; writes the next vN inside")],
     store: StoreOpt = Path("review.sqlite"),
     overwrite_shipped: opt.OverwriteShipped = False,
+    leave_out_removed: Annotated[bool, typer.Option(
+        "--leave-out-removed", help="Write the gold without the decided values of fields the store no longer "
+        "has (a signal removed from the spec); the store keeps them, provenance.json lists them")] = False,
 ) -> None:
     """Write the adjudicated gold set as a new datasets version with provenance.json."""
     from linernotes.review.export import ExportError, export_gold
     from linernotes.review.store import ReviewStore, StoreError
 
     try:
-        result = export_gold(ReviewStore(store), output, overwrite_shipped=overwrite_shipped)
+        result = export_gold(ReviewStore(store), output, overwrite_shipped=overwrite_shipped,
+                             leave_out_removed=leave_out_removed)
     except (StoreError, ExportError) as e:
         _fail(str(e))
     extra = "".join(f", {n} {what}" for n, what in ((result.decided_on_older_gold, "decided on older gold"),
@@ -141,3 +145,6 @@ def export(
                                                     (result.tied, "with annotators tied on a label (those "
                                                                   "fields unchanged; 'tied' in provenance.json)")) if n)
     typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")
+    if result.left_out_removed:
+        typer.echo("left out (fields the store no longer has; kept in the store, listed in provenance.json under "
+                   "left_out_removed): " + ", ".join(f"{n} value(s) of {f!r}" for f, n in result.left_out_removed.items()))

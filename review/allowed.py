@@ -17,10 +17,25 @@ from typing import Any
 MAX_SHOWN = 5
 
 
-def disallowed(store: Any) -> list[str]:
+def removed_fields(store: Any) -> dict[str, list[str]]:
+    """``{field: [item ids]}`` of the decided values of fields the store no longer has (a signal
+    removed from the spec, a gold set rebuilt without a field). The review UI has no control for
+    such a field, so relabelling cannot clear them; ``export_gold(leave_out_removed=True)`` writes
+    the gold without them (the store keeps them: a rebuild with the field brings them back)."""
+    fields = {f.name for f in store.fields()}
+    out: dict[str, list[str]] = {}
+    for summary in store.list_items():
+        for name in store.get(summary.id).decision:
+            if name not in fields:
+                out.setdefault(name, []).append(summary.id)
+    return dict(sorted(out.items()))
+
+
+def disallowed(store: Any, leave_out_removed: bool = False) -> list[str]:
     """``["<id>: <field> <value>: <reason>", ...]`` for each decided value of a declared signal
-    that its field (vocabulary, range) refuses now, of a field the store no longer has, or of an
-    item no gold row holds any more; [] when every one can be exported."""
+    that its field (vocabulary, range) refuses now, of a field the store no longer has (unless
+    ``leave_out_removed``: ``removed_fields``), or of an item no gold row holds any more; [] when
+    every one can be exported."""
     fields = {f.name: f for f in store.fields()}
     specs = {n: f for n, f in fields.items() if f.signal is not None}
     rows = {str(r["id"]) for r in store.gold_rows() if r.get("id") is not None}
@@ -31,6 +46,8 @@ def disallowed(store: Any) -> list[str]:
                 # it and still listed it under changed_items
                 out.append(f"{summary.id!r}: {name} {value!r:.80}: no gold row has this id any more (rebuilt from "
                            "a gold set without it), so no row to write it into")
+                continue
+            if name not in fields and leave_out_removed:
                 continue
             if name not in fields:  # a rebuild from a gold set (or signals) without this field: export
                 # had no column or scale to write it into and stopped with a KeyError traceback
@@ -97,10 +114,15 @@ def gold_summary(origin: str, problems: list[str]) -> str:
             "out by --sample keeps its gold as it is)")
 
 
-def summary(problems: list[str]) -> str:
-    """One line: how many, the first few, and what to do."""
+def summary(problems: list[str], removed: dict[str, list[str]] | None = None) -> str:
+    """One line: how many, the first few, and what to do. ``removed`` (``removed_fields``): the
+    fields gone from the store, whose values no relabelling can clear (the UI shows no control for
+    them): the way out for those is named."""
     shown = _first(problems)
+    gone = (f"; the values of {', '.join(repr(n) for n in removed)} (no longer a field of the store) cannot be "
+            "relabelled: export without them with liner review export --leave-out-removed (the store keeps them)"
+            if removed else "")
     return (f"{len(problems)} decided value(s) are not allowed by the store's field or signal definitions (the "
             f"gold set or spec changed since they were decided, or the model's value came from an older spec): "
             f"{shown}; relabel those items in the review UI (/item/<id>), or build with the gold set or spec they "
-            "were decided on")
+            f"were decided on{gone}")

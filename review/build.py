@@ -8,7 +8,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from linernotes.files import refuse_shipped
-from linernotes.review.allowed import disallowed, gold_summary, older_spec_runs, refused_gold, summary
+from linernotes.review.allowed import (
+    disallowed,
+    gold_summary,
+    older_spec_runs,
+    refused_gold,
+    removed_fields,
+    summary,
+)
 from linernotes.review.export import unwritable_row
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
@@ -72,7 +79,7 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     store = ReviewStore(store_path, create=True)
     new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
     if problems := disallowed(store):  # export refuses them: say so while it is cheap to fix
-        notes.append(summary(problems))
+        notes.append(summary(problems, removed_fields(store)))
     if source.gold_rows and (where := unwritable_row(source.gold_rows, list(dict.fromkeys(
             k for r in source.gold_rows for k in r)))):  # export would refuse every decision made here
         notes.append(f"{gold}: {where}: liner review export cannot write this gold set until the row is fixed")

@@ -76,6 +76,8 @@ class ExportResult(BaseModel):
     undecided: int = Field(0, description="queued items nobody has decided yet: their gold rows are unchanged")
     tied: int = Field(0, description="overlap stores: items whose annotators' labels tie on a one-label field; "
                       "that field's gold is unchanged until another annotator breaks the tie")
+    left_out_removed: dict[str, int] = Field(default_factory=dict, description="--leave-out-removed: field the "
+                                             "store no longer has -> decided values not written")
 
 
 def next_version(gold_dir: Path) -> int:
@@ -104,6 +106,8 @@ def _changes(store: ReviewStore) -> tuple[dict[str, dict[str, Any]], list[Change
             skipped += 1
         latest = latest_labels(state.history) if overlap > 1 else {}  # field -> annotator -> label
         for name, value in state.decision.items():
+            if name not in specs:  # a field the store no longer has: export_gold refused it unless left out
+                continue
             spec = specs[name]
             before = state.entry.gold.get(name)
             if spec.distance(before, value) == 0 and before is not None:
@@ -302,16 +306,19 @@ def unwritable_row(rows: list[dict[str, Any]], columns: list[str]) -> str | None
 
 
 def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = LOCK_WAIT_S,
-                overwrite_shipped: bool = False) -> ExportResult:
+                overwrite_shipped: bool = False, leave_out_removed: bool = False) -> ExportResult:
     """Write ``gold_dir/v<N+1>`` and return what was written.
 
     Under the gold dir's lock: the rows go to a private temp folder, then one ``rename`` publishes
     it, so a failed or killed export leaves no version and concurrent exports get v1, v2, ... in
     turn. Raises ``ExportError`` (a row a column cannot hold, the lock held too long, a decided
     value the store's signal definitions no longer allow: ``review.allowed``; a gold dir inside data
-    the package ships, unless ``overwrite_shipped``: ``files.refuse_shipped``).
+    the package ships, unless ``overwrite_shipped``: ``files.refuse_shipped``). A decided value of a
+    field the store no longer has (a signal removed from the spec) is refused too unless
+    ``leave_out_removed``: then it is not written (the store keeps it) and provenance.json lists it
+    under ``left_out_removed`` ({field: [ids]}).
     """
-    from linernotes.review.allowed import disallowed, summary
+    from linernotes.review.allowed import disallowed, removed_fields, summary
 
     root = Path(gold_dir)
     refuse_shipped(root, ExportError, "-o", overwrite_shipped)
@@ -319,8 +326,9 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
         if not store.gold_rows() and not store.list_items():  # a build stopped between creating and filling it
             raise ExportError(f"{store.path}: the store holds no gold rows and no items (a `liner review build` "
                               "that did not finish?); build it again before exporting")
-        if problems := disallowed(store):
-            raise ExportError(f"{store.path}: {summary(problems)}")
+        removed = removed_fields(store)
+        if problems := disallowed(store, leave_out_removed):
+            raise ExportError(f"{store.path}: {summary(problems, {} if leave_out_removed else removed)}")
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # -o naming an existing file (or a path through one) was a FileExistsError traceback
@@ -358,6 +366,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "unreviewed_rows": notes,
                 "skipped": skipped,
                 "undecided": undecided,
+                "left_out_removed": removed if leave_out_removed else {},
             }
             (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
                                           encoding="utf-8")
@@ -370,4 +379,5 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
             shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
                         skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
-                        unreviewed_rows=len(notes), undecided=len(undecided), tied=len(tied))
+                        unreviewed_rows=len(notes), undecided=len(undecided), tied=len(tied),
+                        left_out_removed={k: len(v) for k, v in removed.items()} if leave_out_removed else {})
