@@ -142,6 +142,9 @@ def export(
                                                     (result.unreviewed_rows, "rows kept unreviewed"),
                                                     (result.undecided, "queued items still undecided (gold "
                                                                        "unchanged; see provenance.json)"),
+                                                    (result.partly_decided, "partly labelled (their labelled "
+                                                                            "signals written; partly_decided in "
+                                                                            "provenance.json names the rest)"),
                                                     (result.tied, "with annotators tied on a label (those "
                                                                   "fields unchanged; 'tied' in provenance.json)")) if n)
     typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")

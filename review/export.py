@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.files import refuse_shipped
 from linernotes.labels import label_text
-from linernotes.review.store import ReviewStore, latest_labels
+from linernotes.review.store import ReviewStore, latest_labels, unlabelled
 
 PROVENANCE = "provenance.json"
 LOCK = ".export.lock"
@@ -74,6 +74,8 @@ class ExportResult(BaseModel):
     decided_on_older_gold: int = 0
     unreviewed_rows: int = 0
     undecided: int = Field(0, description="queued items nobody has decided yet: their gold rows are unchanged")
+    partly_decided: int = Field(0, description="queued items labelled in some of their signals only: those values "
+                                "are written, the signals still to label keep their gold")
     tied: int = Field(0, description="overlap stores: items whose annotators' labels tie on a one-label field; "
                       "that field's gold is unchanged until another annotator breaks the tie")
     left_out_removed: dict[str, int] = Field(default_factory=dict, description="--leave-out-removed: field the "
@@ -337,7 +339,12 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 from None
         final, changes, skipped, tied = _changes(store)
         final = _as_column(store, final)
-        undecided = sorted(s.id for s in store.list_items() if s.status == "open")
+        # an open item is undecided only when none of its values is written: one labelled in some of its
+        # signals (the rest still to label) was listed as undecided, 'gold unchanged', and as changed
+        opened = [s.id for s in store.list_items() if s.status == "open"]
+        undecided = sorted(i for i in opened if i not in final)
+        fields = store.fields()
+        partly = {i: missing for i in sorted(opened) if i in final and (missing := unlabelled(store.get(i), fields))}
         rows, notes = _gold_rows(store, final)
         dataset = _dataset(rows)
         meta = store.meta()
@@ -366,6 +373,7 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "unreviewed_rows": notes,
                 "skipped": skipped,
                 "undecided": undecided,
+                "partly_decided": partly,
                 "left_out_removed": removed if leave_out_removed else {},
             }
             (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
@@ -379,5 +387,6 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
             shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
                         skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
-                        unreviewed_rows=len(notes), undecided=len(undecided), tied=len(tied),
+                        unreviewed_rows=len(notes), undecided=len(undecided), partly_decided=len(partly),
+                        tied=len(tied),
                         left_out_removed={k: len(v) for k, v in removed.items()} if leave_out_removed else {})

@@ -615,6 +615,12 @@ def latest_labels(history: list[Any]) -> dict[str, dict[str, Any]]:
     return latest
 
 
+def unlabelled(state: ItemState, fields: list[FieldSpec]) -> list[str]:
+    """The declared signals that hold ``state``'s item open (``_unlabelled``): what a partly labelled
+    item still needs (export names them)."""
+    return _unlabelled(state.entry, state.decision, fields)
+
+
 def _unlabelled(entry: QueueEntry, decision: dict[str, Any], fields: list[FieldSpec]) -> list[str]:
     """The item's declared signals that always have an answer (a slider, yes/no, one label) with
     neither gold nor a decided value: an edit that sets only some fields leaves the item open (it
