@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from linernotes.digest import short_digest
 from linernotes.files import read_regular
@@ -30,7 +30,7 @@ from linernotes.fusion.scalar import ScalarModel
 from linernotes.fusion.singlelabel import SingleLabelModel
 from linernotes.fusion.windows import MAX_WINDOWS
 from linernotes.json_lines import first_non_finite
-from linernotes.numbers import TextNumbers
+from linernotes.numbers import UNDERSCORE_REASON, TextNumbers
 
 # 2: a single-label model may carry character n-grams (char_tfidf); a reader of format 1 would
 # ignore them and misread the columns, so it must refuse. Format 1 files read as before.
@@ -69,6 +69,8 @@ class FusionError(ValueError):
 class FieldFusion(TextNumbers):
     """The fitted combiner of one record field."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     field: str
     kind: str
     vocabulary: str = Field("", description="taxonomy / policy pack the model was fitted on ('' for scalars)")
@@ -104,6 +106,8 @@ FIELD_KINDS = {"genres": "multilabel", "valence": "scalar", "policy": "single_la
 
 
 class FusionArtifact(TextNumbers):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     format: int = FORMAT
     fit_command: str = ""
     created: str = ""
@@ -169,10 +173,11 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     try:
         art = FusionArtifact.model_validate_json(raw)
     except ValidationError as e:
-        raise FusionError(f"{f}: not a valid fusion artifact: {_reason(e.errors()[0], raw)}") from None
+        if (newer := _written_format(raw)) is not None and newer not in READS:  # its new keys are unknown here
+            raise FusionError(_newer(f, newer)) from None
+        raise FusionError(f"{f}: not a valid fusion artifact: {error_reason(e.errors()[0], raw)}") from None
     if art.format not in READS:
-        raise FusionError(f"{f}: fusion format {art.format}, this linernotes reads {', '.join(map(str, READS))} "
-                          "(a newer linernotes wrote it: upgrade linernotes, or refit with this one: liner fit)")
+        raise FusionError(_newer(f, art.format))
     need, key = _needs(art)
     if key and art.format < need:  # an older reader would take the file and drop or misread ``key``
         raise FusionError(f"{f}: not a valid fusion artifact: {key}: needs format {need}, the file says "
@@ -196,7 +201,24 @@ def load_fusion(path: str | Path) -> FusionArtifact:
 _NON_FINITE = re.compile(rb"NaN|Infinity")
 
 
-def _reason(err: Any, raw: bytes) -> str:
+def _newer(f: Path, fmt: int) -> str:
+    return (f"{f}: fusion format {fmt}, this linernotes reads {', '.join(map(str, READS))} "
+            "(a newer linernotes wrote it: upgrade linernotes, or refit with this one: liner fit)")
+
+
+def _written_format(raw: bytes) -> int | None:
+    """The top-level ``format`` of a fusion.json that did not validate, None when it has no integer
+    one (or is not JSON): a newer format may hold keys this version does not know, and then the
+    format, not the first unknown key, is what to tell."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    return fmt if isinstance(fmt, int) and not isinstance(fmt, bool) else None
+
+
+def error_reason(err: Any, raw: bytes) -> str:
     """One line for the first validation error: ``line L column C: reason`` when the bytes are not
     JSON (pydantic's message has no usable position on every version: it printed ": Invalid JSON"),
     ``key.path: reason`` for a wrong value, the reason alone for a wrong document."""
@@ -214,7 +236,14 @@ def _reason(err: Any, raw: bytes) -> str:
         m = re.fullmatch(r"(.*) at line (\d+) column (\d+)", detail)
         return f"line {m[2]} column {m[3]}: {m[1]}" if m else detail
     loc = ".".join(map(str, err["loc"]))
-    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":  # every model of the file forbids keys it does not have
+        msg = "no such key (misspelt? a key this linernotes does not read would be ignored): remove it or fix its name"
+    elif err["type"] in ("float_type", "int_type") and isinstance(err.get("input"), str):
+        # the fitted arrays are strict (estimators.Fitted): numbers, never text that reads as one
+        text = err["input"]
+        msg += f", not the quoted text {text!r:.60}" + (f": {UNDERSCORE_REASON}" if "_" in text else "")
+    return f"{loc}: {msg}" if loc else msg
 
 
 def _missing_end(art: FusionArtifact) -> str:

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 def _private(model: BaseModel, name: str) -> Any:
@@ -28,7 +28,18 @@ def _private(model: BaseModel, name: str) -> Any:
     return model.__pydantic_private__[name]  # type: ignore[index]
 
 
-class Standardizer(BaseModel):
+class Fitted(BaseModel):
+    """Base of the fitted estimators' models, whose numbers ``liner fit`` writes (~700,000 in the
+    shipped artifact): each number must be a JSON number (``strict``: a quoted ``"1_0"``, which
+    pydantic's lax float reads as 10, or ``"0.5"`` is refused, and the check runs in pydantic-core,
+    without the per-number Python call ``numbers.TextNumbers`` makes), and a key the model does not
+    have is refused (``extra="forbid"``: a misspelt key in a hand-edited fusion.json was dropped
+    without a word). Reading text as numbers is for what a person writes; a file's arrays are not."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Standardizer(Fitted):
     """Per-column centring and scaling (sklearn ``StandardScaler`` semantics, zero scale -> 1)."""
 
     mean: list[float]
@@ -70,7 +81,7 @@ class Standardizer(BaseModel):
         return (np.asarray(X, dtype=np.float64) - mean) / scale
 
 
-class Linear(BaseModel):
+class Linear(Fitted):
     """A linear model: ``X @ coef.T + intercept``. ``classes`` set for a classifier (binary: one
     row of coefficients, the probability of ``classes[1]``; multinomial: one row per class)."""
 
@@ -147,7 +158,7 @@ def _tree_depth(t: int, left: list[int], right: list[int]) -> int:
             raise ValueError(f"tree {t}: its children form a loop (no leaf ends every walk from the root)")
 
 
-class Trees(BaseModel):
+class Trees(Fitted):
     """A binary gradient-boosted tree ensemble (scikit-learn ``HistGradientBoostingClassifier``)
     as plain arrays: per tree and node, the feature tested, its threshold (``x <= threshold`` goes
     left; NaN goes where ``missing_left`` says), the children and the node's value. A leaf points
@@ -261,7 +272,7 @@ class Trees(BaseModel):
         return np.column_stack([1 - p, p])
 
 
-class Tfidf(BaseModel):
+class Tfidf(Fitted):
     """A fitted ``TfidfVectorizer``: its parameters, vocabulary and idf weights."""
 
     params: dict[str, Any]
@@ -570,7 +581,7 @@ def _tfidf_rows(vec: Any, texts: list[str]) -> Any:
     return _align_api_if_sparse(X)
 
 
-class Isotonic(BaseModel):
+class Isotonic(Fitted):
     """A monotone map fitted by ``IsotonicRegression`` (clipped at the ends), as breakpoints."""
 
     x: list[float] = Field(default_factory=list)
@@ -636,7 +647,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-class ContextLogistic(BaseModel):
+class ContextLogistic(Fitted):
     """A calibrator told the context of a score: a logistic regression (Platt-style) over
     standardized context columns, the first of which is the score's log-odds, optionally followed
     by an isotonic map of its output (a two-stage map). ``__call__(X)`` takes X of shape

@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from linernotes.fusion.estimators import Isotonic
 from linernotes.numbers import TextNumbers
@@ -39,6 +39,8 @@ MIN_RATIO = 1.5
 class SizeClasses(TextNumbers):
     """Isotonic maps of one side by index size: ``maps[j]`` for an index of more than
     ``edges[j-1]`` and at most ``edges[j]`` items (the first map from 0, the last without end)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
 
     edges: list[float] = Field(description="ascending upper bounds in index items, one fewer than maps")
     maps: list[Isotonic] = Field(min_length=2)
@@ -62,6 +64,8 @@ class SizeClasses(TextNumbers):
 class SizeCalibration(TextNumbers):
     """Per side (same-album neighbour or not), the maps by index size; None: that side keeps its
     size-free map."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
 
     same_album: SizeClasses | None = None
     new_release: SizeClasses | None = None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from linernotes.fusion.estimators import ContextLogistic, Isotonic, Linear, Standardizer, Trees, logit
 from linernotes.fusion.features import CANDIDATE_FEATURES, candidate_rows
@@ -80,6 +80,8 @@ Classifier = Annotated[Annotated[Linear, Tag("linear")] | Annotated[Trees, Tag("
 
 
 class MultilabelModel(TextNumbers):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     kind: Literal["multilabel"] = "multilabel"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str] = Field(default_factory=lambda: list(CANDIDATE_FEATURES))

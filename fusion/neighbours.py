@@ -17,7 +17,9 @@ import base64
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
+
+from linernotes.fusion.estimators import Fitted
 
 
 def vote(sims: np.ndarray, codes: np.ndarray, n_classes: int, k: int) -> np.ndarray:
@@ -42,7 +44,7 @@ def vote(sims: np.ndarray, codes: np.ndarray, n_classes: int, k: int) -> np.ndar
     return out
 
 
-class LabeledIndex(BaseModel):
+class LabeledIndex(Fitted):
     """Labeled embeddings (rows unit length, float32, base64 little-endian, row-major) and the
     vote's settings. ``classes``: the voted classes in feature order; every row's label is one."""
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from linernotes.fusion.estimators import Linear, Standardizer, Tfidf, text_rows
 from linernotes.fusion.features import (
@@ -40,6 +40,8 @@ def confidence_rows(pred: np.ndarray, dense: np.ndarray) -> np.ndarray:
 
 
 class ScalarModel(TextNumbers):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     kind: Literal["scalar"] = "scalar"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from linernotes.fusion.estimators import Isotonic, Linear, Standardizer, Tfidf, text_rows
 from linernotes.fusion.features import (
@@ -24,6 +24,7 @@ from linernotes.fusion.features import (
 from linernotes.fusion.neighbours import LabeledIndex
 from linernotes.fusion.observation import Observation
 from linernotes.fusion.windows import MAX_WINDOWS, WindowRule, window_threshold, windows
+from linernotes.numbers import TextNumbers
 
 
 def choose(probs: np.ndarray, classes: list[str], none_label: str, none_threshold: float = 0.5) -> np.ndarray:
@@ -51,7 +52,9 @@ class PassageFlag(NamedTuple):
     threshold: float  # the P(none) it fell below (``window_threshold`` for the number of passages)
 
 
-class SingleLabelModel(BaseModel):
+class SingleLabelModel(TextNumbers):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     kind: Literal["single_label"] = "single_label"
     uses_draft: bool = Field(True, description="False: fitted without LLM drafts (too few); drafts ignored")
     features: list[str]

@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from linernotes.fusion.features import word_count
 from linernotes.numbers import TextNumbers
@@ -57,6 +57,8 @@ MAX_WINDOWS = 64
 class CleanTail(TextNumbers):
     """The lowest inner-out-of-fold P(none) scores of one clean source's texts at fit time."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
+
     source: str
     count: int = Field(ge=1, strict=True, description="clean texts of the source scored")
     lowest: list[float] = Field(min_length=1, description="their lowest P(none) scores, ascending")
@@ -79,6 +81,8 @@ class CleanTail(TextNumbers):
 
 class WindowRule(TextNumbers):
     """How a long text is flagged from its passages (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in a hand-edited file is named, not dropped
 
     budget: float = Field(gt=0, lt=1, description="the fit's false-flag budget per clean text")
     tails: list[CleanTail] = Field(min_length=1)
