@@ -122,10 +122,16 @@ def item_fields(specs: list[Any], queued: list[str]) -> list[Any]:
 def form_values(specs: list[Any], form: Any) -> dict[str, Any]:
     """An edit's values per field: every checked box of a multi-select (``none_<name>``: none of its
     labels applies, []), a slider only once moved (``set_<name>``), any other control's non-empty
-    text. Raises ValueError for 'none of these' checked beside a label."""
+    text. Raises ValueError for 'none of these' checked beside a label, and for two different
+    values of a one-value control (radio, yes/no, slider, text box): the form's last one was saved
+    and the other dropped without a word (QA session 25: 'happy' checked and a second 'sad' sent
+    for mood saved 'sad')."""
     values: dict[str, Any] = {}
     for s in specs:
         key = f"value_{s.name}"
+        if s.control != "multiselect" and len(given := {str(v) for v in form.getlist(key) if str(v).strip()}) > 1:
+            raise ValueError(f"{s.name} takes one value; the form sent {len(given)}: "
+                             f"{', '.join(repr(v) for v in sorted(given))[:160]}; send one")
         if s.control == "multiselect":
             picked = [str(v) for v in form.getlist(key) if str(v).strip()]
             none = bool(str(form.get(f"none_{s.name}", "")).strip())
