@@ -81,6 +81,10 @@ class TaskSpec(TextNumbers):
             raise KeyedError("signal", f"task {self.name}: kind {self.kind} scores a declared signal; set signal: <name>")
         if self.signal is not None and self.kind not in SIGNAL_KINDS:
             raise KeyedError("kind", f"task {self.name}: a signal task's kind is one of {', '.join(SIGNAL_KINDS)}")
+        if self.kind == "valence" and self.tolerance >= 1.0:
+            raise KeyedError("tolerance", f"task {self.name}: tolerance {self.tolerance:g} is half the valence scale "
+                             "[-1, 1] or more: 0 is within it of every gold value, so within_tol cannot tell a right "
+                             "answer from a wrong one (and a fit would learn a constant); use less than 1")
         return self
 
 
@@ -230,6 +234,15 @@ def check_signal_tasks(spec: GoldSpec, signals: list[Any]) -> None:
             raise SpecError(f"spec {spec.name}: task {task.name} scores signal {sig.name}, which applies to "
                             f"{', '.join(sig.applies_to)}; this spec's items are {spec.item_type} (item_type), so "
                             "none would get a value: set the spec's item_type, or the signal's applies_to")
+        if sig.kind == "scalar" and "tolerance" in task.model_fields_set and \
+                task.tolerance >= (sig.range[1] - sig.range[0]) / 2:
+            # the range's middle is then within tolerance of any value the signal can take: within_tol
+            # was 1.0 for a constant answer, and a fit refused every gold set as 'no wider than twice it'
+            lo, hi = sig.range
+            raise SpecError(f"spec {spec.name}: task {task.name}: tolerance {task.tolerance:g} is half the range of "
+                            f"signal {sig.name} ([{lo:g}, {hi:g}]) or more: its middle, {(lo + hi) / 2:g}, is within "
+                            "it of every value, so within_tol cannot tell a right answer from a wrong one; use less "
+                            f"than {(hi - lo) / 2:g} (the default is 1/8 of the range)")
         if sig.kind == "scalar" and "tolerance" not in task.model_fields_set:
             # the default 0.25 is valence's, on [-1, 1]: on a 0-10 or 0-100 signal it counted almost
             # nothing within tolerance and its fit's confidence P(|error| <= 0.25) sent every value

@@ -36,7 +36,8 @@ def test_a_spec_number_that_is_a_boolean_is_refused(key: str) -> None:
     with pytest.raises(SpecError) as err:
         parse_spec(text, "s.yaml")
     assert str(err.value) == f"s.yaml:8: tasks[0].{key}: true {REASON}"
-    assert parse_spec(text.replace(": on", ": 1"), "s.yaml").tasks[0].model_dump()[key] == 1.0  # a number still is
+    # a number still is (0.5: a valence tolerance of 1, half its scale, is refused for its own reason)
+    assert parse_spec(text.replace(": on", ": 0.5"), "s.yaml").tasks[0].model_dump()[key] == 0.5
 
 
 def test_liner_eval_refuses_a_boolean_tolerance_before_tagging(tmp_path: Path, shared_data: Path) -> None:

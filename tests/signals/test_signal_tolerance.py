@@ -49,3 +49,36 @@ def test_the_default_tolerance_is_an_eighth_of_the_range(tmp_path: Path) -> None
 def test_a_tolerance_the_spec_sets_is_kept(tmp_path: Path) -> None:
     energy, popularity = _spec(tmp_path, "    tolerance: 0.5\n").tasks
     assert energy.tolerance == pytest.approx(0.5) and popularity.tolerance == pytest.approx(12.5)
+
+
+@pytest.mark.parametrize(("tolerance", "refused"), [("5", True), ("7.5", True), ("4.99", False)])
+def test_a_tolerance_of_half_the_range_or_more_is_refused(tmp_path: Path, tolerance: str, refused: bool) -> None:
+    """QA session 25: 'tolerance: 5' on a [0, 10] signal was accepted: the range's middle is within
+    5 of every value, so a constant answer scored within_tol 1.0, and a fit then refused every gold
+    set as 'no wider than twice the tolerance', naming the gold, not the tolerance."""
+    from linernotes.evals.spec import SpecError
+
+    if not refused:
+        assert _spec(tmp_path, f"    tolerance: {tolerance}\n").tasks[0].tolerance == pytest.approx(float(tolerance))
+        return
+    with pytest.raises(SpecError, match=rf"task energy: tolerance {tolerance} is half the range of signal energy "
+                                        r"\(\[0, 10\]\) or more: its middle, 5, is within it of every value"):
+        _spec(tmp_path, f"    tolerance: {tolerance}\n")
+
+
+@pytest.mark.parametrize(("tolerance", "refused"), [("1", True), ("2.5", True), ("0.99", False)])
+def test_a_valence_tolerance_of_half_its_scale_or_more_is_refused(tmp_path: Path, tolerance: str,
+                                                                  refused: bool) -> None:
+    from linernotes.evals.spec import SpecError
+
+    path = tmp_path / "v.yaml"
+    path.write_text("name: v\ndata: v.jsonl\nid_field: id\ninputs:\n  description: text\ntasks:\n"
+                    f"  - name: valence\n    kind: valence\n    gold_field: mean\n    tolerance: {tolerance}\n",
+                    encoding="utf-8")
+    if not refused:
+        assert load_spec(path).tasks[0].tolerance == pytest.approx(float(tolerance))
+        return
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert f"{path}:10: tasks[0].tolerance: task valence: tolerance {tolerance} is half the valence scale" \
+        in str(err.value)
