@@ -40,6 +40,13 @@ def parse_int(text: Any) -> int:
     return int(text)
 
 
+def refusing_underscores(value: Any) -> Any:
+    """``value`` unchanged, or ``NumberTextError`` for text with ``_`` in it: a ``BeforeValidator``
+    for a number read outside a ``TextNumbers`` model (a ``TypeAdapter``'s)."""
+    _check(value, "a number")
+    return value
+
+
 def strict_click_numbers() -> None:
     """Make the command line's number options refuse text with ``_`` in it: ``--timeout 1_0`` ran
     with 10. typer (0.29+) reads an option through a pydantic ``TypeAdapter`` (whose float reads

@@ -1,7 +1,9 @@
 """The boundary models: what a catalog item is, and what an enrichment record promises.
 
 Everything that leaves linernotes (output lines, run records, review entries) is one of these,
-so a consumer can validate a file with ``OutputRecord.model_validate_json`` line by line.
+so a consumer can validate a file with ``OutputRecord.model_validate_json`` line by line. Output
+files are read back (resume, export, monitor, eval), so the record's models are ``TextNumbers``: a
+quoted ``"1_0"`` in a number field is refused, never read as 10.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from linernotes.numbers import NumberTextError, parse_float
+from linernotes.numbers import NumberTextError, TextNumbers, parse_float
 
 SCHEMA_VERSION = "1.0"
 
@@ -206,7 +208,7 @@ class Item(BaseModel):
         return out
 
 
-class EvidenceSpan(BaseModel):
+class EvidenceSpan(TextNumbers):
     """A quotation from the input: ``item.<field>[start:end] == text`` is checked by verify."""
 
     field: str
@@ -215,7 +217,7 @@ class EvidenceSpan(BaseModel):
     text: str
 
 
-class PolicyFlag(BaseModel):
+class PolicyFlag(TextNumbers):
     policy_id: str
     clause_id: str
     severity: int = Field(ge=0, le=4, description="0 none .. 4 severe")
@@ -224,7 +226,7 @@ class PolicyFlag(BaseModel):
     confidence: float | None = Field(None, ge=0, le=1, description="fusion: calibrated P(this clause is right)")
 
 
-class Explicit(BaseModel):
+class Explicit(TextNumbers):
     value: bool
     evidence: list[EvidenceSpan] = Field(default_factory=list)
 
@@ -232,7 +234,7 @@ class Explicit(BaseModel):
 # One field per built-in signal (signals/builtin/*.yaml), spelt out: the record is the stable output
 # format (JSONL, the Parquet table's columns), and schema sits below signals in the layers.
 # tests/signals/test_builtin_agreement.py fails when a built-in spec is added or renamed without it.
-class Confidence(BaseModel):
+class Confidence(TextNumbers):
     """Per field, never taken from the model: a calibrated probability of being right for the
     fields in ``calibrated`` (learned fusion), else a hand-set score from tool/model agreement."""
 
@@ -281,7 +283,7 @@ _SIGNAL_REASON = re.compile(r"(?:low confidence|no value): signal ([a-z][a-z0-9_
 _SEVERITY_REASON = re.compile(r"policy severity \d")
 
 
-class Review(BaseModel):
+class Review(TextNumbers):
     routed: bool
     reasons: list[str] = Field(default_factory=list)
 
@@ -315,7 +317,7 @@ def round_cost(a: float | None) -> float | None:
     return None if a is None else round(a, 8)
 
 
-class Usage(BaseModel):
+class Usage(TextNumbers):
     """LLM usage of one item: ``calls`` requests sent (every attempt, retries and re-asks
     included; not cache hits, not calls the SDK refused to send), tokens as the provider
     reported them, ``cost_usd`` from LiteLLM's price table (0 for the embedded model, ``None``
@@ -346,7 +348,7 @@ class Usage(BaseModel):
         )
 
 
-class Provenance(BaseModel):
+class Provenance(TextNumbers):
     model: str
     prompt_hash: str
     schema_version: str = SCHEMA_VERSION
@@ -366,7 +368,7 @@ class Provenance(BaseModel):
     fusion: str | None = Field(None, description="content hash of the fusion artifact that decided the fields")
 
 
-class SignalValue(BaseModel):
+class SignalValue(TextNumbers):
     """One declared signal's value for one item (``linernotes.signals``). ``value`` by kind:
     multilabel a list of vocabulary ids, single_label one id, scalar a number in the spec's range,
     boolean true/false, text a string; None when nothing could be decided. ``confidence`` is never
@@ -381,7 +383,7 @@ class SignalValue(BaseModel):
     provenance: dict[str, Any] = Field(default_factory=dict)
 
 
-class Enrichment(BaseModel):
+class Enrichment(TextNumbers):
     """The validated record linernotes writes for one item."""
 
     schema_version: str = SCHEMA_VERSION
@@ -446,7 +448,7 @@ def _finite_any(v: Any) -> Any:
     return v
 
 
-class ErrorInfo(BaseModel):
+class ErrorInfo(TextNumbers):
     """Why an item has no enrichment. ``usage``: what the item's LLM attempts cost before it
     failed (every billed request, failed ones included); None when no LLM call was attempted
     (bad input, tool failure) and in records written before this field existed."""
@@ -458,7 +460,7 @@ class ErrorInfo(BaseModel):
     usage: Usage | None = None
 
 
-class OutputRecord(BaseModel):
+class OutputRecord(TextNumbers):
     """One output line: exactly one per input item, ok or error."""
 
     id: str

@@ -433,7 +433,7 @@ def _point(stats: dict[str, Any], name: str) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
-class _InSample(BaseModel):
+class _InSample(TextNumbers):
     model_config = ConfigDict(extra="forbid")
     items: int = Field(ge=0)
     fields: dict[str, int] = Field(max_length=32)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -28,9 +28,11 @@ from pydantic import (
 )
 
 from linernotes.json_lines import first_non_finite
+from linernotes.numbers import TextNumbers, refusing_underscores
 
 # float() of it must not raise and must give a number a metric can use (NaN, inf, 10**400 cannot)
-Num = Annotated[float, Field(allow_inf_nan=False)]
+# (a quoted "1_0" is refused, not read as 10: a run record is a file a person may edit)
+Num = Annotated[float, BeforeValidator(refusing_underscores), Field(allow_inf_nan=False)]
 # a confidence or review level is a probability; usage figures are counts and durations. The
 # tagger writes no other (``schema.Confidence``): a hand-edited latency of -1e9 s or -10**6
 # tokens moved the run's p50 latency / mean tokens and passed a usage rule the run had failed
@@ -39,7 +41,7 @@ NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0)]
 Count = Annotated[int, Field(ge=0)]
 
 
-class _Open(BaseModel):
+class _Open(TextNumbers):
     model_config = ConfigDict(extra="allow")
 
 
@@ -145,9 +147,11 @@ def prediction_problem(item_id: str, prediction: dict[str, Any] | None,
         value = (entry.model_extra or {}).get("value")
         try:
             adapter.validate_python(value)
-        except ValidationError:
+        except ValidationError as e:
+            err = e.errors()[0]  # a validator's own reason ('1_0': '_' is not allowed ...) is told
+            why = ": " + err["msg"].removeprefix("Value error, ") if err["type"] == "value_error" else ""
             return (f"item {item_id!r:.80}: prediction.signals.{name}.value: a {kind} signal's value is {expected}, "
-                    f"not {type(value).__name__} {str(value)[:40]!r}")
+                    f"not {type(value).__name__} {str(value)[:40]!r}{why}")
     return None
 
 

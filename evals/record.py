@@ -36,14 +36,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from linernotes.files import read_regular_text, refuse_shipped, special_kind
+from linernotes.numbers import TextNumbers
 
 RECORD_VERSION = "1"
 
 
-class MetricValue(BaseModel):
+class MetricValue(TextNumbers):
     """A point estimate with its bootstrap interval; ``n`` = items (or pairs) it was computed on.
 
     ``ci_method`` says how the interval was resampled (``evals.bootstrap.plan_resampling``):
@@ -58,7 +59,7 @@ class MetricValue(BaseModel):
     clusters: int | None = None
 
 
-class ItemResult(BaseModel):
+class ItemResult(TextNumbers):
     id: str
     group: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
@@ -69,7 +70,7 @@ class ItemResult(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
 
 
-class ExemplarInfo(BaseModel):
+class ExemplarInfo(TextNumbers):
     """The exemplar index an eval gave the tagger (spec ``exemplars``): which rule, how many
     items, and a content digest (resume refuses a run folder built with another set)."""
 
@@ -79,7 +80,7 @@ class ExemplarInfo(BaseModel):
     digest: str
 
 
-class RunRecord(BaseModel):
+class RunRecord(TextNumbers):
     """Everything needed to reproduce, re-score and compare one evaluation run."""
 
     record_version: str = RECORD_VERSION

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
+from linernotes.numbers import TextNumbers
 from linernotes.review.fields import FieldSpec
 
 
-class _Open(BaseModel):
+class _Open(TextNumbers):  # a quoted "1_0" severity or span end is refused, not read as 10
     model_config = ConfigDict(extra="allow")
 
 

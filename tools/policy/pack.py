@@ -7,14 +7,15 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text
+from linernotes.numbers import TextNumbers
 from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.yaml_text import load_pack_yaml
 
 
-class Clause(BaseModel):
+class Clause(TextNumbers):  # a pack is a YAML file a person writes: a quoted '1_0' is no severity
     id: str
     severity: int = Field(ge=0, le=4)
     text: str
@@ -22,13 +23,13 @@ class Clause(BaseModel):
     keywords: list[str] = Field(default_factory=list, description="retrieval cues only, never flagged on their own")
 
 
-class Policy(BaseModel):
+class Policy(TextNumbers):
     id: str
     title: str
     clauses: list[Clause]
 
 
-class LexiconTerm(BaseModel):
+class LexiconTerm(TextNumbers):
     term: str
     clause: str
     severity: int = Field(ge=0, le=4)
@@ -38,7 +39,7 @@ class LexiconTerm(BaseModel):
     prefer: int = Field(0, ge=0, description="1 = likeliest reading of an ambiguous masked spelling; 0 = none")
 
 
-class PolicyPack(BaseModel):
+class PolicyPack(TextNumbers):
     id: str
     version: str
     attribution: str = ""

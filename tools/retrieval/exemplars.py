@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import MAX_CONFIG_BYTES, open_regular, read_regular, refuse_shipped
+from linernotes.numbers import TextNumbers
 from linernotes.schema import validation_reasons
 from linernotes.tools.retrieval.embedding import Embedder, load_embedder
 from linernotes.tools.retrieval.mmr import mmr
@@ -66,7 +67,7 @@ class GenreVote(BaseModel):
     of: int
 
 
-class IndexMeta(BaseModel):
+class IndexMeta(TextNumbers):  # meta.json may be edited by hand: a quoted '1_0' is no count
     format: int = FORMAT
     embedder: str
     dim: int

@@ -12,9 +12,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from linernotes.files import MAX_CONFIG_BYTES, read_regular_text, special_kind
+from linernotes.numbers import TextNumbers
 from linernotes.tools.disk_cache import file_stamp
 from linernotes.tools.yaml_text import load_pack_yaml
 
@@ -59,7 +60,7 @@ def slugify(label: str) -> str:
     return "-".join(s.split())
 
 
-class TaxonomyEntry(BaseModel):
+class TaxonomyEntry(TextNumbers):  # a quoted valence '0_5' is refused, not read as 5
     """One entry; ``id`` and ``parent`` are stored as ``canonical_id``, text in NFC. A key it does
     not have is refused: a misspelt ``alias:`` was dropped without a word (its synonyms unused)."""
 
@@ -88,7 +89,7 @@ class TaxonomyEntry(BaseModel):
         return [unicodedata.normalize("NFC", a) for a in v]
 
 
-class Taxonomy(BaseModel):
+class Taxonomy(TextNumbers):
     model_config = ConfigDict(extra="forbid")  # as TaxonomyEntry: 'atribution:' was dropped silently
 
     id: str

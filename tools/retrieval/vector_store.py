@@ -11,15 +11,15 @@ import os
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
 
+from linernotes.numbers import TextNumbers
 from linernotes.tools.retrieval.embedding import similarities
 
 VECTORS = "vectors.f32"
 GRAPH = "hnsw.usearch"
 
 
-class HnswParams(BaseModel):
+class HnswParams(TextNumbers):  # read from an index's meta.json (IndexMeta.hnsw)
     """HNSW settings. i8 storage and modest connectivity keep a 1M build within minutes on two
     cores; expansion_search trades latency for recall (see benchmarks/bench_retrieval.py)."""
 
