@@ -5,6 +5,7 @@ every command that takes a labeled file reads the same formats the same way.
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,7 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
             with _without_inner_boms(p) as (text, encoding):
                 ds = datasets.load_dataset("json", data_files=str(text), split="train",
                                            **({} if encoding == "utf-8-sig" else {"encoding": encoding}))
-                return _ids_as_written(ds, p, text, encoding, id_column)
+                return _as_written(ds, p, text, encoding, id_column)
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
@@ -74,32 +75,51 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
     raise ValueError(f"{p}: unknown table format ({FORMATS})")
 
 
-def _ids_as_written(ds: Any, path: Path, text: Path, encoding: str, id_column: str) -> Any:
-    """``ds`` with its ``id_column`` as the JSON file ``text`` (read for ``path``) writes it, when
-    ``datasets`` changed it (``json_exact``): a column mixing ``1`` and ``"007"`` gave 1 and 7, one
-    mixing ``7`` and ``7.5`` gave 7.0. Then an integer is its text and a string is kept as written;
-    a float, true/false, a list or an object is a ``ValueError`` naming the line (row) and the
-    catalog's reason (``store.catalog.id_problem``), as a column of text or integers holding
-    none of them loads as before."""
-    from linernotes.store.catalog import id_problem
-    from linernotes.store.json_exact import changed_columns, place, raw_rows
+def _as_written(ds: Any, path: Path, text: Path, encoding: str, id_column: str) -> Any:
+    """``ds`` with the columns ``datasets`` changed (``json_exact.changed_columns``) as the JSON
+    file ``text`` (read for ``path``) writes them. Its ``id_column``: a column mixing ``1`` and
+    ``"007"`` gave 1 and 7, one mixing ``7`` and ``7.5`` gave 7.0; it becomes text (an integer as
+    its text, a string as written), and a float, true/false, a list or an object in it is a
+    ``ValueError`` naming the line (row) and the catalog's reason (``store.catalog.id_problem``).
+    Any other column mixing JSON types (a title ``1999`` beside ``"null"``, which came back None,
+    and ``"007"``, which came back 7; a label ``"true"``, true) keeps the ``Json`` feature, holding
+    each value's own JSON, so it reads back as written. A table of one type per column loads as
+    before."""
+    from linernotes.store.json_exact import changed_columns, raw_rows
 
-    if id_column not in ds.column_names or id_column not in changed_columns(ds.features, id_column):
+    columns = [c for c in changed_columns(ds.features, id_column) if c in ds.column_names]
+    if not columns:
         return ds
     rows = raw_rows(text, encoding)
     if len(rows) != len(ds):  # not the rows datasets read: leave them to the checks that follow
         return ds
-    ids = []
-    for where, row in rows:
-        value = row.get(id_column) if isinstance(row, dict) else None
-        if value is not None and not isinstance(value, str) and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"{place(path, where)}: {id_column}: {id_problem(value)}")
-        ids.append(None if value is None else str(value))
     import datasets
 
     order = ds.column_names
-    out = ds.remove_columns([id_column]).add_column(id_column, ids, feature=datasets.Value("string"))
-    return out.select_columns(order)
+    for column in columns:
+        values = [row.get(column) if isinstance(row, dict) else None for _, row in rows]
+        if column == id_column:
+            ds = ds.remove_columns([column]).add_column(column, _id_texts(values, rows, path, column),
+                                                        feature=datasets.Value("string"))
+        else:  # each value's JSON text: the feature stores a text that parses as JSON as it is
+            ds = ds.remove_columns([column]).add_column(
+                column, [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+                feature=datasets.Json())
+    return ds.select_columns(order)
+
+
+def _id_texts(values: list[Any], rows: list[tuple[str, Any]], path: Path, column: str) -> list[str | None]:
+    """Each id cell as its text (None stays None); ValueError naming the place of the first that
+    is not a string or an integer."""
+    from linernotes.store.catalog import id_problem
+    from linernotes.store.json_exact import place
+
+    out: list[str | None] = []
+    for value, (where, _) in zip(values, rows, strict=True):
+        if value is not None and not isinstance(value, str) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{place(path, where)}: {column}: {id_problem(value)}")
+        out.append(None if value is None else str(value))
+    return out
 
 
 def _export_root(p: Path) -> str | None:

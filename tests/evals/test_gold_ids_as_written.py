@@ -86,3 +86,20 @@ def test_a_json_catalog_keeps_each_id_as_written(tmp_path: Path) -> None:
     plain = tmp_path / "p.json"  # a column of one type reads as before
     plain.write_text(json.dumps([{"id": "a", "title": "x"}, {"id": "b", "title": "y"}]), encoding="utf-8")
     assert [r.key for r in read_catalog(plain)] == ["a", "b"]
+
+
+def test_other_mixed_columns_of_a_labeled_table_read_as_written(tmp_path: Path) -> None:
+    """A column mixing JSON types gave back any string that is JSON as that value: a title "null"
+    became None (the item lost its text), "007" the integer 7, a label "true" true."""
+    rows = [{"id": "a", "text": 1999, "g": ["rock"]}, {"id": "b", "text": "null", "g": "rock"},
+            {"id": "c", "text": "007", "g": ["1984"]}, {"id": "d", "text": "[1, 2]", "g": "true"},
+            {"id": "e", "text": None, "g": None}]
+    data = tmp_path / "t.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert load_table(data).to_list() == rows
+    spec = tmp_path / "v.yaml"
+    spec.write_text("name: v\ndata: t.jsonl\ninputs: {description: text}\n"
+                    "tasks: [{name: valence, kind: valence, gold_field: ratings}]\n", encoding="utf-8")
+    data.write_text("".join(json.dumps(r | {"ratings": [1]}) + "\n" for r in rows), encoding="utf-8")
+    gold = load_gold(load_spec(spec), data)
+    assert [it.inputs.get("description") for it in gold.items] == [1999, "null", "007", "[1, 2]", None]
