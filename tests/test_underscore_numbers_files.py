@@ -115,3 +115,15 @@ def test_an_exemplar_index_meta_refuses_it(tmp_path: Path) -> None:
 
 def test_the_reason_is_the_shared_one() -> None:
     assert UNDERSCORE_REASON.startswith(REASON)
+
+
+def test_an_exemplar_index_meta_refuses_a_misspelt_key(tmp_path: Path) -> None:
+    """meta.json is as hand-editable as fusion.json: a misspelt 'ann_treshold' was dropped (the
+    default 50,000 used) without a word."""
+    from linernotes.tools.retrieval.exemplars import open_exemplar_meta
+
+    for meta, key in (({"embedder": "e", "dim": 4, "ann_threshold": 5, "ann_treshold": 9}, "ann_treshold"),
+                      ({"embedder": "e", "dim": 4, "ann_threshold": 5, "hnsw": {"conectivity": 8}}, "hnsw.conectivity")):
+        (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(ValueError, match=f"{key}: Extra inputs are not permitted"):
+            open_exemplar_meta(tmp_path)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linernotes.files import MAX_CONFIG_BYTES, open_regular, read_regular, refuse_shipped
 from linernotes.numbers import TextNumbers
@@ -68,6 +68,8 @@ class GenreVote(BaseModel):
 
 
 class IndexMeta(TextNumbers):  # meta.json may be edited by hand: a quoted '1_0' is no count
+    model_config = ConfigDict(extra="forbid")  # and a misspelt 'ann_treshold' is named, not dropped
+
     format: int = FORMAT
     embedder: str
     dim: int

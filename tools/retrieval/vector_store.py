@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from pydantic import ConfigDict
 
 from linernotes.numbers import TextNumbers
 from linernotes.tools.retrieval.embedding import similarities
@@ -22,6 +23,8 @@ GRAPH = "hnsw.usearch"
 class HnswParams(TextNumbers):  # read from an index's meta.json (IndexMeta.hnsw)
     """HNSW settings. i8 storage and modest connectivity keep a 1M build within minutes on two
     cores; expansion_search trades latency for recall (see benchmarks/bench_retrieval.py)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key in meta.json's hnsw is named, not dropped
 
     dtype: str = "i8"
     connectivity: int = 16
