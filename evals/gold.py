@@ -216,11 +216,11 @@ class GoldSet(BaseModel):
                                "draw (a clean text may not take one: evals.clean)")
 
 
-def _load_dataset(path: Path, id_column: str = "id") -> Any:
+def _load_dataset(path: Path, id_column: str = "id", text_columns: Iterable[str] = ()) -> Any:
     from linernotes.store.tables import load_table
 
     try:
-        return load_table(path, id_column)
+        return load_table(path, id_column, text_columns)
     except ValueError as e:
         where = _json_error(path) if path.is_file() and path.name.lower().endswith(".json") else None
         if where:  # datasets reports a byte position in a chunk; say the line
@@ -415,7 +415,8 @@ def load_gold(spec: GoldSpec, path: Path, limit: int | None = None, seed: int = 
         check_jsonl(spec, path)
     elif path.is_file() and path.name.lower().endswith((".csv", ".tsv")):
         check_csv(spec, path)
-    ds = _load_dataset(path, spec.id_field)
+    # the group and the tagger's inputs are text as written (a CSV's album '007' is not group 7.0)
+    ds = _load_dataset(path, spec.id_field, [c for c in (spec.group_field, *spec.inputs.values()) if c])
     if len(ds) == 0:
         raise SpecError(f"{path}: empty gold set (no rows)")
     missing = [c for c in [spec.id_field, *spec.inputs.values(), *spec.gold_fields] if c not in ds.column_names]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding"
                        "input.repeated_header"})
 
 
-def load_table(path: str | Path, id_column: str = "id") -> Any:
+def load_table(path: str | Path, id_column: str = "id", text_columns: Iterable[str] = ()) -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
     order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
     (``catalog.csv_delimiter``); a byte-order mark dropped from the start of any line of a CSV/TSV
@@ -33,7 +33,10 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
     A CSV/TSV's ``id_column`` is read as the text it holds, as ``liner tag`` reads a catalog's:
     pandas made ``00123`` the integer 123 (and ``123`` of a column with a blank cell 123.0), so a
     gold or review id was '123' where the tagged item's is '00123', and ``00123`` and ``123`` were
-    one id. A missing-value marker (blank, ``NA``) is still no id."""
+    one id. A missing-value marker (blank, ``NA``) is still no id. So are ``text_columns`` (a gold
+    set's group and input columns, an exemplar source's text and identity columns): pandas made an
+    album column's ``007`` and ``7`` one group 7.0 (``1e5`` in another row made it floats), and a
+    title ``007`` the text '7'; their missing-value markers are still missing."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -65,7 +68,7 @@ def load_table(path: str | Path, id_column: str = "id") -> Any:
             with _without_inner_boms(p) as (text, encoding):
                 return datasets.load_dataset("csv", data_files=str(text), split="train", encoding=encoding,
                                              delimiter=csv_delimiter(p, _first_line(text, encoding)),
-                                             converters={id_column: str})
+                                             converters={c: str for c in (id_column, *text_columns)})
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
             raise

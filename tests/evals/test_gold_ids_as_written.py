@@ -103,3 +103,27 @@ def test_other_mixed_columns_of_a_labeled_table_read_as_written(tmp_path: Path) 
     data.write_text("".join(json.dumps(r | {"ratings": [1]}) + "\n" for r in rows), encoding="utf-8")
     gold = load_gold(load_spec(spec), data)
     assert [it.inputs.get("description") for it in gold.items] == [1999, "null", "007", "[1, 2]", None]
+
+
+def test_a_csv_gold_sets_group_and_inputs_are_text_as_written(tmp_path: Path) -> None:
+    """pandas read a CSV album column of '007', '7' and '1e5' as floats: groups '7.0', '7.0' and
+    '100000.0' (two albums one group: their items shared folds and bootstrap clusters), and a
+    description column of '007' / '42' as integers ('7')."""
+    data = tmp_path / "g.csv"
+    data.write_text("id,text,ratings,album\na,007,1,007\nb,42,-1,7\nc,1e5,0,1e5\nd,NA,0,\n", encoding="utf-8")
+    spec = tmp_path / "v.yaml"
+    spec.write_text("name: v\ndata: g.csv\ninputs: {description: text}\ngroup_field: album\n"
+                    "tasks: [{name: valence, kind: valence, gold_field: ratings}]\n", encoding="utf-8")
+    gold = load_gold(load_spec(spec), data)
+    assert [it.group for it in gold.items] == ["007", "7", "1e5", None]
+    assert [it.inputs.get("description") for it in gold.items] == ["007", "42", "1e5", None]
+
+
+def test_an_exemplar_csv_sources_text_and_identity_are_text_as_written(tmp_path: Path) -> None:
+    from linernotes.tools.retrieval.exemplar_sources import records_from_file
+
+    data = tmp_path / "x.csv"
+    data.write_text("id,title,album,gold_genres\na,007,007,rock\nb,1984,7,pop\n", encoding="utf-8")
+    records = list(records_from_file(data))
+    assert [r.text.split()[0] for r in records] == ["007", "1984"]
+    assert [(r.fields or {}).get("album") for r in records] == ["007", "7"]

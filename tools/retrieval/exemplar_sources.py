@@ -165,7 +165,8 @@ def _renamed(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, An
 def _dataset_rows(p: Path, id_column: str = "id") -> Iterable[Mapping[str, Any]]:
     from linernotes.store.tables import load_table
 
-    return iter(load_table(p, id_column))
+    # the columns an exemplar's text and identity come from are text as written ('007', not 7)
+    return iter(load_table(p, id_column, [c for names in FIELD_ALIASES.values() for c in names]))
 
 
 def records_from_run(output: str | Path, catalog: str | Path, mapping: dict[str, str] | None = None,
