@@ -252,17 +252,36 @@ def signal_models(config: TagConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     fitted on the same spec content; ``{name: StaleModel}`` for models fitted on another version
     of the spec). A stale model is warned about once per run on stderr (the run's own process
     builds the runtime once; ``--workers`` processes build theirs too and stay quiet) and the
-    signals node marks the value uncalibrated in its provenance."""
-    if not config.signals or config.fusion in (None, "none"):
+    signals node marks the value uncalibrated in its provenance. Models in the folder of signals
+    the run does not declare are warned about too (``undeclared_models_note``)."""
+    if config.fusion in (None, "none"):
+        return {}, {}
+    folder = default_fusion_dir() if config.fusion == "default" else Path(config.fusion)
+    if multiprocessing.parent_process() is None and (note := undeclared_models_note(folder, config.signals)):
+        log.warning("liner: warning: %s", note)
+    if not config.signals:
         return {}, {}
     from linernotes.signals.fit import open_models
 
-    folder = default_fusion_dir() if config.fusion == "default" else Path(config.fusion)
     models, stale = open_models(folder, config.signals)
     if stale and multiprocessing.parent_process() is None:
         for s in stale.values():
             log.warning("liner: warning: %s", s.message())
     return models, stale
+
+
+def undeclared_models_note(folder: Path, signals: list[Any]) -> str | None:
+    """A warning when ``folder/signals/`` holds fitted models of declared signals the run's
+    ``--signals`` does not declare, else None: they are never applied, and the records carry no
+    value of them. QA session 25: 'liner tag ... --fusion FIT' after 'liner fit ... --signals
+    mood.yaml -o FIT', without --signals, tagged every item without mood, exit 0, not a word."""
+    held = sorted(p.stem for p in (folder / "signals").glob("*.json")) if (folder / "signals").is_dir() else []
+    missing = [n for n in held if n not in {s.name for s in signals}]
+    if not missing:
+        return None
+    return (f"--fusion {folder} holds fitted models of declared signals {', '.join(missing)} ({folder / 'signals'}), "
+            f"that {'--signals does not declare' if signals else 'this run does not declare (no --signals)'}: they are not "
+            "applied and no record holds those signals; pass the spec they were fitted on (--signals SPEC.yaml)")
 
 
 def open_fusion(setting: str | None) -> FusionArtifact | None:
