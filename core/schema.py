@@ -468,6 +468,17 @@ class OutputRecord(TextNumbers):
     enrichment: Enrichment | None = None
     error: ErrorInfo | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _one_line_id(cls, v: str) -> str:
+        """The id rule of every reader (``id_character_reason``): output files are read back by
+        ``liner export``, ``liner monitor``, eval and review, and a hand-written record's ESC or
+        newline id went on into their tables, logs and terminals. Raises ``ValueError`` naming the
+        code point (a reader reports it with the file's line and reads on)."""
+        if (why := id_character_reason(v)) is not None:
+            raise ValueError(why)
+        return v
+
 
 def validation_reasons(e: ValidationError, most: int = 3, root: str = "") -> str:
     """The first ``most`` problems of ``e`` as ``key.path: reason``, joined by "; " (pydantic's

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import require_regular
 from linernotes.monitor.columns import COLUMNS
-from linernotes.schema import OutputRecord
+from linernotes.schema import OutputRecord, id_character_reason, validation_reasons
 from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import unfinished_parquet_hint
 from linernotes.sinks.table import SCHEMA, to_table
@@ -58,9 +58,8 @@ def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
             try:
                 rec = OutputRecord.model_validate_json(raw)
             except ValidationError as e:
-                err = e.errors()[0]
-                where = ".".join(str(x) for x in err["loc"]) or "record"
-                reason = "not JSON" if err["type"] == "json_invalid" else f"not an output record: {where}: {err['msg']}"
+                reason = ("not JSON" if e.errors()[0]["type"] == "json_invalid"
+                          else f"not an output record: {validation_reasons(e, most=1, root='record')}")
                 problems.append(Problem(file=str(path), line=n, reason=reason))
                 continue
             buf.append(rec.model_dump(mode="json"))
@@ -75,7 +74,7 @@ def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
     return tables
 
 
-def _parquet(path: Path) -> pa.Table:
+def _parquet(path: Path, problems: list[Problem]) -> pa.Table:
     try:
         names = pq.read_schema(path).names
         missing = [n for n in ("id", "status") if n not in names]
@@ -88,9 +87,24 @@ def _parquet(path: Path) -> pa.Table:
         if f.name not in table.column_names:
             table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
     try:
-        return table.select(TABLE_SCHEMA.names).cast(TABLE_SCHEMA)
+        table = table.select(TABLE_SCHEMA.names).cast(TABLE_SCHEMA)
     except (pa.ArrowException, ValueError) as e:
         raise MonitorInputError(f"{path}: a column has an unexpected type ({str(e).splitlines()[0]})") from None
+    return _without_bad_ids(table, path, problems)
+
+
+def _without_bad_ids(table: pa.Table, path: Path, problems: list[Problem]) -> pa.Table:
+    """``table`` without the rows whose id breaks the id rule (``schema.id_character_reason``, as
+    ``OutputRecord`` applies to a JSONL line), each named in ``problems`` by its 1-based row as
+    ``line``: a Parquet output written by another program, or edited, is read as a log is."""
+    keep = []
+    for n, rid in enumerate(table.column("id").to_pylist()):
+        why = id_character_reason(rid) if isinstance(rid, str) else None
+        if why is None:
+            keep.append(n)
+        else:
+            problems.append(Problem(file=str(path), line=n + 1, reason=f"not an output record: id: {why}"))
+    return table if len(keep) == table.num_rows else table.take(keep)
 
 
 def load_output(path: str | Path) -> Loaded:
@@ -114,10 +128,10 @@ def load_output(path: str | Path) -> Loaded:
         files = parquet or logs
         if not files:
             raise MonitorInputError(f"{p}: a folder without .parquet parts or .jsonl logs")
-        tables = [_parquet(f) for f in parquet] if parquet else [t for f in files for t in _jsonl(f, problems)]
+        tables = [_parquet(f, problems) for f in parquet] if parquet else [t for f in files for t in _jsonl(f, problems)]
     else:
         files = [p]
-        tables = [_parquet(p)] if p.suffix.lower() == ".parquet" else _jsonl(p, problems)
+        tables = [_parquet(p, problems)] if p.suffix.lower() == ".parquet" else _jsonl(p, problems)
     table = pa.concat_tables(tables) if tables else _table([])
     if table.num_rows == 0:
         detail = f"; {len(problems)} lines were not records (first: line {problems[0].line}: {problems[0].reason})" \

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import require_regular
-from linernotes.schema import OutputRecord
+from linernotes.schema import OutputRecord, validation_reasons
 from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import (
     ParquetSink,
@@ -72,8 +72,7 @@ def _reason(e: Exception) -> str:
         err = e.errors()[0]
         if err["type"] == "json_invalid":  # the parser saw one line: its "line 1" would read as a second line number
             return "not JSON: " + re.sub(r" at line 1 column (\d+)$", r" at column \1", str(err["msg"]))
-        loc = ".".join(str(x) for x in err["loc"]) or "record"
-        return f"not an output record: {loc}: {err['msg']}"
+        return f"not an output record: {validation_reasons(e, most=1, root='record')}"
     return f"not JSON: {e}"
 
 
