@@ -72,8 +72,10 @@ def boolean_id(value: Any) -> str | None:
 def reserved_names() -> dict[str, str]:
     """Names a declared signal may not take, and why: the catalog's item fields (``Item``: id, type,
     title, ...), the built-in record fields (their values live in ``Enrichment.<field>``, and eval
-    tasks / review fields / metrics are keyed by that name) and the metric namespaces an eval
-    report already uses (``run.*``, ``baseline.*``, ``rationale.*``)."""
+    tasks / review fields / metrics are keyed by that name), the metric namespaces an eval
+    report already uses (``run.*``, ``baseline.*``, ``rationale.*``) and the gold columns review
+    reads as a built-in field or as annotators' labels (``mean``, ``ratings``, ``gold_genres``,
+    ``annotators``, ...)."""
     from linernotes.schema import Enrichment, Item
     from linernotes.vocabulary import LLM_FIELDS
 
@@ -84,6 +86,16 @@ def reserved_names() -> dict[str, str]:
     out.update({n: "a record field of every enrichment" for n in Enrichment.model_fields})
     out.update({n: "a built-in signal" for n in LLM_FIELDS})
     out.update({n: "a metric namespace of eval reports" for n in ("run", "baseline", "rationale")})
+    # a built-in field's column in the gold sets review reads (VADER's mean/ratings, bandcamp's
+    # gold_genres): a gold set exported with the signal's column of that name was read back, without
+    # --signals, as that field (QA session 25: a 0-10 signal 'mean' became valence, 9.0 / 4 = 2.25)
+    from linernotes.review.fields import ANNOTATORS_KEY, BUILTIN_LAYOUTS
+
+    for field, layout in BUILTIN_LAYOUTS:
+        for key in (layout.get("gold_key"), layout.get("ratings_key")):
+            if key and key not in out:
+                out[key] = f"the gold column review reads as the built-in {field}"
+    out[ANNOTATORS_KEY] = "the gold column review reads each annotator's labels from"
     return out
 
 
