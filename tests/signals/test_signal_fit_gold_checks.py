@@ -146,3 +146,19 @@ def test_narrow_scalar_gold_in_a_run_record_is_refused(liner_in_process, tmp_pat
     assert r.returncode == 2, r.stdout + r.stderr[-2000:]
     assert f"{run}: task tempo_feel (signal tempo_feel): the 14 items' gold spans 5 to 5" in r.stderr
     assert not (out / "signals").exists()
+
+
+@pytest.mark.slow
+def test_a_run_scored_on_other_gold_than_data_is_refused(liner_in_process, tmp_path: Path) -> None:
+    wide = _catalog(tmp_path / "wide.jsonl", WIDE, MOODS)
+    sig, gold = _specs(tmp_path, wide, "tempo")
+    run = tmp_path / "run.json"
+    r = liner_in_process(["eval", gold, "-o", run, "--signals", sig, "--llm", "never", "--no-progress",
+                          "--resamples", "0"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    other = _catalog(tmp_path / "other.jsonl", [float(9 - n % 10) for n in range(14)], MOODS)
+    r = liner_in_process(["fit", gold, "--signals", sig, "--run", run, "--data", other, "-o", tmp_path / "f"])
+    assert r.returncode == 2, r.stdout + r.stderr[-2000:]
+    assert f"--run {run}: its sample was scored on other gold than this fit reads ({other}" in r.stderr
+    r = liner_in_process(["fit", gold, "--signals", sig, "--run", run, "--data", wide, "-o", tmp_path / "g"])
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]  # the run's own gold: fitted
