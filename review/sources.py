@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from linernotes.files import read_regular_text, require_regular
 from linernotes.json_lines import json_objects
-from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields
+from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields, known_fields
 from linernotes.store.catalog import id_problem
 
 MAX_NOTES = 5  # per kind of note: the first few items named
@@ -132,15 +132,25 @@ def resolve_gold(gold: str | Path) -> Path:
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 
 
-def read_gold(path: str | Path) -> list[dict[str, Any]]:
+def read_gold(path: str | Path, fields: list[FieldSpec] | None = None) -> list[dict[str, Any]]:
     """Gold rows from a JSONL, CSV/TSV or Parquet file, a ``datasets`` folder (a previous ``liner
     review export``) or a gold spec."""
-    return [row for _, row in read_gold_lines(path)]
+    return [row for _, row in read_gold_lines(path, fields)]
 
 
-def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
+def answer_columns(fields: list[FieldSpec]) -> set[str]:
+    """The gold columns that hold answers (the fields' consensus and ratings columns, named
+    annotators' labels, VADER's ``sd``, genre labels), not an item's content."""
+    return ({ANNOTATORS_KEY, "sd", "gold_genres", "tags"} | {f.gold_key for f in fields}
+            | {f.ratings_key for f in fields if f.ratings_key})
+
+
+def read_gold_lines(path: str | Path, fields: list[FieldSpec] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """(where, row) pairs: ``file:line`` for JSONL, ``file row n`` / ``folder row n`` (1-based) for a
-    CSV/TSV/Parquet file or a datasets folder."""
+    CSV/TSV/Parquet file or a datasets folder. A CSV/TSV's columns are read as the text written
+    but the answers' (``answer_columns`` of the built-in fields and ``fields``, the declared
+    signals): pandas made a text '007' the integer 7 (the reviewer read 7, and export wrote 7 back
+    into the gold set) and '1e5' 100000.0. Raises ``SourceError`` for a file review cannot read."""
     p = resolve_gold(path)
     if p.is_dir():
         from datasets import load_from_disk
@@ -158,7 +168,8 @@ def read_gold_lines(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
         from linernotes.store.tables import load_table
 
         try:
-            ds = load_table(p)
+            answers = answer_columns([*known_fields(), *(fields or [])])
+            ds = load_table(p, text_columns=lambda column: column not in answers)
         except ValueError as e:
             raise SourceError(str(e).splitlines()[0]) from None
         return [(f"{p} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
@@ -334,8 +345,7 @@ def _records_file(path: Path) -> Path:
 
 def _inputs_of(row: dict[str, Any], fields: list[FieldSpec]) -> dict[str, Any]:
     """What a reviewer reads: the gold row minus its answers."""
-    hidden = {"id", ANNOTATORS_KEY, "sd", "gold_genres", "tags"} | {f.gold_key for f in fields}
-    hidden |= {f.ratings_key for f in fields if f.ratings_key}
+    hidden = {"id"} | answer_columns(fields)
     return {k: v for k, v in row.items() if k not in hidden}
 
 
@@ -364,7 +374,7 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         if not run_items and not tag_lines:  # else the run is silently no run: every item "to label"
             raise SourceError(f"{rp}: the run holds no records")
         meta["run"] = str(rp)
-    gold_lines = read_gold_lines(gold) if gold is not None else []
+    gold_lines = read_gold_lines(gold, signal_fields) if gold is not None else []
     if gold is not None and not gold_lines:  # "queued 0 of 0 items", exit 0, hid a wrong path or file
         raise SourceError(f"{gold}: the gold set has no rows")
     check_columns(gold_lines)

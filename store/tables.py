@@ -5,9 +5,10 @@ every command that takes a labeled file reads the same formats the same way.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding"
                        "input.repeated_header"})
 
 
-def load_table(path: str | Path, id_column: str = "id", text_columns: Iterable[str] = ()) -> Any:
+def load_table(path: str | Path, id_column: str = "id",
+               text_columns: Iterable[str] | Callable[[str], bool] = ()) -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
     order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
     (``catalog.csv_delimiter``); a byte-order mark dropped from the start of any line of a CSV/TSV
@@ -36,7 +38,9 @@ def load_table(path: str | Path, id_column: str = "id", text_columns: Iterable[s
     one id. A missing-value marker (blank, ``NA``) is still no id. So are ``text_columns`` (a gold
     set's group and input columns, an exemplar source's text and identity columns): pandas made an
     album column's ``007`` and ``7`` one group 7.0 (``1e5`` in another row made it floats), and a
-    title ``007`` the text '7'; their missing-value markers are still missing."""
+    title ``007`` the text '7'; their missing-value markers are still missing. ``text_columns``
+    may instead be a test of a header's column name (review: every column but the answers'), for
+    a reader that knows the columns to leave typed rather than those to keep as text."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -66,8 +70,12 @@ def load_table(path: str | Path, id_column: str = "id", text_columns: Iterable[s
 
             check_csv_rows(p)
             with _without_inner_boms(p) as (text, encoding):
+                header = _first_line(text, encoding)
+                delimiter = csv_delimiter(p, header)
+                if callable(text_columns):  # the header's own names that the test picks
+                    text_columns = [c for c in next(csv.reader([header], delimiter=delimiter), []) if text_columns(c)]
                 return datasets.load_dataset("csv", data_files=str(text), split="train", encoding=encoding,
-                                             delimiter=csv_delimiter(p, _first_line(text, encoding)),
+                                             delimiter=delimiter,
                                              converters={c: str for c in (id_column, *text_columns)})
     except Exception as e:  # noqa: BLE001 (datasets raises many types for unreadable files)
         if isinstance(e, ValueError) and str(e).startswith(str(p)):
