@@ -91,7 +91,8 @@ def stats(
 def serve(
     store: StoreOpt = Path("review.sqlite"),
     host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on; 0: a free port the OS "
+                                      "chooses, printed in the URL line")] = 8765,
     token: Annotated[str | None, typer.Option(envvar="LINER_REVIEW_TOKEN",
                                               help="Access token (required off loopback; 20+ characters)")] = None,
     generate_token: Annotated[bool, typer.Option("--generate-token",
@@ -112,6 +113,7 @@ def serve(
         sock = listen(host, port)
     except (BindError, StoreError) as e:
         _fail(str(e))
+    port = sock.getsockname()[1]  # --port 0: the free port the OS chose, which the URL must name
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     typer.echo(f"review UI on {url} (Ctrl-C to stop)" + (f"; annotators sign in at {url}login?token=..."
                                                           if token else ""), err=True)

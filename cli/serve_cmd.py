@@ -16,7 +16,8 @@ MAX_MB = 1024.0 ** 3
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8780,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on; 0: a free port the OS "
+                                      "chooses, printed on the startup line")] = 8780,
     token: Annotated[str | None, typer.Option(envvar="LINER_SERVICE_TOKEN",
                                               help="Bearer token for /v1 and /metrics (required off loopback)")] = None,
     model: opt.Model = "embedded",
@@ -71,8 +72,8 @@ def serve(
                                  body_deadline_s=body_deadline,
                                  log_dir=log_dir, log_max_bytes=int(log_max_mb * 1024 * 1024), audio_root=audio_root,
                                  overwrite_shipped=overwrite_shipped)
-        run_service(config, host=host, port=port, options=options, announce=lambda: typer.echo(
-            f"liner serve: {base_url(host, port)} (docs at /docs, Ctrl-C to stop)", err=True))
+        run_service(config, host=host, port=port, options=options, announce=lambda bound: typer.echo(
+            f"liner serve: {base_url(host, bound)} (docs at /docs, Ctrl-C to stop)", err=True))
     except (BindError, OutputError, ValueError, OSError) as e:
         typer.echo(f"liner serve: error: {_error_line(e)}", err=True)
         raise typer.Exit(2) from None

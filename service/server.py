@@ -45,25 +45,27 @@ def _check_access(host: str, options: ServiceOptions) -> None:
 
 
 def serve(config: TagConfig, host: str = "127.0.0.1", port: int = 8780,
-          options: ServiceOptions | None = None, announce: Callable[[], None] | None = None) -> None:
+          options: ServiceOptions | None = None, announce: Callable[[int], None] | None = None) -> None:
     """Serve until interrupted. Raises ``BindError`` for a non-loopback host without a token or
     an address that cannot be bound (in use, not this machine's),
     ``OutputError`` for a ``log_dir`` that cannot be made or written, and
     whatever building the graph raises (a fusion folder, signal model, exemplar index, prompt or
     pack that cannot load: ``ValueError`` / ``OSError`` naming it) before the port is bound, so a
     bad option is an error line and exit 2, not a traceback from the app's startup. ``announce``
-    is called once the graph is built, just before serving."""
+    is called once the graph is built, just before serving, with the port the socket holds:
+    ``port`` 0 lets the OS choose a free one (tests, parallel users), and only the socket knows it."""
     options = options or ServiceOptions()
     _check_access(host, options)
     if options.log_dir is not None:
         prepare_folder(options.log_dir, options.overwrite_shipped)  # an impossible --log-dir is an error line, before the model loads
     sock = listen_socket(host, port)  # a port in use is an error line, before the model loads
+    port = sock.getsockname()[1]  # the port given, or the one the OS chose for 0
     try:
         enricher = Enricher(service_config(config, options.audio_root, options.concurrency))
         try:
             app = build(config, host, options, enricher)
             if announce is not None:
-                announce()
+                announce(port)
             server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                             http=header_deadline_protocol()))
             server.run(sockets=[sock])
