@@ -175,7 +175,7 @@ def load_fusion(path: str | Path) -> FusionArtifact:
     except ValidationError as e:
         if (newer := _written_format(raw)) is not None and newer not in READS:  # its new keys are unknown here
             raise FusionError(_newer(f, newer)) from None
-        raise FusionError(f"{f}: not a valid fusion artifact: {error_reason(e.errors()[0], raw)}") from None
+        raise FusionError(f"{f}: not a valid fusion artifact: {error_reason(first_error(e), raw)}") from None
     if art.format not in READS:
         raise FusionError(_newer(f, art.format))
     need, key = _needs(art)
@@ -216,6 +216,15 @@ def _written_format(raw: bytes) -> int | None:
         return None
     fmt = doc.get("format") if isinstance(doc, dict) else None
     return fmt if isinstance(fmt, int) and not isinstance(fmt, bool) else None
+
+
+def first_error(e: ValidationError) -> Any:
+    """The error of ``e`` to tell: its first unknown key (``extra_forbidden``) if any, else its
+    first. A renamed key (``Kind`` for ``kind``, ``none_treshold``) is both an unknown key and a
+    missing one, and pydantic lists the missing one first ('kind: Field required'), which hides
+    the name the person wrote."""
+    errors = e.errors(include_url=False)
+    return next((err for err in errors if err["type"] == "extra_forbidden"), errors[0])
 
 
 def error_reason(err: Any, raw: bytes) -> str:
