@@ -57,8 +57,9 @@ def build(
     for note in result.notes:
         typer.echo(f"liner review: warning: {note}", err=True)
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.by_reason.items())) or "none"
+    skipped = (f"; {result.skipped_lines} unreadable line(s) skipped, named above" if result.skipped_lines else "")
     typer.echo(f"queued {result.queued} of {result.scope} items ({result.new} new, {result.refreshed} refreshed; "
-               f"reasons: {reasons}) -> {result.store}")
+               f"reasons: {reasons}) -> {result.store}{skipped}")
 
 
 @review_app.command()
@@ -148,7 +149,11 @@ def export(
                                                                             "signals written; partly_decided in "
                                                                             "provenance.json names the rest)"),
                                                     (result.tied, "with annotators tied on a label (those "
-                                                                  "fields unchanged; 'tied' in provenance.json)")) if n)
+                                                                  "fields unchanged; 'tied' in provenance.json)"),
+                                                    (result.unread_gold_lines, "unreadable gold line(s) skipped at "
+                                                                               "build, not in this version "
+                                                                               "(unread_gold_lines in "
+                                                                               "provenance.json)")) if n)
     typer.echo(f"wrote {result.path}: {result.rows} rows, {result.changed} changed, {result.skipped} skipped{extra}")
     if result.left_out_removed:
         typer.echo("left out (fields the store no longer has; kept in the store, listed in provenance.json under "

@@ -165,19 +165,37 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
     a regular file")`` before any read (a FIFO blocked for good, /dev/zero read one endless line:
     ``liner index build --gold FIFO`` hung), a gzipped file is read decompressed and a damaged one
     is ``error("PATH: not a readable gzip file (...)")``. ``FileNotFoundError`` passes through."""
+    for n, row, why in json_object_lines(path, error):
+        if why is not None:
+            raise error(f"{path}:{n}: {why}")
+        yield n, row
+
+
+def json_object_lines(path: str | Path,
+                      error: type[Exception] = ValueError) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``(line number, object, None)`` for each non-blank line of ``path`` that is a JSON object,
+    ``(line number, None, reason)`` for one that is not, and the lines after it are read: the
+    tolerant form of ``json_objects`` (same lines, same reasons: ``not UTF-8 text (byte N: ...);
+    expected JSON lines``, ``not JSON (...)``, ``not a JSON object (a list)``, a lone surrogate's
+    ``not valid Unicode: ...``) for a reader that skips a bad line and names it, as ``liner tag``
+    makes it one error record. A file that cannot be read at all (a FIFO, a damaged gzip) is still
+    ``error`` (``file_lines``)."""
     for n, raw in file_lines(path, error, ": JSON lines are read from a file"):
         try:
             line = without_bom(raw).decode("utf-8")
         except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL
-            raise error(f"{path}:{n}: not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines") from None
+            yield n, None, f"not UTF-8 text (byte {e.start}: {e.reason}); expected JSON lines"
+            continue
         if not line.strip():
             continue
         try:
             row = parse_json(line)
         except JSONLineError as e:
-            raise error(f"{path}:{n}: not JSON ({e})") from None
+            yield n, None, f"not JSON ({e})"
+            continue
         if not isinstance(row, dict):
-            raise error(f"{path}:{n}: not a JSON object (a {type(row).__name__})")
-        if (why := surrogate_problem(row)) is not None:
-            raise error(f"{path}:{n}: {why}")
-        yield n, row
+            yield n, None, f"not a JSON object (a {type(row).__name__})"
+        elif (why := surrogate_problem(row)) is not None:
+            yield n, None, why
+        else:
+            yield n, row, None

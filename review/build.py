@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from linernotes.files import refuse_shipped
 from linernotes.review.allowed import (
@@ -19,7 +19,7 @@ from linernotes.review.allowed import (
 from linernotes.review.export import unwritable_row
 from linernotes.review.fields import FieldSpec, signal_field
 from linernotes.review.queue import QueueOptions, build_queue, fields_for, item_type
-from linernotes.review.sources import Source, SourceError, load_source
+from linernotes.review.sources import MAX_UNREAD_KEPT, Source, SourceError, load_source
 from linernotes.review.store import ReviewStore
 from linernotes.review.vocab import vocabulary
 from linernotes.review.web.media import audio_root_problem
@@ -34,6 +34,8 @@ class BuildResult(BaseModel):
     gold_rows: int
     by_reason: dict[str, int]
     notes: list[str] = []
+    skipped_lines: int = Field(0, description="gold and run lines (run record items) that are no row or record, "
+                               "each named in notes; the build went on without them")
 
 
 def build_store(store_path: str | Path, run: str | Path | None = None, gold: str | Path | None = None,
@@ -44,7 +46,10 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
     ``signals`` (declared ``SignalSpec``s): queue those signals for labelling, every item in scope
     (or ``options.sample`` of them), with the control and guideline of each signal's kind.
     ``overlap``: each item stays open until this many different annotators labelled it. A store
-    inside data the package ships is a ``SourceError`` unless ``overwrite_shipped``."""
+    inside data the package ships is a ``SourceError`` unless ``overwrite_shipped``. A gold or run
+    line that is no row (not UTF-8, not JSON, not an object) is skipped, named in ``notes`` and
+    counted in ``skipped_lines``; the gold lines are kept in the store's meta for export's
+    provenance.json (``unread_gold_lines``). ``SourceError`` when no line of a file is usable."""
     refuse_shipped(store_path, SourceError, "-o", overwrite_shipped)
     if why := audio_root_problem(audio_root):
         raise SourceError(why)
@@ -76,6 +81,9 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
         meta["signals"] = {s.name: s.content_hash for s in signals}
     if audio_root:
         meta["audio_root"] = str(Path(audio_root).resolve())
+    if gold is not None or source.unread_gold:  # the gold rows this build writes lack these lines
+        meta["unread_gold_lines"] = source.unread_gold[:MAX_UNREAD_KEPT]
+        meta["unread_gold_count"] = len(source.unread_gold)
     store = ReviewStore(store_path, create=True)
     new, refreshed = store.load(entries, source.gold_rows, source.fields, meta, replace_gold=gold is not None)
     if problems := disallowed(store):  # export refuses them: say so while it is cheap to fix
@@ -89,7 +97,8 @@ def build_store(store_path: str | Path, run: str | Path | None = None, gold: str
             by_reason[kind] = by_reason.get(kind, 0) + 1
     scope = sum(1 for i in source.items if i.in_run) or len(source.items)
     return BuildResult(store=str(store_path), queued=len(entries), new=new, refreshed=refreshed, scope=scope,
-                       gold_rows=len(source.gold_rows), by_reason=by_reason, notes=notes)
+                       gold_rows=len(source.gold_rows), by_reason=by_reason, notes=notes,
+                       skipped_lines=len(set(source.unread_gold) | set(source.unread_run)))
 
 
 def _labels(source: Source, spec: FieldSpec) -> set[str]:

@@ -80,6 +80,8 @@ class ExportResult(BaseModel):
                       "that field's gold is unchanged until another annotator breaks the tie")
     left_out_removed: dict[str, int] = Field(default_factory=dict, description="--leave-out-removed: field the "
                                              "store no longer has -> decided values not written")
+    unread_gold_lines: int = Field(0, description="lines of the gold file review build could not read (not UTF-8, "
+                                   "not JSON, not an object): not in this version; provenance.json names them")
 
 
 def next_version(gold_dir: Path) -> int:
@@ -375,6 +377,9 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
                 "undecided": undecided,
                 "partly_decided": partly,
                 "left_out_removed": removed if leave_out_removed else {},
+                # lines build skipped: the source file still holds them, this version does not
+                "unread_gold_lines": meta.get("unread_gold_lines") or [],
+                "unread_gold_count": int(meta.get("unread_gold_count") or 0),
             }
             (tmp / PROVENANCE).write_text(json.dumps(provenance, indent=1, ensure_ascii=False, default=str) + "\n",
                                           encoding="utf-8")
@@ -388,5 +393,5 @@ def export_gold(store: ReviewStore, gold_dir: str | Path, lock_wait_s: float = L
     return ExportResult(path=str(target), version=version, rows=len(rows), changed=len({c.id for c in changes}),
                         skipped=skipped, decided_on_older_gold=len({c.id for c in changes if c.decided_on_older_gold}),
                         unreviewed_rows=len(notes), undecided=len(undecided), partly_decided=len(partly),
-                        tied=len(tied),
+                        tied=len(tied), unread_gold_lines=int(meta.get("unread_gold_count") or 0),
                         left_out_removed={k: len(v) for k, v in removed.items()} if leave_out_removed else {})

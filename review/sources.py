@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from linernotes.files import read_regular_text, require_regular
-from linernotes.json_lines import json_objects
+from linernotes.json_lines import json_object_lines
 from linernotes.review.fields import ANNOTATORS_KEY, FieldSpec, detect_fields, known_fields
 from linernotes.store.catalog import id_problem
 
 MAX_NOTES = 5  # per kind of note: the first few items named
+MAX_UNREAD_NOTES = 20  # unreadable lines named one by one in the build's warnings; the rest counted
+MAX_UNREAD_KEPT = 1000  # unreadable gold lines the store keeps for export's provenance.json
 
 
 class SourceError(Exception):
@@ -49,15 +51,30 @@ class Source(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)
     gold_rows: list[dict[str, Any]] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    unread_gold: list[str] = Field(default_factory=list, description="``file:line: reason`` per gold line "
+                                   "(run record item) that is no row: skipped, and not in the gold export writes")
+    unread_run: list[str] = Field(default_factory=list, description="``file:line: reason`` per run line (run record "
+                                  "item) that is no record: skipped, its item has no prediction here")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [row for _, row in _read_jsonl_lines(path)]
+def _read_jsonl(path: Path, unread: list[str] | None = None) -> list[dict[str, Any]]:
+    return [row for _, row in _read_jsonl_lines(path, unread)]
 
 
-def _read_jsonl_lines(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(``path:line``, row) per non-blank line; a line that is not a JSON object is a ``SourceError``."""
-    return [(f"{path}:{n}", row) for n, row in json_objects(path, error=SourceError)]
+def _read_jsonl_lines(path: Path, unread: list[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(``path:line``, row) per non-blank line. A line that is not a JSON object (not UTF-8, not
+    JSON, a list, a lone surrogate) is ``path:line: reason`` appended to ``unread`` and the lines
+    after it are read, as ``liner tag`` makes such a line one error record; without ``unread`` it is
+    a ``SourceError``. A file that cannot be read at all (FIFO, damaged gzip) is a ``SourceError``."""
+    rows = []
+    for n, row, why in json_object_lines(path, error=SourceError):
+        if why is None:
+            rows.append((f"{path}:{n}", row))
+        elif unread is None:
+            raise SourceError(f"{path}:{n}: {why}")
+        else:
+            unread.append(f"{path}:{n}: {why}")
+    return rows
 
 
 def _kind(value: Any) -> str | None:
@@ -91,6 +108,35 @@ def check_columns(rows: list[tuple[str, dict[str, Any]]]) -> None:
                 raise SourceError(f"{where}: column {key!r} holds {kind} {value!r:.60} but {seen[1]} holds "
                                   f"{seen[0]} {seen[2]!r:.60}; a gold column needs one type (ids: all strings "
                                   "or all numbers)")
+
+
+def one_type_rows(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """The rows whose every column holds its column's kind, and ``where: reason`` for each other
+    row. A column's kind is the one most of its rows hold (the first seen on a tie): one row with
+    a year "nope" among numbers refused the whole gold set (``check_columns``, which export still
+    applies to what it writes); now that row is left out and named."""
+    counts: dict[str, dict[str, int]] = {}
+    first: dict[tuple[str, str], str] = {}
+    for where, row in rows:
+        for key, value in row.items():
+            if (kind := _kind(value)) is not None:
+                counts.setdefault(key, {})
+                counts[key][kind] = counts[key].get(kind, 0) + 1
+                first.setdefault((key, kind), where)
+    kinds = {key: max(by_kind, key=lambda k: (by_kind[k], -list(by_kind).index(k))) for key, by_kind in counts.items()}
+    kept, problems = [], []
+    for where, row in rows:
+        odd = next(((key, kind, value) for key, value in row.items()
+                    if (kind := _kind(value)) is not None and kind != kinds[key]), None)
+        if odd is None:
+            kept.append((where, row))
+            continue
+        key, kind, value = odd
+        others = counts[key][kinds[key]]
+        problems.append(f"{where}: column {key!r} holds {kind} {value!r:.60} where {others} other row(s) hold "
+                        f"{kinds[key]} (first {first[(key, kinds[key])]}); a gold column needs one type (ids: all "
+                        "strings or all numbers)")
+    return kept, problems
 
 
 def gold_items(rows: list[tuple[str, dict[str, Any]]]) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -145,12 +191,15 @@ def answer_columns(fields: list[FieldSpec]) -> set[str]:
             | {f.ratings_key for f in fields if f.ratings_key})
 
 
-def read_gold_lines(path: str | Path, fields: list[FieldSpec] | None = None) -> list[tuple[str, dict[str, Any]]]:
+def read_gold_lines(path: str | Path, fields: list[FieldSpec] | None = None,
+                    unread: list[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """(where, row) pairs: ``file:line`` for JSONL, ``file row n`` / ``folder row n`` (1-based) for a
     CSV/TSV/Parquet file or a datasets folder. A CSV/TSV's columns are read as the text written
     but the answers' (``answer_columns`` of the built-in fields and ``fields``, the declared
     signals): pandas made a text '007' the integer 7 (the reviewer read 7, and export wrote 7 back
-    into the gold set) and '1e5' 100000.0. Raises ``SourceError`` for a file review cannot read."""
+    into the gold set) and '1e5' 100000.0. Raises ``SourceError`` for a file review cannot read.
+    ``unread``: a JSONL line that is no row is named there (``file:line: reason``) and skipped
+    (``_read_jsonl_lines``) instead of refusing the file."""
     p = resolve_gold(path)
     if p.is_dir():
         from datasets import load_from_disk
@@ -165,15 +214,23 @@ def read_gold_lines(path: str | Path, fields: list[FieldSpec] | None = None) -> 
     if not p.is_file():
         raise SourceError(f"gold file not found: {p}")
     if p.name.lower().endswith(TABLE_SUFFIXES):  # a catalog liner tag reads, or an eval's CSV/Parquet gold
-        from linernotes.store.tables import load_table
+        from linernotes.store.tables import csv_bad_rows, load_table, rows_can_be_skipped
 
         try:
+            # a ragged, unclosed or non-UTF-8 CSV row is skipped and named, as a bad JSONL line is
+            bad = (csv_bad_rows(p) if unread is not None and p.name.lower().endswith((".csv", ".tsv"))
+                   and rows_can_be_skipped(p) else [])
             answers = answer_columns([*known_fields(), *(fields or [])])
-            ds = load_table(p, text_columns=lambda column: column not in answers)
+            ds = load_table(p, text_columns=lambda column: column not in answers, skip_rows=bad)
         except ValueError as e:
             raise SourceError(str(e).splitlines()[0]) from None
-        return [(f"{p} row {n}", dict(r)) for n, r in enumerate(ds, 1)]
-    return _read_jsonl_lines(p)
+        if unread is not None:
+            unread.extend(b.message for b in bad)
+        # each row keeps its number in the file (the skipped rows counted), as the notes name rows
+        skipped = {b.row for b in bad}
+        numbers = [n for n in range(1, len(ds) + len(bad) + 1) if n not in skipped]
+        return [(f"{p} row {n}", dict(r)) for n, r in zip(numbers, ds, strict=True)]
+    return _read_jsonl_lines(p, unread)
 
 
 def latest_version(path: Path) -> Path:
@@ -198,10 +255,20 @@ def _fields_of(rows: list[dict[str, Any]]) -> list[FieldSpec]:
     return list(seen.values())
 
 
-def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
+def _skip(unread: list[str] | None, problem: str) -> None:
+    """``problem`` (``file:place: reason``) kept in ``unread``, or a ``SourceError`` without it."""
+    if unread is None:
+        raise SourceError(problem)
+    unread.append(problem)
+
+
+def load_run_record(path: Path, unread: list[str] | None = None) -> tuple[list[SourceItem], dict[str, Any]]:
     """An eval run record (``linernotes.evals.record.RunRecord`` JSON); extra fields are ignored.
     Read through ``files.read_regular_text``: a folder named ``RUN.json`` said "cannot read the run
-    record (Is a directory)"; it is named as a folder, as ``liner gate`` and ``liner fit`` name it."""
+    record (Is a directory)"; it is named as a folder, as ``liner gate`` and ``liner fit`` name it.
+    An item review cannot take (not an object, no id, an id an earlier item has, inputs or gold
+    that are not objects) is ``path: items[n]: reason`` in ``unread`` and the other items are read
+    (without ``unread``: a ``SourceError``); one such item refused the whole run."""
     try:
         data = json.loads(read_regular_text(path, SourceError, ": a run record is a JSON file"))
     except json.JSONDecodeError as e:
@@ -220,17 +287,21 @@ def load_run_record(path: Path) -> tuple[list[SourceItem], dict[str, Any]]:
     seen: dict[str, int] = {}
     for n, it in enumerate(data["items"]):
         if not isinstance(it, dict) or it.get("id") is None:
-            raise SourceError(f"{path}: items[{n}] has no id")
+            _skip(unread, f"{path}: items[{n}]: " + ("no id" if isinstance(it, dict) else
+                                                      f"not a JSON object (a {type(it).__name__})"))
+            continue
         if (why := id_problem(it["id"])) is not None:  # as its text it could name another item's good id
             skipped.append(f"{path}: items[{n}]: {why}; not reviewed")
             continue
         if str(it["id"]) in seen:
-            raise SourceError(f"{path}: items[{n}] repeats id {str(it['id'])!r:.80} of items[{seen[str(it['id'])]}]")
+            _skip(unread, f"{path}: items[{n}]: id {str(it['id'])!r:.80} repeats items[{seen[str(it['id'])]}]")
+            continue
+        # dict() of a string or a list was a ValueError/TypeError traceback
+        if bad := next((key for key in ("inputs", "gold") if not isinstance(it.get(key) or {}, dict)), None):
+            _skip(unread, f"{path}: items[{n}] (id {str(it['id'])!r:.80}): {bad} must be an object, not "
+                          f"{type(it[bad]).__name__}")
+            continue
         seen[str(it["id"])] = n
-        for key in ("inputs", "gold"):  # dict() of a string or a list was a ValueError/TypeError traceback
-            if not isinstance(it.get(key) or {}, dict):
-                raise SourceError(f"{path}: items[{n}] (id {str(it['id'])!r:.80}): {key} must be an object, not "
-                                  f"{type(it[key]).__name__}")
         gold: dict[str, Any] = {}
         for key, value in dict(it.get("gold") or {}).items():
             gold.setdefault(by_signal.get(key, key), value)
@@ -300,14 +371,15 @@ def _spec_item_type(name: Any) -> str | None:
         return None
 
 
-def load_tag_output(path: Path) -> dict[str, dict[str, Any]]:
+def load_tag_output(path: Path, unread: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """``liner tag`` output lines by id (the last line for an id wins, as resume appends). A
     Parquet output (``out.parquet`` or a part-file folder) is read from its JSONL journal, which
-    holds the same records (``sinks/README.md``)."""
+    holds the same records (``sinks/README.md``). ``unread``: a line that is no JSON object is
+    named there and skipped (``_read_jsonl_lines``)."""
     path = _records_file(path)
     if not path.is_file():
         raise SourceError(f"run output not found: {path}")
-    rows = _read_jsonl(path)
+    rows = _read_jsonl(path, unread)
     if rows and not any(TAG_RECORD_KEYS & set(r) for r in rows):
         # a catalog given as --run: every item was queued 'to label' with no prediction, unseen
         raise SourceError(f"{path}: not a liner tag output (no line has {' or '.join(sorted(TAG_RECORD_KEYS))}: a "
@@ -355,12 +427,20 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
 
     ``signal_fields``: review these declared signals (and only them); ``gold`` may then be any
     catalog JSONL (rows with ids, no answers yet): its rows are the items and the gold set that
-    export writes the labels into."""
+    export writes the labels into.
+
+    One bad line never refuses the rest: a gold or run line that is no JSON object, a CSV row
+    the catalog reader cannot read, a gold row holding another type than its column's
+    (``one_type_rows``) or a run record's item review cannot take is skipped and named
+    (``Source.unread_gold`` / ``unread_run``, and the notes); a ``SourceError`` only when no line
+    of a file is usable."""
     if run is None and gold is None:
         raise SourceError("give --run, --gold, or both")
     run_items: list[SourceItem] = []
     meta: dict[str, Any] = {}
     tag_lines: dict[str, dict[str, Any]] = {}
+    unread_run: list[str] = []
+    unread_gold: list[str] = []
     if run is not None:
         rp = Path(run)
         # a FIFO named .json blocked the build for good; a device read without end
@@ -368,16 +448,17 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
         if not rp.exists():
             raise SourceError(f"run not found: {rp}")
         if rp.suffix == ".json":
-            run_items, meta = load_run_record(rp)
+            run_items, meta = load_run_record(rp, unread_run)
         else:
-            tag_lines = load_tag_output(rp)
+            tag_lines = load_tag_output(rp, unread_run)
         if not run_items and not tag_lines:  # else the run is silently no run: every item "to label"
-            raise SourceError(f"{rp}: the run holds no records")
+            raise SourceError(f"{rp}: the run holds no records" + _none_usable(unread_run))
         meta["run"] = str(rp)
-    gold_lines = read_gold_lines(gold, signal_fields) if gold is not None else []
+    gold_lines = read_gold_lines(gold, signal_fields, unread_gold) if gold is not None else []
     if gold is not None and not gold_lines:  # "queued 0 of 0 items", exit 0, hid a wrong path or file
-        raise SourceError(f"{gold}: the gold set has no rows")
-    check_columns(gold_lines)
+        raise SourceError(f"{gold}: the gold set has no rows" + _none_usable(unread_gold))
+    gold_lines, mixed = one_type_rows(gold_lines)
+    unread_gold += mixed
     gold_rows = [row for _, row in gold_lines]
     if gold is not None:
         _tag_output_as_gold(gold, gold_rows)
@@ -436,4 +517,27 @@ def load_source(run: str | Path | None = None, gold: str | Path | None = None,
     for key in ("model", "prompt_hash"):  # a liner tag output has no run-level header: read its records'
         if not meta.get(key):
             meta[key] = _provenance_value(items, key)
-    return Source(items=items, fields=fields, meta=meta, gold_rows=gold_rows, notes=notes)
+    if gold is None and run_items:  # a run record's gold: export writes what its items hold, so a skipped one is missing
+        unread_gold = list(unread_run)
+    notes = (_unread_notes(unread_gold, "not in the gold set liner review export writes")
+             + _unread_notes([u for u in unread_run if u not in unread_gold],
+                             "that item has no prediction in this review")
+             + notes)
+    return Source(items=items, fields=fields, meta=meta, gold_rows=gold_rows, notes=notes,
+                  unread_gold=unread_gold, unread_run=unread_run)
+
+
+def _none_usable(unread: list[str]) -> str:
+    """The tail of a "no rows" refusal when every line was unreadable: how many and the first."""
+    if not unread:
+        return ""
+    return f" that review can read: {len(unread)} unreadable line(s) skipped, the first {unread[0]}"
+
+
+def _unread_notes(unread: list[str], consequence: str) -> list[str]:
+    """One note per skipped line, ``file:line: reason; skipped (<consequence>)``, the first
+    ``MAX_UNREAD_NOTES`` named and the rest counted."""
+    notes = [f"{u}; skipped ({consequence})" for u in unread[:MAX_UNREAD_NOTES]]
+    if len(unread) > MAX_UNREAD_NOTES:
+        notes.append(f"{len(unread) - MAX_UNREAD_NOTES} more unreadable line(s) skipped ({consequence})")
+    return notes

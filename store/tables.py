@@ -10,7 +10,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linernotes.files import require_regular
 
@@ -21,8 +21,20 @@ CSV_SHAPE = frozenset({"input.ragged_row", "input.invalid_csv", "input.encoding"
                        "input.repeated_header"})
 
 
+class BadRow(NamedTuple):
+    """A CSV/TSV row the catalog's reader cannot read as a row (``CSV_SHAPE``): its number among
+    the file's rows (1-based, bad rows counted), its first and last physical line, and
+    ``"PATH:LINE: reason"`` (``PATH:FIRST-LAST`` for a row spanning lines)."""
+
+    row: int
+    first: int
+    last: int
+    message: str
+
+
 def load_table(path: str | Path, id_column: str = "id",
-               text_columns: Iterable[str] | Callable[[str], bool] = ()) -> Any:
+               text_columns: Iterable[str] | Callable[[str], bool] = (),
+               skip_rows: Iterable[BadRow] = ()) -> Any:
     """The file or ``save_to_disk`` folder at ``path`` as one ``datasets.Dataset`` (rows in file
     order; ``.tsv`` split on tabs, ``.csv`` on commas unless its header holds only ';', tabs or '|'
     (``catalog.csv_delimiter``); a byte-order mark dropped from the start of any line of a CSV/TSV
@@ -40,7 +52,12 @@ def load_table(path: str | Path, id_column: str = "id",
     album column's ``007`` and ``7`` one group 7.0 (``1e5`` in another row made it floats), and a
     title ``007`` the text '7'; their missing-value markers are still missing. ``text_columns``
     may instead be a test of a header's column name (review: every column but the answers'), for
-    a reader that knows the columns to leave typed rather than those to keep as text."""
+    a reader that knows the columns to leave typed rather than those to keep as text.
+
+    ``skip_rows``: rows of a CSV/TSV that ``csv_bad_rows`` found, left out of the table (a reader
+    that names and skips them, as ``liner tag`` does); any other bad row is still a ``ValueError``.
+    Only a UTF-8 file with LF or CRLF line ends can be read so (its lines are cut as bytes); any
+    other is refused at its first bad row as before."""
     import datasets
 
     datasets.disable_progress_bars()
@@ -68,8 +85,9 @@ def load_table(path: str | Path, id_column: str = "id",
         if name.endswith((".csv", ".tsv")):
             from linernotes.store.catalog import csv_delimiter  # the catalog's rule: one reading of a CSV
 
-            check_csv_rows(p)
-            with _without_inner_boms(p) as (text, encoding):
+            skip = sorted(set(skip_rows))
+            check_csv_rows(p, skip=skip)
+            with _without_rows(p, skip) as kept, _without_inner_boms(kept) as (text, encoding):
                 header = _first_line(text, encoding)
                 delimiter = csv_delimiter(p, header)
                 if callable(text_columns):  # the header's own names that the test picks
@@ -149,24 +167,61 @@ def _export_root(p: Path) -> str | None:
             f"({shown}); point at one of them, the latest: {versions[-1]}")
 
 
-def check_csv_rows(path: Path, mapping: dict[str, str] | None = None) -> None:
+def csv_bad_rows(path: Path, mapping: dict[str, str] | None = None) -> list[BadRow]:
+    """Every row of a CSV/TSV table the catalog's reader cannot read as a row (``CSV_SHAPE``: ragged,
+    a quote never closed, not UTF-8, too long, a repeated header), in file order. A header it
+    refuses is a ``ValueError``."""
+    from linernotes.store.catalog import CatalogError, read_catalog
+
+    if path.stat().st_size == 0:  # load_table names it: 'no rows (an empty file)'
+        return []
+    bad = []
+    try:
+        for n, row in enumerate(read_catalog(path, mapping=mapping or {}), 1):
+            if row.error is not None and row.error.kind in CSV_SHAPE:
+                bad.append(BadRow(n, row.line, row.end_line or row.line, f"{path}:{row.lines()}: {row.error.message}"))
+    except CatalogError as e:
+        raise ValueError(str(e)) from None
+    return bad
+
+
+def rows_can_be_skipped(path: Path) -> bool:
+    """True when ``load_table``'s ``skip_rows`` can cut rows out of the text table at ``path``: UTF-8
+    (with or without a BOM) and no bare CR line end (the catalog's reader counts lines of other
+    encodings and of CR-only files on transcoded text, not on the file's bytes)."""
+    if text_encoding(path) != "utf-8-sig":
+        return False
+    raw = path.read_bytes()
+    return raw.count(b"\r") == raw.count(b"\r\n")
+
+
+@contextlib.contextmanager
+def _without_rows(path: Path, skip: list[BadRow]) -> Iterator[Path]:
+    """``path`` itself, or a copy (same name, in a temporary folder removed on exit) without the
+    physical lines of the rows in ``skip`` (``rows_can_be_skipped`` must hold)."""
+    if not skip:
+        yield path
+        return
+    drop = {line for bad in skip for line in range(bad.first, bad.last + 1)}
+    with tempfile.TemporaryDirectory(prefix="liner-table-") as folder:
+        copy = Path(folder) / path.name
+        lines = path.read_bytes().split(b"\n")
+        copy.write_bytes(b"\n".join(line for n, line in enumerate(lines, 1) if n not in drop))
+        yield copy
+
+
+def check_csv_rows(path: Path, mapping: dict[str, str] | None = None, skip: Iterable[BadRow] = ()) -> None:
     """Read a CSV/TSV table row by row with the catalog's reader (same rules, same line numbers):
     the first row it cannot read as a row (``CSV_SHAPE``) is ``ValueError("PATH:LINE: reason")``
     (``PATH:FIRST-LAST`` for a row spanning lines),
     and so is a header it refuses. datasets said "DatasetGenerationError: An error occurred while
     generating the dataset" for a row with extra cells or a quoted field never closed (``liner
     index build --gold``), and read a repeated header line as a row. ``mapping``: the
-    ``--map``-style renaming whose ``id`` names the table's id column."""
-    from linernotes.store.catalog import CatalogError, read_catalog
-
-    if path.stat().st_size == 0:  # load_table names it: 'no rows (an empty file)'
-        return
-    try:
-        for row in read_catalog(path, mapping=mapping or {}):
-            if row.error is not None and row.error.kind in CSV_SHAPE:
-                raise ValueError(f"{path}:{row.lines()}: {row.error.message}")
-    except CatalogError as e:
-        raise ValueError(str(e)) from None
+    ``--map``-style renaming whose ``id`` names the table's id column. ``skip``: rows the caller
+    leaves out (``load_table``'s ``skip_rows``), not refused."""
+    skip = set(skip)
+    if bad := next((b for b in csv_bad_rows(path, mapping) if b not in skip), None):
+        raise ValueError(bad.message)
 
 
 def text_encoding(path: Path) -> str:
