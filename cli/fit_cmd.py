@@ -79,6 +79,8 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
         shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(summary.figures.get(name, {}).items())
                           if k.removeprefix(f"{name}.") in wanted)
         typer.echo(f"signal {name} -> {path}; out of fold: {shown}")
+        for line in summary.warnings.get(name, []):
+            typer.echo(f"  WARNING signal {name}: {line}", err=True)
     for name, why in summary.skipped.items():
         typer.echo(f"  skipped {name}: {why}")
     typer.echo(f"cross-fitted record: {summary.cv_record} (liner gate / --report read it like any eval run)")

@@ -69,7 +69,9 @@ def signals_section(folder: str | Path) -> str:
                   f"- items: {figures.get('items', len(model.get('trained_on') or []) or '?')}",
                   f"- folds: {figures.get('folds', '?')}",
                   (f"- review threshold: {threshold:.3f}" if isinstance(threshold, int | float) else
-                   "- review threshold: the signal spec's review_threshold")]
+                   "- review threshold: the signal spec's review_threshold"),
+                  *(["- confidence: UNCALIBRATED (the model's raw probability; fitted on too few gold items to "
+                     "calibrate)"] if figures.get("calibrated") is False else [])]
         shown = {k: v for k, v in figures.items() if k not in ("items", "folds")}
         lines += [f"- {k}: {v}" for k, v in sorted(shown.items())]
         lines += [f"- {k}: {round(v, 4) if isinstance(v, float) else v}"

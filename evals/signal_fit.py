@@ -36,6 +36,7 @@ class SignalFitSummary(BaseModel):
     cv_record: str
     figures: dict[str, dict[str, Any]]
     skipped: dict[str, str]
+    warnings: dict[str, list[str]] = {}  # signal name -> what the fit output must say about its model
 
 
 def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any], run: Path) -> None:
@@ -115,6 +116,7 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
     patched = {it.id: dict(it.prediction) if it.prediction else None for it in record.items}
     models: dict[str, str] = {}
     skipped: dict[str, str] = {}
+    warnings: dict[str, list[str]] = {}
     for task in spec.tasks:
         if task.signal is None:
             continue
@@ -141,6 +143,10 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
             skipped[task.name] = str(e)
             continue
         model.trained_on = [id_digest(it.id) for it in items]  # a later eval on them is in-sample: it says so
+        if not model.is_calibrated():
+            warnings.setdefault(task.signal, []).append(
+                f"confidence uncalibrated ({model.uncalibrated_note()}); no review threshold was fitted: the spec's "
+                "review_threshold routes its values")
         models[task.signal] = str(save_model(model, output))
         for it, o in zip(items, oof, strict=True):
             if o is None:
@@ -148,9 +154,11 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
             pred = patched[it.id]
             sigs = dict(pred.get("signals") or {})
             value: Any = (o[0] == "true") if sig.kind == "boolean" else o[0]
+            calibrated = model.is_calibrated()  # too little gold: the raw probability, said so
+            note = {} if calibrated else {"uncalibrated": model.uncalibrated_note()}
             sigs[task.signal] = {**sigs[task.signal], "value": value, "confidence": round(o[1], 4),
-                                 "provenance": {**sigs[task.signal].get("provenance", {}), "calibrated": True,
-                                                "source": "fitted (out of fold)"}}
+                                 "provenance": {**sigs[task.signal].get("provenance", {}), "calibrated": calibrated,
+                                                "source": "fitted (out of fold)", **note}}
             patched[it.id] = {**pred, "signals": sigs}
     if not models:
         raise SpecError(f"spec {spec.name}: no signal task could be fitted ({skipped or 'none has a signal'})")
@@ -165,4 +173,4 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
     write_card(output)  # every fit output carries its card: a signals-only folder had none
     figures = {name: {k: v.value for k, v in cv.metrics.items() if k.startswith(f"{name}.")} for name in models}
     return SignalFitSummary(output=str(output), models=models, cv_record=str(cv_path), figures=figures,
-                            skipped=skipped)
+                            skipped=skipped, warnings=warnings)

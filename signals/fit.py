@@ -18,10 +18,17 @@ Kinds fitted:
   value as the only non-text input).
 - ``text`` signals are not fitted (they keep the hand-set rules of ``signals.decide``).
 
+Confidence: boolean / single_label models store a calibrator (isotonic or Platt, the built-ins'
+``fusion.estimators.calibrator``) fitted on inner out-of-fold top answers; the combiners calibrate
+their own. Fitted on fewer than ``fusion.fitting.MIN_CALIBRATION`` gold items, a model is marked
+uncalibrated (``is_calibrated``): its confidence is the raw probability, records say
+``calibrated: false`` with the reason, and no threshold is fitted.
+
 Out-of-fold (``folds``, grouped by the gold spec's ``group_field`` when it has one) the model's
 decisions are written into a copy of the eval record and scored like any run; the threshold is
-the lowest confidence whose auto-accepted items are >= 95% right out of fold (at least 10 of
-them), else none (the spec's ``review_threshold`` then routes). The fitted model lands in
+the built-ins' (``review_threshold``: the lowest calibrated confidence, at least 0.5, whose
+auto-accepted items are >= 95% right out of fold, at least 20 of them), else none (the spec's
+``review_threshold`` then routes). The fitted model lands in
 ``FUSION_DIR/signals/<name>.json`` with the spec's content hash: a run loads it (``--fusion
 FUSION_DIR``) only for a spec with the same hash, and each record's
 ``signals.<name>.provenance.model_hash`` is the model file's own content hash (sha256 of its
@@ -43,6 +50,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from linernotes.digest import short_digest
 from linernotes.files import read_regular
+from linernotes.fusion.estimators import Isotonic
 from linernotes.numbers import TextNumbers
 from linernotes.signals.decide import SignalDecision
 from linernotes.signals.evidence import AUDIO_KEYS
@@ -51,8 +59,6 @@ from linernotes.signals.spec import SignalSpec
 FITTABLE = ("boolean", "single_label", "multilabel", "scalar")
 FUSED = ("multilabel", "scalar")  # fitted by the built-ins' per-kind combiners (fusion.fitting)
 NUMERIC_AUDIO = tuple(k for k in AUDIO_KEYS if k not in ("key", "mode"))
-TARGET_PRECISION = 0.95
-MIN_ACCEPTED = 10
 TRAINED_ON = ("id digests (fusion.artifact.id_digest) of the gold items it was fitted on: a run scored on "
               "them is in-sample (liner eval warns, liner gate says so); [] in models fitted before")
 
@@ -107,9 +113,21 @@ class SignalModel(TextNumbers):
     coef: list[list[float]] = Field(description="classes x features (binary: 1 x features, for classes[1])")
     intercept: list[float]
     threshold: float | None = None
+    calibration: Isotonic | None = Field(None, description=(
+        "P(the top answer is right) as a monotone map of the top class's probability (fusion.estimators."
+        "calibrator, isotonic or Platt), fitted on inner out-of-fold predictions; None: uncalibrated (fewer than "
+        "fusion.fitting.MIN_CALIBRATION gold items, or a model fitted before calibration was stored)"))
     figures: dict[str, Any] = Field(default_factory=dict)
     trained_on: list[str] = Field(default_factory=list, description=TRAINED_ON)
     content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
+
+    def is_calibrated(self) -> bool:
+        """Whether ``predict``'s confidence is a calibrated probability (else the raw top probability)."""
+        return self.calibration is not None
+
+    def uncalibrated_note(self) -> str:
+        """Why the confidence is not calibrated (for a record's provenance)."""
+        return uncalibrated_note(self.figures)
 
     def mismatch(self, spec: SignalSpec) -> str | None:
         """Why this model cannot score items of ``spec`` (kind, classes, array shapes), else None."""
@@ -142,17 +160,23 @@ class SignalModel(TextNumbers):
         return e / e.sum()
 
     def predict(self, spec: SignalSpec, evidence: dict[str, Any], answer: Any) -> tuple[str, float]:
+        """(top class, confidence): the calibrated P(it is right), or the raw top probability when
+        the model holds no calibrator (``is_calibrated``)."""
         _, x = features(spec, evidence, answer)
         p = self.proba(x)
         k = int(np.argmax(p))
-        return self.classes[k], float(p[k])
+        conf = float(p[k]) if self.calibration is None else float(self.calibration(np.array([p[k]]))[0])
+        return self.classes[k], conf
 
     def threshold_or(self, default: float) -> float:
-        return self.threshold if self.threshold is not None else default
+        """The fitted review threshold; ``default`` (the spec's) when none was chosen or the
+        confidence is uncalibrated (a level is only a precision on calibrated confidences)."""
+        return self.threshold if self.threshold is not None and self.is_calibrated() else default
 
     def apply_to(self, spec: SignalSpec, d: SignalDecision, evidence: dict[str, Any], item: Any = None
                  ) -> SignalDecision:
-        """The fitted value and its calibrated confidence, from the evidence and the LLM's answer."""
+        """The fitted value and its confidence (calibrated when ``is_calibrated``), from the evidence
+        and the LLM's answer."""
         answer = d.value if d.source == "llm" else None
         value, conf = self.predict(spec, evidence, answer)
         out: Any = (value == "true") if spec.kind == "boolean" else value
@@ -203,11 +227,27 @@ class FusedSignalModel(TextNumbers):
     spec_hash: str
     model: dict[str, Any] = Field(description="the fusion combiner as fusion.artifact stores one")
     threshold: float | None = None
+    calibrated: bool | None = Field(None, description=(
+        "whether the combiner's confidence counts as calibrated: fitted on at least fusion.fitting.MIN_CALIBRATION "
+        "gold items; None (models fitted before it was stored): judged by figures.items"))
     figures: dict[str, Any] = Field(default_factory=dict)
     trained_on: list[str] = Field(default_factory=list, description=TRAINED_ON)
     content_hash: str = Field("", exclude=True, description="sha256 of the stored file's bytes (set on load/save)")
 
     _combiner: Any = PrivateAttr(None)
+
+    def is_calibrated(self) -> bool:
+        """Whether the confidence is a calibrated probability: the combiner's calibrators (inner out
+        of fold) were fitted on enough gold items."""
+        from linernotes.fusion.fitting import MIN_CALIBRATION
+
+        if self.calibrated is not None:
+            return self.calibrated
+        return int(self.figures.get("items") or 0) >= MIN_CALIBRATION
+
+    def uncalibrated_note(self) -> str:
+        """Why the confidence is not calibrated (for a record's provenance)."""
+        return uncalibrated_note(self.figures)
 
     def combiner(self) -> Any:
         """The validated fusion model (validated once: an item's apply must not re-parse it)."""
@@ -220,7 +260,9 @@ class FusedSignalModel(TextNumbers):
         return self._combiner
 
     def threshold_or(self, default: float) -> float:
-        return self.threshold if self.threshold is not None else default
+        """The fitted review threshold; ``default`` (the spec's) when none was chosen or the
+        confidence is uncalibrated (a level is only a precision on calibrated confidences)."""
+        return self.threshold if self.threshold is not None and self.is_calibrated() else default
 
     def mismatch(self, spec: SignalSpec) -> str | None:
         """Why this model cannot score items of ``spec``, else None (raises ValidationError when the
@@ -277,8 +319,7 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
     evidence, llm answer or None, gold, group)]; ``tolerance`` in the signal's units (scalar: what
     counts as right). Returns the model on all rows and each row's out-of-fold (value, confidence).
     ``uses_draft`` False: fitted without the LLM's answers (too few to learn a weight from)."""
-    from linernotes.fusion.artifact import choose_threshold
-    from linernotes.fusion.fitting import fit_multilabel, fit_scalar
+    from linernotes.fusion.fitting import MIN_CALIBRATION, fit_multilabel, fit_scalar
     from linernotes.signals.answer import MAX_LABELS
 
     if spec.kind not in FUSED:
@@ -315,12 +356,16 @@ def fit_fused(spec: SignalSpec, rows: list[tuple[Any, dict[str, Any], Any, Any, 
         right = [abs(float(oof.values[i]) - target[i]) <= unit_tol for i in range(len(rows))]
     model.uses_draft = uses_draft
     conf = [float(oof.confidence[i]) for i in range(len(rows))]
-    threshold, precision, coverage = choose_threshold(conf, right)
+    # the combiner's calibrators (inner out of fold) are fitted on the training rows: too few, and
+    # its confidence is marked uncalibrated with no threshold, as a declared single_label's is
+    calibrated = len(rows) >= MIN_CALIBRATION
+    threshold, precision, coverage = review_threshold(conf, right, calibrated)
     figures = {"items": len(rows), "out_of_fold_accuracy": round(float(np.mean(right)), 4), "folds": oof.scheme,
                "uses_draft": uses_draft, "auto_accept_precision": None if precision != precision else round(precision, 4),
-               "auto_accept_coverage": round(coverage, 4)}
+               "auto_accept_coverage": round(coverage, 4), "calibrated": calibrated}
     fused = FusedSignalModel(name=spec.name, kind=spec.kind, spec_hash=spec.content_hash,
-                             model=model.model_dump(mode="json"), threshold=threshold, figures=figures)
+                             model=model.model_dump(mode="json"), threshold=threshold, calibrated=calibrated,
+                             figures=figures)
     return fused, list(zip(values, conf, strict=True))
 
 
@@ -445,24 +490,64 @@ def load_models(folder: Path, specs: list[SignalSpec]) -> dict[str, Any]:
     return open_models(folder, specs)[0]
 
 
-def _choose_threshold(conf: list[float], correct: list[bool]) -> float | None:
-    pairs = sorted(zip(conf, correct, strict=True), key=lambda x: -x[0])
-    best, right = None, 0
-    for n, (c, ok) in enumerate(pairs, 1):
-        right += int(ok)
-        if n < len(pairs) and pairs[n][0] == c:
-            continue
-        if n >= MIN_ACCEPTED and right / n >= TARGET_PRECISION:
-            best = float(c)
-    return best
+def uncalibrated_note(figures: dict[str, Any]) -> str:
+    """The provenance note of a fitted model whose confidence is not calibrated."""
+    from linernotes.fusion.fitting import MIN_CALIBRATION
+
+    items = figures.get("calibration_items", figures.get("items"))
+    return (f"fitted on {items} gold item(s), fewer than the {MIN_CALIBRATION} a calibrator is fitted on: the "
+            "confidence is the model's raw probability" if isinstance(items, int) and items < MIN_CALIBRATION
+            else "the fitted model holds no calibrator (fitted before calibration was stored): refit it")
+
+
+def review_threshold(conf: list[float], right: list[bool], calibrated: bool) -> tuple[float | None, float, float]:
+    """(threshold, precision, coverage) of a fitted signal from its out-of-fold (confidence, right)
+    pairs: the built-ins' rule (``fusion.artifact.choose_threshold`` at ``evals.fit.REVIEW_FLOOR``:
+    auto-accepted answers >= 95% right, never one calibrated below 0.5). An uncalibrated
+    confidence gets none (the spec's ``review_threshold`` routes): a level chosen on raw
+    probabilities is not a probability of being right."""
+    from linernotes.evals.fit import REVIEW_FLOOR
+    from linernotes.fusion.artifact import choose_threshold
+
+    if not calibrated:
+        return None, float("nan"), 0.0
+    return choose_threshold(conf, right, floor=REVIEW_FLOOR)
+
+
+def _splits(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds of these rows: grouped (``GroupKFold``) when there are ``folds`` groups, else
+    stratified by label with as many folds as the rarest label has rows; [] when no split can
+    hold out anything (a label of one row and too few groups)."""
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    n_groups = len(set(groups.tolist()))
+    if n_groups >= folds:
+        return list(GroupKFold(n_splits=folds).split(y, y, groups))
+    k = min(folds, int(min(np.unique(y, return_counts=True)[1])))
+    if k < 2:
+        return []
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y))
 
 
 def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]], folds: int = 5, seed: int = 0
                ) -> tuple[SignalModel, list[tuple[str, float] | None]]:
     """Fit on ``rows`` = [(evidence, llm answer or None, gold, group)]; returns the model on all
-    rows and each row's out-of-fold (value, confidence). Raises ValueError when it cannot fit."""
+    rows and each row's out-of-fold (value, confidence). Raises ValueError when it cannot fit.
+
+    The confidence is calibrated as the built-in combiners' is (``fusion.fitting``): with at least
+    ``MIN_CALIBRATION`` gold items of the spec's labels, each fit (every outer fold's, and the
+    final one) is cross-validated again in ``INNER_FOLDS`` inner folds on its own training rows,
+    and ``fusion.estimators.calibrator`` (isotonic or Platt) maps the inner out-of-fold top-class
+    probability to P(right); the final model stores its map (``SignalModel.calibration``). The
+    raw logistic probability was overconfident (QA session 25: out-of-fold ECE 0.30 on a good
+    gold, 0.69 on a bad one, answers auto-accepted at 'calibrated' 1.0). With fewer items there
+    is no calibrator: the confidence is the raw probability, the model says it is uncalibrated
+    and no review threshold is chosen. The threshold is ``review_threshold`` of the out-of-fold
+    pairs."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    from linernotes.fusion.estimators import calibrator
+    from linernotes.fusion.fitting import INNER_FOLDS, MIN_CALIBRATION
 
     if spec.kind in FUSED:
         raise ValueError(f"signal {spec.name}: {spec.kind} signals are fitted by fit_fused (a built-in combiner)")
@@ -489,36 +574,55 @@ def fit_signal(spec: SignalSpec, rows: list[tuple[dict[str, Any], Any, Any, str]
                            classes=[str(c) for c in lr.classes_], feature_names=names, mean=mean.tolist(),
                            scale=scale.tolist(), coef=lr.coef_.tolist(), intercept=lr.intercept_.tolist())
 
-    xk, yk, gk = x[kidx], y[kidx], groups[kidx]
+    def top(m: SignalModel, i: int) -> tuple[str, float]:
+        p = m.proba(x[i].tolist())
+        k = int(np.argmax(p))
+        return m.classes[k], float(p[k])
+
+    def calibrated_fit(idx: np.ndarray) -> SignalModel:
+        """The model on rows ``idx`` (indices into x), with the calibrator of its inner out-of-fold
+        top answers when the gold is large enough (else none: see the docstring)."""
+        m = train(idx)
+        if not calibrate:
+            return m
+        pairs: list[tuple[float, bool]] = []
+        for tr, te in _splits(y[idx], groups[idx], INNER_FOLDS, seed):
+            if len(set(y[idx[tr]])) < 2:
+                continue
+            inner = train(idx[tr])
+            pairs += [(p, label == y[i]) for i in idx[te] for label, p in [top(inner, int(i))]]
+        if pairs:
+            m.calibration = calibrator(np.array([p for p, _ in pairs]), np.array([ok for _, ok in pairs]),
+                                       seed=seed)[0]
+        return m
+
+    calibrate = len(kidx) >= MIN_CALIBRATION
+    yk, gk = y[kidx], groups[kidx]
     n_groups = len(set(gk))
     label, fewest = min(zip(*np.unique(yk, return_counts=True), strict=True), key=lambda lc: lc[1])
     if n_groups < folds and fewest < 2:  # else sklearn: 'k-fold cross-validation requires ... n_splits=2'
         raise ValueError(f"signal {spec.name}: {len(yk)} gold item(s) in {n_groups} group(s), and label "
                          f"{str(label)!r} has {fewest}; out-of-fold figures need {folds} groups, or 2 items of "
                          "each label: label more items (liner review build --signals ... --sample N)")
-    splitter = (GroupKFold(n_splits=min(folds, n_groups)) if n_groups >= folds
-                else StratifiedKFold(n_splits=min(folds, int(min(np.unique(yk, return_counts=True)[1]))),
-                                     shuffle=True, random_state=seed))
     oof: list[tuple[str, float] | None] = [None] * len(rows)
 
     def score(m: SignalModel, idx: Any) -> None:
         for i in idx:
-            p = m.proba(x[i].tolist())
-            k = int(np.argmax(p))
-            oof[i] = (m.classes[k], float(p[k]))
+            label, p = top(m, int(i))
+            oof[i] = (label, p if m.calibration is None else float(m.calibration(np.array([p]))[0]))
 
-    split = splitter.split(xk, yk, gk) if isinstance(splitter, GroupKFold) else splitter.split(xk, yk)
-    for tr, te in split:
+    for tr, te in _splits(yk, gk, folds, seed):
         if len(set(yk[tr])) < 2:
             continue
-        score(train(kidx[tr]), kidx[te])
-    model = train(kidx)
+        score(calibrated_fit(kidx[tr]), kidx[te])
+    model = calibrated_fit(kidx)
     score(model, np.flatnonzero(~known))  # trained without them: still out of fold
     scored = [(o[1], o[0] == y[i]) for i, o in enumerate(oof) if o is not None]
-    model.threshold = _choose_threshold([c for c, _ in scored], [ok for _, ok in scored])
+    model.threshold = review_threshold([c for c, _ in scored], [ok for _, ok in scored], model.is_calibrated())[0]
     model.figures = {"items": len(rows), "out_of_fold_accuracy": round(float(np.mean([ok for _, ok in scored])), 4)
-                     if scored else None, "folds": folds, "grouped": isinstance(splitter, GroupKFold),
-                     "gold_outside_labels": int((~known).sum())}
+                     if scored else None, "folds": folds, "grouped": n_groups >= folds,
+                     "gold_outside_labels": int((~known).sum()), "calibration_items": len(kidx),
+                     "calibrated": model.is_calibrated()}
     return model, oof
 
 

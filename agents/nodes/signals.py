@@ -59,8 +59,9 @@ async def declared_signals(state: GraphState, rt: AgentRuntime) -> GraphState:
         if fitted is not None and fitted.spec_hash == spec.content_hash:
             d, threshold = (fitted.apply_to(spec, d, evidence[spec.name], item),  # item: text features of the kind combiners
                             fitted.threshold_or(spec.review_threshold))
-            calibrated = True
-            fit_note = {"model_hash": fitted.content_hash}  # which fitted model, as provenance.fusion for built-ins
+            calibrated = fitted.is_calibrated()  # fitted on too little gold: the raw probability
+            fit_note = {"model_hash": fitted.content_hash,  # which fitted model, as provenance.fusion for built-ins
+                        **({} if calibrated else {"uncalibrated": fitted.uncalibrated_note()})}
         elif spec.name in rt.stale_signal_models:
             # a model fitted on another version of the spec: not applied, and the record says why
             fit_note = {"uncalibrated": rt.stale_signal_models[spec.name].note()}
