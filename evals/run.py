@@ -247,14 +247,29 @@ def _exemplar_source(spec: GoldSpec, data: Path) -> Path:
 
 
 def read_predictions(path: Path) -> dict[str, OutputRecord]:
+    """The tagger's records in an eval's ``predictions.jsonl`` by id (the last line for an id
+    wins; {} when the file does not exist). Raises ``SpecError`` naming ``path:line`` and the
+    reason for a line that is not JSON or not an output record (a hand-edited id holding ESC, a
+    quoted '1_0'): they ended ``liner eval`` / ``liner fit`` in a pydantic traceback."""
+    from pydantic import ValidationError
+
+    from linernotes.schema import validation_reasons
+
     out: dict[str, OutputRecord] = {}
     if not path.exists():
         return out
-    from linernotes.store.records import iter_records
-
-    for raw in iter_records(path):
-        rec = OutputRecord.model_validate(raw)
-        out[rec.id] = rec
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                rec = OutputRecord.model_validate_json(raw)
+            except ValidationError as e:
+                why = ("not JSON" if e.errors()[0]["type"] == "json_invalid"
+                       else f"not an output record: {validation_reasons(e, most=1, root='record')}")
+                raise SpecError(f"{path}:{n}: {why}; tag the item again (delete the line) or start another "
+                                "run folder") from None
+            out[rec.id] = rec
     return out
 
 
