@@ -123,7 +123,8 @@ def surrogate_problem(value: Any) -> str | None:
 
 
 def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str = "",
-               broken: Callable[[int, str], Exception] | None = None) -> Iterator[tuple[int, bytes]]:
+               broken: Callable[[int, str], Exception] | None = None,
+               max_bytes: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes with the line break)`` for each line of ``path``, 1-based, streamed,
     decompressed when it is gzip (``out.jsonl.gz`` as ``liner tag --runner beam`` writes it; told
     by its magic bytes, whatever its name: a gzipped run named .jsonl is read decompressed, a plain
@@ -132,14 +133,20 @@ def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str =
     ``error("PATH: not a readable gzip file (...) after line N; ...")``: read as bytes it was
     'PATH:1: not UTF-8 text (byte 1: invalid start byte)'. A caller that keeps the lines before
     such a break and names it (``liner export`` / ``monitor``: ``sinks.lines_in``) gives
-    ``broken(lines read, gzip's reason)``, the exception raised instead."""
+    ``broken(lines read, gzip's reason)``, the exception raised instead. ``max_bytes``: a line
+    longer than that is read past in pieces, never held whole, and given as ``(n, None)`` (as
+    ``liner tag``'s ``catalog.bounded_lines``); without it every line is read whole."""
     with open_regular(path, error, why) as raw_file:
         gzipped = raw_file.peek(2)[:2] == GZIP_MAGIC if hasattr(raw_file, "peek") else False
         f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gzipped else raw_file
         n = 0
         while True:
             try:
-                raw = f.readline()
+                raw = f.readline() if max_bytes is None else f.readline(max_bytes + 1)
+                too_long = (max_bytes is not None and len(raw) > max_bytes
+                            and not (len(raw) == max_bytes + 1 and raw.endswith(b"\n")))
+                while too_long and raw and not raw.endswith(b"\n"):  # past the rest, one piece held
+                    raw = f.readline(max_bytes)
             except (EOFError, OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
                 if not gzipped:
                     raise
@@ -150,7 +157,7 @@ def file_lines(path: str | Path, error: type[Exception] = ValueError, why: str =
             if not raw:
                 return
             n += 1
-            yield n, raw
+            yield n, None if too_long else raw
 
 
 def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
@@ -171,16 +178,21 @@ def json_objects(path: str | Path, error: type[Exception] = ValueError) -> Itera
         yield n, row
 
 
-def json_object_lines(path: str | Path,
-                      error: type[Exception] = ValueError) -> Iterator[tuple[int, dict | None, str | None]]:
+def json_object_lines(path: str | Path, error: type[Exception] = ValueError,
+                      max_line_bytes: int | None = None) -> Iterator[tuple[int, dict | None, str | None]]:
     """``(line number, object, None)`` for each non-blank line of ``path`` that is a JSON object,
     ``(line number, None, reason)`` for one that is not, and the lines after it are read: the
     tolerant form of ``json_objects`` (same lines, same reasons: ``not UTF-8 text (byte N: ...);
     expected JSON lines``, ``not JSON (...)``, ``not a JSON object (a list)``, a lone surrogate's
     ``not valid Unicode: ...``) for a reader that skips a bad line and names it, as ``liner tag``
     makes it one error record. A file that cannot be read at all (a FIFO, a damaged gzip) is still
-    ``error`` (``file_lines``)."""
-    for n, raw in file_lines(path, error, ": JSON lines are read from a file"):
+    ``error`` (``file_lines``). ``max_line_bytes``: a longer line is not read into memory; its
+    reason is ``longer than N bytes (the line limit; ...)``."""
+    for n, raw in file_lines(path, error, ": JSON lines are read from a file", max_bytes=max_line_bytes):
+        if raw is None:
+            yield n, None, (f"longer than {max_line_bytes:,} bytes (the line limit; raise it with "
+                            "LINER_MAX_LINE_BYTES)")
+            continue
         try:
             line = without_bom(raw).decode("utf-8")
         except UnicodeDecodeError as e:  # e.g. a binary or Latin-1 file given as JSONL

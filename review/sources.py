@@ -66,8 +66,14 @@ def _read_jsonl_lines(path: Path, unread: list[str] | None = None) -> list[tuple
     JSON, a list, a lone surrogate) is ``path:line: reason`` appended to ``unread`` and the lines
     after it are read, as ``liner tag`` makes such a line one error record; without ``unread`` it is
     a ``SourceError``. A file that cannot be read at all (FIFO, damaged gzip) is a ``SourceError``."""
+    from linernotes.store.catalog import CatalogError, line_limit
+
+    try:
+        limit = line_limit()  # liner tag's: a 2 GB line was read whole
+    except CatalogError as e:
+        raise SourceError(str(e)) from None
     rows = []
-    for n, row, why in json_object_lines(path, error=SourceError):
+    for n, row, why in json_object_lines(path, error=SourceError, max_line_bytes=limit):
         if why is None:
             rows.append((f"{path}:{n}", row))
         elif unread is None:

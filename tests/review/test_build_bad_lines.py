@@ -151,3 +151,13 @@ def test_a_bad_item_of_a_run_record_is_skipped_and_named(tmp_path: Path, bad, sa
     assert result.skipped_lines == 1
     assert any(n.startswith(f"{run}: {says}") for n in result.notes), result.notes
     assert {i.id for i in ReviewStore(tmp_path / "s.sqlite").list_items()} == {"a", "c"}
+
+
+def test_a_line_over_the_line_limit_is_skipped_not_read_whole(tmp_path: Path, monkeypatch) -> None:
+    """liner tag's limit (LINER_MAX_LINE_BYTES, 16 MiB by default): review read any line whole."""
+    monkeypatch.setenv("LINER_MAX_LINE_BYTES", "200")
+    gold = tmp_path / "c.jsonl"
+    gold.write_bytes(_row("a") + _row("long", description="x" * 1000) + _row("b"))
+    result = build_store(tmp_path / "s.sqlite", gold=gold, signals=_spec(tmp_path))
+    assert any(n.startswith(f"{gold}:2: longer than 200 bytes") for n in result.notes), result.notes
+    assert [r["id"] for r in ReviewStore(tmp_path / "s.sqlite").gold_rows()] == ["a", "b"]
