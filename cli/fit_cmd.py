@@ -48,7 +48,7 @@ def _signals_command(specs, output, signals, run, folds, seed, resamples, model,
 
 
 def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
-                 overwrite_shipped=False, data=None, limit=None, unused=()) -> None:
+                 overwrite_shipped=False, data=None, limit=None, unused=(), keep_worse=False) -> None:
     from linernotes.config import TagConfig
     from linernotes.evals.signal_fit import fit_signals
     from linernotes.evals.spec import SpecError
@@ -67,20 +67,25 @@ def _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api
                                           concurrency, overwrite_shipped,
                                           command=_signals_command(specs, output, signals, run, folds, seed,
                                                                    resamples, model, api_base, data, limit),
-                                          data=data, limit=limit))
+                                          data=data, limit=limit, keep_worse=keep_worse))
     except (SpecError, FileNotFoundError, ValueError) as e:
         typer.echo(f"liner: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         raise typer.Exit(2) from None
     from linernotes.evals.scoring import HEADLINE
 
     kinds = {s.name: s.kind for s in config.signals}
-    for name, path in summary.models.items():
+    for name in summary.figures:  # every fitted signal, shipped or withheld
+        path = summary.models.get(name, "not written (see below)")
         wanted = (*HEADLINE[kinds[name]], "ece")  # the kind's headline metrics (scalar: pearson, mae, ...)
         shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(summary.figures.get(name, {}).items())
                           if k.removeprefix(f"{name}.") in wanted)
         typer.echo(f"signal {name} -> {path}; out of fold: {shown}")
+        for line in summary.baselines.get(name, []):
+            typer.echo(f"  vs evidence-only baseline: {line}")
         for line in summary.warnings.get(name, []):
             typer.echo(f"  WARNING signal {name}: {line}", err=True)
+    for name, why in summary.withheld.items():
+        typer.echo(f"liner: WARNING: signal {name} NOT SHIPPED: {why}", err=True)
     for name, why in summary.skipped.items():
         typer.echo(f"  skipped {name}: {why}")
     typer.echo(f"cross-fitted record: {summary.cv_record} (liner gate / --report read it like any eval run)")
@@ -114,6 +119,9 @@ def fit(
         "built-in fusion (one spec; --run: its eval record)")] = None,
     overwrite_shipped: Annotated[bool, typer.Option(
         "--overwrite-shipped", help="Allow -o to be the fusion folder linernotes ships (replaces it for this install)")] = False,
+    keep_worse_signals: Annotated[bool, typer.Option(
+        "--keep-worse-signals", help="--signals: write a fitted signal model even when out of fold it is worse than "
+        "its evidence alone (paired CI below 0; by default it is not written)")] = False,
 ) -> None:
     """Fit the fusion (evidence + LLM draft -> value, calibrated confidence) on gold, cross-fitted.
 
@@ -129,11 +137,14 @@ def fit(
     from linernotes.store.catalog import CatalogError
     from linernotes.store.records import OutputError
 
+    if keep_worse_signals and not signals:  # ignored without a word otherwise
+        typer.echo("liner: error: --keep-worse-signals applies to --signals fits only", err=True)
+        raise typer.Exit(2)
     if signals:
         unused = [name for name, given in (("--pool", pool is not None), ("--pool-size", bool(pool_size)),
                                            ("--negatives", bool(negatives))) if given]
         _fit_signals(specs, output, signals, run, folds, seed, resamples, model, api_base, concurrency, threads,
-                     overwrite_shipped, data=data, limit=limit, unused=unused)
+                     overwrite_shipped, data=data, limit=limit, unused=unused, keep_worse=keep_worse_signals)
         return
     try:
         llm = LLMConfig(model=model, api_base=api_base, threads=threads, seed=seed)

@@ -44,15 +44,34 @@ def _fits(folder: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _withheld(folder: Path) -> dict[str, str]:
+    """Signal name -> why the latest signals fit into ``folder`` did not write its model (worse
+    out of fold than its evidence alone: ``evals.signal_verdict``), from the cv records."""
+    out: dict[str, tuple[str, str]] = {}
+    for cv in sorted((folder / "cv").glob("*.signals.json")):
+        rec = _json(cv)
+        fit = ((rec.get("extras") or {}).get("signal_fit") or {}) if isinstance(rec, dict) else {}
+        created = str(fit.get("created") or "")
+        for name, why in (fit.get("withheld") or {}).items():
+            if created >= (out.get(name) or ("", ""))[0]:
+                out[name] = (created, str(why))
+    return {name: why for name, (_, why) in out.items()}
+
+
 def signals_section(folder: str | Path) -> str:
     """The card's lines for every fitted signal model in ``folder/signals/`` ("" when none): kind,
-    spec hash, items, folds, review threshold, the fit command and the out-of-fold figures."""
+    spec hash, items, folds, review threshold, the fit command and the out-of-fold figures; and
+    for each signal whose model a fit withheld (and none is in the folder), why."""
     folder = Path(folder)
     models = sorted((folder / "signals").glob("*.json")) if (folder / "signals").is_dir() else []
-    if not models:
+    withheld = {name: why for name, why in _withheld(folder).items()
+                if not (folder / "signals" / f"{name}.json").exists()}
+    if not models and not withheld:
         return ""
     fits = _fits(folder)
     lines: list[str] = []
+    for name, why in sorted(withheld.items()):
+        lines += [f"## signal {name}: NOT SHIPPED", "", f"- {why}", ""]
     for path in models:
         model = _json(path)
         if not isinstance(model, dict):

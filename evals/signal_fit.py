@@ -24,6 +24,7 @@ from linernotes.evals.model_card import write_card
 from linernotes.evals.record import RunRecord
 from linernotes.evals.run import EvalOptions, evaluate, warn_signal_gold
 from linernotes.evals.scoring import score_record
+from linernotes.evals.signal_verdict import baseline_rows, losing_verdict, no_baseline_reason
 from linernotes.evals.spec import GoldSpec, SpecError, check_signal_tasks, load_spec, resolve_data
 from linernotes.files import refuse_shipped
 from linernotes.fusion.artifact import id_digest
@@ -37,6 +38,8 @@ class SignalFitSummary(BaseModel):
     figures: dict[str, dict[str, Any]]
     skipped: dict[str, str]
     warnings: dict[str, list[str]] = {}  # signal name -> what the fit output must say about its model
+    baselines: dict[str, list[str]] = {}  # signal name -> its out-of-fold figures beside each evidence-only baseline
+    withheld: dict[str, str] = {}  # signal name -> why its model was not written (worse than its evidence)
 
 
 def check_signal_versions(record: RunRecord, spec: GoldSpec, signals: list[Any], run: Path) -> None:
@@ -77,7 +80,7 @@ def check_fittable_gold(spec: GoldSpec, items: list[Any], signals: list[Any], so
 async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path | None = None, folds: int = 5,
                       seed: int = 0, resamples: int = 1000, concurrency: int = 4,
                       overwrite_shipped: bool = False, command: str = "", data: Path | None = None,
-                      limit: int | None = None) -> SignalFitSummary:
+                      limit: int | None = None, keep_worse: bool = False) -> SignalFitSummary:
     """Fit every fittable signal task of one gold spec (raises SpecError when none can be, when a
     task's gold leaves nothing to learn: ``check_fittable_gold``, or for an ``output`` that is not
     a fusion folder: ``evals.fit.check_fusion_folder``, or is inside a folder the package ships
@@ -86,7 +89,13 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
     tagged here; with both ``run`` and ``data``, the run must have been scored on that gold
     (``evals.fit.check_run_gold``). Writes ``output/signals/<name>.json``,
     ``output/cv/<spec>.signals.json`` and ``output/MODEL_CARD.md`` (``evals.model_card``;
-    ``command``, default this process's arguments, is named in it)."""
+    ``command``, default this process's arguments, is named in it).
+
+    Each fitted model is judged against its evidence-only baselines on the cross-fitted record
+    (``evals.signal_verdict``): one whose paired CI is entirely on the worse side of some baseline
+    is not written (an older ``signals/<name>.json`` is removed), so the signal keeps its unfitted
+    behaviour, marked uncalibrated; the reason goes to ``withheld``, the record and the card.
+    ``keep_worse`` writes it anyway (the warning stays)."""
     refuse_shipped(output, SpecError, "-o", overwrite_shipped)
     try:
         check_fusion_folder(output)
@@ -117,6 +126,7 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
     models: dict[str, str] = {}
     skipped: dict[str, str] = {}
     warnings: dict[str, list[str]] = {}
+    fitted: dict[str, tuple[str, Any]] = {}  # signal -> (task name, model), written once judged
     for task in spec.tasks:
         if task.signal is None:
             continue
@@ -147,7 +157,8 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
             warnings.setdefault(task.signal, []).append(
                 f"confidence uncalibrated ({model.uncalibrated_note()}); no review threshold was fitted: the spec's "
                 "review_threshold routes its values")
-        models[task.signal] = str(save_model(model, output))
+        fitted[task.signal] = (task.name, model)
+        models[task.signal] = str(output / "signals" / f"{task.signal}.json")
         for it, o in zip(items, oof, strict=True):
             if o is None:
                 continue
@@ -167,10 +178,27 @@ async def fit_signals(spec_name: str, config: TagConfig, output: Path, run: Path
                 "created": datetime.now(UTC).isoformat(timespec="seconds")}
     cv = score_record(record.model_copy(update={"items": items, "metrics": {}, "extras": {"signal_fit": fit_info}}),
                       seed=seed, resamples=resamples)
+    baselines: dict[str, list[str]] = {}
+    withheld: dict[str, str] = {}
+    for name, (task_name, model) in fitted.items():
+        rows = baseline_rows(cv.extras, task_name)
+        baselines[name] = [r.line() for r in rows] or [f"no evidence-only baseline ({no_baseline_reason(cv.extras, task_name)})"]
+        if (why := losing_verdict(rows)) is None:
+            save_model(model, output)
+            continue
+        if keep_worse:
+            save_model(model, output)
+            warnings.setdefault(name, []).append(f"{why}; written anyway (--keep-worse-signals)")
+            continue
+        withheld[name] = (f"{why}; the model was NOT written: {name} keeps its unfitted behaviour (uncalibrated) "
+                          "under this fusion folder (pass --keep-worse-signals to write it anyway)")
+        Path(models.pop(name)).unlink(missing_ok=True)  # an older fit's model must not ship in its place
+    fit_info = {**fit_info, "models": models, "withheld": withheld}
+    cv = cv.model_copy(update={"extras": {**cv.extras, "signal_fit": fit_info}})
     cv_path = output / "cv" / f"{spec.name}.signals.json"
     cv_path.parent.mkdir(parents=True, exist_ok=True)
     cv.save(cv_path)
     write_card(output)  # every fit output carries its card: a signals-only folder had none
-    figures = {name: {k: v.value for k, v in cv.metrics.items() if k.startswith(f"{name}.")} for name in models}
+    figures = {name: {k: v.value for k, v in cv.metrics.items() if k.startswith(f"{name}.")} for name in fitted}
     return SignalFitSummary(output=str(output), models=models, cv_record=str(cv_path), figures=figures,
-                            skipped=skipped, warnings=warnings)
+                            skipped=skipped, warnings=warnings, baselines=baselines, withheld=withheld)
