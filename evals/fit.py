@@ -55,6 +55,7 @@ from linernotes.evals.spec import SEED_MAX, GoldSpec, SpecError, TaskSpec, load_
 from linernotes.files import refuse_shipped
 from linernotes.fusion.artifact import (
     MIN_ACCEPTED,
+    REVIEW_FLOOR,
     TARGET_PRECISION,
     FieldFusion,
     FusionArtifact,
@@ -83,10 +84,6 @@ log = logging.getLogger("linernotes.eval")
 # Below this many LLM-drafted training items, a combiner is fitted without the draft features: a
 # weight learned from a few dozen drafts would be noise applied to every tagged item.
 MIN_DRAFTS = 100
-# The lowest review threshold any fitted field gets (see _fit_task): an answer its calibrated
-# confidence calls more likely wrong than right is never auto-accepted, however precise the
-# answers above it are together.
-REVIEW_FLOOR = 0.5
 # The index sizes a multilabel exemplar pool item is tagged at, as fractions of its round's index:
 # an order of magnitude, so the combiner and its calibrators see catalogs from a ninth of the
 # fit's to all of it (a combiner fitted at one size was miscalibrated at others; see

@@ -372,6 +372,12 @@ def model_card(art: FusionArtifact) -> str:
 MIN_ACCEPTED = 20
 
 
+# The lowest review threshold any fitted field gets (evals.fit's _fit_task, declared signals'
+# fits): an answer its calibrated confidence calls more likely wrong than right is never
+# auto-accepted, however precise the answers above it are together.
+REVIEW_FLOOR = 0.5
+
+
 def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION,
                      min_accepted: int = MIN_ACCEPTED, floor: float = 0.0) -> tuple[float | None, float, float]:
     """The lowest confidence threshold, at least ``floor``, whose auto-accepted items (confidence

@@ -21,6 +21,7 @@ from linernotes.numbers import TextNumbers, parse_float
 from linernotes.review import vocab
 from linernotes.signals.answer import TEXT_LIMIT
 from linernotes.signals.spec import boolean_id
+from linernotes.vocabulary import ANNOTATORS_KEY, BUILTIN_LAYOUTS  # noqa: F401 (re-exported: review reads them here)
 
 FieldKind = Literal["interval", "set", "nominal"]
 Control = Literal["multiselect", "radio", "slider", "toggle", "text"]
@@ -359,7 +360,6 @@ def signal_field(spec: Any) -> FieldSpec:
                      applies_to=list(spec.applies_to))
 
 
-ANNOTATORS_KEY = "annotators"
 NEUTRAL_BAND = 0.125  # half a point on VADER's -4..4 scale
 
 
@@ -369,23 +369,6 @@ def sentiment_bin(valence: float) -> str:
     if valence < -NEUTRAL_BAND:
         return "negative"
     return "neutral"
-
-
-# Known gold layouts of the built-in fields, first match per field wins: a run record's gold dict
-# uses enrichment names (``valence`` + ``valence_ratings`` already on [-1, 1], see
-# linernotes.evals.gold); the raw gold files keep their own columns (VADER ``mean``/``ratings`` on
-# -4..4, bandcamp ``gold_genres``). The layouts are review's knowledge of those files; each
-# field's review kind comes from its shipped spec (signals/builtin/*.yaml), as a declared
-# signal's does.
-BUILTIN_LAYOUTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("valence", {"gold_key": "valence", "ratings_key": "valence_ratings"}),
-    ("valence", {"gold_key": "mean", "scale": 4.0, "ratings_key": "ratings", "ratings_scale": 4.0}),
-    ("genres", {"gold_key": "genres"}),
-    ("genres", {"gold_key": "gold_genres"}),
-    ("moods", {"gold_key": "moods"}),
-    ("language", {"gold_key": "language"}),
-    ("explicit", {"gold_key": "explicit"}),
-)
 
 
 @lru_cache(maxsize=1)

@@ -502,12 +502,11 @@ def uncalibrated_note(figures: dict[str, Any]) -> str:
 
 def review_threshold(conf: list[float], right: list[bool], calibrated: bool) -> tuple[float | None, float, float]:
     """(threshold, precision, coverage) of a fitted signal from its out-of-fold (confidence, right)
-    pairs: the built-ins' rule (``fusion.artifact.choose_threshold`` at ``evals.fit.REVIEW_FLOOR``:
+    pairs: the built-ins' rule (``fusion.artifact.choose_threshold`` at ``fusion.artifact.REVIEW_FLOOR``:
     auto-accepted answers >= 95% right, never one calibrated below 0.5). An uncalibrated
     confidence gets none (the spec's ``review_threshold`` routes): a level chosen on raw
     probabilities is not a probability of being right."""
-    from linernotes.evals.fit import REVIEW_FLOOR
-    from linernotes.fusion.artifact import choose_threshold
+    from linernotes.fusion.artifact import REVIEW_FLOOR, choose_threshold
 
     if not calibrated:
         return None, float("nan"), 0.0

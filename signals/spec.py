@@ -89,7 +89,7 @@ def reserved_names() -> dict[str, str]:
     # a built-in field's column in the gold sets review reads (VADER's mean/ratings, bandcamp's
     # gold_genres): a gold set exported with the signal's column of that name was read back, without
     # --signals, as that field (QA session 25: a 0-10 signal 'mean' became valence, 9.0 / 4 = 2.25)
-    from linernotes.review.fields import ANNOTATORS_KEY, BUILTIN_LAYOUTS
+    from linernotes.vocabulary import ANNOTATORS_KEY, BUILTIN_LAYOUTS
 
     for field, layout in BUILTIN_LAYOUTS:
         for key in (layout.get("gold_key"), layout.get("ratings_key")):

@@ -95,6 +95,10 @@ def test_csv_reader_turns_any_rows_into_rows(header, body):
 
 
 texts = st.text(max_size=30)
+# ids obey the one id rule (schema.id_character_reason): no control characters (Cc), line or
+# paragraph separators (Zl, Zp) or lone surrogates (Cs); tests/test_id_control_characters.py
+# covers the refusal itself
+id_texts = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30)
 spans = st.builds(EvidenceSpan, field=st.sampled_from(TEXT_FIELDS), start=st.integers(0, 50),
                   end=st.integers(0, 50), text=texts)
 unit = st.floats(0, 1)
@@ -108,8 +112,8 @@ enrichments = st.builds(
     rationale=st.text(max_size=80), review=st.builds(Review, routed=st.booleans(), reasons=st.lists(texts, max_size=3)),
     provenance=st.builds(Provenance, model=texts, prompt_hash=texts),
     evidence=st.dictionaries(st.text(max_size=8), json_values, max_size=3))  # inf/NaN included: they become null
-outputs = (st.builds(OutputRecord, id=texts, status=st.just("ok"), enrichment=enrichments)
-           | st.builds(OutputRecord, id=texts, status=st.just("error"),
+outputs = (st.builds(OutputRecord, id=id_texts, status=st.just("ok"), enrichment=enrichments)
+           | st.builds(OutputRecord, id=id_texts, status=st.just("error"),
                        error=st.builds(ErrorInfo, kind=texts, message=st.text(max_size=100),
                                        line=st.none() | st.integers(1, 10**6))))
 
@@ -133,7 +137,8 @@ def test_non_finite_evidence_is_null_in_the_record_as_in_its_line():
     assert OutputRecord.model_validate_json(rec.model_dump_json()) == rec
 
 
-items = st.builds(Item, id=st.text(min_size=1, max_size=8).filter(str.strip),
+items = st.builds(Item, id=st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
+                                     max_size=8).filter(str.strip),
                   title=st.none() | st.text(max_size=40), description=st.none() | st.text(max_size=40),
                   lyrics=st.none() | st.text(max_size=60))
 
@@ -224,7 +229,8 @@ def test_a_perturbed_true_span_is_rejected_unless_it_still_quotes_the_item(item,
 
 
 @SETTINGS
-@given(st.lists(st.text(min_size=1, max_size=10), min_size=1, max_size=6, unique=True), st.data())
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=10),
+                min_size=1, max_size=6, unique=True), st.data())
 def test_resume_repairs_an_output_cut_at_any_byte(ids, data):
     lines = [OutputRecord(id=i, status="error", error=ErrorInfo(kind="k", message="m")).model_dump_json() + "\n"
              for i in ids]
