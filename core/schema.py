@@ -492,6 +492,17 @@ def validation_reasons(e: ValidationError, most: int = 3, root: str = "") -> str
     return "; ".join(parts)
 
 
+def record_line_reason(e: ValidationError) -> str:
+    """Why one line of a records file (``liner tag``'s output, an eval's predictions) is no
+    ``OutputRecord``, from its ``model_validate_json`` error: "not JSON: <parser message>" or
+    "not an output record: <first problem>". The parser saw one line, so its "line 1" is dropped
+    (it would read as a second line number beside the file's)."""
+    err = e.errors()[0]
+    if err["type"] == "json_invalid":
+        return "not JSON: " + re.sub(r" at line 1 column (\d+)$", r" at column \1", str(err["msg"]))
+    return f"not an output record: {validation_reasons(e, most=1, root='record')}"
+
+
 # pydantic's messages for a value outside a fixed set list the allowed values but not the one given
 NAMES_NO_INPUT = ("literal_error", "enum")
 

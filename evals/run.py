@@ -253,7 +253,7 @@ def read_predictions(path: Path) -> dict[str, OutputRecord]:
     quoted '1_0'): they ended ``liner eval`` / ``liner fit`` in a pydantic traceback."""
     from pydantic import ValidationError
 
-    from linernotes.schema import validation_reasons
+    from linernotes.schema import record_line_reason
 
     out: dict[str, OutputRecord] = {}
     if not path.exists():
@@ -265,9 +265,7 @@ def read_predictions(path: Path) -> dict[str, OutputRecord]:
             try:
                 rec = OutputRecord.model_validate_json(raw)
             except ValidationError as e:
-                why = ("not JSON" if e.errors()[0]["type"] == "json_invalid"
-                       else f"not an output record: {validation_reasons(e, most=1, root='record')}")
-                raise SpecError(f"{path}:{n}: {why}; tag the item again (delete the line) or start another "
+                raise SpecError(f"{path}:{n}: {record_line_reason(e)}; tag the item again (delete the line) or start another "
                                 "run folder") from None
             out[rec.id] = rec
     return out

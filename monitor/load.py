@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import require_regular
 from linernotes.monitor.columns import COLUMNS
-from linernotes.schema import OutputRecord, id_character_reason, validation_reasons
+from linernotes.schema import OutputRecord, id_character_reason, record_line_reason
 from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import unfinished_parquet_hint
 from linernotes.sinks.table import SCHEMA, to_table
@@ -58,9 +58,7 @@ def _jsonl(path: Path, problems: list[Problem]) -> list[pa.Table]:
             try:
                 rec = OutputRecord.model_validate_json(raw)
             except ValidationError as e:
-                reason = ("not JSON" if e.errors()[0]["type"] == "json_invalid"
-                          else f"not an output record: {validation_reasons(e, most=1, root='record')}")
-                problems.append(Problem(file=str(path), line=n, reason=reason))
+                problems.append(Problem(file=str(path), line=n, reason=record_line_reason(e)))
                 continue
             buf.append(rec.model_dump(mode="json"))
             if len(buf) >= BATCH:

@@ -7,7 +7,6 @@ the others). Duplicate keys keep their last record, as resume does.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from linernotes.files import require_regular
-from linernotes.schema import OutputRecord, validation_reasons
+from linernotes.schema import OutputRecord, record_line_reason
 from linernotes.sinks.lines_in import CutShort, numbered_lines
 from linernotes.sinks.parquet import (
     ParquetSink,
@@ -69,10 +68,7 @@ def skipped_lines(problems: list[tuple[str, int, str]], limit: int = SHOWN_PROBL
 
 def _reason(e: Exception) -> str:
     if isinstance(e, ValidationError):
-        err = e.errors()[0]
-        if err["type"] == "json_invalid":  # the parser saw one line: its "line 1" would read as a second line number
-            return "not JSON: " + re.sub(r" at line 1 column (\d+)$", r" at column \1", str(err["msg"]))
-        return f"not an output record: {validation_reasons(e, most=1, root='record')}"
+        return record_line_reason(e)
     return f"not JSON: {e}"
 
 
